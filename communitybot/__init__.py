@@ -1,0 +1,7 @@
+"""communitybot: the platform-neutral core of a professional-learning-network bot.
+
+Nothing here runs at import time: settings, logging and the database are set up by the
+composition root (`communitybot.app`).
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,253 @@
+"""The command catalogue: every command the bot understands, once, for every platform.
+
+Adapters generate their command surface from it (Discord slash commands with groups, options,
+choices and autocomplete; `!help` on Matrix; the console's `/help`). The core uses `moderator_only`
+to refuse moderator commands itself, whatever the adapter did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+OptionType = Literal["string", "integer", "boolean", "user", "channel", "role"]
+Autocomplete = Literal["tags", "chats"]
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    description: str
+    type: OptionType = "string"
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    autocomplete: Autocomplete | None = None
+    max_length: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    rest: bool = False
+    """In text commands, this (last) option takes the rest of the line."""
+
+
+@dataclass(frozen=True)
+class Command:
+    path: tuple[str, ...]
+    description: str
+    options: tuple[Option, ...] = ()
+    moderator_only: bool = False
+    ephemeral: bool = True
+    """Personal results are only shown to the invoker."""
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.path)
+
+
+_TAGS = Option(
+    "tags",
+    "Tags, separated by commas or spaces",
+    autocomplete="tags",
+    max_length=500,
+    rest=True,
+)
+_TAG = Option("tag", "A tag", autocomplete="tags", max_length=64)
+_TEXT_MAX = 1000
+
+CATALOGUE: tuple[Command, ...] = (
+    Command(
+        ("help",),
+        "Show what the bot can do",
+        (Option("command", "A command", required=False, rest=True),),
+    ),
+    Command(("onboard",), "Start (or restart) the welcome questions"),
+    # Interest tags: members
+    Command(("tags", "add"), "Add interest tags to your profile", (_TAGS,)),
+    Command(("tags", "remove"), "Remove interest tags from your profile", (_TAGS,)),
+    Command(
+        ("tags", "list"),
+        "List the community's tags (and yours)",
+        (Option("category", "Only this category", required=False, max_length=32),),
+    ),
+    # Interest tags: moderators
+    Command(
+        ("tags", "create"),
+        "Create a tag",
+        (
+            Option("name", "Tag name", max_length=64),
+            Option(
+                "category", "Category, e.g. subject, grade, topic", required=False, max_length=32
+            ),
+            Option(
+                "description", "What the tag is about", required=False, max_length=200, rest=True
+            ),
+        ),
+        moderator_only=True,
+    ),
+    Command(
+        ("tags", "rename"),
+        "Rename a tag (members keep it)",
+        (_TAG, Option("new_name", "New name", max_length=64)),
+        moderator_only=True,
+    ),
+    Command(
+        ("tags", "alias"),
+        "Add another name that resolves to a tag",
+        (_TAG, Option("alias", "The other name", max_length=64)),
+        moderator_only=True,
+    ),
+    Command(
+        ("tags", "merge"),
+        "Merge one tag into another (members and aliases move)",
+        (
+            Option("source", "Tag to merge away", autocomplete="tags", max_length=64),
+            Option("target", "Tag to keep", autocomplete="tags", max_length=64),
+        ),
+        moderator_only=True,
+    ),
+    Command(("tags", "delete"), "Delete a tag", (_TAG,), moderator_only=True),
+    Command(
+        ("tags", "link"),
+        "Link a tag to a channel and/or role (none clears the link)",
+        (
+            _TAG,
+            Option("channel", "Channel to suggest", type="channel", required=False),
+            Option("role", "Role to grant", type="role", required=False),
+        ),
+        moderator_only=True,
+    ),
+    # Peers
+    Command(
+        ("peers",),
+        "Find members who share your interests",
+        (
+            Option(
+                "tags",
+                "Search these tags instead of yours",
+                required=False,
+                autocomplete="tags",
+                max_length=500,
+                rest=True,
+            ),
+        ),
+    ),
+    # Profile and privacy
+    Command(
+        ("profile", "show"),
+        "Show your profile (or a discoverable member's)",
+        (Option("member", "Whose profile", type="user", required=False),),
+    ),
+    Command(
+        ("profile", "edit"),
+        "Change one field of your profile",
+        (
+            Option(
+                "field",
+                "Field",
+                choices=("role", "timezone", "intro", "wants_mentor", "offers_mentor"),
+            ),
+            Option("value", "New value", max_length=_TEXT_MAX, rest=True),
+        ),
+    ),
+    Command(("privacy", "show"), "Show your privacy settings"),
+    Command(
+        ("privacy", "discoverable"),
+        "Choose whether others can find you in /peers",
+        (Option("value", "on or off", choices=("on", "off")),),
+    ),
+    Command(("mydata",), "Export everything stored about you, as JSON"),
+    Command(("forgetme",), "Delete everything stored about you (asks to confirm)"),
+    # Moderation
+    Command(
+        ("setup",),
+        "Set the bot's channels and moderator role (no options shows them)",
+        (
+            Option(
+                "welcome_channel",
+                "Where welcomes/fallback threads go",
+                type="channel",
+                required=False,
+            ),
+            Option(
+                "introductions_channel", "Where intros are posted", type="channel", required=False
+            ),
+            Option(
+                "modlog_channel",
+                "Where the bot reports to moderators",
+                type="channel",
+                required=False,
+            ),
+            Option(
+                "moderator_role", "Role whose members are moderators", type="role", required=False
+            ),
+        ),
+        moderator_only=True,
+    ),
+    Command(
+        ("onboarding", "questions", "list"), "List the onboarding questions", moderator_only=True
+    ),
+    Command(
+        ("onboarding", "questions", "add"),
+        "Add an onboarding question",
+        (
+            Option("key", "Short id, e.g. subjects", max_length=32),
+            Option("kind", "Kind", choices=("single", "multi", "text", "yesno", "timezone")),
+            Option(
+                "target",
+                "Where the answer goes",
+                choices=(
+                    "none",
+                    "role",
+                    "tags",
+                    "timezone",
+                    "wants_mentor",
+                    "offers_mentor",
+                    "intro",
+                ),
+            ),
+            Option("prompt", "The question", max_length=300, rest=True),
+        ),
+        moderator_only=True,
+    ),
+    Command(
+        ("onboarding", "questions", "edit"),
+        "Change a question's prompt, choices, max_length or category",
+        (
+            Option("key", "Question id", max_length=32),
+            Option("field", "Field", choices=("prompt", "choices", "max_length", "category")),
+            Option(
+                "value", "New value (choices: comma-separated)", max_length=_TEXT_MAX, rest=True
+            ),
+        ),
+        moderator_only=True,
+    ),
+    Command(
+        ("onboarding", "questions", "move"),
+        "Move a question to a position (1 = first)",
+        (
+            Option("key", "Question id", max_length=32),
+            Option("position", "New position", type="integer", min_value=1, max_value=50),
+        ),
+        moderator_only=True,
+    ),
+    Command(
+        ("onboarding", "questions", "remove"),
+        "Remove a question (answers to it are deleted)",
+        (Option("key", "Question id", max_length=32),),
+        moderator_only=True,
+    ),
+    Command(("stats",), "Community statistics", moderator_only=True),
+)
+
+_BY_PATH = {c.path: c for c in CATALOGUE}
+
+
+def find_command(path: tuple[str, ...]) -> Command | None:
+    return _BY_PATH.get(path)
+
+
+def groups() -> dict[str, list[Command]]:
+    """Top-level name → commands under it (for Discord groups and `help`)."""
+    out: dict[str, list[Command]] = {}
+    for command in CATALOGUE:
+        out.setdefault(command.path[0], []).append(command)
+    return out

@@ -1,0 +1,55 @@
+"""What a handler gets: the community and member it acts for, and the services it may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from communitybot.clock import Clock
+from communitybot.events import Event
+from communitybot.models import Community, Member
+from communitybot.ports import ChatPlatform
+from communitybot.store.store import Store
+
+if TYPE_CHECKING:
+
+    pass
+
+
+class PeerIndexPort(Protocol):
+    """The in-memory peer index, kept in step with the store (the source of truth)."""
+
+    async def refresh_member(self, store: Store, community_id: int, member_id: int) -> None: ...
+
+    def invalidate(self, community_id: int) -> None: ...
+
+
+@dataclass
+class Context:
+    store: Store
+    clock: Clock
+    platform: ChatPlatform
+    peers: Any
+    """The `communitybot.peers.index.PeerIndex` (typed loosely to keep imports one-way)."""
+    community: Community
+    member: Member
+    event: Event
+    is_moderator: bool
+    prefix: str
+    """How commands are typed on this platform ("/" or "!"), for help texts."""
+
+    async def member_changed(self, member_id: int | None = None) -> None:
+        """Tell the peer index that a member's tags, time zone or discoverability changed."""
+        await self.peers.refresh_member(
+            self.store, self.community.id, member_id if member_id is not None else self.member.id
+        )
+
+    async def reload_member(self) -> Member:
+        """Re-read the acting member after a change (records are immutable snapshots)."""
+        fresh = await self.store.members.get_by_id(self.member.id)
+        assert fresh is not None
+        self.member = fresh
+        return fresh
+
+
+CommandHandler = "Callable[[Context, dict[str, Any]], Awaitable[list[Action]]]"

@@ -1,0 +1,95 @@
+"""Carry out the actions handlers returned, through the platform port, one failure at a time.
+
+A refused DM or a missing permission must not stop the rest of the actions, and must not be
+swallowed: it is logged and, for moderator-fixable problems, reported in the moderator-log channel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from loguru import logger
+
+from communitybot.events import Event
+from communitybot.ports import ChatPlatform, DirectMessageRefused, PlatformError
+from communitybot.replies import (
+    Action,
+    GrantRole,
+    Message,
+    Reply,
+    RevokeRole,
+    SendDirect,
+    SendToChannel,
+)
+from communitybot.text import neutralize_mass_mentions, quote
+
+
+def _safe(message: Message) -> Message:
+    return replace(message, text=neutralize_mass_mentions(message.text))
+
+
+async def deliver(
+    platform: ChatPlatform, event: Event, actions: list[Action], modlog_channel: str | None
+) -> list[str]:
+    """Deliver every action; returns the problems met (also logged / reported)."""
+    problems: list[str] = []
+    for action in actions:
+        try:
+            await _deliver_one(platform, event, action)
+        except DirectMessageRefused as error:
+            assert isinstance(action, SendDirect)
+            problem = (
+                f"Could not reach {quote(action.user.label, 60)} privately "
+                f"(their DMs are closed): {error}"
+            )
+            problems.append(problem)
+            logger.warning(problem)
+        except PlatformError as error:
+            problem = f"{_describe(action)} failed: {error}"
+            problems.append(problem)
+            logger.warning(problem)
+            if isinstance(action, GrantRole | RevokeRole) and modlog_channel:
+                await _report(platform, action, modlog_channel, problem)
+        except Exception:
+            problems.append(f"{_describe(action)} failed unexpectedly")
+            logger.exception("delivering {} failed", _describe(action))
+    return problems
+
+
+async def _deliver_one(platform: ChatPlatform, event: Event, action: Action) -> None:
+    match action:
+        case Reply(message=message, ephemeral=ephemeral):
+            await platform.reply(event, _safe(message), ephemeral=ephemeral)
+        case SendToChannel(community=community, channel_id=channel_id, message=message):
+            await platform.send_to_channel(community, channel_id, _safe(message))
+        case SendDirect(community=community, user=user, message=message):
+            await platform.send_direct(community, user, _safe(message))
+        case GrantRole(community=community, user=user, role_id=role_id):
+            await platform.grant_role(community, user, role_id)
+        case RevokeRole(community=community, user=user, role_id=role_id):
+            await platform.revoke_role(community, user, role_id)
+
+
+async def _report(
+    platform: ChatPlatform, action: GrantRole | RevokeRole, channel: str, problem: str
+) -> None:
+    try:
+        await platform.send_to_channel(
+            action.community, channel, Message(f"⚠️ {neutralize_mass_mentions(problem)}")
+        )
+    except PlatformError as error:
+        logger.warning("could not report to the moderator-log channel either: {}", error)
+
+
+def _describe(action: Action) -> str:
+    match action:
+        case GrantRole(role_id=role_id, user=user):
+            return f"Granting role {role_id} to {user.label}"
+        case RevokeRole(role_id=role_id, user=user):
+            return f"Removing role {role_id} from {user.label}"
+        case SendToChannel(channel_id=channel_id):
+            return f"Posting in channel {channel_id}"
+        case SendDirect(user=user):
+            return f"Messaging {user.label}"
+        case _:
+            return "Replying"

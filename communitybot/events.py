@@ -1,0 +1,94 @@
+"""What happens on a platform, as plain frozen values the core can reason about.
+
+Adapters build these from platform objects (see `adapters/*/translate.py`); the core never sees a
+discord.py or matrix-nio object. Refs hold ids as text so they can be stored and used later (a
+reminder is sent long after the event that caused it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ConversationKind = Literal["dm", "channel", "thread"]
+
+
+@dataclass(frozen=True)
+class CommunityRef:
+    """A Discord guild, a Matrix space (or room), or the console's single local community."""
+
+    platform: str
+    space_id: str
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """A person on one platform. `display_name` is a hint for output, not part of identity."""
+
+    platform: str
+    user_id: str
+    display_name: str = field(default="", compare=False, hash=False)
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.user_id
+
+
+@dataclass(frozen=True)
+class ConversationRef:
+    """Where a message can be sent: a DM with a user, a channel/room, or a thread."""
+
+    platform: str
+    kind: ConversationKind
+    conversation_id: str
+
+
+@dataclass(frozen=True)
+class MemberJoined:
+    community: CommunityRef
+    user: UserRef
+
+
+@dataclass(frozen=True)
+class MemberLeft:
+    community: CommunityRef
+    user: UserRef
+
+
+@dataclass(frozen=True)
+class CommandInvoked:
+    """A slash command (Discord) or a `!command` / `/command` line (Matrix, console).
+
+    `path` is the catalogue path, e.g. ("tags", "add"); `options` are already parsed into the
+    option types the catalogue declares (adapters use `communitybot.command_parser` for text).
+    """
+
+    community: CommunityRef
+    user: UserRef
+    conversation: ConversationRef
+    path: tuple[str, ...]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MessageReceived:
+    """A plain message to the bot in a private conversation (an onboarding answer, a 'yes')."""
+
+    community: CommunityRef
+    user: UserRef
+    conversation: ConversationRef
+    text: str
+
+
+@dataclass(frozen=True)
+class ChoicePicked:
+    """A button/select answer to a prompt the core sent; `custom_id` is the prompt's stable id."""
+
+    community: CommunityRef
+    user: UserRef
+    conversation: ConversationRef
+    custom_id: str
+    values: tuple[str, ...]
+
+
+Event = MemberJoined | MemberLeft | CommandInvoked | MessageReceived | ChoicePicked

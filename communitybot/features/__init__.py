@@ -1,0 +1,1 @@
+"""Feature handlers: plain async functions that take a Context and return actions."""

@@ -1,0 +1,61 @@
+"""Which handler serves which command, message or button: the one table the Bot consults."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from communitybot.context import Context
+from communitybot.features import (
+    help,
+    moderation,
+    onboarding,
+    onboarding_admin,
+    peers,
+    privacy,
+    profile,
+    tags,
+)
+from communitybot.replies import Action, reply
+
+Handler = Callable[[Context, dict[str, Any]], Awaitable[list[Action]]]
+
+COMMANDS: dict[tuple[str, ...], Handler] = {
+    **help.COMMANDS,
+    **tags.COMMANDS,
+    **peers.COMMANDS,
+    **onboarding.COMMANDS,
+    **onboarding_admin.COMMANDS,
+    **profile.COMMANDS,
+    **privacy.COMMANDS,
+    **moderation.COMMANDS,
+}
+
+
+async def seed_community(ctx: Context) -> None:
+    """A community seen for the first time gets the default questions and tags."""
+    await onboarding.seed_defaults(ctx)
+
+
+async def on_join(ctx: Context) -> list[Action]:
+    return await onboarding.on_join(ctx)
+
+
+async def on_message(ctx: Context, text: str) -> list[Action]:
+    """A private message: a pending confirmation first, then the onboarding flow."""
+    for handler in (privacy.on_message, onboarding.on_message):
+        actions = await handler(ctx, text)
+        if actions is not None:
+            return actions
+    return reply(
+        f"I'm not sure what you mean. Type `{ctx.prefix}help` to see what I can do, "
+        f"or `{ctx.prefix}onboard` to answer the welcome questions again."
+    )
+
+
+async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> list[Action]:
+    for handler in (privacy.on_choice, onboarding.on_choice):
+        actions = await handler(ctx, custom_id, values)
+        if actions is not None:
+            return actions
+    return reply("That button has expired. Type the command again to get a fresh one.")

@@ -1,0 +1,64 @@
+"""Domain records the store returns: plain frozen dataclasses, no database handles inside."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from communitybot.events import CommunityRef, UserRef
+
+
+@dataclass(frozen=True)
+class Community:
+    id: int
+    ref: CommunityRef
+    welcome_channel: str | None = None
+    introductions_channel: str | None = None
+    modlog_channel: str | None = None
+    moderator_role: str | None = None
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    community_id: int
+    ref: UserRef
+    display_name: str = ""
+    role: str | None = None
+    timezone: str | None = None
+    wants_mentor: bool | None = None
+    offers_mentor: bool | None = None
+    intro: str | None = None
+    discoverable: bool = True
+    joined_at: datetime | None = None
+    left_at: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.ref.user_id
+
+
+@dataclass(frozen=True)
+class Tag:
+    id: int
+    community_id: int
+    name: str
+    category: str = "topic"
+    description: str = ""
+    channel_id: str | None = None
+    role_id: str | None = None
+    aliases: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Question:
+    id: int
+    community_id: int
+    key: str
+    position: int
+    kind: str
+    target: str
+    prompt: str
+    choices: tuple[str, ...] = ()
+    max_length: int | None = None
+    tag_category: str | None = None

@@ -1,0 +1,60 @@
+"""The small contract every adapter implements so the core can act on its platform."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from communitybot.events import CommunityRef, ConversationRef, Event, UserRef
+from communitybot.replies import Message
+
+
+class PlatformError(Exception):
+    """Something the platform refused; the message is safe to show to a moderator."""
+
+
+class DirectMessageRefused(PlatformError):
+    """The member does not accept DMs and no fallback was possible."""
+
+
+class MissingPermission(PlatformError):
+    """The bot lacks a permission (or role hierarchy forbids the action)."""
+
+
+class ChatPlatform(Protocol):
+    """What the core needs from Discord, Matrix or the console."""
+
+    name: str
+
+    async def reply(self, event: Event, message: Message, *, ephemeral: bool) -> None:
+        """Answer the event in its own context (interaction response, DM, console line)."""
+
+    async def send_to_channel(
+        self, community: CommunityRef, channel_id: str, message: Message
+    ) -> None: ...
+
+    async def send_direct(
+        self, community: CommunityRef, user: UserRef, message: Message
+    ) -> ConversationRef:
+        """Send privately; fall back the platform's way when DMs are closed.
+
+        Raises DirectMessageRefused when no private route exists.
+        """
+        ...
+
+    async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None: ...
+
+    async def revoke_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None: ...
+
+    async def is_moderator(
+        self, community: CommunityRef, user: UserRef, moderator_role: str | None
+    ) -> bool:
+        """Platform rule (Manage Server, power level) or membership of the configured role."""
+        ...
+
+    def mention_channel(self, channel_id: str) -> str:
+        """How to refer to a channel in text (`<#id>` on Discord, `#name` in the console)."""
+        ...
+
+    def mention_user(self, user: UserRef) -> str:
+        """How to name a member in text without pinging anyone unexpectedly."""
+        ...

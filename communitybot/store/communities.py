@@ -1,0 +1,67 @@
+"""Communities and their channel/role settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from communitybot.events import CommunityRef
+from communitybot.models import Community
+from communitybot.store.db import Database
+from communitybot.store.timefmt import to_db
+
+SETTING_COLUMNS = ("welcome_channel", "introductions_channel", "modlog_channel", "moderator_role")
+
+
+def _community(row: Any) -> Community:
+    return Community(
+        id=row["id"],
+        ref=CommunityRef(row["platform"], row["space_id"]),
+        welcome_channel=row["welcome_channel"],
+        introductions_channel=row["introductions_channel"],
+        modlog_channel=row["modlog_channel"],
+        moderator_role=row["moderator_role"],
+    )
+
+
+class CommunityRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, ref: CommunityRef) -> Community | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM communities WHERE platform = ? AND space_id = ?",
+            (ref.platform, ref.space_id),
+        )
+        return _community(row) if row else None
+
+    async def get_by_id(self, community_id: int) -> Community | None:
+        row = await self._db.fetch_one("SELECT * FROM communities WHERE id = ?", (community_id,))
+        return _community(row) if row else None
+
+    async def ensure(self, ref: CommunityRef, now: datetime) -> tuple[Community, bool]:
+        """The community, created on first contact; the flag says whether it is new."""
+        existing = await self.get(ref)
+        if existing:
+            return existing, False
+        await self._db.execute(
+            "INSERT OR IGNORE INTO communities (platform, space_id, created_at) VALUES (?, ?, ?)",
+            (ref.platform, ref.space_id, to_db(now)),
+        )
+        created = await self.get(ref)
+        assert created is not None
+        return created, True
+
+    async def update_settings(self, community_id: int, **values: str | None) -> Community:
+        unknown = set(values) - set(SETTING_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown community settings: {sorted(unknown)}")
+        if values:
+            assignments = ", ".join(f"{column} = ?" for column in values)
+            await self._db.execute(
+                f"UPDATE communities SET {assignments} WHERE id = ?",
+                (*values.values(), community_id),
+            )
+        community = await self.get_by_id(community_id)
+        assert community is not None
+        return community

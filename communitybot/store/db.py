@@ -1,0 +1,187 @@
+"""The SQLite connection: pragmas, numbered migrations, transactions, and 'database busy'.
+
+Migrations are the numbered `.sql` files in `migrations/`; `PRAGMA user_version` records the
+last one applied. Each runs in its own transaction, so a failed step leaves the previous version
+intact. A database written by a newer communitybot is refused rather than damaged.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class StoreError(Exception):
+    """A storage problem the user can be told about in one sentence."""
+
+
+class StoreBusy(StoreError):
+    """The database stayed locked past the busy timeout; nothing was changed."""
+
+
+class DatabaseTooNew(StoreError):
+    """The file was written by a newer version of communitybot."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def bundled_migrations() -> list[Migration]:
+    """The migrations shipped with this package, in order."""
+    folder = resources.files("communitybot.store") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        match = re.fullmatch(r"(\d{4})_(\w+)\.sql", entry.name)
+        if match:
+            found.append(Migration(int(match[1]), match[2], entry.read_text("utf-8")))
+    found.sort(key=lambda m: m.version)
+    for expected, migration in enumerate(found, start=1):
+        if migration.version != expected:
+            raise RuntimeError(f"migration numbering has a gap before {migration.name}")
+    return found
+
+
+def _is_locked(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
+class Database:
+    """One aiosqlite connection with the project's pragmas; use `Database.open()`."""
+
+    def __init__(self, connection: aiosqlite.Connection, path: str) -> None:
+        self._conn = connection
+        self.path = path
+        self._in_transaction = False
+
+    @classmethod
+    async def open(
+        cls, path: str | Path, migrations: Iterable[Migration] | None = None
+    ) -> Database:
+        """Open (creating if needed) and migrate to the newest schema this code knows."""
+        path = str(path)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot open the database {path}: {error}") from error
+        connection.row_factory = aiosqlite.Row
+        db = cls(connection, path)
+        try:
+            await db._configure()
+            await db.migrate(list(migrations) if migrations is not None else bundled_migrations())
+        except BaseException:
+            await connection.close()
+            raise
+        return db
+
+    async def _configure(self) -> None:
+        await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await self._conn.execute("PRAGMA foreign_keys = ON")
+        await self._conn.execute("PRAGMA journal_mode = WAL")
+        await self._conn.execute("PRAGMA synchronous = NORMAL")
+
+    async def schema_version(self) -> int:
+        row = await self.fetch_one("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def migrate(self, migrations: list[Migration]) -> None:
+        current = await self.schema_version()
+        newest = migrations[-1].version if migrations else 0
+        if current > newest:
+            raise DatabaseTooNew(
+                f"the database {self.path} has schema version {current}, but this communitybot "
+                f"only knows up to {newest}: upgrade communitybot or use another database file"
+            )
+        for migration in migrations:
+            if migration.version <= current:
+                continue
+            async with self.transaction():
+                for statement in _statements(migration.sql):
+                    await self._conn.execute(statement)
+                await self._conn.execute(f"PRAGMA user_version = {migration.version}")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error; nested use joins the outer one."""
+        if self._in_transaction:
+            yield
+            return
+        try:
+            await self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if _is_locked(error):
+                raise StoreBusy("the database is busy") from error
+            raise
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self._in_transaction = False
+            await self._conn.execute("ROLLBACK")
+            raise
+        self._in_transaction = False
+        try:
+            await self._conn.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            await self._conn.execute("ROLLBACK")
+            if _is_locked(error):
+                raise StoreBusy("the database is busy") from error
+            raise
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one statement; returns lastrowid (for INSERT) or rowcount otherwise."""
+        try:
+            cursor = await self._conn.execute(sql, tuple(params))
+        except sqlite3.OperationalError as error:
+            if _is_locked(error):
+                raise StoreBusy("the database is busy") from error
+            raise
+        result = cursor.lastrowid if sql.lstrip()[:6].upper() == "INSERT" else cursor.rowcount
+        await cursor.close()
+        return int(result or 0)
+
+    async def execute_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        try:
+            await self._conn.executemany(sql, [tuple(r) for r in rows])
+        except sqlite3.OperationalError as error:
+            if _is_locked(error):
+                raise StoreBusy("the database is busy") from error
+            raise
+
+    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        try:
+            async with self._conn.execute(sql, tuple(params)) as cursor:
+                return list(await cursor.fetchall())
+        except sqlite3.OperationalError as error:
+            if _is_locked(error):
+                raise StoreBusy("the database is busy") from error
+            raise
+
+    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration file into statements (our migrations contain no triggers)."""
+    cleaned = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
+    return [s.strip() for s in cleaned.split(";") if s.strip()]

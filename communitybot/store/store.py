@@ -1,0 +1,27 @@
+"""The store facade: one database, one repository per kind of record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from communitybot.store.communities import CommunityRepository
+from communitybot.store.db import Database
+from communitybot.store.members import MemberRepository
+from communitybot.store.onboarding import OnboardingRepository
+from communitybot.store.tags import TagRepository
+
+
+class Store:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.communities = CommunityRepository(db)
+        self.members = MemberRepository(db)
+        self.tags = TagRepository(db)
+        self.onboarding = OnboardingRepository(db)
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        return cls(await Database.open(path))
+
+    async def close(self) -> None:
+        await self.db.close()
