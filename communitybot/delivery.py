@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from loguru import logger
 
-from communitybot.events import Event
+from communitybot.events import CommandInvoked, Event
 from communitybot.ports import ChatPlatform, DirectMessageRefused, PlatformError
 from communitybot.replies import (
     Action,
@@ -22,6 +22,12 @@ from communitybot.replies import (
     SendToChannel,
 )
 from communitybot.text import neutralize_mass_mentions, quote
+
+
+DM_REFUSED_TEXT = (
+    "I couldn't send you a private message: your privacy settings block DMs from me. "
+    "Allow direct messages from this community's members, then try again."
+)
 
 
 def _safe(message: Message) -> Message:
@@ -44,6 +50,7 @@ async def deliver(
             )
             problems.append(problem)
             logger.warning(problem)
+            await _dm_refused(platform, event, action, modlog_channel, problem)
         except PlatformError as error:
             problem = f"{_describe(action)} failed: {error}"
             problems.append(problem)
@@ -68,6 +75,25 @@ async def _deliver_one(platform: ChatPlatform, event: Event, action: Action) -> 
             await platform.grant_role(community, user, role_id)
         case RevokeRole(community=community, user=user, role_id=role_id):
             await platform.revoke_role(community, user, role_id)
+
+
+async def _dm_refused(
+    platform: ChatPlatform,
+    event: Event,
+    action: SendDirect,
+    modlog_channel: str | None,
+    problem: str,
+) -> None:
+    """Tell someone: the member, if they are talking to us right now, else the moderators."""
+    try:
+        if isinstance(event, CommandInvoked) and event.user == action.user:
+            await platform.reply(event, Message(DM_REFUSED_TEXT), ephemeral=True)
+        elif modlog_channel:
+            await platform.send_to_channel(
+                action.community, modlog_channel, Message(f"⚠️ {neutralize_mass_mentions(problem)}")
+            )
+    except PlatformError as error:
+        logger.warning("could not report the refused DM either: {}", error)
 
 
 async def _report(
