@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from communitybot.clock import Clock
 from communitybot.events import Event
 from communitybot.models import Community, Member
 from communitybot.ports import ChatPlatform
 from communitybot.store.store import Store
-
-if TYPE_CHECKING:
-
-    pass
 
 
 class PeerIndexPort(Protocol):
@@ -22,6 +18,8 @@ class PeerIndexPort(Protocol):
     async def refresh_member(self, store: Store, community_id: int, member_id: int) -> None: ...
 
     def invalidate(self, community_id: int) -> None: ...
+
+    def invalidate_all(self) -> None: ...
 
 
 @dataclass
@@ -50,6 +48,3 @@ class Context:
         assert fresh is not None
         self.member = fresh
         return fresh
-
-
-CommandHandler = "Callable[[Context, dict[str, Any]], Awaitable[list[Action]]]"
