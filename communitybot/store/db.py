@@ -82,9 +82,13 @@ class Database:
             raise StoreError(f"cannot open the database {path}: {error}") from error
         connection.row_factory = aiosqlite.Row
         db = cls(connection, path)
+        steps = list(migrations) if migrations is not None else bundled_migrations()
         try:
             await db._configure()
-            await db.migrate(list(migrations) if migrations is not None else bundled_migrations())
+            # Refuse a newer database before anything (even the journal mode) touches the file.
+            await db._refuse_newer(steps[-1].version if steps else 0)
+            await db._conn.execute("PRAGMA journal_mode = WAL")
+            await db.migrate(steps)
         except BaseException:
             await connection.close()
             raise
@@ -93,21 +97,23 @@ class Database:
     async def _configure(self) -> None:
         await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await self._conn.execute("PRAGMA foreign_keys = ON")
-        await self._conn.execute("PRAGMA journal_mode = WAL")
         await self._conn.execute("PRAGMA synchronous = NORMAL")
 
     async def schema_version(self) -> int:
         row = await self.fetch_one("PRAGMA user_version")
         return int(row[0]) if row else 0
 
-    async def migrate(self, migrations: list[Migration]) -> None:
+    async def _refuse_newer(self, newest: int) -> None:
         current = await self.schema_version()
-        newest = migrations[-1].version if migrations else 0
         if current > newest:
             raise DatabaseTooNew(
                 f"the database {self.path} has schema version {current}, but this communitybot "
                 f"only knows up to {newest}: upgrade communitybot or use another database file"
             )
+
+    async def migrate(self, migrations: list[Migration]) -> None:
+        await self._refuse_newer(migrations[-1].version if migrations else 0)
+        current = await self.schema_version()
         for migration in migrations:
             if migration.version <= current:
                 continue

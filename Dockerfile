@@ -1,0 +1,28 @@
+# communitybot in a container: slim Python, an unprivileged user, the database on a volume.
+#   docker build -t communitybot .
+#   docker run -it -v communitybot-data:/data communitybot            # the console adapter
+#   docker run -d --env-file .env -v communitybot-data:/data communitybot
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN groupadd --system --gid 10001 communitybot \
+ && useradd --system --uid 10001 --gid communitybot --home-dir /app --shell /usr/sbin/nologin communitybot \
+ && mkdir -p /data \
+ && chown communitybot:communitybot /data
+
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY communitybot ./communitybot
+COPY adapters ./adapters
+RUN pip install . && rm -rf build *.egg-info
+
+ENV COMMUNITYBOT_DATABASE_PATH=/data/communitybot.db
+VOLUME /data
+
+USER communitybot
+CMD ["communitybot", "run"]

@@ -1,0 +1,66 @@
+"""The `ChatPlatform` port for the console: everything the bot does becomes a prefixed line.
+
+The console is one local community with no real permissions system, so moderators are the
+names marked with `:mod` (or holders of the community's configured moderator role, which the
+bot itself can grant), and roles are remembered in memory for the session.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from adapters.console.translate import PLATFORM, output_lines, render, reply_where
+from communitybot.events import CommunityRef, ConversationRef, Event, UserRef
+from communitybot.replies import Message
+
+
+class ConsolePlatform:
+    """Prints to `out` (stdout), one flushed line at a time so a reading process sees it at once."""
+
+    name = PLATFORM
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self.moderators: set[str] = set()
+        self.roles: dict[str, set[str]] = {}
+
+    def write(self, where: str, text: str) -> None:
+        """Print `text` with every line prefixed by `[where]`."""
+        for line in output_lines(where, text):
+            self._out.write(line + "\n")
+            self._out.flush()
+
+    async def reply(self, event: Event, message: Message, *, ephemeral: bool) -> None:
+        self.write(reply_where(event, ephemeral), render(message))
+
+    async def send_to_channel(
+        self, community: CommunityRef, channel_id: str, message: Message
+    ) -> None:
+        self.write(f"#{channel_id}", render(message))
+
+    async def send_direct(
+        self, community: CommunityRef, user: UserRef, message: Message
+    ) -> ConversationRef:
+        self.write(f"dm:{user.user_id}", render(message))
+        return ConversationRef(PLATFORM, "dm", user.user_id)
+
+    async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
+        self.roles.setdefault(user.user_id, set()).add(role_id)
+        self.write("roles", f"{user.user_id} +{role_id}")
+
+    async def revoke_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
+        self.roles.get(user.user_id, set()).discard(role_id)
+        self.write("roles", f"{user.user_id} -{role_id}")
+
+    async def is_moderator(
+        self, community: CommunityRef, user: UserRef, moderator_role: str | None
+    ) -> bool:
+        if user.user_id in self.moderators:
+            return True
+        return moderator_role is not None and moderator_role in self.roles.get(user.user_id, set())
+
+    def mention_channel(self, channel_id: str) -> str:
+        return f"#{channel_id}"
+
+    def mention_user(self, user: UserRef) -> str:
+        return user.label

@@ -1,0 +1,140 @@
+"""The console's read-eval loop: read a line, let the bot handle it fully, print, repeat.
+
+Each line is dispatched and delivered before the next is read, so a scenario piped in always
+produces the same transcript. Lines are read on a helper thread (only when the loop asks for
+the next one), which keeps the event loop free for other work while a person is typing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from queue import SimpleQueue
+from typing import TextIO
+
+from adapters.console.platform import ConsolePlatform
+from adapters.console.translate import (
+    HELP_TEXT,
+    Directive,
+    Feedback,
+    joined,
+    left,
+    translate_line,
+)
+from communitybot.bot import Bot
+from communitybot.events import CommunityRef
+
+BANNER = "communitybot console: type `:help` for how it works, `:join NAME` to start."
+
+
+class LineReader:
+    """Reads one line per request on a daemon thread; returns None at end of input."""
+
+    def __init__(self, stream: TextIO, interactive: bool) -> None:
+        self._stream = stream
+        self._interactive = interactive
+        self._requests: SimpleQueue[tuple[str, asyncio.Future[str | None]]] = SimpleQueue()
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.Thread(target=self._work, name="console-input", daemon=True)
+        self._thread.start()
+
+    async def read(self, prompt: str) -> str | None:
+        future: asyncio.Future[str | None] = self._loop.create_future()
+        self._requests.put((prompt, future))
+        return await future
+
+    def _work(self) -> None:
+        while True:
+            prompt, future = self._requests.get()
+            line = self._read_one(prompt)
+            with contextlib.suppress(RuntimeError):  # the loop is already closed: nobody waits
+                self._loop.call_soon_threadsafe(_resolve, future, line)
+
+    def _read_one(self, prompt: str) -> str | None:
+        try:
+            if self._interactive:
+                return input(prompt)  # line editing and history on a terminal
+            line = self._stream.readline()
+        except (EOFError, OSError, ValueError):
+            return None
+        return line if line else None
+
+
+def _resolve(future: asyncio.Future[str | None], line: str | None) -> None:
+    if not future.done():
+        future.set_result(line)
+
+
+class ConsoleSession:
+    """Who is typing, and what each kind of line does."""
+
+    def __init__(self, bot: Bot, platform: ConsolePlatform, community: CommunityRef) -> None:
+        self.bot = bot
+        self.platform = platform
+        self.community = community
+        self.current: str | None = None
+
+    async def handle(self, line: str) -> bool:
+        """Process one line completely; False when the session should end."""
+        translated = translate_line(line, self.community, self.current)
+        match translated:
+            case None:
+                return True
+            case Feedback(where=where, text=text):
+                self.platform.write(where, text)
+                return True
+            case Directive():
+                return await self._directive(translated)
+            case _:
+                await self.bot.dispatch(translated)
+                return True
+
+    async def _directive(self, directive: Directive) -> bool:
+        name = directive.name or ""
+        match directive.verb:
+            case "quit":
+                return False
+            case "help":
+                self.platform.write("console", HELP_TEXT)
+            case "join":
+                self.current = name
+                self.platform.write("console", f"{name} joined; you are now {name}.")
+                await self.bot.dispatch(joined(self.community, name))
+            case "as":
+                self.current = name
+                self.platform.write("console", f"You are now {name}.")
+            case "mod":
+                self.platform.moderators.add(name)
+                self.platform.write("console", f"{name} is now a moderator.")
+            case "leave":
+                await self.bot.dispatch(left(self.community, name))
+                self.platform.write("console", f"{name} left the community.")
+                if self.current == name:
+                    self.current = None
+        return True
+
+
+async def run_console(
+    bot: Bot,
+    platform: ConsolePlatform,
+    community: CommunityRef,
+    stream: TextIO,
+    *,
+    interactive: bool = False,
+) -> int:
+    """Run until `:quit` or end of input; returns the exit code (0)."""
+    session = ConsoleSession(bot, platform, community)
+    if interactive:
+        with contextlib.suppress(ImportError):
+            import readline  # noqa: F401  # enables line editing for input()
+        platform.write("console", BANNER)
+    reader = LineReader(stream, interactive)
+    while True:
+        line = await reader.read(f"{session.current or ''}> " if interactive else "")
+        if line is None:
+            if interactive:
+                platform.write("console", "Bye.")
+            return 0
+        if not await session.handle(line):
+            return 0

@@ -1,0 +1,176 @@
+"""Pure translation for the console: a typed line → a core event or a console directive,
+and a core message → the prefixed lines printed for it.
+
+No I/O here, so the whole grammar is unit-testable; `runner.py` does the reading and printing.
+
+Grammar (the same interactively and from a file or pipe):
+    :join NAME   NAME joins the community and becomes the current user
+    :as NAME     act as NAME
+    :mod NAME    make NAME a moderator
+    :leave NAME  NAME leaves the community
+    :help        this summary          :quit   stop
+    /command …   a slash command of the current user
+    # comment    ignored, as are blank lines
+    anything else: the current user's private message to the bot
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from communitybot.command_parser import CommandParseError, parse_command_line
+from communitybot.events import (
+    CommandInvoked,
+    CommunityRef,
+    ConversationRef,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MessageReceived,
+    UserRef,
+)
+from communitybot.replies import Message
+
+PLATFORM = "console"
+PUBLIC_CHANNEL = "general"
+"""The channel slash commands are typed in; public replies appear there."""
+PREFIX = "/"
+NAME = re.compile(r"[\w.\-]{1,32}")
+_YES = re.compile(r"\byes\b", re.IGNORECASE)
+_NO = re.compile(r"\bno\b", re.IGNORECASE)
+Verb = Literal["join", "as", "mod", "leave", "quit", "help"]
+_VERBS: dict[str, Verb] = {
+    "join": "join",
+    "as": "as",
+    "mod": "mod",
+    "leave": "leave",
+    "quit": "quit",
+    "help": "help",
+}
+_NO_NAME: tuple[Verb, ...] = ("quit", "help")
+
+HELP_TEXT = """\
+Type as community members and see what the bot sends where.
+  :join NAME    NAME joins the community (the bot welcomes them); you become NAME
+  :as NAME      act as NAME
+  :mod NAME     make NAME a moderator
+  :leave NAME   NAME leaves the community
+  :quit         stop (end of input works too)
+  /help         the bot's commands; any /command runs as the current user
+  other text    a private message to the bot (e.g. an answer to a welcome question)
+  # …           a comment (ignored, handy in scenario files)"""
+
+NO_USER_TEXT = (
+    "Nobody is typing yet: start with `:join NAME` (or `:as NAME`). Type `:help` for more."
+)
+
+
+@dataclass(frozen=True)
+class Directive:
+    """A console instruction (`:join alice`), handled by the runner rather than the bot."""
+
+    verb: Verb
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A line for the person at the keyboard (a typing mistake); the bot never sees it."""
+
+    where: str
+    text: str
+
+
+Translated = Directive | Feedback | Event | None
+"""None means: nothing to do (a blank line or a comment)."""
+
+
+def user_ref(name: str) -> UserRef:
+    """In the console a member's id and display name are the name typed."""
+    return UserRef(PLATFORM, name, name)
+
+
+def dm(name: str) -> ConversationRef:
+    return ConversationRef(PLATFORM, "dm", name)
+
+
+def joined(community: CommunityRef, name: str) -> MemberJoined:
+    return MemberJoined(community, user_ref(name))
+
+
+def left(community: CommunityRef, name: str) -> MemberLeft:
+    return MemberLeft(community, user_ref(name))
+
+
+def translate_line(line: str, community: CommunityRef, current: str | None) -> Translated:
+    """What one typed line means, given who is typing (`current`, None before any `:as`)."""
+    text = line.strip()
+    if not text or text.startswith("#"):
+        return None
+    if text.startswith(":"):
+        return _directive(text)
+    if current is None:
+        return Feedback("console", NO_USER_TEXT)
+    if text.startswith(PREFIX):
+        try:
+            parsed = parse_command_line(text, PREFIX, user_ref)
+        except CommandParseError as error:
+            return Feedback(f"reply:{current}", str(error))
+        return CommandInvoked(
+            community,
+            user_ref(current),
+            ConversationRef(PLATFORM, "channel", PUBLIC_CHANNEL),
+            parsed.command.path,
+            parsed.options,
+        )
+    return MessageReceived(community, user_ref(current), dm(current), text)
+
+
+def _directive(text: str) -> Directive | Feedback:
+    word, _, rest = text[1:].partition(" ")
+    verb = _VERBS.get(word.casefold())
+    name = rest.strip()
+    if verb is None:
+        return Feedback(
+            "console", f"I don't know `:{word[:20]}`. Type `:help` for the console commands."
+        )
+    if verb in _NO_NAME:
+        if name:
+            return Feedback("console", f"`:{verb}` takes nothing after it.")
+        return Directive(verb)
+    if not name:
+        return Feedback("console", f"Usage: `:{verb} NAME`.")
+    if not NAME.fullmatch(name):
+        return Feedback(
+            "console",
+            "A name is one word of letters, digits, `.`, `-` or `_` (at most 32 characters).",
+        )
+    return Directive(verb, name)
+
+
+def reply_where(event: Event, ephemeral: bool) -> str:
+    """Where a reply shows: in the DM it answers, privately to the invoker, or in the channel."""
+    conversation = getattr(event, "conversation", None)
+    user = event.user.user_id
+    if conversation is None or conversation.kind == "dm":
+        return f"dm:{user}"
+    if ephemeral:
+        return f"reply:{user}"
+    return f"#{conversation.conversation_id}"
+
+
+def render(message: Message) -> str:
+    """The text to print; a yes/no prompt gets a hint unless its text already offers yes/no."""
+    text = message.text
+    prompt = message.prompt
+    offers_both = _YES.search(text) and _NO.search(text)
+    if prompt is not None and prompt.kind == "yesno" and not offers_both:
+        text = f"{text} (yes/no)"
+    return text
+
+
+def output_lines(where: str, text: str) -> list[str]:
+    """Every line of a message, prefixed with where it went: `[dm:alice] …`."""
+    return [f"[{where}] {line}".rstrip() for line in text.splitlines() or [""]]

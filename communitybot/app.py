@@ -1,0 +1,129 @@
+"""The one composition root: settings in, logging, store, peer index, platform and bot wired up.
+
+Nothing else in the project builds these objects for real, so swapping a platform or a store
+happens here and only here. Start-up problems end as one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sqlite3
+import sys
+from collections.abc import Iterator
+from typing import TextIO
+
+from loguru import logger
+
+from communitybot import __version__
+from communitybot.bot import Bot
+from communitybot.clock import SystemClock
+from communitybot.events import CommunityRef
+from communitybot.logging import configure_logging
+from communitybot.peers.index import PeerIndex
+from communitybot.settings import ENV_PREFIX, Settings
+from communitybot.store.db import StoreError
+from communitybot.store.store import Store
+
+EXIT_OK = 0
+EXIT_CONFIG = 2
+
+
+def fail(line: str, stream: TextIO | None = None) -> int:
+    """Report a start-up problem the way every one is reported: one line, exit code 2."""
+    print(f"communitybot: {line}", file=stream or sys.stderr, flush=True)
+    return EXIT_CONFIG
+
+
+def unsupported_adapter_line(settings: Settings) -> str | None:
+    """Why start-up must stop if a platform adapter that does not exist yet is selected."""
+    adapter = settings.resolved_adapter()
+    if adapter == "console":
+        return None
+    if settings.adapter != "auto":
+        reason = f"{ENV_PREFIX}ADAPTER={settings.adapter}"
+    elif adapter == "discord":
+        reason = f"{ENV_PREFIX}DISCORD__TOKEN is set"
+    else:
+        reason = f"the {ENV_PREFIX}MATRIX__ settings are complete"
+    return (
+        f"the {adapter} adapter is selected because {reason}, but this version of communitybot "
+        f"runs only the console adapter; set {ENV_PREFIX}ADAPTER=console to start it anyway"
+    )
+
+
+async def run(
+    settings: Settings, *, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> int:
+    """Run the bot until the input ends (console) or the process is told to stop; exit code."""
+    configure_logging(settings, settings.secret_values())
+    problem = unsupported_adapter_line(settings)
+    if problem:
+        return fail(problem)
+    try:
+        store = await Store.open(settings.database_path)
+    except StoreError as error:
+        return fail(str(error))
+    except (sqlite3.Error, OSError) as error:
+        return fail(f"cannot open the database {settings.database_path}: {error}")
+    try:
+        with _cancelled_by_sigterm() as terminated:
+            try:
+                return await _run_console(settings, store, stdin or sys.stdin, stdout or sys.stdout)
+            except asyncio.CancelledError:
+                if not terminated.is_set():
+                    raise
+                logger.info("stopping: terminated")
+                return EXIT_OK
+    finally:
+        await store.close()
+
+
+async def _run_console(settings: Settings, store: Store, stdin: TextIO, stdout: TextIO) -> int:
+    # Imported here so the core package never depends on an adapter at import time.
+    from adapters.console import ConsolePlatform, run_console
+
+    platform = ConsolePlatform(stdout)
+    bot = Bot(store, platform, SystemClock(), PeerIndex(), prefix="/")
+    community = CommunityRef(platform.name, settings.console_community)
+    logger.info(
+        "communitybot {} started: console adapter, database {}",
+        __version__,
+        settings.database_path,
+    )
+    return await run_console(bot, platform, community, stdin, interactive=_is_tty(stdin))
+
+
+@contextlib.contextmanager
+def _cancelled_by_sigterm() -> Iterator[asyncio.Event]:
+    """`docker stop` sends SIGTERM: cancel the main task once, so the store still closes cleanly.
+
+    Outside the block (while closing) a SIGTERM is ignored rather than cancelling the close.
+    """
+    terminated = asyncio.Event()
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    active = True
+
+    def stop() -> None:
+        # A signal that arrived just before the block ended is delivered just after it.
+        if active and task is not None and not terminated.is_set():
+            terminated.set()
+            task.cancel()
+        else:
+            logger.info("already stopping")
+
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGTERM, stop)
+    try:
+        yield terminated
+    finally:
+        active = False
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,338 @@
+"""Settings from the environment and `.env`: `COMMUNITYBOT_` prefix, `__` between section and key.
+
+Nothing is read at import time: the composition root calls `load_settings()` once, and every
+problem (a bad value, a placeholder secret, a misspelt variable, a half-configured platform) is
+turned into a `SettingsError` with one line per problem naming the variable to fix, so a wrong
+setting stops start-up with a sentence instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as PydanticSettingsError
+
+ENV_PREFIX = "COMMUNITYBOT_"
+NESTED = "__"
+LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
+AdapterName = Literal["console", "discord", "matrix"]
+
+_PLACEHOLDERS = {
+    "changeme",
+    "change-me",
+    "change_me",
+    "replaceme",
+    "replace-me",
+    "todo",
+    "token",
+    "secret",
+    "password",
+    "placeholder",
+    "example",
+    "none",
+    "null",
+}
+_MATRIX_USER = re.compile(r"@[^:\s]+:[^\s]+")
+
+
+class SettingsError(Exception):
+    """Start-up cannot continue; `lines` holds one human sentence per problem."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def is_placeholder(value: str) -> bool:
+    """True for values copied from an example file instead of a real secret."""
+    text = value.strip().casefold()
+    squashed = re.sub(r"[\s_\-]", "", text)
+    return (
+        text in _PLACEHOLDERS
+        or "changeme" in squashed
+        or re.fullmatch(r"(your|my|the)\w*(token|password|secret|key)\w*", squashed) is not None
+        or re.fullmatch(r"\w*(token|password|secret)here", squashed) is not None
+        or re.fullmatch(r"x{3,}|\.{3,}|\*{3,}|<.*>|\{.*\}", text) is not None
+    )
+
+
+def _secret(value: Any) -> Any:
+    """Trim pasted whitespace and refuse example values, without ever echoing the secret."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return None
+        if is_placeholder(value):
+            raise ValueError("is a placeholder from the example file; put the real secret here")
+    return value
+
+
+def _word_list(value: Any) -> Any:
+    """Accept `a,b c` as well as a JSON list, since people type lists both ways in .env files."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError:
+                raise ValueError("is not a valid JSON list; use commas: a,b,c") from None
+        return [part for part in re.split(r"[,\s]+", text) if part]
+    return value
+
+
+Secret = SecretStr | None
+
+
+class DiscordSettings(BaseModel):
+    """The Discord bot (its adapter arrives in a later release)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: Secret = None
+    application_id: int | None = Field(default=None, gt=0)
+    dev_guild_ids: Annotated[list[Annotated[int, Field(gt=0)]], NoDecode] = []
+    shard: bool = False
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _check_token(cls, value: Any) -> Any:
+        return _secret(value)
+
+    @field_validator("dev_guild_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        return _word_list(value)
+
+
+class MatrixSettings(BaseModel):
+    """The Matrix bot account (its adapter arrives in a later release)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    homeserver: str | None = None
+    user_id: str | None = None
+    access_token: Secret = None
+    password: Secret = None
+    device_id: str | None = None
+    rooms: Annotated[list[str], NoDecode] = []
+    command_prefix: str = Field(default="!", min_length=1, max_length=3)
+    moderator_power_level: int = Field(default=50, ge=0, le=100)
+
+    @field_validator("access_token", "password", mode="before")
+    @classmethod
+    def _check_secrets(cls, value: Any) -> Any:
+        return _secret(value)
+
+    @field_validator("rooms", mode="before")
+    @classmethod
+    def _split_rooms(cls, value: Any) -> Any:
+        return _word_list(value)
+
+    @field_validator("homeserver", "user_id", "device_id", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return value.strip() or None if isinstance(value, str) else value
+
+    @field_validator("homeserver")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http:// or https:// URL, e.g. https://matrix.example.org")
+        return value.rstrip("/")
+
+    @field_validator("user_id")
+    @classmethod
+    def _matrix_id(cls, value: str | None) -> str | None:
+        if value is not None and not _MATRIX_USER.fullmatch(value):
+            raise ValueError("must look like @name:server, e.g. @communitybot:example.org")
+        return value
+
+    @property
+    def any_set(self) -> bool:
+        return any((self.homeserver, self.user_id, self.access_token, self.password))
+
+    def missing(self) -> list[str]:
+        """Variables still needed before the bot can log in."""
+        names = []
+        if not self.homeserver:
+            names.append(env_name(("matrix", "homeserver")))
+        if not self.user_id:
+            names.append(env_name(("matrix", "user_id")))
+        if not (self.access_token or self.password):
+            names.append(
+                f"{env_name(('matrix', 'access_token'))} or {env_name(('matrix', 'password'))}"
+            )
+        return names
+
+
+class Settings(BaseSettings):
+    """Everything configurable; build it with `load_settings()`, never at import."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=NESTED,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+    )
+
+    discord: DiscordSettings = DiscordSettings()
+    matrix: MatrixSettings = MatrixSettings()
+    database_path: Path = Path("communitybot.db")
+    adapter: Literal["auto", "console", "discord", "matrix"] = "auto"
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    console_community: str = Field(default="local", min_length=1, max_length=64)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level(cls, value: Any) -> Any:
+        text = str(value).strip().upper()
+        if text not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return text
+
+    @field_validator("database_path", mode="after")
+    @classmethod
+    def _path(cls, value: Path) -> Path:
+        if str(value).strip() in ("", "."):
+            raise ValueError("must be a file path, e.g. ./communitybot.db")
+        return value.expanduser()
+
+    @model_validator(mode="after")
+    def _platform_complete(self) -> Settings:
+        if self.adapter == "discord" and self.discord.token is None:
+            raise ValueError(
+                f"{env_name(('discord', 'token'))}: required when {ENV_PREFIX}ADAPTER=discord"
+            )
+        if self.adapter in ("matrix", "auto") and self.discord.token is None:
+            wanted = self.adapter == "matrix" or self.matrix.any_set
+            if wanted and self.matrix.missing():
+                raise ValueError(
+                    "the Matrix settings are incomplete: set " + ", ".join(self.matrix.missing())
+                )
+        return self
+
+    def resolved_adapter(self) -> AdapterName:
+        """`auto` picks Discord when it has a token, Matrix when it can log in, else the console."""
+        if self.adapter != "auto":
+            return self.adapter
+        if self.discord.token is not None:
+            return "discord"
+        if self.matrix.any_set and not self.matrix.missing():
+            return "matrix"
+        return "console"
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, so logging can redact it wherever it turns up."""
+        secrets = (self.discord.token, self.matrix.access_token, self.matrix.password)
+        return [s.get_secret_value() for s in secrets if s is not None]
+
+
+def env_name(loc: tuple[Any, ...]) -> str:
+    """("matrix", "moderator_power_level", 0) → COMMUNITYBOT_MATRIX__MODERATOR_POWER_LEVEL."""
+    fields = [str(part) for part in loc if isinstance(part, str)][:2]
+    return ENV_PREFIX + NESTED.join(fields).upper()
+
+
+def known_env_names() -> set[str]:
+    """Every variable name the settings understand (sections may also be given as JSON)."""
+    names = set()
+    for name, field in Settings.model_fields.items():
+        names.add(env_name((name,)))
+        section = field.annotation
+        if isinstance(section, type) and issubclass(section, BaseModel):
+            names.update(env_name((name, sub)) for sub in section.model_fields)
+    return names
+
+
+def _unknown_variables(env_file: Path | None) -> list[str]:
+    """Misspelt COMMUNITYBOT_ variables, which pydantic-settings would silently ignore."""
+    seen = {key.upper() for key in os.environ if key.upper().startswith(ENV_PREFIX)}
+    if env_file is not None and env_file.is_file():
+        seen |= {k.upper() for k in dotenv_values(env_file) if k.upper().startswith(ENV_PREFIX)}
+    known = known_env_names()
+    lines = []
+    for name in sorted(seen - known):
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        lines.append(f"{name}: unknown setting{hint}")
+    return lines
+
+
+_SECRET_FIELDS = {"token", "access_token", "password"}
+
+
+def _describe(error: Any) -> str:
+    """One readable sentence for one pydantic error, never echoing a secret."""
+    loc = tuple(error.get("loc", ()))
+    message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+    ctx = error.get("ctx") or {}
+    kind = error.get("type", "")
+    simple = {
+        "less_than_equal": f"must be ≤ {ctx.get('le')}",
+        "less_than": f"must be < {ctx.get('lt')}",
+        "greater_than_equal": f"must be ≥ {ctx.get('ge')}",
+        "greater_than": f"must be > {ctx.get('gt')}",
+        "int_parsing": "must be a whole number",
+        "int_type": "must be a whole number",
+        "bool_parsing": "must be true or false",
+        "literal_error": f"must be one of {ctx.get('expected', '')}",
+        "string_too_short": "must not be empty",
+        "string_too_long": f"must be at most {ctx.get('max_length')} characters",
+        "extra_forbidden": "unknown setting",
+        "list_type": "must be a list (a,b,c)",
+    }
+    text = simple.get(kind, message)
+    if not loc:
+        return text
+    value = error.get("input")
+    secret = any(part in _SECRET_FIELDS for part in loc if isinstance(part, str))
+    shown = (
+        isinstance(value, str | int) and not secret and kind in simple and kind != "extra_forbidden"
+    )
+    got = f" (got {str(value)[:60]!r})" if shown else ""
+    return f"{env_name(loc)}: {text}{got}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the environment and `.env` (plus explicit overrides, e.g. from the command line).
+
+    `_env_file=None` skips the `.env` file (tests); otherwise `.env` in the working directory.
+    """
+    env_file = overrides.get("_env_file", Path(".env"))
+    problems = _unknown_variables(Path(env_file) if env_file else None)
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as error:
+        problems += [_describe(e) for e in error.errors(include_url=False)]
+    except PydanticSettingsError as error:
+        field = re.search(r'field "(\w+)"', str(error))
+        name = env_name((field[1],)) if field else "a COMMUNITYBOT_ variable"
+        problems.append(f"{name}: is not valid JSON; set its keys one by one ({name}__KEY)")
+    if problems:
+        raise SettingsError(list(dict.fromkeys(problems)))
+    return settings

@@ -1,0 +1,129 @@
+"""The console grammar and output format, as pure functions (no process, no store)."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.console.translate import (
+    NO_USER_TEXT,
+    Directive,
+    Feedback,
+    output_lines,
+    render,
+    reply_where,
+    translate_line,
+)
+from communitybot.events import (
+    CommandInvoked,
+    CommunityRef,
+    ConversationRef,
+    MemberJoined,
+    MessageReceived,
+    UserRef,
+)
+from communitybot.replies import Choice, Message, Prompt
+
+HERE = CommunityRef("console", "local")
+
+
+@pytest.mark.parametrize("line", ["", "   ", "# a comment", "  # indented comment\n"])
+def test_blank_lines_and_comments_are_ignored(line: str) -> None:
+    assert translate_line(line, HERE, "alice") is None
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (":join alice", Directive("join", "alice")),
+        (":as bob\n", Directive("as", "bob")),
+        (":MOD carol", Directive("mod", "carol")),
+        (":leave dave", Directive("leave", "dave")),
+        (":quit", Directive("quit")),
+        (":help", Directive("help")),
+    ],
+)
+def test_directives(line: str, expected: Directive) -> None:
+    assert translate_line(line, HERE, None) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        (":join", "Usage: `:join NAME`"),
+        (":as two words", "one word"),
+        (":dance", "I don't know `:dance`"),
+        (":quit now", "takes nothing"),
+    ],
+)
+def test_directive_mistakes_get_console_feedback(line: str, says: str) -> None:
+    result = translate_line(line, HERE, None)
+    assert isinstance(result, Feedback)
+    assert result.where == "console"
+    assert says in result.text
+
+
+def test_a_slash_line_is_a_command_of_the_current_user_in_the_general_channel() -> None:
+    result = translate_line("/tags add maths, special education", HERE, "alice")
+    assert result == CommandInvoked(
+        HERE,
+        UserRef("console", "alice", "alice"),
+        ConversationRef("console", "channel", "general"),
+        ("tags", "add"),
+        {"tags": "maths, special education"},
+    )
+
+
+def test_user_options_become_console_users() -> None:
+    result = translate_line("/profile show bob", HERE, "alice")
+    assert isinstance(result, CommandInvoked)
+    assert result.options == {"member": UserRef("console", "bob", "bob")}
+
+
+def test_a_bad_command_is_answered_privately_to_whoever_typed_it() -> None:
+    result = translate_line("/privacy discoverable maybe", HERE, "alice")
+    assert isinstance(result, Feedback)
+    assert result.where == "reply:alice"
+    assert "on, off" in result.text
+
+
+def test_any_other_line_is_a_private_message_to_the_bot() -> None:
+    result = translate_line("  Europe/Paris  ", HERE, "alice")
+    assert result == MessageReceived(
+        HERE, UserRef("console", "alice"), ConversationRef("console", "dm", "alice"), "Europe/Paris"
+    )
+
+
+@pytest.mark.parametrize("line", ["hello", "/help"])
+def test_before_anyone_is_typing_the_console_explains_how_to_start(line: str) -> None:
+    assert translate_line(line, HERE, None) == Feedback("console", NO_USER_TEXT)
+
+
+def test_reply_destinations() -> None:
+    alice = UserRef("console", "alice")
+    command = CommandInvoked(HERE, alice, ConversationRef("console", "channel", "general"), ("x",))
+    message = MessageReceived(HERE, alice, ConversationRef("console", "dm", "alice"), "hi")
+    assert reply_where(command, ephemeral=True) == "reply:alice"
+    assert reply_where(command, ephemeral=False) == "#general"
+    assert reply_where(message, ephemeral=True) == "dm:alice"
+    assert reply_where(message, ephemeral=False) == "dm:alice"
+    assert reply_where(MemberJoined(HERE, alice), ephemeral=True) == "dm:alice"
+
+
+def test_every_line_of_a_message_is_prefixed() -> None:
+    assert output_lines("dm:alice", "Hello!\n\n1. Maths\n2. Science") == [
+        "[dm:alice] Hello!",
+        "[dm:alice]",
+        "[dm:alice] 1. Maths",
+        "[dm:alice] 2. Science",
+    ]
+    assert output_lines("#general", "") == ["[#general]"]
+
+
+def test_yes_no_prompts_get_a_hint_unless_the_text_already_offers_it() -> None:
+    yesno = Prompt("onboarding:mentor", "yesno")
+    assert render(Message("Would you like a mentor?", yesno)) == (
+        "Would you like a mentor? (yes/no)"
+    )
+    assert render(Message("Would you like a mentor? Reply yes or no.", yesno)).endswith("no.")
+    numbered = Message("Pick one:\n1. Maths", Prompt("p", "single", (Choice("maths", "Maths"),)))
+    assert render(numbered) == "Pick one:\n1. Maths"
