@@ -1,10 +1,286 @@
-"""Onboarding questions, each member's progress and answers, pending confirmations."""
+"""Onboarding questions, each member's progress through them, and the answers they gave.
+
+Answers are written one by one as they arrive, so "where is this member?" is always answerable
+from the database alone: the current question is the first one without an answer row. That is
+what makes the flow survive a restart. (Pending confirmations live elsewhere.)
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from communitybot.models import Question
 from communitybot.store.db import Database
+from communitybot.store.timefmt import from_db, to_db
+
+STATUSES = ("active", "awaiting_consent", "completed")
+EDITABLE_COLUMNS = ("prompt", "choices", "max_length", "tag_category")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a member is in the flow; no row at all means not started (or paused with `stop`)."""
+
+    member_id: int
+    status: str
+    started_at: datetime | None
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Answer:
+    question_id: int
+    value: str | None
+    skipped: bool
+    answered_at: datetime | None
+
+
+def _question(row: Any) -> Question:
+    return Question(
+        id=row["id"],
+        community_id=row["community_id"],
+        key=row["key"],
+        position=row["position"],
+        kind=row["kind"],
+        target=row["target"],
+        prompt=row["prompt"],
+        choices=tuple(json.loads(row["choices"] or "[]")),
+        max_length=row["max_length"],
+        tag_category=row["tag_category"],
+    )
 
 
 class OnboardingRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    # Questions --------------------------------------------------------------------------------
+    async def list_questions(self, community_id: int) -> list[Question]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM onboarding_questions WHERE community_id = ? ORDER BY position, id",
+            (community_id,),
+        )
+        return [_question(r) for r in rows]
+
+    async def get_question(self, community_id: int, key: str) -> Question | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM onboarding_questions WHERE community_id = ? AND key = ?",
+            (community_id, key),
+        )
+        return _question(row) if row else None
+
+    async def add_question(
+        self,
+        community_id: int,
+        key: str,
+        kind: str,
+        target: str,
+        prompt: str,
+        choices: tuple[str, ...] | list[str] = (),
+        max_length: int | None = None,
+        tag_category: str | None = None,
+    ) -> Question:
+        """Append a question after the last one."""
+        row = await self._db.fetch_one(
+            "SELECT coalesce(max(position), 0) FROM onboarding_questions WHERE community_id = ?",
+            (community_id,),
+        )
+        position = (int(row[0]) if row else 0) + 1
+        await self._db.execute(
+            "INSERT INTO onboarding_questions (community_id, key, position, kind, target, prompt,"
+            " choices, max_length, tag_category) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                community_id,
+                key,
+                position,
+                kind,
+                target,
+                prompt,
+                json.dumps(list(choices)),
+                max_length,
+                tag_category,
+            ),
+        )
+        created = await self.get_question(community_id, key)
+        assert created is not None
+        return created
+
+    async def update_question(self, question_id: int, **values: Any) -> Question:
+        """Change prompt, choices, max_length or tag_category (the flow reads them live)."""
+        unknown = set(values) - set(EDITABLE_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown question fields: {sorted(unknown)}")
+        if "choices" in values:
+            values["choices"] = json.dumps(list(values["choices"]))
+        if values:
+            assignments = ", ".join(f"{column} = ?" for column in values)
+            await self._db.execute(
+                f"UPDATE onboarding_questions SET {assignments} WHERE id = ?",
+                (*values.values(), question_id),
+            )
+        row = await self._db.fetch_one(
+            "SELECT * FROM onboarding_questions WHERE id = ?", (question_id,)
+        )
+        assert row is not None
+        return _question(row)
+
+    async def _renumber(self, community_id: int, ordered_ids: list[int]) -> None:
+        """Positions become 1..n in the given order, with no gaps or ties."""
+        await self._db.execute_many(
+            "UPDATE onboarding_questions SET position = ? WHERE id = ?",
+            [(index, question_id) for index, question_id in enumerate(ordered_ids, start=1)],
+        )
+
+    async def move_question(self, community_id: int, key: str, position: int) -> int:
+        """Move `key` to `position` (clamped to 1..n); returns its new position, 0 if unknown."""
+        questions = await self.list_questions(community_id)
+        moving = next((q for q in questions if q.key == key), None)
+        if moving is None:
+            return 0
+        ids = [q.id for q in questions if q.key != key]
+        final = max(1, min(position, len(questions)))
+        ids.insert(final - 1, moving.id)
+        await self._renumber(community_id, ids)
+        return final
+
+    async def remove_question(self, community_id: int, key: str) -> int:
+        """Delete a question (its answers go by cascade); returns how many answers went with it."""
+        question = await self.get_question(community_id, key)
+        if question is None:
+            return 0
+        row = await self._db.fetch_one(
+            "SELECT count(*) FROM onboarding_answers WHERE question_id = ?", (question.id,)
+        )
+        await self._db.execute("DELETE FROM onboarding_questions WHERE id = ?", (question.id,))
+        await self._renumber(community_id, [q.id for q in await self.list_questions(community_id)])
+        return int(row[0]) if row else 0
+
+    # Progress ---------------------------------------------------------------------------------
+    async def get_progress(self, member_id: int) -> Progress | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM onboarding_progress WHERE member_id = ?", (member_id,)
+        )
+        if row is None:
+            return None
+        return Progress(
+            member_id=row["member_id"],
+            status=row["status"],
+            started_at=from_db(row["started_at"]),
+            completed_at=from_db(row["completed_at"]),
+        )
+
+    async def start(self, member_id: int, now: datetime) -> None:
+        """Begin (or begin again): status active, fresh start time, no answers."""
+        await self.clear_answers(member_id)
+        await self._db.execute(
+            "INSERT INTO onboarding_progress (member_id, status, started_at)"
+            " VALUES (?, 'active', ?)"
+            " ON CONFLICT (member_id) DO UPDATE SET status = 'active',"
+            " started_at = excluded.started_at, completed_at = NULL",
+            (member_id, to_db(now)),
+        )
+
+    async def set_status(self, member_id: int, status: str, now: datetime) -> None:
+        if status not in STATUSES:
+            raise ValueError(f"unknown onboarding status {status!r}")
+        completed = to_db(now) if status == "completed" else None
+        await self._db.execute(
+            "UPDATE onboarding_progress SET status = ?, completed_at = ? WHERE member_id = ?",
+            (status, completed, member_id),
+        )
+
+    async def pause(self, member_id: int) -> None:
+        """`stop`: drop the progress row so the flow no longer claims the member's messages.
+
+        The answers stay (they are part of the member's data until the next start).
+        """
+        await self._db.execute("DELETE FROM onboarding_progress WHERE member_id = ?", (member_id,))
+
+    # Answers ----------------------------------------------------------------------------------
+    async def answers(self, member_id: int) -> dict[int, Answer]:
+        """question id → answer, for one member."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM onboarding_answers WHERE member_id = ?", (member_id,)
+        )
+        return {
+            r["question_id"]: Answer(
+                r["question_id"], r["value"], bool(r["skipped"]), from_db(r["answered_at"])
+            )
+            for r in rows
+        }
+
+    async def save_answer(
+        self, member_id: int, question_id: int, value: str | None, skipped: bool, now: datetime
+    ) -> None:
+        await self._db.execute(
+            "INSERT INTO onboarding_answers (member_id, question_id, value, skipped, answered_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (member_id, question_id) DO UPDATE SET"
+            " value = excluded.value, skipped = excluded.skipped,"
+            " answered_at = excluded.answered_at",
+            (member_id, question_id, value, int(skipped), to_db(now)),
+        )
+
+    async def delete_answer(self, member_id: int, question_id: int) -> None:
+        await self._db.execute(
+            "DELETE FROM onboarding_answers WHERE member_id = ? AND question_id = ?",
+            (member_id, question_id),
+        )
+
+    async def clear_answers(self, member_id: int) -> None:
+        await self._db.execute("DELETE FROM onboarding_answers WHERE member_id = ?", (member_id,))
+
+    # For moderators and for the member's data export ------------------------------------------
+    async def completion_counts(self, community_id: int) -> dict[str, int]:
+        """How far present members got: active, awaiting_consent, completed, paused, not_started.
+
+        "paused" are members without a progress row who did answer something (they typed `stop`);
+        "not_started" are the other members without a progress row.
+        """
+        rows = await self._db.fetch_all(
+            "SELECT CASE WHEN p.status IS NOT NULL THEN p.status"
+            " WHEN EXISTS (SELECT 1 FROM onboarding_answers a WHERE a.member_id = m.id)"
+            " THEN 'paused' ELSE 'not_started' END AS state, count(*) AS n"
+            " FROM members m LEFT JOIN onboarding_progress p ON p.member_id = m.id"
+            " WHERE m.community_id = ? AND m.left_at IS NULL GROUP BY state",
+            (community_id,),
+        )
+        counts = dict.fromkeys((*STATUSES, "paused", "not_started"), 0)
+        for row in rows:
+            counts[row["state"]] = int(row["n"])
+        return counts
+
+    async def export_for_member(self, member_id: int) -> dict[str, Any]:
+        """Everything onboarding stored about one member, ready for `json.dumps`."""
+        progress = await self.get_progress(member_id)
+        rows = await self._db.fetch_all(
+            "SELECT q.key, q.prompt, q.kind, a.value, a.skipped, a.answered_at"
+            " FROM onboarding_answers a JOIN onboarding_questions q ON q.id = a.question_id"
+            " WHERE a.member_id = ? ORDER BY q.position",
+            (member_id,),
+        )
+        answers = []
+        for row in rows:
+            value: Any = row["value"]
+            if row["kind"] == "multi" and value is not None:
+                value = json.loads(value)
+            answers.append(
+                {
+                    "question": row["key"],
+                    "prompt": row["prompt"],
+                    "value": value,
+                    "skipped": bool(row["skipped"]),
+                    "answered_at": row["answered_at"],
+                }
+            )
+        status = progress.status if progress else ("paused" if answers else None)
+        return {
+            "status": status,
+            "started_at": to_db(progress.started_at) if progress and progress.started_at else None,
+            "completed_at": (
+                to_db(progress.completed_at) if progress and progress.completed_at else None
+            ),
+            "answers": answers,
+        }
