@@ -70,6 +70,7 @@ class Bot:
                     return actions, ctx.community.modlog_channel
             except StoreBusy:
                 logger.warning("database busy while handling {}", type(event).__name__)
+                self.peers.invalidate_all()  # the rollback may have undone index updates
                 return self._apology(event, BUSY_TEXT), None
             except Exception:
                 logger.exception("handling {} failed", type(event).__name__)

@@ -1,0 +1,276 @@
+"""`/peers` at scale: the peer index against a plain SQL GROUP BY, on a synthetic community.
+
+    python -m benchmarks.peers [--sizes 100000,1000000] [--searches 200]
+
+For each size, a fresh process builds a community in a temporary SQLite store (300 tags with
+Zipf popularity, ~6 tags per member, a realistic time-zone mix, 90 % discoverable), then a second
+fresh process loads the `PeerIndex`, times the core search for random members (their own tags,
+their own time zone, exactly what `/peers` asks) and the SQL query for comparison. Fresh
+processes keep one size's memory out of the next one's figures. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import resource
+import sqlite3
+import statistics
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+
+from communitybot.events import CommunityRef
+from communitybot.peers.index import PeerIndex
+from communitybot.store.store import Store
+
+NOW = datetime(2027, 1, 4, 12, 0, tzinfo=UTC)
+N_TAGS = 300
+ZIPF_S = 1.0
+ZONES = {
+    "America/New_York": 18,
+    "America/Chicago": 9,
+    "America/Denver": 3,
+    "America/Los_Angeles": 9,
+    "America/Sao_Paulo": 3,
+    "Europe/London": 10,
+    "Europe/Berlin": 8,
+    "Europe/Madrid": 3,
+    "Africa/Lagos": 3,
+    "Africa/Nairobi": 2,
+    "Asia/Kolkata": 8,
+    "Asia/Singapore": 3,
+    "Asia/Tokyo": 2,
+    "Australia/Sydney": 4,
+    "Pacific/Auckland": 2,
+    "": 13,
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    members: int
+    load_s: float
+    loop_stall_ms: float
+    median_ms: float
+    p99_ms: float
+    max_ms: float
+    index_mb: float
+    rss_mb: float
+    peak_mb: float
+    sql_median_ms: float
+    sql_p99_ms: float
+
+
+def _zipf_tags(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per member 3–9 distinct tags (mean 6), drawn by Zipf popularity: (member idx, tag idx)."""
+    p = 1 / np.arange(1, N_TAGS + 1) ** ZIPF_S
+    p /= p.sum()
+    members, tags = [], []
+    for start in range(0, n, 100_000):
+        rows = min(100_000, n - start)
+        draws = rng.choice(N_TAGS, size=(rows, 16), p=p)
+        dup = np.zeros(draws.shape, np.bool_)
+        for j in range(1, draws.shape[1]):
+            dup[:, j] = (draws[:, :j] == draws[:, j : j + 1]).any(axis=1)
+        wanted = rng.integers(3, 10, size=rows)
+        keep = ~dup & (np.cumsum(~dup, axis=1) <= wanted[:, None])
+        idx, col = np.nonzero(keep)
+        members.append(idx + start)
+        tags.append(draws[idx, col])
+    return np.concatenate(members), np.concatenate(tags)
+
+
+def build_database(path: str, n: int, seed: int = 42) -> None:
+    """Write a synthetic community straight into SQLite (the schema comes from the migrations)."""
+    asyncio.run(_migrate(path))
+    rng = np.random.default_rng(seed)
+    names = list(ZONES)
+    zone_p = np.array(list(ZONES.values()), float)
+    zones = rng.choice(len(names), size=n, p=zone_p / zone_p.sum())
+    discoverable = rng.random(n) < 0.9
+    member_idx, tag_idx = _zipf_tags(rng, n)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA synchronous = OFF")
+    with conn:
+        conn.execute(
+            "INSERT INTO communities (id, platform, space_id, created_at)"
+            " VALUES (1, 'bench', 's', ?)",
+            (NOW.isoformat(),),
+        )
+        conn.executemany(
+            "INSERT INTO tags (id, community_id, name, category, created_at)"
+            " VALUES (?, 1, ?, 'topic', ?)",
+            ((t + 1, f"tag-{t}", NOW.isoformat()) for t in range(N_TAGS)),
+        )
+        conn.executemany(
+            "INSERT INTO members (id, community_id, platform, user_id, display_name, timezone,"
+            " discoverable, joined_at) VALUES (?, 1, 'bench', ?, ?, ?, ?, ?)",
+            (
+                (i + 1, str(i + 1), f"Member {i + 1}", names[z] or None, int(d), NOW.isoformat())
+                for i, (z, d) in enumerate(zip(zones.tolist(), discoverable.tolist(), strict=True))
+            ),
+        )
+        conn.execute("DROP INDEX member_tags_by_tag")
+        conn.executemany(
+            "INSERT INTO member_tags (member_id, tag_id, source, added_at)"
+            " VALUES (?, ?, 'self', ?)",
+            (
+                (m + 1, t + 1, NOW.isoformat())
+                for m, t in zip(member_idx.tolist(), tag_idx.tolist(), strict=True)
+            ),
+        )
+        conn.execute("CREATE INDEX member_tags_by_tag ON member_tags (tag_id, member_id)")
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+async def _migrate(path: str) -> None:
+    store = await Store.open(path)
+    await store.close()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
+
+
+def _sql_top(conn: sqlite3.Connection, tags: list[int], exclude: int, n: int) -> list[int]:
+    """The plain SQL the issue measured: rarity-weighted GROUP BY over member_tags, top 10.
+
+    It does not even drop hidden or departed members (that join makes it ~2x slower).
+    """
+    marks = ",".join("?" * len(tags))
+    df = dict(
+        conn.execute(
+            f"SELECT tag_id, count(*) FROM member_tags WHERE tag_id IN ({marks}) GROUP BY tag_id",
+            tags,
+        ).fetchall()
+    )
+    cases = " ".join(f"WHEN {t} THEN {math.log(n / max(1, df.get(t, 1))):.6f}" for t in tags)
+    rows = conn.execute(
+        f"SELECT member_id, sum(CASE tag_id {cases} END) AS score FROM member_tags"
+        f" WHERE tag_id IN ({marks}) AND member_id != ?"
+        " GROUP BY member_id ORDER BY score DESC LIMIT 10",
+        [*tags, exclude],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+async def _measure_async(path: str, n: int, searches: int, sql_runs: int, seed: int) -> Row:
+    store = await Store.open(path)
+    rng = np.random.default_rng(seed)
+    askers = rng.integers(1, n + 1, size=searches).tolist()
+    own: dict[int, tuple[list[int], str | None]] = {}
+    for member_id in askers:
+        tags = await store.tags.member_tag_ids(member_id)
+        member = await store.members.get_by_id(member_id)
+        own[member_id] = (tags, member.timezone if member else None)
+    index = PeerIndex()
+    stall = 0.0
+
+    async def ticker() -> None:
+        nonlocal stall
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            stall = max(stall, now - last)
+            last = now
+
+    ticking = asyncio.create_task(ticker())
+    started = time.perf_counter()
+    await index.ensure_loaded(store, 1)
+    load_s = time.perf_counter() - started
+    ticking.cancel()
+    community = await store.communities.get(CommunityRef("bench", "s"))
+    assert community is not None
+    timings = []
+    for member_id in [*askers[:10], *askers]:  # the first ten warm caches up
+        tags, timezone = own[member_id]
+        started = time.perf_counter()
+        await index.search(store, 1, tags, member_id, timezone, 10, at=NOW)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings = timings[10:]
+    await store.close()
+    conn = sqlite3.connect(path)
+    sql_timings = []
+    for member_id in askers[:sql_runs]:
+        started = time.perf_counter()
+        _sql_top(conn, own[member_id][0], member_id, n)
+        sql_timings.append((time.perf_counter() - started) * 1000)
+    conn.close()
+    return Row(
+        members=n,
+        load_s=load_s,
+        loop_stall_ms=stall * 1000,
+        median_ms=statistics.median(timings),
+        p99_ms=_percentile(timings, 0.99),
+        max_ms=max(timings),
+        index_mb=index.nbytes(1) / 2**20,
+        rss_mb=_rss_mb(),
+        peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        sql_median_ms=statistics.median(sql_timings),
+        sql_p99_ms=_percentile(sql_timings, 0.99),
+    )
+
+
+def measure(path: str, n: int, searches: int, sql_runs: int, seed: int = 7) -> Row:
+    return asyncio.run(_measure_async(path, n, searches, sql_runs, seed))
+
+
+def _fresh_process() -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000", help="comma-separated member counts")
+    parser.add_argument("--searches", type=int, default=200)
+    args = parser.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            path = str(Path(tmp) / f"peers-{n}.db")
+            started = time.perf_counter()
+            with _fresh_process() as pool:
+                pool.submit(build_database, path, n).result()
+            print(f"built {n:,} members in {time.perf_counter() - started:.1f} s", flush=True)
+            sql_runs = max(10, min(100, 3_000_000 // n))
+            with _fresh_process() as pool:
+                rows.append(pool.submit(measure, path, n, args.searches, sql_runs).result())
+            Path(path).unlink()
+    print()
+    print(
+        "| members | index load | max loop stall during load | median | p99 | max"
+        " | index arrays | RSS after | peak RSS | SQL GROUP BY median | SQL p99 |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(
+            f"| {r.members:,} | {r.load_s:.2f} s | {r.loop_stall_ms:.0f} ms | {r.median_ms:.2f} ms"
+            f" | {r.p99_ms:.2f} ms | {r.max_ms:.2f} ms | {r.index_mb:.0f} MB | {r.rss_mb:.0f} MB"
+            f" | {r.peak_mb:.0f} MB | {r.sql_median_ms:.1f} ms | {r.sql_p99_ms:.1f} ms |"
+        )
+    print(
+        f"\n{args.searches} searches per size for random members with their own tags and time"
+        " zone (limit 10); SQL: rarity-weighted GROUP BY over member_tags."
+    )
+
+
+if __name__ == "__main__":
+    main()
