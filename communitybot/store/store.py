@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from communitybot.store.communities import CommunityRepository
+from communitybot.store.confirmations import ConfirmationRepository
 from communitybot.store.db import Database
 from communitybot.store.members import MemberRepository
 from communitybot.store.onboarding import OnboardingRepository
+from communitybot.store.stats import StatsRepository
 from communitybot.store.tags import TagRepository
 
 
@@ -18,6 +20,8 @@ class Store:
         self.members = MemberRepository(db)
         self.tags = TagRepository(db)
         self.onboarding = OnboardingRepository(db)
+        self.confirmations = ConfirmationRepository(db)
+        self.stats = StatsRepository(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

@@ -1,0 +1,157 @@
+"""Moderators' `/setup` and `/stats`: settings shown and changed, outsiders refused, true counts."""
+
+from __future__ import annotations
+
+import re
+
+from communitybot.events import CommandInvoked, ConversationRef, MemberLeft
+from communitybot.models import Community, Member
+from tests.conftest import COMMUNITY, Harness, user
+
+
+async def _community(harness: Harness) -> Community:
+    community = await harness.store.communities.get(COMMUNITY)
+    assert community is not None
+    return community
+
+
+async def _reply(harness: Harness, name: str, line: str) -> str:
+    harness.platform.take()
+    await harness.command(name, line)
+    (text,) = harness.platform.texts(f"reply:{name}")
+    return text
+
+
+async def _give_tags(harness: Harness, name: str, *tags: str) -> None:
+    """Arrange tags directly in the store (the tag commands are tested elsewhere)."""
+    community = await _community(harness)
+    member: Member | None = await harness.store.members.get(community.id, user(name))
+    assert member is not None
+    db = harness.store.db
+    for tag in tags:
+        await db.execute(
+            "INSERT OR IGNORE INTO tags (community_id, name, created_at) VALUES (?, ?, ?)",
+            (community.id, tag, "2027-01-01T00:00:00+00:00"),
+        )
+        row = await db.fetch_one(
+            "SELECT id FROM tags WHERE community_id = ? AND name = ?", (community.id, tag)
+        )
+        assert row is not None
+        await db.execute(
+            "INSERT OR IGNORE INTO member_tags (member_id, tag_id, added_at) VALUES (?, ?, ?)",
+            (member.id, row["id"], "2027-01-01T00:00:00+00:00"),
+        )
+
+
+# /setup ---------------------------------------------------------------------------------------
+async def test_setup_without_options_shows_settings(harness: Harness) -> None:
+    harness.platform.moderators.add("mod")
+    text = await _reply(harness, "mod", "/setup")
+    assert "Welcome channel: not set" in text
+    assert "Moderator role: not set" in text
+
+
+async def test_setup_sets_channels_and_reports_to_modlog(harness: Harness) -> None:
+    harness.platform.moderators.add("mod")
+    harness.platform.take()
+    await harness.command(
+        "mod", "/setup welcome_channel=#welcome introductions_channel=intros modlog_channel=mods"
+    )
+    sent = harness.platform.take()
+    (reply,) = [s.text for s in sent if s.where == "reply:mod"]
+    assert "Saved" in reply and "#intros" in reply
+    (note,) = [s.text for s in sent if s.where == "#mods"]
+    assert "Mod" in note and "Introductions channel" in note and "#intros" in note
+
+    community = await _community(harness)
+    assert community.welcome_channel == "welcome"
+    assert community.introductions_channel == "intros"
+    assert community.modlog_channel == "mods"
+    text = await _reply(harness, "mod", "/setup")
+    assert "Welcome channel: #welcome" in text and "Moderator-log channel: #mods" in text
+
+
+async def test_setup_none_clears_a_setting(harness: Harness) -> None:
+    harness.platform.moderators.add("mod")
+    await harness.command("mod", "/setup welcome_channel=welcome")
+    await harness.command("mod", "/setup welcome_channel=none")
+    assert (await _community(harness)).welcome_channel is None
+
+
+async def test_setup_refuses_overlong_values_and_changes_nothing(harness: Harness) -> None:
+    harness.platform.moderators.add("mod")
+    await harness.command("mod", "/setup welcome_channel=welcome")
+    harness.platform.take()
+    await harness.bot.dispatch(
+        CommandInvoked(
+            COMMUNITY,
+            user("mod"),
+            ConversationRef("fake", "channel", "general"),
+            ("setup",),
+            {"welcome_channel": "elsewhere", "moderator_role": "m" * 101},
+        )
+    )
+    (text,) = harness.platform.texts("reply:mod")
+    assert "too long" in text and "101" in text and "Nothing was changed" in text
+    community = await _community(harness)
+    assert community.welcome_channel == "welcome"
+    assert community.moderator_role is None
+
+
+async def test_setup_refused_for_members(harness: Harness) -> None:
+    await harness.join("alice")
+    text = await _reply(harness, "alice", "/setup modlog_channel=mine")
+    assert "Only moderators" in text
+    assert (await _community(harness)).modlog_channel is None
+
+
+async def test_configured_moderator_role_grants_moderation(harness: Harness) -> None:
+    harness.platform.moderators.add("mod")
+    await harness.join("bob")
+    harness.platform.roles["bob"] = {"mods"}
+    assert "Only moderators" in await _reply(harness, "bob", "/stats")
+    await harness.command("mod", "/setup moderator_role=mods")
+    assert "Community statistics" in await _reply(harness, "bob", "/stats")
+
+
+# /stats ---------------------------------------------------------------------------------------
+def _number(text: str, pattern: str) -> int:
+    match = re.search(pattern, text)
+    assert match, f"{pattern!r} not in {text!r}"
+    return int(match.group(1))
+
+
+async def test_stats_numbers_match(harness: Harness) -> None:
+    harness.platform.moderators.add("mod")
+    for name in ("alice", "bob", "carol", "dave"):
+        await harness.join(name)
+    await harness.command("alice", "/profile edit wants_mentor yes")
+    await harness.command("bob", "/profile edit wants_mentor yes")
+    await harness.command("carol", "/profile edit offers_mentor yes")
+    await harness.command("dave", "/profile edit offers_mentor no")
+    await harness.command("carol", "/privacy discoverable off")
+    await harness.command("dave", "/forgetme")
+    await harness.say("dave", "yes")  # dave is forgotten
+    await harness.join("erin")
+    await harness.bot.dispatch(MemberLeft(COMMUNITY, user("erin")))  # erin left
+    # Present: alice, bob, carol and the mod (who becomes a member by using /stats).
+    text = await _reply(harness, "mod", "/stats")
+    assert _number(text, r"Members: (\d+)") == 4
+    assert _number(text, r"Discoverable: (\d+) of 4") == 3
+    assert _number(text, r"(\d+) would like a mentor") == 2
+    assert _number(text, r"(\d+) would like to mentor") == 1
+
+
+async def test_stats_counts_onboarding_and_top_tags(harness: Harness) -> None:
+    harness.platform.moderators.add("mod")
+    for name in ("alice", "bob", "carol"):
+        await harness.join(name)
+    await _give_tags(harness, "alice", "maths", "science")
+    await _give_tags(harness, "bob", "maths")
+    await _give_tags(harness, "carol", "maths", "science", "art")
+    text = await _reply(harness, "mod", "/stats")
+    # The three who joined were greeted with the first question; the mod never started.
+    assert _number(text, r"Onboarding: (\d+) completed") == 0
+    assert _number(text, r"(\d+) in progress") == 3
+    assert _number(text, r"(\d+) not started") == 1
+    assert "Top tags: maths (3), science (2), art (1)" in text
