@@ -39,17 +39,16 @@ def fail(line: str, stream: TextIO | None = None) -> int:
 def unsupported_adapter_line(settings: Settings) -> str | None:
     """Why start-up must stop if a platform adapter that does not exist yet is selected."""
     adapter = settings.resolved_adapter()
-    if adapter == "console":
+    if adapter in ("console", "matrix"):
         return None
     if settings.adapter != "auto":
         reason = f"{ENV_PREFIX}ADAPTER={settings.adapter}"
-    elif adapter == "discord":
-        reason = f"{ENV_PREFIX}DISCORD__TOKEN is set"
     else:
-        reason = f"the {ENV_PREFIX}MATRIX__ settings are complete"
+        reason = f"{ENV_PREFIX}DISCORD__TOKEN is set"
     return (
         f"the {adapter} adapter is selected because {reason}, but this version of communitybot "
-        f"runs only the console adapter; set {ENV_PREFIX}ADAPTER=console to start it anyway"
+        f"runs only the console adapter and the Matrix adapter; set {ENV_PREFIX}ADAPTER=console "
+        "to start the console anyway"
     )
 
 
@@ -70,6 +69,8 @@ async def run(
     try:
         with _cancelled_by_sigterm() as terminated:
             try:
+                if settings.resolved_adapter() == "matrix":
+                    return await _run_matrix(settings, store)
                 return await _run_console(settings, store, stdin or sys.stdin, stdout or sys.stdout)
             except asyncio.CancelledError:
                 if not terminated.is_set():
@@ -93,6 +94,24 @@ async def _run_console(settings: Settings, store: Store, stdin: TextIO, stdout: 
         settings.database_path,
     )
     return await run_console(bot, platform, community, stdin, interactive=_is_tty(stdin))
+
+
+async def _run_matrix(settings: Settings, store: Store) -> int:
+    """Serve the configured Matrix rooms until terminated; a login problem is one line."""
+    from adapters.matrix import MatrixBot, MatrixConfig, MatrixStartupError
+
+    bot = MatrixBot(MatrixConfig.from_settings(settings.matrix), store)
+    logger.info(
+        "communitybot {} starting: Matrix adapter as {}, database {}",
+        __version__,
+        settings.matrix.user_id,
+        settings.database_path,
+    )
+    try:
+        await bot.serve()
+    except MatrixStartupError as error:
+        return fail(str(error))
+    return EXIT_OK
 
 
 @contextlib.contextmanager

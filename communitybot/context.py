@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -9,6 +10,7 @@ from communitybot.clock import Clock
 from communitybot.events import Event
 from communitybot.models import Community, Member
 from communitybot.ports import ChatPlatform
+from communitybot.replies import Action
 from communitybot.store.store import Store
 
 
@@ -48,3 +50,7 @@ class Context:
         assert fresh is not None
         self.member = fresh
         return fresh
+
+
+CommandHandler = Callable[[Context, dict[str, Any]], Awaitable[list[Action]]]
+"""What every command handler is: context and parsed options in, actions out."""

@@ -23,7 +23,6 @@ from communitybot.replies import (
 )
 from communitybot.text import neutralize_mass_mentions, quote
 
-
 DM_REFUSED_TEXT = (
     "I couldn't send you a private message: your privacy settings block DMs from me. "
     "Allow direct messages from this community's members, then try again."

@@ -124,7 +124,7 @@ class DiscordSettings(BaseModel):
 
 
 class MatrixSettings(BaseModel):
-    """The Matrix bot account (its adapter arrives in a later release)."""
+    """The Matrix bot account and the rooms/spaces it serves (`adapters/matrix`)."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from communitybot.command_parser import usage
 from communitybot.commands import CATALOGUE, Command
-from communitybot.context import Context
+from communitybot.context import CommandHandler, Context
 from communitybot.replies import Action, reply
 from communitybot.text import quote
 
@@ -37,4 +37,4 @@ async def show_help(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return reply("\n".join(lines))
 
 
-COMMANDS = {("help",): show_help}
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {("help",): show_help}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from communitybot.context import Context
+from communitybot.context import CommandHandler, Context
 from communitybot.models import Community
 from communitybot.replies import Action, Message, SendToChannel, reply
 from communitybot.text import quote
@@ -117,4 +117,4 @@ async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return reply("\n".join(lines))
 
 
-COMMANDS = {("setup",): setup, ("stats",): stats}
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {("setup",): setup, ("stats",): stats}

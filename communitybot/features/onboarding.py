@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from communitybot.context import Context
+from communitybot.context import CommandHandler, Context
 from communitybot.events import CommandInvoked
 from communitybot.features import onboarding_finish as finish
 from communitybot.features.onboarding_questions import (
@@ -149,7 +149,7 @@ async def onboard(ctx: Context, options: dict[str, Any]) -> list[Action]:
     ]
 
 
-COMMANDS: dict[tuple[str, ...], Any] = {("onboard",): onboard}
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {("onboard",): onboard}
 
 
 async def _answer(

@@ -9,10 +9,9 @@ in `tags list` and can be linked to channels before anyone answers.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from communitybot.context import Context
+from communitybot.context import CommandHandler, Context
 from communitybot.features.onboarding_questions import DEFAULT_TEXT_LIMIT, is_askable
 from communitybot.models import Question
 from communitybot.replies import Action, reply
@@ -35,9 +34,6 @@ TARGET_KINDS: dict[str, tuple[str, ...]] = {
     "intro": ("text",),
 }
 """Which kinds of question can feed each target (the answer must fit the profile field)."""
-
-
-Handler = Callable[[Context, dict[str, Any]], Awaitable[list[Action]]]
 
 
 class AdminInputError(ValueError):
@@ -255,7 +251,7 @@ async def _remove(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
 
 
-def _command(action: Handler) -> Handler:
+def _command(action: CommandHandler) -> CommandHandler:
     """Turn an AdminInputError raised anywhere in `action` into a friendly reply."""
 
     async def handler(ctx: Context, options: dict[str, Any]) -> list[Action]:
@@ -268,7 +264,7 @@ def _command(action: Handler) -> Handler:
     return handler
 
 
-COMMANDS: dict[tuple[str, ...], Handler] = {
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {
     ("onboarding", "questions", "list"): _command(_list),
     ("onboarding", "questions", "add"): _command(_add),
     ("onboarding", "questions", "edit"): _command(_edit),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from communitybot.context import Context
+from communitybot.context import CommandHandler, Context
 from communitybot.features.tags import resolve_tags
 from communitybot.models import Member, Tag
 from communitybot.peers.index import PeerHit
@@ -95,4 +95,4 @@ async def find_peers(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return reply("\n".join(lines))
 
 
-COMMANDS = {("peers",): find_peers}
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {("peers",): find_peers}

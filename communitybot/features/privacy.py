@@ -12,7 +12,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from communitybot.context import Context
+from communitybot.context import CommandHandler, Context
 from communitybot.features.profile import member_tags
 from communitybot.models import Member
 from communitybot.replies import Action, Prompt, reply
@@ -211,7 +211,7 @@ async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> li
     return actions
 
 
-COMMANDS = {
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {
     ("privacy", "show"): show_privacy,
     ("privacy", "discoverable"): set_discoverable,
     ("mydata",): my_data,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from communitybot.context import Context
+from communitybot.context import CommandHandler, Context
 from communitybot.events import UserRef
 from communitybot.models import Member, Tag
 from communitybot.replies import Action, reply
@@ -159,4 +159,7 @@ async def edit_profile(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return reply(_confirmation(ctx, field, value))
 
 
-COMMANDS = {("profile", "show"): show_profile, ("profile", "edit"): edit_profile}
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {
+    ("profile", "show"): show_profile,
+    ("profile", "edit"): edit_profile,
+}

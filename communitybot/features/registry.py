@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from communitybot.context import Context
+from communitybot.context import CommandHandler, Context
 from communitybot.features import (
     help,
     moderation,
@@ -18,9 +15,7 @@ from communitybot.features import (
 )
 from communitybot.replies import Action, reply
 
-Handler = Callable[[Context, dict[str, Any]], Awaitable[list[Action]]]
-
-COMMANDS: dict[tuple[str, ...], Handler] = {
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {
     **help.COMMANDS,
     **tags.COMMANDS,
     **peers.COMMANDS,

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from communitybot.context import Context
+from communitybot.context import CommandHandler, Context
 from communitybot.models import Tag
 from communitybot.replies import Action, GrantRole, RevokeRole, reply
 from communitybot.text import MAX_TAG_LENGTH, normalize_tag, quote, split_list
@@ -377,7 +377,7 @@ async def link_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return reply(f"**{tag.name}** now {' and '.join(parts)}.")
 
 
-COMMANDS = {
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {
     ("tags", "add"): add_tags,
     ("tags", "remove"): remove_tags,
     ("tags", "list"): list_tags,
