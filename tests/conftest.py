@@ -18,6 +18,7 @@ from communitybot.events import (
     MessageReceived,
     UserRef,
 )
+from communitybot.models import Member
 from communitybot.peers.index import PeerIndex
 from communitybot.replies import Action
 from communitybot.store.store import Store
@@ -56,6 +57,38 @@ class Harness:
     async def say(self, name: str, text: str) -> list[Action]:
         event = MessageReceived(COMMUNITY, user(name), ConversationRef("fake", "dm", name), text)
         return await self.bot.dispatch(event)
+
+    async def reply_text(self, name: str, line: str) -> str:
+        """Run a command and return the one reply its author saw (earlier output is dropped)."""
+        self.platform.take()
+        await self.command(name, line)
+        (text,) = self.platform.texts(f"reply:{name}")
+        return text
+
+    async def find_member(self, name: str) -> Member | None:
+        community = await self.store.communities.get(COMMUNITY)
+        assert community is not None
+        return await self.store.members.get(community.id, user(name))
+
+    async def member(self, name: str) -> Member:
+        found = await self.find_member(name)
+        assert found is not None
+        return found
+
+    async def tag_names(self, name: str) -> set[str]:
+        member = await self.member(name)
+        return {tag.name for tag in await self.store.tags.tags_of_member(member.id)}
+
+    async def give_tags(self, name: str, *tags: str) -> None:
+        """Arrange tags directly in the store (the tag commands are tested elsewhere)."""
+        member = await self.member(name)
+        now = self.clock.now()
+        tag_ids = [
+            (await self.store.tags.ensure_tag(member.community_id, tag, "topic", now)).id
+            for tag in tags
+        ]
+        await self.store.tags.add_member_tags(member.id, tag_ids, "self", now)
+        await self.bot.peers.refresh_member(self.store, member.community_id, member.id)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from communitybot.events import CommandInvoked, ConversationRef, MemberLeft
-from communitybot.models import Community, Member
+from communitybot.models import Community
 from tests.conftest import COMMUNITY, Harness, user
 
 
@@ -15,38 +15,10 @@ async def _community(harness: Harness) -> Community:
     return community
 
 
-async def _reply(harness: Harness, name: str, line: str) -> str:
-    harness.platform.take()
-    await harness.command(name, line)
-    (text,) = harness.platform.texts(f"reply:{name}")
-    return text
-
-
-async def _give_tags(harness: Harness, name: str, *tags: str) -> None:
-    """Arrange tags directly in the store (the tag commands are tested elsewhere)."""
-    community = await _community(harness)
-    member: Member | None = await harness.store.members.get(community.id, user(name))
-    assert member is not None
-    db = harness.store.db
-    for tag in tags:
-        await db.execute(
-            "INSERT OR IGNORE INTO tags (community_id, name, created_at) VALUES (?, ?, ?)",
-            (community.id, tag, "2027-01-01T00:00:00+00:00"),
-        )
-        row = await db.fetch_one(
-            "SELECT id FROM tags WHERE community_id = ? AND name = ?", (community.id, tag)
-        )
-        assert row is not None
-        await db.execute(
-            "INSERT OR IGNORE INTO member_tags (member_id, tag_id, added_at) VALUES (?, ?, ?)",
-            (member.id, row["id"], "2027-01-01T00:00:00+00:00"),
-        )
-
-
 # /setup ---------------------------------------------------------------------------------------
 async def test_setup_without_options_shows_settings(harness: Harness) -> None:
     harness.platform.moderators.add("mod")
-    text = await _reply(harness, "mod", "/setup")
+    text = await harness.reply_text("mod", "/setup")
     assert "Welcome channel: not set" in text
     assert "Moderator role: not set" in text
 
@@ -67,7 +39,7 @@ async def test_setup_sets_channels_and_reports_to_modlog(harness: Harness) -> No
     assert community.welcome_channel == "welcome"
     assert community.introductions_channel == "intros"
     assert community.modlog_channel == "mods"
-    text = await _reply(harness, "mod", "/setup")
+    text = await harness.reply_text("mod", "/setup")
     assert "Welcome channel: #welcome" in text and "Moderator-log channel: #mods" in text
 
 
@@ -100,7 +72,7 @@ async def test_setup_refuses_overlong_values_and_changes_nothing(harness: Harnes
 
 async def test_setup_refused_for_members(harness: Harness) -> None:
     await harness.join("alice")
-    text = await _reply(harness, "alice", "/setup modlog_channel=mine")
+    text = await harness.reply_text("alice", "/setup modlog_channel=mine")
     assert "Only moderators" in text
     assert (await _community(harness)).modlog_channel is None
 
@@ -109,9 +81,9 @@ async def test_configured_moderator_role_grants_moderation(harness: Harness) -> 
     harness.platform.moderators.add("mod")
     await harness.join("bob")
     harness.platform.roles["bob"] = {"mods"}
-    assert "Only moderators" in await _reply(harness, "bob", "/stats")
+    assert "Only moderators" in await harness.reply_text("bob", "/stats")
     await harness.command("mod", "/setup moderator_role=mods")
-    assert "Community statistics" in await _reply(harness, "bob", "/stats")
+    assert "Community statistics" in await harness.reply_text("bob", "/stats")
 
 
 # /stats ---------------------------------------------------------------------------------------
@@ -135,7 +107,7 @@ async def test_stats_numbers_match(harness: Harness) -> None:
     await harness.join("erin")
     await harness.bot.dispatch(MemberLeft(COMMUNITY, user("erin")))  # erin left
     # Present: alice, bob, carol and the mod (who becomes a member by using /stats).
-    text = await _reply(harness, "mod", "/stats")
+    text = await harness.reply_text("mod", "/stats")
     assert _number(text, r"Members: (\d+)") == 4
     assert _number(text, r"Discoverable: (\d+) of 4") == 3
     assert _number(text, r"(\d+) would like a mentor") == 2
@@ -146,10 +118,10 @@ async def test_stats_counts_onboarding_and_top_tags(harness: Harness) -> None:
     harness.platform.moderators.add("mod")
     for name in ("alice", "bob", "carol"):
         await harness.join(name)
-    await _give_tags(harness, "alice", "maths", "science")
-    await _give_tags(harness, "bob", "maths")
-    await _give_tags(harness, "carol", "maths", "science", "art")
-    text = await _reply(harness, "mod", "/stats")
+    await harness.give_tags("alice", "maths", "science")
+    await harness.give_tags("bob", "maths")
+    await harness.give_tags("carol", "maths", "science", "art")
+    text = await harness.reply_text("mod", "/stats")
     # The three who joined were greeted with the first question; the mod never started.
     assert _number(text, r"Onboarding: (\d+) completed") == 0
     assert _number(text, r"(\d+) in progress") == 3

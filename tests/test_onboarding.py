@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from communitybot.bot import Bot
 from communitybot.events import ChoicePicked, ConversationRef
-from communitybot.models import Member
 from communitybot.peers.index import PeerIndex
 from communitybot.replies import Action
 from communitybot.text import ZWSP
@@ -20,21 +19,8 @@ OFFERS_Q = "Would you like to mentor someone?"
 INTRO_Q = "introduce yourself"
 
 
-async def member(harness: Harness, name: str) -> Member:
-    community = await harness.store.communities.get(COMMUNITY)
-    assert community is not None
-    found = await harness.store.members.get(community.id, user(name))
-    assert found is not None
-    return found
-
-
-async def tag_names(harness: Harness, name: str) -> set[str]:
-    tags = await harness.store.tags.tags_of_member((await member(harness, name)).id)
-    return {tag.name for tag in tags}
-
-
 async def answer_count(harness: Harness, name: str) -> int:
-    return len(await harness.store.onboarding.answers((await member(harness, name)).id))
+    return len(await harness.store.onboarding.answers((await harness.member(name)).id))
 
 
 async def choose(harness: Harness, name: str, custom_id: str, *values: str) -> list[Action]:
@@ -95,19 +81,19 @@ async def test_multi_choice_question_offers_numbers_and_a_select(harness: Harnes
 async def test_answers_by_number_and_by_name_update_the_profile(harness: Harness) -> None:
     await harness.join("alice")
     await harness.say("alice", "student TEACHER")
-    assert (await member(harness, "alice")).role == "Student teacher"
+    assert (await harness.member("alice")).role == "Student teacher"
     assert SUBJECTS_Q in last(harness, "reply:alice")
     await harness.say("alice", "1, english language arts, #Computer-Science")
-    assert {"maths", "english-language-arts", "computer-science"} <= await tag_names(
-        harness, "alice"
+    assert {"maths", "english-language-arts", "computer-science"} <= await harness.tag_names(
+        "alice"
     )
     await harness.say("alice", "Middle school")
     await harness.say("alice", "classroom management")
-    assert {"middle-school", "classroom-management"} <= await tag_names(harness, "alice")
+    assert {"middle-school", "classroom-management"} <= await harness.tag_names("alice")
     await harness.say("alice", "new york")
     await harness.say("alice", "yes")
     await harness.say("alice", "n")
-    alice = await member(harness, "alice")
+    alice = await harness.member("alice")
     assert alice.timezone == "America/New_York"
     assert alice.wants_mentor is True and alice.offers_mentor is False
 
@@ -120,7 +106,7 @@ async def test_a_new_answer_replaces_the_tags_that_question_gave(harness: Harnes
     await harness.say("alice", "back")
     assert SUBJECTS_Q in last(harness, "reply:alice")
     await harness.say("alice", "music")
-    names = await tag_names(harness, "alice")
+    names = await harness.tag_names("alice")
     assert "music" in names and "literacy" in names
     assert not {"maths", "science"} & names
 
@@ -136,7 +122,7 @@ async def test_invalid_choice_is_explained_and_the_question_asked_again(
     assert ROLE_Q in text
     await harness.say("alice", "astronaut")
     assert ROLE_Q in last(harness, "reply:alice")
-    assert (await member(harness, "alice")).role is None
+    assert (await harness.member("alice")).role is None
     assert await answer_count(harness, "alice") == 0
 
 
@@ -147,7 +133,7 @@ async def test_one_unknown_subject_rejects_the_whole_answer(harness: Harness) ->
     await harness.say("alice", "maths, underwater basket weaving")
     text = last(harness, "reply:alice")
     assert "underwater basket weaving" in text and SUBJECTS_Q in text
-    assert await tag_names(harness, "alice") == set()
+    assert await harness.tag_names("alice") == set()
 
 
 async def test_invalid_time_zone_suggests_and_asks_again(harness: Harness) -> None:
@@ -159,9 +145,9 @@ async def test_invalid_time_zone_suggests_and_asks_again(harness: Harness) -> No
     text = last(harness, "reply:alice")
     assert "I don't know the time zone" in text and "Europe/London" in text
     assert TIMEZONE_Q in text
-    assert (await member(harness, "alice")).timezone is None
+    assert (await harness.member("alice")).timezone is None
     await harness.say("alice", "europe/london")
-    assert (await member(harness, "alice")).timezone == "Europe/London"
+    assert (await harness.member("alice")).timezone == "Europe/London"
     assert WANTS_Q in last(harness, "reply:alice")
 
 
@@ -172,7 +158,7 @@ async def test_overlong_intro_names_the_limit_and_stores_nothing(harness: Harnes
     text = last(harness, "reply:alice")
     assert "5,000 characters" in text and "at most 500" in text
     assert INTRO_Q in text
-    assert (await member(harness, "alice")).intro is None
+    assert (await harness.member("alice")).intro is None
     assert await answer_count(harness, "alice") == answered
 
 
@@ -180,7 +166,7 @@ async def test_skip_stores_a_skip_and_moves_on(harness: Harness) -> None:
     await harness.join("alice")
     await harness.say("alice", "skip")
     assert SUBJECTS_Q in last(harness, "reply:alice")
-    alice = await member(harness, "alice")
+    alice = await harness.member("alice")
     assert alice.role is None
     (answer,) = (await harness.store.onboarding.answers(alice.id)).values()
     assert answer.skipped
@@ -195,7 +181,7 @@ async def test_back_asks_the_previous_question_again(harness: Harness) -> None:
     text = last(harness, "reply:alice")
     assert "Going back" in text and ROLE_Q in text
     await harness.say("alice", "3")
-    assert (await member(harness, "alice")).role == "Instructional coach"
+    assert (await harness.member("alice")).role == "Instructional coach"
     assert SUBJECTS_Q in last(harness, "reply:alice")
 
 
@@ -210,8 +196,8 @@ async def test_stop_pauses_and_later_messages_reach_the_other_handlers(
     await harness.say("alice", "maths")
     text = last(harness, "reply:alice")
     assert SUBJECTS_Q not in text and "/help" in text
-    assert await tag_names(harness, "alice") == set()
-    assert (await member(harness, "alice")).role == "Classroom teacher"
+    assert await harness.tag_names("alice") == set()
+    assert (await harness.member("alice")).role == "Classroom teacher"
 
 
 async def test_a_restarted_bot_resumes_at_the_next_unanswered_question(
@@ -224,17 +210,17 @@ async def test_a_restarted_bot_resumes_at_the_next_unanswered_question(
     restarted = Bot(harness.store, harness.platform, harness.clock, PeerIndex())
     harness.bot = restarted
     await harness.say("alice", "high school")
-    assert "middle-school" not in await tag_names(harness, "alice")
-    assert "high-school" in await tag_names(harness, "alice")
+    assert "middle-school" not in await harness.tag_names("alice")
+    assert "high-school" in await harness.tag_names("alice")
     assert TOPICS_Q in last(harness, "reply:alice")
 
 
 async def test_buttons_answer_the_current_question(harness: Harness) -> None:
     await harness.join("alice")
     await choose(harness, "alice", "onboarding:role", "Teacher educator")
-    assert (await member(harness, "alice")).role == "Teacher educator"
+    assert (await harness.member("alice")).role == "Teacher educator"
     await choose(harness, "alice", "onboarding:subjects", "Maths", "Music")
-    assert {"maths", "music"} <= await tag_names(harness, "alice")
+    assert {"maths", "music"} <= await harness.tag_names("alice")
     assert GRADES_Q in last(harness, "reply:alice")
 
 
@@ -247,7 +233,7 @@ async def test_a_stale_button_updates_that_answer_and_repeats_the_current_questi
     await choose(harness, "alice", "onboarding:role", "School leader")
     text = last(harness, "reply:alice")
     assert "Saved your answer" in text and SUBJECTS_Q in text
-    assert (await member(harness, "alice")).role == "School leader"
+    assert (await harness.member("alice")).role == "School leader"
 
 
 async def test_a_button_after_stop_is_explained_not_applied(harness: Harness) -> None:
@@ -255,7 +241,7 @@ async def test_a_button_after_stop_is_explained_not_applied(harness: Harness) ->
     await harness.say("alice", "stop")
     await choose(harness, "alice", "onboarding:role", "Other")
     assert "/onboard" in last(harness, "reply:alice")
-    assert (await member(harness, "alice")).role is None
+    assert (await harness.member("alice")).role is None
 
 
 async def test_consent_yes_posts_a_neutralised_intro_with_tags(harness: Harness) -> None:
@@ -284,7 +270,7 @@ async def test_consent_no_posts_nothing_and_completes(harness: Harness) -> None:
     sent = harness.platform.take()
     assert not [s for s in sent if s.where == "#introductions"]
     assert "All done" in sent[-1].text
-    progress = await harness.store.onboarding.get_progress((await member(harness, "alice")).id)
+    progress = await harness.store.onboarding.get_progress((await harness.member("alice")).id)
     assert progress is not None and progress.status == "completed"
 
 
@@ -301,7 +287,7 @@ async def test_no_introductions_channel_means_no_consent_question(harness: Harne
     await harness.say("alice", "Hello!")
     text = last(harness, "reply:alice")
     assert "post your intro" not in text and "All done" in text
-    assert (await member(harness, "alice")).intro == "Hello!"
+    assert (await harness.member("alice")).intro == "Hello!"
 
 
 async def test_completion_shows_summary_linked_channels_and_peers(harness: Harness) -> None:
@@ -331,11 +317,11 @@ async def test_onboard_restarts_from_the_first_question_keeping_the_profile(
     assert "private message" in sent[0].text and sent[0].ephemeral
     assert ROLE_Q in sent[1].text and "again" in sent[1].text
     assert await answer_count(harness, "alice") == 0
-    alice = await member(harness, "alice")
+    alice = await harness.member("alice")
     assert alice.role == "Classroom teacher" and alice.intro == "Hello!"
-    assert "maths" in await tag_names(harness, "alice")
+    assert "maths" in await harness.tag_names("alice")
     await harness.say("alice", "2")
-    assert (await member(harness, "alice")).role == "Teacher educator"
+    assert (await harness.member("alice")).role == "Teacher educator"
 
 
 async def test_onboard_after_stop_starts_again(harness: Harness) -> None:
@@ -344,7 +330,7 @@ async def test_onboard_after_stop_starts_again(harness: Harness) -> None:
     await harness.command("alice", "/onboard")
     harness.platform.take()
     await harness.say("alice", "4")
-    assert (await member(harness, "alice")).role == "Student teacher"
+    assert (await harness.member("alice")).role == "Student teacher"
 
 
 async def test_rejoining_after_completing_only_says_welcome_back(harness: Harness) -> None:
@@ -369,7 +355,7 @@ async def test_messages_after_completion_are_not_taken_as_answers(harness: Harne
     await answer_up_to_intro(harness, "alice")
     await harness.say("alice", "Hello!")
     await harness.say("alice", "2")
-    assert (await member(harness, "alice")).role == "Classroom teacher"
+    assert (await harness.member("alice")).role == "Classroom teacher"
     assert "/help" in last(harness, "reply:alice")
 
 
@@ -387,7 +373,7 @@ async def test_completion_counts_and_export(harness: Harness) -> None:
     assert counts["active"] == 1 and counts["completed"] == 1
     assert counts["paused"] == 1 and counts["not_started"] == 1
     assert counts["awaiting_consent"] == 0
-    export = await harness.store.onboarding.export_for_member((await member(harness, "carol")).id)
+    export = await harness.store.onboarding.export_for_member((await harness.member("carol")).id)
     assert export["status"] == "completed"
     by_key = {a["question"]: a for a in export["answers"]}
     assert by_key["subjects"]["value"] == ["Maths", "Science"]
@@ -417,4 +403,4 @@ async def test_a_tag_linked_to_a_role_grants_it_and_a_new_answer_revokes_it(
     await harness.say("alice", "back")
     await harness.say("alice", "assessment")
     assert "edtech-fans" not in harness.platform.roles.get("alice", set())
-    assert await tag_names(harness, "alice") == {"assessment"}
+    assert await harness.tag_names("alice") == {"assessment"}

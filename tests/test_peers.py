@@ -9,14 +9,14 @@ import pytest
 
 from communitybot.events import MemberLeft
 from tests.conftest import COMMUNITY, Harness, user
-from tests.test_tags import member, said
+from tests.test_tags import said
 
 
 async def profile(harness: Harness, name: str, tags: str = "", **values: Any) -> None:
     """Give `name` tags (as they would type them) and profile values, as onboarding would."""
     if tags:
         await harness.command(name, f"/tags add {tags}")
-    m = await member(harness, name)
+    m = await harness.member(name)
     if values:
         await harness.store.members.update(m.id, **values)
         await harness.bot.peers.refresh_member(harness.store, m.community_id, m.id)

@@ -6,23 +6,9 @@ import json
 from typing import Any
 
 from communitybot.events import ChoicePicked, CommandInvoked, CommunityRef, ConversationRef
-from communitybot.models import Member
 from tests.conftest import COMMUNITY, Harness, user
 
 OTHER_COMMUNITY = CommunityRef("fake", "community-2")
-
-
-async def _member(harness: Harness, name: str) -> Member | None:
-    community = await harness.store.communities.get(COMMUNITY)
-    assert community is not None
-    return await harness.store.members.get(community.id, user(name))
-
-
-async def _reply(harness: Harness, name: str, line: str) -> str:
-    harness.platform.take()
-    await harness.command(name, line)
-    (text,) = harness.platform.texts(f"reply:{name}")
-    return text
 
 
 async def _say(harness: Harness, name: str, text: str) -> str:
@@ -53,34 +39,17 @@ async def _export(harness: Harness, name: str) -> dict[str, Any]:
     return data
 
 
-async def _give_tag(harness: Harness, member: Member, name: str) -> None:
-    """Arrange a tag directly in the store (the tag commands are tested elsewhere)."""
-    db = harness.store.db
-    await db.execute(
-        "INSERT OR IGNORE INTO tags (community_id, name, created_at) VALUES (?, ?, ?)",
-        (member.community_id, name, "2027-01-01T00:00:00+00:00"),
-    )
-    row = await db.fetch_one(
-        "SELECT id FROM tags WHERE community_id = ? AND name = ?", (member.community_id, name)
-    )
-    assert row is not None
-    await db.execute(
-        "INSERT OR IGNORE INTO member_tags (member_id, tag_id, added_at) VALUES (?, ?, ?)",
-        (member.id, row["id"], "2027-01-01T00:00:00+00:00"),
-    )
-
-
 # /privacy -------------------------------------------------------------------------------------
 async def test_privacy_show_and_toggle(harness: Harness) -> None:
     await harness.join("alice")
-    assert "Discoverable: on" in await _reply(harness, "alice", "/privacy show")
-    text = await _reply(harness, "alice", "/privacy discoverable off")
+    assert "Discoverable: on" in await harness.reply_text("alice", "/privacy show")
+    text = await harness.reply_text("alice", "/privacy discoverable off")
     assert "hidden" in text
-    member = await _member(harness, "alice")
+    member = await harness.find_member("alice")
     assert member is not None and member.discoverable is False
-    assert "Discoverable: off" in await _reply(harness, "alice", "/privacy show")
+    assert "Discoverable: off" in await harness.reply_text("alice", "/privacy show")
     await harness.command("alice", "/privacy discoverable on")
-    member = await _member(harness, "alice")
+    member = await harness.find_member("alice")
     assert member is not None and member.discoverable is True
 
 
@@ -97,7 +66,7 @@ async def test_bad_discoverable_value_changes_nothing(harness: Harness) -> None:
     )
     (text,) = harness.platform.texts("reply:alice")
     assert "on or off" in text
-    member = await _member(harness, "alice")
+    member = await harness.find_member("alice")
     assert member is not None and member.discoverable is True
 
 
@@ -110,9 +79,7 @@ async def test_mydata_exports_own_data_from_every_community_and_nothing_else(
     await harness.command("alice", "/profile edit role classroom teacher")
     await harness.command("alice", "/profile edit timezone Europe/Berlin")
     await harness.command("bob", "/profile edit role bobs-secret-role")
-    alice = await _member(harness, "alice")
-    assert alice is not None
-    await _give_tag(harness, alice, "maths")
+    await harness.give_tags("alice", "maths")
     # Alice is also in a second community.
     await harness.bot.dispatch(
         CommandInvoked(
@@ -148,9 +115,7 @@ async def test_mydata_includes_onboarding_answers(harness: Harness) -> None:
 
 async def test_mydata_lists_tags(harness: Harness) -> None:
     await harness.join("alice")
-    alice = await _member(harness, "alice")
-    assert alice is not None
-    await _give_tag(harness, alice, "maths")
+    await harness.give_tags("alice", "maths")
     data = await _export(harness, "alice")
     assert [t["name"] for t in data["memberships"][0]["tags"]] == ["maths"]
 
@@ -180,9 +145,7 @@ async def _alice_with_data(harness: Harness) -> None:
     await harness.join("alice")
     await harness.command("alice", "/profile edit role coach")
     await harness.command("alice", "/profile edit intro I coach new teachers.")
-    alice = await _member(harness, "alice")
-    assert alice is not None
-    await _give_tag(harness, alice, "mentoring")
+    await harness.give_tags("alice", "mentoring")
 
 
 async def test_forgetme_asks_first_with_yes_no_buttons(harness: Harness) -> None:
@@ -193,7 +156,7 @@ async def test_forgetme_asks_first_with_yes_no_buttons(harness: Harness) -> None
     assert "Delete everything?" in sent.text and "10 minutes" in sent.text
     assert sent.message.prompt is not None
     assert sent.message.prompt.custom_id == "forgetme" and sent.message.prompt.kind == "yesno"
-    member = await _member(harness, "alice")
+    member = await harness.find_member("alice")
     assert member is not None and member.role == "coach"  # nothing deleted yet
 
 
@@ -203,8 +166,8 @@ async def test_forgetme_confirmed_by_button_deletes_everything(harness: Harness)
     await harness.command("bob", "/profile edit role tutor")
     await harness.command("alice", "/forgetme")
     assert "everything is deleted" in await _press(harness, "alice", "yes")
-    assert await _member(harness, "alice") is None
-    bob = await _member(harness, "bob")
+    assert await harness.find_member("alice") is None
+    bob = await harness.find_member("bob")
     assert bob is not None and bob.role == "tutor"  # others are untouched
     tag_rows = await harness.store.db.fetch_all("SELECT * FROM member_tags")
     assert tag_rows == []
@@ -220,7 +183,7 @@ async def test_forgetme_confirmed_by_typing_yes(harness: Harness) -> None:
     await _alice_with_data(harness)
     await harness.command("alice", "/forgetme")
     assert "everything is deleted" in await _say(harness, "alice", "Yes")
-    assert await _member(harness, "alice") is None
+    assert await harness.find_member("alice") is None
 
 
 async def test_forgetme_deletes_in_every_community(harness: Harness) -> None:
@@ -234,7 +197,7 @@ async def test_forgetme_deletes_in_every_community(harness: Harness) -> None:
             {"field": "role", "value": "librarian"},
         )
     )
-    text = await _reply(harness, "alice", "/forgetme")
+    text = await harness.reply_text("alice", "/forgetme")
     assert "all 2 communities" in text
     await _say(harness, "alice", "yes")
     assert await harness.store.members.all_for_user(user("alice")) == []
@@ -244,18 +207,18 @@ async def test_forgetme_cancelled_keeps_everything(harness: Harness) -> None:
     await _alice_with_data(harness)
     await harness.command("alice", "/forgetme")
     assert "nothing was deleted" in await _press(harness, "alice", "no")
-    member = await _member(harness, "alice")
+    member = await harness.find_member("alice")
     assert member is not None and member.role == "coach"
     # The request is gone: a later "yes" deletes nothing.
     await _say(harness, "alice", "yes")
-    assert await _member(harness, "alice") is not None
+    assert await harness.find_member("alice") is not None
 
 
 async def test_forgetme_cancelled_by_typing_no(harness: Harness) -> None:
     await _alice_with_data(harness)
     await harness.command("alice", "/forgetme")
     assert "nothing was deleted" in await _say(harness, "alice", "no")
-    member = await _member(harness, "alice")
+    member = await harness.find_member("alice")
     assert member is not None and member.intro == "I coach new teachers."
 
 
@@ -265,7 +228,7 @@ async def test_forgetme_expires_after_ten_minutes(harness: Harness) -> None:
     harness.clock.advance(minutes=11)
     text = await _say(harness, "alice", "yes")
     assert "expired" in text and "nothing was deleted" in text
-    member = await _member(harness, "alice")
+    member = await harness.find_member("alice")
     assert member is not None and member.role == "coach"
 
 
@@ -275,7 +238,7 @@ async def test_forgetme_button_after_expiry_deletes_nothing(harness: Harness) ->
     harness.clock.advance(minutes=11)
     assert "nothing was deleted" in await _press(harness, "alice", "yes")
     assert "nothing was deleted" in await _press(harness, "alice", "yes")
-    assert await _member(harness, "alice") is not None
+    assert await harness.find_member("alice") is not None
 
 
 async def test_other_text_while_pending_is_not_taken_as_yes(harness: Harness) -> None:
@@ -283,7 +246,7 @@ async def test_other_text_while_pending_is_not_taken_as_yes(harness: Harness) ->
     await harness.command("alice", "/forgetme")
     text = await _say(harness, "alice", "hmm, what happens to my posts?")
     assert "yes" in text and "Nothing has been deleted" in text
-    assert await _member(harness, "alice") is not None
+    assert await harness.find_member("alice") is not None
 
 
 async def test_yes_without_pending_request_is_not_ours(harness: Harness) -> None:
@@ -291,7 +254,7 @@ async def test_yes_without_pending_request_is_not_ours(harness: Harness) -> None
     harness.platform.take()
     await harness.say("alice", "yes")
     assert not any("deleted" in t for t in harness.platform.texts())
-    assert await _member(harness, "alice") is not None
+    assert await harness.find_member("alice") is not None
 
 
 async def test_hidden_member_disappears_from_peers(harness: Harness) -> None:
@@ -299,8 +262,8 @@ async def test_hidden_member_disappears_from_peers(harness: Harness) -> None:
     await harness.join("bob")
     await harness.command("alice", "/tags add maths")
     await harness.command("bob", "/tags add maths")
-    assert "Bob" in await _reply(harness, "alice", "/peers maths")
+    assert "Bob" in await harness.reply_text("alice", "/peers maths")
     await harness.command("bob", "/privacy discoverable off")
-    assert "Bob" not in await _reply(harness, "alice", "/peers maths")
+    assert "Bob" not in await harness.reply_text("alice", "/peers maths")
     await harness.command("bob", "/privacy discoverable on")
-    assert "Bob" in await _reply(harness, "alice", "/peers maths")
+    assert "Bob" in await harness.reply_text("alice", "/peers maths")

@@ -3,23 +3,7 @@
 from __future__ import annotations
 
 from communitybot.events import CommandInvoked, ConversationRef
-from communitybot.models import Member
 from tests.conftest import COMMUNITY, Harness, user
-
-
-async def _member(harness: Harness, name: str) -> Member:
-    community = await harness.store.communities.get(COMMUNITY)
-    assert community is not None
-    member = await harness.store.members.get(community.id, user(name))
-    assert member is not None
-    return member
-
-
-async def _reply(harness: Harness, name: str, line: str) -> str:
-    harness.platform.take()
-    await harness.command(name, line)
-    (text,) = harness.platform.texts(f"reply:{name}")
-    return text
 
 
 async def test_own_profile_shows_every_field(harness: Harness) -> None:
@@ -29,7 +13,7 @@ async def test_own_profile_shows_every_field(harness: Harness) -> None:
     await harness.command("alice", "/profile edit wants_mentor yes")
     await harness.command("alice", "/profile edit offers_mentor off")
     await harness.command("alice", "/profile edit intro I teach maths to 12-year-olds.")
-    text = await _reply(harness, "alice", "/profile show")
+    text = await harness.reply_text("alice", "/profile show")
     assert "Alice" in text and "your profile" in text
     assert "classroom teacher" in text
     assert "Asia/Kolkata (UTC+5:30 now)" in text
@@ -41,11 +25,11 @@ async def test_own_profile_shows_every_field(harness: Harness) -> None:
 
 async def test_edit_confirms_and_stores(harness: Harness) -> None:
     await harness.join("alice")
-    text = await _reply(harness, "alice", "/profile edit timezone new york")
+    text = await harness.reply_text("alice", "/profile edit timezone new york")
     assert "America/New_York" in text and "UTC-5" in text
-    text = await _reply(harness, "alice", "/profile edit role  coach ")
+    text = await harness.reply_text("alice", "/profile edit role  coach ")
     assert "coach" in text
-    member = await _member(harness, "alice")
+    member = await harness.member("alice")
     assert member.timezone == "America/New_York"
     assert member.role == "coach"
 
@@ -53,10 +37,10 @@ async def test_edit_confirms_and_stores(harness: Harness) -> None:
 async def test_wrong_timezone_suggests_and_changes_nothing(harness: Harness) -> None:
     await harness.join("alice")
     await harness.command("alice", "/profile edit timezone Europe/London")
-    text = await _reply(harness, "alice", "/profile edit timezone Europe/Londn")
+    text = await harness.reply_text("alice", "/profile edit timezone Europe/Londn")
     assert "I don't know the time zone" in text
     assert "Europe/London" in text  # the suggestion
-    assert (await _member(harness, "alice")).timezone == "Europe/London"
+    assert (await harness.member("alice")).timezone == "Europe/London"
 
 
 async def test_overlong_intro_is_refused_with_its_length(harness: Harness) -> None:
@@ -75,29 +59,29 @@ async def test_overlong_intro_is_refused_with_its_length(harness: Harness) -> No
     )
     (text,) = harness.platform.texts("reply:alice")
     assert "5000 characters" in text and "500" in text
-    text = await _reply(harness, "alice", "/profile edit intro " + "y" * 501)
+    text = await harness.reply_text("alice", "/profile edit intro " + "y" * 501)
     assert "501 characters" in text
-    assert (await _member(harness, "alice")).intro == "Hello!"
+    assert (await harness.member("alice")).intro == "Hello!"
 
 
 async def test_bad_yes_no_and_overlong_role_change_nothing(harness: Harness) -> None:
     await harness.join("alice")
     await harness.command("alice", "/profile edit wants_mentor yes")
     await harness.command("alice", "/profile edit role coach")
-    text = await _reply(harness, "alice", "/profile edit wants_mentor maybe")
+    text = await harness.reply_text("alice", "/profile edit wants_mentor maybe")
     assert "yes or no" in text and "maybe" in text
-    text = await _reply(harness, "alice", "/profile edit role " + "r" * 81)
+    text = await harness.reply_text("alice", "/profile edit role " + "r" * 81)
     assert "81 characters" in text and "80" in text
-    member = await _member(harness, "alice")
+    member = await harness.member("alice")
     assert member.wants_mentor is True
     assert member.role == "coach"
 
 
 async def test_echoed_role_cannot_ping_everyone(harness: Harness) -> None:
     await harness.join("alice")
-    text = await _reply(harness, "alice", "/profile edit role @everyone look")
+    text = await harness.reply_text("alice", "/profile edit role @everyone look")
     assert "@everyone" not in text
-    text = await _reply(harness, "alice", "/profile show")
+    text = await harness.reply_text("alice", "/profile show")
     assert "@everyone" not in text
 
 
@@ -105,16 +89,16 @@ async def test_other_profile_only_when_discoverable(harness: Harness) -> None:
     await harness.join("alice")
     await harness.join("bob")
     await harness.command("bob", "/profile edit role teacher educator")
-    text = await _reply(harness, "alice", "/profile show bob")
+    text = await harness.reply_text("alice", "/profile show bob")
     assert "Bob" in text and "teacher educator" in text
-    assert "teacher educator" in await _reply(harness, "alice", "/profile show @Bob")
+    assert "teacher educator" in await harness.reply_text("alice", "/profile show @Bob")
     assert "your profile" not in text and "Discoverable" not in text
 
     await harness.command("bob", "/privacy discoverable off")
-    hidden = await _reply(harness, "alice", "/profile show bob")
+    hidden = await harness.reply_text("alice", "/profile show bob")
     assert "teacher educator" not in hidden
     assert "not here or not discoverable" in hidden
-    nobody = await _reply(harness, "alice", "/profile show nobody")
+    nobody = await harness.reply_text("alice", "/profile show nobody")
     # A hidden member and a missing one get the same answer: nothing leaks.
     assert nobody.replace("Nobody", "Bob") == hidden
 
@@ -122,31 +106,12 @@ async def test_other_profile_only_when_discoverable(harness: Harness) -> None:
 async def test_hidden_member_still_sees_own_profile(harness: Harness) -> None:
     await harness.join("bob")
     await harness.command("bob", "/privacy discoverable off")
-    text = await _reply(harness, "bob", "/profile show bob")
+    text = await harness.reply_text("bob", "/profile show bob")
     assert "your profile" in text and "hidden" in text
 
 
 async def test_profile_lists_tags(harness: Harness) -> None:
     await harness.join("alice")
-    member = await _member(harness, "alice")
-    await _give_tags(harness, member, "maths", "edtech")
-    text = await _reply(harness, "alice", "/profile show")
+    await harness.give_tags("alice", "maths", "edtech")
+    text = await harness.reply_text("alice", "/profile show")
     assert "Tags: edtech, maths" in text
-
-
-async def _give_tags(harness: Harness, member: Member, *names: str) -> None:
-    """Arrange tags directly in the store (the tag commands are tested elsewhere)."""
-    db = harness.store.db
-    for name in names:
-        await db.execute(
-            "INSERT OR IGNORE INTO tags (community_id, name, created_at) VALUES (?, ?, ?)",
-            (member.community_id, name, "2027-01-01T00:00:00+00:00"),
-        )
-        row = await db.fetch_one(
-            "SELECT id FROM tags WHERE community_id = ? AND name = ?", (member.community_id, name)
-        )
-        assert row is not None
-        await db.execute(
-            "INSERT OR IGNORE INTO member_tags (member_id, tag_id, added_at) VALUES (?, ?, ?)",
-            (member.id, row["id"], "2027-01-01T00:00:00+00:00"),
-        )

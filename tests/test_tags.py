@@ -4,22 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from communitybot.models import Member
 from communitybot.text import MAX_TAG_LENGTH
-from tests.conftest import COMMUNITY, Harness, user
-
-
-async def member(harness: Harness, name: str) -> Member:
-    community = await harness.store.communities.get(COMMUNITY)
-    assert community is not None
-    found = await harness.store.members.get(community.id, user(name))
-    assert found is not None
-    return found
-
-
-async def tag_names(harness: Harness, name: str) -> set[str]:
-    m = await member(harness, name)
-    return {t.name for t in await harness.store.tags.tags_of_member(m.id)}
+from tests.conftest import COMMUNITY, Harness
 
 
 async def all_tag_names(harness: Harness) -> set[str]:
@@ -57,7 +43,7 @@ async def test_names_are_normalised_on_create_and_on_add(harness: Harness) -> No
     assert "Nothing was changed" in text
     text = await said(harness, "alice", "/tags add #bee keeping CLUB,")
     assert "Added **bee-keeping-club**" in text
-    assert await tag_names(harness, "alice") == {"bee-keeping-club"}
+    assert await harness.tag_names("alice") == {"bee-keeping-club"}
 
 
 async def test_alias_resolves_to_its_tag(curated: Harness) -> None:
@@ -65,9 +51,9 @@ async def test_alias_resolves_to_its_tag(curated: Harness) -> None:
         curated, "mod", "/tags alias beekeeping bees"
     )
     assert "Added **beekeeping**" in await said(curated, "alice", "/tags add #Bees")
-    assert await tag_names(curated, "alice") == {"beekeeping"}
+    assert await curated.tag_names("alice") == {"beekeeping"}
     assert "Removed **beekeeping**" in await said(curated, "alice", "/tags remove bees")
-    assert await tag_names(curated, "alice") == set()
+    assert await curated.tag_names("alice") == set()
 
 
 async def test_unknown_tags_get_suggestions_and_known_ones_are_still_added(
@@ -76,7 +62,7 @@ async def test_unknown_tags_get_suggestions_and_known_ones_are_still_added(
     text = await said(curated, "alice", "/tags add origamy, astronomy")
     assert "Added **astronomy**" in text
     assert "I don't know the tag “origamy”. Did you mean `origami`?" in text
-    assert await tag_names(curated, "alice") == {"astronomy"}
+    assert await curated.tag_names("alice") == {"astronomy"}
 
 
 async def test_only_unknown_tags_change_nothing(curated: Harness) -> None:
@@ -84,14 +70,14 @@ async def test_only_unknown_tags_change_nothing(curated: Harness) -> None:
     assert "I don't know the tag “qwertyuiop”" in text
     assert "/tags list" in text
     assert "Nothing was changed" in text
-    assert await tag_names(curated, "alice") == set()
+    assert await curated.tag_names("alice") == set()
 
 
 async def test_adding_twice_and_removing_what_you_lack_are_explained(curated: Harness) -> None:
     await said(curated, "alice", "/tags add origami")
     assert "You already had **origami**" in await said(curated, "alice", "/tags add origami")
     assert "You didn't have **astronomy**" in await said(curated, "alice", "/tags remove astronomy")
-    assert await tag_names(curated, "alice") == {"origami"}
+    assert await curated.tag_names("alice") == {"origami"}
 
 
 async def test_echoed_unknown_tag_cannot_ping_everyone(curated: Harness) -> None:
@@ -138,7 +124,7 @@ async def test_rename_keeps_members(curated: Harness) -> None:
     assert "Renamed **origami** to **paper-folding**" in await said(
         curated, "mod", '/tags rename origami "Paper Folding"'
     )
-    assert await tag_names(curated, "alice") == {"paper-folding"}
+    assert await curated.tag_names("alice") == {"paper-folding"}
     assert "I don't know the tag “origami”" in await said(curated, "bob", "/tags add origami")
 
 
@@ -148,8 +134,8 @@ async def test_merge_moves_members_and_aliases(curated: Harness) -> None:
     await said(curated, "bob", "/tags add origami")
     text = await said(curated, "mod", "/tags merge origami astronomy")
     assert "Merged **origami** into **astronomy**: 1 member gained" in text
-    assert await tag_names(curated, "alice") == {"astronomy"}
-    assert await tag_names(curated, "bob") == {"astronomy"}
+    assert await curated.tag_names("alice") == {"astronomy"}
+    assert await curated.tag_names("bob") == {"astronomy"}
     assert "origami" not in await all_tag_names(curated)
     # the source's name and its aliases now lead to the target
     assert "You already had **astronomy**" in await said(curated, "bob", "/tags add paper, origami")
@@ -167,7 +153,7 @@ async def test_delete_removes_the_tag_from_profiles_and_searches(curated: Harnes
     await said(curated, "bob", "/tags add origami")
     assert "Bob" in await said(curated, "alice", "/peers")
     assert "2 members" in await said(curated, "mod", "/tags delete origami")
-    assert await tag_names(curated, "alice") == set()
+    assert await curated.tag_names("alice") == set()
     assert "no interest tags" in await said(curated, "alice", "/peers")
     assert "Bob" not in await said(curated, "alice", "/peers astronomy")
 
@@ -195,7 +181,7 @@ async def test_refused_role_grant_is_reported_to_moderators(curated: Harness) ->
     reports = [s.text for s in sent if s.where == "#modlog"]
     assert len(reports) == 1 and "r-admins" in reports[0] and "Alice" in reports[0]
     assert any("Added **astronomy**" in s.text for s in sent if s.where == "reply:alice")
-    assert await tag_names(curated, "alice") == {"astronomy"}
+    assert await curated.tag_names("alice") == {"astronomy"}
 
 
 async def test_linked_channels_are_suggested_and_listed(curated: Harness) -> None:
