@@ -1,0 +1,221 @@
+"""The `ChatPlatform` port on Matrix (matrix-nio): notices, DM rooms, invites as roles.
+
+- Replies are `m.notice`; personal (ephemeral) ones go to the member's DM room, public ones to
+  the room the command was typed in.
+- A DM room is created once per member (`is_direct`, trusted private chat), remembered in the
+  database and reused; a new one is made only if the member left it.
+- A tag's "role" is a Matrix room: granting it invites the member; revoking it withdraws a
+  still-pending invite but never kicks someone who joined the room themselves.
+- Moderators are members whose power level in one of the community's rooms (the space or a
+  served room) reaches the configured level; creators of room-version-12 rooms count as 100+.
+- Sends are retried with back-off while the homeserver is unreachable, reusing the
+  transaction id so a retry can never post twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import uuid
+from typing import Any
+
+from aiohttp import ClientError
+from loguru import logger
+from nio import AsyncClient, RoomCreateError, RoomInviteError, RoomKickError, RoomPreset
+from nio.responses import ErrorResponse
+
+from adapters.matrix.served import Served
+from adapters.matrix.sync_state import MatrixState
+from adapters.matrix.translate import PLATFORM, dm_conversation, notice_content
+from communitybot.events import CommandInvoked, CommunityRef, ConversationRef, Event, UserRef
+from communitybot.ports import DirectMessageRefused, MissingPermission, PlatformError
+from communitybot.replies import Message
+
+CREATOR_LEVEL = 1_000_000
+SEND_ATTEMPTS = 6
+TRANSIENT = (ClientError, TimeoutError, asyncio.TimeoutError, OSError)
+
+ENCRYPTED_NOTE = (
+    "⚠️ Some of this community's rooms are end-to-end encrypted, and I can't read encrypted "
+    "rooms yet: commands typed there won't reach me. Use an unencrypted room or our DM."
+)
+
+current_room: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "matrix_current_room", default=None
+)
+
+
+class MatrixPlatform:
+    """Delivers the core's actions through one logged-in `AsyncClient`."""
+
+    name = PLATFORM
+
+    def __init__(
+        self,
+        client: AsyncClient,
+        state: MatrixState,
+        served: Served,
+        moderator_level: int = 50,
+        retry_delay: float = 0.5,
+        max_retry_delay: float = 10.0,
+    ) -> None:
+        self.client = client
+        self.state = state
+        self.served = served
+        self.moderator_level = moderator_level
+        self.retry_delay = retry_delay
+        self.max_retry_delay = max_retry_delay
+        self.encrypted_rooms: set[str] = set()
+
+    # -- sending -----------------------------------------------------------------------------
+
+    async def send_content(self, room_id: str, content: dict[str, Any]) -> str:
+        """Send one event, retrying transient failures; returns the event id."""
+        txn = str(uuid.uuid4())
+        delay = self.retry_delay
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                response = await self.client.room_send(
+                    room_id, "m.room.message", content, tx_id=txn, ignore_unverified_devices=True
+                )
+            except TRANSIENT as error:
+                if attempt == SEND_ATTEMPTS:
+                    raise PlatformError(f"the homeserver is unreachable ({error})") from error
+                logger.warning(
+                    "sending to {} failed ({}); retrying in {:.1f} s", room_id, error, delay
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_retry_delay)
+                continue
+            except Exception as error:  # nio refuses e.g. encrypted rooms without olm
+                raise PlatformError(f"cannot send to room {room_id}: {error}") from error
+            if isinstance(response, ErrorResponse):
+                if response.status_code == "M_FORBIDDEN":
+                    raise MissingPermission(
+                        f"I'm not allowed to post in room {room_id} (was I removed?)"
+                    )
+                raise PlatformError(f"room {room_id} refused the message: {response.message}")
+            return str(response.event_id)
+        raise PlatformError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    async def send_message(self, room_id: str, message: Message) -> str:
+        return await self.send_content(room_id, notice_content(message))
+
+    async def reply(self, event: Event, message: Message, *, ephemeral: bool) -> None:
+        if (
+            isinstance(event, CommandInvoked)
+            and event.path == ("help",)
+            and self._encrypted_in(event.community.space_id)
+        ):
+            message = Message(f"{message.text}\n\n{ENCRYPTED_NOTE}", message.prompt)
+        conversation = getattr(event, "conversation", None)
+        if conversation is None or (ephemeral and conversation.kind != "dm"):
+            await self.send_direct(event.community, event.user, message)
+        else:
+            await self.send_message(conversation.conversation_id, message)
+
+    async def send_to_channel(
+        self, community: CommunityRef, channel_id: str, message: Message
+    ) -> None:
+        await self.send_message(channel_id, message)
+
+    async def send_direct(
+        self, community: CommunityRef, user: UserRef, message: Message
+    ) -> ConversationRef:
+        room_id = await self.dm_room(user.user_id, community.space_id)
+        try:
+            await self.send_message(room_id, message)
+        except MissingPermission:
+            # The DM room is gone for us (the member kicked the bot): make a fresh one once.
+            room_id = await self._create_dm(user.user_id, community.space_id)
+            await self.send_message(room_id, message)
+        return dm_conversation(room_id)
+
+    # -- DM rooms ----------------------------------------------------------------------------
+
+    async def dm_room(self, user_id: str, space_id: str) -> str:
+        """The member's DM room, created (and remembered) the first time."""
+        record = await self.state.dm_room(user_id)
+        if record is not None and self._still_shared(record.room_id, user_id):
+            if record.space_id != space_id:
+                await self.state.set_dm_community(user_id, space_id)
+            return record.room_id
+        return await self._create_dm(user_id, space_id)
+
+    def _still_shared(self, room_id: str, user_id: str) -> bool:
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            return True  # created moments ago and not synced yet
+        return user_id in room.users or user_id in room.invited_users
+
+    async def _create_dm(self, user_id: str, space_id: str) -> str:
+        try:
+            response = await self.client.room_create(
+                is_direct=True, invite=[user_id], preset=RoomPreset.trusted_private_chat
+            )
+        except TRANSIENT as error:
+            raise PlatformError(f"the homeserver is unreachable ({error})") from error
+        if isinstance(response, RoomCreateError):
+            raise DirectMessageRefused(f"cannot open a DM room: {response.message}")
+        await self.state.save_dm_room(user_id, response.room_id, space_id)
+        logger.info("opened a DM room {} with {}", response.room_id, user_id)
+        return str(response.room_id)
+
+    # -- roles = rooms -----------------------------------------------------------------------
+
+    async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
+        room = self.client.rooms.get(role_id)
+        if room is not None and (user.user_id in room.users or user.user_id in room.invited_users):
+            return
+        try:
+            response = await self.client.room_invite(role_id, user.user_id)
+        except TRANSIENT as error:
+            raise PlatformError(f"the homeserver is unreachable ({error})") from error
+        if isinstance(response, RoomInviteError):
+            if "already in the room" in str(response.message).lower():
+                return
+            raise MissingPermission(f"cannot invite to room {role_id}: {response.message}")
+
+    async def revoke_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
+        room = self.client.rooms.get(role_id)
+        if room is None or user.user_id not in room.invited_users:
+            return
+        try:
+            response = await self.client.room_kick(role_id, user.user_id, "tag removed")
+        except TRANSIENT as error:
+            raise PlatformError(f"the homeserver is unreachable ({error})") from error
+        if isinstance(response, RoomKickError):
+            raise MissingPermission(f"cannot withdraw the invite to {role_id}: {response.message}")
+
+    # -- permissions and names ---------------------------------------------------------------
+
+    def power_level(self, room_id: str, user_id: str) -> int:
+        if self.served.is_creator(room_id, user_id):
+            return CREATOR_LEVEL
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            return 0
+        return int(room.power_levels.get_user_level(user_id))
+
+    async def is_moderator(
+        self, community: CommunityRef, user: UserRef, moderator_role: str | None
+    ) -> bool:
+        """Power level in the space or one of its served rooms (Matrix has no roles to check)."""
+        rooms = self.served.rooms_of(community.space_id) or [community.space_id]
+        here = current_room.get()
+        if here and here not in rooms and self.served.community_of(here) == community.space_id:
+            rooms.append(here)
+        return any(self.power_level(room, user.user_id) >= self.moderator_level for room in rooms)
+
+    def mention_channel(self, channel_id: str) -> str:
+        room = self.client.rooms.get(channel_id)
+        if room is None:
+            return channel_id
+        return room.canonical_alias or (f"#{room.name}" if room.name else channel_id)
+
+    def mention_user(self, user: UserRef) -> str:
+        """The display name: replies carry empty `m.mentions`, so naming never pings."""
+        return user.display_name or user.user_id
+
+    def _encrypted_in(self, space_id: str) -> bool:
+        return any(room in self.encrypted_rooms for room in self.served.rooms_of(space_id))

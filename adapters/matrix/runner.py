@@ -1,0 +1,406 @@
+"""The Matrix bot's life: log in, join the served rooms, then sync for ever.
+
+Decisions worth knowing:
+- Events are handled one at a time, in sync order, and the sync token is saved only after a
+  whole sync response is handled: a restart continues exactly after the last handled batch.
+- In a room the bot has just joined, everything before its own join is dropped. On the very
+  first sync (no saved token) a room whose timeline does not show the bot's join is not
+  replayed at all: that is history from before this database existed.
+- A limited (gappy) timeline after downtime is filled from `/messages` back to the saved token,
+  so commands typed while the bot was down are still answered.
+- Homeserver unreachable or 5xx: back off (doubling, capped) and retry the same sync token;
+  nothing is lost. 429s are waited out by matrix-nio itself. A revoked token stops the bot.
+- Invites: see `invites.py` (served rooms, moderators' invites, members' DMs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from loguru import logger
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    JoinError,
+    RoomGetStateResponse,
+    RoomMessagesResponse,
+    SyncError,
+    SyncResponse,
+)
+
+from adapters.matrix.invites import Invite, InvitePolicy, stripped_state
+from adapters.matrix.login import Credentials, MatrixStartupError, log_in
+from adapters.matrix.platform import TRANSIENT, MatrixPlatform, current_room
+from adapters.matrix.rooms import resolve_room_options
+from adapters.matrix.served import Served
+from adapters.matrix.sync_state import MatrixState
+from adapters.matrix.translate import (
+    after_own_join,
+    community_ref,
+    ignore_reason,
+    member_event,
+    parse_user,
+    to_event,
+    user_ref,
+)
+from communitybot.bot import Bot
+from communitybot.clock import Clock, SystemClock
+from communitybot.command_parser import CommandParseError
+from communitybot.events import CommandInvoked, Event, MemberJoined, MemberLeft
+from communitybot.peers.index import PeerIndex
+from communitybot.replies import Message
+from communitybot.store.store import Store
+
+GAP_PAGES = 20
+
+
+@dataclass
+class MatrixConfig:
+    """What the adapter needs; `from_settings` builds it from the validated settings."""
+
+    credentials: Credentials
+    rooms: list[str] = field(default_factory=list)
+    prefix: str = "!"
+    moderator_level: int = 50
+    sync_timeout_ms: int = 30_000
+    request_timeout: float = 45.0
+    retry_delay: float = 1.0
+    max_retry_delay: float = 60.0
+    timeline_limit: int = 100
+    """Events per room per sync; older ones after downtime are fetched from `/messages`."""
+
+    @classmethod
+    def from_settings(cls, matrix: Any) -> MatrixConfig:
+        secret = lambda s: s.get_secret_value() if s is not None else None  # noqa: E731
+        return cls(
+            credentials=Credentials(
+                homeserver=matrix.homeserver,
+                user_id=matrix.user_id,
+                access_token=secret(matrix.access_token),
+                password=secret(matrix.password),
+                device_id=matrix.device_id,
+            ),
+            rooms=list(matrix.rooms),
+            prefix=matrix.command_prefix,
+            moderator_level=matrix.moderator_power_level,
+        )
+
+
+class MatrixBot:
+    """One bot account serving the configured rooms/spaces with the shared core."""
+
+    def __init__(
+        self,
+        config: MatrixConfig,
+        store: Store,
+        clock: Clock | None = None,
+        peers: Any = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.own_id = config.credentials.user_id
+        self.client = AsyncClient(
+            config.credentials.homeserver,
+            self.own_id,
+            device_id=config.credentials.device_id or "",
+            config=AsyncClientConfig(
+                max_timeouts=0,  # our loops back off themselves, and log it
+                request_timeout=config.request_timeout,
+                encryption_enabled=False,
+                store_sync_tokens=False,
+            ),
+        )
+        self.state = MatrixState(store.db, self.own_id)
+        self.served = Served()
+        self.platform = MatrixPlatform(
+            self.client,
+            self.state,
+            self.served,
+            config.moderator_level,
+            retry_delay=config.retry_delay,
+            max_retry_delay=config.max_retry_delay,
+        )
+        self.invites = InvitePolicy(
+            self.client, self.served, self.platform, self.state, config.rooms, config.prefix
+        )
+        self.bot = Bot(
+            store, self.platform, clock or SystemClock(), peers or PeerIndex(), config.prefix
+        )
+        self.since: str | None = None
+        self.synced = asyncio.Event()
+        """Set after each handled sync (tests and the benchmark wait on it)."""
+        self._warned_encrypted: set[str] = set()
+        self._departed: set[str] = set()
+
+    # -- start-up ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Log in, join the configured rooms and catch up; raises MatrixStartupError."""
+        await log_in(self.client, self.config.credentials, self.state)
+        for entry in self.config.rooms:
+            room_id = await self._join(entry)
+            if room_id:
+                self.served.add_root(room_id)
+        if self.config.rooms and not self.served.roots:
+            raise MatrixStartupError(
+                "could not join any of the rooms in COMMUNITYBOT_MATRIX__ROOMS; invite the bot "
+                "or check the room ids/aliases"
+            )
+        self.since = await self.state.next_batch()
+        first_ever = self.since is None
+        response = await self._sync_once(timeout_ms=0, full_state=True)
+        if isinstance(response, SyncError):
+            raise MatrixStartupError(f"the first Matrix sync failed: {response.message}")
+        await self._handle(response, first_ever=first_ever)
+        await self._discover_children()
+        logger.info(
+            "Matrix bot {} serving {} room(s){}",
+            self.own_id,
+            len(self.served.all_rooms()),
+            "" if first_ever else ", resumed from the saved sync position",
+        )
+
+    async def _join(self, entry: str) -> str | None:
+        try:
+            response = await self.client.join(entry)
+        except TRANSIENT as error:
+            raise MatrixStartupError(
+                f"cannot reach the Matrix homeserver at {self.config.credentials.homeserver} "
+                f"({type(error).__name__})"
+            ) from None
+        if isinstance(response, JoinError):
+            logger.error("cannot join the configured room {}: {}", entry, response.message)
+            return None
+        return str(response.room_id)
+
+    async def _discover_children(self) -> None:
+        """A served space also serves its child rooms: learn them and join them."""
+        for space_id in [root for root in self.served.roots if root in self.served.spaces]:
+            try:
+                response = await self.client.room_get_state(space_id)
+            except TRANSIENT:
+                continue
+            if not isinstance(response, RoomGetStateResponse):
+                continue
+            for event in response.events:
+                await self._observe_child(space_id, event)
+
+    async def _observe_child(self, space_id: str, event: dict[str, Any]) -> None:
+        if event.get("type") != "m.space.child" or not isinstance(event.get("state_key"), str):
+            return
+        child = event["state_key"]
+        if not (event.get("content") or {}).get("via"):
+            self.served.remove_child(child)
+            return
+        self.served.add_child(space_id, child)
+        if child not in self.client.rooms:
+            response = await self.client.join(child)
+            if isinstance(response, JoinError):
+                logger.warning("cannot join {} of the served space: {}", child, response.message)
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Sync until cancelled; back off and retry while the homeserver is away."""
+        delay = self.config.retry_delay
+        outage = False
+        while True:
+            try:
+                response = await self._sync_once(timeout_ms=self.config.sync_timeout_ms)
+            except TRANSIENT as error:
+                if not outage:
+                    logger.warning(
+                        "Matrix homeserver unreachable ({}); retrying", type(error).__name__
+                    )
+                outage = True
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.config.max_retry_delay)
+                continue
+            if isinstance(response, SyncError):
+                if response.status_code in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"):
+                    raise MatrixStartupError(
+                        f"the homeserver no longer accepts the bot's token ({response.message})"
+                    )
+                logger.warning("Matrix sync failed ({}); retrying", response.message)
+                outage = True
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.config.max_retry_delay)
+                continue
+            if outage:
+                logger.info("Matrix homeserver reachable again; catching up")
+            outage = False
+            delay = self.config.retry_delay
+            await self._handle(response)
+
+    async def _sync_once(
+        self, *, timeout_ms: int, full_state: bool = False
+    ) -> SyncResponse | SyncError:
+        return await self.client.sync(
+            timeout=timeout_ms,
+            since=self.since,
+            full_state=full_state or None,
+            sync_filter={
+                "room": {"timeline": {"limit": self.config.timeline_limit}},
+                "presence": {"not_types": ["*"]},
+            },
+        )
+
+    async def serve(self) -> None:
+        """start() then run(), closing the HTTP session however it ends."""
+        try:
+            await self.start()
+            await self.run()
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.client.close()
+
+    # -- one sync response -------------------------------------------------------------------
+
+    async def _handle(self, response: SyncResponse, *, first_ever: bool = False) -> None:
+        previous = self.since
+        for room_id, info in response.rooms.join.items():
+            for event in [*info.state, *info.timeline.events]:
+                await self._observe_state(room_id, event.source)
+        for room_id, invite in response.rooms.invite.items():
+            state = [stripped_state(event) for event in invite.invite_state]
+            await self.invites.handle(Invite.from_state(room_id, state, self.own_id))
+        for room_id in response.rooms.leave:
+            if self.served.community_of(room_id) and room_id not in self._departed:
+                self._departed.add(room_id)
+                logger.warning("the bot is no longer in served room {} (kicked or left)", room_id)
+        for room_id, info in response.rooms.join.items():
+            self._departed.discard(room_id)
+            events = [event.source for event in info.timeline.events]
+            if info.timeline.limited and previous and info.timeline.prev_batch:
+                events = await self._fill_gap(room_id, info.timeline.prev_batch, previous) + events
+            fresh = after_own_join(events, self.own_id)
+            if first_ever and len(fresh) == len(events):
+                continue  # our join is not in sight: all of it predates us
+            for event in fresh:
+                await self._on_timeline(room_id, event)
+        self.since = response.next_batch
+        await self.state.save_next_batch(response.next_batch)
+        self.synced.set()
+
+    async def _observe_state(self, room_id: str, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "m.room.create":
+            self.served.observe_create(room_id, event)
+        elif kind == "m.space.child" and room_id in self.served.roots:
+            await self._observe_child(room_id, event)
+        elif kind == "m.room.encryption" and self.served.community_of(room_id):
+            self._warn_encrypted(room_id)
+
+    async def _fill_gap(self, room_id: str, start: str, until: str) -> list[dict[str, Any]]:
+        """Events between the saved token and a limited timeline, oldest first."""
+        older: list[dict[str, Any]] = []
+        for _ in range(GAP_PAGES):
+            page = await self.client.room_messages(room_id, start=start, end=until, limit=100)
+            if not isinstance(page, RoomMessagesResponse) or not page.chunk:
+                break
+            older.extend(event.source for event in page.chunk)
+            if not page.end or page.end == start:
+                break
+            start = page.end
+        return list(reversed(older))
+
+    def _warn_encrypted(self, room_id: str) -> None:
+        self.platform.encrypted_rooms.add(room_id)
+        if room_id not in self._warned_encrypted:
+            self._warned_encrypted.add(room_id)
+            logger.warning(
+                "served room {} is end-to-end encrypted: the bot cannot read it "
+                "(commands there are not seen)",
+                room_id,
+            )
+
+    # -- timeline ----------------------------------------------------------------------------
+
+    async def _on_timeline(self, room_id: str, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "m.room.encrypted":
+            if self.served.community_of(room_id):
+                self._warn_encrypted(room_id)
+            return
+        if kind == "m.room.member":
+            await self._on_membership(room_id, event)
+        elif kind == "m.room.message" and ignore_reason(event, self.own_id) is None:
+            await self._on_message(room_id, event)
+
+    async def _on_membership(self, room_id: str, event: dict[str, Any]) -> None:
+        space_id = self.served.community_of(room_id)
+        if space_id is None or event.get("state_key") == self.own_id:
+            return
+        core_event = member_event(event, community_ref(space_id))
+        if isinstance(core_event, MemberLeft) and room_id != space_id:
+            return  # leaving one room of a space is not leaving the community
+        if isinstance(core_event, MemberJoined) and await self._already_member(core_event):
+            return  # joined one more room of the space
+        if core_event is not None:
+            await self._dispatch(room_id, core_event)
+
+    async def _already_member(self, event: MemberJoined) -> bool:
+        community = await self.store.communities.get(event.community)
+        if community is None:
+            return False
+        member = await self.store.members.get(community.id, event.user)
+        return member is not None and member.left_at is None
+
+    async def _on_message(self, room_id: str, event: dict[str, Any]) -> None:
+        sender = str(event.get("sender", ""))
+        direct = await self.state.dm_by_room(room_id)
+        in_dm = direct is not None and direct.user_id == sender
+        space_id = direct.space_id if in_dm and direct else self.served.community_of(room_id)
+        if space_id is None:
+            return
+        room = self.client.rooms.get(room_id)
+        name = (room.user_name(sender) if room else None) or ""
+        translated = to_event(
+            event,
+            community=community_ref(space_id),
+            room_id=room_id,
+            in_dm=in_dm,
+            prefix=self.config.prefix,
+            display_name=name if name != sender else "",
+            make_user=parse_user,
+        )
+        if isinstance(translated, CommandParseError):
+            await self._tell(room_id, in_dm, space_id, sender, str(translated))
+            return
+        if isinstance(translated, CommandInvoked):
+            resolved = await resolve_room_options(self.client, translated)
+            if isinstance(resolved, str):
+                await self._tell(room_id, in_dm, space_id, sender, resolved)
+                return
+            translated = resolved
+        if translated is not None:
+            await self._dispatch(room_id, translated)
+
+    async def _tell(
+        self, room_id: str, in_dm: bool, space_id: str, user_id: str, text: str
+    ) -> None:
+        """A typing mistake: explained privately (the DM, or the DM room for a public command)."""
+        try:
+            if in_dm:
+                await self.platform.send_message(room_id, Message(text))
+            else:
+                await self.platform.send_direct(
+                    community_ref(space_id), user_ref(user_id), Message(text)
+                )
+        except Exception as error:  # a refused DM must not stop the loop
+            logger.warning("could not explain a typing mistake to {}: {}", user_id, error)
+
+    async def _dispatch(self, room_id: str, event: Event) -> None:
+        token = current_room.set(room_id)
+        try:
+            await self.bot.dispatch(event)
+        except Exception:  # the loop must survive anything one event does
+            logger.exception("handling a Matrix event in {} failed", room_id)
+        finally:
+            current_room.reset(token)

@@ -1,0 +1,105 @@
+"""What the Matrix adapter must remember across restarts, kept in the bot's own SQLite file.
+
+- the sync token (`next_batch`), saved after each sync response is fully handled, so a restart
+  neither replays history nor misses what was said while the bot was down;
+- the access token and device id from a password login, so the next start reuses the device
+  instead of piling up new ones;
+- the DM room shared with each member, so onboarding always continues in the same room.
+
+One database file, one backup: the core's store is the source of truth for everything else.
+Each write is a single statement (the runner handles events one at a time, never inside a core
+transaction of another event).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from communitybot.store.db import Database
+
+NEXT_BATCH = "next_batch"
+ACCESS_TOKEN = "access_token"
+DEVICE_ID = "device_id"
+
+
+@dataclass(frozen=True)
+class DirectRoom:
+    user_id: str
+    room_id: str
+    space_id: str
+
+
+class MatrixState:
+    """Adapter state for one bot account (`account` is its Matrix user id)."""
+
+    def __init__(self, db: Database, account: str) -> None:
+        self._db = db
+        self.account = account
+
+    async def get(self, key: str) -> str | None:
+        row = await self._db.fetch_one(
+            "SELECT value FROM matrix_state WHERE account = ? AND key = ?", (self.account, key)
+        )
+        return str(row["value"]) if row else None
+
+    async def put(self, key: str, value: str) -> None:
+        await self._db.execute(
+            "INSERT INTO matrix_state (account, key, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (account, key) DO UPDATE SET value = excluded.value",
+            (self.account, key, value),
+        )
+
+    async def forget(self, key: str) -> None:
+        await self._db.execute(
+            "DELETE FROM matrix_state WHERE account = ? AND key = ?", (self.account, key)
+        )
+
+    async def next_batch(self) -> str | None:
+        return await self.get(NEXT_BATCH)
+
+    async def save_next_batch(self, token: str) -> None:
+        await self.put(NEXT_BATCH, token)
+
+    async def login(self) -> tuple[str, str] | None:
+        """(access token, device id) saved by an earlier password login."""
+        token, device = await self.get(ACCESS_TOKEN), await self.get(DEVICE_ID)
+        return (token, device) if token and device else None
+
+    async def save_login(self, access_token: str, device_id: str) -> None:
+        await self.put(ACCESS_TOKEN, access_token)
+        await self.put(DEVICE_ID, device_id)
+
+    async def forget_login(self) -> None:
+        await self.forget(ACCESS_TOKEN)
+
+    async def dm_room(self, user_id: str) -> DirectRoom | None:
+        row = await self._db.fetch_one(
+            "SELECT user_id, room_id, space_id FROM matrix_dm_rooms "
+            "WHERE account = ? AND user_id = ?",
+            (self.account, user_id),
+        )
+        return DirectRoom(row["user_id"], row["room_id"], row["space_id"]) if row else None
+
+    async def dm_by_room(self, room_id: str) -> DirectRoom | None:
+        row = await self._db.fetch_one(
+            "SELECT user_id, room_id, space_id FROM matrix_dm_rooms "
+            "WHERE account = ? AND room_id = ?",
+            (self.account, room_id),
+        )
+        return DirectRoom(row["user_id"], row["room_id"], row["space_id"]) if row else None
+
+    async def save_dm_room(self, user_id: str, room_id: str, space_id: str) -> None:
+        await self._db.execute(
+            "INSERT INTO matrix_dm_rooms (account, user_id, room_id, space_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, user_id) DO UPDATE SET "
+            "room_id = excluded.room_id, space_id = excluded.space_id",
+            (self.account, user_id, room_id, space_id, datetime.now(UTC).isoformat()),
+        )
+
+    async def set_dm_community(self, user_id: str, space_id: str) -> None:
+        """The DM serves the community the member last acted in (one bot, several spaces)."""
+        await self._db.execute(
+            "UPDATE matrix_dm_rooms SET space_id = ? WHERE account = ? AND user_id = ?",
+            (space_id, self.account, user_id),
+        )

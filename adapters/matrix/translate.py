@@ -1,0 +1,277 @@
+"""Pure translation for Matrix: raw event dicts → core events, core messages → `m.notice` content.
+
+Everything works on the events' JSON (`event.source` in matrix-nio), not on nio objects, so the
+rules (what to ignore, what is a command, how a reply looks) are unit-testable without a server.
+Ids are opaque strings: room version 12 room ids have no `:server` part, so nothing here
+splits or parses a room id.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from communitybot.command_parser import CommandParseError, parse_command_line
+from communitybot.events import (
+    CommandInvoked,
+    CommunityRef,
+    ConversationRef,
+    MemberJoined,
+    MemberLeft,
+    MessageReceived,
+    UserRef,
+)
+from communitybot.replies import Message
+
+PLATFORM = "matrix"
+RawEvent = Mapping[str, Any]
+
+_USER_ID = re.compile(r"@[^:\s]+:[^\s/?#>\"']+")
+_MATRIX_TO = re.compile(r"https://matrix\.to/#/([^\s?\"'>]+)")
+_YES = re.compile(r"\byes\b", re.IGNORECASE)
+_NO = re.compile(r"\bno\b", re.IGNORECASE)
+_READABLE_MSGTYPES = {"m.text"}
+
+
+def user_ref(user_id: str, display_name: str = "") -> UserRef:
+    return UserRef(PLATFORM, user_id, display_name)
+
+
+def community_ref(space_id: str) -> CommunityRef:
+    return CommunityRef(PLATFORM, space_id)
+
+
+def room_conversation(room_id: str) -> ConversationRef:
+    return ConversationRef(PLATFORM, "channel", room_id)
+
+
+def dm_conversation(room_id: str) -> ConversationRef:
+    return ConversationRef(PLATFORM, "dm", room_id)
+
+
+def content_of(event: RawEvent) -> Mapping[str, Any]:
+    content = event.get("content")
+    return content if isinstance(content, Mapping) else {}
+
+
+def is_edit(event: RawEvent) -> bool:
+    """An edit (`m.replace`) of an earlier message: acting on it would run a command twice."""
+    content = content_of(event)
+    relates = content.get("m.relates_to")
+    return "m.new_content" in content or (
+        isinstance(relates, Mapping) and relates.get("rel_type") == "m.replace"
+    )
+
+
+def ignore_reason(event: RawEvent, own_user_id: str) -> str | None:
+    """Why a timeline message must not reach the core (None: it should)."""
+    if event.get("type") != "m.room.message":
+        return "not a message"
+    if event.get("sender") == own_user_id:
+        return "own event"
+    content = content_of(event)
+    if content.get("msgtype") == "m.notice":
+        return "notice (bots talk in notices; answering them would loop)"
+    if is_edit(event):
+        return "edit"
+    if content.get("msgtype") not in _READABLE_MSGTYPES:
+        return "not text"
+    if not isinstance(content.get("body"), str):
+        return "no body"
+    return None
+
+
+def message_text(event: RawEvent) -> str:
+    """The typed text, without the quoted fallback a client prepends to a reply."""
+    body = str(content_of(event).get("body", ""))
+    relates = content_of(event).get("m.relates_to")
+    if isinstance(relates, Mapping) and "m.in_reply_to" in relates:
+        lines = body.splitlines()
+        while lines and lines[0].startswith(">"):
+            lines.pop(0)
+        body = "\n".join(lines)
+    return body.strip()
+
+
+def membership_change(event: RawEvent) -> tuple[str, str, str] | None:
+    """(user id, previous membership, new membership) of an `m.room.member` event, else None."""
+    if event.get("type") != "m.room.member" or not isinstance(event.get("state_key"), str):
+        return None
+    membership = str(content_of(event).get("membership", ""))
+    unsigned = event.get("unsigned")
+    previous = ""
+    if isinstance(unsigned, Mapping):
+        prev_content = unsigned.get("prev_content")
+        if isinstance(prev_content, Mapping):
+            previous = str(prev_content.get("membership", ""))
+    return event["state_key"], previous, membership
+
+
+def is_new_join(event: RawEvent) -> bool:
+    """A real join (not a display-name or avatar change of someone already in the room)."""
+    change = membership_change(event)
+    return change is not None and change[2] == "join" and change[1] != "join"
+
+
+def is_departure(event: RawEvent) -> bool:
+    change = membership_change(event)
+    return change is not None and change[1] == "join" and change[2] in ("leave", "ban")
+
+
+def after_own_join(events: list[dict[str, Any]], own_user_id: str) -> list[dict[str, Any]]:
+    """Drop what happened before the bot joined, when the bot's join is in this batch.
+
+    A sync of a newly joined room carries some of the room's history; none of it was said to
+    the bot, and old `!commands` in it must not run.
+    """
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if is_new_join(event) and event.get("state_key") == own_user_id:
+            return list(events[index + 1 :])
+    return list(events)
+
+
+def member_event(
+    event: RawEvent, community: CommunityRef, display_name: str = ""
+) -> MemberJoined | MemberLeft | None:
+    """A join or departure in a served room, as the core's event."""
+    change = membership_change(event)
+    if change is None:
+        return None
+    user_id = change[0]
+    if not display_name:
+        name = content_of(event).get("displayname")
+        display_name = name if isinstance(name, str) else ""
+    if is_new_join(event):
+        return MemberJoined(community, user_ref(user_id, display_name))
+    if is_departure(event):
+        return MemberLeft(community, user_ref(user_id, display_name))
+    return None
+
+
+def parse_user(raw: str) -> UserRef:
+    """`@alice:example.org`, a matrix.to link or a pill's HTML → the member; else the raw text."""
+    text = raw.strip()
+    link = _MATRIX_TO.search(text)
+    if link:
+        text = link.group(1)
+    found = _USER_ID.search(text)
+    return user_ref(found.group(0) if found else text)
+
+
+def room_reference(raw: str) -> str:
+    """What a moderator typed for a room: a room id, an alias (the parser strips its `#`), a link.
+
+    Returns a room id (`!…`) or an alias (`#…`) to resolve, or the plain text to match by name.
+    """
+    text = raw.strip()
+    link = _MATRIX_TO.search(text)
+    if link:
+        text = link.group(1).replace("%23", "#").replace("%21", "!").replace("%3A", ":")
+    if text.startswith(("!", "#")):
+        return text
+    if ":" in text:
+        return f"#{text}"
+    return text
+
+
+def to_event(
+    event: RawEvent,
+    *,
+    community: CommunityRef,
+    room_id: str,
+    in_dm: bool,
+    prefix: str,
+    display_name: str = "",
+    make_user: Callable[[str], UserRef] = parse_user,
+) -> CommandInvoked | MessageReceived | CommandParseError | None:
+    """A member's message: a command anywhere, plain text only in the DM room (public chatter
+    in a room is none of the bot's business). A malformed command becomes the parse error to
+    show the member."""
+    text = message_text(event)
+    user = user_ref(str(event.get("sender", "")), display_name)
+    conversation = dm_conversation(room_id) if in_dm else room_conversation(room_id)
+    if text.startswith(prefix) and len(text) > len(prefix) and not text[len(prefix)].isspace():
+        try:
+            parsed = parse_command_line(text, prefix, make_user)
+        except CommandParseError as error:
+            return error
+        return CommandInvoked(community, user, conversation, parsed.command.path, parsed.options)
+    if in_dm and text:
+        return MessageReceived(community, user, conversation, text)
+    return None
+
+
+def plain_text(message: Message) -> str:
+    """The `body`: the core's light Markdown, plus a yes/no hint when the prompt needs one.
+
+    Choice prompts already carry their numbered options in the text.
+    """
+    text = message.text
+    prompt = message.prompt
+    if (
+        prompt is not None
+        and prompt.kind == "yesno"
+        and not (_YES.search(text) and _NO.search(text))
+    ):
+        text = f"{text} (yes/no)"
+    return text
+
+
+def _inline(text: str) -> str:
+    escaped = html.escape(text, quote=False)
+    escaped = re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+    escaped = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", escaped)
+    return re.sub(r"(?<![\w*])_([^_]+)_(?![\w*])", r"<em>\1</em>", escaped)
+
+
+def to_html(text: str) -> str:
+    """The `formatted_body`: bold, code, quotes and bullet lists of the core's light Markdown."""
+    out: list[str] = []
+    bullets: list[str] = []
+    quoted: list[str] = []
+
+    def flush() -> None:
+        if bullets:
+            out.append("<ul>" + "".join(f"<li>{item}</li>" for item in bullets) + "</ul>")
+            bullets.clear()
+        if quoted:
+            out.append("<blockquote>" + "<br>".join(quoted) + "</blockquote>")
+            quoted.clear()
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("• ", "- ")):
+            if quoted:
+                flush()
+            bullets.append(_inline(stripped[2:]))
+        elif stripped.startswith(">"):
+            if bullets:
+                flush()
+            quoted.append(_inline(stripped[1:].lstrip()))
+        else:
+            flush()
+            out.append(_inline(line) + "<br>" if stripped else "<br>")
+    flush()
+    rendered = "".join(out)
+    while rendered.endswith("<br>"):
+        rendered = rendered[: -len("<br>")]
+    return rendered
+
+
+def notice_content(message: Message) -> dict[str, Any]:
+    """An `m.notice` (bots answer in notices, so other bots don't answer back).
+
+    `m.mentions` is present and empty: with intentional mentions, naming a member in a
+    welcome or intro post never pings them or the room.
+    """
+    body = plain_text(message)
+    return {
+        "msgtype": "m.notice",
+        "body": body,
+        "format": "org.matrix.custom.html",
+        "formatted_body": to_html(body),
+        "m.mentions": {},
+    }

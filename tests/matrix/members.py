@@ -1,0 +1,187 @@
+"""A real Matrix member for the tests: a matrix-nio client that joins rooms, types, and reads.
+
+It syncs in the background, accepts the bot's invites (its DM room, tag rooms), and records
+every message it sees, so a test can wait for "the next notice in my DM that says …".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import ClientError
+from nio import AsyncClient, AsyncClientConfig, JoinError, RoomCreateResponse, RoomPreset
+
+from tests.matrix.synapse import Account
+
+WAIT = 20.0
+
+
+@dataclass(frozen=True)
+class Seen:
+    room_id: str
+    sender: str
+    content: dict[str, Any]
+
+    @property
+    def body(self) -> str:
+        return str(self.content.get("body", ""))
+
+
+class Member:
+    def __init__(self, url: str, account: Account, *, accept_invites_from: str | None) -> None:
+        self.account = account
+        self.user_id = account.user_id
+        self.client = AsyncClient(
+            url,
+            account.user_id,
+            device_id=account.device_id,
+            config=AsyncClientConfig(max_timeouts=0, encryption_enabled=False),
+        )
+        self.client.access_token = account.access_token
+        self.client.user_id = account.user_id
+        self.accept_from = accept_invites_from
+        self.seen: list[Seen] = []
+        self.direct_rooms: set[str] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._changed = asyncio.Event()
+
+    async def start(self) -> None:
+        await self.client.sync(timeout=0, full_state=True)
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        await self.client.close()
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                response = await self.client.sync(timeout=500)
+            except (ClientError, TimeoutError, OSError):
+                await asyncio.sleep(0.3)
+                continue
+            rooms = getattr(response, "rooms", None)
+            if rooms is None:
+                await asyncio.sleep(0.3)
+                continue
+            for room_id, invite in rooms.invite.items():
+                state = [
+                    {**e.source, "content": getattr(e, "content", {})} for e in invite.invite_state
+                ]
+                await self._on_invite(room_id, state)
+            for room_id, info in rooms.join.items():
+                for event in info.timeline.events:
+                    source = event.source
+                    if source.get("type") == "m.room.message":
+                        self.seen.append(Seen(room_id, source["sender"], source["content"]))
+            self._changed.set()
+
+    async def _on_invite(self, room_id: str, state: list[dict[str, Any]]) -> None:
+        own = next(
+            (
+                e
+                for e in state
+                if e.get("type") == "m.room.member" and e.get("state_key") == self.user_id
+            ),
+            {},
+        )
+        if self.accept_from is None or own.get("sender") != self.accept_from:
+            return
+        if (own.get("content") or {}).get("is_direct"):
+            self.direct_rooms.add(room_id)
+        response = await self.client.join(room_id)
+        assert not isinstance(response, JoinError), response
+
+    # -- acting ------------------------------------------------------------------------------
+
+    async def join(self, room: str) -> str:
+        response = await self.client.join(room)
+        assert not isinstance(response, JoinError), response
+        return str(response.room_id)
+
+    async def say(self, room_id: str, text: str, **extra: Any) -> str:
+        content = {"msgtype": "m.text", "body": text, **extra}
+        response = await self.client.room_send(room_id, "m.room.message", content)
+        return str(response.event_id)
+
+    async def create_room(
+        self, name: str, *, alias: str | None = None, invite: tuple[str, ...] = ()
+    ) -> str:
+        response = await self.client.room_create(
+            name=name, alias=alias, preset=RoomPreset.public_chat, invite=invite
+        )
+        assert isinstance(response, RoomCreateResponse), response
+        return str(response.room_id)
+
+    async def set_power_level(self, room_id: str, user_id: str, level: int) -> None:
+        current = await self.client.room_get_state_event(room_id, "m.room.power_levels")
+        content = dict(current.content)
+        content["users"] = {**content.get("users", {}), user_id: level}
+        await self.client.room_put_state(room_id, "m.room.power_levels", content)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def mark(self) -> int:
+        return len(self.seen)
+
+    def since(
+        self, mark: int, *, sender: str | None = None, room_id: str | None = None
+    ) -> list[Seen]:
+        return [
+            s
+            for s in self.seen[mark:]
+            if (sender is None or s.sender == sender) and (room_id is None or s.room_id == room_id)
+        ]
+
+    async def wait_for(
+        self,
+        predicate: Callable[[Seen], bool],
+        *,
+        after: int = 0,
+        within: float = WAIT,
+    ) -> Seen:
+        """The first message seen after `after` that matches; fails after `within` s."""
+        deadline = time.monotonic() + within
+        while True:
+            for seen in self.seen[after:]:
+                if predicate(seen):
+                    return seen
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                recent = "\n".join(
+                    f"  [{s.room_id}] {s.sender}: {s.body[:120]}" for s in self.seen[-8:]
+                )
+                raise AssertionError(f"no matching message within {within} s; recent:\n{recent}")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.5))
+
+    async def wait_dm(
+        self, text: str, *, after: int = 0, sender: str, within: float = WAIT
+    ) -> Seen:
+        """The bot's next notice in our DM room that contains `text`."""
+        return await self.wait_for(
+            lambda s: (
+                s.sender == sender
+                and s.room_id in self.direct_rooms
+                and text.casefold() in s.body.casefold()
+            ),
+            after=after,
+            within=within,
+        )
+
+    async def wait_direct_room(self, within: float = WAIT) -> str:
+        deadline = time.monotonic() + within
+        while not self.direct_rooms:
+            if time.monotonic() > deadline:
+                raise AssertionError("the bot never opened a DM room with me")
+            await asyncio.sleep(0.05)
+        return next(iter(self.direct_rooms))
