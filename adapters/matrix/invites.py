@@ -99,7 +99,7 @@ class InvitePolicy:
                 await self._decline(invite, "an encrypted DM (the bot cannot read it)")
                 await self._offer_plain_dm(invite.inviter, member_space)
                 return
-            await self.state.save_dm_room(invite.inviter, invite.room_id, member_space)
+            await self.platform.adopt_dm(invite.inviter, invite.room_id, member_space)
         logger.info("accepted an invite to {} from {}", invite.room_id, invite.inviter)
 
     def shared_community(self, user_id: str) -> str | None:

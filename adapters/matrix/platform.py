@@ -9,7 +9,12 @@
 - Moderators are members whose power level in one of the community's rooms (the space or a
   served room) reaches the configured level; creators of room-version-12 rooms count as 100+.
 - Sends are retried with back-off while the homeserver is unreachable, reusing the
-  transaction id so a retry can never post twice.
+  transaction id so a retry can never post twice. 429s are waited out by matrix-nio, a bounded
+  number of times (see `errors.py`); after that the send is logged and given up.
+- A room the bot was kicked from (`departed`) is not posted to again until the bot is back in
+  it: the core gets `MissingPermission` at once, and the homeserver is not asked.
+- Every DM room the bot opens is also listed in its `m.direct` account data (merged), and one
+  it gives up is removed, so clients show the DMs as DMs.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ import contextvars
 import uuid
 from typing import Any
 
-from aiohttp import ClientError
 from loguru import logger
 from nio import AsyncClient, RoomCreateError, RoomInviteError, RoomKickError, RoomPreset
 from nio.responses import ErrorResponse
 
+from adapters.matrix.direct import DirectRooms
+from adapters.matrix.errors import TRANSIENT, rate_limited
 from adapters.matrix.served import Served
 from adapters.matrix.sync_state import MatrixState
 from adapters.matrix.translate import PLATFORM, dm_conversation, notice_content
@@ -33,7 +39,6 @@ from communitybot.replies import Message
 
 CREATOR_LEVEL = 1_000_000
 SEND_ATTEMPTS = 6
-TRANSIENT = (ClientError, TimeoutError, asyncio.TimeoutError, OSError)
 
 ENCRYPTED_NOTE = (
     "⚠️ Some of this community's rooms are end-to-end encrypted, and I can't read encrypted "
@@ -66,11 +71,16 @@ class MatrixPlatform:
         self.retry_delay = retry_delay
         self.max_retry_delay = max_retry_delay
         self.encrypted_rooms: set[str] = set()
+        self.departed: set[str] = set()
+        """Rooms the bot was kicked from (or left): not posted to until it is back in them."""
+        self.direct = DirectRooms(client)
 
     # -- sending -----------------------------------------------------------------------------
 
     async def send_content(self, room_id: str, content: dict[str, Any]) -> str:
         """Send one event, retrying transient failures; returns the event id."""
+        if room_id in self.departed:
+            raise MissingPermission(f"I'm no longer in room {room_id} (I was removed from it)")
         txn = str(uuid.uuid4())
         delay = self.retry_delay
         for attempt in range(1, SEND_ATTEMPTS + 1):
@@ -89,6 +99,12 @@ class MatrixPlatform:
                 continue
             except Exception as error:  # nio refuses e.g. encrypted rooms without olm
                 raise PlatformError(f"cannot send to room {room_id}: {error}") from error
+            if rate_limited(response):
+                logger.warning(
+                    "still rate-limited by the homeserver after retrying; dropped a message to {}",
+                    room_id,
+                )
+                raise PlatformError("the homeserver is rate-limiting me; try again in a minute")
             if isinstance(response, ErrorResponse):
                 if response.status_code == "M_FORBIDDEN":
                     raise MissingPermission(
@@ -127,7 +143,7 @@ class MatrixPlatform:
             await self.send_message(room_id, message)
         except MissingPermission:
             # The DM room is gone for us (the member kicked the bot): make a fresh one once.
-            room_id = await self._create_dm(user.user_id, community.space_id)
+            room_id = await self._create_dm(user.user_id, community.space_id, replacing=room_id)
             await self.send_message(room_id, message)
         return dm_conversation(room_id)
 
@@ -140,26 +156,62 @@ class MatrixPlatform:
             if record.space_id != space_id:
                 await self.state.set_dm_community(user_id, space_id)
             return record.room_id
-        return await self._create_dm(user_id, space_id)
+        return await self._create_dm(
+            user_id, space_id, replacing=record.room_id if record else None
+        )
 
     def _still_shared(self, room_id: str, user_id: str) -> bool:
+        if room_id in self.departed:
+            return False
         room = self.client.rooms.get(room_id)
         if room is None:
             return True  # created moments ago and not synced yet
         return user_id in room.users or user_id in room.invited_users
 
-    async def _create_dm(self, user_id: str, space_id: str) -> str:
+    async def _create_dm(self, user_id: str, space_id: str, *, replacing: str | None) -> str:
+        """A fresh DM room (`is_direct`, listed in `m.direct`); `replacing` is given up."""
         try:
             response = await self.client.room_create(
                 is_direct=True, invite=[user_id], preset=RoomPreset.trusted_private_chat
             )
         except TRANSIENT as error:
             raise PlatformError(f"the homeserver is unreachable ({error})") from error
+        if rate_limited(response):
+            logger.warning(
+                "still rate-limited after retrying; could not open a DM with {}", user_id
+            )
+            raise PlatformError("the homeserver is rate-limiting me; try again in a minute")
         if isinstance(response, RoomCreateError):
             raise DirectMessageRefused(f"cannot open a DM room: {response.message}")
-        await self.state.save_dm_room(user_id, response.room_id, space_id)
-        logger.info("opened a DM room {} with {}", response.room_id, user_id)
-        return str(response.room_id)
+        room_id = str(response.room_id)
+        await self.state.save_dm_room(user_id, room_id, space_id)
+        logger.info("opened a DM room {} with {}", room_id, user_id)
+        await self.direct.update(user_id, add=room_id, remove=replacing)
+        if replacing is not None and replacing != room_id:
+            await self.abandon_room(replacing)
+        return room_id
+
+    async def adopt_dm(self, user_id: str, room_id: str, space_id: str) -> None:
+        """A DM room the member opened with the bot becomes their DM room."""
+        await self.state.save_dm_room(user_id, room_id, space_id)
+        await self.direct.update(user_id, add=room_id)
+
+    async def forget_dm(self, user_id: str, room_id: str) -> None:
+        """The member left their DM room: the next DM opens a fresh one; leave the empty room."""
+        await self.state.forget_dm_room(user_id, room_id)
+        await self.direct.update(user_id, remove=room_id)
+        await self.abandon_room(room_id)
+
+    async def abandon_room(self, room_id: str) -> None:
+        """Leave a room the bot has no more use for (best effort: it is only tidying up)."""
+        if room_id in self.departed:
+            return
+        try:
+            await self.client.room_leave(room_id)
+        except TRANSIENT as error:
+            logger.warning("could not leave the old DM room {}: {}", room_id, error)
+            return
+        self.departed.add(room_id)
 
     # -- roles = rooms -----------------------------------------------------------------------
 
@@ -171,6 +223,9 @@ class MatrixPlatform:
             response = await self.client.room_invite(role_id, user.user_id)
         except TRANSIENT as error:
             raise PlatformError(f"the homeserver is unreachable ({error})") from error
+        if rate_limited(response):
+            logger.warning("still rate-limited after retrying; did not invite {}", user.user_id)
+            raise PlatformError("the homeserver is rate-limiting me; try again in a minute")
         if isinstance(response, RoomInviteError):
             if "already in the room" in str(response.message).lower():
                 return
@@ -184,6 +239,8 @@ class MatrixPlatform:
             response = await self.client.room_kick(role_id, user.user_id, "tag removed")
         except TRANSIENT as error:
             raise PlatformError(f"the homeserver is unreachable ({error})") from error
+        if rate_limited(response):
+            raise PlatformError("the homeserver is rate-limiting me; try again in a minute")
         if isinstance(response, RoomKickError):
             raise MissingPermission(f"cannot withdraw the invite to {role_id}: {response.message}")
 

@@ -9,7 +9,14 @@ Decisions worth knowing:
 - A limited (gappy) timeline after downtime is filled from `/messages` back to the saved token,
   so commands typed while the bot was down are still answered.
 - Homeserver unreachable or 5xx: back off (doubling, capped) and retry the same sync token;
-  nothing is lost. 429s are waited out by matrix-nio itself. A revoked token stops the bot.
+  nothing is lost. A revoked token stops the bot.
+- 429s are waited out by matrix-nio itself (it sleeps `retry_after_ms` and repeats the request),
+  bounded by `RATE_LIMIT_RETRIES`; a sync still limited after that waits at least the server's
+  `retry_after_ms` before the next try.
+- Kicked from a served room: logged once (who, why), the room is marked departed so nothing is
+  posted there, and every other room carries on. A moderator's invite brings the bot back.
+- A member who leaves their DM room: the bot forgets and leaves that room, and the next DM opens
+  a fresh one (never a message into a room nobody reads).
 - Invites: see `invites.py` (served rooms, moderators' invites, members' DMs).
 """
 
@@ -31,9 +38,10 @@ from nio import (
     SyncResponse,
 )
 
+from adapters.matrix.errors import RATE_LIMIT_RETRIES, TRANSIENT, rate_limited, retry_after
 from adapters.matrix.invites import Invite, InvitePolicy, stripped_state
 from adapters.matrix.login import Credentials, MatrixStartupError, log_in
-from adapters.matrix.platform import TRANSIENT, MatrixPlatform, current_room
+from adapters.matrix.platform import MatrixPlatform, current_room
 from adapters.matrix.rooms import resolve_room_options
 from adapters.matrix.served import Served
 from adapters.matrix.sync_state import MatrixState
@@ -108,6 +116,7 @@ class MatrixBot:
             device_id=config.credentials.device_id or "",
             config=AsyncClientConfig(
                 max_timeouts=0,  # our loops back off themselves, and log it
+                max_limit_exceeded=RATE_LIMIT_RETRIES,  # nio waits out 429s; bounded here
                 request_timeout=config.request_timeout,
                 encryption_enabled=False,
                 store_sync_tokens=False,
@@ -133,7 +142,6 @@ class MatrixBot:
         self.synced = asyncio.Event()
         """Set after each handled sync (tests and the benchmark wait on it)."""
         self._warned_encrypted: set[str] = set()
-        self._departed: set[str] = set()
 
     # -- start-up ----------------------------------------------------------------------------
 
@@ -226,7 +234,9 @@ class MatrixBot:
                     )
                 logger.warning("Matrix sync failed ({}); retrying", response.message)
                 outage = True
-                await asyncio.sleep(delay)
+                await asyncio.sleep(
+                    retry_after(response, delay) if rate_limited(response) else delay
+                )
                 delay = min(delay * 2, self.config.max_retry_delay)
                 continue
             if outage:
@@ -270,12 +280,13 @@ class MatrixBot:
         for room_id, invite in response.rooms.invite.items():
             state = [stripped_state(event) for event in invite.invite_state]
             await self.invites.handle(Invite.from_state(room_id, state, self.own_id))
-        for room_id in response.rooms.leave:
-            if self.served.community_of(room_id) and room_id not in self._departed:
-                self._departed.add(room_id)
-                logger.warning("the bot is no longer in served room {} (kicked or left)", room_id)
+        for room_id, left in response.rooms.leave.items():
+            await self._on_departure(room_id, [event.source for event in left.timeline.events])
         for room_id, info in response.rooms.join.items():
-            self._departed.discard(room_id)
+            if room_id in self.platform.departed:
+                self.platform.departed.discard(room_id)
+                if self.served.community_of(room_id):
+                    logger.info("the bot is back in served room {}", room_id)
             events = [event.source for event in info.timeline.events]
             if info.timeline.limited and previous and info.timeline.prev_batch:
                 events = await self._fill_gap(room_id, info.timeline.prev_batch, previous) + events
@@ -287,6 +298,43 @@ class MatrixBot:
         self.since = response.next_batch
         await self.state.save_next_batch(response.next_batch)
         self.synced.set()
+
+    async def _on_departure(self, room_id: str, timeline: list[dict[str, Any]]) -> None:
+        """The bot is out of a room: stop posting there; say clearly if it was a served one."""
+        if room_id in self.platform.departed:
+            return
+        self.platform.departed.add(room_id)
+        own: dict[str, Any] = next(
+            (
+                event
+                for event in reversed(timeline)
+                if event.get("type") == "m.room.member" and event.get("state_key") == self.own_id
+            ),
+            {},
+        )
+        content = own.get("content") or {}
+        by = str(own.get("sender") or "")
+        how = "banned" if content.get("membership") == "ban" else "removed"
+        why = f" ({content['reason']})" if content.get("reason") else ""
+        if self.served.community_of(room_id):
+            if by == self.own_id:
+                logger.warning("the bot left served room {}", room_id)
+            else:
+                logger.warning(
+                    "the bot was {} from served room {} by {}{}; it will not post there until "
+                    "invited back. Other rooms are unaffected.",
+                    how,
+                    room_id,
+                    by or "someone",
+                    why,
+                )
+            return
+        direct = await self.state.dm_by_room(room_id)
+        if direct is not None:
+            if by != self.own_id:
+                logger.info("{} removed the bot from their DM room {}", direct.user_id, room_id)
+            await self.state.forget_dm_room(direct.user_id, room_id)
+            await self.platform.direct.update(direct.user_id, remove=room_id)
 
     async def _observe_state(self, room_id: str, event: dict[str, Any]) -> None:
         kind = event.get("type")
@@ -334,6 +382,14 @@ class MatrixBot:
             await self._on_message(room_id, event)
 
     async def _on_membership(self, room_id: str, event: dict[str, Any]) -> None:
+        if (event.get("content") or {}).get("membership") in ("leave", "ban"):
+            direct = await self.state.dm_by_room(room_id)
+            if direct is not None and event.get("state_key") == direct.user_id:
+                logger.info(
+                    "{} left their DM room {}; the next DM opens a new one", direct.user_id, room_id
+                )
+                await self.platform.forget_dm(direct.user_id, room_id)
+                return
         space_id = self.served.community_of(room_id)
         if space_id is None or event.get("state_key") == self.own_id:
             return

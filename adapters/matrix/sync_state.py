@@ -103,3 +103,10 @@ class MatrixState:
             "UPDATE matrix_dm_rooms SET space_id = ? WHERE account = ? AND user_id = ?",
             (space_id, self.account, user_id),
         )
+
+    async def forget_dm_room(self, user_id: str, room_id: str) -> None:
+        """Drop the record only if it still names `room_id` (a newer DM room stays)."""
+        await self._db.execute(
+            "DELETE FROM matrix_dm_rooms WHERE account = ? AND user_id = ? AND room_id = ?",
+            (self.account, user_id, room_id),
+        )

@@ -22,6 +22,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 SERVER_NAME = "localhost"
 START_TIMEOUT = 60.0
@@ -177,13 +178,13 @@ class Synapse:
             process.kill()
             process.wait(timeout=10)
 
-    def _request(self, method: str, path: str, body: Any = None) -> Any:
+    def _request(self, method: str, path: str, body: Any = None, token: str = "") -> Any:
         data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         request = urllib.request.Request(
-            f"{self.url}{path}",
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"},
+            f"{self.url}{path}", data=data, method=method, headers=headers
         )
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read() or b"{}")
@@ -203,3 +204,23 @@ class Synapse:
         }
         result = self._request("POST", "/_synapse/admin/v1/register", body)
         return Account(result["user_id"], password, result["access_token"], result["device_id"])
+
+    # -- reading what a client would see (the plain client API, not the bot's own code) ----
+
+    def account_data(self, account: Account, kind: str) -> dict[str, Any] | None:
+        """The account's global account data of type `kind`, or None if never set."""
+        path = f"/_matrix/client/v3/user/{quote(account.user_id)}/account_data/{kind}"
+        try:
+            return dict(self._request("GET", path, token=account.access_token))
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return None
+            raise
+
+    def put_account_data(self, account: Account, kind: str, content: dict[str, Any]) -> None:
+        path = f"/_matrix/client/v3/user/{quote(account.user_id)}/account_data/{kind}"
+        self._request("PUT", path, content, token=account.access_token)
+
+    def joined_rooms(self, account: Account) -> list[str]:
+        result = self._request("GET", "/_matrix/client/v3/joined_rooms", token=account.access_token)
+        return [str(room) for room in result["joined_rooms"]]

@@ -327,3 +327,6 @@ async def test_a_members_own_dm_is_used_and_an_encrypted_one_is_declined(world: 
     await bob.say(plain.room_id, "!privacy show")
     answer = await bob.wait_for(lambda s: s.sender == bot_id, after=mark)
     assert answer.room_id == plain.room_id  # the member's own DM room is now the DM room
+    direct = world.synapse.account_data(world.bot_account, "m.direct") or {}
+    assert plain.room_id in direct[bob.user_id]  # adopted rooms are marked as DMs too
+    assert encrypted.room_id not in direct[bob.user_id]
