@@ -22,7 +22,7 @@ from communitybot.clock import SystemClock
 from communitybot.events import CommunityRef
 from communitybot.logging import configure_logging
 from communitybot.peers.index import PeerIndex
-from communitybot.settings import ENV_PREFIX, Settings
+from communitybot.settings import Settings
 from communitybot.store.db import StoreError
 from communitybot.store.store import Store
 
@@ -36,30 +36,11 @@ def fail(line: str, stream: TextIO | None = None) -> int:
     return EXIT_CONFIG
 
 
-def unsupported_adapter_line(settings: Settings) -> str | None:
-    """Why start-up must stop if a platform adapter that does not exist yet is selected."""
-    adapter = settings.resolved_adapter()
-    if adapter in ("console", "matrix"):
-        return None
-    if settings.adapter != "auto":
-        reason = f"{ENV_PREFIX}ADAPTER={settings.adapter}"
-    else:
-        reason = f"{ENV_PREFIX}DISCORD__TOKEN is set"
-    return (
-        f"the {adapter} adapter is selected because {reason}, but this version of communitybot "
-        f"runs only the console adapter and the Matrix adapter; set {ENV_PREFIX}ADAPTER=console "
-        "to start the console anyway"
-    )
-
-
 async def run(
     settings: Settings, *, stdin: TextIO | None = None, stdout: TextIO | None = None
 ) -> int:
     """Run the bot until the input ends (console) or the process is told to stop; exit code."""
     configure_logging(settings, settings.secret_values())
-    problem = unsupported_adapter_line(settings)
-    if problem:
-        return fail(problem)
     try:
         store = await Store.open(settings.database_path)
     except StoreError as error:
@@ -71,6 +52,8 @@ async def run(
             try:
                 if settings.resolved_adapter() == "matrix":
                     return await _run_matrix(settings, store)
+                if settings.resolved_adapter() == "discord":
+                    return await _run_discord(settings, store)
                 return await _run_console(settings, store, stdin or sys.stdin, stdout or sys.stdout)
             except asyncio.CancelledError:
                 if not terminated.is_set():
@@ -110,6 +93,23 @@ async def _run_matrix(settings: Settings, store: Store) -> int:
     try:
         await bot.serve()
     except MatrixStartupError as error:
+        return fail(str(error))
+    return EXIT_OK
+
+
+async def _run_discord(settings: Settings, store: Store) -> int:
+    """Serve the bot's Discord guilds until terminated; a bad token is one line."""
+    from adapters.discord import DiscordBot, DiscordConfig, DiscordStartupError
+
+    bot = DiscordBot(DiscordConfig.from_settings(settings.discord), store)
+    logger.info(
+        "communitybot {} starting: Discord adapter, database {}",
+        __version__,
+        settings.database_path,
+    )
+    try:
+        await bot.serve()
+    except DiscordStartupError as error:
         return fail(str(error))
     return EXIT_OK
 

@@ -156,16 +156,14 @@ def test_a_dotenv_file_in_the_working_directory_is_read(tmp_path: Path, db: Path
     assert run.stderr.lstrip().startswith("{"), run.stderr
 
 
-def test_a_platform_adapter_that_does_not_exist_yet_is_refused_honestly(
-    tmp_path: Path, db: Path
-) -> None:
+def test_adapter_console_wins_over_a_configured_platform_token(tmp_path: Path, db: Path) -> None:
     env = clean_env(COMMUNITYBOT_DISCORD__TOKEN="MTk4NjIy.Gq1x2y.not-a-placeholder")
-    run = communitybot(tmp_path, "run", "--db", str(db), env=env)
-    assert run.code == 2
-    assert "runs only the console adapter" in run.stderr
-    assert "not-a-placeholder" not in run.stderr
-    forced = communitybot(tmp_path, "run", "--db", str(db), "--adapter", "console", env=env)
+    forced = communitybot(
+        tmp_path, "run", "--db", str(db), "--adapter", "console", env=env, stdin=":join alice\n"
+    )
     assert forced.code == 0
+    assert "[dm:alice]" in forced.stdout
+    assert "not-a-placeholder" not in forced.stdout + forced.stderr
 
 
 def test_a_database_from_a_newer_version_is_refused(tmp_path: Path, db: Path) -> None:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from loguru import logger
 
-from communitybot.app import unsupported_adapter_line
 from communitybot.settings import Settings, SettingsError, known_env_names, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +45,6 @@ def test_defaults_run_the_console_on_a_local_file() -> None:
     assert settings.log_format == "text"
     assert settings.log_level == "INFO"
     assert settings.console_community == "local"
-    assert unsupported_adapter_line(settings) is None
 
 
 def test_nested_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -160,8 +158,6 @@ def test_auto_picks_discord_when_it_has_a_token(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("COMMUNITYBOT_DISCORD__TOKEN", "MTk4NjIy.abc.def")
     settings = load_settings()
     assert settings.resolved_adapter() == "discord"
-    line = unsupported_adapter_line(settings)
-    assert line is not None and "runs only the console adapter" in line
     assert load_settings(adapter="console").resolved_adapter() == "console"
 
 

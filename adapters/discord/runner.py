@@ -1,0 +1,280 @@
+"""The Discord bot's life: log in, sync commands if the catalogue changed, then serve events.
+
+Decisions worth knowing:
+- Intents: guilds, members (privileged: enable "Server Members Intent" in the developer
+  portal) and DMs. Guild chunking at start-up is off; members arrive with events.
+- Interactions are routed by their raw data, not by discord.py views: component custom_ids are
+  stable ("onboarding:<key>", "forgetme", with a `|value` suffix on buttons), so every button
+  or select the bot ever sent keeps working after a restart without re-registering anything.
+- A handler slower than `defer_after` seconds is deferred first (Discord's 3-second deadline);
+  the answer then arrives as a follow-up.
+- A bad token is one `DiscordStartupError`, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+from loguru import logger
+
+from adapters.discord.commands import MAX_AUTOCOMPLETE, CommandSync
+from adapters.discord.platform import DiscordPlatform, InteractionSlot, current_interaction
+from adapters.discord.translate import (
+    answer_modal,
+    choice_picked,
+    command_invoked,
+    community_ref,
+    conversation,
+    focused_option,
+    member_joined,
+    modal_submitted,
+    opens_modal,
+    prompt_id_of,
+    user_ref,
+)
+from communitybot.bot import Bot
+from communitybot.clock import Clock, SystemClock
+from communitybot.commands import find_command
+from communitybot.events import (
+    CommunityRef,
+    Event,
+    MemberLeft,
+    MessageReceived,
+)
+from communitybot.peers.index import PeerIndex
+from communitybot.store.store import Store
+from communitybot.text import normalize_tag
+
+
+class DiscordStartupError(Exception):
+    """Start-up cannot continue; the message is one line for the operator."""
+
+
+@dataclass
+class DiscordConfig:
+    token: str
+    application_id: int | None = None
+    dev_guild_ids: list[int] = field(default_factory=list)
+    shard: bool = False
+    defer_after: float = 2.0
+    dm_interval: float = 0.05
+    guild_ready_timeout: float = 2.0
+
+    @classmethod
+    def from_settings(cls, discord_settings: Any) -> DiscordConfig:
+        return cls(
+            token=discord_settings.token.get_secret_value(),
+            application_id=discord_settings.application_id,
+            dev_guild_ids=list(discord_settings.dev_guild_ids),
+            shard=discord_settings.shard,
+        )
+
+
+def intents() -> discord.Intents:
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.members = True
+    wanted.dm_messages = True
+    return wanted
+
+
+class DiscordBot:
+    """One bot application serving its guilds with the shared core."""
+
+    def __init__(
+        self,
+        config: DiscordConfig,
+        store: Store,
+        clock: Clock | None = None,
+        peers: Any = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        client_class = discord.AutoShardedClient if config.shard else discord.Client
+        optional: dict[str, Any] = {}
+        if config.application_id:
+            optional["application_id"] = config.application_id
+        self.client = client_class(
+            intents=intents(),
+            chunk_guilds_at_startup=False,
+            guild_ready_timeout=config.guild_ready_timeout,
+            allowed_mentions=discord.AllowedMentions.none(),
+            **optional,
+        )
+        self.platform = DiscordPlatform(self.client, store, config.dm_interval)
+        self.bot = Bot(store, self.platform, clock or SystemClock(), peers or PeerIndex(), "/")
+        self.ready = asyncio.Event()
+        self.synced_commands = False
+        client: Any = self.client
+        client.on_ready = self._on_ready
+        client.on_member_join = self._on_member_join
+        client.on_member_remove = self._on_member_remove
+        client.on_interaction = self._on_interaction
+        client.on_message = self._on_message
+
+    # -- life --------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Log in and sync commands if needed; raises DiscordStartupError."""
+        try:
+            await self.client.login(self.config.token)
+        except discord.LoginFailure:
+            raise DiscordStartupError(
+                "Discord rejected the bot token (COMMUNITYBOT_DISCORD__TOKEN); copy it again "
+                "from the developer portal's Bot page"
+            ) from None
+        except (discord.HTTPException, OSError) as error:
+            raise DiscordStartupError(f"cannot reach Discord ({type(error).__name__})") from None
+        application_id = self.client.application_id
+        assert application_id is not None  # login() fetched the application
+        sync = CommandSync(self.store.db, application_id, self.config.dev_guild_ids)
+        self.synced_commands = await sync.sync_if_changed(self.client.http)
+        if self.synced_commands:
+            logger.info("slash commands registered (the command catalogue changed)")
+
+    async def run(self) -> None:
+        """Stay connected until cancelled or closed."""
+        try:
+            await self.client.connect(reconnect=True)
+        except discord.PrivilegedIntentsRequired:
+            raise DiscordStartupError(
+                "Discord refused the Server Members intent: enable it on the developer portal's "
+                "Bot page"
+            ) from None
+
+    async def serve(self) -> None:
+        try:
+            await self.start()
+            await self.run()
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.client.close()
+
+    # -- gateway events ----------------------------------------------------------------------
+
+    async def _on_ready(self) -> None:
+        logger.info("Discord bot ready in {} guild(s)", len(self.client.guilds))
+        self.ready.set()
+
+    async def _on_member_join(self, member: discord.Member) -> None:
+        if member.bot:
+            return
+        event = member_joined(
+            member.guild.id, {"id": member.id, "global_name": member.display_name}
+        )
+        await self._dispatch(event)
+
+    async def _on_member_remove(self, member: discord.Member) -> None:
+        if not member.bot:
+            await self._dispatch(
+                MemberLeft(community_ref(member.guild.id), user_ref(member.id, member.display_name))
+            )
+
+    async def _on_message(self, message: discord.Message) -> None:
+        """Typed answers in DMs (onboarding works without components too)."""
+        if message.guild is not None or message.author.bot or not message.content:
+            return
+        community = self._dm_community(message.author.id)
+        if community is None:
+            return
+        await self._dispatch(
+            MessageReceived(
+                community,
+                user_ref(message.author.id, message.author.display_name),
+                conversation(message.channel.id, is_dm=True),
+                message.content,
+            )
+        )
+
+    def _dm_community(self, user_id: int) -> CommunityRef | None:
+        """The guild a DM conversation belongs to: the one we last wrote from, or the only one."""
+        known = self.platform.dm_community.get(str(user_id))
+        if known:
+            return community_ref(known)
+        guilds = [g for g in self.client.guilds if g.get_member(user_id) is not None]
+        if len(guilds) == 1 or len(self.client.guilds) == 1:
+            return community_ref((guilds or self.client.guilds)[0].id)
+        return None
+
+    async def _on_interaction(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        community = (
+            community_ref(interaction.guild_id)
+            if interaction.guild_id
+            else self._dm_community(interaction.user.id)
+        )
+        if community is None:
+            return
+        user = user_ref(interaction.user.id, interaction.user.display_name)
+        where = conversation(interaction.channel_id or 0, is_dm=interaction.guild_id is None)
+        slot = InteractionSlot(interaction)
+        match interaction.type:
+            case discord.InteractionType.application_command:
+                event = command_invoked(data, community, user, where)
+                command = find_command(event.path)
+                await self._dispatch(event, slot, ephemeral=command.ephemeral if command else True)
+            case discord.InteractionType.autocomplete:
+                await self._autocomplete(interaction, data, community)
+            case discord.InteractionType.component:
+                if opens_modal(data):
+                    await interaction.response.send_modal(
+                        answer_modal(prompt_id_of(data), "Your answer", None)
+                    )
+                    return
+                picked = choice_picked(data, community, user, where)
+                if picked is not None:
+                    await self._dispatch(picked, slot)
+            case discord.InteractionType.modal_submit:
+                await self._dispatch(modal_submitted(data, community, user, where), slot)
+
+    async def _autocomplete(
+        self, interaction: discord.Interaction, data: dict[str, Any], community: CommunityRef
+    ) -> None:
+        """Tag names matching what is being typed (the last piece of a list)."""
+        _, option, typed = focused_option(data)
+        choices: list[discord.app_commands.Choice[str]] = []
+        if option is not None and option.autocomplete == "tags":
+            record = await self.store.communities.get(community)
+            head, sep, last = typed.rpartition(",")
+            prefix = f"{head}{sep} " if sep else ""
+            wanted = normalize_tag(last) if last.strip() else ""
+            if record is not None:
+                for tag in await self.store.tags.all(record.id):
+                    if tag.name.startswith(wanted) or any(
+                        a.startswith(wanted) for a in tag.aliases
+                    ):
+                        value = f"{prefix}{tag.name}"[:100]
+                        choices.append(discord.app_commands.Choice(name=value, value=value))
+                    if len(choices) >= MAX_AUTOCOMPLETE:
+                        break
+        await interaction.response.autocomplete(choices)
+
+    async def _dispatch(
+        self, event: Event, slot: InteractionSlot | None = None, *, ephemeral: bool = True
+    ) -> None:
+        token = current_interaction.set(slot)
+        deferral = (
+            asyncio.create_task(self._defer_later(slot, ephemeral)) if slot is not None else None
+        )
+        try:
+            await self.bot.dispatch(event)
+        except Exception:  # one event must never stop the client
+            logger.exception("handling a Discord {} failed", type(event).__name__)
+        finally:
+            if deferral is not None:
+                deferral.cancel()
+            current_interaction.reset(token)
+
+    async def _defer_later(self, slot: InteractionSlot, ephemeral: bool) -> None:
+        await asyncio.sleep(self.config.defer_after)
+        try:
+            await self.platform.defer(slot, ephemeral=ephemeral)
+        except discord.HTTPException as error:
+            logger.warning("could not defer a slow interaction: {}", error)

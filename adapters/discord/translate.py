@@ -1,0 +1,230 @@
+"""Pure translation for Discord: interaction payloads → core events, core messages → components.
+
+Everything here works on the JSON Discord sends (`interaction.data`) and returns plain dicts and
+discord.py `ui` items, so the rules are unit-testable without a gateway. Component `custom_id`s
+are stable and carry everything needed to answer ("onboarding:<key>", "forgetme", plus a
+`|<value>` suffix on buttons), so a button sent before a restart still works after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import discord
+
+from communitybot.commands import Command, Option, find_command
+from communitybot.events import (
+    ChoicePicked,
+    CommandInvoked,
+    CommunityRef,
+    ConversationRef,
+    MemberJoined,
+    UserRef,
+)
+from communitybot.replies import Message, Prompt
+
+PLATFORM = "discord"
+SEP = "|"
+"""Separates a prompt's custom_id from the picked value on buttons."""
+MODAL_VALUE = "__modal__"
+"""The button that opens the free-text modal of a text/timezone prompt."""
+MODAL_INPUT = "answer"
+MAX_CUSTOM_ID = 100
+MAX_BUTTONS = 5
+MAX_SELECT_OPTIONS = 25
+MAX_CONTENT = 2000
+
+SUB_COMMAND = 1
+SUB_COMMAND_GROUP = 2
+
+NO_PINGS = discord.AllowedMentions(everyone=False, roles=False, users=False, replied_user=False)
+"""Bot messages never ping @everyone/@here, roles or users, whatever the text says."""
+
+
+def community_ref(guild_id: int | str) -> CommunityRef:
+    return CommunityRef(PLATFORM, str(guild_id))
+
+
+def user_ref(user_id: int | str, display_name: str = "") -> UserRef:
+    return UserRef(PLATFORM, str(user_id), display_name)
+
+
+def user_from_payload(user: Mapping[str, Any]) -> UserRef:
+    return user_ref(user["id"], str(user.get("global_name") or user.get("username") or ""))
+
+
+def member_joined(guild_id: int | str, user: Mapping[str, Any]) -> MemberJoined:
+    return MemberJoined(community_ref(guild_id), user_from_payload(user))
+
+
+def conversation(channel_id: int | str, *, is_dm: bool) -> ConversationRef:
+    return ConversationRef(PLATFORM, "dm" if is_dm else "channel", str(channel_id))
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def command_path(data: Mapping[str, Any]) -> tuple[tuple[str, ...], list[Mapping[str, Any]]]:
+    """(catalogue path, leaf options) of an application command's data."""
+    path = [str(data["name"])]
+    options: list[Mapping[str, Any]] = list(data.get("options") or [])
+    while len(options) == 1 and options[0].get("type") in (SUB_COMMAND, SUB_COMMAND_GROUP):
+        path.append(str(options[0]["name"]))
+        options = list(options[0].get("options") or [])
+    return tuple(path), options
+
+
+def option_value(option: Option, raw: Any, resolved: Mapping[str, Any]) -> Any:
+    """One option typed as the catalogue declares it (Discord already checked its shape)."""
+    match option.type:
+        case "user":
+            users = resolved.get("users") or {}
+            payload = users.get(str(raw)) or {"id": str(raw)}
+            return user_from_payload(payload)
+        case "channel" | "role":
+            return str(raw)
+        case "integer":
+            return int(raw)
+        case "boolean":
+            return bool(raw)
+    return str(raw)
+
+
+def command_invoked(
+    data: Mapping[str, Any], community: CommunityRef, user: UserRef, where: ConversationRef
+) -> CommandInvoked:
+    path, raw_options = command_path(data)
+    command = find_command(path)
+    declared = {o.name: o for o in command.options} if command else {}
+    resolved = data.get("resolved") or {}
+    options: dict[str, Any] = {}
+    for raw in raw_options:
+        name = str(raw["name"])
+        option = declared.get(name)
+        if option is not None:
+            options[name] = option_value(option, raw.get("value"), resolved)
+    return CommandInvoked(community, user, where, path, options)
+
+
+def focused_option(data: Mapping[str, Any]) -> tuple[Command | None, Option | None, str]:
+    """For an autocomplete interaction: the command, the option being typed, and its text."""
+    path, raw_options = command_path(data)
+    command = find_command(path)
+    for raw in raw_options:
+        if raw.get("focused") and command is not None:
+            option = next((o for o in command.options if o.name == raw["name"]), None)
+            return command, option, str(raw.get("value") or "")
+    return command, None, ""
+
+
+# -- components ------------------------------------------------------------------------------
+
+
+def button_id(prompt_id: str, value: str, index: int) -> str:
+    """`<prompt>|<value>`, or `<prompt>|<n>` (1-based) when the value would not fit."""
+    candidate = f"{prompt_id}{SEP}{value}"
+    return candidate if len(candidate) <= MAX_CUSTOM_ID else f"{prompt_id}{SEP}{index}"
+
+
+def choice_picked(
+    data: Mapping[str, Any], community: CommunityRef, user: UserRef, where: ConversationRef
+) -> ChoicePicked | None:
+    """A button click or a select choice → ChoicePicked; None for the modal-opening button."""
+    custom_id = str(data.get("custom_id", ""))
+    if "values" in data:
+        return ChoicePicked(
+            community, user, where, custom_id, tuple(str(v) for v in data["values"])
+        )
+    prompt_id, _, value = custom_id.partition(SEP)
+    if value == MODAL_VALUE:
+        return None
+    return ChoicePicked(community, user, where, prompt_id, (value,) if value else ())
+
+
+def modal_submitted(
+    data: Mapping[str, Any], community: CommunityRef, user: UserRef, where: ConversationRef
+) -> ChoicePicked:
+    texts = [
+        str(component.get("value", ""))
+        for row in data.get("components") or []
+        for component in row.get("components") or []
+        if component.get("custom_id") == MODAL_INPUT
+    ]
+    return ChoicePicked(community, user, where, str(data.get("custom_id", "")), tuple(texts[:1]))
+
+
+def opens_modal(data: Mapping[str, Any]) -> bool:
+    return str(data.get("custom_id", "")).endswith(f"{SEP}{MODAL_VALUE}")
+
+
+def prompt_id_of(data: Mapping[str, Any]) -> str:
+    return str(data.get("custom_id", "")).partition(SEP)[0]
+
+
+def content_of(message: Message) -> str:
+    text = message.text
+    return text if len(text) <= MAX_CONTENT else text[: MAX_CONTENT - 1] + "…"
+
+
+def view_for(prompt: Prompt | None) -> discord.ui.View | None:
+    """The components of a prompt: buttons, a (multi-)select, or a button opening a modal.
+
+    The view is only a carrier of components: it is stopped before sending, so discord.py does
+    not keep it in memory; answers are routed by custom_id (see the runner).
+    """
+    if prompt is None:
+        return None
+    view = discord.ui.View(timeout=None)
+    if prompt.kind in ("text", "timezone"):
+        view.add_item(
+            discord.ui.Button(
+                label="Answer",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"{prompt.custom_id}{SEP}{MODAL_VALUE}",
+            )
+        )
+    elif prompt.kind == "yesno" and not prompt.choices:
+        for value in ("Yes", "No"):
+            view.add_item(_button(prompt.custom_id, value, value, 1))
+    elif prompt.kind == "multi" or len(prompt.choices) > MAX_BUTTONS:
+        choices = prompt.choices[:MAX_SELECT_OPTIONS]
+        view.add_item(
+            discord.ui.Select(
+                custom_id=prompt.custom_id,
+                placeholder="Choose…",
+                min_values=1,
+                max_values=max(1, min(prompt.max_values, len(choices))),
+                options=[
+                    discord.SelectOption(label=c.label[:100], value=c.value[:100]) for c in choices
+                ],
+            )
+        )
+    else:
+        for index, choice in enumerate(prompt.choices, start=1):
+            view.add_item(_button(prompt.custom_id, choice.value, choice.label, index))
+    view.stop()
+    return view
+
+
+def _button(prompt_id: str, value: str, label: str, index: int) -> discord.ui.Button[Any]:
+    return discord.ui.Button(
+        label=label[:80],
+        style=discord.ButtonStyle.secondary,
+        custom_id=button_id(prompt_id, value, index),
+    )
+
+
+def answer_modal(prompt_id: str, title: str, max_length: int | None) -> discord.ui.Modal:
+    """The free-text form a text/timezone prompt's button opens (custom_id = the prompt's)."""
+    modal = discord.ui.Modal(title=title[:45], custom_id=prompt_id, timeout=None)
+    modal.add_item(
+        discord.ui.TextInput(
+            label="Your answer",
+            custom_id=MODAL_INPUT,
+            style=discord.TextStyle.paragraph,
+            max_length=min(max_length or 4000, 4000),
+        )
+    )
+    modal.stop()
+    return modal

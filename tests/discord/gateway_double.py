@@ -1,0 +1,539 @@
+"""A loopback double of Discord's gateway and REST API for the real discord.py client.
+
+One aiohttp app on 127.0.0.1 (ephemeral port) serves both:
+- the gateway websocket at `/gateway`: HELLO (op 10), heartbeat ACK (op 11), IDENTIFY (op 2) →
+  READY then GUILD_CREATE with one guild, its channels, roles and members; tests push
+  GUILD_MEMBER_ADD and INTERACTION_CREATE dispatches with `add_member()` / `interact()`;
+- the REST API under `/api/v10`, answering the handful of routes the adapter uses with payloads
+  shaped as in Discord's published API, and recording every call in `calls`.
+
+It is test code: small and faithful, not a Discord. Known traps it respects: Content-Type is
+exactly `application/json`, member payloads carry `flags`, user options carry `data.resolved`.
+`patched()` points discord.py at the double and restores the real URLs afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+import yarl
+from aiohttp import WSMsgType, web
+
+APP_ID = "900000000000000001"
+GUILD_ID = "910000000000000001"
+BOT_ID = APP_ID
+OWNER_ID = "920000000000000001"
+WELCOME_CHANNEL = "930000000000000001"
+MODLOG_CHANNEL = "930000000000000002"
+MOD_ROLE = "940000000000000001"
+TAG_ROLE = "940000000000000002"
+HIGH_ROLE = "940000000000000003"
+"""A role above the bot's: granting it fails with 50013 Missing Permissions."""
+
+MANAGE_GUILD = 1 << 5
+EVERYONE_PERMISSIONS = (1 << 10) | (1 << 11)  # view channel, send messages
+TIMESTAMP = "2024-01-01T00:00:00.000000+00:00"
+
+
+def user_payload(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "username": name,
+        "global_name": name.title(),
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
+
+
+def member_payload(user: dict[str, Any], roles: list[str]) -> dict[str, Any]:
+    return {
+        "user": user,
+        "nick": None,
+        "roles": roles,
+        "joined_at": TIMESTAMP,
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+        "pending": False,
+    }
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+
+
+@dataclass
+class DiscordDouble:
+    """State of the fake Discord: who exists, who refuses DMs, what was called."""
+
+    calls: list[Call] = field(default_factory=list)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    member_roles: dict[str, list[str]] = field(default_factory=dict)
+    dm_refusers: set[str] = field(default_factory=set)
+    valid_token: str = "test-token"
+    port: int = 0
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(950000000000000001))
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _seq: int = 0
+    _dm_channels: dict[str, str] = field(default_factory=dict)
+    _runner: web.AppRunner | None = None
+    identified: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.users[BOT_ID] = user_payload(BOT_ID, "communitybot", bot=True)
+        self.add_user(OWNER_ID, "owner", roles=[])
+
+    # -- set-up ------------------------------------------------------------------------------
+
+    def add_user(self, user_id: str, name: str, roles: list[str] | None = None) -> None:
+        self.users[user_id] = user_payload(user_id, name)
+        self.member_roles[user_id] = list(roles or [])
+
+    def next_id(self) -> str:
+        return str(next(self._ids))
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+
+    async def stop(self) -> None:
+        for socket in list(self._sockets):
+            with contextlib.suppress(Exception):
+                await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @contextlib.contextmanager
+    def patched(self) -> Iterator[None]:
+        """Point discord.py's two base URLs at this double; restore them afterwards."""
+        old_base = discord.http.Route.BASE
+        old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+        discord.http.Route.BASE = f"http://127.0.0.1:{self.port}/api/v10"
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(
+            f"ws://127.0.0.1:{self.port}/gateway"
+        )
+        try:
+            yield
+        finally:
+            discord.http.Route.BASE = old_base
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+
+    # -- what tests read ---------------------------------------------------------------------
+
+    def rest(self, method: str, contains: str = "", saying: str = "") -> list[Call]:
+        """Calls by method, part of the path and (optionally) text in the JSON body."""
+        return [
+            c
+            for c in self.calls
+            if c.method == method and contains in c.path and saying in json.dumps(c.body or "")
+        ]
+
+    async def wait_for(
+        self,
+        method: str,
+        contains: str = "",
+        count: int = 1,
+        within: float = 5.0,
+        saying: str = "",
+    ) -> list[Call]:
+        """The matching calls once at least `count` happened (fails the test on timeout)."""
+        async with asyncio.timeout(within):
+            # Polling the call log keeps the double free of per-route events.
+            while len(self.rest(method, contains, saying)) < count:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        return self.rest(method, contains, saying)
+
+    # -- the gateway -------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 41250}})
+        async for frame in socket:
+            if frame.type != WSMsgType.TEXT:
+                break
+            message = json.loads(frame.data)
+            if message["op"] == 1:
+                await socket.send_json({"op": 11})
+            elif message["op"] == 2:
+                await self._identify(socket, message["d"])
+        self._sockets.remove(socket)
+        return socket
+
+    async def _identify(self, socket: web.WebSocketResponse, identify: dict[str, Any]) -> None:
+        if identify.get("token") != self.valid_token:
+            await socket.close(code=4004, message=b"Authentication failed.")
+            return
+        await self._dispatch(
+            socket,
+            "READY",
+            {
+                "v": 10,
+                "user": self.users[BOT_ID],
+                "guilds": [{"id": GUILD_ID, "unavailable": True}],
+                "session_id": "session-1",
+                "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
+                "application": {"id": APP_ID, "flags": 0},
+            },
+        )
+        await self._dispatch(socket, "GUILD_CREATE", self.guild_payload())
+        self.identified.set()
+
+    async def _dispatch(self, socket: web.WebSocketResponse, event: str, data: Any) -> None:
+        self._seq += 1
+        await socket.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
+
+    async def push(self, event: str, data: Any) -> None:
+        """Send a dispatch to every connected client."""
+        for socket in list(self._sockets):
+            await self._dispatch(socket, event, data)
+
+    def guild_payload(self) -> dict[str, Any]:
+        def role(role_id: str, name: str, position: int, permissions: int) -> dict[str, Any]:
+            return {
+                "id": role_id,
+                "name": name,
+                "color": 0,
+                "hoist": False,
+                "position": position,
+                "permissions": str(permissions),
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            }
+
+        def channel(channel_id: str, name: str, position: int) -> dict[str, Any]:
+            return {
+                "id": channel_id,
+                "type": 0,
+                "guild_id": GUILD_ID,
+                "name": name,
+                "position": position,
+                "permission_overwrites": [],
+                "nsfw": False,
+                "parent_id": None,
+                "topic": None,
+                "rate_limit_per_user": 0,
+            }
+
+        members = [member_payload(self.users[BOT_ID], [])]
+        members += [
+            member_payload(self.users[uid], roles) for uid, roles in self.member_roles.items()
+        ]
+        return {
+            "id": GUILD_ID,
+            "name": "Teachers' Lounge",
+            "icon": None,
+            "owner_id": OWNER_ID,
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "features": [],
+            "roles": [
+                role(GUILD_ID, "@everyone", 0, EVERYONE_PERMISSIONS),
+                role(MOD_ROLE, "Moderators", 1, MANAGE_GUILD),
+                role(TAG_ROLE, "Maths teachers", 2, 0),
+                role(HIGH_ROLE, "Admins", 9, 1 << 3),
+            ],
+            "channels": [
+                channel(WELCOME_CHANNEL, "welcome", 0),
+                channel(MODLOG_CHANNEL, "mod-log", 1),
+            ],
+            "members": members,
+            "member_count": len(members),
+            "emojis": [],
+            "stickers": [],
+            "threads": [],
+            "presences": [],
+            "voice_states": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+            "large": False,
+            "unavailable": False,
+            "joined_at": TIMESTAMP,
+        }
+
+    async def add_member(self, user_id: str, name: str) -> None:
+        """A new member joins the guild: GUILD_MEMBER_ADD."""
+        self.add_user(user_id, name)
+        await self.push(
+            "GUILD_MEMBER_ADD", {**member_payload(self.users[user_id], []), "guild_id": GUILD_ID}
+        )
+
+    def permissions_of(self, user_id: str) -> int:
+        if user_id == OWNER_ID:
+            return (1 << 41) - 1
+        total = EVERYONE_PERMISSIONS
+        if MOD_ROLE in self.member_roles.get(user_id, []):
+            total |= MANAGE_GUILD
+        return total
+
+    async def interact(
+        self,
+        user_id: str,
+        kind: int,
+        data: dict[str, Any],
+        *,
+        in_guild: bool = True,
+        channel_id: str = WELCOME_CHANNEL,
+        message: dict[str, Any] | None = None,
+    ) -> str:
+        """Push an INTERACTION_CREATE (2 command, 3 component, 4 autocomplete, 5 modal); its id."""
+        interaction_id = self.next_id()
+        payload: dict[str, Any] = {
+            "id": interaction_id,
+            "application_id": APP_ID,
+            "type": kind,
+            "data": data,
+            "token": f"token-{interaction_id}",
+            "version": 1,
+            "locale": "en-GB",
+            "app_permissions": str((1 << 41) - 1),
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": GUILD_ID},
+            "context": 0 if in_guild else 1,
+            "attachment_size_limit": 10_485_760,
+        }
+        if in_guild:
+            member = member_payload(self.users[user_id], self.member_roles.get(user_id, []))
+            member["permissions"] = str(self.permissions_of(user_id))
+            payload |= {
+                "guild_id": GUILD_ID,
+                "guild_locale": "en-US",
+                "channel_id": channel_id,
+                "channel": {"id": channel_id, "type": 0, "guild_id": GUILD_ID, "name": "welcome"},
+                "member": member,
+            }
+        else:
+            payload |= {
+                "channel_id": channel_id,
+                "channel": {"id": channel_id, "type": 1, "recipients": [self.users[user_id]]},
+                "user": self.users[user_id],
+            }
+        if message is not None:
+            payload["message"] = message
+        await self.push("INTERACTION_CREATE", payload)
+        return interaction_id
+
+    # -- the REST API ------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["path"]
+        body: Any = None
+        if request.can_read_body:
+            raw = await request.read()
+            body = json.loads(raw) if raw and request.content_type == "application/json" else raw
+        self.calls.append(Call(request.method, path, dict(request.query), body))
+        if request.headers.get("Authorization") != f"Bot {self.valid_token}" and not (
+            path.startswith("/interactions/") or path.startswith("/webhooks/")
+        ):
+            return _json({"message": "401: Unauthorized", "code": 0}, 401)
+        return await self._route(request.method, path.split("/")[1:], body)
+
+    async def _route(self, method: str, parts: list[str], body: Any) -> web.Response:
+        match method, parts:
+            case "GET", ["gateway"] | ["gateway", "bot"]:
+                return _json(
+                    {
+                        "url": f"ws://127.0.0.1:{self.port}/gateway",
+                        "shards": 1,
+                        "session_start_limit": {
+                            "total": 1000,
+                            "remaining": 1000,
+                            "reset_after": 0,
+                            "max_concurrency": 1,
+                        },
+                    }
+                )
+            case "GET", ["users", "@me"]:
+                return _json(self.users[BOT_ID])
+            case "GET", ["oauth2", "applications", "@me"] | ["applications", "@me"]:
+                return _json(self._application())
+            case "PUT", ["applications", _, "commands"] | [
+                "applications",
+                _,
+                "guilds",
+                _,
+                "commands",
+            ]:
+                return _json([self._command(c) for c in body])
+            case "POST", ["interactions", interaction_id, _, "callback"]:
+                return self._callback(interaction_id, body)
+            case "POST", ["users", "@me", "channels"]:
+                return _json(self._dm_channel(str(body["recipient_id"])))
+            case "POST", ["channels", channel_id, "messages"]:
+                recipient = self._dm_recipient(channel_id)
+                if recipient in self.dm_refusers:
+                    return _json(
+                        {"message": "Cannot send messages to this user", "code": 50007}, 403
+                    )
+                return _json(self.message(channel_id, body))
+            case "PUT" | "DELETE", ["guilds", _, "members", user_id, "roles", role_id]:
+                if role_id == HIGH_ROLE:
+                    return _json({"message": "Missing Permissions", "code": 50013}, 403)
+                roles = self.member_roles.setdefault(user_id, [])
+                if method == "PUT" and role_id not in roles:
+                    roles.append(role_id)
+                if method == "DELETE" and role_id in roles:
+                    roles.remove(role_id)
+                return web.Response(status=204)
+            case "POST", ["channels", channel_id, "threads"]:
+                return _json(self._thread(channel_id, body))
+            case "PUT", ["channels", _, "thread-members", _]:
+                return web.Response(status=204)
+            case "POST", ["webhooks", _, _]:
+                return _json(self.message(WELCOME_CHANNEL, body))
+            case "PATCH", ["webhooks", _, _, "messages", _]:
+                return _json(self.message(WELCOME_CHANNEL, body))
+        return _json({"message": "404: Not Found", "code": 0}, 404)
+
+    def _application(self) -> dict[str, Any]:
+        return {
+            "id": APP_ID,
+            "name": "communitybot",
+            "icon": None,
+            "description": "",
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": self.users[OWNER_ID],
+            "verify_key": "0" * 64,
+            "flags": 0,
+            "team": None,
+        }
+
+    def _command(self, command: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": self.next_id(),
+            "application_id": APP_ID,
+            "version": "1",
+            "type": 1,
+            "description": "",
+            **command,
+        }
+
+    def _dm_channel(self, user_id: str) -> dict[str, Any]:
+        channel_id = self._dm_channels.setdefault(user_id, self.next_id())
+        return {
+            "id": channel_id,
+            "type": 1,
+            "last_message_id": None,
+            "recipients": [self.users[user_id]],
+        }
+
+    def _dm_recipient(self, channel_id: str) -> str | None:
+        for user_id, dm in self._dm_channels.items():
+            if dm == channel_id:
+                return user_id
+        return None
+
+    def dm_channel_of(self, user_id: str) -> str | None:
+        return self._dm_channels.get(user_id)
+
+    def message(self, channel_id: str, body: dict[str, Any] | None) -> dict[str, Any]:
+        body = body or {}
+        return {
+            "id": self.next_id(),
+            "channel_id": channel_id,
+            "author": self.users[BOT_ID],
+            "content": body.get("content") or "",
+            "timestamp": TIMESTAMP,
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": body.get("flags", 0),
+            "components": body.get("components", []),
+        }
+
+    def _callback(self, interaction_id: str, body: dict[str, Any]) -> web.Response:
+        kind = body["type"]
+        data = body.get("data") or {}
+        answer: dict[str, Any] = {
+            "interaction": {
+                "id": interaction_id,
+                "type": 2,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(data.get("flags", 0) & 64),
+            },
+        }
+        if kind in (4, 5, 7):
+            message = self.message(WELCOME_CHANNEL, data)
+            answer["interaction"]["response_message_id"] = message["id"]
+            answer["resource"] = {"type": kind, "message": message}
+        return _json(answer)
+
+    def _thread(self, parent_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": self.next_id(),
+            "type": body.get("type", 12),
+            "guild_id": GUILD_ID,
+            "parent_id": parent_id,
+            "owner_id": BOT_ID,
+            "name": body.get("name", "thread"),
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                "archive_timestamp": TIMESTAMP,
+                "locked": False,
+                "invitable": False,
+            },
+            "flags": 0,
+        }
+
+
+def _json(payload: Any, status: int = 200) -> web.Response:
+    """Exactly `application/json` (no charset): discord.py checks the header verbatim."""
+    return web.Response(
+        body=json.dumps(payload).encode(),
+        status=status,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_double() -> AsyncIterator[DiscordDouble]:
+    """A started double with discord.py pointed at it, stopped and unpatched afterwards."""
+    double = DiscordDouble()
+    await double.start()
+    try:
+        with double.patched():
+            yield double
+    finally:
+        await double.stop()

@@ -1,0 +1,93 @@
+"""Pure Discord translation: interaction data → core events, prompts → components."""
+
+from __future__ import annotations
+
+from adapters.discord.commands import command_payloads
+from adapters.discord.translate import (
+    NO_PINGS,
+    button_id,
+    choice_picked,
+    command_invoked,
+    community_ref,
+    conversation,
+    user_ref,
+    view_for,
+)
+from communitybot.events import UserRef
+from communitybot.replies import Choice, Prompt
+
+COMMUNITY = community_ref(1)
+ALICE = user_ref(2, "Alice")
+HERE = conversation(3, is_dm=False)
+
+
+def test_subcommand_groups_and_typed_options_become_a_catalogue_path() -> None:
+    data = {
+        "name": "onboarding",
+        "options": [
+            {
+                "type": 2,
+                "name": "questions",
+                "options": [
+                    {
+                        "type": 1,
+                        "name": "move",
+                        "options": [
+                            {"type": 3, "name": "key", "value": "role"},
+                            {"type": 4, "name": "position", "value": 2},
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    event = command_invoked(data, COMMUNITY, ALICE, HERE)
+    assert event.path == ("onboarding", "questions", "move")
+    assert event.options == {"key": "role", "position": 2}
+
+
+def test_a_user_option_is_resolved_to_a_user_ref() -> None:
+    data = {
+        "name": "profile",
+        "options": [
+            {"type": 1, "name": "show", "options": [{"type": 6, "name": "member", "value": "9"}]}
+        ],
+        "resolved": {"users": {"9": {"id": "9", "username": "bob", "global_name": "Bob"}}},
+    }
+    event = command_invoked(data, COMMUNITY, ALICE, HERE)
+    assert event.options["member"] == UserRef("discord", "9", "Bob")
+
+
+async def test_few_choices_are_buttons_many_or_multi_are_a_select_text_opens_a_modal() -> None:
+    two = Prompt("onboarding:x", "single", (Choice("A", "A"), Choice("B", "B")))
+    buttons = view_for(two)
+    assert buttons is not None and buttons.is_finished()  # not kept in discord.py's view store
+    assert [c["custom_id"] for row in buttons.to_components() for c in row["components"]] == [
+        "onboarding:x|A",
+        "onboarding:x|B",
+    ]
+    multi = Prompt("onboarding:y", "multi", (Choice("A", "A"), Choice("B", "B")), max_values=2)
+    [row] = view_for(multi).to_components()  # type: ignore[union-attr]
+    assert row["components"][0]["type"] == 3 and row["components"][0]["max_values"] == 2
+    [text_row] = view_for(Prompt("onboarding:intro", "text")).to_components()  # type: ignore[union-attr]
+    assert text_row["components"][0]["custom_id"] == "onboarding:intro|__modal__"
+
+
+def test_long_values_fall_back_to_their_number_and_buttons_translate_back() -> None:
+    long_value = "x" * 120
+    assert button_id("onboarding:role", long_value, 3) == "onboarding:role|3"
+    picked = choice_picked(
+        {"custom_id": "onboarding:role|3", "component_type": 2}, COMMUNITY, ALICE, HERE
+    )
+    assert picked is not None and (picked.custom_id, picked.values) == ("onboarding:role", ("3",))
+    assert choice_picked({"custom_id": "forgetme|Yes"}, COMMUNITY, ALICE, HERE).values == ("Yes",)  # type: ignore[union-attr]
+
+
+def test_messages_never_ping_and_moderator_groups_need_manage_server() -> None:
+    assert NO_PINGS.to_dict()["parse"] == []
+    by_name = {c["name"]: c for c in command_payloads()}
+    assert by_name["stats"]["default_member_permissions"] == str(1 << 5)
+    assert by_name["onboarding"]["default_member_permissions"] == str(1 << 5)
+    assert by_name["peers"]["default_member_permissions"] is None
+    [tags_option] = by_name["peers"]["options"]
+    assert tags_option["autocomplete"] is True and tags_option["type"] == 3
