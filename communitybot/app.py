@@ -20,8 +20,10 @@ from communitybot import __version__
 from communitybot.bot import Bot
 from communitybot.clock import SystemClock
 from communitybot.events import CommunityRef
+from communitybot.features.registry import JOB_KINDS
 from communitybot.logging import configure_logging
 from communitybot.peers.index import PeerIndex
+from communitybot.scheduler import Scheduler
 from communitybot.settings import Settings
 from communitybot.store.db import StoreError
 from communitybot.store.store import Store
@@ -76,7 +78,8 @@ async def _run_console(settings: Settings, store: Store, stdin: TextIO, stdout: 
         __version__,
         settings.database_path,
     )
-    return await run_console(bot, platform, community, stdin, interactive=_is_tty(stdin))
+    async with _scheduler(bot).running():
+        return await run_console(bot, platform, community, stdin, interactive=_is_tty(stdin))
 
 
 async def _run_matrix(settings: Settings, store: Store) -> int:
@@ -91,7 +94,8 @@ async def _run_matrix(settings: Settings, store: Store) -> int:
         settings.database_path,
     )
     try:
-        await bot.serve()
+        async with _scheduler(bot.bot).running():
+            await bot.serve()
     except MatrixStartupError as error:
         return fail(str(error))
     return EXIT_OK
@@ -108,10 +112,19 @@ async def _run_discord(settings: Settings, store: Store) -> int:
         settings.database_path,
     )
     try:
-        await bot.serve()
+        async with _scheduler(bot.bot).running():
+            await bot.serve()
     except DiscordStartupError as error:
         return fail(str(error))
     return EXIT_OK
+
+
+def _scheduler(bot: Bot) -> Scheduler:
+    """The durable scheduler beside the adapter: same bot (lock, store, platform), real time.
+
+    It prints nothing unless a job fires, so scripted console runs stay deterministic.
+    """
+    return Scheduler(bot, JOB_KINDS)
 
 
 @contextlib.contextmanager

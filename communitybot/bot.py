@@ -8,6 +8,7 @@ connection). Delivery happens after the commit, outside the lock: network waits 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from loguru import logger
@@ -19,6 +20,7 @@ from communitybot.delivery import deliver
 from communitybot.events import (
     ChoicePicked,
     CommandInvoked,
+    CommunityRef,
     Event,
     MemberJoined,
     MemberLeft,
@@ -26,7 +28,7 @@ from communitybot.events import (
 )
 from communitybot.features import registry
 from communitybot.ports import ChatPlatform
-from communitybot.replies import Action, reply
+from communitybot.replies import Action, Reply, reply
 from communitybot.store.db import StoreBusy
 from communitybot.store.store import Store
 
@@ -76,6 +78,35 @@ class Bot:
                 logger.exception("handling {} failed", type(event).__name__)
                 self.peers.invalidate_all()
                 return self._apology(event, FAILED_TEXT), None
+
+    async def run_scheduled(self, work: Callable[[], Awaitable[list[Action]]]) -> list[Action]:
+        """Run scheduled work (the scheduler's job handlers) the way an event is handled.
+
+        Same lock and one transaction, so a job's effect and its "delivered" mark commit together
+        and never interleave with an event; its actions are delivered after the commit. Errors
+        propagate (after undoing index updates): the scheduler decides whether to retry.
+        """
+        async with self._lock:
+            try:
+                async with self.store.db.transaction():
+                    actions = await work()
+                    groups = _by_community(actions)
+                    modlogs = await self._modlog_channels(groups)
+            except Exception:
+                self.peers.invalidate_all()
+                raise
+        for community, group in groups.items():
+            await deliver(self.platform, None, group, modlogs.get(community))
+        return actions
+
+    async def _modlog_channels(
+        self, groups: dict[CommunityRef | None, list[Action]]
+    ) -> dict[CommunityRef | None, str | None]:
+        channels: dict[CommunityRef | None, str | None] = {}
+        for ref in groups:
+            community = await self.store.communities.get(ref) if ref else None
+            channels[ref] = community.modlog_channel if community else None
+        return channels
 
     @staticmethod
     def _apology(event: Event, text: str) -> list[Action]:
@@ -138,3 +169,13 @@ class Bot:
             case ChoicePicked(custom_id=custom_id, values=values):
                 return await registry.on_choice(ctx, custom_id, values)
         return []
+
+
+def _by_community(actions: list[Action]) -> dict[CommunityRef | None, list[Action]]:
+    """Scheduled actions grouped by community, each group reported to its own moderators."""
+    groups: dict[CommunityRef | None, list[Action]] = {}
+    for action in actions:
+        groups.setdefault(None if isinstance(action, Reply) else action.community, []).append(
+            action
+        )
+    return groups

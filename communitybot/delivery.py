@@ -34,9 +34,16 @@ def _safe(message: Message) -> Message:
 
 
 async def deliver(
-    platform: ChatPlatform, event: Event, actions: list[Action], modlog_channel: str | None
+    platform: ChatPlatform,
+    event: Event | None,
+    actions: list[Action],
+    modlog_channel: str | None,
 ) -> list[str]:
-    """Deliver every action; returns the problems met (also logged / reported)."""
+    """Deliver every action; returns the problems met (also logged / reported).
+
+    `event` is what is being answered; None for scheduled work, where nobody is waiting for a
+    reply (a `Reply` is then dropped with a warning, a refused DM goes to the moderators).
+    """
     problems: list[str] = []
     for action in actions:
         try:
@@ -62,9 +69,12 @@ async def deliver(
     return problems
 
 
-async def _deliver_one(platform: ChatPlatform, event: Event, action: Action) -> None:
+async def _deliver_one(platform: ChatPlatform, event: Event | None, action: Action) -> None:
     match action:
         case Reply(message=message, ephemeral=ephemeral):
+            if event is None:
+                logger.warning("scheduled work returned a Reply, which has nobody to answer")
+                return
             await platform.reply(event, _safe(message), ephemeral=ephemeral)
         case SendToChannel(community=community, channel_id=channel_id, message=message):
             await platform.send_to_channel(community, channel_id, _safe(message))
@@ -78,7 +88,7 @@ async def _deliver_one(platform: ChatPlatform, event: Event, action: Action) -> 
 
 async def _dm_refused(
     platform: ChatPlatform,
-    event: Event,
+    event: Event | None,
     action: SendDirect,
     modlog_channel: str | None,
     problem: str,

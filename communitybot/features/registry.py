@@ -14,6 +14,7 @@ from communitybot.features import (
     tags,
 )
 from communitybot.replies import Action, reply
+from communitybot.scheduler import JobKind
 
 COMMANDS: dict[tuple[str, ...], CommandHandler] = {
     **help.COMMANDS,
@@ -25,6 +26,9 @@ COMMANDS: dict[tuple[str, ...], CommandHandler] = {
     **privacy.COMMANDS,
     **moderation.COMMANDS,
 }
+
+JOB_KINDS: dict[str, JobKind] = {}
+"""Scheduled work by job kind: the handler, its grace window and retry policy."""
 
 
 async def seed_community(ctx: Context) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from communitybot.store.communities import CommunityRepository
 from communitybot.store.confirmations import ConfirmationRepository
 from communitybot.store.db import Database
+from communitybot.store.jobs import JobRepository
 from communitybot.store.members import MemberRepository
 from communitybot.store.onboarding import OnboardingRepository
 from communitybot.store.stats import StatsRepository
@@ -22,6 +23,7 @@ class Store:
         self.onboarding = OnboardingRepository(db)
         self.confirmations = ConfirmationRepository(db)
         self.stats = StatsRepository(db)
+        self.jobs = JobRepository(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

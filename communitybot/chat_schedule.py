@@ -1,0 +1,240 @@
+"""When a recurring chat happens: dateutil's rrule over *local wall-clock* times, then zoneinfo.
+
+Why this shape:
+
+* A weekly 19:00 chat must stay at 19:00 local time across DST changes. The rule therefore runs
+  over naive local date-times (rrule never sees an offset), and each occurrence is placed in the
+  series' IANA time zone afterwards. A rule anchored in UTC would drift to 20:00 (or 18:00).
+* rrule iterates from its start, so its cost grows with the start's age (~15 µs from a start a
+  few weeks old, ~440 µs from a two-year-old one). The anchor is therefore always an actual
+  occurrence's local date, moved forward to the last occurrence as the series runs
+  (`reanchored`), and `occurrences` first jumps an old anchor forward arithmetically (whole
+  periods of N weeks, or whole months), so it never iterates from a years-old start.
+* Local times that do not exist (the spring-forward gap) or happen twice (the autumn fold) are
+  not silently moved: `Occurrence.note` says what happened, and `problems` lists them for the
+  coming year so a moderator hears about them when creating the series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import MONTHLY, WEEKLY, rrule, weekday
+
+ScheduleKind = Literal["weekly", "monthly", "once"]
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 5: "5th", -1: "last"}
+MAX_WEEK_INTERVAL = 12
+PROBLEM_HORIZON = timedelta(days=366)
+
+
+class ScheduleError(ValueError):
+    """A schedule that cannot work; the message is a friendly sentence for the moderator."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A chat series' timing. `anchor` is the local date of an occurrence (the first, or the
+    latest one held), so weekly intervals keep their parity and rrule starts close by."""
+
+    kind: ScheduleKind
+    timezone: str
+    local_time: time
+    anchor: date
+    interval: int = 1
+    """Weekly: every `interval` weeks."""
+    nth: int | None = None
+    """Monthly: the nth (1–5, or -1 for last) `anchor`'s weekday of the month."""
+
+    @property
+    def weekday(self) -> int:
+        return self.anchor.weekday()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def describe(self) -> str:
+        """E.g. "every 2 weeks on Tuesday at 19:00 (Europe/Paris)"."""
+        at = f"at {self.local_time:%H:%M} ({self.timezone})"
+        day = WEEKDAYS[self.weekday].capitalize()
+        if self.kind == "once":
+            return f"once on {self.anchor:%A %d %B %Y} {at}"
+        if self.kind == "monthly":
+            return f"every month on the {ORDINALS[self.nth or 1]} {day} {at}"
+        every = "every week" if self.interval == 1 else f"every {self.interval} weeks"
+        return f"{every} on {day} {at}"
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    start: datetime
+    """The moment, in UTC."""
+    local: datetime
+    """The same moment in the series' time zone (aware)."""
+    note: str | None = None
+    """Set when the local time does not exist or is ambiguous that day: what was done about it."""
+
+
+def weekly(timezone: str, local_time: time, first: date, interval: int = 1) -> Schedule:
+    """Every `interval` weeks on `first`'s weekday, starting on `first`."""
+    if not 1 <= interval <= MAX_WEEK_INTERVAL:
+        raise ScheduleError(f"Choose an interval from 1 to {MAX_WEEK_INTERVAL} weeks.")
+    return _checked(Schedule("weekly", timezone, local_time, first, interval=interval))
+
+
+def monthly(timezone: str, local_time: time, nth: int, day: int, first_month: date) -> Schedule:
+    """The `nth` weekday `day` (0 = Monday) of each month, from `first_month`'s month on.
+
+    The anchor is set to that month's occurrence (or the next month's, if it has no 5th one).
+    """
+    if nth not in ORDINALS:
+        raise ScheduleError("Say which one: 1st, 2nd, 3rd, 4th, 5th or last.")
+    if not 0 <= day <= 6:
+        raise ScheduleError("The weekday must be Monday to Sunday.")
+    rule = rrule(
+        MONTHLY,
+        byweekday=weekday(day)(nth),
+        dtstart=datetime.combine(first_month.replace(day=1), local_time),
+        count=1,
+    )
+    anchor = next(iter(rule)).date()
+    return _checked(Schedule("monthly", timezone, local_time, anchor, nth=nth))
+
+
+def once(timezone: str, local_time: time, on: date) -> Schedule:
+    return _checked(Schedule("once", timezone, local_time, on))
+
+
+def _checked(schedule: Schedule) -> Schedule:
+    try:
+        ZoneInfo(schedule.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ScheduleError(
+            f"“{schedule.timezone}” is not a time zone I know. Use a name like Europe/Paris."
+        ) from error
+    return schedule
+
+
+def resolve(local: datetime, zone: ZoneInfo) -> Occurrence:
+    """Place a naive local wall-clock time in `zone`, saying so if it is missing or doubled."""
+    first = local.replace(tzinfo=zone, fold=0)
+    second = local.replace(tzinfo=zone, fold=1)
+    start = first.astimezone(UTC)
+    if first.utcoffset() == second.utcoffset():
+        return Occurrence(start, first)
+    round_trip = start.astimezone(zone).replace(tzinfo=None)
+    if round_trip != local:
+        # In the gap: fold=0 reads it with the offset from before the jump, i.e. later by the
+        # size of the jump (02:30 becomes 03:30). Said, never silent.
+        moved = start.astimezone(zone)
+        note = (
+            f"{local:%H:%M} does not exist on {local:%A %d %B %Y} in {zone.key} (the clocks "
+            f"jump forward); it happens at {moved:%H:%M} instead."
+        )
+        return Occurrence(start, moved, note)
+    note = (
+        f"{local:%H:%M} happens twice on {local:%A %d %B %Y} in {zone.key} (the clocks go "
+        f"back); it is the first one, {first:%H:%M} UTC{_offset(first)}."
+    )
+    return Occurrence(start, first, note)
+
+
+def _offset(moment: datetime) -> str:
+    offset = moment.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def _fast_forward(schedule: Schedule, local_day: date) -> date:
+    """A start on the series' rhythm at most one period before `local_day` (or the anchor).
+
+    Whole periods are skipped arithmetically (N weeks; months, starting on the 1st, which the
+    "nth weekday" rule does not mind), so rrule yields at most two dates before the answer.
+    """
+    if local_day <= schedule.anchor:
+        return schedule.anchor
+    if schedule.kind == "weekly":
+        period = 7 * schedule.interval
+        periods = (local_day - schedule.anchor).days // period
+        return schedule.anchor + timedelta(days=periods * period)
+    if schedule.kind == "monthly":
+        month_start = local_day.replace(day=1)
+        if month_start > schedule.anchor:
+            return month_start
+    return schedule.anchor
+
+
+def _rule(schedule: Schedule, start: date) -> Iterator[datetime]:
+    begin = datetime.combine(start, schedule.local_time)
+    if schedule.kind == "once":
+        return iter([begin])
+    if schedule.kind == "weekly":
+        return iter(
+            rrule(WEEKLY, interval=schedule.interval, byweekday=schedule.weekday, dtstart=begin)
+        )
+    return iter(
+        rrule(MONTHLY, byweekday=weekday(schedule.weekday)(schedule.nth or 1), dtstart=begin)
+    )
+
+
+def occurrences(
+    schedule: Schedule,
+    after: datetime,
+    count: int = 1,
+    skip: Collection[date] = (),
+) -> list[Occurrence]:
+    """The next `count` occurrences starting strictly after `after` (UTC), minus skipped dates."""
+    if count < 1:
+        return []
+    zone = schedule.zone
+    # A day's margin either side of the offset: anything earlier is surely before `after`.
+    earliest = after.astimezone(zone).replace(tzinfo=None) - timedelta(days=1)
+    found: list[Occurrence] = []
+    for local in _rule(schedule, _fast_forward(schedule, earliest.date())):
+        if local < earliest or local.date() < schedule.anchor or local.date() in skip:
+            continue
+        occurrence = resolve(local, zone)
+        if occurrence.start > after:
+            found.append(occurrence)
+            if len(found) >= count:
+                break
+    return found
+
+
+def next_occurrence(
+    schedule: Schedule, after: datetime, skip: Collection[date] = ()
+) -> Occurrence | None:
+    found = occurrences(schedule, after, 1, skip)
+    return found[0] if found else None
+
+
+def reanchored(schedule: Schedule, occurrence: Occurrence) -> Schedule:
+    """The same series anchored at `occurrence` (call it once a chat has happened)."""
+    return replace(schedule, anchor=occurrence.local.date())
+
+
+def problems(schedule: Schedule, now: datetime) -> list[str]:
+    """What a moderator must hear about: a one-off in the past, and every occurrence in the
+    coming year whose local time does not exist or is ambiguous (with what will happen)."""
+    found: list[str] = []
+    if schedule.kind == "once":
+        occurrence = resolve(datetime.combine(schedule.anchor, schedule.local_time), schedule.zone)
+        if occurrence.start <= now:
+            found.append(f"{occurrence.local:%A %d %B %Y %H:%M} is in the past.")
+        elif occurrence.note:
+            found.append(occurrence.note)
+        return found
+    horizon = now + PROBLEM_HORIZON
+    for occurrence in occurrences(schedule, now, count=60):
+        if occurrence.start > horizon:
+            break
+        if occurrence.note:
+            found.append(occurrence.note)
+    return found

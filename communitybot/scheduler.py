@@ -1,0 +1,373 @@
+"""The durable scheduler: jobs stored in the database, fired by one asyncio loop, each effect once.
+
+Why it looks like this:
+
+* The store is the source of truth (`store.jobs`), so a restart loses nothing. In memory there is
+  only a bounded *window*: the `window` soonest pending jobs as (due time, id) pairs, plus a
+  *horizon* (the last pair loaded) below which the window is known to be complete. A new job
+  beyond the horizon is simply left in the store; when the window runs dry it is reloaded with
+  one indexed query. A million pending jobs therefore cost a few kilobytes of RAM.
+* One loop sleeps until the soonest job, on an injected `Sleeper` and `Clock` (a `FakeClock` is
+  both, so tests move time instead of waiting). Scheduling an earlier job wakes it at once.
+* Due jobs run in batches through `Bot.run_scheduled`: the bot's lock and one transaction, in
+  which each job's handler makes its effect and the job is marked 'delivered' (its idempotency
+  key is UNIQUE), so the effect commits exactly once or not at all. Messages the handlers return
+  are delivered after the commit, like an event's (so at most once: a crash between the commit
+  and the send loses the message rather than repeating it).
+* If a handler fails, the batch is rolled back and its jobs rerun one per transaction, so only
+  the failing job is retried, with exponential backoff and a bounded number of attempts.
+* A job found late (the bot was down) still runs within its kind's grace window; later than that
+  it is dropped and logged, e.g. a reminder for a chat that has already ended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+
+from communitybot.clock import Clock, Sleeper, SystemSleeper
+from communitybot.ports import ChatPlatform
+from communitybot.replies import Action
+from communitybot.store.db import StoreBusy
+from communitybot.store.jobs import Job
+from communitybot.store.store import Store
+
+if TYPE_CHECKING:
+    from communitybot.bot import Bot
+
+DEFAULT_WINDOW = 1024
+DEFAULT_BATCH = 256
+MAX_BACKOFF = timedelta(hours=6)
+BUSY_PAUSE = timedelta(seconds=1)
+ERROR_PAUSE = timedelta(seconds=5)
+STOP_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a job handler may use: like a command's Context, minus the event and member."""
+
+    store: Store
+    clock: Clock
+    platform: ChatPlatform
+    peers: Any
+    prefix: str
+    now: datetime
+    """The moment the batch started (the same for every job in it)."""
+
+
+JobHandler = Callable[[JobContext, Job], Awaitable[list[Action]]]
+"""A job's work: store changes through `ctx.store` (same transaction as the mark), actions out."""
+
+
+@dataclass(frozen=True)
+class JobKind:
+    handler: JobHandler
+    grace: timedelta | None = timedelta(hours=1)
+    """How late the job may still run (after downtime); later it is dropped. None: always run."""
+    max_attempts: int = 5
+    backoff: timedelta = timedelta(seconds=30)
+    """Wait before the first retry, doubled for each further one (at most MAX_BACKOFF)."""
+
+
+class _HandlerFailed(Exception):
+    def __init__(self, job: Job, error: Exception) -> None:
+        super().__init__(f"{job.kind} job {job.key} failed: {error!r}")
+        self.job = job
+        self.error = error
+
+
+@dataclass
+class _Outcome:
+    """What one batch did, logged and acted on only once its transaction committed."""
+
+    delivered: list[Job] = field(default_factory=list)
+    dropped: list[Job] = field(default_factory=list)
+    unknown: list[Job] = field(default_factory=list)
+    not_yet: list[Job] = field(default_factory=list)
+
+
+class Scheduler:
+    """Fires stored jobs on time; `start()`/`stop()`, or `async with scheduler.running():`."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        kinds: Mapping[str, JobKind],
+        *,
+        clock: Clock | None = None,
+        sleeper: Sleeper | None = None,
+        window: int = DEFAULT_WINDOW,
+        batch: int = DEFAULT_BATCH,
+    ) -> None:
+        if window < 1 or batch < 1:
+            raise ValueError("window and batch must be at least 1")
+        self._bot = bot
+        self._jobs = bot.store.jobs
+        self._kinds = dict(kinds)
+        self._clock = clock or bot.clock
+        self._sleeper = sleeper or SystemSleeper(self._clock)
+        self._window_size = window
+        self._batch_size = batch
+        self._heap: list[tuple[datetime, int]] = []
+        self._horizon: tuple[datetime, int] | None = None
+        """None: every pending job is in the heap; else jobs after this pair may be store-only."""
+        self._stale = True
+        self._reloading = False
+        self._added_while_reloading: list[tuple[datetime, int]] = []
+        self._wake = asyncio.Event()
+        self._sleeping = False
+        self._sleeping_until: datetime | None = None
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    # Life cycle --------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Start the loop: it first loads the window, then fires what is due (within grace)."""
+        if self._task is not None:
+            return
+        self._stopping = False
+        self._stale = True
+        self._wake = asyncio.Event()
+        self._jobs.listener = self
+        self._task = asyncio.create_task(self._run(), name="communitybot-scheduler")
+
+    async def stop(self, grace_s: float = STOP_TIMEOUT_S) -> None:
+        """Let the current batch finish (or cancel it after `grace_s`: it rolls back)."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        done, _ = await asyncio.wait({task}, timeout=grace_s)
+        if not done:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        elif task.exception() is not None:
+            logger.opt(exception=task.exception()).error("the scheduler loop had crashed")
+        if self._jobs.listener is self:
+            self._jobs.listener = None
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Scheduler]:
+        await self.start()
+        try:
+            yield self
+        finally:
+            await self.stop()
+
+    # Listener (called by the job repository) ---------------------------------------------
+    def job_scheduled(self, job_id: int, due_at: datetime) -> None:
+        """A new job: keep it in the window if it belongs there, and wake for an earlier one."""
+        entry = (due_at, job_id)
+        if self._reloading:
+            self._added_while_reloading.append(entry)
+        elif self._horizon is None or entry <= self._horizon:
+            heapq.heappush(self._heap, entry)
+            if len(self._heap) > 2 * self._window_size:
+                self._trim()
+        if self._sleeping_until is None or due_at < self._sleeping_until:
+            self._wake.set()
+
+    def jobs_changed(self) -> None:
+        self._stale = True
+        self._wake.set()
+
+    # For tests and benchmarks ------------------------------------------------------------
+    @property
+    def in_memory(self) -> int:
+        """How many jobs the window holds right now (bounded by about twice `window`)."""
+        return len(self._heap)
+
+    @property
+    def idle(self) -> bool:
+        """Asleep with nothing due by its clock and no wake-up pending."""
+        return (
+            self._task is not None
+            and self._sleeping
+            and not self._wake.is_set()
+            and (self._sleeping_until is None or self._sleeping_until > self._clock.now())
+        )
+
+    async def settle(self, limit_s: float = 10.0) -> None:
+        """Wait (really) until the loop has fired whatever the clock says is due and sleeps."""
+        deadline = time.monotonic() + limit_s
+        await asyncio.sleep(0)
+        while not self.idle:
+            if self._task is not None and self._task.done():
+                self._task.result()
+                raise RuntimeError("the scheduler loop has stopped")
+            if time.monotonic() > deadline:
+                raise TimeoutError("the scheduler did not settle")
+            await asyncio.sleep(0.0005)
+
+    # The loop ------------------------------------------------------------------------------
+    async def _run(self) -> None:
+        logger.debug("scheduler started")
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                await self._fire_due()
+            except Exception:
+                logger.exception("the scheduler met an error; trying again in {}", ERROR_PAUSE)
+                self._stale = True
+                await self._sleep_or_wake(self._clock.now() + ERROR_PAUSE)
+                continue
+            if self._stopping:
+                break
+            await self._sleep_or_wake(self._heap[0][0] if self._heap else None)
+        logger.debug("scheduler stopped")
+
+    async def _sleep_or_wake(self, until: datetime | None) -> None:
+        """Sleep until `until` (or indefinitely), unless woken by an earlier job or stop()."""
+        waits: set[asyncio.Task[Any]] = {asyncio.create_task(self._wake.wait())}
+        if until is not None:
+            waits.add(asyncio.create_task(self._sleeper.sleep_until(until)))
+        self._sleeping, self._sleeping_until = True, until
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._sleeping, self._sleeping_until = False, None
+            for task in waits:
+                task.cancel()
+
+    async def _fire_due(self) -> None:
+        while not self._stopping:
+            if self._stale or (not self._heap and self._horizon is not None):
+                await self._reload()
+            now = self._clock.now()
+            if not self._heap or self._heap[0][0] > now:
+                return
+            ids: dict[int, None] = {}  # ordered and without repeats
+            while self._heap and self._heap[0][0] <= now and len(ids) < self._batch_size:
+                ids[heapq.heappop(self._heap)[1]] = None
+            await self._run_batch(list(ids))
+
+    async def _reload(self) -> None:
+        self._reloading, self._added_while_reloading = True, []
+        try:
+            rows = await self._jobs.window(self._window_size)
+        finally:
+            self._reloading = False
+        horizon = rows[-1] if len(rows) >= self._window_size else None
+        known = set(rows)
+        for entry in self._added_while_reloading:
+            if entry not in known and (horizon is None or entry <= horizon):
+                rows.append(entry)
+        heapq.heapify(rows)
+        self._heap, self._horizon, self._stale = rows, horizon, False
+        self._added_while_reloading = []
+
+    def _trim(self) -> None:
+        """Too many jobs were added in the window's range: keep the soonest, move the horizon."""
+        keep = heapq.nsmallest(self._window_size, self._heap)
+        self._heap, self._horizon = keep, keep[-1]
+
+    # Running jobs ------------------------------------------------------------------------------
+    async def _run_batch(self, ids: Sequence[int]) -> None:
+        outcome = _Outcome()
+        try:
+            await self._bot.run_scheduled(lambda: self._work(ids, outcome))
+        except _HandlerFailed as failed:
+            if len(ids) > 1:
+                # Rolled back as a whole: rerun one per transaction so only the culprit retries.
+                for job_id in ids:
+                    await self._run_batch([job_id])
+            else:
+                await self._record_failure(failed.job, failed.error)
+            return
+        except StoreBusy:
+            logger.warning("database busy: {} due job(s) will be tried again shortly", len(ids))
+            retry_at = self._clock.now() + BUSY_PAUSE
+            for job_id in ids:
+                self.job_scheduled(job_id, retry_at)
+            return
+        self._report(outcome)
+
+    async def _work(self, ids: Sequence[int], outcome: _Outcome) -> list[Action]:
+        now = self._clock.now()
+        ctx = JobContext(
+            store=self._bot.store,
+            clock=self._clock,
+            platform=self._bot.platform,
+            peers=self._bot.peers,
+            prefix=self._bot.prefix,
+            now=now,
+        )
+        actions: list[Action] = []
+        for job in sorted(await self._jobs.pending_by_ids(ids), key=lambda j: (j.due_at, j.id)):
+            kind = self._kinds.get(job.kind)
+            if job.due_at > now:
+                outcome.not_yet.append(job)  # rescheduled meanwhile (or a stale window entry)
+            elif kind is None:
+                outcome.unknown.append(job)
+            elif kind.grace is not None and now - job.due_at > kind.grace:
+                outcome.dropped.append(job)
+            else:
+                try:
+                    actions.extend(await kind.handler(ctx, job))
+                except Exception as error:
+                    raise _HandlerFailed(job, error) from error
+                outcome.delivered.append(job)
+        await self._jobs.finish([j.id for j in outcome.delivered], "delivered", now)
+        await self._jobs.finish([j.id for j in outcome.dropped], "dropped", now)
+        await self._jobs.finish([j.id for j in outcome.unknown], "failed", now)
+        return actions
+
+    def _report(self, outcome: _Outcome) -> None:
+        now = self._clock.now()
+        for job in outcome.dropped:
+            grace = self._kinds[job.kind].grace
+            logger.warning(
+                "dropped {} job {}: due {}, {} late, beyond its grace window of {}",
+                job.kind,
+                job.key,
+                job.due_at.isoformat(),
+                now - job.due_at,
+                grace,
+            )
+        for job in outcome.unknown:
+            logger.error("no handler for {} job {}: marked failed", job.kind, job.key)
+        for job in outcome.not_yet:
+            self.job_scheduled(job.id, job.due_at)
+
+    async def _record_failure(self, job: Job, error: Exception) -> None:
+        kind = self._kinds[job.kind]
+        attempts = job.attempts + 1
+        now = self._clock.now()
+        retry_at: datetime | None = None
+        if attempts < kind.max_attempts:
+            retry_at = now + min(kind.backoff * (2 ** (attempts - 1)), MAX_BACKOFF)
+        description = f"{type(error).__name__}: {error}"
+
+        async def record() -> list[Action]:
+            await self._jobs.record_failure(job.id, description, retry_at, now)
+            return []
+
+        try:
+            await self._bot.run_scheduled(record)
+        except StoreBusy:
+            retry_at = now + BUSY_PAUSE  # not counted; tried again from memory shortly
+        if retry_at is None:
+            logger.opt(exception=error).error(
+                "{} job {} failed {} times; giving up", job.kind, job.key, attempts
+            )
+            return
+        logger.opt(exception=error).warning(
+            "{} job {} failed (attempt {} of {}); retrying at {}",
+            job.kind,
+            job.key,
+            attempts,
+            kind.max_attempts,
+            retry_at.isoformat(),
+        )
+        self.job_scheduled(job.id, retry_at)

@@ -1,0 +1,185 @@
+"""Scheduled jobs in the database: the scheduler's source of truth, so nothing is lost on restart.
+
+The scheduler keeps only a small window of soon-due (due time, id) pairs in memory; everything
+else lives here. Scheduling is idempotent: a second `schedule` with the same key returns the
+existing job instead of adding one. Finished jobs keep their row (status 'delivered', 'dropped',
+'failed' or 'cancelled'), which is what stops the same effect from happening twice.
+
+Callers run inside the caller's transaction (an event's, or the scheduler's batch), like every
+repository; the listener hears about new jobs at once (before the commit), which is harmless: the
+scheduler re-reads the row, pending and due, before it runs anything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+from communitybot.store.db import Database
+from communitybot.store.timefmt import to_db
+
+JobStatus = Literal["pending", "delivered", "dropped", "failed", "cancelled"]
+MAX_IDS_PER_QUERY = 500
+"""Well under SQLite's bound-parameter limit, for `WHERE id IN (...)` lookups."""
+
+
+def due_to_db(moment: datetime) -> str:
+    """Fixed-width ISO UTC with microseconds: text order equals time order in the index."""
+    if moment.tzinfo is None:
+        raise ValueError("job due times must be timezone-aware")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    due_at: datetime
+    payload: dict[str, Any]
+    key: str
+    attempts: int
+    status: JobStatus
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """One job for `schedule_many` (bulk scheduling, e.g. a whole series' reminders)."""
+
+    kind: str
+    due_at: datetime
+    key: str
+    payload: dict[str, Any] | None = None
+
+
+class JobListener(Protocol):
+    """The running scheduler, told about new jobs so it can wake early for an earlier one."""
+
+    def job_scheduled(self, job_id: int, due_at: datetime) -> None: ...
+
+    def jobs_changed(self) -> None:
+        """Many jobs changed at once: reload the window from the store."""
+        ...
+
+
+def _job(row: Any) -> Job:
+    return Job(
+        id=int(row["id"]),
+        kind=str(row["kind"]),
+        due_at=datetime.fromisoformat(row["due_at"]),
+        payload=json.loads(row["payload"]),
+        key=str(row["idempotency_key"]),
+        attempts=int(row["attempts"]),
+        status=row["status"],
+        last_error=row["last_error"],
+    )
+
+
+def _payload(payload: dict[str, Any] | None) -> str:
+    return json.dumps(payload or {}, sort_keys=True, separators=(",", ":"))
+
+
+class JobRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self.listener: JobListener | None = None
+
+    async def schedule(
+        self,
+        kind: str,
+        due_at: datetime,
+        key: str,
+        now: datetime,
+        payload: dict[str, Any] | None = None,
+    ) -> tuple[Job, bool]:
+        """The job with this idempotency key, created if new; the flag says whether it was."""
+        inserted = await self._db.fetch_one(
+            "INSERT INTO jobs (kind, due_at, payload, idempotency_key, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            (kind, due_to_db(due_at), _payload(payload), key, to_db(now)),
+        )
+        job = await self.get(key)
+        assert job is not None
+        created = inserted is not None
+        if created and self.listener is not None:
+            self.listener.job_scheduled(job.id, job.due_at)
+        return job, created
+
+    async def schedule_many(self, jobs: Iterable[NewJob], now: datetime) -> None:
+        """Schedule many jobs in one statement; existing keys are left as they are."""
+        created = to_db(now)
+        await self._db.execute_many(
+            "INSERT INTO jobs (kind, due_at, payload, idempotency_key, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+            ((j.kind, due_to_db(j.due_at), _payload(j.payload), j.key, created) for j in jobs),
+        )
+        if self.listener is not None:
+            self.listener.jobs_changed()
+
+    async def get(self, key: str) -> Job | None:
+        row = await self._db.fetch_one("SELECT * FROM jobs WHERE idempotency_key = ?", (key,))
+        return _job(row) if row else None
+
+    async def cancel(self, key: str, now: datetime) -> bool:
+        """Cancel a pending job; False if there was none (unknown, or already finished)."""
+        changed = await self._db.execute(
+            "UPDATE jobs SET status = 'cancelled', finished_at = ?"
+            " WHERE idempotency_key = ? AND status = 'pending'",
+            (to_db(now), key),
+        )
+        return changed > 0
+
+    async def window(self, limit: int) -> list[tuple[datetime, int]]:
+        """The `limit` soonest pending jobs as (due time, id), in (due, id) order."""
+        rows = await self._db.fetch_all(
+            "SELECT id, due_at FROM jobs WHERE status = 'pending' ORDER BY due_at, id LIMIT ?",
+            (limit,),
+        )
+        return [(datetime.fromisoformat(row["due_at"]), int(row["id"])) for row in rows]
+
+    async def pending_by_ids(self, ids: Sequence[int]) -> list[Job]:
+        """The still-pending jobs among `ids` (cancelled or finished ones are left out)."""
+        found: list[Job] = []
+        for start in range(0, len(ids), MAX_IDS_PER_QUERY):
+            chunk = list(ids[start : start + MAX_IDS_PER_QUERY])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._db.fetch_all(
+                f"SELECT * FROM jobs WHERE status = 'pending' AND id IN ({marks})", chunk
+            )
+            found.extend(_job(row) for row in rows)
+        return found
+
+    async def finish(self, ids: Iterable[int], status: JobStatus, now: datetime) -> None:
+        """Mark pending jobs delivered / dropped / failed (counting the attempt that ran)."""
+        rows = [(status, to_db(now), 1 if status == "delivered" else 0, i) for i in ids]
+        if not rows:
+            return
+        await self._db.execute_many(
+            "UPDATE jobs SET status = ?, finished_at = ?, attempts = attempts + ?"
+            " WHERE id = ? AND status = 'pending'",
+            rows,
+        )
+
+    async def record_failure(
+        self, job_id: int, error: str, retry_at: datetime | None, now: datetime
+    ) -> None:
+        """Count a failed attempt: pending again at `retry_at`, or 'failed' for good if None."""
+        if retry_at is None:
+            await self._db.execute(
+                "UPDATE jobs SET status = 'failed', attempts = attempts + 1, last_error = ?,"
+                " finished_at = ? WHERE id = ? AND status = 'pending'",
+                (error[:500], to_db(now), job_id),
+            )
+        else:
+            await self._db.execute(
+                "UPDATE jobs SET attempts = attempts + 1, last_error = ?, due_at = ?"
+                " WHERE id = ? AND status = 'pending'",
+                (error[:500], due_to_db(retry_at), job_id),
+            )
+
+    async def count(self, status: JobStatus = "pending") -> int:
+        row = await self._db.fetch_one("SELECT count(*) FROM jobs WHERE status = ?", (status,))
+        return int(row[0]) if row else 0
