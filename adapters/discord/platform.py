@@ -4,7 +4,9 @@
   already answered or deferred (slow handler), it becomes a follow-up.
 - DMs go through a DM channel; when Discord refuses (50007: the member's DMs are closed) the
   bot opens a private thread in the community's welcome channel, adds the member, and talks
-  there. Moderators see private threads through Manage Threads.
+  there from then on (remembered in SQLite; a deleted thread means trying DMs again).
+  Moderators see private threads through Manage Threads.
+- DMs are paced: a burst of joins becomes a queue, sent in order, none dropped.
 - Roles map Forbidden (hierarchy, Manage Roles missing) to `MissingPermission`, which delivery
   reports in the moderator-log channel.
 - Every message is sent with `allowed_mentions` that pings nobody.
@@ -15,15 +17,22 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import discord
 from loguru import logger
 
+from adapters.discord.conversations import Conversations
+from adapters.discord.pacing import Pacer
 from adapters.discord.translate import NO_PINGS, PLATFORM, content_of, view_for
-from communitybot.events import CommunityRef, ConversationRef, Event, UserRef
+from communitybot.events import (
+    CommunityRef,
+    ConversationRef,
+    Event,
+    MessageReceived,
+    UserRef,
+)
 from communitybot.ports import DirectMessageRefused, MissingPermission, PlatformError
 from communitybot.replies import Message
 from communitybot.store.store import Store
@@ -54,23 +63,31 @@ class DiscordPlatform:
 
     name = PLATFORM
 
-    def __init__(self, client: discord.Client, store: Store, dm_interval: float = 0.0) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        store: Store,
+        dm_interval: float = 0.0,
+        *,
+        pacer: Pacer | None = None,
+        conversations: Conversations | None = None,
+    ) -> None:
         self.client = client
         self.store = store
-        self.dm_interval = dm_interval
-        """Seconds between DMs, so a burst (a matching round) is paced, not rate-limited."""
-        self._dm_lock = asyncio.Lock()
-        self._last_dm = 0.0
-        self.fallback_threads: dict[str, int] = {}
-        self.dm_community: dict[str, str] = {}
-        """Which guild a member's DM conversation belongs to (DM interactions carry none)."""
+        self.pacer = pacer or Pacer(dm_interval)
+        """Spaces DMs `dm_interval` seconds apart, so a burst is queued, not rate-limited."""
+        self.conversations = conversations or Conversations()
+        """Fallback threads and which guild each DM channel serves (persisted once attached)."""
 
     # -- sending -----------------------------------------------------------------------------
 
     async def reply(self, event: Event, message: Message, *, ephemeral: bool) -> None:
         slot = current_interaction.get()
         if slot is None:
-            await self.send_direct(event.community, event.user, message)
+            if isinstance(event, MessageReceived) and event.conversation.kind == "dm":
+                await self._answer_in_dm(event, message)
+            else:
+                await self.send_direct(event.community, event.user, message)
             return
         view = view_for(message.prompt)
         async with slot.lock:
@@ -93,6 +110,19 @@ class DiscordPlatform:
             except discord.HTTPException as error:
                 raise PlatformError(f"Discord refused the reply: {error.text}") from error
 
+    async def _answer_in_dm(self, event: MessageReceived, message: Message) -> None:
+        """Answer a typed DM right where it was typed, unpaced.
+
+        The pacer is for bulk sends; a member waiting for the next question must not queue
+        behind a burst of welcome DMs to others.
+        """
+        channel_id = event.conversation.conversation_id
+        channel = self.client.get_partial_messageable(
+            int(channel_id), type=discord.ChannelType.private
+        )
+        await self._send(channel, message, f"a DM to {event.user.label}")
+        await self.conversations.save_dm(event.user.user_id, channel_id, event.community.space_id)
+
     async def defer(self, slot: InteractionSlot, *, ephemeral: bool) -> None:
         """Acknowledge a slow interaction before Discord's 3-second deadline."""
         async with slot.lock:
@@ -105,13 +135,15 @@ class DiscordPlatform:
         channel = self.client.get_partial_messageable(int(channel_id))
         await self._send(channel, message, f"channel {channel_id}")
 
-    async def _send(self, target: discord.abc.Messageable, message: Message, where: str) -> None:
+    async def _post(self, target: discord.abc.Messageable, message: Message) -> None:
+        """Send with components and no pings; discord.py's exceptions pass through."""
         view = view_for(message.prompt)
+        await target.send(content_of(message), allowed_mentions=NO_PINGS, **_with_view(view))
+
+    async def _send(self, target: discord.abc.Messageable, message: Message, where: str) -> None:
         try:
-            await target.send(content_of(message), allowed_mentions=NO_PINGS, **_with_view(view))
+            await self._post(target, message)
         except discord.Forbidden as error:
-            if error.code == DM_CLOSED:
-                raise
             raise MissingPermission(f"I'm not allowed to post in {where}") from error
         except discord.HTTPException as error:
             raise PlatformError(f"Discord refused a message to {where}: {error.text}") from error
@@ -119,33 +151,57 @@ class DiscordPlatform:
     async def send_direct(
         self, community: CommunityRef, user: UserRef, message: Message
     ) -> ConversationRef:
-        self.dm_community[user.user_id] = community.space_id
-        await self._pace()
-        thread_id = self.fallback_threads.get(user.user_id)
-        if thread_id is None:
+        """DM the member, or write in their private welcome thread when their DMs are closed.
+
+        Paced (bulk DMs queue, see `Pacer`) and remembered (see `Conversations`): a member
+        with a fallback thread keeps it, and the DM channel is mapped to this guild.
+        """
+        guild_id, user_id = community.space_id, user.user_id
+        async with self.pacer.turn():
+            thread_id = await self.conversations.fallback_thread(guild_id, user_id)
+            if thread_id is not None:
+                try:
+                    return await self._in_thread(thread_id, message)
+                except discord.NotFound:
+                    logger.info("the welcome thread of {} is gone; trying DMs again", user_id)
+                    await self.conversations.forget_fallback_thread(guild_id, user_id)
             try:
-                channel = await self.client.create_dm(discord.Object(int(user.user_id)))
-                await self._send(channel, message, f"a DM to {user.label}")
-                return ConversationRef(PLATFORM, "dm", str(channel.id))
+                channel = await self.client.create_dm(discord.Object(int(user_id)))
+                await self._post(channel, message)
             except discord.Forbidden as error:
                 if error.code != DM_CLOSED:
                     raise MissingPermission(f"cannot DM {user.label}") from error
-                logger.info("DMs of {} are closed; using a private thread", user.user_id)
+                logger.info("DMs of {} are closed; using a private thread", user_id)
+            except discord.HTTPException as error:
+                raise PlatformError(f"Discord refused a DM to {user.label}: {error.text}") from (
+                    error
+                )
+            else:
+                await self.conversations.save_dm(user_id, str(channel.id), guild_id)
+                return ConversationRef(PLATFORM, "dm", str(channel.id))
             thread_id = await self._open_thread(community, user)
+            await self.conversations.save_fallback_thread(guild_id, user_id, thread_id)
+            try:
+                return await self._in_thread(thread_id, message)
+            except discord.NotFound as error:
+                raise PlatformError("the new welcome thread vanished") from error
+
+    async def _in_thread(self, thread_id: int, message: Message) -> ConversationRef:
+        """Post in a private thread; NotFound (deleted thread) is left to the caller."""
         thread = self.client.get_partial_messageable(
             thread_id, type=discord.ChannelType.private_thread
         )
-        await self._send(thread, message, "the private welcome thread")
+        try:
+            await self._post(thread, message)
+        except discord.NotFound:
+            raise
+        except discord.Forbidden as error:
+            raise MissingPermission("I'm not allowed to post in the private welcome thread") from (
+                error
+            )
+        except discord.HTTPException as error:
+            raise PlatformError(f"Discord refused a message to a thread: {error.text}") from error
         return ConversationRef(PLATFORM, "thread", str(thread_id))
-
-    async def _pace(self) -> None:
-        if self.dm_interval <= 0:
-            return
-        async with self._dm_lock:
-            wait = self._last_dm + self.dm_interval - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._last_dm = time.monotonic()
 
     async def _open_thread(self, community: CommunityRef, user: UserRef) -> int:
         """A private thread in the welcome channel, with the member added; raises if impossible."""
@@ -167,7 +223,6 @@ class DiscordPlatform:
             raise DirectMessageRefused(
                 f"their DMs are closed and I cannot open a private thread ({error.text})"
             ) from error
-        self.fallback_threads[user.user_id] = thread.id
         return thread.id
 
     # -- roles -------------------------------------------------------------------------------

@@ -131,6 +131,7 @@ class DiscordBot:
             raise DiscordStartupError(f"cannot reach Discord ({type(error).__name__})") from None
         application_id = self.client.application_id
         assert application_id is not None  # login() fetched the application
+        self.platform.conversations.attach(self.store.db, application_id)
         sync = CommandSync(self.store.db, application_id, self.config.dev_guild_ids)
         self.synced_commands = await sync.sync_if_changed(self.client.http)
         if self.synced_commands:
@@ -181,7 +182,7 @@ class DiscordBot:
         """Typed answers in DMs (onboarding works without components too)."""
         if message.guild is not None or message.author.bot or not message.content:
             return
-        community = self._dm_community(message.author.id)
+        community = await self._dm_community(message.channel.id, message.author.id)
         if community is None:
             return
         await self._dispatch(
@@ -193,9 +194,9 @@ class DiscordBot:
             )
         )
 
-    def _dm_community(self, user_id: int) -> CommunityRef | None:
+    async def _dm_community(self, channel_id: int | None, user_id: int) -> CommunityRef | None:
         """The guild a DM conversation belongs to: the one we last wrote from, or the only one."""
-        known = self.platform.dm_community.get(str(user_id))
+        known = await self.platform.conversations.dm_guild(str(channel_id)) if channel_id else None
         if known:
             return community_ref(known)
         guilds = [g for g in self.client.guilds if g.get_member(user_id) is not None]
@@ -208,7 +209,7 @@ class DiscordBot:
         community = (
             community_ref(interaction.guild_id)
             if interaction.guild_id
-            else self._dm_community(interaction.user.id)
+            else await self._dm_community(interaction.channel_id, interaction.user.id)
         )
         if community is None:
             return

@@ -2,10 +2,13 @@
 
 One aiohttp app on 127.0.0.1 (ephemeral port) serves both:
 - the gateway websocket at `/gateway`: HELLO (op 10), heartbeat ACK (op 11), IDENTIFY (op 2) →
-  READY then GUILD_CREATE with one guild, its channels, roles and members; tests push
-  GUILD_MEMBER_ADD and INTERACTION_CREATE dispatches with `add_member()` / `interact()`;
+  READY then GUILD_CREATE with one guild (two with `second_guild`), its channels, roles and
+  members; tests push GUILD_MEMBER_ADD, INTERACTION_CREATE and (DM) MESSAGE_CREATE dispatches
+  with `add_member()` / `interact()` / `say_in_dm()`;
 - the REST API under `/api/v10`, answering the handful of routes the adapter uses with payloads
-  shaped as in Discord's published API, and recording every call in `calls`.
+  shaped as in Discord's published API, and recording every call (with its status and arrival
+  time) in `calls`. It can answer some DM posts with a 429 (`rate_limit_every`), as Discord does
+  under a burst, and a deleted thread with 404 Unknown Channel (`deleted_channels`).
 
 It is test code: small and faithful, not a Discord. Known traps it respects: Content-Type is
 exactly `application/json`, member payloads carry `flags`, user options carry `data.resolved`.
@@ -18,7 +21,8 @@ import asyncio
 import contextlib
 import itertools
 import json
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,10 +32,13 @@ from aiohttp import WSMsgType, web
 
 APP_ID = "900000000000000001"
 GUILD_ID = "910000000000000001"
+OTHER_GUILD_ID = "910000000000000002"
+"""The second guild (`second_guild=True`): every user is a member of both."""
 BOT_ID = APP_ID
 OWNER_ID = "920000000000000001"
 WELCOME_CHANNEL = "930000000000000001"
 MODLOG_CHANNEL = "930000000000000002"
+OTHER_WELCOME_CHANNEL = "930000000000000011"
 MOD_ROLE = "940000000000000001"
 TAG_ROLE = "940000000000000002"
 HIGH_ROLE = "940000000000000003"
@@ -73,6 +80,9 @@ class Call:
     path: str
     query: dict[str, str]
     body: Any
+    status: int = 0
+    at: float = 0.0
+    """`time.perf_counter()` when the request arrived (benchmarks measure latency with it)."""
 
 
 @dataclass
@@ -83,13 +93,24 @@ class DiscordDouble:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     member_roles: dict[str, list[str]] = field(default_factory=dict)
     dm_refusers: set[str] = field(default_factory=set)
+    deleted_channels: set[str] = field(default_factory=set)
+    rate_limit_every: int = 0
+    """Answer every n-th DM post with a 429 (retry_after 10 ms) instead of delivering it."""
+    second_guild: bool = False
+    departed: set[str] = field(default_factory=set)
+    """Users who left (not in GUILD_CREATE's member list after a reconnect)."""
     valid_token: str = "test-token"
     port: int = 0
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(950000000000000001))
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _seq: int = 0
     _dm_channels: dict[str, str] = field(default_factory=dict)
+    _dm_recipients: dict[str, str] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
+    _dm_posts: int = 0
+    threads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Threads the bot created, by id, as Discord describes them."""
+    _waiters: list[asyncio.Future[None]] = field(default_factory=list)
     identified: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
@@ -146,8 +167,14 @@ class DiscordDouble:
         return [
             c
             for c in self.calls
-            if c.method == method and contains in c.path and saying in json.dumps(c.body or "")
+            if c.method == method
+            and contains in c.path
+            and (not saying or saying in json.dumps(c.body or ""))
         ]
+
+    def delivered(self, channel_id: str) -> list[Call]:
+        """Messages actually created in a channel (refused and rate-limited posts left out)."""
+        return [c for c in self.rest("POST", f"/channels/{channel_id}/messages") if c.status == 200]
 
     async def wait_for(
         self,
@@ -158,11 +185,20 @@ class DiscordDouble:
         saying: str = "",
     ) -> list[Call]:
         """The matching calls once at least `count` happened (fails the test on timeout)."""
-        async with asyncio.timeout(within):
-            # Polling the call log keeps the double free of per-route events.
-            while len(self.rest(method, contains, saying)) < count:  # noqa: ASYNC110
-                await asyncio.sleep(0.01)
+        await self.wait_until(lambda: len(self.rest(method, contains, saying)) >= count, within)
         return self.rest(method, contains, saying)
+
+    async def wait_until(self, condition: Callable[[], bool], within: float = 5.0) -> None:
+        """Return once `condition()` holds, checked after every REST call (fails on timeout)."""
+        async with asyncio.timeout(within):
+            while not condition():
+                await self.next_call()
+
+    async def next_call(self) -> None:
+        """Return once the next REST call has been answered."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        await waiter
 
     # -- the gateway -------------------------------------------------------------------------
 
@@ -192,14 +228,18 @@ class DiscordDouble:
             {
                 "v": 10,
                 "user": self.users[BOT_ID],
-                "guilds": [{"id": GUILD_ID, "unavailable": True}],
+                "guilds": [{"id": g, "unavailable": True} for g in self.guild_ids()],
                 "session_id": "session-1",
                 "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
                 "application": {"id": APP_ID, "flags": 0},
             },
         )
-        await self._dispatch(socket, "GUILD_CREATE", self.guild_payload())
+        for guild_id in self.guild_ids():
+            await self._dispatch(socket, "GUILD_CREATE", self.guild_payload(guild_id))
         self.identified.set()
+
+    def guild_ids(self) -> list[str]:
+        return [GUILD_ID, OTHER_GUILD_ID] if self.second_guild else [GUILD_ID]
 
     async def _dispatch(self, socket: web.WebSocketResponse, event: str, data: Any) -> None:
         self._seq += 1
@@ -210,7 +250,7 @@ class DiscordDouble:
         for socket in list(self._sockets):
             await self._dispatch(socket, event, data)
 
-    def guild_payload(self) -> dict[str, Any]:
+    def guild_payload(self, guild_id: str = GUILD_ID) -> dict[str, Any]:
         def role(role_id: str, name: str, position: int, permissions: int) -> dict[str, Any]:
             return {
                 "id": role_id,
@@ -228,7 +268,7 @@ class DiscordDouble:
             return {
                 "id": channel_id,
                 "type": 0,
-                "guild_id": GUILD_ID,
+                "guild_id": guild_id,
                 "name": name,
                 "position": position,
                 "permission_overwrites": [],
@@ -240,11 +280,14 @@ class DiscordDouble:
 
         members = [member_payload(self.users[BOT_ID], [])]
         members += [
-            member_payload(self.users[uid], roles) for uid, roles in self.member_roles.items()
+            member_payload(self.users[uid], roles)
+            for uid, roles in self.member_roles.items()
+            if uid not in self.departed
         ]
+        main = guild_id == GUILD_ID
         return {
-            "id": GUILD_ID,
-            "name": "Teachers' Lounge",
+            "id": guild_id,
+            "name": "Teachers' Lounge" if main else "Science Staffroom",
             "icon": None,
             "owner_id": OWNER_ID,
             "afk_timeout": 300,
@@ -257,15 +300,19 @@ class DiscordDouble:
             "preferred_locale": "en-US",
             "features": [],
             "roles": [
-                role(GUILD_ID, "@everyone", 0, EVERYONE_PERMISSIONS),
+                role(guild_id, "@everyone", 0, EVERYONE_PERMISSIONS),
                 role(MOD_ROLE, "Moderators", 1, MANAGE_GUILD),
                 role(TAG_ROLE, "Maths teachers", 2, 0),
                 role(HIGH_ROLE, "Admins", 9, 1 << 3),
-            ],
+            ]
+            if main
+            else [role(guild_id, "@everyone", 0, EVERYONE_PERMISSIONS)],
             "channels": [
                 channel(WELCOME_CHANNEL, "welcome", 0),
                 channel(MODLOG_CHANNEL, "mod-log", 1),
-            ],
+            ]
+            if main
+            else [channel(OTHER_WELCOME_CHANNEL, "welcome", 0)],
             "members": members,
             "member_count": len(members),
             "emojis": [],
@@ -281,12 +328,31 @@ class DiscordDouble:
             "joined_at": TIMESTAMP,
         }
 
-    async def add_member(self, user_id: str, name: str) -> None:
-        """A new member joins the guild: GUILD_MEMBER_ADD."""
+    async def add_member(self, user_id: str, name: str, guild_id: str = GUILD_ID) -> None:
+        """A new member joins a guild: GUILD_MEMBER_ADD."""
         self.add_user(user_id, name)
+        self.departed.discard(user_id)
         await self.push(
-            "GUILD_MEMBER_ADD", {**member_payload(self.users[user_id], []), "guild_id": GUILD_ID}
+            "GUILD_MEMBER_ADD", {**member_payload(self.users[user_id], []), "guild_id": guild_id}
         )
+
+    async def remove_member(self, user_id: str, guild_id: str = GUILD_ID) -> None:
+        """A member leaves a guild: GUILD_MEMBER_REMOVE (discord.py ignores re-adds otherwise)."""
+        self.departed.add(user_id)
+        await self.push("GUILD_MEMBER_REMOVE", {"guild_id": guild_id, "user": self.users[user_id]})
+
+    async def say_in_dm(self, user_id: str, content: str) -> str:
+        """The member types a message in their DM channel with the bot: MESSAGE_CREATE."""
+        channel_id = str(self._dm_channel(user_id)["id"])
+        await self.push(
+            "MESSAGE_CREATE",
+            {
+                **self.message(channel_id, {"content": content}),
+                "author": self.users[user_id],
+                "nonce": self.next_id(),
+            },
+        )
+        return channel_id
 
     def permissions_of(self, user_id: str) -> int:
         if user_id == OWNER_ID:
@@ -329,7 +395,8 @@ class DiscordDouble:
                 "guild_id": GUILD_ID,
                 "guild_locale": "en-US",
                 "channel_id": channel_id,
-                "channel": {"id": channel_id, "type": 0, "guild_id": GUILD_ID, "name": "welcome"},
+                "channel": self.threads.get(channel_id)
+                or {"id": channel_id, "type": 0, "guild_id": GUILD_ID, "name": "welcome"},
                 "member": member,
             }
         else:
@@ -351,12 +418,20 @@ class DiscordDouble:
         if request.can_read_body:
             raw = await request.read()
             body = json.loads(raw) if raw and request.content_type == "application/json" else raw
-        self.calls.append(Call(request.method, path, dict(request.query), body))
+        call = Call(request.method, path, dict(request.query), body, at=time.perf_counter())
+        self.calls.append(call)
         if request.headers.get("Authorization") != f"Bot {self.valid_token}" and not (
             path.startswith("/interactions/") or path.startswith("/webhooks/")
         ):
-            return _json({"message": "401: Unauthorized", "code": 0}, 401)
-        return await self._route(request.method, path.split("/")[1:], body)
+            response = _json({"message": "401: Unauthorized", "code": 0}, 401)
+        else:
+            response = await self._route(request.method, path.split("/")[1:], body)
+        call.status = response.status
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        return response
 
     async def _route(self, method: str, parts: list[str], body: Any) -> web.Response:
         match method, parts:
@@ -390,11 +465,15 @@ class DiscordDouble:
             case "POST", ["users", "@me", "channels"]:
                 return _json(self._dm_channel(str(body["recipient_id"])))
             case "POST", ["channels", channel_id, "messages"]:
-                recipient = self._dm_recipient(channel_id)
+                if channel_id in self.deleted_channels:
+                    return _json({"message": "Unknown Channel", "code": 10003}, 404)
+                recipient = self.dm_recipient(channel_id)
                 if recipient in self.dm_refusers:
                     return _json(
                         {"message": "Cannot send messages to this user", "code": 50007}, 403
                     )
+                if recipient is not None and self._rate_limited():
+                    return _rate_limit()
                 return _json(self.message(channel_id, body))
             case "PUT" | "DELETE", ["guilds", _, "members", user_id, "roles", role_id]:
                 if role_id == HIGH_ROLE:
@@ -441,6 +520,7 @@ class DiscordDouble:
 
     def _dm_channel(self, user_id: str) -> dict[str, Any]:
         channel_id = self._dm_channels.setdefault(user_id, self.next_id())
+        self._dm_recipients[channel_id] = user_id
         return {
             "id": channel_id,
             "type": 1,
@@ -448,11 +528,12 @@ class DiscordDouble:
             "recipients": [self.users[user_id]],
         }
 
-    def _dm_recipient(self, channel_id: str) -> str | None:
-        for user_id, dm in self._dm_channels.items():
-            if dm == channel_id:
-                return user_id
-        return None
+    def _rate_limited(self) -> bool:
+        self._dm_posts += 1
+        return self.rate_limit_every > 0 and self._dm_posts % self.rate_limit_every == 0
+
+    def dm_recipient(self, channel_id: str) -> str | None:
+        return self._dm_recipients.get(channel_id)
 
     def dm_channel_of(self, user_id: str) -> str | None:
         return self._dm_channels.get(user_id)
@@ -495,9 +576,14 @@ class DiscordDouble:
             answer["resource"] = {"type": kind, "message": message}
         return _json(answer)
 
+    @property
+    def created_threads(self) -> list[str]:
+        return list(self.threads)
+
     def _thread(self, parent_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": self.next_id(),
+        thread_id = self.next_id()
+        self.threads[thread_id] = {
+            "id": thread_id,
             "type": body.get("type", 12),
             "guild_id": GUILD_ID,
             "parent_id": parent_id,
@@ -516,6 +602,17 @@ class DiscordDouble:
             },
             "flags": 0,
         }
+        return self.threads[thread_id]
+
+
+def _rate_limit() -> web.Response:
+    """A 429 as Discord sends it; discord.py retries only when it came through a proxy (Via)."""
+    response = _json(
+        {"message": "You are being rate limited.", "retry_after": 0.01, "global": False}, 429
+    )
+    response.headers["Via"] = "1.1 google"
+    response.headers["Retry-After"] = "1"
+    return response
 
 
 def _json(payload: Any, status: int = 200) -> web.Response:

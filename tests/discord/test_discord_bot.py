@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,76 +18,24 @@ from tests.discord.gateway_double import (
     APP_ID,
     GUILD_ID,
     HIGH_ROLE,
-    MOD_ROLE,
     OWNER_ID,
     TAG_ROLE,
     WELCOME_CHANNEL,
     DiscordDouble,
-    running_double,
+)
+from tests.discord.helpers import (
+    ALICE,
+    BOB,
+    MOD,
+    answer,
+    callback_data,
+    components_of,
+    connected,
+    slash,
+    sub,
 )
 
-ALICE = "960000000000000001"
-BOB = "960000000000000002"
-MOD = "960000000000000003"
 COMMUNITY = CommunityRef("discord", GUILD_ID)
-
-
-@pytest.fixture
-async def double() -> AsyncIterator[DiscordDouble]:
-    async with running_double() as started:
-        started.add_user(BOB, "bob")
-        started.add_user(MOD, "mod", roles=[MOD_ROLE])
-        yield started
-
-
-@contextlib.asynccontextmanager
-async def connected(double: DiscordDouble, db: Path) -> AsyncIterator[DiscordBot]:
-    """A started bot (fresh client, same database file) connected to the double."""
-    store = await Store.open(db)
-    bot = DiscordBot(
-        DiscordConfig(token=double.valid_token, guild_ready_timeout=0.05, dm_interval=0),
-        store,
-        clock=FakeClock(),
-    )
-    await bot.start()
-    task = asyncio.create_task(bot.run())
-    try:
-        async with asyncio.timeout(5):
-            await bot.ready.wait()
-        yield bot
-    finally:
-        await bot.close()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
-        await store.close()
-
-
-@pytest.fixture
-async def bot(double: DiscordDouble, tmp_path: Path) -> AsyncIterator[DiscordBot]:
-    async with connected(double, tmp_path / "bot.db") as started:
-        yield started
-
-
-def components_of(body: dict[str, Any]) -> list[dict[str, Any]]:
-    return [c for row in body.get("components", []) for c in row["components"]]
-
-
-def callback_data(double: DiscordDouble, interaction_id: str) -> dict[str, Any]:
-    [call] = double.rest("POST", f"/interactions/{interaction_id}/")
-    return dict(call.body)
-
-
-async def answer(double: DiscordDouble, interaction_id: str) -> dict[str, Any]:
-    await double.wait_for("POST", f"/interactions/{interaction_id}/")
-    return callback_data(double, interaction_id)
-
-
-def slash(name: str, *options: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"id": "1", "name": name, "type": 1, "options": list(options), **extra}
-
-
-def sub(name: str, *options: dict[str, Any]) -> dict[str, Any]:
-    return {"type": 1, "name": name, "options": list(options)}
 
 
 async def test_a_member_join_sends_a_dm_with_the_first_question_as_buttons(

@@ -1,0 +1,113 @@
+"""Where the bot talks privately to each member, remembered in SQLite so a restart changes nothing.
+
+Two facts only Discord's adapter needs (tables in migration 0006):
+- the private welcome thread used instead of DMs when a member's DMs are closed, per guild and
+  member: every later message goes to the same thread, before and after a restart, instead of
+  a failed DM and a new thread each time;
+- the guild a member's DM channel serves: DM interactions and DM messages carry no guild id,
+  so a click on a button sent before a restart must still reach the right community's flow.
+  It is the guild the bot last wrote from (one bot, several guilds, one DM channel per member).
+
+Reads are cached in memory (this process is the only writer). Writes are single statements on
+the store's connection, made while delivering, i.e. outside the core's lock: one may land inside
+another event's transaction and share its fate. (A second connection was tried: during a burst
+of joins the core's back-to-back transactions starved it past the busy timeout.) So the DM
+mapping is re-asserted on every DM (one cheap UPSERT, no fsync in WAL mode): a write lost with
+a rolled-back transaction heals at the next DM. Until `attach()` is called (the application id
+is known only after login) the facts live in memory only.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from communitybot.store.db import Database
+
+
+class Conversations:
+    """Fallback threads and DM channels of one bot application."""
+
+    def __init__(self) -> None:
+        self._db: Database | None = None
+        self.application_id = ""
+        self._threads: dict[tuple[str, str], int | None] = {}
+        """(guild, user) → thread id; None caches "no thread" so DMs need no lookup each time."""
+        self._guild_by_channel: dict[str, str] = {}
+
+    def attach(self, db: Database, application_id: int | str) -> None:
+        """Persist from now on, in `db`, under this application's id."""
+        self._db = db
+        self.application_id = str(application_id)
+
+    # -- fallback threads ---------------------------------------------------------------------
+
+    async def fallback_thread(self, guild_id: str, user_id: str) -> int | None:
+        """The member's private welcome thread in this guild, if one was opened."""
+        key = (guild_id, user_id)
+        if key in self._threads:
+            return self._threads[key]
+        thread: int | None = None
+        if self._db is not None:
+            row = await self._db.fetch_one(
+                "SELECT thread_id FROM discord_fallback_threads "
+                "WHERE application_id = ? AND guild_id = ? AND user_id = ?",
+                (self.application_id, guild_id, user_id),
+            )
+            thread = int(row["thread_id"]) if row else None
+        self._threads[key] = thread
+        return thread
+
+    async def save_fallback_thread(self, guild_id: str, user_id: str, thread_id: int) -> None:
+        self._threads[(guild_id, user_id)] = thread_id
+        if self._db is not None:
+            await self._db.execute(
+                "INSERT INTO discord_fallback_threads "
+                "(application_id, guild_id, user_id, thread_id, created_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (application_id, guild_id, user_id) DO UPDATE SET "
+                "thread_id = excluded.thread_id, created_at = excluded.created_at",
+                (self.application_id, guild_id, user_id, str(thread_id), _now()),
+            )
+
+    async def forget_fallback_thread(self, guild_id: str, user_id: str) -> None:
+        """The thread is gone (deleted by a moderator): the next message tries DMs again."""
+        self._threads[(guild_id, user_id)] = None
+        if self._db is not None:
+            await self._db.execute(
+                "DELETE FROM discord_fallback_threads "
+                "WHERE application_id = ? AND guild_id = ? AND user_id = ?",
+                (self.application_id, guild_id, user_id),
+            )
+
+    # -- DM channels --------------------------------------------------------------------------
+
+    async def dm_guild(self, channel_id: str) -> str | None:
+        """The guild this DM channel currently serves, if the bot ever wrote in it."""
+        known = self._guild_by_channel.get(channel_id)
+        if known is not None or self._db is None:
+            return known
+        row = await self._db.fetch_one(
+            "SELECT guild_id FROM discord_dm_channels WHERE application_id = ? AND channel_id = ?",
+            (self.application_id, channel_id),
+        )
+        if row is None:
+            return None
+        self._guild_by_channel[channel_id] = str(row["guild_id"])
+        return self._guild_by_channel[channel_id]
+
+    async def save_dm(self, user_id: str, channel_id: str, guild_id: str) -> None:
+        """The bot just wrote to `user_id` in `channel_id` on behalf of `guild_id`."""
+        self._guild_by_channel[channel_id] = guild_id
+        if self._db is not None:
+            await self._db.execute(
+                "INSERT INTO discord_dm_channels "
+                "(application_id, user_id, channel_id, guild_id, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (application_id, user_id) DO UPDATE SET "
+                "channel_id = excluded.channel_id, guild_id = excluded.guild_id, "
+                "updated_at = excluded.updated_at",
+                (self.application_id, user_id, channel_id, guild_id, _now()),
+            )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()

@@ -1,0 +1,78 @@
+"""Helpers shared by the Discord tests: a bot connected to the double, and payload builders."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+from adapters.discord import DiscordBot, DiscordConfig
+from communitybot.clock import FakeClock
+from communitybot.store.store import Store
+from tests.discord.gateway_double import DiscordDouble
+
+ALICE = "960000000000000001"
+BOB = "960000000000000002"
+MOD = "960000000000000003"
+
+
+@contextlib.asynccontextmanager
+async def connected(
+    double: DiscordDouble,
+    db: Path,
+    *,
+    dm_interval: float = 0,
+    prepare: Callable[[DiscordBot], None] | None = None,
+) -> AsyncIterator[DiscordBot]:
+    """A started bot (fresh client, same database file) connected to the double.
+
+    `prepare` runs on the bot before it starts (e.g. to give its platform a test pacer).
+    """
+    store = await Store.open(db)
+    bot = DiscordBot(
+        DiscordConfig(token=double.valid_token, guild_ready_timeout=0.05, dm_interval=dm_interval),
+        store,
+        clock=FakeClock(),
+    )
+    if prepare is not None:
+        prepare(bot)
+    await bot.start()
+    task = asyncio.create_task(bot.run())
+    try:
+        async with asyncio.timeout(5):
+            await bot.ready.wait()
+        yield bot
+    finally:
+        await bot.close()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        await store.close()
+
+
+def components_of(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for row in body.get("components", []) for c in row["components"]]
+
+
+def callback_data(double: DiscordDouble, interaction_id: str) -> dict[str, Any]:
+    [call] = double.rest("POST", f"/interactions/{interaction_id}/")
+    return dict(call.body)
+
+
+async def answer(double: DiscordDouble, interaction_id: str) -> dict[str, Any]:
+    await double.wait_for("POST", f"/interactions/{interaction_id}/")
+    return callback_data(double, interaction_id)
+
+
+def slash(name: str, *options: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"id": "1", "name": name, "type": 1, "options": list(options), **extra}
+
+
+def sub(name: str, *options: dict[str, Any]) -> dict[str, Any]:
+    return {"type": 1, "name": name, "options": list(options)}
+
+
+def pick(key: str, *values: str) -> dict[str, Any]:
+    """A select menu choice on the onboarding question `key`."""
+    return {"custom_id": f"onboarding:{key}", "component_type": 3, "values": list(values)}
