@@ -103,7 +103,7 @@ Secret = SecretStr | None
 
 
 class DiscordSettings(BaseModel):
-    """The Discord bot (its adapter arrives in a later release)."""
+    """The Discord bot account (`adapters/discord`)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -111,6 +111,8 @@ class DiscordSettings(BaseModel):
     application_id: int | None = Field(default=None, gt=0)
     dev_guild_ids: Annotated[list[Annotated[int, Field(gt=0)]], NoDecode] = []
     shard: bool = False
+    dm_interval: float = Field(default=0.05, ge=0, le=5)
+    """Seconds between bulk DMs (a join burst), on top of discord.py's rate-limit handling."""
 
     @field_validator("token", mode="before")
     @classmethod

@@ -71,6 +71,7 @@ class DiscordConfig:
             application_id=discord_settings.application_id,
             dev_guild_ids=list(discord_settings.dev_guild_ids),
             shard=discord_settings.shard,
+            dm_interval=discord_settings.dm_interval,
         )
 
 
