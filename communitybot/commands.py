@@ -7,40 +7,11 @@ to refuse moderator commands itself, whatever the adapter did.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from communitybot.command_types import Autocomplete, Command, Option, OptionType
+from communitybot.features.chats_catalogue import CHAT_COMMANDS
+from communitybot.features.mentoring_catalogue import MENTORING_COMMANDS
 
-OptionType = Literal["string", "integer", "boolean", "user", "channel", "role"]
-Autocomplete = Literal["tags", "chats"]
-
-
-@dataclass(frozen=True)
-class Option:
-    name: str
-    description: str
-    type: OptionType = "string"
-    required: bool = True
-    choices: tuple[str, ...] = ()
-    autocomplete: Autocomplete | None = None
-    max_length: int | None = None
-    min_value: int | None = None
-    max_value: int | None = None
-    rest: bool = False
-    """In text commands, this (last) option takes the rest of the line."""
-
-
-@dataclass(frozen=True)
-class Command:
-    path: tuple[str, ...]
-    description: str
-    options: tuple[Option, ...] = ()
-    moderator_only: bool = False
-    ephemeral: bool = True
-    """Personal results are only shown to the invoker."""
-
-    @property
-    def name(self) -> str:
-        return " ".join(self.path)
+__all__ = ["CATALOGUE", "Autocomplete", "Command", "Option", "OptionType", "find_command", "groups"]
 
 
 _TAGS = Option(
@@ -53,7 +24,7 @@ _TAGS = Option(
 _TAG = Option("tag", "A tag", autocomplete="tags", max_length=64)
 _TEXT_MAX = 1000
 
-CATALOGUE: tuple[Command, ...] = (
+_CORE: tuple[Command, ...] = (
     Command(
         ("help",),
         "Show what the bot can do",
@@ -237,6 +208,8 @@ CATALOGUE: tuple[Command, ...] = (
     ),
     Command(("stats",), "Community statistics", moderator_only=True),
 )
+
+CATALOGUE: tuple[Command, ...] = (*_CORE, *MENTORING_COMMANDS, *CHAT_COMMANDS)
 
 _BY_PATH = {c.path: c for c in CATALOGUE}
 
