@@ -108,6 +108,7 @@ async def build_export(ctx: Context) -> dict[str, Any]:
         "platform": user.platform,
         "user_id": user.user_id,
         "memberships": [await _membership_export(ctx, m) for m in memberships],
+        "private_conversations": await ctx.store.routing.export(user),
     }
 
 
@@ -159,6 +160,7 @@ async def _forget(ctx: Context) -> list[Action]:
     user = ctx.member.ref
     memberships = await ctx.store.members.all_for_user(user)
     await ctx.store.members.delete_everywhere(user)
+    await ctx.store.routing.forget(user)
     for community_id in {m.community_id for m in memberships}:
         ctx.peers.invalidate(community_id)
     return reply(

@@ -10,6 +10,7 @@ from communitybot.store.db import Database
 from communitybot.store.jobs import JobRepository
 from communitybot.store.members import MemberRepository
 from communitybot.store.onboarding import OnboardingRepository
+from communitybot.store.routing import RoutingRepository
 from communitybot.store.stats import StatsRepository
 from communitybot.store.tags import TagRepository
 
@@ -22,6 +23,7 @@ class Store:
         self.tags = TagRepository(db)
         self.onboarding = OnboardingRepository(db)
         self.confirmations = ConfirmationRepository(db)
+        self.routing = RoutingRepository(db)
         self.stats = StatsRepository(db)
         self.jobs = JobRepository(db)
 
