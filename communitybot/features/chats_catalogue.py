@@ -6,6 +6,54 @@ catalogue the adapters generate their commands from.
 
 from __future__ import annotations
 
-from communitybot.command_types import Command
+from communitybot.command_types import Command, Option
 
-CHAT_COMMANDS: tuple[Command, ...] = ()
+_HASHTAG = Option("hashtag", "The chat's hashtag, e.g. engchat", max_length=33)
+
+CHAT_COMMANDS: tuple[Command, ...] = (
+    Command(
+        ("chat", "create"),
+        "Create a recurring (or one-off) topic chat",
+        (
+            Option("hashtag", "Hashtag, e.g. engchat", max_length=33),
+            Option("title", "Title, e.g. “Feedback that works”", max_length=120),
+            Option("channel", "Where the chat happens", type="channel"),
+            Option(
+                "schedule",
+                "weekly tuesday | every 2 weeks tuesday | monthly 2nd tuesday | once 2027-03-14",
+                max_length=40,
+            ),
+            Option("time", "Local start time, HH:MM (24-hour)", max_length=5),
+            Option("timezone", "IANA time zone, e.g. Europe/London", max_length=64),
+            Option(
+                "duration",
+                "Minutes (default 60)",
+                type="integer",
+                required=False,
+                min_value=15,
+                max_value=480,
+            ),
+        ),
+        moderator_only=True,
+    ),
+    Command(("chat", "list"), "List the community's chats"),
+    Command(("chat", "next"), "Upcoming chats, in your time zone"),
+    Command(("chat", "cancel"), "Cancel a chat series", (_HASHTAG,), moderator_only=True),
+    Command(("chat", "skip-next"), "Skip a series' next chat", (_HASHTAG,), moderator_only=True),
+    Command(
+        ("chat", "subscribe"),
+        "Get reminders for a chat (default 24h and 15m before)",
+        (
+            _HASHTAG,
+            Option(
+                "lead_times",
+                "When to remind you, e.g. 24h 15m",
+                required=False,
+                max_length=60,
+                rest=True,
+            ),
+        ),
+    ),
+    Command(("chat", "unsubscribe"), "Stop a chat's reminders", (_HASHTAG,)),
+    Command(("chat", "calendar"), "A chat series as a calendar file (.ics)", (_HASHTAG,)),
+)

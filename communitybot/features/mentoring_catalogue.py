@@ -6,6 +6,56 @@ catalogue the adapters generate their commands from.
 
 from __future__ import annotations
 
-from communitybot.command_types import Command
+from communitybot.command_types import Command, Option
 
-MENTORING_COMMANDS: tuple[Command, ...] = ()
+_MENTOR_TAGS = Option(
+    "tags",
+    "Tags, comma-separated (quote them if they have spaces)",
+    autocomplete="tags",
+    max_length=500,
+)
+
+MENTORING_COMMANDS: tuple[Command, ...] = (
+    Command(
+        ("mentor", "offer"),
+        "Offer to mentor: how many people (1–5), on which tags, and a short note",
+        (
+            Option("capacity", "How many mentees at once (1–5)", type="integer"),
+            _MENTOR_TAGS,
+            Option(
+                "note", "A short note for your mentees", required=False, max_length=300, rest=True
+            ),
+        ),
+    ),
+    Command(
+        ("mentor", "request"),
+        "Ask for a mentor: the tags you want help with and your goals",
+        (
+            _MENTOR_TAGS,
+            Option("goals", "What you hope to achieve", required=False, max_length=300, rest=True),
+        ),
+    ),
+    Command(("mentor", "status"), "Your mentoring offer, request and pairings"),
+    Command(("mentor", "pause"), "Pause your mentoring offer (no new mentees)"),
+    Command(("mentor", "resume"), "Resume your paused mentoring offer"),
+    Command(
+        ("mentor", "end"),
+        "End a mentoring pairing (or withdraw your request), with optional private feedback",
+        (
+            Option("member", "Who you were paired with", type="user", required=False),
+            Option(
+                "feedback",
+                "Private feedback for the moderators",
+                required=False,
+                max_length=500,
+                rest=True,
+            ),
+        ),
+    ),
+    Command(
+        ("mentoring", "match"),
+        "Match open mentee requests with mentors (optimal for shared interests)",
+        (Option("dry_run", "Only preview the pairs", type="boolean", required=False),),
+        moderator_only=True,
+    ),
+)

@@ -95,6 +95,7 @@ async def _membership_export(ctx: Context, member: Member) -> dict[str, Any]:
             {"name": t.name, "category": t.category, "description": t.description} for t in tags
         ],
         "onboarding": onboarding,
+        "chat_subscriptions": await ctx.store.chats.export_for_member(member.id),
         "pending_confirmation": pending.export() if pending else None,
     }
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from communitybot.context import CommandHandler, Context
 from communitybot.features import (
+    chats,
     help,
+    mentoring,
     moderation,
     onboarding,
     onboarding_admin,
@@ -25,9 +27,11 @@ COMMANDS: dict[tuple[str, ...], CommandHandler] = {
     **profile.COMMANDS,
     **privacy.COMMANDS,
     **moderation.COMMANDS,
+    **mentoring.COMMANDS,
+    **chats.COMMANDS,
 }
 
-JOB_KINDS: dict[str, JobKind] = {}
+JOB_KINDS: dict[str, JobKind] = {**mentoring.JOB_KINDS, **chats.JOB_KINDS}
 """Scheduled work by job kind: the handler, its grace window and retry policy."""
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from communitybot.store.chats import ChatRepository
 from communitybot.store.communities import CommunityRepository
 from communitybot.store.confirmations import ConfirmationRepository
 from communitybot.store.db import Database
 from communitybot.store.jobs import JobRepository
 from communitybot.store.members import MemberRepository
+from communitybot.store.mentoring import MentoringRepository
 from communitybot.store.onboarding import OnboardingRepository
 from communitybot.store.routing import RoutingRepository
 from communitybot.store.stats import StatsRepository
@@ -26,6 +28,8 @@ class Store:
         self.routing = RoutingRepository(db)
         self.stats = StatsRepository(db)
         self.jobs = JobRepository(db)
+        self.mentoring = MentoringRepository(db)
+        self.chats = ChatRepository(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

@@ -1,0 +1,234 @@
+"""`/chat`: recurring facilitated topic chats (moderators plan them, members get reminders).
+
+Handlers validate everything first and change nothing on a bad input; the timing rules live in
+`communitybot.chat_schedule`, the typed grammar in `chat_input`, the scheduled work in
+`chat_jobs`. A series stores its next occurrence, so listing chats never recomputes a rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from communitybot.chat_schedule import next_occurrence, problems
+from communitybot.context import CommandHandler, Context
+from communitybot.features import chat_calendar, chat_jobs
+from communitybot.features.chat_input import (
+    ChatInputError,
+    describe_lead,
+    parse_hashtag,
+    parse_leads,
+    parse_schedule,
+    parse_time,
+)
+from communitybot.replies import Action, reply
+from communitybot.scheduler import JobKind
+from communitybot.store.chats import ChatSeries
+from communitybot.text import quote
+from communitybot.timezones import TimezoneError, parse_timezone
+
+UPCOMING_LIMIT = 10
+
+
+async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    now = ctx.clock.now()
+    try:
+        hashtag = parse_hashtag(str(options["hashtag"]))
+        at = parse_time(str(options["time"]))
+        timezone = parse_timezone(str(options["timezone"]))
+        schedule = parse_schedule(str(options["schedule"]), timezone, at, now)
+    except (ChatInputError, TimezoneError) as error:
+        hint = ""
+        if str(options["schedule"]).casefold() in ("weekly", "every", "monthly", "once"):
+            hint = '\nPut the schedule in quotes when you type it, e.g. `"weekly tuesday"`.'
+        return reply(f"{error}{hint}")
+    title = " ".join(str(options["title"]).split())
+    if not title:
+        return reply("Please give the chat a title.")
+    if await ctx.store.chats.find(ctx.community.id, hashtag):
+        return reply(
+            f"There is already a chat #{hashtag}. Pick another hashtag, or "
+            f"`{ctx.prefix}chat cancel {hashtag}` first."
+        )
+    notes = problems(schedule, now)
+    first = next_occurrence(schedule, now)
+    if first is None:
+        return reply(notes[0] if notes else "That chat would never happen.")
+    series = await ctx.store.chats.create(
+        ctx.community.id,
+        hashtag,
+        title,
+        str(options["channel"]),
+        schedule,
+        int(options.get("duration") or 60),
+        first.start,
+        ctx.member.id,
+        now,
+    )
+    await chat_jobs.schedule_occurrence(ctx.store, series, now)
+    lines = [
+        f"Created **#{hashtag}: {quote(title, 120)}** in "
+        f"{ctx.platform.mention_channel(series.channel_id)}, {schedule.describe()}, "
+        f"{series.duration_minutes} minutes.",
+        f"First chat: {first.local:%A %d %B %Y, %H:%M} ({timezone}).",
+    ]
+    if notes:
+        lines += ["", "**Heads-up about the clock changes:**", *(f"• {n}" for n in notes)]
+    lines.append(f"Members can get reminders with `{ctx.prefix}chat subscribe {hashtag}`.")
+    return reply("\n".join(lines), ephemeral=False)
+
+
+async def _series(ctx: Context, options: dict[str, Any]) -> ChatSeries | str:
+    """The active series named by the `hashtag` option, or what to reply instead."""
+    try:
+        hashtag = parse_hashtag(str(options["hashtag"]))
+    except ChatInputError as error:
+        return str(error)
+    series = await ctx.store.chats.find(ctx.community.id, hashtag)
+    if series is None:
+        return f"There is no chat #{hashtag}. `{ctx.prefix}chat list` shows them."
+    return series
+
+
+def _line(ctx: Context, series: ChatSeries, zone: str | None) -> str:
+    when = (
+        chat_jobs.when_for(series.next_start, zone, series.schedule.timezone)
+        if series.next_start
+        else "no upcoming chat"
+    )
+    return (
+        f"• **#{series.hashtag}**: {quote(series.title, 120)} — {when}, in "
+        f"{ctx.platform.mention_channel(series.channel_id)}"
+    )
+
+
+async def list_chats(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    chats = await ctx.store.chats.active(ctx.community.id)
+    if not chats:
+        return reply("There are no chats planned yet.")
+    lines = ["**Chats**"]
+    for series in chats:
+        lines.append(
+            f"• **#{series.hashtag}**: {quote(series.title, 120)} — {series.schedule.describe()}"
+            f", {series.duration_minutes} min, in "
+            f"{ctx.platform.mention_channel(series.channel_id)}"
+        )
+    lines.append(f"`{ctx.prefix}chat next` shows the coming ones in your time zone.")
+    return reply("\n".join(lines))
+
+
+async def upcoming(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    now = ctx.clock.now()
+    chats = [
+        s
+        for s in await ctx.store.chats.active(ctx.community.id)
+        if s.next_start and s.next_start > now
+    ][:UPCOMING_LIMIT]
+    if not chats:
+        return reply("No chats are coming up.")
+    zone = ctx.member.timezone
+    lines = ["**Coming up**" + (f" (your time, {zone})" if zone else "")]
+    lines += [_line(ctx, s, zone) for s in chats]
+    if zone is None:
+        lines.append(
+            "Times are in each chat's own zone: set yours with "
+            f"`{ctx.prefix}profile edit timezone`."
+        )
+    return reply("\n".join(lines))
+
+
+async def cancel(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    found = await _series(ctx, options)
+    if isinstance(found, str):
+        return reply(found)
+    await ctx.store.chats.cancel(found.id)
+    return reply(
+        f"Cancelled **#{found.hashtag}**: no more chats or reminders for it.", ephemeral=False
+    )
+
+
+async def skip_next(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    found = await _series(ctx, options)
+    if isinstance(found, str):
+        return reply(found)
+    if found.next_start is None:
+        return reply(f"#{found.hashtag} has no upcoming chat to skip.")
+    now = ctx.clock.now()
+    zone = found.schedule.zone
+    skipped_day = found.next_start.astimezone(zone).date()
+    skipped = chat_jobs.skip_dates(found, skipped_day)
+    following = (
+        next_occurrence(found.schedule, found.next_start, skipped)
+        if found.schedule.kind != "once"
+        else None
+    )
+    if following is None:
+        return reply(
+            f"#{found.hashtag} has only that one chat: use `{ctx.prefix}chat cancel "
+            f"{found.hashtag}` instead."
+        )
+    await ctx.store.chats.set_skipped(found.id, skipped)
+    await ctx.store.chats.advance(found.id, found.schedule, following.start)
+    fresh = await ctx.store.chats.get(found.id)
+    assert fresh is not None
+    await chat_jobs.schedule_occurrence(ctx.store, fresh, now)
+    return reply(
+        f"Skipped #{found.hashtag} on {skipped_day:%A %d %B}. The next one is "
+        f"{following.local:%A %d %B %Y, %H:%M} ({found.schedule.timezone}).",
+        ephemeral=False,
+    )
+
+
+async def subscribe(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    found = await _series(ctx, options)
+    if isinstance(found, str):
+        return reply(found)
+    try:
+        leads = parse_leads(options.get("lead_times"))
+    except ChatInputError as error:
+        return reply(str(error))
+    now = ctx.clock.now()
+    await ctx.store.chats.subscribe(found.id, ctx.member.id, leads, now)
+    subscription = await ctx.store.chats.subscription(found.id, ctx.member.id)
+    assert subscription is not None
+    await chat_jobs.schedule_member_reminders(ctx.store, found, subscription, now)
+    said = " and ".join(describe_lead(m) for m in leads)
+    lines = [f"You'll get a reminder {said} before each **#{found.hashtag}** chat."]
+    if found.next_start:
+        when = chat_jobs.when_for(found.next_start, ctx.member.timezone, found.schedule.timezone)
+        lines.append(f"Next one: {when}.")
+    return reply("\n".join(lines))
+
+
+async def unsubscribe(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    found = await _series(ctx, options)
+    if isinstance(found, str):
+        return reply(found)
+    if not await ctx.store.chats.unsubscribe(found.id, ctx.member.id):
+        return reply(f"You weren't subscribed to #{found.hashtag}.")
+    return reply(f"No more reminders for #{found.hashtag}.")
+
+
+async def calendar(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    found = await _series(ctx, options)
+    if isinstance(found, str):
+        return reply(found)
+    if found.next_start is None:
+        return reply(f"#{found.hashtag} has no upcoming chat to add to a calendar.")
+    ics = chat_calendar.calendar(found, found.schedule.describe(), ctx.clock.now())
+    return reply(
+        f"Save this as `{found.hashtag}.ics` and open it with your calendar app "
+        f"(it keeps the chat's local time across clock changes):\n```\n{ics}```"
+    )
+
+
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {
+    ("chat", "create"): create,
+    ("chat", "list"): list_chats,
+    ("chat", "next"): upcoming,
+    ("chat", "cancel"): cancel,
+    ("chat", "skip-next"): skip_next,
+    ("chat", "subscribe"): subscribe,
+    ("chat", "unsubscribe"): unsubscribe,
+    ("chat", "calendar"): calendar,
+}
+JOB_KINDS: dict[str, JobKind] = chat_jobs.JOB_KINDS

@@ -1,0 +1,1 @@
+"""Mentor matching: scoring, the optimal solver, its exact yardstick and synthetic data."""

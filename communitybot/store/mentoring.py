@@ -1,0 +1,244 @@
+"""Mentor offers, mentee requests and pairings: the durable side of mentor matching.
+
+Like every repository, calls run inside the caller's transaction. A pairing's
+(mentor, mentee, round) key is unique, so recording a round twice (a replay after a restart)
+adds nothing: `add_pair` reports whether the row is new, and only new rows get introductions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from communitybot.models import Member
+from communitybot.store.db import Database
+from communitybot.store.members import member_from_row
+from communitybot.store.timefmt import from_db, to_db
+
+
+@dataclass(frozen=True)
+class MentorOffer:
+    member_id: int
+    capacity: int
+    note: str
+    paused: bool
+    tag_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MenteeRequest:
+    member_id: int
+    goals: str
+    status: str
+    tag_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MentorPair:
+    id: int
+    mentor_id: int
+    mentee_id: int
+    round_key: str
+    score: int
+    shared: str
+    status: str
+    created_at: datetime
+    community_id: int
+
+
+_PAIR_COLUMNS = (
+    "id, mentor_id, mentee_id, round_key, score, shared, status, created_at, community_id"
+)
+
+
+def _pair(row: Sequence[object]) -> MentorPair:
+    created = from_db(str(row[7]))
+    assert created is not None
+    return MentorPair(
+        int(str(row[0])),
+        int(str(row[1])),
+        int(str(row[2])),
+        str(row[3]),
+        int(str(row[4])),
+        str(row[5]),
+        str(row[6]),
+        created,
+        int(str(row[8])),
+    )
+
+
+class MentoringRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # Offers ----------------------------------------------------------------------------------
+    async def put_offer(
+        self, member_id: int, capacity: int, note: str, tag_ids: Iterable[int], now: datetime
+    ) -> None:
+        """Create or replace the member's offer (un-pausing it: offering again means available)."""
+        await self._db.execute(
+            "INSERT INTO mentor_offers (member_id, capacity, note, paused, updated_at)"
+            " VALUES (?, ?, ?, 0, ?) ON CONFLICT (member_id) DO UPDATE SET"
+            " capacity = excluded.capacity, note = excluded.note, paused = 0,"
+            " updated_at = excluded.updated_at",
+            (member_id, capacity, note, to_db(now)),
+        )
+        await self._db.execute("DELETE FROM mentor_offer_tags WHERE member_id = ?", (member_id,))
+        await self._db.execute_many(
+            "INSERT INTO mentor_offer_tags (member_id, tag_id) VALUES (?, ?)",
+            [(member_id, tag_id) for tag_id in dict.fromkeys(tag_ids)],
+        )
+
+    async def get_offer(self, member_id: int) -> MentorOffer | None:
+        row = await self._db.fetch_one(
+            "SELECT capacity, note, paused FROM mentor_offers WHERE member_id = ?", (member_id,)
+        )
+        if row is None:
+            return None
+        tags = await self._db.fetch_all(
+            "SELECT tag_id FROM mentor_offer_tags WHERE member_id = ? ORDER BY tag_id",
+            (member_id,),
+        )
+        return MentorOffer(
+            member_id, int(row[0]), str(row[1]), bool(row[2]), tuple(int(t[0]) for t in tags)
+        )
+
+    async def set_paused(self, member_id: int, paused: bool) -> None:
+        await self._db.execute(
+            "UPDATE mentor_offers SET paused = ? WHERE member_id = ?", (int(paused), member_id)
+        )
+
+    async def offers(self, community_id: int) -> list[MentorOffer]:
+        """Un-paused offers of members still in the community."""
+        rows = await self._db.fetch_all(
+            "SELECT o.member_id, o.capacity, o.note, group_concat(t.tag_id)"
+            " FROM mentor_offers o JOIN members m ON m.id = o.member_id"
+            " LEFT JOIN mentor_offer_tags t ON t.member_id = o.member_id"
+            " WHERE m.community_id = ? AND m.left_at IS NULL AND o.paused = 0"
+            " GROUP BY o.member_id ORDER BY o.member_id",
+            (community_id,),
+        )
+        return [MentorOffer(int(r[0]), int(r[1]), str(r[2]), False, _ids(r[3])) for r in rows]
+
+    # Requests --------------------------------------------------------------------------------
+    async def put_request(
+        self, member_id: int, goals: str, tag_ids: Iterable[int], now: datetime
+    ) -> None:
+        await self._db.execute(
+            "INSERT INTO mentee_requests (member_id, goals, status, updated_at)"
+            " VALUES (?, ?, 'open', ?) ON CONFLICT (member_id) DO UPDATE SET"
+            " goals = excluded.goals, status = 'open', updated_at = excluded.updated_at",
+            (member_id, goals, to_db(now)),
+        )
+        await self._db.execute("DELETE FROM mentee_request_tags WHERE member_id = ?", (member_id,))
+        await self._db.execute_many(
+            "INSERT INTO mentee_request_tags (member_id, tag_id) VALUES (?, ?)",
+            [(member_id, tag_id) for tag_id in dict.fromkeys(tag_ids)],
+        )
+
+    async def get_request(self, member_id: int) -> MenteeRequest | None:
+        row = await self._db.fetch_one(
+            "SELECT goals, status FROM mentee_requests WHERE member_id = ?", (member_id,)
+        )
+        if row is None:
+            return None
+        tags = await self._db.fetch_all(
+            "SELECT tag_id FROM mentee_request_tags WHERE member_id = ? ORDER BY tag_id",
+            (member_id,),
+        )
+        return MenteeRequest(member_id, str(row[0]), str(row[1]), tuple(int(t[0]) for t in tags))
+
+    async def set_request_status(self, member_id: int, status: str) -> None:
+        await self._db.execute(
+            "UPDATE mentee_requests SET status = ? WHERE member_id = ?", (status, member_id)
+        )
+
+    async def open_requests(self, community_id: int) -> list[MenteeRequest]:
+        """Open requests of members still in the community, oldest member first.
+
+        A matched request whose pairing vanished (the mentor was forgotten) counts as open again.
+        """
+        rows = await self._db.fetch_all(
+            "SELECT r.member_id, r.goals, group_concat(t.tag_id)"
+            " FROM mentee_requests r JOIN members m ON m.id = r.member_id"
+            " LEFT JOIN mentee_request_tags t ON t.member_id = r.member_id"
+            " WHERE m.community_id = ? AND m.left_at IS NULL AND (r.status = 'open'"
+            "  OR (r.status = 'matched' AND NOT EXISTS (SELECT 1 FROM mentor_pairs p"
+            "   WHERE p.mentee_id = r.member_id AND p.status = 'active')))"
+            " GROUP BY r.member_id ORDER BY r.member_id",
+            (community_id,),
+        )
+        return [MenteeRequest(int(r[0]), str(r[1]), "open", _ids(r[2])) for r in rows]
+
+    async def round_members(self, community_id: int) -> dict[int, Member]:
+        """Present members with a request or an offer, by id: one query for a whole round."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM members WHERE community_id = ? AND left_at IS NULL AND ("
+            " id IN (SELECT member_id FROM mentee_requests)"
+            " OR id IN (SELECT member_id FROM mentor_offers))",
+            (community_id,),
+        )
+        return {member.id: member for member in map(member_from_row, rows)}
+
+    # Pairs -----------------------------------------------------------------------------------
+    async def add_pair(
+        self,
+        community_id: int,
+        mentor_id: int,
+        mentee_id: int,
+        round_key: str,
+        score: int,
+        shared: str,
+        now: datetime,
+    ) -> int | None:
+        """Record a pairing: its id, or None when this (mentor, mentee, round) already exists."""
+        existing = await self._db.fetch_one(
+            "SELECT 1 FROM mentor_pairs WHERE mentor_id = ? AND mentee_id = ? AND round_key = ?",
+            (mentor_id, mentee_id, round_key),
+        )
+        if existing is not None:
+            return None
+        return await self._db.execute(
+            "INSERT INTO mentor_pairs (community_id, mentor_id, mentee_id, round_key, score,"
+            " shared, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (community_id, mentor_id, mentee_id, round_key, score, shared, to_db(now)),
+        )
+
+    async def get_pair(self, pair_id: int) -> MentorPair | None:
+        row = await self._db.fetch_one(
+            f"SELECT {_PAIR_COLUMNS} FROM mentor_pairs WHERE id = ?", (pair_id,)
+        )
+        return _pair(row) if row is not None else None
+
+    async def active_pairs_of(self, member_id: int) -> list[MentorPair]:
+        """Live pairings where the member is mentor or mentee, oldest first."""
+        rows = await self._db.fetch_all(
+            f"SELECT {_PAIR_COLUMNS} FROM mentor_pairs WHERE status = 'active'"
+            " AND (mentor_id = ? OR mentee_id = ?) ORDER BY id",
+            (member_id, member_id),
+        )
+        return [_pair(r) for r in rows]
+
+    async def community_pairs(self, community_id: int) -> list[MentorPair]:
+        """Every pairing ever made in the community (active and ended): the round's hard rules."""
+        rows = await self._db.fetch_all(
+            f"SELECT {_PAIR_COLUMNS} FROM mentor_pairs WHERE community_id = ? ORDER BY id",
+            (community_id,),
+        )
+        return [_pair(r) for r in rows]
+
+    async def end_pair(
+        self, pair_id: int, ended_by: int, feedback: str | None, now: datetime
+    ) -> None:
+        await self._db.execute(
+            "UPDATE mentor_pairs SET status = 'ended', ended_at = ?, ended_by = ?, feedback = ?"
+            " WHERE id = ? AND status = 'active'",
+            (to_db(now), ended_by, feedback, pair_id),
+        )
+
+
+def _ids(text: object) -> tuple[int, ...]:
+    if not text:
+        return ()
+    return tuple(sorted(int(part) for part in str(text).split(",")))
