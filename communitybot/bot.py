@@ -150,7 +150,7 @@ class Bot:
             case MemberLeft():
                 await ctx.store.members.mark_left(ctx.member.id, self.clock.now())
                 await ctx.member_changed()
-                return []
+                return await registry.on_leave(ctx)
             case CommandInvoked(path=path, options=options):
                 command = find_command(path)
                 if command is None:

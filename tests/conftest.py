@@ -15,6 +15,7 @@ from communitybot.events import (
     CommunityRef,
     ConversationRef,
     MemberJoined,
+    MemberLeft,
     MessageReceived,
     UserRef,
 )
@@ -42,6 +43,9 @@ class Harness:
 
     async def join(self, name: str) -> list[Action]:
         return await self.bot.dispatch(MemberJoined(COMMUNITY, user(name)))
+
+    async def leave(self, name: str) -> list[Action]:
+        return await self.bot.dispatch(MemberLeft(COMMUNITY, user(name)))
 
     async def command(self, name: str, line: str) -> list[Action]:
         parsed = parse_command_line(line, "/", lambda raw: user(raw))

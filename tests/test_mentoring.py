@@ -221,3 +221,34 @@ async def test_forgetting_a_member_removes_their_mentoring_rows(harness: Harness
     assert "waiting for a match" in await harness.reply_text("cat", "/mentor status")
     await harness.command("dan", "/mentor offer 1 maths")
     assert "1 new pair" in await harness.reply_text("mod", "/mentoring match")
+
+
+async def test_a_member_who_leaves_ends_their_pairings_and_the_other_side_is_told(
+    harness: Harness,
+) -> None:
+    await _community(harness, "ann", "cat")
+    await harness.command("ann", "/mentor offer 2 maths")
+    await harness.command("cat", "/mentor request maths")
+    await harness.command("mod", "/mentoring match")
+    harness.platform.take()
+
+    await harness.leave("ann")
+    (told,) = [s.text for s in harness.platform.take() if s.where == "dm:cat"]
+    assert "Ann has left the community" in told and "request is open again" in told
+    cat = await harness.member("cat")
+    rows = await harness.store.db.fetch_all(
+        "SELECT status FROM mentor_pairs WHERE mentee_id = ?", (cat.id,)
+    )
+    assert [r["status"] for r in rows] == ["ended"]
+    request = await harness.store.mentoring.get_request(cat.id)
+    assert request is not None and request.status == "open"
+
+
+async def test_mentoring_data_is_in_mydata(harness: Harness) -> None:
+    await _community(harness, "ann", "cat")
+    await harness.command("ann", "/mentor offer 2 maths Happy to help")
+    await harness.command("cat", "/mentor request maths")
+    await harness.command("mod", "/mentoring match")
+    export = await harness.reply_text("ann", "/mydata")
+    assert '"note": "Happy to help"' in export
+    assert '"role": "mentor"' in export and '"partner": "Cat"' in export

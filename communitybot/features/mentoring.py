@@ -215,6 +215,30 @@ async def end(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return actions
 
 
+async def on_leave(ctx: Context) -> list[Action]:
+    """A member left the community: end their pairings and tell each other side kindly."""
+    store = ctx.store.mentoring
+    actions: list[Action] = []
+    for pair in await store.active_pairs_of(ctx.member.id):
+        await store.end_pair(pair.id, ctx.member.id, None, ctx.clock.now())
+        other = await _other(ctx, pair)
+        if other is None or other.left_at is not None:
+            continue
+        if pair.mentee_id == other.id:
+            await store.set_request_status(other.id, "open")  # matchable again
+        text = (
+            f"{_who(ctx, ctx.member)} has left the community, so your mentoring pairing has "
+            "ended. Thank you for the time you spent together! "
+            + (
+                "Your request is open again: you'll be matched with someone new in the next round."
+                if pair.mentee_id == other.id
+                else f"`{ctx.prefix}mentor status` shows your other pairings and free seats."
+            )
+        )
+        actions.append(SendDirect(ctx.community.ref, other.ref, Message(text)))
+    return actions
+
+
 # Matching ---------------------------------------------------------------------------------------
 
 

@@ -44,6 +44,11 @@ async def on_join(ctx: Context) -> list[Action]:
     return await onboarding.on_join(ctx)
 
 
+async def on_leave(ctx: Context) -> list[Action]:
+    """A member left: features that pair people end those pairings kindly."""
+    return await mentoring.on_leave(ctx)
+
+
 async def on_message(ctx: Context, text: str) -> list[Action]:
     """A private message: a pending confirmation first, then the onboarding flow."""
     for handler in (privacy.on_message, onboarding.on_message):

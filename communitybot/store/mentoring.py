@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from communitybot.models import Member
 from communitybot.store.db import Database
@@ -236,6 +237,43 @@ class MentoringRepository:
             " WHERE id = ? AND status = 'active'",
             (to_db(now), ended_by, feedback, pair_id),
         )
+
+    async def export_for_member(self, member_id: int) -> dict[str, Any]:
+        """The member's offer, request and pairings, for `/mydata`.
+
+        Feedback is shown only when this member wrote it; the partner is named, nothing more.
+        """
+        offer = await self._db.fetch_one(
+            "SELECT capacity, note, paused, updated_at FROM mentor_offers WHERE member_id = ?",
+            (member_id,),
+        )
+        request = await self._db.fetch_one(
+            "SELECT goals, status, updated_at FROM mentee_requests WHERE member_id = ?",
+            (member_id,),
+        )
+        pairs = await self._db.fetch_all(
+            "SELECT p.mentor_id, p.mentee_id, p.status, p.shared, p.created_at, p.ended_at,"
+            " p.ended_by, p.feedback, m.display_name AS partner FROM mentor_pairs p"
+            " JOIN members m ON m.id = CASE WHEN p.mentor_id = ? THEN p.mentee_id"
+            " ELSE p.mentor_id END WHERE p.mentor_id = ? OR p.mentee_id = ? ORDER BY p.id",
+            (member_id, member_id, member_id),
+        )
+        return {
+            "offer": dict(offer) if offer else None,
+            "request": dict(request) if request else None,
+            "pairings": [
+                {
+                    "role": "mentor" if row["mentor_id"] == member_id else "mentee",
+                    "partner": row["partner"],
+                    "status": row["status"],
+                    "shared": row["shared"],
+                    "created_at": row["created_at"],
+                    "ended_at": row["ended_at"],
+                    "your_feedback": row["feedback"] if row["ended_by"] == member_id else None,
+                }
+                for row in pairs
+            ],
+        }
 
 
 def _ids(text: object) -> tuple[int, ...]:
