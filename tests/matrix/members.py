@@ -9,12 +9,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import ClientError
-from nio import AsyncClient, AsyncClientConfig, JoinError, RoomCreateResponse, RoomPreset
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    JoinError,
+    RoomCreateResponse,
+    RoomPreset,
+    RoomSendResponse,
+)
 
 from tests.matrix.synapse import Account
 
@@ -108,9 +116,24 @@ class Member:
         return str(response.room_id)
 
     async def say(self, room_id: str, text: str, **extra: Any) -> str:
+        """Send as a person would: a send that fails in transit (a server just restarted, a
+        pooled connection it closed) is tried again, and a message that never got through fails
+        the test here instead of as a missing reply later."""
         content = {"msgtype": "m.text", "body": text, **extra}
-        response = await self.client.room_send(room_id, "m.room.message", content)
-        return str(response.event_id)
+        tx_id = uuid.uuid4().hex  # the same transaction id on a retry: the server dedupes it
+        deadline = time.monotonic() + WAIT
+        while True:
+            try:
+                response = await self.client.room_send(
+                    room_id, "m.room.message", content, tx_id=tx_id
+                )
+            except (ClientError, TimeoutError, OSError) as error:
+                response = error
+            if isinstance(response, RoomSendResponse):
+                return str(response.event_id)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"could not send {text!r}: {response}")
+            await asyncio.sleep(0.3)
 
     async def create_room(
         self, name: str, *, alias: str | None = None, invite: tuple[str, ...] = ()
