@@ -24,6 +24,15 @@ async def _community(harness: Harness, *names: str) -> None:
     harness.platform.take()
 
 
+async def _ann_mentors_cat(harness: Harness) -> None:
+    """Ann (mentor, 2 seats, maths) paired with Cat (mentee, maths) by a round; output cleared."""
+    await _community(harness, "ann", "cat")
+    await harness.command("ann", "/mentor offer 2 maths")
+    await harness.command("cat", "/mentor request maths")
+    await harness.command("mod", "/mentoring match")
+    harness.platform.take()
+
+
 async def test_a_round_introduces_each_pair_privately_and_tells_the_moderators(
     harness: Harness,
 ) -> None:
@@ -106,11 +115,7 @@ async def test_a_paused_mentor_is_not_matched_until_they_resume(harness: Harness
 async def test_ending_tells_the_other_side_kindly_and_the_pair_is_never_repeated(
     harness: Harness,
 ) -> None:
-    await _community(harness, "ann", "cat")
-    await harness.command("ann", "/mentor offer 2 maths")
-    await harness.command("cat", "/mentor request maths")
-    await harness.command("mod", "/mentoring match")
-    harness.platform.take()
+    await _ann_mentors_cat(harness)
     await harness.command("cat", '/mentor end feedback="We never found a time"')
     sent = harness.platform.take()
     (ended,) = [s.text for s in sent if s.where == "reply:cat"]
@@ -226,11 +231,7 @@ async def test_forgetting_a_member_removes_their_mentoring_rows(harness: Harness
 async def test_a_member_who_leaves_ends_their_pairings_and_the_other_side_is_told(
     harness: Harness,
 ) -> None:
-    await _community(harness, "ann", "cat")
-    await harness.command("ann", "/mentor offer 2 maths")
-    await harness.command("cat", "/mentor request maths")
-    await harness.command("mod", "/mentoring match")
-    harness.platform.take()
+    await _ann_mentors_cat(harness)
 
     await harness.leave("ann")
     (told,) = [s.text for s in harness.platform.take() if s.where == "dm:cat"]
