@@ -8,6 +8,7 @@ to refuse moderator commands itself, whatever the adapter did.
 from __future__ import annotations
 
 from communitybot.command_types import Autocomplete, Command, Option, OptionType
+from communitybot.features.asks_catalogue import ASK_COMMANDS
 from communitybot.features.chats_catalogue import CHAT_COMMANDS
 from communitybot.features.mentoring_catalogue import MENTORING_COMMANDS
 
@@ -209,7 +210,7 @@ _CORE: tuple[Command, ...] = (
     Command(("stats",), "Community statistics", moderator_only=True),
 )
 
-CATALOGUE: tuple[Command, ...] = (*_CORE, *MENTORING_COMMANDS, *CHAT_COMMANDS)
+CATALOGUE: tuple[Command, ...] = (*_CORE, *MENTORING_COMMANDS, *CHAT_COMMANDS, *ASK_COMMANDS)
 
 _BY_PATH = {c.path: c for c in CATALOGUE}
 

@@ -114,6 +114,9 @@ async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
     top = await ctx.store.tags.top_tags(ctx.community.id, TOP_TAGS)
     listed = ", ".join(f"{quote(tag.name, 64)} ({count})" for tag, count in top)
     lines.append(f"• Top tags: {listed or 'none yet'}")
+    lines.append(
+        f"• Open problems of practice: {await ctx.store.asks.open_count(ctx.community.id)}"
+    )
     return reply("\n".join(lines))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from communitybot.context import CommandHandler, Context
 from communitybot.features import (
+    asks,
     chats,
     help,
     mentoring,
@@ -29,9 +30,10 @@ COMMANDS: dict[tuple[str, ...], CommandHandler] = {
     **moderation.COMMANDS,
     **mentoring.COMMANDS,
     **chats.COMMANDS,
+    **asks.COMMANDS,
 }
 
-JOB_KINDS: dict[str, JobKind] = {**mentoring.JOB_KINDS, **chats.JOB_KINDS}
+JOB_KINDS: dict[str, JobKind] = {**mentoring.JOB_KINDS, **chats.JOB_KINDS, **asks.JOB_KINDS}
 """Scheduled work by job kind: the handler, its grace window and retry policy."""
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from communitybot.store.asks import AskRepository
 from communitybot.store.chats import ChatRepository
 from communitybot.store.communities import CommunityRepository
 from communitybot.store.confirmations import ConfirmationRepository
@@ -30,6 +31,7 @@ class Store:
         self.jobs = JobRepository(db)
         self.mentoring = MentoringRepository(db)
         self.chats = ChatRepository(db)
+        self.asks = AskRepository(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

@@ -1,0 +1,45 @@
+"""Accountability commands: share a problem of practice, follow it, report back how it went.
+
+Kept beside the feature that serves them; `communitybot.commands` joins every part into the one
+catalogue the adapters generate their commands from.
+"""
+
+from __future__ import annotations
+
+from communitybot.command_types import Command, Option
+
+MAX_TEXT = 1000
+MAX_DAYS = 60
+
+_NUMBER = Option("number", "The ask's number", type="integer", min_value=1)
+
+ASK_COMMANDS: tuple[Command, ...] = (
+    Command(
+        ("ask",),
+        "Share a problem of practice; you'll be reminded to say how it went",
+        (
+            Option("problem", "The problem you're working on", max_length=MAX_TEXT, rest=True),
+            Option(
+                "days",
+                "Remind me to report back after this many days (default 7)",
+                type="integer",
+                required=False,
+                min_value=1,
+                max_value=MAX_DAYS,
+            ),
+            Option(
+                "channel",
+                "Where to post it (default: the welcome channel)",
+                type="channel",
+                required=False,
+            ),
+        ),
+    ),
+    Command(("follow",), "Follow someone's problem of practice to hear how it went", (_NUMBER,)),
+    Command(
+        ("resolve",),
+        "Share how your problem of practice went (its followers are told)",
+        (_NUMBER, Option("outcome", "What happened", max_length=MAX_TEXT, rest=True)),
+    ),
+    Command(("asks",), "Open problems of practice"),
+)
