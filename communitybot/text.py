@@ -9,7 +9,8 @@ ZWSP = "\u200b"
 MAX_TAG_LENGTH = 32
 MAX_LINE_ECHO = 200
 
-_MASS_MENTION = re.compile(r"@(everyone|here|room)\b", re.IGNORECASE)
+MASS_MENTION = re.compile(r"@(everyone|here|room)\b", re.IGNORECASE)
+"""@everyone / @here (Discord) and @room (Matrix): what must never reach a client live."""
 _DISCORD_MENTION = re.compile(r"<(@[!&]?|#)(\d+)>")
 _MATRIX_ID = re.compile(r"@([A-Za-z0-9._=\-/]+):")
 
@@ -20,14 +21,14 @@ def neutralize_mentions(text: str) -> str:
     A zero-width space after the `@` keeps the text readable while no client treats it as a
     mention. Applied to every piece of user text the core echoes back.
     """
-    text = _MASS_MENTION.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
+    text = MASS_MENTION.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
     text = _DISCORD_MENTION.sub(lambda m: f"<{m.group(1)}{ZWSP}{m.group(2)}>", text)
     return _MATRIX_ID.sub(lambda m: f"@{ZWSP}{m.group(1)}:", text)
 
 
 def neutralize_mass_mentions(text: str) -> str:
     """The last safety net for every outgoing message: the bot never pings everyone."""
-    return _MASS_MENTION.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
+    return MASS_MENTION.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
 
 
 def shorten(text: str, limit: int = MAX_LINE_ECHO) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from communitybot.events import (
 from communitybot.models import Member
 from communitybot.peers.index import PeerIndex
 from communitybot.replies import Action
+from communitybot.scheduler import JobKind, Scheduler
 from communitybot.store.store import Store
 from tests.fakes import FakePlatform
 
@@ -93,6 +95,17 @@ class Harness:
         ]
         await self.store.tags.add_member_tags(member.id, tag_ids, "self", now)
         await self.bot.peers.refresh_member(self.store, member.community_id, member.id)
+
+
+@asynccontextmanager
+async def running_scheduler(
+    harness: Harness, kinds: Mapping[str, JobKind]
+) -> AsyncIterator[Scheduler]:
+    """A real Scheduler on the harness bot, sleeping on the fake clock, settled and running."""
+    running = Scheduler(harness.bot, kinds, sleeper=harness.clock)
+    async with running.running():
+        await running.settle()
+        yield running
 
 
 @pytest.fixture

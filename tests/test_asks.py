@@ -13,16 +13,14 @@ import pytest
 from communitybot.command_parser import CommandParseError
 from communitybot.features import asks
 from communitybot.scheduler import Scheduler
-from tests.conftest import Harness
+from tests.conftest import Harness, running_scheduler
 
 DAY = 24 * 3600
 
 
 @pytest.fixture
 async def scheduler(harness: Harness) -> AsyncIterator[Scheduler]:
-    running = Scheduler(harness.bot, asks.JOB_KINDS, sleeper=harness.clock)
-    async with running.running():
-        await running.settle()
+    async with running_scheduler(harness, asks.JOB_KINDS) as running:
         yield running
 
 

@@ -16,16 +16,14 @@ from loguru import logger
 
 from communitybot.features import chats
 from communitybot.scheduler import Scheduler
-from tests.conftest import Harness
+from tests.conftest import Harness, running_scheduler
 
 CREATE = '/chat create engchat "Feedback that works" chats "weekly tuesday" 19:00 Europe/London'
 
 
 @pytest.fixture
 async def scheduler(harness: Harness) -> AsyncIterator[Scheduler]:
-    running = Scheduler(harness.bot, chats.JOB_KINDS, sleeper=harness.clock)
-    async with running.running():
-        await running.settle()
+    async with running_scheduler(harness, chats.JOB_KINDS) as running:
         yield running
 
 

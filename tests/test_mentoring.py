@@ -9,7 +9,7 @@ import pytest
 from communitybot.features import mentoring
 from communitybot.scheduler import Scheduler
 from communitybot.store.mentoring import MentoringRepository
-from tests.conftest import COMMUNITY, Harness
+from tests.conftest import COMMUNITY, Harness, running_scheduler
 
 
 async def _community(harness: Harness, *names: str) -> None:
@@ -172,9 +172,7 @@ async def test_recording_a_pair_twice_in_a_round_is_a_no_op(harness: Harness) ->
 
 @pytest.fixture
 async def scheduler(harness: Harness) -> AsyncIterator[Scheduler]:
-    running = Scheduler(harness.bot, mentoring.JOB_KINDS, sleeper=harness.clock)
-    async with running.running():
-        await running.settle()
+    async with running_scheduler(harness, mentoring.JOB_KINDS) as running:
         yield running
 
 

@@ -20,7 +20,7 @@ from communitybot.replies import Action, Message, Reply, SendDirect, SendToChann
 from communitybot.scheduler import JobContext, JobKind, Scheduler
 from communitybot.store.jobs import Job, NewJob
 from communitybot.store.store import Store
-from tests.conftest import COMMUNITY, Harness, user
+from tests.conftest import COMMUNITY, Harness, running_scheduler, user
 from tests.fakes import FakePlatform
 
 
@@ -67,9 +67,7 @@ async def effect_count(store: Store, key: str) -> int:
 async def scheduler(
     harness: Harness, recorder: Recorder, effects: Store
 ) -> AsyncIterator[Scheduler]:
-    running = Scheduler(harness.bot, kinds(recorder), sleeper=harness.clock)
-    async with running.running():
-        await running.settle()
+    async with running_scheduler(harness, kinds(recorder)) as running:
         yield running
 
 

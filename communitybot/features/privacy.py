@@ -8,7 +8,6 @@ window deletes. A "no", an expired request or any doubt deletes nothing and says
 from __future__ import annotations
 
 import json
-import re
 from datetime import timedelta
 from typing import Any
 
@@ -17,13 +16,13 @@ from communitybot.features.profile import member_tags
 from communitybot.models import Member
 from communitybot.replies import Action, Prompt, reply
 from communitybot.store.timefmt import to_db
+from communitybot.text import MASS_MENTION
 
 FORGET_KIND = "forgetme"
 FORGET_PROMPT_ID = "forgetme"
 FORGET_WINDOW = timedelta(minutes=10)
 _YES = {"yes", "y"}
 _NO = {"no", "n", "cancel"}
-_MASS_MENTION = re.compile(r"@(everyone|here|room)\b", re.IGNORECASE)
 
 
 # /privacy ---------------------------------------------------------------------------------------
@@ -127,7 +126,7 @@ def export_json(data: dict[str, Any]) -> str:
     """
     text = json.dumps(data, ensure_ascii=False, indent=2)
     text = text.replace("`", "\\u0060")
-    return _MASS_MENTION.sub(lambda m: "\\u0040" + m.group(1), text)
+    return MASS_MENTION.sub(lambda m: "\\u0040" + m.group(1), text)
 
 
 async def my_data(ctx: Context, options: dict[str, Any]) -> list[Action]:
