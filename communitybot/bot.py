@@ -18,6 +18,7 @@ from communitybot.commands import find_command
 from communitybot.context import Context
 from communitybot.delivery import deliver
 from communitybot.events import (
+    ChannelMessage,
     ChoicePicked,
     CommandInvoked,
     CommunityRef,
@@ -168,6 +169,8 @@ class Bot:
                 return await registry.on_message(ctx, text)
             case ChoicePicked(custom_id=custom_id, values=values):
                 return await registry.on_choice(ctx, custom_id, values)
+            case ChannelMessage():
+                return await registry.on_channel_message(ctx, event)
         return []
 
 

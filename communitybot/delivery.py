@@ -20,6 +20,7 @@ from communitybot.replies import (
     RevokeRole,
     SendDirect,
     SendToChannel,
+    SendToGroup,
 )
 from communitybot.text import neutralize_mass_mentions, quote
 
@@ -46,27 +47,63 @@ async def deliver(
     """
     problems: list[str] = []
     for action in actions:
-        try:
-            await _deliver_one(platform, event, action)
-        except DirectMessageRefused as error:
-            assert isinstance(action, SendDirect)
-            problem = (
-                f"Could not reach {quote(action.user.label, 60)} privately "
-                f"(their DMs are closed): {error}"
-            )
-            problems.append(problem)
-            logger.warning(problem)
-            await _dm_refused(platform, event, action, modlog_channel, problem)
-        except PlatformError as error:
-            problem = f"{_describe(action)} failed: {error}"
-            problems.append(problem)
-            logger.warning(problem)
-            if isinstance(action, GrantRole | RevokeRole) and modlog_channel:
-                await _report(platform, action, modlog_channel, problem)
-        except Exception:
-            problems.append(f"{_describe(action)} failed unexpectedly")
-            logger.exception("delivering {} failed", _describe(action))
+        if isinstance(action, SendToGroup):
+            await _deliver_group(platform, event, action, modlog_channel, problems)
+        else:
+            await _deliver_reporting(platform, event, action, modlog_channel, problems)
     return problems
+
+
+async def _deliver_group(
+    platform: ChatPlatform,
+    event: Event | None,
+    action: SendToGroup,
+    modlog_channel: str | None,
+    problems: list[str],
+) -> None:
+    """One shared private conversation, or (when the platform can't open one) a DM to each."""
+    try:
+        await platform.open_group(
+            action.community, action.users, action.title, _safe(action.message)
+        )
+        return
+    except PlatformError as error:
+        logger.info("could not open a group conversation ({}); messaging each member", error)
+    except Exception:
+        logger.exception("opening a group conversation failed; messaging each member")
+    for user in action.users:
+        direct = SendDirect(action.community, user, action.message)
+        await _deliver_reporting(platform, event, direct, modlog_channel, problems)
+
+
+async def _deliver_reporting(
+    platform: ChatPlatform,
+    event: Event | None,
+    action: Action,
+    modlog_channel: str | None,
+    problems: list[str],
+) -> None:
+    """Deliver one action; a failure is logged, recorded in `problems` and reported if useful."""
+    try:
+        await _deliver_one(platform, event, action)
+    except DirectMessageRefused as error:
+        assert isinstance(action, SendDirect)
+        problem = (
+            f"Could not reach {quote(action.user.label, 60)} privately "
+            f"(their DMs are closed): {error}"
+        )
+        problems.append(problem)
+        logger.warning(problem)
+        await _dm_refused(platform, event, action, modlog_channel, problem)
+    except PlatformError as error:
+        problem = f"{_describe(action)} failed: {error}"
+        problems.append(problem)
+        logger.warning(problem)
+        if isinstance(action, GrantRole | RevokeRole) and modlog_channel:
+            await _report(platform, action, modlog_channel, problem)
+    except Exception:
+        problems.append(f"{_describe(action)} failed unexpectedly")
+        logger.exception("delivering {} failed", _describe(action))
 
 
 async def _deliver_one(platform: ChatPlatform, event: Event | None, action: Action) -> None:

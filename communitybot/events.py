@@ -91,4 +91,25 @@ class ChoicePicked:
     values: tuple[str, ...]
 
 
-Event = MemberJoined | MemberLeft | CommandInvoked | MessageReceived | ChoicePicked
+@dataclass(frozen=True)
+class ChannelMessage:
+    """A member's message in a channel, room or thread (not a command, not to the bot privately).
+
+    Adapters forward these so a running topic chat can recognise answers ("A1 …") and count who
+    talked with whom. `conversation` is where it was posted (a Discord thread has its own id);
+    `parent_channel_id` is the channel a thread belongs to (None when it is not a thread).
+    `reply_to_user_id` is the author of the message this one replies to, `mentioned_user_ids`
+    the members it mentions: both feed the recap's "people you exchanged with".
+    """
+
+    community: CommunityRef
+    user: UserRef
+    conversation: ConversationRef
+    text: str
+    message_id: str
+    parent_channel_id: str | None = None
+    reply_to_user_id: str | None = None
+    mentioned_user_ids: tuple[str, ...] = ()
+
+
+Event = MemberJoined | MemberLeft | CommandInvoked | MessageReceived | ChoicePicked | ChannelMessage

@@ -41,6 +41,27 @@ class ChatPlatform(Protocol):
         """
         ...
 
+    async def open_group(
+        self, community: CommunityRef, users: tuple[UserRef, ...], title: str, message: Message
+    ) -> ConversationRef:
+        """Open one private conversation for these members and post `message` there.
+
+        Raises PlatformError when that is impossible (delivery then DMs each member instead).
+        """
+        ...
+
+    async def open_chat_thread(
+        self, community: CommunityRef, channel_id: str, title: str, message: Message
+    ) -> str:
+        """Post `message` in the channel and open the place a topic chat runs in; return its id.
+
+        Discord: a public thread on that message (its id is the thread's channel id); Matrix and
+        console: the channel itself. Messages there come back as `ChannelMessage` events.
+        Raises PlatformError when the thread cannot be made (the caller runs the chat in the
+        channel itself).
+        """
+        ...
+
     async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None: ...
 
     async def revoke_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None: ...

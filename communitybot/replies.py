@@ -41,6 +41,10 @@ class Message:
 
     text: str
     prompt: Prompt | None = None
+    ping_role: str | None = None
+    """A deliberate ping a moderator configured: a role id (Discord renders `<@&id>` and allows
+    only that mention), or "room" (Matrix: an @room notification). None for everything else:
+    user text never pings anyone."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,21 @@ class SendDirect:
 
 
 @dataclass(frozen=True)
+class SendToGroup:
+    """Introduce a few members to each other privately, in one shared conversation.
+
+    Discord: a private thread in the community's introductions channel (bots cannot open group
+    DMs); Matrix: a new private room inviting them; console: one line to each. If the platform
+    cannot open one, delivery falls back to a `SendDirect` of the same message to each member.
+    """
+
+    community: CommunityRef
+    users: tuple[UserRef, ...]
+    title: str
+    message: Message
+
+
+@dataclass(frozen=True)
 class GrantRole:
     community: CommunityRef
     user: UserRef
@@ -81,7 +100,7 @@ class RevokeRole:
     role_id: str
 
 
-Action = Reply | SendToChannel | SendDirect | GrantRole | RevokeRole
+Action = Reply | SendToChannel | SendDirect | SendToGroup | GrantRole | RevokeRole
 
 
 def reply(text: str, *, ephemeral: bool = True, prompt: Prompt | None = None) -> list[Action]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from communitybot.events import CommunityRef, ConversationRef, Event, UserRef
-from communitybot.ports import DirectMessageRefused, MissingPermission
+from communitybot.ports import DirectMessageRefused, MissingPermission, PlatformError
 from communitybot.replies import Message
 
 
 @dataclass(frozen=True)
 class Sent:
-    """One delivered message: `where` is "reply:<user>", "dm:<user>" or "#<channel>"."""
+    """One delivered message: `where` is "reply:<user>", "dm:<user>", "#<channel>" or
+    "group:<user>,<user>"."""
 
     where: str
     message: Message
@@ -30,6 +31,10 @@ class FakePlatform:
     closed_dms: set[str] = field(default_factory=set)
     roles: dict[str, set[str]] = field(default_factory=dict)
     forbidden_roles: set[str] = field(default_factory=set)
+    groups_supported: bool = True
+    """False: `open_group` refuses, as a platform without private group conversations would."""
+    threads_supported: bool = True
+    """False: `open_chat_thread` refuses (e.g. missing permission), the chat runs in the channel."""
 
     async def reply(self, event: Event, message: Message, *, ephemeral: bool) -> None:
         self.sent.append(Sent(f"reply:{event.user.user_id}", message, ephemeral))
@@ -46,6 +51,24 @@ class FakePlatform:
             raise DirectMessageRefused("Cannot send messages to this user")
         self.sent.append(Sent(f"dm:{user.user_id}", message))
         return ConversationRef(self.name, "dm", user.user_id)
+
+    async def open_group(
+        self, community: CommunityRef, users: tuple[UserRef, ...], title: str, message: Message
+    ) -> ConversationRef:
+        if not self.groups_supported:
+            raise PlatformError("group conversations are not available here")
+        members = ",".join(user.user_id for user in users)
+        self.sent.append(Sent(f"group:{members}", message))
+        return ConversationRef(self.name, "thread", f"group:{members}")
+
+    async def open_chat_thread(
+        self, community: CommunityRef, channel_id: str, title: str, message: Message
+    ) -> str:
+        """Posts the welcome in the channel; the thread is "<channel>/thread" (recorded as such)."""
+        if not self.threads_supported:
+            raise MissingPermission("cannot create threads in this channel")
+        self.sent.append(Sent(f"#{channel_id}", message))
+        return f"{channel_id}/thread"
 
     async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
         if role_id in self.forbidden_roles:

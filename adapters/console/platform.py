@@ -44,6 +44,21 @@ class ConsolePlatform:
         self.write(f"dm:{user.user_id}", render(message))
         return ConversationRef(PLATFORM, "dm", user.user_id)
 
+    async def open_group(
+        self, community: CommunityRef, users: tuple[UserRef, ...], title: str, message: Message
+    ) -> ConversationRef:
+        """One local "group": a line addressed to all of them at once."""
+        members = ",".join(user.user_id for user in users)
+        self.write(f"group:{members}", render(message))
+        return ConversationRef(PLATFORM, "thread", f"group:{members}")
+
+    async def open_chat_thread(
+        self, community: CommunityRef, channel_id: str, title: str, message: Message
+    ) -> str:
+        """The console has no threads: the chat runs in the channel itself."""
+        self.write(f"#{channel_id}", render(message))
+        return channel_id
+
     async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
         self.roles.setdefault(user.user_id, set()).add(role_id)
         self.write("roles", f"{user.user_id} +{role_id}")

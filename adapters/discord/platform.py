@@ -227,6 +227,19 @@ class DiscordPlatform:
 
     # -- roles -------------------------------------------------------------------------------
 
+    async def open_group(
+        self, community: CommunityRef, users: tuple[UserRef, ...], title: str, message: Message
+    ) -> ConversationRef:
+        """Not opened yet on this platform: delivery messages each member instead."""
+        raise PlatformError("group conversations are not supported by this adapter yet")
+
+    async def open_chat_thread(
+        self, community: CommunityRef, channel_id: str, title: str, message: Message
+    ) -> str:
+        """The chat runs in the channel itself (the welcome is posted there)."""
+        await self.send_to_channel(community, channel_id, message)
+        return channel_id
+
     async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
         await self._role("PUT", community, user, role_id)
 

@@ -215,6 +215,19 @@ class MatrixPlatform:
 
     # -- roles = rooms -----------------------------------------------------------------------
 
+    async def open_group(
+        self, community: CommunityRef, users: tuple[UserRef, ...], title: str, message: Message
+    ) -> ConversationRef:
+        """Not opened yet on this platform: delivery messages each member instead."""
+        raise PlatformError("group conversations are not supported by this adapter yet")
+
+    async def open_chat_thread(
+        self, community: CommunityRef, channel_id: str, title: str, message: Message
+    ) -> str:
+        """The chat runs in the channel itself (the welcome is posted there)."""
+        await self.send_to_channel(community, channel_id, message)
+        return channel_id
+
     async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
         room = self.client.rooms.get(role_id)
         if room is not None and (user.user_id in room.users or user.user_id in room.invited_users):

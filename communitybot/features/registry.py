@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from communitybot.context import CommandHandler, Context
+from communitybot.events import ChannelMessage
 from communitybot.features import (
     asks,
     chats,
@@ -61,6 +62,11 @@ async def on_message(ctx: Context, text: str) -> list[Action]:
         f"I'm not sure what you mean. Type `{ctx.prefix}help` to see what I can do, "
         f"or `{ctx.prefix}onboard` to answer the welcome questions again."
     )
+
+
+async def on_channel_message(ctx: Context, event: ChannelMessage) -> list[Action]:
+    """A member's message in a channel: only a running topic chat listens (answers, recap)."""
+    return []
 
 
 async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> list[Action]:

@@ -31,6 +31,9 @@ class ChatSeries:
     next_start: datetime | None
     skipped: tuple[date, ...]
     status: SeriesStatus
+    description: str = ""
+    ping_role: str | None = None
+    """A role id (Discord) or "room" (Matrix @room) pinged at the start; None: no ping."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ def _series(row: Any) -> ChatSeries:
         next_start=datetime.fromisoformat(row["next_start"]) if row["next_start"] else None,
         skipped=tuple(date.fromisoformat(d) for d in json.loads(row["skipped"])),
         status=row["status"],
+        description=row["description"],
+        ping_role=row["ping_role"],
     )
 
 
@@ -211,3 +216,31 @@ def _subscription(row: Any) -> Subscription:
         member_id=row["member_id"],
         lead_minutes=tuple(int(m) for m in json.loads(row["lead_minutes"])),
     )
+
+    # Hosts -------------------------------------------------------------------------------------
+
+    async def hosts(self, series_id: int) -> list[int]:
+        """Member ids of the series' hosts (including any who have since left), in id order."""
+        rows = await self._db.fetch_all(
+            "SELECT member_id FROM chat_hosts WHERE series_id = ? ORDER BY member_id",
+            (series_id,),
+        )
+        return [int(row["member_id"]) for row in rows]
+
+    async def set_hosts(self, series_id: int, member_ids: list[int]) -> None:
+        """Replace the series' hosts."""
+        await self._db.execute("DELETE FROM chat_hosts WHERE series_id = ?", (series_id,))
+        for member_id in dict.fromkeys(member_ids):
+            await self._db.execute(
+                "INSERT INTO chat_hosts (series_id, member_id) VALUES (?, ?)",
+                (series_id, member_id),
+            )
+
+    async def hosted_by(self, member_id: int) -> list[ChatSeries]:
+        """The active series this member hosts (a leaving host's chats need a new host)."""
+        rows = await self._db.fetch_all(
+            "SELECT s.* FROM chat_series s JOIN chat_hosts h ON h.series_id = s.id"
+            " WHERE h.member_id = ? AND s.status = 'active' ORDER BY s.id",
+            (member_id,),
+        )
+        return [_series(row) for row in rows]
