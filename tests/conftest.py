@@ -12,6 +12,8 @@ from communitybot.bot import Bot
 from communitybot.clock import FakeClock
 from communitybot.command_parser import parse_command_line
 from communitybot.events import (
+    ChannelMessage,
+    ChoicePicked,
     CommandInvoked,
     CommunityRef,
     ConversationRef,
@@ -42,6 +44,7 @@ class Harness:
         self.platform = platform
         self.clock = clock
         self.store = store
+        self._posted = 0
 
     async def join(self, name: str) -> list[Action]:
         return await self.bot.dispatch(MemberJoined(COMMUNITY, user(name)))
@@ -62,6 +65,39 @@ class Harness:
 
     async def say(self, name: str, text: str) -> list[Action]:
         event = MessageReceived(COMMUNITY, user(name), ConversationRef("fake", "dm", name), text)
+        return await self.bot.dispatch(event)
+
+    async def pick(self, name: str, custom_id: str, *values: str) -> list[Action]:
+        """Press a button / choose from a select the bot sent (Discord components)."""
+        event = ChoicePicked(
+            COMMUNITY, user(name), ConversationRef("fake", "dm", name), custom_id, values
+        )
+        return await self.bot.dispatch(event)
+
+    async def post(
+        self,
+        name: str,
+        channel: str,
+        text: str,
+        *,
+        message_id: str | None = None,
+        reply_to: str | None = None,
+        mentions: tuple[str, ...] = (),
+        parent: str | None = None,
+    ) -> list[Action]:
+        """A member's message in a channel or thread (what a running chat listens to)."""
+        self._posted += 1
+        kind = "thread" if parent else "channel"
+        event = ChannelMessage(
+            COMMUNITY,
+            user(name),
+            ConversationRef("fake", kind, channel),
+            text,
+            message_id or f"m{self._posted}",
+            parent_channel_id=parent,
+            reply_to_user_id=reply_to,
+            mentioned_user_ids=mentions,
+        )
         return await self.bot.dispatch(event)
 
     async def reply_text(self, name: str, line: str) -> str:
