@@ -15,10 +15,11 @@ import pytest
 from communitybot.bot import Bot
 from communitybot.events import CommandInvoked, ConversationRef
 from communitybot.features import chat_run
+from communitybot.features.chat_script import parse_script, planned
 from communitybot.features.registry import JOB_KINDS
 from communitybot.peers.index import PeerIndex
 from communitybot.scheduler import JobContext, Scheduler
-from communitybot.store.chat_runs import ChatRun, RunQuestion
+from communitybot.store.chat_runs import ChatRun, RunQuestion, ScriptQuestion
 from tests.conftest import COMMUNITY, Harness, running_scheduler, user
 
 CREATE = '/chat create engchat "Feedback that works" chats "weekly tuesday" 19:00 Europe/London'
@@ -369,3 +370,45 @@ async def test_forgetme_removes_a_member_s_chat_messages_and_mydata_lists_them(
     text = await harness.reply_text("carol", "/chat transcript engchat")
     assert "A thought worth keeping" not in text and "Replying to Bob" in text
     assert await harness.store.db.fetch_one("SELECT * FROM chat_run_exchanges") is None
+
+
+async def test_names_in_the_recap_are_quoted_and_never_ping(
+    harness: Harness, chat: str, scheduler: Scheduler
+) -> None:
+    await advance_to(harness, scheduler, START)
+    await harness.post("bob", "chats/thread", "Hi Carol", mentions=("carol",))
+    bob = await harness.member("bob")
+    async with harness.store.db.transaction():
+        await harness.store.db.execute(
+            "UPDATE members SET display_name = '@everyone <@&42>' WHERE id = ?", (bob.id,)
+        )
+    await advance_to(harness, scheduler, at(60))
+    (recap,) = harness.platform.texts(THREAD)
+    assert "• @\u200beveryone <@&\u200b42> ↔ Carol" in recap
+    assert "@everyone" not in recap
+
+
+async def test_a_recap_days_late_is_not_posted_but_the_chat_stops_listening(
+    harness: Harness, chat: str, scheduler: Scheduler
+) -> None:
+    await advance_to(harness, scheduler, at(30))
+    await scheduler.stop()  # down from 19:30 until two days later
+    harness.platform.take()
+    harness.clock.advance(days=2)
+    again = Scheduler(harness.bot, JOB_KINDS, sleeper=harness.clock)
+    async with again.running():
+        await again.settle()
+    assert harness.platform.texts(THREAD) == []
+    assert await harness.post("bob", "chats/thread", "anyone?") == []
+    assert await harness.find_member("zed") is None
+    count = await harness.store.db.fetch_one("SELECT count(*) FROM chat_run_messages")
+    assert count is not None and count[0] == 0
+
+
+def test_question_times_follow_the_chat_length() -> None:
+    script = parse_script("Q1 @10 a | Q2 @50 b", 60)
+    assert [q.offset for q in planned(script, 60)] == [10, 50]
+    assert [q.offset for q in planned(script, 45)] == [10, 44], "kept inside a shortened chat"
+    even = parse_script("a\nb\nc\nd", 90)
+    assert [q.offset for q in planned(even, 90)] == [18, 36, 54, 72]
+    assert parse_script("Q1: @ 5 min - Why?", 60) == [ScriptQuestion("Why?", 5)]

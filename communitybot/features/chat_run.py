@@ -35,6 +35,8 @@ QUESTION = "chat.question"
 END = "chat.end"
 MAX_STORED_TEXT = 4000
 MAX_MENTIONS = 20
+STALE_RECAP = timedelta(hours=24)
+"""A recap found later than this after the chat (the bot was down) is not posted any more."""
 _ANSWER = re.compile(r"^\W{0,3}A(\d{1,2})\b", re.IGNORECASE)
 
 
@@ -164,6 +166,9 @@ async def run_end(ctx: JobContext, job: Job) -> list[Action]:
     run = await ctx.store.chat_runs.get(int(job.payload["run"]))
     if run is None or not await ctx.store.chat_runs.end(run.id):
         return []
+    if ctx.now - run.ends_at > STALE_RECAP:
+        logger.warning("chat run {} ended while the bot was down: no recap posted", run.id)
+        return []
     series = await ctx.store.chats.get(run.series_id)
     hashtag = series.hashtag if series else ""
     text = await chat_recap.recap(ctx.store, ctx.platform, ctx.prefix, run, hashtag)
@@ -222,4 +227,5 @@ JOB_KINDS: dict[str, JobKind] = {
     END: JobKind(run_end, grace=None),
 }
 """Both always run, however late: a question checks the chat is not over, and the end must
-always close the run (or the conversation would be listened to for ever)."""
+always close the run (or the conversation would be listened to for ever), posting the recap
+unless it is more than STALE_RECAP late."""
