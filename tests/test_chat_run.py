@@ -7,10 +7,13 @@ UTC). The chat #engchat is on Tuesdays 19:00 London (= UTC in January), 60 minut
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from loguru import logger
 
 from communitybot.bot import Bot
 from communitybot.events import CommandInvoked, ConversationRef
@@ -412,3 +415,21 @@ def test_question_times_follow_the_chat_length() -> None:
     even = parse_script("a\nb\nc\nd", 90)
     assert [q.offset for q in planned(even, 90)] == [18, 36, 54, 72]
     assert parse_script("Q1: @ 5 min - Why?", 60) == [ScriptQuestion("Why?", 5)]
+
+
+async def test_a_channel_message_where_no_chat_runs_needs_no_write_lock(
+    harness: Harness, chat: str, db_path: Path
+) -> None:
+    """Another writer holds the database: an ordinary channel message is still just passed by."""
+    logged: list[str] = []
+    sink = logger.add(logged.append, level="WARNING", format="{message}")
+    other = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        assert await harness.post("zed", "general", "just chatting") == []
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        logger.remove(sink)
+    assert logged == []
+    assert await harness.find_member("zed") is None
