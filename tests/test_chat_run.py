@@ -251,7 +251,7 @@ async def test_only_moderators_and_hosts_may_load_or_see_the_questions(
     assert "Only moderators" in await harness.reply_text("bob", "/chat questions engchat")
     assert "Loaded 2" in await harness.reply_text("mo", SCRIPT)
     shown = await harness.reply_text("alice", "/chat questions engchat")
-    assert "**Questions for the next #engchat** (Tuesday 05 January, 19:00" in shown
+    assert "**Questions for the next #engchat**, Tuesday 05 January, 19:00" in shown
     assert "Removed the questions" in await harness.reply_text(
         "alice", "/chat questions engchat clear"
     )
@@ -264,7 +264,7 @@ async def test_a_script_serves_one_chat_and_a_chat_without_one_is_open(
 ) -> None:
     await harness.command("alice", SCRIPT)
     await advance_to(harness, scheduler, START)
-    assert "No questions are loaded for the next #engchat (Tuesday 12 January" in (
+    assert "No questions are loaded for the next #engchat, Tuesday 12 January" in (
         await harness.reply_text("alice", "/chat questions engchat")
     )
     await advance_to(harness, scheduler, datetime(2027, 1, 12, 19, tzinfo=UTC))

@@ -45,7 +45,7 @@ def _example(ctx: Context, series: ChatSeries) -> str:
 def _when(ctx: Context, series: ChatSeries) -> str:
     if series.next_start is None:
         return ""
-    return " (" + when_for(series.next_start, ctx.member.timezone, series.schedule.timezone) + ")"
+    return ", " + when_for(series.next_start, ctx.member.timezone, series.schedule.timezone)
 
 
 async def questions(ctx: Context, options: dict[str, Any]) -> list[Action]:
@@ -65,7 +65,7 @@ async def questions(ctx: Context, options: dict[str, Any]) -> list[Action]:
                 f"No questions are loaded for the next #{series.hashtag}{_when(ctx, series)}: "
                 f"it will be an open conversation. Load some with {_example(ctx, series)}."
             )
-        lines = [f"**Questions for the next #{series.hashtag}**{_when(ctx, series)}"]
+        lines = [f"**Questions for the next #{series.hashtag}**{_when(ctx, series)}:"]
         lines += describe(planned(script, series.duration_minutes))
         lines.append(f"`{ctx.prefix}chat questions {series.hashtag} clear` removes them.")
         return reply("\n".join(lines))
