@@ -65,6 +65,10 @@ class Bot:
         """Run the handler for `event`; returns its actions and the modlog channel to report to."""
         async with self._lock:
             try:
+                if isinstance(event, ChannelMessage) and not await registry.listens_to(
+                    self.store, event
+                ):
+                    return [], None  # no write transaction, no member row: nothing listens
                 async with self.store.db.transaction():
                     ctx = await self._context(event)
                     if ctx is None:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 from loguru import logger
 
-from communitybot.features import chats
+from communitybot.features import chats, registry
 from communitybot.scheduler import Scheduler
 from tests.conftest import Harness, running_scheduler
 
@@ -23,7 +23,7 @@ CREATE = '/chat create engchat "Feedback that works" chats "weekly tuesday" 19:0
 
 @pytest.fixture
 async def scheduler(harness: Harness) -> AsyncIterator[Scheduler]:
-    async with running_scheduler(harness, chats.JOB_KINDS) as running:
+    async with running_scheduler(harness, registry.JOB_KINDS) as running:
         yield running
 
 
@@ -262,6 +262,7 @@ async def test_a_one_off_chat_happens_once_and_then_frees_its_hashtag(
     await advance_to(harness, scheduler, utc(2027, 1, 6, 12))
     assert "starts now" in harness.platform.texts("#general")[0]
     assert "no chats planned" in await harness.reply_text(mod, "/chat list")
+    await advance_to(harness, scheduler, utc(2027, 1, 6, 13))  # its end: the recap job
     assert await harness.store.jobs.count("pending") == 0
 
 

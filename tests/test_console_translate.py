@@ -14,6 +14,7 @@ from adapters.console.translate import (
     translate_line,
 )
 from communitybot.events import (
+    ChannelMessage,
     CommandInvoked,
     CommunityRef,
     ConversationRef,
@@ -127,3 +128,24 @@ def test_yes_no_prompts_get_a_hint_unless_the_text_already_offers_it() -> None:
     assert render(Message("Would you like a mentor? Reply yes or no.", yesno)).endswith("no.")
     numbered = Message("Pick one:\n1. Maths", Prompt("p", "single", (Choice("maths", "Maths"),)))
     assert render(numbered) == "Pick one:\n1. Maths"
+
+
+def test_a_channel_line_is_a_channel_message_of_the_current_user_or_the_named_one() -> None:
+    mine = translate_line("#engchat> A1 exit tickets, like @bob and @carol.", HERE, "alice")
+    assert isinstance(mine, ChannelMessage)
+    assert mine.user == UserRef("console", "alice", "alice")
+    assert mine.conversation == ConversationRef("console", "channel", "engchat")
+    assert mine.text == "A1 exit tickets, like @bob and @carol."
+    assert mine.mentioned_user_ids == ("bob", "carol")
+    assert mine.reply_to_user_id is None
+    theirs = translate_line("bob#engchat> ^alice A1 agreed", HERE, "alice")
+    assert isinstance(theirs, ChannelMessage)
+    assert theirs.user.user_id == "bob" and theirs.reply_to_user_id == "alice"
+    assert theirs.text == "A1 agreed"
+    assert theirs.message_id != mine.message_id
+
+
+def test_channel_line_mistakes_get_console_feedback() -> None:
+    assert translate_line("#engchat> A1 hi", HERE, None) == Feedback("console", NO_USER_TEXT)
+    empty = translate_line("#engchat>   ", HERE, "alice")
+    assert isinstance(empty, Feedback) and "Type a message after `#engchat>`" in empty.text

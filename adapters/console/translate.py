@@ -10,6 +10,9 @@ Grammar (the same interactively and from a file or pipe):
     :leave NAME  NAME leaves the community
     :help        this summary          :quit   stop
     /command …   a slash command of the current user
+    #chan> text  the current user's message in channel `chan` (what a running topic chat
+                 hears; `@name` mentions someone, a leading `^name` replies to them)
+    NAME#chan> text   the same, written by NAME (the current user stays who it was)
     # comment    ignored, as are blank lines
     anything else: the current user's private message to the bot
 """
@@ -17,11 +20,13 @@ Grammar (the same interactively and from a file or pipe):
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Literal
 
 from communitybot.command_parser import CommandParseError, parse_command_line
 from communitybot.events import (
+    ChannelMessage,
     CommandInvoked,
     CommunityRef,
     ConversationRef,
@@ -38,6 +43,11 @@ PUBLIC_CHANNEL = "general"
 """The channel slash commands are typed in; public replies appear there."""
 PREFIX = "/"
 NAME = re.compile(r"[\w.\-]{1,32}")
+_CHANNEL_LINE = re.compile(
+    r"(?P<name>[\w.\-]{1,32})?#(?P<channel>[\w.\-]{1,64})>(?P<text>.*)", re.DOTALL
+)
+_REPLY_TO = re.compile(r"\^(?P<name>[\w.\-]{1,32})\s+")
+_MENTION = re.compile(r"(?<![\w@])@(?P<name>[\w.\-]{1,32})")
 _YES = re.compile(r"\byes\b", re.IGNORECASE)
 _NO = re.compile(r"\bno\b", re.IGNORECASE)
 Verb = Literal["join", "as", "mod", "leave", "quit", "help"]
@@ -59,6 +69,8 @@ Type as community members and see what the bot sends where.
   :leave NAME   NAME leaves the community
   :quit         stop (end of input works too)
   /help         the bot's commands; any /command runs as the current user
+  #chan> text   say something in channel chan (a running topic chat listens there);
+                `@bob` mentions bob, a leading `^bob` replies to him; `ann#chan> …` as ann
   other text    a private message to the bot (e.g. an answer to a welcome question)
   # …           a comment (ignored, handy in scenario files)"""
 
@@ -107,6 +119,8 @@ def left(community: CommunityRef, name: str) -> MemberLeft:
 def translate_line(line: str, community: CommunityRef, current: str | None) -> Translated:
     """What one typed line means, given who is typing (`current`, None before any `:as`)."""
     text = line.strip()
+    if posted := _CHANNEL_LINE.fullmatch(text):
+        return _channel_message(community, posted, current)
     if not text or text.startswith("#"):
         return None
     if text.startswith(":"):
@@ -126,6 +140,31 @@ def translate_line(line: str, community: CommunityRef, current: str | None) -> T
             parsed.options,
         )
     return MessageReceived(community, user_ref(current), dm(current), text)
+
+
+def _channel_message(
+    community: CommunityRef, posted: re.Match[str], current: str | None
+) -> ChannelMessage | Feedback:
+    """`#chan> text` (or `NAME#chan> text`): a message in a channel, with its mentions/reply."""
+    author = posted["name"] or current
+    if author is None:
+        return Feedback("console", NO_USER_TEXT)
+    body = posted["text"].strip()
+    reply_to = None
+    if replying := _REPLY_TO.match(body):
+        reply_to, body = replying["name"], body[replying.end() :]
+    if not body:
+        return Feedback("console", f"Type a message after `#{posted['channel']}>`.")
+    mentions = tuple(dict.fromkeys(m["name"].rstrip(".") for m in _MENTION.finditer(body)))
+    return ChannelMessage(
+        community,
+        user_ref(author),
+        ConversationRef(PLATFORM, "channel", posted["channel"]),
+        body,
+        f"console-{uuid.uuid4().hex}",
+        reply_to_user_id=reply_to,
+        mentioned_user_ids=mentions,
+    )
 
 
 def _directive(text: str) -> Directive | Feedback:

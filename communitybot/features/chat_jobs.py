@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 from loguru import logger
 
 from communitybot.chat_schedule import Occurrence, next_occurrence, reanchored
+from communitybot.features import chat_run
 from communitybot.features.chat_input import describe_lead
 from communitybot.models import Member
 from communitybot.ports import ChatPlatform
-from communitybot.replies import Action, Message, SendDirect, SendToChannel
+from communitybot.replies import Action, Message, SendDirect
 from communitybot.scheduler import JobContext, JobKind
 from communitybot.store.chats import ChatSeries, Subscription
 from communitybot.store.jobs import Job, NewJob
@@ -103,7 +104,7 @@ def _current(series: ChatSeries | None, job: Job) -> ChatSeries | None:
 
 
 async def run_start(ctx: JobContext, job: Job) -> list[Action]:
-    """A chat begins: announce it in its channel, then move the series to its next chat."""
+    """A chat begins: move the series to its next chat, then open this one (`chat_run.begin`)."""
     series = _current(await ctx.store.chats.get(int(job.payload["series"])), job)
     if series is None:
         return []
@@ -125,11 +126,7 @@ async def run_start(ctx: JobContext, job: Job) -> list[Action]:
     if ctx.now - start >= timedelta(minutes=series.duration_minutes):
         logger.warning("chat #{} of {} was missed (the bot was down)", series.hashtag, start)
         return []
-    text = (
-        f"🗣️ **#{series.hashtag}: {quote(series.title, 200)}** starts now "
-        f"({series.duration_minutes} minutes). Welcome, everyone!"
-    )
-    return [SendToChannel(community.ref, series.channel_id, Message(text))]
+    return await chat_run.begin(ctx, community, series, start)
 
 
 async def run_reminder(ctx: JobContext, job: Job) -> list[Action]:

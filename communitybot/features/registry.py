@@ -6,6 +6,9 @@ from communitybot.context import CommandHandler, Context
 from communitybot.events import ChannelMessage
 from communitybot.features import (
     asks,
+    chat_questions,
+    chat_run,
+    chat_transcript,
     chats,
     help,
     mentoring,
@@ -19,6 +22,7 @@ from communitybot.features import (
 )
 from communitybot.replies import Action, reply
 from communitybot.scheduler import JobKind
+from communitybot.store.store import Store
 
 COMMANDS: dict[tuple[str, ...], CommandHandler] = {
     **help.COMMANDS,
@@ -32,9 +36,16 @@ COMMANDS: dict[tuple[str, ...], CommandHandler] = {
     **mentoring.COMMANDS,
     **chats.COMMANDS,
     **asks.COMMANDS,
+    **chat_questions.COMMANDS,
+    **chat_transcript.COMMANDS,
 }
 
-JOB_KINDS: dict[str, JobKind] = {**mentoring.JOB_KINDS, **chats.JOB_KINDS, **asks.JOB_KINDS}
+JOB_KINDS: dict[str, JobKind] = {
+    **mentoring.JOB_KINDS,
+    **chats.JOB_KINDS,
+    **asks.JOB_KINDS,
+    **chat_run.JOB_KINDS,
+}
 """Scheduled work by job kind: the handler, its grace window and retry policy."""
 
 
@@ -66,7 +77,13 @@ async def on_message(ctx: Context, text: str) -> list[Action]:
 
 async def on_channel_message(ctx: Context, event: ChannelMessage) -> list[Action]:
     """A member's message in a channel: only a running topic chat listens (answers, recap)."""
-    return []
+    return await chat_run.on_channel_message(ctx, event)
+
+
+async def listens_to(store: Store, event: ChannelMessage) -> bool:
+    """Whether any feature wants this channel message; checked before the event's transaction
+    so an ordinary message in a busy server costs one read and no write."""
+    return await chat_run.listens_to(store, event)
 
 
 async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> list[Action]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from communitybot.store.asks import AskRepository
+from communitybot.store.chat_runs import ChatRunRepository
 from communitybot.store.chats import ChatRepository
 from communitybot.store.communities import CommunityRepository
 from communitybot.store.confirmations import ConfirmationRepository
@@ -32,6 +33,7 @@ class Store:
         self.mentoring = MentoringRepository(db)
         self.chats = ChatRepository(db)
         self.asks = AskRepository(db)
+        self.chat_runs = ChatRunRepository(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

@@ -1,0 +1,311 @@
+"""Running chats: question scripts, one run per occurrence, and what members said in it.
+
+What the `/chat questions` and `/chat transcript` commands, the chat jobs (start, question, end)
+and the channel-message handler read and write. Callers run inside the event's (or the scheduler
+batch's) transaction, except `is_live`, which the bot calls before opening one: a channel
+message in a conversation with no running chat must not cost a write.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from communitybot.events import CommunityRef
+from communitybot.store.db import Database
+from communitybot.store.timefmt import to_db
+
+RunStatus = Literal["running", "ended"]
+
+
+@dataclass(frozen=True)
+class ScriptQuestion:
+    """A loaded question; `offset` is minutes after the start, None: spaced evenly at the start."""
+
+    text: str
+    offset: int | None = None
+
+
+@dataclass(frozen=True)
+class RunQuestion:
+    number: int
+    text: str
+    offset: int
+    """Minutes after the start the question is (or was) posted."""
+
+
+@dataclass(frozen=True)
+class ChatRun:
+    id: int
+    series_id: int
+    community_id: int
+    started_at: datetime
+    ends_at: datetime
+    conversation_id: str
+    in_thread: bool
+    title: str
+    questions: tuple[RunQuestion, ...]
+    current_question: int
+    status: RunStatus
+
+    def question(self, number: int) -> RunQuestion | None:
+        return self.questions[number - 1] if 1 <= number <= len(self.questions) else None
+
+
+@dataclass(frozen=True)
+class RunMessage:
+    """One recorded message, with its author's name (for the transcript)."""
+
+    member_id: int
+    author: str
+    question: int
+    text: str
+    posted_at: datetime
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    run_id: int
+    message_id: str
+    member_id: int
+    question: int
+    text: str
+
+
+def _run(row: Any) -> ChatRun:
+    questions = tuple(
+        RunQuestion(number, str(q["text"]), int(q["offset"]))
+        for number, q in enumerate(json.loads(row["questions"]), start=1)
+    )
+    return ChatRun(
+        id=row["id"],
+        series_id=row["series_id"],
+        community_id=row["community_id"],
+        started_at=datetime.fromisoformat(row["started_at"]),
+        ends_at=datetime.fromisoformat(row["ends_at"]),
+        conversation_id=row["conversation_id"],
+        in_thread=bool(row["in_thread"]),
+        title=row["title"],
+        questions=questions,
+        current_question=int(row["current_question"]),
+        status=row["status"],
+    )
+
+
+class ChatRunRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # Scripts -----------------------------------------------------------------------------------
+    async def set_script(
+        self, series_id: int, questions: list[ScriptQuestion], member_id: int, now: datetime
+    ) -> None:
+        payload = json.dumps([{"text": q.text, "offset": q.offset} for q in questions])
+        await self._db.execute(
+            "INSERT INTO chat_scripts (series_id, questions, set_by, set_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (series_id) DO UPDATE SET questions = excluded.questions,"
+            " set_by = excluded.set_by, set_at = excluded.set_at",
+            (series_id, payload, member_id, to_db(now)),
+        )
+
+    async def script(self, series_id: int) -> list[ScriptQuestion]:
+        row = await self._db.fetch_one(
+            "SELECT questions FROM chat_scripts WHERE series_id = ?", (series_id,)
+        )
+        if row is None:
+            return []
+        return [
+            ScriptQuestion(str(q["text"]), None if q["offset"] is None else int(q["offset"]))
+            for q in json.loads(row["questions"])
+        ]
+
+    async def clear_script(self, series_id: int) -> bool:
+        return (
+            await self._db.execute("DELETE FROM chat_scripts WHERE series_id = ?", (series_id,)) > 0
+        )
+
+    async def host_ids(self, series_id: int) -> set[int]:
+        """The series' hosts (they may load its questions, like moderators)."""
+        rows = await self._db.fetch_all(
+            "SELECT member_id FROM chat_hosts WHERE series_id = ?", (series_id,)
+        )
+        return {int(row["member_id"]) for row in rows}
+
+    # Runs ----------------------------------------------------------------------------------------
+    async def for_occurrence(self, series_id: int, started_at: datetime) -> ChatRun | None:
+        row = await self._db.fetch_one(
+            "SELECT * FROM chat_runs WHERE series_id = ? AND started_at = ?",
+            (series_id, to_db(started_at)),
+        )
+        return _run(row) if row else None
+
+    async def create(
+        self,
+        series_id: int,
+        community_id: int,
+        started_at: datetime,
+        duration: timedelta,
+        conversation_id: str,
+        in_thread: bool,
+        title: str,
+        questions: list[RunQuestion],
+    ) -> ChatRun:
+        payload = json.dumps([{"text": q.text, "offset": q.offset} for q in questions])
+        await self._db.execute(
+            "INSERT INTO chat_runs (series_id, community_id, started_at, ends_at,"
+            " conversation_id, in_thread, title, questions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                series_id,
+                community_id,
+                to_db(started_at),
+                to_db(started_at + duration),
+                conversation_id,
+                int(in_thread),
+                title,
+                payload,
+            ),
+        )
+        created = await self.for_occurrence(series_id, started_at)
+        assert created is not None
+        return created
+
+    async def get(self, run_id: int) -> ChatRun | None:
+        row = await self._db.fetch_one("SELECT * FROM chat_runs WHERE id = ?", (run_id,))
+        return _run(row) if row else None
+
+    async def is_live(
+        self, community: CommunityRef, conversation_id: str, parent_id: str | None
+    ) -> bool:
+        """Whether a chat runs in this conversation (or in the channel of this thread): a read."""
+        row = await self._db.fetch_one(
+            "SELECT 1 FROM chat_runs r JOIN communities c ON c.id = r.community_id"
+            " WHERE r.status = 'running' AND r.conversation_id IN (?, ?)"
+            " AND c.platform = ? AND c.space_id = ? LIMIT 1",
+            (conversation_id, parent_id or conversation_id, community.platform, community.space_id),
+        )
+        return row is not None
+
+    async def live_in(
+        self, community_id: int, conversation_id: str, parent_id: str | None
+    ) -> ChatRun | None:
+        """The running chat in this conversation, preferring the conversation over its parent."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM chat_runs WHERE status = 'running' AND community_id = ?"
+            " AND conversation_id IN (?, ?) ORDER BY conversation_id = ? DESC, id DESC LIMIT 1",
+            (community_id, conversation_id, parent_id or conversation_id, conversation_id),
+        )
+        return _run(row) if row else None
+
+    async def set_current(self, run_id: int, number: int) -> None:
+        await self._db.execute(
+            "UPDATE chat_runs SET current_question = max(current_question, ?) WHERE id = ?",
+            (number, run_id),
+        )
+
+    async def end(self, run_id: int) -> bool:
+        """Mark the run ended; False when it already was (the recap is then not repeated)."""
+        changed = await self._db.execute(
+            "UPDATE chat_runs SET status = 'ended' WHERE id = ? AND status = 'running'", (run_id,)
+        )
+        return changed > 0
+
+    async def of_hashtag(
+        self, community_id: int, hashtag: str, limit: int = 200
+    ) -> list[tuple[ChatRun, str]]:
+        """The latest runs of the series with this hashtag (any status), each with the series'
+        time zone (dates are the chat's local dates), newest first."""
+        rows = await self._db.fetch_all(
+            "SELECT r.*, s.timezone AS series_timezone FROM chat_runs r"
+            " JOIN chat_series s ON s.id = r.series_id WHERE r.community_id = ? AND s.hashtag = ?"
+            " ORDER BY r.started_at DESC LIMIT ?",
+            (community_id, hashtag, limit),
+        )
+        return [(_run(row), str(row["series_timezone"])) for row in rows]
+
+    # Messages ------------------------------------------------------------------------------------
+    async def record(self, message: NewMessage, now: datetime) -> bool:
+        """Store one message once (a repeated message id changes nothing); True if new."""
+        changed = await self._db.execute(
+            "INSERT OR IGNORE INTO chat_run_messages (run_id, message_id, member_id, question,"
+            " text, posted_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                message.run_id,
+                message.message_id,
+                message.member_id,
+                message.question,
+                message.text,
+                to_db(now),
+            ),
+        )
+        return changed > 0
+
+    async def record_exchange(self, run_id: int, member_id: int, other_id: int) -> None:
+        await self._db.execute(
+            "INSERT OR IGNORE INTO chat_run_exchanges (run_id, member_id, other_id)"
+            " VALUES (?, ?, ?)",
+            (run_id, member_id, other_id),
+        )
+
+    async def messages(self, run_id: int) -> list[RunMessage]:
+        rows = await self._db.fetch_all(
+            "SELECT m.member_id, m.question, m.text, m.posted_at, p.display_name, p.user_id"
+            " FROM chat_run_messages m JOIN members p ON p.id = m.member_id"
+            " WHERE m.run_id = ? ORDER BY m.posted_at, m.rowid",
+            (run_id,),
+        )
+        return [
+            RunMessage(
+                member_id=int(row["member_id"]),
+                author=row["display_name"] or row["user_id"],
+                question=int(row["question"]),
+                text=row["text"],
+                posted_at=datetime.fromisoformat(row["posted_at"]),
+            )
+            for row in rows
+        ]
+
+    async def counts_by_question(self, run_id: int) -> dict[int, int]:
+        rows = await self._db.fetch_all(
+            "SELECT question, count(*) AS n FROM chat_run_messages WHERE run_id = ?"
+            " GROUP BY question",
+            (run_id,),
+        )
+        return {int(row["question"]): int(row["n"]) for row in rows}
+
+    async def participants(self, run_id: int) -> list[int]:
+        """Member ids of everyone who posted, most messages first."""
+        rows = await self._db.fetch_all(
+            "SELECT member_id FROM chat_run_messages WHERE run_id = ? GROUP BY member_id"
+            " ORDER BY count(*) DESC, min(posted_at), member_id",
+            (run_id,),
+        )
+        return [int(row["member_id"]) for row in rows]
+
+    async def exchanges(self, run_id: int) -> set[tuple[int, int]]:
+        """Who replied to or mentioned whom, as directed (member, other) pairs."""
+        rows = await self._db.fetch_all(
+            "SELECT member_id, other_id FROM chat_run_exchanges WHERE run_id = ?", (run_id,)
+        )
+        return {(int(row["member_id"]), int(row["other_id"])) for row in rows}
+
+    async def export_for_member(self, member_id: int) -> list[dict[str, Any]]:
+        """The member's messages in topic chats, for `/mydata`."""
+        rows = await self._db.fetch_all(
+            "SELECT s.hashtag, r.started_at, m.question, m.text, m.posted_at"
+            " FROM chat_run_messages m JOIN chat_runs r ON r.id = m.run_id"
+            " JOIN chat_series s ON s.id = r.series_id WHERE m.member_id = ?"
+            " ORDER BY m.posted_at, m.rowid",
+            (member_id,),
+        )
+        return [
+            {
+                "hashtag": row["hashtag"],
+                "chat_started_at": row["started_at"],
+                "question": row["question"] or None,
+                "text": row["text"],
+                "posted_at": row["posted_at"],
+            }
+            for row in rows
+        ]
