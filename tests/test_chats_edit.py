@@ -321,3 +321,13 @@ async def test_the_calendar_file_carries_the_description(harness: Harness, mod: 
     await harness.command(mod, CREATE + ' description="Bring one example; we share, then reflect"')
     text = await harness.reply_text("alice", "/chat calendar engchat")
     assert "DESCRIPTION:Bring one example\\; we share\\, then reflect\\n\\nevery week on" in text
+
+
+async def test_hosting_is_in_mydata_and_gone_after_forgetme(harness: Harness, mod: str) -> None:
+    await harness.command(mod, CREATE + " hosts=bob")
+    export = await harness.reply_text("bob", "/mydata")
+    assert '"chats_hosted": [' in export and '"hashtag": "engchat"' in export
+    await harness.command("bob", "/forgetme")
+    await harness.say("bob", "yes")
+    assert await harness.store.db.fetch_one("SELECT * FROM chat_hosts") is None
+    assert "No host yet." in await harness.reply_text(mod, "/chat list")

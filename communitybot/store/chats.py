@@ -242,6 +242,18 @@ class ChatRepository:
             for row in rows
         ]
 
+    async def export_hosting(self, member_id: int) -> list[dict[str, Any]]:
+        """The chat series the member hosts (or hosted), for `/mydata`."""
+        rows = await self._db.fetch_all(
+            "SELECT c.hashtag, c.title, c.status FROM chat_hosts h"
+            " JOIN chat_series c ON c.id = h.series_id WHERE h.member_id = ? ORDER BY c.id",
+            (member_id,),
+        )
+        return [
+            {"hashtag": row["hashtag"], "title": row["title"], "status": row["status"]}
+            for row in rows
+        ]
+
     # Hosts -------------------------------------------------------------------------------------
 
     async def hosts(self, series_id: int) -> list[int]:
