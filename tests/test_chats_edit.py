@@ -300,7 +300,7 @@ async def test_a_host_leaving_is_told_to_the_moderators_and_the_chat_still_runs(
         for n in notes
     )
     assert any("a host of **#scichat**, has left" in n and "Cy still hosts it" in n for n in notes)
-    assert "No host yet." in await harness.reply_text(mod, "/chat list")
+    assert "No host at the moment." in await harness.reply_text(mod, "/chat list")
     await advance_to(harness, scheduler, utc(5, 19))
     starts = {s.text.split("**")[1]: s.text for s in harness.platform.take()}
     assert "Hosted by" not in starts["#engchat: Feedback that works"]
@@ -330,4 +330,4 @@ async def test_hosting_is_in_mydata_and_gone_after_forgetme(harness: Harness, mo
     await harness.command("bob", "/forgetme")
     await harness.say("bob", "yes")
     assert await harness.store.db.fetch_one("SELECT * FROM chat_hosts") is None
-    assert "No host yet." in await harness.reply_text(mod, "/chat list")
+    assert "No host at the moment." in await harness.reply_text(mod, "/chat list")

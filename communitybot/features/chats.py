@@ -118,11 +118,11 @@ async def list_chats(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return reply("There are no chats planned yet.")
     lines = ["**Chats**"]
     for series in chats:
-        hosted = await hosts_line(ctx.store, ctx.platform, series)
+        hosted = await hosts_line(ctx.store, ctx.platform, series) or "No host at the moment."
         lines.append(
             f"• **#{series.hashtag}**: {quote(series.title, 120)} — {series.schedule.describe()}"
             f", {series.duration_minutes} min, in "
-            f"{ctx.platform.mention_channel(series.channel_id)}. {hosted or 'No host yet.'}"
+            f"{ctx.platform.mention_channel(series.channel_id)}. {hosted}"
         )
         if series.description:
             lines.append(f"  {quote(series.description, LIST_DESCRIPTION)}")
