@@ -18,6 +18,12 @@ Why it looks like this:
   the failing job is retried, with exponential backoff and a bounded number of attempts.
 * A job found late (the bot was down) still runs within its kind's grace window; later than that
   it is dropped and logged, e.g. a reminder for a chat that has already ended.
+* Finished rows are the once-only record, but only for as long as a key could come back: once a
+  day, right after a batch of due jobs has run, the loop deletes rows finished more than
+  `retention` ago (30 days by default, and always longer than every kind's grace window), in
+  small id-range slices, each its own short transaction, so events are never held up for long.
+  It never wakes the loop on its own (a quiet bot has little to clean), and the first pass waits
+  a few minutes after start, so a restart's cold start stays fast.
 """
 
 from __future__ import annotations
@@ -49,6 +55,12 @@ MAX_BACKOFF = timedelta(hours=6)
 BUSY_PAUSE = timedelta(seconds=1)
 ERROR_PAUSE = timedelta(seconds=5)
 STOP_TIMEOUT_S = 5.0
+DEFAULT_RETENTION = timedelta(days=30)
+CLEANUP_EVERY = timedelta(days=1)
+CLEANUP_FIRST_AFTER = timedelta(minutes=10)
+CLEANUP_RETRY = timedelta(hours=1)
+CLEANUP_SLICE = 5_000
+"""Job ids per clean-up transaction."""
 
 
 @dataclass(frozen=True)
@@ -107,9 +119,17 @@ class Scheduler:
         sleeper: Sleeper | None = None,
         window: int = DEFAULT_WINDOW,
         batch: int = DEFAULT_BATCH,
+        retention: timedelta | None = DEFAULT_RETENTION,
     ) -> None:
+        """`retention`: how long finished job rows are kept (None: forever)."""
         if window < 1 or batch < 1:
             raise ValueError("window and batch must be at least 1")
+        graces = [k.grace for k in kinds.values() if k.grace is not None]
+        longest = max([*graces, MAX_BACKOFF])
+        if retention is not None and retention <= longest:
+            raise ValueError(
+                f"job retention ({retention}) must outlast every grace window and retry ({longest})"
+            )
         self._bot = bot
         self._jobs = bot.store.jobs
         self._kinds = dict(kinds)
@@ -128,6 +148,8 @@ class Scheduler:
         self._sleeping_until: datetime | None = None
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._retention = retention
+        self._next_cleanup: datetime | None = None
 
     # Life cycle --------------------------------------------------------------------------
     async def start(self) -> None:
@@ -138,6 +160,8 @@ class Scheduler:
         self._stale = True
         self._wake = asyncio.Event()
         self._jobs.listener = self
+        if self._retention is not None:
+            self._next_cleanup = self._clock.now() + CLEANUP_FIRST_AFTER
         self._task = asyncio.create_task(self._run(), name="communitybot-scheduler")
 
     async def stop(self, grace_s: float = STOP_TIMEOUT_S) -> None:
@@ -216,7 +240,7 @@ class Scheduler:
         while not self._stopping:
             self._wake.clear()
             try:
-                await self._fire_due()
+                fired = await self._fire_due()
             except Exception:
                 logger.exception("the scheduler met an error; trying again in {}", ERROR_PAUSE)
                 self._stale = True
@@ -224,6 +248,9 @@ class Scheduler:
                 continue
             if self._stopping:
                 break
+            if fired and self._next_cleanup is not None and self._next_cleanup <= self._clock.now():
+                await self._clean_up()
+                continue  # jobs may have come due meanwhile
             await self._sleep_or_wake(self._heap[0][0] if self._heap else None)
         logger.debug("scheduler stopped")
 
@@ -240,17 +267,21 @@ class Scheduler:
             for task in waits:
                 task.cancel()
 
-    async def _fire_due(self) -> None:
+    async def _fire_due(self) -> bool:
+        """Run every due job, batch by batch; True if there was at least one batch."""
+        fired = False
         while not self._stopping:
             if self._stale or (not self._heap and self._horizon is not None):
                 await self._reload()
             now = self._clock.now()
             if not self._heap or self._heap[0][0] > now:
-                return
+                break
             ids: dict[int, None] = {}  # ordered and without repeats
             while self._heap and self._heap[0][0] <= now and len(ids) < self._batch_size:
                 ids[heapq.heappop(self._heap)[1]] = None
             await self._run_batch(list(ids))
+            fired = True
+        return fired
 
     async def _reload(self) -> None:
         self._reloading, self._added_while_reloading = True, []
@@ -271,6 +302,48 @@ class Scheduler:
         """Too many jobs were added in the window's range: keep the soonest, move the horizon."""
         keep = heapq.nsmallest(self._window_size, self._heap)
         self._heap, self._horizon = keep, keep[-1]
+
+    # Clean-up of finished rows ---------------------------------------------------------------
+    async def _clean_up(self) -> None:
+        """Delete rows finished more than `retention` ago, one id slice per transaction."""
+        assert self._retention is not None
+        now = self._clock.now()
+        cutoff = now - self._retention
+        self._next_cleanup = now + CLEANUP_EVERY
+        try:
+            deleted = await self.delete_finished_before(cutoff)
+        except Exception:
+            self._next_cleanup = now + CLEANUP_RETRY
+            logger.exception("the job clean-up failed; trying again at {}", self._next_cleanup)
+            return
+        if deleted:
+            logger.info("job clean-up: deleted {} job row(s) finished before {}", deleted, cutoff)
+
+    async def delete_finished_before(self, cutoff: datetime) -> int:
+        """One clean-up pass (also for maintenance scripts); returns how many rows went."""
+        span: list[tuple[int, int] | None] = []
+
+        async def read_span() -> list[Action]:
+            span.append(await self._jobs.id_span())
+            return []
+
+        await self._bot.run_scheduled(read_span)
+        if span[0] is None:
+            return 0
+        first, last = span[0]
+        deleted = 0
+        for low in range(first, last + 1, CLEANUP_SLICE):
+            high = min(low + CLEANUP_SLICE - 1, last)
+
+            async def delete_slice(low: int = low, high: int = high) -> list[Action]:
+                nonlocal deleted
+                deleted += await self._jobs.delete_finished(cutoff, low, high)
+                return []
+
+            await self._bot.run_scheduled(delete_slice)
+            if self._stopping:
+                break
+        return deleted
 
     # Running jobs ------------------------------------------------------------------------------
     async def _run_batch(self, ids: Sequence[int]) -> None:

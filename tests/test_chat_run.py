@@ -47,13 +47,7 @@ async def chat(harness: Harness) -> str:
     harness.platform.moderators.add("mo")
     for name in ("mo", "alice", "bob", "carol", "dave", "eve"):
         await harness.join(name)
-    await harness.command("mo", CREATE)
-    alice = await harness.member("alice")
-    async with harness.store.db.transaction():
-        await harness.store.db.execute(
-            "INSERT INTO chat_hosts (series_id, member_id) SELECT id, ? FROM chat_series",
-            (alice.id,),
-        )
+    await harness.command("mo", f"{CREATE} hosts=alice")
     harness.platform.take()
     return "engchat"
 

@@ -24,8 +24,8 @@ async def resolve_room_options(client: AsyncClient, event: CommandInvoked) -> Co
         value = options.get(option.name)
         if option.type not in ("channel", "role") or not isinstance(value, str):
             continue
-        if value.casefold() == "none":
-            continue
+        if value.casefold() in ("none", "room", "@room"):
+            continue  # "room": a chat's ping is the room's own @room, not a room to look up
         room_id = await room_id_for(client, room_reference(value))
         if room_id is None:
             return (

@@ -148,8 +148,20 @@ def rrule_line(series: ChatSeries) -> str | None:
     return None
 
 
+def _about(series: ChatSeries, schedule_text: str) -> str:
+    return (
+        f"{series.description.strip()}\n\n{schedule_text}".replace("\r\n", "\n").replace("\r", "\n")
+        if series.description
+        else schedule_text
+    )
+
+
 def calendar(series: ChatSeries, description: str, now: datetime) -> str:
-    """The series from its next chat on, as .ics text (CRLF line ends, as RFC 5545 says)."""
+    """The series from its next chat on, as .ics text (CRLF line ends, as RFC 5545 says).
+
+    The event's DESCRIPTION is the series' own description (if any), then `description` (the
+    schedule in words).
+    """
     assert series.next_start is not None
     zone = series.schedule.zone
     first = series.next_start.astimezone(zone)
@@ -161,7 +173,7 @@ def calendar(series: ChatSeries, description: str, now: datetime) -> str:
         f"DTSTART;{tzid}:{_local(first)}",
         f"DURATION:PT{series.duration_minutes}M",
         f"SUMMARY:{_escape(f'#{series.hashtag}: {series.title}')}",
-        f"DESCRIPTION:{_escape(description)}",
+        f"DESCRIPTION:{_escape(_about(series, description))}",
     ]
     rule = rrule_line(series)
     if rule:

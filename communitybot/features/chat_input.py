@@ -169,3 +169,112 @@ def describe_lead(minutes: int) -> str:
     if minutes < 60:
         return f"{minutes} minute{'s' if minutes != 1 else ''}"
     return f"{minutes // 60} h {minutes % 60} min"
+
+
+# Details: title, description, duration, hosts, ping ------------------------------------------
+
+MAX_TITLE = 120
+MAX_DESCRIPTION = 500
+MIN_DURATION = 15
+MAX_DURATION = 8 * 60
+DEFAULT_DURATION = 60
+MAX_HOSTS = 5
+CLEAR_WORDS = frozenset({"none", "off", "-"})
+"""What a moderator types to clear an optional detail (`ping=none`, `description=none`)."""
+_DISCORD_USER = re.compile(r"<@!?(\d+)>")
+_DISCORD_ROLE = re.compile(r"<@&(\d+)>")
+_MATRIX_TO_USER = re.compile(r"https://matrix\.to/#/(@[^\s,/?]+)")
+_ROLE_NAME = re.compile(r"[\w.-]{1,64}")
+
+
+def parse_title(raw: str) -> str:
+    title = " ".join(raw.split())
+    if not title:
+        raise ChatInputError("Please give the chat a title.")
+    if len(title) > MAX_TITLE:
+        raise ChatInputError(f"That title is {len(title)} characters long: keep it to {MAX_TITLE}.")
+    return title
+
+
+def parse_description(raw: str) -> str:
+    """What the chat is about, up to 500 characters ("none" clears it)."""
+    text = raw.strip()
+    if text.casefold() in CLEAR_WORDS:
+        return ""
+    if len(text) > MAX_DESCRIPTION:
+        raise ChatInputError(
+            f"That description is {len(text)} characters long: keep it to {MAX_DESCRIPTION} "
+            "(a sentence or two about what the chat is for)."
+        )
+    return text
+
+
+def parse_duration(raw: object) -> int:
+    """Minutes, from 15 to 480; the catalogue checks this too, but not every caller is typed."""
+    try:
+        minutes = int(str(raw).strip())
+    except ValueError:
+        raise ChatInputError(
+            f"“{quote(str(raw), 20)}” is not a number of minutes, like `60`."
+        ) from None
+    if not MIN_DURATION <= minutes <= MAX_DURATION:
+        raise ChatInputError(
+            f"A chat lasts from {MIN_DURATION} minutes to {MAX_DURATION // 60} hours "
+            f"({MAX_DURATION} minutes); {minutes} minutes won't work."
+        )
+    return minutes
+
+
+def host_names(raw: str) -> list[str]:
+    """Who was named as hosts, as user ids or display names to look up.
+
+    Mentions come as `<@123>` (Discord: typed `@name` in the option), `@ann:example.org` or a
+    matrix.to link (Matrix), or plain names (console, or a display name); several are separated
+    by spaces or commas (commas let a display name contain spaces).
+    """
+    text = _MATRIX_TO_USER.sub(lambda m: f" {m[1]} ", raw)
+    text = _DISCORD_USER.sub(lambda m: f" {m[1]} ", text)
+    parts = text.split(",") if "," in text else text.split()
+    names: list[str] = []
+    for part in parts:
+        name = part.strip()
+        if name and name not in names:
+            names.append(name)
+    if not names:
+        raise ChatInputError("Name at least one host, e.g. `@ann`.")
+    if len(names) > MAX_HOSTS:
+        raise ChatInputError(f"A chat can have at most {MAX_HOSTS} hosts.")
+    return names
+
+
+def parse_ping(raw: str, platform: str, everyone_role: str) -> str | None:
+    """The role to ping (Discord: its id), "room" (Matrix @room), or None for no ping.
+
+    `everyone_role` is the Discord server's id, which is also its @everyone role: refused, since
+    the bot never pings everyone.
+    """
+    text = raw.strip()
+    if text.casefold() in CLEAR_WORDS:
+        return None
+    if platform == "matrix":
+        if text.casefold() in ("room", "@room"):
+            return "room"
+        raise ChatInputError(
+            "On Matrix, `ping` can be `room` (notify everyone in the chat's room) or `none`."
+        )
+    if platform == "discord":
+        match = _DISCORD_ROLE.fullmatch(text)
+        role = match[1] if match else text
+        if not role.isdigit():
+            raise ChatInputError("For `ping`, pick a role (e.g. @engchat-regulars), or `none`.")
+        if role == everyone_role:
+            raise ChatInputError(
+                "I won't ping @\u200beveryone: pick a role people choose to join, like one "
+                "linked to the chat's tag."
+            )
+        return role
+    if text.casefold() in ("room", "@room"):
+        return "room"
+    if not _ROLE_NAME.fullmatch(text.lstrip("@&")):
+        raise ChatInputError(f"“{quote(text, 40)}” is not a role I can ping.")
+    return text.lstrip("@&")

@@ -5,7 +5,9 @@ job, with idempotency keys naming series, occurrence, member and lead, so schedu
 harmless. When a chat starts, its series is re-anchored, its next occurrence stored, and that
 occurrence's jobs scheduled: the chain never depends on a reminder having fired. Jobs check the
 series when they fire (still active, still this occurrence, still subscribed), so cancelling,
-skipping or unsubscribing needs no bookkeeping of old jobs: they find nothing to do.
+skipping, unsubscribing or editing the time needs no bookkeeping of old jobs: they find nothing
+to do. A series with a ping (a role, or Matrix @room) also gets a `chat.channel-reminder` job per
+occurrence: a last call in the chat's channel 15 minutes before, pinging that role.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from loguru import logger
 
 from communitybot.chat_schedule import Occurrence, next_occurrence, reanchored
 from communitybot.features import chat_run
+from communitybot.features.chat_hosts import hosts_line
 from communitybot.features.chat_input import describe_lead
 from communitybot.models import Member
 from communitybot.ports import ChatPlatform
-from communitybot.replies import Action, Message, SendDirect
+from communitybot.replies import Action, Message, SendDirect, SendToChannel
 from communitybot.scheduler import JobContext, JobKind
 from communitybot.store.chats import ChatSeries, Subscription
 from communitybot.store.jobs import Job, NewJob
@@ -29,6 +32,9 @@ from communitybot.text import quote
 
 START = "chat.start"
 REMINDER = "chat.reminder"
+CHANNEL_REMINDER = "chat.channel-reminder"
+CHANNEL_LEAD = 15
+"""Minutes before the start of the channel's last call (only for series with a ping)."""
 
 
 def _stamp(moment: datetime) -> str:
@@ -41,6 +47,10 @@ def start_key(series_id: int, start: datetime) -> str:
 
 def reminder_key(series_id: int, start: datetime, member_id: int, lead: int) -> str:
     return f"chat-reminder:{series_id}:{_stamp(start)}:{member_id}:{lead}"
+
+
+def channel_reminder_key(series_id: int, start: datetime) -> str:
+    return f"chat-channel-reminder:{series_id}:{_stamp(start)}"
 
 
 def reminder_jobs(
@@ -71,6 +81,11 @@ async def schedule_occurrence(store: Store, series: ChatSeries, now: datetime) -
     payload = {"series": series.id, "start": start.isoformat()}
     await store.jobs.schedule(START, start, start_key(series.id, start), now, payload)
     jobs = reminder_jobs(series, start, await store.chats.subscribers(series.id), now)
+    last_call = start - timedelta(minutes=CHANNEL_LEAD)
+    if series.ping_role is not None and last_call > now:
+        jobs.append(
+            NewJob(CHANNEL_REMINDER, last_call, channel_reminder_key(series.id, start), payload)
+        )
     for job in jobs:
         await store.jobs.schedule(job.kind, job.due_at, job.key, now, job.payload)
 
@@ -129,6 +144,29 @@ async def run_start(ctx: JobContext, job: Job) -> list[Action]:
     return await chat_run.begin(ctx, community, series, start)
 
 
+async def run_channel_reminder(ctx: JobContext, job: Job) -> list[Action]:
+    """The last call in the chat's channel, pinging the series' role (if it still has one)."""
+    series = _current(await ctx.store.chats.get(int(job.payload["series"])), job)
+    if series is None or series.next_start is None or series.ping_role is None:
+        return []
+    if ctx.now >= series.next_start:
+        logger.info("chat channel reminder {} dropped: the chat has already started", job.key)
+        return []
+    community = await ctx.store.communities.get_by_id(series.community_id)
+    assert community is not None
+    minutes = max(1, round((series.next_start - ctx.now).total_seconds() / 60))
+    lines = [
+        f"⏰ **#{series.hashtag}: {quote(series.title, 200)}** starts here in "
+        f"{describe_lead(minutes)}."
+    ]
+    hosted = await hosts_line(ctx.store, ctx.platform, series)
+    if hosted:
+        lines.append(hosted)
+    lines.append(f"`{ctx.prefix}chat subscribe {series.hashtag}` sends you reminders by DM.")
+    message = Message("\n".join(lines), ping_role=series.ping_role)
+    return [SendToChannel(community.ref, series.channel_id, message)]
+
+
 async def run_reminder(ctx: JobContext, job: Job) -> list[Action]:
     """Remind one member, in their own time zone; nothing if the chat already started."""
     series = _current(await ctx.store.chats.get(int(job.payload["series"])), job)
@@ -179,6 +217,7 @@ def skip_dates(series: ChatSeries, extra: date) -> tuple[date, ...]:
 JOB_KINDS: dict[str, JobKind] = {
     START: JobKind(run_start, grace=None),
     REMINDER: JobKind(run_reminder, grace=timedelta(hours=24)),
+    CHANNEL_REMINDER: JobKind(run_channel_reminder, grace=timedelta(hours=24)),
 }
 """chat.start always runs (even late, after downtime) so a series never stalls; a reminder
 found late still goes out while its chat is ahead (and is dropped, logged, once it has begun)."""

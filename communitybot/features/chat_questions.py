@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from communitybot.context import CommandHandler, Context
-from communitybot.features.chat_input import ChatInputError, parse_hashtag
+from communitybot.features.chat_details import find_series
 from communitybot.features.chat_jobs import when_for
 from communitybot.features.chat_script import (
     CLEAR_WORDS,
@@ -21,18 +21,6 @@ from communitybot.features.chat_script import (
 )
 from communitybot.replies import Action, reply
 from communitybot.store.chats import ChatSeries
-
-
-async def find_series(ctx: Context, raw: object) -> ChatSeries | str:
-    """The active series named by `raw`, or what to reply instead."""
-    try:
-        hashtag = parse_hashtag(str(raw))
-    except ChatInputError as error:
-        return str(error)
-    series = await ctx.store.chats.find(ctx.community.id, hashtag)
-    if series is None:
-        return f"There is no chat #{hashtag}. `{ctx.prefix}chat list` shows them."
-    return series
 
 
 def _example(ctx: Context, series: ChatSeries) -> str:
@@ -49,11 +37,11 @@ def _when(ctx: Context, series: ChatSeries) -> str:
 
 
 async def questions(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    found = await find_series(ctx, options["hashtag"])
+    found = await find_series(ctx, options)
     if isinstance(found, str):
         return reply(found)
     series = found
-    hosts = await ctx.store.chat_runs.host_ids(series.id)
+    hosts = await ctx.store.chats.hosts(series.id)
     if not ctx.is_moderator and ctx.member.id not in hosts:
         return reply(f"Only moderators and the hosts of #{series.hashtag} can load its questions.")
     raw = str(options.get("script") or "").strip()

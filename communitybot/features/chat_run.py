@@ -19,7 +19,9 @@ from loguru import logger
 from communitybot.context import Context
 from communitybot.events import ChannelMessage, CommunityRef, UserRef
 from communitybot.features import chat_recap
-from communitybot.features.chat_recap import plural, who
+from communitybot.features.chat_hosts import hosts_line
+from communitybot.features.chat_input import MAX_DESCRIPTION
+from communitybot.features.chat_recap import plural
 from communitybot.features.chat_script import planned
 from communitybot.models import Community
 from communitybot.ports import PlatformError
@@ -54,15 +56,11 @@ async def _welcome(ctx: JobContext, series: ChatSeries, questions: list[RunQuest
         f"🗣️ **#{series.hashtag}: {quote(series.title, 200)}** starts now "
         f"({series.duration_minutes} minutes). Welcome, everyone!"
     ]
+    hosted = await hosts_line(ctx.store, ctx.platform, series)
+    if hosted:
+        lines.append(hosted)
     if series.description:
-        lines.append(quote(series.description, 500))
-    hosts = []
-    for member_id in sorted(await ctx.store.chat_runs.host_ids(series.id)):
-        member = await ctx.store.members.get_by_id(member_id)
-        if member is not None and member.left_at is None:
-            hosts.append(who(ctx.platform, member))
-    if hosts:
-        lines.append(f"Hosted by {', '.join(hosts)}.")
+        lines.append(f"About this chat: {quote(series.description, MAX_DESCRIPTION)}")
     if questions:
         numbers = "**Q1**" if len(questions) == 1 else "**Q1**, **Q2**, …"
         lines.append(

@@ -11,14 +11,21 @@ from typing import Any
 
 from communitybot.chat_schedule import next_occurrence, problems
 from communitybot.context import CommandHandler, Context
-from communitybot.features import chat_calendar, chat_jobs
+from communitybot.features import chat_calendar, chat_edit, chat_hosts, chat_jobs
+from communitybot.features.chat_details import describe_ping, find_series, ping_option
+from communitybot.features.chat_hosts import hosts_line, names, resolve_hosts
 from communitybot.features.chat_input import (
+    DEFAULT_DURATION,
+    MAX_DESCRIPTION,
     ChatInputError,
     describe_lead,
+    parse_description,
+    parse_duration,
     parse_hashtag,
     parse_leads,
     parse_schedule,
     parse_time,
+    parse_title,
 )
 from communitybot.replies import Action, reply
 from communitybot.scheduler import JobKind
@@ -27,23 +34,31 @@ from communitybot.text import quote
 from communitybot.timezones import TimezoneError, parse_timezone
 
 UPCOMING_LIMIT = 10
+LIST_DESCRIPTION = 100
+"""Characters of a description `/chat list` shows (the announcement shows it all)."""
 
 
 async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
     now = ctx.clock.now()
     try:
         hashtag = parse_hashtag(str(options["hashtag"]))
+        title = parse_title(str(options["title"]))
         at = parse_time(str(options["time"]))
         timezone = parse_timezone(str(options["timezone"]))
         schedule = parse_schedule(str(options["schedule"]), timezone, at, now)
+        duration = parse_duration(options.get("duration") or DEFAULT_DURATION)
+        description = parse_description(str(options.get("description") or ""))
+        ping = ping_option(ctx, options.get("ping"))
+        hosts = (
+            await resolve_hosts(ctx, str(options["hosts"]))
+            if options.get("hosts")
+            else [ctx.member]
+        )
     except (ChatInputError, TimezoneError) as error:
         hint = ""
         if str(options["schedule"]).casefold() in ("weekly", "every", "monthly", "once"):
             hint = '\nPut the schedule in quotes when you type it, e.g. `"weekly tuesday"`.'
         return reply(f"{error}{hint}")
-    title = " ".join(str(options["title"]).split())
-    if not title:
-        return reply("Please give the chat a title.")
     if await ctx.store.chats.find(ctx.community.id, hashtag):
         return reply(
             f"There is already a chat #{hashtag}. Pick another hashtag, or "
@@ -59,34 +74,30 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
         title,
         str(options["channel"]),
         schedule,
-        int(options.get("duration") or 60),
+        duration,
         first.start,
         ctx.member.id,
         now,
+        description=description,
+        ping_role=ping,
     )
+    await ctx.store.chats.set_hosts(series.id, [h.id for h in hosts])
     await chat_jobs.schedule_occurrence(ctx.store, series, now)
     lines = [
         f"Created **#{hashtag}: {quote(title, 120)}** in "
         f"{ctx.platform.mention_channel(series.channel_id)}, {schedule.describe()}, "
         f"{series.duration_minutes} minutes.",
         f"First chat: {first.local:%A %d %B %Y, %H:%M} ({timezone}).",
+        f"Hosted by {names(ctx.platform, hosts)}.",
     ]
+    if description:
+        lines.append(f"About: {quote(description, MAX_DESCRIPTION)}")
+    if ping:
+        lines.append(f"I'll ping {describe_ping(ping)} at the start and 15 minutes before.")
     if notes:
         lines += ["", "**Heads-up about the clock changes:**", *(f"• {n}" for n in notes)]
     lines.append(f"Members can get reminders with `{ctx.prefix}chat subscribe {hashtag}`.")
     return reply("\n".join(lines), ephemeral=False)
-
-
-async def _series(ctx: Context, options: dict[str, Any]) -> ChatSeries | str:
-    """The active series named by the `hashtag` option, or what to reply instead."""
-    try:
-        hashtag = parse_hashtag(str(options["hashtag"]))
-    except ChatInputError as error:
-        return str(error)
-    series = await ctx.store.chats.find(ctx.community.id, hashtag)
-    if series is None:
-        return f"There is no chat #{hashtag}. `{ctx.prefix}chat list` shows them."
-    return series
 
 
 def _line(ctx: Context, series: ChatSeries, zone: str | None) -> str:
@@ -107,11 +118,14 @@ async def list_chats(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return reply("There are no chats planned yet.")
     lines = ["**Chats**"]
     for series in chats:
+        hosted = await hosts_line(ctx.store, ctx.platform, series) or "No host at the moment."
         lines.append(
             f"• **#{series.hashtag}**: {quote(series.title, 120)} — {series.schedule.describe()}"
             f", {series.duration_minutes} min, in "
-            f"{ctx.platform.mention_channel(series.channel_id)}"
+            f"{ctx.platform.mention_channel(series.channel_id)}. {hosted}"
         )
+        if series.description:
+            lines.append(f"  {quote(series.description, LIST_DESCRIPTION)}")
     lines.append(f"`{ctx.prefix}chat next` shows the coming ones in your time zone.")
     return reply("\n".join(lines))
 
@@ -137,7 +151,7 @@ async def upcoming(ctx: Context, options: dict[str, Any]) -> list[Action]:
 
 
 async def cancel(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    found = await _series(ctx, options)
+    found = await find_series(ctx, options)
     if isinstance(found, str):
         return reply(found)
     await ctx.store.chats.cancel(found.id)
@@ -147,7 +161,7 @@ async def cancel(ctx: Context, options: dict[str, Any]) -> list[Action]:
 
 
 async def skip_next(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    found = await _series(ctx, options)
+    found = await find_series(ctx, options)
     if isinstance(found, str):
         return reply(found)
     if found.next_start is None:
@@ -179,7 +193,7 @@ async def skip_next(ctx: Context, options: dict[str, Any]) -> list[Action]:
 
 
 async def subscribe(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    found = await _series(ctx, options)
+    found = await find_series(ctx, options)
     if isinstance(found, str):
         return reply(found)
     try:
@@ -200,7 +214,7 @@ async def subscribe(ctx: Context, options: dict[str, Any]) -> list[Action]:
 
 
 async def unsubscribe(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    found = await _series(ctx, options)
+    found = await find_series(ctx, options)
     if isinstance(found, str):
         return reply(found)
     if not await ctx.store.chats.unsubscribe(found.id, ctx.member.id):
@@ -209,7 +223,7 @@ async def unsubscribe(ctx: Context, options: dict[str, Any]) -> list[Action]:
 
 
 async def calendar(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    found = await _series(ctx, options)
+    found = await find_series(ctx, options)
     if isinstance(found, str):
         return reply(found)
     if found.next_start is None:
@@ -223,6 +237,7 @@ async def calendar(ctx: Context, options: dict[str, Any]) -> list[Action]:
 
 COMMANDS: dict[tuple[str, ...], CommandHandler] = {
     ("chat", "create"): create,
+    ("chat", "edit"): chat_edit.edit,
     ("chat", "list"): list_chats,
     ("chat", "next"): upcoming,
     ("chat", "cancel"): cancel,
@@ -232,3 +247,5 @@ COMMANDS: dict[tuple[str, ...], CommandHandler] = {
     ("chat", "calendar"): calendar,
 }
 JOB_KINDS: dict[str, JobKind] = chat_jobs.JOB_KINDS
+on_leave = chat_hosts.on_leave
+"""A host leaving: the moderator log hears about each series that needs a (new) host."""

@@ -9,32 +9,61 @@ from __future__ import annotations
 from communitybot.command_types import Command, Option
 
 _HASHTAG = Option("hashtag", "The chat's hashtag, e.g. engchat", max_length=33)
+_SCHEDULE_HELP = "weekly tuesday | every 2 weeks tuesday | monthly 2nd tuesday | once 2027-03-14"
+
+
+def _details(required: bool) -> tuple[Option, ...]:
+    """The options `/chat create` and `/chat edit` share (all optional when editing)."""
+    return (
+        Option("title", "Title, e.g. “Feedback that works”", required=required, max_length=120),
+        Option("channel", "Where the chat happens", type="channel", required=required),
+        Option("schedule", _SCHEDULE_HELP, required=required, max_length=40),
+        Option("time", "Local start time, HH:MM (24-hour)", required=required, max_length=5),
+        Option("timezone", "IANA time zone, e.g. Europe/London", required=required, max_length=64),
+        Option(
+            "duration",
+            "Minutes, 15 to 480" + ("" if not required else " (default 60)"),
+            type="integer",
+            required=False,
+            min_value=15,
+            max_value=480,
+        ),
+        Option(
+            "description",
+            "What the chat is about (up to 500 characters)",
+            required=False,
+            max_length=500,
+        ),
+        Option(
+            "hosts",
+            "Who hosts it: one or more @mentions" + (" (default: you)" if required else ""),
+            required=False,
+            max_length=300,
+        ),
+        Option(
+            "ping",
+            "A role to ping at the start and 15 min before (Matrix: room)",
+            type="role",
+            required=False,
+        ),
+    )
+
 
 CHAT_COMMANDS: tuple[Command, ...] = (
     Command(
         ("chat", "create"),
         "Create a recurring (or one-off) topic chat",
-        (
-            Option("hashtag", "Hashtag, e.g. engchat", max_length=33),
-            Option("title", "Title, e.g. “Feedback that works”", max_length=120),
-            Option("channel", "Where the chat happens", type="channel"),
-            Option(
-                "schedule",
-                "weekly tuesday | every 2 weeks tuesday | monthly 2nd tuesday | once 2027-03-14",
-                max_length=40,
-            ),
-            Option("time", "Local start time, HH:MM (24-hour)", max_length=5),
-            Option("timezone", "IANA time zone, e.g. Europe/London", max_length=64),
-            Option(
-                "duration",
-                "Minutes (default 60)",
-                type="integer",
-                required=False,
-                min_value=15,
-                max_value=480,
-            ),
-        ),
+        (Option("hashtag", "Hashtag, e.g. engchat", max_length=33), *_details(required=True)),
         moderator_only=True,
+    ),
+    Command(
+        ("chat", "edit"),
+        "Change a chat (moderators; its hosts may change the title and description)",
+        (
+            _HASHTAG,
+            *_details(required=False),
+            Option("no_ping", "Stop pinging a role for this chat", type="boolean", required=False),
+        ),
     ),
     Command(("chat", "list"), "List the community's chats"),
     Command(("chat", "next"), "Upcoming chats, in your time zone"),

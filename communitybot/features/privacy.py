@@ -96,6 +96,7 @@ async def _membership_export(ctx: Context, member: Member) -> dict[str, Any]:
         "onboarding": onboarding,
         "chat_subscriptions": await ctx.store.chats.export_for_member(member.id),
         "chat_messages": await ctx.store.chat_runs.export_for_member(member.id),
+        "chats_hosted": await ctx.store.chats.export_hosting(member.id),
         "mentoring": await ctx.store.mentoring.export_for_member(member.id),
         "problems_of_practice": await ctx.store.asks.export_for_member(member.id),
         "pending_confirmation": pending.export() if pending else None,

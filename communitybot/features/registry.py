@@ -60,7 +60,9 @@ async def on_join(ctx: Context) -> list[Action]:
 
 async def on_leave(ctx: Context) -> list[Action]:
     """A member left: features that pair people end those pairings kindly."""
-    return await mentoring.on_leave(ctx)
+    actions = await mentoring.on_leave(ctx)
+    actions += await chats.on_leave(ctx)
+    return actions
 
 
 async def on_message(ctx: Context, text: str) -> list[Action]:

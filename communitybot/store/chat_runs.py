@@ -126,13 +126,6 @@ class ChatRunRepository:
             await self._db.execute("DELETE FROM chat_scripts WHERE series_id = ?", (series_id,)) > 0
         )
 
-    async def host_ids(self, series_id: int) -> set[int]:
-        """The series' hosts (they may load its questions, like moderators)."""
-        rows = await self._db.fetch_all(
-            "SELECT member_id FROM chat_hosts WHERE series_id = ?", (series_id,)
-        )
-        return {int(row["member_id"]) for row in rows}
-
     # Runs ----------------------------------------------------------------------------------------
     async def for_occurrence(self, series_id: int, started_at: datetime) -> ChatRun | None:
         row = await self._db.fetch_one(

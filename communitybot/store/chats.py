@@ -13,7 +13,9 @@ from datetime import date, datetime, time
 from typing import Any, Literal
 
 from communitybot.chat_schedule import Schedule, ScheduleKind
+from communitybot.models import Member
 from communitybot.store.db import Database
+from communitybot.store.members import member_from_row
 from communitybot.store.timefmt import to_db
 
 SeriesStatus = Literal["active", "cancelled", "ended"]
@@ -84,11 +86,15 @@ class ChatRepository:
         next_start: datetime,
         created_by: int | None,
         now: datetime,
+        *,
+        description: str = "",
+        ping_role: str | None = None,
     ) -> ChatSeries:
         row = await self._db.fetch_one(
             "INSERT INTO chat_series (community_id, hashtag, title, channel_id, kind, timezone,"
             " local_time, anchor, interval, nth, duration_minutes, next_start, created_by,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            " created_at, description, ping_role)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 community_id,
                 hashtag,
@@ -104,6 +110,8 @@ class ChatRepository:
                 to_db(next_start),
                 created_by,
                 to_db(now),
+                description,
+                ping_role,
             ),
         )
         assert row is not None
@@ -145,6 +153,31 @@ class ChatRepository:
                 to_db(next_start) if next_start else None,
                 to_db(next_start) if next_start else None,
                 series_id,
+            ),
+        )
+
+    async def save_details(self, series: ChatSeries) -> None:
+        """Store an edited series: title, description, channel, schedule, duration, next chat
+        and ping (hashtag, status and skipped dates are changed by their own methods)."""
+        schedule = series.schedule
+        await self._db.execute(
+            "UPDATE chat_series SET title = ?, description = ?, channel_id = ?, kind = ?,"
+            " timezone = ?, local_time = ?, anchor = ?, interval = ?, nth = ?,"
+            " duration_minutes = ?, next_start = ?, ping_role = ? WHERE id = ?",
+            (
+                series.title,
+                series.description,
+                series.channel_id,
+                schedule.kind,
+                schedule.timezone,
+                schedule.local_time.isoformat(timespec="minutes"),
+                schedule.anchor.isoformat(),
+                schedule.interval,
+                schedule.nth,
+                series.duration_minutes,
+                to_db(series.next_start) if series.next_start else None,
+                series.ping_role,
+                series.id,
             ),
         )
 
@@ -209,13 +242,17 @@ class ChatRepository:
             for row in rows
         ]
 
-
-def _subscription(row: Any) -> Subscription:
-    return Subscription(
-        series_id=row["series_id"],
-        member_id=row["member_id"],
-        lead_minutes=tuple(int(m) for m in json.loads(row["lead_minutes"])),
-    )
+    async def export_hosting(self, member_id: int) -> list[dict[str, Any]]:
+        """The chat series the member hosts (or hosted), for `/mydata`."""
+        rows = await self._db.fetch_all(
+            "SELECT c.hashtag, c.title, c.status FROM chat_hosts h"
+            " JOIN chat_series c ON c.id = h.series_id WHERE h.member_id = ? ORDER BY c.id",
+            (member_id,),
+        )
+        return [
+            {"hashtag": row["hashtag"], "title": row["title"], "status": row["status"]}
+            for row in rows
+        ]
 
     # Hosts -------------------------------------------------------------------------------------
 
@@ -244,3 +281,20 @@ def _subscription(row: Any) -> Subscription:
             (member_id,),
         )
         return [_series(row) for row in rows]
+
+    async def present_hosts(self, series_id: int) -> list[Member]:
+        """The series' hosts still in the community, in id order (for lists and announcements)."""
+        rows = await self._db.fetch_all(
+            "SELECT m.* FROM chat_hosts h JOIN members m ON m.id = h.member_id"
+            " WHERE h.series_id = ? AND m.left_at IS NULL ORDER BY m.id",
+            (series_id,),
+        )
+        return [member_from_row(row) for row in rows]
+
+
+def _subscription(row: Any) -> Subscription:
+    return Subscription(
+        series_id=row["series_id"],
+        member_id=row["member_id"],
+        lead_minutes=tuple(int(m) for m in json.loads(row["lead_minutes"])),
+    )

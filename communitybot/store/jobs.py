@@ -3,7 +3,9 @@
 The scheduler keeps only a small window of soon-due (due time, id) pairs in memory; everything
 else lives here. Scheduling is idempotent: a second `schedule` with the same key returns the
 existing job instead of adding one. Finished jobs keep their row (status 'delivered', 'dropped',
-'failed' or 'cancelled'), which is what stops the same effect from happening twice.
+'failed' or 'cancelled'), which is what stops the same effect from happening twice — for a
+retention period (`delete_finished`, run daily by the scheduler) longer than any job's grace
+window, after which nothing schedules that key again.
 
 Callers run inside the caller's transaction (an event's, or the scheduler's batch), like every
 repository; the listener hears about new jobs at once (before the commit), which is harmless: the
@@ -183,3 +185,23 @@ class JobRepository:
     async def count(self, status: JobStatus = "pending") -> int:
         row = await self._db.fetch_one("SELECT count(*) FROM jobs WHERE status = ?", (status,))
         return int(row[0]) if row else 0
+
+    async def id_span(self) -> tuple[int, int] | None:
+        """The lowest and highest job id (None: no jobs), for a clean-up pass in slices."""
+        row = await self._db.fetch_one("SELECT min(id), max(id) FROM jobs")
+        if row is None or row[0] is None:
+            return None
+        return int(row[0]), int(row[1])
+
+    async def delete_finished(self, before: datetime, first_id: int, last_id: int) -> int:
+        """Delete the finished jobs with ids in [first_id, last_id] that finished before
+        `before`; pending ones are never touched. Returns how many rows went.
+
+        An id range keeps each call short (a rowid range scan, no index on finished_at needed),
+        so a pass over millions of rows is many small transactions, not one long lock.
+        """
+        return await self._db.execute(
+            "DELETE FROM jobs WHERE id BETWEEN ? AND ? AND status != 'pending'"
+            " AND finished_at IS NOT NULL AND finished_at < ?",
+            (first_id, last_id, to_db(before)),
+        )
