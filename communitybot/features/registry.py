@@ -70,7 +70,7 @@ async def on_channel_message(ctx: Context, event: ChannelMessage) -> list[Action
 
 
 async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> list[Action]:
-    for handler in (privacy.on_choice, onboarding.on_choice):
+    for handler in (privacy.on_choice, onboarding.on_choice, mentoring.on_choice):
         actions = await handler(ctx, custom_id, values)
         if actions is not None:
             return actions
