@@ -130,6 +130,11 @@ async def test_two_unanswered_checkins_flag_the_pairing_once(
     assert "⚠️ flagged" in pairs and "Cat: no answer yet" in pairs and "Ann: not yet" in pairs
     await _to(harness, 90, scheduler)
     assert not harness.platform.take()  # flagged once
+    # Cat turns up after all: "met" clears the flag, and the moderators hear so.
+    await harness.command("cat", "/mentor checkin met")
+    (cleared,) = harness.platform.texts("#modlog")
+    assert "Cat says they have met" in cleared and "no longer flagged" in cleared
+    assert "1 active (0 flagged)" in await harness.reply_text("mod", "/stats")
 
 
 async def test_a_restart_between_introduction_and_checkin_loses_nothing(

@@ -66,13 +66,13 @@ def _hours(minutes: int) -> str:
     return f"±{hours:g}h"
 
 
-def _matched_note(ctx: Context, result: RoundResult | None, matched: bool, waiting: str) -> str:
-    """What an automatic round meant for the member who triggered it."""
+def _matched_note(result: RoundResult | None, matched: bool, waiting: str, nobody: str) -> str:
+    """What a round run on the member's behalf meant for them (None: auto-matching is off)."""
     if result is None:
         return waiting
     if matched:
         return "Good news: I've found a match already — see the private introduction."
-    return "Nobody suitable has a free seat right now; I'll introduce you as soon as someone does."
+    return nobody
 
 
 async def offer(ctx: Context, options: dict[str, Any]) -> list[Action]:
@@ -93,9 +93,10 @@ async def offer(ctx: Context, options: dict[str, Any]) -> list[Action]:
     matched = result is not None and ctx.member.id in result.matched_mentors
     people = "person" if capacity == 1 else "people"
     waiting = "When a moderator runs a matching round I'll introduce you privately."
+    nobody = "Nobody who fits is waiting right now; I'll introduce you as soon as someone asks."
     text = (
         f"Thank you! You offer to mentor up to {capacity} {people} on {_names(tags)}. "
-        f"{_matched_note(ctx, result, matched, waiting)} "
+        f"{_matched_note(result, matched, waiting, nobody)} "
         f"`{ctx.prefix}mentor pause` stops new matches at any time."
     )
     return [*reply(text), *(result.introductions if result else [])]
@@ -143,9 +144,12 @@ async def request(ctx: Context, options: dict[str, Any]) -> list[Action]:
         "I'll introduce you privately when the next matching round finds someone who shares "
         "your interests."
     )
+    nobody = (
+        "Nobody suitable has a free seat right now; I'll introduce you as soon as someone does."
+    )
     text = (
         f"Got it: you're looking for a mentor for {_names(tags)}.{within} "
-        f"{_matched_note(ctx, result, matched, waiting)}"
+        f"{_matched_note(result, matched, waiting, nobody)}"
     )
     return [*reply(text), *(result.introductions if result else [])]
 
@@ -171,6 +175,11 @@ async def status(ctx: Context, options: dict[str, Any]) -> list[Action]:
             else ""
         )
         lines.append(f"• Request ({state}): {tags}{within}")
+        if asked.window_minutes is not None and not ctx.member.timezone:
+            lines.append(
+                "  ⚠️ The window needs your time zone: "
+                f"`{ctx.prefix}profile edit timezone <your city or zone>`."
+            )
     for pair in pairs:
         other = await other_side(ctx, pair)
         if other is None:

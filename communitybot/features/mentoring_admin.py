@@ -36,7 +36,7 @@ async def settings(ctx: Context, options: dict[str, Any]) -> list[Action]:
             "offer is matched at once; off: moderators run rounds)\n"
             f"• Check-ins: {current.checkin_days} days after an introduction, and again after "
             "an unanswered one\n"
-            f"Change with `{p}mentoring settings auto_match:on|off checkin_days:<3–90>`."
+            f"Change with `{p}mentoring settings auto_match=on|off checkin_days=<3–90>`."
         )
     if auto is not None and not isinstance(auto, bool):
         return reply("auto_match must be on or off. Nothing was changed.")
@@ -45,7 +45,7 @@ async def settings(ctx: Context, options: dict[str, Any]) -> list[Action]:
     ):
         return reply(
             f"checkin_days must be a whole number of days from {MIN_CHECKIN_DAYS} to "
-            f"{MAX_CHECKIN_DAYS}, e.g. `{p}mentoring settings checkin_days:21`. "
+            f"{MAX_CHECKIN_DAYS}, e.g. `{p}mentoring settings checkin_days=21`. "
             "Nothing was changed."
         )
     changed = replace(
@@ -64,8 +64,8 @@ async def settings(ctx: Context, options: dict[str, Any]) -> list[Action]:
     actions: list[Action] = []
     if changed.auto_match and not current.auto_match:
         result = await auto_match(ctx, "automatic matching was switched on")
-        if result is not None:
-            lines.append(f"Requests already waiting were matched now: {result.summary}")
+        if result is not None and (result.made or result.waiting):
+            lines.append(f"Matched who was waiting: {result.summary}")
             actions.extend(result.introductions)
     modlog = ctx.community.modlog_channel
     if modlog:

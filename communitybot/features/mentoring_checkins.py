@@ -20,6 +20,7 @@ from communitybot.events import UserRef
 from communitybot.features.mentoring_match import auto_match
 from communitybot.features.mentoring_pairing import (
     CHECKIN,
+    checkin_key,
     end_pairing,
     other_id,
     other_side,
@@ -135,12 +136,32 @@ async def _answer(ctx: Context, pair: MentorPair, answer: Answer) -> list[Action
     other = await other_side(ctx, pair)
     name = who(ctx.platform, other) if other else "your partner"
     if answer == "met":
-        return reply(f"Wonderful — thank you for letting me know, and enjoy working with {name}!")
-    days = (await ctx.store.mentoring.settings(ctx.community.id)).checkin_days
+        thanks = reply(f"Wonderful — thank you for letting me know, and enjoy working with {name}!")
+        if await ctx.store.mentoring_checkins.unflag(pair.id):
+            return [*thanks, *_modlog_unflagged(ctx, pair)]
+        return thanks
+    nxt = await ctx.store.jobs.get(checkin_key(pair.id, asked + 1))
+    again = ""
+    if nxt is not None and nxt.status == "pending" and nxt.due_at > now:
+        days = max(1, round((nxt.due_at - now) / timedelta(days=1)))
+        again = f" I'll ask again in about {days} days."
     return reply(
         f"Thanks for telling me. A short message to {name} with two times that suit you often "
-        f"helps. I'll ask again in about {days} days."
+        f"helps.{again}"
     )
+
+
+def _modlog_unflagged(ctx: Context, pair: MentorPair) -> list[Action]:
+    """Tell the moderators a flagged pairing is fine after all (they may be about to step in)."""
+    channel = ctx.community.modlog_channel
+    if not channel:
+        return []
+    text = (
+        f"✅ {who(ctx.platform, ctx.member)} says they have met their mentoring partner: the "
+        f"pairing flagged on {pair.flagged_at.date().isoformat() if pair.flagged_at else '?'} "
+        "is no longer flagged."
+    )
+    return [SendToChannel(ctx.community.ref, channel, Message(text))]
 
 
 async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> list[Action] | None:

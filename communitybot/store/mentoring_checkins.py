@@ -123,6 +123,14 @@ class CheckinRepository:
         )
         return changed > 0
 
+    async def unflag(self, pair_id: int) -> bool:
+        """Clear the moderators' flag (a side said they met after all); False if none was set."""
+        changed = await self._db.execute(
+            "UPDATE mentor_pairs SET flagged_at = NULL WHERE id = ? AND flagged_at IS NOT NULL",
+            (pair_id,),
+        )
+        return changed > 0
+
     async def figures(self, community_id: int) -> MentoringFigures:
         pairs = await self._db.fetch_one(
             "SELECT count(*), coalesce(sum(flagged_at IS NOT NULL), 0) FROM mentor_pairs"
