@@ -4,9 +4,9 @@ A round loads every open request and free mentor seat, solves the assignment in 
 (`communitybot.mentoring.solver`: optimal for rarity-weighted shared tags, goals and time-zone
 overlap), then records the pairs and introduces each pair in one private group conversation.
 Hard rules go to the solver as forbidden (mentee, mentor) pairs: an ended pair is never proposed
-again, nobody mentors their own mentor, and a mentee's time-zone window rules out mentors too far
-away. The handler runs inside the event's transaction, so the store is read before the solve and
-written after it.
+again and nobody mentors their own mentor; a mentee's time-zone window rules out mentors too far
+away (added lazily by `communitybot.mentoring.windows`). The handler runs inside the event's
+transaction, so the store is read before the solve and written after it.
 """
 
 from __future__ import annotations
@@ -19,13 +19,12 @@ from typing import Any
 
 from communitybot.context import Context
 from communitybot.features.mentoring_pairing import schedule_checkin, tag_names, who
-from communitybot.mentoring import solver
+from communitybot.mentoring import solver, windows
 from communitybot.mentoring.scoring import rarity_weights
 from communitybot.models import Member, Tag
 from communitybot.replies import Action, Message, SendToChannel, SendToGroup, reply
-from communitybot.store.mentoring import MenteeRequest
 from communitybot.text import quote
-from communitybot.timezones import offset_distance, utc_offset_minutes
+from communitybot.timezones import utc_offset_minutes
 
 PREVIEW_LINES = 20
 
@@ -36,6 +35,8 @@ class _Problem:
     mentors: list[solver.Mentor]
     weights: dict[int, int]
     forbidden: set[tuple[int, int]]
+    windows: dict[int, int]
+    """Mentee id → their time-zone window in minutes (a hard rule; see `mentoring.windows`)."""
 
 
 @dataclass
@@ -71,29 +72,6 @@ def _goal_finder(tags: list[Tag]) -> Callable[[str], tuple[int, ...]]:
     return find
 
 
-def _outside_windows(
-    requests: list[MenteeRequest], mentors: list[solver.Mentor], offsets: dict[int, int | None]
-) -> set[tuple[int, int]]:
-    """(mentee, mentor) pairs a mentee's time-zone window rules out (unknown zones: out).
-
-    Mentors are grouped by offset, so the work is (windowed mentees × distinct offsets) plus
-    the pairs it rules out.
-    """
-    by_offset: dict[int | None, list[int]] = {}
-    for mentor in mentors:
-        by_offset.setdefault(mentor.offset, []).append(mentor.id)
-    out: set[tuple[int, int]] = set()
-    for request in requests:
-        window = request.window_minutes
-        if window is None:
-            continue
-        mine = offsets.get(request.member_id)
-        for offset, ids in by_offset.items():
-            if mine is None or offset is None or offset_distance(mine, offset) > window:
-                out.update((request.member_id, mentor_id) for mentor_id in ids)
-    return out
-
-
 async def _problem(ctx: Context) -> _Problem:
     """Everything the solver needs, read from the store (inside the event's transaction)."""
     store = ctx.store
@@ -126,8 +104,8 @@ async def _problem(ctx: Context) -> _Problem:
         for o in await store.mentoring.offers(cid)
         if o.capacity > seats_taken.get(o.member_id, 0)
     ]
-    forbidden |= _outside_windows(requests, mentors, offsets)
-    return _Problem(mentees, mentors, weights, forbidden)
+    windows = {r.member_id: r.window_minutes for r in requests if r.window_minutes is not None}
+    return _Problem(mentees, mentors, weights, forbidden, windows)
 
 
 def _first_step(ctx: Context, mentee: Member, shared: str) -> str:
@@ -201,7 +179,12 @@ async def run_round(ctx: Context, problem: _Problem | None = None) -> RoundResul
 async def _solve(problem: _Problem) -> list[solver.Pair]:
     # The solve is CPU work: a worker thread keeps the event loop (and other platforms) alive.
     return await asyncio.to_thread(
-        solver.solve, problem.mentees, problem.mentors, problem.weights, problem.forbidden
+        windows.solve,
+        problem.mentees,
+        problem.mentors,
+        problem.weights,
+        problem.forbidden,
+        problem.windows,
     )
 
 
