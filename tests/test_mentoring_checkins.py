@@ -262,3 +262,18 @@ async def test_checkins_are_in_mydata_and_go_with_forgetme(
     assert row is not None and row[0] == 0
     await _to(harness, 30, scheduler)
     assert not [s for s in harness.platform.take() if s.where == "dm:ann"]
+
+
+async def test_a_checkin_scheduled_by_the_first_release_still_goes_out(
+    harness: Harness, scheduler: Scheduler
+) -> None:
+    """Jobs stored before check-in rounds existed carry only the pair id (round 1)."""
+    pair_id = await _ann_mentors_cat(harness)
+    now = harness.clock.now()
+    await harness.store.jobs.cancel(f"mentoring.checkin:{pair_id}", now)
+    await harness.store.jobs.schedule(
+        "mentoring.checkin", now, f"mentoring.checkin:{pair_id}:old", now, {"pair_id": pair_id}
+    )
+    await _to(harness, 0.01, scheduler)
+    assert sorted(s.where for s in harness.platform.take()) == ["dm:ann", "dm:cat"]
+    assert "Wonderful" in await harness.reply_text("cat", "/mentor checkin met")

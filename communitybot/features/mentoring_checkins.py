@@ -59,8 +59,8 @@ def _question(jctx: JobContext, you: Member, other: Member, pair: MentorPair) ->
         f"👋 A quick check-in about your mentoring with {who(jctx.platform, other)}, {role}: "
         "how is it going? Have you met yet?\n"
         f"Answer with the buttons, or type `{p}mentor checkin met {handle}`, "
-        f"`{p}mentor checkin not-yet {handle}` or `{p}mentor checkin end {handle}` "
-        "(ending is always fine — thank you for trying)."
+        f"`{p}mentor checkin not-yet {handle}` or `{p}mentor checkin end {handle}`. "
+        "If it isn't working out, ending it is perfectly fine."
     )
     return Message(text, _prompt(pair.id))
 

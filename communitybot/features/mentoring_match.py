@@ -108,11 +108,13 @@ async def _problem(ctx: Context) -> _Problem:
     return _Problem(mentees, mentors, weights, forbidden, windows)
 
 
-def _first_step(ctx: Context, mentee: Member, shared: str) -> str:
+def _first_step(ctx: Context, mentor: Member, mentee: Member, shared: str) -> str:
+    """Worded to work both in a shared conversation and in the one-DM-each fallback."""
     topic = shared.split(", ")[0] if shared else "what you each hope to get from this"
     return (
-        f"**Suggested first step:** {who(ctx.platform, mentee)}, reply here with two times that "
-        f"suit you for a 30-minute call this week, and each bring one question about {topic}."
+        f"**Suggested first step:** {who(ctx.platform, mentee)}, send "
+        f"{who(ctx.platform, mentor)} two times that suit you for a 30-minute call this week; "
+        f"each of you brings one question about {topic}."
     )
 
 
@@ -128,7 +130,7 @@ def _intro(
         lines.append(f"{mentee_name}'s goals: “{quote(goals, 300)}”")
     if note:
         lines.append(f"{ment}'s note: “{quote(note, 300)}”")
-    lines.append(_first_step(ctx, mentee, shared))
+    lines.append(_first_step(ctx, mentor, mentee, shared))
     lines.append(
         f"In {days} days I'll ask each of you how it's going. `{ctx.prefix}mentor status` shows "
         f"your pairings; `{ctx.prefix}mentor end` ends one."
