@@ -47,14 +47,13 @@ async def test_a_round_introduces_each_pair_privately_and_tells_the_moderators(
     harness.platform.take()
     await harness.command("mod", "/mentoring match")
     sent = harness.platform.take()
-    to_cat = [s.text for s in sent if s.where == "dm:cat"]
-    to_ann = [s.text for s in sent if s.where == "dm:ann"]
-    assert len(to_cat) == len(to_ann) == 1
-    assert "Ann" in to_cat[0] and "your mentor" in to_cat[0]
-    assert "robotics" in to_cat[0] and "maths" in to_cat[0]
-    assert "Suggested first step" in to_cat[0]
-    assert "first lessons" in to_cat[0]
-    assert "Cat" in to_ann[0] and "robotics club" in to_ann[0]
+    # One private group conversation for the pair (mentor first), nothing by DM.
+    (intro,) = [s.text for s in sent if s.where == "group:ann,cat"]
+    assert not [s for s in sent if s.where.startswith("dm:")]
+    assert "Ann, meet Cat" in intro and "Ann is Cat's new mentor" in intro
+    assert "robotics" in intro and "maths" in intro
+    assert "Suggested first step" in intro
+    assert "first lessons" in intro and "robotics club" in intro
     assert not [s for s in sent if s.where == "dm:bob"]
     (summary,) = [s.text for s in sent if s.where == "#modlog"]
     assert "1 new pair" in summary
@@ -63,7 +62,7 @@ async def test_a_round_introduces_each_pair_privately_and_tells_the_moderators(
     # Running the round again changes nothing: the request is matched, nobody is re-introduced.
     again = await harness.reply_text("mod", "/mentoring match")
     assert "Nobody to match" in again
-    assert not [s for s in harness.platform.take() if s.where.startswith("dm:")]
+    assert not [s for s in harness.platform.take() if s.where.startswith(("dm:", "group:"))]
 
 
 async def test_dry_run_previews_without_saving_or_messaging(harness: Harness) -> None:
@@ -98,7 +97,7 @@ async def test_matching_is_for_moderators_only(harness: Harness) -> None:
     await harness.command("cat", "/mentor request maths")
     harness.platform.take()
     await harness.command("cat", "/mentoring match")
-    assert not [s for s in harness.platform.take() if s.where.startswith("dm:")]
+    assert not [s for s in harness.platform.take() if s.where.startswith(("dm:", "group:"))]
     assert "waiting for a match" in await harness.reply_text("cat", "/mentor status")
 
 
@@ -193,8 +192,14 @@ async def test_both_sides_are_asked_how_it_goes_two_weeks_in(
     await scheduler.settle()
     sent = harness.platform.take()
     assert sorted(s.where for s in sent) == ["dm:ann", "dm:cat"]  # not Dan: that pairing ended
-    (to_cat,) = [s.text for s in sent if s.where == "dm:cat"]
-    assert "How is it going?" in to_cat and "Ann, your mentor" in to_cat
+    (to_cat,) = [s for s in sent if s.where == "dm:cat"]
+    assert "how is it going?" in to_cat.text and "Ann, your mentor" in to_cat.text
+    assert to_cat.message.prompt is not None
+    assert [c.value for c in to_cat.message.prompt.choices] == ["met", "not_yet", "end"]
+    # Both say they've met: nobody is asked again.
+    await harness.command("ann", "/mentor checkin met")
+    await harness.command("cat", "/mentor checkin met")
+    harness.platform.take()
     harness.clock.advance(days=30)
     await scheduler.settle()
     assert not harness.platform.take()

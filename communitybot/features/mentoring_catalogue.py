@@ -33,6 +33,12 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
         (
             _MENTOR_TAGS,
             Option("goals", "What you hope to achieve", required=False, max_length=300, rest=True),
+            Option(
+                "window",
+                "Only mentors within this many hours of your time zone, e.g. ±3h",
+                required=False,
+                max_length=12,
+            ),
         ),
     ),
     Command(("mentor", "status"), "Your mentoring offer, request and pairings"),
@@ -53,9 +59,56 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
         ),
     ),
     Command(
+        ("mentor", "rematch"),
+        "End your current mentoring pairing and be matched with a different mentor",
+        (
+            Option(
+                "feedback",
+                "Private feedback for the moderators",
+                required=False,
+                max_length=500,
+                rest=True,
+            ),
+        ),
+    ),
+    Command(
+        ("mentor", "checkin"),
+        "Answer a mentoring check-in: have you met yet?",
+        (
+            Option("answer", "How it's going", choices=("met", "not-yet", "end")),
+            Option("member", "Which pairing (if you have several)", type="user", required=False),
+        ),
+    ),
+    Command(
         ("mentoring", "match"),
         "Match open mentee requests with mentors (optimal for shared interests)",
         (Option("dry_run", "Only preview the pairs", type="boolean", required=False),),
+        moderator_only=True,
+    ),
+    Command(
+        ("mentoring", "settings"),
+        "Show or change mentoring settings: automatic matching, days until a check-in",
+        (
+            Option(
+                "auto_match",
+                "Match each new request or offer at once",
+                type="boolean",
+                required=False,
+            ),
+            Option(
+                "checkin_days",
+                "Days after an introduction until both sides are asked how it's going (3–90)",
+                type="integer",
+                required=False,
+                min_value=3,
+                max_value=90,
+            ),
+        ),
+        moderator_only=True,
+    ),
+    Command(
+        ("mentoring", "pairs"),
+        "Active mentoring pairings with their last check-in (flagged ones first)",
         moderator_only=True,
     ),
 )

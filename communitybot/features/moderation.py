@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from communitybot.context import CommandHandler, Context
+from communitybot.features import mentoring_admin
 from communitybot.models import Community
 from communitybot.replies import Action, Message, SendToChannel, reply
 from communitybot.text import quote
@@ -111,6 +112,7 @@ async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
         f"• Mentoring: {members.wants_mentor} would like a mentor, "
         f"{members.offers_mentor} would like to mentor"
     )
+    lines.append(await mentoring_admin.stats_line(ctx))
     top = await ctx.store.tags.top_tags(ctx.community.id, TOP_TAGS)
     listed = ", ".join(f"{quote(tag.name, 64)} ({count})" for tag, count in top)
     lines.append(f"• Top tags: {listed or 'none yet'}")

@@ -89,7 +89,7 @@ async def listens_to(store: Store, event: ChannelMessage) -> bool:
 
 
 async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> list[Action]:
-    for handler in (privacy.on_choice, onboarding.on_choice):
+    for handler in (privacy.on_choice, onboarding.on_choice, mentoring.on_choice):
         actions = await handler(ctx, custom_id, values)
         if actions is not None:
             return actions

@@ -33,6 +33,16 @@ class MenteeRequest:
     goals: str
     status: str
     tag_ids: tuple[int, ...]
+    window_minutes: int | None = None
+    """Hard rule: only mentors whose UTC offset is this close to the mentee's (None: any)."""
+
+
+@dataclass(frozen=True)
+class MentoringSettings:
+    """A community's mentoring settings (defaults until a moderator changes them)."""
+
+    auto_match: bool = False
+    checkin_days: int = 14
 
 
 @dataclass(frozen=True)
@@ -46,10 +56,13 @@ class MentorPair:
     status: str
     created_at: datetime
     community_id: int
+    flagged_at: datetime | None = None
+    """When the moderators were told a side left two check-ins unanswered."""
 
 
 _PAIR_COLUMNS = (
-    "id, mentor_id, mentee_id, round_key, score, shared, status, created_at, community_id"
+    "id, mentor_id, mentee_id, round_key, score, shared, status, created_at, community_id,"
+    " flagged_at"
 )
 
 
@@ -66,6 +79,7 @@ def _pair(row: Sequence[object]) -> MentorPair:
         str(row[6]),
         created,
         int(str(row[8])),
+        from_db(str(row[9])) if row[9] is not None else None,
     )
 
 
@@ -124,13 +138,19 @@ class MentoringRepository:
 
     # Requests --------------------------------------------------------------------------------
     async def put_request(
-        self, member_id: int, goals: str, tag_ids: Iterable[int], now: datetime
+        self,
+        member_id: int,
+        goals: str,
+        tag_ids: Iterable[int],
+        now: datetime,
+        window_minutes: int | None = None,
     ) -> None:
         await self._db.execute(
-            "INSERT INTO mentee_requests (member_id, goals, status, updated_at)"
-            " VALUES (?, ?, 'open', ?) ON CONFLICT (member_id) DO UPDATE SET"
-            " goals = excluded.goals, status = 'open', updated_at = excluded.updated_at",
-            (member_id, goals, to_db(now)),
+            "INSERT INTO mentee_requests (member_id, goals, status, updated_at, tz_window_minutes)"
+            " VALUES (?, ?, 'open', ?, ?) ON CONFLICT (member_id) DO UPDATE SET"
+            " goals = excluded.goals, status = 'open', updated_at = excluded.updated_at,"
+            " tz_window_minutes = excluded.tz_window_minutes",
+            (member_id, goals, to_db(now), window_minutes),
         )
         await self._db.execute("DELETE FROM mentee_request_tags WHERE member_id = ?", (member_id,))
         await self._db.execute_many(
@@ -140,7 +160,8 @@ class MentoringRepository:
 
     async def get_request(self, member_id: int) -> MenteeRequest | None:
         row = await self._db.fetch_one(
-            "SELECT goals, status FROM mentee_requests WHERE member_id = ?", (member_id,)
+            "SELECT goals, status, tz_window_minutes FROM mentee_requests WHERE member_id = ?",
+            (member_id,),
         )
         if row is None:
             return None
@@ -148,7 +169,9 @@ class MentoringRepository:
             "SELECT tag_id FROM mentee_request_tags WHERE member_id = ? ORDER BY tag_id",
             (member_id,),
         )
-        return MenteeRequest(member_id, str(row[0]), str(row[1]), tuple(int(t[0]) for t in tags))
+        return MenteeRequest(
+            member_id, str(row[0]), str(row[1]), tuple(int(t[0]) for t in tags), row[2]
+        )
 
     async def set_request_status(self, member_id: int, status: str) -> None:
         await self._db.execute(
@@ -161,7 +184,7 @@ class MentoringRepository:
         A matched request whose pairing vanished (the mentor was forgotten) counts as open again.
         """
         rows = await self._db.fetch_all(
-            "SELECT r.member_id, r.goals, group_concat(t.tag_id)"
+            "SELECT r.member_id, r.goals, group_concat(t.tag_id), r.tz_window_minutes"
             " FROM mentee_requests r JOIN members m ON m.id = r.member_id"
             " LEFT JOIN mentee_request_tags t ON t.member_id = r.member_id"
             " WHERE m.community_id = ? AND m.left_at IS NULL AND (r.status = 'open'"
@@ -170,7 +193,7 @@ class MentoringRepository:
             " GROUP BY r.member_id ORDER BY r.member_id",
             (community_id,),
         )
-        return [MenteeRequest(int(r[0]), str(r[1]), "open", _ids(r[2])) for r in rows]
+        return [MenteeRequest(int(r[0]), str(r[1]), "open", _ids(r[2]), r[3]) for r in rows]
 
     async def round_members(self, community_id: int) -> dict[int, Member]:
         """Present members with a request or an offer, by id: one query for a whole round."""
@@ -248,7 +271,8 @@ class MentoringRepository:
             (member_id,),
         )
         request = await self._db.fetch_one(
-            "SELECT goals, status, updated_at FROM mentee_requests WHERE member_id = ?",
+            "SELECT goals, status, tz_window_minutes, updated_at FROM mentee_requests"
+            " WHERE member_id = ?",
             (member_id,),
         )
         pairs = await self._db.fetch_all(
@@ -257,6 +281,13 @@ class MentoringRepository:
             " JOIN members m ON m.id = CASE WHEN p.mentor_id = ? THEN p.mentee_id"
             " ELSE p.mentor_id END WHERE p.mentor_id = ? OR p.mentee_id = ? ORDER BY p.id",
             (member_id, member_id, member_id),
+        )
+        checkins = await self._db.fetch_all(
+            "SELECT c.round, c.asked_at, c.answer, c.answered_at, m.display_name AS partner"
+            " FROM mentor_checkins c JOIN mentor_pairs p ON p.id = c.pair_id"
+            " JOIN members m ON m.id = CASE WHEN p.mentor_id = c.member_id THEN p.mentee_id"
+            " ELSE p.mentor_id END WHERE c.member_id = ? ORDER BY c.pair_id, c.round",
+            (member_id,),
         )
         return {
             "offer": dict(offer) if offer else None,
@@ -273,7 +304,26 @@ class MentoringRepository:
                 }
                 for row in pairs
             ],
+            "checkins": [dict(row) for row in checkins],
         }
+
+    # Settings --------------------------------------------------------------------------------
+    async def settings(self, community_id: int) -> MentoringSettings:
+        row = await self._db.fetch_one(
+            "SELECT auto_match, checkin_days FROM mentoring_settings WHERE community_id = ?",
+            (community_id,),
+        )
+        if row is None:
+            return MentoringSettings()
+        return MentoringSettings(bool(row[0]), int(row[1]))
+
+    async def put_settings(self, community_id: int, settings: MentoringSettings) -> None:
+        await self._db.execute(
+            "INSERT INTO mentoring_settings (community_id, auto_match, checkin_days)"
+            " VALUES (?, ?, ?) ON CONFLICT (community_id) DO UPDATE SET"
+            " auto_match = excluded.auto_match, checkin_days = excluded.checkin_days",
+            (community_id, int(settings.auto_match), settings.checkin_days),
+        )
 
 
 def _ids(text: object) -> tuple[int, ...]:

@@ -13,6 +13,7 @@ from communitybot.store.db import Database
 from communitybot.store.jobs import JobRepository
 from communitybot.store.members import MemberRepository
 from communitybot.store.mentoring import MentoringRepository
+from communitybot.store.mentoring_checkins import CheckinRepository
 from communitybot.store.onboarding import OnboardingRepository
 from communitybot.store.routing import RoutingRepository
 from communitybot.store.stats import StatsRepository
@@ -31,6 +32,7 @@ class Store:
         self.stats = StatsRepository(db)
         self.jobs = JobRepository(db)
         self.mentoring = MentoringRepository(db)
+        self.mentoring_checkins = CheckinRepository(db)
         self.chats = ChatRepository(db)
         self.asks = AskRepository(db)
         self.chat_runs = ChatRunRepository(db)
