@@ -159,6 +159,27 @@ async def test_a_restart_between_introduction_and_checkin_loses_nothing(
         await store.close()
 
 
+async def test_a_checkin_due_during_a_long_downtime_still_goes_out_and_the_next_follows(
+    harness: Harness, db_path: Path
+) -> None:
+    await _ann_mentors_cat(harness)
+    await harness.store.close()
+    harness.clock.advance(days=40)  # down for weeks, well past the first check-in
+
+    store = await Store.open(db_path)
+    platform = FakePlatform(moderators={"mod"})
+    try:
+        bot = Bot(store, platform, harness.clock, PeerIndex(), prefix="/")
+        restarted = Harness(bot, platform, harness.clock, store)
+        async with running_scheduler(restarted, mentoring.JOB_KINDS) as scheduler:
+            await _to(restarted, 0.01, scheduler)
+            assert sorted(s.where for s in platform.take()) == ["dm:ann", "dm:cat"]
+            await _to(restarted, 14.01, scheduler)  # unanswered: asked again one interval later
+            assert sorted(s.where for s in platform.take()) == ["dm:ann", "dm:cat"]
+    finally:
+        await store.close()
+
+
 async def test_the_checkin_interval_is_a_community_setting(
     harness: Harness, scheduler: Scheduler
 ) -> None:

@@ -8,10 +8,9 @@ names nobody.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from communitybot.context import Context
 from communitybot.features.chat_input import ChatInputError, host_names
+from communitybot.features.naming import names, who
 from communitybot.models import Member
 from communitybot.ports import ChatPlatform
 from communitybot.replies import Action, Message, SendToChannel
@@ -44,19 +43,6 @@ async def _find(ctx: Context, name: str) -> Member | None:
     if found is None and name.startswith("@") and ":" not in name:
         found = await ctx.store.members.find_by_name(ctx.community.id, name[1:])
     return found
-
-
-def who(platform: ChatPlatform, member: Member) -> str:
-    """A member named without pinging them (their display name is user text: quoted)."""
-    return platform.mention_user(replace(member.ref, display_name=quote(member.label, 60)))
-
-
-def names(platform: ChatPlatform, members: list[Member]) -> str:
-    """ "Ann", "Ann and Bob", "Ann, Bob and Cy"."""
-    labels = [who(platform, m) for m in members]
-    if len(labels) <= 1:
-        return "".join(labels)
-    return f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
 async def hosts_line(store: Store, platform: ChatPlatform, series: ChatSeries) -> str | None:

@@ -9,8 +9,7 @@ one message.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+from communitybot.features.naming import who
 from communitybot.models import Member
 from communitybot.ports import ChatPlatform
 from communitybot.store.chat_runs import ChatRun
@@ -19,11 +18,6 @@ from communitybot.text import quote
 
 MAX_RECAP = 1900
 MAX_PARTNERS = 5
-
-
-def who(platform: ChatPlatform, member: Member) -> str:
-    """A member's name that never pings: the quoted label, shown the platform's way."""
-    return platform.mention_user(replace(member.ref, display_name=quote(member.label, 60)))
 
 
 def plural(count: int, word: str) -> str:

@@ -224,6 +224,7 @@ async def _which_one(ctx: Context, pairs: list[MentorPair]) -> list[Action]:
 
 
 JOB_KINDS: dict[str, JobKind] = {
-    CHECKIN: JobKind(run_checkin, grace=timedelta(days=3)),
+    CHECKIN: JobKind(run_checkin, grace=None),
 }
-"""A check-in found late (after downtime) still goes out for a few days; later it is dropped."""
+"""A check-in always runs, even long after downtime: each round schedules the next, so dropping a
+late one would end a pairing's check-ins for good. Late, it simply asks (and counts) from now."""

@@ -4,24 +4,17 @@ and ending a pairing (the one way `/mentor end`, `/mentor rematch` and a check-i
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from communitybot.context import Context
+from communitybot.features.naming import who
 from communitybot.models import Member
-from communitybot.ports import ChatPlatform
 from communitybot.replies import Action, Message, SendDirect
 from communitybot.store.mentoring import MentorPair
 from communitybot.store.store import Store
-from communitybot.text import quote
 
 CHECKIN = "mentoring.checkin"
 """The job kind that asks both sides of a pairing how it is going."""
-
-
-def who(platform: ChatPlatform, member: Member) -> str:
-    """A member's name for output: a mention where the platform has one, never live user text."""
-    return platform.mention_user(replace(member.ref, display_name=quote(member.label, 60)))
 
 
 async def tag_names(store: Store, community_id: int) -> dict[int, str]:

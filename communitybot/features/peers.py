@@ -7,15 +7,15 @@ who are still in the community are ever shown, and never the asker.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from communitybot.context import CommandHandler, Context
+from communitybot.features import naming
 from communitybot.features.tags import resolve_tags
 from communitybot.models import Member, Tag
 from communitybot.peers.index import PeerHit
 from communitybot.replies import Action, reply
-from communitybot.text import quote, split_list
+from communitybot.text import split_list
 from communitybot.timezones import format_offset, utc_offset_minutes
 
 PEERS_LIMIT = 10
@@ -45,7 +45,7 @@ async def _lines(ctx: Context, found: list[tuple[Member, PeerHit]]) -> list[str]
     now = ctx.clock.now()
     lines = []
     for number, (member, hit) in enumerate(found, start=1):
-        who = ctx.platform.mention_user(replace(member.ref, display_name=quote(member.label, 60)))
+        who = naming.who(ctx.platform, member)
         zone = format_offset(utc_offset_minutes(member.timezone, now))
         shared = ", ".join(names[t] for t in hit.shared_tag_ids if t in names)
         lines.append(f"{number}. {who} ({zone}) — shares {shared}")

@@ -1,0 +1,28 @@
+"""How the bot names members in what it sends: the platform's mention, never live user text.
+
+A display name is user text (it could read "@everyone"), so it is quoted before the platform
+renders it; `ChatPlatform.mention_user` itself never pings unexpectedly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from communitybot.models import Member
+from communitybot.ports import ChatPlatform
+from communitybot.text import quote
+
+NAME_LIMIT = 60
+
+
+def who(platform: ChatPlatform, member: Member) -> str:
+    """One member's name for output."""
+    return platform.mention_user(replace(member.ref, display_name=quote(member.label, NAME_LIMIT)))
+
+
+def names(platform: ChatPlatform, members: list[Member]) -> str:
+    """ "Ann", "Ann and Bob", "Ann, Bob and Cy"."""
+    labels = [who(platform, m) for m in members]
+    if len(labels) <= 1:
+        return "".join(labels)
+    return f"{', '.join(labels[:-1])} and {labels[-1]}"
