@@ -18,13 +18,20 @@ Decisions worth knowing:
 - A member who leaves their DM room: the bot forgets and leaves that room, and the next DM opens
   a fresh one (never a message into a room nobody reads).
 - Invites: see `invites.py` (served rooms, moderators' invites, members' DMs).
+- Members' plain messages in served rooms become `ChannelMessage` (a running topic chat
+  listens); commands stay commands, the bot's own messages and notices are never forwarded.
+  They follow the same once-only rules as commands: history before the bot's join and
+  before the first sync is dropped, a restart resumes after the last handled batch, and
+  what was said during downtime arrives once. Who a reply answers comes from a bounded
+  memory of recent senders, else one `/event` lookup.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from loguru import logger
@@ -32,6 +39,7 @@ from nio import (
     AsyncClient,
     AsyncClientConfig,
     JoinError,
+    RoomGetEventResponse,
     RoomGetStateResponse,
     RoomMessagesResponse,
     SyncError,
@@ -51,18 +59,21 @@ from adapters.matrix.translate import (
     ignore_reason,
     member_event,
     parse_user,
+    replied_event_id,
     to_event,
     user_ref,
 )
 from communitybot.bot import Bot
 from communitybot.clock import Clock, SystemClock
 from communitybot.command_parser import CommandParseError
-from communitybot.events import CommandInvoked, Event, MemberJoined, MemberLeft
+from communitybot.events import ChannelMessage, CommandInvoked, Event, MemberJoined, MemberLeft
 from communitybot.peers.index import PeerIndex
 from communitybot.replies import Message
 from communitybot.store.store import Store
 
 GAP_PAGES = 20
+REMEMBERED_SENDERS = 10_000
+"""Recent message senders kept to tell whom a reply answers without asking the server."""
 
 
 @dataclass
@@ -142,6 +153,8 @@ class MatrixBot:
         self.synced = asyncio.Event()
         """Set after each handled sync (tests and the benchmark wait on it)."""
         self._warned_encrypted: set[str] = set()
+        self._senders: OrderedDict[str, str] = OrderedDict()
+        """event id → sender of recent messages in served rooms (bounded, oldest dropped)."""
 
     # -- start-up ----------------------------------------------------------------------------
 
@@ -378,8 +391,34 @@ class MatrixBot:
             return
         if kind == "m.room.member":
             await self._on_membership(room_id, event)
-        elif kind == "m.room.message" and ignore_reason(event, self.own_id) is None:
-            await self._on_message(room_id, event)
+        elif kind == "m.room.message":
+            self._remember_sender(room_id, event)
+            if ignore_reason(event, self.own_id) is None:
+                await self._on_message(room_id, event)
+
+    def _remember_sender(self, room_id: str, event: dict[str, Any]) -> None:
+        event_id, sender = event.get("event_id"), event.get("sender")
+        if not (isinstance(event_id, str) and isinstance(sender, str)):
+            return
+        if self.served.community_of(room_id) is None:
+            return
+        self._senders[event_id] = sender
+        if len(self._senders) > REMEMBERED_SENDERS:
+            self._senders.popitem(last=False)
+
+    async def _sender_of(self, room_id: str, event_id: str) -> str | None:
+        """Who sent `event_id` (None for the bot itself, or when it cannot be found)."""
+        sender = self._senders.get(event_id)
+        if sender is None:
+            try:
+                response = await self.client.room_get_event(room_id, event_id)
+            except TRANSIENT as error:
+                logger.info("cannot look up replied-to event {}: {}", event_id, error)
+                return None
+            if not isinstance(response, RoomGetEventResponse):
+                return None
+            sender = str(response.event.sender)
+        return None if sender == self.own_id else sender
 
     async def _on_membership(self, room_id: str, event: dict[str, Any]) -> None:
         if (event.get("content") or {}).get("membership") in ("leave", "ban"):
@@ -435,6 +474,12 @@ class MatrixBot:
                 await self._tell(room_id, in_dm, space_id, sender, resolved)
                 return
             translated = resolved
+        if isinstance(translated, ChannelMessage):
+            replied = replied_event_id(event)
+            if replied is not None:
+                translated = replace(
+                    translated, reply_to_user_id=await self._sender_of(room_id, replied)
+                )
         if translated is not None:
             await self._dispatch(room_id, translated)
 
