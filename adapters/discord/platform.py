@@ -339,8 +339,8 @@ class DiscordPlatform:
     def _check_thread_permissions(self, channel_id: str) -> None:
         """MissingPermission now if the cache shows the bot may not run a thread there."""
         channel = self.client.get_channel(int(channel_id))
-        if not isinstance(channel, discord.TextChannel):
-            return
+        if not isinstance(channel, discord.TextChannel) or channel.guild.me is None:
+            return  # not cached: Discord's answer to the thread request decides
         permissions = channel.permissions_for(channel.guild.me)
         if not (permissions.create_public_threads and permissions.send_messages_in_threads):
             raise MissingPermission(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -70,9 +71,10 @@ def recording(bot: DiscordBot) -> Iterator[Recorder]:
     core = bot.bot
     original = core.dispatch
 
-    async def dispatch(event: Event) -> None:
-        await original(event)
+    async def dispatch(event: Event) -> Any:
+        result = await original(event)
         recorder.add(event)  # once handled: a test that waits for it leaves no work behind
+        return result
 
     core.dispatch = dispatch  # type: ignore[method-assign]
     try:

@@ -131,17 +131,13 @@ def test_a_reply_is_a_notice_with_html_and_no_pings() -> None:
 
 
 def test_a_reply_in_a_room_names_who_it_answers_and_whom_it_mentions() -> None:
-    event = {
-        **_message(
-            "> <@bob:example.org> what worked?\n\nA1 exit tickets, thanks @carol",
-            **{
-                "m.relates_to": {"m.in_reply_to": {"event_id": "$question"}},
-                "m.mentions": {
-                    "user_ids": ["@bob:example.org", "@carol:example.org", "@alice:example.org"]
-                },
-            },
-        ),
-        "event_id": "$answer",
+    event = _message("> <@bob:example.org> what worked?\n\nA1 exit tickets, thanks @carol")
+    event["event_id"] = "$answer"
+    event["content"] |= {
+        "m.relates_to": {"m.in_reply_to": {"event_id": "$question"}},
+        "m.mentions": {
+            "user_ids": ["@bob:example.org", "@carol:example.org", "@alice:example.org"]
+        },
     }
     assert replied_event_id(event) == "$question"
     assert replied_event_id(_message("plain")) is None
