@@ -48,6 +48,7 @@ THREAD_REFUSALS = (50001, 50013)
 GROUP_ARCHIVE_MINUTES: Literal[10080] = 10080
 """A week: an introduction stays in the members' thread list while they get in touch."""
 CHAT_ARCHIVE_MINUTES: Literal[1440] = 1440
+"""A day: the chat and its follow-up talk stay in the channel's thread list."""
 
 
 @dataclass

@@ -7,7 +7,9 @@ Decisions worth knowing:
   first sync (no saved token) a room whose timeline does not show the bot's join is not
   replayed at all: that is history from before this database existed.
 - A limited (gappy) timeline after downtime is filled from `/messages` back to the saved token,
-  so commands typed while the bot was down are still answered.
+  so commands typed while the bot was down are still answered. The gaps are fetched before
+  any event of the response is handled: the homeserver vanishing meanwhile means retrying the
+  same response, never a dead sync loop or an event handled twice.
 - Homeserver unreachable or 5xx: back off (doubling, capped) and retry the same sync token;
   nothing is lost. A revoked token stops the bot.
 - 429s are waited out by matrix-nio itself (it sleeps `retry_after_ms` and repeats the request),
@@ -256,7 +258,18 @@ class MatrixBot:
                 logger.info("Matrix homeserver reachable again; catching up")
             outage = False
             delay = self.config.retry_delay
-            await self._handle(response)
+            try:
+                await self._handle(response)
+            except TRANSIENT as error:
+                # Gap filling asks the homeserver before anything of the response is handled,
+                # so the same sync position is simply tried again.
+                logger.warning(
+                    "Matrix homeserver unreachable while catching up ({}); retrying",
+                    type(error).__name__,
+                )
+                outage = True
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.config.max_retry_delay)
 
     async def _sync_once(
         self, *, timeout_ms: int, full_state: bool = False
@@ -286,7 +299,7 @@ class MatrixBot:
     # -- one sync response -------------------------------------------------------------------
 
     async def _handle(self, response: SyncResponse, *, first_ever: bool = False) -> None:
-        previous = self.since
+        gaps = await self._fill_gaps(response)
         for room_id, info in response.rooms.join.items():
             for event in [*info.state, *info.timeline.events]:
                 await self._observe_state(room_id, event.source)
@@ -300,9 +313,7 @@ class MatrixBot:
                 self.platform.departed.discard(room_id)
                 if self.served.community_of(room_id):
                     logger.info("the bot is back in served room {}", room_id)
-            events = [event.source for event in info.timeline.events]
-            if info.timeline.limited and previous and info.timeline.prev_batch:
-                events = await self._fill_gap(room_id, info.timeline.prev_batch, previous) + events
+            events = gaps.get(room_id, []) + [event.source for event in info.timeline.events]
             fresh = after_own_join(events, self.own_id)
             if first_ever and len(fresh) == len(events):
                 continue  # our join is not in sight: all of it predates us
@@ -357,6 +368,21 @@ class MatrixBot:
             await self._observe_child(room_id, event)
         elif kind == "m.room.encryption" and self.served.community_of(room_id):
             self._warn_encrypted(room_id)
+
+    async def _fill_gaps(self, response: SyncResponse) -> dict[str, list[dict[str, Any]]]:
+        """The older events of each limited timeline, fetched before anything is handled.
+
+        If the homeserver goes away meanwhile, the TRANSIENT error leaves the whole response
+        unhandled (and the sync position unsaved), so retrying it handles nothing twice.
+        """
+        previous = self.since
+        if not previous:
+            return {}
+        return {
+            room_id: await self._fill_gap(room_id, info.timeline.prev_batch, previous)
+            for room_id, info in response.rooms.join.items()
+            if info.timeline.limited and info.timeline.prev_batch
+        }
 
     async def _fill_gap(self, room_id: str, start: str, until: str) -> list[dict[str, Any]]:
         """Events between the saved token and a limited timeline, oldest first."""
@@ -476,10 +502,13 @@ class MatrixBot:
             translated = resolved
         if isinstance(translated, ChannelMessage):
             replied = replied_event_id(event)
-            if replied is not None:
-                translated = replace(
-                    translated, reply_to_user_id=await self._sender_of(room_id, replied)
-                )
+            translated = replace(
+                translated,
+                reply_to_user_id=await self._sender_of(room_id, replied) if replied else None,
+                mentioned_user_ids=tuple(
+                    user for user in translated.mentioned_user_ids if user != self.own_id
+                ),
+            )  # talking to the bot is no exchange between members
         if translated is not None:
             await self._dispatch(room_id, translated)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adapters.discord.commands import command_payloads
-from adapters.discord.runner import intents
+from adapters.discord.runner import DiscordConfig, intents
 from adapters.discord.translate import (
     NO_PINGS,
     button_id,
@@ -17,6 +17,7 @@ from adapters.discord.translate import (
 )
 from communitybot.events import UserRef
 from communitybot.replies import Choice, Prompt
+from communitybot.settings import DiscordSettings
 
 COMMUNITY = community_ref(1)
 ALICE = user_ref(2, "Alice")
@@ -118,3 +119,5 @@ def test_a_channel_message_names_its_thread_and_keeps_mentions_of_others_once() 
 def test_message_content_is_asked_for_only_when_configured() -> None:
     assert intents().guild_messages and not intents().message_content
     assert intents(message_content=True).message_content
+    settings = DiscordSettings(token="a-token")
+    assert DiscordConfig.from_settings(settings).message_content is False

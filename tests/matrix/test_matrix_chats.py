@@ -174,7 +174,7 @@ async def test_members_messages_reach_the_core_once_with_replies_and_mentions(
         f"> <{alice.user_id}> Hello all\n\nA1 welcome {alice.user_id}",
         **{
             "m.relates_to": {"m.in_reply_to": {"event_id": hello}},
-            "m.mentions": {"user_ids": [alice.user_id]},
+            "m.mentions": {"user_ids": [alice.user_id, world.bot_id]},
         },
     )
     await alice.say(world.general, "!tags list")  # a command stays a command
@@ -185,7 +185,7 @@ async def test_members_messages_reach_the_core_once_with_replies_and_mentions(
     assert first.community == community_ref(world.general)
     assert reply.user.user_id == mod.user_id
     assert reply.reply_to_user_id == alice.user_id
-    assert reply.mentioned_user_ids == (alice.user_id,)
+    assert reply.mentioned_user_ids == (alice.user_id,)  # mentioning the bot is not an exchange
     command = await recorder.wait_for(lambda e: isinstance(e, CommandInvoked))
     assert isinstance(command, CommandInvoked) and command.path == ("tags", "list")
 
