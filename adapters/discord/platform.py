@@ -9,23 +9,28 @@
 - DMs are paced: a burst of joins becomes a queue, sent in order, none dropped.
 - Roles map Forbidden (hierarchy, Manage Roles missing) to `MissingPermission`, which delivery
   reports in the moderator-log channel.
-- Every message is sent with `allowed_mentions` that pings nobody.
+- Every message is sent with `allowed_mentions` that pings nobody, except a message's
+  deliberate `ping_role` (that one role, `<@&id>` leading the text) and the members a private
+  group introduction is for.
+- A group introduction is a private thread in the introductions channel (bots cannot open
+  group DMs); a topic chat runs in a public thread opened on its welcome message.
 - Moderators: Manage Server, or the configured moderator role.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import discord
 from loguru import logger
 
 from adapters.discord.conversations import Conversations
 from adapters.discord.pacing import Pacer
-from adapters.discord.translate import NO_PINGS, PLATFORM, content_of, view_for
+from adapters.discord.translate import PLATFORM, content_of, mentions_for, view_for
 from communitybot.events import (
     CommunityRef,
     ConversationRef,
@@ -38,6 +43,12 @@ from communitybot.replies import Message
 from communitybot.store.store import Store
 
 DM_CLOSED = 50007
+THREAD_REFUSALS = (50001, 50013)
+"""Missing Access, Missing Permissions."""
+GROUP_ARCHIVE_MINUTES: Literal[10080] = 10080
+"""A week: an introduction stays in the members' thread list while they get in touch."""
+CHAT_ARCHIVE_MINUTES: Literal[1440] = 1440
+"""A day: the chat and its follow-up talk stay in the channel's thread list."""
 
 
 @dataclass
@@ -97,14 +108,14 @@ class DiscordPlatform:
                     await interaction.response.send_message(
                         content_of(message),
                         ephemeral=ephemeral,
-                        allowed_mentions=NO_PINGS,
+                        allowed_mentions=mentions_for(message),
                         **_with_view(view),
                     )
                 else:
                     await interaction.followup.send(
                         content_of(message),
                         ephemeral=ephemeral,
-                        allowed_mentions=NO_PINGS,
+                        allowed_mentions=mentions_for(message),
                         **_with_view(view),
                     )
             except discord.HTTPException as error:
@@ -135,10 +146,21 @@ class DiscordPlatform:
         channel = self.client.get_partial_messageable(int(channel_id))
         await self._send(channel, message, f"channel {channel_id}")
 
-    async def _post(self, target: discord.abc.Messageable, message: Message) -> None:
-        """Send with components and no pings; discord.py's exceptions pass through."""
+    async def _post(
+        self,
+        target: discord.abc.Messageable,
+        message: Message,
+        *,
+        ping_users: tuple[str, ...] = (),
+    ) -> discord.Message:
+        """Send with components and only the deliberate pings; discord.py's exceptions pass
+        through."""
         view = view_for(message.prompt)
-        await target.send(content_of(message), allowed_mentions=NO_PINGS, **_with_view(view))
+        return await target.send(
+            content_of(message, ping_users=ping_users),
+            allowed_mentions=mentions_for(message, ping_users=ping_users),
+            **_with_view(view),
+        )
 
     async def _send(self, target: discord.abc.Messageable, message: Message, where: str) -> None:
         try:
@@ -225,20 +247,109 @@ class DiscordPlatform:
             ) from error
         return thread.id
 
-    # -- roles -------------------------------------------------------------------------------
+    # -- group introductions and chat threads ------------------------------------------------
 
     async def open_group(
         self, community: CommunityRef, users: tuple[UserRef, ...], title: str, message: Message
     ) -> ConversationRef:
-        """Not opened yet on this platform: delivery messages each member instead."""
-        raise PlatformError("group conversations are not supported by this adapter yet")
+        """A private thread in the introductions channel with exactly these members in it.
+
+        Bots cannot open group DMs, so the members are added to a private (type 12),
+        non-invitable thread and the message pings exactly them (their notification, as a DM
+        would give). Paced like DMs: a round of introductions is a burst too. Raises
+        PlatformError (delivery then DMs each member) when no channel is set or Discord
+        refuses; a half-made thread is deleted again.
+        """
+        channel = await self._introductions_channel(community)
+        async with self.pacer.turn():
+            try:
+                thread = await channel.create_thread(
+                    name=(title or "Introduction")[:100],
+                    type=discord.ChannelType.private_thread,
+                    invitable=False,
+                    auto_archive_duration=GROUP_ARCHIVE_MINUTES,
+                    reason="introducing members to each other",
+                )
+            except discord.Forbidden as error:
+                raise MissingPermission(
+                    f"I'm not allowed to create private threads in <#{channel.id}>"
+                ) from error
+            except discord.HTTPException as error:
+                raise PlatformError(f"Discord refused a private thread: {error.text}") from error
+            try:
+                for user in users:
+                    await thread.add_user(discord.Object(int(user.user_id)))
+                await self._post(thread, message, ping_users=tuple(u.user_id for u in users))
+            except discord.HTTPException as error:
+                with contextlib.suppress(discord.HTTPException):
+                    await thread.delete(reason="the introduction could not be completed")
+                raise PlatformError(
+                    f"Discord refused the introduction thread's members or message: {error.text}"
+                ) from error
+        return ConversationRef(PLATFORM, "thread", str(thread.id))
+
+    async def _introductions_channel(self, community: CommunityRef) -> discord.TextChannel:
+        """Where group threads are opened: the introductions channel, else the welcome one."""
+        record = await self.store.communities.get(community)
+        channel_id = record and (record.introductions_channel or record.welcome_channel)
+        if not channel_id:
+            raise PlatformError("no introductions channel is set for private group threads")
+        channel = self.client.get_channel(int(channel_id))
+        if not isinstance(channel, discord.TextChannel):
+            raise PlatformError(f"<#{channel_id}> is not a text channel I can see")
+        return channel
 
     async def open_chat_thread(
         self, community: CommunityRef, channel_id: str, title: str, message: Message
     ) -> str:
-        """The chat runs in the channel itself (the welcome is posted there)."""
-        await self.send_to_channel(community, channel_id, message)
-        return channel_id
+        """Post the welcome in the channel and open a public thread on it; the thread's id.
+
+        The thread's id is the welcome message's id (Discord's rule for threads made from a
+        message). Missing thread permissions are found before posting when the channel is
+        cached; if Discord still refuses the thread, the welcome is deleted again so the
+        caller's fallback (running the chat in the channel) does not post it twice.
+        """
+        self._check_thread_permissions(channel_id)
+        channel = self.client.get_partial_messageable(int(channel_id))
+        try:
+            posted = await self._post(channel, message)
+        except discord.Forbidden as error:
+            raise MissingPermission(f"I'm not allowed to post in <#{channel_id}>") from error
+        except discord.HTTPException as error:
+            raise PlatformError(f"Discord refused the chat's welcome: {error.text}") from error
+        try:
+            data = await self.client.http.start_thread_with_message(
+                int(channel_id),
+                posted.id,
+                name=(title or "Chat")[:100],
+                auto_archive_duration=CHAT_ARCHIVE_MINUTES,
+                rate_limit_per_user=None,
+                reason="a topic chat starts",
+            )
+        except discord.HTTPException as error:
+            with contextlib.suppress(discord.HTTPException):
+                await posted.delete()
+            if isinstance(error, discord.Forbidden) or error.code in THREAD_REFUSALS:
+                raise MissingPermission(
+                    f"I'm not allowed to create threads in <#{channel_id}> (Create Public "
+                    "Threads, Send Messages in Threads)"
+                ) from error
+            raise PlatformError(f"Discord refused the chat thread: {error.text}") from error
+        return str(data["id"])
+
+    def _check_thread_permissions(self, channel_id: str) -> None:
+        """MissingPermission now if the cache shows the bot may not run a thread there."""
+        channel = self.client.get_channel(int(channel_id))
+        if not isinstance(channel, discord.TextChannel) or channel.guild.me is None:
+            return  # not cached: Discord's answer to the thread request decides
+        permissions = channel.permissions_for(channel.guild.me)
+        if not (permissions.create_public_threads and permissions.send_messages_in_threads):
+            raise MissingPermission(
+                f"I'm not allowed to create threads in <#{channel_id}> (Create Public Threads, "
+                "Send Messages in Threads)"
+            )
+
+    # -- roles -------------------------------------------------------------------------------
 
     async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
         await self._role("PUT", community, user, role_id)

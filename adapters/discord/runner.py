@@ -2,7 +2,13 @@
 
 Decisions worth knowing:
 - Intents: guilds, members (privileged: enable "Server Members Intent" in the developer
-  portal) and DMs. Guild chunking at start-up is off; members arrive with events.
+  portal), guild messages and DMs. Guild chunking at start-up is off; members arrive with
+  events. Message content (privileged) only when configured (`message_content`): without
+  it Discord sends other members' channel messages with empty text, so a topic chat still
+  counts who took part, replied and mentioned whom, but cannot read answers such as "A1 …".
+- Members' messages in guild channels and threads become `ChannelMessage` (a running topic
+  chat listens); bots', webhooks' and system messages are ignored. Commands are slash
+  commands (interactions), so no typed message is a command here.
 - Interactions are routed by their raw data, not by discord.py views: component custom_ids are
   stable ("onboarding:<key>", "forgetme", with a `|value` suffix on buttons), so every button
   or select the bot ever sent keeps working after a restart without re-registering anything.
@@ -16,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import discord
 from loguru import logger
@@ -25,6 +31,7 @@ from adapters.discord.commands import MAX_AUTOCOMPLETE, CommandSync
 from adapters.discord.platform import DiscordPlatform, InteractionSlot, current_interaction
 from adapters.discord.translate import (
     answer_modal,
+    channel_message,
     choice_picked,
     command_invoked,
     community_ref,
@@ -49,6 +56,17 @@ from communitybot.peers.index import PeerIndex
 from communitybot.store.store import Store
 from communitybot.text import normalize_tag
 
+Parent = int | Literal[False] | None
+"""A thread's parent channel id; None: a text channel; False: no channel members chat in."""
+
+
+def _parent_of(channel: object) -> Parent:
+    if isinstance(channel, discord.Thread):
+        return channel.parent_id
+    if isinstance(channel, discord.TextChannel):
+        return None
+    return False
+
 
 class DiscordStartupError(Exception):
     """Start-up cannot continue; the message is one line for the operator."""
@@ -63,6 +81,8 @@ class DiscordConfig:
     defer_after: float = 2.0
     dm_interval: float = 0.05
     guild_ready_timeout: float = 2.0
+    message_content: bool = False
+    """Ask for the privileged Message Content intent (enable it in the developer portal)."""
 
     @classmethod
     def from_settings(cls, discord_settings: Any) -> DiscordConfig:
@@ -72,15 +92,22 @@ class DiscordConfig:
             dev_guild_ids=list(discord_settings.dev_guild_ids),
             shard=discord_settings.shard,
             dm_interval=discord_settings.dm_interval,
+            message_content=bool(getattr(discord_settings, "message_content", False)),
         )
 
 
-def intents() -> discord.Intents:
+def intents(*, message_content: bool = False) -> discord.Intents:
     wanted = discord.Intents.none()
     wanted.guilds = True
     wanted.members = True
+    wanted.guild_messages = True
     wanted.dm_messages = True
+    wanted.message_content = message_content
     return wanted
+
+
+CHAT_MESSAGE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+"""What members type; joins, pins, thread-created notices and the like are not."""
 
 
 class DiscordBot:
@@ -100,7 +127,7 @@ class DiscordBot:
         if config.application_id:
             optional["application_id"] = config.application_id
         self.client = client_class(
-            intents=intents(),
+            intents=intents(message_content=config.message_content),
             chunk_guilds_at_startup=False,
             guild_ready_timeout=config.guild_ready_timeout,
             allowed_mentions=discord.AllowedMentions.none(),
@@ -110,6 +137,8 @@ class DiscordBot:
         self.bot = Bot(store, self.platform, clock or SystemClock(), peers or PeerIndex(), "/")
         self.ready = asyncio.Event()
         self.synced_commands = False
+        self._parents: dict[int, asyncio.Future[Parent]] = {}
+        """What `_thread_parent` found for channels missing from discord.py's cache."""
         client: Any = self.client
         client.on_ready = self._on_ready
         client.on_member_join = self._on_member_join
@@ -143,9 +172,11 @@ class DiscordBot:
         try:
             await self.client.connect(reconnect=True)
         except discord.PrivilegedIntentsRequired:
+            wanted = "Server Members" + (
+                " and Message Content intents" if self.config.message_content else " intent"
+            )
             raise DiscordStartupError(
-                "Discord refused the Server Members intent: enable it on the developer portal's "
-                "Bot page"
+                f"Discord refused the {wanted}: enable it on the developer portal's Bot page"
             ) from None
 
     async def serve(self) -> None:
@@ -180,8 +211,14 @@ class DiscordBot:
             )
 
     async def _on_message(self, message: discord.Message) -> None:
-        """Typed answers in DMs (onboarding works without components too)."""
-        if message.guild is not None or message.author.bot or not message.content:
+        """Typed answers in DMs (onboarding works without components too); members' messages
+        in guild channels and threads."""
+        if message.author.bot or message.webhook_id is not None:
+            return
+        if message.guild is not None:
+            await self._on_channel_message(message)
+            return
+        if not message.content:
             return
         community = await self._dm_community(message.channel.id, message.author.id)
         if community is None:
@@ -194,6 +231,57 @@ class DiscordBot:
                 message.content,
             )
         )
+
+    async def _on_channel_message(self, message: discord.Message) -> None:
+        """A member's message in a channel or thread → ChannelMessage (text may be empty
+        without the Message Content intent: taking part still counts)."""
+        if message.type not in CHAT_MESSAGE_TYPES or message.guild is None:
+            return
+        parent_id = await self._thread_parent(message.channel)
+        if parent_id is False:
+            return  # not a text channel or thread (e.g. a voice channel's chat)
+        reference = message.reference
+        replied = (reference.resolved or reference.cached_message) if reference else None
+        reply_to = (
+            replied.author.id
+            if isinstance(replied, discord.Message) and not replied.author.bot
+            else None
+        )
+        await self._dispatch(
+            channel_message(
+                guild_id=message.guild.id,
+                author=user_ref(message.author.id, message.author.display_name),
+                channel_id=message.channel.id,
+                parent_id=parent_id,
+                text=message.content,
+                message_id=message.id,
+                reply_to_user_id=reply_to,
+                mentioned_user_ids=[user.id for user in message.mentions if not user.bot],
+            )
+        )
+
+    async def _thread_parent(self, channel: Any) -> Parent:
+        """A thread's parent channel id, None for a text channel, False for anything else.
+
+        A channel missing from the cache (a partial channel) is fetched once: messages
+        arriving meanwhile wait for the same lookup, and the answer is remembered.
+        """
+        if not isinstance(channel, discord.PartialMessageable):
+            return _parent_of(channel)
+        lookup = self._parents.get(channel.id)
+        if lookup is None:
+            lookup = asyncio.ensure_future(self._fetch_parent(channel.id))
+            self._parents[channel.id] = lookup
+        return await asyncio.shield(lookup)
+
+    async def _fetch_parent(self, channel_id: int) -> Parent:
+        try:
+            fetched = await self.client.fetch_channel(channel_id)
+        except discord.HTTPException as error:
+            logger.warning("cannot see channel {} of a message: {}", channel_id, error)
+            self._parents.pop(channel_id, None)  # ask again next time
+            return False
+        return _parent_of(fetched)
 
     async def _dm_community(self, channel_id: int | None, user_id: int) -> CommunityRef | None:
         """The guild a DM conversation belongs to: the one we last wrote from, or the only one."""

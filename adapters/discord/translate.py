@@ -8,13 +8,15 @@ are stable and carry everything needed to answer ("onboarding:<key>", "forgetme"
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import discord
 
 from communitybot.commands import Command, Option, find_command
 from communitybot.events import (
+    ChannelMessage,
     ChoicePicked,
     CommandInvoked,
     CommunityRef,
@@ -40,6 +42,8 @@ SUB_COMMAND_GROUP = 2
 
 NO_PINGS = discord.AllowedMentions(everyone=False, roles=False, users=False, replied_user=False)
 """Bot messages never ping @everyone/@here, roles or users, whatever the text says."""
+
+_SNOWFLAKE = re.compile(r"\d{1,20}")
 
 
 def community_ref(guild_id: int | str) -> CommunityRef:
@@ -162,9 +166,73 @@ def prompt_id_of(data: Mapping[str, Any]) -> str:
     return str(data.get("custom_id", "")).partition(SEP)[0]
 
 
-def content_of(message: Message) -> str:
+def ping_role_id(message: Message) -> int | None:
+    """The role a message deliberately pings (a moderator configured it), if it is a role id.
+
+    Anything else (None, Matrix's "room") pings nobody on Discord.
+    """
+    role = message.ping_role
+    return int(role) if role is not None and _SNOWFLAKE.fullmatch(role) else None
+
+
+def content_of(message: Message, *, ping_users: Iterable[str] = ()) -> str:
+    """The message text, led by its deliberate pings (the role, then missing `ping_users`)."""
     text = message.text
+    lead = [f"<@{user}>" for user in ping_users if f"<@{user}>" not in text]
+    role = ping_role_id(message)
+    if role is not None:
+        lead.insert(0, f"<@&{role}>")
+    if lead:
+        text = f"{' '.join(lead)}\n{text}"
     return text if len(text) <= MAX_CONTENT else text[: MAX_CONTENT - 1] + "…"
+
+
+def mentions_for(message: Message, *, ping_users: Iterable[str] = ()) -> discord.AllowedMentions:
+    """Who a message may ping: nobody, except its deliberate role ping and `ping_users`.
+
+    `ping_users` are the members a private group introduction is for (their notification, as a
+    DM would give); a role ping is one a moderator configured. Names in the text stay inert.
+    """
+    role = ping_role_id(message)
+    users = [discord.Object(int(user)) for user in ping_users]
+    if role is None and not users:
+        return NO_PINGS
+    return discord.AllowedMentions(
+        everyone=False,
+        roles=[discord.Object(role)] if role is not None else False,
+        users=users or False,
+        replied_user=False,
+    )
+
+
+def channel_message(
+    *,
+    guild_id: int | str,
+    author: UserRef,
+    channel_id: int | str,
+    parent_id: int | str | None,
+    text: str,
+    message_id: int | str,
+    reply_to_user_id: int | str | None = None,
+    mentioned_user_ids: Iterable[int | str] = (),
+) -> ChannelMessage:
+    """A member's message in a guild channel or thread (`parent_id` set: a thread).
+
+    Mentions keep their order, without duplicates and without the author.
+    """
+    mentioned = tuple(
+        dict.fromkeys(str(user) for user in mentioned_user_ids if str(user) != author.user_id)
+    )
+    return ChannelMessage(
+        community_ref(guild_id),
+        author,
+        ConversationRef(PLATFORM, "thread" if parent_id else "channel", str(channel_id)),
+        text,
+        str(message_id),
+        parent_channel_id=str(parent_id) if parent_id else None,
+        reply_to_user_id=str(reply_to_user_id) if reply_to_user_id else None,
+        mentioned_user_ids=mentioned,
+    )
 
 
 def view_for(prompt: Prompt | None) -> discord.ui.View | None:

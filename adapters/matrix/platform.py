@@ -15,6 +15,11 @@
   it: the core gets `MissingPermission` at once, and the homeserver is not asked.
 - Every DM room the bot opens is also listed in its `m.direct` account data (merged), and one
   it gives up is removed, so clients show the DMs as DMs.
+- A group introduction is a new private room (not a DM: `is_direct` false, named after the
+  introduction) inviting exactly those members; a topic chat runs in the room itself.
+- Messages never ping (`m.mentions` empty) except a deliberate `ping_role="room"`: "@room"
+  with `m.mentions.room`. The room's power levels decide whether it notifies (Element's
+  default: 50 for @room); when the bot's level is too low that is logged once per room.
 """
 
 from __future__ import annotations
@@ -25,14 +30,21 @@ import uuid
 from typing import Any
 
 from loguru import logger
-from nio import AsyncClient, RoomCreateError, RoomInviteError, RoomKickError, RoomPreset
+from nio import (
+    AsyncClient,
+    RoomCreateError,
+    RoomCreateResponse,
+    RoomInviteError,
+    RoomKickError,
+    RoomPreset,
+)
 from nio.responses import ErrorResponse
 
 from adapters.matrix.direct import DirectRooms
 from adapters.matrix.errors import TRANSIENT, rate_limited
 from adapters.matrix.served import Served
 from adapters.matrix.sync_state import MatrixState
-from adapters.matrix.translate import PLATFORM, dm_conversation, notice_content
+from adapters.matrix.translate import PLATFORM, ROOM_PING, dm_conversation, notice_content
 from communitybot.events import CommandInvoked, CommunityRef, ConversationRef, Event, UserRef
 from communitybot.ports import DirectMessageRefused, MissingPermission, PlatformError
 from communitybot.replies import Message
@@ -44,6 +56,11 @@ ENCRYPTED_NOTE = (
     "⚠️ Some of this community's rooms are end-to-end encrypted, and I can't read encrypted "
     "rooms yet: commands typed there won't reach me. Use an unencrypted room or our DM."
 )
+
+
+class RoomRefused(Exception):
+    """The homeserver refused to create a room (the reason is its message)."""
+
 
 current_room: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "matrix_current_room", default=None
@@ -74,6 +91,8 @@ class MatrixPlatform:
         self.departed: set[str] = set()
         """Rooms the bot was kicked from (or left): not posted to until it is back in them."""
         self.direct = DirectRooms(client)
+        self._warned_pings: set[str] = set()
+        """Ping values (and rooms) already warned about, so each is logged once."""
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -115,7 +134,31 @@ class MatrixPlatform:
         raise PlatformError("unreachable")  # pragma: no cover - the loop returns or raises
 
     async def send_message(self, room_id: str, message: Message) -> str:
+        if message.ping_role is not None:
+            self._check_ping(room_id, message.ping_role)
         return await self.send_content(room_id, notice_content(message))
+
+    def _check_ping(self, room_id: str, ping_role: str) -> None:
+        """Log once what will not notify: a ping other than @room, or @room the bot may not
+        send in that room (the message still goes out, as a plain notice)."""
+        if ping_role != ROOM_PING:
+            if ping_role not in self._warned_pings:
+                self._warned_pings.add(ping_role)
+                logger.warning(
+                    'ping {!r} means nothing on Matrix (only "room" does); not pinging', ping_role
+                )
+            return
+        room = self.client.rooms.get(room_id)
+        own = self.client.user_id
+        if room is None or room_id in self._warned_pings:
+            return
+        if not room.power_levels.can_user_notify(own, "room"):
+            self._warned_pings.add(room_id)
+            logger.warning(
+                "@room in {} will not notify: my power level there is below the room's "
+                "notifications level; a moderator can raise it",
+                room_id,
+            )
 
     async def reply(self, event: Event, message: Message, *, ephemeral: bool) -> None:
         if (
@@ -168,21 +211,31 @@ class MatrixPlatform:
             return True  # created moments ago and not synced yet
         return user_id in room.users or user_id in room.invited_users
 
-    async def _create_dm(self, user_id: str, space_id: str, *, replacing: str | None) -> str:
-        """A fresh DM room (`is_direct`, listed in `m.direct`); `replacing` is given up."""
+    async def _create_room(self, purpose: str, **options: Any) -> RoomCreateResponse:
+        """`room_create` with the adapter's failure rules: unreachable and still rate-limited
+        raise PlatformError; a refusal comes back as the `RoomCreateError` it is."""
         try:
-            response = await self.client.room_create(
-                is_direct=True, invite=[user_id], preset=RoomPreset.trusted_private_chat
-            )
+            response = await self.client.room_create(**options)
         except TRANSIENT as error:
             raise PlatformError(f"the homeserver is unreachable ({error})") from error
         if rate_limited(response):
-            logger.warning(
-                "still rate-limited after retrying; could not open a DM with {}", user_id
-            )
+            logger.warning("still rate-limited after retrying; could not open {}", purpose)
             raise PlatformError("the homeserver is rate-limiting me; try again in a minute")
         if isinstance(response, RoomCreateError):
-            raise DirectMessageRefused(f"cannot open a DM room: {response.message}")
+            raise RoomRefused(str(response.message))
+        return response
+
+    async def _create_dm(self, user_id: str, space_id: str, *, replacing: str | None) -> str:
+        """A fresh DM room (`is_direct`, listed in `m.direct`); `replacing` is given up."""
+        try:
+            response = await self._create_room(
+                f"a DM with {user_id}",
+                is_direct=True,
+                invite=[user_id],
+                preset=RoomPreset.trusted_private_chat,
+            )
+        except RoomRefused as error:
+            raise DirectMessageRefused(f"cannot open a DM room: {error}") from error
         room_id = str(response.room_id)
         await self.state.save_dm_room(user_id, room_id, space_id)
         logger.info("opened a DM room {} with {}", room_id, user_id)
@@ -213,27 +266,60 @@ class MatrixPlatform:
             return
         self.departed.add(room_id)
 
-    # -- roles = rooms -----------------------------------------------------------------------
+    # -- group introductions and chats --------------------------------------------------------
 
     async def open_group(
         self, community: CommunityRef, users: tuple[UserRef, ...], title: str, message: Message
     ) -> ConversationRef:
-        """Not opened yet on this platform: delivery messages each member instead."""
-        raise PlatformError("group conversations are not supported by this adapter yet")
+        """A new private room named `title`, inviting exactly these members, with `message`.
+
+        Not a DM (`is_direct` false, not in `m.direct`): clients list it as a room. The
+        members are invited one by one after the room exists, so a member the homeserver
+        cannot invite leaves no half-made room behind: the bot leaves it again and raises
+        PlatformError (delivery then DMs each member), as for any other refusal.
+        """
+        try:
+            response = await self._create_room(
+                "a group introduction",
+                name=(title or "Introduction")[:255],
+                is_direct=False,
+                preset=RoomPreset.private_chat,
+            )
+        except RoomRefused as error:
+            raise PlatformError(f"cannot open a group room: {error}") from error
+        room_id = str(response.room_id)
+        try:
+            for user in users:
+                await self._invite(room_id, user)
+            await self.send_message(room_id, message)
+        except PlatformError:
+            await self.abandon_room(room_id)
+            raise
+        logger.info("opened group room {} for {} member(s)", room_id, len(users))
+        return ConversationRef(PLATFORM, "channel", room_id)
 
     async def open_chat_thread(
         self, community: CommunityRef, channel_id: str, title: str, message: Message
     ) -> str:
-        """The chat runs in the channel itself (the welcome is posted there)."""
+        """The chat runs in the room itself: the welcome is posted there, its id returned.
+
+        (Matrix threads are shown inconsistently across clients; a room is seen by everyone.)
+        """
         await self.send_to_channel(community, channel_id, message)
         return channel_id
+
+    # -- roles = rooms -----------------------------------------------------------------------
 
     async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
         room = self.client.rooms.get(role_id)
         if room is not None and (user.user_id in room.users or user.user_id in room.invited_users):
             return
+        await self._invite(role_id, user)
+
+    async def _invite(self, room_id: str, user: UserRef) -> None:
+        """Invite `user` (already in the room: done); refusals raise MissingPermission."""
         try:
-            response = await self.client.room_invite(role_id, user.user_id)
+            response = await self.client.room_invite(room_id, user.user_id)
         except TRANSIENT as error:
             raise PlatformError(f"the homeserver is unreachable ({error})") from error
         if rate_limited(response):
@@ -242,7 +328,7 @@ class MatrixPlatform:
         if isinstance(response, RoomInviteError):
             if "already in the room" in str(response.message).lower():
                 return
-            raise MissingPermission(f"cannot invite to room {role_id}: {response.message}")
+            raise MissingPermission(f"cannot invite to room {room_id}: {response.message}")
 
     async def revoke_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
         room = self.client.rooms.get(role_id)

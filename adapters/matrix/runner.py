@@ -7,7 +7,9 @@ Decisions worth knowing:
   first sync (no saved token) a room whose timeline does not show the bot's join is not
   replayed at all: that is history from before this database existed.
 - A limited (gappy) timeline after downtime is filled from `/messages` back to the saved token,
-  so commands typed while the bot was down are still answered.
+  so commands typed while the bot was down are still answered. The gaps are fetched before
+  any event of the response is handled: the homeserver vanishing meanwhile means retrying the
+  same response, never a dead sync loop or an event handled twice.
 - Homeserver unreachable or 5xx: back off (doubling, capped) and retry the same sync token;
   nothing is lost. A revoked token stops the bot.
 - 429s are waited out by matrix-nio itself (it sleeps `retry_after_ms` and repeats the request),
@@ -18,13 +20,20 @@ Decisions worth knowing:
 - A member who leaves their DM room: the bot forgets and leaves that room, and the next DM opens
   a fresh one (never a message into a room nobody reads).
 - Invites: see `invites.py` (served rooms, moderators' invites, members' DMs).
+- Members' plain messages in served rooms become `ChannelMessage` (a running topic chat
+  listens); commands stay commands, the bot's own messages and notices are never forwarded.
+  They follow the same once-only rules as commands: history before the bot's join and
+  before the first sync is dropped, a restart resumes after the last handled batch, and
+  what was said during downtime arrives once. Who a reply answers comes from a bounded
+  memory of recent senders, else one `/event` lookup.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from loguru import logger
@@ -32,6 +41,7 @@ from nio import (
     AsyncClient,
     AsyncClientConfig,
     JoinError,
+    RoomGetEventResponse,
     RoomGetStateResponse,
     RoomMessagesResponse,
     SyncError,
@@ -51,18 +61,21 @@ from adapters.matrix.translate import (
     ignore_reason,
     member_event,
     parse_user,
+    replied_event_id,
     to_event,
     user_ref,
 )
 from communitybot.bot import Bot
 from communitybot.clock import Clock, SystemClock
 from communitybot.command_parser import CommandParseError
-from communitybot.events import CommandInvoked, Event, MemberJoined, MemberLeft
+from communitybot.events import ChannelMessage, CommandInvoked, Event, MemberJoined, MemberLeft
 from communitybot.peers.index import PeerIndex
 from communitybot.replies import Message
 from communitybot.store.store import Store
 
 GAP_PAGES = 20
+REMEMBERED_SENDERS = 10_000
+"""Recent message senders kept to tell whom a reply answers without asking the server."""
 
 
 @dataclass
@@ -142,6 +155,8 @@ class MatrixBot:
         self.synced = asyncio.Event()
         """Set after each handled sync (tests and the benchmark wait on it)."""
         self._warned_encrypted: set[str] = set()
+        self._senders: OrderedDict[str, str] = OrderedDict()
+        """event id → sender of recent messages in served rooms (bounded, oldest dropped)."""
 
     # -- start-up ----------------------------------------------------------------------------
 
@@ -243,7 +258,18 @@ class MatrixBot:
                 logger.info("Matrix homeserver reachable again; catching up")
             outage = False
             delay = self.config.retry_delay
-            await self._handle(response)
+            try:
+                await self._handle(response)
+            except TRANSIENT as error:
+                # Gap filling asks the homeserver before anything of the response is handled,
+                # so the same sync position is simply tried again.
+                logger.warning(
+                    "Matrix homeserver unreachable while catching up ({}); retrying",
+                    type(error).__name__,
+                )
+                outage = True
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.config.max_retry_delay)
 
     async def _sync_once(
         self, *, timeout_ms: int, full_state: bool = False
@@ -273,7 +299,7 @@ class MatrixBot:
     # -- one sync response -------------------------------------------------------------------
 
     async def _handle(self, response: SyncResponse, *, first_ever: bool = False) -> None:
-        previous = self.since
+        gaps = await self._fill_gaps(response)
         for room_id, info in response.rooms.join.items():
             for event in [*info.state, *info.timeline.events]:
                 await self._observe_state(room_id, event.source)
@@ -287,9 +313,7 @@ class MatrixBot:
                 self.platform.departed.discard(room_id)
                 if self.served.community_of(room_id):
                     logger.info("the bot is back in served room {}", room_id)
-            events = [event.source for event in info.timeline.events]
-            if info.timeline.limited and previous and info.timeline.prev_batch:
-                events = await self._fill_gap(room_id, info.timeline.prev_batch, previous) + events
+            events = gaps.get(room_id, []) + [event.source for event in info.timeline.events]
             fresh = after_own_join(events, self.own_id)
             if first_ever and len(fresh) == len(events):
                 continue  # our join is not in sight: all of it predates us
@@ -345,6 +369,21 @@ class MatrixBot:
         elif kind == "m.room.encryption" and self.served.community_of(room_id):
             self._warn_encrypted(room_id)
 
+    async def _fill_gaps(self, response: SyncResponse) -> dict[str, list[dict[str, Any]]]:
+        """The older events of each limited timeline, fetched before anything is handled.
+
+        If the homeserver goes away meanwhile, the TRANSIENT error leaves the whole response
+        unhandled (and the sync position unsaved), so retrying it handles nothing twice.
+        """
+        previous = self.since
+        if not previous:
+            return {}
+        return {
+            room_id: await self._fill_gap(room_id, info.timeline.prev_batch, previous)
+            for room_id, info in response.rooms.join.items()
+            if info.timeline.limited and info.timeline.prev_batch
+        }
+
     async def _fill_gap(self, room_id: str, start: str, until: str) -> list[dict[str, Any]]:
         """Events between the saved token and a limited timeline, oldest first."""
         older: list[dict[str, Any]] = []
@@ -378,8 +417,34 @@ class MatrixBot:
             return
         if kind == "m.room.member":
             await self._on_membership(room_id, event)
-        elif kind == "m.room.message" and ignore_reason(event, self.own_id) is None:
-            await self._on_message(room_id, event)
+        elif kind == "m.room.message":
+            self._remember_sender(room_id, event)
+            if ignore_reason(event, self.own_id) is None:
+                await self._on_message(room_id, event)
+
+    def _remember_sender(self, room_id: str, event: dict[str, Any]) -> None:
+        event_id, sender = event.get("event_id"), event.get("sender")
+        if not (isinstance(event_id, str) and isinstance(sender, str)):
+            return
+        if self.served.community_of(room_id) is None:
+            return
+        self._senders[event_id] = sender
+        if len(self._senders) > REMEMBERED_SENDERS:
+            self._senders.popitem(last=False)
+
+    async def _sender_of(self, room_id: str, event_id: str) -> str | None:
+        """Who sent `event_id` (None for the bot itself, or when it cannot be found)."""
+        sender = self._senders.get(event_id)
+        if sender is None:
+            try:
+                response = await self.client.room_get_event(room_id, event_id)
+            except TRANSIENT as error:
+                logger.info("cannot look up replied-to event {}: {}", event_id, error)
+                return None
+            if not isinstance(response, RoomGetEventResponse):
+                return None
+            sender = str(response.event.sender)
+        return None if sender == self.own_id else sender
 
     async def _on_membership(self, room_id: str, event: dict[str, Any]) -> None:
         if (event.get("content") or {}).get("membership") in ("leave", "ban"):
@@ -435,6 +500,15 @@ class MatrixBot:
                 await self._tell(room_id, in_dm, space_id, sender, resolved)
                 return
             translated = resolved
+        if isinstance(translated, ChannelMessage):
+            replied = replied_event_id(event)
+            translated = replace(
+                translated,
+                reply_to_user_id=await self._sender_of(room_id, replied) if replied else None,
+                mentioned_user_ids=tuple(
+                    user for user in translated.mentioned_user_ids if user != self.own_id
+                ),
+            )  # talking to the bot is no exchange between members
         if translated is not None:
             await self._dispatch(room_id, translated)
 

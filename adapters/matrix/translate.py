@@ -15,6 +15,7 @@ from typing import Any
 
 from communitybot.command_parser import CommandParseError, parse_command_line
 from communitybot.events import (
+    ChannelMessage,
     CommandInvoked,
     CommunityRef,
     ConversationRef,
@@ -33,6 +34,8 @@ _MATRIX_TO = re.compile(r"https://matrix\.to/#/([^\s?\"'>]+)")
 _YES = re.compile(r"\byes\b", re.IGNORECASE)
 _NO = re.compile(r"\bno\b", re.IGNORECASE)
 _READABLE_MSGTYPES = {"m.text"}
+ROOM_PING = "room"
+"""The one `ping_role` Matrix honours: an @room notification."""
 
 
 def user_ref(user_id: str, display_name: str = "") -> UserRef:
@@ -177,6 +180,31 @@ def room_reference(raw: str) -> str:
     return text
 
 
+def replied_event_id(event: RawEvent) -> str | None:
+    """The event a message replies to (`m.relates_to.m.in_reply_to`), if it is a reply."""
+    relates = content_of(event).get("m.relates_to")
+    if not isinstance(relates, Mapping):
+        return None
+    in_reply_to = relates.get("m.in_reply_to")
+    if not isinstance(in_reply_to, Mapping):
+        return None
+    event_id = in_reply_to.get("event_id")
+    return event_id if isinstance(event_id, str) and event_id else None
+
+
+def mentioned_users(event: RawEvent) -> tuple[str, ...]:
+    """The members a message mentions (`m.mentions.user_ids`), the sender left out, once each."""
+    mentions = content_of(event).get("m.mentions")
+    if not isinstance(mentions, Mapping) or not isinstance(mentions.get("user_ids"), list):
+        return ()
+    sender = event.get("sender")
+    return tuple(
+        dict.fromkeys(
+            user for user in mentions["user_ids"] if isinstance(user, str) and user != sender
+        )
+    )
+
+
 def to_event(
     event: RawEvent,
     *,
@@ -186,10 +214,11 @@ def to_event(
     prefix: str,
     display_name: str = "",
     make_user: Callable[[str], UserRef] = parse_user,
-) -> CommandInvoked | MessageReceived | CommandParseError | None:
-    """A member's message: a command anywhere, plain text only in the DM room (public chatter
-    in a room is none of the bot's business). A malformed command becomes the parse error to
-    show the member."""
+) -> CommandInvoked | MessageReceived | ChannelMessage | CommandParseError | None:
+    """A member's message: a command anywhere; plain text in the DM room is a private answer,
+    in a room a `ChannelMessage` (a running topic chat listens; nothing else does). A
+    malformed command becomes the parse error to show the member. Who a reply answers is left
+    for the caller to find (see `replied_event_id`)."""
     text = message_text(event)
     user = user_ref(str(event.get("sender", "")), display_name)
     conversation = dm_conversation(room_id) if in_dm else room_conversation(room_id)
@@ -199,9 +228,16 @@ def to_event(
         except CommandParseError as error:
             return error
         return CommandInvoked(community, user, conversation, parsed.command.path, parsed.options)
-    if in_dm and text:
-        return MessageReceived(community, user, conversation, text)
-    return None
+    if in_dm:
+        return MessageReceived(community, user, conversation, text) if text else None
+    return ChannelMessage(
+        community,
+        user,
+        conversation,
+        text,
+        str(event.get("event_id", "")),
+        mentioned_user_ids=mentioned_users(event),
+    )
 
 
 def plain_text(message: Message) -> str:
@@ -265,13 +301,19 @@ def notice_content(message: Message) -> dict[str, Any]:
     """An `m.notice` (bots answer in notices, so other bots don't answer back).
 
     `m.mentions` is present and empty: with intentional mentions, naming a member in a
-    welcome or intro post never pings them or the room.
+    welcome or intro post never pings them or the room. The one exception is a message's
+    deliberate `ping_role="room"` (a moderator configured it): it starts with "@room" and
+    carries `"m.mentions": {"room": true}`. Other `ping_role` values mean nothing here.
     """
     body = plain_text(message)
+    mentions: dict[str, Any] = {}
+    if message.ping_role == ROOM_PING:
+        body = f"@room {body}"
+        mentions = {"room": True}
     return {
         "msgtype": "m.notice",
         "body": body,
         "format": "org.matrix.custom.html",
         "formatted_body": to_html(body),
-        "m.mentions": {},
+        "m.mentions": mentions,
     }

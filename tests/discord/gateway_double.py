@@ -3,12 +3,17 @@
 One aiohttp app on 127.0.0.1 (ephemeral port) serves both:
 - the gateway websocket at `/gateway`: HELLO (op 10), heartbeat ACK (op 11), IDENTIFY (op 2) →
   READY then GUILD_CREATE with one guild (two with `second_guild`), its channels, roles and
-  members; tests push GUILD_MEMBER_ADD, INTERACTION_CREATE and (DM) MESSAGE_CREATE dispatches
-  with `add_member()` / `interact()` / `say_in_dm()`;
+  members; tests push GUILD_MEMBER_ADD, INTERACTION_CREATE and MESSAGE_CREATE dispatches
+  with `add_member()` / `interact()` / `say_in_dm()` / `say_in_channel()` (a member's message
+  in a guild channel or thread, optionally a reply with mentions);
 - the REST API under `/api/v10`, answering the handful of routes the adapter uses with payloads
   shaped as in Discord's published API, and recording every call (with its status and arrival
   time) in `calls`. It can answer some DM posts with a 429 (`rate_limit_every`), as Discord does
   under a burst, and a deleted thread with 404 Unknown Channel (`deleted_channels`).
+  Threads: private ones in a channel (POST /channels/{id}/threads, members added with PUT
+  /thread-members/{user}), public ones on a message (POST …/messages/{id}/threads, the thread's
+  id is the message's); each is announced with THREAD_CREATE as Discord does. The
+  `NO_THREADS_CHANNEL` denies thread creation to everyone (overwrite + 50013 on the route).
 
 It is test code: small and faithful, not a Discord. Known traps it respects: Content-Type is
 exactly `application/json`, member payloads carry `flags`, user options carry `data.resolved`.
@@ -39,13 +44,21 @@ OWNER_ID = "920000000000000001"
 WELCOME_CHANNEL = "930000000000000001"
 MODLOG_CHANNEL = "930000000000000002"
 OTHER_WELCOME_CHANNEL = "930000000000000011"
+INTRO_CHANNEL = "930000000000000003"
+NO_THREADS_CHANNEL = "930000000000000004"
+"""A channel where nobody may create threads (a permission overwrite denies it)."""
 MOD_ROLE = "940000000000000001"
 TAG_ROLE = "940000000000000002"
 HIGH_ROLE = "940000000000000003"
 """A role above the bot's: granting it fails with 50013 Missing Permissions."""
 
 MANAGE_GUILD = 1 << 5
-EVERYONE_PERMISSIONS = (1 << 10) | (1 << 11)  # view channel, send messages
+CREATE_PUBLIC_THREADS = 1 << 35
+CREATE_PRIVATE_THREADS = 1 << 36
+SEND_MESSAGES_IN_THREADS = 1 << 38
+THREAD_PERMISSIONS = CREATE_PUBLIC_THREADS | CREATE_PRIVATE_THREADS | SEND_MESSAGES_IN_THREADS
+EVERYONE_PERMISSIONS = (1 << 10) | (1 << 11) | THREAD_PERMISSIONS
+"""View channel, send messages and Discord's default thread permissions."""
 TIMESTAMP = "2024-01-01T00:00:00.000000+00:00"
 
 
@@ -110,6 +123,15 @@ class DiscordDouble:
     _dm_posts: int = 0
     threads: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Threads the bot created, by id, as Discord describes them."""
+    thread_members: dict[str, list[str]] = field(default_factory=dict)
+    """Who was added to each thread (PUT /thread-members), in order."""
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Every message created (by the bot through REST or a member's `say_in_channel`)."""
+    deleted_messages: set[str] = field(default_factory=set)
+    no_thread_channels: set[str] = field(default_factory=lambda: {NO_THREADS_CHANNEL})
+    """Channels where creating a thread fails with 50013 Missing Permissions."""
+    unknown_members: set[str] = field(default_factory=set)
+    """Users Discord no longer knows: adding them to a thread fails with 10007."""
     _waiters: list[asyncio.Future[None]] = field(default_factory=list)
     identified: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -174,7 +196,8 @@ class DiscordDouble:
 
     def delivered(self, channel_id: str) -> list[Call]:
         """Messages actually created in a channel (refused and rate-limited posts left out)."""
-        return [c for c in self.rest("POST", f"/channels/{channel_id}/messages") if c.status == 200]
+        path = f"/channels/{channel_id}/messages"
+        return [c for c in self.rest("POST", path) if c.path == path and c.status == 200]
 
     async def wait_for(
         self,
@@ -265,13 +288,17 @@ class DiscordDouble:
             }
 
         def channel(channel_id: str, name: str, position: int) -> dict[str, Any]:
+            denied = THREAD_PERMISSIONS if channel_id == NO_THREADS_CHANNEL else 0
+            overwrites = (
+                [{"id": guild_id, "type": 0, "allow": "0", "deny": str(denied)}] if denied else []
+            )
             return {
                 "id": channel_id,
                 "type": 0,
                 "guild_id": guild_id,
                 "name": name,
                 "position": position,
-                "permission_overwrites": [],
+                "permission_overwrites": overwrites,
                 "nsfw": False,
                 "parent_id": None,
                 "topic": None,
@@ -310,6 +337,8 @@ class DiscordDouble:
             "channels": [
                 channel(WELCOME_CHANNEL, "welcome", 0),
                 channel(MODLOG_CHANNEL, "mod-log", 1),
+                channel(INTRO_CHANNEL, "introductions", 2),
+                channel(NO_THREADS_CHANNEL, "announcements", 3),
             ]
             if main
             else [channel(OTHER_WELCOME_CHANNEL, "welcome", 0)],
@@ -347,12 +376,49 @@ class DiscordDouble:
         await self.push(
             "MESSAGE_CREATE",
             {
-                **self.message(channel_id, {"content": content}),
-                "author": self.users[user_id],
+                **self.message(channel_id, {"content": content}, author=self.users[user_id]),
                 "nonce": self.next_id(),
             },
         )
         return channel_id
+
+    async def say_in_channel(
+        self,
+        user_id: str,
+        channel_id: str,
+        content: str,
+        *,
+        reply_to: str | None = None,
+        mentions: tuple[str, ...] = (),
+        guild_id: str = GUILD_ID,
+    ) -> str:
+        """A member posts in a guild channel or thread: MESSAGE_CREATE; the message's id.
+
+        `reply_to` is a message id (its author and content come along as Discord's
+        `referenced_message`); `mentions` are user ids mentioned in the text. Content is sent
+        as given: the double does not model the Message Content intent.
+        """
+        payload = self.message(channel_id, {"content": content}, author=self.users[user_id])
+        payload |= {
+            "guild_id": guild_id,
+            "member": member_payload(self.users[user_id], self.member_roles.get(user_id, [])),
+            "mentions": [self.users[m] for m in mentions],
+            "nonce": self.next_id(),
+        }
+        if reply_to is not None:
+            payload |= {
+                "type": 19,
+                "message_reference": {
+                    "type": 0,
+                    "message_id": reply_to,
+                    "channel_id": channel_id,
+                    "guild_id": guild_id,
+                },
+                "referenced_message": self.messages.get(reply_to),
+            }
+        self.messages[payload["id"]] = payload
+        await self.push("MESSAGE_CREATE", payload)
+        return str(payload["id"])
 
     def permissions_of(self, user_id: str) -> int:
         if user_id == OWNER_ID:
@@ -475,6 +541,20 @@ class DiscordDouble:
                 if recipient is not None and self._rate_limited():
                     return _rate_limit()
                 return _json(self.message(channel_id, body))
+            case "DELETE", ["channels", channel_id, "messages", message_id]:
+                self.deleted_messages.add(message_id)
+                return web.Response(status=204)
+            case "POST", ["channels", channel_id, "messages", message_id, "threads"]:
+                if channel_id in self.no_thread_channels:
+                    return _json({"message": "Missing Permissions", "code": 50013}, 403)
+                return _json(await self._start_thread(channel_id, body, message_id))
+            case "GET", ["channels", channel_id]:
+                if channel_id not in self.threads:
+                    return _json({"message": "Unknown Channel", "code": 10003}, 404)
+                return _json(self.threads[channel_id])
+            case "DELETE", ["channels", channel_id]:
+                self.deleted_channels.add(channel_id)
+                return _json(self.threads.get(channel_id, {"id": channel_id}))
             case "PUT" | "DELETE", ["guilds", _, "members", user_id, "roles", role_id]:
                 if role_id == HIGH_ROLE:
                     return _json({"message": "Missing Permissions", "code": 50013}, 403)
@@ -485,8 +565,13 @@ class DiscordDouble:
                     roles.remove(role_id)
                 return web.Response(status=204)
             case "POST", ["channels", channel_id, "threads"]:
-                return _json(self._thread(channel_id, body))
-            case "PUT", ["channels", _, "thread-members", _]:
+                if channel_id in self.no_thread_channels:
+                    return _json({"message": "Missing Permissions", "code": 50013}, 403)
+                return _json(await self._start_thread(channel_id, body))
+            case "PUT", ["channels", thread_id, "thread-members", user_id]:
+                if user_id in self.unknown_members:
+                    return _json({"message": "Unknown Member", "code": 10007}, 404)
+                self.thread_members.setdefault(thread_id, []).append(user_id)
                 return web.Response(status=204)
             case "POST", ["webhooks", _, _]:
                 return _json(self.message(WELCOME_CHANNEL, body))
@@ -538,12 +623,18 @@ class DiscordDouble:
     def dm_channel_of(self, user_id: str) -> str | None:
         return self._dm_channels.get(user_id)
 
-    def message(self, channel_id: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    def message(
+        self,
+        channel_id: str,
+        body: dict[str, Any] | None,
+        author: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A message as Discord returns it (the bot's, unless `author` is given); recorded."""
         body = body or {}
-        return {
+        message = {
             "id": self.next_id(),
             "channel_id": channel_id,
-            "author": self.users[BOT_ID],
+            "author": author or self.users[BOT_ID],
             "content": body.get("content") or "",
             "timestamp": TIMESTAMP,
             "edited_timestamp": None,
@@ -558,6 +649,8 @@ class DiscordDouble:
             "flags": body.get("flags", 0),
             "components": body.get("components", []),
         }
+        self.messages[message["id"]] = message
+        return message
 
     def _callback(self, interaction_id: str, body: dict[str, Any]) -> web.Response:
         kind = body["type"]
@@ -580,11 +673,22 @@ class DiscordDouble:
     def created_threads(self) -> list[str]:
         return list(self.threads)
 
-    def _thread(self, parent_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        thread_id = self.next_id()
+    async def _start_thread(
+        self, parent_id: str, body: dict[str, Any], message_id: str | None = None
+    ) -> dict[str, Any]:
+        """A private thread (no message) or a public one on `message_id` (same id); announced
+        with THREAD_CREATE like Discord does."""
+        thread = self._thread(parent_id, body, message_id)
+        await self.push("THREAD_CREATE", {**thread, "newly_created": True})
+        return thread
+
+    def _thread(
+        self, parent_id: str, body: dict[str, Any], message_id: str | None = None
+    ) -> dict[str, Any]:
+        thread_id = message_id or self.next_id()
         self.threads[thread_id] = {
             "id": thread_id,
-            "type": body.get("type", 12),
+            "type": 11 if message_id else body.get("type", 12),
             "guild_id": GUILD_ID,
             "parent_id": parent_id,
             "owner_id": BOT_ID,
@@ -598,7 +702,7 @@ class DiscordDouble:
                 "auto_archive_duration": body.get("auto_archive_duration", 1440),
                 "archive_timestamp": TIMESTAMP,
                 "locked": False,
-                "invitable": False,
+                "invitable": body.get("invitable", True),
             },
             "flags": 0,
         }

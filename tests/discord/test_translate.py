@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from adapters.discord.commands import command_payloads
+from adapters.discord.runner import DiscordConfig, intents
 from adapters.discord.translate import (
     NO_PINGS,
     button_id,
+    channel_message,
     choice_picked,
     command_invoked,
     community_ref,
@@ -15,6 +17,7 @@ from adapters.discord.translate import (
 )
 from communitybot.events import UserRef
 from communitybot.replies import Choice, Prompt
+from communitybot.settings import DiscordSettings
 
 COMMUNITY = community_ref(1)
 ALICE = user_ref(2, "Alice")
@@ -91,3 +94,30 @@ def test_messages_never_ping_and_moderator_groups_need_manage_server() -> None:
     assert by_name["peers"]["default_member_permissions"] is None
     [tags_option] = by_name["peers"]["options"]
     assert tags_option["autocomplete"] is True and tags_option["type"] == 3
+
+
+def test_a_channel_message_names_its_thread_and_keeps_mentions_of_others_once() -> None:
+    message = channel_message(
+        guild_id=1,
+        author=ALICE,
+        channel_id=5,
+        parent_id=3,
+        text="A2 agree with <@7>",
+        message_id=9,
+        reply_to_user_id=7,
+        mentioned_user_ids=[7, 2, 7, 8],
+    )
+    assert message.conversation.kind == "thread" and message.parent_channel_id == "3"
+    assert message.reply_to_user_id == "7"
+    assert message.mentioned_user_ids == ("7", "8")  # the author (2) and repeats left out
+    plain = channel_message(
+        guild_id=1, author=ALICE, channel_id=3, parent_id=None, text="", message_id=10
+    )
+    assert plain.conversation.kind == "channel" and plain.parent_channel_id is None
+
+
+def test_message_content_is_asked_for_only_when_configured() -> None:
+    assert intents().guild_messages and not intents().message_content
+    assert intents(message_content=True).message_content
+    settings = DiscordSettings(token="a-token")
+    assert DiscordConfig.from_settings(settings).message_content is False

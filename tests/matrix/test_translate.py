@@ -9,11 +9,19 @@ from adapters.matrix.translate import (
     member_event,
     notice_content,
     parse_user,
+    replied_event_id,
     room_reference,
     to_event,
 )
 from communitybot.command_parser import CommandParseError
-from communitybot.events import CommandInvoked, MemberJoined, MessageReceived
+from communitybot.events import (
+    ChannelMessage,
+    CommandInvoked,
+    ConversationRef,
+    MemberJoined,
+    MessageReceived,
+    UserRef,
+)
 from communitybot.replies import Choice, Message, Prompt
 
 BOT = "@bot:example.org"
@@ -49,7 +57,7 @@ def test_own_events_notices_and_edits_are_ignored() -> None:
     assert ignore_reason(_message("!peers"), BOT) is None
 
 
-def test_a_command_parses_anywhere_and_plain_text_only_counts_in_the_dm() -> None:
+def test_a_command_parses_anywhere_and_plain_text_is_an_answer_or_a_channel_message() -> None:
     public = to_event(
         _message("!tags add maths, science"), community=SPACE, room_id=ROOM, in_dm=False, prefix="!"
     )
@@ -57,9 +65,19 @@ def test_a_command_parses_anywhere_and_plain_text_only_counts_in_the_dm() -> Non
     assert public.path == ("tags", "add")
     assert public.conversation.conversation_id == ROOM and public.conversation.kind == "channel"
     chatter = to_event(
-        _message("hello all"), community=SPACE, room_id=ROOM, in_dm=False, prefix="!"
+        {**_message("hello all"), "event_id": "$hello"},
+        community=SPACE,
+        room_id=ROOM,
+        in_dm=False,
+        prefix="!",
     )
-    assert chatter is None
+    assert chatter == ChannelMessage(
+        SPACE,
+        UserRef("matrix", "@alice:example.org"),
+        ConversationRef("matrix", "channel", ROOM),
+        "hello all",
+        "$hello",
+    )
     answer = to_event(_message("2"), community=SPACE, room_id=ROOM, in_dm=True, prefix="!")
     assert isinstance(answer, MessageReceived) and answer.text == "2"
     assert answer.conversation.kind == "dm"
@@ -110,3 +128,37 @@ def test_a_reply_is_a_notice_with_html_and_no_pings() -> None:
     assert content["m.mentions"] == {}
     prompt = Prompt("onboarding:x", "yesno", (Choice("yes", "yes"), Choice("no", "no")))
     assert notice_content(Message("Mentor?", prompt))["body"] == "Mentor? (yes/no)"
+
+
+def test_a_reply_in_a_room_names_who_it_answers_and_whom_it_mentions() -> None:
+    event = _message("> <@bob:example.org> what worked?\n\nA1 exit tickets, thanks @carol")
+    event["event_id"] = "$answer"
+    event["content"] |= {
+        "m.relates_to": {"m.in_reply_to": {"event_id": "$question"}},
+        "m.mentions": {
+            "user_ids": ["@bob:example.org", "@carol:example.org", "@alice:example.org"]
+        },
+    }
+    assert replied_event_id(event) == "$question"
+    assert replied_event_id(_message("plain")) is None
+    message = to_event(
+        event,
+        community=SPACE,
+        room_id=ROOM,
+        in_dm=False,
+        prefix="!",
+    )
+    assert isinstance(message, ChannelMessage)
+    assert message.text == "A1 exit tickets, thanks @carol"  # the quoted fallback is dropped
+    assert message.message_id == "$answer" and message.parent_channel_id is None
+    assert message.reply_to_user_id is None  # the runner looks up who sent "$question"
+    # The sender mentioning themselves is no exchange.
+    assert message.mentioned_user_ids == ("@bob:example.org", "@carol:example.org")
+
+
+def test_only_a_deliberate_room_ping_notifies_the_room() -> None:
+    pinged = notice_content(Message("The #maths chat starts now", ping_role="room"))
+    assert pinged["body"] == "@room The #maths chat starts now"
+    assert pinged["formatted_body"].startswith("@room The")
+    assert pinged["m.mentions"] == {"room": True}
+    assert notice_content(Message("Chat time", ping_role="940000000000000002"))["m.mentions"] == {}
