@@ -113,6 +113,9 @@ class DiscordSettings(BaseModel):
     shard: bool = False
     dm_interval: float = Field(default=0.05, ge=0, le=5)
     """Seconds between bulk DMs (a join burst), on top of discord.py's rate-limit handling."""
+    message_content: bool = False
+    """Ask for the privileged Message Content intent, so a running topic chat can read answers
+    ("A1 …"); enable it on the developer portal's Bot page too. Off: participation still counts."""
 
     @field_validator("token", mode="before")
     @classmethod

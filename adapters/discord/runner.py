@@ -30,6 +30,7 @@ from loguru import logger
 from adapters.discord.commands import MAX_AUTOCOMPLETE, CommandSync
 from adapters.discord.platform import DiscordPlatform, InteractionSlot, current_interaction
 from adapters.discord.translate import (
+    PLATFORM,
     answer_modal,
     channel_message,
     choice_picked,
@@ -48,6 +49,7 @@ from communitybot.clock import Clock, SystemClock
 from communitybot.commands import find_command
 from communitybot.events import (
     CommunityRef,
+    ConversationRef,
     Event,
     MemberLeft,
     MessageReceived,
@@ -92,7 +94,7 @@ class DiscordConfig:
             dev_guild_ids=list(discord_settings.dev_guild_ids),
             shard=discord_settings.shard,
             dm_interval=discord_settings.dm_interval,
-            message_content=bool(getattr(discord_settings, "message_content", False)),
+            message_content=discord_settings.message_content,
         )
 
 
@@ -216,6 +218,16 @@ class DiscordBot:
         if message.author.bot or message.webhook_id is not None:
             return
         if message.guild is not None:
+            if message.content and await self._in_own_welcome_thread(message):
+                await self._dispatch(
+                    MessageReceived(
+                        community_ref(message.guild.id),
+                        user_ref(message.author.id, message.author.display_name),
+                        ConversationRef(PLATFORM, "thread", str(message.channel.id)),
+                        message.content,
+                    )
+                )
+                return
             await self._on_channel_message(message)
             return
         if not message.content:
@@ -231,6 +243,15 @@ class DiscordBot:
                 message.content,
             )
         )
+
+    async def _in_own_welcome_thread(self, message: discord.Message) -> bool:
+        """Whether this is the author's private thread standing in for a DM (their DMs are
+        closed): what they type there is a private answer, like a DM, not channel chatter."""
+        assert message.guild is not None
+        thread = await self.platform.conversations.fallback_thread(
+            str(message.guild.id), str(message.author.id)
+        )
+        return thread is not None and thread == message.channel.id
 
     async def _on_channel_message(self, message: discord.Message) -> None:
         """A member's message in a channel or thread → ChannelMessage (text may be empty

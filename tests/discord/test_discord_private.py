@@ -97,6 +97,22 @@ async def test_a_member_with_closed_dms_keeps_their_thread_after_a_restart(
     assert len(dm_attempts) == refused_dms
 
 
+async def test_a_typed_answer_in_the_welcome_thread_counts_like_one_in_a_dm(
+    double: DiscordDouble, bot: DiscordBot
+) -> None:
+    double.dm_refusers.add(ALICE)
+    await _set_welcome_channel(double)
+    await double.add_member(ALICE, "alice")
+    await double.wait_for("PUT", "/thread-members/")
+    [thread] = double.created_threads
+    await double.wait_until(lambda: len(double.delivered(thread)) == 1)
+
+    await double.say_in_channel(ALICE, thread, "classroom TEACHER")
+    await double.wait_until(lambda: len(double.delivered(thread)) == 2)
+    assert "Which subjects" in double.delivered(thread)[1].body["content"]
+    assert await _answers_in(bot, GUILD_ID, ALICE) == 1
+
+
 async def test_a_deleted_welcome_thread_means_trying_dms_again(
     double: DiscordDouble, bot: DiscordBot
 ) -> None:
