@@ -11,6 +11,7 @@ from communitybot.command_types import Autocomplete, Command, Option, OptionType
 from communitybot.features.asks_catalogue import ASK_COMMANDS
 from communitybot.features.chats_catalogue import CHAT_COMMANDS
 from communitybot.features.mentoring_catalogue import MENTORING_COMMANDS
+from communitybot.features.rounds_catalogue import ROUND_COMMANDS
 
 __all__ = ["CATALOGUE", "Autocomplete", "Command", "Option", "OptionType", "find_command", "groups"]
 
@@ -210,7 +211,13 @@ _CORE: tuple[Command, ...] = (
     Command(("stats",), "Community statistics", moderator_only=True),
 )
 
-CATALOGUE: tuple[Command, ...] = (*_CORE, *MENTORING_COMMANDS, *CHAT_COMMANDS, *ASK_COMMANDS)
+CATALOGUE: tuple[Command, ...] = (
+    *_CORE,
+    *MENTORING_COMMANDS,
+    *CHAT_COMMANDS,
+    *ASK_COMMANDS,
+    *ROUND_COMMANDS,
+)
 
 _BY_PATH = {c.path: c for c in CATALOGUE}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from communitybot.context import CommandHandler, Context
+from communitybot.features import rounds
 from communitybot.models import Community
 from communitybot.replies import Action, Message, SendToChannel, reply
 from communitybot.text import quote
@@ -117,6 +118,7 @@ async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
     lines.append(
         f"• Open problems of practice: {await ctx.store.asks.open_count(ctx.community.id)}"
     )
+    lines.append(await rounds.stats_line(ctx))
     return reply("\n".join(lines))
 
 

@@ -97,6 +97,7 @@ async def _membership_export(ctx: Context, member: Member) -> dict[str, Any]:
         "chat_subscriptions": await ctx.store.chats.export_for_member(member.id),
         "mentoring": await ctx.store.mentoring.export_for_member(member.id),
         "problems_of_practice": await ctx.store.asks.export_for_member(member.id),
+        "peer_rounds": await ctx.store.rounds.export_for_member(member.id),
         "pending_confirmation": pending.export() if pending else None,
     }
 

@@ -15,6 +15,7 @@ from communitybot.features import (
     peers,
     privacy,
     profile,
+    rounds,
     tags,
 )
 from communitybot.replies import Action, reply
@@ -32,9 +33,15 @@ COMMANDS: dict[tuple[str, ...], CommandHandler] = {
     **mentoring.COMMANDS,
     **chats.COMMANDS,
     **asks.COMMANDS,
+    **rounds.COMMANDS,
 }
 
-JOB_KINDS: dict[str, JobKind] = {**mentoring.JOB_KINDS, **chats.JOB_KINDS, **asks.JOB_KINDS}
+JOB_KINDS: dict[str, JobKind] = {
+    **mentoring.JOB_KINDS,
+    **chats.JOB_KINDS,
+    **asks.JOB_KINDS,
+    **rounds.JOB_KINDS,
+}
 """Scheduled work by job kind: the handler, its grace window and retry policy."""
 
 
@@ -49,7 +56,7 @@ async def on_join(ctx: Context) -> list[Action]:
 
 async def on_leave(ctx: Context) -> list[Action]:
     """A member left: features that pair people end those pairings kindly."""
-    return await mentoring.on_leave(ctx)
+    return [*await mentoring.on_leave(ctx), *await rounds.on_leave(ctx)]
 
 
 async def on_message(ctx: Context, text: str) -> list[Action]:
@@ -70,7 +77,7 @@ async def on_channel_message(ctx: Context, event: ChannelMessage) -> list[Action
 
 
 async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> list[Action]:
-    for handler in (privacy.on_choice, onboarding.on_choice):
+    for handler in (privacy.on_choice, onboarding.on_choice, rounds.on_choice):
         actions = await handler(ctx, custom_id, values)
         if actions is not None:
             return actions

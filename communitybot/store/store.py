@@ -13,6 +13,7 @@ from communitybot.store.jobs import JobRepository
 from communitybot.store.members import MemberRepository
 from communitybot.store.mentoring import MentoringRepository
 from communitybot.store.onboarding import OnboardingRepository
+from communitybot.store.rounds import RoundRepository
 from communitybot.store.routing import RoutingRepository
 from communitybot.store.stats import StatsRepository
 from communitybot.store.tags import TagRepository
@@ -32,6 +33,7 @@ class Store:
         self.mentoring = MentoringRepository(db)
         self.chats = ChatRepository(db)
         self.asks = AskRepository(db)
+        self.rounds = RoundRepository(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
