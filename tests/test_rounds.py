@@ -268,6 +268,41 @@ async def test_weekly_rounds_fire_on_time_and_a_restart_mid_round_duplicates_not
     await store.close()
 
 
+async def test_without_group_conversations_each_member_gets_the_introduction_by_dm(
+    harness: Harness,
+) -> None:
+    await _community(harness, "ann", "bob", tags=FOUR)
+    harness.platform.groups_supported = False
+    await harness.command("mod", "/rounds run")
+    sent = harness.platform.take()
+    assert not _groups(sent)
+    for name, other in (("ann", "Bob"), ("bob", "Ann")):
+        (intro,) = [s.text for s in sent if s.where == f"dm:{name}"]
+        assert "Ann, meet Bob" in intro and other in intro
+
+
+async def test_monthly_rounds_fall_on_the_first_weekday_of_the_month(harness: Harness) -> None:
+    await _community(harness, tags={})
+    text = await harness.reply_text("mod", "/rounds setup monthly mon 09:00 London")
+    assert "every month on the 1st Monday at 09:00 (Europe/London)" in text
+    assert "First round: Monday 01 February 2027, 09:00 (Europe/London)" in text
+
+
+async def test_a_round_missed_by_days_is_skipped_and_the_schedule_goes_on(
+    harness: Harness,
+) -> None:
+    await _community(harness, "ann", "bob", tags=FOUR)
+    await harness.command("mod", "/rounds setup weekly monday 09:00")
+    harness.platform.take()
+    harness.clock.advance(seconds=10 * DAY)  # the bot was down over Monday 11 January
+    async with running_scheduler(harness, rounds.JOB_KINDS) as scheduler:
+        sent = await _advance(harness, scheduler, 1)
+        assert not _groups(sent)
+        assert any("2027-01-11 was skipped" in s.text for s in sent if s.where == "#modlog")
+        assert "Monday 18 January" in await _status(harness, "ann")
+        assert len(_groups(await _advance(harness, scheduler, 4 * DAY))) == 1
+
+
 async def test_rounds_off_stops_the_schedule(harness: Harness) -> None:
     await _community(harness, "ann", "bob", tags=FOUR)
     await harness.command("mod", "/rounds setup biweekly thursday 18:30 Europe/Paris 2")
@@ -342,6 +377,8 @@ async def test_silent_members_are_put_on_hold_after_two_rounds_until_they_confir
         sent = await _advance(harness, scheduler, 2 * DAY)
         assert all("dan" not in g for g in _groups(sent))
         assert not [s for s in sent if s.where == "dm:dan"]
+        late = await harness.reply_text("dan", "/rounds met yes")
+        assert "Wonderful" in late and "on hold" in late  # an answer alone is no re-confirmation
         await harness.pick("dan", "rounds:rejoin", "join")
         assert "back in" in harness.platform.texts("reply:dan")[0]
         await _advance(harness, scheduler, 5 * DAY)

@@ -246,6 +246,12 @@ async def _answer(ctx: Context, seat: Seat, answer: Answer) -> list[Action]:
     text = _ANSWER_TEXT[answer]
     if changed:
         text = "Updated. " + text
+    participant = await ctx.store.rounds.participant(ctx.member.id)
+    if participant is not None and participant.status == "on_hold":
+        text += (
+            f"\nYou're on hold for the next rounds: `{ctx.prefix}rounds join` and I'll match you "
+            "again."
+        )
     return reply(text)
 
 
