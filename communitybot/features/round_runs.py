@@ -24,8 +24,8 @@ from communitybot.models import Community, Member
 from communitybot.ports import ChatPlatform
 from communitybot.replies import Action, Choice, Message, Prompt, SendDirect, SendToGroup
 from communitybot.scheduler import JobContext
-from communitybot.store.jobs import Job
-from communitybot.store.rounds import RoundSettings
+from communitybot.store.jobs import Job, NewJob
+from communitybot.store.rounds import RoundSettings, group_key
 from communitybot.store.store import Store
 from communitybot.text import quote
 from communitybot.timezones import format_offset, offset_distance, utc_offset_minutes
@@ -303,19 +303,20 @@ async def run_round(
     result.groups = await _solve(env, community, now, eligible, settings, key)
     next_round = settings.next_at if settings and settings.active else None
     due = _follow_up_due(now, next_round)
-    for group in result.groups:
-        ids = tuple(m.id for m in group.members)
-        group_id = await store.rounds.add_group(round_id, cid, ids, ", ".join(group.shared), now)
+    recorded = [(tuple(m.id for m in g.members), ", ".join(g.shared)) for g in result.groups]
+    created = await store.rounds.add_groups(round_id, cid, recorded, now)
+    follow_ups: list[NewJob] = []
+    for group, (ids, _) in zip(result.groups, recorded, strict=True):
+        group_id = created.get(group_key(round_id, ids))
         if group_id is None:
             continue
         result.introduced += 1
-        await store.jobs.schedule(
-            FOLLOW_UP, due, f"{FOLLOW_UP}:{group_id}", now, {"group": group_id}
-        )
+        follow_ups.append(NewJob(FOLLOW_UP, due, f"{FOLLOW_UP}:{group_id}", {"group": group_id}))
         title = "Peer round: " + " & ".join(quote(m.label, 40) for m in group.members)
         message = introduction(env.platform, env.prefix, group, now, due - now)
         users = tuple(m.ref for m in group.members)
         result.actions.append(SendToGroup(community.ref, users, title, message))
+    await store.jobs.schedule_many(follow_ups, now)
     return result
 
 

@@ -21,6 +21,8 @@ from communitybot.store.timefmt import from_db, to_db
 Frequency = Literal["weekly", "biweekly", "monthly"]
 Answer = Literal["yes", "no", "skip"]
 ANSWERS: tuple[Answer, ...] = ("yes", "no", "skip")
+GROUPS_PER_STATEMENT = 500
+"""Rows per multi-row INSERT: 2,500 parameters, far below SQLite's limit."""
 
 
 @dataclass(frozen=True)
@@ -322,29 +324,44 @@ class RoundRepository:
         )
         return int(row[0]) if row else None
 
-    async def add_group(
+    async def add_groups(
         self,
         round_id: int,
         community_id: int,
-        member_ids: Sequence[int],
-        shared: str,
+        groups: Sequence[tuple[Sequence[int], str]],
         now: datetime,
-    ) -> int | None:
-        """Record an introduction before it is sent: its id, or None if it was already made."""
-        row = await self._db.fetch_one(
-            "INSERT INTO round_groups (round_id, community_id, idempotency_key, shared,"
-            " created_at) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-            (round_id, community_id, group_key(round_id, member_ids), shared, to_db(now)),
-        )
-        if row is None:
-            return None
-        group_id = int(row[0])
+    ) -> dict[str, int]:
+        """Record introductions (member ids, shared tags) before they are sent.
+
+        Returns idempotency key → id for the groups that are new; a group already recorded
+        (a replay) is left out, so it is never introduced twice. A few statements per round.
+        """
+        created: dict[str, int] = {}
+        stamp = to_db(now)
+        rows = [
+            (round_id, community_id, group_key(round_id, ids), shared, stamp)
+            for ids, shared in groups
+        ]
+        for start in range(0, len(rows), GROUPS_PER_STATEMENT):
+            chunk = rows[start : start + GROUPS_PER_STATEMENT]
+            marks = ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))
+            inserted = await self._db.fetch_all(
+                "INSERT INTO round_groups (round_id, community_id, idempotency_key, shared,"
+                f" created_at) VALUES {marks}"
+                " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key",
+                [value for row in chunk for value in row],
+            )
+            created.update({str(row[1]): int(row[0]) for row in inserted})
         await self._db.execute_many(
             "INSERT INTO round_group_members (group_id, member_id) VALUES (?, ?)",
-            [(group_id, member_id) for member_id in member_ids],
+            [
+                (created[key], member_id)
+                for (ids, _), (_, _, key, _, _) in zip(groups, rows, strict=True)
+                if key in created
+                for member_id in ids
+            ],
         )
-        return group_id
+        return created
 
     async def recent_pairs(self, community_id: int, rounds: int) -> set[tuple[int, int]]:
         """Every two members who met in the community's last `rounds` rounds with groups."""
