@@ -439,3 +439,21 @@ async def test_stats_show_the_rounds(harness: Harness) -> None:
     text = await harness.reply_text("mod", "/stats")
     assert "every week on Monday at 09:00 (UTC), next Mon 11 Jan" in text
     assert "1 round(s) so far" in text and "1 group(s), 0 of 2 said they met" in text
+
+
+async def test_recording_a_round_twice_adds_nothing(harness: Harness) -> None:
+    await _community(harness, "ann", "bob", "cat", tags=FOUR)
+    community = await harness.store.communities.get(COMMUNITY)
+    assert community is not None
+    ids = [(await harness.member(n)).id for n in ("ann", "bob", "cat")]
+    now = harness.clock.now()
+    rounds_repo = harness.store.rounds
+    round_id = await rounds_repo.add_round(community.id, "2027-01-04", "manual", now)
+    assert round_id is not None
+    assert await rounds_repo.add_round(community.id, "2027-01-04", "schedule", now) is None
+    groups = [([ids[1], ids[0]], "maths"), ([ids[2]], "")]
+    first = await rounds_repo.add_groups(round_id, community.id, groups, now)
+    assert sorted(first) == [f"{round_id}:{ids[0]}-{ids[1]}", f"{round_id}:{ids[2]}"]
+    assert await rounds_repo.add_groups(round_id, community.id, groups, now) == {}
+    row = await harness.store.db.fetch_one("SELECT count(*) FROM round_group_members")
+    assert row is not None and row[0] == 3
