@@ -12,6 +12,7 @@ from communitybot.features.asks_catalogue import ASK_COMMANDS
 from communitybot.features.chat_run_catalogue import CHAT_RUN_COMMANDS
 from communitybot.features.chats_catalogue import CHAT_COMMANDS
 from communitybot.features.mentoring_catalogue import MENTORING_COMMANDS
+from communitybot.features.rounds_catalogue import ROUND_COMMANDS
 
 __all__ = ["CATALOGUE", "Autocomplete", "Command", "Option", "OptionType", "find_command", "groups"]
 
@@ -217,6 +218,7 @@ CATALOGUE: tuple[Command, ...] = (
     *CHAT_COMMANDS,
     *ASK_COMMANDS,
     *CHAT_RUN_COMMANDS,
+    *ROUND_COMMANDS,
 )
 
 _BY_PATH = {c.path: c for c in CATALOGUE}

@@ -13,6 +13,7 @@ from typing import Any
 
 from communitybot.context import CommandHandler, Context
 from communitybot.features.asks_catalogue import MAX_DAYS, MAX_TEXT
+from communitybot.features.naming import who
 from communitybot.replies import Action, Message, SendDirect, SendToChannel, reply
 from communitybot.scheduler import JobContext, JobKind
 from communitybot.store.asks import Ask
@@ -59,9 +60,9 @@ async def ask(ctx: Context, options: dict[str, Any]) -> list[Action]:
         now,
         {"ask": created.id},
     )
-    who = ctx.platform.mention_user(ctx.member.ref)
+    author = who(ctx.platform, ctx.member)
     post = (
-        f"🧩 **Problem of practice #{created.id}** from {who}:\n{quote(problem, MAX_TEXT)}\n"
+        f"🧩 **Problem of practice #{created.id}** from {author}:\n{quote(problem, MAX_TEXT)}\n"
         f"Reply with your ideas, and `{ctx.prefix}follow {created.id}` to hear how it goes."
     )
     return [
@@ -109,9 +110,9 @@ async def resolve(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if len(outcome) > MAX_TEXT:
         return reply(f"That is too long ({len(outcome)} characters, at most {MAX_TEXT}).")
     await ctx.store.asks.resolve(found.id, outcome, ctx.clock.now())
-    who = ctx.platform.mention_user(ctx.member.ref)
+    author = who(ctx.platform, ctx.member)
     text = (
-        f"✅ {who} shared how problem of practice #{found.id} went.\n"
+        f"✅ {author} shared how problem of practice #{found.id} went.\n"
         f"**The problem:** {quote(found.problem, 300)}\n"
         f"**The outcome:** {quote(outcome, MAX_TEXT)}"
     )

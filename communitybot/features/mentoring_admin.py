@@ -69,9 +69,8 @@ async def settings(ctx: Context, options: dict[str, Any]) -> list[Action]:
             actions.extend(result.introductions)
     modlog = ctx.community.modlog_channel
     if modlog:
-        note = (
-            f"⚙️ {ctx.platform.mention_user(ctx.member.ref)} changed the mentoring settings: "
-            + "; ".join(summary)
+        note = f"⚙️ {who(ctx.platform, ctx.member)} changed the mentoring settings: " + "; ".join(
+            summary
         )
         actions.append(SendToChannel(ctx.community.ref, modlog, Message(note)))
     return [*reply("\n".join(lines)), *actions]

@@ -228,7 +228,7 @@ async def match(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return await _preview(ctx, problem)
     result = await run_round(ctx, problem)
     summary = f"Mentoring round: {result.summary}"
-    note = f"🤝 {ctx.platform.mention_user(ctx.member.ref)} ran a mentoring round: {result.summary}"
+    note = f"🤝 {who(ctx.platform, ctx.member)} ran a mentoring round: {result.summary}"
     return [*reply(summary), *result.introductions, *_modlog(ctx, note)]
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from communitybot.context import CommandHandler, Context
-from communitybot.features import mentoring_admin
+from communitybot.features import mentoring_admin, rounds
+from communitybot.features.naming import who
 from communitybot.models import Community
 from communitybot.replies import Action, Message, SendToChannel, reply
 from communitybot.text import quote
@@ -87,8 +88,8 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
     actions: list[Action] = reply("Saved.\n" + "\n".join(f"• {line}" for line in summary))
     modlog = ctx.community.modlog_channel
     if modlog:
-        who = ctx.platform.mention_user(ctx.member.ref)
-        note = f"⚙️ {who} changed the bot's settings: " + "; ".join(summary)
+        author = who(ctx.platform, ctx.member)
+        note = f"⚙️ {author} changed the bot's settings: " + "; ".join(summary)
         actions.append(SendToChannel(ctx.community.ref, modlog, Message(note)))
     return actions
 
@@ -119,6 +120,7 @@ async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
     lines.append(
         f"• Open problems of practice: {await ctx.store.asks.open_count(ctx.community.id)}"
     )
+    lines.append(await rounds.stats_line(ctx))
     return reply("\n".join(lines))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from communitybot.context import Context
 from communitybot.features import peers as peer_features
 from communitybot.features import tags as tag_features
+from communitybot.features.naming import who
 from communitybot.features.onboarding_questions import (
     CUSTOM_ID_PREFIX,
     YES_NO,
@@ -61,7 +62,7 @@ async def _member_tags(ctx: Context) -> list[Tag]:
 
 
 async def _intro_post(ctx: Context, intro: str, limit: int) -> Message:
-    lines = [f"👋 Please welcome {ctx.platform.mention_user(ctx.member.ref)}!"]
+    lines = [f"👋 Please welcome {who(ctx.platform, ctx.member)}!"]
     if ctx.member.role:
         lines.append(f"**Role:** {quote(ctx.member.role, 80)}")
     lines.append(f"> {quote(intro, limit)}")

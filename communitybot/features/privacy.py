@@ -99,6 +99,7 @@ async def _membership_export(ctx: Context, member: Member) -> dict[str, Any]:
         "chats_hosted": await ctx.store.chats.export_hosting(member.id),
         "mentoring": await ctx.store.mentoring.export_for_member(member.id),
         "problems_of_practice": await ctx.store.asks.export_for_member(member.id),
+        "peer_rounds": await ctx.store.rounds.export_for_member(member.id),
         "pending_confirmation": pending.export() if pending else None,
     }
 
@@ -153,7 +154,10 @@ async def forget_me(ctx: Context, options: dict[str, Any]) -> list[Action]:
     minutes = int(FORGET_WINDOW.total_seconds() // 60)
     return reply(
         f"This deletes everything I store about you in {where}: your profile (role, time zone, "
-        "mentoring wishes, intro), your tags, your onboarding answers and your privacy settings. "
+        "mentoring wishes, intro), your tags, your onboarding answers, your mentoring offers, "
+        "requests, pairings and check-in answers, your peer-round groups, your chat "
+        "subscriptions, hosting and chat messages, your problems of practice and your privacy "
+        "settings. "
         "It cannot be undone, and posts already made in channels stay where they are.\n"
         f"**Delete everything?** Answer **yes** or **no** within {minutes} minutes.",
         prompt=Prompt(custom_id=FORGET_PROMPT_ID, kind="yesno"),

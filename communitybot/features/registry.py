@@ -18,6 +18,7 @@ from communitybot.features import (
     peers,
     privacy,
     profile,
+    rounds,
     tags,
 )
 from communitybot.replies import Action, reply
@@ -38,6 +39,7 @@ COMMANDS: dict[tuple[str, ...], CommandHandler] = {
     **asks.COMMANDS,
     **chat_questions.COMMANDS,
     **chat_transcript.COMMANDS,
+    **rounds.COMMANDS,
 }
 
 JOB_KINDS: dict[str, JobKind] = {
@@ -45,6 +47,7 @@ JOB_KINDS: dict[str, JobKind] = {
     **chats.JOB_KINDS,
     **asks.JOB_KINDS,
     **chat_run.JOB_KINDS,
+    **rounds.JOB_KINDS,
 }
 """Scheduled work by job kind: the handler, its grace window and retry policy."""
 
@@ -62,6 +65,7 @@ async def on_leave(ctx: Context) -> list[Action]:
     """A member left: features that pair people end those pairings kindly."""
     actions = await mentoring.on_leave(ctx)
     actions += await chats.on_leave(ctx)
+    actions += await rounds.on_leave(ctx)
     return actions
 
 
@@ -89,7 +93,12 @@ async def listens_to(store: Store, event: ChannelMessage) -> bool:
 
 
 async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> list[Action]:
-    for handler in (privacy.on_choice, onboarding.on_choice, mentoring.on_choice):
+    for handler in (
+        privacy.on_choice,
+        onboarding.on_choice,
+        mentoring.on_choice,
+        rounds.on_choice,
+    ):
         actions = await handler(ctx, custom_id, values)
         if actions is not None:
             return actions

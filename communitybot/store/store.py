@@ -15,6 +15,7 @@ from communitybot.store.members import MemberRepository
 from communitybot.store.mentoring import MentoringRepository
 from communitybot.store.mentoring_checkins import CheckinRepository
 from communitybot.store.onboarding import OnboardingRepository
+from communitybot.store.rounds import RoundRepository
 from communitybot.store.routing import RoutingRepository
 from communitybot.store.stats import StatsRepository
 from communitybot.store.tags import TagRepository
@@ -36,6 +37,7 @@ class Store:
         self.chats = ChatRepository(db)
         self.asks = AskRepository(db)
         self.chat_runs = ChatRunRepository(db)
+        self.rounds = RoundRepository(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

@@ -1,0 +1,62 @@
+"""Peer-round commands (`/rounds …`).
+
+Kept beside the feature that serves them; `communitybot.commands` joins every part into the one
+catalogue the adapters generate their commands from.
+"""
+
+from __future__ import annotations
+
+from communitybot.command_types import Command, Option
+
+ROUND_COMMANDS: tuple[Command, ...] = (
+    Command(("rounds", "join"), "Take part in peer rounds (or confirm you're still in)"),
+    Command(("rounds", "leave"), "Stop taking part in peer rounds"),
+    Command(
+        ("rounds", "pause"),
+        "Skip the next round(s): a number from 1 to 12 (default 1), or all until you resume",
+        (
+            Option(
+                "rounds", "How many rounds to skip (1–12), or all", required=False, max_length=16
+            ),
+        ),
+    ),
+    Command(("rounds", "resume"), "End your pause: be matched again from the next round"),
+    Command(("rounds", "status"), "Your peer-round state, the next round and your last partners"),
+    Command(
+        ("rounds", "met"),
+        "Answer the latest follow-up: did you meet your peer-round partner?",
+        (
+            Option(
+                "answer", "yes, no (not yet) or skip (we couldn't)", choices=("yes", "no", "skip")
+            ),
+        ),
+    ),
+    Command(
+        ("rounds", "setup"),
+        "Schedule peer rounds: how often, on which weekday, at what time",
+        (
+            Option("frequency", "How often", choices=("weekly", "biweekly", "monthly")),
+            Option("weekday", "Weekday (default monday)", required=False, max_length=16),
+            Option("time", "Time, 24-hour HH:MM (default 09:00)", required=False, max_length=8),
+            Option("timezone", "Time zone (default UTC)", required=False, max_length=64),
+            Option(
+                "no_repeat",
+                "Rounds before two people can be paired again (default 6)",
+                type="integer",
+                required=False,
+                min_value=0,
+                max_value=52,
+            ),
+        ),
+        moderator_only=True,
+    ),
+    Command(
+        ("rounds", "off"), "Stop scheduled peer rounds (members stay opted in)", moderator_only=True
+    ),
+    Command(
+        ("rounds", "run"),
+        "Run a peer round now (or preview it)",
+        (Option("dry_run", "Only preview the groups", type="boolean", required=False),),
+        moderator_only=True,
+    ),
+)
