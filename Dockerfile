@@ -22,6 +22,7 @@ COPY adapters ./adapters
 RUN pip install . && rm -rf build *.egg-info
 
 ENV COMMUNITYBOT_DATABASE_PATH=/data/communitybot.db
+ENV COMMUNITYBOT_CONSOLE_FILES_DIR=/data/files
 VOLUME /data
 
 USER communitybot

@@ -70,7 +70,7 @@ async def _run_console(settings: Settings, store: Store, stdin: TextIO, stdout: 
     # Imported here so the core package never depends on an adapter at import time.
     from adapters.console import ConsolePlatform, run_console
 
-    platform = ConsolePlatform(stdout)
+    platform = ConsolePlatform(stdout, settings.console_files_dir)
     bot = Bot(store, platform, SystemClock(), PeerIndex(), prefix="/")
     community = CommunityRef(platform.name, settings.console_community)
     logger.info(

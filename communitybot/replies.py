@@ -6,6 +6,7 @@ and `communitybot.delivery` carries them out through the `ChatPlatform` port.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -36,6 +37,47 @@ class Prompt:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (an export, a transcript, a calendar entry).
+
+    The content goes out byte for byte: it is the member's own data or a document they asked
+    for, so delivery never rewrites it (mentions are only neutralised in the message text).
+    """
+
+    filename: str
+    """A safe name, e.g. "engchat-2027-01-05.md" (see `safe_filename`)."""
+    content: bytes
+    media_type: str
+    """"application/json", "text/markdown", "text/calendar"."""
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+def format_size(size: int) -> str:
+    """A byte count as people read it: "812 bytes", "14.2 KB", "3.1 MB" (1 KB = 1,024 bytes)."""
+    if size < 1024:
+        return f"{size} byte{'' if size == 1 else 's'}"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_filename(stem: str, extension: str) -> str:
+    """A file name every platform and file system accepts: ASCII letters, digits, `.-_`.
+
+    `stem` may come from user input (a hashtag); anything else becomes `-`, so a name can never
+    climb out of a folder (`../`) or carry a mention.
+    """
+    cleaned = _UNSAFE_IN_FILENAME.sub("-", stem).strip(".-_")[:100] or "file"
+    return f"{cleaned}.{extension.lstrip('.')}"
+
+
+@dataclass(frozen=True)
 class Message:
     """Text in light Markdown (bold, lists). User-provided fragments are already neutralised."""
 
@@ -45,6 +87,8 @@ class Message:
     """A deliberate ping a moderator configured: a role id (Discord renders `<@&id>` and allows
     only that mention), or "room" (Matrix: an @room notification). None for everything else:
     user text never pings anyone."""
+    attachment: Attachment | None = None
+    """A file sent with the text (Discord upload, Matrix `m.file`, a saved file in the console)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +147,12 @@ class RevokeRole:
 Action = Reply | SendToChannel | SendDirect | SendToGroup | GrantRole | RevokeRole
 
 
-def reply(text: str, *, ephemeral: bool = True, prompt: Prompt | None = None) -> list[Action]:
-    """The common case: one reply to the invoker."""
-    return [Reply(Message(text, prompt), ephemeral=ephemeral)]
+def reply(
+    text: str,
+    *,
+    ephemeral: bool = True,
+    prompt: Prompt | None = None,
+    attachment: Attachment | None = None,
+) -> list[Action]:
+    """The common case: one reply to the invoker (optionally with a file)."""
+    return [Reply(Message(text, prompt, attachment=attachment), ephemeral=ephemeral)]

@@ -211,6 +211,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
     console_community: str = Field(default="local", min_length=1, max_length=64)
+    console_files_dir: Path = Path("communitybot-files")
+    """Where the console adapter saves files the bot sends (/mydata, transcripts, calendars)."""
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -225,6 +227,11 @@ class Settings(BaseSettings):
     def _path(cls, value: Path) -> Path:
         if str(value).strip() in ("", "."):
             raise ValueError("must be a file path, e.g. ./communitybot.db")
+        return value.expanduser()
+
+    @field_validator("console_files_dir", mode="after")
+    @classmethod
+    def _folder(cls, value: Path) -> Path:
         return value.expanduser()
 
     @model_validator(mode="after")

@@ -24,7 +24,7 @@ from communitybot.events import (
 )
 from communitybot.models import Member
 from communitybot.peers.index import PeerIndex
-from communitybot.replies import Action
+from communitybot.replies import Action, Attachment
 from communitybot.scheduler import JobKind, Scheduler
 from communitybot.store.store import Store
 from tests.fakes import FakePlatform
@@ -106,6 +106,13 @@ class Harness:
         await self.command(name, line)
         (text,) = self.platform.texts(f"reply:{name}")
         return text
+
+    async def reply_file(self, name: str, line: str) -> Attachment:
+        """Run a command and return the file attached to the one reply its author saw."""
+        self.platform.take()
+        await self.command(name, line)
+        (file,) = self.platform.attachments(f"reply:{name}")
+        return file
 
     async def find_member(self, name: str) -> Member | None:
         community = await self.store.communities.get(COMMUNITY)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from communitybot.events import CommunityRef, ConversationRef, Event, UserRef
 from communitybot.ports import DirectMessageRefused, MissingPermission, PlatformError
-from communitybot.replies import Message
+from communitybot.replies import Attachment, Message
 
 
 @dataclass(frozen=True)
@@ -101,3 +101,11 @@ class FakePlatform:
 
     def texts(self, where: str | None = None) -> list[str]:
         return [s.text for s in self.take() if where is None or s.where == where]
+
+    def attachments(self, where: str | None = None) -> list[Attachment]:
+        """The files sent since the last take (and forget everything sent)."""
+        return [
+            s.message.attachment
+            for s in self.take()
+            if s.message.attachment is not None and (where is None or s.where == where)
+        ]

@@ -160,7 +160,7 @@ async def test_asks_and_follows_are_in_mydata_and_gone_after_forgetme(harness: H
     await post(harness)
     await harness.command("bob", "/ask Bob's problem")
     await harness.command("alice", "/follow 2")
-    export = await harness.reply_text("alice", "/mydata")
+    export = (await harness.reply_file("alice", "/mydata")).content.decode()
     assert '"problems_of_practice"' in export
     assert "quiet students talking" in export and '"followed_at"' in export
     await harness.command("alice", "/forgetme")

@@ -19,6 +19,7 @@ from communitybot.bot import Bot
 from communitybot.events import CommandInvoked, ConversationRef
 from communitybot.features import chat_run
 from communitybot.features.chat_script import parse_script, planned
+from communitybot.features.chat_transcript import cap
 from communitybot.features.registry import JOB_KINDS
 from communitybot.peers.index import PeerIndex
 from communitybot.scheduler import JobContext, Scheduler
@@ -108,7 +109,7 @@ async def test_a_full_chat_from_the_welcome_in_a_thread_to_the_recap(
 
     # The chat is over: nothing more is recorded.
     await harness.post("bob", "chats/thread", "A2 late thought")
-    transcript = await harness.reply_text("bob", "/chat transcript engchat")
+    transcript = (await harness.reply_file("bob", "/chat transcript engchat")).content.decode()
     assert "late thought" not in transcript
 
 
@@ -317,7 +318,13 @@ async def test_the_transcript_groups_messages_by_question_with_names_and_no_live
     live = await harness.reply_text("dave", "/chat transcript #EngChat")
     assert "still running" in live
     await advance_to(harness, scheduler, at(60))
-    text = await harness.reply_text("dave", "/chat transcript engchat")
+    summary = await harness.reply_text("dave", "/chat transcript engchat")
+    assert summary.startswith("**#engchat: Feedback that works**\n")
+    assert "3 messages from 2 participants" in summary and "`engchat-2027-01-05.md`" in summary
+    assert "A1 peer" not in summary, "the messages are in the file"
+    file = await harness.reply_file("dave", "/chat transcript engchat")
+    assert file.filename == "engchat-2027-01-05.md" and file.media_type == "text/markdown"
+    text = file.content.decode()
     assert text.startswith("# #engchat: Feedback that works\n")
     assert "Tuesday 05 January 2027, 19:00–20:00 (Europe/London)" in text
     assert "3 messages from 2 participants" in text and "still running" not in text
@@ -335,7 +342,7 @@ async def test_the_transcript_groups_messages_by_question_with_names_and_no_live
     )
 
 
-async def test_a_long_transcript_comes_in_parts_and_says_where_it_stops(
+async def test_a_long_transcript_is_one_file_with_every_message(
     harness: Harness, chat: str, scheduler: Scheduler
 ) -> None:
     await advance_to(harness, scheduler, START)
@@ -343,12 +350,24 @@ async def test_a_long_transcript_comes_in_parts_and_says_where_it_stops(
         await harness.post("bob", "chats/thread", f"message {n} " + "words " * 30)
     harness.platform.take()
     await harness.command("carol", "/chat transcript engchat")
-    parts = harness.platform.texts("reply:carol")
-    assert len(parts) == 5
-    assert all(len(part) <= 2000 for part in parts)
-    assert parts[0].endswith("*(part 1 of 5)*")
-    shown = sum(part.count("**Bob**") for part in parts)
-    assert f"{60 - shown} more messages did not fit" in parts[-1]
+    (sent,) = [s for s in harness.platform.take() if s.where == "reply:carol"]
+    assert len(sent.text) < 500 and "60 messages from 1 participant" in sent.text
+    assert sent.message.attachment is not None
+    text = sent.message.attachment.content.decode()
+    assert text.count("**Bob**") == 60 and "message 59 words" in text
+    assert "did not fit" not in text and "stops" not in sent.text
+
+
+def test_a_transcript_past_the_file_limit_stops_with_a_note() -> None:
+    lines = ["# #engchat: Big", "summary", "", "## Messages"]
+    lines += [f"**Bob** (19:{n % 60:02d}): " + "x" * 900 for n in range(50)]
+    document, left_out = cap(lines, limit=10_000)
+    assert len(document.encode()) <= 10_000
+    kept = document.count("**Bob**")
+    assert 0 < kept < 50 and left_out == 50 - kept
+    note = f"*(The transcript stops here: {left_out} more messages did not fit.)*\n"
+    assert document.endswith(note)
+    assert cap(lines[:6]) == ("\n".join(lines[:6]) + "\n", 0)
 
 
 async def test_forgetme_removes_a_member_s_chat_messages_and_mydata_lists_them(
@@ -357,14 +376,14 @@ async def test_forgetme_removes_a_member_s_chat_messages_and_mydata_lists_them(
     await advance_to(harness, scheduler, START)
     await harness.post("bob", "chats/thread", "A thought worth keeping")
     await harness.post("carol", "chats/thread", "Replying to Bob", reply_to="bob")
-    export = await harness.reply_text("bob", "/mydata")
+    export = (await harness.reply_file("bob", "/mydata")).content.decode()
     assert '"chat_messages"' in export and "A thought worth keeping" in export
     await harness.command("bob", "/forgetme")
     await harness.say("bob", "yes")
     await advance_to(harness, scheduler, at(60))
     recap = harness.platform.texts(THREAD)[0]
     assert "1 message from 1 participant" in recap and "Bob" not in recap
-    text = await harness.reply_text("carol", "/chat transcript engchat")
+    text = (await harness.reply_file("carol", "/chat transcript engchat")).content.decode()
     assert "A thought worth keeping" not in text and "Replying to Bob" in text
     assert await harness.store.db.fetch_one("SELECT * FROM chat_run_exchanges") is None
 

@@ -271,7 +271,7 @@ async def test_subscriptions_are_in_mydata_and_gone_after_forgetme(
 ) -> None:
     await harness.reply_text(mod, CREATE)
     await harness.reply_text("alice", "/chat subscribe engchat 1h")
-    export = await harness.reply_text("alice", "/mydata")
+    export = (await harness.reply_file("alice", "/mydata")).content.decode()
     assert '"hashtag": "engchat"' in export and '"reminder_minutes_before": [\n' in export
     await harness.command("alice", "/forgetme")
     await harness.say("alice", "yes")

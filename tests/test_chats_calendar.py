@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -20,10 +19,15 @@ async def mod(harness: Harness) -> str:
     return "mo"
 
 
-def ics_of(text: str) -> str:
-    found = re.search(r"```\n(.*)```", text, re.S)
-    assert found is not None, text
-    return found[1]
+async def calendar_file(harness: Harness, name: str, hashtag: str) -> tuple[str, str]:
+    """`/chat calendar <hashtag>`: the reply's text and the attached .ics (checked to be one)."""
+    harness.platform.take()
+    await harness.command(name, f"/chat calendar {hashtag}")
+    (sent,) = [s for s in harness.platform.take() if s.where == f"reply:{name}"]
+    file = sent.message.attachment
+    assert file is not None, sent.text
+    assert file.filename == f"{hashtag}.ics" and file.media_type == "text/calendar"
+    return sent.text, file.content.decode()
 
 
 def unfolded(ics: str) -> list[str]:
@@ -37,9 +41,9 @@ async def test_the_calendar_repeats_in_the_chat_s_zone_on_the_same_dates_as_the_
         mod, '/chat create engchat "Feedback, that works" chats "every 2 weeks tue" 19:00 London'
     )
     await harness.command(mod, "/chat skip-next engchat")
-    text = await harness.reply_text("alice", "/chat calendar engchat")
-    assert "Save this as `engchat.ics`" in text
-    lines = unfolded(ics_of(text))
+    text, ics = await calendar_file(harness, "alice", "engchat")
+    assert "attached `engchat.ics`" in text and "BEGIN:" not in text
+    lines = unfolded(ics)
     assert lines[0] == "BEGIN:VCALENDAR" and lines[-2] == "END:VCALENDAR"
     assert "DTSTART;TZID=Europe/London:20270119T190000" in lines
     assert "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TU" in lines
@@ -72,9 +76,8 @@ async def test_a_monthly_chat_in_a_zone_without_dst_and_lines_stay_short(
         mod,
         f'/chat create kolkata "{title.strip()}" chats "monthly last friday" 18:00 Asia/Kolkata',
     )
-    text = await harness.reply_text(mod, "/chat calendar kolkata")
+    text, ics = await calendar_file(harness, mod, "kolkata")
     assert len(text) < 1900, "fits one Discord message"
-    ics = ics_of(text)
     assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))
     lines = unfolded(ics)
     assert "RRULE:FREQ=MONTHLY;BYDAY=-1FR" in lines

@@ -319,13 +319,13 @@ async def test_a_member_who_hosts_nothing_leaves_quietly(harness: Harness, mod: 
 
 async def test_the_calendar_file_carries_the_description(harness: Harness, mod: str) -> None:
     await harness.command(mod, CREATE + ' description="Bring one example; we share, then reflect"')
-    text = await harness.reply_text("alice", "/chat calendar engchat")
+    text = (await harness.reply_file("alice", "/chat calendar engchat")).content.decode()
     assert "DESCRIPTION:Bring one example\\; we share\\, then reflect\\n\\nevery week on" in text
 
 
 async def test_hosting_is_in_mydata_and_gone_after_forgetme(harness: Harness, mod: str) -> None:
     await harness.command(mod, CREATE + " hosts=bob")
-    export = await harness.reply_text("bob", "/mydata")
+    export = (await harness.reply_file("bob", "/mydata")).content.decode()
     assert '"chats_hosted": [' in export and '"hashtag": "engchat"' in export
     await harness.command("bob", "/forgetme")
     await harness.say("bob", "yes")

@@ -41,7 +41,7 @@ async def test_answers_typed_in_the_console_reach_the_recap_and_the_transcript(
 ) -> None:
     store = await Store.open(tmp_path / "bot.db")
     out = io.StringIO()
-    platform = ConsolePlatform(out)
+    platform = ConsolePlatform(out, tmp_path / "files")
     clock = FakeClock()
     bot = Bot(store, platform, clock, PeerIndex(), prefix="/")
     session = ConsoleSession(bot, platform, CommunityRef("console", "local"))
@@ -70,7 +70,9 @@ async def test_answers_typed_in_the_console_reach_the_recap_and_the_transcript(
             assert "• ann ↔ bob" in recap and "• bob ↔ ann, mo" in recap
 
             await session.handle("/chat transcript engchat")
-            transcript = lines_at(out, "reply:bob")
+            saved = tmp_path / "files" / "engchat-2027-01-05.md"
+            assert f"📎 saved {saved} ({saved.stat().st_size} bytes)" in lines_at(out, "reply:bob")
+            transcript = saved.read_text().splitlines()
             assert "**ann** (19:10): A1 exit tickets every lesson" in transcript
             assert "**bob** (19:10): A1 same here, and @mo's rubric" in transcript
             assert not any("not part of the chat" in line for line in transcript)

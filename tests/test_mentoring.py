@@ -253,6 +253,6 @@ async def test_mentoring_data_is_in_mydata(harness: Harness) -> None:
     await harness.command("ann", "/mentor offer 2 maths Happy to help")
     await harness.command("cat", "/mentor request maths")
     await harness.command("mod", "/mentoring match")
-    export = await harness.reply_text("ann", "/mydata")
+    export = (await harness.reply_file("ann", "/mydata")).content.decode()
     assert '"note": "Happy to help"' in export
     assert '"role": "mentor"' in export and '"partner": "Cat"' in export

@@ -275,7 +275,7 @@ async def test_checkins_are_in_mydata_and_go_with_forgetme(
     pair_id = await _ann_mentors_cat(harness)
     await _to(harness, 14.01, scheduler)
     await harness.pick("cat", f"mentoring:checkin:{pair_id}", "not_yet")
-    export = await harness.reply_text("cat", "/mydata")
+    export = (await harness.reply_file("cat", "/mydata")).content.decode()
     assert '"answer": "not_yet"' in export and '"partner": "Ann"' in export
     await harness.command("cat", "/forgetme")
     await harness.say("cat", "yes")

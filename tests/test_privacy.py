@@ -34,8 +34,8 @@ async def _export(harness: Harness, name: str) -> dict[str, Any]:
     await harness.command(name, "/mydata")
     (sent,) = [s for s in harness.platform.take() if s.where == f"reply:{name}"]
     assert sent.ephemeral
-    body = sent.text.split("```json\n", 1)[1].rsplit("\n```", 1)[0]
-    data: dict[str, Any] = json.loads(body)
+    assert sent.message.attachment is not None, sent.text
+    data: dict[str, Any] = json.loads(sent.message.attachment.content)
     return data
 
 
@@ -127,10 +127,21 @@ async def test_mydata_is_faithful_even_for_tricky_text(harness: Harness) -> None
     harness.platform.take()
     await harness.command("alice", "/mydata")
     (sent,) = harness.platform.take()
-    assert "@everyone" not in sent.text  # nobody gets pinged …
-    assert sent.text.count("```") == 2  # … and the fence stays whole …
-    data = json.loads(sent.text.split("```json\n", 1)[1].rsplit("\n```", 1)[0])
-    assert data["memberships"][0]["profile"]["intro"] == intro  # … yet the data is exact.
+    assert "@everyone" not in sent.text  # the message text pings nobody …
+    file = sent.message.attachment
+    assert file is not None and file.media_type == "application/json"
+    assert file.filename == "mydata-2027-01-04.json"
+    data = json.loads(file.content)
+    assert data["memberships"][0]["profile"]["intro"] == intro  # … and the file is exact,
+    assert "Hi @everyone! I write ```code``` and" in file.content.decode()  # as typed
+    assert data["exported_at"].startswith("2027-01-04")
+
+
+async def test_mydata_says_briefly_what_is_attached(harness: Harness) -> None:
+    await harness.join("alice")
+    text = await harness.reply_text("alice", "/mydata")
+    assert "Your data from this community is attached as JSON" in text
+    assert "/forgetme" in text and len(text) < 400
 
 
 async def test_mydata_shows_pending_forgetme(harness: Harness) -> None:

@@ -2,16 +2,20 @@
 
 The console is one local community with no real permissions system, so moderators are the
 names marked with `:mod` (or holders of the community's configured moderator role, which the
-bot itself can grant), and roles are remembered in memory for the session.
+bot itself can grant), and roles are remembered in memory for the session. A message's file
+is saved into the files folder and announced on the line after it: `[where] 📎 saved <path>
+(<size>)`.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TextIO
 
+from adapters.console.files import DEFAULT_FOLDER, save
 from adapters.console.translate import PLATFORM, output_lines, render, reply_where
 from communitybot.events import CommunityRef, ConversationRef, Event, UserRef
-from communitybot.replies import Message
+from communitybot.replies import Message, format_size
 
 
 class ConsolePlatform:
@@ -19,8 +23,10 @@ class ConsolePlatform:
 
     name = PLATFORM
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, files_dir: Path = DEFAULT_FOLDER) -> None:
         self._out = out
+        self.files_dir = files_dir
+        """Where attachments are saved (relative paths: from the working directory)."""
         self.moderators: set[str] = set()
         self.roles: dict[str, set[str]] = {}
 
@@ -30,18 +36,34 @@ class ConsolePlatform:
             self._out.write(line + "\n")
             self._out.flush()
 
+    def show(self, where: str, message: Message) -> None:
+        """Print the message, then save its file (if any) and say where it went."""
+        self.write(where, render(message))
+        attachment = message.attachment
+        if attachment is None:
+            return
+        try:
+            path = save(self.files_dir, attachment)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            self.write(
+                where, f"📎 could not save {attachment.filename} in {self.files_dir}: {reason}"
+            )
+            return
+        self.write(where, f"📎 saved {path} ({format_size(attachment.size)})")
+
     async def reply(self, event: Event, message: Message, *, ephemeral: bool) -> None:
-        self.write(reply_where(event, ephemeral), render(message))
+        self.show(reply_where(event, ephemeral), message)
 
     async def send_to_channel(
         self, community: CommunityRef, channel_id: str, message: Message
     ) -> None:
-        self.write(f"#{channel_id}", render(message))
+        self.show(f"#{channel_id}", message)
 
     async def send_direct(
         self, community: CommunityRef, user: UserRef, message: Message
     ) -> ConversationRef:
-        self.write(f"dm:{user.user_id}", render(message))
+        self.show(f"dm:{user.user_id}", message)
         return ConversationRef(PLATFORM, "dm", user.user_id)
 
     async def open_group(
@@ -49,14 +71,14 @@ class ConsolePlatform:
     ) -> ConversationRef:
         """One local "group": a line addressed to all of them at once."""
         members = ",".join(user.user_id for user in users)
-        self.write(f"group:{members}", render(message))
+        self.show(f"group:{members}", message)
         return ConversationRef(PLATFORM, "thread", f"group:{members}")
 
     async def open_chat_thread(
         self, community: CommunityRef, channel_id: str, title: str, message: Message
     ) -> str:
         """The console has no threads: the chat runs in the channel itself."""
-        self.write(f"#{channel_id}", render(message))
+        self.show(f"#{channel_id}", message)
         return channel_id
 
     async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:

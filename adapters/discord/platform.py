@@ -14,6 +14,9 @@
   group introduction is for.
 - A group introduction is a private thread in the introductions channel (bots cannot open
   group DMs); a topic chat runs in a public thread opened on its welcome message.
+- A message's file goes with it as an upload (`discord.File`), in interaction responses
+  (ephemeral too), follow-ups, DMs, fallback threads and channel posts; a file past Discord's
+  upload limit is left out and the text says so.
 - Moderators: Manage Server, or the configured moderator role.
 """
 
@@ -30,7 +33,13 @@ from loguru import logger
 
 from adapters.discord.conversations import Conversations
 from adapters.discord.pacing import Pacer
-from adapters.discord.translate import PLATFORM, content_of, mentions_for, view_for
+from adapters.discord.translate import (
+    PLATFORM,
+    content_of,
+    file_of,
+    mentions_for,
+    view_for,
+)
 from communitybot.events import (
     CommunityRef,
     ConversationRef,
@@ -69,6 +78,16 @@ def _with_view(view: discord.ui.View | None) -> dict[str, Any]:
     return {"view": view} if view is not None else {}
 
 
+def _extras(message: Message) -> dict[str, Any]:
+    """`view=` and `file=` only when there are components / a file to upload (discord.py
+    treats None and MISSING differently). Built per send: a `discord.File` is read once."""
+    extras = _with_view(view_for(message.prompt))
+    upload = file_of(message)
+    if upload is not None:
+        extras["file"] = upload
+    return extras
+
+
 class DiscordPlatform:
     """Delivers the core's actions through one discord.py client."""
 
@@ -100,7 +119,6 @@ class DiscordPlatform:
             else:
                 await self.send_direct(event.community, event.user, message)
             return
-        view = view_for(message.prompt)
         async with slot.lock:
             interaction = slot.interaction
             try:
@@ -109,14 +127,14 @@ class DiscordPlatform:
                         content_of(message),
                         ephemeral=ephemeral,
                         allowed_mentions=mentions_for(message),
-                        **_with_view(view),
+                        **_extras(message),
                     )
                 else:
                     await interaction.followup.send(
                         content_of(message),
                         ephemeral=ephemeral,
                         allowed_mentions=mentions_for(message),
-                        **_with_view(view),
+                        **_extras(message),
                     )
             except discord.HTTPException as error:
                 raise PlatformError(f"Discord refused the reply: {error.text}") from error
@@ -155,11 +173,10 @@ class DiscordPlatform:
     ) -> discord.Message:
         """Send with components and only the deliberate pings; discord.py's exceptions pass
         through."""
-        view = view_for(message.prompt)
         return await target.send(
             content_of(message, ping_users=ping_users),
             allowed_mentions=mentions_for(message, ping_users=ping_users),
-            **_with_view(view),
+            **_extras(message),
         )
 
     async def _send(self, target: discord.abc.Messageable, message: Message, where: str) -> None:

@@ -8,6 +8,7 @@ are stable and carry everything needed to answer ("onboarding:<key>", "forgetme"
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -24,7 +25,7 @@ from communitybot.events import (
     MemberJoined,
     UserRef,
 )
-from communitybot.replies import Message, Prompt
+from communitybot.replies import Attachment, Message, Prompt, format_size
 
 PLATFORM = "discord"
 SEP = "|"
@@ -36,6 +37,8 @@ MAX_CUSTOM_ID = 100
 MAX_BUTTONS = 5
 MAX_SELECT_OPTIONS = 25
 MAX_CONTENT = 2000
+UPLOAD_LIMIT = 8 * 1024 * 1024
+"""Discord's default upload limit per message (8 MiB); a bigger file is not sent, a note is."""
 
 SUB_COMMAND = 1
 SUB_COMMAND_GROUP = 2
@@ -184,7 +187,32 @@ def content_of(message: Message, *, ping_users: Iterable[str] = ()) -> str:
         lead.insert(0, f"<@&{role}>")
     if lead:
         text = f"{' '.join(lead)}\n{text}"
-    return text if len(text) <= MAX_CONTENT else text[: MAX_CONTENT - 1] + "…"
+    note = too_big_note(message.attachment)
+    room = MAX_CONTENT - len(note)
+    return (text if len(text) <= room else text[: room - 1] + "…") + note
+
+
+def fits_upload(attachment: Attachment | None) -> bool:
+    return attachment is not None and attachment.size <= UPLOAD_LIMIT
+
+
+def too_big_note(attachment: Attachment | None) -> str:
+    """What the member reads instead of a file past Discord's upload limit ("" otherwise)."""
+    if attachment is None or fits_upload(attachment):
+        return ""
+    return (
+        f"\n\n📎 I couldn't attach `{attachment.filename}`: at {format_size(attachment.size)} it "
+        f"is over Discord's {format_size(UPLOAD_LIMIT)} upload limit."
+    )
+
+
+def file_of(message: Message) -> discord.File | None:
+    """The message's attachment as a fresh upload (a `discord.File` is read once per send), or
+    None when there is none or it is too big to upload."""
+    attachment = message.attachment
+    if attachment is None or not fits_upload(attachment):
+        return None
+    return discord.File(io.BytesIO(attachment.content), filename=attachment.filename)
 
 
 def mentions_for(message: Message, *, ping_users: Iterable[str] = ()) -> discord.AllowedMentions:

@@ -17,6 +17,10 @@
   it gives up is removed, so clients show the DMs as DMs.
 - A group introduction is a new private room (not a DM: `is_direct` false, named after the
   introduction) inviting exactly those members; a topic chat runs in the room itself.
+- A message's file is uploaded to the homeserver's media repository and sent as an `m.file`
+  event (name, media type, size, mxc:// URL) right after the text, in the same room. A file the
+  homeserver refuses (over its upload limit) becomes a notice saying so. Files are not
+  encrypted: like everything else here, they are not for end-to-end encrypted rooms.
 - Messages never ping (`m.mentions` empty) except a deliberate `ping_role="room"`: "@room"
   with `m.mentions.room`. The room's power levels decide whether it notifies (Element's
   default: 50 for @room); when the bot's level is too low that is logged once per room.
@@ -26,7 +30,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import io
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from loguru import logger
@@ -37,6 +43,7 @@ from nio import (
     RoomInviteError,
     RoomKickError,
     RoomPreset,
+    UploadResponse,
 )
 from nio.responses import ErrorResponse
 
@@ -44,10 +51,17 @@ from adapters.matrix.direct import DirectRooms
 from adapters.matrix.errors import TRANSIENT, rate_limited
 from adapters.matrix.served import Served
 from adapters.matrix.sync_state import MatrixState
-from adapters.matrix.translate import PLATFORM, ROOM_PING, dm_conversation, notice_content
+from adapters.matrix.translate import (
+    PLATFORM,
+    ROOM_PING,
+    dm_conversation,
+    file_content,
+    file_refused_content,
+    notice_content,
+)
 from communitybot.events import CommandInvoked, CommunityRef, ConversationRef, Event, UserRef
 from communitybot.ports import DirectMessageRefused, MissingPermission, PlatformError
-from communitybot.replies import Message
+from communitybot.replies import Attachment, Message
 
 CREATOR_LEVEL = 1_000_000
 SEND_ATTEMPTS = 6
@@ -134,9 +148,43 @@ class MatrixPlatform:
         raise PlatformError("unreachable")  # pragma: no cover - the loop returns or raises
 
     async def send_message(self, room_id: str, message: Message) -> str:
+        """The notice, then its file (if any) as an `m.file`; returns the notice's event id."""
         if message.ping_role is not None:
             self._check_ping(room_id, message.ping_role)
-        return await self.send_content(room_id, notice_content(message))
+        event_id = await self.send_content(room_id, notice_content(message))
+        if message.attachment is not None:
+            await self.send_file(room_id, message.attachment)
+        return event_id
+
+    async def send_file(self, room_id: str, attachment: Attachment) -> str:
+        """Upload to the media repository and post an `m.file` pointing at it; its event id.
+
+        A refusal of the upload (too big, media repository off) is told in the room instead.
+        """
+        try:
+            response, _ = await self.client.upload(
+                io.BytesIO(attachment.content),
+                content_type=attachment.media_type,
+                filename=attachment.filename,
+                filesize=attachment.size,
+            )
+        except TRANSIENT as error:
+            raise PlatformError(
+                f"the homeserver is unreachable; {attachment.filename} was not sent ({error})"
+            ) from error
+        if isinstance(response, UploadResponse):
+            return await self.send_content(
+                room_id, file_content(attachment, str(response.content_uri))
+            )
+        if rate_limited(response):
+            raise PlatformError("the homeserver is rate-limiting me; try again in a minute")
+        logger.warning("the homeserver refused {}: {}", attachment.filename, response)
+        reason = (
+            "the homeserver refuses files this big"
+            if getattr(response, "status_code", None) in ("M_TOO_LARGE", 413, "413")
+            else "the homeserver would not store it"
+        )
+        return await self.send_content(room_id, file_refused_content(attachment, reason))
 
     def _check_ping(self, room_id: str, ping_role: str) -> None:
         """Log once what will not notify: a ping other than @room, or @room the bot may not
@@ -166,7 +214,7 @@ class MatrixPlatform:
             and event.path == ("help",)
             and self._encrypted_in(event.community.space_id)
         ):
-            message = Message(f"{message.text}\n\n{ENCRYPTED_NOTE}", message.prompt)
+            message = replace(message, text=f"{message.text}\n\n{ENCRYPTED_NOTE}")
         conversation = getattr(event, "conversation", None)
         if conversation is None or (ephemeral and conversation.kind != "dm"):
             await self.send_direct(event.community, event.user, message)

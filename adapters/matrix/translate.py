@@ -24,7 +24,7 @@ from communitybot.events import (
     MessageReceived,
     UserRef,
 )
-from communitybot.replies import Message
+from communitybot.replies import Attachment, Message, format_size
 
 PLATFORM = "matrix"
 RawEvent = Mapping[str, Any]
@@ -317,3 +317,28 @@ def notice_content(message: Message) -> dict[str, Any]:
         "formatted_body": to_html(body),
         "m.mentions": mentions,
     }
+
+
+def file_content(attachment: Attachment, url: str) -> dict[str, Any]:
+    """An `m.file` event for an uploaded attachment (`url` is its mxc:// URI).
+
+    `body` is the file name (what clients show and save it as), with `filename` too for
+    clients that read it; `info` lets them show the size and pick an app before downloading.
+    """
+    return {
+        "msgtype": "m.file",
+        "body": attachment.filename,
+        "filename": attachment.filename,
+        "info": {"mimetype": attachment.media_type, "size": attachment.size},
+        "url": url,
+        "m.mentions": {},
+    }
+
+
+def file_refused_content(attachment: Attachment, reason: str) -> dict[str, Any]:
+    """A notice in place of a file the homeserver would not store (e.g. over its size limit)."""
+    return notice_content(
+        Message(
+            f"📎 I couldn't attach {attachment.filename} ({format_size(attachment.size)}): {reason}"
+        )
+    )

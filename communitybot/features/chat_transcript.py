@@ -2,9 +2,12 @@
 
 The latest chat of a series, or the one on a given (local) date: title, time, questions, then
 the messages grouped by question with their authors' names. Names and text are quoted (single
-line, mentions made inert). Messages of members who used `/forgetme` are gone with them. A
-long transcript comes in a few replies of at most ~1,900 characters (Discord's limit is 2,000),
-and stops with a clear note past that.
+line, mentions made inert). Messages of members who used `/forgetme` are gone with them.
+
+It arrives as one reply: a short summary in the text, the whole transcript attached as
+`<hashtag>-<YYYY-MM-DD>.md` (a file keeps a long chat in one piece, where message-size limits
+would cut it into parts). A transcript past `FILE_LIMIT` stops with a note saying how many
+messages were left out, in the file and in the summary.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ from zoneinfo import ZoneInfo
 
 from communitybot.context import CommandHandler, Context
 from communitybot.features.chat_input import ChatInputError, parse_hashtag
-from communitybot.replies import Action, Message, Reply, reply
+from communitybot.replies import Action, Attachment, reply, safe_filename
 from communitybot.store.chat_runs import ChatRun, RunMessage
 from communitybot.text import quote
 
-PART_LIMIT = 1900
-MAX_PARTS = 5
-MESSAGE_ECHO = 1000
+FILE_LIMIT = 1_000_000
+"""Bytes (UTF-8) of Markdown at most: ~5,000 long messages, far beyond any real chat."""
+MESSAGE_ECHO = 4000
+"""Characters kept of one message (Discord's own maximum; a file has room for all of it)."""
 
 
 def _section(run: ChatRun, number: int) -> str:
@@ -63,37 +67,27 @@ def _is_message(line: str) -> bool:
     return line.startswith("**")
 
 
-def split(lines: list[str], limit: int = PART_LIMIT, max_parts: int = MAX_PARTS) -> list[str]:
-    """Lines packed into at most `max_parts` messages of at most `limit` characters.
-
-    What does not fit is left out, and the last part says how many messages that was.
-    """
-    parts: list[list[str]] = [[]]
+def cap(lines: list[str], limit: int = FILE_LIMIT) -> tuple[str, int]:
+    """The lines as one Markdown document of at most `limit` UTF-8 bytes, and how many messages
+    were left out (0 when everything fits); a cut document ends with a note saying so."""
+    total = sum(1 for line in lines if _is_message(line))
+    kept: list[str] = []
     size = 0
-    cut = False
+    shown = 0
     for line in lines:
-        if size + len(line) + 1 > limit and parts[-1]:
-            if len(parts) == max_parts:
-                cut = True
-                break
-            parts.append([])
-            size = 0
-        parts[-1].append(line)
-        size += len(line) + 1
-    if cut:
-        total = sum(1 for line in lines if _is_message(line))
+        width = len(line.encode()) + 1
+        if size + width > limit - 200:  # room for the note
+            left = total - shown
+            kept += ["", f"*(The transcript stops here: {_messages(left)} did not fit.)*"]
+            return "\n".join(kept) + "\n", left
+        kept.append(line)
+        size += width
+        shown += _is_message(line)
+    return "\n".join(kept) + "\n", 0
 
-        def note() -> str:
-            left = total - sum(1 for part in parts for line in part if _is_message(line))
-            return (
-                f"*(The transcript stops here: {left} more message"
-                f"{'' if left == 1 else 's'} did not fit.)*"
-            )
 
-        while parts[-1] and size + len(note()) + 1 > limit:
-            size -= len(parts[-1].pop()) + 1
-        parts[-1].append(note())
-    return ["\n".join(part) for part in parts]
+def _messages(count: int) -> str:
+    return f"{count} more message{'' if count == 1 else 's'}"
 
 
 def _date(raw: str) -> date:
@@ -125,10 +119,20 @@ async def transcript(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return reply(f"There was no #{hashtag} chat on {on:%Y-%m-%d}. The latest: {dates}.")
     run, zone = chosen
     messages = await ctx.store.chat_runs.messages(run.id)
-    parts = split(render(run, hashtag, zone, messages))
-    if len(parts) > 1:
-        parts = [f"{p}\n*(part {i} of {len(parts)})*" for i, p in enumerate(parts, start=1)]
-    return [Reply(Message(part)) for part in parts]
+    lines = render(run, hashtag, zone, messages)
+    document, left_out = cap(lines)
+    name = safe_filename(f"{hashtag}-{run.started_at.astimezone(zone):%Y-%m-%d}", "md")
+    summary = [f"**{lines[0].removeprefix('# ')}**", lines[1]]
+    summary.append(f"The whole transcript is attached as `{name}` (Markdown).")
+    if left_out:
+        summary.append(
+            f"It was too long for one file: it stops before the last {left_out} message"
+            f"{'' if left_out == 1 else 's'}."
+        )
+    return reply(
+        "\n".join(summary),
+        attachment=Attachment(name, document.encode(), "text/markdown"),
+    )
 
 
 COMMANDS: dict[tuple[str, ...], CommandHandler] = {("chat", "transcript"): transcript}

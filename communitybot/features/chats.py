@@ -27,7 +27,7 @@ from communitybot.features.chat_input import (
     parse_time,
     parse_title,
 )
-from communitybot.replies import Action, reply
+from communitybot.replies import Action, Attachment, reply, safe_filename
 from communitybot.scheduler import JobKind
 from communitybot.store.chats import ChatSeries
 from communitybot.text import quote
@@ -229,9 +229,12 @@ async def calendar(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if found.next_start is None:
         return reply(f"#{found.hashtag} has no upcoming chat to add to a calendar.")
     ics = chat_calendar.calendar(found, found.schedule.describe(), ctx.clock.now())
+    name = safe_filename(found.hashtag, "ics")
     return reply(
-        f"Save this as `{found.hashtag}.ics` and open it with your calendar app "
-        f"(it keeps the chat's local time across clock changes):\n```\n{ics}```"
+        f"**#{found.hashtag}** for your calendar: open the attached `{name}` (or import it in "
+        "Google Calendar, Outlook or Apple Calendar) to add every upcoming chat. It keeps the "
+        "chat's local time across clock changes.",
+        attachment=Attachment(name, ics.encode(), "text/calendar"),
     )
 
 

@@ -14,9 +14,8 @@ from typing import Any
 from communitybot.context import CommandHandler, Context
 from communitybot.features.profile import member_tags
 from communitybot.models import Member
-from communitybot.replies import Action, Prompt, reply
+from communitybot.replies import Action, Attachment, Prompt, reply
 from communitybot.store.timefmt import to_db
-from communitybot.text import MASS_MENTION
 
 FORGET_KIND = "forgetme"
 FORGET_PROMPT_ID = "forgetme"
@@ -43,7 +42,7 @@ async def show_privacy(ctx: Context, options: dict[str, Any]) -> list[Action]:
             [
                 state,
                 f"• Change it with `{p}privacy discoverable on|off`.",
-                f"• `{p}mydata` sends you everything stored about you, as JSON.",
+                f"• `{p}mydata` sends you everything stored about you, as a JSON file.",
                 f"• `{p}forgetme` deletes all of it (asks to confirm first).",
             ]
         )
@@ -118,28 +117,29 @@ async def build_export(ctx: Context) -> dict[str, Any]:
 
 
 def export_json(data: dict[str, Any]) -> str:
-    """Faithful JSON that survives being shown in a chat message.
+    """Faithful, pretty-printed JSON: exactly what is stored, user text included as typed.
 
-    The export is for the member alone and must say exactly what is stored, so user text is not
-    neutralised. Two characters are written as JSON escapes instead, which parse back to the very
-    same strings: backticks (so an intro containing ``` cannot end the code fence early) and the
-    `@` of @everyone/@here/@room (so delivery's mass-mention net finds nothing to rewrite and the
-    text stays byte-for-byte what is stored). The trade-off: those few characters look like
-    `\\u0060`/`\\u0040` when read by eye rather than by a JSON parser.
+    It travels as a file only the member receives, so nothing is neutralised (delivery makes
+    mentions inert in message text, never in attachments).
     """
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    text = text.replace("`", "\\u0060")
-    return MASS_MENTION.sub(lambda m: "\\u0040" + m.group(1), text)
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 async def my_data(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    """The export as an ephemeral message (a file attachment later, when adapters support it)."""
-    body = export_json(await build_export(ctx))
+    """A short ephemeral note with the export attached as `mydata-<date>.json`."""
+    data = await build_export(ctx)
+    count = len(data["memberships"])
+    where = "this community" if count == 1 else f"{count} communities"
     return reply(
-        "Here is everything I store about you, in every community I serve:\n"
-        f"```json\n{body}\n```\n"
+        f"Your data from {where} is attached as JSON: profile, tags, onboarding answers, chats, "
+        "mentoring and the rest — everything I store about you.\n"
         f"`{ctx.prefix}forgetme` deletes all of it.",
         ephemeral=True,
+        attachment=Attachment(
+            f"mydata-{ctx.clock.now():%Y-%m-%d}.json",
+            export_json(data).encode(),
+            "application/json",
+        ),
     )
 
 

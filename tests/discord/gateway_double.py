@@ -15,6 +15,11 @@ One aiohttp app on 127.0.0.1 (ephemeral port) serves both:
   id is the message's); each is announced with THREAD_CREATE as Discord does. The
   `NO_THREADS_CHANNEL` denies thread creation to everyone (overwrite + 50013 on the route).
 
+Files: message posts, interaction responses and follow-ups may come as multipart/form-data
+(`payload_json` plus `files[n]` parts), as discord.py sends an upload; the JSON part becomes the
+call's `body`, the files are recorded in `Call.files` and listed in the created message's
+`attachments`. A request whose files exceed Discord's 8 MiB limit is refused with 413 (40005).
+
 It is test code: small and faithful, not a Discord. Known traps it respects: Content-Type is
 exactly `application/json`, member payloads carry `flags`, user options carry `data.resolved`.
 `patched()` points discord.py at the double and restores the real URLs afterwards.
@@ -33,7 +38,7 @@ from typing import Any
 
 import discord
 import yarl
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 APP_ID = "900000000000000001"
 GUILD_ID = "910000000000000001"
@@ -87,6 +92,20 @@ def member_payload(user: dict[str, Any], roles: list[str]) -> dict[str, Any]:
     }
 
 
+UPLOAD_LIMIT = 8 * 1024 * 1024
+"""Discord's default upload limit per request (bytes)."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file part of a multipart request (`files[n]`)."""
+
+    field: str
+    filename: str
+    content: bytes
+    content_type: str
+
+
 @dataclass
 class Call:
     method: str
@@ -96,6 +115,8 @@ class Call:
     status: int = 0
     at: float = 0.0
     """`time.perf_counter()` when the request arrived (benchmarks measure latency with it)."""
+    files: list[Upload] = field(default_factory=list)
+    """The files uploaded with the request (multipart/form-data), in order."""
 
 
 @dataclass
@@ -133,6 +154,8 @@ class DiscordDouble:
     unknown_members: set[str] = field(default_factory=set)
     """Users Discord no longer knows: adding them to a thread fails with 10007."""
     _waiters: list[asyncio.Future[None]] = field(default_factory=list)
+    _uploads: list[Upload] = field(default_factory=list)
+    """The files of the request being routed (listed in the message it creates)."""
     identified: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
@@ -149,7 +172,7 @@ class DiscordDouble:
         return str(next(self._ids))
 
     async def start(self) -> None:
-        app = web.Application()
+        app = web.Application(client_max_size=4 * UPLOAD_LIMIT)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
         self._runner = web.AppRunner(app)
@@ -480,18 +503,26 @@ class DiscordDouble:
 
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
+        at = time.perf_counter()
         body: Any = None
-        if request.can_read_body:
+        files: list[Upload] = []
+        if request.content_type == "multipart/form-data":
+            body, files = await _multipart(request)
+        elif request.can_read_body:
             raw = await request.read()
             body = json.loads(raw) if raw and request.content_type == "application/json" else raw
-        call = Call(request.method, path, dict(request.query), body, at=time.perf_counter())
+        call = Call(request.method, path, dict(request.query), body, at=at, files=files)
         self.calls.append(call)
         if request.headers.get("Authorization") != f"Bot {self.valid_token}" and not (
             path.startswith("/interactions/") or path.startswith("/webhooks/")
         ):
             response = _json({"message": "401: Unauthorized", "code": 0}, 401)
+        elif sum(len(f.content) for f in files) > UPLOAD_LIMIT:
+            response = _json({"message": "Request entity too large", "code": 40005}, 413)
         else:
+            self._uploads = files
             response = await self._route(request.method, path.split("/")[1:], body)
+            self._uploads = []
         call.status = response.status
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:
@@ -642,7 +673,7 @@ class DiscordDouble:
             "mention_everyone": False,
             "mentions": [],
             "mention_roles": [],
-            "attachments": [],
+            "attachments": [self._attachment(f) for f in self._uploads if author is None],
             "embeds": [],
             "pinned": False,
             "type": 0,
@@ -651,6 +682,22 @@ class DiscordDouble:
         }
         self.messages[message["id"]] = message
         return message
+
+    def _attachment(self, upload: Upload) -> dict[str, Any]:
+        attachment_id = self.next_id()
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{upload.filename}"
+        return {
+            "id": attachment_id,
+            "filename": upload.filename,
+            "size": len(upload.content),
+            "url": url,
+            "proxy_url": url,
+            "content_type": upload.content_type,
+        }
+
+    def uploads(self, contains: str = "") -> list[Upload]:
+        """Every file the bot uploaded (answered 200) to a path containing `contains`."""
+        return [f for c in self.calls if contains in c.path and c.status == 200 for f in c.files]
 
     def _callback(self, interaction_id: str, body: dict[str, Any]) -> web.Response:
         kind = body["type"]
@@ -707,6 +754,27 @@ class DiscordDouble:
             "flags": 0,
         }
         return self.threads[thread_id]
+
+
+async def _multipart(request: web.Request) -> tuple[Any, list[Upload]]:
+    """`payload_json` (the JSON body) and the `files[n]` parts of a multipart request."""
+    body: Any = None
+    files: list[Upload] = []
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        assert isinstance(part, BodyPartReader), "no nested multipart in Discord uploads"
+        if part.name == "payload_json":
+            body = json.loads(await part.text())
+        else:
+            files.append(
+                Upload(
+                    part.name or "",
+                    part.filename or "",
+                    bytes(await part.read()),
+                    part.headers.get("Content-Type", "application/octet-stream"),
+                )
+            )
+    return body, files
 
 
 def _rate_limit() -> web.Response:

@@ -6,17 +6,20 @@ from adapters.discord.commands import command_payloads
 from adapters.discord.runner import DiscordConfig, intents
 from adapters.discord.translate import (
     NO_PINGS,
+    UPLOAD_LIMIT,
     button_id,
     channel_message,
     choice_picked,
     command_invoked,
     community_ref,
+    content_of,
     conversation,
+    file_of,
     user_ref,
     view_for,
 )
 from communitybot.events import UserRef
-from communitybot.replies import Choice, Prompt
+from communitybot.replies import Attachment, Choice, Message, Prompt
 from communitybot.settings import DiscordSettings
 
 COMMUNITY = community_ref(1)
@@ -121,3 +124,15 @@ def test_message_content_is_asked_for_only_when_configured() -> None:
     assert intents(message_content=True).message_content
     settings = DiscordSettings(token="a-token")
     assert DiscordConfig.from_settings(settings).message_content is False
+
+
+def test_a_long_text_with_a_too_big_file_keeps_the_note_within_discord_s_limit() -> None:
+    huge = Attachment("big.md", b"x" * (UPLOAD_LIMIT + 1), "text/markdown")
+    message = Message("y" * 3000, attachment=huge)
+    text = content_of(message)
+    assert len(text) == 2000 and text.endswith("8.0 MB upload limit.")
+    assert file_of(message) is None
+    small = Message("z", attachment=Attachment("a.ics", b"BEGIN", "text/calendar"))
+    upload = file_of(small)
+    assert upload is not None and upload.filename == "a.ics" and upload.fp.read() == b"BEGIN"
+    assert content_of(small) == "z"

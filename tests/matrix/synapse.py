@@ -3,7 +3,8 @@
 Why a real server: the adapter's hard parts (sync tokens, invites, DM rooms, power levels,
 reconnecting) are exactly what a fake would get wrong. Synapse is a dev dependency; nothing is
 installed at test time. The config is minimal: client listener only, SQLite, no federation
-key servers, no media, rate limits relaxed so nio never silently sleeps on a 429.
+key servers, rate limits relaxed so nio never silently sleeps on a 429, and a media repository
+with a small upload limit (`MAX_UPLOAD`) so a refused file can be tested cheaply.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from urllib.parse import quote
 SERVER_NAME = "localhost"
 START_TIMEOUT = 60.0
 
+MAX_UPLOAD = "2M"
+"""The homeserver's upload limit in the tests (Synapse's default is 50M)."""
 _RELAXED = {"per_second": 10000, "burst_count": 10000}
 
 
@@ -61,7 +64,8 @@ def _config(directory: Path, port: int, shared_secret: str) -> str:
         "database": {"name": "sqlite3", "args": {"database": str(directory / "homeserver.db")}},
         "log_config": str(directory / "log.yaml"),
         "media_store_path": str(directory / "media"),
-        "enable_media_repo": False,
+        "enable_media_repo": True,
+        "max_upload_size": MAX_UPLOAD,
         "url_preview_enabled": False,
         "signing_key_path": str(directory / "signing.key"),
         "report_stats": False,

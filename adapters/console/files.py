@@ -1,0 +1,35 @@
+"""Files the bot sends in the console (an export, a transcript, a calendar entry) saved to disk.
+
+A terminal cannot show an attachment, so the file is written into one folder (the
+`COMMUNITYBOT_CONSOLE_FILES_DIR` setting) and its path printed. An existing file is never
+overwritten: the name gets a `-1`, `-2`, … suffix, and the file is created exclusively, so two
+saves of the same name can never race onto one file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from communitybot.replies import Attachment
+
+DEFAULT_FOLDER = Path("communitybot-files")
+MAX_SUFFIX = 10_000
+
+
+def save(folder: Path, attachment: Attachment) -> Path:
+    """Write the attachment into `folder` (created if missing) under a free name; its path.
+
+    Raises OSError when the folder cannot be made or written (the caller says so).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    name = Path(attachment.filename).name or "file"  # never a path: the name only
+    stem, dot, extension = name.partition(".")
+    for number in range(MAX_SUFFIX):
+        candidate = folder / (name if number == 0 else f"{stem}-{number}{dot}{extension}")
+        try:
+            with candidate.open("xb") as file:
+                file.write(attachment.content)
+        except FileExistsError:
+            continue
+        return candidate
+    raise FileExistsError(f"{MAX_SUFFIX} files named like {name} already exist in {folder}")
