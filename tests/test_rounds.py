@@ -411,7 +411,7 @@ async def test_mydata_exports_rounds_and_forgetme_deletes_them(harness: Harness)
     await _community(harness, "ann", "bob", tags=FOUR)
     await harness.command("mod", "/rounds run")
     harness.platform.take()
-    export = await harness.reply_text("ann", "/mydata")
+    export = (await harness.reply_file("ann", "/mydata")).content.decode()
     assert '"peer_rounds"' in export and '"status": "active"' in export
     assert (
         '"partners": [\n' in export
@@ -426,7 +426,7 @@ async def test_mydata_exports_rounds_and_forgetme_deletes_them(harness: Harness)
             f"SELECT count(*) FROM {table} WHERE member_id = ?", (ann.id,)
         )
         assert row is not None and row[0] == 0
-    assert "Ann" not in await harness.reply_text("bob", "/mydata")
+    assert "Ann" not in (await harness.reply_file("bob", "/mydata")).content.decode()
 
 
 async def test_stats_show_the_rounds(harness: Harness) -> None:
