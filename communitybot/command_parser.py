@@ -3,12 +3,15 @@
 Shared by the text adapters (console and Matrix) so both speak exactly the same grammar:
 - the longest catalogue path matching the first words wins (`onboarding questions add`);
 - then options, positional in catalogue order or named as `name=value`;
-- an option marked `rest` takes the remainder of the line verbatim (commas and all);
+- an option marked `rest` takes the remainder of the line verbatim (commas and all), except
+  trailing `name=value` words naming another option of the command (`goals… window=3`);
+- a boolean option may be given by its name alone (`/rounds run dry_run`);
 - quotes group words: `/tags create "special education" subject`.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +57,29 @@ def _rest_text(body: str, skip_words: int) -> str:
         parts = rest.split(None, 1)
         rest = parts[1] if len(parts) > 1 else ""
     return rest.strip()
+
+
+_TRAILING_NAMED = re.compile(r'\s+([A-Za-z_]+)=("[^"]*"|\S+)\s*$')
+
+
+def _split_rest(
+    raw: str, command: Command, given: dict[str, Any], make_user: Callable[[str], UserRef]
+) -> tuple[str, dict[str, Any]]:
+    """A rest option's text, and the `name=value` options typed after it (last words only)."""
+    named: dict[str, Any] = {}
+    text = " " + raw
+    while match := _TRAILING_NAMED.search(text):
+        option = next(
+            (o for o in command.options if o.name == match[1].casefold() and not o.rest), None
+        )
+        if option is None or option.name in given or option.name in named:
+            break
+        named[option.name] = convert_option(option, match[2].strip('"'), make_user)
+        text = text[: match.start()]
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"' and '"' not in text[1:-1]:
+        text = text[1:-1]
+    return text, named
 
 
 def convert_option(option: Option, raw: str, make_user: Callable[[str], UserRef]) -> Any:
@@ -126,6 +152,21 @@ def parse_command_line(
         token = tokens[index]
         name, sep, value = token.partition("=")
         named = next((o for o in command.options if sep and o.name == name.casefold()), None)
+        flag = next(
+            (
+                o
+                for o in command.options
+                if not sep and o.type == "boolean" and o.name == token.casefold()
+            ),
+            None,
+        )
+        if flag is not None:
+            options[flag.name] = True
+            if flag in positional:
+                positional.remove(flag)
+            index += 1
+            consumed_words += 1
+            continue
         if named is not None:
             options[named.name] = convert_option(named, value, make_user)
             if named in positional:
@@ -139,8 +180,11 @@ def parse_command_line(
             )
         option = positional.pop(0)
         if option.rest:
-            raw = _rest_text(after_path, consumed_words)
-            options[option.name] = convert_option(option, raw.strip().strip('"'), make_user)
+            raw, trailing = _split_rest(
+                _rest_text(after_path, consumed_words), command, options, make_user
+            )
+            options[option.name] = convert_option(option, raw, make_user)
+            options.update(trailing)
             break
         options[option.name] = convert_option(option, token, make_user)
         index += 1

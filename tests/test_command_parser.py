@@ -78,3 +78,21 @@ def test_unknown_command_text_is_neutralised() -> None:
     with pytest.raises(CommandParseError) as error:
         parse("/@everyone")
     assert "@everyone" not in str(error.value)
+
+
+def test_named_options_after_a_rest_option_are_still_options() -> None:
+    path, options = parse('/mentor request maths "get better at feedback" window=3')
+    assert path == ("mentor", "request")
+    assert options == {"tags": "maths", "goals": "get better at feedback", "window": "3"}
+    # An "=" inside the text itself, or a word that names no option, stays in the text.
+    _, options = parse("/mentor request maths find x=3 with my class")
+    assert options["goals"] == "find x=3 with my class"
+    _, options = parse("/mentor request maths ratios colour=blue")
+    assert options["goals"] == "ratios colour=blue"
+
+
+def test_a_boolean_option_given_by_its_name_is_on() -> None:
+    assert parse("/rounds run dry_run")[1] == {"dry_run": True}
+    assert parse("/mentoring match dry_run=off")[1] == {"dry_run": False}
+    with pytest.raises(CommandParseError, match="must be on or off"):
+        parse("/mentoring match maybe")
