@@ -7,16 +7,17 @@ Bot and platform on the same SQLite file, as app.py would build them.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from loguru import logger
 
-from communitybot import outbox_codec, replies
+from communitybot import app, outbox_codec, replies
 from communitybot.bot import Bot
 from communitybot.clock import FakeClock
 from communitybot.events import (
@@ -57,6 +58,8 @@ class DyingPlatform(FakePlatform):
 
     sends_left: int | None = None
     failures: int = 0
+    delivered: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set by every send that went through."""
 
     def _before_send(self) -> None:
         if self.failures:
@@ -71,7 +74,9 @@ class DyingPlatform(FakePlatform):
         self, community: CommunityRef, user: UserRef, message: Message
     ) -> ConversationRef:
         self._before_send()
-        return await super().send_direct(community, user, message)
+        conversation = await super().send_direct(community, user, message)
+        self.delivered.set()
+        return conversation
 
     async def send_to_channel(
         self, community: CommunityRef, channel_id: str, message: Message
@@ -368,3 +373,44 @@ async def test_a_scheduled_round_cut_off_by_a_crash_is_finished_after_the_restar
     assert len(after) == 1 and len(set(before + after)) == 2
     members = sorted(m for w in before + after for m in w.removeprefix("group:").split(","))
     assert members == ["ann", "bob", "cat", "dan"]
+
+
+# Start-up ---------------------------------------------------------------------------------------
+
+
+async def test_the_previous_runs_outbox_is_delivered_once_the_platform_is_ready(
+    db_path: Path,
+) -> None:
+    clock = FakeClock()
+    async with started(db_path, clock) as run:
+        await run.bot.handle(MemberJoined(COMMUNITY, user("alice")))  # never delivered
+    async with started(db_path, clock) as run:
+        ready = asyncio.Event()
+
+        async def serve() -> None:
+            for _ in range(20):  # logging in: the scheduler (and the outbox) must wait
+                await asyncio.sleep(0)
+            assert not run.platform.sent
+            ready.set()
+            await run.platform.delivered.wait()
+
+        async with asyncio.timeout(10):
+            await app._serve_with_scheduler(run.bot, serve(), ready)
+        assert _where(run.platform.take()) == ["dm:alice"]
+        assert await run.store.outbox.count() == 0
+
+
+async def test_a_start_up_error_before_ready_is_raised_and_nothing_is_replayed(
+    db_path: Path,
+) -> None:
+    clock = FakeClock()
+    async with started(db_path, clock) as run:
+        await run.bot.handle(MemberJoined(COMMUNITY, user("alice")))
+
+        async def serve() -> None:
+            raise RuntimeError("wrong token")
+
+        with pytest.raises(RuntimeError, match="wrong token"):
+            await app._serve_with_scheduler(run.bot, serve(), asyncio.Event())
+        assert not run.platform.sent
+        assert await run.store.outbox.count() == 1
