@@ -414,3 +414,28 @@ async def test_a_start_up_error_before_ready_is_raised_and_nothing_is_replayed(
             await app._serve_with_scheduler(run.bot, serve(), asyncio.Event())
         assert not run.platform.sent
         assert await run.store.outbox.count() == 1
+
+
+async def test_stopping_stops_the_scheduler_then_the_platform(db_path: Path) -> None:
+    clock = FakeClock()
+    async with started(db_path, clock) as run:
+        ready = asyncio.Event()
+        served: list[str] = []
+
+        async def serve() -> None:
+            ready.set()
+            try:
+                await asyncio.Event().wait()  # serves until cancelled
+            except asyncio.CancelledError:
+                served.append("cancelled")
+                raise
+
+        task = asyncio.create_task(app._serve_with_scheduler(run.bot, serve(), ready))
+        await ready.wait()
+        for _ in range(20):
+            await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert served == ["cancelled"]
+        assert run.bot.outbox.on_retry_planned is None  # the scheduler let go of the outbox
