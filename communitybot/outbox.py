@@ -22,6 +22,7 @@ Why it looks like this:
   scheduler delivers the outbox before its first job), rows left by the previous run are
   delivered in order. Rows older than `MAX_AGE` (24 h) are dropped with a log line: a day-old
   "the chat starts in 15 minutes" is worse than nothing.
+* `/forgetme` deletes the undelivered rows that name the member (`OutboxRepository.forget`).
 * Rows written by this process are "in flight" in memory until their first delivery finished,
   so a replay running meanwhile never sends them a second time.
 

@@ -439,3 +439,33 @@ async def test_stopping_stops_the_scheduler_then_the_platform(db_path: Path) -> 
             await task
         assert served == ["cancelled"]
         assert run.bot.outbox.on_retry_planned is None  # the scheduler let go of the outbox
+
+
+async def test_forgetme_also_drops_undelivered_actions_that_name_the_member(
+    db_path: Path,
+) -> None:
+    clock = FakeClock()
+    alice, bob = user("alice"), user("bob")
+    owed = [
+        SendDirect(COMMUNITY, alice, Message("Your mentor is Bob")),
+        SendToGroup(COMMUNITY, (bob, alice), "Bob & Alice", Message("Meet each other")),
+        GrantRole(COMMUNITY, alice, "teachers"),
+        SendDirect(COMMUNITY, bob, Message("Your check-in")),
+        SendDirect(COMMUNITY, UserRef("other-platform", "alice"), Message("Not the same Alice")),
+    ]
+    async with started(db_path, clock) as run:
+        await run.join("alice")
+        await run.join("bob")
+        run.platform.take()
+        # What a run that died before delivering left behind.
+        await run.store.outbox.add([(outbox_codec.encode(a), None) for a in owed], clock.now())
+    async with started(db_path, clock) as run:
+        await run.command("alice", "/forgetme")
+        await run.pick("alice", "forgetme", "yes")
+        assert "everything is deleted" in run.platform.take()[-1].text
+        assert await run.store.outbox.count() == 2
+        await run.bot.deliver_outbox()
+        assert [(s.where, s.text) for s in run.platform.take()] == [
+            ("dm:bob", "Your check-in"),
+            ("dm:alice", "Not the same Alice"),  # another platform's "alice" is someone else
+        ]

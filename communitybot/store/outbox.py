@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from communitybot.events import UserRef
 from communitybot.store.db import Database
 from communitybot.store.timefmt import to_db
 
@@ -85,6 +86,17 @@ class OutboxRepository:
             )
             for row in rows
         ]
+
+    async def forget(self, user: UserRef) -> int:
+        """Delete every undelivered action that names `user` (to them, about them, or a group
+        with them): after /forgetme nothing already queued still reaches or mentions them."""
+        return await self._db.execute(
+            "DELETE FROM outbox WHERE id IN (SELECT o.id FROM outbox o, json_tree(o.action) t"
+            " WHERE t.key = 'user_id' AND t.value = ?"
+            " AND json_extract(o.action, t.path || '.__type__') = 'UserRef'"
+            " AND json_extract(o.action, t.path || '.platform') = ?)",
+            (user.user_id, user.platform),
+        )
 
     async def next_retry_at(self) -> datetime | None:
         """The earliest planned retry (None: no row waits for one)."""
