@@ -11,8 +11,8 @@ import contextlib
 import signal
 import sqlite3
 import sys
-from collections.abc import Iterator
-from typing import TextIO
+from collections.abc import Coroutine, Iterator
+from typing import Any, TextIO
 
 from loguru import logger
 
@@ -94,8 +94,7 @@ async def _run_matrix(settings: Settings, store: Store) -> int:
         settings.database_path,
     )
     try:
-        async with _scheduler(bot.bot).running():
-            await bot.serve()
+        await _serve_with_scheduler(bot.bot, bot.serve(), bot.ready)
     except MatrixStartupError as error:
         return fail(str(error))
     return EXIT_OK
@@ -112,11 +111,35 @@ async def _run_discord(settings: Settings, store: Store) -> int:
         settings.database_path,
     )
     try:
-        async with _scheduler(bot.bot).running():
-            await bot.serve()
+        await _serve_with_scheduler(bot.bot, bot.serve(), bot.ready)
     except DiscordStartupError as error:
         return fail(str(error))
     return EXIT_OK
+
+
+async def _serve_with_scheduler(
+    bot: Bot, serve: Coroutine[Any, Any, None], ready: asyncio.Event
+) -> None:
+    """Serve the platform; start the scheduler only once it is ready (logged in, connected).
+
+    The scheduler's first act is delivering the outbox the previous run left, and its jobs send
+    messages: both need a platform that can send. A start-up error ends `serve` before ready
+    and is raised as is; stopping (cancel) stops the scheduler, then the platform.
+    """
+    serving = asyncio.create_task(serve, name="communitybot-serve")
+    waiting = asyncio.create_task(ready.wait())
+    try:
+        await asyncio.wait({serving, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        if not serving.done():
+            async with _scheduler(bot).running():
+                await asyncio.shield(serving)
+        await serving
+    finally:
+        waiting.cancel()
+        if not serving.done():
+            serving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await serving
 
 
 def _scheduler(bot: Bot) -> Scheduler:

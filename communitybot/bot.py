@@ -2,13 +2,16 @@
 
 Every event is handled inside one database transaction (so a failure half-way stores nothing)
 and under one lock (so two events never interleave inside a transaction on the shared
-connection). Delivery happens after the commit, outside the lock: network waits never hold it.
+connection). The actions to deliver later are written to the outbox in that same transaction
+(`communitybot.outbox`), so a crash after the commit loses none of them. Delivery happens after
+the commit, outside the lock: network waits never hold it.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from loguru import logger
@@ -16,7 +19,6 @@ from loguru import logger
 from communitybot.clock import Clock
 from communitybot.commands import find_command
 from communitybot.context import Context
-from communitybot.delivery import deliver
 from communitybot.events import (
     ChannelMessage,
     ChoicePicked,
@@ -28,6 +30,7 @@ from communitybot.events import (
     MessageReceived,
 )
 from communitybot.features import registry
+from communitybot.outbox import Outbox, Queued
 from communitybot.ports import ChatPlatform
 from communitybot.replies import Action, Reply, reply
 from communitybot.store.db import StoreBusy
@@ -37,6 +40,16 @@ BUSY_TEXT = "The database is busy right now, so nothing was changed. Please try 
 FAILED_TEXT = (
     "Sorry, something went wrong on my side and nothing was changed. Moderators can check the log."
 )
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What handling one event committed: its actions, and the batch to deliver (the actions
+    with their outbox rows and the moderator-log channel problems are reported to)."""
+
+    actions: list[Action]
+    modlog_channel: str | None = None
+    batch: list[Queued] = field(default_factory=list)
 
 
 class Bot:
@@ -54,64 +67,85 @@ class Bot:
         self.peers = peers
         self.prefix = prefix
         self._lock = asyncio.Lock()
+        self.outbox = Outbox(store, platform, clock, self._lock)
 
     async def dispatch(self, event: Event) -> list[Action]:
         """Handle and deliver; returns the actions (tests and benchmarks look at them)."""
-        actions, modlog = await self.handle(event)
-        await deliver(self.platform, event, actions, modlog)
-        return actions
+        handled = await self.handle(event)
+        await self.outbox.deliver(event, handled.batch)
+        return handled.actions
 
-    async def handle(self, event: Event) -> tuple[list[Action], str | None]:
-        """Run the handler for `event`; returns its actions and the modlog channel to report to."""
+    async def handle(self, event: Event) -> Handled:
+        """Run the handler for `event` and commit its effects with its outbox rows.
+
+        Nothing is delivered here: the caller delivers `Handled.batch` after the commit.
+        """
         async with self._lock:
             try:
                 if isinstance(event, ChannelMessage) and not await registry.listens_to(
                     self.store, event
                 ):
-                    return [], None  # no write transaction, no member row: nothing listens
+                    return Handled([])  # no write transaction, no member row: nothing listens
                 async with self.store.db.transaction():
                     ctx = await self._context(event)
                     if ctx is None:
-                        return [], None
+                        return Handled([])
                     actions = await self._route(ctx)
-                    return actions, ctx.community.modlog_channel
+                    modlog = ctx.community.modlog_channel
+                    batch = await self.outbox.queue(
+                        [(a, modlog) for a in actions], self.clock.now()
+                    )
+                    return Handled(actions, modlog, batch)
             except StoreBusy:
                 logger.warning("database busy while handling {}", type(event).__name__)
                 self.peers.invalidate_all()  # the rollback may have undone index updates
-                return self._apology(event, BUSY_TEXT), None
+                return self._unsaved(self._apology(event, BUSY_TEXT))
             except Exception:
                 logger.exception("handling {} failed", type(event).__name__)
                 self.peers.invalidate_all()
-                return self._apology(event, FAILED_TEXT), None
+                return self._unsaved(self._apology(event, FAILED_TEXT))
 
     async def run_scheduled(self, work: Callable[[], Awaitable[list[Action]]]) -> list[Action]:
         """Run scheduled work (the scheduler's job handlers) the way an event is handled.
 
-        Same lock and one transaction, so a job's effect and its "delivered" mark commit together
-        and never interleave with an event; its actions are delivered after the commit. Errors
-        propagate (after undoing index updates): the scheduler decides whether to retry.
+        Same lock and one transaction, so a job's effect, its "delivered" mark and its outbox
+        rows commit together and never interleave with an event; its actions are delivered
+        after the commit, in order, each problem reported to its own community's moderators.
+        Errors propagate (after undoing index updates): the scheduler decides whether to retry.
         """
         async with self._lock:
             try:
                 async with self.store.db.transaction():
                     actions = await work()
-                    groups = _by_community(actions)
-                    modlogs = await self._modlog_channels(groups)
+                    batch: list[Queued] = []
+                    if actions:
+                        modlogs = await self._modlog_channels(_communities(actions))
+                        batch = await self.outbox.queue(
+                            [(a, modlogs.get(_community(a))) for a in actions], self.clock.now()
+                        )
             except Exception:
                 self.peers.invalidate_all()
                 raise
-        for community, group in groups.items():
-            await deliver(self.platform, None, group, modlogs.get(community))
+        await self.outbox.deliver(None, batch)
         return actions
 
+    async def deliver_outbox(self) -> int:
+        """Deliver what a previous run committed but did not deliver, and due retries."""
+        return await self.outbox.deliver_due()
+
     async def _modlog_channels(
-        self, groups: dict[CommunityRef | None, list[Action]]
+        self, refs: list[CommunityRef | None]
     ) -> dict[CommunityRef | None, str | None]:
         channels: dict[CommunityRef | None, str | None] = {}
-        for ref in groups:
+        for ref in refs:
             community = await self.store.communities.get(ref) if ref else None
             channels[ref] = community.modlog_channel if community else None
         return channels
+
+    @staticmethod
+    def _unsaved(actions: list[Action]) -> Handled:
+        """An apology after a rollback: delivered, never stored (it holds only replies)."""
+        return Handled(actions, None, [Queued(None, a, None) for a in actions])
 
     @staticmethod
     def _apology(event: Event, text: str) -> list[Action]:
@@ -178,11 +212,10 @@ class Bot:
         return []
 
 
-def _by_community(actions: list[Action]) -> dict[CommunityRef | None, list[Action]]:
-    """Scheduled actions grouped by community, each group reported to its own moderators."""
-    groups: dict[CommunityRef | None, list[Action]] = {}
-    for action in actions:
-        groups.setdefault(None if isinstance(action, Reply) else action.community, []).append(
-            action
-        )
-    return groups
+def _community(action: Action) -> CommunityRef | None:
+    return None if isinstance(action, Reply) else action.community
+
+
+def _communities(actions: list[Action]) -> list[CommunityRef | None]:
+    """The communities scheduled actions belong to, each once, in order of appearance."""
+    return list(dict.fromkeys(_community(action) for action in actions))

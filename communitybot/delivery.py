@@ -7,6 +7,7 @@ swallowed: it is logged and, for moderator-fixable problems, reported in the mod
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Literal
 
 from loguru import logger
 
@@ -23,6 +24,10 @@ from communitybot.replies import (
     SendToGroup,
 )
 from communitybot.text import neutralize_mass_mentions, quote
+
+Outcome = Literal["delivered", "refused", "failed"]
+"""How one action went: done; refused by the platform (a final answer, already logged and
+reported); or failed unexpectedly (logged; the outbox may try again later)."""
 
 DM_REFUSED_TEXT = (
     "I couldn't send you a private message: your privacy settings block DMs from me. "
@@ -47,11 +52,26 @@ async def deliver(
     """
     problems: list[str] = []
     for action in actions:
-        if isinstance(action, SendToGroup):
-            await _deliver_group(platform, event, action, modlog_channel, problems)
-        else:
-            await _deliver_reporting(platform, event, action, modlog_channel, problems)
+        await deliver_action(platform, event, action, modlog_channel, problems)
     return problems
+
+
+async def deliver_action(
+    platform: ChatPlatform,
+    event: Event | None,
+    action: Action,
+    modlog_channel: str | None,
+    problems: list[str],
+) -> Outcome:
+    """Deliver one action, reporting a problem the usual way; says how it went.
+
+    A group whose conversation could not be opened falls back to a DM each: that is final
+    ("refused" if any DM did not go through), never "failed", so a retry cannot repeat DMs
+    that were sent.
+    """
+    if isinstance(action, SendToGroup):
+        return await _deliver_group(platform, event, action, modlog_channel, problems)
+    return await _deliver_reporting(platform, event, action, modlog_channel, problems)
 
 
 async def _deliver_group(
@@ -60,20 +80,25 @@ async def _deliver_group(
     action: SendToGroup,
     modlog_channel: str | None,
     problems: list[str],
-) -> None:
+) -> Outcome:
     """One shared private conversation, or (when the platform can't open one) a DM to each."""
     try:
         await platform.open_group(
             action.community, action.users, action.title, _safe(action.message)
         )
-        return
+        return "delivered"
     except PlatformError as error:
         logger.info("could not open a group conversation ({}); messaging each member", error)
     except Exception:
         logger.exception("opening a group conversation failed; messaging each member")
+    outcome: Outcome = "delivered"
     for user in action.users:
         direct = SendDirect(action.community, user, action.message)
-        await _deliver_reporting(platform, event, direct, modlog_channel, problems)
+        if await _deliver_reporting(platform, event, direct, modlog_channel, problems) != (
+            "delivered"
+        ):
+            outcome = "refused"
+    return outcome
 
 
 async def _deliver_reporting(
@@ -82,10 +107,11 @@ async def _deliver_reporting(
     action: Action,
     modlog_channel: str | None,
     problems: list[str],
-) -> None:
+) -> Outcome:
     """Deliver one action; a failure is logged, recorded in `problems` and reported if useful."""
     try:
         await _deliver_one(platform, event, action)
+        return "delivered"
     except DirectMessageRefused as error:
         assert isinstance(action, SendDirect)
         problem = (
@@ -95,15 +121,18 @@ async def _deliver_reporting(
         problems.append(problem)
         logger.warning(problem)
         await _dm_refused(platform, event, action, modlog_channel, problem)
+        return "refused"
     except PlatformError as error:
         problem = f"{_describe(action)} failed: {error}"
         problems.append(problem)
         logger.warning(problem)
         if isinstance(action, GrantRole | RevokeRole) and modlog_channel:
             await _report(platform, action, modlog_channel, problem)
+        return "refused"
     except Exception:
         problems.append(f"{_describe(action)} failed unexpectedly")
         logger.exception("delivering {} failed", _describe(action))
+        return "failed"
 
 
 async def _deliver_one(platform: ChatPlatform, event: Event | None, action: Action) -> None:
@@ -153,6 +182,11 @@ async def _report(
         logger.warning("could not report to the moderator-log channel either: {}", error)
 
 
+def describe(action: Action) -> str:
+    """A short log phrase for an action ("Messaging Alice")."""
+    return _describe(action)
+
+
 def _describe(action: Action) -> str:
     match action:
         case GrantRole(role_id=role_id, user=user):
@@ -163,5 +197,7 @@ def _describe(action: Action) -> str:
             return f"Posting in channel {channel_id}"
         case SendDirect(user=user):
             return f"Messaging {user.label}"
+        case SendToGroup(users=users):
+            return "Introducing " + ", ".join(user.label for user in users)
         case _:
             return "Replying"

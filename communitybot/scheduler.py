@@ -12,8 +12,11 @@ Why it looks like this:
 * Due jobs run in batches through `Bot.run_scheduled`: the bot's lock and one transaction, in
   which each job's handler makes its effect and the job is marked 'delivered' (its idempotency
   key is UNIQUE), so the effect commits exactly once or not at all. Messages the handlers return
-  are delivered after the commit, like an event's (so at most once: a crash between the commit
-  and the send loses the message rather than repeating it).
+  are written to the outbox in that transaction and delivered after the commit, like an event's
+  (see `communitybot.outbox`: a crash after the commit delays them, never loses them).
+* The loop also drives the outbox: before the first job it delivers what the previous run left
+  undelivered (app.py starts the scheduler once the platform is ready), and it wakes for the
+  outbox's planned retries as for a job.
 * If a handler fails, the batch is rolled back and its jobs rerun one per transaction, so only
   the failing job is retried, with exponential backoff and a bounded number of attempts.
 * A job found late (the bot was down) still runs within its kind's grace window; later than that
@@ -150,6 +153,8 @@ class Scheduler:
         self._task: asyncio.Task[None] | None = None
         self._retention = retention
         self._next_cleanup: datetime | None = None
+        self._outbox_due: datetime | None = None
+        """When the outbox next has a retry due (None: none planned)."""
 
     # Life cycle --------------------------------------------------------------------------
     async def start(self) -> None:
@@ -160,6 +165,7 @@ class Scheduler:
         self._stale = True
         self._wake = asyncio.Event()
         self._jobs.listener = self
+        self._bot.outbox.on_retry_planned = self.outbox_retry_planned
         if self._retention is not None:
             self._next_cleanup = self._clock.now() + CLEANUP_FIRST_AFTER
         self._task = asyncio.create_task(self._run(), name="communitybot-scheduler")
@@ -180,6 +186,8 @@ class Scheduler:
             logger.opt(exception=task.exception()).error("the scheduler loop had crashed")
         if self._jobs.listener is self:
             self._jobs.listener = None
+        if self._bot.outbox.on_retry_planned == self.outbox_retry_planned:
+            self._bot.outbox.on_retry_planned = None
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Scheduler]:
@@ -201,6 +209,13 @@ class Scheduler:
                 self._trim()
         if self._sleeping_until is None or due_at < self._sleeping_until:
             self._wake.set()
+
+    def outbox_retry_planned(self, at: datetime) -> None:
+        """The outbox will retry a delivery at `at`: wake for it then."""
+        if self._outbox_due is None or at < self._outbox_due:
+            self._outbox_due = at
+            if self._sleeping_until is None or at < self._sleeping_until:
+                self._wake.set()
 
     def jobs_changed(self) -> None:
         self._stale = True
@@ -237,9 +252,11 @@ class Scheduler:
     # The loop ------------------------------------------------------------------------------
     async def _run(self) -> None:
         logger.debug("scheduler started")
+        self._outbox_due = self._clock.now()  # first of all: what the previous run left
         while not self._stopping:
             self._wake.clear()
             try:
+                await self._deliver_outbox()
                 fired = await self._fire_due()
             except Exception:
                 logger.exception("the scheduler met an error; trying again in {}", ERROR_PAUSE)
@@ -251,8 +268,30 @@ class Scheduler:
             if fired and self._next_cleanup is not None and self._next_cleanup <= self._clock.now():
                 await self._clean_up()
                 continue  # jobs may have come due meanwhile
-            await self._sleep_or_wake(self._heap[0][0] if self._heap else None)
+            await self._sleep_or_wake(self._next_wake())
         logger.debug("scheduler stopped")
+
+    def _next_wake(self) -> datetime | None:
+        moments = [m for m in (self._heap[0][0] if self._heap else None, self._outbox_due) if m]
+        return min(moments) if moments else None
+
+    async def _deliver_outbox(self) -> None:
+        """Deliver due outbox rows (left by the previous run, or retries), then look ahead."""
+        if self._outbox_due is None or self._outbox_due > self._clock.now():
+            return
+        due, self._outbox_due = self._outbox_due, None
+        try:
+            delivered = await self._bot.deliver_outbox()
+            planned = await self._bot.outbox.next_retry_at()
+        except Exception:
+            self._outbox_due = due  # the loop logs it and tries again after a pause
+            raise
+        if delivered:
+            logger.info("outbox: handled {} undelivered action(s)", delivered)
+        if planned is not None:
+            planned = max(planned, self._clock.now() + ERROR_PAUSE)  # a row that would not go
+            if self._outbox_due is None or planned < self._outbox_due:
+                self._outbox_due = planned
 
     async def _sleep_or_wake(self, until: datetime | None) -> None:
         """Sleep until `until` (or indefinitely), unless woken by an earlier job or stop()."""

@@ -9,8 +9,11 @@
 - Moderators are members whose power level in one of the community's rooms (the space or a
   served room) reaches the configured level; creators of room-version-12 rooms count as 100+.
 - Sends are retried with back-off while the homeserver is unreachable, reusing the
-  transaction id so a retry can never post twice. 429s are waited out by matrix-nio, a bounded
-  number of times (see `errors.py`); after that the send is logged and given up.
+  transaction id so a retry can never post twice. An action from the outbox takes its
+  transaction ids from its row (`communitybot.outbox.request_key`), so even a repeat after a
+  restart is recognised by the homeserver instead of posted again. 429s are waited out by
+  matrix-nio, a bounded number of times (see `errors.py`); after that the send is logged and
+  given up.
 - A room the bot was kicked from (`departed`) is not posted to again until the bot is back in
   it: the core gets `MissingPermission` at once, and the homeserver is not asked.
 - Every DM room the bot opens is also listed in its `m.direct` account data (merged), and one
@@ -60,6 +63,7 @@ from adapters.matrix.translate import (
     notice_content,
 )
 from communitybot.events import CommandInvoked, CommunityRef, ConversationRef, Event, UserRef
+from communitybot.outbox import request_key
 from communitybot.ports import DirectMessageRefused, MissingPermission, PlatformError
 from communitybot.replies import Attachment, Message
 
@@ -114,7 +118,7 @@ class MatrixPlatform:
         """Send one event, retrying transient failures; returns the event id."""
         if room_id in self.departed:
             raise MissingPermission(f"I'm no longer in room {room_id} (I was removed from it)")
-        txn = str(uuid.uuid4())
+        txn = request_key() or str(uuid.uuid4())
         delay = self.retry_delay
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:

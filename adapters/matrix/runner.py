@@ -154,6 +154,8 @@ class MatrixBot:
         self.since: str | None = None
         self.synced = asyncio.Event()
         """Set after each handled sync (tests and the benchmark wait on it)."""
+        self.ready = asyncio.Event()
+        """Set once logged in and caught up (app.py starts the scheduler and outbox then)."""
         self._warned_encrypted: set[str] = set()
         self._senders: OrderedDict[str, str] = OrderedDict()
         """event id → sender of recent messages in served rooms (bounded, oldest dropped)."""
@@ -185,6 +187,7 @@ class MatrixBot:
             len(self.served.all_rooms()),
             "" if first_ever else ", resumed from the saved sync position",
         )
+        self.ready.set()
 
     async def _join(self, entry: str) -> str | None:
         try:

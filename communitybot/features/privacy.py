@@ -169,6 +169,7 @@ async def _forget(ctx: Context) -> list[Action]:
     memberships = await ctx.store.members.all_for_user(user)
     await ctx.store.members.delete_everywhere(user)
     await ctx.store.routing.forget(user)
+    await ctx.store.outbox.forget(user)
     for community_id in {m.community_id for m in memberships}:
         ctx.peers.invalidate(community_id)
     return reply(

@@ -15,6 +15,7 @@ from communitybot.store.members import MemberRepository
 from communitybot.store.mentoring import MentoringRepository
 from communitybot.store.mentoring_checkins import CheckinRepository
 from communitybot.store.onboarding import OnboardingRepository
+from communitybot.store.outbox import OutboxRepository
 from communitybot.store.rounds import RoundRepository
 from communitybot.store.routing import RoutingRepository
 from communitybot.store.stats import StatsRepository
@@ -38,6 +39,7 @@ class Store:
         self.asks = AskRepository(db)
         self.chat_runs = ChatRunRepository(db)
         self.rounds = RoundRepository(db)
+        self.outbox = OutboxRepository(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

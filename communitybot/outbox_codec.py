@@ -1,0 +1,90 @@
+"""Actions to JSON and back, so the outbox can keep them in SQLite across a restart.
+
+Generic on purpose: every frozen dataclass defined in `communitybot.replies` or
+`communitybot.events` (actions, Message, Prompt, Choice, refs, and any field type added there
+later, such as a message attachment) is written as `{"__type__": name, field: value, ...}`
+using `dataclasses.fields`, so a new field or type needs no change here. Tuples become lists
+and come back as tuples (the dataclasses only use tuples); bytes become base64. Decoding ignores
+fields the running code does not know (a row written by a newer release) and fails loudly on a
+missing required one, so a row that cannot be understood is dropped with a log line rather than
+delivered wrong.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+from functools import cache
+from typing import Any
+
+from communitybot import events, replies
+from communitybot.replies import Action
+
+TYPE_KEY = "__type__"
+BYTES_KEY = "__bytes__"
+
+
+class UndecodableAction(ValueError):
+    """A stored action this code cannot rebuild (unknown type, missing field, bad JSON)."""
+
+
+@cache
+def _types() -> dict[str, type[Any]]:
+    """Every dataclass the actions can contain, by name (built on first use, not at import)."""
+    found: dict[str, type[Any]] = {}
+    for module in (events, replies):
+        for name, value in vars(module).items():
+            if isinstance(value, type) and dataclasses.is_dataclass(value):
+                found[name] = value
+    return found
+
+
+def encode(action: Action) -> str:
+    """Compact JSON for one action."""
+    return json.dumps(_to_json(action), separators=(",", ":"), ensure_ascii=False)
+
+
+def decode(text: str) -> Action:
+    """The action `encode` wrote; raises UndecodableAction if it cannot be rebuilt."""
+    try:
+        value = _from_json(json.loads(text))
+    except (ValueError, TypeError, KeyError) as error:
+        raise UndecodableAction(str(error)) from error
+    if not isinstance(value, replies.Action):
+        raise UndecodableAction(f"not an action: {type(value).__name__}")
+    return value
+
+
+def _to_json(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, bytes):
+        return {BYTES_KEY: base64.b64encode(value).decode("ascii")}
+    if isinstance(value, tuple | list):
+        return [_to_json(item) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        name = type(value).__name__
+        if _types().get(name) is not type(value):
+            raise TypeError(f"{name} is not a dataclass of communitybot.replies or .events")
+        out: dict[str, Any] = {TYPE_KEY: name}
+        for item in dataclasses.fields(value):
+            out[item.name] = _to_json(getattr(value, item.name))
+        return out
+    raise TypeError(f"cannot store a {type(value).__name__} in the outbox")
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_from_json(item) for item in value)
+    if isinstance(value, dict):
+        if BYTES_KEY in value:
+            return base64.b64decode(value[BYTES_KEY], validate=True)
+        name = value[TYPE_KEY]
+        cls = _types().get(name)
+        if cls is None:
+            raise ValueError(f"unknown type {name!r}")
+        known = {item.name for item in dataclasses.fields(cls)}
+        arguments = {k: _from_json(v) for k, v in value.items() if k in known}
+        return cls(**arguments)
+    return value

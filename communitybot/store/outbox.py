@@ -1,0 +1,108 @@
+"""The outbox table: actions committed but not yet delivered (see `communitybot.outbox`).
+
+Rows are added in the caller's transaction (one statement per event, however many actions) and
+deleted one by one, by id, as each action is delivered: the table holds only what is still owed,
+so it never grows beyond the actions in flight plus those waiting for a retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from communitybot.events import UserRef
+from communitybot.store.db import Database
+from communitybot.store.timefmt import to_db
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    action: str
+    """JSON, see `communitybot.outbox_codec`."""
+    modlog_channel: str | None
+    created_at: datetime
+    attempts: int
+    last_error: str | None = None
+
+
+class OutboxRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, rows: Sequence[tuple[str, str | None]], now: datetime) -> list[int]:
+        """Store (action JSON, modlog channel) rows in order; returns their ids, in order.
+
+        Inside one transaction nothing else inserts, and AUTOINCREMENT hands out consecutive
+        ids, so one `executemany` plus `last_insert_rowid()` gives every id.
+        """
+        if not rows:
+            return []
+        created = to_db(now)
+        if len(rows) == 1:
+            action, modlog = rows[0]
+            return [
+                await self._db.execute(
+                    "INSERT INTO outbox (action, modlog_channel, created_at) VALUES (?, ?, ?)",
+                    (action, modlog, created),
+                )
+            ]
+        await self._db.execute_many(
+            "INSERT INTO outbox (action, modlog_channel, created_at) VALUES (?, ?, ?)",
+            ((action, modlog, created) for action, modlog in rows),
+        )
+        found = await self._db.fetch_one("SELECT last_insert_rowid()")
+        assert found is not None
+        last = int(found[0])
+        return list(range(last - len(rows) + 1, last + 1))
+
+    async def done(self, row_id: int) -> None:
+        """The action was delivered (or finally refused): forget it."""
+        await self._db.execute("DELETE FROM outbox WHERE id = ?", (row_id,))
+
+    async def retry_later(self, row_id: int, error: str, retry_at: datetime) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
+            " WHERE id = ?",
+            (error[:500], to_db(retry_at), row_id),
+        )
+
+    async def due(self, now: datetime) -> list[OutboxRow]:
+        """Rows to deliver now, oldest first: never attempted by this process, or retry due."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM outbox WHERE next_attempt_at IS NULL OR next_attempt_at <= ?"
+            " ORDER BY id",
+            (to_db(now),),
+        )
+        return [
+            OutboxRow(
+                id=int(row["id"]),
+                action=str(row["action"]),
+                modlog_channel=row["modlog_channel"],
+                created_at=datetime.fromisoformat(row["created_at"]),
+                attempts=int(row["attempts"]),
+                last_error=row["last_error"],
+            )
+            for row in rows
+        ]
+
+    async def forget(self, user: UserRef) -> int:
+        """Delete every undelivered action that names `user` (to them, about them, or a group
+        with them): after /forgetme nothing already queued still reaches or mentions them."""
+        return await self._db.execute(
+            "DELETE FROM outbox WHERE id IN (SELECT o.id FROM outbox o, json_tree(o.action) t"
+            " WHERE t.key = 'user_id' AND t.value = ?"
+            " AND json_extract(o.action, t.path || '.__type__') = 'UserRef'"
+            " AND json_extract(o.action, t.path || '.platform') = ?)",
+            (user.user_id, user.platform),
+        )
+
+    async def next_retry_at(self) -> datetime | None:
+        """The earliest planned retry (None: no row waits for one)."""
+        row = await self._db.fetch_one("SELECT min(next_attempt_at) FROM outbox")
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    async def count(self) -> int:
+        row = await self._db.fetch_one("SELECT count(*) FROM outbox")
+        return int(row[0]) if row else 0
