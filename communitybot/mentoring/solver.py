@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -129,21 +130,19 @@ def _model(
     width = len(tags) + len(offsets)
     mentee_zone = np.array([tz_col[m.offset] for m in mentees], np.int64)
     mentor_zone = np.array([tz_col[m.offset] for m in mentors], np.int64)
+    tag_ids = np.array(tags, np.int64)
+    tag_weight = np.array([weights.get(t, 1) for t in tags], np.float32)
     left = np.zeros((len(mentees), width), np.float32)
-    cells = [
-        (row, tag_col[t], goal_weight(weights.get(t, 1)) if t in m.goals else weights.get(t, 1))
-        for row, m in enumerate(mentees)
-        for t in set(m.tags)
-    ]
-    if cells:
-        rows, cols, values = zip(*cells, strict=True)
-        left[rows, cols] = values
+    rows, cols = _incidence(mentees, tag_ids)
+    left[rows, cols] = tag_weight[cols]
+    for row, mentee in enumerate(mentees):
+        if mentee.goals:  # few have goals: boost those tags
+            for t in set(mentee.goals).intersection(mentee.tags):
+                left[row, tag_col[t]] = goal_weight(weights.get(t, 1))
     left[:, len(tags) :] = table[mentee_zone]
     right = np.zeros((len(mentors), width), np.float32)
-    cells_r = [(row, tag_col[t]) for row, m in enumerate(mentors) for t in set(m.tags)]
-    if cells_r:
-        rows, cols = zip(*cells_r, strict=True)
-        right[rows, cols] = 1.0
+    rows, cols = _incidence(mentors, tag_ids)
+    right[rows, cols] = 1.0
     right[np.arange(len(mentors)), len(tags) + mentor_zone] = 1.0
     mentee_row = {m.id: r for r, m in enumerate(mentees)}
     mentor_row = {m.id: r for r, m in enumerate(mentors)}
@@ -166,6 +165,14 @@ def _model(
         table,
         tz_col.get(None, -1),
     )
+
+
+def _incidence(members: Sequence[Mentee] | Sequence[Mentor], tag_ids: Ints) -> tuple[Ints, Ints]:
+    """(member row, tag column) of every tag each member carries (`tag_ids` sorted)."""
+    counts = np.fromiter((len(m.tags) for m in members), np.int64, len(members))
+    flat = np.fromiter(chain.from_iterable(m.tags for m in members), np.int64, int(counts.sum()))
+    rows = np.repeat(np.arange(len(members), dtype=np.int64), counts)
+    return rows, np.searchsorted(tag_ids, flat)
 
 
 def _top_columns(scores: Floats, k: int) -> tuple[Ints, Ints]:
@@ -299,20 +306,24 @@ def _pooled_candidates(model: _Model, k: int) -> tuple[Ints, Ints, npt.NDArray[n
     member = model.right[:, :n_tags] > 0
     mentor_of, tag_of = (a.astype(np.int64) for a in np.nonzero(member))
     singles = _postings(model, tag_of, mentor_of, n_tags)
-    mentor_tags, _ = _padded(mentor_of, tag_of, n_cols, np.ones(len(tag_of), np.float32))
+    tag_len = np.diff(singles.start)
+    # pairs of common tags only: a rare tag's whole list is pooled anyway
+    common_of = tag_len[tag_of] > SHORT_LIST
+    mentor_tags, _ = _padded(
+        mentor_of[common_of], tag_of[common_of], n_cols, np.ones(int(common_of.sum()), np.float32)
+    )
     first, second = np.triu_indices(mentor_tags.shape[1], 1)
     a, b = mentor_tags[:, first], mentor_tags[:, second]
     ok = (a >= 0) & (b >= 0)
     pair_key = (np.minimum(a, b) * n_tags + np.maximum(a, b))[ok]
     pair_mentor = np.broadcast_to(np.arange(n_cols)[:, None], a.shape)[ok]
     pairs = _postings(model, pair_key, pair_mentor, n_tags * n_tags)
-    tag_len = np.diff(singles.start)
     # each mentee's tags, heaviest first; and their heaviest pairs of common tags
     mentee_of, tag_of = (a.astype(np.int64) for a in np.nonzero(model.left[:, :n_tags]))
     weight_of = model.left[mentee_of, tag_of]
     order = np.lexsort((tag_of, -weight_of, mentee_of))
     slot_tag, slot_weight = _padded(mentee_of[order], tag_of[order], n_rows, weight_of[order])
-    slot_tag = np.maximum(slot_tag, 0)  # padding: weight 0, counts nothing
+    slot_tag = np.maximum(slot_tag, 0).astype(np.int32)  # padding: weight 0, counts nothing
     rare = (tag_len[slot_tag] <= SHORT_LIST) & (slot_weight > 0)
     common = (tag_len[slot_tag] > SHORT_LIST) & (slot_weight > 0)
     first, second = np.triu_indices(slot_tag.shape[1], 1)
@@ -344,9 +355,10 @@ def _pooled_candidates(model: _Model, k: int) -> tuple[Ints, Ints, npt.NDArray[n
         cols_b, ok_b = _fill(p_start, p_take, PAIR_POOL * k, pairs.flat)
         cols = np.concatenate([cols_a, cols_b], axis=1)
         scores = model.tz[zone[:, None], model.mentor_zone[cols]]
-        cells = cols * n_tags
+        cells = (cols * n_tags).astype(np.int32)
         for s in range(tags.shape[1]):
-            scores += member_flat[cells + tags[:, s : s + 1]] * weights[:, s : s + 1]
+            shared = member_flat[cells + tags[:, s : s + 1]]
+            np.add(scores, weights[:, s : s + 1], out=scores, where=shared)
         scores[~np.concatenate([ok_a, ok_b], axis=1)] = -1.0
         for row in rows[np.isin(rows, list(model.forbidden))].tolist():
             scores[row - start, np.isin(cols[row - start], model.forbidden[row])] = -1.0
@@ -441,9 +453,10 @@ def _pairs(model: _Model, chosen: dict[int, int]) -> list[Pair]:
     scores = np.rint(np.einsum("ij,ij->i", model.left[rows], model.right[cols])).astype(np.int64)
     pairs = []
     weight = model.weights
+    mentor_tags = [frozenset(m.tags) for m in model.mentors]
     for row, col, score in zip(rows.tolist(), cols.tolist(), scores.tolist(), strict=True):
         mentee, mentor = model.mentees[row], model.mentors[col]
-        shared = set(mentor.tags).intersection(mentee.tags)
+        shared = mentor_tags[col].intersection(mentee.tags)
         if len(shared) > 1:
             goals = mentee.goals
             ranked = sorted(shared, key=lambda t: (-weight.get(t, 1) * (2 if t in goals else 1), t))
