@@ -246,13 +246,17 @@ def _postings(model: _Model, keys: Ints, mentors: Ints, n_keys: int) -> _Posting
     flat = np.empty((n_zones, len(keys)), np.int64)
     near = np.zeros((n_keys, n_zones), np.int64)
     good_points = NEAR_POINTS * float(model.tz.max())
-    for z in range(n_zones):
+
+    def zone_copy(z: int) -> None:
         closeness = np.argsort(np.argsort(-model.tz[z], kind="stable"), kind="stable")
         rank = closeness[model.mentor_zone[mentors]]
         order = np.argsort(keys * n_zones + rank, kind="stable")
         flat[z] = mentors[order]
         good = model.tz[z, model.mentor_zone[mentors]] >= good_points
         near[:, z] = np.bincount(keys[good], minlength=n_keys)
+
+    with ThreadPoolExecutor(THREADS) as workers:
+        list(workers.map(zone_copy, range(n_zones)))
     return _Postings(flat.ravel(), len(keys), start, near)
 
 
@@ -453,10 +457,9 @@ def _pairs(model: _Model, chosen: dict[int, int]) -> list[Pair]:
     scores = np.rint(np.einsum("ij,ij->i", model.left[rows], model.right[cols])).astype(np.int64)
     pairs = []
     weight = model.weights
-    mentor_tags = [frozenset(m.tags) for m in model.mentors]
     for row, col, score in zip(rows.tolist(), cols.tolist(), scores.tolist(), strict=True):
         mentee, mentor = model.mentees[row], model.mentors[col]
-        shared = mentor_tags[col].intersection(mentee.tags)
+        shared = set(mentor.tags).intersection(mentee.tags)
         if len(shared) > 1:
             goals = mentee.goals
             ranked = sorted(shared, key=lambda t: (-weight.get(t, 1) * (2 if t in goals else 1), t))
