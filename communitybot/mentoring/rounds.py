@@ -52,6 +52,8 @@ REPEAT_PENALTY = 1_000_000
 EXACT_UP_TO = 12
 """Rounds this small are solved exactly (subset dynamic programming)."""
 MAX_SWEEPS = 8
+EXCHANGE_DEPTH = 8
+"""Three-pair exchanges look this deep into the second member's candidate list (best first)."""
 _NEVER = 1e9
 """Stands in for an impossible pairing (self, or a side that is not there) in the local search."""
 _BLOCK_ROWS = 1024
@@ -161,7 +163,9 @@ def _candidates(scores: Floats, candidates: int) -> Ints:
     top = np.empty((n, k), np.int64)
     for start in range(0, n, _BLOCK_ROWS):
         block = scores[start : start + _BLOCK_ROWS] - shift[None, :]
-        top[start : start + _BLOCK_ROWS] = np.argpartition(-block, k - 1, axis=1)[:, :k]
+        part = np.argpartition(-block, k - 1, axis=1)[:, :k]
+        best_first = np.argsort(-np.take_along_axis(block, part, axis=1), axis=1, kind="stable")
+        top[start : start + _BLOCK_ROWS] = np.take_along_axis(part, best_first, axis=1)
     return top
 
 
@@ -331,14 +335,13 @@ def _exchange(scores: Floats, top: Ints, mate: Ints) -> None:
     For every paired member u (partner u'): u takes a candidate x, x's partner x' takes one
     of its candidates y, and y's partner y' closes the cycle with u' (three pairs re-paired);
     or x' closes it with u' directly (two pairs, a 2-opt move). Every move of every member is
-    scored at once (members × candidates × candidates); the best moves that touch no common
+    scored at once (members × candidates × `EXCHANGE_DEPTH`); the best moves that touch no common
     pair are applied together, and the sweep repeats while anything gains.
     """
     n = len(mate)
     nodes = np.flatnonzero(mate >= 0)
     if len(nodes) < 4:
         return
-    k = top.shape[1]
     top_nodes = top[nodes]
     for _ in range(MAX_SWEEPS):
         paired = mate >= 0
@@ -351,7 +354,7 @@ def _exchange(scores: Floats, top: Ints, mate: Ints) -> None:
         first = scores[u[:, None], x] - pair_value[x] - pair_value[u][:, None]
         first[bad_x] = -_NEVER
         two = first + scores[x2, u2[:, None]]
-        y = top[x2]  # nodes × k × k
+        y = top[x2][:, :, :EXCHANGE_DEPTH]  # nodes × k × depth
         y2 = partner[y]
         three = (
             first[:, :, None]
@@ -367,7 +370,7 @@ def _exchange(scores: Floats, top: Ints, mate: Ints) -> None:
             | ~paired[y]
         )
         three[bad_y] = -_NEVER
-        flat = three.reshape(len(nodes), k * k)
+        flat = three.reshape(len(nodes), -1)
         best3 = np.argmax(flat, axis=1)
         gain3 = flat[np.arange(len(nodes)), best3]
         best2 = np.argmax(two, axis=1)
@@ -381,7 +384,7 @@ def _exchange(scores: Floats, top: Ints, mate: Ints) -> None:
         for i in order.tolist():
             a, a2 = int(u[i]), int(u2[i])
             if gain3[i] > gain2[i]:
-                xi, yi = divmod(int(best3[i]), k)
+                xi, yi = divmod(int(best3[i]), y.shape[2])
                 b = int(x[i, xi])
                 c = int(y[i, xi, yi])
                 move = [a, b, int(mate[b]), c, int(mate[c]), a2]
