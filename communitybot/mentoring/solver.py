@@ -327,7 +327,7 @@ def _pooled_candidates(model: _Model, k: int) -> tuple[Ints, Ints, npt.NDArray[n
     weight_of = model.left[mentee_of, tag_of]
     order = np.lexsort((tag_of, -weight_of, mentee_of))
     slot_tag, slot_weight = _padded(mentee_of[order], tag_of[order], n_rows, weight_of[order])
-    slot_tag = np.maximum(slot_tag, 0).astype(np.int32)  # padding: weight 0, counts nothing
+    slot_tag = np.maximum(slot_tag, 0)  # padding: weight 0, counts nothing
     rare = (tag_len[slot_tag] <= SHORT_LIST) & (slot_weight > 0)
     common = (tag_len[slot_tag] > SHORT_LIST) & (slot_weight > 0)
     first, second = np.triu_indices(slot_tag.shape[1], 1)
@@ -359,10 +359,9 @@ def _pooled_candidates(model: _Model, k: int) -> tuple[Ints, Ints, npt.NDArray[n
         cols_b, ok_b = _fill(p_start, p_take, PAIR_POOL * k, pairs.flat)
         cols = np.concatenate([cols_a, cols_b], axis=1)
         scores = model.tz[zone[:, None], model.mentor_zone[cols]]
-        cells = (cols * n_tags).astype(np.int32)
+        cells = cols * n_tags
         for s in range(tags.shape[1]):
-            shared = member_flat[cells + tags[:, s : s + 1]]
-            np.add(scores, weights[:, s : s + 1], out=scores, where=shared)
+            scores += member_flat[cells + tags[:, s : s + 1]] * weights[:, s : s + 1]
         scores[~np.concatenate([ok_a, ok_b], axis=1)] = -1.0
         for row in rows[np.isin(rows, list(model.forbidden))].tolist():
             scores[row - start, np.isin(cols[row - start], model.forbidden[row])] = -1.0
