@@ -120,3 +120,14 @@ def test_solving_needs_no_scipy() -> None:
         "assert len(rounds.pair_round(members, c.weights)) == 50\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
+
+
+def test_pools_keep_every_mentor_they_find(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The best mentor is the first row (the same number empty pool cells carry)."""
+    monkeypatch.setattr(solver, "DENSE_CELLS", 0)
+    best = Mentor(10, (1,), 1)
+    others = [Mentor(11 + i, (2,), 1) for i in range(5)]
+    for mentee in (Mentee(1, (1, 2)), Mentee(1, (1, 2), offset=60), Mentee(1, (2, 1), goals=(1,))):
+        (pair,) = solve([mentee], [best, *others], {1: 5000, 2: 100}, candidates=1)
+        assert pair.mentor_id == 10
+        assert pair.shared[0] == 1

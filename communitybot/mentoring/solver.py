@@ -245,14 +245,14 @@ def _postings(model: _Model, keys: Ints, mentors: Ints, n_keys: int) -> _Posting
     start = np.searchsorted(keys, np.arange(n_keys + 1))
     flat = np.empty((n_zones, len(keys)), np.int64)
     near = np.zeros((n_keys, n_zones), np.int64)
-    good_points = NEAR_POINTS * float(model.tz.max())
 
     def zone_copy(z: int) -> None:
         closeness = np.argsort(np.argsort(-model.tz[z], kind="stable"), kind="stable")
         rank = closeness[model.mentor_zone[mentors]]
         order = np.argsort(keys * n_zones + rank, kind="stable")
         flat[z] = mentors[order]
-        good = model.tz[z, model.mentor_zone[mentors]] >= good_points
+        # "well" is relative: from an unknown zone every mentor is as good as any other
+        good = model.tz[z, model.mentor_zone[mentors]] >= NEAR_POINTS * float(model.tz[z].max())
         near[:, z] = np.bincount(keys[good], minlength=n_keys)
 
     with ThreadPoolExecutor(THREADS) as workers:
@@ -372,7 +372,8 @@ def _pooled_candidates(model: _Model, k: int) -> tuple[Ints, Ints, npt.NDArray[n
         by_col = np.argsort(cols, axis=1, kind="stable")
         cols = np.take_along_axis(cols, by_col, axis=1)
         scores = np.take_along_axis(scores, by_col, axis=1)
-        scores[:, 1:][cols[:, 1:] == cols[:, :-1]] = -1.0
+        repeated = (cols[:, 1:] == cols[:, :-1]) & (scores[:, :-1] >= 0)
+        scores[:, 1:][repeated] = -1.0
         best = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
         return (
             np.repeat(rows, kk),
