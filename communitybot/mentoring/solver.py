@@ -251,8 +251,7 @@ def _postings(model: _Model, keys: Ints, mentors: Ints, n_keys: int) -> _Posting
         rank = closeness[model.mentor_zone[mentors]]
         order = np.argsort(keys * n_zones + rank, kind="stable")
         flat[z] = mentors[order]
-        # "well" is relative: from an unknown zone every mentor is as good as any other
-        good = model.tz[z, model.mentor_zone[mentors]] >= NEAR_POINTS * float(model.tz[z].max())
+        good = model.tz[z, model.mentor_zone[mentors]] >= NEAR_POINTS * float(model.tz.max())
         near[:, z] = np.bincount(keys[good], minlength=n_keys)
 
     with ThreadPoolExecutor(THREADS) as workers:
