@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from communitybot.mentoring import synthetic
+from communitybot.mentoring import solver, synthetic
 from communitybot.mentoring.exact import solve_exact
 from communitybot.mentoring.scoring import tz_points
 from communitybot.mentoring.solver import Mentee, Mentor, solve, total_score
+
+
+@pytest.fixture(params=["every pair scored", "pooled from posting lists"])
+def candidate_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test through both ways of finding candidates (the pools serve large rounds)."""
+    if request.param.startswith("pooled"):
+        monkeypatch.setattr(solver, "DENSE_CELLS", 0)
+    return str(request.param)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -20,13 +32,24 @@ def test_solver_reaches_the_exact_optimum_when_it_sees_every_mentor(seed: int) -
     assert len(pairs) == len(exact) == 40
 
 
-def test_solver_with_few_candidates_stays_within_a_hair_of_the_optimum() -> None:
+def test_solver_with_few_candidates_stays_within_a_hair_of_the_optimum(candidate_path: str) -> None:
     c = synthetic.community(600, 200, seed=3)
     exact = total_score(solve_exact(c.mentees, c.mentors, c.weights))
     assert total_score(solve(c.mentees, c.mentors, c.weights)) >= 0.999 * exact
 
 
-def test_hard_rules_self_forbidden_pairs_and_capacity_hold() -> None:
+def test_pools_on_a_larger_round_stay_within_a_hair_of_the_optimum(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    c = synthetic.community(3000, 1000, seed=3)
+    exact = solve_exact(c.mentees, c.mentors, c.weights)
+    monkeypatch.setattr(solver, "DENSE_CELLS", 0)
+    pairs = solve(c.mentees, c.mentors, c.weights)
+    assert len(pairs) == len(exact) == 3000
+    assert total_score(pairs) >= 0.999 * total_score(exact)
+
+
+def test_hard_rules_self_forbidden_pairs_and_capacity_hold(candidate_path: str) -> None:
     c = synthetic.community(90, 30, capacity=3, n_tags=20, seed=5)
     # Member 0 is both a mentee and (with the same tags) a mentor: never their own mentor.
     mentors = [Mentor(0, c.mentees[0].tags, 3, c.mentees[0].offset), *c.mentors]
@@ -39,7 +62,9 @@ def test_hard_rules_self_forbidden_pairs_and_capacity_hold() -> None:
     assert len({p.mentee_id for p in pairs}) == len(pairs) == 90
 
 
-def test_every_mentee_who_can_be_matched_is_matched_even_with_one_candidate_each() -> None:
+def test_every_mentee_who_can_be_matched_is_matched_even_with_one_candidate_each(
+    candidate_path: str,
+) -> None:
     # Everyone's single best mentor is the same one; the fallback seats the rest elsewhere.
     star = Mentor(100, (1, 2, 3), 1)
     others = [Mentor(101 + i, (9,), 1) for i in range(5)]
@@ -49,7 +74,15 @@ def test_every_mentee_who_can_be_matched_is_matched_even_with_one_candidate_each
     assert sum(p.mentor_id == 100 for p in pairs) == 1
 
 
-def test_a_rare_shared_tag_outweighs_a_common_one() -> None:
+def test_mentees_without_tags_or_sharing_none_are_still_matched(candidate_path: str) -> None:
+    c = synthetic.community(120, 30, capacity=5, n_tags=40, seed=8)  # 150 seats
+    loners = [Mentee(1000, ()), Mentee(1001, (99,), offset=60)]  # no tags; a tag no mentor has
+    pairs = solve([*c.mentees, *loners], c.mentors, c.weights)
+    assert {1000, 1001} <= {p.mentee_id for p in pairs}
+    assert len(pairs) == 122
+
+
+def test_a_rare_shared_tag_outweighs_a_common_one(candidate_path: str) -> None:
     weights = {1: 100, 2: 4000}  # tag 1 is common, tag 2 rare
     mentee = Mentee(1, (1, 2))
     common, rare = Mentor(10, (1,), 1), Mentor(11, (2,), 1)
@@ -58,7 +91,7 @@ def test_a_rare_shared_tag_outweighs_a_common_one() -> None:
     assert pair.shared == (2,)
 
 
-def test_time_zone_overlap_breaks_a_tie_and_goals_weigh_more() -> None:
+def test_time_zone_overlap_breaks_a_tie_and_goals_weigh_more(candidate_path: str) -> None:
     weights = {1: 1000, 2: 1000}
     far, near = Mentor(10, (1,), 1, offset=720), Mentor(11, (1,), 1, offset=60)
     (pair,) = solve([Mentee(1, (1,), offset=0)], [far, near], weights)
@@ -69,6 +102,32 @@ def test_time_zone_overlap_breaks_a_tie_and_goals_weigh_more() -> None:
     assert pair.mentor_id == 20
 
 
-def test_nothing_to_do_gives_no_pairs() -> None:
+def test_nothing_to_do_gives_no_pairs(candidate_path: str) -> None:
     assert solve([], [Mentor(1, (1,), 1)], {}) == []
     assert solve([Mentee(1, (1,))], [Mentor(2, (1,), 0)], {1: 5}) == []
+
+
+def test_solving_needs_no_scipy() -> None:
+    """scipy is a dev dependency (the exact yardstick); the bot's solvers must run without it."""
+    code = (
+        "import sys; sys.modules['scipy'] = None\n"
+        "from communitybot.mentoring import rounds, solver, synthetic\n"
+        "c = synthetic.community(300, 100, seed=1)\n"
+        "assert len(solver.solve(c.mentees, c.mentors, c.weights)) == 300\n"
+        "solver.DENSE_CELLS = 0\n"
+        "assert len(solver.solve(c.mentees, c.mentors, c.weights)) == 300\n"
+        "members = [rounds.Member(m.id, m.tags, m.offset) for m in c.mentees[:101]]\n"
+        "assert len(rounds.pair_round(members, c.weights)) == 50\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
+
+
+def test_pools_keep_every_mentor_they_find(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The best mentor is the first row (the same number empty pool cells carry)."""
+    monkeypatch.setattr(solver, "DENSE_CELLS", 0)
+    best = Mentor(10, (1,), 1)
+    others = [Mentor(11 + i, (2,), 1) for i in range(5)]
+    for mentee in (Mentee(1, (1, 2)), Mentee(1, (1, 2), offset=60), Mentee(1, (2, 1), goals=(1,))):
+        (pair,) = solve([mentee], [best, *others], {1: 5000, 2: 100}, candidates=1)
+        assert pair.mentor_id == 10
+        assert pair.shared[0] == 1

@@ -83,7 +83,7 @@ def test_beats_random_and_greedy() -> None:
     rand = rounds.total_score(members, weights, random_round(members))
     bound = rounds.upper_bound(members, weights)
     assert ours > greedy > rand
-    assert ours >= 0.99 * bound
+    assert ours >= 0.995 * bound
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5, 6, 7, 8, 9])
@@ -105,3 +105,17 @@ def test_heuristic_path_places_everyone_on_small_rounds(n: int) -> None:
     groups = rounds.pair_round(members, weights, seed=0, exact_up_to=0, candidates=3)
     _check_partition(members, groups)
     assert rounds.total_score(members, weights, groups) >= 0.8 * _brute(members, weights, [])
+
+
+@pytest.mark.parametrize("n", [13, 14, 25, 40, 41])
+@pytest.mark.parametrize("candidates", [1, 2])
+def test_tiny_candidate_lists_still_place_everyone_without_repeats(n: int, candidates: int) -> None:
+    """Few candidates make long odd cycles: the repair must still pair everyone, repeat-free."""
+    members, weights = members_of(n, seed=30 + n)
+    recent = [(members[i].id, members[i + 1].id) for i in range(0, n - 1, 3)]
+    groups = rounds.pair_round(
+        members, weights, recent, seed=n, candidates=candidates, exact_up_to=0
+    )
+    _check_partition(members, groups)
+    met = {frozenset((a, b)) for g in groups for a in g for b in g if a != b}
+    assert not met & {frozenset(p) for p in recent}
