@@ -9,34 +9,14 @@ import pytest
 from communitybot.features import mentoring
 from communitybot.scheduler import Scheduler
 from communitybot.store.mentoring import MentoringRepository
-from tests.conftest import COMMUNITY, Harness, running_scheduler
-
-
-async def _community(harness: Harness, *names: str) -> None:
-    """Members with the community's tags in place; a moderator; a moderator-log channel."""
-    for name in ("mod", *names):
-        await harness.join(name)
-    await harness.give_tags("mod", "maths", "robotics", "assessment", "science")
-    harness.platform.moderators.add("mod")
-    community = await harness.store.communities.get(COMMUNITY)
-    assert community is not None
-    await harness.store.communities.update_settings(community.id, modlog_channel="modlog")
-    harness.platform.take()
-
-
-async def _ann_mentors_cat(harness: Harness) -> None:
-    """Ann (mentor, 2 seats, maths) paired with Cat (mentee, maths) by a round; output cleared."""
-    await _community(harness, "ann", "cat")
-    await harness.command("ann", "/mentor offer 2 maths")
-    await harness.command("cat", "/mentor request maths")
-    await harness.command("mod", "/mentoring match")
-    harness.platform.take()
+from tests.conftest import Harness, running_scheduler
+from tests.mentoring_setup import ann_mentors_cat, mentoring_community
 
 
 async def test_a_round_introduces_each_pair_privately_and_tells_the_moderators(
     harness: Harness,
 ) -> None:
-    await _community(harness, "ann", "bob", "cat")
+    await mentoring_community(harness, "ann", "bob", "cat")
     assert "up to 2 people" in await harness.reply_text(
         "ann", "/mentor offer 2 maths,robotics Happy to help with first lessons"
     )
@@ -66,7 +46,7 @@ async def test_a_round_introduces_each_pair_privately_and_tells_the_moderators(
 
 
 async def test_dry_run_previews_without_saving_or_messaging(harness: Harness) -> None:
-    await _community(harness, "ann", "cat")
+    await mentoring_community(harness, "ann", "cat")
     await harness.command("ann", "/mentor offer 1 maths")
     await harness.command("cat", "/mentor request maths")
     harness.platform.take()
@@ -79,7 +59,7 @@ async def test_dry_run_previews_without_saving_or_messaging(harness: Harness) ->
 
 
 async def test_bad_input_is_refused_and_saves_nothing(harness: Harness) -> None:
-    await _community(harness, "ann", "cat")
+    await mentoring_community(harness, "ann", "cat")
     for line in ("/mentor offer 9 maths", "/mentor offer 0 maths"):
         assert "from 1 to 5" in await harness.reply_text("ann", line)
     assert "Nothing was saved" in await harness.reply_text("ann", "/mentor offer 2 knitting")
@@ -92,7 +72,7 @@ async def test_bad_input_is_refused_and_saves_nothing(harness: Harness) -> None:
 
 
 async def test_matching_is_for_moderators_only(harness: Harness) -> None:
-    await _community(harness, "ann", "cat")
+    await mentoring_community(harness, "ann", "cat")
     await harness.command("ann", "/mentor offer 1 maths")
     await harness.command("cat", "/mentor request maths")
     harness.platform.take()
@@ -102,7 +82,7 @@ async def test_matching_is_for_moderators_only(harness: Harness) -> None:
 
 
 async def test_a_paused_mentor_is_not_matched_until_they_resume(harness: Harness) -> None:
-    await _community(harness, "ann", "cat")
+    await mentoring_community(harness, "ann", "cat")
     await harness.command("ann", "/mentor offer 1 maths")
     assert "Paused" in await harness.reply_text("ann", "/mentor pause")
     await harness.command("cat", "/mentor request maths")
@@ -114,7 +94,7 @@ async def test_a_paused_mentor_is_not_matched_until_they_resume(harness: Harness
 async def test_ending_tells_the_other_side_kindly_and_the_pair_is_never_repeated(
     harness: Harness,
 ) -> None:
-    await _ann_mentors_cat(harness)
+    await ann_mentors_cat(harness)
     await harness.command("cat", '/mentor end feedback="We never found a time"')
     sent = harness.platform.take()
     (ended,) = [s.text for s in sent if s.where == "reply:cat"]
@@ -135,7 +115,7 @@ async def test_ending_tells_the_other_side_kindly_and_the_pair_is_never_repeated
 async def test_a_mentor_is_never_matched_as_the_mentee_of_their_own_mentee(
     harness: Harness,
 ) -> None:
-    await _community(harness, "ann", "cat")
+    await mentoring_community(harness, "ann", "cat")
     await harness.command("ann", "/mentor offer 1 maths")
     await harness.command("cat", "/mentor request maths")
     await harness.command("mod", "/mentoring match")
@@ -146,7 +126,7 @@ async def test_a_mentor_is_never_matched_as_the_mentee_of_their_own_mentee(
 
 
 async def test_a_member_with_several_pairings_names_the_one_to_end(harness: Harness) -> None:
-    await _community(harness, "ann", "cat", "dan")
+    await mentoring_community(harness, "ann", "cat", "dan")
     await harness.command("ann", "/mentor offer 2 maths")
     await harness.command("cat", "/mentor request maths")
     await harness.command("dan", "/mentor request maths")
@@ -159,7 +139,7 @@ async def test_a_member_with_several_pairings_names_the_one_to_end(harness: Harn
 
 async def test_recording_a_pair_twice_in_a_round_is_a_no_op(harness: Harness) -> None:
     round_key = "2027-01-04"
-    await _community(harness, "ann", "cat")
+    await mentoring_community(harness, "ann", "cat")
     ann, cat = await harness.member("ann"), await harness.member("cat")
     repo = MentoringRepository(harness.store.db)
     now = harness.clock.now()
@@ -178,7 +158,7 @@ async def scheduler(harness: Harness) -> AsyncIterator[Scheduler]:
 async def test_both_sides_are_asked_how_it_goes_two_weeks_in(
     harness: Harness, scheduler: Scheduler
 ) -> None:
-    await _community(harness, "ann", "cat", "dan")
+    await mentoring_community(harness, "ann", "cat", "dan")
     await harness.command("ann", "/mentor offer 2 maths")
     await harness.command("cat", "/mentor request maths")
     await harness.command("dan", "/mentor request maths")
@@ -206,7 +186,7 @@ async def test_both_sides_are_asked_how_it_goes_two_weeks_in(
 
 
 async def test_the_goals_a_mentee_names_steer_the_match(harness: Harness) -> None:
-    await _community(harness, "ann", "bob", "cat")
+    await mentoring_community(harness, "ann", "bob", "cat")
     await harness.command("ann", "/mentor offer 1 maths")
     await harness.command("bob", "/mentor offer 1 robotics")
     await harness.command("cat", "/mentor request maths,robotics Mostly Robotics, for a club")
@@ -215,7 +195,7 @@ async def test_the_goals_a_mentee_names_steer_the_match(harness: Harness) -> Non
 
 
 async def test_forgetting_a_member_removes_their_mentoring_rows(harness: Harness) -> None:
-    await _community(harness, "ann", "cat", "dan")
+    await mentoring_community(harness, "ann", "cat", "dan")
     await harness.command("ann", "/mentor offer 1 maths")
     await harness.command("cat", "/mentor request maths")
     await harness.command("mod", "/mentoring match")
@@ -234,7 +214,7 @@ async def test_forgetting_a_member_removes_their_mentoring_rows(harness: Harness
 async def test_a_member_who_leaves_ends_their_pairings_and_the_other_side_is_told(
     harness: Harness,
 ) -> None:
-    await _ann_mentors_cat(harness)
+    await ann_mentors_cat(harness)
 
     await harness.leave("ann")
     (told,) = [s.text for s in harness.platform.take() if s.where == "dm:cat"]
@@ -249,7 +229,7 @@ async def test_a_member_who_leaves_ends_their_pairings_and_the_other_side_is_tol
 
 
 async def test_mentoring_data_is_in_mydata(harness: Harness) -> None:
-    await _community(harness, "ann", "cat")
+    await mentoring_community(harness, "ann", "cat")
     await harness.command("ann", "/mentor offer 2 maths Happy to help")
     await harness.command("cat", "/mentor request maths")
     await harness.command("mod", "/mentoring match")

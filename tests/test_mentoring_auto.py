@@ -4,20 +4,8 @@ automatic matching, /mentor rematch, the time-zone window, and the issue's bad i
 from __future__ import annotations
 
 from communitybot.features.mentoring import parse_window
-from tests.conftest import COMMUNITY, Harness
-
-
-async def _community(harness: Harness, *names: str, auto: bool = False) -> None:
-    for name in ("mod", *names):
-        await harness.join(name)
-    await harness.give_tags("mod", "maths", "robotics", "science")
-    harness.platform.moderators.add("mod")
-    community = await harness.store.communities.get(COMMUNITY)
-    assert community is not None
-    await harness.store.communities.update_settings(community.id, modlog_channel="modlog")
-    if auto:
-        await harness.command("mod", "/mentoring settings auto_match=on")
-    harness.platform.take()
+from tests.conftest import Harness
+from tests.mentoring_setup import mentoring_community
 
 
 async def _timezone(harness: Harness, name: str, zone: str) -> None:
@@ -26,7 +14,7 @@ async def _timezone(harness: Harness, name: str, zone: str) -> None:
 
 
 async def test_the_introduction_is_one_group_message(harness: Harness) -> None:
-    await _community(harness, "ann", "cat")
+    await mentoring_community(harness, "ann", "cat")
     await harness.command("ann", "/mentor offer 1 maths I taught maths for 20 years")
     await harness.command("cat", "/mentor request maths Help with @everyone and fractions")
     harness.platform.take()
@@ -42,7 +30,7 @@ async def test_the_introduction_is_one_group_message(harness: Harness) -> None:
 
 async def test_without_group_conversations_each_side_gets_the_same_dm(harness: Harness) -> None:
     harness.platform.groups_supported = False
-    await _community(harness, "ann", "cat")
+    await mentoring_community(harness, "ann", "cat")
     await harness.command("ann", "/mentor offer 1 maths")
     await harness.command("cat", "/mentor request maths")
     harness.platform.take()
@@ -56,7 +44,7 @@ async def test_without_group_conversations_each_side_gets_the_same_dm(harness: H
 
 
 async def test_auto_matching_introduces_a_new_request_at_once(harness: Harness) -> None:
-    await _community(harness, "ann", "cat", auto=True)
+    await mentoring_community(harness, "ann", "cat", auto=True)
     await harness.command("ann", "/mentor offer 1 maths")
     harness.platform.take()
     await harness.command("cat", "/mentor request maths")
@@ -69,7 +57,7 @@ async def test_auto_matching_introduces_a_new_request_at_once(harness: Harness) 
 
 
 async def test_a_new_offer_unblocks_waiting_requests_with_auto_matching(harness: Harness) -> None:
-    await _community(harness, "ann", "cat", "dan", auto=True)
+    await mentoring_community(harness, "ann", "cat", "dan", auto=True)
     assert "Nobody suitable has a free seat" in await harness.reply_text(
         "cat", "/mentor request maths"
     )
@@ -86,7 +74,7 @@ async def test_a_new_offer_unblocks_waiting_requests_with_auto_matching(harness:
 
 
 async def test_without_auto_matching_requests_wait_for_a_round(harness: Harness) -> None:
-    await _community(harness, "ann", "cat")
+    await mentoring_community(harness, "ann", "cat")
     await harness.command("ann", "/mentor offer 1 maths")
     harness.platform.take()
     await harness.command("cat", "/mentor request maths")
@@ -96,7 +84,7 @@ async def test_without_auto_matching_requests_wait_for_a_round(harness: Harness)
 
 
 async def test_switching_auto_matching_on_matches_who_is_waiting(harness: Harness) -> None:
-    await _community(harness, "ann", "cat")
+    await mentoring_community(harness, "ann", "cat")
     await harness.command("ann", "/mentor offer 1 maths")
     await harness.command("cat", "/mentor request maths")
     harness.platform.take()
@@ -108,7 +96,7 @@ async def test_switching_auto_matching_on_matches_who_is_waiting(harness: Harnes
 
 
 async def test_rematch_ends_kindly_and_never_proposes_the_old_mentor(harness: Harness) -> None:
-    await _community(harness, "ann", "bob", "cat")
+    await mentoring_community(harness, "ann", "bob", "cat")
     await harness.command("ann", "/mentor offer 2 maths")
     await harness.command("cat", "/mentor request maths")
     await harness.command("mod", "/mentoring match")
@@ -130,7 +118,7 @@ async def test_rematch_ends_kindly_and_never_proposes_the_old_mentor(harness: Ha
 
 
 async def test_rematch_with_auto_matching_is_immediate(harness: Harness) -> None:
-    await _community(harness, "ann", "bob", "cat", auto=True)
+    await mentoring_community(harness, "ann", "bob", "cat", auto=True)
     await harness.command("ann", "/mentor offer 1 maths")
     await harness.command("cat", "/mentor request maths")
     await harness.command("bob", "/mentor offer 1 maths")
@@ -143,7 +131,7 @@ async def test_rematch_with_auto_matching_is_immediate(harness: Harness) -> None
 
 
 async def test_rematch_without_a_mentor_explains(harness: Harness) -> None:
-    await _community(harness, "ann", "cat")
+    await mentoring_community(harness, "ann", "cat")
     assert "don't have a mentor to swap" in await harness.reply_text("cat", "/mentor rematch")
     await harness.command("cat", "/mentor request maths")
     assert "waiting for a match" in await harness.reply_text("cat", "/mentor rematch")
@@ -156,7 +144,7 @@ async def test_rematch_without_a_mentor_explains(harness: Harness) -> None:
 
 
 async def test_the_time_zone_window_is_a_hard_rule(harness: Harness) -> None:
-    await _community(harness, "ann", "bob", "cat")
+    await mentoring_community(harness, "ann", "bob", "cat")
     await _timezone(harness, "ann", "Europe/Berlin")
     await _timezone(harness, "cat", "America/Chicago")
     await harness.command("ann", "/mentor offer 1 maths")
@@ -171,7 +159,7 @@ async def test_the_time_zone_window_is_a_hard_rule(harness: Harness) -> None:
 
 
 async def test_without_a_window_a_far_mentor_is_fine(harness: Harness) -> None:
-    await _community(harness, "ann", "cat")
+    await mentoring_community(harness, "ann", "cat")
     await _timezone(harness, "ann", "Europe/Berlin")
     await _timezone(harness, "cat", "America/Chicago")
     await harness.command("ann", "/mentor offer 1 maths")
@@ -180,7 +168,7 @@ async def test_without_a_window_a_far_mentor_is_fine(harness: Harness) -> None:
 
 
 async def test_a_window_needs_a_time_zone_and_a_sensible_size(harness: Harness) -> None:
-    await _community(harness, "cat")
+    await mentoring_community(harness, "cat")
     answer = await harness.reply_text("cat", "/mentor request maths window=3")
     assert "/profile edit timezone" in answer and "Nothing was saved" in answer
     await _timezone(harness, "cat", "Europe/Paris")
@@ -201,7 +189,7 @@ def test_window_spellings() -> None:
 
 
 async def test_a_member_is_never_their_own_mentor(harness: Harness) -> None:
-    await _community(harness, "ann")
+    await mentoring_community(harness, "ann")
     await harness.command("ann", "/mentor offer 1 maths")
     await harness.command("ann", "/mentor request maths")
     text = await harness.reply_text("mod", "/mentoring match")
@@ -211,7 +199,7 @@ async def test_a_member_is_never_their_own_mentor(harness: Harness) -> None:
 async def test_a_mentee_who_leaves_ends_the_pairing_and_the_mentor_is_told(
     harness: Harness,
 ) -> None:
-    await _community(harness, "ann", "cat")
+    await mentoring_community(harness, "ann", "cat")
     await harness.command("ann", "/mentor offer 1 maths")
     await harness.command("cat", "/mentor request maths")
     await harness.command("mod", "/mentoring match")
@@ -225,7 +213,7 @@ async def test_a_mentee_who_leaves_ends_the_pairing_and_the_mentor_is_told(
 
 
 async def test_a_freed_seat_is_filled_at_once_with_auto_matching(harness: Harness) -> None:
-    await _community(harness, "ann", "cat", "dan", auto=True)
+    await mentoring_community(harness, "ann", "cat", "dan", auto=True)
     await harness.command("ann", "/mentor offer 1 maths")
     await harness.command("cat", "/mentor request maths")
     await harness.command("dan", "/mentor request maths")
@@ -236,7 +224,7 @@ async def test_a_freed_seat_is_filled_at_once_with_auto_matching(harness: Harnes
 
 
 async def test_stats_count_waiting_requests(harness: Harness) -> None:
-    await _community(harness, "cat", "dan")
+    await mentoring_community(harness, "cat", "dan")
     await harness.command("cat", "/mentor request maths")
     await harness.command("dan", "/mentor request robotics")
     stats = await harness.reply_text("mod", "/stats")

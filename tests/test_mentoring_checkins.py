@@ -16,29 +16,7 @@ from communitybot.scheduler import Scheduler
 from communitybot.store.store import Store
 from tests.conftest import COMMUNITY, Harness, running_scheduler, user
 from tests.fakes import FakePlatform
-
-
-async def _community(harness: Harness, *names: str) -> None:
-    for name in ("mod", *names):
-        await harness.join(name)
-    await harness.give_tags("mod", "maths", "robotics", "science")
-    harness.platform.moderators.add("mod")
-    community = await harness.store.communities.get(COMMUNITY)
-    assert community is not None
-    await harness.store.communities.update_settings(community.id, modlog_channel="modlog")
-    harness.platform.take()
-
-
-async def _ann_mentors_cat(harness: Harness) -> int:
-    """Ann mentors Cat after a round; the pair's id (output cleared)."""
-    await _community(harness, "ann", "cat")
-    await harness.command("ann", "/mentor offer 2 maths")
-    await harness.command("cat", "/mentor request maths")
-    await harness.command("mod", "/mentoring match")
-    harness.platform.take()
-    cat = await harness.member("cat")
-    (pair,) = await harness.store.mentoring.active_pairs_of(cat.id)
-    return pair.id
+from tests.mentoring_setup import ann_mentors_cat, mentoring_community
 
 
 async def _to(harness: Harness, days: float, scheduler: Scheduler) -> None:
@@ -55,7 +33,7 @@ async def scheduler(harness: Harness) -> AsyncIterator[Scheduler]:
 async def test_button_answers_are_stored_and_feed_stats(
     harness: Harness, scheduler: Scheduler
 ) -> None:
-    pair_id = await _ann_mentors_cat(harness)
+    pair_id = await ann_mentors_cat(harness)
     await _to(harness, 14.01, scheduler)
     sent = harness.platform.take()
     assert sorted(s.where for s in sent) == ["dm:ann", "dm:cat"]
@@ -88,7 +66,7 @@ async def test_button_answers_are_stored_and_feed_stats(
 async def test_answering_end_ends_the_pairing_like_mentor_end(
     harness: Harness, scheduler: Scheduler
 ) -> None:
-    pair_id = await _ann_mentors_cat(harness)
+    pair_id = await ann_mentors_cat(harness)
     await _to(harness, 14.01, scheduler)
     harness.platform.take()
     await harness.pick("cat", f"mentoring:checkin:{pair_id}", "end")
@@ -108,7 +86,7 @@ async def test_answering_end_ends_the_pairing_like_mentor_end(
 async def test_two_unanswered_checkins_flag_the_pairing_once(
     harness: Harness, scheduler: Scheduler
 ) -> None:
-    await _ann_mentors_cat(harness)
+    await ann_mentors_cat(harness)
     await _to(harness, 14.01, scheduler)
     assert sorted(s.where for s in harness.platform.take()) == ["dm:ann", "dm:cat"]
     await harness.command("ann", "/mentor checkin not-yet")  # Ann answers, Cat stays silent
@@ -140,7 +118,7 @@ async def test_two_unanswered_checkins_flag_the_pairing_once(
 async def test_a_restart_between_introduction_and_checkin_loses_nothing(
     harness: Harness, db_path: Path
 ) -> None:
-    pair_id = await _ann_mentors_cat(harness)
+    pair_id = await ann_mentors_cat(harness)
     await harness.store.close()  # the bot stops after the introductions…
 
     store = await Store.open(db_path)  # …and starts again on the same file
@@ -162,7 +140,7 @@ async def test_a_restart_between_introduction_and_checkin_loses_nothing(
 async def test_a_checkin_due_during_a_long_downtime_still_goes_out_and_the_next_follows(
     harness: Harness, db_path: Path
 ) -> None:
-    await _ann_mentors_cat(harness)
+    await ann_mentors_cat(harness)
     await harness.store.close()
     harness.clock.advance(days=40)  # down for weeks, well past the first check-in
 
@@ -183,7 +161,7 @@ async def test_a_checkin_due_during_a_long_downtime_still_goes_out_and_the_next_
 async def test_the_checkin_interval_is_a_community_setting(
     harness: Harness, scheduler: Scheduler
 ) -> None:
-    await _community(harness, "ann", "cat")
+    await mentoring_community(harness, "ann", "cat")
     await harness.command("mod", "/mentoring settings checkin_days=5")
     sent = harness.platform.take()
     (saved,) = [s.text for s in sent if s.where == "reply:mod"]
@@ -204,7 +182,7 @@ async def test_the_checkin_interval_is_a_community_setting(
 
 
 async def test_bad_settings_are_refused_and_change_nothing(harness: Harness) -> None:
-    await _community(harness, "ann")
+    await mentoring_community(harness, "ann")
 
     async def settings(name: str, **options: object) -> str:
         harness.platform.take()
@@ -231,7 +209,7 @@ async def test_bad_settings_are_refused_and_change_nothing(harness: Harness) -> 
 async def test_typed_checkin_answers_and_their_friendly_errors(
     harness: Harness, scheduler: Scheduler
 ) -> None:
-    await _community(harness, "ann", "cat", "dan", "eve")
+    await mentoring_community(harness, "ann", "cat", "dan", "eve")
     assert "no active mentoring pairing" in await harness.reply_text("cat", "/mentor checkin met")
     await harness.command("ann", "/mentor offer 2 maths")
     await harness.command("cat", "/mentor request maths")
@@ -253,7 +231,7 @@ async def test_typed_checkin_answers_and_their_friendly_errors(
 
 
 async def test_stray_buttons_are_answered_kindly(harness: Harness, scheduler: Scheduler) -> None:
-    pair_id = await _ann_mentors_cat(harness)
+    pair_id = await ann_mentors_cat(harness)
     await harness.join("eve")
     await _to(harness, 14.01, scheduler)
     harness.platform.take()
@@ -272,7 +250,7 @@ async def test_stray_buttons_are_answered_kindly(harness: Harness, scheduler: Sc
 async def test_checkins_are_in_mydata_and_go_with_forgetme(
     harness: Harness, scheduler: Scheduler
 ) -> None:
-    pair_id = await _ann_mentors_cat(harness)
+    pair_id = await ann_mentors_cat(harness)
     await _to(harness, 14.01, scheduler)
     await harness.pick("cat", f"mentoring:checkin:{pair_id}", "not_yet")
     export = (await harness.reply_file("cat", "/mydata")).content.decode()
@@ -289,7 +267,7 @@ async def test_a_checkin_scheduled_by_the_first_release_still_goes_out(
     harness: Harness, scheduler: Scheduler
 ) -> None:
     """Jobs stored before check-in rounds existed carry only the pair id (round 1)."""
-    pair_id = await _ann_mentors_cat(harness)
+    pair_id = await ann_mentors_cat(harness)
     now = harness.clock.now()
     await harness.store.jobs.cancel(f"mentoring.checkin:{pair_id}", now)
     await harness.store.jobs.schedule(
