@@ -13,10 +13,15 @@ import re
 from typing import Any
 
 from communitybot.context import CommandHandler, Context
-from communitybot.events import UserRef
 from communitybot.features import mentoring_admin, mentoring_checkins
 from communitybot.features.mentoring_match import RoundResult, auto_match, match
-from communitybot.features.mentoring_pairing import end_pairing, other_side, tag_names, who
+from communitybot.features.mentoring_pairing import (
+    end_pairing,
+    other_side,
+    pairs_with,
+    tag_names,
+    who,
+)
 from communitybot.features.tags import resolve_tags
 from communitybot.models import Tag
 from communitybot.replies import Action, Message, SendDirect, reply
@@ -224,13 +229,10 @@ async def resume(ctx: Context, options: dict[str, Any]) -> list[Action]:
 
 async def end(ctx: Context, options: dict[str, Any]) -> list[Action]:
     store = ctx.store.mentoring
-    pairs = await store.active_pairs_of(ctx.member.id)
-    target = options.get("member")
-    if isinstance(target, UserRef):
-        other = await ctx.store.members.get(ctx.community.id, target)
-        pairs = [p for p in pairs if other is not None and other.id in (p.mentor_id, p.mentee_id)]
-        if not pairs:
-            return reply("You have no active mentoring pairing with them.")
+    found = await pairs_with(ctx, options.get("member"))
+    if found is None:
+        return reply("You have no active mentoring pairing with them.")
+    pairs = found
     if not pairs:
         asked = await store.get_request(ctx.member.id)
         if asked and asked.status == "open":

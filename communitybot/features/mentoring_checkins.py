@@ -16,7 +16,6 @@ from datetime import timedelta
 from typing import Any
 
 from communitybot.context import Context
-from communitybot.events import UserRef
 from communitybot.features.mentoring_match import auto_match
 from communitybot.features.mentoring_pairing import (
     CHECKIN,
@@ -24,6 +23,7 @@ from communitybot.features.mentoring_pairing import (
     end_pairing,
     other_id,
     other_side,
+    pairs_with,
     schedule_checkin,
     who,
 )
@@ -186,13 +186,10 @@ async def checkin(ctx: Context, options: dict[str, Any]) -> list[Action]:
     answer = TYPED_ANSWERS.get(str(options.get("answer") or "").casefold())
     if answer is None:
         return reply(f"Please answer met, not-yet or end, e.g. `{ctx.prefix}mentor checkin met`.")
-    pairs = await ctx.store.mentoring.active_pairs_of(ctx.member.id)
-    target = options.get("member")
-    if isinstance(target, UserRef):
-        other = await ctx.store.members.get(ctx.community.id, target)
-        pairs = [p for p in pairs if other is not None and other.id in (p.mentor_id, p.mentee_id)]
-        if not pairs:
-            return reply("You have no active mentoring pairing with them.")
+    found = await pairs_with(ctx, options.get("member"))
+    if found is None:
+        return reply("You have no active mentoring pairing with them.")
+    pairs = found
     if not pairs:
         return reply("You have no active mentoring pairing to check in on.")
     if len(pairs) > 1:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from communitybot.context import Context
+from communitybot.events import UserRef
 from communitybot.features.naming import who
 from communitybot.models import Member
 from communitybot.replies import Action, Message, SendDirect
@@ -27,6 +28,17 @@ def other_id(pair: MentorPair, member_id: int) -> int:
 
 async def other_side(ctx: Context, pair: MentorPair) -> Member | None:
     return await ctx.store.members.get_by_id(other_id(pair, ctx.member.id))
+
+
+async def pairs_with(ctx: Context, target: object) -> list[MentorPair] | None:
+    """The acting member's active pairings, narrowed to the one with `target` when a member was
+    named; None when they named someone they are not paired with."""
+    pairs = await ctx.store.mentoring.active_pairs_of(ctx.member.id)
+    if not isinstance(target, UserRef):
+        return pairs
+    other = await ctx.store.members.get(ctx.community.id, target)
+    pairs = [p for p in pairs if other is not None and other.id in (p.mentor_id, p.mentee_id)]
+    return pairs or None
 
 
 def checkin_key(pair_id: int, round_no: int) -> str:
