@@ -31,7 +31,9 @@ before its row was deleted re-sends that one message on restart. On Matrix that 
 mostly closed: `request_key` names each request of a row's delivery, the Matrix adapter uses it
 as the transaction id, and the homeserver answers a repeated transaction with the event it
 already sent instead of posting again — as long as it remembers the transaction (Synapse: about
-30 minutes) and the bot restarts with the same access token (saved or configured).
+30 minutes) and the bot restarts with the same access token (saved or configured). On Discord
+the adapter sends the key (hashed) as the message nonce with `enforce_nonce`, so Discord returns
+the message it already created for a repeat within a few minutes.
 
 Two smaller gaps, both "sent twice", never "lost": a row is deleted outside the lock, so the
 DELETE can land inside another event's transaction (one shared connection) and share its fate

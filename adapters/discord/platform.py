@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -47,6 +48,7 @@ from communitybot.events import (
     MessageReceived,
     UserRef,
 )
+from communitybot.outbox import request_key
 from communitybot.ports import DirectMessageRefused, MissingPermission, PlatformError
 from communitybot.replies import Message
 from communitybot.store.store import Store
@@ -58,6 +60,18 @@ GROUP_ARCHIVE_MINUTES: Literal[10080] = 10080
 """A week: an introduction stays in the members' thread list while they get in touch."""
 CHAT_ARCHIVE_MINUTES: Literal[1440] = 1440
 """A day: the chat and its follow-up talk stay in the channel's thread list."""
+
+
+def outbox_nonce() -> str | None:
+    """A Discord nonce naming this request of the outbox row being delivered, or None.
+
+    discord.py sends it with `enforce_nonce`, so Discord answers a repeat (the same nonce from the
+    bot within a few minutes) with the message it already created instead of posting again: a
+    delivery repeated after a crash (see `communitybot.outbox`) is posted once. Nonces are at most
+    25 characters, so the stable key is hashed.
+    """
+    key = request_key()
+    return None if key is None else hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
 
 
 @dataclass
@@ -173,10 +187,14 @@ class DiscordPlatform:
     ) -> discord.Message:
         """Send with components and only the deliberate pings; discord.py's exceptions pass
         through."""
+        extras = _extras(message)
+        nonce = outbox_nonce()
+        if nonce is not None:
+            extras["nonce"] = nonce
         return await target.send(
             content_of(message, ping_users=ping_users),
             allowed_mentions=mentions_for(message, ping_users=ping_users),
-            **_extras(message),
+            **extras,
         )
 
     async def _send(self, target: discord.abc.Messageable, message: Message, where: str) -> None:

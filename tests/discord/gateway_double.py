@@ -149,6 +149,9 @@ class DiscordDouble:
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Every message created (by the bot through REST or a member's `say_in_channel`)."""
     deleted_messages: set[str] = field(default_factory=set)
+    nonces: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(channel, nonce) → message id: a post with `enforce_nonce` and a nonce already used in
+    that channel returns the existing message instead of creating one, as Discord does."""
     no_thread_channels: set[str] = field(default_factory=lambda: {NO_THREADS_CHANNEL})
     """Channels where creating a thread fails with 50013 Missing Permissions."""
     unknown_members: set[str] = field(default_factory=set)
@@ -571,7 +574,13 @@ class DiscordDouble:
                     )
                 if recipient is not None and self._rate_limited():
                     return _rate_limit()
-                return _json(self.message(channel_id, body))
+                nonce = body.get("nonce") if body.get("enforce_nonce") else None
+                if nonce is not None and (channel_id, nonce) in self.nonces:
+                    return _json(self.messages[self.nonces[channel_id, nonce]])  # a repeat
+                created = self.message(channel_id, body)
+                if nonce is not None:
+                    self.nonces[channel_id, nonce] = created["id"]
+                return _json(created)
             case "DELETE", ["channels", channel_id, "messages", message_id]:
                 self.deleted_messages.add(message_id)
                 return web.Response(status=204)
