@@ -119,3 +119,30 @@ def test_tiny_candidate_lists_still_place_everyone_without_repeats(n: int, candi
     _check_partition(members, groups)
     met = {frozenset((a, b)) for g in groups for a in g for b in g if a != b}
     assert not met & {frozenset(p) for p in recent}
+
+
+def test_a_round_too_big_for_one_piece_is_solved_in_parts_with_at_most_one_trio() -> None:
+    members = [
+        rounds.Member(i, (i % 7, 100 + i % 3), offset=(i % 5) * 60 if i % 4 else None)
+        for i in range(1, 42)
+    ]
+    weights = {t: 3 for t in range(7)} | {100: 1, 101: 1, 102: 1}
+    groups = rounds.pair_round(members, weights, seed=3, max_dense=10)
+    placed = sorted(i for g in groups for i in g)
+    assert placed == list(range(1, 42))  # everyone, once
+    assert sorted(len(g) for g in groups).count(3) == 1
+    assert all(len(g) in (2, 3) for g in groups)
+    # Parts are cut by time zone: members without one are together at the end.
+    parts = rounds._parts(members, 10)
+    assert all(len(p) <= 10 for p in parts) and all(len(p) % 2 == 0 for p in parts[:-1])
+    assert all(m.offset is None for m in parts[-1])
+
+
+@pytest.mark.parametrize("size", [3, 4, 10, 11])
+def test_parts_are_even_bounded_and_cover_everyone(size: int) -> None:
+    for n in range(size + 1, 130):
+        members = [rounds.Member(i, (1,), offset=(i * 37) % 11 * 60) for i in range(n)]
+        parts = rounds._parts(members, size)
+        assert sorted(m.id for p in parts for m in p) == list(range(n))
+        assert all(2 <= len(p) <= size for p in parts), (n, [len(p) for p in parts])
+        assert all(len(p) % 2 == 0 for p in parts[:-1])

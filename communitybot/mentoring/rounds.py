@@ -55,6 +55,11 @@ MAX_SWEEPS = 8
 EXCHANGE_DEPTH = 8
 """Three-pair exchanges look this deep into the second member's candidate list (best first)."""
 _NEVER = 1e9
+MAX_DENSE = 6000
+"""Largest round solved in one piece: its float32 score matrix is n² × 4 bytes (144 MB at
+6,000). A bigger round is cut into time-zone-ordered parts of at most this size, solved one after
+the other, so memory stays bounded (a part's members are near each other in time zone, which the
+score favours anyway; only partners across a cut are out of reach)."""
 """Stands in for an impossible pairing (self, or a side that is not there) in the local search."""
 _BLOCK_ROWS = 1024
 """Rows ranked at a time for the candidate lists: bounds the temporary copy of the scores."""
@@ -471,6 +476,7 @@ def pair_round(
     seed: int = 0,
     candidates: int = CANDIDATES,
     exact_up_to: int = EXACT_UP_TO,
+    max_dense: int = MAX_DENSE,
 ) -> list[Group]:
     """Every member in exactly one group of member ids: pairs, plus one trio if the count is odd.
 
@@ -481,6 +487,12 @@ def pair_round(
     """
     if len(members) < 2:
         return [(m.id,) for m in members]
+    if len(members) > max_dense:
+        return [
+            group
+            for part in _parts(members, max_dense)
+            for group in pair_round(part, weights, recent_pairs, seed, candidates, exact_up_to)
+        ]
     order = np.random.default_rng(seed).permutation(len(members))
     shuffled = [members[int(i)] for i in order]
     scores = score_matrix(shuffled, weights, recent_pairs)
@@ -505,6 +517,22 @@ def pair_round(
         groups.append(tuple(trio))
     groups = [(int(x), int(y)) for x, y in zip(a, b, strict=True)] + groups
     return [tuple(shuffled[r].id for r in group) for group in groups]
+
+
+def _parts(members: Sequence[Member], size: int) -> list[list[Member]]:
+    """Members ordered by UTC offset (unknown last, then by id) cut into near-equal parts of at
+    most `size` (≥ 3), every part even except the last, so a round still has one trio at most."""
+    ordered = sorted(members, key=lambda m: (m.offset is None, m.offset or 0, m.id))
+    even = max(2, size - size % 2)
+    count = min(-(-(len(ordered) + 1) // even), max(1, len(ordered) // 2))
+    q, r = divmod(len(ordered) // 2, count)
+    lengths = [2 * (q + (i < r)) for i in range(count)]
+    lengths[-1] += len(ordered) % 2
+    parts, start = [], 0
+    for length in lengths:
+        parts.append(ordered[start : start + length])
+        start += length
+    return parts
 
 
 def total_score(
