@@ -107,6 +107,12 @@ async def test_a_full_chat_from_the_welcome_in_a_thread_to_the_recap(
     assert "Eve" not in recap, "a hidden member is never named"
     assert "/peers" in recap and "/chat transcript engchat" in recap
 
+    stats = await harness.reply_text("mo", "/stats")
+    assert (
+        "• Chats: 1 series, 0 reminder subscription(s); the last, #engchat on Tue 05 Jan: "
+        "4 participant(s), 7 message(s)" in stats
+    )
+
     # The chat is over: nothing more is recorded.
     await harness.post("bob", "chats/thread", "A2 late thought")
     transcript = (await harness.reply_file("bob", "/chat transcript engchat")).content.decode()

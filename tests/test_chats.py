@@ -65,6 +65,18 @@ async def test_a_moderator_creates_a_weekly_chat_and_members_see_it(
     assert "Only moderators" in refused
 
 
+async def test_stats_count_live_series_and_subscriptions_before_any_chat(
+    harness: Harness, mod: str
+) -> None:
+    await harness.command(mod, CREATE)
+    await harness.command("alice", "/chat subscribe engchat")
+    await harness.leave("alice")  # a member who left is not counted
+    await harness.join("bob")
+    await harness.command("bob", "/chat subscribe engchat 1h")
+    stats = await harness.reply_text(mod, "/stats")
+    assert "• Chats: 1 series, 1 reminder subscription(s); none held yet" in stats
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [

@@ -238,6 +238,21 @@ async def calendar(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
 
 
+async def stats_line(ctx: Context) -> str:
+    """The chats' line in `/stats`: live series, reminder subscriptions, the last chat held."""
+    summary = await ctx.store.chat_runs.community_summary(ctx.community.id)
+    line = (
+        f"• Chats: {summary.active_series} series, {summary.subscriptions} reminder subscription(s)"
+    )
+    if summary.last is None:
+        return line + "; none held yet"
+    last = summary.last
+    return (
+        f"{line}; the last, #{last.hashtag} on {last.started_at:%a %d %b}: "
+        f"{last.participants} participant(s), {last.messages} message(s)"
+    )
+
+
 COMMANDS: dict[tuple[str, ...], CommandHandler] = {
     ("chat", "create"): create,
     ("chat", "edit"): chat_edit.edit,

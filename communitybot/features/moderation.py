@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from communitybot.context import CommandHandler, Context
-from communitybot.features import mentoring_admin, rounds
+from communitybot.features import chats, mentoring_admin, rounds
 from communitybot.features.naming import who
 from communitybot.models import Community
 from communitybot.replies import Action, Message, SendToChannel, reply
@@ -121,6 +121,7 @@ async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
         f"• Open problems of practice: {await ctx.store.asks.open_count(ctx.community.id)}"
     )
     lines.append(await rounds.stats_line(ctx))
+    lines.append(await chats.stats_line(ctx))
     return reply("\n".join(lines))
 
 

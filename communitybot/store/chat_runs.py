@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from communitybot.events import CommunityRef
 from communitybot.store.db import Database
-from communitybot.store.timefmt import to_db
+from communitybot.store.timefmt import from_db, to_db
 
 RunStatus = Literal["running", "ended"]
 
@@ -92,6 +92,21 @@ def _run(row: Any) -> ChatRun:
         current_question=int(row["current_question"]),
         status=row["status"],
     )
+
+
+@dataclass(frozen=True)
+class LastChat:
+    hashtag: str
+    started_at: datetime
+    participants: int
+    messages: int
+
+
+@dataclass(frozen=True)
+class ChatSummary:
+    active_series: int
+    subscriptions: int
+    last: LastChat | None
 
 
 class ChatRunRepository:
@@ -275,6 +290,38 @@ class ChatRunRepository:
             (run_id,),
         )
         return [int(row["member_id"]) for row in rows]
+
+    async def community_summary(self, community_id: int) -> ChatSummary:
+        """What `/stats` says about chats: live series, subscribers, and the last chat held."""
+        series = await self._db.fetch_one(
+            "SELECT count(*) FROM chat_series WHERE community_id = ? AND status = 'active'",
+            (community_id,),
+        )
+        subscribed = await self._db.fetch_one(
+            "SELECT count(*) FROM chat_subscriptions s JOIN chat_series c ON c.id = s.series_id"
+            " JOIN members m ON m.id = s.member_id"
+            " WHERE c.community_id = ? AND c.status = 'active' AND m.left_at IS NULL",
+            (community_id,),
+        )
+        last = await self._db.fetch_one(
+            "SELECT r.id, r.started_at, c.hashtag,"
+            " (SELECT count(*) FROM chat_run_messages WHERE run_id = r.id) AS messages,"
+            " (SELECT count(DISTINCT member_id) FROM chat_run_messages WHERE run_id = r.id)"
+            " AS participants"
+            " FROM chat_runs r JOIN chat_series c ON c.id = r.series_id"
+            " WHERE r.community_id = ? ORDER BY r.started_at DESC LIMIT 1",
+            (community_id,),
+        )
+        held = None
+        if last is not None:
+            started = from_db(last["started_at"])
+            assert started is not None
+            held = LastChat(
+                str(last["hashtag"]), started, int(last["participants"]), int(last["messages"])
+            )
+        return ChatSummary(
+            int(series[0]) if series else 0, int(subscribed[0]) if subscribed else 0, held
+        )
 
     async def exchanges(self, run_id: int) -> set[tuple[int, int]]:
         """Who replied to or mentioned whom, as directed (member, other) pairs."""
