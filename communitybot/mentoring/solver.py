@@ -16,13 +16,14 @@ and tens of seconds at 10,000 mentees, and greedy loses over a percent of the to
 2. *Assignment.* A min-cost flow on that sparse graph (OR-Tools' cost-scaling solver) with the
    mentors' real capacities: optimal on the candidates. Each mentee also has a private
    "unmatched" arc dearer than any pair, so a mentee is left out only when seating them would
-   displace others badly (the fallback then seats them); it keeps the problem feasible. (scipy's LAPJVsp on a seat expansion finds the same
-   optimum but took 3.8 s instead of 0.9 s at 10,000 × 3,300: supply and demand are nearly
-   equal there, and its augmenting paths get long.) Above `FLOW_ARCS` candidate arcs the flow
-   sees only the arcs an optimum uses in practice (`_pruned`: each mentee's best few, each
-   mentor's least costly few): at 50,000 mentees 30% of the arcs, half the flow's time, and
-   99.99% of the total. (OR-Tools holds the GIL while solving, so two halves in threads run no
-   faster; and pre-seating mentees whose best mentor is uncontested seats 2 of 50,000.)
+   displace others badly (the fallback then seats them); it keeps the problem feasible.
+   (scipy's LAPJVsp on a seat expansion finds the same optimum but took 3.8 s instead of 0.9 s
+   at 10,000 × 3,300: supply and demand are nearly equal there, and its augmenting paths get
+   long.) Above `FLOW_ARCS` candidate arcs the flow sees only the arcs an optimum uses in
+   practice (`_pruned`: each mentee's best few, each mentor's least costly few): at 50,000
+   mentees 30% of the arcs, half the flow's time, and 99.99% of the total. (OR-Tools holds the
+   GIL while solving, so two halves in threads run no faster; and pre-seating mentees whose
+   best mentor is uncontested seats 2 of 50,000.)
 3. *Fallback.* Mentees left unmatched because their candidates filled up are solved once more
    against every mentor who still has a seat, with all allowed edges: nobody who can still be
    matched to a free seat is left out.
