@@ -131,3 +131,51 @@ def test_pools_keep_every_mentor_they_find(monkeypatch: pytest.MonkeyPatch) -> N
         (pair,) = solve([mentee], [best, *others], {1: 5000, 2: 100}, candidates=1)
         assert pair.mentor_id == 10
         assert pair.shared[0] == 1
+
+
+@pytest.fixture(params=["every candidate arc", "pruned arcs"])
+def flow_arcs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with the flow on every candidate arc and on the pruned arcs of large rounds."""
+    if request.param.startswith("pruned"):
+        monkeypatch.setattr(solver, "FLOW_ARCS", 0)
+        monkeypatch.setattr(solver, "FLOW_OWN", 3)
+        monkeypatch.setattr(solver, "FLOW_MENTOR", 6)
+    return str(request.param)
+
+
+def test_pruned_flow_stays_within_a_hair_of_the_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    c = synthetic.community(3000, 1000, seed=4)
+    exact = solve_exact(c.mentees, c.mentors, c.weights)
+    monkeypatch.setattr(solver, "FLOW_ARCS", 0)
+    pairs = solve(c.mentees, c.mentors, c.weights)
+    assert len(pairs) == len(exact) == 3000
+    assert total_score(pairs) >= 0.999 * total_score(exact)
+
+
+def test_pruning_keeps_each_mentees_best_and_each_mentors_least_costly_arcs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(solver, "FLOW_OWN", 2)
+    monkeypatch.setattr(solver, "FLOW_MENTOR", 1)
+    # mentee 0: scores 9, 8, 5 with mentors 0, 1, 2; mentee 1: 7, 6 with mentors 2, 0
+    edge_r = np.array([0, 0, 0, 1, 1], np.int64)
+    edge_c = np.array([0, 1, 2, 2, 0], np.int64)
+    edge_s = np.array([9, 8, 5, 7, 6], np.int64)
+    kept = solver._pruned(2, 3, edge_r, edge_c, edge_s)
+    # (0, 2) is neither mentee 0's top two nor mentor 2's cheapest (mentee 1 loses 0 there)
+    assert [(int(r), int(c)) for r, c in zip(kept[0], kept[1], strict=True)] == [
+        (0, 0),
+        (0, 1),
+        (1, 2),
+        (1, 0),
+    ]
+
+
+def test_hard_rules_and_everyone_matched_hold_on_pruned_arcs(flow_arcs: str) -> None:
+    c = synthetic.community(300, 100, capacity=3, n_tags=40, seed=6)
+    forbidden = {(m.id, c.mentors[1].id) for m in c.mentees[::2]}
+    pairs = solve(c.mentees, c.mentors, c.weights, forbidden)
+    assert not {(p.mentee_id, p.mentor_id) for p in pairs} & forbidden
+    assert np.bincount([p.mentor_id for p in pairs]).max() <= 3
+    assert len({p.mentee_id for p in pairs}) == len(pairs) == 300
+    assert pairs == solve(c.mentees, c.mentors, c.weights, forbidden)  # deterministic

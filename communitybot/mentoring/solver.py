@@ -15,10 +15,15 @@ and tens of seconds at 10,000 mentees, and greedy loses over a percent of the to
    ended pair, never the reverse of a live pairing) knock entries out either way.
 2. *Assignment.* A min-cost flow on that sparse graph (OR-Tools' cost-scaling solver) with the
    mentors' real capacities: optimal on the candidates. Each mentee also has a private
-   "unmatched" arc whose cost is so high that matching more mentees always wins over a better
-   score, which keeps the problem feasible. (scipy's LAPJVsp on a seat expansion finds the same
-   optimum but took 3.8 s instead of 0.9 s at 10,000 × 3,300: supply and demand are nearly
-   equal there, and its augmenting paths get long.)
+   "unmatched" arc dearer than any pair, so a mentee is left out only when seating them would
+   displace others badly (the fallback then seats them); it keeps the problem feasible.
+   (scipy's LAPJVsp on a seat expansion finds the same optimum but took 3.8 s instead of 0.9 s
+   at 10,000 × 3,300: supply and demand are nearly equal there, and its augmenting paths get
+   long.) Above `FLOW_ARCS` candidate arcs the flow sees only the arcs an optimum uses in
+   practice (`_pruned`: each mentee's best few, each mentor's least costly few): at 50,000
+   mentees 30% of the arcs, half the flow's time, and 99.99% of the total. (OR-Tools holds the
+   GIL while solving, so two halves in threads run no faster; and pre-seating mentees whose
+   best mentor is uncontested seats 2 of 50,000.)
 3. *Fallback.* Mentees left unmatched because their candidates filled up are solved once more
    against every mentor who still has a seat, with all allowed edges: nobody who can still be
    matched to a free seat is left out.
@@ -56,6 +61,12 @@ PAIRS = 12
 NEAR_POINTS = 0.75
 """Common tags: the pool's window covers mentors with at least this share of the time-zone
 points."""
+FLOW_ARCS = 1_000_000
+"""Above this many candidate arcs, the flow gets only the ones it needs in practice
+(`_pruned`): half the solve time at 50,000 mentees for 0.01% of the total."""
+FLOW_OWN = 10
+FLOW_MENTOR = 30
+"""Arcs kept per mentee (their best) and per mentor (the mentees losing least there)."""
 EXHAUSTIVE_CELLS = 4_000_000
 """The fallback pass keeps every allowed edge when unmatched × mentors stays below this."""
 
@@ -409,17 +420,48 @@ def _candidate_edges(model: _Model, k: int) -> tuple[Ints, Ints, npt.NDArray[np.
     return _pooled_candidates(model, k)
 
 
+def _pruned(
+    n_rows: int, n_cols: int, edge_r: Ints, edge_c: Ints, edge_s: npt.NDArray[np.int64]
+) -> tuple[Ints, Ints, npt.NDArray[np.int64]]:
+    """The arcs the flow needs in practice: each mentee's `FLOW_OWN` best, and each mentor's
+    `FLOW_MENTOR` arcs where the mentee loses least against their own best (ties kept).
+
+    The flow's time grows with its arcs, but an optimal assignment uses few of them: a mentee
+    either gets one of their first choices or a mentor for whom they are among the cheapest to
+    move off their best. At 50,000 mentees this keeps 30% of the arcs and 99.99% of the total
+    (the fallback pass still seats anyone the pruned flow leaves out). `edge_r` is sorted.
+    """
+    count = np.bincount(edge_r, minlength=n_rows)
+    slot = np.arange(len(edge_r)) - np.repeat(np.cumsum(count) - count, count)
+    table = np.full((n_rows, int(count.max())), -1, np.int64)
+    table[edge_r, slot] = edge_s
+    best = table.max(axis=1)
+    own = np.ones(len(edge_r), np.bool_)
+    if table.shape[1] > FLOW_OWN:
+        kth = -np.partition(-table, FLOW_OWN - 1, axis=1)[:, FLOW_OWN - 1]
+        own = edge_s >= kth[edge_r]
+    regret = best[edge_r] - edge_s
+    key = np.sort((edge_c << 32) | regret)
+    per_mentor = np.bincount(edge_c, minlength=n_cols)
+    last = np.cumsum(per_mentor) - per_mentor + np.minimum(per_mentor, FLOW_MENTOR) - 1
+    cut = np.where(per_mentor > 0, key[np.maximum(last, 0)] & 0xFFFFFFFF, -1)
+    keep = own | (regret <= cut[edge_c])
+    return edge_r[keep], edge_c[keep], edge_s[keep]
+
+
 def _assign(
     n_rows: int, edge_r: Ints, edge_c: Ints, edge_s: npt.NDArray[np.int64], capacity: Ints
 ) -> dict[int, int]:
     """Optimal mentee row → mentor row over the given edges, seats limited by `capacity`.
 
     A min-cost flow: each mentee sends one unit, to a mentor (cost: best score minus this
-    pair's) or, failing that, straight to the sink at three times the worst pair's cost, so that
-    leaving a mentee out only pays when seating them would displace others badly; mentors pass
-    at most `capacity` units to the sink. (A penalty above any total score would make the count
-    strictly first, but doubles the solve time for the same result here; the fallback pass in
-    `solve` seats anyone left out while a seat they may take is free.)
+    pair's) or, failing that, straight to the sink at one and a half times the worst pair's
+    cost, so that leaving a mentee out only pays when seating them would displace others badly;
+    mentors pass at most `capacity` units to the sink. (A penalty above any total score would
+    make the count strictly first, but doubles the solve time for the same result here; the
+    fallback pass in `solve` seats anyone left out while a seat they may take is free. Three
+    times the worst cost gave the same totals at 2,000 and 10,000 mentees and 99.9998% of it at
+    50,000, in a fifth more flow time there.)
     """
     if not len(edge_r):
         return {}
@@ -428,7 +470,7 @@ def _assign(
     n_cols = len(capacity)
     sink = n_rows + n_cols
     top = int(edge_s.max()) + 1
-    unmatched = 2 * top
+    unmatched = top // 2
     flow = min_cost_flow.SimpleMinCostFlow()
     tails = np.concatenate([edge_r, n_rows + np.arange(n_cols), np.arange(n_rows)])
     heads = np.concatenate([n_rows + edge_c, np.full(n_cols, sink), np.full(n_rows, sink)])
@@ -485,7 +527,10 @@ def solve(
     if not mentees or not mentors:
         return []
     model = _model(mentees, mentors, weights, forbidden)
-    chosen = _assign(len(mentees), *_candidate_edges(model, candidates), model.capacity)
+    edges = _candidate_edges(model, candidates)
+    if len(edges[0]) > FLOW_ARCS:
+        edges = _pruned(len(mentees), len(mentors), *edges)
+    chosen = _assign(len(mentees), *edges, model.capacity)
     left_out = np.array([r for r in range(len(mentees)) if r not in chosen], np.int64)
     taken = np.bincount(np.fromiter(chosen.values(), np.int64), minlength=len(mentors))
     spare = model.capacity - taken
