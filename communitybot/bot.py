@@ -29,7 +29,7 @@ from communitybot.events import (
     MemberLeft,
     MessageReceived,
 )
-from communitybot.features import registry
+from communitybot.features import registry, typed_choices
 from communitybot.outbox import Outbox, Queued
 from communitybot.ports import ChatPlatform
 from communitybot.replies import Action, Reply, reply
@@ -91,6 +91,7 @@ class Bot:
                     if ctx is None:
                         return Handled([])
                     actions = await self._route(ctx)
+                    await typed_choices.remember(self.store, actions, self.clock.now())
                     modlog = ctx.community.modlog_channel
                     batch = await self.outbox.queue(
                         [(a, modlog) for a in actions], self.clock.now()
@@ -117,6 +118,7 @@ class Bot:
             try:
                 async with self.store.db.transaction():
                     actions = await work()
+                    await typed_choices.remember(self.store, actions, self.clock.now())
                     batch: list[Queued] = []
                     if actions:
                         modlogs = await self._modlog_channels(_communities(actions))

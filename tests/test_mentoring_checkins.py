@@ -230,6 +230,35 @@ async def test_typed_checkin_answers_and_their_friendly_errors(
     assert "Dan: no answer yet, Ann: met" in pairs
 
 
+async def test_a_typed_number_or_word_answers_the_checkin_where_there_are_no_buttons(
+    harness: Harness, scheduler: Scheduler
+) -> None:
+    await ann_mentors_cat(harness)
+    await harness.say("cat", "stop")  # out of the welcome questions: DMs reach the check-in
+    await harness.say("ann", "stop")
+    await _to(harness, 14.01, scheduler)
+    harness.platform.take()
+    await harness.say("cat", "1")  # Matrix and the console show the choices numbered
+    assert "Wonderful" in harness.platform.texts("reply:cat")[0]
+    await harness.say("ann", "Not yet")
+    assert "ask again" in harness.platform.texts("reply:ann")[0]
+    await harness.say("ann", "1")  # that question is answered: nothing to answer twice
+    assert "not sure what you mean" in harness.platform.texts("reply:ann")[0]
+    stats = await harness.reply_text("mod", "/stats")
+    assert "check-ins answered: 1 met, 1 not yet" in stats
+
+
+async def test_a_member_still_in_the_welcome_questions_answers_those_first(
+    harness: Harness, scheduler: Scheduler
+) -> None:
+    await ann_mentors_cat(harness)
+    await _to(harness, 14.01, scheduler)
+    harness.platform.take()
+    await harness.say("cat", "1")  # the welcome questions are still running for Cat
+    assert "Wonderful" not in " ".join(harness.platform.texts())
+    assert "check-ins answered: 0 met" in await harness.reply_text("mod", "/stats")
+
+
 async def test_stray_buttons_are_answered_kindly(harness: Harness, scheduler: Scheduler) -> None:
     pair_id = await ann_mentors_cat(harness)
     await harness.join("eve")

@@ -347,6 +347,21 @@ async def test_follow_up_buttons_and_the_text_command(harness: Harness) -> None:
     assert "someone new" in harness.platform.texts("reply:cat")[0]
 
 
+async def test_a_typed_answer_to_did_you_meet_counts_like_the_button(harness: Harness) -> None:
+    await _community(harness, "ann", "bob", "cat", "dan", tags=FOUR)
+    for name in ("ann", "bob"):
+        await harness.say(name, "stop")  # out of the welcome questions
+    await harness.command("mod", "/rounds run")
+    harness.platform.take()
+    async with running_scheduler(harness, rounds.JOB_KINDS) as scheduler:
+        await _advance(harness, scheduler, 5 * DAY)
+    await harness.say("ann", "yes, we met!")
+    assert "Wonderful" in harness.platform.texts("reply:ann")[0]
+    await harness.say("bob", "2")  # "Not yet", the second choice
+    assert "still time" in harness.platform.texts("reply:bob")[0]
+    assert "not met yet" in await _status(harness, "bob")
+
+
 async def test_silent_members_are_put_on_hold_after_two_rounds_until_they_confirm(
     harness: Harness,
 ) -> None:

@@ -20,6 +20,7 @@ from communitybot.features import (
     profile,
     rounds,
     tags,
+    typed_choices,
 )
 from communitybot.replies import Action, reply
 from communitybot.scheduler import JobKind
@@ -70,11 +71,15 @@ async def on_leave(ctx: Context) -> list[Action]:
 
 
 async def on_message(ctx: Context, text: str) -> list[Action]:
-    """A private message: a pending confirmation first, then the onboarding flow."""
+    """A private message: a pending confirmation first, then the onboarding flow, then a typed
+    answer to the last check-in or "did you meet?" question."""
     for handler in (privacy.on_message, onboarding.on_message):
         actions = await handler(ctx, text)
         if actions is not None:
             return actions
+    typed = await typed_choices.match(ctx, text)
+    if typed is not None:
+        return await on_choice(ctx, *typed)
     return reply(
         f"I'm not sure what you mean. Type `{ctx.prefix}help` to see what I can do, "
         f"or `{ctx.prefix}onboard` to answer the welcome questions again."
@@ -101,5 +106,6 @@ async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> li
     ):
         actions = await handler(ctx, custom_id, values)
         if actions is not None:
+            await typed_choices.answered(ctx, custom_id)
             return actions
     return reply("That button has expired. Type the command again to get a fresh one.")

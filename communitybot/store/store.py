@@ -15,6 +15,7 @@ from communitybot.store.members import MemberRepository
 from communitybot.store.mentoring import MentoringRepository
 from communitybot.store.mentoring_checkins import CheckinRepository
 from communitybot.store.onboarding import OnboardingRepository
+from communitybot.store.open_prompts import OpenPromptRepository
 from communitybot.store.outbox import OutboxRepository
 from communitybot.store.rounds import RoundRepository
 from communitybot.store.routing import RoutingRepository
@@ -40,6 +41,7 @@ class Store:
         self.chat_runs = ChatRunRepository(db)
         self.rounds = RoundRepository(db)
         self.outbox = OutboxRepository(db)
+        self.open_prompts = OpenPromptRepository(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
