@@ -238,6 +238,8 @@ async def test_a_typed_number_or_word_answers_the_checkin_where_there_are_no_but
     await harness.say("ann", "stop")
     await _to(harness, 14.01, scheduler)
     harness.platform.take()
+    export = (await harness.reply_file("cat", "/mydata")).content.decode()
+    assert '"open_question": {' in export and "mentoring:checkin:" in export
     await harness.say("cat", "1")  # Matrix and the console show the choices numbered
     assert "Wonderful" in harness.platform.texts("reply:cat")[0]
     await harness.say("ann", "Not yet")

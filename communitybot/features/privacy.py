@@ -100,6 +100,7 @@ async def _membership_export(ctx: Context, member: Member) -> dict[str, Any]:
         "problems_of_practice": await ctx.store.asks.export_for_member(member.id),
         "peer_rounds": await ctx.store.rounds.export_for_member(member.id),
         "pending_confirmation": pending.export() if pending else None,
+        "open_question": await ctx.store.open_prompts.export_for_member(member.id),
     }
 
 

@@ -52,5 +52,12 @@ class OpenPromptRepository:
         choices = tuple(Choice(str(v), str(label)) for v, label in json.loads(row["choices"]))
         return OpenPrompt(int(row["member_id"]), str(row["custom_id"]), choices, asked_at)
 
+    async def export_for_member(self, member_id: int) -> dict[str, str] | None:
+        """The open question, for `/mydata`."""
+        opened = await self.get(member_id)
+        if opened is None:
+            return None
+        return {"question": opened.custom_id, "asked_at": to_db(opened.asked_at)}
+
     async def clear(self, member_id: int) -> None:
         await self._db.execute("DELETE FROM open_prompts WHERE member_id = ?", (member_id,))
