@@ -267,6 +267,11 @@ def reanchored(schedule: Schedule, occurrence: Occurrence) -> Schedule:
     return replace(schedule, anchor=occurrence.local.date())
 
 
+def heads_up(notes: list[str]) -> list[str]:
+    """The lines that tell a moderator about `problems`: a heading and one bullet each."""
+    return ["**Heads-up about the clock changes:**", *(f"• {n}" for n in notes)]
+
+
 def problems(schedule: Schedule, now: datetime) -> list[str]:
     """What a moderator must hear about: a one-off in the past, and every occurrence in the
     coming year whose local time does not exist or is ambiguous (with what will happen)."""

@@ -25,6 +25,14 @@ async def find_series(ctx: Context, options: dict[str, Any]) -> ChatSeries | str
     return series
 
 
+def input_error(error: Exception, raw_schedule: object) -> str:
+    """A parse error for `/chat create|edit`, with a hint when an unquoted schedule was split
+    into words ("weekly" read as the schedule, "tuesday" as the next option)."""
+    if str(raw_schedule or "").casefold() in ("weekly", "every", "monthly", "once"):
+        return f'{error}\nPut the schedule in quotes when you type it, e.g. `"weekly tuesday"`.'
+    return str(error)
+
+
 def ping_option(ctx: Context, raw: object) -> str | None:
     """The `ping` option checked for this platform (absent or "none": no ping)."""
     if raw is None or str(raw).strip() == "":

@@ -16,13 +16,19 @@ from typing import Any
 from communitybot.chat_schedule import (
     Occurrence,
     Schedule,
+    heads_up,
     next_occurrence,
     problems,
     reanchored,
 )
 from communitybot.context import Context
 from communitybot.features import chat_jobs
-from communitybot.features.chat_details import describe_ping, find_series, ping_option
+from communitybot.features.chat_details import (
+    describe_ping,
+    find_series,
+    input_error,
+    ping_option,
+)
 from communitybot.features.chat_hosts import names, resolve_hosts
 from communitybot.features.chat_input import (
     ChatInputError,
@@ -89,10 +95,7 @@ async def edit(ctx: Context, options: dict[str, Any]) -> list[Action]:
     try:
         change = await _validated(ctx, found, options, given)
     except (ChatInputError, TimezoneError) as error:
-        hint = ""
-        if str(options.get("schedule") or "").casefold() in ("weekly", "every", "monthly", "once"):
-            hint = '\nPut the schedule in quotes when you type it, e.g. `"weekly tuesday"`.'
-        return reply(f"{error}{hint}")
+        return reply(input_error(error, options.get("schedule")))
     old_hosts = await ctx.store.chats.present_hosts(found.id)
     every_host = await ctx.store.chats.hosts(found.id)
     lines = _summary(ctx, found, change, old_hosts, every_host)
@@ -107,9 +110,7 @@ async def edit(ctx: Context, options: dict[str, Any]) -> list[Action]:
     await chat_jobs.schedule_occurrence(ctx.store, fresh, ctx.clock.now())
     text = "\n".join([f"Updated **#{found.hashtag}**:", *(f"• {line}" for line in lines)])
     if change.notes:
-        text += "\n\n**Heads-up about the clock changes:**\n" + "\n".join(
-            f"• {n}" for n in change.notes
-        )
+        text += "\n\n" + "\n".join(heads_up(change.notes))
     return reply(text, ephemeral=False)
 
 

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from communitybot.chat_schedule import next_occurrence, problems
+from communitybot.chat_schedule import heads_up, next_occurrence, problems
 from communitybot.context import CommandHandler, Context
 from communitybot.features import chat_calendar, chat_edit, chat_hosts, chat_jobs
-from communitybot.features.chat_details import describe_ping, find_series, ping_option
+from communitybot.features.chat_details import (
+    describe_ping,
+    find_series,
+    input_error,
+    ping_option,
+)
 from communitybot.features.chat_hosts import hosts_line, names, resolve_hosts
 from communitybot.features.chat_input import (
     DEFAULT_DURATION,
@@ -55,10 +60,7 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
             else [ctx.member]
         )
     except (ChatInputError, TimezoneError) as error:
-        hint = ""
-        if str(options["schedule"]).casefold() in ("weekly", "every", "monthly", "once"):
-            hint = '\nPut the schedule in quotes when you type it, e.g. `"weekly tuesday"`.'
-        return reply(f"{error}{hint}")
+        return reply(input_error(error, options["schedule"]))
     if await ctx.store.chats.find(ctx.community.id, hashtag):
         return reply(
             f"There is already a chat #{hashtag}. Pick another hashtag, or "
@@ -95,7 +97,7 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if ping:
         lines.append(f"I'll ping {describe_ping(ping)} at the start and 15 minutes before.")
     if notes:
-        lines += ["", "**Heads-up about the clock changes:**", *(f"• {n}" for n in notes)]
+        lines += ["", *heads_up(notes)]
     lines.append(f"Members can get reminders with `{ctx.prefix}chat subscribe {hashtag}`.")
     return reply("\n".join(lines), ephemeral=False)
 

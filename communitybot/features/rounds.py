@@ -14,7 +14,13 @@ from typing import Any
 
 from loguru import logger
 
-from communitybot.chat_schedule import ScheduleError, next_occurrence, occurrences, problems
+from communitybot.chat_schedule import (
+    ScheduleError,
+    heads_up,
+    next_occurrence,
+    occurrences,
+    problems,
+)
 from communitybot.context import CommandHandler, Context
 from communitybot.features import round_schedule
 from communitybot.features.chat_jobs import when_for
@@ -327,7 +333,7 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
         )
     notes = problems(schedule, now)
     if notes:
-        lines += ["**Heads-up about the clock changes:**", *(f"• {n}" for n in notes[:3])]
+        lines += heads_up(notes[:3])
     lines.append(
         f"{counts.taking_part} member(s) taking part so far; members join with "
         f"`{ctx.prefix}rounds join`. `{ctx.prefix}rounds run dry_run=on` previews a round."
