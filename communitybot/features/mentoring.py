@@ -19,7 +19,6 @@ from communitybot.features.mentoring_pairing import (
     end_pairing,
     other_side,
     pairs_with,
-    tag_names,
     who,
 )
 from communitybot.features.tags import resolve_tags
@@ -160,7 +159,7 @@ async def request(ctx: Context, options: dict[str, Any]) -> list[Action]:
 
 
 async def status(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    names = await tag_names(ctx.store, ctx.community.id)
+    names = await ctx.store.tags.names(ctx.community.id)
     store = ctx.store.mentoring
     lines = ["**Your mentoring**"]
     offered = await store.get_offer(ctx.member.id)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from communitybot.context import Context
-from communitybot.features.mentoring_pairing import schedule_checkin, tag_names, who
+from communitybot.features.mentoring_pairing import schedule_checkin, who
 from communitybot.mentoring import solver, windows
 from communitybot.mentoring.scoring import rarity_weights
 from communitybot.models import Member, Tag
@@ -145,7 +145,7 @@ async def run_round(ctx: Context, problem: _Problem | None = None) -> RoundResul
     if not problem.mentees or not problem.mentors:
         return result
     pairs = await _solve(problem)
-    names = await tag_names(ctx.store, ctx.community.id)
+    names = await ctx.store.tags.names(ctx.community.id)
     members = await ctx.store.mentoring.round_members(ctx.community.id)
     days = (await ctx.store.mentoring.settings(ctx.community.id)).checkin_days
     now = ctx.clock.now()
@@ -199,7 +199,7 @@ def _modlog(ctx: Context, text: str) -> list[Action]:
 
 async def _preview(ctx: Context, problem: _Problem) -> list[Action]:
     pairs = await _solve(problem)
-    names = await tag_names(ctx.store, ctx.community.id)
+    names = await ctx.store.tags.names(ctx.community.id)
     members = await ctx.store.mentoring.round_members(ctx.community.id)
     waiting = len(problem.mentees) - len(pairs)
     lines = [f"**Preview** (nothing saved): {len(pairs)} pair(s), {waiting} still waiting."]

@@ -18,10 +18,6 @@ CHECKIN = "mentoring.checkin"
 """The job kind that asks both sides of a pairing how it is going."""
 
 
-async def tag_names(store: Store, community_id: int) -> dict[int, str]:
-    return {tag.id: tag.name for tag in await store.tags.all(community_id)}
-
-
 def other_id(pair: MentorPair, member_id: int) -> int:
     return pair.mentee_id if pair.mentor_id == member_id else pair.mentor_id
 

@@ -41,7 +41,7 @@ async def _search(ctx: Context, tags: list[Tag], limit: int) -> list[tuple[Membe
 
 
 async def _lines(ctx: Context, found: list[tuple[Member, PeerHit]]) -> list[str]:
-    names = {tag.id: tag.name for tag in await ctx.store.tags.all(ctx.community.id)}
+    names = await ctx.store.tags.names(ctx.community.id)
     now = ctx.clock.now()
     lines = []
     for number, (member, hit) in enumerate(found, start=1):

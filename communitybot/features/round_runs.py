@@ -329,7 +329,7 @@ async def _solve(
     window = settings.no_repeat_rounds if settings else DEFAULT_NO_REPEAT
     weights = rarity_weights(await store.tags.member_counts(cid), await store.members.count(cid))
     tags_of = await store.rounds.tags_of(cid)
-    tag_names = {tag.id: tag.name for tag in await store.tags.all(cid)}
+    tag_names = await store.tags.names(cid)
     recent = await store.rounds.recent_pairs(cid, window)
     peers = [
         Peer(m.id, tags_of.get(m.id, ()), utc_offset_minutes(m.timezone, now)) for m in eligible

@@ -68,6 +68,13 @@ class TagRepository:
         )
         return await self._with_aliases(rows)
 
+    async def names(self, community_id: int) -> dict[int, str]:
+        """Tag id → name, for output that names tags (no aliases needed, one light query)."""
+        rows = await self._db.fetch_all(
+            "SELECT id, name FROM tags WHERE community_id = ?", (community_id,)
+        )
+        return {int(row["id"]): str(row["name"]) for row in rows}
+
     async def create(
         self, community_id: int, name: str, category: str, now: datetime, description: str = ""
     ) -> Tag:
