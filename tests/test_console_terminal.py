@@ -167,3 +167,22 @@ def test_a_reminder_arriving_mid_typing_keeps_the_prompt_and_the_typed_text(
         finally:
             terminal.close()
     pytest.fail("the bot never started quickly enough to type before the reminder")
+
+
+def test_a_bracketed_paste_of_several_lines_runs_each_line(tmp_path: Path) -> None:
+    """Terminals with bracketed paste hand readline the whole pasted block as one line."""
+    terminal = Terminal(tmp_path, tmp_path / "bot.db")
+    try:
+        terminal.read_until(terminal.shows_at_the_end("> "), "first prompt")
+        terminal.type(
+            "\x1b[200~:join alice   # she joins\n/tags add #maths   # a tag\n:as bob\x1b[201~\n"
+        )
+        terminal.read_until(terminal.shows_at_the_end("bob> "), "bob's prompt")
+        shown = screen(terminal.raw)
+        assert "[console] alice joined; you are now alice." in shown, shown
+        assert "[reply:alice] Added **maths** to your profile." in shown, shown
+        assert "[console] You are now bob." in shown, shown
+        terminal.type(":quit\n")
+        assert terminal.process.wait(timeout=30) == 0
+    finally:
+        terminal.close()

@@ -146,5 +146,7 @@ async def run_console(
             if interactive:
                 platform.write("console", "Bye.")
             return 0
-        if not await session.handle(line):
-            return 0
+        # A paste into a terminal with bracketed paste on arrives as one "line" holding several.
+        for part in line.splitlines() or [line]:
+            if not await session.handle(part):
+                return 0
