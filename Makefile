@@ -1,35 +1,47 @@
 # Two commands to know: `make run` (install into ./.venv and start the bot) and `make test`.
-# The install step re-runs only when pyproject.toml changes (the stamp file records it).
+#
+# `make run` installs only what the bot needs (`pip install -e .`); `make test` adds the test
+# tools (`.[dev]`: pytest, mypy, ruff, scipy, Synapse). Each install re-runs only when
+# pyproject.toml changes, recorded by a stamp file per level. The full install also stamps the
+# bot-only level (it includes it), so `make test` then `make run` installs nothing more, while
+# `make run` then `make test` adds the test tools.
 
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
-ARGS   ?=
+PYTHON    ?= python3
+VENV      := .venv
+BIN       := $(VENV)/bin
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+ARGS      ?=
 
-.PHONY: install run test lint bench clean
+.PHONY: install install-dev run test lint bench clean
 
-install: $(STAMP)
+install: $(RUN_STAMP)
+
+install-dev: $(DEV_STAMP)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e '.[dev]'
-	touch $(STAMP)
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e .
+	touch $(RUN_STAMP)
 
-run: $(STAMP)  ## start the bot (the console adapter when no platform is configured)
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $(RUN_STAMP) $(DEV_STAMP)
+
+run: $(RUN_STAMP)  ## start the bot (the console adapter when no platform is configured)
 	$(BIN)/communitybot run $(ARGS)
 
-test: $(STAMP)  ## the whole test suite
+test: $(DEV_STAMP)  ## the whole test suite
 	$(BIN)/pytest -q
 
-lint: $(STAMP)  ## style, formatting and types
+lint: $(DEV_STAMP)  ## style, formatting and types
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy communitybot
 
-bench: $(STAMP)  ## peer-search latency and memory at 100k and 1M members
+bench: $(DEV_STAMP)  ## peer-search latency and memory at 100k and 1M members
 	$(BIN)/python -m benchmarks.peers
 
 clean:

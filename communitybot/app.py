@@ -12,7 +12,7 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Coroutine, Iterator
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from loguru import logger
 
@@ -69,8 +69,14 @@ async def run(
 async def _run_console(settings: Settings, store: Store, stdin: TextIO, stdout: TextIO) -> int:
     # Imported here so the core package never depends on an adapter at import time.
     from adapters.console import ConsolePlatform, run_console
+    from adapters.console.terminal import PromptedTerminal
 
-    platform = ConsolePlatform(stdout, settings.console_files_dir)
+    interactive = _is_tty(stdin)
+    # Typing at a terminal: messages that arrive mid-line are printed above the redrawn prompt.
+    terminal = PromptedTerminal(stdout) if interactive and _is_tty(stdout) else None
+    # The platform only writes and flushes, which the terminal does like any text stream.
+    out = stdout if terminal is None else cast(TextIO, terminal)
+    platform = ConsolePlatform(out, settings.console_files_dir)
     bot = Bot(store, platform, SystemClock(), PeerIndex(), prefix="/")
     community = CommunityRef(platform.name, settings.console_community)
     logger.info(
@@ -79,7 +85,9 @@ async def _run_console(settings: Settings, store: Store, stdin: TextIO, stdout: 
         settings.database_path,
     )
     async with _scheduler(bot).running():
-        return await run_console(bot, platform, community, stdin, interactive=_is_tty(stdin))
+        return await run_console(
+            bot, platform, community, stdin, interactive=interactive, terminal=terminal
+        )
 
 
 async def _run_matrix(settings: Settings, store: Store) -> int:

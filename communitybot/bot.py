@@ -204,7 +204,10 @@ class Bot:
                 handler = registry.COMMANDS.get(path)
                 if handler is None:
                     return reply(f"`{ctx.prefix}{command.name}` is not available yet.")
-                return await handler(ctx, dict(options))
+                actions = await handler(ctx, dict(options))
+                if command.moderator_only:
+                    actions = await registry.after_moderator_command(ctx, path, actions)
+                return actions
             case MessageReceived(text=text):
                 return await registry.on_message(ctx, text)
             case ChoicePicked(custom_id=custom_id, values=values):

@@ -32,6 +32,8 @@ async def mod(harness: Harness) -> str:
     harness.platform.moderators.add("mo")
     await harness.join("mo")
     await harness.join("alice")
+    # A set-up community: the first moderator command's "set up your channels" hint is done.
+    await harness.command("mo", "/setup welcome_channel=welcome introductions_channel=intros")
     harness.platform.take()
     return "mo"
 

@@ -111,6 +111,18 @@ def test_a_bad_command_line_is_answered_to_the_user(tmp_path: Path, db: Path) ->
     assert any("I don't know `/frobnicate`" in line for line in run.at("reply:alice"))
 
 
+def test_a_scenario_file_saved_with_a_byte_order_mark_runs_from_its_first_line(
+    tmp_path: Path, db: Path
+) -> None:
+    scenario_file = tmp_path / "scenario.txt"
+    scenario_file.write_text(":join alice   # the first line\n/tags add maths\n", "utf-8-sig")
+    assert scenario_file.read_bytes().startswith(b"\xef\xbb\xbf")
+    run = scenario(tmp_path, db, scenario_file.read_bytes().decode("utf-8"))
+    assert "[console] alice joined; you are now alice." in run.lines, run.stdout
+    assert run.at("dm:alice"), "the welcome questions went out"
+    assert any("Added **maths**" in line for line in run.at("reply:alice")), run.stdout
+
+
 def test_quit_stops_reading(tmp_path: Path, db: Path) -> None:
     run = scenario(tmp_path, db, ":join alice\n:quit\n:join bob\n")
     assert run.code == 0

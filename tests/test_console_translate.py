@@ -149,3 +149,47 @@ def test_channel_line_mistakes_get_console_feedback() -> None:
     assert translate_line("#engchat> A1 hi", HERE, None) == Feedback("console", NO_USER_TEXT)
     empty = translate_line("#engchat>   ", HERE, "alice")
     assert isinstance(empty, Feedback) and "Type a message after `#engchat>`" in empty.text
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (":join alice            # alice joins", Directive("join", "alice")),
+        (":mod bob # make bob a moderator", Directive("mod", "bob")),
+        (":as bob\t#\ttabs count as spaces", Directive("as", "bob")),
+        (":quit #", Directive("quit")),
+    ],
+)
+def test_a_trailing_comment_after_space_hash_space_is_ignored(
+    line: str, expected: Directive
+) -> None:
+    assert translate_line(line, HERE, None) == expected
+
+
+def test_a_trailing_comment_is_cut_from_commands_and_private_messages() -> None:
+    command = translate_line("/tags add edtech, assessment   # her interests", HERE, "alice")
+    assert isinstance(command, CommandInvoked)
+    assert command.options == {"tags": "edtech, assessment"}
+    answer = translate_line("1                      # she answers", HERE, "alice")
+    assert isinstance(answer, MessageReceived) and answer.text == "1"
+
+
+def test_a_hash_directly_followed_by_a_word_is_a_tag_not_a_comment() -> None:
+    command = translate_line("/tags add #maths #edtech", HERE, "alice")
+    assert isinstance(command, CommandInvoked)
+    assert command.options == {"tags": "#maths #edtech"}
+    both = translate_line("/tags add #maths # and a note", HERE, "alice")
+    assert isinstance(both, CommandInvoked) and both.options == {"tags": "#maths"}
+    channel = translate_line("#engchat> A1 we use #exit-tickets # mine", HERE, "alice")
+    assert isinstance(channel, ChannelMessage) and channel.text == "A1 we use #exit-tickets"
+
+
+def test_a_hash_inside_double_quotes_is_text() -> None:
+    command = translate_line('/tags create "grade # 5" level', HERE, "alice")
+    assert isinstance(command, CommandInvoked)
+    assert command.options["name"] == "grade # 5"
+
+
+def test_a_byte_order_mark_at_the_start_of_a_line_is_dropped() -> None:
+    assert translate_line("\ufeff:join alice\n", HERE, None) == Directive("join", "alice")
+    assert translate_line("\ufeff# a scenario saved with a BOM", HERE, None) is None

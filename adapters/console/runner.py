@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+from collections.abc import Callable
 from queue import SimpleQueue
 from typing import TextIO
 
 from adapters.console.platform import ConsolePlatform
+from adapters.console.terminal import PromptedTerminal
 from adapters.console.translate import (
     HELP_TEXT,
     Directive,
@@ -31,9 +33,12 @@ BANNER = "communitybot console: type `:help` for how it works, `:join NAME` to s
 class LineReader:
     """Reads one line per request on a daemon thread; returns None at end of input."""
 
-    def __init__(self, stream: TextIO, interactive: bool) -> None:
+    def __init__(
+        self, stream: TextIO, interactive: bool, prompt_input: Callable[[str], str] = input
+    ) -> None:
         self._stream = stream
         self._interactive = interactive
+        self._input = prompt_input
         self._requests: SimpleQueue[tuple[str, asyncio.Future[str | None]]] = SimpleQueue()
         self._loop = asyncio.get_running_loop()
         self._thread = threading.Thread(target=self._work, name="console-input", daemon=True)
@@ -54,7 +59,7 @@ class LineReader:
     def _read_one(self, prompt: str) -> str | None:
         try:
             if self._interactive:
-                return input(prompt)  # line editing and history on a terminal
+                return self._input(prompt)  # line editing and history on a terminal
             line = self._stream.readline()
         except (EOFError, OSError, ValueError):
             return None
@@ -122,19 +127,26 @@ async def run_console(
     stream: TextIO,
     *,
     interactive: bool = False,
+    terminal: PromptedTerminal | None = None,
 ) -> int:
-    """Run until `:quit` or end of input; returns the exit code (0)."""
+    """Run until `:quit` or end of input; returns the exit code (0).
+
+    `terminal` is the platform's output when both ends are a terminal: prompts are read through
+    it, so what the bot says while someone types is printed above the redrawn prompt.
+    """
     session = ConsoleSession(bot, platform, community)
     if interactive:
         with contextlib.suppress(ImportError):
             import readline  # noqa: F401  # enables line editing for input()
         platform.write("console", BANNER)
-    reader = LineReader(stream, interactive)
+    reader = LineReader(stream, interactive, terminal.input if terminal else input)
     while True:
         line = await reader.read(f"{session.current or ''}> " if interactive else "")
         if line is None:
             if interactive:
                 platform.write("console", "Bye.")
             return 0
-        if not await session.handle(line):
-            return 0
+        # A paste into a terminal with bracketed paste on arrives as one "line" holding several.
+        for part in line.splitlines() or [line]:
+            if not await session.handle(part):
+                return 0

@@ -14,7 +14,14 @@ Grammar (the same interactively and from a file or pipe):
                  hears; `@name` mentions someone, a leading `^name` replies to them)
     NAME#chan> text   the same, written by NAME (the current user stays who it was)
     # comment    ignored, as are blank lines
+    text  # note a trailing comment: ` # ` (a hash with a space or the line's end after it,
+                 and whitespace before it, outside double quotes) ends what is read, so the
+                 README's annotated walk-through can be pasted as it is; `#maths` (a hash
+                 directly followed by a word) is a tag or channel name, never a comment
     anything else: the current user's private message to the bot
+
+A byte-order mark (what some editors put at the start of a UTF-8 file) is dropped, so a
+scenario saved that way does not lose its first line.
 """
 
 from __future__ import annotations
@@ -42,6 +49,8 @@ PLATFORM = "console"
 PUBLIC_CHANNEL = "general"
 """The channel slash commands are typed in; public replies appear there."""
 PREFIX = "/"
+BOM = "\ufeff"
+"""A UTF-8 byte-order mark: some editors start a saved scenario file with it."""
 NAME = re.compile(r"[\w.\-]{1,32}")
 _CHANNEL_LINE = re.compile(
     r"(?P<name>[\w.\-]{1,32})?#(?P<channel>[\w.\-]{1,64})>(?P<text>.*)", re.DOTALL
@@ -72,7 +81,8 @@ Type as community members and see what the bot sends where.
   #chan> text   say something in channel chan (a running topic chat listens there);
                 `@bob` mentions bob, a leading `^bob` replies to him; `ann#chan> …` as ann
   other text    a private message to the bot (e.g. an answer to a welcome question)
-  # …           a comment (ignored, handy in scenario files)"""
+  # …           a comment (ignored, handy in scenario files); `text  # …` too, when the
+                hash has a space after it (`#maths` is a tag, not a comment)"""
 
 NO_USER_TEXT = (
     "Nobody is typing yet: start with `:join NAME` (or `:as NAME`). Type `:help` for more."
@@ -118,7 +128,7 @@ def left(community: CommunityRef, name: str) -> MemberLeft:
 
 def translate_line(line: str, community: CommunityRef, current: str | None) -> Translated:
     """What one typed line means, given who is typing (`current`, None before any `:as`)."""
-    text = line.strip()
+    text = strip_comment(line.removeprefix(BOM)).strip()
     if posted := _CHANNEL_LINE.fullmatch(text):
         return _channel_message(community, posted, current)
     if not text or text.startswith("#"):
@@ -140,6 +150,25 @@ def translate_line(line: str, community: CommunityRef, current: str | None) -> T
             parsed.options,
         )
     return MessageReceived(community, user_ref(current), dm(current), text)
+
+
+def strip_comment(line: str) -> str:
+    """The line without its trailing `# comment`.
+
+    A comment starts at a `#` that has whitespace (or the line's start) before it and whitespace
+    (or the line's end) after it, outside double quotes. So `:join alice   # she joins` is
+    `:join alice`, while `/tags add #maths #edtech` and `#general> hi` keep their hashes.
+    """
+    quoted = False
+    for index, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char == "#" and not quoted:
+            before = line[index - 1] if index else " "
+            after = line[index + 1] if index + 1 < len(line) else " "
+            if before.isspace() and after.isspace():
+                return line[:index]
+    return line
 
 
 def _channel_message(

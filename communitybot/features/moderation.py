@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from communitybot.context import CommandHandler, Context
-from communitybot.features import chats, mentoring_admin, rounds
+from communitybot.features import chats, first_steps, mentoring_admin, rounds
 from communitybot.features.naming import who
 from communitybot.models import Community
 from communitybot.replies import Action, Message, SendToChannel, reply
@@ -122,6 +122,8 @@ async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
     lines.append(await rounds.stats_line(ctx))
     lines.append(await chats.stats_line(ctx))
+    if to_set_up := first_steps.stats_line(ctx):
+        lines.append(to_set_up)
     return reply("\n".join(lines))
 
 

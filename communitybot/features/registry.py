@@ -10,6 +10,7 @@ from communitybot.features import (
     chat_run,
     chat_transcript,
     chats,
+    first_steps,
     help,
     mentoring,
     moderation,
@@ -56,6 +57,13 @@ JOB_KINDS: dict[str, JobKind] = {
 async def seed_community(ctx: Context) -> None:
     """A community seen for the first time gets the default questions and tags."""
     await onboarding.seed_defaults(ctx)
+
+
+async def after_moderator_command(
+    ctx: Context, path: tuple[str, ...], actions: list[Action]
+) -> list[Action]:
+    """A moderator command's actions, with the fresh community's set-up hint when it is due."""
+    return await first_steps.after_moderator_command(ctx, path, actions)
 
 
 async def on_join(ctx: Context) -> list[Action]:

@@ -65,3 +65,11 @@ class CommunityRepository:
         community = await self.get_by_id(community_id)
         assert community is not None
         return community
+
+    async def claim_setup_hint(self, community_id: int, now: datetime) -> bool:
+        """True the first time only: the "set up your channels" hint is due once per community."""
+        claimed = await self._db.execute(
+            "UPDATE communities SET setup_hint_at = ? WHERE id = ? AND setup_hint_at IS NULL",
+            (to_db(now), community_id),
+        )
+        return claimed == 1

@@ -1,0 +1,67 @@
+"""What a moderator of a fresh community should set up first.
+
+`/ask` posts in the welcome channel and onboarding's intro posts go to the introductions channel;
+until a moderator sets them, both quietly do less. So the first moderator command in a community
+without them ends with a short hint (once per community, recorded in the store), and `/stats`
+repeats it as one line for as long as a channel is unset.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from communitybot.context import Context
+from communitybot.models import Community
+from communitybot.replies import Action, Message, Reply
+
+CHANNELS: dict[str, str] = {
+    "welcome_channel": "the welcome channel (`{prefix}ask` posts problems of practice there)",
+    "introductions_channel": "the introductions channel (new members' intro posts go there)",
+}
+STATS = ("stats",)
+"""`/stats` carries the hint in its own text, so it gets no second copy."""
+
+
+def missing_channels(community: Community) -> list[str]:
+    """The setting names of the channels this community still lacks, in `/setup` order."""
+    return [name for name in CHANNELS if getattr(community, name) is None]
+
+
+def _what_and_how(prefix: str, missing: list[str]) -> str:
+    what = " and ".join(CHANNELS[name].format(prefix=prefix) for name in missing)
+    how = " ".join(f"{name}=…" for name in missing)
+    return f"{what}: `{prefix}setup {how}`"
+
+
+def stats_line(ctx: Context) -> str | None:
+    """`/stats`' reminder while a channel is unset; None once both are set."""
+    missing = missing_channels(ctx.community)
+    if not missing:
+        return None
+    return f"• Not set yet: {_what_and_how(ctx.prefix, missing)}"
+
+
+async def after_moderator_command(
+    ctx: Context, path: tuple[str, ...], actions: list[Action]
+) -> list[Action]:
+    """The handler's actions, with the one-time hint added to its private answer when due."""
+    missing = missing_channels(ctx.community)  # after the command: `/setup` may have set them
+    if not missing or not await ctx.store.communities.claim_setup_hint(
+        ctx.community.id, ctx.clock.now()
+    ):
+        return actions
+    if path == STATS:
+        return actions
+    hint = (
+        f"💡 First steps for this community: set {_what_and_how(ctx.prefix, missing)}. "
+        f"`{ctx.prefix}stats` reminds you while they are unset."
+    )
+    for index, action in enumerate(actions):
+        if isinstance(action, Reply) and action.ephemeral:
+            message = dataclasses.replace(action.message, text=f"{action.message.text}\n\n{hint}")
+            return [
+                *actions[:index],
+                dataclasses.replace(action, message=message),
+                *actions[index + 1 :],
+            ]
+    return [*actions, Reply(Message(hint))]
