@@ -81,7 +81,8 @@ class InvitePolicy:
         configured = invite.room_id in self.served.all_rooms() or invite.room_id in self.configured
         from_moderator = any(
             self.platform.power_level(room, invite.inviter) >= self.platform.moderator_level
-            for room in self.served.all_rooms()
+            for root in self.served.roots
+            for room in self.served.moderation_rooms(root)
         )
         member_space = self.shared_community(invite.inviter) if invite.is_direct else None
         if not (configured or from_moderator or member_space):
