@@ -298,9 +298,15 @@ class MatrixPlatform:
         return room_id
 
     async def adopt_dm(self, user_id: str, room_id: str, space_id: str) -> None:
-        """A DM room the member opened with the bot becomes their DM room."""
+        """A DM room the member opened with the bot becomes their DM room; the one it replaces
+        is given up (left, and dropped from `m.direct`): one DM room per member."""
+        previous = await self.state.dm_room(user_id)
         await self.state.save_dm_room(user_id, room_id, space_id)
-        await self.direct.update(user_id, add=room_id)
+        replacing = previous.room_id if previous and previous.room_id != room_id else None
+        await self.direct.update(user_id, add=room_id, remove=replacing)
+        if replacing is not None:
+            logger.info("{} opened a new DM room {}; leaving {}", user_id, room_id, replacing)
+            await self.abandon_room(replacing)
 
     async def forget_dm(self, user_id: str, room_id: str) -> None:
         """The member left their DM room: the next DM opens a fresh one; leave the empty room."""
