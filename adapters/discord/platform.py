@@ -498,17 +498,28 @@ class DiscordPlatform:
     ) -> bool:
         """View Channel in the member's permissions there (roles and overwrites, from the cache).
 
-        A channel or member the cache does not know is not visible: a deleted channel shows
-        nothing, and a member who left sees nothing.
+        The member comes from the interaction being handled, else the member cache; one the
+        cache does not hold (members are not chunked at start-up) counts as a member without
+        roles, so they see what @everyone sees. A channel the cache does not know is not
+        visible (a deleted channel shows nothing).
         """
         guild = self.client.get_guild(int(community.space_id))
         if guild is None or not channel_id.isdigit() or not user.user_id.isdigit():
             return False
         channel = guild.get_channel_or_thread(int(channel_id))
-        member = guild.get_member(int(user.user_id))
-        if channel is None or member is None:
+        if channel is None:
             return False
-        return channel.permissions_for(member).view_channel
+        member = self._cached_member(guild, user)
+        return channel.permissions_for(member or guild.default_role).view_channel
+
+    @staticmethod
+    def _cached_member(guild: discord.Guild, user: UserRef) -> discord.Member | None:
+        """The member as the interaction being handled carries it, else from the member cache."""
+        slot = current_interaction.get()
+        acting = slot.interaction.user if slot is not None else None
+        if isinstance(acting, discord.Member) and acting.id == int(user.user_id):
+            return acting
+        return guild.get_member(int(user.user_id))
 
     def mention_channel(self, channel_id: str) -> str:
         return f"<#{channel_id}>"

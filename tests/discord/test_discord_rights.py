@@ -103,6 +103,9 @@ async def test_a_chat_in_a_private_channel_is_shown_only_to_those_who_can_see_it
                 is sees
             )
         assert await platform.can_view_channel(COMMUNITY, UserRef("discord", BOB), WELCOME_CHANNEL)
+        stranger = UserRef("discord", "960000000000000099")  # not in the member cache
+        assert await platform.can_view_channel(COMMUNITY, stranger, WELCOME_CHANNEL)
+        assert not await platform.can_view_channel(COMMUNITY, stranger, PRIVATE_CHANNEL)
 
         created = await said(
             double,

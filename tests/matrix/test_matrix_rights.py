@@ -98,13 +98,29 @@ async def test_a_chat_in_an_invite_only_room_is_hidden_from_members_outside_it(
         name=f"Staff {world.n}", preset=RoomPreset.private_chat, invite=[]
     )
     assert isinstance(staff, RoomCreateResponse)
+    club = await mod.client.room_create(
+        name=f"Club {world.n}",
+        preset=RoomPreset.private_chat,
+        initial_state=[
+            {
+                "type": "m.room.join_rules",
+                "state_key": "",
+                "content": {
+                    "join_rule": "restricted",
+                    "allow": [{"type": "m.room_membership", "room_id": space_id}],
+                },
+            }
+        ],
+    )  # anyone in the space may join it
+    assert isinstance(club, RoomCreateResponse)
     bot = await world.start_bot(rooms=[space_id])
     bot_id = world.bot_id
     await world.bot_in(lobby)
-    await mod.client.room_invite(staff.room_id, bot_id)  # a moderator's invite is accepted
-    await world.bot_in(staff.room_id)
-    await _add_child(mod, space_id, staff.room_id)
-    await _until(lambda: bot.served.community_of(staff.room_id) == space_id)
+    for room in (staff.room_id, club.room_id):
+        await mod.client.room_invite(room, bot_id)  # a moderator's invite is accepted
+        await world.bot_in(room)
+        await _add_child(mod, space_id, room)
+        await _until(lambda room=room: bot.served.community_of(room) == space_id)
     await mod.join(lobby)
 
     created = await _answer(
@@ -122,9 +138,16 @@ async def test_a_chat_in_an_invite_only_room_is_hidden_from_members_outside_it(
         f'!chat create engchat "Open chat" {lobby} "weekly tuesday" 19:00 Europe/London',
     )
 
+    assert "Created **#clubchat" in await _answer(
+        mod,
+        bot_id,
+        lobby,
+        f'!chat create clubchat "Club" {club.room_id} "weekly tuesday" 19:00 Europe/London',
+    )
+
     bob = await _newcomer(world, "bob", space_id, lobby)
     listing = await _answer(bob, bot_id, lobby, "!chat list")
-    assert "#engchat" in listing and "staffchat" not in listing
+    assert "#engchat" in listing and "#clubchat" in listing and "staffchat" not in listing
     refused = await _answer(bob, bot_id, lobby, "!chat subscribe staffchat")
     assert "There is no chat #staffchat" in refused
     assert "#staffchat" in await _answer(mod, bot_id, lobby, "!chat list")
