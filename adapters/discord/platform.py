@@ -18,6 +18,9 @@
   (ephemeral too), follow-ups, DMs, fallback threads and channel posts; a file past Discord's
   upload limit is left out and the text says so.
 - Moderators: Manage Server, or the configured moderator role.
+- Facts for the core's rules, from the guild cache: a role a tag must not hand out (@everyone,
+  integration-managed, not below the bot's highest role, or any permission beyond an ordinary
+  member's) and whether a member can view a channel (their computed permissions there).
 """
 
 from __future__ import annotations

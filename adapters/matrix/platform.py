@@ -3,9 +3,13 @@
 - Replies are `m.notice`; personal (ephemeral) ones go to the member's DM room, public ones to
   the room the command was typed in.
 - A DM room is created once per member (`is_direct`, trusted private chat), remembered in the
-  database and reused; a new one is made only if the member left it.
+  database and reused; a new one is made only if the member left it. One DM room per member: a
+  DM room the member opens with the bot replaces the previous one, which the bot leaves.
 - A tag's "role" is a Matrix room: granting it invites the member; revoking it withdraws a
   still-pending invite but never kicks someone who joined the room themselves.
+- Facts for the core's rules: a tag's room that gives joiners moderator power is refused
+  (`role_refusal`); a room is visible to a member who is in it or may join it (public, or
+  restricted to a room they are in, typically the space) (`can_view_channel`).
 - Moderators are members whose power level in the space (or configured room) or in a configured
   moderator room reaches the configured level; creators of room-version-12 rooms count as 100+.
   A child room's power levels never make anyone a moderator of the community.
