@@ -100,8 +100,9 @@ async def _linked_moderator_role(ctx: Context, role: str | None) -> list[Action]
     """A refusal when tags hand out the role about to become the moderator role.
 
     Refused rather than unlinked: unlinking would silently change what members get from those
-    tags; the moderator decides (unlink or relink them first). Members who already got the role
-    from a tag keep it on the platform, which is why the link must go before the role counts.
+    tags; the moderator decides (unlink or relink them first). The reply also says that members
+    who got the role through those tags still hold it on the platform (unlinking revokes
+    nothing), so they would count as moderators once the role does.
     """
     if role is None:
         return []
@@ -112,7 +113,8 @@ async def _linked_moderator_role(ctx: Context, role: str | None) -> list[Action]
     return reply(
         f"The role {tag_roles.role_label(role)} can't be the moderator role while the tag(s) "
         f"{names} hand it out to anyone who adds them. Link them to another role first with "
-        f"`{ctx.prefix}tags link <tag> role=<another role>`, or unlink them. Nothing was changed."
+        f"`{ctx.prefix}tags link <tag> role=<another role>`, or unlink them; members who got "
+        "the role through those tags keep it until it is taken from them. Nothing was changed."
     )
 
 
