@@ -72,6 +72,30 @@ class ChatPlatform(Protocol):
         """Platform rule (Manage Server, power level) or membership of the configured role."""
         ...
 
+    async def role_refusal(self, community: CommunityRef, role_id: str) -> str | None:
+        """Why the bot must not hand out this role (a short reason for the moderator), or None.
+
+        A fact about the role on the platform, read from the platform's cache (no network
+        wait): on Discord a role with any permission beyond an ordinary member's, above the
+        bot's highest role, managed by an integration, or @everyone; on Matrix (roles are
+        rooms) a room whose default power level reaches the moderator level. The core adds
+        its own rule (never the configured moderator role) and asks this at link and at
+        grant time.
+        """
+        ...
+
+    async def can_view_channel(
+        self, community: CommunityRef, user: UserRef, channel_id: str
+    ) -> bool:
+        """Whether the member can see that channel/room on the platform (from the cache).
+
+        Discord: View Channel in the member's computed permissions there; Matrix: joined to
+        the room, or its join rule lets anyone (or anyone in the space) in; console: True.
+        The core uses it to keep chats in private channels from members who cannot see them
+        (moderators see all: that rule is the core's).
+        """
+        ...
+
     def mention_channel(self, channel_id: str) -> str:
         """How to refer to a channel in text (`<#id>` on Discord, `#name` in the console)."""
         ...

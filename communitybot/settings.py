@@ -139,6 +139,9 @@ class MatrixSettings(BaseModel):
     password: Secret = None
     device_id: str | None = None
     rooms: Annotated[list[str], NoDecode] = []
+    moderator_rooms: Annotated[list[str], NoDecode] = []
+    """Rooms (ids or aliases) whose power levels also make moderators, besides the space's own:
+    e.g. a private moderators' room. A child room of the space never does by itself."""
     command_prefix: str = Field(default="!", min_length=1, max_length=3)
     moderator_power_level: int = Field(default=50, ge=0, le=100)
 
@@ -147,7 +150,7 @@ class MatrixSettings(BaseModel):
     def _check_secrets(cls, value: Any) -> Any:
         return _secret(value)
 
-    @field_validator("rooms", mode="before")
+    @field_validator("rooms", "moderator_rooms", mode="before")
     @classmethod
     def _split_rooms(cls, value: Any) -> Any:
         return _word_list(value)

@@ -35,6 +35,10 @@ class FakePlatform:
     """False: `open_group` refuses, as a platform without private group conversations would."""
     threads_supported: bool = True
     """False: `open_chat_thread` refuses (e.g. missing permission), the chat runs in the channel."""
+    refused_roles: dict[str, str] = field(default_factory=dict)
+    """role id → the reason the platform gives for never handing it out (`role_refusal`)."""
+    hidden_channels: dict[str, set[str]] = field(default_factory=dict)
+    """channel id → the user ids who can see it (a private channel); others cannot."""
 
     async def reply(self, event: Event, message: Message, *, ephemeral: bool) -> None:
         self.sent.append(Sent(f"reply:{event.user.user_id}", message, ephemeral))
@@ -86,6 +90,15 @@ class FakePlatform:
         if user.user_id in self.moderators:
             return True
         return moderator_role is not None and moderator_role in self.roles.get(user.user_id, set())
+
+    async def role_refusal(self, community: CommunityRef, role_id: str) -> str | None:
+        return self.refused_roles.get(role_id)
+
+    async def can_view_channel(
+        self, community: CommunityRef, user: UserRef, channel_id: str
+    ) -> bool:
+        viewers = self.hidden_channels.get(channel_id)
+        return viewers is None or user.user_id in viewers
 
     def mention_channel(self, channel_id: str) -> str:
         return f"#{channel_id}"

@@ -404,3 +404,22 @@ async def test_a_tag_linked_to_a_role_grants_it_and_a_new_answer_revokes_it(
     await harness.say("alice", "assessment")
     assert "edtech-fans" not in harness.platform.roles.get("alice", set())
     assert await harness.tag_names("alice") == {"assessment"}
+
+
+async def test_an_onboarding_answer_never_grants_the_moderator_role(harness: Harness) -> None:
+    """A tag linked before its role became the moderator role: the answer adds the tag, the
+    role is withheld and the moderator log hears why."""
+    harness.platform.moderators.add("mod")
+    await harness.command("mod", "/tags link edtech role=modrole")
+    await harness.command("mod", "/setup modlog_channel=modlog")
+    community = await harness.store.communities.get(COMMUNITY)
+    assert community is not None
+    await harness.store.communities.update_settings(community.id, moderator_role="modrole")
+    await harness.join("alice")
+    harness.platform.take()
+    for answer in ("1", "skip", "skip", "edtech"):
+        await harness.say("alice", answer)
+    assert "modrole" not in harness.platform.roles.get("alice", set())
+    assert "edtech" in await harness.tag_names("alice")
+    reports = harness.platform.texts("#modlog")
+    assert len(reports) == 1 and "modrole" in reports[0] and "moderator role" in reports[0]

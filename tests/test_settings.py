@@ -50,12 +50,14 @@ def test_defaults_run_the_console_on_a_local_file() -> None:
 def test_nested_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COMMUNITYBOT_MATRIX__MODERATOR_POWER_LEVEL", "75")
     monkeypatch.setenv("COMMUNITYBOT_MATRIX__ROOMS", "!abc:example.org, #teachers:example.org")
+    monkeypatch.setenv("COMMUNITYBOT_MATRIX__MODERATOR_ROOMS", "!mods:example.org")
     monkeypatch.setenv("COMMUNITYBOT_DISCORD__DEV_GUILD_IDS", "111,222")
     monkeypatch.setenv("COMMUNITYBOT_DATABASE_PATH", "/tmp/x/bot.db")
     monkeypatch.setenv("COMMUNITYBOT_LOG_LEVEL", "debug")
     settings = load_settings()
     assert settings.matrix.moderator_power_level == 75
     assert settings.matrix.rooms == ["!abc:example.org", "#teachers:example.org"]
+    assert settings.matrix.moderator_rooms == ["!mods:example.org"]
     assert settings.discord.dev_guild_ids == [111, 222]
     assert settings.database_path == Path("/tmp/x/bot.db")
     assert settings.log_level == "DEBUG"

@@ -207,3 +207,57 @@ async def test_empty_and_oversized_requests(curated: Harness) -> None:
     assert "Which tags?" in await said(curated, "alice", "/tags add ,,,")
     many = ", ".join(f"t{i}" for i in range(30))
     assert "at most 25" in await said(curated, "alice", f"/tags add {many}")
+
+
+async def test_a_tag_is_never_linked_to_the_moderator_role(curated: Harness) -> None:
+    await said(curated, "mod", "/setup moderator_role=modrole")
+    text = await said(curated, "mod", "/tags link beekeeping role=modrole")
+    assert "can't link **beekeeping**" in text and "moderator role" in text
+    assert "Nothing was changed" in text
+    await curated.command("alice", "/tags add beekeeping")
+    assert "modrole" not in curated.platform.roles.get("alice", set())
+    curated.platform.take()
+    assert "Only moderators" in await said(curated, "alice", "/stats")
+
+
+async def test_a_role_the_platform_refuses_is_not_linked(curated: Harness) -> None:
+    curated.platform.refused_roles["r-admins"] = "it has the Administrator permission"
+    text = await said(curated, "mod", "/tags link astronomy role=r-admins")
+    assert "can't link **astronomy**" in text and "Administrator" in text
+    await curated.command("alice", "/tags add astronomy")
+    assert curated.platform.roles.get("alice", set()) == set()
+
+
+async def test_setting_the_moderator_role_to_a_linked_role_is_refused(curated: Harness) -> None:
+    await said(curated, "mod", "/tags link beekeeping role=r-bees")
+    text = await said(curated, "mod", "/setup moderator_role=r-bees")
+    assert "can't be the moderator role" in text and "**beekeeping**" in text
+    community = await curated.store.communities.get(COMMUNITY)
+    assert community is not None and community.moderator_role is None
+
+
+async def test_a_linked_role_that_became_dangerous_is_withheld_and_reported(
+    curated: Harness,
+) -> None:
+    """Second line of defence: the links were made before the roles became dangerous."""
+    community = await curated.store.communities.get(COMMUNITY)
+    assert community is not None
+    for name, role in (("beekeeping", "r-bees"), ("astronomy", "r-stars")):
+        tag = await curated.store.tags.get_by_name(community.id, name)
+        assert tag is not None
+        await curated.store.tags.link(tag.id, None, role)
+    await curated.store.communities.update_settings(
+        community.id, modlog_channel="modlog", moderator_role="r-bees"
+    )
+    curated.platform.refused_roles["r-stars"] = "it has the Manage Roles permission"
+    curated.platform.take()
+    await curated.command("alice", "/tags add beekeeping, astronomy")
+    assert curated.platform.roles.get("alice", set()) == set()
+    sent = curated.platform.take()
+    reports = [s.text for s in sent if s.where == "#modlog"]
+    assert len(reports) == 2
+    assert any("r-bees" in r and "moderator role" in r for r in reports)
+    assert any("r-stars" in r and "Manage Roles" in r for r in reports)
+    assert any("Added **beekeeping**" in s.text for s in sent if s.where == "reply:alice")
+    assert await curated.tag_names("alice") == {"beekeeping", "astronomy"}
+    assert "Only moderators" in await said(curated, "alice", "/stats")

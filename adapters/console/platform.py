@@ -96,6 +96,16 @@ class ConsolePlatform:
             return True
         return moderator_role is not None and moderator_role in self.roles.get(user.user_id, set())
 
+    async def role_refusal(self, community: CommunityRef, role_id: str) -> str | None:
+        """Console roles are names with no permissions: only the core's own rule applies."""
+        return None
+
+    async def can_view_channel(
+        self, community: CommunityRef, user: UserRef, channel_id: str
+    ) -> bool:
+        """The console has no private channels."""
+        return True
+
     def mention_channel(self, channel_id: str) -> str:
         return f"#{channel_id}"
 

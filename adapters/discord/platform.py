@@ -18,6 +18,9 @@
   (ephemeral too), follow-ups, DMs, fallback threads and channel posts; a file past Discord's
   upload limit is left out and the text says so.
 - Moderators: Manage Server, or the configured moderator role.
+- Facts for the core's rules, from the guild cache: a role a tag must not hand out (@everyone,
+  integration-managed, not below the bot's highest role, or any permission beyond an ordinary
+  member's) and whether a member can view a channel (their computed permissions there).
 """
 
 from __future__ import annotations
@@ -100,6 +103,59 @@ def _extras(message: Message) -> dict[str, Any]:
     if upload is not None:
         extras["file"] = upload
     return extras
+
+
+MEMBER_PERMISSIONS = discord.Permissions(
+    create_instant_invite=True,
+    add_reactions=True,
+    stream=True,
+    view_channel=True,
+    send_messages=True,
+    send_tts_messages=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
+    external_emojis=True,
+    connect=True,
+    speak=True,
+    use_voice_activation=True,
+    change_nickname=True,
+    use_application_commands=True,
+    request_to_speak=True,
+    create_public_threads=True,
+    create_private_threads=True,
+    external_stickers=True,
+    send_messages_in_threads=True,
+    use_embedded_activities=True,
+    use_soundboard=True,
+    use_external_sounds=True,
+    send_voice_messages=True,
+    send_polls=True,
+    use_external_apps=True,
+)
+"""What an ordinary member may do (Discord's defaults for @everyone): a role granting anything
+more (Manage Server, Administrator, Manage Roles, Kick/Ban, Manage Messages, Mention Everyone,
+Timeout, …) gives rights over the community."""
+
+
+PERMISSION_NAMES = {"manage_guild": "Manage Server", "moderate_members": "Timeout Members"}
+"""discord.py flag names that Discord's own screens call otherwise."""
+
+
+def role_refusal(role: discord.Role, me: discord.Member | None) -> str | None:
+    """Why a tag must not hand out `role`: @everyone, integration-managed, above the bot's
+    highest role, or carrying a permission beyond an ordinary member's; None when it may."""
+    if role.is_default():
+        return "that is the everyone role, which every member already has"
+    if role.managed:
+        return "that role is managed by an integration (a bot, boosts or subscriptions)"
+    if me is not None and role >= me.top_role:
+        return "that role is not below my highest role, so Discord would not let me grant it"
+    extra = discord.Permissions(role.permissions.value & ~MEMBER_PERMISSIONS.value)
+    names = [PERMISSION_NAMES.get(name, name.replace("_", " ").title()) for name, on in extra if on]
+    if names:
+        return f"that role carries moderation rights ({', '.join(names)})"
+    return None
 
 
 class DiscordPlatform:
@@ -429,6 +485,44 @@ class DiscordPlatform:
         if permissions.manage_guild:
             return True
         return moderator_role is not None and any(str(r.id) == moderator_role for r in member.roles)
+
+    async def role_refusal(self, community: CommunityRef, role_id: str) -> str | None:
+        """Why the bot must not hand out this role, from the cached guild (see `role_facts`)."""
+        guild = self.client.get_guild(int(community.space_id))
+        if guild is None:
+            return "I can't see this server's roles right now; try again in a minute"
+        role = guild.get_role(int(role_id)) if role_id.isdigit() else None
+        if role is None:
+            return "there is no such role in this server"
+        return role_refusal(role, guild.me)
+
+    async def can_view_channel(
+        self, community: CommunityRef, user: UserRef, channel_id: str
+    ) -> bool:
+        """View Channel in the member's permissions there (roles and overwrites, from the cache).
+
+        The member comes from the interaction being handled, else the member cache; one the
+        cache does not hold (members are not chunked at start-up) counts as a member without
+        roles, so they see what @everyone sees. A channel the cache does not know is not
+        visible (a deleted channel shows nothing).
+        """
+        guild = self.client.get_guild(int(community.space_id))
+        if guild is None or not channel_id.isdigit() or not user.user_id.isdigit():
+            return False
+        channel = guild.get_channel_or_thread(int(channel_id))
+        if channel is None:
+            return False
+        member = self._cached_member(guild, user)
+        return channel.permissions_for(member or guild.default_role).view_channel
+
+    @staticmethod
+    def _cached_member(guild: discord.Guild, user: UserRef) -> discord.Member | None:
+        """The member as the interaction being handled carries it, else from the member cache."""
+        slot = current_interaction.get()
+        acting = slot.interaction.user if slot is not None else None
+        if isinstance(acting, discord.Member) and acting.id == int(user.user_id):
+            return acting
+        return guild.get_member(int(user.user_id))
 
     def mention_channel(self, channel_id: str) -> str:
         return f"<#{channel_id}>"

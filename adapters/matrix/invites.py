@@ -4,11 +4,18 @@ Everything else is declined, so strangers cannot pull the bot into rooms it has 
 A member's DM invite is accepted when the member shares a served room with the bot, and the
 room becomes their DM room; an encrypted one is declined (the bot cannot read it) and the bot
 opens an unencrypted DM instead, saying why.
+
+One DM room per member: the room a member's new DM invite opens replaces their previous DM room,
+which the bot leaves (`MatrixPlatform.adopt_dm`), so the bot never piles up rooms. DM invites
+are also bounded per member (`DM_INVITES_PER_HOUR` in a sliding hour): past that they are
+declined without a reply, so nobody can make the bot join or answer rooms without end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +28,9 @@ from adapters.matrix.sync_state import MatrixState
 from adapters.matrix.translate import community_ref, user_ref
 from communitybot.ports import PlatformError
 from communitybot.replies import Message
+
+DM_INVITES_PER_HOUR = 5
+HOUR = 3600.0
 
 ENCRYPTED_DM_TEXT = (
     "Hi! I can't read end-to-end encrypted rooms, so I've opened this unencrypted room for us "
@@ -69,6 +79,9 @@ class InvitePolicy:
         state: MatrixState,
         configured: list[str],
         prefix: str,
+        *,
+        dm_invites_per_hour: int = DM_INVITES_PER_HOUR,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.served = served
@@ -76,16 +89,26 @@ class InvitePolicy:
         self.state = state
         self.configured = configured
         self.prefix = prefix
+        self.dm_invites_per_hour = dm_invites_per_hour
+        self._monotonic = monotonic
+        self._dm_invites: dict[str, deque[float]] = {}
+        """inviter → when their recent DM invites came (within the last hour)."""
 
     async def handle(self, invite: Invite) -> None:
         configured = invite.room_id in self.served.all_rooms() or invite.room_id in self.configured
         from_moderator = any(
             self.platform.power_level(room, invite.inviter) >= self.platform.moderator_level
-            for room in self.served.all_rooms()
+            for root in self.served.roots
+            for room in self.served.moderation_rooms(root)
         )
         member_space = self.shared_community(invite.inviter) if invite.is_direct else None
         if not (configured or from_moderator or member_space):
             await self._decline(invite, "not a served room, and not from a moderator")
+            return
+        if invite.is_direct and not configured and not self._dm_invite_allowed(invite.inviter):
+            await self._decline(
+                invite, f"more than {self.dm_invites_per_hour} DM invites in an hour"
+            )
             return
         response = await self.client.join(invite.room_id)
         if isinstance(response, JoinError):
@@ -101,6 +124,17 @@ class InvitePolicy:
                 return
             await self.platform.adopt_dm(invite.inviter, invite.room_id, member_space)
         logger.info("accepted an invite to {} from {}", invite.room_id, invite.inviter)
+
+    def _dm_invite_allowed(self, inviter: str) -> bool:
+        """Count one more DM invite from `inviter`; False when the hour's allowance is used."""
+        now = self._monotonic()
+        recent = self._dm_invites.setdefault(inviter, deque())
+        while recent and recent[0] <= now - HOUR:
+            recent.popleft()
+        if len(recent) >= self.dm_invites_per_hour:
+            return False
+        recent.append(now)
+        return True
 
     def shared_community(self, user_id: str) -> str | None:
         """The community of a served room the user is in (so a DM from them is welcome)."""

@@ -3,11 +3,16 @@
 - Replies are `m.notice`; personal (ephemeral) ones go to the member's DM room, public ones to
   the room the command was typed in.
 - A DM room is created once per member (`is_direct`, trusted private chat), remembered in the
-  database and reused; a new one is made only if the member left it.
+  database and reused; a new one is made only if the member left it. One DM room per member: a
+  DM room the member opens with the bot replaces the previous one, which the bot leaves.
 - A tag's "role" is a Matrix room: granting it invites the member; revoking it withdraws a
   still-pending invite but never kicks someone who joined the room themselves.
-- Moderators are members whose power level in one of the community's rooms (the space or a
-  served room) reaches the configured level; creators of room-version-12 rooms count as 100+.
+- Facts for the core's rules: a tag's room that gives joiners moderator power is refused
+  (`role_refusal`); a room is visible to a member who is in it or may join it (public, or
+  restricted to a room they are in, typically the space) (`can_view_channel`).
+- Moderators are members whose power level in the space (or configured room) or in a configured
+  moderator room reaches the configured level; creators of room-version-12 rooms count as 100+.
+  A child room's power levels never make anyone a moderator of the community.
 - Sends are retried with back-off while the homeserver is unreachable, reusing the
   transaction id so a retry can never post twice. An action from the outbox takes its
   transaction ids from its row (`communitybot.outbox.request_key`), so even a repeat after a
@@ -297,9 +302,15 @@ class MatrixPlatform:
         return room_id
 
     async def adopt_dm(self, user_id: str, room_id: str, space_id: str) -> None:
-        """A DM room the member opened with the bot becomes their DM room."""
+        """A DM room the member opened with the bot becomes their DM room; the one it replaces
+        is given up (left, and dropped from `m.direct`): one DM room per member."""
+        previous = await self.state.dm_room(user_id)
         await self.state.save_dm_room(user_id, room_id, space_id)
-        await self.direct.update(user_id, add=room_id)
+        replacing = previous.room_id if previous and previous.room_id != room_id else None
+        await self.direct.update(user_id, add=room_id, remove=replacing)
+        if replacing is not None:
+            logger.info("{} opened a new DM room {}; leaving {}", user_id, room_id, replacing)
+            await self.abandon_room(replacing)
 
     async def forget_dm(self, user_id: str, room_id: str) -> None:
         """The member left their DM room: the next DM opens a fresh one; leave the empty room."""
@@ -408,12 +419,46 @@ class MatrixPlatform:
     async def is_moderator(
         self, community: CommunityRef, user: UserRef, moderator_role: str | None
     ) -> bool:
-        """Power level in the space or one of its served rooms (Matrix has no roles to check)."""
-        rooms = self.served.rooms_of(community.space_id) or [community.space_id]
-        here = current_room.get()
-        if here and here not in rooms and self.served.community_of(here) == community.space_id:
-            rooms.append(here)
+        """Power level in the space (or configured room) or a configured moderator room.
+
+        Never a child room's: whoever created a room later added to the space, or was made its
+        admin, must not become a moderator of the whole community (Matrix has no roles).
+        """
+        rooms = self.served.moderation_rooms(community.space_id)
         return any(self.power_level(room, user.user_id) >= self.moderator_level for room in rooms)
+
+    async def role_refusal(self, community: CommunityRef, role_id: str) -> str | None:
+        """A tag's room must not give power: refused when joiners get the moderator level there.
+
+        A room the bot is not in is not judged here (its invite fails later and is reported).
+        """
+        room = self.client.rooms.get(role_id)
+        if room is None:
+            return None
+        default = int(room.power_levels.defaults.users_default)
+        if default >= self.moderator_level:
+            return (
+                f"everyone who joins that room gets power level {default} there, "
+                f"at least the moderator level ({self.moderator_level})"
+            )
+        return None
+
+    async def can_view_channel(
+        self, community: CommunityRef, user: UserRef, channel_id: str
+    ) -> bool:
+        """Joined to the room, or free to join it: a public room, or a restricted one whose
+        allow list names a room the member is in (typically the space). An invite-only room
+        the member is not in is not visible; nor is one the bot does not know."""
+        room = self.client.rooms.get(channel_id)
+        if room is None:
+            return False
+        if user.user_id in room.users or room.join_rule == "public":
+            return True
+        for allowed in self.served.restricted_to(channel_id):
+            other = self.client.rooms.get(allowed)
+            if other is not None and user.user_id in other.users:
+                return True
+        return False
 
     def mention_channel(self, channel_id: str) -> str:
         room = self.client.rooms.get(channel_id)

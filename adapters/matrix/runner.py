@@ -84,6 +84,8 @@ class MatrixConfig:
 
     credentials: Credentials
     rooms: list[str] = field(default_factory=list)
+    moderator_rooms: list[str] = field(default_factory=list)
+    """Rooms whose power levels also make moderators (see `Served.moderation_rooms`)."""
     prefix: str = "!"
     moderator_level: int = 50
     sync_timeout_ms: int = 30_000
@@ -105,6 +107,7 @@ class MatrixConfig:
                 device_id=matrix.device_id,
             ),
             rooms=list(matrix.rooms),
+            moderator_rooms=list(matrix.moderator_rooms),
             prefix=matrix.command_prefix,
             moderator_level=matrix.moderator_power_level,
         )
@@ -146,7 +149,12 @@ class MatrixBot:
             max_retry_delay=config.max_retry_delay,
         )
         self.invites = InvitePolicy(
-            self.client, self.served, self.platform, self.state, config.rooms, config.prefix
+            self.client,
+            self.served,
+            self.platform,
+            self.state,
+            [*config.rooms, *config.moderator_rooms],
+            config.prefix,
         )
         self.bot = Bot(
             store, self.platform, clock or SystemClock(), peers or PeerIndex(), config.prefix
@@ -174,6 +182,10 @@ class MatrixBot:
                 "could not join any of the rooms in COMMUNITYBOT_MATRIX__ROOMS; invite the bot "
                 "or check the room ids/aliases"
             )
+        for entry in self.config.moderator_rooms:
+            room_id = await self._join(entry)
+            if room_id and room_id not in self.served.moderator_rooms:
+                self.served.moderator_rooms.append(room_id)
         self.since = await self.state.next_batch()
         first_ever = self.since is None
         response = await self._sync_once(timeout_ms=0, full_state=True)
@@ -367,6 +379,8 @@ class MatrixBot:
         kind = event.get("type")
         if kind == "m.room.create":
             self.served.observe_create(room_id, event)
+        elif kind == "m.room.join_rules":
+            self.served.observe_join_rules(room_id, event)
         elif kind == "m.space.child" and room_id in self.served.roots:
             await self._observe_child(room_id, event)
         elif kind == "m.room.encryption" and self.served.community_of(room_id):

@@ -21,6 +21,11 @@ class Served:
         self.roots: list[str] = []
         self.spaces: set[str] = set()
         self._creators: dict[str, frozenset[str]] = {}
+        self._restricted_to: dict[str, frozenset[str]] = {}
+        """room → the rooms whose members may join it (a `restricted` join rule's allow list)."""
+        self.moderator_rooms: list[str] = []
+        """Configured rooms (COMMUNITYBOT_MATRIX__MODERATOR_ROOMS) whose power levels also make
+        moderators of the community they belong to."""
 
     def add_root(self, room_id: str) -> None:
         """A configured room or space: its own community."""
@@ -59,6 +64,37 @@ class Served:
         if isinstance(extra, list):
             creators.update(str(user) for user in extra)
         self._creators[room_id] = frozenset(creators)
+
+    def observe_join_rules(self, room_id: str, event: Mapping[str, Any]) -> None:
+        """Remember which rooms' members a `restricted` room lets in (matrix-nio keeps only the
+        rule's name)."""
+        content = event.get("content") or {}
+        allowed = {
+            str(entry.get("room_id"))
+            for entry in content.get("allow") or []
+            if isinstance(entry, Mapping) and entry.get("type") == "m.room_membership"
+        }
+        if content.get("join_rule") in ("restricted", "knock_restricted") and allowed:
+            self._restricted_to[room_id] = frozenset(allowed)
+        else:
+            self._restricted_to.pop(room_id, None)
+
+    def restricted_to(self, room_id: str) -> frozenset[str]:
+        """The rooms whose members may join `room_id` by themselves (empty: none recorded)."""
+        return self._restricted_to.get(room_id, frozenset())
+
+    def moderation_rooms(self, space_id: str) -> list[str]:
+        """Where power makes a moderator of the community `space_id`: the space (or configured
+        room) itself and the configured moderator rooms that belong to it (a moderator room
+        outside every served space counts when only one community is served) — never any other
+        child room, whose power levels its own creator or admins decide."""
+        rooms = [space_id]
+        for room in self.moderator_rooms:
+            owner = self.community_of(room)
+            alone = owner is None and len(self.roots) == 1
+            if room not in rooms and (owner == space_id or alone):
+                rooms.append(room)
+        return rooms
 
     def is_creator(self, room_id: str, user_id: str) -> bool:
         return user_id in self._creators.get(room_id, frozenset())

@@ -1,4 +1,8 @@
-"""`/chat transcript`: a chat as Markdown, for anyone in the community (the chat was public).
+"""`/chat transcript`: a chat as Markdown, for the members who can see where it was held.
+
+A chat held in a private channel or invite-only room is transcribed only for members who can
+see that place, and for moderators (`chats_visibility`); anyone else hears there was no such
+chat, as for a hashtag never used.
 
 The latest chat of a series, or the one on a given (local) date: title, time, questions, then
 the messages grouped by question with their authors' names. Names and text are quoted (single
@@ -17,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from communitybot.context import CommandHandler, Context
+from communitybot.features import chats_visibility
 from communitybot.features.chat_input import ChatInputError, parse_hashtag
 from communitybot.replies import Action, Attachment, reply, safe_filename
 from communitybot.store.chat_runs import ChatRun, RunMessage
@@ -105,7 +110,7 @@ async def transcript(ctx: Context, options: dict[str, Any]) -> list[Action]:
         on = _date(str(options["date"])) if options.get("date") else None
     except ChatInputError as error:
         return reply(str(error))
-    runs = await ctx.store.chat_runs.of_hashtag(ctx.community.id, hashtag)
+    runs = await _visible_runs(ctx, await ctx.store.chat_runs.of_hashtag(ctx.community.id, hashtag))
     if not runs:
         return reply(f"No #{hashtag} chat has taken place yet.")
     chosen = None
@@ -133,6 +138,16 @@ async def transcript(ctx: Context, options: dict[str, Any]) -> list[Action]:
         "\n".join(summary),
         attachment=Attachment(name, document.encode(), "text/markdown"),
     )
+
+
+async def _visible_runs(ctx: Context, runs: list[tuple[ChatRun, str]]) -> list[tuple[ChatRun, str]]:
+    """The runs `ctx.member` may see (each checked where its series and it were held)."""
+    kept = []
+    for run, zone in runs:
+        series = await ctx.store.chats.get(run.series_id)
+        if series is not None and await chats_visibility.can_see(ctx, series, run):
+            kept.append((run, zone))
+    return kept
 
 
 COMMANDS: dict[tuple[str, ...], CommandHandler] = {("chat", "transcript"): transcript}

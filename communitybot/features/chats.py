@@ -11,7 +11,13 @@ from typing import Any
 
 from communitybot.chat_schedule import heads_up, next_occurrence, problems
 from communitybot.context import CommandHandler, Context
-from communitybot.features import chat_calendar, chat_edit, chat_hosts, chat_jobs
+from communitybot.features import (
+    chat_calendar,
+    chat_edit,
+    chat_hosts,
+    chat_jobs,
+    chats_visibility,
+)
 from communitybot.features.chat_details import (
     describe_ping,
     find_series,
@@ -115,7 +121,7 @@ def _line(ctx: Context, series: ChatSeries, zone: str | None) -> str:
 
 
 async def list_chats(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    chats = await ctx.store.chats.active(ctx.community.id)
+    chats = await chats_visibility.visible(ctx, await ctx.store.chats.active(ctx.community.id))
     if not chats:
         return reply("There are no chats planned yet.")
     lines = ["**Chats**"]
@@ -136,7 +142,7 @@ async def upcoming(ctx: Context, options: dict[str, Any]) -> list[Action]:
     now = ctx.clock.now()
     chats = [
         s
-        for s in await ctx.store.chats.active(ctx.community.id)
+        for s in await chats_visibility.visible(ctx, await ctx.store.chats.active(ctx.community.id))
         if s.next_start and s.next_start > now
     ][:UPCOMING_LIMIT]
     if not chats:
@@ -194,8 +200,17 @@ async def skip_next(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
 
 
-async def subscribe(ctx: Context, options: dict[str, Any]) -> list[Action]:
+async def _visible_series(ctx: Context, options: dict[str, Any]) -> ChatSeries | str:
+    """`find_series`, answering "no such chat" for one the member may not see (so a private
+    channel's chat does not even show it exists)."""
     found = await find_series(ctx, options)
+    if isinstance(found, ChatSeries) and not await chats_visibility.can_see(ctx, found):
+        return f"There is no chat #{found.hashtag}. `{ctx.prefix}chat list` shows them."
+    return found
+
+
+async def subscribe(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    found = await _visible_series(ctx, options)
     if isinstance(found, str):
         return reply(found)
     try:
@@ -225,7 +240,7 @@ async def unsubscribe(ctx: Context, options: dict[str, Any]) -> list[Action]:
 
 
 async def calendar(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    found = await find_series(ctx, options)
+    found = await _visible_series(ctx, options)
     if isinstance(found, str):
         return reply(found)
     if found.next_start is None:

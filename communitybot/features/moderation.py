@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from communitybot.context import CommandHandler, Context
-from communitybot.features import chats, first_steps, mentoring_admin, rounds
+from communitybot.features import chats, first_steps, mentoring_admin, rounds, tag_roles
 from communitybot.features.naming import who
 from communitybot.models import Community
 from communitybot.replies import Action, Message, SendToChannel, reply
@@ -79,6 +79,8 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
             changes[name] = clean_setting(name, raw)
     except SettingError as error:
         return reply(f"{error} Nothing was changed.")
+    if refused := await _linked_moderator_role(ctx, changes.get("moderator_role")):
+        return refused
     before = ctx.community
     ctx.community = await ctx.store.communities.update_settings(ctx.community.id, **changes)
     summary = [
@@ -92,6 +94,28 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
         note = f"⚙️ {author} changed the bot's settings: " + "; ".join(summary)
         actions.append(SendToChannel(ctx.community.ref, modlog, Message(note)))
     return actions
+
+
+async def _linked_moderator_role(ctx: Context, role: str | None) -> list[Action]:
+    """A refusal when tags hand out the role about to become the moderator role.
+
+    Refused rather than unlinked: unlinking would silently change what members get from those
+    tags; the moderator decides (unlink or relink them first). The reply also says that members
+    who got the role through those tags still hold it on the platform (unlinking revokes
+    nothing), so they would count as moderators once the role does.
+    """
+    if role is None:
+        return []
+    linked = tag_roles.tags_linking(await ctx.store.tags.all(ctx.community.id), role)
+    if not linked:
+        return []
+    names = ", ".join(f"**{tag.name}**" for tag in linked)
+    return reply(
+        f"The role {tag_roles.role_label(role)} can't be the moderator role while the tag(s) "
+        f"{names} hand it out to anyone who adds them. Link them to another role first with "
+        f"`{ctx.prefix}tags link <tag> role=<another role>`, or unlink them; members who got "
+        "the role through those tags keep it until it is taken from them. Nothing was changed."
+    )
 
 
 async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:

@@ -12,6 +12,8 @@ change is silent. Anything else that is wrong (no names, too many, a full profil
 Roles: adding a tag linked to a role grants it, removing the last tag linked to a role revokes
 it (GrantRole/RevokeRole actions; a refused grant is reported in the moderator-log channel by
 delivery). Moderator edits (link, merge, delete) do not touch roles members already hold.
+A tag never hands out a role that gives rights over the community (`tag_roles`): such a link is
+refused, and such a grant withheld and reported; the moderator role is never revoked by a tag.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from communitybot.context import CommandHandler, Context
+from communitybot.features import tag_roles
 from communitybot.models import Tag
 from communitybot.replies import Action, GrantRole, RevokeRole, reply
 from communitybot.text import MAX_TAG_LENGTH, normalize_tag, quote, split_list
@@ -136,11 +139,14 @@ async def _change(
     roles_before = {t.role_id for t in before if t.role_id}
     roles_after = {t.role_id for t in after if t.role_id}
     community, user = ctx.community.ref, ctx.member.ref
-    actions: list[Action] = [
-        GrantRole(community, user, role) for role in sorted(roles_after - roles_before)
+    granting, notes = await tag_roles.allowed_grants(ctx, sorted(roles_after - roles_before))
+    actions: list[Action] = [GrantRole(community, user, role) for role in granting]
+    actions += [
+        RevokeRole(community, user, role)
+        for role in sorted(roles_before - roles_after)
+        if role != ctx.community.moderator_role  # a tag never took a moderator's role away
     ]
-    actions += [RevokeRole(community, user, role) for role in sorted(roles_before - roles_after)]
-    return adding, removing, actions
+    return adding, removing, [*actions, *notes]
 
 
 async def apply_member_tags(
@@ -366,6 +372,8 @@ async def link_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return error
     channel = str(options.get("channel") or "").strip() or None
     role = str(options.get("role") or "").strip() or None
+    if role is not None and (refused := await _role_refused(ctx, tag, role)):
+        return refused
     await ctx.store.tags.link(tag.id, channel, role)
     if channel is None and role is None:
         return reply(f"**{tag.name}** is no longer linked to a channel or role.")
@@ -375,6 +383,17 @@ async def link_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if role:
         parts.append(f"grants the role `{quote(role, 60)}` to members who add it")
     return reply(f"**{tag.name}** now {' and '.join(parts)}.")
+
+
+async def _role_refused(ctx: Context, tag: Tag, role: str) -> list[Action]:
+    """The reply refusing to link `tag` to `role`, or nothing when the role may be handed out."""
+    reason = await tag_roles.refusal(ctx, role)
+    if reason is None:
+        return []
+    return reply(
+        f"I can't link **{tag.name}** to the role {tag_roles.role_label(role)}: {reason}. "
+        "Tags may only hand out roles without moderation rights. Nothing was changed."
+    )
 
 
 COMMANDS: dict[tuple[str, ...], CommandHandler] = {

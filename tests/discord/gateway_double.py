@@ -56,8 +56,17 @@ MOD_ROLE = "940000000000000001"
 TAG_ROLE = "940000000000000002"
 HIGH_ROLE = "940000000000000003"
 """A role above the bot's: granting it fails with 50013 Missing Permissions."""
+BOT_ROLE = "940000000000000004"
+"""The bot's own integration role (managed, as Discord makes it when the bot is added)."""
+ADMIN_ROLE = "940000000000000005"
+"""A role below the bot's that carries Administrator."""
+PRIVATE_CHANNEL = "930000000000000005"
+"""A channel hidden from @everyone (overwrite denies View Channel); TAG_ROLE may view it."""
 
+ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
+VIEW_CHANNEL = 1 << 10
+MANAGE_ROLES = 1 << 28
 CREATE_PUBLIC_THREADS = 1 << 35
 CREATE_PRIVATE_THREADS = 1 << 36
 SEND_MESSAGES_IN_THREADS = 1 << 38
@@ -77,6 +86,27 @@ def user_payload(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any
         "bot": bot,
         "public_flags": 0,
     }
+
+
+def role_payload(
+    role_id: str, name: str, position: int, permissions: int, *, bot: bool = False
+) -> dict[str, Any]:
+    """A role object as Discord sends it: `permissions` is a string bitfield; a bot's own
+    role is `managed` with `tags.bot_id`."""
+    payload: dict[str, Any] = {
+        "id": role_id,
+        "name": name,
+        "color": 0,
+        "hoist": False,
+        "position": position,
+        "permissions": str(permissions),
+        "managed": bot,
+        "mentionable": False,
+        "flags": 0,
+    }
+    if bot:
+        payload["tags"] = {"bot_id": BOT_ID}
+    return payload
 
 
 def member_payload(user: dict[str, Any], roles: list[str]) -> dict[str, Any]:
@@ -300,24 +330,17 @@ class DiscordDouble:
             await self._dispatch(socket, event, data)
 
     def guild_payload(self, guild_id: str = GUILD_ID) -> dict[str, Any]:
-        def role(role_id: str, name: str, position: int, permissions: int) -> dict[str, Any]:
-            return {
-                "id": role_id,
-                "name": name,
-                "color": 0,
-                "hoist": False,
-                "position": position,
-                "permissions": str(permissions),
-                "managed": False,
-                "mentionable": False,
-                "flags": 0,
-            }
-
         def channel(channel_id: str, name: str, position: int) -> dict[str, Any]:
             denied = THREAD_PERMISSIONS if channel_id == NO_THREADS_CHANNEL else 0
             overwrites = (
                 [{"id": guild_id, "type": 0, "allow": "0", "deny": str(denied)}] if denied else []
             )
+            if channel_id == PRIVATE_CHANNEL:
+                overwrites = [
+                    {"id": guild_id, "type": 0, "allow": "0", "deny": str(VIEW_CHANNEL)},
+                    {"id": TAG_ROLE, "type": 0, "allow": str(VIEW_CHANNEL), "deny": "0"},
+                    {"id": BOT_ID, "type": 1, "allow": str(VIEW_CHANNEL), "deny": "0"},
+                ]
             return {
                 "id": channel_id,
                 "type": 0,
@@ -331,7 +354,7 @@ class DiscordDouble:
                 "rate_limit_per_user": 0,
             }
 
-        members = [member_payload(self.users[BOT_ID], [])]
+        members = [member_payload(self.users[BOT_ID], [BOT_ROLE] if guild_id == GUILD_ID else [])]
         members += [
             member_payload(self.users[uid], roles)
             for uid, roles in self.member_roles.items()
@@ -353,18 +376,21 @@ class DiscordDouble:
             "preferred_locale": "en-US",
             "features": [],
             "roles": [
-                role(guild_id, "@everyone", 0, EVERYONE_PERMISSIONS),
-                role(MOD_ROLE, "Moderators", 1, MANAGE_GUILD),
-                role(TAG_ROLE, "Maths teachers", 2, 0),
-                role(HIGH_ROLE, "Admins", 9, 1 << 3),
+                role_payload(guild_id, "@everyone", 0, EVERYONE_PERMISSIONS),
+                role_payload(MOD_ROLE, "Moderators", 1, MANAGE_GUILD),
+                role_payload(TAG_ROLE, "Maths teachers", 2, 0),
+                role_payload(HIGH_ROLE, "Admins", 9, ADMINISTRATOR),
+                role_payload(ADMIN_ROLE, "Helpers", 3, ADMINISTRATOR),
+                role_payload(BOT_ROLE, "communitybot", 5, MANAGE_ROLES, bot=True),
             ]
             if main
-            else [role(guild_id, "@everyone", 0, EVERYONE_PERMISSIONS)],
+            else [role_payload(guild_id, "@everyone", 0, EVERYONE_PERMISSIONS)],
             "channels": [
                 channel(WELCOME_CHANNEL, "welcome", 0),
                 channel(MODLOG_CHANNEL, "mod-log", 1),
                 channel(INTRO_CHANNEL, "introductions", 2),
                 channel(NO_THREADS_CHANNEL, "announcements", 3),
+                channel(PRIVATE_CHANNEL, "staff-only", 4),
             ]
             if main
             else [channel(OTHER_WELCOME_CHANNEL, "welcome", 0)],

@@ -60,7 +60,7 @@ class World:
         self.members.append(member)
         return member
 
-    def config(self, rooms: list[str]) -> MatrixConfig:
+    def config(self, rooms: list[str], moderator_rooms: list[str] | None = None) -> MatrixConfig:
         return MatrixConfig(
             credentials=Credentials(
                 homeserver=self.synapse.url,
@@ -68,6 +68,7 @@ class World:
                 password=self.bot_account.password,
             ),
             rooms=rooms,
+            moderator_rooms=list(moderator_rooms or []),
             sync_timeout_ms=1000,
             request_timeout=10.0,
             retry_delay=0.2,
@@ -75,9 +76,11 @@ class World:
             timeline_limit=self.timeline_limit,
         )
 
-    async def start_bot(self, rooms: list[str] | None = None) -> MatrixBot:
+    async def start_bot(
+        self, rooms: list[str] | None = None, moderator_rooms: list[str] | None = None
+    ) -> MatrixBot:
         self.store = await Store.open(self.directory / "bot.db")
-        self.bot = MatrixBot(self.config(rooms or [self.general]), self.store)
+        self.bot = MatrixBot(self.config(rooms or [self.general], moderator_rooms), self.store)
         await self.bot.start()
         self._task = asyncio.create_task(self.bot.run())
         return self.bot
