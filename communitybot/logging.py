@@ -46,25 +46,41 @@ MIN_SECRET_LENGTH = 8
 
 _WORD_RUN = re.compile(rf"[A-Za-z0-9_\-]{{{MIN_SECRET_LENGTH},}}")
 _SECRET_KEY = r"(?:\w+_)?(?:access_token|token|password|secret)"
-_PATTERNS = (
+_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
+    # Each pattern with the words a line must contain for it to be tried at all (a lower-case
+    # word matches any case): a megabyte gateway dump without them costs a substring search,
+    # not a regex scan.
+    #
     # "access_token": "…", 'token': '…' (a Python repr), \"password\": \"…\" (escaped JSON),
     # ('access_token', '…') (SQL parameters), token="…".
-    re.compile(
-        rf"""(?P<keep>(?P<q>\\?["']?)\b{_SECRET_KEY}(?P=q)\s*[:=,]\s*\\?["'])"""
-        r"""(?P<secret>[^"'\\\s]{4,})""",
-        re.IGNORECASE,
+    (
+        ("token", "password", "secret"),
+        re.compile(
+            rf"""(?P<keep>(?P<q>\\?["']?)\b{_SECRET_KEY}(?P=q)\s*[:=,]\s*\\?["'])"""
+            r"""(?P<secret>[^"'\\\s]{4,})""",
+            re.IGNORECASE,
+        ),
     ),
     # ?access_token=… and &token=… in a URL (matrix-nio puts the token in the query string).
-    re.compile(
-        rf"(?P<keep>[?&;]{_SECRET_KEY}=)(?P<secret>[^&;\s\"'#<>]{{4,}})",
-        re.IGNORECASE,
+    (
+        ("token=", "password=", "secret="),
+        re.compile(
+            rf"(?P<keep>[?&;]{_SECRET_KEY}=)(?P<secret>[^&;\s\"'#<>]{{4,}})",
+            re.IGNORECASE,
+        ),
     ),
     # Authorization: Bearer … / Bot … (a value of 16+ token characters with a letter in it).
-    re.compile(r"(?P<keep>\b(?:Bearer|Bot)\s+)(?P<secret>(?=\S*[A-Za-z])[\w.~+/=\-]{16,})"),
+    (
+        ("Bearer ", "Bot "),
+        re.compile(r"(?P<keep>\b(?:Bearer|Bot)\s+)(?P<secret>(?=\S*[A-Za-z])[\w.~+/=\-]{16,})"),
+    ),
     # Discord webhook and interaction URLs carry the interaction token as a path segment.
-    re.compile(
-        r"(?P<keep>/(?:webhooks|interactions)/\d+/)(?P<secret>[^/\s?#\"'<>]{4,})",
-        re.IGNORECASE,
+    (
+        ("/webhooks/", "/interactions/"),
+        re.compile(
+            r"(?P<keep>/(?:webhooks|interactions)/\d+/)(?P<secret>[^/\s?#\"'<>]{4,})",
+            re.IGNORECASE,
+        ),
     ),
 )
 
@@ -205,8 +221,10 @@ class Redactor:
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
-        for pattern in _PATTERNS:
-            text = pattern.sub(self._by_pattern, text)
+        lowered = text.lower()
+        for words, pattern in _PATTERNS:
+            if any(word in (lowered if word.islower() else text) for word in words):
+                text = pattern.sub(self._by_pattern, text)
         return self._registry.redact(text)
 
     def _by_pattern(self, match: re.Match[str]) -> str:
