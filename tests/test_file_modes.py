@@ -7,6 +7,8 @@ files that every user on the machine can read.
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,3 +100,31 @@ def test_an_existing_export_folder_is_left_as_it_is(tmp_path: Path) -> None:
     saved = save(folder, Attachment("a.ics", b"x", "text/calendar"))
     assert mode(folder) == 0o755, "the user's own folder keeps its mode"
     assert mode(saved) == 0o600
+
+
+async def test_wal_and_shm_left_by_a_crash_with_loose_modes_are_tightened_too(
+    tmp_path: Path, warnings: list[str]
+) -> None:
+    # An older communitybot (or a copy made while it ran) left all three files world-readable.
+    original = tmp_path / "original.db"
+    await (await Store.open(original)).close()
+    writer = sqlite3.connect(original)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("INSERT INTO matrix_state (account, key, value) VALUES ('@b:x', 'k', 'v')")
+    writer.commit()
+    path = tmp_path / "communitybot.db"
+    for suffix in ("", "-wal", "-shm"):
+        shutil.copyfile(f"{original}{suffix}", f"{path}{suffix}")  # as a crash leaves them
+        os.chmod(f"{path}{suffix}", 0o644)
+    writer.close()
+
+    store = await Store.open(path)
+    try:
+        assert await MatrixState(store.db, "@b:x").get("k") == "v", "nothing was lost"
+        for suffix in ("", "-wal", "-shm"):
+            assert mode(Path(f"{path}{suffix}")) == 0o600
+    finally:
+        await store.close()
+    [line] = warnings
+    assert "communitybot.db (was 644), communitybot.db-wal (was 644)" in line
