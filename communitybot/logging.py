@@ -231,7 +231,9 @@ class Redactor:
         secret = match["secret"]
         if secret == REDACTED or secret.startswith(REDACTED):
             return match[0]
-        self._registry.add(secret, INTERACTION_TOKEN_TTL)
+        if len(secret) >= 16 or any(c.isdigit() for c in secret):
+            # Scrub it from later lines too (a plain word is not: it would hide that word).
+            self._registry.add(secret, INTERACTION_TOKEN_TTL)
         return match["keep"] + REDACTED
 
     def deep(self, value: Any) -> Any:

@@ -249,3 +249,12 @@ def test_registering_and_scrubbing_from_many_threads_at_once() -> None:
         thread.join()
     assert failures == []
     assert len(registry) == 500
+
+
+def test_a_plain_word_caught_by_a_pattern_is_not_scrubbed_everywhere_afterwards() -> None:
+    stream = configured()
+    logger.info("required keys: ('token', 'password')")
+    logger.info("forgot your password? ask a moderator")
+    first, second = (line.split(" - ", 1)[1] for line in stream.getvalue().splitlines())
+    assert first == f"required keys: ('token', '{REDACTED}')"
+    assert second == "forgot your password? ask a moderator"
