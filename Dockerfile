@@ -1,4 +1,5 @@
 # communitybot in a container: slim Python, an unprivileged user, the database on a volume.
+# /data (database with the saved Matrix token, exported files) is the bot user's alone: 0700.
 #   docker build -t communitybot .
 #   docker run -it -v communitybot-data:/data communitybot            # the console adapter
 #   docker run -d --env-file .env -v communitybot-data:/data communitybot
@@ -12,7 +13,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system --gid 10001 communitybot \
  && useradd --system --uid 10001 --gid communitybot --home-dir /app --shell /usr/sbin/nologin communitybot \
  && mkdir -p /data \
- && chown communitybot:communitybot /data
+ && chown communitybot:communitybot /data \
+ && chmod 0700 /data
 
 WORKDIR /app
 

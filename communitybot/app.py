@@ -21,7 +21,7 @@ from communitybot.bot import Bot
 from communitybot.clock import SystemClock
 from communitybot.events import CommunityRef
 from communitybot.features.registry import JOB_KINDS
-from communitybot.logging import configure_logging
+from communitybot.logging import configure_logging, scrub
 from communitybot.peers.index import PeerIndex
 from communitybot.scheduler import Scheduler
 from communitybot.settings import Settings
@@ -30,11 +30,17 @@ from communitybot.store.store import Store
 
 EXIT_OK = 0
 EXIT_CONFIG = 2
+FAIL_LINE_LIMIT = 600
+"""Characters of one start-up failure line; a remote text inside it is already shorter."""
 
 
 def fail(line: str, stream: TextIO | None = None) -> int:
-    """Report a start-up problem the way every one is reported: one line, exit code 2."""
-    print(f"communitybot: {line}", file=stream or sys.stderr, flush=True)
+    """Report a start-up problem the way every one is reported: one line, exit code 2.
+
+    The line is scrubbed like a log line (configured and learnt secrets, secret-shaped text)
+    and kept to one short line, since it may quote a server's or a library's words.
+    """
+    print(f"communitybot: {scrub(line, FAIL_LINE_LIMIT)}", file=stream or sys.stderr, flush=True)
     return EXIT_CONFIG
 
 

@@ -299,10 +299,42 @@ def _unknown_variables(env_file: Path | None) -> list[str]:
 
 
 _SECRET_FIELDS = {"token", "access_token", "password"}
+_TOKEN_RUN = re.compile(r"[\w.~+=\-]{20,}")
+"""A run of token characters long enough to be a token (Discord's, Matrix's, a hex key)."""
+_TOKEN_HOME = {
+    "discord": "COMMUNITYBOT_DISCORD__TOKEN",
+    "matrix": "COMMUNITYBOT_MATRIX__ACCESS_TOKEN",
+}
+_ECHO_LIMIT = 40
+
+
+def _never_echoed(loc: tuple[Any, ...]) -> bool:
+    """Secret fields and every id field: a value there may be a pasted token."""
+    names = [part for part in loc if isinstance(part, str)]
+    return any(
+        name in _SECRET_FIELDS or name == "id" or name.endswith(("_id", "_ids")) for name in names
+    )
+
+
+def looks_like_a_secret(value: object) -> bool:
+    """True for a value shaped like a token: 20+ characters of letters, digits and `._-~+=`
+    mixing upper case, lower case and digits, or 32+ of them with letters and digits."""
+    if not isinstance(value, str):
+        return False
+    for run in _TOKEN_RUN.findall(value):
+        kinds = sum(any(test(c) for c in run) for test in (str.isupper, str.islower, str.isdigit))
+        has_letter = any(c.isalpha() for c in run)
+        if kinds == 3 or (len(run) >= 32 and has_letter and any(c.isdigit() for c in run)):
+            return True
+    return False
 
 
 def _describe(error: Any) -> str:
-    """One readable sentence for one pydantic error, never echoing a secret."""
+    """One readable sentence for one pydantic error, never echoing a secret.
+
+    The input is quoted only when it is harmless to show: not from a secret or id field, not
+    shaped like a token, short. pydantic's own message is used only without the input in it.
+    """
     loc = tuple(error.get("loc", ()))
     message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
     ctx = error.get("ctx") or {}
@@ -321,15 +353,21 @@ def _describe(error: Any) -> str:
         "extra_forbidden": "unknown setting",
         "list_type": "must be a list (a,b,c)",
     }
+    value = error.get("input")
     text = simple.get(kind, message)
+    if isinstance(value, str) and len(value) >= 4 and value in text:
+        text = text.replace(value, "the value")
     if not loc:
         return text
-    value = error.get("input")
-    secret = any(part in _SECRET_FIELDS for part in loc if isinstance(part, str))
-    shown = (
-        isinstance(value, str | int) and not secret and kind in simple and kind != "extra_forbidden"
-    )
-    got = f" (got {str(value)[:60]!r})" if shown else ""
+    secret_field = any(isinstance(part, str) and part in _SECRET_FIELDS for part in loc)
+    if looks_like_a_secret(value) and not secret_field:
+        home = _TOKEN_HOME.get(str(loc[0]))
+        where = f"belongs in {home}" if home else "does not belong here"
+        got = f" (the value looks like a token and is not shown; a token {where})"
+    elif isinstance(value, str | int) and kind in simple and kind != "extra_forbidden":
+        got = "" if _never_echoed(loc) else f" (got {str(value)[:_ECHO_LIMIT]!r})"
+    else:
+        got = ""
     return f"{env_name(loc)}: {text}{got}"
 
 

@@ -196,3 +196,64 @@ def test_nothing_is_read_at_import() -> None:
     import communitybot.settings as module
 
     assert not [v for v in vars(module).values() if isinstance(v, Settings)]
+
+
+PASTED_TOKEN = "MTk4NjIyNDgzNDcxOTI1MjQ4.Gq1x2y.pasted-into-the-wrong-variable"
+
+
+def test_a_token_pasted_into_an_id_is_never_echoed_and_its_home_is_named() -> None:
+    lines = errors_of(
+        COMMUNITYBOT_DISCORD__APPLICATION_ID=PASTED_TOKEN,
+        COMMUNITYBOT_DISCORD__DEV_GUILD_IDS=f"123,{PASTED_TOKEN}",
+        COMMUNITYBOT_MATRIX__USER_ID="syt_Ym90MQ_pastedMatrixToken_1a2b3c",
+        COMMUNITYBOT_MATRIX__MODERATOR_POWER_LEVEL=PASTED_TOKEN,
+    )
+    text = "\n".join(lines)
+    for leaked in ("MTk4", "Gq1x2y", "pasted", "syt_"):
+        assert leaked not in text
+    by_name = {line.split(":", 1)[0]: line for line in lines}
+    assert by_name["COMMUNITYBOT_DISCORD__APPLICATION_ID"] == (
+        "COMMUNITYBOT_DISCORD__APPLICATION_ID: must be a whole number (the value looks like a "
+        "token and is not shown; a token belongs in COMMUNITYBOT_DISCORD__TOKEN)"
+    )
+    assert "COMMUNITYBOT_DISCORD__TOKEN" in by_name["COMMUNITYBOT_DISCORD__DEV_GUILD_IDS"]
+    assert "COMMUNITYBOT_MATRIX__ACCESS_TOKEN" in by_name["COMMUNITYBOT_MATRIX__USER_ID"]
+    assert "not shown" in by_name["COMMUNITYBOT_MATRIX__MODERATOR_POWER_LEVEL"]
+
+
+def test_an_id_field_never_echoes_its_value_even_a_harmless_looking_one() -> None:
+    [line] = errors_of(COMMUNITYBOT_DISCORD__APPLICATION_ID="my-app")
+    assert line == "COMMUNITYBOT_DISCORD__APPLICATION_ID: must be a whole number"
+
+
+def test_a_wrong_secret_value_is_named_not_shown() -> None:
+    lines = errors_of(
+        COMMUNITYBOT_ADAPTER="discord",
+        COMMUNITYBOT_DISCORD__TOKEN="your-token-here",
+        COMMUNITYBOT_MATRIX__PASSWORD="changeme-please",
+    )
+    text = "\n".join(lines)
+    assert "your-token-here" not in text and "changeme-please" not in text
+    assert any(line.startswith("COMMUNITYBOT_DISCORD__TOKEN: is a placeholder") for line in lines)
+
+
+def test_the_command_prints_settings_errors_without_the_pasted_token(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "COMMUNITYBOT_DISCORD__APPLICATION_ID": PASTED_TOKEN,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "communitybot", "run"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "COMMUNITYBOT_DISCORD__APPLICATION_ID: must be a whole number" in done.stderr
+    assert "MTk4" not in done.stderr + done.stdout

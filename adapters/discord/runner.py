@@ -54,6 +54,7 @@ from communitybot.events import (
     MemberLeft,
     MessageReceived,
 )
+from communitybot.logging import INTERACTION_TOKEN_TTL, register_secret
 from communitybot.peers.index import PeerIndex
 from communitybot.store.store import Store
 from communitybot.text import normalize_tag
@@ -315,6 +316,8 @@ class DiscordBot:
         return None
 
     async def _on_interaction(self, interaction: discord.Interaction) -> None:
+        # Its token answers as the bot for 15 minutes: never let a log line show it.
+        register_secret(interaction.token, ttl=INTERACTION_TOKEN_TTL)
         data: dict[str, Any] = dict(interaction.data or {})
         community = (
             community_ref(interaction.guild_id)

@@ -50,7 +50,7 @@ from nio import (
 
 from adapters.matrix.errors import RATE_LIMIT_RETRIES, TRANSIENT, rate_limited, retry_after
 from adapters.matrix.invites import Invite, InvitePolicy, stripped_state
-from adapters.matrix.login import Credentials, MatrixStartupError, log_in
+from adapters.matrix.login import Credentials, MatrixStartupError, homeserver_says, log_in
 from adapters.matrix.platform import MatrixPlatform, current_room
 from adapters.matrix.rooms import resolve_room_options
 from adapters.matrix.served import Served
@@ -190,7 +190,9 @@ class MatrixBot:
         first_ever = self.since is None
         response = await self._sync_once(timeout_ms=0, full_state=True)
         if isinstance(response, SyncError):
-            raise MatrixStartupError(f"the first Matrix sync failed: {response.message}")
+            raise MatrixStartupError(
+                f"the first Matrix sync failed: {homeserver_says(response.message)}"
+            )
         await self._handle(response, first_ever=first_ever)
         await self._discover_children()
         logger.info(
@@ -260,7 +262,8 @@ class MatrixBot:
             if isinstance(response, SyncError):
                 if response.status_code in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"):
                     raise MatrixStartupError(
-                        f"the homeserver no longer accepts the bot's token ({response.message})"
+                        "the homeserver no longer accepts the bot's token "
+                        f"({homeserver_says(response.message)})"
                     )
                 logger.warning("Matrix sync failed ({}); retrying", response.message)
                 outage = True

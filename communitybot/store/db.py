@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+from loguru import logger
+
+from communitybot.file_modes import create_private, make_private_dirs, tighten
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -75,7 +78,7 @@ class Database:
         """Open (creating if needed) and migrate to the newest schema this code knows."""
         path = str(path)
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_database(Path(path))
         try:
             connection = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as error:
@@ -191,3 +194,30 @@ def _statements(sql: str) -> list[str]:
     """Split a migration file into statements (our migrations contain no triggers)."""
     cleaned = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
     return [s.strip() for s in cleaned.split(";") if s.strip()]
+
+
+def _private_database(path: Path) -> None:
+    """Make sure the database and its `-wal`/`-shm` files are readable by the bot's user only.
+
+    A new database is created 0600 (in 0700 folders made for it) before SQLite opens it;
+    SQLite then gives `-wal` and `-shm` the same mode. An existing file that others could read
+    is tightened, with one log line saying so.
+    """
+    make_private_dirs(path.parent)
+    if create_private(path):
+        return
+    tightened = []
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            old = tighten(file)
+        except OSError as error:
+            logger.warning("cannot make {} owner-only: {}", file, error.strerror or error)
+            continue
+        if old is not None:
+            tightened.append(f"{file.name} (was {old:o})")
+    if tightened:
+        logger.warning(
+            "the database {} was readable by other users; made owner-only (600): {}",
+            path,
+            ", ".join(tightened),
+        )
