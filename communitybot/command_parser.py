@@ -130,6 +130,11 @@ def _unquoted(raw: str) -> str:
     return raw
 
 
+def _shown(value: Any) -> str:
+    """An option value already read, as an error message echoes it."""
+    return quote(str(value.user_id if isinstance(value, UserRef) else value), 30)
+
+
 def _match_path(words: list[str]) -> Command | None:
     lowered = [w.casefold() for w in words]
     for length in (3, 2, 1):
@@ -334,6 +339,9 @@ class _Line:
                     f"If “{quote(phrase, 60)}” is the {other.name}, put it in quotes: "
                     f'`"{quote(phrase, 60)}"` (and any other value with spaces, too).'
                 )
+            read = [f"`{name}`=“{_shown(value)}”" for name, value in self.options.items()]
+            if read:
+                lines.append(f"Before it I read: {', '.join(read)}.")
             raise self.fail("\n".join(lines), example=True) from None
 
     def read(self) -> dict[str, Any]:
