@@ -39,7 +39,7 @@ def _limits(option: Option) -> str:
     kinds = {"user": "a member", "channel": "a channel", "role": "a role"}
     if option.type in kinds:
         return kinds[option.type]
-    if option.max_length is not None:
+    if option.max_length is not None and str(option.max_length) not in option.description:
         return f"up to {option.max_length} characters"
     return "text"
 
@@ -53,7 +53,7 @@ def option_lines(command: Command) -> list[str]:
         if named_only(command, option):
             how.append(f"typed as `{option.name}=…`")
         elif option.rest:
-            how.append("the rest of the line")
+            how.append("the rest of the line, up to any `name=…` option")
         lines.append(f"  `{option.name}` — {option.description} ({'; '.join(how)})")
     return lines
 
@@ -64,8 +64,8 @@ def details(command: Command, prefix: str) -> list[str]:
     if command.moderator_only:
         lines.append("  (moderators only)")
     lines += option_lines(command)
-    if command.options:
-        lines.append('  Put a value with spaces in quotes: `"special education"`.')
+    if any(o.type == "string" and not o.rest and not o.choices for o in command.options):
+        lines.append('  Put a value with spaces in quotes: `"Feedback that works"`.')
     if command.examples:
         lines.append("  Examples:")
         lines += [f"  `{prefix}{example}`" for example in command.examples]
