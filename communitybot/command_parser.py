@@ -130,6 +130,11 @@ def _unquoted(raw: str) -> str:
     return raw
 
 
+def _free_text(option: Option) -> bool:
+    """A string option whose value may have spaces (not a choice, channel, number…)."""
+    return option.type == "string" and not option.choices
+
+
 def _shown(value: Any) -> str:
     """An option value already read, as an error message echoes it."""
     return quote(str(value.user_id if isinstance(value, UserRef) else value), 30)
@@ -203,6 +208,8 @@ class _Line:
         self.by_name = {o.name: o for o in command.options}
         self.options: dict[str, Any] = {}
         self.positional = list(command.options)
+        self.named: list[Option] = []
+        """Options given as `name=value`, in the order typed."""
 
     # Errors ------------------------------------------------------------------------------
     def fail(self, text: str, *, example: bool = False) -> CommandParseError:
@@ -274,30 +281,41 @@ class _Line:
         return end
 
     def after_named(self, index: int) -> None:
-        """Refuse a positional value right after an unquoted `name=value`: it was most likely
-        meant to be part of that value (`title=New title`), and read on its own it would land
-        in whichever option comes next."""
-        previous = self.tokens[index - 1] if index else None
-        named = self.option_named(previous) if previous is not None else None
-        if previous is None or named is None or named.rest or previous.value_quoted:
+        """Refuse a positional value that a `name=value` before it makes ambiguous.
+
+        Right after an unquoted free-text value (`title=New title`) the word was most likely
+        meant to be part of it; and a word that would land in an option declared before the
+        named one (`/chat edit bb time=18:30 Europe/Berlin` would make the title
+        "Europe/Berlin") is never what was meant. Free text for a rest option may follow
+        (`/mentor request maths window=3 better feedback`).
+        """
+        if not self.named or (self.positional and self.positional[0].rest):
             return
-        if self.positional and self.positional[0].rest:
-            return  # free text may follow: `/mentor request maths window=3 better feedback`
+        token = self.tokens[index]
+        previous = self.tokens[index - 1]
+        named = self.option_named(previous)
         words = [previous.value]
         for following in self.tokens[index:]:
             if following.name is not None:
                 break
             words.append(following.text)
-        others = (
-            f" Name the other options too (`{self.positional[0].name}=…`)."
-            if (self.positional)
-            else ""
-        )
-        raise self.fail(
-            f"“{quote(self.tokens[index].text, 40)}” follows "
-            f"`{named.name}={quote(previous.value, 40)}`: a value with spaces goes in quotes, "
-            f'e.g. `{named.name}="{quote(" ".join(words), 80)}"`.{others}'
-        )
+        joined = " ".join(words)
+        fits = named is not None and (named.max_length or len(joined)) >= len(joined)
+        if named is not None and _free_text(named) and not previous.value_quoted and fits:
+            raise self.fail(
+                f"“{quote(token.text, 40)}” follows `{named.name}={quote(previous.value, 40)}`: "
+                f'a value with spaces goes in quotes, e.g. `{named.name}="'
+                f'{quote(joined, 80)}"`. Give any other option by name too.'
+            )
+        order = list(self.command.options)
+        if self.positional and order.index(self.positional[0]) < max(
+            order.index(o) for o in self.named
+        ):
+            names = ", ".join(f"`{o.name}=…`" for o in self.positional)
+            raise self.fail(
+                f"“{quote(token.text, 40)}” would be read as `{self.positional[0].name}`, which "
+                f"comes before the options given by name. Give it by name, too: {names}."
+            )
 
     def phrase_hint(self, option: Option, index: int) -> None:
         """An unquoted several-word value (`weekly tuesday`) split over the following options."""
@@ -352,6 +370,7 @@ class _Line:
                 option = self.option_named(token)
                 if option is None:
                     raise self.unknown_option(token)
+                self.named.append(option)
                 if option.rest:
                     index = self.take_rest(option, index, token.value_start)
                     continue

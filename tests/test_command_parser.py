@@ -174,3 +174,15 @@ def test_a_boolean_option_given_by_its_name_is_on() -> None:
     assert parse("/mentoring match dry_run=off")[1] == {"dry_run": False}
     with pytest.raises(CommandParseError, match="must be on or off"):
         parse("/mentoring match maybe")
+
+
+def test_a_positional_value_may_not_land_before_a_named_option() -> None:
+    # "Europe/Berlin" would otherwise become the title.
+    with pytest.raises(CommandParseError, match="would be read as `title`"):
+        parse("/chat edit bb time=18:30 Europe/Berlin")
+    # Positional values that follow the named one in catalogue order are fine.
+    assert parse("/rounds setup frequency=weekly monday 09:00")[1] == {
+        "frequency": "weekly",
+        "weekday": "monday",
+        "time": "09:00",
+    }
