@@ -81,7 +81,7 @@ class _Token:
 def _closing(text: str, at: int) -> int:
     """Index of the quote closing the one at `at`, or -1 when it is not a grouping quote."""
     if text[at] == "'":
-        if at > 0 and not text[at - 1].isspace():
+        if at > 0 and not (text[at - 1].isspace() or text[at - 1] == "="):
             return -1  # an apostrophe inside a word: "it's"
         close = at + 1
         while (close := text.find("'", close)) != -1:
@@ -123,9 +123,10 @@ def _tokenise(text: str) -> list[_Token]:
 def _unquoted(raw: str) -> str:
     """A rest option's raw text, without quotes around the whole of it."""
     raw = raw.strip()
-    if len(raw) >= 2 and raw[0] in _PAIRS and raw[-1] in _PAIRS[raw[0]]:
+    pairs = {**_PAIRS, "'": "'"}
+    if len(raw) >= 2 and raw[0] in pairs and raw[-1] in pairs[raw[0]]:
         inner = raw[1:-1]
-        if raw[0] not in inner and not any(q in inner for q in _PAIRS[raw[0]]):
+        if raw[0] not in inner and not any(q in inner for q in pairs[raw[0]]):
             return inner
     return raw
 

@@ -140,6 +140,12 @@ def test_curly_quotes_and_apostrophes() -> None:
         "name": "special education",
         "category": "subject",
     }
+    assert parse("/tags create 'special education' subject")[1] == {
+        "name": "special education",
+        "category": "subject",
+    }
+    assert parse("/chat edit bb title='New title'")[1] == {"hashtag": "bb", "title": "New title"}
+    assert parse("/ask 'x=3 is hard'")[1] == {"problem": "x=3 is hard"}
     assert parse("/resolve 3 it's done, didn't work")[1] == {
         "number": 3,
         "outcome": "it's done, didn't work",
