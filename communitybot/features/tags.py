@@ -381,8 +381,9 @@ async def delete_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
 
 
-_CLEAR_WORDS = frozenset({"none", "off", "-"})
-"""What a moderator types for `channel` or `role` to remove that link (as the help says)."""
+_CLEAR_WORD = "none"
+"""What a moderator types for `channel` or `role` to remove that link (as the help says; the
+Matrix adapter passes it through rather than looking for a room of that name)."""
 
 
 def _link_value(options: dict[str, Any], key: str, current: str | None) -> str | None:
@@ -393,7 +394,7 @@ def _link_value(options: dict[str, Any], key: str, current: str | None) -> str |
     raw = str(options.get(key) or "").strip()
     if not raw:
         return current
-    return None if raw.casefold() in _CLEAR_WORDS else raw
+    return None if raw.casefold() == _CLEAR_WORD else raw
 
 
 async def link_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
