@@ -3,16 +3,23 @@
 Shared by the text adapters (console and Matrix) so both speak exactly the same grammar:
 - the longest catalogue path matching the first words wins (`onboarding questions add`);
 - then options, positional in catalogue order or named as `name=value`;
-- an option marked `rest` takes the remainder of the line verbatim (commas and all), except
-  trailing `name=value` words naming another option of the command (`goals… window=3`);
-- a boolean option may be given by its name alone (`/rounds run dry_run`);
-- quotes group words: `/tags create "special education" subject`.
+- quotes group words: `/tags create "special education" subject`, `title="Feedback that works"`
+  (straight or curly double quotes; a single quote only around a whole word, so "it's" is text);
+- an option marked `rest` takes the text up to the next `name=value` word naming an option of the
+  command (`/mentor offer 2 maths, assessment note=Happy to help`), commas and all; given by
+  name (`note=…`) it does the same, so a note needs no quotes;
+- a boolean option may be given by its name alone (`/rounds run dry_run`).
+
+A misspelt option name must never become text (`/chat edit bb titel=Hello` would retitle the chat
+to "titel=Hello"), so a word shaped `identifier=value` that names no option is an error with a
+"did you mean" — unless it is quoted, or sits inside a rest option's text with ordinary words
+after it and resembles no option name (`/ask how do I explain x=3 to my class`).
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +30,12 @@ from communitybot.text import quote
 
 _TRUE = {"on", "yes", "true", "1", "y"}
 _FALSE = {"off", "no", "false", "0", "n"}
+_PAIRS = {'"': '"', "“": "”", "„": "“”", "”": "”"}
+"""Double quotes and what closes each: straight, English curly, German and Swedish."""
+_OPEN_QUOTES = "".join(_PAIRS)
+_NAMED = re.compile(r"([A-Za-z_]+)=")
+_CLOSE_ENOUGH = 0.75
+"""How alike a word inside free text must be to an option name to be read as a misspelt one."""
 
 
 class CommandParseError(ValueError):
@@ -35,11 +48,97 @@ class ParsedCommand:
     options: dict[str, Any]
 
 
-def _tokens(text: str) -> list[str]:
-    try:
-        return shlex.split(text)
-    except ValueError:  # unbalanced quote: fall back to plain words rather than fail
-        return text.split()
+@dataclass(frozen=True)
+class _Token:
+    """One word (or quoted group) of the line, with where it sits in the raw text."""
+
+    text: str
+    """The word with its quotes removed."""
+    start: int
+    end: int
+    quoted: bool
+    """It began with a quote: taken literally, never as an option name or flag."""
+    raw: str = ""
+    """The word as typed, quotes and all."""
+    name: str | None = None
+    """For an unquoted `name=value` word: the name as typed."""
+
+    @property
+    def value(self) -> str:
+        return self.text[len(self.name) + 1 :] if self.name is not None else self.text
+
+    @property
+    def value_quoted(self) -> bool:
+        return self.name is not None and self.raw[len(self.name) + 1 : len(self.name) + 2] in (
+            tuple(_OPEN_QUOTES + "'")
+        )
+
+    @property
+    def value_start(self) -> int:
+        return self.start + len(self.name) + 1 if self.name is not None else self.start
+
+
+def _closing(text: str, at: int) -> int:
+    """Index of the quote closing the one at `at`, or -1 when it is not a grouping quote."""
+    if text[at] == "'":
+        if at > 0 and not (text[at - 1].isspace() or text[at - 1] == "="):
+            return -1  # an apostrophe inside a word: "it's"
+        close = at + 1
+        while (close := text.find("'", close)) != -1:
+            if close + 1 == len(text) or text[close + 1].isspace():
+                return close
+            close += 1
+        return -1
+    closers = _PAIRS[text[at]]
+    return next((i for i in range(at + 1, len(text)) if text[i] in closers), -1)
+
+
+def _tokenise(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    index = 0
+    while index < len(text):
+        if text[index].isspace():
+            index += 1
+            continue
+        start, parts = index, []
+        quoted = False
+        while index < len(text) and not text[index].isspace():
+            char = text[index]
+            close = _closing(text, index) if char in _OPEN_QUOTES + "'" else -1
+            if close == -1:
+                parts.append(char)
+                index += 1
+                continue
+            quoted = quoted or index == start
+            parts.append(text[index + 1 : close])
+            index = close + 1
+        raw = text[start:index]
+        named = None if quoted else _NAMED.match(raw)
+        tokens.append(
+            _Token("".join(parts), start, index, quoted, raw, named[1] if named else None)
+        )
+    return tokens
+
+
+def _unquoted(raw: str) -> str:
+    """A rest option's raw text, without quotes around the whole of it."""
+    raw = raw.strip()
+    pairs = {**_PAIRS, "'": "'"}
+    if len(raw) >= 2 and raw[0] in pairs and raw[-1] in pairs[raw[0]]:
+        inner = raw[1:-1]
+        if raw[0] not in inner and not any(q in inner for q in pairs[raw[0]]):
+            return inner
+    return raw
+
+
+def _free_text(option: Option) -> bool:
+    """A string option whose value may have spaces (not a choice, channel, number…)."""
+    return option.type == "string" and not option.choices
+
+
+def _shown(value: Any) -> str:
+    """An option value already read, as an error message echoes it."""
+    return quote(str(value.user_id if isinstance(value, UserRef) else value), 30)
 
 
 def _match_path(words: list[str]) -> Command | None:
@@ -57,29 +156,6 @@ def _rest_text(body: str, skip_words: int) -> str:
         parts = rest.split(None, 1)
         rest = parts[1] if len(parts) > 1 else ""
     return rest.strip()
-
-
-_TRAILING_NAMED = re.compile(r'\s+([A-Za-z_]+)=("[^"]*"|\S+)\s*$')
-
-
-def _split_rest(
-    raw: str, command: Command, given: dict[str, Any], make_user: Callable[[str], UserRef]
-) -> tuple[str, dict[str, Any]]:
-    """A rest option's text, and the `name=value` options typed after it (last words only)."""
-    named: dict[str, Any] = {}
-    text = " " + raw
-    while match := _TRAILING_NAMED.search(text):
-        option = next(
-            (o for o in command.options if o.name == match[1].casefold() and not o.rest), None
-        )
-        if option is None or option.name in given or option.name in named:
-            break
-        named[option.name] = convert_option(option, match[2].strip('"'), make_user)
-        text = text[: match.start()]
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] == '"' and '"' not in text[1:-1]:
-        text = text[1:-1]
-    return text, named
 
 
 def convert_option(option: Option, raw: str, make_user: Callable[[str], UserRef]) -> Any:
@@ -119,6 +195,216 @@ def convert_option(option: Option, raw: str, make_user: Callable[[str], UserRef]
     return raw
 
 
+class _Line:
+    """One command line being read: its tokens, and the options found so far."""
+
+    def __init__(
+        self, command: Command, text: str, prefix: str, make_user: Callable[[str], UserRef]
+    ) -> None:
+        self.command = command
+        self.text = text
+        self.prefix = prefix
+        self.make_user = make_user
+        self.tokens = _tokenise(text)
+        self.by_name = {o.name: o for o in command.options}
+        self.options: dict[str, Any] = {}
+        self.positional = list(command.options)
+        self.named: list[Option] = []
+        """Options given as `name=value`, in the order typed."""
+
+    # Errors ------------------------------------------------------------------------------
+    def fail(self, text: str, *, example: bool = False) -> CommandParseError:
+        lines = [text, usage(self.command, self.prefix)]
+        if example and self.command.examples:
+            lines.append(f"Example: `{self.prefix}{self.command.examples[0]}`")
+        return CommandParseError("\n".join(lines))
+
+    def unknown_option(self, token: _Token) -> CommandParseError:
+        assert token.name is not None
+        names = [o.name for o in self.command.options]
+        close = difflib.get_close_matches(token.name.casefold(), names, n=1, cutoff=0.6)
+        word = f"“{quote(token.text, 40)}”"
+        if close:
+            hint = f"Did you mean `{close[0]}`?"
+        elif names:
+            hint = "Its options are " + ", ".join(f"`{n}`" for n in names) + "."
+        else:
+            hint = "It takes no options."
+        return self.fail(
+            f"`{self.prefix}{self.command.name}` has no option `{quote(token.name, 30)}` "
+            f"(in {word}). {hint} Nothing was changed. If {word} is meant as text, put it in "
+            "quotes."
+        )
+
+    # Reading -----------------------------------------------------------------------------
+    def option_named(self, token: _Token) -> Option | None:
+        return self.by_name.get(token.name.casefold()) if token.name is not None else None
+
+    def resembles_option(self, token: _Token) -> bool:
+        names = list(self.by_name)
+        return token.name is not None and bool(
+            difflib.get_close_matches(token.name.casefold(), names, n=1, cutoff=_CLOSE_ENOUGH)
+        )
+
+    def rest_end(self, first: int) -> int:
+        """The index just after a rest option's text that starts at token `first`.
+
+        The text ends at the first word naming an option of the command. A word shaped like
+        `name=value` naming none is an error when it resembles an option name, or when only such
+        words follow it (a misspelt trailing option); in the middle of ordinary words it is text.
+        """
+        for index in range(first, len(self.tokens)):
+            token = self.tokens[index]
+            if token.name is None:
+                continue
+            if self.option_named(token) is not None:
+                return index
+            trailing = all(t.name is not None for t in self.tokens[index:])
+            if trailing or self.resembles_option(token):
+                raise self.unknown_option(token)
+        return len(self.tokens)
+
+    def convert(self, option: Option, raw: str) -> Any:
+        return convert_option(option, raw, self.make_user)
+
+    def give(self, option: Option, value: Any) -> None:
+        if option.name in self.options:
+            raise self.fail(f"`{option.name}` is given twice.")
+        self.options[option.name] = value
+        if option in self.positional:
+            self.positional.remove(option)
+
+    def take_rest(self, option: Option, first: int, start: int) -> int:
+        """Give a rest option the text from `start` (inside token `first`); next token index."""
+        end = self.rest_end(first + 1)
+        stop = self.tokens[end - 1].end if end > first else start
+        self.give(option, self.convert(option, _unquoted(self.text[start:stop])))
+        return end
+
+    def after_named(self, index: int) -> None:
+        """Refuse a positional value that a `name=value` before it makes ambiguous.
+
+        Right after an unquoted free-text value (`title=New title`) the word was most likely
+        meant to be part of it; and a word that would land in an option declared before the
+        named one (`/chat edit bb time=18:30 Europe/Berlin` would make the title
+        "Europe/Berlin") is never what was meant. Free text for a rest option may follow
+        (`/mentor request maths window=3 better feedback`).
+        """
+        if not self.named or (self.positional and self.positional[0].rest):
+            return
+        token = self.tokens[index]
+        previous = self.tokens[index - 1]
+        named = self.option_named(previous)
+        words = [previous.value]
+        for following in self.tokens[index:]:
+            if following.name is not None:
+                break
+            words.append(following.text)
+        joined = " ".join(words)
+        fits = named is not None and (named.max_length or len(joined)) >= len(joined)
+        if named is not None and _free_text(named) and not previous.value_quoted and fits:
+            raise self.fail(
+                f"“{quote(token.text, 40)}” follows `{named.name}={quote(previous.value, 40)}`: "
+                f'a value with spaces goes in quotes, e.g. `{named.name}="'
+                f'{quote(joined, 80)}"`. Give any other option by name too.'
+            )
+        order = list(self.command.options)
+        if self.positional and order.index(self.positional[0]) < max(
+            order.index(o) for o in self.named
+        ):
+            names = ", ".join(f"`{o.name}=…`" for o in self.positional)
+            raise self.fail(
+                f"“{quote(token.text, 40)}” would be read as `{self.positional[0].name}`, which "
+                f"comes before the options given by name. Give it by name, too: {names}."
+            )
+
+    def phrase_hint(self, option: Option, index: int) -> None:
+        """An unquoted several-word value (`weekly tuesday`) split over the following options."""
+        token = self.tokens[index]
+        if token.quoted:
+            return
+        length = dict(option.phrases).get(token.text.casefold(), 1)
+        following = self.tokens[index + 1 : index + length]
+        if length < 2 or not following or any(t.name or t.quoted for t in following):
+            return
+        phrase = " ".join(t.text for t in [token, *following])
+        raise self.fail(
+            f"The {option.name} “{quote(phrase, 60)}” is several words: put it in quotes, "
+            f'e.g. `"{quote(phrase, 60)}"`, so “{quote(following[0].text, 30)}” is not read as '
+            f"the next option."
+        )
+
+    def positional_value(self, option: Option, token: _Token) -> Any:
+        """Convert a positional value; on failure, say which option it was read as."""
+        try:
+            return self.convert(option, token.text)
+        except CommandParseError as error:
+            lines = [
+                f"I read “{quote(token.text, 40)}” as `{option.name}` "
+                f"({option.description}): {error}"
+            ]
+            phrased = [
+                (o, t)
+                for o in self.command.options
+                for t in self.tokens
+                if o is not option and not t.quoted and t.text.casefold() in dict(o.phrases)
+            ]
+            if phrased:
+                other, start = phrased[0]
+                length = dict(other.phrases)[start.text.casefold()]
+                at = self.tokens.index(start)
+                phrase = " ".join(t.text for t in self.tokens[at : at + length])
+                lines.append(
+                    f"If “{quote(phrase, 60)}” is the {other.name}, put it in quotes: "
+                    f'`"{quote(phrase, 60)}"` (and any other value with spaces, too).'
+                )
+            read = [f"`{name}`=“{_shown(value)}”" for name, value in self.options.items()]
+            if read:
+                lines.append(f"Before it I read: {', '.join(read)}.")
+            raise self.fail("\n".join(lines), example=True) from None
+
+    def read(self) -> dict[str, Any]:
+        index = 0
+        while index < len(self.tokens):
+            token = self.tokens[index]
+            if token.name is not None:
+                option = self.option_named(token)
+                if option is None:
+                    raise self.unknown_option(token)
+                self.named.append(option)
+                if option.rest:
+                    index = self.take_rest(option, index, token.value_start)
+                    continue
+                self.give(option, self.convert(option, token.value))
+                index += 1
+                continue
+            flag = None if token.quoted else self.by_name.get(token.text.casefold())
+            if flag is not None and flag.type == "boolean" and flag.name not in self.options:
+                self.give(flag, True)
+                index += 1
+                continue
+            self.after_named(index)
+            if not self.positional:
+                extra = self.text[token.start :].strip()
+                raise self.fail(
+                    f"Too many values for `{self.prefix}{self.command.name}`: "
+                    f"“{quote(extra, 60)}” is left over. Put a value with spaces in quotes."
+                )
+            option = self.positional[0]
+            if option.rest:
+                index = self.take_rest(option, index, token.start)
+                continue
+            self.phrase_hint(option, index)
+            self.give(option, self.positional_value(option, token))
+            index += 1
+        missing = [
+            o.name for o in self.command.options if o.required and o.name not in self.options
+        ]
+        if missing:
+            raise self.fail(f"Missing {', '.join(f'`{m}`' for m in missing)}.", example=True)
+        return self.options
+
+
 def parse_command_line(
     line: str, prefix: str, make_user: Callable[[str], UserRef]
 ) -> ParsedCommand:
@@ -143,64 +429,23 @@ def parse_command_line(
             + f". Type `{prefix}help` for details."
         )
     after_path = _rest_text(body, len(command.path))
-    options: dict[str, Any] = {}
-    positional = list(command.options)
-    tokens = _tokens(after_path)
-    consumed_words = 0
-    index = 0
-    while index < len(tokens):
-        token = tokens[index]
-        name, sep, value = token.partition("=")
-        named = next((o for o in command.options if sep and o.name == name.casefold()), None)
-        flag = next(
-            (
-                o
-                for o in command.options
-                if not sep and o.type == "boolean" and o.name == token.casefold()
-            ),
-            None,
-        )
-        if flag is not None:
-            options[flag.name] = True
-            if flag in positional:
-                positional.remove(flag)
-            index += 1
-            consumed_words += 1
-            continue
-        if named is not None:
-            options[named.name] = convert_option(named, value, make_user)
-            if named in positional:
-                positional.remove(named)
-            index += 1
-            consumed_words += 1
-            continue
-        if not positional:
-            raise CommandParseError(
-                f"Too many values for `{prefix}{command.name}`. {usage(command, prefix)}"
-            )
-        option = positional.pop(0)
-        if option.rest:
-            raw, trailing = _split_rest(
-                _rest_text(after_path, consumed_words), command, options, make_user
-            )
-            options[option.name] = convert_option(option, raw, make_user)
-            options.update(trailing)
-            break
-        options[option.name] = convert_option(option, token, make_user)
-        index += 1
-        consumed_words += len(token.split()) or 1
-    missing = [o.name for o in command.options if o.required and o.name not in options]
-    if missing:
-        raise CommandParseError(
-            f"Missing {', '.join(f'`{m}`' for m in missing)}. {usage(command, prefix)}"
-        )
-    return ParsedCommand(command, options)
+    return ParsedCommand(command, _Line(command, after_path, prefix, make_user).read())
+
+
+def named_only(command: Command, option: Option) -> bool:
+    """Whether, typed, `option` can only be given as `name=value`: it comes after a rest option,
+    whose text runs up to the next `name=value` word (`/mentor offer 2 maths note=Hi`)."""
+    first_rest = next((i for i, o in enumerate(command.options) if o.rest), None)
+    return first_rest is not None and command.options.index(option) > first_rest
 
 
 def usage(command: Command, prefix: str) -> str:
-    """`Usage: /tags link <tag> [channel] [role]`, with choices where they exist."""
+    """`Usage: /tags link <tag> [channel] [role]`, with choices where they exist, and
+    `[note=…]` for an option that can only be given by name."""
     parts = []
     for option in command.options:
         label = "|".join(option.choices) if option.choices else option.name
+        if named_only(command, option):
+            label = f"{option.name}=…"
         parts.append(f"<{label}>" if option.required else f"[{label}]")
     return f"Usage: `{prefix}{command.name}{' ' if parts else ''}{' '.join(parts)}`"

@@ -21,7 +21,11 @@ class Option:
     min_value: int | None = None
     max_value: int | None = None
     rest: bool = False
-    """In text commands, this (last) option takes the rest of the line."""
+    """In text commands, this option takes the text up to the next `name=value` option."""
+    phrases: tuple[tuple[str, int], ...] = ()
+    """First words of values that are several words long, with their length in words
+    (`("weekly", 2)`): typed unquoted, the parser says to put them in quotes instead of reading
+    the next word as the next option."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,9 @@ class Command:
     moderator_only: bool = False
     ephemeral: bool = True
     """Personal results are only shown to the invoker."""
+    examples: tuple[str, ...] = ()
+    """Real lines without the prefix (`tags add maths, science`), shown by `help <command>`;
+    the tests parse every one, so they cannot go stale."""
 
     @property
     def name(self) -> str:

@@ -32,15 +32,39 @@ _CORE: tuple[Command, ...] = (
         ("help",),
         "Show what the bot can do",
         (Option("command", "A command", required=False, rest=True),),
+        examples=(
+            "help",
+            "help chat create",
+        ),
     ),
-    Command(("onboard",), "Start (or restart) the welcome questions"),
+    Command(("onboard",), "Start (or restart) the welcome questions", examples=("onboard",)),
     # Interest tags: members
-    Command(("tags", "add"), "Add interest tags to your profile", (_TAGS,)),
-    Command(("tags", "remove"), "Remove interest tags from your profile", (_TAGS,)),
+    Command(
+        ("tags", "add"),
+        "Add interest tags to your profile",
+        (_TAGS,),
+        examples=(
+            "tags add maths, special education",
+            "tags add #maths #edtech",
+        ),
+    ),
+    Command(
+        ("tags", "remove"),
+        "Remove interest tags from your profile",
+        (_TAGS,),
+        examples=(
+            "tags remove edtech",
+            "tags remove maths, science",
+        ),
+    ),
     Command(
         ("tags", "list"),
         "List the community's tags (and yours)",
         (Option("category", "Only this category", required=False, max_length=32),),
+        examples=(
+            "tags list",
+            "tags list subject",
+        ),
     ),
     # Interest tags: moderators
     Command(
@@ -56,18 +80,24 @@ _CORE: tuple[Command, ...] = (
             ),
         ),
         moderator_only=True,
+        examples=(
+            'tags create "special education" subject Teaching pupils with SEND',
+            "tags create edtech",
+        ),
     ),
     Command(
         ("tags", "rename"),
         "Rename a tag (members keep it)",
         (_TAG, Option("new_name", "New name", max_length=64)),
         moderator_only=True,
+        examples=("tags rename sped special-education",),
     ),
     Command(
         ("tags", "alias"),
         "Add another name that resolves to a tag",
         (_TAG, Option("alias", "The other name", max_length=64)),
         moderator_only=True,
+        examples=("tags alias special-education sen",),
     ),
     Command(
         ("tags", "merge"),
@@ -77,17 +107,37 @@ _CORE: tuple[Command, ...] = (
             Option("target", "Tag to keep", autocomplete="tags", max_length=64),
         ),
         moderator_only=True,
+        examples=("tags merge math maths",),
     ),
-    Command(("tags", "delete"), "Delete a tag", (_TAG,), moderator_only=True),
+    Command(
+        ("tags", "delete"),
+        "Delete a tag",
+        (_TAG,),
+        moderator_only=True,
+        examples=("tags delete old-tag",),
+    ),
     Command(
         ("tags", "link"),
-        "Link a tag to a channel and/or role (none clears the link)",
+        "Link a tag to a channel and/or role; none (or clear) removes a link, the other stays",
         (
             _TAG,
-            Option("channel", "Channel to suggest", type="channel", required=False),
-            Option("role", "Role to grant", type="role", required=False),
+            Option(
+                "channel", "Channel to suggest (none: no channel)", type="channel", required=False
+            ),
+            Option("role", "Role to grant (none: no role)", type="role", required=False),
+            Option(
+                "clear",
+                "Remove a link: channel, role or both",
+                required=False,
+                choices=("channel", "role", "both"),
+            ),
         ),
         moderator_only=True,
+        examples=(
+            "tags link maths maths-lounge maths-teachers",
+            "tags link maths role=none",
+            "tags link maths clear=both",
+        ),
     ),
     # Peers
     Command(
@@ -103,12 +153,20 @@ _CORE: tuple[Command, ...] = (
                 rest=True,
             ),
         ),
+        examples=(
+            "peers",
+            "peers robotics, edtech",
+        ),
     ),
     # Profile and privacy
     Command(
         ("profile", "show"),
         "Show your profile (or a discoverable member's)",
         (Option("member", "Whose profile", type="user", required=False),),
+        examples=(
+            "profile show",
+            "profile show ann",
+        ),
     ),
     Command(
         ("profile", "edit"),
@@ -121,15 +179,24 @@ _CORE: tuple[Command, ...] = (
             ),
             Option("value", "New value", max_length=_TEXT_MAX, rest=True),
         ),
+        examples=(
+            "profile edit timezone Europe/Berlin",
+            "profile edit intro I teach physics in Leeds",
+        ),
     ),
-    Command(("privacy", "show"), "Show your privacy settings"),
+    Command(("privacy", "show"), "Show your privacy settings", examples=("privacy show",)),
     Command(
         ("privacy", "discoverable"),
         "Choose whether others can find you in /peers",
         (Option("value", "on or off", choices=("on", "off")),),
+        examples=("privacy discoverable off",),
     ),
-    Command(("mydata",), "Export everything stored about you, as JSON"),
-    Command(("forgetme",), "Delete everything stored about you (asks to confirm)"),
+    Command(("mydata",), "Export everything stored about you, as JSON", examples=("mydata",)),
+    Command(
+        ("forgetme",),
+        "Delete everything stored about you (asks to confirm)",
+        examples=("forgetme",),
+    ),
     # Moderation
     Command(
         ("setup",),
@@ -155,9 +222,16 @@ _CORE: tuple[Command, ...] = (
             ),
         ),
         moderator_only=True,
+        examples=(
+            "setup",
+            "setup welcome_channel=welcome modlog_channel=mod-log moderator_role=moderators",
+        ),
     ),
     Command(
-        ("onboarding", "questions", "list"), "List the onboarding questions", moderator_only=True
+        ("onboarding", "questions", "list"),
+        "List the onboarding questions",
+        moderator_only=True,
+        examples=("onboarding questions list",),
     ),
     Command(
         ("onboarding", "questions", "add"),
@@ -181,6 +255,10 @@ _CORE: tuple[Command, ...] = (
             Option("prompt", "The question", max_length=300, rest=True),
         ),
         moderator_only=True,
+        examples=(
+            "onboarding questions add subjects multi tags What do you teach?",
+            "onboarding questions add years text none How long have you taught?",
+        ),
     ),
     Command(
         ("onboarding", "questions", "edit"),
@@ -193,6 +271,10 @@ _CORE: tuple[Command, ...] = (
             ),
         ),
         moderator_only=True,
+        examples=(
+            "onboarding questions edit subjects choices maths, science, languages",
+            "onboarding questions edit subjects prompt Which subjects do you teach?",
+        ),
     ),
     Command(
         ("onboarding", "questions", "move"),
@@ -202,14 +284,16 @@ _CORE: tuple[Command, ...] = (
             Option("position", "New position", type="integer", min_value=1, max_value=50),
         ),
         moderator_only=True,
+        examples=("onboarding questions move subjects 1",),
     ),
     Command(
         ("onboarding", "questions", "remove"),
         "Remove a question (answers to it are deleted)",
         (Option("key", "Question id", max_length=32),),
         moderator_only=True,
+        examples=("onboarding questions remove years",),
     ),
-    Command(("stats",), "Community statistics", moderator_only=True),
+    Command(("stats",), "Community statistics", moderator_only=True, examples=("stats",)),
 )
 
 CATALOGUE: tuple[Command, ...] = (

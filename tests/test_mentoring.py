@@ -18,11 +18,11 @@ async def test_a_round_introduces_each_pair_privately_and_tells_the_moderators(
 ) -> None:
     await mentoring_community(harness, "ann", "bob", "cat")
     assert "up to 2 people" in await harness.reply_text(
-        "ann", "/mentor offer 2 maths,robotics Happy to help with first lessons"
+        "ann", "/mentor offer 2 maths,robotics note=Happy to help with first lessons"
     )
     await harness.command("bob", "/mentor offer 1 science")
     assert "looking for a mentor" in await harness.reply_text(
-        "cat", "/mentor request robotics,maths I want to start a robotics club"
+        "cat", "/mentor request robotics,maths goals=I want to start a robotics club"
     )
     harness.platform.take()
     await harness.command("mod", "/mentoring match")
@@ -189,7 +189,7 @@ async def test_the_goals_a_mentee_names_steer_the_match(harness: Harness) -> Non
     await mentoring_community(harness, "ann", "bob", "cat")
     await harness.command("ann", "/mentor offer 1 maths")
     await harness.command("bob", "/mentor offer 1 robotics")
-    await harness.command("cat", "/mentor request maths,robotics Mostly Robotics, for a club")
+    await harness.command("cat", "/mentor request maths,robotics goals=Mostly Robotics, for a club")
     await harness.command("mod", "/mentoring match")
     assert "Bob is your mentor" in await harness.reply_text("cat", "/mentor status")
 
@@ -230,7 +230,7 @@ async def test_a_member_who_leaves_ends_their_pairings_and_the_other_side_is_tol
 
 async def test_mentoring_data_is_in_mydata(harness: Harness) -> None:
     await mentoring_community(harness, "ann", "cat")
-    await harness.command("ann", "/mentor offer 2 maths Happy to help")
+    await harness.command("ann", "/mentor offer 2 maths note=Happy to help")
     await harness.command("cat", "/mentor request maths")
     await harness.command("mod", "/mentoring match")
     export = (await harness.reply_file("ann", "/mydata")).content.decode()

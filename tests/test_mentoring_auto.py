@@ -15,8 +15,8 @@ async def _timezone(harness: Harness, name: str, zone: str) -> None:
 
 async def test_the_introduction_is_one_group_message(harness: Harness) -> None:
     await mentoring_community(harness, "ann", "cat")
-    await harness.command("ann", "/mentor offer 1 maths I taught maths for 20 years")
-    await harness.command("cat", "/mentor request maths Help with @everyone and fractions")
+    await harness.command("ann", "/mentor offer 1 maths note=I taught maths for 20 years")
+    await harness.command("cat", "/mentor request maths goals=Help with @everyone and fractions")
     harness.platform.take()
     await harness.command("mod", "/mentoring match")
     sent = harness.platform.take()

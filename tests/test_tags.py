@@ -192,7 +192,10 @@ async def test_linked_channels_are_suggested_and_listed(curated: Harness) -> Non
     listing = await said(curated, "alice", "/tags list")
     assert "astronomy ✓ (#stargazing)" in listing
     assert "origami" in listing and "origami ✓" not in listing
-    assert "no longer linked" in await said(curated, "mod", "/tags link astronomy")
+    assert "still linked" not in await said(curated, "mod", "/tags link astronomy")
+    assert "no longer suggests a channel" in await said(
+        curated, "mod", "/tags link astronomy clear=both"
+    )
     assert "#stargazing" not in await said(curated, "alice", "/tags list")
 
 
@@ -261,3 +264,46 @@ async def test_a_linked_role_that_became_dangerous_is_withheld_and_reported(
     assert any("Added **beekeeping**" in s.text for s in sent if s.where == "reply:alice")
     assert await curated.tag_names("alice") == {"beekeeping", "astronomy"}
     assert "Only moderators" in await said(curated, "alice", "/stats")
+
+
+async def _links(harness: Harness, name: str) -> tuple[str | None, str | None]:
+    community = await harness.store.communities.get(COMMUNITY)
+    assert community is not None
+    tag = await harness.store.tags.get_by_name(community.id, name)
+    assert tag is not None
+    return tag.channel_id, tag.role_id
+
+
+async def test_link_none_clears_and_a_left_out_link_stays(curated: Harness) -> None:
+    text = await said(curated, "mod", "/tags link origami paper-club folders")
+    assert "now suggests #paper-club" in text and "`folders`" in text
+    assert await _links(curated, "origami") == ("paper-club", "folders")
+    # Only a role given: the channel link stays, and the reply says so.
+    text = await said(curated, "mod", "/tags link origami role=cranes")
+    assert "now grants the role `cranes`" in text and "still suggests #paper-club" in text
+    assert await _links(curated, "origami") == ("paper-club", "cranes")
+    # `none` clears that link (it is not a channel called #none).
+    text = await said(curated, "mod", "/tags link origami none")
+    assert "no longer suggests a channel" in text and "#none" not in text
+    assert await _links(curated, "origami") == (None, "cranes")
+    text = await said(curated, "mod", "/tags link origami clear=role")
+    assert "no longer grants a role" in text
+    assert await _links(curated, "origami") == (None, None)
+    assert "Nothing changed" in await said(curated, "mod", "/tags link origami")
+
+
+async def test_link_refuses_a_new_value_and_clearing_it_at_once(curated: Harness) -> None:
+    text = await said(curated, "mod", "/tags link origami paper-club clear=channel")
+    assert "Nothing was changed" in text
+    assert await _links(curated, "origami") == (None, None)
+
+
+async def test_create_says_when_the_typed_name_was_changed(harness: Harness) -> None:
+    harness.platform.moderators.add("mod")
+    text = await said(harness, "mod", "/tags create @everyone")
+    assert "Created the tag **everyone**" in text and "the @ was removed" in text
+    assert "@everyone" not in text  # the echo is neutralised
+    text = await said(harness, "mod", "/tags create #Special_Education")
+    assert "**special-education**" in text and "removed" not in text
+    text = await said(harness, "mod", "/tags alias everyone all!")
+    assert "“all”" in text and "the ! was removed" in text

@@ -34,12 +34,22 @@ ASK_COMMANDS: tuple[Command, ...] = (
                 required=False,
             ),
         ),
+        examples=(
+            "ask How do I get quiet students to speak up in discussions?",
+            "ask Marking takes my whole weekend days=14",
+        ),
     ),
-    Command(("follow",), "Follow someone's problem of practice to hear how it went", (_NUMBER,)),
+    Command(
+        ("follow",),
+        "Follow someone's problem of practice to hear how it went",
+        (_NUMBER,),
+        examples=("follow 12",),
+    ),
     Command(
         ("resolve",),
         "Share how your problem of practice went (its followers are told)",
         (_NUMBER, Option("outcome", "What happened", max_length=MAX_TEXT, rest=True)),
+        examples=("resolve 12 Cold-calling with think time worked well",),
     ),
-    Command(("asks",), "Open problems of practice"),
+    Command(("asks",), "Open problems of practice", examples=("asks",)),
 )

@@ -122,7 +122,8 @@ def _schedule(words: list[str], timezone: str, at: time, now: datetime) -> Sched
                 f"“{quote(words[1], 20)}” is not a date: use YYYY-MM-DD, like `2027-03-14`."
             ) from None
         return once(timezone, at, on)
-    raise ChatInputError(f"I can't read that schedule. {SCHEDULE_HELP}")
+    typed = quote(" ".join(words), 40)
+    raise ChatInputError(f"I can't read that schedule (“{typed}”). {SCHEDULE_HELP}")
 
 
 def _first_day(day: int, timezone: str, at: time, now: datetime) -> date:

@@ -25,6 +25,10 @@ CHAT_RUN_COMMANDS: tuple[Command, ...] = (
                 rest=True,
             ),
         ),
+        examples=(
+            "chat questions engchat Q1 @10 What is feedback for? | Q2 @30 What worked this week?",
+            "chat questions engchat",
+        ),
     ),
     Command(
         ("chat", "transcript"),
@@ -32,6 +36,10 @@ CHAT_RUN_COMMANDS: tuple[Command, ...] = (
         (
             _HASHTAG,
             Option("date", "YYYY-MM-DD (default: the last chat)", required=False, max_length=10),
+        ),
+        examples=(
+            "chat transcript engchat",
+            "chat transcript engchat 2027-03-14",
         ),
     ),
 )

@@ -10,6 +10,8 @@ from communitybot.command_types import Command, Option
 
 _HASHTAG = Option("hashtag", "The chat's hashtag, e.g. engchat", max_length=33)
 _SCHEDULE_HELP = "weekly tuesday | every 2 weeks tuesday | monthly 2nd tuesday | once 2027-03-14"
+_SCHEDULE_PHRASES = (("weekly", 2), ("every", 4), ("monthly", 3), ("once", 2))
+"""A schedule's first word and its length in words (`chat_input.parse_schedule`'s grammar)."""
 
 
 def _details(required: bool) -> tuple[Option, ...]:
@@ -17,7 +19,13 @@ def _details(required: bool) -> tuple[Option, ...]:
     return (
         Option("title", "Title, e.g. “Feedback that works”", required=required, max_length=120),
         Option("channel", "Where the chat happens", type="channel", required=required),
-        Option("schedule", _SCHEDULE_HELP, required=required, max_length=40),
+        Option(
+            "schedule",
+            _SCHEDULE_HELP,
+            required=required,
+            max_length=40,
+            phrases=_SCHEDULE_PHRASES,
+        ),
         Option("time", "Local start time, HH:MM (24-hour)", required=required, max_length=5),
         Option("timezone", "IANA time zone, e.g. Europe/London", required=required, max_length=64),
         Option(
@@ -55,6 +63,12 @@ CHAT_COMMANDS: tuple[Command, ...] = (
         "Create a recurring (or one-off) topic chat",
         (Option("hashtag", "Hashtag, e.g. engchat", max_length=33), *_details(required=True)),
         moderator_only=True,
+        examples=(
+            'chat create engchat "Feedback that works" english-chat "weekly tuesday" 19:00 '
+            "Europe/London",
+            'chat create mathschat "Maths chat" maths-lounge "monthly 2nd thursday" 20:00 UTC '
+            "duration=90 hosts=@ann",
+        ),
     ),
     Command(
         ("chat", "edit"),
@@ -64,11 +78,27 @@ CHAT_COMMANDS: tuple[Command, ...] = (
             *_details(required=False),
             Option("no_ping", "Stop pinging a role for this chat", type="boolean", required=False),
         ),
+        examples=(
+            "chat edit engchat time=18:30",
+            'chat edit engchat schedule="every 2 weeks thursday" title="Feedback that works"',
+        ),
     ),
-    Command(("chat", "list"), "List the community's chats"),
-    Command(("chat", "next"), "Upcoming chats, in your time zone"),
-    Command(("chat", "cancel"), "Cancel a chat series", (_HASHTAG,), moderator_only=True),
-    Command(("chat", "skip-next"), "Skip a series' next chat", (_HASHTAG,), moderator_only=True),
+    Command(("chat", "list"), "List the community's chats", examples=("chat list",)),
+    Command(("chat", "next"), "Upcoming chats, in your time zone", examples=("chat next",)),
+    Command(
+        ("chat", "cancel"),
+        "Cancel a chat series",
+        (_HASHTAG,),
+        moderator_only=True,
+        examples=("chat cancel engchat",),
+    ),
+    Command(
+        ("chat", "skip-next"),
+        "Skip a series' next chat",
+        (_HASHTAG,),
+        moderator_only=True,
+        examples=("chat skip-next engchat",),
+    ),
     Command(
         ("chat", "subscribe"),
         "Get reminders for a chat (default 24h and 15m before)",
@@ -82,7 +112,21 @@ CHAT_COMMANDS: tuple[Command, ...] = (
                 rest=True,
             ),
         ),
+        examples=(
+            "chat subscribe engchat",
+            "chat subscribe engchat 24h 1h",
+        ),
     ),
-    Command(("chat", "unsubscribe"), "Stop a chat's reminders", (_HASHTAG,)),
-    Command(("chat", "calendar"), "A chat series as a calendar file (.ics)", (_HASHTAG,)),
+    Command(
+        ("chat", "unsubscribe"),
+        "Stop a chat's reminders",
+        (_HASHTAG,),
+        examples=("chat unsubscribe engchat",),
+    ),
+    Command(
+        ("chat", "calendar"),
+        "A chat series as a calendar file (.ics)",
+        (_HASHTAG,),
+        examples=("chat calendar engchat",),
+    ),
 )

@@ -1,18 +1,75 @@
-"""`help`: generated from the command catalogue, so it can never disagree with the commands."""
+"""`help`: generated from the command catalogue, so it can never disagree with the commands.
+
+`help` lists the commands by group; `help <command>` (or a group: `help chat`) explains each
+option (what it means, whether it is needed, its choices and limits) and shows real examples,
+which the tests parse, so they always work as shown.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from communitybot.command_parser import usage
-from communitybot.commands import CATALOGUE, Command
+from communitybot.command_parser import named_only, usage
+from communitybot.commands import CATALOGUE, Command, Option
 from communitybot.context import CommandHandler, Context
 from communitybot.replies import Action, reply
 from communitybot.text import quote
 
+MAX_DETAILED = 3
+"""Above this many matching commands (`help chat`), list them briefly instead of in detail."""
+
 
 def _line(command: Command, prefix: str) -> str:
     return f"• `{prefix}{command.name}` — {command.description}"
+
+
+def _limits(option: Option) -> str:
+    """What values the option takes, in words: choices, number range, length."""
+    if option.choices:
+        return "one of " + ", ".join(f"`{c}`" for c in option.choices)
+    if option.type == "integer":
+        low, high = option.min_value, option.max_value
+        if low is not None and high is not None:
+            return f"a whole number from {low} to {high}"
+        if low is not None:
+            return f"a whole number, at least {low}"
+        return "a whole number"
+    if option.type == "boolean":
+        return "on or off (the name alone means on)"
+    kinds = {"user": "a member", "channel": "a channel", "role": "a role"}
+    if option.type in kinds:
+        return kinds[option.type]
+    if option.max_length is not None and str(option.max_length) not in option.description:
+        return f"up to {option.max_length} characters"
+    return "text"
+
+
+def option_lines(command: Command) -> list[str]:
+    """One line per option: name, meaning, required or optional, what values it takes."""
+    lines = []
+    for option in command.options:
+        need = "required" if option.required else "optional"
+        how = [need, _limits(option)]
+        if named_only(command, option):
+            how.append(f"typed as `{option.name}=…`")
+        elif option.rest:
+            how.append("the rest of the line, up to any `name=…` option")
+        lines.append(f"  `{option.name}` — {option.description} ({'; '.join(how)})")
+    return lines
+
+
+def details(command: Command, prefix: str) -> list[str]:
+    """Everything `help <command>` shows for one command."""
+    lines = [_line(command, prefix), f"  {usage(command, prefix)}"]
+    if command.moderator_only:
+        lines.append("  (moderators only)")
+    lines += option_lines(command)
+    if any(o.type == "string" and not o.rest and not o.choices for o in command.options):
+        lines.append('  Put a value with spaces in quotes: `"Feedback that works"`.')
+    if command.examples:
+        lines.append("  Examples:")
+        lines += [f"  `{prefix}{example}`" for example in command.examples]
+    return lines
 
 
 async def show_help(ctx: Context, options: dict[str, Any]) -> list[Action]:
@@ -21,19 +78,22 @@ async def show_help(ctx: Context, options: dict[str, Any]) -> list[Action]:
         matches = [c for c in CATALOGUE if c.name == wanted or c.name.startswith(wanted + " ")]
         if not matches:
             return reply(f"There is no command “{quote(wanted, 40)}”. Type `{ctx.prefix}help`.")
+        if len(matches) > MAX_DETAILED:
+            lines = [*(_line(c, ctx.prefix) for c in matches)]
+            lines += ["", f"Type `{ctx.prefix}help {matches[0].name}` for one command's details."]
+            return reply("\n".join(lines))
         lines = []
         for command in matches:
-            lines.append(_line(command, ctx.prefix))
-            lines.append(f"  {usage(command, ctx.prefix)}")
-            if command.moderator_only:
-                lines.append("  (moderators only)")
+            if lines:
+                lines.append("")
+            lines += details(command, ctx.prefix)
         return reply("\n".join(lines))
     members = [c for c in CATALOGUE if not c.moderator_only]
     lines = ["**What I can do**", *(_line(c, ctx.prefix) for c in members)]
     if ctx.is_moderator:
         lines += ["", "**For moderators**"]
         lines += [_line(c, ctx.prefix) for c in CATALOGUE if c.moderator_only]
-    lines += ["", f"Type `{ctx.prefix}help <command>` for the details of one command."]
+    lines += ["", f"Type `{ctx.prefix}help <command>` for its options and examples."]
     return reply("\n".join(lines))
 
 

@@ -36,24 +36,68 @@ _WINDOW = re.compile(
 )
 
 
-async def _tags(ctx: Context, raw: str) -> tuple[list[Tag], list[Action]]:
-    """Resolve the tags option; on any problem, the friendly error to return (nothing saved)."""
+async def _tags(
+    ctx: Context, raw: str, text_option: str, text_given: bool
+) -> tuple[list[Tag], list[Action]]:
+    """Resolve the tags option (a whole tag list, as `/tags add` takes it); on any problem, the
+    friendly error to return (nothing saved).
+
+    Every name must be a known tag: a word that is not one is never dropped or moved into the
+    note/goals silently. When no `text_option` (note, goals) was given and the list ends in words
+    that are not tags, the reply shows how to give them as that option instead.
+    """
     names = split_list(raw)
     if not names:
         return [], reply(
-            f"Please name at least one tag, e.g. `{ctx.prefix}mentor request maths,assessment` "
+            f"Please name at least one tag, e.g. `{ctx.prefix}mentor request maths, assessment` "
             f"(see `{ctx.prefix}tags list`)."
         )
     if len(names) > MAX_TAGS:
         return [], reply(f"Please name at most {MAX_TAGS} tags.")
     tags, errors = await resolve_tags(ctx, names)
-    if errors:
-        return [], reply("\n".join([*errors, "Nothing was saved."]))
-    return tags, []
+    if not errors:
+        return tags, []
+    lines = list(errors)
+    if not text_given:
+        kept, text = await _split_text(ctx, names)
+        if kept and text:
+            lines.append(
+                f"If “{quote(text, 80)}” is your {text_option}, give it as the {text_option} "
+                f"after the tags: `{', '.join(kept)} {text_option}={quote(text, 80)}`."
+            )
+        else:
+            lines.append(
+                f"Tags are separated by commas or spaces; your {text_option} goes after them as "
+                f"`{text_option}=…`, e.g. `maths, assessment {text_option}=…`."
+            )
+    return [], reply("\n".join([*lines, "Nothing was saved."]))
+
+
+async def _split_text(ctx: Context, names: list[str]) -> tuple[list[str], str]:
+    """The typed list read as known tags followed by free text: (tags as typed, the text).
+
+    `maths, assessment Happy to help` → (["maths", "assessment"], "Happy to help"); ("", …) when
+    the list does not start with a known tag.
+    """
+    for index, name in enumerate(names):
+        if (await resolve_tags(ctx, [name]))[0]:
+            continue
+        words = name.split()
+        for cut in range(len(words) - 1, 0, -1):
+            if (await resolve_tags(ctx, [" ".join(words[:cut])]))[0]:
+                head, tail = " ".join(words[:cut]), words[cut:]
+                return [*names[:index], head], " ".join([*tail, *names[index + 1 :]])
+        return names[:index], " ".join(names[index:])
+    return names, ""
 
 
 def _names(tags: list[Tag]) -> str:
     return ", ".join(f"**{tag.name}**" for tag in tags)
+
+
+def _text_line(label: str, text: str) -> str:
+    """The note or goals as stored, so the member sees where the tags ended and the text began."""
+    return f" {label}: “{quote(text, 120)}”." if text else ""
 
 
 def parse_window(raw: str) -> int | None:
@@ -84,9 +128,9 @@ async def offer(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if not isinstance(capacity, int) or not MIN_CAPACITY <= capacity <= MAX_CAPACITY:
         return reply(
             f"Capacity is how many mentees you take at once: a number from {MIN_CAPACITY} to "
-            f"{MAX_CAPACITY}, e.g. `{ctx.prefix}mentor offer 2 maths,assessment`."
+            f"{MAX_CAPACITY}, e.g. `{ctx.prefix}mentor offer 2 maths, assessment`."
         )
-    tags, error = await _tags(ctx, str(options.get("tags") or ""))
+    tags, error = await _tags(ctx, str(options.get("tags") or ""), "note", "note" in options)
     if error:
         return error
     note = str(options.get("note") or "").strip()
@@ -99,7 +143,8 @@ async def offer(ctx: Context, options: dict[str, Any]) -> list[Action]:
     waiting = "When a moderator runs a matching round I'll introduce you privately."
     nobody = "Nobody who fits is waiting right now; I'll introduce you as soon as someone asks."
     text = (
-        f"Thank you! You offer to mentor up to {capacity} {people} on {_names(tags)}. "
+        f"Thank you! You offer to mentor up to {capacity} {people} on {_names(tags)}."
+        f"{_text_line('Your note', note)} "
         f"{_matched_note(result, matched, waiting, nobody)} "
         f"`{ctx.prefix}mentor pause` stops new matches at any time."
     )
@@ -120,7 +165,7 @@ async def request(ctx: Context, options: dict[str, Any]) -> list[Action]:
             f"`{ctx.prefix}profile edit timezone Europe/Berlin` (your city or zone), then ask "
             "again. Nothing was saved."
         )
-    tags, error = await _tags(ctx, str(options.get("tags") or ""))
+    tags, error = await _tags(ctx, str(options.get("tags") or ""), "goals", "goals" in options)
     if error:
         return error
     live = [
@@ -152,7 +197,8 @@ async def request(ctx: Context, options: dict[str, Any]) -> list[Action]:
         "Nobody suitable has a free seat right now; I'll introduce you as soon as someone does."
     )
     text = (
-        f"Got it: you're looking for a mentor for {_names(tags)}.{within} "
+        f"Got it: you're looking for a mentor for {_names(tags)}.{within}"
+        f"{_text_line('Your goals', goals)} "
         f"{_matched_note(result, matched, waiting, nobody)}"
     )
     return [*reply(text), *(result.introductions if result else [])]

@@ -10,10 +10,12 @@ from communitybot.command_types import Command, Option
 
 _MENTOR_TAGS = Option(
     "tags",
-    "Tags, comma-separated (quote them if they have spaces)",
+    "Tags, separated by commas or spaces (maths, assessment)",
     autocomplete="tags",
     max_length=500,
+    rest=True,
 )
+"""A whole tag list, as `/tags add` takes it; typed, the note or goals follow as `note=…`."""
 
 MENTORING_COMMANDS: tuple[Command, ...] = (
     Command(
@@ -25,6 +27,10 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
             Option(
                 "note", "A short note for your mentees", required=False, max_length=300, rest=True
             ),
+        ),
+        examples=(
+            "mentor offer 2 maths, assessment note=Happy to help with first lessons",
+            "mentor offer 1 #robotics",
         ),
     ),
     Command(
@@ -40,10 +46,24 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
                 max_length=12,
             ),
         ),
+        examples=(
+            "mentor request maths, edtech goals=Get better at feedback",
+            "mentor request robotics window=±3h",
+        ),
     ),
-    Command(("mentor", "status"), "Your mentoring offer, request and pairings"),
-    Command(("mentor", "pause"), "Pause your mentoring offer (no new mentees)"),
-    Command(("mentor", "resume"), "Resume your paused mentoring offer"),
+    Command(
+        ("mentor", "status"),
+        "Your mentoring offer, request and pairings",
+        examples=("mentor status",),
+    ),
+    Command(
+        ("mentor", "pause"),
+        "Pause your mentoring offer (no new mentees)",
+        examples=("mentor pause",),
+    ),
+    Command(
+        ("mentor", "resume"), "Resume your paused mentoring offer", examples=("mentor resume",)
+    ),
     Command(
         ("mentor", "end"),
         "End a mentoring pairing (or withdraw your request), with optional private feedback",
@@ -56,6 +76,10 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
                 max_length=500,
                 rest=True,
             ),
+        ),
+        examples=(
+            "mentor end",
+            "mentor end ann Thank you, we covered what I needed",
         ),
     ),
     Command(
@@ -70,6 +94,10 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
                 rest=True,
             ),
         ),
+        examples=(
+            "mentor rematch",
+            "mentor rematch Our time zones did not fit",
+        ),
     ),
     Command(
         ("mentor", "checkin"),
@@ -78,12 +106,20 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
             Option("answer", "How it's going", choices=("met", "not-yet", "end")),
             Option("member", "Which pairing (if you have several)", type="user", required=False),
         ),
+        examples=(
+            "mentor checkin met",
+            "mentor checkin not-yet ann",
+        ),
     ),
     Command(
         ("mentoring", "match"),
         "Match open mentee requests with mentors (optimal for shared interests)",
         (Option("dry_run", "Only preview the pairs", type="boolean", required=False),),
         moderator_only=True,
+        examples=(
+            "mentoring match dry_run",
+            "mentoring match",
+        ),
     ),
     Command(
         ("mentoring", "settings"),
@@ -105,10 +141,15 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
             ),
         ),
         moderator_only=True,
+        examples=(
+            "mentoring settings",
+            "mentoring settings auto_match=on checkin_days=14",
+        ),
     ),
     Command(
         ("mentoring", "pairs"),
         "Active mentoring pairings with their last check-in (flagged ones first)",
         moderator_only=True,
+        examples=("mentoring pairs",),
     ),
 )

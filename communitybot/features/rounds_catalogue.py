@@ -9,8 +9,12 @@ from __future__ import annotations
 from communitybot.command_types import Command, Option
 
 ROUND_COMMANDS: tuple[Command, ...] = (
-    Command(("rounds", "join"), "Take part in peer rounds (or confirm you're still in)"),
-    Command(("rounds", "leave"), "Stop taking part in peer rounds"),
+    Command(
+        ("rounds", "join"),
+        "Take part in peer rounds (or confirm you're still in)",
+        examples=("rounds join",),
+    ),
+    Command(("rounds", "leave"), "Stop taking part in peer rounds", examples=("rounds leave",)),
     Command(
         ("rounds", "pause"),
         "Skip the next round(s): a number from 1 to 12 (default 1), or all until you resume",
@@ -19,9 +23,21 @@ ROUND_COMMANDS: tuple[Command, ...] = (
                 "rounds", "How many rounds to skip (1–12), or all", required=False, max_length=16
             ),
         ),
+        examples=(
+            "rounds pause 2",
+            "rounds pause all",
+        ),
     ),
-    Command(("rounds", "resume"), "End your pause: be matched again from the next round"),
-    Command(("rounds", "status"), "Your peer-round state, the next round and your last partners"),
+    Command(
+        ("rounds", "resume"),
+        "End your pause: be matched again from the next round",
+        examples=("rounds resume",),
+    ),
+    Command(
+        ("rounds", "status"),
+        "Your peer-round state, the next round and your last partners",
+        examples=("rounds status",),
+    ),
     Command(
         ("rounds", "met"),
         "Answer the latest follow-up: did you meet your peer-round partner?",
@@ -30,6 +46,7 @@ ROUND_COMMANDS: tuple[Command, ...] = (
                 "answer", "yes, no (not yet) or skip (we couldn't)", choices=("yes", "no", "skip")
             ),
         ),
+        examples=("rounds met yes",),
     ),
     Command(
         ("rounds", "setup"),
@@ -49,14 +66,25 @@ ROUND_COMMANDS: tuple[Command, ...] = (
             ),
         ),
         moderator_only=True,
+        examples=(
+            "rounds setup weekly monday 09:00 Europe/London",
+            "rounds setup biweekly thursday 16:00 no_repeat=4",
+        ),
     ),
     Command(
-        ("rounds", "off"), "Stop scheduled peer rounds (members stay opted in)", moderator_only=True
+        ("rounds", "off"),
+        "Stop scheduled peer rounds (members stay opted in)",
+        moderator_only=True,
+        examples=("rounds off",),
     ),
     Command(
         ("rounds", "run"),
         "Run a peer round now (or preview it)",
         (Option("dry_run", "Only preview the groups", type="boolean", required=False),),
         moderator_only=True,
+        examples=(
+            "rounds run dry_run",
+            "rounds run",
+        ),
     ),
 )

@@ -19,6 +19,8 @@ refused, and such a grant withheld and reported; the moderator role is never rev
 from __future__ import annotations
 
 import difflib
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -258,6 +260,22 @@ def _list_entry(ctx: Context, tag: Tag, mine: bool) -> str:
 
 
 # Moderators ------------------------------------------------------------------------------------
+def _typed_differently(raw: str, name: str) -> str:
+    """A note when normalising dropped more than case, spaces, hyphens/underscores and a
+    leading `#` (`@everyone` → `everyone`), so a moderator is never surprised by the name."""
+    light = unicodedata.normalize("NFKC", raw).strip().lstrip("#").casefold()
+    light = re.sub(r"[\s_\-]+", "-", light).strip("-")
+    if light == name:
+        return ""
+    dropped = "".join(dict.fromkeys(c for c in light if c not in name and c != "-"))
+    what = (
+        f"the {' '.join(dropped)} {'was' if len(dropped) == 1 else 'were'} removed"
+        if (dropped)
+        else "it was tidied"
+    )
+    return f" (you typed “{quote(raw, 40)}”: {what}; names keep letters, digits and - + .)"
+
+
 def _valid_name(raw: str, what: str = "Tag names") -> tuple[str, list[Action]]:
     """The normalised name, or an error reply explaining what is wrong with it."""
     name = normalize_tag(raw)
@@ -293,7 +311,8 @@ async def create_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     description = " ".join(str(options.get("description") or "").split())[:200]
     await ctx.store.tags.create(ctx.community.id, name, category, ctx.clock.now(), description)
     return reply(
-        f"Created the tag **{name}** in *{category}*. Link it to a channel or role with "
+        f"Created the tag **{name}**{_typed_differently(str(options.get('name') or ''), name)} "
+        f"in *{category}*. Link it to a channel or role with "
         f"`{ctx.prefix}tags link {name} <channel> <role>`."
     )
 
@@ -313,7 +332,8 @@ async def rename_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
         await ctx.store.tags.remove_alias(ctx.community.id, name)
     await ctx.store.tags.rename(tag.id, name)
     ctx.peers.invalidate(ctx.community.id)
-    return reply(f"Renamed **{tag.name}** to **{name}**. Members who had it keep it.")
+    note = _typed_differently(str(options.get("new_name") or ""), name)
+    return reply(f"Renamed **{tag.name}** to **{name}**{note}. Members who had it keep it.")
 
 
 async def alias_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
@@ -328,7 +348,8 @@ async def alias_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if clash := await _clash(ctx, alias):
         return clash
     await ctx.store.tags.add_alias(tag.id, alias)
-    return reply(f"“{alias}” now works as another name for **{tag.name}**.")
+    note = _typed_differently(str(options.get("alias") or ""), alias)
+    return reply(f"“{alias}”{note} now works as another name for **{tag.name}**.")
 
 
 async def merge_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
@@ -366,23 +387,80 @@ async def delete_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
 
 
+_CLEAR_WORD = "none"
+"""What a moderator types for `channel` or `role` to remove that link (as the help says; the
+Matrix adapter passes it through rather than looking for a room of that name)."""
+
+
+def _link_value(options: dict[str, Any], key: str, current: str | None) -> str | None:
+    """The new channel or role link: the option typed, None for a clearing word or `clear`,
+    and the current link when the option was left out (a link is only changed on purpose)."""
+    if str(options.get("clear") or "") in (key, "both"):
+        return None
+    raw = str(options.get(key) or "").strip()
+    if not raw:
+        return current
+    return None if raw.casefold() == _CLEAR_WORD else raw
+
+
 async def link_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     tag, error = await _one_tag(ctx, str(options.get("tag") or ""))
     if tag is None:
         return error
-    channel = str(options.get("channel") or "").strip() or None
-    role = str(options.get("role") or "").strip() or None
-    if role is not None and (refused := await _role_refused(ctx, tag, role)):
+    cleared = str(options.get("clear") or "")
+    for key in ("channel", "role"):
+        if cleared in (key, "both") and str(options.get(key) or "").strip():
+            return reply(
+                f"Give a new {key} or clear it, not both. Nothing was changed.",
+            )
+    channel = _link_value(options, "channel", tag.channel_id)
+    role = _link_value(options, "role", tag.role_id)
+    if (
+        role is not None
+        and role != tag.role_id
+        and (refused := await _role_refused(ctx, tag, role))
+    ):
         return refused
+    if (channel, role) == (tag.channel_id, tag.role_id):
+        return reply(
+            f"Nothing changed: {_links(ctx, tag.name, channel, role)} Give a `channel` or "
+            "`role` to link; `none` (or `clear`) removes that link."
+        )
     await ctx.store.tags.link(tag.id, channel, role)
-    if channel is None and role is None:
-        return reply(f"**{tag.name}** is no longer linked to a channel or role.")
+    changes = []
+    if channel != tag.channel_id:
+        changes.append(
+            f"now suggests {ctx.platform.mention_channel(channel)}"
+            if channel
+            else "no longer suggests a channel"
+        )
+    if role != tag.role_id:
+        changes.append(
+            f"now grants the role `{quote(role, 60)}` to members who add it"
+            if role
+            else "no longer grants a role"
+        )
+    kept = []
+    if channel == tag.channel_id and channel:
+        kept.append(f"still suggests {ctx.platform.mention_channel(channel)}")
+    if role == tag.role_id and role:
+        kept.append(f"still grants `{quote(role, 60)}`")
+    text = f"**{tag.name}** {' and '.join(changes)}."
+    if kept:
+        text += f" It {' and '.join(kept)}."
+    return reply(text)
+
+
+def _links(ctx: Context, name: str, channel: str | None, role: str | None) -> str:
+    """A tag's links in a sentence."""
     parts = []
     if channel:
         parts.append(f"suggests {ctx.platform.mention_channel(channel)}")
     if role:
-        parts.append(f"grants the role `{quote(role, 60)}` to members who add it")
-    return reply(f"**{tag.name}** now {' and '.join(parts)}.")
+        parts.append(f"grants the role `{quote(role, 60)}`")
+    if not parts:
+        return f"**{name}** is not linked to a channel or role."
+    return f"**{name}** {' and '.join(parts)}."
 
 
 async def _role_refused(ctx: Context, tag: Tag, role: str) -> list[Action]:
