@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from communitybot.models import Question
+from communitybot.numbers import is_ascii_number, parse_int
 from communitybot.replies import Choice, Message, Prompt, PromptKind
 from communitybot.text import normalize_tag, quote
 from communitybot.timezones import TimezoneError, parse_timezone
@@ -90,9 +91,9 @@ def _match(piece: str, options: tuple[str, ...]) -> str | None:
     text = piece.strip().strip("\"'“”").strip()
     if not text:
         return None
-    if text.isdigit():
-        number = int(text)
-        return options[number - 1] if 1 <= number <= len(options) else None
+    if is_ascii_number(text):
+        number = parse_int(text, 1, len(options))
+        return None if number is None else options[number - 1]
     folded, normal = text.casefold(), normalize_tag(text)
     for option in options:
         if option.casefold() == folded or (normal and normalize_tag(option) == normal):

@@ -46,6 +46,7 @@ from communitybot.features.round_schedule import (
     schedule_of,
 )
 from communitybot.models import Member
+from communitybot.numbers import parse_int
 from communitybot.replies import Action, Message, SendDirect, SendToChannel, reply
 from communitybot.scheduler import JobContext, JobKind
 from communitybot.store.jobs import Job
@@ -156,8 +157,9 @@ def _pause_count(raw: Any) -> int | None:
         return 1
     if text in _UNTIL_RESUMED:
         return None
-    if text.isdigit() and 1 <= int(text) <= MAX_PAUSE:
-        return int(text)
+    count = parse_int(text, 1, MAX_PAUSE)
+    if count is not None:
+        return count
     raise RoundInputError(
         f"Say how many rounds to skip, from 1 to {MAX_PAUSE}, or `all` to pause until you "
         "resume, e.g. `rounds pause 2`."
