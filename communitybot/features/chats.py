@@ -36,7 +36,7 @@ from communitybot.replies import Action, Attachment, reply, safe_filename
 from communitybot.scheduler import JobKind
 from communitybot.store.chats import ChatSeries
 from communitybot.text import quote
-from communitybot.timezones import TimezoneError, parse_timezone
+from communitybot.timezones import TimezoneError, describe_zone, read_timezone
 
 UPCOMING_LIMIT = 10
 LIST_DESCRIPTION = 100
@@ -49,7 +49,8 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
         hashtag = parse_hashtag(str(options["hashtag"]))
         title = parse_title(str(options["title"]))
         at = parse_time(str(options["time"]))
-        timezone = parse_timezone(str(options["timezone"]))
+        zone = read_timezone(str(options["timezone"]), now)
+        timezone = zone.name
         schedule = parse_schedule(str(options["schedule"]), timezone, at, now)
         duration = parse_duration(options.get("duration") or DEFAULT_DURATION)
         description = parse_description(str(options.get("description") or ""))
@@ -89,9 +90,11 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
         f"Created **#{hashtag}: {quote(title, 120)}** in "
         f"{ctx.platform.mention_channel(series.channel_id)}, {schedule.describe()}, "
         f"{series.duration_minutes} minutes.",
-        f"First chat: {first.local:%A %d %B %Y, %H:%M} ({timezone}).",
+        f"First chat: {first.local:%A %d %B %Y, %H:%M} ({describe_zone(timezone)}).",
         f"Hosted by {names(ctx.platform, hosts)}.",
     ]
+    if zone.note:
+        lines.append(zone.note)
     if description:
         lines.append(f"About: {quote(description, MAX_DESCRIPTION)}")
     if ping:

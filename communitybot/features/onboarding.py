@@ -163,6 +163,8 @@ async def _answer(
     current = flow.current()
     stale = current is not None and current.id != question.id
     lead = f"✅ Saved your answer to “{quote(question.prompt, 80)}”." if stale else ""
+    if parsed.note:
+        lead = f"{lead}\n{parsed.note}".strip()
     extra, message = await _next(ctx, lead)
     return [*side_effects, *_as_reply(extra, message)]
 

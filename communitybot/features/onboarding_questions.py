@@ -16,7 +16,7 @@ from communitybot.models import Question
 from communitybot.numbers import is_ascii_number, parse_int
 from communitybot.replies import Choice, Message, Prompt, PromptKind
 from communitybot.text import normalize_tag, quote
-from communitybot.timezones import TimezoneError, parse_timezone
+from communitybot.timezones import TimezoneError, read_timezone
 
 CUSTOM_ID_PREFIX = "onboarding:"
 YES_NO = ("Yes", "No")
@@ -35,6 +35,8 @@ class ParsedAnswer:
     """What `onboarding_answers.value` holds (a JSON list for multi-choice questions)."""
     labels: tuple[str, ...] = ()
     """The chosen option labels (choice and yes/no questions)."""
+    note: str | None = None
+    """How the answer was read, when that needs saying (an offset typed as a time zone)."""
 
 
 def custom_id(question: Question) -> str:
@@ -154,7 +156,8 @@ def _free_text(question: Question, raw: str) -> ParsedAnswer:
     text = raw.strip()
     if question.kind == "timezone":
         try:
-            return ParsedAnswer(parse_timezone(text))
+            zone = read_timezone(text)
+            return ParsedAnswer(zone.name, note=zone.note)
         except TimezoneError as error:
             raise AnswerError(str(error)) from None
     if not text:

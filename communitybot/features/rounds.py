@@ -51,7 +51,7 @@ from communitybot.replies import Action, Message, SendDirect, SendToChannel, rep
 from communitybot.scheduler import JobContext, JobKind
 from communitybot.store.jobs import Job
 from communitybot.store.rounds import ANSWERS, Answer, Participant, RoundSettings, Seat
-from communitybot.timezones import TimezoneError, parse_timezone
+from communitybot.timezones import TimezoneError, ZoneReading, describe_zone, read_timezone
 
 MAX_PAUSE = 12
 MAX_NO_REPEAT = 52
@@ -299,7 +299,8 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
         frequency = parse_frequency(str(options.get("frequency") or ""))
         weekday = parse_weekday(options.get("weekday"))
         at = parse_time(options.get("time"))
-        timezone = parse_timezone(str(raw_zone)) if raw_zone else DEFAULT_TIMEZONE
+        zone = read_timezone(str(raw_zone), now) if raw_zone else ZoneReading(DEFAULT_TIMEZONE)
+        timezone = zone.name
         no_repeat = _no_repeat(options.get("no_repeat"), old)
         schedule = round_schedule.build(frequency, weekday, at, timezone, now)
     except (RoundInputError, TimezoneError, ScheduleError) as error:
@@ -323,7 +324,7 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
     counts = await store.counts(ctx.community.id)
     lines = [
         f"Peer rounds are on: {schedule.describe()}.",
-        f"First round: {first.local:%A %d %B %Y, %H:%M} ({timezone}).",
+        f"First round: {first.local:%A %d %B %Y, %H:%M} ({describe_zone(timezone)}).",
         f"Nobody is paired with the same person again within {no_repeat} round(s)."
         if no_repeat
         else "Pairs may repeat from one round to the next (`no_repeat` is 0).",
@@ -333,6 +334,8 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
             "No time zone was given, so the time is UTC. Add e.g. `timezone=Europe/London` to "
             "use yours."
         )
+    if zone.note:
+        lines.append(zone.note)
     notes = problems(schedule, now)
     if notes:
         lines += heads_up(notes[:3])
