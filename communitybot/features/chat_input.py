@@ -14,6 +14,7 @@ from communitybot.chat_schedule import (
     WEEKDAYS,
     Schedule,
     ScheduleError,
+    check_plan_date,
     monthly,
     next_occurrence,
     once,
@@ -127,6 +128,8 @@ def _schedule(words: list[str], timezone: str, at: time, now: datetime) -> Sched
             raise ChatInputError(
                 f"“{quote(words[1], 20)}” is not a date: use YYYY-MM-DD, like `2027-03-14`."
             ) from None
+        zone = Schedule("once", timezone, at, now.date()).zone
+        check_plan_date(on, now.astimezone(zone).date())
         return once(timezone, at, on)
     raise ChatInputError(f"I can't read that schedule. {SCHEDULE_HELP}")
 

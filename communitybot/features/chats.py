@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from communitybot.chat_schedule import heads_up, next_occurrence, problems
+from communitybot.chat_schedule import heads_up, next_occurrence, plannable, problems
 from communitybot.context import CommandHandler, Context
 from communitybot.features import chat_calendar, chat_edit, chat_hosts, chat_jobs
 from communitybot.features.chat_details import (
@@ -233,6 +233,13 @@ async def calendar(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return reply(found)
     if found.next_start is None:
         return reply(f"#{found.hashtag} has no upcoming chat to add to a calendar.")
+    if not plannable(found.next_start, ctx.clock.now()):
+        return reply(
+            f"#{found.hashtag}'s next chat is stored for {found.next_start:%d %B %Y}, outside "
+            "the five years I can put in a calendar. A moderator can fix it with "
+            f"`{ctx.prefix}chat edit {found.hashtag} schedule=…` or `{ctx.prefix}chat cancel "
+            f"{found.hashtag}`."
+        )
     ics = chat_calendar.calendar(found, found.schedule.describe(), ctx.clock.now())
     name = safe_filename(found.hashtag, "ics")
     return reply(
