@@ -7,6 +7,7 @@ intact. A database written by a newer communitybot is refused rather than damage
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
@@ -31,6 +32,14 @@ class StoreBusy(StoreError):
 
 class DatabaseTooNew(StoreError):
     """The file was written by a newer version of communitybot."""
+
+
+class StoreFull(StoreError):
+    """SQLite could not write: the disk (or the database's size limit) is full; nothing changed."""
+
+
+class StoreReadOnly(StoreError):
+    """The database file, or its folder, cannot be written; nothing changed."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,26 @@ def _is_locked(error: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
+def _translated(error: sqlite3.Error, path: str) -> Exception:
+    """The StoreError a user can be told about for `error`, or `error` itself.
+
+    Full disk and read-only files are said plainly, with the file: a bare "database or disk
+    is full" deep in a traceback is easy to miss, and a generic apology hides what to fix.
+    """
+    code = getattr(error, "sqlite_errorcode", None)
+    text = str(error).lower()
+    if code == sqlite3.SQLITE_FULL or "database or disk is full" in text:
+        return StoreFull(f"the disk is full: cannot write the database {path} ({error})")
+    if (code is not None and code & 0xFF == sqlite3.SQLITE_READONLY) or "readonly" in text:
+        return StoreReadOnly(
+            f"the database {path} is read-only ({error}): the bot needs write access to the file "
+            "and to its folder (for the -wal and -shm files)"
+        )
+    if isinstance(error, sqlite3.OperationalError) and _is_locked(error):
+        return StoreBusy("the database is busy")
+    return error
+
+
 class Database:
     """One aiosqlite connection with the project's pragmas; use `Database.open()`."""
 
@@ -75,10 +104,12 @@ class Database:
         """Open (creating if needed) and migrate to the newest schema this code knows."""
         path = str(path)
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _prepare_folder(Path(path))
+        pending = aiosqlite.connect(path, isolation_level=None)
         try:
-            connection = await aiosqlite.connect(path, isolation_level=None)
+            connection = await pending
         except sqlite3.Error as error:
+            await _stopped(pending)
             raise StoreError(f"cannot open the database {path}: {error}") from error
         connection.row_factory = aiosqlite.Row
         db = cls(connection, path)
@@ -89,6 +120,12 @@ class Database:
             await db._refuse_newer(steps[-1].version if steps else 0)
             await db._conn.execute("PRAGMA journal_mode = WAL")
             await db.migrate(steps)
+        except sqlite3.Error as error:
+            await connection.close()
+            translated = _translated(error, path)
+            if translated is error:
+                raise
+            raise translated from error
         except BaseException:
             await connection.close()
             raise
@@ -130,34 +167,41 @@ class Database:
             return
         try:
             await self._conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            if _is_locked(error):
-                raise StoreBusy("the database is busy") from error
-            raise
+        except sqlite3.Error as error:
+            raise self._error(error) from error
         self._in_transaction = True
         try:
             yield
         except BaseException:
             self._in_transaction = False
-            await self._conn.execute("ROLLBACK")
+            await self._rollback()
             raise
         self._in_transaction = False
         try:
             await self._conn.execute("COMMIT")
-        except sqlite3.OperationalError as error:
+        except sqlite3.Error as error:
+            await self._rollback()
+            raise self._error(error) from error
+
+    async def _rollback(self) -> None:
+        """Roll back what is still open: after "disk full" SQLite has already rolled back
+        itself, and a second ROLLBACK ("no transaction is active") would hide the real error."""
+        if self._conn.in_transaction:
             await self._conn.execute("ROLLBACK")
-            if _is_locked(error):
-                raise StoreBusy("the database is busy") from error
-            raise
+
+    def _error(self, error: sqlite3.Error) -> Exception:
+        translated = _translated(error, self.path)
+        return translated if translated is not error else error
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one statement; returns lastrowid (for INSERT) or rowcount otherwise."""
         try:
             cursor = await self._conn.execute(sql, tuple(params))
-        except sqlite3.OperationalError as error:
-            if _is_locked(error):
-                raise StoreBusy("the database is busy") from error
-            raise
+        except sqlite3.Error as error:
+            translated = self._error(error)
+            if translated is error:
+                raise
+            raise translated from error
         result = cursor.lastrowid if sql.lstrip()[:6].upper() == "INSERT" else cursor.rowcount
         await cursor.close()
         return int(result or 0)
@@ -165,19 +209,21 @@ class Database:
     async def execute_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         try:
             await self._conn.executemany(sql, [tuple(r) for r in rows])
-        except sqlite3.OperationalError as error:
-            if _is_locked(error):
-                raise StoreBusy("the database is busy") from error
-            raise
+        except sqlite3.Error as error:
+            translated = self._error(error)
+            if translated is error:
+                raise
+            raise translated from error
 
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         try:
             async with self._conn.execute(sql, tuple(params)) as cursor:
                 return list(await cursor.fetchall())
-        except sqlite3.OperationalError as error:
-            if _is_locked(error):
-                raise StoreBusy("the database is busy") from error
-            raise
+        except sqlite3.Error as error:
+            translated = self._error(error)
+            if translated is error:
+                raise
+            raise translated from error
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         rows = await self.fetch_all(sql, params)
@@ -185,6 +231,27 @@ class Database:
 
     async def close(self) -> None:
         await self._conn.close()
+
+
+def _prepare_folder(path: Path) -> None:
+    """Create the database's folder; a path that is itself a folder is said in one line."""
+    if path.is_dir():
+        raise StoreError(
+            f"the database path {path} is a folder: give a file inside it, e.g. "
+            f"{path / 'communitybot.db'}"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+
+async def _stopped(pending: aiosqlite.Connection) -> None:
+    """Wait for a failed connection's worker thread to finish.
+
+    aiosqlite stops the thread when connecting fails but does not wait for it; if the event
+    loop closes first (start-up gives up at once), the thread prints two tracebacks.
+    """
+    thread = getattr(pending, "_thread", None)
+    if thread is not None and thread.is_alive():
+        await asyncio.to_thread(thread.join, 5)
 
 
 def _statements(sql: str) -> list[str]:
