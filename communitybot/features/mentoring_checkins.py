@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from communitybot.context import Context
+from communitybot.features import typed_choices
 from communitybot.features.mentoring_match import auto_match
 from communitybot.features.mentoring_pairing import (
     CHECKIN,
@@ -178,6 +179,7 @@ async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> li
         return reply(
             f"That check-in is no longer open. `{ctx.prefix}mentor status` shows your pairings."
         )
+    await typed_choices.answered(ctx, custom_id)
     if pair.status != "active":
         return reply("That pairing has already ended, so there's nothing to do. Thank you!")
     return await _answer(ctx, pair, answer)

@@ -22,7 +22,7 @@ from communitybot.chat_schedule import (
     problems,
 )
 from communitybot.context import CommandHandler, Context
-from communitybot.features import round_schedule
+from communitybot.features import round_schedule, typed_choices
 from communitybot.features.chat_jobs import when_for
 from communitybot.features.round_runs import (
     DEFAULT_NO_REPEAT,
@@ -456,6 +456,7 @@ async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> li
     """The follow-up buttons ("rounds:met:<group>") and the re-confirmation ("rounds:rejoin")."""
     value = values[0].casefold() if values else ""
     if custom_id == REJOIN_ID:
+        await typed_choices.answered(ctx, custom_id)
         if value == "leave":
             return await leave(ctx, {})
         return await join(ctx, {})
@@ -468,6 +469,7 @@ async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> li
         return reply(
             f"That question is no longer open. `{ctx.prefix}rounds status` shows your rounds."
         )
+    await typed_choices.answered(ctx, custom_id)
     return await _answer(ctx, seat, value)
 
 
