@@ -13,6 +13,7 @@ from typing import Any
 from communitybot.context import CommandHandler, Context
 from communitybot.events import UserRef
 from communitybot.models import Member, Tag
+from communitybot.onboarding_defaults import INTRO_MAX_LENGTH
 from communitybot.replies import Action, reply
 from communitybot.store.store import Store
 from communitybot.text import quote
@@ -25,7 +26,7 @@ from communitybot.timezones import (
 )
 
 MAX_ROLE = 80
-MAX_INTRO = 500
+MAX_INTRO = INTRO_MAX_LENGTH
 _YES = {"yes", "on", "true"}
 _NO = {"no", "off", "false"}
 _MENTOR_NOTES = {
