@@ -215,12 +215,13 @@ class Bot:
     async def _context(self, event: Event) -> Context | None:
         now = self.clock.now()
         community, created = await self.store.communities.ensure(event.community, now)
+        member_is_new = False
         if isinstance(event, MemberLeft):
             member = await self.store.members.get(community.id, event.user)
             if member is None:
                 return None
         else:
-            member, _ = await self.store.members.ensure(community.id, event.user, now)
+            member, member_is_new = await self.store.members.ensure(community.id, event.user, now)
         is_moderator = await self.platform.is_moderator(
             community.ref, event.user, community.moderator_role
         )
@@ -234,6 +235,7 @@ class Bot:
             event=event,
             is_moderator=is_moderator,
             prefix=self.prefix,
+            member_is_new=member_is_new,
         )
         if created:
             await registry.seed_community(ctx)
