@@ -6,6 +6,12 @@ retried, and start-up names the problem in one line.
 
 from __future__ import annotations
 
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,3 +133,47 @@ async def test_a_database_path_that_is_a_folder_is_one_line(tmp_path: Path) -> N
         f"communitybot: the database path {tmp_path} is a folder: give a file inside it, e.g. "
         f"{tmp_path / 'communitybot.db'}"
     ]
+
+
+def _as_other_user() -> list[str]:
+    """Run as nobody when the tests run as root (root may write any file)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: a read-only file is writable anyway")
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+@pytest.mark.parametrize("where", ["file", "folder"])
+def test_a_read_only_location_is_one_line_naming_the_file(where: str) -> None:
+    # Not under pytest's tmp_path: that is private to root, so "nobody" could not even look.
+    tmp_path = Path(tempfile.mkdtemp(prefix="communitybot-ro-"))
+    folder = tmp_path / "data"
+    folder.mkdir()
+    path = folder / "bot.db"
+    sqlite3.connect(path).close()
+    if where == "file":
+        path.chmod(0o444)
+    else:
+        path.unlink()
+        folder.chmod(0o555)
+    tmp_path.chmod(0o755)
+    command = [*_as_other_user(), sys.executable, "-m", "communitybot", "run", "--db", str(path)]
+    try:
+        done = subprocess.run(
+            command,
+            input="",
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=clean_env(),
+            timeout=60,
+        )
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(tmp_path)
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert str(path) in line
+    assert "read-only" in line or "create files next to it" in line

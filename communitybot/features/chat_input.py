@@ -190,8 +190,8 @@ DEFAULT_DURATION = 60
 MAX_HOSTS = 5
 CLEAR_WORDS = frozenset({"none", "off", "-"})
 """What a moderator types to clear an optional detail (`ping=none`, `description=none`)."""
-_DISCORD_USER = re.compile(r"<@!?(\d+)>")
-_DISCORD_ROLE = re.compile(r"<@&(\d+)>")
+_DISCORD_USER = re.compile(r"<@!?([0-9]+)>")
+_DISCORD_ROLE = re.compile(r"<@&([0-9]+)>")
 _MATRIX_TO_USER = re.compile(r"https://matrix\.to/#/(@[^\s,/?]+)")
 _ROLE_NAME = re.compile(r"[\w.-]{1,64}")
 

@@ -84,6 +84,11 @@ def _translated(error: sqlite3.Error, path: str) -> Exception:
             f"the database {path} is read-only ({error}): the bot needs write access to the file "
             "and to its folder (for the -wal and -shm files)"
         )
+    if code is not None and code & 0xFF == sqlite3.SQLITE_CANTOPEN:
+        return StoreReadOnly(
+            f"cannot open the database {path} ({error}): the bot needs to read and write the "
+            "file and to create files next to it (-wal, -shm) in its folder"
+        )
     if isinstance(error, sqlite3.OperationalError) and _is_locked(error):
         return StoreBusy("the database is busy")
     return error
@@ -110,6 +115,9 @@ class Database:
             connection = await pending
         except sqlite3.Error as error:
             await _stopped(pending)
+            translated = _translated(error, path)
+            if isinstance(translated, StoreError):
+                raise translated from error
             raise StoreError(f"cannot open the database {path}: {error}") from error
         connection.row_factory = aiosqlite.Row
         db = cls(connection, path)
