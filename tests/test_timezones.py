@@ -144,3 +144,14 @@ async def test_onboarding_accepts_a_city(harness: Harness) -> None:
         await harness.say("alice", answer)
     await harness.say("alice", "Mumbai")
     assert (await harness.member("alice")).timezone == "Asia/Kolkata"
+
+
+async def test_onboarding_says_an_offset_ignores_daylight_saving(harness: Harness) -> None:
+    await harness.join("alice")
+    for answer in ("1", "skip", "skip", "skip"):
+        await harness.say("alice", answer)
+    harness.platform.take()
+    await harness.say("alice", "GMT-5")
+    text = "\n".join(harness.platform.texts("reply:alice"))
+    assert "fixed offset UTC-5" in text and "America/New_York" in text
+    assert (await harness.member("alice")).timezone == "Etc/GMT+5"

@@ -222,7 +222,7 @@ async def on_message(ctx: Context, text: str) -> list[Action] | None:
         )
         return _as_reply(*await _next(ctx))
     try:
-        parsed = parse_typed(question, text)
+        parsed = parse_typed(question, text, ctx.clock.now())
     except AnswerError as error:
         return _retry(flow, question, str(error))
     return await _answer(ctx, flow, question, parsed)
@@ -256,7 +256,7 @@ async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> li
             *await _next(ctx, "That question isn't part of the welcome questions any more.")
         )
     try:
-        parsed = parse_picked(question, values)
+        parsed = parse_picked(question, values, ctx.clock.now())
     except AnswerError as error:
         return _retry(flow, question, str(error))
     return await _answer(ctx, flow, question, parsed)

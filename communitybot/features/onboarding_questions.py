@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import cast
 
 from communitybot.models import Question
@@ -152,11 +153,11 @@ def _yes_no(raw: str) -> ParsedAnswer:
     raise AnswerError("Please reply yes or no (or `skip`).")
 
 
-def _free_text(question: Question, raw: str) -> ParsedAnswer:
+def _free_text(question: Question, raw: str, at: datetime | None = None) -> ParsedAnswer:
     text = raw.strip()
     if question.kind == "timezone":
         try:
-            zone = read_timezone(text)
+            zone = read_timezone(text, at)
             return ParsedAnswer(zone.name, note=zone.note)
         except TimezoneError as error:
             raise AnswerError(str(error)) from None
@@ -171,7 +172,7 @@ def _free_text(question: Question, raw: str) -> ParsedAnswer:
     return ParsedAnswer(text)
 
 
-def parse_typed(question: Question, text: str) -> ParsedAnswer:
+def parse_typed(question: Question, text: str, at: datetime | None = None) -> ParsedAnswer:
     """An answer typed as a message (text platforms, or a modal's text)."""
     if not text.strip():
         raise AnswerError("Please type your answer, or `skip` to leave this one out.")
@@ -179,16 +180,18 @@ def parse_typed(question: Question, text: str) -> ParsedAnswer:
         return _yes_no(text)
     if question.kind in ("single", "multi"):
         return _choose(question, _pieces(text, options_of(question)))
-    return _free_text(question, text)
+    return _free_text(question, text, at)
 
 
-def parse_picked(question: Question, values: tuple[str, ...]) -> ParsedAnswer:
+def parse_picked(
+    question: Question, values: tuple[str, ...], at: datetime | None = None
+) -> ParsedAnswer:
     """An answer from a button, select menu or modal (values are option labels or the text)."""
     if question.kind == "yesno":
         return _yes_no(values[0] if values else "")
     if question.kind in ("single", "multi"):
         return _choose(question, list(values))
-    return _free_text(question, values[0] if values else "")
+    return _free_text(question, values[0] if values else "", at)
 
 
 def describe(question: Question, stored: str | None, skipped: bool) -> str:
