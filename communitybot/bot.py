@@ -111,7 +111,6 @@ class Bot:
                     batch = await self.outbox.queue(
                         [(a, modlog) for a in actions], self.clock.now()
                     )
-                    self.unsaved.done(event)
                     return Handled(actions, modlog, batch)
             except (StoreFull, StoreReadOnly) as error:
                 self.peers.invalidate_all()
@@ -154,8 +153,11 @@ class Bot:
         """Deliver what a previous run committed but did not deliver, and due retries (also
         of joins the database could not store: see `communitybot.unsaved`)."""
         retried = 0
-        for event in self.unsaved.due(self.clock.now()):
-            handled = await self.handle(event)
+        for event in self.unsaved.take_due(self.clock.now()):
+            try:
+                handled = await self.handle(event)
+            finally:
+                self.unsaved.finished(event)
             await self.outbox.deliver(event, handled.batch)
             retried += 1
         return retried + await self.outbox.deliver_due()

@@ -31,6 +31,8 @@ class UnsavedEvents:
 
     def __init__(self) -> None:
         self._waiting: dict[Event, _Waiting] = {}
+        self._retrying: dict[Event, int] = {}
+        """Events being handled again right now, with their attempts so far."""
 
     @staticmethod
     def worth_keeping(event: Event) -> bool:
@@ -40,7 +42,8 @@ class UnsavedEvents:
     def keep(self, event: Event, now: datetime) -> tuple[datetime, Event | None]:
         """Plan another try; returns when, and the event dropped to make room (if any)."""
         earlier = self._waiting.pop(event, None)
-        attempts = 1 if earlier is None else earlier.attempts + 1
+        before = earlier.attempts if earlier is not None else self._retrying.get(event, 0)
+        attempts = before + 1
         pause = min(FIRST_PAUSE * 2 ** min(attempts - 1, 12), LONGEST_PAUSE)
         dropped = None
         if len(self._waiting) >= MAX_KEPT:
@@ -49,15 +52,17 @@ class UnsavedEvents:
         self._waiting[event] = _Waiting(attempts, now + pause)
         return now + pause, dropped
 
-    def due(self, now: datetime) -> list[Event]:
-        """The events whose pause is over, in the order they first failed (still kept: `done`
-        forgets one once it is stored, `keep` plans its next try if it fails again)."""
-        return [event for event, waiting in self._waiting.items() if waiting.due <= now]
+    def take_due(self, now: datetime) -> list[Event]:
+        """The events whose pause is over, in the order they first failed. Each is handled
+        again; if that fails too, `keep` plans the next try with a longer pause."""
+        due = [event for event, waiting in self._waiting.items() if waiting.due <= now]
+        for event in due:
+            self._retrying[event] = self._waiting.pop(event).attempts
+        return due
 
-    def done(self, event: Event) -> None:
-        """The event was stored: forget it (other kinds are never kept, and may not hash)."""
-        if self.worth_keeping(event):
-            self._waiting.pop(event, None)
+    def finished(self, event: Event) -> None:
+        """The retry is over (stored, or kept again by `keep`)."""
+        self._retrying.pop(event, None)
 
     def __len__(self) -> int:
         return len(self._waiting)

@@ -19,8 +19,9 @@ import pytest
 from loguru import logger
 
 from communitybot.bot import FULL_TEXT, READ_ONLY_TEXT
+from communitybot.features import registry
 from communitybot.store.db import Database, Migration, StoreError, StoreFull, StoreReadOnly
-from tests.conftest import COMMUNITY, Harness
+from tests.conftest import COMMUNITY, Harness, running_scheduler
 from tests.test_console import clean_env, communitybot
 
 
@@ -53,28 +54,33 @@ async def _set_modlog(harness: Harness) -> None:
         )
 
 
+async def _first_lost_join(harness: Harness) -> str:
+    for number in range(300):
+        name = f"new{number}"
+        await harness.join(name)
+        if await harness.find_member(name) is None:
+            return name
+    raise AssertionError("the database never filled up")
+
+
 async def test_a_join_on_a_full_disk_is_kept_and_welcomed_once_there_is_room(
     harness: Harness, log: list[str]
 ) -> None:
     await _set_modlog(harness)
     harness.platform.take()
-    await _limit_to_current_size(harness)
-    lost = None
-    for number in range(300):
-        name = f"new{number}"
-        await harness.join(name)
-        if await harness.find_member(name) is None:
-            lost = name
-            break
-    assert lost is not None, "the database never filled up"
-    assert any("the disk is full: MemberJoined was not stored" in line for line in log)
-    assert "cannot rollback" not in "\n".join(log)
-    assert any("disk is full" in s.text for s in harness.platform.take() if s.where == "#modlog")
-    assert len(harness.bot.unsaved) == 1
+    async with running_scheduler(harness, registry.JOB_KINDS) as scheduler:
+        await _limit_to_current_size(harness)
+        lost = await _first_lost_join(harness)
+        await scheduler.settle()
+        assert any("the disk is full: MemberJoined was not stored" in line for line in log)
+        assert "cannot rollback" not in "\n".join(log)
+        modlog = [s.text for s in harness.platform.take() if s.where == "#modlog"]
+        assert any("disk is full" in text for text in modlog)
+        assert len(harness.bot.unsaved) == 1
 
-    await _unlimited(harness)
-    harness.clock.advance(minutes=1)
-    await harness.bot.deliver_outbox()
+        await _unlimited(harness)  # room again: the running scheduler retries when planned
+        harness.clock.advance(minutes=1)
+        await scheduler.settle()
     assert await harness.find_member(lost) is not None
     assert harness.platform.texts(f"dm:{lost}"), "the retried join is welcomed"
     assert len(harness.bot.unsaved) == 0
@@ -177,3 +183,30 @@ def test_a_read_only_location_is_one_line_naming_the_file(where: str) -> None:
     (line,) = done.stderr.strip().splitlines()
     assert str(path) in line
     assert "read-only" in line or "create files next to it" in line
+
+
+def test_unsaved_joins_wait_longer_after_each_failure() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from communitybot.events import MemberJoined
+    from communitybot.unsaved import UnsavedEvents
+    from tests.conftest import user
+
+    unsaved = UnsavedEvents()
+    join = MemberJoined(COMMUNITY, user("ann"))
+    now = datetime(2027, 1, 4, tzinfo=UTC)
+    at, _ = unsaved.keep(join, now)  # the first failure
+    pauses = [at - now]
+    for _ in range(8):
+        now = at
+        assert unsaved.take_due(now) == [join]
+        at, _ = unsaved.keep(join, now)  # the retry failed too
+        unsaved.finished(join)
+        pauses.append(at - now)
+    assert pauses[:3] == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
+    assert pauses[-1] == timedelta(hours=1)
+    assert unsaved.take_due(now) == [] and len(unsaved) == 1
+    unsaved.finished(join)  # a retry that was stored leaves nothing behind
+    assert unsaved.take_due(at) == [join]
+    unsaved.finished(join)
+    assert len(unsaved) == 0
