@@ -155,3 +155,14 @@ async def test_onboarding_says_an_offset_ignores_daylight_saving(harness: Harnes
     text = "\n".join(harness.platform.texts("reply:alice"))
     assert "fixed offset UTC-5" in text and "America/New_York" in text
     assert (await harness.member("alice")).timezone == "Etc/GMT+5"
+
+
+async def test_chat_times_show_a_fixed_offset_plainly(harness: Harness) -> None:
+    harness.platform.moderators.add("mo")
+    await harness.command(
+        "mo", '/chat create engchat "Feedback" chats "weekly tuesday" 19:00 Europe/London'
+    )
+    await harness.join("ana")
+    await harness.command("ana", "/profile edit timezone UTC+2")
+    text = await harness.reply_text("ana", "/chat next")
+    assert "21:00 (UTC+2 (fixed))" in text and "Etc/GMT" not in text

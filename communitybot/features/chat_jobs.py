@@ -29,6 +29,7 @@ from communitybot.store.chats import ChatSeries, Subscription
 from communitybot.store.jobs import Job, NewJob
 from communitybot.store.store import Store
 from communitybot.text import quote
+from communitybot.timezones import describe_zone
 
 START = "chat.start"
 REMINDER = "chat.reminder"
@@ -110,7 +111,7 @@ def when_for(start: datetime, timezone: str | None, fallback: str) -> str:
     except (OverflowError, ValueError):
         # A start stored before dates were bounded (year 9999) has no local time east of UTC.
         return f"{start:%d %B %Y, %H:%M} UTC"
-    return f"{local:%A %d %B, %H:%M} ({zone_name})"
+    return f"{local:%A %d %B, %H:%M} ({describe_zone(zone_name)})"
 
 
 def _current(series: ChatSeries | None, job: Job) -> ChatSeries | None:

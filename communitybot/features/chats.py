@@ -145,7 +145,7 @@ async def upcoming(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if not chats:
         return reply("No chats are coming up.")
     zone = ctx.member.timezone
-    lines = ["**Coming up**" + (f" (your time, {zone})" if zone else "")]
+    lines = ["**Coming up**" + (f" (your time, {describe_zone(zone)})" if zone else "")]
     lines += [_line(ctx, s, zone) for s in chats]
     if zone is None:
         lines.append(
