@@ -42,7 +42,7 @@ from communitybot.models import Member
 from communitybot.replies import Action, reply
 from communitybot.store.chats import ChatSeries
 from communitybot.text import quote
-from communitybot.timezones import TimezoneError, parse_timezone, read_timezone
+from communitybot.timezones import TimezoneError, describe_zone, parse_timezone, read_timezone
 
 HOST_FIELDS = frozenset({"title", "description"})
 TIMING_FIELDS = frozenset({"schedule", "time", "timezone"})
@@ -212,7 +212,7 @@ def _summary(
             lines.append(f"Schedule: {old.schedule.describe()} → {new.schedule.describe()}")
         if change.next_chat is not None and new.next_start != old.next_start:
             lines.append(
-                f"Next chat: {_when(change.next_chat)} ({new.schedule.timezone}); "
+                f"Next chat: {_when(change.next_chat)} ({describe_zone(new.schedule.timezone)}); "
                 "subscribers' reminders move with it."
             )
     if new.duration_minutes != old.duration_minutes:

@@ -192,7 +192,7 @@ async def skip_next(ctx: Context, options: dict[str, Any]) -> list[Action]:
     await chat_jobs.schedule_occurrence(ctx.store, fresh, now)
     return reply(
         f"Skipped #{found.hashtag} on {skipped_day:%A %d %B}. The next one is "
-        f"{following.local:%A %d %B %Y, %H:%M} ({found.schedule.timezone}).",
+        f"{following.local:%A %d %B %Y, %H:%M} ({describe_zone(found.schedule.timezone)}).",
         ephemeral=False,
     )
 
