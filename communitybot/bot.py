@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from loguru import logger
@@ -32,11 +33,22 @@ from communitybot.events import (
 from communitybot.features import registry, typed_choices
 from communitybot.outbox import Outbox, Queued
 from communitybot.ports import ChatPlatform
-from communitybot.replies import Action, Reply, reply
-from communitybot.store.db import StoreBusy
+from communitybot.replies import Action, Message, Reply, SendToChannel, reply
+from communitybot.store.db import StoreBusy, StoreFull, StoreReadOnly
 from communitybot.store.store import Store
+from communitybot.unsaved import UnsavedEvents
 
 BUSY_TEXT = "The database is busy right now, so nothing was changed. Please try again in a moment."
+FULL_TEXT = (
+    "Sorry, the server's disk is full, so nothing was changed. Moderators have been told; "
+    "please try again later."
+)
+READ_ONLY_TEXT = (
+    "Sorry, the server cannot write its database right now, so nothing was changed. "
+    "Moderators have been told; please try again later."
+)
+MODLOG_FULL_EVERY = timedelta(hours=1)
+"""How often moderators hear that the database cannot be written (not once per event)."""
 FAILED_TEXT = (
     "Sorry, something went wrong on my side and nothing was changed. Moderators can check the log."
 )
@@ -68,6 +80,9 @@ class Bot:
         self.prefix = prefix
         self._lock = asyncio.Lock()
         self.outbox = Outbox(store, platform, clock, self._lock)
+        self.unsaved = UnsavedEvents()
+        """Joins the database could not store (full disk): tried again by `deliver_outbox`."""
+        self._modlog_told_at: datetime | None = None
 
     async def dispatch(self, event: Event) -> list[Action]:
         """Handle and deliver; returns the actions (tests and benchmarks look at them)."""
@@ -97,6 +112,9 @@ class Bot:
                         [(a, modlog) for a in actions], self.clock.now()
                     )
                     return Handled(actions, modlog, batch)
+            except (StoreFull, StoreReadOnly) as error:
+                self.peers.invalidate_all()
+                return await self._not_stored(event, error)
             except StoreBusy:
                 logger.warning("database busy while handling {}", type(event).__name__)
                 self.peers.invalidate_all()  # the rollback may have undone index updates
@@ -132,8 +150,49 @@ class Bot:
         return actions
 
     async def deliver_outbox(self) -> int:
-        """Deliver what a previous run committed but did not deliver, and due retries."""
-        return await self.outbox.deliver_due()
+        """Deliver what a previous run committed but did not deliver, and due retries (also
+        of joins the database could not store: see `communitybot.unsaved`)."""
+        retried = 0
+        for event in self.unsaved.take_due(self.clock.now()):
+            try:
+                handled = await self.handle(event)
+            finally:
+                self.unsaved.finished(event)
+            await self.outbox.deliver(event, handled.batch)
+            retried += 1
+        return retried + await self.outbox.deliver_due()
+
+    async def _not_stored(self, event: Event, error: StoreFull | StoreReadOnly) -> Handled:
+        """The database refused to write (full disk, read-only file): say so plainly in the
+        log, to the member and (at most hourly) to the moderators; keep a join to retry."""
+        now = self.clock.now()
+        what = "the disk is full" if isinstance(error, StoreFull) else "the database is read-only"
+        logger.error("{}: {} was not stored ({})", what, type(event).__name__, error)
+        if self.unsaved.worth_keeping(event):
+            retry_at, dropped = self.unsaved.keep(event, now)
+            logger.warning("will try the {} again at {}", type(event).__name__, retry_at)
+            if dropped is not None:
+                logger.error("too many unsaved events: dropped {}", dropped)
+            if self.outbox.on_retry_planned is not None:
+                self.outbox.on_retry_planned(retry_at)
+        text = FULL_TEXT if isinstance(error, StoreFull) else READ_ONLY_TEXT
+        actions = self._apology(event, text)
+        unsaved = self._unsaved(actions)
+        if self._modlog_told_at is None or now - self._modlog_told_at >= MODLOG_FULL_EVERY:
+            community = await self.store.communities.get(event.community)
+            if community is not None and community.modlog_channel:
+                self._modlog_told_at = now
+                warning = SendToChannel(
+                    community.ref,
+                    community.modlog_channel,
+                    Message(
+                        f"⚠️ The bot cannot write its database: {what}. Members' actions are "
+                        "not being saved (new members' joins are kept and retried). Free some "
+                        "disk space or fix the file's permissions; the log has details."
+                    ),
+                )
+                unsaved.batch.append(Queued(None, warning, None))
+        return unsaved
 
     async def _modlog_channels(
         self, refs: list[CommunityRef | None]
@@ -158,12 +217,13 @@ class Bot:
     async def _context(self, event: Event) -> Context | None:
         now = self.clock.now()
         community, created = await self.store.communities.ensure(event.community, now)
+        member_is_new = False
         if isinstance(event, MemberLeft):
             member = await self.store.members.get(community.id, event.user)
             if member is None:
                 return None
         else:
-            member, _ = await self.store.members.ensure(community.id, event.user, now)
+            member, member_is_new = await self.store.members.ensure(community.id, event.user, now)
         is_moderator = await self.platform.is_moderator(
             community.ref, event.user, community.moderator_role
         )
@@ -177,6 +237,7 @@ class Bot:
             event=event,
             is_moderator=is_moderator,
             prefix=self.prefix,
+            member_is_new=member_is_new,
         )
         if created:
             await registry.seed_community(ctx)

@@ -36,6 +36,9 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 5: "5th", -1: "last"}
 MAX_WEEK_INTERVAL = 12
 PROBLEM_HORIZON = timedelta(days=366)
+PLAN_AHEAD = timedelta(days=5 * 365 + 1)
+"""How far ahead a one-off chat may be planned (five years). Dates far outside this window
+overflow Python's datetime once shifted to a time zone east or west of UTC (year 9999 or 1)."""
 
 
 class ScheduleError(ValueError):
@@ -121,6 +124,29 @@ def monthly(timezone: str, local_time: time, nth: int, day: int, first_month: da
 
 def once(timezone: str, local_time: time, on: date) -> Schedule:
     return _checked(Schedule("once", timezone, local_time, on))
+
+
+def check_plan_date(on: date, today: date) -> None:
+    """Refuse a chat date in the past or more than five years ahead (`today` is local)."""
+    latest = today + PLAN_AHEAD
+    if on < today:
+        raise ScheduleError(
+            f"{on:%d %B %Y} is in the past: pick a date from today ({today:%d %B %Y}) on."
+        )
+    if on > latest:
+        raise ScheduleError(
+            f"{on.isoformat()} is too far ahead: chats can be planned up to five years ahead "
+            f"(until {latest:%d %B %Y})."
+        )
+
+
+def plannable(start: datetime, now: datetime) -> bool:
+    """Whether a stored start lies in the window the bot can show and convert safely.
+
+    A database written before dates were checked may hold a chat in year 9999: those are
+    skipped or explained instead of crashing `/chat calendar` and `/chat next`.
+    """
+    return now - PLAN_AHEAD <= start <= now + PLAN_AHEAD + timedelta(days=2)
 
 
 def _checked(schedule: Schedule) -> Schedule:

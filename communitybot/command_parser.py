@@ -26,6 +26,7 @@ from typing import Any
 
 from communitybot.commands import CATALOGUE, Command, Option, find_command
 from communitybot.events import UserRef
+from communitybot.numbers import MAX_ID, MIN_INT, is_ascii_number, parse_int, range_text
 from communitybot.text import quote
 
 _TRUE = {"on", "yes", "true", "1", "y"}
@@ -173,15 +174,7 @@ def convert_option(option: Option, raw: str, make_user: Callable[[str], UserRef]
             f"`{option.name}` must be one of: {', '.join(option.choices)} (got “{quote(raw, 40)}”)."
         )
     if option.type == "integer":
-        try:
-            value = int(raw)
-        except ValueError:
-            raise CommandParseError(f"`{option.name}` must be a whole number.") from None
-        if option.min_value is not None and value < option.min_value:
-            raise CommandParseError(f"`{option.name}` must be at least {option.min_value}.")
-        if option.max_value is not None and value > option.max_value:
-            raise CommandParseError(f"`{option.name}` must be at most {option.max_value}.")
-        return value
+        return _integer(option, raw)
     if option.type == "boolean":
         if raw.casefold() in _TRUE:
             return True
@@ -193,6 +186,26 @@ def convert_option(option: Option, raw: str, make_user: Callable[[str], UserRef]
     if option.type in ("channel", "role"):
         return raw.lstrip("#")
     return raw
+
+
+def _integer(option: Option, raw: str) -> int:
+    """An integer option: ASCII digits, within the option's range (SQLite's when it has none)."""
+    low = MIN_INT if option.min_value is None else option.min_value
+    high = MAX_ID if option.max_value is None else option.max_value
+    value = parse_int(raw, low, high)
+    if value is not None:
+        return value
+    declared = range_text(option.min_value, option.max_value)
+    if not is_ascii_number(raw.lstrip("+-")):
+        bounded = option.min_value is not None or option.max_value is not None
+        shown = f" {declared}" if bounded else ""
+        raise CommandParseError(
+            f"`{option.name}` must be a whole number{shown}, written with the digits 0-9 "
+            f"(got “{quote(raw, 40)}”)."
+        )
+    if parse_int(raw) is None and raw.strip()[:1] != "-":
+        raise CommandParseError(f"`{option.name}` is far too large: nothing is numbered that high.")
+    raise CommandParseError(f"`{option.name}` must be {declared}.")
 
 
 class _Line:

@@ -13,6 +13,7 @@ from communitybot.features.chat_run_catalogue import CHAT_RUN_COMMANDS
 from communitybot.features.chats_catalogue import CHAT_COMMANDS
 from communitybot.features.mentoring_catalogue import MENTORING_COMMANDS
 from communitybot.features.rounds_catalogue import ROUND_COMMANDS
+from communitybot.onboarding_defaults import INTRO_MAX_LENGTH
 
 __all__ = ["CATALOGUE", "Autocomplete", "Command", "Option", "OptionType", "find_command", "groups"]
 
@@ -177,7 +178,8 @@ _CORE: tuple[Command, ...] = (
                 "Field",
                 choices=("role", "timezone", "intro", "wants_mentor", "offers_mentor"),
             ),
-            Option("value", "New value", max_length=_TEXT_MAX, rest=True),
+            # The longest field is the intro: one limit, said the same everywhere.
+            Option("value", "New value", max_length=INTRO_MAX_LENGTH, rest=True),
         ),
         examples=(
             "profile edit timezone Europe/Berlin",

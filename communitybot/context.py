@@ -37,6 +37,9 @@ class Context:
     is_moderator: bool
     prefix: str
     """How commands are typed on this platform ("/" or "!"), for help texts."""
+    member_is_new: bool = False
+    """The member's row was created by this very event (first contact, or after /forgetme):
+    a handler that only reads (`/mydata`) removes it again rather than keep a fresh profile."""
 
     async def member_changed(self, member_id: int | None = None) -> None:
         """Tell the peer index that a member's tags, time zone or discoverability changed."""

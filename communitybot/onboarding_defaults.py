@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from communitybot.text import normalize_tag
 
 INTRO_MAX_LENGTH = 500
+"""Characters in a member's intro: the onboarding question, `/profile edit intro` and the
+command grammar all use this one number."""
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def test_user_and_integer_options_are_typed() -> None:
     assert parse("/onboarding questions move role 2")[1] == {"key": "role", "position": 2}
     with pytest.raises(CommandParseError, match="whole number"):
         parse("/onboarding questions move role two")
-    with pytest.raises(CommandParseError, match="at most 50"):
+    with pytest.raises(CommandParseError, match="between 1 and 50"):
         parse("/onboarding questions move role 99")
 
 

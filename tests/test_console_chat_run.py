@@ -67,7 +67,7 @@ async def test_answers_typed_in_the_console_reach_the_recap_and_the_transcript(
             recap = "\n".join(lines_at(out, "#chats"))
             assert "2 messages from 2 participants" in recap
             assert "• Q1 What feedback works?: 2" in recap
-            assert "• ann ↔ bob" in recap and "• bob ↔ ann, mo" in recap
+            assert "• ann ↔ bob" in recap and "• bob ↔ mo" in recap  # each pair once
 
             await session.handle("/chat transcript engchat")
             saved = tmp_path / "files" / "engchat-2027-01-05.md"

@@ -307,3 +307,19 @@ async def test_a_checkin_scheduled_by_the_first_release_still_goes_out(
     await _to(harness, 0.01, scheduler)
     assert sorted(s.where for s in harness.platform.take()) == ["dm:ann", "dm:cat"]
     assert "Wonderful" in await harness.reply_text("cat", "/mentor checkin met")
+
+
+@pytest.mark.parametrize("values", [(), ("bogus",), ("Met!",)])
+async def test_a_malformed_button_press_keeps_the_question_open(
+    harness: Harness, scheduler: Scheduler, values: tuple[str, ...]
+) -> None:
+    pair_id = await ann_mentors_cat(harness)
+    await harness.say("cat", "stop")  # out of the welcome questions: DMs reach the check-in
+    await _to(harness, 14.01, scheduler)
+    harness.platform.take()
+    await harness.pick("cat", f"mentoring:checkin:{pair_id}", *values)
+    assert "no longer open" in harness.platform.texts("reply:cat")[0]
+    await harness.pick("ann", f"mentoring:checkin:{pair_id}", "bogus")  # not even hers to close
+    harness.platform.take()
+    await harness.say("cat", "1")  # the typed answer still answers the question
+    assert "Wonderful" in harness.platform.texts("reply:cat")[0]

@@ -7,6 +7,7 @@ import re
 from communitybot.events import CommandInvoked, ConversationRef, MemberLeft
 from communitybot.models import Community
 from tests.conftest import COMMUNITY, Harness, user
+from tests.mentoring_setup import mentoring_community
 
 
 async def _community(harness: Harness) -> Community:
@@ -127,3 +128,11 @@ async def test_stats_counts_onboarding_and_top_tags(harness: Harness) -> None:
     assert _number(text, r"(\d+) in progress") == 3
     assert _number(text, r"(\d+) not started") == 1
     assert "Top tags: maths (3), science (2), art (1)" in text
+
+
+async def test_stats_count_open_mentor_requests_as_wanting_a_mentor(harness: Harness) -> None:
+    await mentoring_community(harness, "ann", "cat")
+    await harness.command("cat", "/mentor request maths")
+    await harness.command("ann", "/mentor offer 2 maths")
+    text = await harness.reply_text("mod", "/stats")
+    assert "Mentoring: 1 would like a mentor, 1 would like to mentor" in text

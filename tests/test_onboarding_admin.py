@@ -214,7 +214,7 @@ async def test_move_reorders_positions_densely(mod: Harness) -> None:
 
 
 async def test_move_beyond_the_catalogue_limit_is_a_parse_error(mod: Harness) -> None:
-    with pytest.raises(CommandParseError, match="at most 50"):
+    with pytest.raises(CommandParseError, match="between 1 and 50"):
         await mod.command("mod", "/onboarding questions move role 99")
 
 

@@ -183,11 +183,9 @@ async def test_forgetme_confirmed_by_button_deletes_everything(harness: Harness)
     tag_rows = await harness.store.db.fetch_all("SELECT * FROM member_tags")
     assert tag_rows == []
 
-    data = await _export(harness, "alice")
-    (membership,) = data["memberships"]  # only the bare row this very event recreated
-    assert membership["profile"]["role"] is None
-    assert membership["profile"]["intro"] is None
-    assert membership["tags"] == []
+    text = await harness.reply_text("alice", "/mydata")  # asking recreates nothing
+    assert "I store nothing about you" in text
+    assert await harness.find_member("alice") is None
 
 
 async def test_forgetme_confirmed_by_typing_yes(harness: Harness) -> None:
@@ -278,3 +276,17 @@ async def test_hidden_member_disappears_from_peers(harness: Harness) -> None:
     assert "Bob" not in await harness.reply_text("alice", "/peers maths")
     await harness.command("bob", "/privacy discoverable on")
     assert "Bob" in await harness.reply_text("alice", "/peers maths")
+
+
+async def test_mydata_after_forgetme_stores_nothing_and_says_so(harness: Harness) -> None:
+    await harness.join("alice")
+    await harness.command("alice", "/profile edit role teacher")
+    await harness.command("alice", "/forgetme")
+    await harness.say("alice", "yes")
+    assert await harness.find_member("alice") is None
+    text = await harness.reply_text("alice", "/mydata")
+    assert "I store nothing about you" in text
+    assert await harness.find_member("alice") is None  # no fresh, discoverable profile
+    harness.platform.take()
+    await harness.command("bob", "/peers")  # nobody finds a recreated Alice
+    assert "Alice" not in " ".join(harness.platform.texts())

@@ -14,6 +14,7 @@ from typing import Any
 from communitybot.context import CommandHandler, Context
 from communitybot.features.asks_catalogue import MAX_DAYS, MAX_TEXT
 from communitybot.features.naming import who
+from communitybot.numbers import parse_id
 from communitybot.replies import Action, Message, SendDirect, SendToChannel, reply
 from communitybot.scheduler import JobContext, JobKind
 from communitybot.store.asks import Ask
@@ -76,11 +77,18 @@ async def ask(ctx: Context, options: dict[str, Any]) -> list[Action]:
 
 
 async def _find(ctx: Context, options: dict[str, Any]) -> Ask | str:
-    number = int(options["number"])
-    found = await ctx.store.asks.find(ctx.community.id, number)
-    if found is None:
-        return f"There is no problem of practice #{number}. `{ctx.prefix}asks` lists open ones."
-    return found
+    number = parse_id(options.get("number"))
+    found = None if number is None else await ctx.store.asks.find(ctx.community.id, number)
+    if found is not None:
+        return found
+    shown = quote(str(options.get("number")), 30)
+    highest = await ctx.store.asks.highest(ctx.community.id)
+    bound = (
+        "no problem of practice has been shared yet"
+        if highest is None
+        else f"numbers go up to #{highest}"
+    )
+    return f"There is no problem of practice #{shown}; {bound}. `{ctx.prefix}asks` lists open ones."
 
 
 async def follow(ctx: Context, options: dict[str, Any]) -> list[Action]:

@@ -42,7 +42,7 @@ from communitybot.models import Member
 from communitybot.replies import Action, reply
 from communitybot.store.chats import ChatSeries
 from communitybot.text import quote
-from communitybot.timezones import TimezoneError, parse_timezone
+from communitybot.timezones import TimezoneError, describe_zone, parse_timezone, read_timezone
 
 HOST_FIELDS = frozenset({"title", "description"})
 TIMING_FIELDS = frozenset({"schedule", "time", "timezone"})
@@ -109,6 +109,9 @@ async def edit(ctx: Context, options: dict[str, Any]) -> list[Action]:
     # Idempotent: the next chat's jobs already scheduled stay; new ones (time, ping) are added.
     await chat_jobs.schedule_occurrence(ctx.store, fresh, ctx.clock.now())
     text = "\n".join([f"Updated **#{found.hashtag}**:", *(f"• {line}" for line in lines)])
+    if "timezone" in given:
+        note = read_timezone(str(options["timezone"]), ctx.clock.now()).note
+        text += f"\n{note}" if note else ""
     if change.notes:
         text += "\n\n" + "\n".join(heads_up(change.notes))
     return reply(text, ephemeral=False)
@@ -164,7 +167,7 @@ def _retimed(
     """The new schedule anchored at its next chat, that chat, and the DST notes to pass on."""
     now = ctx.clock.now()
     old = series.schedule
-    zone = parse_timezone(str(options["timezone"])) if "timezone" in given else old.timezone
+    zone = parse_timezone(str(options["timezone"]), now) if "timezone" in given else old.timezone
     at = parse_time(str(options["time"])) if "time" in given else old.local_time
     if "schedule" in given:
         schedule = parse_schedule(str(options["schedule"]), zone, at, now)
@@ -209,7 +212,7 @@ def _summary(
             lines.append(f"Schedule: {old.schedule.describe()} → {new.schedule.describe()}")
         if change.next_chat is not None and new.next_start != old.next_start:
             lines.append(
-                f"Next chat: {_when(change.next_chat)} ({new.schedule.timezone}); "
+                f"Next chat: {_when(change.next_chat)} ({describe_zone(new.schedule.timezone)}); "
                 "subscribers' reminders move with it."
             )
     if new.duration_minutes != old.duration_minutes:

@@ -10,9 +10,11 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from communitybot.chat_schedule import (
+    MAX_WEEK_INTERVAL,
     WEEKDAYS,
     Schedule,
     ScheduleError,
+    check_plan_date,
     monthly,
     next_occurrence,
     once,
@@ -20,6 +22,7 @@ from communitybot.chat_schedule import (
     resolve,
     weekly,
 )
+from communitybot.numbers import is_ascii_number, parse_int
 from communitybot.text import quote
 
 DEFAULT_LEADS = (24 * 60, 15)
@@ -27,8 +30,8 @@ MIN_LEAD = 1
 MAX_LEAD = 7 * 24 * 60
 MAX_LEADS = 4
 _HASHTAG = re.compile(r"[a-z0-9][a-z0-9_-]{1,31}")
-_TIME = re.compile(r"(\d{1,2}):(\d{2})")
-_LEAD = re.compile(r"(\d{1,6})\s*(m|min|mins|minutes?|h|hours?|d|days?)")
+_TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+_LEAD = re.compile(r"([0-9]{1,6})\s*(m|min|mins|minutes?|h|hours?|d|days?)")
 _ORDINALS = {
     "1st": 1,
     "first": 1,
@@ -103,10 +106,14 @@ def _schedule(words: list[str], timezone: str, at: time, now: datetime) -> Sched
     if len(words) == 2 and words[0] == "weekly":
         return weekly(timezone, at, _first_day(_weekday(words[1]), timezone, at, now))
     if len(words) == 4 and words[0] == "every" and words[2] in ("weeks", "week"):
-        if not words[1].isdigit():
-            raise ChatInputError(f"“{quote(words[1], 10)}” is not a number. {SCHEDULE_HELP}")
+        interval = parse_int(words[1], 1, MAX_WEEK_INTERVAL)
+        if interval is None:
+            raise ChatInputError(
+                f"“{quote(words[1], 10)}” won't do: choose an interval from 1 to "
+                f"{MAX_WEEK_INTERVAL} weeks. {SCHEDULE_HELP}"
+            )
         day = _weekday(words[3])
-        return weekly(timezone, at, _first_day(day, timezone, at, now), int(words[1]))
+        return weekly(timezone, at, _first_day(day, timezone, at, now), interval)
     if len(words) == 3 and words[0] == "monthly":
         nth = _ORDINALS.get(words[1])
         if nth is None:
@@ -121,6 +128,8 @@ def _schedule(words: list[str], timezone: str, at: time, now: datetime) -> Sched
             raise ChatInputError(
                 f"“{quote(words[1], 20)}” is not a date: use YYYY-MM-DD, like `2027-03-14`."
             ) from None
+        zone = Schedule("once", timezone, at, now.date()).zone
+        check_plan_date(on, now.astimezone(zone).date())
         return once(timezone, at, on)
     typed = quote(" ".join(words), 40)
     raise ChatInputError(f"I can't read that schedule (“{typed}”). {SCHEDULE_HELP}")
@@ -141,7 +150,7 @@ def parse_leads(raw: str | None) -> tuple[int, ...]:
     text = (raw or "").strip().casefold()
     if not text:
         return DEFAULT_LEADS
-    parts = [p for p in re.split(r"[,\s]+(?=\d)", text.replace(" and ", ",")) if p.strip(", ")]
+    parts = [p for p in re.split(r"[,\s]+(?=[0-9])", text.replace(" and ", ",")) if p.strip(", ")]
     leads: set[int] = set()
     for part in parts:
         match = _LEAD.fullmatch(part.strip(", "))
@@ -182,8 +191,8 @@ DEFAULT_DURATION = 60
 MAX_HOSTS = 5
 CLEAR_WORDS = frozenset({"none", "off", "-"})
 """What a moderator types to clear an optional detail (`ping=none`, `description=none`)."""
-_DISCORD_USER = re.compile(r"<@!?(\d+)>")
-_DISCORD_ROLE = re.compile(r"<@&(\d+)>")
+_DISCORD_USER = re.compile(r"<@!?([0-9]+)>")
+_DISCORD_ROLE = re.compile(r"<@&([0-9]+)>")
 _MATRIX_TO_USER = re.compile(r"https://matrix\.to/#/(@[^\s,/?]+)")
 _ROLE_NAME = re.compile(r"[\w.-]{1,64}")
 
@@ -212,12 +221,9 @@ def parse_description(raw: str) -> str:
 
 def parse_duration(raw: object) -> int:
     """Minutes, from 15 to 480; the catalogue checks this too, but not every caller is typed."""
-    try:
-        minutes = int(str(raw).strip())
-    except ValueError:
-        raise ChatInputError(
-            f"“{quote(str(raw), 20)}” is not a number of minutes, like `60`."
-        ) from None
+    minutes = parse_int(raw if isinstance(raw, int) else str(raw))
+    if minutes is None:
+        raise ChatInputError(f"“{quote(str(raw), 20)}” is not a number of minutes, like `60`.")
     if not MIN_DURATION <= minutes <= MAX_DURATION:
         raise ChatInputError(
             f"A chat lasts from {MIN_DURATION} minutes to {MAX_DURATION // 60} hours "
@@ -266,7 +272,7 @@ def parse_ping(raw: str, platform: str, everyone_role: str) -> str | None:
     if platform == "discord":
         match = _DISCORD_ROLE.fullmatch(text)
         role = match[1] if match else text
-        if not role.isdigit():
+        if not is_ascii_number(role):
             raise ChatInputError("For `ping`, pick a role (e.g. @engchat-regulars), or `none`.")
         if role == everyone_role:
             raise ChatInputError(

@@ -29,6 +29,7 @@ from communitybot.store.chats import ChatSeries, Subscription
 from communitybot.store.jobs import Job, NewJob
 from communitybot.store.store import Store
 from communitybot.text import quote
+from communitybot.timezones import describe_zone
 
 START = "chat.start"
 REMINDER = "chat.reminder"
@@ -105,8 +106,12 @@ async def schedule_member_reminders(
 def when_for(start: datetime, timezone: str | None, fallback: str) -> str:
     """ "Tuesday 19 January, 19:00 (Europe/London)" in the member's zone (or the chat's)."""
     zone_name = timezone or fallback
-    local = start.astimezone(ZoneInfo(zone_name))
-    return f"{local:%A %d %B, %H:%M} ({zone_name})"
+    try:
+        local = start.astimezone(ZoneInfo(zone_name))
+    except (OverflowError, ValueError):
+        # A start stored before dates were bounded (year 9999) has no local time east of UTC.
+        return f"{start:%d %B %Y, %H:%M} UTC"
+    return f"{local:%A %d %B, %H:%M} ({describe_zone(zone_name)})"
 
 
 def _current(series: ChatSeries | None, job: Job) -> ChatSeries | None:

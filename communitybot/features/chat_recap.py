@@ -37,7 +37,8 @@ async def _partners(store: Store, run: ChatRun) -> dict[int, set[int]]:
 
 
 async def follow_ups(store: Store, platform: ChatPlatform, run: ChatRun) -> list[str]:
-    """`• Alice ↔ Bob, Carol` for each findable participant with findable partners."""
+    """`• Alice ↔ Bob, Carol` for each findable participant with findable partners, each pair
+    once: Bob's line (if any) leaves Alice out, she is already named with him."""
     pairs = await _partners(store, run)
     members: dict[int, Member | None] = {}
 
@@ -47,14 +48,17 @@ async def follow_ups(store: Store, platform: ChatPlatform, run: ChatRun) -> list
         return members[member_id]
 
     lines = []
+    named: set[frozenset[int]] = set()
     for participant_id in await store.chat_runs.participants(run.id):
         participant = await member(participant_id)
         if participant is None or not _findable(participant):
             continue
         partners = []
         for other_id in sorted(pairs.get(participant_id, ())):
+            pair = frozenset((participant_id, other_id))
             other = await member(other_id)
-            if other is not None and _findable(other):
+            if pair not in named and other is not None and _findable(other):
+                named.add(pair)
                 partners.append(other)
         if not partners:
             continue

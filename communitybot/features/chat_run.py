@@ -39,7 +39,7 @@ MAX_STORED_TEXT = 4000
 MAX_MENTIONS = 20
 STALE_RECAP = timedelta(hours=24)
 """A recap found later than this after the chat (the bot was down) is not posted any more."""
-_ANSWER = re.compile(r"^\W{0,3}A(\d{1,2})\b", re.IGNORECASE)
+_ANSWER = re.compile(r"^\W{0,3}A([0-9]{1,2})\b", re.IGNORECASE)
 
 
 def question_key(run_id: int, number: int) -> str:

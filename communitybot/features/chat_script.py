@@ -20,8 +20,8 @@ MAX_SCRIPT_LENGTH = 4000
 CLEAR_WORDS = frozenset({"clear", "none", "remove"})
 
 _ITEM = re.compile(
-    r"""^(?:Q(?P<label>\d{1,3})\s*[:.)\-]?\s*)?      # optional label: Q1, Q1:, Q1.
-         (?:@\s*(?P<offset>\d{1,4})\s*(?:m|min|mins|minutes)?\b\s*[:\-]?\s*)?  # optional @5
+    r"""^(?:Q(?P<label>[0-9]{1,3})\s*[:.)\-]?\s*)?      # optional label: Q1, Q1:, Q1.
+         (?:@\s*(?P<offset>[0-9]{1,4})\s*(?:m|min|mins|minutes)?\b\s*[:\-]?\s*)?  # optional @5
          (?P<text>.*)$""",
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from communitybot.chat_schedule import heads_up, next_occurrence, problems
+from communitybot.chat_schedule import heads_up, next_occurrence, plannable, problems
 from communitybot.context import CommandHandler, Context
 from communitybot.features import (
     chat_calendar,
@@ -42,7 +42,7 @@ from communitybot.replies import Action, Attachment, reply, safe_filename
 from communitybot.scheduler import JobKind
 from communitybot.store.chats import ChatSeries
 from communitybot.text import quote
-from communitybot.timezones import TimezoneError, parse_timezone
+from communitybot.timezones import TimezoneError, describe_zone, read_timezone
 
 UPCOMING_LIMIT = 10
 LIST_DESCRIPTION = 100
@@ -55,7 +55,8 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
         hashtag = parse_hashtag(str(options["hashtag"]))
         title = parse_title(str(options["title"]))
         at = parse_time(str(options["time"]))
-        timezone = parse_timezone(str(options["timezone"]))
+        zone = read_timezone(str(options["timezone"]), now)
+        timezone = zone.name
         schedule = parse_schedule(str(options["schedule"]), timezone, at, now)
         duration = parse_duration(options.get("duration") or DEFAULT_DURATION)
         description = parse_description(str(options.get("description") or ""))
@@ -95,9 +96,11 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
         f"Created **#{hashtag}: {quote(title, 120)}** in "
         f"{ctx.platform.mention_channel(series.channel_id)}, {schedule.describe()}, "
         f"{series.duration_minutes} minutes.",
-        f"First chat: {first.local:%A %d %B %Y, %H:%M} ({timezone}).",
+        f"First chat: {first.local:%A %d %B %Y, %H:%M} ({describe_zone(timezone)}).",
         f"Hosted by {names(ctx.platform, hosts)}.",
     ]
+    if zone.note:
+        lines.append(zone.note)
     if description:
         lines.append(f"About: {quote(description, MAX_DESCRIPTION)}")
     if ping:
@@ -148,7 +151,7 @@ async def upcoming(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if not chats:
         return reply("No chats are coming up.")
     zone = ctx.member.timezone
-    lines = ["**Coming up**" + (f" (your time, {zone})" if zone else "")]
+    lines = ["**Coming up**" + (f" (your time, {describe_zone(zone)})" if zone else "")]
     lines += [_line(ctx, s, zone) for s in chats]
     if zone is None:
         lines.append(
@@ -195,7 +198,7 @@ async def skip_next(ctx: Context, options: dict[str, Any]) -> list[Action]:
     await chat_jobs.schedule_occurrence(ctx.store, fresh, now)
     return reply(
         f"Skipped #{found.hashtag} on {skipped_day:%A %d %B}. The next one is "
-        f"{following.local:%A %d %B %Y, %H:%M} ({found.schedule.timezone}).",
+        f"{following.local:%A %d %B %Y, %H:%M} ({describe_zone(found.schedule.timezone)}).",
         ephemeral=False,
     )
 
@@ -245,6 +248,13 @@ async def calendar(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return reply(found)
     if found.next_start is None:
         return reply(f"#{found.hashtag} has no upcoming chat to add to a calendar.")
+    if not plannable(found.next_start, ctx.clock.now()):
+        return reply(
+            f"#{found.hashtag}'s next chat is stored for {found.next_start:%d %B %Y}, outside "
+            "the five years I can put in a calendar. A moderator can fix it with "
+            f"`{ctx.prefix}chat edit {found.hashtag} schedule=…` or `{ctx.prefix}chat cancel "
+            f"{found.hashtag}`."
+        )
     ics = chat_calendar.calendar(found, found.schedule.describe(), ctx.clock.now())
     name = safe_filename(found.hashtag, "ics")
     return reply(

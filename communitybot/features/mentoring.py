@@ -32,7 +32,7 @@ MAX_CAPACITY = 5
 MAX_TAGS = 15
 MAX_WINDOW_HOURS = 12
 _WINDOW = re.compile(
-    r"^(?:±|\+/-|\+-|-\+|\+)?\s*(\d{1,2}(?:[.,]5)?)\s*(?:h|hr|hrs|hour|hours)?$", re.I
+    r"^(?:±|\+/-|\+-|-\+|\+)?\s*([0-9]{1,2}(?:[.,]5)?)\s*(?:h|hr|hrs|hour|hours)?$", re.I
 )
 
 

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from communitybot.context import Context
+from communitybot.features import typed_choices
 from communitybot.features.mentoring_match import auto_match
 from communitybot.features.mentoring_pairing import (
     CHECKIN,
@@ -28,6 +29,7 @@ from communitybot.features.mentoring_pairing import (
     who,
 )
 from communitybot.models import Community, Member
+from communitybot.numbers import parse_id
 from communitybot.replies import Action, Choice, Message, Prompt, SendDirect, SendToChannel, reply
 from communitybot.scheduler import JobContext, JobKind
 from communitybot.store.jobs import Job
@@ -170,12 +172,14 @@ async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> li
         return None
     raw_id = custom_id.removeprefix(PROMPT_PREFIX)
     value = values[0] if values else ""
-    pair = await ctx.store.mentoring.get_pair(int(raw_id)) if raw_id.isdigit() else None
+    pair_id = parse_id(raw_id)
+    pair = await ctx.store.mentoring.get_pair(pair_id) if pair_id is not None else None
     answer = next((a for a in ANSWER_LABELS if a == value), None)
     if pair is None or answer is None or ctx.member.id not in (pair.mentor_id, pair.mentee_id):
         return reply(
             f"That check-in is no longer open. `{ctx.prefix}mentor status` shows your pairings."
         )
+    await typed_choices.answered(ctx, custom_id)
     if pair.status != "active":
         return reply("That pairing has already ended, so there's nothing to do. Thank you!")
     return await _answer(ctx, pair, answer)

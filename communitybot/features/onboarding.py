@@ -163,6 +163,8 @@ async def _answer(
     current = flow.current()
     stale = current is not None and current.id != question.id
     lead = f"✅ Saved your answer to “{quote(question.prompt, 80)}”." if stale else ""
+    if parsed.note:
+        lead = f"{lead}\n{parsed.note}".strip()
     extra, message = await _next(ctx, lead)
     return [*side_effects, *_as_reply(extra, message)]
 
@@ -220,7 +222,7 @@ async def on_message(ctx: Context, text: str) -> list[Action] | None:
         )
         return _as_reply(*await _next(ctx))
     try:
-        parsed = parse_typed(question, text)
+        parsed = parse_typed(question, text, ctx.clock.now())
     except AnswerError as error:
         return _retry(flow, question, str(error))
     return await _answer(ctx, flow, question, parsed)
@@ -254,7 +256,7 @@ async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> li
             *await _next(ctx, "That question isn't part of the welcome questions any more.")
         )
     try:
-        parsed = parse_picked(question, values)
+        parsed = parse_picked(question, values, ctx.clock.now())
     except AnswerError as error:
         return _retry(flow, question, str(error))
     return await _answer(ctx, flow, question, parsed)

@@ -14,6 +14,7 @@ from typing import Any
 from communitybot.context import CommandHandler, Context
 from communitybot.features.onboarding_questions import DEFAULT_TEXT_LIMIT, is_askable
 from communitybot.models import Question
+from communitybot.numbers import is_ascii_number, parse_int
 from communitybot.replies import Action, reply
 from communitybot.text import MAX_TAG_LENGTH, normalize_tag, quote
 
@@ -99,7 +100,7 @@ def _choices(question: Question, raw: Any) -> tuple[str, ...]:
                 f"“{quote(choice, 40)}” is {len(choice)} characters; a choice can have at most "
                 f"{MAX_CHOICE_LENGTH}."
             )
-        if choice.isdigit():
+        if is_ascii_number(choice):
             raise AdminInputError(
                 f"“{quote(choice, 40)}” is just a number, but members answer by number; "
                 f"try something like “Grade {quote(choice, 10)}”."
@@ -122,12 +123,9 @@ def _max_length(question: Question, raw: Any) -> int:
             f"Only text questions have a length limit; `{question.key}` is {question.kind}."
         )
     low, high = TEXT_LIMIT_RANGE
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        raise AdminInputError(
-            f"The length limit must be a whole number from {low} to {high}."
-        ) from None
+    value = parse_int(raw if isinstance(raw, int) else str(raw))
+    if value is None:
+        raise AdminInputError(f"The length limit must be a whole number from {low} to {high}.")
     if not low <= value <= high:
         raise AdminInputError(f"The length limit must be from {low} to {high} characters.")
     return value

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import cast
 
 from communitybot.models import Question
+from communitybot.numbers import is_ascii_number, parse_int
 from communitybot.replies import Choice, Message, Prompt, PromptKind
 from communitybot.text import normalize_tag, quote
-from communitybot.timezones import TimezoneError, parse_timezone
+from communitybot.timezones import TimezoneError, read_timezone
 
 CUSTOM_ID_PREFIX = "onboarding:"
 YES_NO = ("Yes", "No")
@@ -34,6 +36,8 @@ class ParsedAnswer:
     """What `onboarding_answers.value` holds (a JSON list for multi-choice questions)."""
     labels: tuple[str, ...] = ()
     """The chosen option labels (choice and yes/no questions)."""
+    note: str | None = None
+    """How the answer was read, when that needs saying (an offset typed as a time zone)."""
 
 
 def custom_id(question: Question) -> str:
@@ -90,9 +94,9 @@ def _match(piece: str, options: tuple[str, ...]) -> str | None:
     text = piece.strip().strip("\"'“”").strip()
     if not text:
         return None
-    if text.isdigit():
-        number = int(text)
-        return options[number - 1] if 1 <= number <= len(options) else None
+    if is_ascii_number(text):
+        number = parse_int(text, 1, len(options))
+        return None if number is None else options[number - 1]
     folded, normal = text.casefold(), normalize_tag(text)
     for option in options:
         if option.casefold() == folded or (normal and normalize_tag(option) == normal):
@@ -149,11 +153,12 @@ def _yes_no(raw: str) -> ParsedAnswer:
     raise AnswerError("Please reply yes or no (or `skip`).")
 
 
-def _free_text(question: Question, raw: str) -> ParsedAnswer:
+def _free_text(question: Question, raw: str, at: datetime | None = None) -> ParsedAnswer:
     text = raw.strip()
     if question.kind == "timezone":
         try:
-            return ParsedAnswer(parse_timezone(text))
+            zone = read_timezone(text, at)
+            return ParsedAnswer(zone.name, note=zone.note)
         except TimezoneError as error:
             raise AnswerError(str(error)) from None
     if not text:
@@ -167,7 +172,7 @@ def _free_text(question: Question, raw: str) -> ParsedAnswer:
     return ParsedAnswer(text)
 
 
-def parse_typed(question: Question, text: str) -> ParsedAnswer:
+def parse_typed(question: Question, text: str, at: datetime | None = None) -> ParsedAnswer:
     """An answer typed as a message (text platforms, or a modal's text)."""
     if not text.strip():
         raise AnswerError("Please type your answer, or `skip` to leave this one out.")
@@ -175,16 +180,18 @@ def parse_typed(question: Question, text: str) -> ParsedAnswer:
         return _yes_no(text)
     if question.kind in ("single", "multi"):
         return _choose(question, _pieces(text, options_of(question)))
-    return _free_text(question, text)
+    return _free_text(question, text, at)
 
 
-def parse_picked(question: Question, values: tuple[str, ...]) -> ParsedAnswer:
+def parse_picked(
+    question: Question, values: tuple[str, ...], at: datetime | None = None
+) -> ParsedAnswer:
     """An answer from a button, select menu or modal (values are option labels or the text)."""
     if question.kind == "yesno":
         return _yes_no(values[0] if values else "")
     if question.kind in ("single", "multi"):
         return _choose(question, list(values))
-    return _free_text(question, values[0] if values else "")
+    return _free_text(question, values[0] if values else "", at)
 
 
 def describe(question: Question, stored: str | None, skipped: bool) -> str:

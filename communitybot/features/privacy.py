@@ -128,8 +128,19 @@ def export_json(data: dict[str, Any]) -> str:
 
 async def my_data(ctx: Context, options: dict[str, Any]) -> list[Action]:
     """A short ephemeral note with the export attached as `mydata-<date>.json`."""
+    if ctx.member_is_new:
+        # Asking what is stored must not store a fresh (discoverable) profile, e.g. right
+        # after /forgetme: the row this event created goes again.
+        await ctx.store.members.delete(ctx.member.id)
+        ctx.peers.invalidate(ctx.community.id)
     data = await build_export(ctx)
     count = len(data["memberships"])
+    if count == 0 and not data["private_conversations"]:
+        return reply(
+            "I store nothing about you: no profile, tags or answers. Nothing was stored by "
+            "asking, either.",
+            ephemeral=True,
+        )
     where = "this community" if count == 1 else f"{count} communities"
     return reply(
         f"Your data from {where} is attached as JSON: profile, tags, onboarding answers, chats, "

@@ -7,18 +7,26 @@ there. Every edit is validated before anything is written: a bad value changes n
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from communitybot.context import CommandHandler, Context
 from communitybot.events import UserRef
 from communitybot.models import Member, Tag
+from communitybot.onboarding_defaults import INTRO_MAX_LENGTH
 from communitybot.replies import Action, reply
 from communitybot.store.store import Store
 from communitybot.text import quote
-from communitybot.timezones import TimezoneError, format_offset, parse_timezone, utc_offset_minutes
+from communitybot.timezones import (
+    TimezoneError,
+    describe_zone,
+    format_offset,
+    read_timezone,
+    utc_offset_minutes,
+)
 
 MAX_ROLE = 80
-MAX_INTRO = 500
+MAX_INTRO = INTRO_MAX_LENGTH
 _YES = {"yes", "on", "true"}
 _NO = {"no", "off", "false"}
 _MENTOR_NOTES = {
@@ -58,7 +66,7 @@ async def describe(ctx: Context, member: Member, *, own: bool) -> str:
     lines.append(f"• Role: {quote(member.role, MAX_ROLE) if member.role else 'not set'}")
     if member.timezone:
         offset = format_offset(utc_offset_minutes(member.timezone, ctx.clock.now()))
-        lines.append(f"• Time zone: {member.timezone} ({offset} now)")
+        lines.append(f"• Time zone: {describe_zone(member.timezone)} ({offset} now)")
     else:
         lines.append("• Time zone: not set")
     lines.append(f"• Would like a mentor: {_yes_no(member.wants_mentor, 'yes', 'no')}")
@@ -103,13 +111,13 @@ def parse_yes_no(raw: str) -> bool:
     raise ProfileInputError(f"Please answer yes or no (got “{quote(raw, 40)}”).")
 
 
-def parse_field(field: str, raw: str) -> Any:
+def parse_field(field: str, raw: str, at: datetime | None = None) -> Any:
     """The value to store for `field`, or ProfileInputError saying what is wrong."""
     if field in ("wants_mentor", "offers_mentor"):
         return parse_yes_no(raw)
     if field == "timezone":
         try:
-            return parse_timezone(raw)
+            return read_timezone(raw, at).name
         except TimezoneError as error:
             raise ProfileInputError(str(error)) from None
     if field == "role":
@@ -139,7 +147,7 @@ def _confirmation(ctx: Context, field: str, value: Any) -> str:
         return f"Your role is now “{quote(value, MAX_ROLE)}”."
     if field == "timezone":
         offset = format_offset(utc_offset_minutes(value, ctx.clock.now()))
-        return f"Your time zone is now {value} ({offset} now)."
+        return f"Your time zone is now {describe_zone(value)} ({offset} now)."
     if field == "intro":
         return f"Saved your intro ({len(value)} characters)."
     return _MENTOR_NOTES[(field, bool(value))]
@@ -149,14 +157,17 @@ async def edit_profile(ctx: Context, options: dict[str, Any]) -> list[Action]:
     field = str(options.get("field") or "").strip().casefold()
     raw = str(options.get("value") or "")
     try:
-        value = parse_field(field, raw)
+        value = parse_field(field, raw, ctx.clock.now())
     except ProfileInputError as error:
         return reply(str(error))
     await ctx.store.members.update(ctx.member.id, **{field: value})
     await ctx.reload_member()
     if field == "timezone":
         await ctx.member_changed()
-    return reply(_confirmation(ctx, field, value))
+    text = _confirmation(ctx, field, value)
+    if field == "timezone":
+        text += "".join(f" {n}" for n in [read_timezone(raw, ctx.clock.now()).note] if n)
+    return reply(text)
 
 
 COMMANDS: dict[tuple[str, ...], CommandHandler] = {

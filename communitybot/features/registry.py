@@ -114,6 +114,7 @@ async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> li
     ):
         actions = await handler(ctx, custom_id, values)
         if actions is not None:
-            await typed_choices.answered(ctx, custom_id)
+            # The handler closes a remembered question itself (typed_choices.answered) once it
+            # accepts the answer: a refused or malformed press leaves it open.
             return actions
     return reply("That button has expired. Type the command again to get a fresh one.")

@@ -31,7 +31,7 @@ FREQUENCIES: tuple[Frequency, ...] = ("weekly", "biweekly", "monthly")
 DEFAULT_WEEKDAY = 0
 DEFAULT_TIME = time(9, 0)
 DEFAULT_TIMEZONE = "UTC"
-_TIME = re.compile(r"(\d{1,2})(?::(\d{2}))?")
+_TIME = re.compile(r"([0-9]{1,2})(?::([0-9]{2}))?")
 
 
 class RoundInputError(ValueError):

@@ -22,7 +22,7 @@ from communitybot.chat_schedule import (
     problems,
 )
 from communitybot.context import CommandHandler, Context
-from communitybot.features import round_schedule
+from communitybot.features import round_schedule, typed_choices
 from communitybot.features.chat_jobs import when_for
 from communitybot.features.round_runs import (
     DEFAULT_NO_REPEAT,
@@ -46,11 +46,12 @@ from communitybot.features.round_schedule import (
     schedule_of,
 )
 from communitybot.models import Member
+from communitybot.numbers import parse_int
 from communitybot.replies import Action, Message, SendDirect, SendToChannel, reply
 from communitybot.scheduler import JobContext, JobKind
 from communitybot.store.jobs import Job
 from communitybot.store.rounds import ANSWERS, Answer, Participant, RoundSettings, Seat
-from communitybot.timezones import TimezoneError, parse_timezone
+from communitybot.timezones import TimezoneError, ZoneReading, describe_zone, read_timezone
 
 MAX_PAUSE = 12
 MAX_NO_REPEAT = 52
@@ -156,8 +157,9 @@ def _pause_count(raw: Any) -> int | None:
         return 1
     if text in _UNTIL_RESUMED:
         return None
-    if text.isdigit() and 1 <= int(text) <= MAX_PAUSE:
-        return int(text)
+    count = parse_int(text, 1, MAX_PAUSE)
+    if count is not None:
+        return count
     raise RoundInputError(
         f"Say how many rounds to skip, from 1 to {MAX_PAUSE}, or `all` to pause until you "
         "resume, e.g. `rounds pause 2`."
@@ -297,7 +299,8 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
         frequency = parse_frequency(str(options.get("frequency") or ""))
         weekday = parse_weekday(options.get("weekday"))
         at = parse_time(options.get("time"))
-        timezone = parse_timezone(str(raw_zone)) if raw_zone else DEFAULT_TIMEZONE
+        zone = read_timezone(str(raw_zone), now) if raw_zone else ZoneReading(DEFAULT_TIMEZONE)
+        timezone = zone.name
         no_repeat = _no_repeat(options.get("no_repeat"), old)
         schedule = round_schedule.build(frequency, weekday, at, timezone, now)
     except (RoundInputError, TimezoneError, ScheduleError) as error:
@@ -321,7 +324,7 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
     counts = await store.counts(ctx.community.id)
     lines = [
         f"Peer rounds are on: {schedule.describe()}.",
-        f"First round: {first.local:%A %d %B %Y, %H:%M} ({timezone}).",
+        f"First round: {first.local:%A %d %B %Y, %H:%M} ({describe_zone(timezone)}).",
         f"Nobody is paired with the same person again within {no_repeat} round(s)."
         if no_repeat
         else "Pairs may repeat from one round to the next (`no_repeat` is 0).",
@@ -331,6 +334,8 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
             "No time zone was given, so the time is UTC. Add e.g. `timezone=Europe/London` to "
             "use yours."
         )
+    if zone.note:
+        lines.append(zone.note)
     notes = problems(schedule, now)
     if notes:
         lines += heads_up(notes[:3])
@@ -451,6 +456,7 @@ async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> li
     """The follow-up buttons ("rounds:met:<group>") and the re-confirmation ("rounds:rejoin")."""
     value = values[0].casefold() if values else ""
     if custom_id == REJOIN_ID:
+        await typed_choices.answered(ctx, custom_id)
         if value == "leave":
             return await leave(ctx, {})
         return await join(ctx, {})
@@ -463,6 +469,7 @@ async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> li
         return reply(
             f"That question is no longer open. `{ctx.prefix}rounds status` shows your rounds."
         )
+    await typed_choices.answered(ctx, custom_id)
     return await _answer(ctx, seat, value)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from communitybot.context import Context
+from communitybot.numbers import parse_int
 from communitybot.replies import Action, SendDirect
 from communitybot.store.store import Store
 
@@ -54,8 +55,9 @@ async def match(ctx: Context, text: str) -> tuple[str, tuple[str, ...]] | None:
         return None
     said = _words(text)
     chosen = None
-    if said.isdigit() and 1 <= int(said) <= len(opened.choices):
-        chosen = opened.choices[int(said) - 1]
+    number = parse_int(said, 1, len(opened.choices))
+    if number is not None:
+        chosen = opened.choices[number - 1]
     else:
         chosen = next(
             (

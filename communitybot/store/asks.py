@@ -78,6 +78,13 @@ class AskRepository:
         )
         return _ask(row) if row else None
 
+    async def highest(self, community_id: int) -> int | None:
+        """The highest ask number in this community (None before the first ask)."""
+        row = await self._db.fetch_one(
+            "SELECT MAX(id) AS n FROM asks WHERE community_id = ?", (community_id,)
+        )
+        return None if row is None or row["n"] is None else int(row["n"])
+
     async def open_asks(self, community_id: int, limit: int) -> list[Ask]:
         """Unresolved asks, oldest first (they have waited longest for help)."""
         rows = await self._db.fetch_all(

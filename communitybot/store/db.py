@@ -7,6 +7,8 @@ intact. A database written by a newer communitybot is refused rather than damage
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
@@ -36,6 +38,14 @@ class DatabaseTooNew(StoreError):
     """The file was written by a newer version of communitybot."""
 
 
+class StoreFull(StoreError):
+    """SQLite could not write: the disk (or the database's size limit) is full; nothing changed."""
+
+
+class StoreReadOnly(StoreError):
+    """The database file, or its folder, cannot be written; nothing changed."""
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -63,6 +73,31 @@ def _is_locked(error: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
+def _translated(error: sqlite3.Error, path: str) -> Exception:
+    """The StoreError a user can be told about for `error`, or `error` itself.
+
+    Full disk and read-only files are said plainly, with the file: a bare "database or disk
+    is full" deep in a traceback is easy to miss, and a generic apology hides what to fix.
+    """
+    code = getattr(error, "sqlite_errorcode", None)
+    text = str(error).lower()
+    if code == sqlite3.SQLITE_FULL or "database or disk is full" in text:
+        return StoreFull(f"the disk is full: cannot write the database {path} ({error})")
+    if (code is not None and code & 0xFF == sqlite3.SQLITE_READONLY) or "readonly" in text:
+        return StoreReadOnly(
+            f"the database {path} is read-only ({error}): the bot needs write access to the file "
+            "and to its folder (for the -wal and -shm files)"
+        )
+    if code is not None and code & 0xFF == sqlite3.SQLITE_CANTOPEN:
+        return StoreReadOnly(
+            f"cannot open the database {path} ({error}): the bot needs to read and write the "
+            "file and to create files next to it (-wal, -shm) in its folder"
+        )
+    if isinstance(error, sqlite3.OperationalError) and _is_locked(error):
+        return StoreBusy("the database is busy")
+    return error
+
+
 class Database:
     """One aiosqlite connection with the project's pragmas; use `Database.open()`."""
 
@@ -78,10 +113,16 @@ class Database:
         """Open (creating if needed) and migrate to the newest schema this code knows."""
         path = str(path)
         if path != ":memory:":
+            _refuse_folder(Path(path))
             _private_database(Path(path))
+        pending = aiosqlite.connect(path, isolation_level=None)
         try:
-            connection = await aiosqlite.connect(path, isolation_level=None)
+            connection = await pending
         except sqlite3.Error as error:
+            await _stopped(pending)
+            translated = _translated(error, path)
+            if isinstance(translated, StoreError):
+                raise translated from error
             raise StoreError(f"cannot open the database {path}: {error}") from error
         connection.row_factory = aiosqlite.Row
         db = cls(connection, path)
@@ -92,6 +133,12 @@ class Database:
             await db._refuse_newer(steps[-1].version if steps else 0)
             await db._conn.execute("PRAGMA journal_mode = WAL")
             await db.migrate(steps)
+        except sqlite3.Error as error:
+            await connection.close()
+            translated = _translated(error, path)
+            if translated is error:
+                raise
+            raise translated from error
         except BaseException:
             await connection.close()
             raise
@@ -133,34 +180,41 @@ class Database:
             return
         try:
             await self._conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            if _is_locked(error):
-                raise StoreBusy("the database is busy") from error
-            raise
+        except sqlite3.Error as error:
+            raise self._error(error) from error
         self._in_transaction = True
         try:
             yield
         except BaseException:
             self._in_transaction = False
-            await self._conn.execute("ROLLBACK")
+            await self._rollback()
             raise
         self._in_transaction = False
         try:
             await self._conn.execute("COMMIT")
-        except sqlite3.OperationalError as error:
+        except sqlite3.Error as error:
+            await self._rollback()
+            raise self._error(error) from error
+
+    async def _rollback(self) -> None:
+        """Roll back what is still open: after "disk full" SQLite has already rolled back
+        itself, and a second ROLLBACK ("no transaction is active") would hide the real error."""
+        if self._conn.in_transaction:
             await self._conn.execute("ROLLBACK")
-            if _is_locked(error):
-                raise StoreBusy("the database is busy") from error
-            raise
+
+    def _error(self, error: sqlite3.Error) -> Exception:
+        translated = _translated(error, self.path)
+        return translated if translated is not error else error
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one statement; returns lastrowid (for INSERT) or rowcount otherwise."""
         try:
             cursor = await self._conn.execute(sql, tuple(params))
-        except sqlite3.OperationalError as error:
-            if _is_locked(error):
-                raise StoreBusy("the database is busy") from error
-            raise
+        except sqlite3.Error as error:
+            translated = self._error(error)
+            if translated is error:
+                raise
+            raise translated from error
         result = cursor.lastrowid if sql.lstrip()[:6].upper() == "INSERT" else cursor.rowcount
         await cursor.close()
         return int(result or 0)
@@ -168,19 +222,21 @@ class Database:
     async def execute_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         try:
             await self._conn.executemany(sql, [tuple(r) for r in rows])
-        except sqlite3.OperationalError as error:
-            if _is_locked(error):
-                raise StoreBusy("the database is busy") from error
-            raise
+        except sqlite3.Error as error:
+            translated = self._error(error)
+            if translated is error:
+                raise
+            raise translated from error
 
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         try:
             async with self._conn.execute(sql, tuple(params)) as cursor:
                 return list(await cursor.fetchall())
-        except sqlite3.OperationalError as error:
-            if _is_locked(error):
-                raise StoreBusy("the database is busy") from error
-            raise
+        except sqlite3.Error as error:
+            translated = self._error(error)
+            if translated is error:
+                raise
+            raise translated from error
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         rows = await self.fetch_all(sql, params)
@@ -188,6 +244,26 @@ class Database:
 
     async def close(self) -> None:
         await self._conn.close()
+
+
+def _refuse_folder(path: Path) -> None:
+    """A database path that is itself a folder is said in one line."""
+    if path.is_dir():
+        raise StoreError(
+            f"the database path {path} is a folder: give a file inside it, e.g. "
+            f"{path / 'communitybot.db'}"
+        )
+
+
+async def _stopped(pending: aiosqlite.Connection) -> None:
+    """Wait for a failed connection's worker thread to finish.
+
+    aiosqlite stops the thread when connecting fails but does not wait for it; if the event
+    loop closes first (start-up gives up at once), the thread prints two tracebacks.
+    """
+    thread = getattr(pending, "_thread", None)
+    if thread is not None and thread.is_alive():
+        await asyncio.to_thread(thread.join, 5)
 
 
 def _statements(sql: str) -> list[str]:
@@ -203,9 +279,20 @@ def _private_database(path: Path) -> None:
     SQLite then gives `-wal` and `-shm` the same mode. An existing file that others could read
     is tightened, with one log line saying so.
     """
-    make_private_dirs(path.parent)
-    if create_private(path):
-        return
+    try:
+        make_private_dirs(path.parent)
+        if create_private(path):
+            return
+    except PermissionError as error:
+        raise StoreReadOnly(
+            f"cannot create the database {path} ({error.strerror}): its folder is read-only for "
+            "the bot's user, which must create the file and create files next to it (-wal, -shm)"
+        ) from error
+    if not os.access(path, os.R_OK | os.W_OK):
+        raise StoreReadOnly(
+            f"the database {path} is read-only for the bot's user: it needs to read and write "
+            "the file and to create files next to it (-wal, -shm) in its folder"
+        )
     tightened = []
     for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         try:

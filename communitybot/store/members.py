@@ -119,6 +119,10 @@ class MemberRepository:
         )
         return [member_from_row(r) for r in rows]
 
+    async def delete(self, member_id: int) -> None:
+        """Remove one membership row (and, by cascade, anything hanging off it)."""
+        await self._db.execute("DELETE FROM members WHERE id = ?", (member_id,))
+
     async def delete_everywhere(self, user: UserRef) -> int:
         """Forget a user: every membership and (by cascade) everything hanging off it."""
         return await self._db.execute(

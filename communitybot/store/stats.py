@@ -1,7 +1,9 @@
 """Counts for moderators' `/stats` that no other repository needs.
 
 Only present members count (not those who left), so the figures describe the community as it
-is now. Each query is one aggregate over the members table, cheap even for large servers.
+is now. Each query is one aggregate over the members table, cheap even for large servers. A
+member "would like a mentor" if their profile says so or they have an open mentor request (and
+likewise for offering), so `/stats` never says 0 while requests are waiting.
 """
 
 from __future__ import annotations
@@ -27,8 +29,12 @@ class StatsRepository:
         row = await self._db.fetch_one(
             "SELECT count(*) AS present,"
             " coalesce(sum(discoverable = 1), 0) AS discoverable,"
-            " coalesce(sum(wants_mentor = 1), 0) AS wants_mentor,"
-            " coalesce(sum(offers_mentor = 1), 0) AS offers_mentor"
+            # Said in onboarding or the profile, or shown by an open request / a live offer
+            # (`/mentor request` does not touch the profile flag): one count, either way.
+            " coalesce(sum(wants_mentor = 1 OR EXISTS (SELECT 1 FROM mentee_requests r"
+            "  WHERE r.member_id = members.id AND r.status = 'open')), 0) AS wants_mentor,"
+            " coalesce(sum(offers_mentor = 1 OR EXISTS (SELECT 1 FROM mentor_offers o"
+            "  WHERE o.member_id = members.id AND o.paused = 0)), 0) AS offers_mentor"
             " FROM members WHERE community_id = ? AND left_at IS NULL",
             (community_id,),
         )
