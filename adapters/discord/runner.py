@@ -39,6 +39,7 @@ from adapters.discord.translate import (
     conversation,
     focused_option,
     member_joined,
+    modal_max_length,
     modal_submitted,
     opens_modal,
     prompt_id_of,
@@ -336,7 +337,7 @@ class DiscordBot:
             case discord.InteractionType.component:
                 if opens_modal(data):
                     await interaction.response.send_modal(
-                        answer_modal(prompt_id_of(data), "Your answer", None)
+                        answer_modal(prompt_id_of(data), "Your answer", modal_max_length(data))
                     )
                     return
                 picked = choice_picked(data, community, user, where)

@@ -109,5 +109,5 @@ async def test_a_file_over_the_upload_limit_is_replaced_by_a_note(
     assert sent.files == []
     assert sent.body["content"].startswith("The transcript:")
     assert "couldn't attach `engchat-2027-01-05.md`" in sent.body["content"]
-    assert "8.0 MB upload limit" in sent.body["content"]
+    assert "10.0 MB upload limit" in sent.body["content"]
     assert len(sent.body["content"]) <= 2000
