@@ -99,7 +99,7 @@ def _with_view(view: discord.ui.View | None) -> dict[str, Any]:
     return {"view": view} if view is not None else {}
 
 
-def _sends(
+def message_sends(
     message: Message, *, ping_users: tuple[str, ...] = (), upload_limit: int = UPLOAD_LIMIT
 ) -> list[dict[str, Any]]:
     """The keyword arguments of each Discord message a core message becomes, in order.
@@ -164,7 +164,7 @@ class DiscordPlatform:
             interaction = slot.interaction
             limit = getattr(interaction, "filesize_limit", None) or UPLOAD_LIMIT
             try:
-                for send in _sends(message, upload_limit=limit):
+                for send in message_sends(message, upload_limit=limit):
                     if not interaction.response.is_done():
                         await interaction.response.send_message(ephemeral=ephemeral, **send)
                     else:
@@ -206,7 +206,8 @@ class DiscordPlatform:
     ) -> list[discord.Message]:
         """Send the message's parts in order, with components and only the deliberate pings;
         the messages created. discord.py's exceptions pass through."""
-        sends = _sends(message, ping_users=ping_users, upload_limit=self._upload_limit(target))
+        limit = self._upload_limit(target)
+        sends = message_sends(message, ping_users=ping_users, upload_limit=limit)
         posted: list[discord.Message] = []
         for send, nonce in zip(sends, outbox_nonces(len(sends)), strict=True):
             if nonce is not None:
