@@ -8,6 +8,7 @@ are stable and carry everything needed to answer ("onboarding:<key>", "forgetme"
 
 from __future__ import annotations
 
+import difflib
 import io
 import re
 from collections.abc import Iterable, Mapping
@@ -25,7 +26,9 @@ from communitybot.events import (
     MemberJoined,
     UserRef,
 )
+from communitybot.models import Tag
 from communitybot.replies import Attachment, Choice, Message, Prompt, format_size
+from communitybot.text import normalize_tag, split_list
 from communitybot.text_split import split_text
 
 PLATFORM = "discord"
@@ -132,6 +135,42 @@ def focused_option(data: Mapping[str, Any]) -> tuple[Command | None, Option | No
             option = next((o for o in command.options if o.name == raw["name"]), None)
             return command, option, str(raw.get("value") or "")
     return command, None, ""
+
+
+MAX_CHOICE = 100
+"""Discord's cap on an autocomplete choice's name and value."""
+
+
+def tag_suggestions(typed: str, tags: Iterable[Tag], limit: int = 25) -> list[str]:
+    """Autocomplete values for a tags option: what was typed, its last piece completed to a real
+    tag (by start of name or alias, else anywhere in the name, else the closest names).
+
+    The list is cut like the core cuts it (`split_list`: at commas when there are any, else at
+    spaces); tags already listed are not offered again. A value past Discord's 100 characters
+    is left out rather than cut, so a long list gets no suggestion instead of useless ones.
+    """
+    separator = "," if "," in typed else " "
+    head, _, last = typed.rpartition(separator) if separator in typed.strip() else ("", "", typed)
+    wanted = normalize_tag(last)
+    chosen = {normalize_tag(piece) for piece in split_list(head)}
+    names = [name for name in _matching_tags(wanted, list(tags)) if name not in chosen]
+    lead = ", ".join(piece.strip() for piece in split_list(head))
+    values = [f"{lead}, {name}" if lead else name for name in names]
+    return [value for value in values if len(value) <= MAX_CHOICE][:limit]
+
+
+def _matching_tags(wanted: str, tags: list[Tag]) -> list[str]:
+    if not wanted:
+        return [tag.name for tag in tags]
+    starts = [
+        tag.name
+        for tag in tags
+        if tag.name.startswith(wanted) or any(a.startswith(wanted) for a in tag.aliases)
+    ]
+    inside = [tag.name for tag in tags if wanted in tag.name and tag.name not in starts]
+    if starts or inside:
+        return starts + inside
+    return difflib.get_close_matches(wanted, [tag.name for tag in tags], n=5, cutoff=0.6)
 
 
 # -- components ------------------------------------------------------------------------------
