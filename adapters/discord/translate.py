@@ -43,6 +43,7 @@ MAX_SELECT_OPTIONS = 25
 MAX_CONTENT = 2000
 """Discord's cap on one message's content, in code points; a longer text becomes several messages
 (`contents_of`)."""
+MAX_BUTTON_LABEL = 80
 MAX_OPTION_TEXT = 100
 """Discord's cap on a select option's label, description and value."""
 UPLOAD_LIMIT = discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
@@ -407,7 +408,7 @@ def select_option(choice: Choice, index: int) -> discord.SelectOption:
 
 def _button(prompt_id: str, value: str, label: str, index: int) -> discord.ui.Button[Any]:
     return discord.ui.Button(
-        label=label[:80],
+        label=label if len(label) <= MAX_BUTTON_LABEL else label[: MAX_BUTTON_LABEL - 1] + "…",
         style=discord.ButtonStyle.secondary,
         custom_id=button_id(prompt_id, value, index),
     )
