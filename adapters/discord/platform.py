@@ -2,6 +2,11 @@
 
 - A reply answers the interaction being handled (ephemeral when asked); if the interaction was
   already answered or deferred (slow handler), it becomes a follow-up.
+- A text past Discord's 2,000 characters is sent whole as several messages in order (split at
+  lines and words, Markdown spans and code blocks kept intact: `communitybot.text_split`): a
+  reply's first part answers the interaction and the rest are follow-ups, as ephemeral as it;
+  DMs and posts are several messages. Pings lead the first part; buttons, menus and the file
+  go with the last. Each part of an outbox delivery has its own nonce.
 - DMs go through a DM channel; when Discord refuses (50007: the member's DMs are closed) the
   bot opens a private thread in the community's welcome channel, adds the member, and talks
   there from then on (remembered in SQLite; a deleted thread means trying DMs again).
@@ -15,8 +20,9 @@
 - A group introduction is a private thread in the introductions channel (bots cannot open
   group DMs); a topic chat runs in a public thread opened on its welcome message.
 - A message's file goes with it as an upload (`discord.File`), in interaction responses
-  (ephemeral too), follow-ups, DMs, fallback threads and channel posts; a file past Discord's
-  upload limit is left out and the text says so.
+  (ephemeral too), follow-ups, DMs, fallback threads and channel posts; a file past the upload
+  limit (the interaction's `attachment_size_limit`, else the cached guild's boost tier, else
+  Discord's default 10 MiB) is left out and the text says so.
 - Moderators: Manage Server, or the configured moderator role.
 """
 

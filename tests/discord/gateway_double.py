@@ -18,7 +18,10 @@ One aiohttp app on 127.0.0.1 (ephemeral port) serves both:
 Files: message posts, interaction responses and follow-ups may come as multipart/form-data
 (`payload_json` plus `files[n]` parts), as discord.py sends an upload; the JSON part becomes the
 call's `body`, the files are recorded in `Call.files` and listed in the created message's
-`attachments`. A request whose files exceed Discord's 8 MiB limit is refused with 413 (40005).
+`attachments`. A request whose files exceed the upload limit (Discord's default 10 MiB; with
+interactions, the `attachment_size_limit` each one carries) is refused with 413 (40005).
+Message content past 2,000 characters is refused with 400 (50035), as Discord does, and every
+modal the bot opens is checked against Discord's documented shape (Label components).
 
 It is test code: small and faithful, not a Discord. Known traps it respects: Content-Type is
 exactly `application/json`, member payloads carry `flags`, user options carry `data.resolved`.
