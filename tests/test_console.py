@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from communitybot.commands import CATALOGUE
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -223,3 +225,23 @@ def test_sigterm_stops_cleanly_while_waiting_for_input(tmp_path: Path, db: Path)
             process.kill()
     assert process.returncode == 0
     assert "Traceback" not in stderr
+
+
+def test_long_replies_are_printed_whole(tmp_path: Path, db: Path) -> None:
+    """The console has no length limit: a moderator's /help (4,000+ characters) and a list of
+    50 questions (42 long ones) are printed in full, nothing cut off."""
+    prompt = "Which of these describes the school you teach at best, and why? " * 4
+    adds = "".join(
+        f"/onboarding questions add q{n:02} text none Q{n:02} {prompt.strip()}\n"
+        for n in range(1, 43)  # with the 8 stock questions: the maximum of 50
+    )
+    run = scenario(
+        tmp_path, db, f":join alice\n:mod alice\n/help\n{adds}/onboarding questions list\n"
+    )
+    replies = "\n".join(run.at("reply:alice"))
+    for command in CATALOGUE:
+        assert f"/{command.name}" in replies, command.name
+    listed = replies[replies.rindex("q01") :]
+    assert len(listed) > 10_000
+    for n in range(1, 43):
+        assert f"Q{n:02} {prompt.strip()[:200]}" in listed, n

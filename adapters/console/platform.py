@@ -5,6 +5,9 @@ names marked with `:mod` (or holders of the community's configured moderator rol
 bot itself can grant), and roles are remembered in memory for the session. A message's file
 is saved into the files folder and announced on the line after it: `[where] 📎 saved <path>
 (<size>)`.
+
+A terminal has no length limit, so a message is printed whole, however long (Discord and Matrix
+split long texts with `communitybot.text_split`; nothing here needs to).
 """
 
 from __future__ import annotations

@@ -28,14 +28,37 @@ MANAGE_GUILD = str(1 << 5)
 HASH_KEY = "commands_hash"
 MAX_AUTOCOMPLETE = 25
 
+GUILD_TEXT = 0
+GUILD_ANNOUNCEMENT = 5
+ANNOUNCEMENT_THREAD = 10
+PUBLIC_THREAD = 11
+POSTABLE = [GUILD_TEXT, GUILD_ANNOUNCEMENT]
+"""Where the bot can post and members read: text and announcement channels (never voice,
+stage, category, forum or media channels, which would fail later)."""
+CHANNEL_TYPES: dict[tuple[tuple[str, ...], str], list[int]] = {
+    # Private welcome threads and private group introductions are opened in these: only text
+    # channels allow private threads.
+    (("setup",), "welcome_channel"): [GUILD_TEXT],
+    (("setup",), "introductions_channel"): [GUILD_TEXT],
+    # A chat opens a public thread on its welcome message: text and announcement channels.
+    (("chat", "create"), "channel"): POSTABLE,
+    (("chat", "edit"), "channel"): POSTABLE,
+    # One post (an ask) or a channel to suggest: a public thread works as well.
+    (("ask",), "channel"): [*POSTABLE, ANNOUNCEMENT_THREAD, PUBLIC_THREAD],
+    (("tags", "link"), "channel"): [*POSTABLE, ANNOUNCEMENT_THREAD, PUBLIC_THREAD],
+}
+"""Which channel types a channel option lists, by (command path, option); others: `POSTABLE`."""
 
-def option_payload(option: Option) -> dict[str, Any]:
+
+def option_payload(option: Option, path: tuple[str, ...] = ()) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "type": OPTION_TYPES[option.type],
         "name": option.name,
         "description": option.description[:100],
         "required": option.required,
     }
+    if option.type == "channel":
+        payload["channel_types"] = CHANNEL_TYPES.get((path, option.name), POSTABLE)
     if option.choices:
         payload["choices"] = [{"name": c, "value": c} for c in option.choices]
     elif option.autocomplete:
@@ -51,7 +74,10 @@ def option_payload(option: Option) -> dict[str, Any]:
 
 def _options(command: Command) -> list[dict[str, Any]]:
     # Discord wants required options first; the catalogue already orders them that way.
-    return [option_payload(o) for o in sorted(command.options, key=lambda o: not o.required)]
+    return [
+        option_payload(o, command.path)
+        for o in sorted(command.options, key=lambda o: not o.required)
+    ]
 
 
 def _leaf(command: Command, name: str, kind: int) -> dict[str, Any]:

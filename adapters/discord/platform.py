@@ -2,6 +2,11 @@
 
 - A reply answers the interaction being handled (ephemeral when asked); if the interaction was
   already answered or deferred (slow handler), it becomes a follow-up.
+- A text past Discord's 2,000 characters is sent whole as several messages in order (split at
+  lines and words, Markdown spans and code blocks kept intact: `communitybot.text_split`): a
+  reply's first part answers the interaction and the rest are follow-ups, as ephemeral as it;
+  DMs and posts are several messages. Pings lead the first part; buttons, menus and the file
+  go with the last. Each part of an outbox delivery has its own nonce.
 - DMs go through a DM channel; when Discord refuses (50007: the member's DMs are closed) the
   bot opens a private thread in the community's welcome channel, adds the member, and talks
   there from then on (remembered in SQLite; a deleted thread means trying DMs again).
@@ -15,8 +20,9 @@
 - A group introduction is a private thread in the introductions channel (bots cannot open
   group DMs); a topic chat runs in a public thread opened on its welcome message.
 - A message's file goes with it as an upload (`discord.File`), in interaction responses
-  (ephemeral too), follow-ups, DMs, fallback threads and channel posts; a file past Discord's
-  upload limit is left out and the text says so.
+  (ephemeral too), follow-ups, DMs, fallback threads and channel posts; a file past the upload
+  limit (the interaction's `attachment_size_limit`, else the cached guild's boost tier, else
+  Discord's default 10 MiB) is left out and the text says so.
 - Moderators: Manage Server, or the configured moderator role.
 - Facts for the core's rules, from the guild cache: a role a tag must not hand out (@everyone,
   integration-managed, not below the bot's highest role, or any permission beyond an ordinary
@@ -38,8 +44,10 @@ from loguru import logger
 from adapters.discord.conversations import Conversations
 from adapters.discord.pacing import Pacer
 from adapters.discord.translate import (
+    NO_PINGS,
     PLATFORM,
-    content_of,
+    UPLOAD_LIMIT,
+    contents_of,
     file_of,
     mentions_for,
     view_for,
@@ -65,16 +73,21 @@ CHAT_ARCHIVE_MINUTES: Literal[1440] = 1440
 """A day: the chat and its follow-up talk stay in the channel's thread list."""
 
 
-def outbox_nonce() -> str | None:
-    """A Discord nonce naming this request of the outbox row being delivered, or None.
+def outbox_nonces(count: int) -> list[str | None]:
+    """Discord nonces naming the `count` messages of this request of the outbox row being
+    delivered, or Nones outside a delivery.
 
-    discord.py sends it with `enforce_nonce`, so Discord answers a repeat (the same nonce from the
-    bot within a few minutes) with the message it already created instead of posting again: a
-    delivery repeated after a crash (see `communitybot.outbox`) is posted once. Nonces are at most
-    25 characters, so the stable key is hashed.
+    discord.py sends them with `enforce_nonce`, so Discord answers a repeat (the same nonce from
+    the bot within a few minutes) with the message it already created instead of posting again:
+    a delivery repeated after a crash (see `communitybot.outbox`) is posted once, each of its
+    parts too. The first part's nonce is the request's (as before splitting); part n's is derived
+    from the request key and n. Nonces are at most 25 characters, so the stable keys are hashed.
     """
     key = request_key()
-    return None if key is None else hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+    if key is None:
+        return [None] * count
+    names = [key] + [f"{key}#{index}" for index in range(1, count)]
+    return [hashlib.blake2b(name.encode(), digest_size=12).hexdigest() for name in names]
 
 
 @dataclass
@@ -95,14 +108,34 @@ def _with_view(view: discord.ui.View | None) -> dict[str, Any]:
     return {"view": view} if view is not None else {}
 
 
-def _extras(message: Message) -> dict[str, Any]:
-    """`view=` and `file=` only when there are components / a file to upload (discord.py
-    treats None and MISSING differently). Built per send: a `discord.File` is read once."""
-    extras = _with_view(view_for(message.prompt))
-    upload = file_of(message)
-    if upload is not None:
-        extras["file"] = upload
-    return extras
+def message_sends(
+    message: Message, *, ping_users: tuple[str, ...] = (), upload_limit: int = UPLOAD_LIMIT
+) -> list[dict[str, Any]]:
+    """The keyword arguments of each Discord message a core message becomes, in order.
+
+    A text past Discord's 2,000 characters is split (`contents_of`): the pings lead the first
+    part, which alone may notify; the components and the file go with the last part, so the
+    buttons sit under the whole question and the file under the text that announces it (a
+    too-big-file note ends the text too). `view=` and `file=` appear only when there is
+    something to send (discord.py treats None and MISSING differently); a `discord.File` is
+    read once, so these are built per send.
+    """
+    contents = contents_of(message, ping_users=ping_users, upload_limit=upload_limit)
+    sends: list[dict[str, Any]] = []
+    for index, content in enumerate(contents):
+        send: dict[str, Any] = {
+            "content": content,
+            "allowed_mentions": mentions_for(message, ping_users=ping_users)
+            if index == 0
+            else NO_PINGS,
+        }
+        if index == len(contents) - 1:
+            send |= _with_view(view_for(message.prompt))
+            upload = file_of(message, upload_limit)
+            if upload is not None:
+                send["file"] = upload
+        sends.append(send)
+    return sends
 
 
 MEMBER_PERMISSIONS = discord.Permissions(
@@ -191,21 +224,13 @@ class DiscordPlatform:
             return
         async with slot.lock:
             interaction = slot.interaction
+            limit = getattr(interaction, "filesize_limit", None) or UPLOAD_LIMIT
             try:
-                if not interaction.response.is_done():
-                    await interaction.response.send_message(
-                        content_of(message),
-                        ephemeral=ephemeral,
-                        allowed_mentions=mentions_for(message),
-                        **_extras(message),
-                    )
-                else:
-                    await interaction.followup.send(
-                        content_of(message),
-                        ephemeral=ephemeral,
-                        allowed_mentions=mentions_for(message),
-                        **_extras(message),
-                    )
+                for send in message_sends(message, upload_limit=limit):
+                    if not interaction.response.is_done():
+                        await interaction.response.send_message(ephemeral=ephemeral, **send)
+                    else:
+                        await interaction.followup.send(ephemeral=ephemeral, **send)
             except discord.HTTPException as error:
                 raise PlatformError(f"Discord refused the reply: {error.text}") from error
 
@@ -240,18 +265,28 @@ class DiscordPlatform:
         message: Message,
         *,
         ping_users: tuple[str, ...] = (),
-    ) -> discord.Message:
-        """Send with components and only the deliberate pings; discord.py's exceptions pass
-        through."""
-        extras = _extras(message)
-        nonce = outbox_nonce()
-        if nonce is not None:
-            extras["nonce"] = nonce
-        return await target.send(
-            content_of(message, ping_users=ping_users),
-            allowed_mentions=mentions_for(message, ping_users=ping_users),
-            **extras,
-        )
+    ) -> list[discord.Message]:
+        """Send the message's parts in order, with components and only the deliberate pings;
+        the messages created. discord.py's exceptions pass through."""
+        limit = self._upload_limit(target)
+        sends = message_sends(message, ping_users=ping_users, upload_limit=limit)
+        posted: list[discord.Message] = []
+        for send, nonce in zip(sends, outbox_nonces(len(sends)), strict=True):
+            if nonce is not None:
+                send["nonce"] = nonce
+            content = send.pop("content")
+            posted.append(await target.send(content, **send))
+        return posted
+
+    def _upload_limit(self, target: object) -> int:
+        """The upload limit where `target` is: its guild's (boosts raise it) when the channel
+        or guild is cached, else Discord's default (DMs, unknown channels)."""
+        channel = self.client.get_channel(int(getattr(target, "id", 0) or 0))
+        guild = getattr(channel, "guild", None) or getattr(target, "guild", None)
+        if not isinstance(guild, discord.Guild):
+            guild_id = getattr(target, "guild_id", None)
+            guild = self.client.get_guild(int(guild_id)) if guild_id else None
+        return guild.filesize_limit if guild is not None else UPLOAD_LIMIT
 
     async def _send(self, target: discord.abc.Messageable, message: Message, where: str) -> None:
         try:
@@ -404,6 +439,7 @@ class DiscordPlatform:
         channel = self.client.get_partial_messageable(int(channel_id))
         try:
             posted = await self._post(channel, message)
+            welcome = posted[0]
         except discord.Forbidden as error:
             raise MissingPermission(f"I'm not allowed to post in <#{channel_id}>") from error
         except discord.HTTPException as error:
@@ -411,15 +447,16 @@ class DiscordPlatform:
         try:
             data = await self.client.http.start_thread_with_message(
                 int(channel_id),
-                posted.id,
+                welcome.id,
                 name=(title or "Chat")[:100],
                 auto_archive_duration=CHAT_ARCHIVE_MINUTES,
                 rate_limit_per_user=None,
                 reason="a topic chat starts",
             )
         except discord.HTTPException as error:
-            with contextlib.suppress(discord.HTTPException):
-                await posted.delete()
+            for part in posted:
+                with contextlib.suppress(discord.HTTPException):
+                    await part.delete()
             if isinstance(error, discord.Forbidden) or error.code in THREAD_REFUSALS:
                 raise MissingPermission(
                     f"I'm not allowed to create threads in <#{channel_id}> (Create Public "

@@ -39,9 +39,11 @@ from adapters.discord.translate import (
     conversation,
     focused_option,
     member_joined,
+    modal_max_length,
     modal_submitted,
     opens_modal,
     prompt_id_of,
+    tag_suggestions,
     user_ref,
 )
 from communitybot.bot import Bot
@@ -57,7 +59,6 @@ from communitybot.events import (
 from communitybot.logging import INTERACTION_TOKEN_TTL, register_secret
 from communitybot.peers.index import PeerIndex
 from communitybot.store.store import Store
-from communitybot.text import normalize_tag
 
 Parent = int | Literal[False] | None
 """A thread's parent channel id; None: a text channel; False: no channel members chat in."""
@@ -339,7 +340,7 @@ class DiscordBot:
             case discord.InteractionType.component:
                 if opens_modal(data):
                     await interaction.response.send_modal(
-                        answer_modal(prompt_id_of(data), "Your answer", None)
+                        answer_modal(prompt_id_of(data), "Your answer", modal_max_length(data))
                     )
                     return
                 picked = choice_picked(data, community, user, where)
@@ -356,18 +357,12 @@ class DiscordBot:
         choices: list[discord.app_commands.Choice[str]] = []
         if option is not None and option.autocomplete == "tags":
             record = await self.store.communities.get(community)
-            head, sep, last = typed.rpartition(",")
-            prefix = f"{head}{sep} " if sep else ""
-            wanted = normalize_tag(last) if last.strip() else ""
             if record is not None:
-                for tag in await self.store.tags.all(record.id):
-                    if tag.name.startswith(wanted) or any(
-                        a.startswith(wanted) for a in tag.aliases
-                    ):
-                        value = f"{prefix}{tag.name}"[:100]
-                        choices.append(discord.app_commands.Choice(name=value, value=value))
-                    if len(choices) >= MAX_AUTOCOMPLETE:
-                        break
+                tags = await self.store.tags.all(record.id)
+                choices = [
+                    discord.app_commands.Choice(name=value, value=value)
+                    for value in tag_suggestions(typed, tags, MAX_AUTOCOMPLETE)
+                ]
         await interaction.response.autocomplete(choices)
 
     async def _dispatch(

@@ -8,6 +8,7 @@ are stable and carry everything needed to answer ("onboarding:<key>", "forgetme"
 
 from __future__ import annotations
 
+import difflib
 import io
 import re
 from collections.abc import Iterable, Mapping
@@ -25,7 +26,10 @@ from communitybot.events import (
     MemberJoined,
     UserRef,
 )
-from communitybot.replies import Attachment, Message, Prompt, format_size
+from communitybot.models import Tag
+from communitybot.replies import Attachment, Choice, Message, Prompt, format_size
+from communitybot.text import normalize_tag, split_list
+from communitybot.text_split import split_text
 
 PLATFORM = "discord"
 SEP = "|"
@@ -37,8 +41,17 @@ MAX_CUSTOM_ID = 100
 MAX_BUTTONS = 5
 MAX_SELECT_OPTIONS = 25
 MAX_CONTENT = 2000
-UPLOAD_LIMIT = 8 * 1024 * 1024
-"""Discord's default upload limit per message (8 MiB); a bigger file is not sent, a note is."""
+"""Discord's cap on one message's content, in code points; a longer text becomes several messages
+(`contents_of`)."""
+MAX_BUTTON_LABEL = 80
+MAX_OPTION_TEXT = 100
+"""Discord's cap on a select option's label, description and value."""
+UPLOAD_LIMIT = discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
+"""Discord's documented default upload limit per message (10 MiB). Interactions report the real
+one (`attachment_size_limit`, more on boosted servers), and so does a cached guild's boost tier;
+a bigger file is not sent, a note is."""
+MODAL_LABEL = 18
+"""Discord's Label component: a modal's text input sits in one (action rows are deprecated)."""
 
 SUB_COMMAND = 1
 SUB_COMMAND_GROUP = 2
@@ -125,6 +138,42 @@ def focused_option(data: Mapping[str, Any]) -> tuple[Command | None, Option | No
     return command, None, ""
 
 
+MAX_CHOICE = 100
+"""Discord's cap on an autocomplete choice's name and value."""
+
+
+def tag_suggestions(typed: str, tags: Iterable[Tag], limit: int = 25) -> list[str]:
+    """Autocomplete values for a tags option: what was typed, its last piece completed to a real
+    tag (by start of name or alias, else anywhere in the name, else the closest names).
+
+    The list is cut like the core cuts it (`split_list`: at commas when there are any, else at
+    spaces); tags already listed are not offered again. A value past Discord's 100 characters
+    is left out rather than cut, so a long list gets no suggestion instead of useless ones.
+    """
+    separator = "," if "," in typed else " "
+    head, _, last = typed.rpartition(separator) if separator in typed.strip() else ("", "", typed)
+    wanted = normalize_tag(last)
+    chosen = {normalize_tag(piece) for piece in split_list(head)}
+    names = [name for name in _matching_tags(wanted, list(tags)) if name not in chosen]
+    lead = ", ".join(piece.strip() for piece in split_list(head))
+    values = [f"{lead}, {name}" if lead else name for name in names]
+    return [value for value in values if len(value) <= MAX_CHOICE][:limit]
+
+
+def _matching_tags(wanted: str, tags: list[Tag]) -> list[str]:
+    if not wanted:
+        return [tag.name for tag in tags]
+    starts = [
+        tag.name
+        for tag in tags
+        if tag.name.startswith(wanted) or any(a.startswith(wanted) for a in tag.aliases)
+    ]
+    inside = [tag.name for tag in tags if wanted in tag.name and tag.name not in starts]
+    if starts or inside:
+        return starts + inside
+    return difflib.get_close_matches(wanted, [tag.name for tag in tags], n=5, cutoff=0.6)
+
+
 # -- components ------------------------------------------------------------------------------
 
 
@@ -144,9 +193,20 @@ def choice_picked(
             community, user, where, custom_id, tuple(str(v) for v in data["values"])
         )
     prompt_id, _, value = custom_id.partition(SEP)
-    if value == MODAL_VALUE:
+    if opens_modal(data):
         return None
     return ChoicePicked(community, user, where, prompt_id, (value,) if value else ())
+
+
+def _modal_inputs(components: Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, Any]]:
+    """The submitted inputs of a modal, in a Label (`component`) or an old action row
+    (`components`), however deep Discord nests them."""
+    for component in components:
+        yield component
+        inner = component.get("component")
+        if isinstance(inner, Mapping):
+            yield from _modal_inputs([inner])
+        yield from _modal_inputs(component.get("components") or [])
 
 
 def modal_submitted(
@@ -154,15 +214,36 @@ def modal_submitted(
 ) -> ChoicePicked:
     texts = [
         str(component.get("value", ""))
-        for row in data.get("components") or []
-        for component in row.get("components") or []
+        for component in _modal_inputs(data.get("components") or [])
         if component.get("custom_id") == MODAL_INPUT
     ]
     return ChoicePicked(community, user, where, str(data.get("custom_id", "")), tuple(texts[:1]))
 
 
+def modal_button_id(prompt: Prompt) -> str:
+    """`<prompt>|__modal__`, plus `:<max length>` when the question limits its answer, so the
+    form it opens (after any restart) allows exactly what the question keeps."""
+    plain = f"{prompt.custom_id}{SEP}{MODAL_VALUE}"
+    limited = f"{plain}:{prompt.max_length}"
+    return limited if prompt.max_length and len(limited) <= MAX_CUSTOM_ID else plain
+
+
+def _modal_request(data: Mapping[str, Any]) -> str | None:
+    """The `__modal__[:n]` part of a modal-opening button's custom_id, else None."""
+    _, _, value = str(data.get("custom_id", "")).partition(SEP)
+    head, _, length = value.partition(":")
+    return value if head == MODAL_VALUE and (not length or length.isdigit()) else None
+
+
 def opens_modal(data: Mapping[str, Any]) -> bool:
-    return str(data.get("custom_id", "")).endswith(f"{SEP}{MODAL_VALUE}")
+    return _modal_request(data) is not None
+
+
+def modal_max_length(data: Mapping[str, Any]) -> int | None:
+    """The answer's limit carried by a modal-opening button (None: Discord's own 4,000)."""
+    request = _modal_request(data) or ""
+    _, _, length = request.partition(":")
+    return int(length) if length else None
 
 
 def prompt_id_of(data: Mapping[str, Any]) -> str:
@@ -178,8 +259,18 @@ def ping_role_id(message: Message) -> int | None:
     return int(role) if role is not None and _SNOWFLAKE.fullmatch(role) else None
 
 
-def content_of(message: Message, *, ping_users: Iterable[str] = ()) -> str:
-    """The message text, led by its deliberate pings (the role, then missing `ping_users`)."""
+def contents_of(
+    message: Message,
+    *,
+    ping_users: Iterable[str] = (),
+    upload_limit: int = UPLOAD_LIMIT,
+    limit: int = MAX_CONTENT,
+) -> list[str]:
+    """The contents of the messages this message becomes on Discord, in order, each at most
+    `limit` characters: the text led by its deliberate pings (the role, then missing
+    `ping_users`) and followed by the too-big-file note, split at line and word boundaries
+    (see `communitybot.text_split`). Nothing is cut off.
+    """
     text = message.text
     lead = [f"<@{user}>" for user in ping_users if f"<@{user}>" not in text]
     role = ping_role_id(message)
@@ -187,30 +278,28 @@ def content_of(message: Message, *, ping_users: Iterable[str] = ()) -> str:
         lead.insert(0, f"<@&{role}>")
     if lead:
         text = f"{' '.join(lead)}\n{text}"
-    note = too_big_note(message.attachment)
-    room = MAX_CONTENT - len(note)
-    return (text if len(text) <= room else text[: room - 1] + "…") + note
+    return split_text(text + too_big_note(message.attachment, upload_limit), limit)
 
 
-def fits_upload(attachment: Attachment | None) -> bool:
-    return attachment is not None and attachment.size <= UPLOAD_LIMIT
+def fits_upload(attachment: Attachment | None, upload_limit: int = UPLOAD_LIMIT) -> bool:
+    return attachment is not None and attachment.size <= upload_limit
 
 
-def too_big_note(attachment: Attachment | None) -> str:
+def too_big_note(attachment: Attachment | None, upload_limit: int = UPLOAD_LIMIT) -> str:
     """What the member reads instead of a file past Discord's upload limit ("" otherwise)."""
-    if attachment is None or fits_upload(attachment):
+    if attachment is None or fits_upload(attachment, upload_limit):
         return ""
     return (
         f"\n\n📎 I couldn't attach `{attachment.filename}`: at {format_size(attachment.size)} it "
-        f"is over Discord's {format_size(UPLOAD_LIMIT)} upload limit."
+        f"is over Discord's {format_size(upload_limit)} upload limit here."
     )
 
 
-def file_of(message: Message) -> discord.File | None:
+def file_of(message: Message, upload_limit: int = UPLOAD_LIMIT) -> discord.File | None:
     """The message's attachment as a fresh upload (a `discord.File` is read once per send), or
     None when there is none or it is too big to upload."""
     attachment = message.attachment
-    if attachment is None or not fits_upload(attachment):
+    if attachment is None or not fits_upload(attachment, upload_limit):
         return None
     return discord.File(io.BytesIO(attachment.content), filename=attachment.filename)
 
@@ -277,7 +366,7 @@ def view_for(prompt: Prompt | None) -> discord.ui.View | None:
             discord.ui.Button(
                 label="Answer",
                 style=discord.ButtonStyle.primary,
-                custom_id=f"{prompt.custom_id}{SEP}{MODAL_VALUE}",
+                custom_id=modal_button_id(prompt),
             )
         )
     elif prompt.kind == "yesno" and not prompt.choices:
@@ -291,9 +380,7 @@ def view_for(prompt: Prompt | None) -> discord.ui.View | None:
                 placeholder="Choose…",
                 min_values=1,
                 max_values=max(1, min(prompt.max_values, len(choices))),
-                options=[
-                    discord.SelectOption(label=c.label[:100], value=c.value[:100]) for c in choices
-                ],
+                options=[select_option(c, n) for n, c in enumerate(choices, start=1)],
             )
         )
     else:
@@ -303,23 +390,46 @@ def view_for(prompt: Prompt | None) -> discord.ui.View | None:
     return view
 
 
+def select_option(choice: Choice, index: int) -> discord.SelectOption:
+    """A select option within Discord's 100-character fields, losing nothing a member reads.
+
+    A longer label is cut at a word with "…" and goes on in the description; a longer value is
+    sent as its 1-based position (the core accepts an option's number, as with buttons).
+    """
+    label, description = choice.label, None
+    if len(label) > MAX_OPTION_TEXT:
+        head = label[: MAX_OPTION_TEXT - 1].rsplit(" ", 1)[0] or label[: MAX_OPTION_TEXT - 1]
+        rest = label[len(head) :].strip()
+        label = head + "…"
+        description = rest if len(rest) <= MAX_OPTION_TEXT else rest[: MAX_OPTION_TEXT - 1] + "…"
+    value = choice.value if len(choice.value) <= MAX_OPTION_TEXT else str(index)
+    return discord.SelectOption(label=label, value=value, description=description)
+
+
 def _button(prompt_id: str, value: str, label: str, index: int) -> discord.ui.Button[Any]:
     return discord.ui.Button(
-        label=label[:80],
+        label=label if len(label) <= MAX_BUTTON_LABEL else label[: MAX_BUTTON_LABEL - 1] + "…",
         style=discord.ButtonStyle.secondary,
         custom_id=button_id(prompt_id, value, index),
     )
 
 
 def answer_modal(prompt_id: str, title: str, max_length: int | None) -> discord.ui.Modal:
-    """The free-text form a text/timezone prompt's button opens (custom_id = the prompt's)."""
+    """The free-text form a text/timezone prompt's button opens (custom_id = the prompt's).
+
+    The input sits in a Label (component type 18), the layout Discord documents now that text
+    inputs in action rows are deprecated. `max_length` is the question's own limit, so a member
+    never types more than is kept (Discord's own cap is 4,000).
+    """
     modal = discord.ui.Modal(title=title[:45], custom_id=prompt_id, timeout=None)
     modal.add_item(
-        discord.ui.TextInput(
-            label="Your answer",
-            custom_id=MODAL_INPUT,
-            style=discord.TextStyle.paragraph,
-            max_length=min(max_length or 4000, 4000),
+        discord.ui.Label(
+            text="Your answer",
+            component=discord.ui.TextInput(
+                custom_id=MODAL_INPUT,
+                style=discord.TextStyle.paragraph,
+                max_length=min(max_length or 4000, 4000),
+            ),
         )
     )
     modal.stop()

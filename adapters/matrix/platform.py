@@ -29,6 +29,8 @@
   event (name, media type, size, mxc:// URL) right after the text, in the same room. A file the
   homeserver refuses (over its upload limit) becomes a notice saying so. Files are not
   encrypted: like everything else here, they are not for end-to-end encrypted rooms.
+- A text too long for one event (Synapse refuses events over 64 KiB) becomes several notices
+  in order, split at lines and words with Markdown kept whole (`notice_contents`).
 - Messages never ping (`m.mentions` empty) except a deliberate `ping_role="room"`: "@room"
   with `m.mentions.room`. The room's power levels decide whether it notifies (Element's
   default: 50 for @room); when the bot's level is too low that is logged once per room.
@@ -65,7 +67,7 @@ from adapters.matrix.translate import (
     dm_conversation,
     file_content,
     file_refused_content,
-    notice_content,
+    notice_contents,
 )
 from communitybot.events import CommandInvoked, CommunityRef, ConversationRef, Event, UserRef
 from communitybot.outbox import request_key
@@ -79,6 +81,14 @@ ENCRYPTED_NOTE = (
     "⚠️ Some of this community's rooms are end-to-end encrypted, and I can't read encrypted "
     "rooms yet: commands typed there won't reach me. Use an unencrypted room or our DM."
 )
+
+
+def part_txn(key: str | None, index: int) -> str:
+    """The transaction id of part `index` of a request: the outbox key itself for the first
+    part, the key and the index for the others; a fresh id outside an outbox delivery."""
+    if key is None:
+        return str(uuid.uuid4())
+    return key if index == 0 else f"{key}#{index}"
 
 
 class RoomRefused(Exception):
@@ -119,11 +129,17 @@ class MatrixPlatform:
 
     # -- sending -----------------------------------------------------------------------------
 
-    async def send_content(self, room_id: str, content: dict[str, Any]) -> str:
-        """Send one event, retrying transient failures; returns the event id."""
+    async def send_content(
+        self, room_id: str, content: dict[str, Any], txn: str | None = None
+    ) -> str:
+        """Send one event, retrying transient failures; returns the event id.
+
+        `txn` names the request (see `send_message`); by default the outbox row's next request
+        key, or a fresh one outside an outbox delivery.
+        """
         if room_id in self.departed:
             raise MissingPermission(f"I'm no longer in room {room_id} (I was removed from it)")
-        txn = request_key() or str(uuid.uuid4())
+        txn = txn or request_key() or str(uuid.uuid4())
         delay = self.retry_delay
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
@@ -157,13 +173,21 @@ class MatrixPlatform:
         raise PlatformError("unreachable")  # pragma: no cover - the loop returns or raises
 
     async def send_message(self, room_id: str, message: Message) -> str:
-        """The notice, then its file (if any) as an `m.file`; returns the notice's event id."""
+        """The notice (several, in order, for a text past one event's size), then its file (if
+        any) as an `m.file`; returns the first notice's event id.
+
+        Each notice has its own transaction id derived from the outbox row's request key (the
+        first one is the key itself), so a repeat after a crash posts every part once.
+        """
         if message.ping_role is not None:
             self._check_ping(room_id, message.ping_role)
-        event_id = await self.send_content(room_id, notice_content(message))
+        key = request_key()
+        event_ids = []
+        for index, content in enumerate(notice_contents(message)):
+            event_ids.append(await self.send_content(room_id, content, part_txn(key, index)))
         if message.attachment is not None:
             await self.send_file(room_id, message.attachment)
-        return event_id
+        return event_ids[0]
 
     async def send_file(self, room_id: str, attachment: Attachment) -> str:
         """Upload to the media repository and post an `m.file` pointing at it; its event id.

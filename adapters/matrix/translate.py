@@ -9,6 +9,7 @@ splits or parses a room id.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -25,6 +26,7 @@ from communitybot.events import (
     UserRef,
 )
 from communitybot.replies import Attachment, Message, format_size
+from communitybot.text_split import MIN_LIMIT, split_text
 
 PLATFORM = "matrix"
 RawEvent = Mapping[str, Any]
@@ -297,19 +299,54 @@ def to_html(text: str) -> str:
     return rendered
 
 
-def notice_content(message: Message) -> dict[str, Any]:
-    """An `m.notice` (bots answer in notices, so other bots don't answer back).
+BODY_LIMIT = 16_000
+"""Characters of `body` per notice; a longer text becomes several notices, in order.
 
-    `m.mentions` is present and empty: with intentional mentions, naming a member in a
-    welcome or intro post never pings them or the room. The one exception is a message's
-    deliberate `ping_role="room"` (a moderator configured it): it starts with "@room" and
-    carries `"m.mentions": {"room": true}`. Other `ping_role` values mean nothing here.
+Synapse refuses an event whose canonical JSON passes 65,536 bytes (`MAX_PDU_SIZE`), and a notice
+carries its text twice (`body` and the HTML `formatted_body`) plus the envelope (ids, hashes,
+signatures: about 1 KB). Measured for 16,000 characters of body: plain prose 33 KB of content,
+`/help`-like lines with bold and code 41 KB, short emoji-studded lines 50 KB. Text that encodes
+bigger still (4-byte characters throughout, `&` becoming `&amp;`) is split further by measuring
+each notice against `CONTENT_BUDGET`.
+"""
+CONTENT_BUDGET = 60_000
+"""Bytes of JSON a notice's content may take, leaving room for the event's envelope."""
+
+
+def content_size(content: dict[str, Any]) -> int:
+    """Bytes of the content as Synapse counts it (UTF-8 JSON, non-ASCII unescaped)."""
+    return len(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def notice_contents(message: Message, limit: int = BODY_LIMIT) -> list[dict[str, Any]]:
+    """The notices a message becomes: one, or for a long text several, each within Synapse's
+    event size (split at lines and words, Markdown kept whole: `communitybot.text_split`).
+
+    A deliberate @room ping leads the first notice only.
     """
     body = plain_text(message)
-    mentions: dict[str, Any] = {}
-    if message.ping_role == ROOM_PING:
+    ping = message.ping_role == ROOM_PING
+    if ping:
         body = f"@room {body}"
-        mentions = {"room": True}
+    parts = _fitting(body, limit)
+    return [
+        _notice(part, {"room": True} if ping and index == 0 else {})
+        for index, part in enumerate(parts)
+    ]
+
+
+def _fitting(body: str, limit: int) -> list[str]:
+    """`body` split to `limit` characters, any part still too many bytes split finer."""
+    parts: list[str] = []
+    for part in split_text(body, limit):
+        if content_size(_notice(part, {})) <= CONTENT_BUDGET or limit // 2 < MIN_LIMIT:
+            parts.append(part)
+        else:
+            parts.extend(_fitting(part, limit // 2))
+    return parts
+
+
+def _notice(body: str, mentions: dict[str, Any]) -> dict[str, Any]:
     return {
         "msgtype": "m.notice",
         "body": body,
@@ -317,6 +354,18 @@ def notice_content(message: Message) -> dict[str, Any]:
         "formatted_body": to_html(body),
         "m.mentions": mentions,
     }
+
+
+def notice_content(message: Message) -> dict[str, Any]:
+    """An `m.notice` (bots answer in notices, so other bots don't answer back).
+
+    `m.mentions` is present and empty: with intentional mentions, naming a member in a
+    welcome or intro post never pings them or the room. The one exception is a message's
+    deliberate `ping_role="room"` (a moderator configured it): it starts with "@room" and
+    carries `"m.mentions": {"room": true}`. Other `ping_role` values mean nothing here.
+    A text past `BODY_LIMIT` is the first of several notices (see `notice_contents`).
+    """
+    return notice_contents(message)[0]
 
 
 def file_content(attachment: Attachment, url: str) -> dict[str, Any]:

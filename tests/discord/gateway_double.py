@@ -18,7 +18,10 @@ One aiohttp app on 127.0.0.1 (ephemeral port) serves both:
 Files: message posts, interaction responses and follow-ups may come as multipart/form-data
 (`payload_json` plus `files[n]` parts), as discord.py sends an upload; the JSON part becomes the
 call's `body`, the files are recorded in `Call.files` and listed in the created message's
-`attachments`. A request whose files exceed Discord's 8 MiB limit is refused with 413 (40005).
+`attachments`. A request whose files exceed the upload limit (Discord's default 10 MiB; with
+interactions, the `attachment_size_limit` each one carries) is refused with 413 (40005).
+Message content past 2,000 characters is refused with 400 (50035), as Discord does, and every
+modal the bot opens is checked against Discord's documented shape (Label components).
 
 It is test code: small and faithful, not a Discord. Known traps it respects: Content-Type is
 exactly `application/json`, member payloads carry `flags`, user options carry `data.resolved`.
@@ -122,8 +125,12 @@ def member_payload(user: dict[str, Any], roles: list[str]) -> dict[str, Any]:
     }
 
 
-UPLOAD_LIMIT = 8 * 1024 * 1024
-"""Discord's default upload limit per request (bytes)."""
+UPLOAD_LIMIT = 10 * 1024 * 1024
+"""Discord's documented default upload limit per request (bytes)."""
+MAX_CONTENT = 2000
+"""Discord refuses a message whose content is longer (50035 Invalid Form Body)."""
+TEXT_INPUT = 4
+LABEL = 18
 
 
 @dataclass(frozen=True)
@@ -190,6 +197,11 @@ class DiscordDouble:
     _uploads: list[Upload] = field(default_factory=list)
     """The files of the request being routed (listed in the message it creates)."""
     identified: asyncio.Event = field(default_factory=asyncio.Event)
+    interaction_upload_limit: int = UPLOAD_LIMIT
+    """`attachment_size_limit` of every interaction (a boosted server's is bigger); uploads with
+    interaction responses and follow-ups may be this big."""
+    modals: list[dict[str, Any]] = field(default_factory=list)
+    """Every modal the bot opened (callback type 9 data), after validation."""
 
     def __post_init__(self) -> None:
         self.users[BOT_ID] = user_payload(BOT_ID, "communitybot", bot=True)
@@ -504,7 +516,7 @@ class DiscordDouble:
             "entitlements": [],
             "authorizing_integration_owners": {"0": GUILD_ID},
             "context": 0 if in_guild else 1,
-            "attachment_size_limit": 10_485_760,
+            "attachment_size_limit": self.interaction_upload_limit,
         }
         if in_guild:
             member = member_payload(self.users[user_id], self.member_roles.get(user_id, []))
@@ -546,8 +558,10 @@ class DiscordDouble:
             path.startswith("/interactions/") or path.startswith("/webhooks/")
         ):
             response = _json({"message": "401: Unauthorized", "code": 0}, 401)
-        elif sum(len(f.content) for f in files) > UPLOAD_LIMIT:
+        elif sum(len(f.content) for f in files) > self._upload_limit(path):
             response = _json({"message": "Request entity too large", "code": 40005}, 413)
+        elif (refusal := _invalid_body(body)) is not None:
+            response = refusal
         else:
             self._uploads = files
             response = await self._route(request.method, path.split("/")[1:], body)
@@ -645,6 +659,12 @@ class DiscordDouble:
                 return _json(self.message(WELCOME_CHANNEL, body))
         return _json({"message": "404: Not Found", "code": 0}, 404)
 
+    def _upload_limit(self, path: str) -> int:
+        """Interactions carry their own limit; channel posts have the (unboosted) default."""
+        if path.startswith(("/interactions/", "/webhooks/")):
+            return self.interaction_upload_limit
+        return UPLOAD_LIMIT
+
     def _application(self) -> dict[str, Any]:
         return {
             "id": APP_ID,
@@ -737,6 +757,11 @@ class DiscordDouble:
     def _callback(self, interaction_id: str, body: dict[str, Any]) -> web.Response:
         kind = body["type"]
         data = body.get("data") or {}
+        if kind == 9:
+            problem = _modal_problem(data)
+            if problem is not None:
+                return _invalid_form(problem)
+            self.modals.append(data)
         answer: dict[str, Any] = {
             "interaction": {
                 "id": interaction_id,
@@ -810,6 +835,65 @@ async def _multipart(request: web.Request) -> tuple[Any, list[Upload]]:
                 )
             )
     return body, files
+
+
+def _invalid_form(problem: str, field: str = "data") -> web.Response:
+    """Discord's 400 Invalid Form Body, with its nested `errors` shape."""
+    errors = {field: {"_errors": [{"code": "BASE_TYPE_INVALID", "message": problem}]}}
+    return _json({"message": "Invalid Form Body", "code": 50035, "errors": errors}, 400)
+
+
+def _invalid_body(body: Any) -> web.Response | None:
+    """Discord's 400 for message content past 2,000 characters (in a post, an interaction
+    response's `data`, a follow-up or an edit), so nothing cut or overflowing passes a test."""
+    if not isinstance(body, dict):
+        return None
+    data = body.get("data") if isinstance(body.get("data"), dict) else body
+    content = data.get("content") if isinstance(data, dict) else None
+    if isinstance(content, str) and len(content) > MAX_CONTENT:
+        return _invalid_form(f"Must be {MAX_CONTENT} or fewer in length.", "content")
+    return None
+
+
+def _modal_problem(data: dict[str, Any]) -> str | None:
+    """What is wrong with a modal against Discord's documented shape, or None.
+
+    Top-level components are Labels (type 18: `label` ≤ 45 characters, optional `description`
+    ≤ 100, one `component`); a text input inside (type 4) has a `custom_id`, a style 1 or 2, no
+    `label` of its own (absent or null), and lengths within 0–4,000. The deprecated action-row
+    layout (type 1 holding a labelled text input) is still accepted, as Discord still does.
+    """
+    if not data.get("custom_id") or not 1 <= len(data.get("title") or "") <= 45:
+        return "a modal needs a custom_id and a title of 1-45 characters"
+    components = data.get("components") or []
+    if not 1 <= len(components) <= 5:
+        return "a modal has 1 to 5 components"
+    for component in components:
+        if component.get("type") == LABEL:
+            if not 1 <= len(component.get("label") or "") <= 45:
+                return "a label's text is 1-45 characters"
+            if len(component.get("description") or "") > 100:
+                return "a label's description is at most 100 characters"
+            inner = component.get("component")
+            if not isinstance(inner, dict):
+                return "a label holds exactly one component"
+            if inner.get("type") == TEXT_INPUT and inner.get("label") is not None:
+                return "a text input in a label has no label of its own"
+            inputs = [inner]
+        elif component.get("type") == 1:
+            inputs = component.get("components") or []
+            if len(inputs) != 1 or not inputs[0].get("label"):
+                return "an action row in a modal holds one labelled text input"
+        else:
+            return f"component type {component.get('type')} cannot be a modal's top level"
+        for text_input in inputs:
+            if text_input.get("type") != TEXT_INPUT or not text_input.get("custom_id"):
+                return "a text input has type 4 and a custom_id"
+            if text_input.get("style") not in (1, 2):
+                return "a text input's style is 1 or 2"
+            if not 1 <= text_input.get("max_length", 4000) <= 4000:
+                return "a text input's max_length is 1-4000"
+    return None
 
 
 def _rate_limit() -> web.Response:

@@ -124,16 +124,25 @@ async def test_a_button_and_a_modal_answer_questions(
     )
     modal = await answer(double, clicked)
     assert modal["type"] == 9 and modal["data"]["custom_id"] == "onboarding:timezone"
+    [label] = modal["data"]["components"]
+    assert label["type"] == 18 and label["component"]["type"] == 4, "a Label, not an action row"
+    assert double.modals == [modal["data"]], "the double accepted its shape"
 
     submitted = await double.interact(
         ALICE,
         5,
         {
             "custom_id": "onboarding:timezone",
-            "components": [
+            "components": [  # a Label modal's submission, as Discord sends it
                 {
-                    "type": 1,
-                    "components": [{"type": 4, "custom_id": "answer", "value": "Europe/London"}],
+                    "type": 18,
+                    "id": 1,
+                    "component": {
+                        "type": 4,
+                        "id": 2,
+                        "custom_id": "answer",
+                        "value": "Europe/London",
+                    },
                 }
             ],
         },

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.discord import DiscordBot
-from communitybot.events import CommunityRef, UserRef
+from communitybot.events import CommunityRef, Event, UserRef
 from communitybot.replies import Attachment, Message
 from tests.discord.gateway_double import (
     APP_ID,
@@ -109,5 +109,32 @@ async def test_a_file_over_the_upload_limit_is_replaced_by_a_note(
     assert sent.files == []
     assert sent.body["content"].startswith("The transcript:")
     assert "couldn't attach `engchat-2027-01-05.md`" in sent.body["content"]
-    assert "8.0 MB upload limit" in sent.body["content"]
+    assert "10.0 MB upload limit" in sent.body["content"]
     assert len(sent.body["content"]) <= 2000
+
+
+async def test_a_boosted_server_s_bigger_upload_limit_is_used_for_replies(
+    double: DiscordDouble, bot: DiscordBot
+) -> None:
+    """Discord reports the limit with each interaction (`attachment_size_limit`); a boosted
+    server's 25 MiB takes a 12 MiB file the default 10 MiB would have refused."""
+    big = Attachment("recording-notes.md", b"x" * (12 * 1024 * 1024), "text/markdown")
+
+    async def answer_with_the_file(event: Event) -> list[Any]:
+        await bot.platform.reply(event, Message("The notes:", attachment=big), ephemeral=True)
+        return []
+
+    bot.bot.dispatch = answer_with_the_file  # type: ignore[method-assign]
+    double.interaction_upload_limit = 25 * 1024 * 1024
+    boosted = await double.interact(BOB, 2, slash("mydata"))
+    body = await answer(double, boosted)
+    [call] = double.rest("POST", f"/interactions/{boosted}/")
+    assert call.status == 200 and [len(f.content) for f in call.files] == [big.size]
+    assert body["data"]["content"] == "The notes:"
+
+    double.interaction_upload_limit = UPLOAD_LIMIT
+    plain = await double.interact(BOB, 2, slash("mydata"))
+    body = await answer(double, plain)
+    [call] = double.rest("POST", f"/interactions/{plain}/")
+    assert call.files == []
+    assert "over Discord's 10.0 MB upload limit" in body["data"]["content"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.discord.platform import outbox_nonce
+from adapters.discord.platform import outbox_nonces
 from adapters.discord.translate import community_ref
 from communitybot.outbox_codec import encode
 from communitybot.replies import Message, SendToChannel
@@ -62,4 +62,4 @@ async def test_replies_and_ordinary_sends_carry_no_nonce(
     double: DiscordDouble, bot: object
 ) -> None:
 
-    assert outbox_nonce() is None  # outside an outbox delivery there is nothing to repeat
+    assert outbox_nonces(2) == [None, None]  # outside an outbox delivery there is nothing to repeat

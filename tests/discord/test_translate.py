@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import discord
+
 from adapters.discord.commands import command_payloads
 from adapters.discord.runner import DiscordConfig, intents
 from adapters.discord.translate import (
     NO_PINGS,
     UPLOAD_LIMIT,
+    answer_modal,
     button_id,
     channel_message,
     choice_picked,
     command_invoked,
     community_ref,
-    content_of,
+    contents_of,
     conversation,
     file_of,
+    modal_max_length,
+    opens_modal,
     user_ref,
     view_for,
 )
@@ -126,13 +131,53 @@ def test_message_content_is_asked_for_only_when_configured() -> None:
     assert DiscordConfig.from_settings(settings).message_content is False
 
 
-def test_a_long_text_with_a_too_big_file_keeps_the_note_within_discord_s_limit() -> None:
+def test_a_long_text_with_a_too_big_file_is_split_whole_and_ends_with_the_note() -> None:
     huge = Attachment("big.md", b"x" * (UPLOAD_LIMIT + 1), "text/markdown")
-    message = Message("y" * 3000, attachment=huge)
-    text = content_of(message)
-    assert len(text) == 2000 and text.endswith("8.0 MB upload limit.")
+    message = Message(" ".join(["y" * 9] * 300), attachment=huge)
+    parts = contents_of(message)
+    assert len(parts) == 2 and all(len(part) <= 2000 for part in parts)
+    assert " ".join(parts).count("y" * 9) == 300, "nothing of the text is lost"
+    assert parts[-1].endswith("10.0 MB upload limit here.")
     assert file_of(message) is None
+    assert contents_of(message, upload_limit=UPLOAD_LIMIT * 2)[-1].endswith("y" * 9)
+    assert file_of(message, UPLOAD_LIMIT * 2) is not None, "a boosted server takes it"
     small = Message("z", attachment=Attachment("a.ics", b"BEGIN", "text/calendar"))
     upload = file_of(small)
     assert upload is not None and upload.filename == "a.ics" and upload.fp.read() == b"BEGIN"
-    assert content_of(small) == "z"
+    assert contents_of(small) == ["z"]
+
+
+def test_long_select_options_keep_their_words_within_discord_s_fields() -> None:
+    long = "An option whose wording goes on " + "and on " * 30 + "until the end"
+    prompt = Prompt(
+        "onboarding:subject",
+        "single",
+        tuple(Choice(f"{long} {n}", f"{long} {n}") for n in range(1, 26)),
+    )
+    view = view_for(prompt)
+    assert view is not None
+    [select] = view.children
+    assert isinstance(select, discord.ui.Select)
+    options = select.options
+    assert len(options) == 25
+    for n, option in enumerate(options, start=1):
+        assert len(option.label) <= 100 and option.label.endswith("…")
+        assert option.description is not None and len(option.description) <= 100
+        assert option.value == str(n), "the option's number: the core accepts it"
+    assert options[0].label.startswith("An option whose wording goes on and on")
+
+
+def test_the_answer_form_is_a_label_allowing_the_question_s_own_limit() -> None:
+    prompt = Prompt("onboarding:bio", "text", max_length=500)
+    view = view_for(prompt)
+    assert view is not None
+    [button] = view.children
+    assert isinstance(button, discord.ui.Button) and button.custom_id is not None
+    data = {"custom_id": button.custom_id}
+    assert opens_modal(data) and modal_max_length(data) == 500
+    [component] = answer_modal("onboarding:bio", "Your answer", 500).to_components()
+    assert component["type"] == 18 and component["label"] == "Your answer"
+    assert component["component"]["max_length"] == 500
+    assert component["component"].get("label") is None
+    legacy = {"custom_id": "onboarding:bio|__modal__"}  # a button sent before this change
+    assert opens_modal(legacy) and modal_max_length(legacy) is None
