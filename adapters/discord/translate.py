@@ -59,7 +59,7 @@ SUB_COMMAND_GROUP = 2
 NO_PINGS = discord.AllowedMentions(everyone=False, roles=False, users=False, replied_user=False)
 """Bot messages never ping @everyone/@here, roles or users, whatever the text says."""
 
-_SNOWFLAKE = re.compile(r"\d{1,20}")
+_SNOWFLAKE = re.compile(r"[0-9]{1,20}")
 
 
 def community_ref(guild_id: int | str) -> CommunityRef:
