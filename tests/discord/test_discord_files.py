@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from adapters.discord import DiscordBot
 from communitybot.events import CommunityRef, Event, UserRef
 from communitybot.replies import Attachment, Message
+from communitybot.store.store import Store
 from tests.discord.gateway_double import (
     APP_ID,
     GUILD_ID,
@@ -60,6 +62,12 @@ async def test_a_deferred_reply_carries_its_file_in_the_follow_up(
 
         started.bot.handle = slow_handle  # type: ignore[method-assign]
 
+    # Bob is someone the bot already knows, so there is data to send.
+    store = await Store.open(tmp_path / "slow.db")
+    now = datetime.now(UTC)
+    community, _ = await store.communities.ensure(COMMUNITY, now)
+    await store.members.ensure(community.id, UserRef("discord", BOB, "bob"), now)
+    await store.close()
     async with connected(double, tmp_path / "slow.db", prepare=slow):
         asked = await double.interact(BOB, 2, slash("mydata"))
         deferred = await answer(double, asked)
