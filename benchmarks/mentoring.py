@@ -83,7 +83,7 @@ def upper_bound(community: synthetic.Community) -> int:
 
 
 def _exact(community: synthetic.Community) -> list[Pair]:
-    from communitybot.mentoring.exact import solve_exact
+    from benchmarks.mentoring_exact import solve_exact
 
     return solve_exact(community.mentees, community.mentors, community.weights)
 

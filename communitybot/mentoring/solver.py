@@ -124,6 +124,8 @@ class _Model:
     """Time-zone points between two zone codes."""
     unknown_zone: int
     """The code of "no time zone", or -1 when everyone has one."""
+    shared_only: bool = True
+    """Only pairs sharing at least one tag may be made (the community's rule; see `solve`)."""
 
 
 def _model(
@@ -131,6 +133,7 @@ def _model(
     mentors: Sequence[Mentor],
     weights: Mapping[int, int],
     forbidden: Iterable[tuple[int, int]],
+    shared_only: bool = True,
 ) -> _Model:
     tags = sorted({t for m in mentees for t in m.tags} | {t for m in mentors for t in m.tags})
     tag_col = {t: c for c, t in enumerate(tags)}
@@ -142,14 +145,15 @@ def _model(
     mentee_zone = np.array([tz_col[m.offset] for m in mentees], np.int64)
     mentor_zone = np.array([tz_col[m.offset] for m in mentors], np.int64)
     tag_ids = np.array(tags, np.int64)
-    tag_weight = np.array([weights.get(t, 1) for t in tags], np.float32)
+    # at least 1, so a pair shares a tag exactly when its score beats its time-zone points
+    tag_weight = np.array([max(1, weights.get(t, 1)) for t in tags], np.float32)
     left = np.zeros((len(mentees), width), np.float32)
     rows, cols = _incidence(mentees, tag_ids)
     left[rows, cols] = tag_weight[cols]
     for row, mentee in enumerate(mentees):
         if mentee.goals:  # few have goals: boost those tags
             for t in set(mentee.goals).intersection(mentee.tags):
-                left[row, tag_col[t]] = goal_weight(weights.get(t, 1))
+                left[row, tag_col[t]] = goal_weight(max(1, weights.get(t, 1)))
     left[:, len(tags) :] = table[mentee_zone]
     right = np.zeros((len(mentors), width), np.float32)
     rows, cols = _incidence(mentors, tag_ids)
@@ -175,6 +179,7 @@ def _model(
         mentor_zone,
         table,
         tz_col.get(None, -1),
+        shared_only,
     )
 
 
@@ -227,12 +232,38 @@ def _candidates(
                 if banned in col_pos:
                     scores[i, col_pos[banned]] = -1.0
         r, c = _top_columns(scores, k)
+        if model.shared_only:
+            r, c = _sharing_only(model, block, cols, scores, r, c, k)
         out_r.append(block[r])
         out_c.append(cols[c])
         out_s.append(np.rint(scores[r, c]).astype(np.int64))
     if not out_r:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s)
+
+
+def _sharing_only(
+    model: _Model, block: Ints, cols: Ints, scores: Floats, r: Ints, c: Ints, k: int
+) -> tuple[Ints, Ints]:
+    """The top-`k` cells (`r`, `c`) of `scores` with every pair sharing no tag left out.
+
+    A pair shares a tag exactly when its score exceeds its time-zone points (tag weights are at
+    least 1). Usually a mentee's best `k` all share tags; a mentee whose list reached down to
+    pairs sharing none (few mentors share their tags, or none) is ranked again among only the
+    mentors sharing a tag, so the cut did not push such a mentor out.
+    """
+    zone = model.mentee_zone[block]
+    lonely = scores[r, c] < model.tz[zone[r], model.mentor_zone[cols[c]]] + 0.5
+    if not lonely.any():
+        return r, c
+    again = np.unique(r[lonely])
+    sub = scores[again]
+    sub[sub < model.tz[zone[again]][:, model.mentor_zone[cols]] + 0.5] = -1.0
+    r2, c2 = _top_columns(sub, k)
+    keep = ~np.isin(r, again)
+    r, c = np.concatenate([r[keep], again[r2]]), np.concatenate([c[keep], c2])
+    order = np.argsort(r, kind="stable")  # rows in order, as the flow's pruning expects
+    return r[order], c[order]
 
 
 @dataclass
@@ -517,16 +548,20 @@ def solve(
     weights: Mapping[int, int],
     forbidden: Iterable[tuple[int, int]] = (),
     candidates: int = CANDIDATES,
+    allow_no_shared_tags: bool = False,
 ) -> list[Pair]:
     """The best total-score assignment, matching as many mentees as seats and rules allow.
 
     `weights`: tag id → rarity weight (`scoring.rarity_weights`). `forbidden`: (mentee id,
-    mentor id) pairs that must not be proposed. Mentors with no free seat are ignored.
+    mentor id) pairs that must not be proposed. Mentors with no free seat are ignored. A pair
+    sharing no tag is made only with `allow_no_shared_tags` (a community's choice): otherwise a
+    mentee nobody shares a tag with stays unmatched rather than being promised "someone who
+    shares your interests" and given a stranger.
     """
     mentors = [m for m in mentors if m.capacity > 0]
     if not mentees or not mentors:
         return []
-    model = _model(mentees, mentors, weights, forbidden)
+    model = _model(mentees, mentors, weights, forbidden, not allow_no_shared_tags)
     edges = _candidate_edges(model, candidates)
     if len(edges[0]) > FLOW_ARCS:
         edges = _pruned(len(mentees), len(mentors), *edges)
