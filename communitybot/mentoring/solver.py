@@ -8,10 +8,12 @@ and tens of seconds at 10,000 mentees, and greedy loses over a percent of the to
 1. *Candidates.* Mentees and mentors become rows of small dense matrices (one column per tag,
    plus one per distinct time-zone offset). Up to `DENSE_CELLS` mentees × mentors, one float32
    matrix product scores a block of mentees against every mentor, exactly (see `scoring`),
-   and each mentee keeps its `candidates` best mentors. Beyond that the products cost too much
+   and each mentee keeps its `candidates` best mentors (those sharing a tag, unless the
+   community allows pairs without one: `_sharing_only`). Beyond that the products cost too much
    (14 s at 50,000 × 16,700), so each mentee's candidates are the best of a pool drawn from the
    posting lists of their own tags (`_pooled_candidates`: 99.97% of the exact-candidates total
-   at 10,000, 99.7% at 50,000, in a fraction of the time). Hard rules (never yourself, never an
+   at 10,000, 99.7% at 50,000, in a fraction of the time; every pooled mentor shares a tag).
+   Hard rules (never yourself, never an
    ended pair, never the reverse of a live pairing) knock entries out either way.
 2. *Assignment.* A min-cost flow on that sparse graph (OR-Tools' cost-scaling solver) with the
    mentors' real capacities: optimal on the candidates. Each mentee also has a private
@@ -21,7 +23,8 @@ and tens of seconds at 10,000 mentees, and greedy loses over a percent of the to
    at 10,000 × 3,300: supply and demand are nearly equal there, and its augmenting paths get
    long.) Above `FLOW_ARCS` candidate arcs the flow sees only the arcs an optimum uses in
    practice (`_pruned`: each mentee's best few, each mentor's least costly few): at 50,000
-   mentees 30% of the arcs, half the flow's time, and 99.99% of the total. (OR-Tools holds the
+   mentees 30% of the arcs, half the flow's time, and 99.99% of the total; at 10,000 it is
+   what lets each mentee keep 150 candidates in the time 50 took. (OR-Tools holds the
    GIL while solving, so two halves in threads run no faster; and pre-seating mentees whose
    best mentor is uncontested seats 2 of 50,000.)
 3. *Fallback.* Mentees left unmatched because their candidates filled up are solved once more
@@ -41,9 +44,16 @@ import numpy.typing as npt
 
 from communitybot.mentoring.scoring import goal_weight, tz_table
 
-CANDIDATES = 50
-"""Mentors kept per mentee: 99.98% of the optimum at 2,000 mentees (40: 99.96%, 64: 99.99%,
-but +15% and +35% time at 10,000; see benchmarks/mentoring)."""
+CANDIDATES = 150
+"""Mentors kept per mentee when every pair is scored. Measured against the exact optimum
+(benchmarks/mentoring, synthetic communities, seed 7): 50 gave 99.98% at 2,000 but 99.92% at
+5,000 and 99.82% at 10,000 — a popular mentee's 50 best mentors are often all taken; 100 gave
+99.97% at 10,000 (99.955% on seed 11), 150 gives 100% / 99.998% / 99.987% at 2k / 5k / 10k
+(99.986% on seed 11). With the flow pruned (`FLOW_ARCS`) 150 costs about the CPU time 50 did:
+the pruned flow keeps a fifth of the 1.6 million arcs and runs 4× faster."""
+POOLED_CANDIDATES = 50
+"""Mentors kept per mentee from the pools of large rounds (`_pooled_candidates`): the pool's
+size is a multiple of this, and at 50,000 mentees the pools are most of the time."""
 BLOCK_ROWS = 2048
 """Mentees scored per matrix product: bounds the dense block (rows × mentors float32)."""
 DENSE_CELLS = 60_000_000
@@ -61,12 +71,14 @@ PAIRS = 12
 NEAR_POINTS = 0.75
 """Common tags: the pool's window covers mentors with at least this share of the time-zone
 points."""
-FLOW_ARCS = 1_000_000
+FLOW_ARCS = 300_000
 """Above this many candidate arcs, the flow gets only the ones it needs in practice
-(`_pruned`): half the solve time at 50,000 mentees for 0.01% of the total."""
-FLOW_OWN = 10
-FLOW_MENTOR = 30
-"""Arcs kept per mentee (their best) and per mentor (the mentees losing least there)."""
+(`_pruned`): half the solve time at 50,000 mentees for 0.01% of the total; at 10,000 with 150
+candidates a fifth of the arcs and a quarter of the flow time, for no measurable loss."""
+FLOW_OWN = 16
+FLOW_MENTOR = 60
+"""Arcs kept per mentee (their best) and per mentor (the mentees losing least there): 16 and
+60 keep what 150 candidates gain (12 and 40 lost 0.003% at 10,000)."""
 EXHAUSTIVE_CELLS = 4_000_000
 """The fallback pass keeps every allowed edge when unmatched × mentors stays below this."""
 
@@ -448,7 +460,7 @@ def _candidate_edges(model: _Model, k: int) -> tuple[Ints, Ints, npt.NDArray[np.
     if n_rows * n_cols <= DENSE_CELLS or model.n_tags == 0:
         rows = np.arange(n_rows, dtype=np.int64)
         return _candidates(model, rows, np.arange(n_cols, dtype=np.int64), k)
-    return _pooled_candidates(model, k)
+    return _pooled_candidates(model, min(k, POOLED_CANDIDATES))
 
 
 def _pruned(
