@@ -36,6 +36,8 @@ async def test_a_science_request_is_not_given_a_maths_only_mentor(harness: Harne
     assert "waiting for a match: no mentor shares your tags yet" in status
     # A mentor who shares the tag arrives: the next round introduces them.
     await harness.command("dan", "/mentor offer 1 science")
+    preview = await harness.reply_text("mod", "/mentoring match dry_run=yes")
+    assert "1 new pair(s) to make, no request waiting" in preview and "Cat ← Dan" in preview
     assert "1 new pair(s) introduced, no request waiting" in await harness.reply_text(
         "mod", "/mentoring match"
     )

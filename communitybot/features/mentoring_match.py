@@ -60,8 +60,12 @@ class RoundResult:
 
     @property
     def summary(self) -> str:
+        return self.describe("introduced")
+
+    def describe(self, done: str) -> str:
+        """ "N new pair(s) <done>, M request(s) still waiting: why" (`done`: what befell them)."""
         if not self.waiting:
-            return f"{self.made} new pair(s) introduced, no request waiting."
+            return f"{self.made} new pair(s) {done}, no request waiting."
         lonely = len(self.no_shared_tags)
         why = [
             f"{lonely} because no mentor shares their tags yet" if lonely else "",
@@ -70,7 +74,7 @@ class RoundResult:
             else "",
         ]
         return (
-            f"{self.made} new pair(s) introduced, {self.waiting} request(s) still waiting: "
+            f"{self.made} new pair(s) {done}, {self.waiting} request(s) still waiting: "
             + " and ".join(w for w in why if w)
             + "."
         )
@@ -276,9 +280,9 @@ async def _preview(ctx: Context, problem: _Problem) -> list[Action]:
     pairs = await _solve(problem)
     names = await ctx.store.tags.names(ctx.community.id)
     members = await ctx.store.mentoring.round_members(ctx.community.id)
-    waiting = RoundResult(waiting=len(problem.mentees) - len(pairs))
-    _note_lonely(problem, {p.mentee_id for p in pairs}, waiting)
-    lines = [f"**Preview** (nothing saved): {waiting.summary.replace('introduced', 'to make')}"]
+    outcome = RoundResult(made=len(pairs), waiting=len(problem.mentees) - len(pairs))
+    _note_lonely(problem, {p.mentee_id for p in pairs}, outcome)
+    lines = [f"**Preview** (nothing saved): {outcome.describe('to make')}"]
     for pair in pairs[:PREVIEW_LINES]:
         mentee, mentor = members.get(pair.mentee_id), members.get(pair.mentor_id)
         if mentee is None or mentor is None:
