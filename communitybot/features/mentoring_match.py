@@ -63,7 +63,7 @@ class RoundResult:
         return self.describe("introduced")
 
     def describe(self, done: str) -> str:
-        """ "N new pair(s) <done>, M request(s) still waiting: why" (`done`: what befell them)."""
+        """The round in one line: pairs `done` ("introduced"), requests still waiting and why."""
         if not self.waiting:
             return f"{self.made} new pair(s) {done}, no request waiting."
         lonely = len(self.no_shared_tags)
