@@ -77,8 +77,13 @@ FLOW_ARCS = 300_000
 candidates a fifth of the arcs and a quarter of the flow time, for no measurable loss."""
 FLOW_OWN = 16
 FLOW_MENTOR = 60
-"""Arcs kept per mentee (their best) and per mentor (the mentees losing least there): 16 and
-60 keep what 150 candidates gain (12 and 40 lost 0.003% at 10,000)."""
+"""Arcs kept per mentee (their best) and per mentor (the mentees losing least there) when
+every pair was scored: 16 and 60 keep what 150 candidates gain (12 and 40 lost 0.003% at
+10,000)."""
+POOLED_FLOW_OWN = 10
+POOLED_FLOW_MENTOR = 30
+"""The same for pooled candidates (`POOLED_CANDIDATES` each): 16 and 60 there gained 0.006% of
+the total at 50,000 for a quarter more time."""
 EXHAUSTIVE_CELLS = 4_000_000
 """The fallback pass keeps every allowed edge when unmatched × mentors stays below this."""
 
@@ -265,7 +270,12 @@ def _sharing_only(
     mentors sharing a tag, so the cut did not push such a mentor out.
     """
     zone = model.mentee_zone[block]
-    lonely = scores[r, c] < model.tz[zone[r], model.mentor_zone[cols[c]]] + 0.5
+    kept = scores[r, c]
+    low = np.flatnonzero(kept < float(model.tz.max()) + 0.5)  # the rest share a tag for sure
+    if not len(low):
+        return r, c
+    lonely = np.zeros(len(r), np.bool_)
+    lonely[low] = kept[low] < model.tz[zone[r[low]], model.mentor_zone[cols[c[low]]]] + 0.5
     if not lonely.any():
         return r, c
     again = np.unique(r[lonely])
@@ -454,20 +464,32 @@ def _padded(owner: Ints, item: Ints, n: int, weight: Floats) -> tuple[Ints, Floa
     return items, weights
 
 
+def _scores_every_pair(model: _Model) -> bool:
+    """Whether candidates come from scoring every pair (else from pools, in large rounds)."""
+    return len(model.mentees) * len(model.mentors) <= DENSE_CELLS or model.n_tags == 0
+
+
 def _candidate_edges(model: _Model, k: int) -> tuple[Ints, Ints, npt.NDArray[np.int64]]:
     """(mentee rows, mentor rows, scores): every pair scored when that is cheap, else pools."""
     n_rows, n_cols = len(model.mentees), len(model.mentors)
-    if n_rows * n_cols <= DENSE_CELLS or model.n_tags == 0:
+    if _scores_every_pair(model):
         rows = np.arange(n_rows, dtype=np.int64)
         return _candidates(model, rows, np.arange(n_cols, dtype=np.int64), k)
     return _pooled_candidates(model, min(k, POOLED_CANDIDATES))
 
 
 def _pruned(
-    n_rows: int, n_cols: int, edge_r: Ints, edge_c: Ints, edge_s: npt.NDArray[np.int64]
+    n_rows: int,
+    n_cols: int,
+    edge_r: Ints,
+    edge_c: Ints,
+    edge_s: npt.NDArray[np.int64],
+    mentee_arcs: int | None = None,
+    mentor_arcs: int | None = None,
 ) -> tuple[Ints, Ints, npt.NDArray[np.int64]]:
-    """The arcs the flow needs in practice: each mentee's `FLOW_OWN` best, and each mentor's
-    `FLOW_MENTOR` arcs where the mentee loses least against their own best (ties kept).
+    """The arcs the flow needs in practice: each mentee's `mentee_arcs` best, and each mentor's
+    `mentor_arcs` arcs where the mentee loses least against their own best (ties kept;
+    defaults `FLOW_OWN` and `FLOW_MENTOR`).
 
     The flow's time grows with its arcs, but an optimal assignment uses few of them: a mentee
     either gets one of their first choices or a mentor for whom they are among the cheapest to
@@ -480,13 +502,15 @@ def _pruned(
     table[edge_r, slot] = edge_s
     best = table.max(axis=1)
     own = np.ones(len(edge_r), np.bool_)
-    if table.shape[1] > FLOW_OWN:
-        kth = -np.partition(-table, FLOW_OWN - 1, axis=1)[:, FLOW_OWN - 1]
+    mentee_arcs = FLOW_OWN if mentee_arcs is None else mentee_arcs
+    mentor_arcs = FLOW_MENTOR if mentor_arcs is None else mentor_arcs
+    if table.shape[1] > mentee_arcs:
+        kth = -np.partition(-table, mentee_arcs - 1, axis=1)[:, mentee_arcs - 1]
         own = edge_s >= kth[edge_r]
     regret = best[edge_r] - edge_s
     key = np.sort((edge_c << 32) | regret)
     per_mentor = np.bincount(edge_c, minlength=n_cols)
-    last = np.cumsum(per_mentor) - per_mentor + np.minimum(per_mentor, FLOW_MENTOR) - 1
+    last = np.cumsum(per_mentor) - per_mentor + np.minimum(per_mentor, mentor_arcs) - 1
     cut = np.where(per_mentor > 0, key[np.maximum(last, 0)] & 0xFFFFFFFF, -1)
     keep = own | (regret <= cut[edge_c])
     return edge_r[keep], edge_c[keep], edge_s[keep]
@@ -576,7 +600,10 @@ def solve(
     model = _model(mentees, mentors, weights, forbidden, not allow_no_shared_tags)
     edges = _candidate_edges(model, candidates)
     if len(edges[0]) > FLOW_ARCS:
-        edges = _pruned(len(mentees), len(mentors), *edges)
+        if _scores_every_pair(model):
+            edges = _pruned(len(mentees), len(mentors), *edges)
+        else:
+            edges = _pruned(len(mentees), len(mentors), *edges, POOLED_FLOW_OWN, POOLED_FLOW_MENTOR)
     chosen = _assign(len(mentees), *edges, model.capacity)
     left_out = np.array([r for r in range(len(mentees)) if r not in chosen], np.int64)
     taken = np.bincount(np.fromiter(chosen.values(), np.int64), minlength=len(mentors))
