@@ -33,7 +33,7 @@ async def test_a_science_request_is_not_given_a_maths_only_mentor(harness: Harne
     assert "1 request(s) still waiting: 1 because no mentor shares their tags yet" in summary
     assert groups == []
     status = await harness.reply_text("cat", "/mentor status")
-    assert "waiting for a match: no mentor shares your tags yet" in status
+    assert f"Request (waiting for a match): science\n  {WAITING}" in status
     # A mentor who shares the tag arrives: the next round introduces them.
     await harness.command("dan", "/mentor offer 1 science")
     preview = await harness.reply_text("mod", "/mentoring match dry_run=yes")

@@ -186,14 +186,14 @@ async def status(ctx: Context, options: dict[str, Any]) -> list[Action]:
         tags = ", ".join(names.get(t, "?") for t in asked.tag_ids)
         matched = any(p.mentee_id == ctx.member.id for p in pairs)
         state = "matched" if matched else "waiting for a match"
-        if not matched and await nobody_shares_tags(ctx, ctx.member.id, asked.tag_ids):
-            state += f": {NO_SHARED_TAGS[0].lower()}{NO_SHARED_TAGS[1:-1]}"
         within = (
             f", mentors within {_hours(asked.window_minutes)}"
             if asked.window_minutes is not None
             else ""
         )
         lines.append(f"• Request ({state}): {tags}{within}")
+        if not matched and await nobody_shares_tags(ctx, ctx.member.id, asked.tag_ids):
+            lines.append(f"  {NO_SHARED_TAGS}")
         if asked.window_minutes is not None and not ctx.member.timezone:
             lines.append(
                 "  ⚠️ The window needs your time zone: "
