@@ -14,7 +14,13 @@ from typing import Any
 
 from communitybot.context import CommandHandler, Context
 from communitybot.features import mentoring_admin, mentoring_checkins
-from communitybot.features.mentoring_match import RoundResult, auto_match, match
+from communitybot.features.mentoring_match import (
+    NO_SHARED_TAGS,
+    RoundResult,
+    auto_match,
+    match,
+    nobody_shares_tags,
+)
 from communitybot.features.mentoring_pairing import (
     end_pairing,
     other_side,
@@ -196,6 +202,13 @@ async def request(ctx: Context, options: dict[str, Any]) -> list[Action]:
     nobody = (
         "Nobody suitable has a free seat right now; I'll introduce you as soon as someone does."
     )
+    tag_ids = tuple(t.id for t in tags)
+    if (await ctx.store.mentoring.settings(ctx.community.id)).allow_no_shared_tags:
+        waiting = waiting.replace("someone who shares your interests", "you a mentor")
+    elif (result is not None and ctx.member.id in result.no_shared_tags) or (
+        result is None and await nobody_shares_tags(ctx, ctx.member.id, tag_ids)
+    ):
+        waiting = nobody = NO_SHARED_TAGS
     text = (
         f"Got it: you're looking for a mentor for {_names(tags)}.{within}"
         f"{_text_line('Your goals', goals)} "
@@ -225,6 +238,8 @@ async def status(ctx: Context, options: dict[str, Any]) -> list[Action]:
             else ""
         )
         lines.append(f"• Request ({state}): {tags}{within}")
+        if not matched and await nobody_shares_tags(ctx, ctx.member.id, asked.tag_ids):
+            lines.append(f"  {NO_SHARED_TAGS}")
         if asked.window_minutes is not None and not ctx.member.timezone:
             lines.append(
                 "  ⚠️ The window needs your time zone: "

@@ -24,22 +24,29 @@ def _on_off(value: bool) -> str:
 
 
 async def settings(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    """`/mentoring settings [auto_match] [checkin_days]`: show, or change and log the change."""
+    """`/mentoring settings [auto_match] [checkin_days] [allow_no_shared_tags]`: show, or
+    change and log the change."""
     current = await ctx.store.mentoring.settings(ctx.community.id)
     p = ctx.prefix
     auto = options.get("auto_match")
     days = options.get("checkin_days")
-    if auto is None and days is None:
+    unshared = options.get("allow_no_shared_tags")
+    if auto is None and days is None and unshared is None:
         return reply(
             "**Mentoring settings**\n"
             f"• Automatic matching: {_on_off(current.auto_match)} (on: every new request or "
             "offer is matched at once; off: moderators run rounds)\n"
             f"• Check-ins: {current.checkin_days} days after an introduction, and again after "
             "an unanswered one\n"
-            f"Change with `{p}mentoring settings auto_match=on|off checkin_days=<3–90>`."
+            f"• Pairs sharing no tag: {_on_off(current.allow_no_shared_tags)} (off: a mentee "
+            "waits until a mentor shares one of their tags, and is told so; on: they may get "
+            "any mentor with a free seat)\n"
+            f"Change with `{p}mentoring settings auto_match=on|off checkin_days=<3–90> "
+            "allow_no_shared_tags=on|off`."
         )
-    if auto is not None and not isinstance(auto, bool):
-        return reply("auto_match must be on or off. Nothing was changed.")
+    for name, value in (("auto_match", auto), ("allow_no_shared_tags", unshared)):
+        if value is not None and not isinstance(value, bool):
+            return reply(f"{name} must be on or off. Nothing was changed.")
     if days is not None and (
         not isinstance(days, int) or not MIN_CHECKIN_DAYS <= days <= MAX_CHECKIN_DAYS
     ):
@@ -52,18 +59,26 @@ async def settings(ctx: Context, options: dict[str, Any]) -> list[Action]:
         current,
         auto_match=current.auto_match if auto is None else auto,
         checkin_days=current.checkin_days if days is None else days,
+        allow_no_shared_tags=(current.allow_no_shared_tags if unshared is None else bool(unshared)),
     )
     await ctx.store.mentoring.put_settings(ctx.community.id, changed)
     summary = [
         f"automatic matching {_on_off(changed.auto_match)}",
         f"check-ins after {changed.checkin_days} days",
+        f"pairs sharing no tag {'allowed' if changed.allow_no_shared_tags else 'not made'}",
     ]
     lines = ["Saved: " + "; ".join(summary) + "."]
     if days is not None and days != current.checkin_days:
         lines.append("Check-ins already scheduled keep their date; new ones use the new interval.")
     actions: list[Action] = []
-    if changed.auto_match and not current.auto_match:
-        result = await auto_match(ctx, "automatic matching was switched on")
+    opened = changed.allow_no_shared_tags and not current.allow_no_shared_tags
+    if changed.auto_match and (opened or not current.auto_match):
+        why = (
+            "automatic matching was switched on"
+            if not current.auto_match
+            else "pairs sharing no tag were allowed"
+        )
+        result = await auto_match(ctx, why)
         if result is not None and (result.made or result.waiting):
             lines.append(f"Matched who was waiting: {result.summary}")
             actions.extend(result.introductions)

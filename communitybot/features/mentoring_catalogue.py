@@ -123,7 +123,7 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("mentoring", "settings"),
-        "Show or change mentoring settings: automatic matching, days until a check-in",
+        "Show or change mentoring settings: automatic matching, check-in days, tag rule",
         (
             Option(
                 "auto_match",
@@ -138,6 +138,12 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
                 required=False,
                 min_value=3,
                 max_value=90,
+            ),
+            Option(
+                "allow_no_shared_tags",
+                "Pair a mentee with a mentor sharing none of their tags (off: they wait)",
+                type="boolean",
+                required=False,
             ),
         ),
         moderator_only=True,

@@ -23,10 +23,13 @@ from communitybot.mentoring import solver, windows
 from communitybot.mentoring.scoring import rarity_weights
 from communitybot.models import Member, Tag
 from communitybot.replies import Action, Message, SendToChannel, SendToGroup, reply
+from communitybot.store.mentoring import MentorOffer
 from communitybot.text import quote
 from communitybot.timezones import utc_offset_minutes
 
 PREVIEW_LINES = 20
+NO_SHARED_TAGS = "No mentor shares your tags yet; you'll be matched when one does."
+"""What a mentee is told while no mentor offers any of their tags (and pairs must share one)."""
 
 
 @dataclass
@@ -37,6 +40,10 @@ class _Problem:
     forbidden: set[tuple[int, int]]
     windows: dict[int, int]
     """Mentee id → their time-zone window in minutes (a hard rule; see `mentoring.windows`)."""
+    allow_no_shared_tags: bool = False
+    """The community lets a round pair people who share no tag (off: they wait, told why)."""
+    offered: dict[int, set[int]] = field(default_factory=dict)
+    """Tag id → mentors offering it (free seat or not): who could ever fit a mentee."""
 
 
 @dataclass
@@ -48,13 +55,57 @@ class RoundResult:
     matched_mentees: set[int] = field(default_factory=set)
     matched_mentors: set[int] = field(default_factory=set)
     introductions: list[Action] = field(default_factory=list)
+    no_shared_tags: set[int] = field(default_factory=set)
+    """Waiting mentees no offering mentor shares a tag with: they wait for one who does."""
 
     @property
     def summary(self) -> str:
+        return self.describe("introduced")
+
+    def describe(self, done: str) -> str:
+        """The round in one line: pairs `done` ("introduced"), requests still waiting and why."""
+        if not self.waiting:
+            return f"{self.made} new pair(s) {done}, no request waiting."
+        lonely = len(self.no_shared_tags)
+        why = [
+            f"{lonely} because no mentor shares their tags yet" if lonely else "",
+            f"{self.waiting - lonely} for a mentor with a free seat"
+            if self.waiting > lonely
+            else "",
+        ]
         return (
-            f"{self.made} new pair(s) introduced, {self.waiting} request(s) still waiting "
-            "for a mentor with a free seat."
+            f"{self.made} new pair(s) {done}, {self.waiting} request(s) still waiting: "
+            + " and ".join(w for w in why if w)
+            + "."
         )
+
+
+def shares_no_tags(
+    tag_ids: tuple[int, ...], offered: dict[int, set[int]], excluded: set[int]
+) -> bool:
+    """Whether no mentor in `offered` (tag id → mentor ids) outside `excluded` (the mentee,
+    mentors they already had) offers any of `tag_ids`."""
+    return not any(any(m not in excluded for m in offered.get(t, ())) for t in tag_ids)
+
+
+def _offered(offers: list[MentorOffer]) -> dict[int, set[int]]:
+    by_tag: dict[int, set[int]] = {}
+    for offer in offers:
+        for tag in offer.tag_ids:
+            by_tag.setdefault(tag, set()).add(offer.member_id)
+    return by_tag
+
+
+async def nobody_shares_tags(ctx: Context, member_id: int, tag_ids: tuple[int, ...]) -> bool:
+    """Whether a request with `tag_ids` can only wait, because no mentor (with a free seat or
+    not, other than one they already had) offers any of those tags and the community does not
+    allow pairs without a shared tag."""
+    store = ctx.store.mentoring
+    cid = ctx.community.id
+    if (await store.settings(cid)).allow_no_shared_tags:
+        return False
+    had = {p.mentor_id for p in await store.community_pairs(cid) if p.mentee_id == member_id}
+    return shares_no_tags(tag_ids, _offered(await store.offers(cid)), {member_id, *had})
 
 
 def _goal_finder(tags: list[Tag]) -> Callable[[str], tuple[int, ...]]:
@@ -94,6 +145,7 @@ async def _problem(ctx: Context) -> _Problem:
         solver.Mentee(r.member_id, r.tag_ids, offsets.get(r.member_id), goal_tags(r.goals))
         for r in requests
     ]
+    offers = await store.mentoring.offers(cid)
     mentors = [
         solver.Mentor(
             o.member_id,
@@ -101,11 +153,20 @@ async def _problem(ctx: Context) -> _Problem:
             o.capacity - seats_taken.get(o.member_id, 0),
             offsets.get(o.member_id),
         )
-        for o in await store.mentoring.offers(cid)
+        for o in offers
         if o.capacity > seats_taken.get(o.member_id, 0)
     ]
     windows = {r.member_id: r.window_minutes for r in requests if r.window_minutes is not None}
-    return _Problem(mentees, mentors, weights, forbidden, windows)
+    settings = await store.mentoring.settings(cid)
+    return _Problem(
+        mentees,
+        mentors,
+        weights,
+        forbidden,
+        windows,
+        settings.allow_no_shared_tags,
+        _offered(offers),
+    )
 
 
 def _first_step(ctx: Context, mentor: Member, mentee: Member, shared: str) -> str:
@@ -142,9 +203,10 @@ async def run_round(ctx: Context, problem: _Problem | None = None) -> RoundResul
     """Solve, record and introduce: the part a moderator's round and auto-matching share."""
     problem = problem or await _problem(ctx)
     result = RoundResult(waiting=len(problem.mentees))
-    if not problem.mentees or not problem.mentors:
+    pairs = await _solve(problem) if problem.mentees and problem.mentors else []
+    _note_lonely(problem, {p.mentee_id for p in pairs}, result)
+    if not pairs:
         return result
-    pairs = await _solve(problem)
     names = await ctx.store.tags.names(ctx.community.id)
     members = await ctx.store.mentoring.round_members(ctx.community.id)
     days = (await ctx.store.mentoring.settings(ctx.community.id)).checkin_days
@@ -178,6 +240,22 @@ async def run_round(ctx: Context, problem: _Problem | None = None) -> RoundResul
     return result
 
 
+def _note_lonely(problem: _Problem, matched: set[int], result: RoundResult) -> None:
+    """Record which mentees left waiting share no tag with any offering mentor."""
+    if problem.allow_no_shared_tags:
+        return
+    waiting = [m for m in problem.mentees if m.id not in matched]
+    if not waiting:
+        return
+    had: dict[int, set[int]] = {}
+    for mentee_id, mentor_id in problem.forbidden:
+        had.setdefault(mentee_id, set()).add(mentor_id)
+    for mentee in waiting:
+        excluded = {mentee.id, *had.get(mentee.id, ())}
+        if shares_no_tags(mentee.tags, problem.offered, excluded):
+            result.no_shared_tags.add(mentee.id)
+
+
 async def _solve(problem: _Problem) -> list[solver.Pair]:
     # The solve is CPU work: a worker thread keeps the event loop (and other platforms) alive.
     return await asyncio.to_thread(
@@ -187,6 +265,7 @@ async def _solve(problem: _Problem) -> list[solver.Pair]:
         problem.weights,
         problem.forbidden,
         problem.windows,
+        problem.allow_no_shared_tags,
     )
 
 
@@ -201,8 +280,9 @@ async def _preview(ctx: Context, problem: _Problem) -> list[Action]:
     pairs = await _solve(problem)
     names = await ctx.store.tags.names(ctx.community.id)
     members = await ctx.store.mentoring.round_members(ctx.community.id)
-    waiting = len(problem.mentees) - len(pairs)
-    lines = [f"**Preview** (nothing saved): {len(pairs)} pair(s), {waiting} still waiting."]
+    outcome = RoundResult(made=len(pairs), waiting=len(problem.mentees) - len(pairs))
+    _note_lonely(problem, {p.mentee_id for p in pairs}, outcome)
+    lines = [f"**Preview** (nothing saved): {outcome.describe('to make')}"]
     for pair in pairs[:PREVIEW_LINES]:
         mentee, mentor = members.get(pair.mentee_id), members.get(pair.mentor_id)
         if mentee is None or mentor is None:

@@ -8,10 +8,12 @@ and tens of seconds at 10,000 mentees, and greedy loses over a percent of the to
 1. *Candidates.* Mentees and mentors become rows of small dense matrices (one column per tag,
    plus one per distinct time-zone offset). Up to `DENSE_CELLS` mentees × mentors, one float32
    matrix product scores a block of mentees against every mentor, exactly (see `scoring`),
-   and each mentee keeps its `candidates` best mentors. Beyond that the products cost too much
+   and each mentee keeps its `candidates` best mentors (those sharing a tag, unless the
+   community allows pairs without one: `_sharing_only`). Beyond that the products cost too much
    (14 s at 50,000 × 16,700), so each mentee's candidates are the best of a pool drawn from the
    posting lists of their own tags (`_pooled_candidates`: 99.97% of the exact-candidates total
-   at 10,000, 99.7% at 50,000, in a fraction of the time). Hard rules (never yourself, never an
+   at 10,000, 99.7% at 50,000, in a fraction of the time; every pooled mentor shares a tag).
+   Hard rules (never yourself, never an
    ended pair, never the reverse of a live pairing) knock entries out either way.
 2. *Assignment.* A min-cost flow on that sparse graph (OR-Tools' cost-scaling solver) with the
    mentors' real capacities: optimal on the candidates. Each mentee also has a private
@@ -21,7 +23,8 @@ and tens of seconds at 10,000 mentees, and greedy loses over a percent of the to
    at 10,000 × 3,300: supply and demand are nearly equal there, and its augmenting paths get
    long.) Above `FLOW_ARCS` candidate arcs the flow sees only the arcs an optimum uses in
    practice (`_pruned`: each mentee's best few, each mentor's least costly few): at 50,000
-   mentees 30% of the arcs, half the flow's time, and 99.99% of the total. (OR-Tools holds the
+   mentees 30% of the arcs, half the flow's time, and 99.99% of the total; at 10,000 it is
+   what lets each mentee keep 150 candidates in the time 50 took. (OR-Tools holds the
    GIL while solving, so two halves in threads run no faster; and pre-seating mentees whose
    best mentor is uncontested seats 2 of 50,000.)
 3. *Fallback.* Mentees left unmatched because their candidates filled up are solved once more
@@ -41,9 +44,16 @@ import numpy.typing as npt
 
 from communitybot.mentoring.scoring import goal_weight, tz_table
 
-CANDIDATES = 50
-"""Mentors kept per mentee: 99.98% of the optimum at 2,000 mentees (40: 99.96%, 64: 99.99%,
-but +15% and +35% time at 10,000; see benchmarks/mentoring)."""
+CANDIDATES = 150
+"""Mentors kept per mentee when every pair is scored. Measured against the exact optimum
+(benchmarks/mentoring, synthetic communities, seed 7): 50 gave 99.98% at 2,000 but 99.92% at
+5,000 and 99.82% at 10,000 — a popular mentee's 50 best mentors are often all taken; 100 gave
+99.97% at 10,000 (99.955% on seed 11), 150 gives 100% / 99.998% / 99.987% at 2k / 5k / 10k
+(99.986% on seed 11). With the flow pruned (`FLOW_ARCS`) 150 costs about the CPU time 50 did:
+the pruned flow keeps a fifth of the 1.6 million arcs and runs 4× faster."""
+POOLED_CANDIDATES = 50
+"""Mentors kept per mentee from the pools of large rounds (`_pooled_candidates`): the pool's
+size is a multiple of this, and at 50,000 mentees the pools are most of the time."""
 BLOCK_ROWS = 2048
 """Mentees scored per matrix product: bounds the dense block (rows × mentors float32)."""
 DENSE_CELLS = 60_000_000
@@ -61,12 +71,19 @@ PAIRS = 12
 NEAR_POINTS = 0.75
 """Common tags: the pool's window covers mentors with at least this share of the time-zone
 points."""
-FLOW_ARCS = 1_000_000
+FLOW_ARCS = 300_000
 """Above this many candidate arcs, the flow gets only the ones it needs in practice
-(`_pruned`): half the solve time at 50,000 mentees for 0.01% of the total."""
-FLOW_OWN = 10
-FLOW_MENTOR = 30
-"""Arcs kept per mentee (their best) and per mentor (the mentees losing least there)."""
+(`_pruned`): half the solve time at 50,000 mentees for 0.01% of the total; at 10,000 with 150
+candidates a fifth of the arcs and a quarter of the flow time, for no measurable loss."""
+FLOW_OWN = 16
+FLOW_MENTOR = 60
+"""Arcs kept per mentee (their best) and per mentor (the mentees losing least there) when
+every pair was scored: 16 and 60 keep what 150 candidates gain (12 and 40 lost 0.003% at
+10,000)."""
+POOLED_FLOW_OWN = 10
+POOLED_FLOW_MENTOR = 30
+"""The same for pooled candidates (`POOLED_CANDIDATES` each): 16 and 60 there gained 0.006% of
+the total at 50,000 for a quarter more time."""
 EXHAUSTIVE_CELLS = 4_000_000
 """The fallback pass keeps every allowed edge when unmatched × mentors stays below this."""
 
@@ -124,6 +141,8 @@ class _Model:
     """Time-zone points between two zone codes."""
     unknown_zone: int
     """The code of "no time zone", or -1 when everyone has one."""
+    shared_only: bool = True
+    """Only pairs sharing at least one tag may be made (the community's rule; see `solve`)."""
 
 
 def _model(
@@ -131,6 +150,7 @@ def _model(
     mentors: Sequence[Mentor],
     weights: Mapping[int, int],
     forbidden: Iterable[tuple[int, int]],
+    shared_only: bool = True,
 ) -> _Model:
     tags = sorted({t for m in mentees for t in m.tags} | {t for m in mentors for t in m.tags})
     tag_col = {t: c for c, t in enumerate(tags)}
@@ -142,14 +162,15 @@ def _model(
     mentee_zone = np.array([tz_col[m.offset] for m in mentees], np.int64)
     mentor_zone = np.array([tz_col[m.offset] for m in mentors], np.int64)
     tag_ids = np.array(tags, np.int64)
-    tag_weight = np.array([weights.get(t, 1) for t in tags], np.float32)
+    # at least 1, so a pair shares a tag exactly when its score beats its time-zone points
+    tag_weight = np.array([max(1, weights.get(t, 1)) for t in tags], np.float32)
     left = np.zeros((len(mentees), width), np.float32)
     rows, cols = _incidence(mentees, tag_ids)
     left[rows, cols] = tag_weight[cols]
     for row, mentee in enumerate(mentees):
         if mentee.goals:  # few have goals: boost those tags
             for t in set(mentee.goals).intersection(mentee.tags):
-                left[row, tag_col[t]] = goal_weight(weights.get(t, 1))
+                left[row, tag_col[t]] = goal_weight(max(1, weights.get(t, 1)))
     left[:, len(tags) :] = table[mentee_zone]
     right = np.zeros((len(mentors), width), np.float32)
     rows, cols = _incidence(mentors, tag_ids)
@@ -175,6 +196,7 @@ def _model(
         mentor_zone,
         table,
         tz_col.get(None, -1),
+        shared_only,
     )
 
 
@@ -227,12 +249,43 @@ def _candidates(
                 if banned in col_pos:
                     scores[i, col_pos[banned]] = -1.0
         r, c = _top_columns(scores, k)
+        if model.shared_only:
+            r, c = _sharing_only(model, block, cols, scores, r, c, k)
         out_r.append(block[r])
         out_c.append(cols[c])
         out_s.append(np.rint(scores[r, c]).astype(np.int64))
     if not out_r:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s)
+
+
+def _sharing_only(
+    model: _Model, block: Ints, cols: Ints, scores: Floats, r: Ints, c: Ints, k: int
+) -> tuple[Ints, Ints]:
+    """The top-`k` cells (`r`, `c`) of `scores` with every pair sharing no tag left out.
+
+    A pair shares a tag exactly when its score exceeds its time-zone points (tag weights are at
+    least 1). Usually a mentee's best `k` all share tags; a mentee whose list reached down to
+    pairs sharing none (few mentors share their tags, or none) is ranked again among only the
+    mentors sharing a tag, so the cut did not push such a mentor out.
+    """
+    zone = model.mentee_zone[block]
+    kept = scores[r, c]
+    low = np.flatnonzero(kept < float(model.tz.max()) + 0.5)  # the rest share a tag for sure
+    if not len(low):
+        return r, c
+    lonely = np.zeros(len(r), np.bool_)
+    lonely[low] = kept[low] < model.tz[zone[r[low]], model.mentor_zone[cols[c[low]]]] + 0.5
+    if not lonely.any():
+        return r, c
+    again = np.unique(r[lonely])
+    sub = scores[again]
+    sub[sub < model.tz[zone[again]][:, model.mentor_zone[cols]] + 0.5] = -1.0
+    r2, c2 = _top_columns(sub, k)
+    keep = ~np.isin(r, again)
+    r, c = np.concatenate([r[keep], again[r2]]), np.concatenate([c[keep], c2])
+    order = np.argsort(r, kind="stable")  # rows in order, as the flow's pruning expects
+    return r[order], c[order]
 
 
 @dataclass
@@ -411,20 +464,32 @@ def _padded(owner: Ints, item: Ints, n: int, weight: Floats) -> tuple[Ints, Floa
     return items, weights
 
 
+def _scores_every_pair(model: _Model) -> bool:
+    """Whether candidates come from scoring every pair (else from pools, in large rounds)."""
+    return len(model.mentees) * len(model.mentors) <= DENSE_CELLS or model.n_tags == 0
+
+
 def _candidate_edges(model: _Model, k: int) -> tuple[Ints, Ints, npt.NDArray[np.int64]]:
     """(mentee rows, mentor rows, scores): every pair scored when that is cheap, else pools."""
     n_rows, n_cols = len(model.mentees), len(model.mentors)
-    if n_rows * n_cols <= DENSE_CELLS or model.n_tags == 0:
+    if _scores_every_pair(model):
         rows = np.arange(n_rows, dtype=np.int64)
         return _candidates(model, rows, np.arange(n_cols, dtype=np.int64), k)
-    return _pooled_candidates(model, k)
+    return _pooled_candidates(model, min(k, POOLED_CANDIDATES))
 
 
 def _pruned(
-    n_rows: int, n_cols: int, edge_r: Ints, edge_c: Ints, edge_s: npt.NDArray[np.int64]
+    n_rows: int,
+    n_cols: int,
+    edge_r: Ints,
+    edge_c: Ints,
+    edge_s: npt.NDArray[np.int64],
+    mentee_arcs: int | None = None,
+    mentor_arcs: int | None = None,
 ) -> tuple[Ints, Ints, npt.NDArray[np.int64]]:
-    """The arcs the flow needs in practice: each mentee's `FLOW_OWN` best, and each mentor's
-    `FLOW_MENTOR` arcs where the mentee loses least against their own best (ties kept).
+    """The arcs the flow needs in practice: each mentee's `mentee_arcs` best, and each mentor's
+    `mentor_arcs` arcs where the mentee loses least against their own best (ties kept;
+    defaults `FLOW_OWN` and `FLOW_MENTOR`).
 
     The flow's time grows with its arcs, but an optimal assignment uses few of them: a mentee
     either gets one of their first choices or a mentor for whom they are among the cheapest to
@@ -437,13 +502,15 @@ def _pruned(
     table[edge_r, slot] = edge_s
     best = table.max(axis=1)
     own = np.ones(len(edge_r), np.bool_)
-    if table.shape[1] > FLOW_OWN:
-        kth = -np.partition(-table, FLOW_OWN - 1, axis=1)[:, FLOW_OWN - 1]
+    mentee_arcs = FLOW_OWN if mentee_arcs is None else mentee_arcs
+    mentor_arcs = FLOW_MENTOR if mentor_arcs is None else mentor_arcs
+    if table.shape[1] > mentee_arcs:
+        kth = -np.partition(-table, mentee_arcs - 1, axis=1)[:, mentee_arcs - 1]
         own = edge_s >= kth[edge_r]
     regret = best[edge_r] - edge_s
     key = np.sort((edge_c << 32) | regret)
     per_mentor = np.bincount(edge_c, minlength=n_cols)
-    last = np.cumsum(per_mentor) - per_mentor + np.minimum(per_mentor, FLOW_MENTOR) - 1
+    last = np.cumsum(per_mentor) - per_mentor + np.minimum(per_mentor, mentor_arcs) - 1
     cut = np.where(per_mentor > 0, key[np.maximum(last, 0)] & 0xFFFFFFFF, -1)
     keep = own | (regret <= cut[edge_c])
     return edge_r[keep], edge_c[keep], edge_s[keep]
@@ -517,19 +584,26 @@ def solve(
     weights: Mapping[int, int],
     forbidden: Iterable[tuple[int, int]] = (),
     candidates: int = CANDIDATES,
+    allow_no_shared_tags: bool = False,
 ) -> list[Pair]:
     """The best total-score assignment, matching as many mentees as seats and rules allow.
 
     `weights`: tag id → rarity weight (`scoring.rarity_weights`). `forbidden`: (mentee id,
-    mentor id) pairs that must not be proposed. Mentors with no free seat are ignored.
+    mentor id) pairs that must not be proposed. Mentors with no free seat are ignored. A pair
+    sharing no tag is made only with `allow_no_shared_tags` (a community's choice): otherwise a
+    mentee nobody shares a tag with stays unmatched rather than being promised "someone who
+    shares your interests" and given a stranger.
     """
     mentors = [m for m in mentors if m.capacity > 0]
     if not mentees or not mentors:
         return []
-    model = _model(mentees, mentors, weights, forbidden)
+    model = _model(mentees, mentors, weights, forbidden, not allow_no_shared_tags)
     edges = _candidate_edges(model, candidates)
     if len(edges[0]) > FLOW_ARCS:
-        edges = _pruned(len(mentees), len(mentors), *edges)
+        if _scores_every_pair(model):
+            edges = _pruned(len(mentees), len(mentors), *edges)
+        else:
+            edges = _pruned(len(mentees), len(mentors), *edges, POOLED_FLOW_OWN, POOLED_FLOW_MENTOR)
     chosen = _assign(len(mentees), *edges, model.capacity)
     left_out = np.array([r for r in range(len(mentees)) if r not in chosen], np.int64)
     taken = np.bincount(np.fromiter(chosen.values(), np.int64), minlength=len(mentors))

@@ -50,7 +50,8 @@ def solve(
     weights: Mapping[int, int],
     forbidden: set[tuple[int, int]],
     windows: Mapping[int, int],
+    allow_no_shared_tags: bool = False,
 ) -> list[solver.Pair]:
     """`solver.solve` with each mentee's window (minutes, by mentee id) as a hard rule."""
     rules = forbidden | far_pairs(mentees, mentors, windows) if windows else forbidden
-    return solver.solve(mentees, mentors, weights, rules)
+    return solver.solve(mentees, mentors, weights, rules, allow_no_shared_tags=allow_no_shared_tags)

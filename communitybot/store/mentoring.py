@@ -43,6 +43,8 @@ class MentoringSettings:
 
     auto_match: bool = False
     checkin_days: int = 14
+    allow_no_shared_tags: bool = False
+    """Whether a mentee may be paired with a mentor sharing none of their tags."""
 
 
 @dataclass(frozen=True)
@@ -310,19 +312,27 @@ class MentoringRepository:
     # Settings --------------------------------------------------------------------------------
     async def settings(self, community_id: int) -> MentoringSettings:
         row = await self._db.fetch_one(
-            "SELECT auto_match, checkin_days FROM mentoring_settings WHERE community_id = ?",
+            "SELECT auto_match, checkin_days, allow_no_shared_tags FROM mentoring_settings"
+            " WHERE community_id = ?",
             (community_id,),
         )
         if row is None:
             return MentoringSettings()
-        return MentoringSettings(bool(row[0]), int(row[1]))
+        return MentoringSettings(bool(row[0]), int(row[1]), bool(row[2]))
 
     async def put_settings(self, community_id: int, settings: MentoringSettings) -> None:
         await self._db.execute(
-            "INSERT INTO mentoring_settings (community_id, auto_match, checkin_days)"
-            " VALUES (?, ?, ?) ON CONFLICT (community_id) DO UPDATE SET"
-            " auto_match = excluded.auto_match, checkin_days = excluded.checkin_days",
-            (community_id, int(settings.auto_match), settings.checkin_days),
+            "INSERT INTO mentoring_settings"
+            " (community_id, auto_match, checkin_days, allow_no_shared_tags)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (community_id) DO UPDATE SET"
+            " auto_match = excluded.auto_match, checkin_days = excluded.checkin_days,"
+            " allow_no_shared_tags = excluded.allow_no_shared_tags",
+            (
+                community_id,
+                int(settings.auto_match),
+                settings.checkin_days,
+                int(settings.allow_no_shared_tags),
+            ),
         )
 
 

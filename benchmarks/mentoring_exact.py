@@ -1,7 +1,8 @@
 """The exact dense solve: every mentee against every mentor seat. The benchmark's yardstick.
 
-Memory grows as mentees × seats (10,000 × 9,900 needs gigabytes), so this is for tests and for
-measuring `solver.solve` against the true optimum on instances of a few thousand members.
+Memory grows as mentees × seats (10,000 × 9,999 seats: about 2.6 GB and 40 s), so this is for
+tests and for measuring `solver.solve` against the true optimum; it lives here, not in the
+package, because scipy is a development dependency only.
 """
 
 from __future__ import annotations
@@ -19,18 +20,24 @@ def solve_exact(
     mentors: Sequence[Mentor],
     weights: Mapping[int, int],
     forbidden: Iterable[tuple[int, int]] = (),
+    allow_no_shared_tags: bool = False,
 ) -> list[Pair]:
     """The optimum of the problem `solver.solve` approximates: most mentees, then best total."""
     mentors = [m for m in mentors if m.capacity > 0]
     if not mentees or not mentors:
         return []
-    model = _model(mentees, mentors, weights, forbidden)
+    model = _model(mentees, mentors, weights, forbidden, not allow_no_shared_tags)
     scores = (model.left @ model.right.T).astype(np.float64)
     allowed = np.ones(scores.shape, np.bool_)
     for row, banned in model.forbidden.items():
         allowed[row, banned] = False
+    if model.shared_only:
+        n = model.n_tags
+        tags = (model.left[:, :n] > 0).astype(np.float32)
+        allowed &= tags @ (model.right[:, :n] > 0).astype(np.float32).T > 0
     bonus = float(scores.max()) * (len(mentees) + 1) + 1.0
     gain = np.where(allowed, scores + bonus, 0.0)
+    del scores
     seats = np.repeat(np.arange(len(mentors)), model.capacity)
     rows, cols = linear_sum_assignment(gain[:, seats], maximize=True)
     chosen = {
