@@ -32,6 +32,7 @@ from communitybot.events import (
 from communitybot.features import registry, typed_choices
 from communitybot.outbox import Outbox, Queued
 from communitybot.ports import ChatPlatform
+from communitybot.rate_limits import RateLimiter
 from communitybot.replies import Action, Reply, reply
 from communitybot.store.db import StoreBusy
 from communitybot.store.store import Store
@@ -60,6 +61,7 @@ class Bot:
         clock: Clock,
         peers: Any,
         prefix: str = "/",
+        limits: RateLimiter | None = None,
     ) -> None:
         self.store = store
         self.platform = platform
@@ -68,6 +70,8 @@ class Bot:
         self.prefix = prefix
         self._lock = asyncio.Lock()
         self.outbox = Outbox(store, platform, clock, self._lock)
+        self.limits = limits or RateLimiter(store, platform, clock)
+        """Per-member rate limits, checked before the lock (`communitybot.rate_limits`)."""
 
     async def dispatch(self, event: Event) -> list[Action]:
         """Handle and deliver; returns the actions (tests and benchmarks look at them)."""
@@ -79,7 +83,17 @@ class Bot:
         """Run the handler for `event` and commit its effects with its outbox rows.
 
         Nothing is delivered here: the caller delivers `Handled.batch` after the commit.
+        A member over a rate limit is answered (once per window) or dropped right here, before
+        the lock and before any database write: their burst never queues in front of others.
         """
+        refused = await self.limits.admit(event)
+        if refused is not None:
+            return self._unsaved(reply(refused.text) if refused.text else [])
+        handled = await self._handle_admitted(event)
+        self.limits.settle(event, handled.actions)
+        return handled
+
+    async def _handle_admitted(self, event: Event) -> Handled:
         async with self._lock:
             try:
                 if isinstance(event, ChannelMessage) and not await registry.listens_to(

@@ -11,6 +11,7 @@ from communitybot.features import (
     chat_transcript,
     chats,
     help,
+    limits,
     mentoring,
     moderation,
     onboarding,
@@ -28,6 +29,7 @@ from communitybot.store.store import Store
 
 COMMANDS: dict[tuple[str, ...], CommandHandler] = {
     **help.COMMANDS,
+    **limits.COMMANDS,
     **tags.COMMANDS,
     **peers.COMMANDS,
     **onboarding.COMMANDS,

@@ -1,0 +1,2 @@
+-- Placeholder on the `fairness` branch only: another branch owns this migration number.
+-- DELETE THIS FILE when merging (the real migration takes its place; 0018 is rate limits).
