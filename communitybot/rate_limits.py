@@ -3,9 +3,9 @@
 Why it looks like this:
 
 * Two token buckets per (community, member): commands (every command, DM answer and button
-  press; 20 a minute by default) and public posts (`/ask`, and `/onboard`, which ends in a
-  public introduction; 5 an hour by default). A bucket holds one window's worth, so a member
-  may use the whole allowance at once and then one more every 60/N seconds.
+  press; 20 a minute by default, of which 10 may come at once: then one every 3 s) and public
+  posts (`/ask`, and `/onboard`, which ends in a public introduction; 5 an hour by default,
+  all of which may come at once: then one every 12 minutes).
 * The check runs before the Bot's lock and before any database write: a refused event costs a
   dict lookup, no transaction, so a 1,000-command burst is mostly refused in microseconds and
   other members' events do not queue behind it.
@@ -23,6 +23,7 @@ Why it looks like this:
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ MAX_MEMBERS = 10_000
 """Buckets kept per kind; the least recently active member is forgotten beyond that."""
 SETTINGS_TTL = timedelta(minutes=1)
 """How long a community's limits (and moderator role) are trusted before re-reading them."""
+BURST = 10
+"""Commands a member may send at once before the per-minute rate applies."""
 MINUTE = 60.0
 HOUR = 3600.0
 
@@ -62,9 +65,9 @@ class _Bucket:
     at: datetime
     warned: bool = False
 
-    def wait(self, capacity: int, window: float, now: datetime) -> float:
-        """Refill, then take one token: 0.0 when taken, else seconds until one is there."""
-        rate = capacity / window
+    def wait(self, capacity: int, rate: float, now: datetime) -> float:
+        """Refill (`rate` tokens a second, up to `capacity`), then take one token: 0.0 when
+        taken, else seconds until one is there."""
         elapsed = max(0.0, (now - self.at).total_seconds())
         self.tokens = min(float(capacity), self.tokens + elapsed * rate)
         self.at = now
@@ -86,6 +89,12 @@ class _Community:
     settings: LimitSettings
     moderator_role: str | None
     expires: datetime
+
+
+def command_burst(per_minute: int) -> int:
+    """How many commands may come at once: a small allowance (10, or a quarter of a higher
+    per-minute limit), never more than the limit itself."""
+    return min(per_minute, max(BURST, per_minute // 4))
 
 
 def _key(community: CommunityRef, user_id: str) -> Key:
@@ -123,6 +132,7 @@ class RateLimiter:
         self._commands: OrderedDict[Key, _Bucket] = OrderedDict()
         self._posts: OrderedDict[Key, _Bucket] = OrderedDict()
         self._communities: dict[CommunityRef, _Community] = {}
+        self._loading: dict[CommunityRef, asyncio.Future[_Community]] = {}
 
     async def admit(self, event: Event) -> Refusal | None:
         """None to handle `event`; a Refusal to answer (or drop) it without handling it."""
@@ -132,11 +142,13 @@ class RateLimiter:
         community = await self._community(event.community, now)
         key = _key(event.community, event.user.user_id)
         per_minute = community.settings.commands_per_minute
-        command_wait = self._take(self._commands, key, per_minute, MINUTE, now)
+        command_wait = self._take(
+            self._commands, key, command_burst(per_minute), per_minute / MINUTE, now
+        )
         post_wait = 0.0
         per_hour = community.settings.posts_per_hour
         if command_wait == 0.0 and isinstance(event, CommandInvoked) and event.path in PUBLIC_POSTS:
-            post_wait = self._take(self._posts, key, per_hour, HOUR, now)
+            post_wait = self._take(self._posts, key, per_hour, per_hour / HOUR, now)
         if command_wait == 0.0 and post_wait == 0.0:
             return None
         if await self._platform.is_moderator(event.community, event.user, community.moderator_role):
@@ -148,7 +160,7 @@ class RateLimiter:
                 f"({per_minute} a minute). Try again in {_wait_text(command_wait)}."
             )
             return self._refuse(self._commands[key], text)
-        self._refund(self._commands, key, per_minute)  # the command itself was not run
+        self._refund(self._commands, key, command_burst(per_minute))  # it was not run
         text = (
             f"You've reached this community's limit of {per_hour} public "
             f"post{'s' if per_hour != 1 else ''} an hour. Try again in {_wait_text(post_wait)}."
@@ -185,7 +197,7 @@ class RateLimiter:
         buckets: OrderedDict[Key, _Bucket],
         key: Key,
         capacity: int,
-        window: float,
+        rate: float,
         now: datetime,
     ) -> float:
         if capacity <= 0:
@@ -197,7 +209,7 @@ class RateLimiter:
                 buckets.popitem(last=False)
         else:
             buckets.move_to_end(key)
-        wait = bucket.wait(capacity, window, now)
+        wait = bucket.wait(capacity, rate, now)
         if wait == 0.0:
             bucket.warned = False
         return wait
@@ -219,6 +231,14 @@ class RateLimiter:
         cached = self._communities.get(ref)
         if cached is not None and cached.expires > now:
             return cached
+        loading = self._loading.get(ref)
+        if loading is None:  # one read per community, however many events wait for it
+            loading = asyncio.ensure_future(self._load(ref, now))
+            self._loading[ref] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(ref, None))
+        return await asyncio.shield(loading)
+
+    async def _load(self, ref: CommunityRef, now: datetime) -> _Community:
         found = await self._store.communities.get(ref)  # a read: no transaction, no write
         settings = await self._limits.get(found.id) if found else LimitSettings()
         fresh = _Community(settings, found.moderator_role if found else None, now + SETTINGS_TTL)

@@ -57,15 +57,15 @@ async def test_a_burst_of_1000_commands_does_not_queue_in_front_of_another_membe
 
     where = [sent.where for sent in harness.platform.sent]
     answered_at = where.index("reply:other")
-    assert where[:answered_at].count("reply:spammer") <= 21  # the allowance and one notice
+    assert where[:answered_at].count("reply:spammer") <= 11  # the allowance and one notice
     spammer = harness.platform.texts("reply:spammer")
-    assert len(spammer) == 21  # the other 979 were dropped silently
+    assert len(spammer) == 11  # ten at once, one notice; the other 989 dropped silently
     assert sum(TOO_FAST in text for text in spammer) == 1
 
 
 @pytest.mark.usefixtures("members")
 async def test_the_limit_is_said_once_per_window_and_lifts_with_time(harness: Harness) -> None:
-    for _ in range(20):
+    for _ in range(10):  # a small burst is fine
         await harness.command("spammer", "/help")
     harness.platform.take()
 
@@ -83,7 +83,7 @@ async def test_the_limit_is_said_once_per_window_and_lifts_with_time(harness: Ha
 
 @pytest.mark.usefixtures("members")
 async def test_a_refused_command_costs_no_database_write(harness: Harness) -> None:
-    for _ in range(20):
+    for _ in range(10):
         await harness.command("spammer", "/tags add maths")
     before = await _total_changes(harness)
     await harness.command("spammer", "/tags add physics")
@@ -94,6 +94,7 @@ async def test_a_refused_command_costs_no_database_write(harness: Harness) -> No
 
 @pytest.mark.usefixtures("members")
 async def test_public_asks_are_limited_to_five_an_hour(harness: Harness) -> None:
+    await harness.command("mo", "/limits commands_per_minute=0")  # only posts are limited here
     too_long = CommandInvoked(  # as an adapter without length checks would send it
         COMMUNITY,
         user("spammer"),
