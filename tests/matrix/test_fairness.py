@@ -54,8 +54,11 @@ async def test_a_burst_of_50_commands_does_not_hold_up_another_member(world: Wor
     await alice.wait_dm("faster than this community allows", after=alice_mark, sender=bot_id)
     assert finished.count(alice.user_id) == BURST
     assert finished.index(bob.user_id) < BURST  # answered before the burst was done
-    assert finished.index(bob.user_id) <= 5  # and not behind the 20 admitted replies
+    assert finished.index(bob.user_id) <= 5  # and not behind the 10 admitted replies
 
     await asyncio.sleep(1.0)  # time for any (wrong) extra reply to arrive
-    replies = alice.since(alice_mark, sender=bot_id)
-    assert len(replies) == 21, [r.body[:60] for r in replies]  # 20 helps, one notice, no spam
+    replies = [reply.body for reply in alice.since(alice_mark, sender=bot_id)]
+    # Ten at once and one notice; a slow machine may refill a token or two meanwhile (one
+    # every 3 s), but the bot never echoes a burst back: the rest is dropped silently.
+    assert 11 <= len(replies) <= 15, [reply[:60] for reply in replies]
+    assert sum("faster than this community allows" in reply for reply in replies) <= 2
