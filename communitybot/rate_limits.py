@@ -29,6 +29,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from loguru import logger
+
 from communitybot.clock import Clock
 from communitybot.commands import find_command
 from communitybot.events import (
@@ -37,6 +39,7 @@ from communitybot.events import (
     CommunityRef,
     Event,
     MessageReceived,
+    UserRef,
 )
 from communitybot.ports import ChatPlatform
 from communitybot.replies import Action, SendToChannel
@@ -138,23 +141,38 @@ class RateLimiter:
         """None to handle `event`; a Refusal to answer (or drop) it without handling it."""
         if not self.enabled or not _is_limited(event):
             return None
+        if isinstance(event, CommandInvoked):
+            return await self._admit(
+                event.community, event.user, "commands", event.path in PUBLIC_POSTS
+            )
+        return await self._admit(event.community, event.user, "messages", False)
+
+    async def admit_mistake(self, community: CommunityRef, user: UserRef) -> Refusal | None:
+        """For a mistyped command an adapter explains itself (it never reaches the core): the
+        same commands bucket, so a flood of typos is not answered with a flood of DMs."""
+        if not self.enabled:
+            return None
+        return await self._admit(community, user, "commands", False)
+
+    async def _admit(
+        self, ref: CommunityRef, user: UserRef, what: str, public: bool
+    ) -> Refusal | None:
         now = self._clock.now()
-        community = await self._community(event.community, now)
-        key = _key(event.community, event.user.user_id)
+        community = await self._community(ref, now)
+        key = _key(ref, user.user_id)
         per_minute = community.settings.commands_per_minute
         command_wait = self._take(
             self._commands, key, command_burst(per_minute), per_minute / MINUTE, now
         )
         post_wait = 0.0
         per_hour = community.settings.posts_per_hour
-        if command_wait == 0.0 and isinstance(event, CommandInvoked) and event.path in PUBLIC_POSTS:
+        if command_wait == 0.0 and public:
             post_wait = self._take(self._posts, key, per_hour, per_hour / HOUR, now)
         if command_wait == 0.0 and post_wait == 0.0:
             return None
-        if await self._platform.is_moderator(event.community, event.user, community.moderator_role):
+        if await self._platform.is_moderator(ref, user, community.moderator_role):
             return None
         if command_wait:
-            what = "commands" if isinstance(event, CommandInvoked) else "messages"
             text = (
                 f"You're sending {what} faster than this community allows "
                 f"({per_minute} a minute). Try again in {_wait_text(command_wait)}."
@@ -239,6 +257,13 @@ class RateLimiter:
         return await asyncio.shield(loading)
 
     async def _load(self, ref: CommunityRef, now: datetime) -> _Community:
+        try:
+            return await self._read(ref, now)
+        except Exception as error:  # the limiter must never be why an event fails
+            logger.warning("could not read the rate limits ({}); using the defaults", error)
+            return _Community(LimitSettings(), None, now + timedelta(seconds=5))
+
+    async def _read(self, ref: CommunityRef, now: datetime) -> _Community:
         found = await self._store.communities.get(ref)  # a read: no transaction, no write
         settings = await self._limits.get(found.id) if found else LimitSettings()
         fresh = _Community(settings, found.moderator_role if found else None, now + SETTINGS_TTL)

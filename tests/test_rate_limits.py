@@ -12,7 +12,7 @@ import pytest
 
 from communitybot.command_parser import parse_command_line
 from communitybot.events import CommandInvoked, ConversationRef
-from communitybot.rate_limits import RateLimiter
+from communitybot.rate_limits import RateLimiter, Refusal
 from tests.conftest import COMMUNITY, Harness, user
 
 TOO_FAST = "You're sending commands faster than this community allows"
@@ -158,3 +158,14 @@ async def test_limits_off_admits_everything(harness: Harness) -> None:
     limiter = RateLimiter(harness.store, harness.platform, harness.clock, enabled=False)
     for _ in range(100):
         assert await limiter.admit(_event("spammer", "/help")) is None
+
+
+async def test_typos_an_adapter_explains_itself_share_the_commands_limit(
+    harness: Harness,
+) -> None:
+    limiter = RateLimiter(harness.store, harness.platform, harness.clock)
+    for _ in range(10):
+        assert await limiter.admit_mistake(COMMUNITY, user("typist")) is None
+    refused = await limiter.admit_mistake(COMMUNITY, user("typist"))
+    assert refused is not None and refused.text is not None and TOO_FAST in refused.text
+    assert await limiter.admit_mistake(COMMUNITY, user("typist")) == Refusal(None)

@@ -525,7 +525,10 @@ class MatrixBot:
             make_user=parse_user,
         )
         if isinstance(translated, CommandParseError):
-            await self._tell(room_id, in_dm, space_id, sender, str(translated))
+            refused = await self.bot.limits.admit_mistake(community_ref(space_id), user_ref(sender))
+            explanation = str(translated) if refused is None else refused.text
+            if explanation:  # a flood of typos is answered once, not with a flood of DMs
+                await self._tell(room_id, in_dm, space_id, sender, explanation)
             return
         if isinstance(translated, CommandInvoked):
             resolved = await resolve_room_options(self.client, translated)
