@@ -4,7 +4,9 @@ Every event is handled inside one database transaction (so a failure half-way st
 and under one lock (so two events never interleave inside a transaction on the shared
 connection). The actions to deliver later are written to the outbox in that same transaction
 (`communitybot.outbox`), so a crash after the commit loses none of them. Delivery happens after
-the commit, outside the lock: network waits never hold it.
+the commit, outside the lock: network waits never hold it. Before any of that, a member over
+their rate limit is refused from memory (`communitybot.rate_limits`): no lock, no transaction,
+so one member's burst never queues in front of everyone else.
 """
 
 from __future__ import annotations
