@@ -2,10 +2,12 @@
 
 Why it looks like this:
 
-* Two token buckets per (community, member): commands (every command, DM answer and button
-  press; 20 a minute by default, of which 10 may come at once: then one every 3 s) and public
-  posts (`/ask`, and `/onboard`, which ends in a public introduction; 5 an hour by default,
-  all of which may come at once: then one every 12 minutes).
+* Token buckets per (community, member): commands (20 a minute by default, of which 10 may
+  come at once: then one every 3 s), answers (DM text and button presses, at the same rate
+  but a whole minute's worth at once: they answer questions the bot asked, and onboarding
+  asks several in a row) and public posts (`/ask`, and `/onboard`, which ends in a public
+  introduction; 5 an hour by default, all of which may come at once: then one every 12
+  minutes).
 * The check runs before the Bot's lock and before any database write: a refused event costs a
   dict lookup, no transaction, so a 1,000-command burst is mostly refused in microseconds and
   other members' events do not queue behind it.
@@ -133,6 +135,7 @@ class RateLimiter:
         self._clock = clock
         self._max = max_members
         self._commands: OrderedDict[Key, _Bucket] = OrderedDict()
+        self._answers: OrderedDict[Key, _Bucket] = OrderedDict()
         self._posts: OrderedDict[Key, _Bucket] = OrderedDict()
         self._communities: dict[CommunityRef, _Community] = {}
         self._loading: dict[CommunityRef, asyncio.Future[_Community]] = {}
@@ -145,7 +148,7 @@ class RateLimiter:
             return await self._admit(
                 event.community, event.user, "commands", event.path in PUBLIC_POSTS
             )
-        return await self._admit(event.community, event.user, "messages", False)
+        return await self._admit(event.community, event.user, "messages", False, answer=True)
 
     async def admit_mistake(self, community: CommunityRef, user: UserRef) -> Refusal | None:
         """For a mistyped command an adapter explains itself (it never reaches the core): the
@@ -155,15 +158,15 @@ class RateLimiter:
         return await self._admit(community, user, "commands", False)
 
     async def _admit(
-        self, ref: CommunityRef, user: UserRef, what: str, public: bool
+        self, ref: CommunityRef, user: UserRef, what: str, public: bool, *, answer: bool = False
     ) -> Refusal | None:
         now = self._clock.now()
         community = await self._community(ref, now)
         key = _key(ref, user.user_id)
         per_minute = community.settings.commands_per_minute
-        command_wait = self._take(
-            self._commands, key, command_burst(per_minute), per_minute / MINUTE, now
-        )
+        buckets = self._answers if answer else self._commands
+        burst = per_minute if answer else command_burst(per_minute)
+        command_wait = self._take(buckets, key, burst, per_minute / MINUTE, now)
         post_wait = 0.0
         per_hour = community.settings.posts_per_hour
         if command_wait == 0.0 and public:
@@ -177,8 +180,8 @@ class RateLimiter:
                 f"You're sending {what} faster than this community allows "
                 f"({per_minute} a minute). Try again in {_wait_text(command_wait)}."
             )
-            return self._refuse(self._commands[key], text)
-        self._refund(self._commands, key, command_burst(per_minute))  # it was not run
+            return self._refuse(buckets[key], text)
+        self._refund(buckets, key, burst)  # it was not run
         text = (
             f"You've reached this community's limit of {per_hour} public "
             f"post{'s' if per_hour != 1 else ''} an hour. Try again in {_wait_text(post_wait)}."

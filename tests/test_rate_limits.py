@@ -169,3 +169,15 @@ async def test_typos_an_adapter_explains_itself_share_the_commands_limit(
     refused = await limiter.admit_mistake(COMMUNITY, user("typist"))
     assert refused is not None and refused.text is not None and TOO_FAST in refused.text
     assert await limiter.admit_mistake(COMMUNITY, user("typist")) == Refusal(None)
+
+
+@pytest.mark.usefixtures("members")
+async def test_answers_in_a_dm_have_a_minute_of_allowance_of_their_own(harness: Harness) -> None:
+    for _ in range(10):
+        await harness.command("spammer", "/help")
+    for _ in range(20):  # onboarding asks several questions in a row: answers are not commands
+        await harness.say("spammer", "skip")
+    assert not any(TOO_FAST in text for text in harness.platform.texts("reply:spammer"))
+    await harness.say("spammer", "skip")
+    (notice,) = harness.platform.texts("reply:spammer")
+    assert notice.startswith("You're sending messages faster than this community allows")
