@@ -10,13 +10,25 @@ import asyncio
 
 import pytest
 
+from communitybot.bot import Bot
+from communitybot.clock import FakeClock
 from communitybot.command_parser import parse_command_line
 from communitybot.events import CommandInvoked, ConversationRef
+from communitybot.peers.index import PeerIndex
 from communitybot.rate_limits import RateLimiter, Refusal
+from communitybot.store.store import Store
 from tests.conftest import COMMUNITY, Harness, user
+from tests.fakes import FakePlatform
 
 TOO_FAST = "You're sending commands faster than this community allows"
 POSTS = "You've reached this community's limit of"
+
+
+@pytest.fixture
+def harness(store: Store, platform: FakePlatform, clock: FakeClock) -> Harness:
+    """The shared harness, with the rate limits on (as in production)."""
+    bot = Bot(store, platform, clock, PeerIndex(), prefix="/")
+    return Harness(bot, platform, clock, store)
 
 
 @pytest.fixture
