@@ -4,7 +4,9 @@ Every event is handled inside one database transaction (so a failure half-way st
 and under one lock (so two events never interleave inside a transaction on the shared
 connection). The actions to deliver later are written to the outbox in that same transaction
 (`communitybot.outbox`), so a crash after the commit loses none of them. Delivery happens after
-the commit, outside the lock: network waits never hold it.
+the commit, outside the lock: network waits never hold it. Before any of that, a member over
+their rate limit is refused from memory (`communitybot.rate_limits`): no lock, no transaction,
+so one member's burst never queues in front of everyone else.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from communitybot.events import (
 from communitybot.features import registry, typed_choices
 from communitybot.outbox import Outbox, Queued
 from communitybot.ports import ChatPlatform
+from communitybot.rate_limits import RateLimiter
 from communitybot.replies import Action, Message, Reply, SendToChannel, reply
 from communitybot.store.db import StoreBusy, StoreFull, StoreReadOnly
 from communitybot.store.store import Store
@@ -72,6 +75,7 @@ class Bot:
         clock: Clock,
         peers: Any,
         prefix: str = "/",
+        limits: RateLimiter | None = None,
     ) -> None:
         self.store = store
         self.platform = platform
@@ -83,6 +87,8 @@ class Bot:
         self.unsaved = UnsavedEvents()
         """Joins the database could not store (full disk): tried again by `deliver_outbox`."""
         self._modlog_told_at: datetime | None = None
+        self.limits = limits or RateLimiter(store, platform, clock)
+        """Per-member rate limits, checked before the lock (`communitybot.rate_limits`)."""
 
     async def dispatch(self, event: Event) -> list[Action]:
         """Handle and deliver; returns the actions (tests and benchmarks look at them)."""
@@ -94,7 +100,17 @@ class Bot:
         """Run the handler for `event` and commit its effects with its outbox rows.
 
         Nothing is delivered here: the caller delivers `Handled.batch` after the commit.
+        A member over a rate limit is answered (once per window) or dropped right here, before
+        the lock and before any database write: their burst never queues in front of others.
         """
+        refused = await self.limits.admit(event)
+        if refused is not None:
+            return self._unsaved(reply(refused.text) if refused.text else [])
+        handled = await self._handle_admitted(event)
+        self.limits.settle(event, handled.actions)
+        return handled
+
+    async def _handle_admitted(self, event: Event) -> Handled:
         async with self._lock:
             try:
                 if isinstance(event, ChannelMessage) and not await registry.listens_to(

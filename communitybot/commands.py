@@ -296,6 +296,30 @@ _CORE: tuple[Command, ...] = (
         examples=("onboarding questions remove years",),
     ),
     Command(("stats",), "Community statistics", moderator_only=True, examples=("stats",)),
+    Command(
+        ("limits",),
+        "How often each member may use the bot (no options shows the limits)",
+        (
+            Option(
+                "commands_per_minute",
+                "Commands a member may send per minute (0 = no limit; default 20)",
+                type="integer",
+                required=False,
+                min_value=0,
+                max_value=1000,
+            ),
+            Option(
+                "posts_per_hour",
+                "Public posts (/ask, /onboard) per member per hour (0 = no limit; default 5)",
+                type="integer",
+                required=False,
+                min_value=0,
+                max_value=100,
+            ),
+        ),
+        moderator_only=True,
+        examples=("limits", "limits commands_per_minute=30 posts_per_hour=3"),
+    ),
 )
 
 CATALOGUE: tuple[Command, ...] = (

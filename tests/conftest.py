@@ -24,6 +24,7 @@ from communitybot.events import (
 )
 from communitybot.models import Member
 from communitybot.peers.index import PeerIndex
+from communitybot.rate_limits import RateLimiter
 from communitybot.replies import Action, Attachment
 from communitybot.scheduler import JobKind, Scheduler
 from communitybot.store.store import Store
@@ -175,5 +176,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def harness(store: Store, platform: FakePlatform, clock: FakeClock) -> Harness:
-    bot = Bot(store, platform, clock, PeerIndex(), prefix="/")
+    # Rate limits off: on a clock that only moves when told, every scenario would be a burst.
+    # tests/test_rate_limits.py (and the fuzz tests) run with them on.
+    limits = RateLimiter(store, platform, clock, enabled=False)
+    bot = Bot(store, platform, clock, PeerIndex(), prefix="/", limits=limits)
     return Harness(bot, platform, clock, store)

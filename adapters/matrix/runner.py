@@ -1,8 +1,13 @@
 """The Matrix bot's life: log in, join the served rooms, then sync for ever.
 
 Decisions worth knowing:
-- Events are handled one at a time, in sync order, and the sync token is saved only after a
-  whole sync response is handled: a restart continues exactly after the last handled batch.
+- The events of one sync response are handed to the core in lanes (`lanes.py`): one lane per
+  member for their commands, DM messages and membership changes, one per room for plain room
+  messages. Each lane keeps sync order; different lanes run concurrently, so one member's burst
+  never makes another member wait for the burst's replies to be sent (issue #11). The sync
+  token is saved only after every lane of the response is done: a restart continues exactly
+  after the last handled batch. (As before, a crash half-way through a response replays the
+  events of that response that were already handled.)
 - In a room the bot has just joined, everything before its own join is dropped. On the very
   first sync (no saved token) a room whose timeline does not show the bot's join is not
   replayed at all: that is history from before this database existed.
@@ -50,6 +55,7 @@ from nio import (
 
 from adapters.matrix.errors import RATE_LIMIT_RETRIES, TRANSIENT, rate_limited, retry_after
 from adapters.matrix.invites import Invite, InvitePolicy, stripped_state
+from adapters.matrix.lanes import Lanes
 from adapters.matrix.login import Credentials, MatrixStartupError, homeserver_says, log_in
 from adapters.matrix.platform import MatrixPlatform, current_room
 from adapters.matrix.rooms import resolve_room_options
@@ -318,6 +324,7 @@ class MatrixBot:
 
     async def _handle(self, response: SyncResponse, *, first_ever: bool = False) -> None:
         gaps = await self._fill_gaps(response)
+        lanes: Lanes[tuple[str, dict[str, Any]]] = Lanes()
         for room_id, info in response.rooms.join.items():
             for event in [*info.state, *info.timeline.events]:
                 await self._observe_state(room_id, event.source)
@@ -336,7 +343,10 @@ class MatrixBot:
             if first_ever and len(fresh) == len(events):
                 continue  # our join is not in sight: all of it predates us
             for event in fresh:
-                await self._on_timeline(room_id, event)
+                if event.get("type") == "m.room.message":
+                    self._remember_sender(room_id, event)  # in sync order, for reply lookups
+                lanes.add(self._lane(room_id, event), (room_id, event))
+        await lanes.run(self._on_lane_event)
         self.since = response.next_batch
         await self.state.save_next_batch(response.next_batch)
         self.synced.set()
@@ -429,6 +439,26 @@ class MatrixBot:
 
     # -- timeline ----------------------------------------------------------------------------
 
+    def _lane(self, room_id: str, event: dict[str, Any]) -> tuple[str, str]:
+        """Which events must stay in order with this one (see `adapters.matrix.lanes`).
+
+        A member's commands, DM messages and membership changes follow that member; plain
+        messages in a served room follow the room (a running chat reads them in order);
+        anything else follows its room.
+        """
+        kind = event.get("type")
+        if kind == "m.room.member":
+            return ("member", str(event.get("state_key", "")))
+        if kind == "m.room.message":
+            body = (event.get("content") or {}).get("body")
+            command = isinstance(body, str) and body.startswith(self.config.prefix)
+            if command or self.served.community_of(room_id) is None:
+                return ("member", str(event.get("sender", "")))
+        return ("room", room_id)
+
+    async def _on_lane_event(self, item: tuple[str, dict[str, Any]]) -> None:
+        await self._on_timeline(*item)
+
     async def _on_timeline(self, room_id: str, event: dict[str, Any]) -> None:
         kind = event.get("type")
         if kind == "m.room.encrypted":
@@ -512,7 +542,10 @@ class MatrixBot:
             make_user=parse_user,
         )
         if isinstance(translated, CommandParseError):
-            await self._tell(room_id, in_dm, space_id, sender, str(translated))
+            refused = await self.bot.limits.admit_mistake(community_ref(space_id), user_ref(sender))
+            explanation = str(translated) if refused is None else refused.text
+            if explanation:  # a flood of typos is answered once, not with a flood of DMs
+                await self._tell(room_id, in_dm, space_id, sender, explanation)
             return
         if isinstance(translated, CommandInvoked):
             resolved = await resolve_room_options(self.client, translated)

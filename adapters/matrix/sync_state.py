@@ -7,8 +7,11 @@
 - the DM room shared with each member, so onboarding always continues in the same room.
 
 One database file, one backup: the core's store is the source of truth for everything else.
-Each write is a single statement (the runner handles events one at a time, never inside a core
-transaction of another event).
+Each write is a single statement, outside the core's lock. The runner handles different
+members' events concurrently (`lanes.py`), so such a write can land inside another event's
+transaction on the shared connection and share its fate: if that one rolls back, a DM room
+record is lost and the next DM opens a fresh room (annoying, never a lost or repeated command).
+The sync token is written only after every event of its response was handled.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from communitybot.features import (
     chats,
     first_steps,
     help,
+    limits,
     mentoring,
     moderation,
     onboarding,
@@ -29,6 +30,7 @@ from communitybot.store.store import Store
 
 COMMANDS: dict[tuple[str, ...], CommandHandler] = {
     **help.COMMANDS,
+    **limits.COMMANDS,
     **tags.COMMANDS,
     **peers.COMMANDS,
     **onboarding.COMMANDS,
