@@ -7,8 +7,7 @@ with many more examples and without stopping at the first failure: each example 
 fresh copy of one populated community and must not crash (exception, the "something went
 wrong" apology, an ERROR log), must not write after a refused command and must not show the
 hidden member's name or private fields to anyone else. Prints a Markdown table of examples
-run and failures found (known ones, which other helpers are fixing, by issue item), then each
-distinct new failure once with its shortest reproducer.
+run and failures found, then each distinct failure once with its shortest reproducer.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, seed, settings
 from loguru import logger
 
-from tests.fuzz_world import Step, build_snapshot, describe, examples, known_issue, run_example
+from tests.fuzz_world import Step, build_snapshot, describe, examples, run_example
 
 _STEP = re.compile(r"^step \d+ \((.*?)\): ", re.S)
 
@@ -39,7 +38,6 @@ def signature(problem: str) -> str:
 def main(count: int, chosen_seed: int) -> None:
     logger.remove()
     stats: Counter[str] = Counter()
-    known: Counter[str] = Counter()
     new: dict[str, list[Step]] = {}
     with tempfile.TemporaryDirectory() as folder:
         snapshot, work = Path(folder) / "snapshot.db", Path(folder) / "work"
@@ -62,10 +60,6 @@ def main(count: int, chosen_seed: int) -> None:
             stats["refused"] += outcome.refused
             if not outcome.problems:
                 return
-            issue = known_issue(example)
-            if issue is not None:
-                known[issue] += 1
-                return
             stats["new"] += 1
             for problem in outcome.problems:
                 key = signature(problem)
@@ -78,19 +72,15 @@ def main(count: int, chosen_seed: int) -> None:
     print(f"Fuzzing the front door: seed {chosen_seed}, {elapsed:,.0f} s\n")
     print(
         "| examples | steps | parse errors (friendly) | refused (nothing written) |"
-        " failing examples: known | failing examples: new | distinct new failures |"
+        " failing examples | distinct failures |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|")
     print(
         f"| {stats['examples']:,} | {stats['steps']:,} | {stats['parse errors']:,} | "
-        f"{stats['refused']:,} | {sum(known.values()):,} | {stats['new']:,} | {len(new)} |"
+        f"{stats['refused']:,} | {stats['new']:,} | {len(new)} |"
     )
-    if known:
-        print("\nKnown (being fixed elsewhere):")
-        for issue, number in known.most_common():
-            print(f"- {issue}: {number:,} example(s)")
     for key, example in new.items():
-        print(f"\nNEW: {key}\n{describe(example)}")
+        print(f"\nFAILURE: {key}\n{describe(example)}")
 
 
 def cli() -> None:

@@ -17,7 +17,6 @@ What an example must never do (`check`):
 
 from __future__ import annotations
 
-import re
 import shutil
 import string
 from collections.abc import Iterator, Sequence
@@ -481,26 +480,3 @@ def _existing(event: Event) -> bool:
 
 def describe(example: Sequence[Step]) -> str:
     return "\n".join(f"  {step}" for step in example)
-
-
-_HUGE = re.compile(r"\d{19,}")
-"""More digits than SQLite's 64-bit INTEGER holds."""
-
-
-def known_issue(example: Sequence[Step]) -> str | None:
-    """Inputs other helpers are fixing right now (issue items): reported, not failed on."""
-    for step in example:
-        text = " ".join(
-            [
-                getattr(step, "text", ""),
-                getattr(step, "custom_id", ""),
-                *getattr(step, "values", ()),
-            ]
-        )
-        if any(ch.isdigit() and not ch.isascii() for ch in text) or any(ch in text for ch in "²⁵Ⅻ"):
-            return "unicode digits (issue item: bad input → clear error)"
-        if _HUGE.search(text):
-            return "huge integers (issue item: bad input → clear error)"
-        if "9999-" in text or "0001-" in text:
-            return "far dates (issue item: bad input → clear error)"
-    return None
