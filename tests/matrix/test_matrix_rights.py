@@ -54,7 +54,11 @@ async def _answer(member: Member, bot_id: str, room: str, command: str) -> str:
     mark = member.mark()
     await member.say(room, command)
     seen = await member.wait_for(
-        lambda s: s.sender == bot_id and (s.room_id in member.direct_rooms or s.room_id == room),
+        lambda s: (
+            s.sender == bot_id
+            and (s.room_id in member.direct_rooms or s.room_id == room)
+            and not s.body.startswith("💡 First steps")
+        ),  # a fresh community's one-time hint
         after=mark,
     )  # a private answer comes in the DM room, a public one where the command was typed
     return seen.body
