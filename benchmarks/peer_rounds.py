@@ -3,8 +3,8 @@
     python -m benchmarks.peer_rounds [--members 5000] [--community-seed 7] [--repeat 3]
 
 A synthetic community (`communitybot.mentoring.synthetic`: 300 Zipf tags, 3–10 tags each,
-realistic UTC offsets). The yardstick is `rounds.upper_bound` (the dense bipartite relaxation,
-not timed). Prints a Markdown table.
+realistic UTC offsets). The yardstick is `benchmarks.peer_rounds_bound.upper_bound` (the dense
+bipartite relaxation, not timed). Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from benchmarks.peer_rounds_bound import upper_bound
 from communitybot.mentoring import rounds, synthetic
 from communitybot.mentoring.rounds import Group, Member
 
@@ -72,7 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     n = args.members
     members, weights = members_of(n, seed=args.community_seed)
-    bound = rounds.upper_bound(members, weights)
+    bound = upper_bound(members, weights)
     print(
         f"Peer round, {n:,} members, community seed {args.community_seed} "
         f"(bound: dense bipartite relaxation {bound:,.0f})\n"

@@ -15,7 +15,8 @@ Why this shape: the exact answer is a maximum-weight perfect matching on a gener
    member is someone's partner exactly once (an assignment on members × members, self
    excluded), solved on the candidate edges (plus a cyclic shift of everyone, which keeps a
    full assignment possible) with OR-Tools' assignment solver. Solved densely, half its value
-   is an upper bound on any round (`upper_bound`); the sparse one reaches 99.99% of it.
+   is an upper bound on any round (`benchmarks/peer_rounds_bound.py`); the sparse one reaches
+   99.99% of it.
 3. *Extraction.* The assignment is a set of cycles: 2-cycles are pairs; an even cycle yields its
    better alternate half (at least half the cycle: nothing lost against the bound); an odd one
    leaves out the member whose absence costs least.
@@ -545,29 +546,3 @@ def total_score(
     scores = score_matrix(members, weights, recent_pairs)
     row_of = {m.id: r for r, m in enumerate(members)}
     return sum(group_score(scores, [row_of[i] for i in group]) for group in groups)
-
-
-def upper_bound(
-    members: Sequence[Member],
-    weights: Mapping[int, int],
-    recent_pairs: Iterable[tuple[int, int]] = (),
-) -> float:
-    """No round without repeats can beat this: half the dense relaxation, plus half a best trio.
-
-    Any round, read as "each member points at a partner" (a trio as a 3-cycle), is an assignment;
-    it counts every pair twice and the trio once, so 2 × total ≤ relaxation + trio ≤ relaxation
-    + 3 × best score. Dense: a yardstick for the benchmark and tests, not for the bot.
-    """
-    from scipy.optimize import linear_sum_assignment
-
-    n = len(members)
-    if n < 2:
-        return 0.0
-    scores = score_matrix(members, weights, recent_pairs).astype(np.float64)
-    allowed = np.isfinite(scores) & (scores > -REPEAT_PENALTY / 2)
-    floor = float(scores[allowed].min()) if allowed.any() else 0.0
-    gain = np.where(allowed, scores, floor - 10.0 * REPEAT_PENALTY)
-    rows, cols = linear_sum_assignment(gain, maximize=True)
-    relaxation = float(gain[rows, cols].sum())
-    trio = 3.0 * float(scores[allowed].max()) if n % 2 and allowed.any() else 0.0
-    return (relaxation + trio) / 2
