@@ -19,7 +19,9 @@ import asyncio
 import statistics
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from loguru import logger
 
@@ -28,6 +30,7 @@ from communitybot.clock import SystemClock
 from communitybot.command_parser import parse_command_line
 from communitybot.context import Context
 from communitybot.events import CommandInvoked, CommunityRef, ConversationRef, MemberJoined, UserRef
+from communitybot.features import registry
 from communitybot.peers.index import PeerIndex
 from communitybot.rate_limits import RateLimiter
 from communitybot.replies import Action
@@ -69,21 +72,28 @@ async def one_run(directory: Path, line: str, burst: int, limits: bool) -> tuple
             await bot.dispatch(MemberJoined(COMMUNITY, user))
         platform.take()
         handled = 0
-        route = bot._route
+        run_command = registry.run_command
 
-        async def counting(ctx: Context) -> list[Action]:
-            nonlocal handled
+        async def counting(
+            ctx: Context, path: tuple[str, ...], options: Mapping[str, Any]
+        ) -> list[Action]:
+            nonlocal handled  # on the write path and the read path alike
             if ctx.event.user == spammer:
                 handled += 1
-            return await route(ctx)
+            return await run_command(ctx, path, options)
 
-        bot._route = counting  # type: ignore[method-assign]
-        flood = [asyncio.ensure_future(bot.dispatch(_event(spammer, line))) for _ in range(burst)]
-        await asyncio.sleep(0)  # the burst is under way (queued at the lock) before they type
-        started = time.perf_counter()
-        await bot.dispatch(_event(other, line))
-        waited = time.perf_counter() - started
-        await asyncio.gather(*flood)
+        registry.run_command = counting  # type: ignore[assignment]
+        try:
+            flood = [
+                asyncio.ensure_future(bot.dispatch(_event(spammer, line))) for _ in range(burst)
+            ]
+            await asyncio.sleep(0)  # the burst is under way (queued at the lock) before they type
+            started = time.perf_counter()
+            await bot.dispatch(_event(other, line))
+            waited = time.perf_counter() - started
+            await asyncio.gather(*flood)
+        finally:
+            registry.run_command = run_command  # type: ignore[assignment]
         return waited, handled
     finally:
         await store.close()

@@ -1,18 +1,32 @@
 """The core's front door: take an event, run the right handler, deliver what it returns.
 
-Every event is handled inside one database transaction (so a failure half-way stores nothing)
-and under one lock (so two events never interleave inside a transaction on the shared
-connection). The actions to deliver later are written to the outbox in that same transaction
-(`communitybot.outbox`), so a crash after the commit loses none of them. Delivery happens after
-the commit, outside the lock: network waits never hold it. Before any of that, a member over
-their rate limit is refused from memory (`communitybot.rate_limits`): no lock, no transaction,
-so one member's burst never queues in front of everyone else.
+Every event that may write is handled inside one database transaction (so a failure half-way
+stores nothing) and under the write lock (so two events never interleave inside a transaction
+on the shared connection). The actions to deliver later are written to the outbox in that same
+transaction (`communitybot.outbox`), so a crash after the commit loses none of them. Delivery
+happens after the commit, outside the lock: network waits never hold it. Before any of that, a
+member over their rate limit is refused from memory (`communitybot.rate_limits`): no lock, no
+transaction, so one member's burst never queues in front of everyone else.
+
+Two things keep a member from waiting behind bulk work (issue #12):
+
+* **The read path.** A command the catalogue marks `read_only` (`/peers`, `/help`, `/tags
+  list`, …) from a member and community that already exist runs on the store's read connection
+  (`Store.reader`), without the write lock: in WAL mode it reads the last commit while a write
+  transaction is open. Its replies are delivered as usual. Whatever would write sends it down
+  the write path instead: an unknown member or community (their rows are created), a member
+  who left or changed their display name (`members.ensure` records it), a member with an
+  earlier event still queued at the lock (their events keep their order), a moderator command
+  while the community's set-up hint may still be recorded, and, as a safety net, a handler that
+  fails on the read connection (which cannot write) or returns more than replies.
+* **The priority lock** (`communitybot.priority_lock`): at the write lock, a member waiting for
+  an answer (command, private message, button) goes before joins, leaves, channel messages,
+  scheduled work and outbox steps, and a member's own queued joins go with their command.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +49,7 @@ from communitybot.events import (
 from communitybot.features import registry, typed_choices
 from communitybot.outbox import Outbox, Queued
 from communitybot.ports import ChatPlatform
+from communitybot.priority_lock import Priority, PriorityLock
 from communitybot.rate_limits import RateLimiter
 from communitybot.replies import Action, Message, Reply, SendToChannel, reply
 from communitybot.store.db import StoreBusy, StoreFull, StoreReadOnly
@@ -82,7 +97,10 @@ class Bot:
         self.clock = clock
         self.peers = peers
         self.prefix = prefix
-        self._lock = asyncio.Lock()
+        self._lock = PriorityLock()
+        """The write lock: interactive events first, each member's events in order."""
+        self.reader = store.reader
+        """The store on the read connection (None: every event takes the write path)."""
         self.outbox = Outbox(store, platform, clock, self._lock)
         self.unsaved = UnsavedEvents()
         """Joins the database could not store (full disk): tried again by `deliver_outbox`."""
@@ -106,18 +124,89 @@ class Bot:
         refused = await self.limits.admit(event)
         if refused is not None:
             return self._unsaved(reply(refused.text) if refused.text else [])
-        handled = await self._handle_admitted(event)
+        handled = await self._handle_read_only(event)
+        if handled is None:
+            handled = await self._handle_admitted(event)
         self.limits.settle(event, handled.actions)
         return handled
 
+    async def _handle_read_only(self, event: Event) -> Handled | None:
+        """A read-only command answered on the read connection, without the write lock; None
+        when it must take the write path (see the module docstring)."""
+        if (
+            self.reader is None
+            or not isinstance(event, CommandInvoked)
+            or self._lock.busy(_member_key(event))
+        ):
+            return None
+        command = find_command(event.path)
+        if command is None or not command.read_only:
+            return None
+        try:
+            ctx = await self._read_context(self.reader, event)
+            if ctx is None:
+                return None
+            if (
+                command.moderator_only
+                and ctx.is_moderator
+                and registry.after_moderator_command_may_write(ctx.community)
+            ):
+                return None  # the set-up hint may be recorded: the write path does that
+            actions = await registry.run_command(ctx, event.path, event.options)
+        except Exception:
+            logger.exception(
+                "read-only command {} failed on the read connection; handling it on the write path",
+                command.name,
+            )
+            return None
+        if not all(isinstance(action, Reply) for action in actions):
+            logger.error(
+                "read-only command {} returned more than replies ({}); handling it on the write "
+                "path",
+                command.name,
+                ", ".join(type(action).__name__ for action in actions),
+            )
+            return None
+        modlog = ctx.community.modlog_channel
+        return Handled(actions, modlog, [Queued(None, action, modlog) for action in actions])
+
+    async def _read_context(self, reader: Store, event: CommandInvoked) -> Context | None:
+        """The handler's context on the read store, or None if handling the event on the write
+        path would write a row (`communities.ensure`, `members.ensure`)."""
+        community = await reader.communities.get(event.community)
+        if community is None:
+            return None
+        member = await reader.members.get(community.id, event.user)
+        if member is None or member.left_at is not None:
+            return None
+        if event.user.display_name and event.user.display_name != member.display_name:
+            return None
+        is_moderator = await self.platform.is_moderator(
+            community.ref, event.user, community.moderator_role
+        )
+        return Context(
+            store=reader,
+            clock=self.clock,
+            platform=self.platform,
+            peers=self.peers,
+            community=community,
+            member=member,
+            event=event,
+            is_moderator=is_moderator,
+            prefix=self.prefix,
+        )
+
     async def _handle_admitted(self, event: Event) -> Handled:
-        async with self._lock:
+        async with self._lock.hold(_priority(event), _member_key(event)):
             try:
                 if isinstance(event, ChannelMessage) and not await registry.listens_to(
                     self.store, event
                 ):
                     return Handled([])  # no write transaction, no member row: nothing listens
-                async with self.store.db.transaction():
+                async with (
+                    self.peers.write_unit(self.store),
+                    self.store.db.transaction(),
+                ):
                     ctx = await self._context(event)
                     if ctx is None:
                         return Handled([])
@@ -148,16 +237,20 @@ class Bot:
         after the commit, in order, each problem reported to its own community's moderators.
         Errors propagate (after undoing index updates): the scheduler decides whether to retry.
         """
-        async with self._lock:
+        async with self._lock.hold(Priority.BULK):
             try:
-                async with self.store.db.transaction():
+                async with (
+                    self.peers.write_unit(self.store),
+                    self.store.db.transaction(),
+                ):
                     actions = await work()
                     await typed_choices.remember(self.store, actions, self.clock.now())
                     batch: list[Queued] = []
                     if actions:
                         modlogs = await self._modlog_channels(_communities(actions))
                         batch = await self.outbox.queue(
-                            [(a, modlogs.get(_community(a))) for a in actions], self.clock.now()
+                            [(a, modlogs.get(_community(a))) for a in actions],
+                            self.clock.now(),
                         )
             except Exception:
                 self.peers.invalidate_all()
@@ -270,21 +363,7 @@ class Bot:
                 await ctx.member_changed()
                 return await registry.on_leave(ctx)
             case CommandInvoked(path=path, options=options):
-                command = find_command(path)
-                if command is None:
-                    return reply(f"I don't know that command. Type `{ctx.prefix}help`.")
-                if command.moderator_only and not ctx.is_moderator:
-                    return reply(
-                        f"Only moderators can use `{ctx.prefix}{command.name}`. "
-                        "If you think you should be one, ask a moderator."
-                    )
-                handler = registry.COMMANDS.get(path)
-                if handler is None:
-                    return reply(f"`{ctx.prefix}{command.name}` is not available yet.")
-                actions = await handler(ctx, dict(options))
-                if command.moderator_only:
-                    actions = await registry.after_moderator_command(ctx, path, actions)
-                return actions
+                return await registry.run_command(ctx, path, options)
             case MessageReceived(text=text):
                 return await registry.on_message(ctx, text)
             case ChoicePicked(custom_id=custom_id, values=values):
@@ -292,6 +371,19 @@ class Bot:
             case ChannelMessage():
                 return await registry.on_channel_message(ctx, event)
         return []
+
+
+_INTERACTIVE = (CommandInvoked, MessageReceived, ChoicePicked)
+
+
+def _priority(event: Event) -> Priority:
+    """A member waiting for the answer goes first; joins, leaves and channel messages wait."""
+    return Priority.INTERACTIVE if isinstance(event, _INTERACTIVE) else Priority.BULK
+
+
+def _member_key(event: Event) -> Hashable:
+    """Whose event this is, for keeping one member's events in order at the lock."""
+    return (event.community, event.user.platform, event.user.user_id)
 
 
 def _community(action: Action) -> CommunityRef | None:

@@ -39,6 +39,11 @@ class Command:
     examples: tuple[str, ...] = ()
     """Real lines without the prefix (`tags add maths, science`), shown by `help <command>`;
     the tests parse every one, so they cannot go stale."""
+    read_only: bool = False
+    """The handler never writes and only replies: an existing member's call is answered on the
+    read connection, beside the write path (`communitybot.bot`), so it never waits behind a
+    burst of joins. Its connection cannot write: a handler that tries is handled again on the
+    write path (and logged as the bug it is)."""
 
     @property
     def name(self) -> str:

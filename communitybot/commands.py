@@ -37,6 +37,7 @@ _CORE: tuple[Command, ...] = (
             "help",
             "help chat create",
         ),
+        read_only=True,
     ),
     Command(("onboard",), "Start (or restart) the welcome questions", examples=("onboard",)),
     # Interest tags: members
@@ -66,6 +67,7 @@ _CORE: tuple[Command, ...] = (
             "tags list",
             "tags list subject",
         ),
+        read_only=True,
     ),
     # Interest tags: moderators
     Command(
@@ -158,6 +160,7 @@ _CORE: tuple[Command, ...] = (
             "peers",
             "peers robotics, edtech",
         ),
+        read_only=True,
     ),
     # Profile and privacy
     Command(
@@ -168,6 +171,7 @@ _CORE: tuple[Command, ...] = (
             "profile show",
             "profile show ann",
         ),
+        read_only=True,
     ),
     Command(
         ("profile", "edit"),
@@ -186,7 +190,12 @@ _CORE: tuple[Command, ...] = (
             "profile edit intro I teach physics in Leeds",
         ),
     ),
-    Command(("privacy", "show"), "Show your privacy settings", examples=("privacy show",)),
+    Command(
+        ("privacy", "show"),
+        "Show your privacy settings",
+        examples=("privacy show",),
+        read_only=True,
+    ),
     Command(
         ("privacy", "discoverable"),
         "Choose whether others can find you in /peers",
@@ -295,7 +304,13 @@ _CORE: tuple[Command, ...] = (
         moderator_only=True,
         examples=("onboarding questions remove years",),
     ),
-    Command(("stats",), "Community statistics", moderator_only=True, examples=("stats",)),
+    Command(
+        ("stats",),
+        "Community statistics",
+        moderator_only=True,
+        examples=("stats",),
+        read_only=True,
+    ),
     Command(
         ("limits",),
         "How often each member may use the bot (no options shows the limits)",

@@ -44,9 +44,9 @@ Discord threads have no transaction ids).
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -103,7 +103,11 @@ class Outbox:
     """Queue in the transaction, deliver after it, replay what a previous run left."""
 
     def __init__(
-        self, store: Store, platform: ChatPlatform, clock: Clock, lock: asyncio.Lock
+        self,
+        store: Store,
+        platform: ChatPlatform,
+        clock: Clock,
+        lock: AbstractAsyncContextManager[Any],
     ) -> None:
         self._rows = store.outbox
         self._platform = platform

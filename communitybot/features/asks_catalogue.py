@@ -51,5 +51,5 @@ ASK_COMMANDS: tuple[Command, ...] = (
         (_NUMBER, Option("outcome", "What happened", max_length=MAX_TEXT, rest=True)),
         examples=("resolve 12 Cold-calling with think time worked well",),
     ),
-    Command(("asks",), "Open problems of practice", examples=("asks",)),
+    Command(("asks",), "Open problems of practice", examples=("asks",), read_only=True),
 )

@@ -41,5 +41,6 @@ CHAT_RUN_COMMANDS: tuple[Command, ...] = (
             "chat transcript engchat",
             "chat transcript engchat 2027-03-14",
         ),
+        read_only=True,
     ),
 )

@@ -83,8 +83,15 @@ CHAT_COMMANDS: tuple[Command, ...] = (
             'chat edit engchat schedule="every 2 weeks thursday" title="Feedback that works"',
         ),
     ),
-    Command(("chat", "list"), "List the community's chats", examples=("chat list",)),
-    Command(("chat", "next"), "Upcoming chats, in your time zone", examples=("chat next",)),
+    Command(
+        ("chat", "list"), "List the community's chats", examples=("chat list",), read_only=True
+    ),
+    Command(
+        ("chat", "next"),
+        "Upcoming chats, in your time zone",
+        examples=("chat next",),
+        read_only=True,
+    ),
     Command(
         ("chat", "cancel"),
         "Cancel a chat series",
@@ -128,5 +135,6 @@ CHAT_COMMANDS: tuple[Command, ...] = (
         "A chat series as a calendar file (.ics)",
         (_HASHTAG,),
         examples=("chat calendar engchat",),
+        read_only=True,
     ),
 )

@@ -55,6 +55,7 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
         ("mentor", "status"),
         "Your mentoring offer, request and pairings",
         examples=("mentor status",),
+        read_only=True,
     ),
     Command(
         ("mentor", "pause"),
@@ -157,5 +158,6 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
         "Active mentoring pairings with their last check-in (flagged ones first)",
         moderator_only=True,
         examples=("mentoring pairs",),
+        read_only=True,
     ),
 )

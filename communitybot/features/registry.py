@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from communitybot.commands import find_command
 from communitybot.context import CommandHandler, Context
 from communitybot.events import ChannelMessage
 from communitybot.features import (
@@ -24,6 +28,7 @@ from communitybot.features import (
     tags,
     typed_choices,
 )
+from communitybot.models import Community
 from communitybot.replies import Action, reply
 from communitybot.scheduler import JobKind
 from communitybot.store.store import Store
@@ -66,6 +71,34 @@ async def after_moderator_command(
 ) -> list[Action]:
     """A moderator command's actions, with the fresh community's set-up hint when it is due."""
     return await first_steps.after_moderator_command(ctx, path, actions)
+
+
+def after_moderator_command_may_write(community: Community) -> bool:
+    """Whether `after_moderator_command` may write for this community (it records the set-up
+    hint as given while a channel is unset); when not, it changes nothing at all."""
+    return bool(first_steps.missing_channels(community))
+
+
+async def run_command(
+    ctx: Context, path: tuple[str, ...], options: Mapping[str, Any]
+) -> list[Action]:
+    """A command's answer: unknown commands and non-moderators refused, then its handler (and
+    the set-up hint after a moderator command)."""
+    command = find_command(path)
+    if command is None:
+        return reply(f"I don't know that command. Type `{ctx.prefix}help`.")
+    if command.moderator_only and not ctx.is_moderator:
+        return reply(
+            f"Only moderators can use `{ctx.prefix}{command.name}`. "
+            "If you think you should be one, ask a moderator."
+        )
+    handler = COMMANDS.get(path)
+    if handler is None:
+        return reply(f"`{ctx.prefix}{command.name}` is not available yet.")
+    actions = await handler(ctx, dict(options))
+    if command.moderator_only:
+        actions = await after_moderator_command(ctx, path, actions)
+    return actions
 
 
 async def on_join(ctx: Context) -> list[Action]:

@@ -37,6 +37,7 @@ ROUND_COMMANDS: tuple[Command, ...] = (
         ("rounds", "status"),
         "Your peer-round state, the next round and your last partners",
         examples=("rounds status",),
+        read_only=True,
     ),
     Command(
         ("rounds", "met"),

@@ -7,6 +7,15 @@ merge/delete), by `invalidate`, which drops the community so the next search rel
 event fails and its transaction is rolled back, the bot calls `invalidate_all`: the index never
 keeps a change the store did not.
 
+Read-only commands (`/peers`) run beside the write path, on the store's read connection, so a
+cold load may read the committed state while write transactions come and go. The Bot wraps each
+write transaction in `write_unit()`, which notes the members it changed in communities that were
+not loaded. A load through the read connection catches up with the members noted by units that
+ended while it ran (re-reading them, now committed) and is kept unless something was invalidated
+meanwhile (then it serves that one search only). A unit still open when such a load is kept
+mirrors its own noted members when it ends, and sees them itself if it searches before. So the
+index holds the committed state plus, as before, what the open unit mirrored into it.
+
 A plain SQL `GROUP BY` over member_tags takes ~200 ms at a million members; this index answers
 the same question in a few milliseconds (see `benchmarks/peers.py`).
 """
@@ -14,12 +23,14 @@ the same question in a few milliseconds (see `benchmarks/peers.py`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
 import numpy.typing as npt
+from loguru import logger
 
 from communitybot.peers.community import CommunityIndex
 from communitybot.peers.loader import load_community
@@ -43,6 +54,59 @@ class PeerIndex:
         self._generation: dict[int, int] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._offsets: dict[int, tuple[int, int, npt.NDArray[np.int32]]] = {}
+        self._writing = False
+        self._unit: dict[int, set[int] | None] = {}
+        """What the open write unit changed where the index did not see it (the community was
+        not loaded): community → member ids (None: many, reload). Still uncommitted."""
+        self._behind: dict[int, set[int] | None] = {}
+        """Communities being loaded through the read connection → members whose committed
+        changes the load may have missed (None: too many, do not keep the load)."""
+
+    @asynccontextmanager
+    async def write_unit(self, store: Store) -> AsyncIterator[None]:
+        """Around one write transaction on `store` (the Bot's lock is held: one at a time).
+
+        What it changed unseen is, once it ended, handed to a read-connection load still in
+        flight (which catches up), or mirrored here if such a load was kept meanwhile (it read
+        the committed state, without this unit's changes). A unit that failed drops those
+        communities instead (the caller invalidates what it mirrored itself).
+        """
+        self._writing = True
+        try:
+            yield
+        except BaseException:
+            for community_id in self._end_unit():
+                if community_id in self._communities:
+                    self.invalidate(community_id)
+            raise
+        for community_id, members in self._end_unit().items():
+            ix = self._communities.get(community_id)
+            if ix is None:
+                continue
+            try:
+                for member_id in sorted(members or ()):
+                    await self._mirror(ix, store, community_id, member_id)
+            except Exception:  # committed already: never fail the unit, just reload later
+                logger.exception("peer index: could not mirror a change; reloading on next use")
+                members = None
+            if members is None or ix.needs_rebuild():
+                self.invalidate(community_id)
+
+    def _end_unit(self) -> dict[int, set[int] | None]:
+        """Close the unit: its notes go to the loads in flight; returns them."""
+        self._writing = False
+        unit, self._unit = self._unit, {}
+        for community_id, members in unit.items():
+            if community_id in self._behind:
+                self._behind[community_id] = _merged(self._behind[community_id], members)
+        return unit
+
+    def _note(self, community_id: int, member_id: int | None) -> None:
+        """A change the index did not mirror (see `_unit` and `_behind`)."""
+        if self._writing:
+            self._unit[community_id] = _merged(self._unit.get(community_id, set()), {member_id})
+        elif community_id in self._behind:
+            self._behind[community_id] = _merged(self._behind[community_id], {member_id})
 
     # Keeping in step ---------------------------------------------------------------------------
     async def refresh_member(self, store: Store, community_id: int, member_id: int) -> None:
@@ -52,21 +116,27 @@ class PeerIndex:
         """
         ix = self._communities.get(community_id)
         if ix is None:
+            self._note(community_id, member_id)
             return
+        await self._mirror(ix, store, community_id, member_id)
+        if ix.needs_rebuild():
+            self.invalidate(community_id)
+
+    @staticmethod
+    async def _mirror(ix: CommunityIndex, store: Store, community_id: int, member_id: int) -> None:
         member = await store.members.get_by_id(member_id)
         if member is None or member.community_id != community_id or member.left_at is not None:
             ix.upsert(member_id, (), None, False, present=False)
         else:
             tag_ids = await store.tags.member_tag_ids(member_id)
             ix.upsert(member_id, tag_ids, member.timezone, member.discoverable, present=True)
-        if ix.needs_rebuild():
-            self.invalidate(community_id)
 
     def invalidate(self, community_id: int) -> None:
         """Forget a community; the next search reloads it from the store."""
         self._communities.pop(community_id, None)
         self._offsets.pop(community_id, None)
         self._generation[community_id] = self._generation.get(community_id, 0) + 1
+        self._note(community_id, None)
 
     def invalidate_all(self) -> None:
         for community_id in list(self._communities):
@@ -81,19 +151,67 @@ class PeerIndex:
         return ix.nbytes() if ix else 0
 
     async def ensure_loaded(self, store: Store, community_id: int) -> CommunityIndex:
+        """The community's index, loaded through `store`'s connection when not loaded yet.
+
+        A load through the read connection catches up with what write units committed while it
+        ran, and is kept unless the community was invalidated meanwhile (module docstring).
+        """
         ix = self._communities.get(community_id)
-        if ix is not None:
+        if ix is not None and not self._unseen_by_writer(store, community_id):
             return ix
         lock = self._locks.setdefault(community_id, asyncio.Lock())
         async with lock:
             ix = self._communities.get(community_id)
             if ix is not None:
-                return ix
+                if not self._unseen_by_writer(store, community_id):
+                    return ix
+                # Kept by a read-connection load during this unit: give the unit its own view.
+                unseen = self._unit.pop(community_id)
+                if unseen is not None:
+                    for member_id in sorted(unseen):
+                        await self._mirror(ix, store, community_id, member_id)
+                    return ix
+                self.invalidate(community_id)
             generation = self._generation.get(community_id, 0)
+            if store.db.read_only:
+                return await self._load_beside_writes(store, community_id, generation)
             ix = await load_community(store, community_id)
             if self._generation.get(community_id, 0) == generation:
                 self._communities[community_id] = ix
+                self._unit.pop(community_id, None)  # this load saw the unit's own changes
             return ix
+
+    def _unseen_by_writer(self, store: Store, community_id: int) -> bool:
+        """The write unit searches a community it changed while unloaded (and a read load kept
+        since): the index lacks those uncommitted changes."""
+        return self._writing and not store.db.read_only and community_id in self._unit
+
+    async def _load_beside_writes(
+        self, store: Store, community_id: int, generation: int
+    ) -> CommunityIndex:
+        """Load through the read connection (committed state), catch up with the members that
+        write units changed and committed meanwhile, and keep the index unless a bulk change
+        (`invalidate`) happened meanwhile. A unit still open mirrors its own changes when it
+        ends (`write_unit`)."""
+        self._behind[community_id] = set()
+        try:
+            ix = await load_community(store, community_id)
+            while True:
+                missed = self._behind[community_id]
+                if (
+                    missed is None
+                    or self._generation.get(community_id, 0) != generation
+                    or ix.needs_rebuild()
+                ):
+                    return ix  # good for this search; the next one loads again
+                if not missed:
+                    self._communities[community_id] = ix
+                    return ix
+                self._behind[community_id] = set()
+                for member_id in sorted(missed):
+                    await self._mirror(ix, store, community_id, member_id)
+        finally:
+            self._behind.pop(community_id, None)
 
     # Searching ---------------------------------------------------------------------------------
     async def search(
@@ -151,3 +269,10 @@ class PeerIndex:
         )
         self._offsets[community_id] = (hour, len(ix.tz_names), table)
         return table
+
+
+def _merged(known: set[int] | None, more: set[int | None] | set[int] | None) -> set[int] | None:
+    """Member ids noted so far plus `more`; None (reload) absorbs everything."""
+    if known is None or more is None or None in more:
+        return None
+    return known | {member for member in more if member is not None}

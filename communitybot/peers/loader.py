@@ -79,8 +79,9 @@ def _release_freed_memory() -> None:
 async def load_community(store: Store, community_id: int) -> CommunityIndex:
     """A fresh index of `community_id`, read through the store's connection.
 
-    Using the store's own connection (not a second one) matters: a load triggered inside an
-    event's transaction must see that transaction's uncommitted changes.
+    Using the caller's own connection matters: a load triggered inside an event's transaction
+    must see that transaction's uncommitted changes; a read-only command's load (`/peers` on
+    the read connection) reads what is committed, and `PeerIndex` decides whether to keep it.
     """
     member_rows = await store.db.fetch_all(_MEMBERS_SQL, (community_id,))
     tag_rows = await store.db.fetch_all(_TAGS_SQL, (community_id,))

@@ -99,12 +99,23 @@ def _translated(error: sqlite3.Error, path: str) -> Exception:
 
 
 class Database:
-    """One aiosqlite connection with the project's pragmas; use `Database.open()`."""
+    """One aiosqlite connection with the project's pragmas; use `Database.open()`.
 
-    def __init__(self, connection: aiosqlite.Connection, path: str) -> None:
+    A database opened from a file also has a `reader`: a second connection that cannot write
+    (`PRAGMA query_only`), for read-only commands. In WAL mode it reads the last committed state
+    while the writer's transaction is open, so those commands never wait for the write path.
+    An in-memory database has no reader (a second connection would see another database).
+    """
+
+    def __init__(
+        self, connection: aiosqlite.Connection, path: str, *, read_only: bool = False
+    ) -> None:
         self._conn = connection
         self.path = path
         self._in_transaction = False
+        self.read_only = read_only
+        """A reader: every write statement fails (SQLite refuses it, nothing is changed)."""
+        self.reader: Database | None = None
 
     @classmethod
     async def open(
@@ -133,6 +144,8 @@ class Database:
             await db._refuse_newer(steps[-1].version if steps else 0)
             await db._conn.execute("PRAGMA journal_mode = WAL")
             await db.migrate(steps)
+            if path != ":memory:":
+                db.reader = await cls._open_reader(path)
         except sqlite3.Error as error:
             await connection.close()
             translated = _translated(error, path)
@@ -143,6 +156,28 @@ class Database:
             await connection.close()
             raise
         return db
+
+    @classmethod
+    async def _open_reader(cls, path: str) -> Database | None:
+        """The read connection beside the writer; None (with a warning) if it cannot be had:
+        read-only commands then take the write path, as everything else does."""
+        pending = aiosqlite.connect(path, isolation_level=None)
+        try:
+            connection = await pending
+        except sqlite3.Error as error:
+            await _stopped(pending)
+            logger.warning("no read connection to {} ({}): reads take the write path", path, error)
+            return None
+        connection.row_factory = aiosqlite.Row
+        reader = cls(connection, path, read_only=True)
+        try:
+            await reader._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await reader._conn.execute("PRAGMA query_only = ON")
+        except sqlite3.Error as error:
+            await connection.close()
+            logger.warning("no read connection to {} ({}): reads take the write path", path, error)
+            return None
+        return reader
 
     async def _configure(self) -> None:
         await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -243,6 +278,9 @@ class Database:
         return rows[0] if rows else None
 
     async def close(self) -> None:
+        if self.reader is not None:
+            await self.reader.close()
+            self.reader = None
         await self._conn.close()
 
 

@@ -1,4 +1,8 @@
-"""The store facade: one database, one repository per kind of record."""
+"""The store facade: one database, one repository per kind of record.
+
+`Store.reader` is the same facade on the database's read connection (None without one): what
+read-only commands use, beside the write path (`communitybot.bot`).
+"""
 
 from __future__ import annotations
 
@@ -42,6 +46,8 @@ class Store:
         self.rounds = RoundRepository(db)
         self.outbox = OutboxRepository(db)
         self.open_prompts = OpenPromptRepository(db)
+        self.reader: Store | None = Store(db.reader) if db.reader is not None else None
+        """Repositories on the read connection: they read what is committed, never write."""
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
