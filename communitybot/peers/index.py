@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 import numpy as np
 import numpy.typing as npt
 
+from communitybot.models import Member
 from communitybot.peers.community import CommunityIndex
 from communitybot.peers.loader import load_community
 from communitybot.peers.scoring import UNKNOWN_OFFSET, rank
@@ -45,13 +46,23 @@ class PeerIndex:
         self._offsets: dict[int, tuple[int, int, npt.NDArray[np.int32]]] = {}
 
     # Keeping in step ---------------------------------------------------------------------------
-    async def refresh_member(self, store: Store, community_id: int, member_id: int) -> None:
+    async def refresh_member(
+        self, store: Store, community_id: int, member_id: int, *, fresh: Member | None = None
+    ) -> None:
         """Re-read one member's tags, time zone, discoverability and presence.
 
         A community not loaded yet is left alone: its first search reads everything fresh.
+        `fresh`: the member's row as this very unit of work created it (a join's new member):
+        no tags yet and nothing to re-read.
         """
         ix = self._communities.get(community_id)
         if ix is None:
+            return
+        if fresh is not None and fresh.id == member_id and fresh.community_id == community_id:
+            present = fresh.left_at is None
+            ix.upsert(member_id, (), fresh.timezone, fresh.discoverable, present=present)
+            if ix.needs_rebuild():
+                self.invalidate(community_id)
             return
         member = await store.members.get_by_id(member_id)
         if member is None or member.community_id != community_id or member.left_at is not None:
