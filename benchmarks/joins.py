@@ -22,7 +22,7 @@ from loguru import logger
 
 from communitybot.bot import Bot
 from communitybot.clock import SystemClock
-from communitybot.events import CommandInvoked, CommunityRef, ConversationRef, MemberJoined, UserRef
+from communitybot.events import CommunityRef, MemberJoined, UserRef
 from communitybot.peers.index import PeerIndex
 from communitybot.store.store import Store
 from tests.fakes import FakePlatform
@@ -40,10 +40,9 @@ async def _ready(path: Path) -> tuple[Store, Bot, FakePlatform]:
     platform = FakePlatform()
     bot = Bot(store, platform, SystemClock(), PeerIndex())
     await bot.dispatch(MemberJoined(COMMUNITY, _user("first")))
-    where = ConversationRef("fake", "channel", "general")
-    await bot.dispatch(CommandInvoked(COMMUNITY, _user("first"), where, ("peers",)))
     community = await store.communities.get(COMMUNITY)
-    assert community is not None and bot.peers.is_loaded(community.id)
+    assert community is not None
+    await bot.peers.ensure_loaded(store, community.id)  # what a first `/peers` does
     platform.take()
     return store, bot, platform
 
