@@ -7,7 +7,7 @@ does nothing (so only the store's work is measured), in two ways:
 
 - baseline: the transaction, then `delivery.deliver` from memory (the code before the outbox);
 - outbox: the same transaction also writes the actions to the outbox (one statement), then
-  `Outbox.deliver` sends them and deletes each row by id.
+  `Outbox.deliver` sends them, then deletes the batch's rows in one statement.
 
 Batches of 1 action (a join's onboarding DM) and of 20 (a peer round's introductions). Prints
 a Markdown table: milliseconds per event and the extra microseconds per action.

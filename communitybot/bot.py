@@ -324,6 +324,14 @@ class Bot:
         return []
 
     async def _context(self, event: Event) -> Context | None:
+        """The community and member an event acts for, at the start of its unit of work.
+
+        The community row and its onboarding questions come from memory when no earlier unit
+        changed them (`communitybot.store.cache`); `new_unit` tells those caches that the unit
+        before this one has ended, committed or rolled back. A join tries the insert first.
+        """
+        self.store.communities.new_unit()
+        self.store.onboarding.new_unit()
         now = self.clock.now()
         community, created = await self.store.communities.ensure(event.community, now)
         member_is_new = False
@@ -331,6 +339,8 @@ class Bot:
             member = await self.store.members.get(community.id, event.user)
             if member is None:
                 return None
+        elif isinstance(event, MemberJoined):
+            member, member_is_new = await self.store.members.join(community.id, event.user, now)
         else:
             member, member_is_new = await self.store.members.ensure(community.id, event.user, now)
         is_moderator = await self.platform.is_moderator(
@@ -347,6 +357,7 @@ class Bot:
             is_moderator=is_moderator,
             prefix=self.prefix,
             member_is_new=member_is_new,
+            joined_fresh=member_is_new and isinstance(event, MemberJoined),
         )
         if created:
             await registry.seed_community(ctx)

@@ -17,7 +17,9 @@ from communitybot.store.store import Store
 class PeerIndexPort(Protocol):
     """The in-memory peer index, kept in step with the store (the source of truth)."""
 
-    async def refresh_member(self, store: Store, community_id: int, member_id: int) -> None: ...
+    async def refresh_member(
+        self, store: Store, community_id: int, member_id: int, *, fresh: Member | None = None
+    ) -> None: ...
 
     def invalidate(self, community_id: int) -> None: ...
 
@@ -40,9 +42,21 @@ class Context:
     member_is_new: bool = False
     """The member's row was created by this very event (first contact, or after /forgetme):
     a handler that only reads (`/mydata`) removes it again rather than keep a fresh profile."""
+    joined_fresh: bool = False
+    """A join created the member's row just now and nothing changed it since: no tags yet.
+    The first `member_changed()` tells the peer index so without reading the row back."""
 
     async def member_changed(self, member_id: int | None = None) -> None:
-        """Tell the peer index that a member's tags, time zone or discoverability changed."""
+        """Tell the peer index that a member's tags, time zone or discoverability changed.
+
+        Right after a new member's join (`joined_fresh`) there is nothing to read back.
+        """
+        if member_id is None and self.joined_fresh:
+            self.joined_fresh = False
+            await self.peers.refresh_member(
+                self.store, self.community.id, self.member.id, fresh=self.member
+            )
+            return
         await self.peers.refresh_member(
             self.store, self.community.id, member_id if member_id is not None else self.member.id
         )

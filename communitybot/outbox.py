@@ -8,10 +8,15 @@ Why it looks like this:
   together: a crash right after the commit loses nothing, because the rows are still there.
   A `Reply` is never stored: an interaction answer cannot be sent after a restart (Discord's
   token expires in minutes), and the member is there to try again.
-* After the commit, outside the lock, `deliver` sends the batch in order and deletes each row
-  right after its action went through (one `DELETE ... WHERE id = ?`). A final refusal (closed
-  DMs, a missing permission, anything the platform answered with `PlatformError`) is also a
-  final outcome: delivery has already logged and reported it, the row goes.
+* After the commit, outside the lock, `deliver` sends the batch in order, then deletes the rows
+  whose actions went through in one go: the bot's lock, one `DELETE … WHERE id IN (…)` per 500
+  rows, one commit (a 256-job scheduler batch used to cost 256 commits). A final refusal
+  (closed DMs, a missing permission, anything the platform answered with `PlatformError`) is
+  also a final outcome: delivery has already logged and reported it, the row goes. Until their
+  DELETE committed, delivered rows stay "in flight", so a replay never picks them up.
+* A group introduction is the exception: opening a room or thread has no idempotency key, so a
+  replay would open a second one. Its row (with every delivered row before it) is deleted
+  right after it went out, before the next action is sent.
 * An unexpected error (not a `PlatformError`: a bug, the network gone mid-request after the
   adapter's own retries) keeps the row and plans a retry with back-off: 30 s, 2 min, 8 min,
   then it is given up with an error in the log (`MAX_ATTEMPTS` deliveries in all). The
@@ -23,23 +28,25 @@ Why it looks like this:
   delivered in order. Rows older than `MAX_AGE` (24 h) are dropped with a log line: a day-old
   "the chat starts in 15 minutes" is worse than nothing.
 * `/forgetme` deletes the undelivered rows that name the member (`OutboxRepository.forget`).
-* Rows written by this process are "in flight" in memory until their first delivery finished,
-  so a replay running meanwhile never sends them a second time.
+* Rows written by this process are "in flight" in memory until their first delivery finished
+  (and, if delivered, until their DELETE committed), so a replay running meanwhile never sends
+  them a second time.
 
-What remains (at-least-once for one action): a crash after the platform accepted a message but
-before its row was deleted re-sends that one message on restart. On Matrix that window is
-mostly closed: `request_key` names each request of a row's delivery, the Matrix adapter uses it
-as the transaction id, and the homeserver answers a repeated transaction with the event it
-already sent instead of posting again — as long as it remembers the transaction (Synapse: about
+What remains (at-least-once for the actions of one batch): a crash after the platform accepted
+messages but before their rows were deleted re-sends them on restart (at most the batch being
+delivered, never a group introduction). On Matrix that window is mostly closed: `request_key`
+names each request of a row's delivery, the Matrix adapter uses it as the transaction id, and
+the homeserver answers a repeated transaction with the event it already sent instead of posting
+again — as long as it remembers the transaction (Synapse: about
 30 minutes) and the bot restarts with the same access token (saved or configured). On Discord
 the adapter sends the key (hashed) as the message nonce with `enforce_nonce`, so Discord returns
 the message it already created for a repeat within a few minutes.
 
-Two smaller gaps, both "sent twice", never "lost": a row is deleted outside the lock, so the
-DELETE can land inside another event's transaction (one shared connection) and share its fate
-(if that one rolls back, the row stays and is sent again by the next replay); and a group
-introduction replayed after such a crash opens a new group conversation (room creation and
-Discord threads have no transaction ids).
+Rows are deleted under the bot's lock, so the DELETE never lands inside another event's
+transaction on the shared connection. The price is a wait for the lock after delivering (never
+before the delivery itself); while one delivery waits for it, the others leave their rows to
+that one and return at once, so a burst marks its rows in a few statements, and a crash in the
+middle of a burst re-sends (under the same keys) what was delivered since the last DELETE.
 """
 
 from __future__ import annotations
@@ -58,7 +65,7 @@ from communitybot.delivery import deliver_action, describe
 from communitybot.events import Event
 from communitybot.outbox_codec import UndecodableAction, decode, encode
 from communitybot.ports import ChatPlatform
-from communitybot.replies import Action, Reply
+from communitybot.replies import Action, GrantRole, Reply, RevokeRole, SendDirect, SendToChannel
 from communitybot.store.outbox import OutboxRow
 from communitybot.store.store import Store
 
@@ -66,6 +73,11 @@ MAX_AGE = timedelta(hours=24)
 MAX_ATTEMPTS = 4
 FIRST_BACKOFF = timedelta(seconds=30)
 BACKOFF_FACTOR = 4
+
+REPLAY_SAFE = (SendToChannel, SendDirect, GrantRole, RevokeRole)
+"""Actions a repeat of which the platform recognises (message keys from the row) or that are
+idempotent (roles): their rows are deleted with the rest of the batch. Any other action (a group
+introduction) has its row deleted as soon as it went out."""
 
 _delivering: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
     "communitybot_outbox_delivering", default=None
@@ -114,6 +126,11 @@ class Outbox:
         self._clock = clock
         self._lock = lock
         self._in_flight: set[int] = set()
+        self._done: dict[int, None] = {}
+        """Rows delivered (or finally refused, or dropped) whose DELETE has not run yet, in
+        order; they stay in `_in_flight` until it committed."""
+        self._flush_queued = False
+        """A flush is waiting for the lock and has not taken `_done` yet: it takes new rows too."""
         self.on_retry_planned: Callable[[datetime], None] | None = None
         """Set by the running scheduler: a retry was planned for this moment (wake for it)."""
 
@@ -135,8 +152,10 @@ class Outbox:
         return queued
 
     async def deliver(self, event: Event | None, batch: Sequence[Queued]) -> list[str]:
-        """Deliver a committed batch in order, marking each row; returns the problems met."""
+        """Deliver a committed batch in order, then mark its rows in one statement; returns the
+        problems met."""
         problems: list[str] = []
+        rows = [item.row_id for item in batch if item.row_id is not None]
         try:
             for item in batch:
                 if item.row_id is None:
@@ -148,7 +167,8 @@ class Outbox:
                         item.row_id, item.key, 0, item.action, event, item.modlog_channel, problems
                     )
         finally:
-            self._in_flight.difference_update(i.row_id for i in batch if i.row_id is not None)
+            self._settle(rows)
+        await self._flush(rows)
         return problems
 
     async def deliver_due(self) -> int:
@@ -158,11 +178,13 @@ class Outbox:
             now = self._clock.now()
             rows = [row for row in await self._rows.due(now) if row.id not in self._in_flight]
             self._in_flight.update(row.id for row in rows)
+        ids = [row.id for row in rows]
         try:
             for row in rows:
                 await self._replay(row, now)
         finally:
-            self._in_flight.difference_update(row.id for row in rows)
+            self._settle(ids)
+        await self._flush(ids)
         return len(rows)
 
     async def next_retry_at(self) -> datetime | None:
@@ -177,13 +199,13 @@ class Outbox:
                 now - row.created_at,
                 MAX_AGE,
             )
-            await self._mark_done(row.id)
+            self._done[row.id] = None
             return
         try:
             action = decode(row.action)
         except UndecodableAction as error:
             logger.error("outbox: dropped row {}, which cannot be read: {}", row.id, error)
-            await self._mark_done(row.id)
+            self._done[row.id] = None
             return
         if row.attempts == 0:
             logger.info("outbox: delivering row {} left by the previous run", row.id)
@@ -206,7 +228,10 @@ class Outbox:
         finally:
             _delivering.reset(token)
         if outcome != "failed":
-            await self._mark_done(row_id)
+            self._done[row_id] = None
+            if not isinstance(action, REPLAY_SAFE):
+                # A replay would open a second conversation: gone before the next action.
+                await self._flush([row_id], at_once=True)
             return
         attempts += 1
         if attempts >= MAX_ATTEMPTS:
@@ -216,11 +241,12 @@ class Outbox:
                 describe(action),
                 attempts,
             )
-            await self._mark_done(row_id)
+            self._done[row_id] = None
             return
         retry_at = self._clock.now() + FIRST_BACKOFF * BACKOFF_FACTOR ** (attempts - 1)
         try:
-            await self._rows.retry_later(row_id, problems[-1] if problems else "", retry_at)
+            async with self._lock:
+                await self._rows.retry_later(row_id, problems[-1] if problems else "", retry_at)
         except Exception:
             logger.exception("outbox: could not plan a retry for row {}", row_id)
             return
@@ -234,12 +260,37 @@ class Outbox:
         if self.on_retry_planned is not None:
             self.on_retry_planned(retry_at)
 
-    async def _mark_done(self, row_id: int) -> None:
-        """Delete the row; if even that fails the action is sent again at the next start."""
+    def _settle(self, rows: Sequence[int]) -> None:
+        """After delivering `rows` (or giving up half-way): those not waiting for their DELETE
+        leave "in flight" (a planned retry, or not sent at all: a later replay sends them)."""
+        self._in_flight.difference_update(row for row in rows if row not in self._done)
+
+    async def _flush(self, rows: Sequence[int], *, at_once: bool = False) -> None:
+        """Delete every delivered row not deleted yet, if any of `rows` is among them: under the
+        bot's lock (never inside another event's transaction), one statement per 500 rows, one
+        commit. Rows other deliveries added meanwhile go along: while one flush waits for the
+        lock, the others leave their rows to it and return (unless `at_once`: wait until the
+        rows are gone). If even the DELETE fails, the next replay sends the actions again."""
+        if not any(row in self._done for row in rows):
+            return
+        if self._flush_queued and not at_once:
+            return
+        self._flush_queued = True
         try:
-            await self._rows.done(row_id)
-        except Exception:
-            logger.exception("outbox: could not mark row {} delivered", row_id)
+            async with self._lock:
+                self._flush_queued = False
+                done = list(self._done)
+                self._done.clear()
+                if not done:
+                    return
+                try:
+                    await self._rows.done_many(done)
+                except Exception:
+                    logger.exception("outbox: could not mark {} row(s) delivered", len(done))
+                finally:
+                    self._in_flight.difference_update(done)
+        finally:
+            self._flush_queued = False
 
 
 def _key(row_id: int, created: int) -> str:

@@ -49,9 +49,7 @@ async def _set_modlog(harness: Harness) -> None:
     community = await harness.store.communities.get(COMMUNITY)
     assert community is not None
     async with harness.store.db.transaction():
-        await harness.store.db.execute(
-            "UPDATE communities SET modlog_channel = 'modlog' WHERE id = ?", (community.id,)
-        )
+        await harness.store.communities.update_settings(community.id, modlog_channel="modlog")
 
 
 async def _first_lost_join(harness: Harness) -> str:

@@ -88,9 +88,15 @@ def _greeting(ctx: Context, flow: Flow) -> str:
     return "\n".join(lines)
 
 
-async def _next(ctx: Context, lead: str = "") -> tuple[list[Action], Message]:
-    """The next thing to show: the current question, the intro consent, or the summary."""
-    flow = await load_flow(ctx)
+async def _next(
+    ctx: Context, lead: str = "", flow: Flow | None = None
+) -> tuple[list[Action], Message]:
+    """The next thing to show: the current question, the intro consent, or the summary.
+
+    `flow`: where the member is, if the caller already knows it (nothing changed since).
+    """
+    if flow is None:
+        flow = await load_flow(ctx)
     question = flow.current()
     if question is not None:
         return [], question_message(question, flow.number(question), len(flow.questions), lead)
@@ -106,8 +112,13 @@ def _as_direct(ctx: Context, extra: list[Action], message: Message) -> list[Acti
 
 
 async def on_join(ctx: Context) -> list[Action]:
-    """Greet privately and ask the first question; welcome back members who finished before."""
-    progress = await ctx.store.onboarding.get_progress(ctx.member.id)
+    """Greet privately and ask the first question; welcome back members who finished before.
+
+    A member whose row this very join created has no progress and no answers: nothing to read
+    (a join is the hot path of a burst; see tests/test_join_statements.py).
+    """
+    fresh = ctx.member_is_new
+    progress = None if fresh else await ctx.store.onboarding.get_progress(ctx.member.id)
     if progress is not None and progress.status == "completed":
         text = (
             f"👋 Welcome back, {_name(ctx)}! Your profile and tags are just as you left them. "
@@ -121,8 +132,9 @@ async def on_join(ctx: Context) -> list[Action]:
         if progress.status == "awaiting_consent":
             return _as_direct(ctx, [], await finish.consent_message(ctx, lead))
         return _as_direct(ctx, *await _next(ctx, lead))
-    await ctx.store.onboarding.start(ctx.member.id, ctx.clock.now())
-    return _as_direct(ctx, *await _next(ctx, _greeting(ctx, await load_flow(ctx))))
+    await ctx.store.onboarding.start(ctx.member.id, ctx.clock.now(), fresh=fresh)
+    flow = await load_flow(ctx, answers={})  # `start` has just cleared them
+    return _as_direct(ctx, *await _next(ctx, _greeting(ctx, flow), flow))
 
 
 async def onboard(ctx: Context, options: dict[str, Any]) -> list[Action]:
@@ -131,7 +143,7 @@ async def onboard(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return reply("There are no welcome questions in this community right now.")
     had_progress = await ctx.store.onboarding.get_progress(ctx.member.id) is not None
     await ctx.store.onboarding.start(ctx.member.id, ctx.clock.now())
-    flow = await load_flow(ctx)
+    flow = await load_flow(ctx, answers={})  # `start` has just cleared them
     if had_progress or ctx.member.role or ctx.member.intro or ctx.member.timezone:
         lead = (
             "🔁 Let's go through the welcome questions again from the start. Your profile and "
@@ -140,7 +152,7 @@ async def onboard(ctx: Context, options: dict[str, Any]) -> list[Action]:
         )
     else:
         lead = _greeting(ctx, flow)
-    extra, message = await _next(ctx, lead)
+    extra, message = await _next(ctx, lead, flow)
     if isinstance(ctx.event, CommandInvoked) and ctx.event.conversation.kind == "dm":
         return _as_reply(extra, message)
     return [

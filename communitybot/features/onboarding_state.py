@@ -57,9 +57,11 @@ class Flow:
         return found
 
 
-async def load_flow(ctx: Context) -> Flow:
+async def load_flow(ctx: Context, answers: dict[int, Answer] | None = None) -> Flow:
+    """Where the member is; `answers` when the caller knows them (none, right after `start`)."""
     questions = await ctx.store.onboarding.list_questions(ctx.community.id)
-    answers = await ctx.store.onboarding.answers(ctx.member.id)
+    if answers is None:
+        answers = await ctx.store.onboarding.answers(ctx.member.id)
     return Flow([q for q in questions if is_askable(q)], answers)
 
 

@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 from loguru import logger
 
+from communitybot.models import Member
 from communitybot.peers.community import CommunityIndex
 from communitybot.peers.loader import load_community
 from communitybot.peers.scoring import UNKNOWN_OFFSET, rank
@@ -109,16 +110,24 @@ class PeerIndex:
             self._behind[community_id] = _merged(self._behind[community_id], {member_id})
 
     # Keeping in step ---------------------------------------------------------------------------
-    async def refresh_member(self, store: Store, community_id: int, member_id: int) -> None:
+    async def refresh_member(
+        self, store: Store, community_id: int, member_id: int, *, fresh: Member | None = None
+    ) -> None:
         """Re-read one member's tags, time zone, discoverability and presence.
 
         A community not loaded yet is left alone: its first search reads everything fresh.
+        `fresh`: the member's row as this very unit of work created it (a join's new member):
+        no tags yet and nothing to re-read.
         """
         ix = self._communities.get(community_id)
         if ix is None:
             self._note(community_id, member_id)
             return
-        await self._mirror(ix, store, community_id, member_id)
+        if fresh is not None and fresh.id == member_id and fresh.community_id == community_id:
+            present = fresh.left_at is None
+            ix.upsert(member_id, (), fresh.timezone, fresh.discoverable, present=present)
+        else:
+            await self._mirror(ix, store, community_id, member_id)
         if ix.needs_rebuild():
             self.invalidate(community_id)
 

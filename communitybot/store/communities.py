@@ -1,4 +1,8 @@
-"""Communities and their channel/role settings."""
+"""Communities and their channel/role settings.
+
+Every event reads its community's row, which only moderators change: the rows are kept in a
+`CommittedCache` (see `communitybot.store.cache` for how it survives rollbacks).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 
 from communitybot.events import CommunityRef
 from communitybot.models import Community
+from communitybot.store.cache import CommittedCache
 from communitybot.store.db import Database
 from communitybot.store.timefmt import to_db
 
@@ -25,15 +30,28 @@ def _community(row: Any) -> Community:
 
 
 class CommunityRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, cached: bool = True) -> None:
         self._db = db
+        self._cache: CommittedCache[CommunityRef, Community] = CommittedCache(keep=cached)
+
+    def new_unit(self) -> None:
+        """A unit of work starts on the write path (see `CommittedCache.new_unit`)."""
+        self._cache.new_unit()
 
     async def get(self, ref: CommunityRef) -> Community | None:
+        cached = self._cache.get(ref)
+        if cached is not None:
+            return cached
+        token = self._cache.token()
         row = await self._db.fetch_one(
             "SELECT * FROM communities WHERE platform = ? AND space_id = ?",
             (ref.platform, ref.space_id),
         )
-        return _community(row) if row else None
+        if row is None:
+            return None
+        community = _community(row)
+        self._cache.put(ref, community, token)
+        return community
 
     async def get_by_id(self, community_id: int) -> Community | None:
         row = await self._db.fetch_one("SELECT * FROM communities WHERE id = ?", (community_id,))
@@ -44,6 +62,7 @@ class CommunityRepository:
         existing = await self.get(ref)
         if existing:
             return existing, False
+        self._cache.wrote(ref)
         await self._db.execute(
             "INSERT OR IGNORE INTO communities (platform, space_id, created_at) VALUES (?, ?, ?)",
             (ref.platform, ref.space_id, to_db(now)),
@@ -57,6 +76,7 @@ class CommunityRepository:
         if unknown:
             raise ValueError(f"unknown community settings: {sorted(unknown)}")
         if values:
+            self._cache.wrote_all()
             assignments = ", ".join(f"{column} = ?" for column in values)
             await self._db.execute(
                 f"UPDATE communities SET {assignments} WHERE id = ?",

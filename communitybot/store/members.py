@@ -84,6 +84,22 @@ class MemberRepository:
         assert created is not None
         return created, True
 
+    async def join(self, community_id: int, user: UserRef, now: datetime) -> tuple[Member, bool]:
+        """Like `ensure`, for a join: most joining members are new, so try the insert first.
+
+        One statement (`INSERT … ON CONFLICT DO NOTHING RETURNING *`) for a new member instead
+        of read, insert, read again; someone already known falls back to `ensure`.
+        """
+        row = await self._db.fetch_one(
+            "INSERT INTO members (community_id, platform, user_id, display_name, joined_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (community_id, platform, user_id) DO NOTHING"
+            " RETURNING *",
+            (community_id, user.platform, user.user_id, user.display_name, to_db(now)),
+        )
+        if row is not None:
+            return member_from_row(row), True
+        return await self.ensure(community_id, user, now)
+
     async def update(self, member_id: int, **values: Any) -> Member:
         unknown = set(values) - set(PROFILE_COLUMNS)
         if unknown:

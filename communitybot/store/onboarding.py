@@ -3,6 +3,11 @@
 Answers are written one by one as they arrive, so "where is this member?" is always answerable
 from the database alone: the current question is the first one without an answer row. That is
 what makes the flow survive a restart. (Pending confirmations live elsewhere.)
+
+A community's question list is read on every join and every answer but changed only by
+moderators: it is kept in a `CommittedCache`, dropped by every question write here and never
+refilled inside the unit of work that wrote (see `communitybot.store.cache` for why a rollback
+cannot leave a wrong list behind).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from communitybot.models import Question
+from communitybot.store.cache import CommittedCache
 from communitybot.store.db import Database
 from communitybot.store.timefmt import from_db, to_db
 
@@ -54,16 +60,28 @@ def _question(row: Any) -> Question:
 
 
 class OnboardingRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, cached: bool = True) -> None:
         self._db = db
+        self._questions: CommittedCache[int, tuple[Question, ...]] = CommittedCache(keep=cached)
+
+    def new_unit(self) -> None:
+        """A unit of work starts on the write path (see `CommittedCache.new_unit`)."""
+        self._questions.new_unit()
 
     # Questions --------------------------------------------------------------------------------
     async def list_questions(self, community_id: int) -> list[Question]:
+        """The community's questions in order (from memory when nothing changed them)."""
+        cached = self._questions.get(community_id)
+        if cached is not None:
+            return list(cached)
+        token = self._questions.token()
         rows = await self._db.fetch_all(
             "SELECT * FROM onboarding_questions WHERE community_id = ? ORDER BY position, id",
             (community_id,),
         )
-        return [_question(r) for r in rows]
+        questions = tuple(_question(r) for r in rows)
+        self._questions.put(community_id, questions, token)
+        return list(questions)
 
     async def get_question(self, community_id: int, key: str) -> Question | None:
         row = await self._db.fetch_one(
@@ -84,6 +102,7 @@ class OnboardingRepository:
         tag_category: str | None = None,
     ) -> Question:
         """Append a question after the last one."""
+        self._questions.wrote(community_id)
         row = await self._db.fetch_one(
             "SELECT coalesce(max(position), 0) FROM onboarding_questions WHERE community_id = ?",
             (community_id,),
@@ -115,20 +134,24 @@ class OnboardingRepository:
             raise ValueError(f"unknown question fields: {sorted(unknown)}")
         if "choices" in values:
             values["choices"] = json.dumps(list(values["choices"]))
-        if values:
+        if not values:
+            row = await self._db.fetch_one(
+                "SELECT * FROM onboarding_questions WHERE id = ?", (question_id,)
+            )
+        else:
             assignments = ", ".join(f"{column} = ?" for column in values)
-            await self._db.execute(
-                f"UPDATE onboarding_questions SET {assignments} WHERE id = ?",
+            row = await self._db.fetch_one(
+                f"UPDATE onboarding_questions SET {assignments} WHERE id = ? RETURNING *",
                 (*values.values(), question_id),
             )
-        row = await self._db.fetch_one(
-            "SELECT * FROM onboarding_questions WHERE id = ?", (question_id,)
-        )
         assert row is not None
+        if values:
+            self._questions.wrote(int(row["community_id"]))
         return _question(row)
 
     async def _renumber(self, community_id: int, ordered_ids: list[int]) -> None:
         """Positions become 1..n in the given order, with no gaps or ties."""
+        self._questions.wrote(community_id)
         await self._db.execute_many(
             "UPDATE onboarding_questions SET position = ? WHERE id = ?",
             [(index, question_id) for index, question_id in enumerate(ordered_ids, start=1)],
@@ -151,6 +174,7 @@ class OnboardingRepository:
         question = await self.get_question(community_id, key)
         if question is None:
             return 0
+        self._questions.wrote(community_id)
         row = await self._db.fetch_one(
             "SELECT count(*) FROM onboarding_answers WHERE question_id = ?", (question.id,)
         )
@@ -172,9 +196,14 @@ class OnboardingRepository:
             completed_at=from_db(row["completed_at"]),
         )
 
-    async def start(self, member_id: int, now: datetime) -> None:
-        """Begin (or begin again): status active, fresh start time, no answers."""
-        await self.clear_answers(member_id)
+    async def start(self, member_id: int, now: datetime, *, fresh: bool = False) -> None:
+        """Begin (or begin again): status active, fresh start time, no answers.
+
+        `fresh`: the member's row was created in this very unit of work, so there are no
+        answers to clear (one statement less on every join).
+        """
+        if not fresh:
+            await self.clear_answers(member_id)
         await self._db.execute(
             "INSERT INTO onboarding_progress (member_id, status, started_at)"
             " VALUES (?, 'active', ?)"

@@ -1,8 +1,9 @@
 """The outbox table: actions committed but not yet delivered (see `communitybot.outbox`).
 
 Rows are added in the caller's transaction (one statement per event, however many actions) and
-deleted one by one, by id, as each action is delivered: the table holds only what is still owed,
-so it never grows beyond the actions in flight plus those waiting for a retry.
+deleted by id once their batch was delivered (`done_many`: one statement per 500 ids, one
+commit): the table holds only what is still owed, so it never grows beyond the actions in
+flight plus those waiting for a retry.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from datetime import datetime
 from communitybot.events import UserRef
 from communitybot.store.db import Database
 from communitybot.store.timefmt import to_db
+
+MAX_IDS_PER_STATEMENT = 500
+"""Ids per `DELETE … IN (…)`: well under SQLite's limit on bound parameters."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,29 @@ class OutboxRepository:
 
     async def done(self, row_id: int) -> None:
         """The action was delivered (or finally refused): forget it."""
-        await self._db.execute("DELETE FROM outbox WHERE id = ?", (row_id,))
+        await self.done_many([row_id])
+
+    async def done_many(self, row_ids: Sequence[int]) -> None:
+        """These actions were delivered (or finally refused): forget them, in one commit.
+
+        Up to 500 ids are one statement (its own commit outside a transaction); more are one
+        statement per 500 in one transaction. The caller holds the bot's lock, so no other
+        event's transaction is open on the shared connection.
+        """
+        chunks = [
+            list(row_ids[i : i + MAX_IDS_PER_STATEMENT])
+            for i in range(0, len(row_ids), MAX_IDS_PER_STATEMENT)
+        ]
+        if len(chunks) == 1:
+            await self._delete(chunks[0])
+        elif chunks:
+            async with self._db.transaction():
+                for chunk in chunks:
+                    await self._delete(chunk)
+
+    async def _delete(self, row_ids: list[int]) -> None:
+        marks = ", ".join("?" * len(row_ids))
+        await self._db.execute(f"DELETE FROM outbox WHERE id IN ({marks})", row_ids)
 
     async def retry_later(self, row_id: int, error: str, retry_at: datetime) -> None:
         await self._db.execute(

@@ -28,12 +28,14 @@ from communitybot.store.tags import TagRepository
 
 
 class Store:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, cached: bool = True) -> None:
+        """`cached=False` for the read connection's facade: its repositories never see the writes
+        that drop a cached row, so they keep none (`communitybot.store.cache`)."""
         self.db = db
-        self.communities = CommunityRepository(db)
+        self.communities = CommunityRepository(db, cached=cached)
         self.members = MemberRepository(db)
         self.tags = TagRepository(db)
-        self.onboarding = OnboardingRepository(db)
+        self.onboarding = OnboardingRepository(db, cached=cached)
         self.confirmations = ConfirmationRepository(db)
         self.routing = RoutingRepository(db)
         self.stats = StatsRepository(db)
@@ -46,7 +48,9 @@ class Store:
         self.rounds = RoundRepository(db)
         self.outbox = OutboxRepository(db)
         self.open_prompts = OpenPromptRepository(db)
-        self.reader: Store | None = Store(db.reader) if db.reader is not None else None
+        self.reader: Store | None = (
+            Store(db.reader, cached=False) if db.reader is not None else None
+        )
         """Repositories on the read connection: they read what is committed, never write."""
 
     @classmethod

@@ -7,6 +7,7 @@ fails here. What the core answered is recorded from `Bot.dispatch`, to compare w
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,10 +189,10 @@ async def test_a_long_channel_post_from_the_outbox_is_posted_once_after_a_crash(
     async with connected(double, db) as started:
         await started.store.outbox.add([(encode(action), None)], started.bot.clock.now())
 
-        async def died(row_id: int) -> None:
+        async def died(row_ids: Sequence[int]) -> None:
             raise ProcessDied()
 
-        monkeypatch.setattr(started.store.outbox, "done", died)
+        monkeypatch.setattr(started.store.outbox, "done_many", died)
         with pytest.raises(ProcessDied):
             await started.bot.deliver_outbox()
         monkeypatch.undo()

@@ -7,6 +7,7 @@ the repeat after the restart returns the message already created instead of a se
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -34,11 +35,11 @@ async def test_an_outbox_row_sent_again_after_a_crash_is_created_once(
         # What a previous run committed and did not deliver.
         await bot.store.outbox.add([(encode(action), None)], bot.bot.clock.now())
 
-        async def died(row_id: int) -> None:
+        async def died(row_ids: Sequence[int]) -> None:
             raise ProcessDied()
 
         # Discord creates the message, then the process dies before the row is marked.
-        monkeypatch.setattr(bot.store.outbox, "done", died)
+        monkeypatch.setattr(bot.store.outbox, "done_many", died)
         with pytest.raises(ProcessDied):
             await bot.bot.deliver_outbox()
         monkeypatch.undo()

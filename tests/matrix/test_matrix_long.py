@@ -3,6 +3,7 @@ several notices in order, and a repeat after a crash posts each of them once."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -76,10 +77,10 @@ async def test_a_long_outbox_post_repeated_after_a_crash_posts_each_part_once(
     action = SendToChannel(community_ref(world.general), world.general, Message(text))
     await bot.store.outbox.add([(encode(action), None)], datetime.now(UTC))
 
-    async def died(row_id: int) -> None:
+    async def died(row_ids: Sequence[int]) -> None:
         raise ProcessDied()
 
-    monkeypatch.setattr(bot.store.outbox, "done", died)
+    monkeypatch.setattr(bot.store.outbox, "done_many", died)
     with pytest.raises(ProcessDied):
         await bot.bot.deliver_outbox()
     await mod.wait_for(lambda s: s.body.endswith("END-MARK"), after=mark)

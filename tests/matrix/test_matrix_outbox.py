@@ -7,6 +7,7 @@ the homeserver recognises the repeat after the restart.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -35,11 +36,11 @@ async def test_an_outbox_row_sent_again_after_a_crash_is_posted_once(
     # What a previous run committed and did not deliver.
     await bot.store.outbox.add([(encode(action), None)], datetime.now(UTC))
 
-    async def died(row_id: int) -> None:
+    async def died(row_ids: Sequence[int]) -> None:
         raise ProcessDied()
 
     # The homeserver accepts the message, then the process dies before the row is marked.
-    monkeypatch.setattr(bot.store.outbox, "done", died)
+    monkeypatch.setattr(bot.store.outbox, "done_many", died)
     with pytest.raises(ProcessDied):
         await bot.bot.deliver_outbox()
     await mod.wait_for(lambda s: "chat starts" in s.body, after=mark)
