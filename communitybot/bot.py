@@ -47,6 +47,7 @@ from communitybot.events import (
     MessageReceived,
 )
 from communitybot.features import registry, typed_choices
+from communitybot.models import Community, Member
 from communitybot.outbox import Outbox, Queued
 from communitybot.ports import ChatPlatform
 from communitybot.priority_lock import Priority, PriorityLock
@@ -181,11 +182,24 @@ class Bot:
             return None
         if event.user.display_name and event.user.display_name != member.display_name:
             return None
+        return await self._bound_context(reader, community, member, event)
+
+    async def _bound_context(
+        self,
+        store: Store,
+        community: Community,
+        member: Member,
+        event: Event,
+        *,
+        member_is_new: bool = False,
+    ) -> Context:
+        """A handler's context on `store` (the write store or the reader), with the platform's
+        moderator answer for this member."""
         is_moderator = await self.platform.is_moderator(
             community.ref, event.user, community.moderator_role
         )
         return Context(
-            store=reader,
+            store=store,
             clock=self.clock,
             platform=self.platform,
             peers=self.peers,
@@ -194,6 +208,8 @@ class Bot:
             event=event,
             is_moderator=is_moderator,
             prefix=self.prefix,
+            member_is_new=member_is_new,
+            joined_fresh=member_is_new and isinstance(event, MemberJoined),
         )
 
     async def _handle_admitted(self, event: Event) -> Handled:
@@ -343,21 +359,8 @@ class Bot:
             member, member_is_new = await self.store.members.join(community.id, event.user, now)
         else:
             member, member_is_new = await self.store.members.ensure(community.id, event.user, now)
-        is_moderator = await self.platform.is_moderator(
-            community.ref, event.user, community.moderator_role
-        )
-        ctx = Context(
-            store=self.store,
-            clock=self.clock,
-            platform=self.platform,
-            peers=self.peers,
-            community=community,
-            member=member,
-            event=event,
-            is_moderator=is_moderator,
-            prefix=self.prefix,
-            member_is_new=member_is_new,
-            joined_fresh=member_is_new and isinstance(event, MemberJoined),
+        ctx = await self._bound_context(
+            self.store, community, member, event, member_is_new=member_is_new
         )
         if created:
             await registry.seed_community(ctx)
