@@ -39,7 +39,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import io
 import uuid
 from dataclasses import replace
@@ -93,11 +92,6 @@ def part_txn(key: str | None, index: int) -> str:
 
 class RoomRefused(Exception):
     """The homeserver refused to create a room (the reason is its message)."""
-
-
-current_room: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "matrix_current_room", default=None
-)
 
 
 class MatrixPlatform:

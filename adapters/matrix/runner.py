@@ -57,7 +57,7 @@ from adapters.matrix.errors import RATE_LIMIT_RETRIES, TRANSIENT, rate_limited, 
 from adapters.matrix.invites import Invite, InvitePolicy, stripped_state
 from adapters.matrix.lanes import Lanes
 from adapters.matrix.login import Credentials, MatrixStartupError, homeserver_says, log_in
-from adapters.matrix.platform import MatrixPlatform, current_room
+from adapters.matrix.platform import MatrixPlatform
 from adapters.matrix.rooms import resolve_room_options
 from adapters.matrix.served import Served
 from adapters.matrix.sync_state import MatrixState
@@ -580,10 +580,7 @@ class MatrixBot:
             logger.warning("could not explain a typing mistake to {}: {}", user_id, error)
 
     async def _dispatch(self, room_id: str, event: Event) -> None:
-        token = current_room.set(room_id)
         try:
             await self.bot.dispatch(event)
         except Exception:  # the loop must survive anything one event does
             logger.exception("handling a Matrix event in {} failed", room_id)
-        finally:
-            current_room.reset(token)
