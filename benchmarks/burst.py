@@ -35,7 +35,7 @@ from communitybot.bot import Bot
 from communitybot.clock import SystemClock
 from communitybot.command_parser import parse_command_line
 from communitybot.events import CommandInvoked, CommunityRef, ConversationRef, MemberJoined, UserRef
-from communitybot.onboarding_defaults import SUBJECTS
+from communitybot.onboarding.defaults import SUBJECTS
 from communitybot.peers.index import PeerIndex
 from communitybot.rate_limits import RateLimiter
 from communitybot.replies import Message

@@ -19,7 +19,7 @@ from datetime import time as clock_time
 
 from dateutil.rrule import WEEKLY, rrule
 
-from communitybot.chat_schedule import Schedule, monthly, next_occurrence, weekly
+from communitybot.chats.schedule import Schedule, monthly, next_occurrence, weekly
 
 ZONES = (
     "America/New_York",

@@ -41,7 +41,7 @@ from loguru import logger
 from adapters.discord import DiscordBot, DiscordConfig
 from communitybot.clock import SystemClock
 from communitybot.events import Event, MemberJoined
-from communitybot.onboarding_defaults import GRADES, SUBJECTS
+from communitybot.onboarding.defaults import GRADES, SUBJECTS
 from communitybot.store.store import Store
 from communitybot.text import normalize_tag
 from tests.discord.gateway_double import DiscordDouble, running_double

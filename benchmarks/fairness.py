@@ -25,12 +25,12 @@ from typing import Any
 
 from loguru import logger
 
+from communitybot import registry
 from communitybot.bot import Bot
 from communitybot.clock import SystemClock
 from communitybot.command_parser import parse_command_line
 from communitybot.context import Context
 from communitybot.events import CommandInvoked, CommunityRef, ConversationRef, MemberJoined, UserRef
-from communitybot.features import registry
 from communitybot.peers.index import PeerIndex
 from communitybot.rate_limits import RateLimiter
 from communitybot.replies import Action

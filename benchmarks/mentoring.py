@@ -3,7 +3,7 @@
     python -m benchmarks.mentoring [--sizes 2000,5000,10000,50000] [--repeat 3]
                                    [--exact on|off] [--previous] [--baselines]
 
-A synthetic community (`communitybot.mentoring.synthetic`: 300 Zipf tags, 3–10 tags each,
+A synthetic community (`benchmarks.synthetic`: 300 Zipf tags, 3–10 tags each,
 realistic UTC offsets), one mentor per three mentees, capacity 3, under the default rule (no
 pair without a shared tag). Each measurement runs in a fresh process, so its peak memory (growth
 of the process's max RSS during the solve, instance already built and libraries imported) is its
@@ -36,7 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-from communitybot.mentoring import solver, synthetic
+from benchmarks import synthetic
+from communitybot.mentoring import solver
 from communitybot.mentoring.solver import Pair
 
 EXACT_UP_TO = 10_000

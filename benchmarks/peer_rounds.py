@@ -2,7 +2,7 @@
 
     python -m benchmarks.peer_rounds [--members 5000] [--community-seed 7] [--repeat 3]
 
-A synthetic community (`communitybot.mentoring.synthetic`: 300 Zipf tags, 3–10 tags each,
+A synthetic community (`benchmarks.synthetic`: 300 Zipf tags, 3–10 tags each,
 realistic UTC offsets). The yardstick is `benchmarks.peer_rounds_bound.upper_bound` (the dense
 bipartite relaxation, not timed). Prints a Markdown table.
 """
@@ -16,9 +16,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from benchmarks import synthetic
 from benchmarks.peer_rounds_bound import upper_bound
-from communitybot.mentoring import rounds, synthetic
-from communitybot.mentoring.rounds import Group, Member
+from communitybot.rounds import solver as rounds
+from communitybot.rounds.solver import Group, Member
 
 SEED = 7
 

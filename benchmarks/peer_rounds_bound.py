@@ -1,7 +1,7 @@
 """The peer-round yardstick: an upper bound on any round, from the dense relaxation.
 
 Lives beside the benchmarks because it needs scipy, a dev dependency: the bot's own solver
-(`communitybot.mentoring.rounds`) never imports it.
+(`communitybot.rounds.solver`) never imports it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from communitybot.mentoring.rounds import REPEAT_PENALTY, Member, score_matrix
+from communitybot.rounds.solver import REPEAT_PENALTY, Member, score_matrix
 
 
 def upper_bound(

@@ -20,9 +20,9 @@ from communitybot import __version__
 from communitybot.bot import Bot
 from communitybot.clock import SystemClock
 from communitybot.events import CommunityRef
-from communitybot.features.registry import JOB_KINDS
 from communitybot.logging import configure_logging, scrub
 from communitybot.peers.index import PeerIndex
+from communitybot.registry import JOB_KINDS
 from communitybot.scheduler import Scheduler
 from communitybot.settings import Settings
 from communitybot.store.db import StoreError

@@ -33,6 +33,7 @@ from typing import Any
 
 from loguru import logger
 
+from communitybot import registry, typed_choices
 from communitybot.clock import Clock
 from communitybot.commands import find_command
 from communitybot.context import Context
@@ -46,7 +47,6 @@ from communitybot.events import (
     MemberLeft,
     MessageReceived,
 )
-from communitybot.features import registry, typed_choices
 from communitybot.models import Community, Member
 from communitybot.outbox import Outbox, Queued
 from communitybot.ports import ChatPlatform

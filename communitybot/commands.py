@@ -7,13 +7,13 @@ to refuse moderator commands itself, whatever the adapter did.
 
 from __future__ import annotations
 
+from communitybot.asks.catalogue import ASK_COMMANDS
+from communitybot.chats.catalogue import CHAT_COMMANDS
+from communitybot.chats.run_catalogue import CHAT_RUN_COMMANDS
 from communitybot.command_types import Autocomplete, Command, Option, OptionType
-from communitybot.features.asks_catalogue import ASK_COMMANDS
-from communitybot.features.chat_run_catalogue import CHAT_RUN_COMMANDS
-from communitybot.features.chats_catalogue import CHAT_COMMANDS
-from communitybot.features.mentoring_catalogue import MENTORING_COMMANDS
-from communitybot.features.rounds_catalogue import ROUND_COMMANDS
-from communitybot.onboarding_defaults import INTRO_MAX_LENGTH
+from communitybot.mentoring.catalogue import MENTORING_COMMANDS
+from communitybot.onboarding.defaults import INTRO_MAX_LENGTH
+from communitybot.rounds.catalogue import ROUND_COMMANDS
 
 __all__ = ["CATALOGUE", "Autocomplete", "Command", "Option", "OptionType", "find_command", "groups"]
 

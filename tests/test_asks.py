@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from communitybot.asks import commands as asks
 from communitybot.command_parser import CommandParseError
-from communitybot.features import asks
 from communitybot.scheduler import Scheduler
 from tests.conftest import Harness, running_scheduler
 

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from communitybot.bot import FAILED_TEXT
-from communitybot.chat_schedule import once
-from communitybot.features.chat_input import ChatInputError, parse_schedule
+from communitybot.chats.input import ChatInputError, parse_schedule
+from communitybot.chats.schedule import once
 from tests.conftest import COMMUNITY, Harness
 
 NOW = datetime(2027, 1, 4, 12, tzinfo=UTC)

@@ -16,12 +16,12 @@ import pytest
 from loguru import logger
 
 from communitybot.bot import Bot
+from communitybot.chats import run as chat_run
+from communitybot.chats.script import parse_script, planned
+from communitybot.chats.transcript import cap
 from communitybot.events import CommandInvoked, ConversationRef
-from communitybot.features import chat_run
-from communitybot.features.chat_script import parse_script, planned
-from communitybot.features.chat_transcript import cap
-from communitybot.features.registry import JOB_KINDS
 from communitybot.peers.index import PeerIndex
+from communitybot.registry import JOB_KINDS
 from communitybot.scheduler import JobContext, Scheduler
 from communitybot.store.chat_runs import ChatRun, RunQuestion, ScriptQuestion
 from tests.conftest import COMMUNITY, Harness, running_scheduler, user

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from dateutil.rrule import WEEKLY, rrule
 
-from communitybot.chat_schedule import (
+from communitybot.chats.schedule import (
     ScheduleError,
     monthly,
     next_occurrence,

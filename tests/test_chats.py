@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 import pytest
 from loguru import logger
 
-from communitybot.features import chats, registry
+from communitybot import registry
+from communitybot.chats import commands as chats
 from communitybot.scheduler import Scheduler
 from tests.conftest import Harness, running_scheduler
 

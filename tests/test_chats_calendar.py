@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from dateutil.rrule import rrulestr
 
-from communitybot.chat_schedule import occurrences
+from communitybot.chats.schedule import occurrences
 from tests.conftest import Harness
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from communitybot.features.chat_input import (
+from communitybot.chats.input import (
     ChatInputError,
     host_names,
     parse_description,

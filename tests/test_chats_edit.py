@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from communitybot.chats import commands as chats
 from communitybot.command_parser import CommandParseError
 from communitybot.events import CommandInvoked, ConversationRef
-from communitybot.features import chats
 from communitybot.scheduler import Scheduler
 from tests.conftest import COMMUNITY, Harness, running_scheduler, user
 

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from dateutil.rrule import MONTHLY, WEEKLY, rrule, weekday
 
-from communitybot.chat_schedule import monthly, nth_weekday, occurrences, weekly
-from communitybot.features.chat_input import ChatInputError, parse_leads
+from communitybot.chats.input import ChatInputError, parse_leads
+from communitybot.chats.schedule import monthly, nth_weekday, occurrences, weekly
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 

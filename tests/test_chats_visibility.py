@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from communitybot.features.registry import JOB_KINDS
+from communitybot.registry import JOB_KINDS
 from communitybot.scheduler import Scheduler
 from tests.conftest import Harness, running_scheduler
 

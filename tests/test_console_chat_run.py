@@ -12,8 +12,8 @@ from adapters.console.runner import ConsoleSession
 from communitybot.bot import Bot
 from communitybot.clock import FakeClock
 from communitybot.events import CommunityRef
-from communitybot.features.registry import JOB_KINDS
 from communitybot.peers.index import PeerIndex
+from communitybot.registry import JOB_KINDS
 from communitybot.scheduler import Scheduler
 from communitybot.store.store import Store
 

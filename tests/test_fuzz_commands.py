@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from communitybot import registry
 from communitybot.commands import CATALOGUE
-from communitybot.features import registry
 from tests.fuzz_world import (
     MOD,
     Line,

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from communitybot.features import mentoring
+from communitybot.mentoring import commands as mentoring
 from communitybot.scheduler import Scheduler
 from communitybot.store.mentoring import MentoringRepository
 from tests.conftest import Harness, running_scheduler

@@ -3,7 +3,7 @@ automatic matching, /mentor rematch, the time-zone window, and the issue's bad i
 
 from __future__ import annotations
 
-from communitybot.features.mentoring import parse_window
+from communitybot.mentoring.commands import parse_window
 from tests.conftest import Harness
 from tests.mentoring_setup import mentoring_community
 

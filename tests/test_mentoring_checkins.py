@@ -10,7 +10,7 @@ import pytest
 
 from communitybot.bot import Bot
 from communitybot.events import CommandInvoked, ConversationRef
-from communitybot.features import mentoring
+from communitybot.mentoring import commands as mentoring
 from communitybot.peers.index import PeerIndex
 from communitybot.scheduler import Scheduler
 from communitybot.store.store import Store

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchmarks import synthetic
 from benchmarks.mentoring_exact import solve_exact
-from communitybot.mentoring import solver, synthetic
+from communitybot.mentoring import solver
 from communitybot.mentoring.scoring import tz_points
 from communitybot.mentoring.solver import Mentee, Mentor, solve, total_score
 
@@ -137,7 +138,9 @@ def test_solving_needs_no_scipy() -> None:
     """scipy is a dev dependency (the exact yardstick); the bot's solvers must run without it."""
     code = (
         "import sys; sys.modules['scipy'] = None\n"
-        "from communitybot.mentoring import rounds, solver, synthetic\n"
+        "from benchmarks import synthetic\n"
+        "from communitybot.mentoring import solver\n"
+        "from communitybot.rounds import solver as rounds\n"
         "c = synthetic.community(300, 100, seed=1)\n"
         "assert len(solver.solve(c.mentees, c.mentors, c.weights)) == 300\n"
         "solver.DENSE_CELLS = 0\n"

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from benchmarks.synthetic import community
 from communitybot.mentoring import solver, windows
-from communitybot.mentoring.synthetic import community
 
 
 def _windows(mentees: list[solver.Mentee], share: float, seed: int) -> dict[int, int]:

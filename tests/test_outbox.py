@@ -27,7 +27,6 @@ from communitybot.events import (
     MemberJoined,
     UserRef,
 )
-from communitybot.features import rounds
 from communitybot.outbox import MAX_ATTEMPTS
 from communitybot.peers.index import PeerIndex
 from communitybot.replies import (
@@ -41,6 +40,7 @@ from communitybot.replies import (
     SendToChannel,
     SendToGroup,
 )
+from communitybot.rounds import commands as rounds
 from communitybot.store.store import Store
 from tests.conftest import COMMUNITY, Harness, running_scheduler, user
 from tests.fakes import FakePlatform, Sent

@@ -8,8 +8,8 @@ import pytest
 
 from benchmarks.peer_rounds import greedy_round, members_of, random_round
 from benchmarks.peer_rounds_bound import upper_bound
-from communitybot.mentoring import rounds
-from communitybot.mentoring.rounds import Group, Member
+from communitybot.rounds import solver as rounds
+from communitybot.rounds.solver import Group, Member
 
 
 def _brute(members: list[Member], weights: dict[int, int], recent: list[tuple[int, int]]) -> float:

@@ -18,11 +18,11 @@ import pytest
 from loguru import logger
 
 from benchmarks import burst
+from communitybot import registry
 from communitybot.bot import Bot
 from communitybot.commands import CATALOGUE
 from communitybot.context import Context
 from communitybot.events import CommandInvoked, ConversationRef, MemberJoined
-from communitybot.features import registry
 from communitybot.peers import index as index_module
 from communitybot.peers.community import CommunityIndex
 from communitybot.peers.index import PeerIndex

@@ -16,8 +16,8 @@ from communitybot.bot import Bot
 from communitybot.clock import FakeClock
 from communitybot.command_parser import CommandParseError
 from communitybot.events import UserRef
-from communitybot.features import rounds
 from communitybot.peers.index import PeerIndex
+from communitybot.rounds import commands as rounds
 from communitybot.scheduler import Scheduler
 from communitybot.store.store import Store
 from tests.conftest import COMMUNITY, Harness, running_scheduler

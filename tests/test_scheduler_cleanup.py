@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
+from communitybot import registry
 from communitybot import scheduler as scheduler_module
-from communitybot.features import registry
 from communitybot.replies import Action
 from communitybot.scheduler import DEFAULT_RETENTION, JobContext, JobKind, Scheduler
 from communitybot.store.jobs import Job, NewJob

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from loguru import logger
 
+from communitybot import registry
 from communitybot.bot import FULL_TEXT, READ_ONLY_TEXT
-from communitybot.features import registry
 from communitybot.store.db import Database, Migration, StoreError, StoreFull, StoreReadOnly
 from tests.conftest import COMMUNITY, Harness, running_scheduler
 from tests.test_console import clean_env, communitybot

@@ -1,1 +1,1 @@
-"""Mentor matching: scoring, the optimal solver, its exact yardstick and synthetic data."""
+"""Mentor matching: `/mentor`, `/mentoring`, check-ins, scoring and the optimal solver."""

@@ -1,1 +1,1 @@
-"""Peer search: an in-memory inverted index of tag → members, kept in step with the store."""
+"""`/peers`: the in-memory peer index (kept in step with the store) and its command."""

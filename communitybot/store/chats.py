@@ -1,6 +1,6 @@
 """Chat series and reminder subscriptions: what the `/chat` commands and reminder jobs read.
 
-A series row holds its schedule (see `communitybot.chat_schedule`) and its next occurrence in
+A series row holds its schedule (see `communitybot.chats.schedule`) and its next occurrence in
 UTC, so listing upcoming chats never recomputes a rule; the chat-start job recomputes it once
 the chat has begun. Callers run inside the event's (or the scheduler batch's) transaction.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Literal
 
-from communitybot.chat_schedule import Schedule, ScheduleKind
+from communitybot.chats.schedule import Schedule, ScheduleKind
 from communitybot.models import Member
 from communitybot.store.db import Database
 from communitybot.store.members import member_from_row

@@ -1,0 +1,1 @@
+"""Problems of practice: `/ask`, `/follow`, `/resolve` and the nudge to report back."""

@@ -1,0 +1,1 @@
+"""Recurring topic chats: scheduling, reminders, running the hour, recaps and transcripts."""

@@ -1,0 +1,294 @@
+"""`/chat`: recurring facilitated topic chats (moderators plan them, members get reminders).
+
+Handlers validate everything first and change nothing on a bad input; the timing rules live in
+`communitybot.chats.schedule`, the typed grammar in `chat_input`, the scheduled work in
+`chat_jobs`. A series stores its next occurrence, so listing chats never recomputes a rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from communitybot.chats import calendar as chat_calendar
+from communitybot.chats import edit as chat_edit
+from communitybot.chats import hosts as chat_hosts
+from communitybot.chats import jobs as chat_jobs
+from communitybot.chats import visibility as chats_visibility
+from communitybot.chats.details import (
+    describe_ping,
+    find_series,
+    input_error,
+    ping_option,
+)
+from communitybot.chats.hosts import hosts_line, names, resolve_hosts
+from communitybot.chats.input import (
+    DEFAULT_DURATION,
+    MAX_DESCRIPTION,
+    ChatInputError,
+    describe_lead,
+    parse_description,
+    parse_duration,
+    parse_hashtag,
+    parse_leads,
+    parse_schedule,
+    parse_time,
+    parse_title,
+)
+from communitybot.chats.schedule import heads_up, next_occurrence, plannable, problems
+from communitybot.context import CommandHandler, Context
+from communitybot.replies import Action, Attachment, reply, safe_filename
+from communitybot.scheduler import JobKind
+from communitybot.store.chats import ChatSeries
+from communitybot.text import quote
+from communitybot.timezones import TimezoneError, describe_zone, read_timezone
+
+UPCOMING_LIMIT = 10
+LIST_DESCRIPTION = 100
+"""Characters of a description `/chat list` shows (the announcement shows it all)."""
+
+
+async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    now = ctx.clock.now()
+    try:
+        hashtag = parse_hashtag(str(options["hashtag"]))
+        title = parse_title(str(options["title"]))
+        at = parse_time(str(options["time"]))
+        zone = read_timezone(str(options["timezone"]), now)
+        timezone = zone.name
+        schedule = parse_schedule(str(options["schedule"]), timezone, at, now)
+        duration = parse_duration(options.get("duration") or DEFAULT_DURATION)
+        description = parse_description(str(options.get("description") or ""))
+        ping = ping_option(ctx, options.get("ping"))
+        hosts = (
+            await resolve_hosts(ctx, str(options["hosts"]))
+            if options.get("hosts")
+            else [ctx.member]
+        )
+    except (ChatInputError, TimezoneError) as error:
+        return reply(input_error(error, options["schedule"]))
+    if await ctx.store.chats.find(ctx.community.id, hashtag):
+        return reply(
+            f"There is already a chat #{hashtag}. Pick another hashtag, or "
+            f"`{ctx.prefix}chat cancel {hashtag}` first."
+        )
+    notes = problems(schedule, now)
+    first = next_occurrence(schedule, now)
+    if first is None:
+        return reply(notes[0] if notes else "That chat would never happen.")
+    series = await ctx.store.chats.create(
+        ctx.community.id,
+        hashtag,
+        title,
+        str(options["channel"]),
+        schedule,
+        duration,
+        first.start,
+        ctx.member.id,
+        now,
+        description=description,
+        ping_role=ping,
+    )
+    await ctx.store.chats.set_hosts(series.id, [h.id for h in hosts])
+    await chat_jobs.schedule_occurrence(ctx.store, series, now)
+    lines = [
+        f"Created **#{hashtag}: {quote(title, 120)}** in "
+        f"{ctx.platform.mention_channel(series.channel_id)}, {schedule.describe()}, "
+        f"{series.duration_minutes} minutes.",
+        f"First chat: {first.local:%A %d %B %Y, %H:%M} ({describe_zone(timezone)}).",
+        f"Hosted by {names(ctx.platform, hosts)}.",
+    ]
+    if zone.note:
+        lines.append(zone.note)
+    if description:
+        lines.append(f"About: {quote(description, MAX_DESCRIPTION)}")
+    if ping:
+        lines.append(f"I'll ping {describe_ping(ping)} at the start and 15 minutes before.")
+    if notes:
+        lines += ["", *heads_up(notes)]
+    lines.append(f"Members can get reminders with `{ctx.prefix}chat subscribe {hashtag}`.")
+    return reply("\n".join(lines), ephemeral=False)
+
+
+def _line(ctx: Context, series: ChatSeries, zone: str | None) -> str:
+    when = (
+        chat_jobs.when_for(series.next_start, zone, series.schedule.timezone)
+        if series.next_start
+        else "no upcoming chat"
+    )
+    return (
+        f"• **#{series.hashtag}**: {quote(series.title, 120)} — {when}, in "
+        f"{ctx.platform.mention_channel(series.channel_id)}"
+    )
+
+
+async def list_chats(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    chats = await chats_visibility.visible(ctx, await ctx.store.chats.active(ctx.community.id))
+    if not chats:
+        return reply("There are no chats planned yet.")
+    lines = ["**Chats**"]
+    for series in chats:
+        hosted = await hosts_line(ctx.store, ctx.platform, series) or "No host at the moment."
+        lines.append(
+            f"• **#{series.hashtag}**: {quote(series.title, 120)} — {series.schedule.describe()}"
+            f", {series.duration_minutes} min, in "
+            f"{ctx.platform.mention_channel(series.channel_id)}. {hosted}"
+        )
+        if series.description:
+            lines.append(f"  {quote(series.description, LIST_DESCRIPTION)}")
+    lines.append(f"`{ctx.prefix}chat next` shows the coming ones in your time zone.")
+    return reply("\n".join(lines))
+
+
+async def upcoming(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    now = ctx.clock.now()
+    chats = [
+        s
+        for s in await chats_visibility.visible(ctx, await ctx.store.chats.active(ctx.community.id))
+        if s.next_start and s.next_start > now
+    ][:UPCOMING_LIMIT]
+    if not chats:
+        return reply("No chats are coming up.")
+    zone = ctx.member.timezone
+    lines = ["**Coming up**" + (f" (your time, {describe_zone(zone)})" if zone else "")]
+    lines += [_line(ctx, s, zone) for s in chats]
+    if zone is None:
+        lines.append(
+            "Times are in each chat's own zone: set yours with "
+            f"`{ctx.prefix}profile edit timezone`."
+        )
+    return reply("\n".join(lines))
+
+
+async def cancel(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    found = await find_series(ctx, options)
+    if isinstance(found, str):
+        return reply(found)
+    await ctx.store.chats.cancel(found.id)
+    return reply(
+        f"Cancelled **#{found.hashtag}**: no more chats or reminders for it.", ephemeral=False
+    )
+
+
+async def skip_next(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    found = await find_series(ctx, options)
+    if isinstance(found, str):
+        return reply(found)
+    if found.next_start is None:
+        return reply(f"#{found.hashtag} has no upcoming chat to skip.")
+    now = ctx.clock.now()
+    zone = found.schedule.zone
+    skipped_day = found.next_start.astimezone(zone).date()
+    skipped = chat_jobs.skip_dates(found, skipped_day)
+    following = (
+        next_occurrence(found.schedule, found.next_start, skipped)
+        if found.schedule.kind != "once"
+        else None
+    )
+    if following is None:
+        return reply(
+            f"#{found.hashtag} has only that one chat: use `{ctx.prefix}chat cancel "
+            f"{found.hashtag}` instead."
+        )
+    await ctx.store.chats.set_skipped(found.id, skipped)
+    await ctx.store.chats.advance(found.id, found.schedule, following.start)
+    fresh = await ctx.store.chats.get(found.id)
+    assert fresh is not None
+    await chat_jobs.schedule_occurrence(ctx.store, fresh, now)
+    return reply(
+        f"Skipped #{found.hashtag} on {skipped_day:%A %d %B}. The next one is "
+        f"{following.local:%A %d %B %Y, %H:%M} ({describe_zone(found.schedule.timezone)}).",
+        ephemeral=False,
+    )
+
+
+async def _visible_series(ctx: Context, options: dict[str, Any]) -> ChatSeries | str:
+    """`find_series`, answering "no such chat" for one the member may not see (so a private
+    channel's chat does not even show it exists)."""
+    found = await find_series(ctx, options)
+    if isinstance(found, ChatSeries) and not await chats_visibility.can_see(ctx, found):
+        return f"There is no chat #{found.hashtag}. `{ctx.prefix}chat list` shows them."
+    return found
+
+
+async def subscribe(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    found = await _visible_series(ctx, options)
+    if isinstance(found, str):
+        return reply(found)
+    try:
+        leads = parse_leads(options.get("lead_times"))
+    except ChatInputError as error:
+        return reply(str(error))
+    now = ctx.clock.now()
+    await ctx.store.chats.subscribe(found.id, ctx.member.id, leads, now)
+    subscription = await ctx.store.chats.subscription(found.id, ctx.member.id)
+    assert subscription is not None
+    await chat_jobs.schedule_member_reminders(ctx.store, found, subscription, now)
+    said = " and ".join(describe_lead(m) for m in leads)
+    lines = [f"You'll get a reminder {said} before each **#{found.hashtag}** chat."]
+    if found.next_start:
+        when = chat_jobs.when_for(found.next_start, ctx.member.timezone, found.schedule.timezone)
+        lines.append(f"Next one: {when}.")
+    return reply("\n".join(lines))
+
+
+async def unsubscribe(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    found = await find_series(ctx, options)
+    if isinstance(found, str):
+        return reply(found)
+    if not await ctx.store.chats.unsubscribe(found.id, ctx.member.id):
+        return reply(f"You weren't subscribed to #{found.hashtag}.")
+    return reply(f"No more reminders for #{found.hashtag}.")
+
+
+async def calendar(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    found = await _visible_series(ctx, options)
+    if isinstance(found, str):
+        return reply(found)
+    if found.next_start is None:
+        return reply(f"#{found.hashtag} has no upcoming chat to add to a calendar.")
+    if not plannable(found.next_start, ctx.clock.now()):
+        return reply(
+            f"#{found.hashtag}'s next chat is stored for {found.next_start:%d %B %Y}, outside "
+            "the five years I can put in a calendar. A moderator can fix it with "
+            f"`{ctx.prefix}chat edit {found.hashtag} schedule=…` or `{ctx.prefix}chat cancel "
+            f"{found.hashtag}`."
+        )
+    ics = chat_calendar.calendar(found, found.schedule.describe(), ctx.clock.now())
+    name = safe_filename(found.hashtag, "ics")
+    return reply(
+        f"**#{found.hashtag}** for your calendar: open the attached `{name}` (or import it in "
+        "Google Calendar, Outlook or Apple Calendar) to add every upcoming chat. It keeps the "
+        "chat's local time across clock changes.",
+        attachment=Attachment(name, ics.encode(), "text/calendar"),
+    )
+
+
+async def stats_line(ctx: Context) -> str:
+    """The chats' line in `/stats`: live series, reminder subscriptions, the last chat held."""
+    summary = await ctx.store.chat_runs.community_summary(ctx.community.id)
+    line = (
+        f"• Chats: {summary.active_series} series, {summary.subscriptions} reminder subscription(s)"
+    )
+    if summary.last is None:
+        return line + "; none held yet"
+    last = summary.last
+    return (
+        f"{line}; the last, #{last.hashtag} on {last.started_at:%a %d %b}: "
+        f"{last.participants} participant(s), {last.messages} message(s)"
+    )
+
+
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {
+    ("chat", "create"): create,
+    ("chat", "edit"): chat_edit.edit,
+    ("chat", "list"): list_chats,
+    ("chat", "next"): upcoming,
+    ("chat", "cancel"): cancel,
+    ("chat", "skip-next"): skip_next,
+    ("chat", "subscribe"): subscribe,
+    ("chat", "unsubscribe"): unsubscribe,
+    ("chat", "calendar"): calendar,
+}
+JOB_KINDS: dict[str, JobKind] = chat_jobs.JOB_KINDS
+on_leave = chat_hosts.on_leave
+"""A host leaving: the moderator log hears about each series that needs a (new) host."""

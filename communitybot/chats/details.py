@@ -1,0 +1,47 @@
+"""What `/chat create` and `/chat edit` share: finding the series named, and the ping option.
+
+The typed grammar itself lives in `chat_input`; this adds the parts that need the context (the
+community's series, the platform the ping is for).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from communitybot.chats.input import ChatInputError, parse_hashtag, parse_ping
+from communitybot.context import Context
+from communitybot.store.chats import ChatSeries
+
+
+async def find_series(ctx: Context, options: dict[str, Any]) -> ChatSeries | str:
+    """The active series named by the `hashtag` option, or what to reply instead."""
+    try:
+        hashtag = parse_hashtag(str(options["hashtag"]))
+    except ChatInputError as error:
+        return str(error)
+    series = await ctx.store.chats.find(ctx.community.id, hashtag)
+    if series is None:
+        return f"There is no chat #{hashtag}. `{ctx.prefix}chat list` shows them."
+    return series
+
+
+def input_error(error: Exception, raw_schedule: object) -> str:
+    """A parse error for `/chat create|edit`, with a hint when an unquoted schedule was split
+    into words ("weekly" read as the schedule, "tuesday" as the next option)."""
+    if str(raw_schedule or "").casefold() in ("weekly", "every", "monthly", "once"):
+        return f'{error}\nPut the schedule in quotes when you type it, e.g. `"weekly tuesday"`.'
+    return str(error)
+
+
+def ping_option(ctx: Context, raw: object) -> str | None:
+    """The `ping` option checked for this platform (absent or "none": no ping)."""
+    if raw is None or str(raw).strip() == "":
+        return None
+    return parse_ping(str(raw), ctx.platform.name, ctx.community.ref.space_id)
+
+
+def describe_ping(ping: str | None) -> str:
+    """How a reply names the ping without pinging anyone."""
+    if ping is None:
+        return "nobody"
+    return "everyone in the room (@\u200broom)" if ping == "room" else "the chosen role"

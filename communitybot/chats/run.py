@@ -1,0 +1,229 @@
+"""A topic chat while it runs: open it, post its questions on time, listen, end with a recap.
+
+The chat-start job (`chat_jobs.run_start`) hands over to `begin` once the series has moved on.
+`begin` records one run per occurrence (series, start): the place the chat happens (a Discord
+thread, or the channel itself), the questions with their minutes, and a `chat.question` job per
+question plus a `chat.end` job, keyed by run, so a restarted bot neither opens a second thread
+nor repeats a question. Members' messages in that place are recorded (`on_channel_message`),
+answers recognised by an "A1 …" prefix; at the end the recap (`chat_recap`) is posted there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from loguru import logger
+
+from communitybot.chats import recap as chat_recap
+from communitybot.chats.hosts import hosts_line
+from communitybot.chats.input import MAX_DESCRIPTION
+from communitybot.chats.recap import plural
+from communitybot.chats.script import planned
+from communitybot.context import Context
+from communitybot.events import ChannelMessage, CommunityRef, UserRef
+from communitybot.models import Community
+from communitybot.ports import PlatformError
+from communitybot.replies import Action, Message, SendToChannel
+from communitybot.scheduler import JobContext, JobKind
+from communitybot.store.chat_runs import ChatRun, NewMessage, RunQuestion
+from communitybot.store.chats import ChatSeries
+from communitybot.store.jobs import Job
+from communitybot.store.store import Store
+from communitybot.text import neutralize_mass_mentions, quote
+
+QUESTION = "chat.question"
+END = "chat.end"
+MAX_STORED_TEXT = 4000
+MAX_MENTIONS = 20
+STALE_RECAP = timedelta(hours=24)
+"""A recap found later than this after the chat (the bot was down) is not posted any more."""
+_ANSWER = re.compile(r"^\W{0,3}A([0-9]{1,2})\b", re.IGNORECASE)
+
+
+def question_key(run_id: int, number: int) -> str:
+    return f"chat-question:{run_id}:{number}"
+
+
+def end_key(run_id: int) -> str:
+    return f"chat-end:{run_id}"
+
+
+# Starting ----------------------------------------------------------------------
+async def _welcome(ctx: JobContext, series: ChatSeries, questions: list[RunQuestion]) -> Message:
+    lines = [
+        f"🗣️ **#{series.hashtag}: {quote(series.title, 200)}** starts now "
+        f"({series.duration_minutes} minutes). Welcome, everyone!"
+    ]
+    hosted = await hosts_line(ctx.store, ctx.platform, series)
+    if hosted:
+        lines.append(hosted)
+    if series.description:
+        lines.append(f"About this chat: {quote(series.description, MAX_DESCRIPTION)}")
+    if questions:
+        numbers = "**Q1**" if len(questions) == 1 else "**Q1**, **Q2**, …"
+        lines.append(
+            f"{plural(len(questions), 'question')} will come as {numbers}: start your answer "
+            "with its number, e.g. `A1 I use exit tickets`."
+        )
+    else:
+        lines.append("An open conversation today: say hello and jump in.")
+    lines.append(
+        "Reply to and mention each other: the recap at the end suggests who to follow up with. "
+        f"Messages here are kept for the transcript (`{ctx.prefix}chat transcript "
+        f"{series.hashtag}`); `{ctx.prefix}forgetme` removes yours."
+    )
+    return Message("\n".join(lines), ping_role=series.ping_role)
+
+
+async def begin(
+    ctx: JobContext, community: Community, series: ChatSeries, start_at: datetime
+) -> list[Action]:
+    """Open the chat that starts at `start_at` (once) and schedule its questions and its end.
+
+    This is the one place a job calls the platform itself instead of returning an action: the
+    id of the thread the platform opens must be stored with the run, in the same transaction.
+    If the thread cannot be made (PlatformError), the chat runs in the channel and the welcome
+    goes out as an ordinary action. A crash after the thread was opened but before the commit
+    can leave an unused thread; a committed run is never opened twice.
+    """
+    existing = await ctx.store.chat_runs.for_occurrence(series.id, start_at)
+    if existing is not None:
+        logger.info("chat #{} of {} is already open", series.hashtag, start_at)
+        return []
+    script = await ctx.store.chat_runs.script(series.id)
+    questions = planned(script, series.duration_minutes)
+    await ctx.store.chat_runs.clear_script(series.id)  # a script serves one chat
+    welcome = await _welcome(ctx, series, questions)
+    safe = replace(welcome, text=neutralize_mass_mentions(welcome.text))
+    actions: list[Action] = []
+    try:
+        conversation = await ctx.platform.open_chat_thread(
+            community.ref, series.channel_id, f"#{series.hashtag}: {series.title}"[:100], safe
+        )
+        in_thread = conversation != series.channel_id
+    except PlatformError as error:
+        logger.warning(
+            "no thread for chat #{} ({}); it runs in the channel itself", series.hashtag, error
+        )
+        conversation, in_thread = series.channel_id, False
+        actions.append(SendToChannel(community.ref, series.channel_id, welcome))
+    run = await ctx.store.chat_runs.create(
+        series.id,
+        community.id,
+        start_at,
+        timedelta(minutes=series.duration_minutes),
+        conversation,
+        in_thread,
+        series.title,
+        questions,
+    )
+    await schedule_run(ctx.store, run, ctx.now)
+    return actions
+
+
+async def schedule_run(store: Store, run: ChatRun, now: datetime) -> None:
+    """One job per question and one for the end; keyed by run, so scheduling twice is harmless."""
+    for question in run.questions:
+        due = run.started_at + timedelta(minutes=question.offset)
+        payload = {"run": run.id, "number": question.number}
+        await store.jobs.schedule(
+            QUESTION, due, question_key(run.id, question.number), now, payload
+        )
+    await store.jobs.schedule(END, run.ends_at, end_key(run.id), now, {"run": run.id})
+
+
+# Questions and the end ----------------------------------------------------------------------
+async def _community(ctx: JobContext, run: ChatRun) -> CommunityRef:
+    community = await ctx.store.communities.get_by_id(run.community_id)
+    assert community is not None
+    return community.ref
+
+
+async def run_question(ctx: JobContext, job: Job) -> list[Action]:
+    """Post question n in the chat; nothing once the chat has ended."""
+    run = await ctx.store.chat_runs.get(int(job.payload["run"]))
+    number = int(job.payload["number"])
+    question = run.question(number) if run else None
+    if run is None or question is None or run.status != "running":
+        return []
+    if ctx.now >= run.ends_at:
+        logger.info("chat question {} dropped: the chat is over", job.key)
+        return []
+    await ctx.store.chat_runs.set_current(run.id, number)
+    text = (
+        f"❓ **Q{number}** {quote(question.text, 300)}\n"
+        f"Start your answer with **A{number}**, e.g. `A{number} …`"
+    )
+    return [SendToChannel(await _community(ctx, run), run.conversation_id, Message(text))]
+
+
+async def run_end(ctx: JobContext, job: Job) -> list[Action]:
+    """The chat is over: stop listening and post the recap where it happened."""
+    run = await ctx.store.chat_runs.get(int(job.payload["run"]))
+    if run is None or not await ctx.store.chat_runs.end(run.id):
+        return []
+    if ctx.now - run.ends_at > STALE_RECAP:
+        logger.warning("chat run {} ended while the bot was down: no recap posted", run.id)
+        return []
+    series = await ctx.store.chats.get(run.series_id)
+    hashtag = series.hashtag if series else ""
+    text = await chat_recap.recap(ctx.store, ctx.platform, ctx.prefix, run, hashtag)
+    return [SendToChannel(await _community(ctx, run), run.conversation_id, Message(text))]
+
+
+# Listening ----------------------------------------------------------------------
+async def listens_to(store: Store, event: ChannelMessage) -> bool:
+    """Whether a chat runs where `event` was posted: one read, no write, no member row."""
+    return await store.chat_runs.is_live(
+        event.community, event.conversation.conversation_id, event.parent_channel_id
+    )
+
+
+def answered(text: str, run: ChatRun) -> int | None:
+    """The question an "A2 …" / "a2: …" / "**A2** - …" message answers, if the chat has it."""
+    match = _ANSWER.match(text.strip())
+    if match is None:
+        return None
+    number = int(match[1])
+    return number if run.question(number) else None
+
+
+async def _member_id(ctx: Context, user_id: str) -> int | None:
+    """An existing member (no row is created for someone who was only mentioned)."""
+    found = await ctx.store.members.get(
+        ctx.community.id, UserRef(ctx.community.ref.platform, user_id)
+    )
+    return found.id if found is not None and found.id != ctx.member.id else None
+
+
+async def on_channel_message(ctx: Context, event: ChannelMessage) -> list[Action]:
+    """Record a message in a running chat (once per message id); nothing is said back."""
+    run = await ctx.store.chat_runs.live_in(
+        ctx.community.id, event.conversation.conversation_id, event.parent_channel_id
+    )
+    if run is None or not event.text.strip():
+        return []
+    question = answered(event.text, run) or run.current_question
+    new = NewMessage(
+        run.id, event.message_id, ctx.member.id, question, event.text[:MAX_STORED_TEXT]
+    )
+    if not await ctx.store.chat_runs.record(new, ctx.clock.now()):
+        return []
+    others = [event.reply_to_user_id] if event.reply_to_user_id else []
+    others += list(event.mentioned_user_ids[:MAX_MENTIONS])
+    for user_id in dict.fromkeys(others):
+        other = await _member_id(ctx, user_id)
+        if other is not None:
+            await ctx.store.chat_runs.record_exchange(run.id, ctx.member.id, other)
+    return []
+
+
+JOB_KINDS: dict[str, JobKind] = {
+    QUESTION: JobKind(run_question, grace=None),
+    END: JobKind(run_end, grace=None),
+}
+"""Both always run, however late: a question checks the chat is not over, and the end must
+always close the run (or the conversation would be listened to for ever), posting the recap
+unless it is more than STALE_RECAP late."""

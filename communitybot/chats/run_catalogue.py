@@ -1,0 +1,46 @@
+"""Commands for running chats: the hosts' question script and the transcript.
+
+Kept beside the feature that serves them; `communitybot.commands` joins every part into the one
+catalogue the adapters generate their commands from.
+"""
+
+from __future__ import annotations
+
+from communitybot.chats.script import MAX_SCRIPT_LENGTH
+from communitybot.command_types import Command, Option
+
+_HASHTAG = Option("hashtag", "The chat's hashtag, e.g. engchat", max_length=33)
+
+CHAT_RUN_COMMANDS: tuple[Command, ...] = (
+    Command(
+        ("chat", "questions"),
+        "Load the questions for a chat's next session (hosts, moderators); none shows them",
+        (
+            _HASHTAG,
+            Option(
+                "script",
+                "Q1 @10 First question | Q2 @30 Second question … (or: clear)",
+                required=False,
+                max_length=MAX_SCRIPT_LENGTH,
+                rest=True,
+            ),
+        ),
+        examples=(
+            "chat questions engchat Q1 @10 What is feedback for? | Q2 @30 What worked this week?",
+            "chat questions engchat",
+        ),
+    ),
+    Command(
+        ("chat", "transcript"),
+        "A chat's transcript as Markdown (the last one, or on a date)",
+        (
+            _HASHTAG,
+            Option("date", "YYYY-MM-DD (default: the last chat)", required=False, max_length=10),
+        ),
+        examples=(
+            "chat transcript engchat",
+            "chat transcript engchat 2027-03-14",
+        ),
+        read_only=True,
+    ),
+)

@@ -1,0 +1,153 @@
+"""`/chat transcript`: a chat as Markdown, for the members who can see where it was held.
+
+A chat held in a private channel or invite-only room is transcribed only for members who can
+see that place, and for moderators (`chats_visibility`); anyone else hears there was no such
+chat, as for a hashtag never used.
+
+The latest chat of a series, or the one on a given (local) date: title, time, questions, then
+the messages grouped by question with their authors' names. Names and text are quoted (single
+line, mentions made inert). Messages of members who used `/forgetme` are gone with them.
+
+It arrives as one reply: a short summary in the text, the whole transcript attached as
+`<hashtag>-<YYYY-MM-DD>.md` (a file keeps a long chat in one piece, where message-size limits
+would cut it into parts). A transcript past `FILE_LIMIT` stops with a note saying how many
+messages were left out, in the file and in the summary.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from communitybot.chats import visibility as chats_visibility
+from communitybot.chats.input import ChatInputError, parse_hashtag
+from communitybot.context import CommandHandler, Context
+from communitybot.replies import Action, Attachment, reply, safe_filename
+from communitybot.store.chat_runs import ChatRun, RunMessage
+from communitybot.text import quote
+
+FILE_LIMIT = 1_000_000
+"""Bytes (UTF-8) of Markdown at most: ~5,000 long messages, far beyond any real chat."""
+MESSAGE_ECHO = 4000
+"""Characters kept of one message (Discord's own maximum; a file has room for all of it)."""
+
+
+def _section(run: ChatRun, number: int) -> str:
+    question = run.question(number)
+    if question is None:
+        return "## Before Q1" if run.questions else "## Messages"
+    return f"## Q{number}. {quote(question.text, 300)}"
+
+
+def render(run: ChatRun, hashtag: str, zone: ZoneInfo, messages: list[RunMessage]) -> list[str]:
+    """The transcript as Markdown lines."""
+    start, end = run.started_at.astimezone(zone), run.ends_at.astimezone(zone)
+    people = len({m.member_id for m in messages})
+    status = " · still running" if run.status == "running" else ""
+    lines = [
+        f"# #{hashtag}: {quote(run.title, 200)}",
+        f"{start:%A %d %B %Y, %H:%M}–{end:%H:%M} ({zone.key}) · {len(messages)} message"
+        f"{'' if len(messages) == 1 else 's'} from {people} participant"
+        f"{'' if people == 1 else 's'}{status}",
+    ]
+    if run.questions:
+        lines += ["", "## Questions"]
+        lines += [f"{q.number}. {quote(q.text, 300)}" for q in run.questions]
+    section: int | None = None
+    for message in sorted(messages, key=lambda m: m.question):  # stable: time order within
+        if message.question != section:
+            section = message.question
+            lines += ["", _section(run, section)]
+        posted = message.posted_at.astimezone(zone)
+        lines.append(
+            f"**{quote(message.author, 60)}** ({posted:%H:%M}): {quote(message.text, MESSAGE_ECHO)}"
+        )
+    if not messages:
+        lines += ["", "Nobody posted in this chat."]
+    return lines
+
+
+def _is_message(line: str) -> bool:
+    return line.startswith("**")
+
+
+def cap(lines: list[str], limit: int = FILE_LIMIT) -> tuple[str, int]:
+    """The lines as one Markdown document of at most `limit` UTF-8 bytes, and how many messages
+    were left out (0 when everything fits); a cut document ends with a note saying so."""
+    total = sum(1 for line in lines if _is_message(line))
+    kept: list[str] = []
+    size = 0
+    shown = 0
+    for line in lines:
+        width = len(line.encode()) + 1
+        if size + width > limit - 200:  # room for the note
+            left = total - shown
+            kept += ["", f"*(The transcript stops here: {_messages(left)} did not fit.)*"]
+            return "\n".join(kept) + "\n", left
+        kept.append(line)
+        size += width
+        shown += _is_message(line)
+    return "\n".join(kept) + "\n", 0
+
+
+def _messages(count: int) -> str:
+    return f"{count} more message{'' if count == 1 else 's'}"
+
+
+def _date(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise ChatInputError(
+            f"“{quote(raw, 20)}” is not a date: use YYYY-MM-DD, e.g. 2027-01-05."
+        ) from None
+
+
+async def transcript(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    try:
+        hashtag = parse_hashtag(str(options["hashtag"]))
+        on = _date(str(options["date"])) if options.get("date") else None
+    except ChatInputError as error:
+        return reply(str(error))
+    runs = await _visible_runs(ctx, await ctx.store.chat_runs.of_hashtag(ctx.community.id, hashtag))
+    if not runs:
+        return reply(f"No #{hashtag} chat has taken place yet.")
+    chosen = None
+    for run, zone_name in runs:
+        if on is None or run.started_at.astimezone(ZoneInfo(zone_name)).date() == on:
+            chosen = (run, ZoneInfo(zone_name))
+            break
+    if chosen is None:
+        assert on is not None
+        dates = ", ".join(f"{r.started_at.astimezone(ZoneInfo(z)):%Y-%m-%d}" for r, z in runs[:5])
+        return reply(f"There was no #{hashtag} chat on {on:%Y-%m-%d}. The latest: {dates}.")
+    run, zone = chosen
+    messages = await ctx.store.chat_runs.messages(run.id)
+    lines = render(run, hashtag, zone, messages)
+    document, left_out = cap(lines)
+    name = safe_filename(f"{hashtag}-{run.started_at.astimezone(zone):%Y-%m-%d}", "md")
+    summary = [f"**{lines[0].removeprefix('# ')}**", lines[1]]
+    summary.append(f"The whole transcript is attached as `{name}` (Markdown).")
+    if left_out:
+        summary.append(
+            f"It was too long for one file: it stops before the last {left_out} message"
+            f"{'' if left_out == 1 else 's'}."
+        )
+    return reply(
+        "\n".join(summary),
+        attachment=Attachment(name, document.encode(), "text/markdown"),
+    )
+
+
+async def _visible_runs(ctx: Context, runs: list[tuple[ChatRun, str]]) -> list[tuple[ChatRun, str]]:
+    """The runs `ctx.member` may see (each checked where its series and it were held)."""
+    kept = []
+    for run, zone in runs:
+        series = await ctx.store.chats.get(run.series_id)
+        if series is not None and await chats_visibility.can_see(ctx, series, run):
+            kept.append((run, zone))
+    return kept
+
+
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {("chat", "transcript"): transcript}

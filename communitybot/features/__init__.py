@@ -1,1 +1,0 @@
-"""Feature handlers: plain async functions that take a Context and return actions."""

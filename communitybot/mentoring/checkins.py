@@ -1,0 +1,231 @@
+"""Check-ins: some days into a pairing, each side is asked how it is going (met / not yet / end).
+
+Round 1 goes to both sides `checkin_days` after the introduction (a community setting). Each
+round schedules the next one, which first looks back: a side that answered "met" is done; a side
+that said "not yet" or did not answer is asked again. When one side has left two check-ins
+unanswered, the pairing is flagged for the moderators (one note in the moderator log, and it
+shows in `/stats` and `/mentoring pairs`) and the bot stops asking. "end" ends the pairing exactly
+as `/mentor end` does. Buttons answer on Discord; `/mentor checkin met|not-yet|end [member]` is
+the typed form for Matrix and the console (and works everywhere).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from communitybot import typed_choices
+from communitybot.context import Context
+from communitybot.mentoring.match import auto_match
+from communitybot.mentoring.pairing import (
+    CHECKIN,
+    checkin_key,
+    end_pairing,
+    other_id,
+    other_side,
+    pairs_with,
+    schedule_checkin,
+    who,
+)
+from communitybot.models import Community, Member
+from communitybot.numbers import parse_id
+from communitybot.replies import Action, Choice, Message, Prompt, SendDirect, SendToChannel, reply
+from communitybot.scheduler import JobContext, JobKind
+from communitybot.store.jobs import Job
+from communitybot.store.mentoring import MentorPair
+from communitybot.store.mentoring_checkins import Answer, Checkin
+
+PROMPT_PREFIX = "mentoring:checkin:"
+MISSES_TO_FLAG = 2
+TYPED_ANSWERS: dict[str, Answer] = {"met": "met", "not-yet": "not_yet", "end": "end"}
+ANSWER_LABELS: dict[Answer, str] = {"met": "met", "not_yet": "not yet", "end": "end"}
+
+
+def _prompt(pair_id: int) -> Prompt:
+    return Prompt(
+        custom_id=f"{PROMPT_PREFIX}{pair_id}",
+        kind="single",
+        choices=(
+            Choice("met", "We've met"),
+            Choice("not_yet", "Not yet"),
+            Choice("end", "End the pairing"),
+        ),
+    )
+
+
+def _question(jctx: JobContext, you: Member, other: Member, pair: MentorPair) -> Message:
+    role = "your mentor" if pair.mentor_id == other.id else "your mentee"
+    p, handle = jctx.prefix, other.ref.user_id
+    text = (
+        f"👋 A quick check-in about your mentoring with {who(jctx.platform, other)}, {role}: "
+        "how is it going? Have you met yet?\n"
+        f"Answer with the buttons, or type `{p}mentor checkin met {handle}`, "
+        f"`{p}mentor checkin not-yet {handle}` or `{p}mentor checkin end {handle}`. "
+        "If it isn't working out, ending it is perfectly fine."
+    )
+    return Message(text, _prompt(pair.id))
+
+
+def _misses(checkins: list[Checkin], before_round: int) -> Counter[int]:
+    return Counter(c.member_id for c in checkins if c.round < before_round and c.answer is None)
+
+
+async def _flag(
+    jctx: JobContext, community: Community, pair: MentorPair, silent: list[Member]
+) -> list[Action]:
+    if not await jctx.store.mentoring_checkins.flag(pair.id, jctx.now):
+        return []
+    if not community.modlog_channel:
+        return []  # still flagged: /stats and /mentoring pairs show it
+    mentor = await jctx.store.members.get_by_id(pair.mentor_id)
+    mentee = await jctx.store.members.get_by_id(pair.mentee_id)
+    if mentor is None or mentee is None:
+        return []
+    names = " and ".join(who(jctx.platform, m) for m in silent)
+    text = (
+        f"⚠️ Mentoring pairing {who(jctx.platform, mentee)} ← {who(jctx.platform, mentor)} "
+        f"(since {pair.created_at.date().isoformat()}): {names} left two check-ins unanswered. "
+        f"A friendly word may help; `{jctx.prefix}mentoring pairs` lists every pairing."
+    )
+    return [SendToChannel(community.ref, community.modlog_channel, Message(text))]
+
+
+async def run_checkin(jctx: JobContext, job: Job) -> list[Action]:
+    """One check-in round of one pairing (only while the pairing and both sides are here)."""
+    store = jctx.store
+    pair = await store.mentoring.get_pair(int(job.payload["pair_id"]))
+    round_no = int(job.payload.get("round", 1))
+    if pair is None or pair.status != "active" or pair.flagged_at is not None:
+        return []
+    community = await store.communities.get_by_id(pair.community_id)
+    mentor = await store.members.get_by_id(pair.mentor_id)
+    mentee = await store.members.get_by_id(pair.mentee_id)
+    if community is None or mentor is None or mentee is None:
+        return []
+    if mentor.left_at is not None or mentee.left_at is not None:
+        return []
+    checkins = await store.mentoring_checkins.of_pair(pair.id)
+    misses = _misses(checkins, round_no)
+    silent = [m for m in (mentee, mentor) if misses[m.id] >= MISSES_TO_FLAG]
+    if silent:
+        return await _flag(jctx, community, pair, silent)
+    done = {c.member_id for c in checkins if c.answer == "met"}
+    to_ask = [m for m in (mentee, mentor) if m.id not in done]
+    actions: list[Action] = []
+    for you in to_ask:
+        other = mentor if you.id == mentee.id else mentee
+        if await store.mentoring_checkins.ask(pair.id, you.id, round_no, jctx.now):
+            actions.append(SendDirect(community.ref, you.ref, _question(jctx, you, other, pair)))
+    if to_ask:
+        await schedule_checkin(store, community.id, pair.id, round_no + 1, jctx.now)
+    return actions
+
+
+async def _answer(ctx: Context, pair: MentorPair, answer: Answer) -> list[Action]:
+    """Store a side's answer; "end" ends the pairing as `/mentor end` does."""
+    now = ctx.clock.now()
+    asked = await ctx.store.mentoring_checkins.answer(pair.id, ctx.member.id, answer, now)
+    if asked is None:
+        return reply(
+            "I haven't asked you about this pairing yet, so there's nothing to answer. "
+            f"`{ctx.prefix}mentor end` ends a pairing at any time."
+        )
+    if answer == "end":
+        done, notes = await end_pairing(ctx, pair, None)
+        result = await auto_match(ctx, "a pairing ended")  # a mentor's seat is free again
+        return [*reply(done), *notes, *(result.introductions if result else [])]
+    other = await other_side(ctx, pair)
+    name = who(ctx.platform, other) if other else "your partner"
+    if answer == "met":
+        thanks = reply(f"Wonderful — thank you for letting me know, and enjoy working with {name}!")
+        if await ctx.store.mentoring_checkins.unflag(pair.id):
+            return [*thanks, *_modlog_unflagged(ctx, pair)]
+        return thanks
+    nxt = await ctx.store.jobs.get(checkin_key(pair.id, asked + 1))
+    again = ""
+    if nxt is not None and nxt.status == "pending" and nxt.due_at > now:
+        days = max(1, round((nxt.due_at - now) / timedelta(days=1)))
+        again = f" I'll ask again in about {days} days."
+    return reply(
+        f"Thanks for telling me. A short message to {name} with two times that suit you often "
+        f"helps.{again}"
+    )
+
+
+def _modlog_unflagged(ctx: Context, pair: MentorPair) -> list[Action]:
+    """Tell the moderators a flagged pairing is fine after all (they may be about to step in)."""
+    channel = ctx.community.modlog_channel
+    if not channel:
+        return []
+    text = (
+        f"✅ {who(ctx.platform, ctx.member)} says they have met their mentoring partner: the "
+        f"pairing flagged on {pair.flagged_at.date().isoformat() if pair.flagged_at else '?'} "
+        "is no longer flagged."
+    )
+    return [SendToChannel(ctx.community.ref, channel, Message(text))]
+
+
+async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> list[Action] | None:
+    """A check-in button; None when the button isn't one of ours."""
+    if not custom_id.startswith(PROMPT_PREFIX):
+        return None
+    raw_id = custom_id.removeprefix(PROMPT_PREFIX)
+    value = values[0] if values else ""
+    pair_id = parse_id(raw_id)
+    pair = await ctx.store.mentoring.get_pair(pair_id) if pair_id is not None else None
+    answer = next((a for a in ANSWER_LABELS if a == value), None)
+    if pair is None or answer is None or ctx.member.id not in (pair.mentor_id, pair.mentee_id):
+        return reply(
+            f"That check-in is no longer open. `{ctx.prefix}mentor status` shows your pairings."
+        )
+    await typed_choices.answered(ctx, custom_id)
+    if pair.status != "active":
+        return reply("That pairing has already ended, so there's nothing to do. Thank you!")
+    return await _answer(ctx, pair, answer)
+
+
+async def checkin(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    """`/mentor checkin met|not-yet|end [member]`: the typed answer to a check-in."""
+    answer = TYPED_ANSWERS.get(str(options.get("answer") or "").casefold())
+    if answer is None:
+        return reply(f"Please answer met, not-yet or end, e.g. `{ctx.prefix}mentor checkin met`.")
+    found = await pairs_with(ctx, options.get("member"))
+    if found is None:
+        return reply("You have no active mentoring pairing with them.")
+    pairs = found
+    if not pairs:
+        return reply("You have no active mentoring pairing to check in on.")
+    if len(pairs) > 1:
+        pending = await _pending(ctx, pairs)
+        if len(pending) != 1:
+            return await _which_one(ctx, pairs)
+        pairs = pending
+    return await _answer(ctx, pairs[0], answer)
+
+
+async def _pending(ctx: Context, pairs: list[MentorPair]) -> list[MentorPair]:
+    """The pairs whose latest check-in to this member is still unanswered."""
+    found = await ctx.store.mentoring_checkins.of_pairs([p.id for p in pairs])
+    pending = []
+    for pair in pairs:
+        mine = [c for c in found[pair.id] if c.member_id == ctx.member.id]
+        if mine and mine[-1].answer is None:
+            pending.append(pair)
+    return pending
+
+
+async def _which_one(ctx: Context, pairs: list[MentorPair]) -> list[Action]:
+    others = [await ctx.store.members.get_by_id(other_id(p, ctx.member.id)) for p in pairs]
+    listed = ", ".join(who(ctx.platform, m) for m in others if m is not None)
+    return reply(
+        f"You have several pairings ({listed}). Say which one: "
+        f"`{ctx.prefix}mentor checkin met <member>`."
+    )
+
+
+JOB_KINDS: dict[str, JobKind] = {
+    CHECKIN: JobKind(run_checkin, grace=None),
+}
+"""A check-in always runs, even long after downtime: each round schedules the next, so dropping a
+late one would end a pairing's check-ins for good. Late, it simply asks (and counts) from now."""

@@ -1,0 +1,395 @@
+"""Mentoring: members offer or request help by tag; pairs are matched optimally and checked on.
+
+This module holds a member's side (`/mentor offer|request|status|pause|resume|end|rematch`, a
+member leaving) and the routing tables. The rest has one module per job:
+`mentoring_match` (rounds and automatic matching, introductions), `mentoring_checkins` (asking
+how it's going, answers, flags), `mentoring_admin` (settings, the pairings list, /stats) and
+`mentoring_pairing` (what every path shares: names, the check-in schedule, ending a pairing).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from communitybot.context import CommandHandler, Context
+from communitybot.mentoring import admin as mentoring_admin
+from communitybot.mentoring import checkins as mentoring_checkins
+from communitybot.mentoring.match import (
+    NO_SHARED_TAGS,
+    RoundResult,
+    auto_match,
+    match,
+    nobody_shares_tags,
+)
+from communitybot.mentoring.pairing import (
+    end_pairing,
+    other_side,
+    pairs_with,
+    who,
+)
+from communitybot.models import Tag
+from communitybot.replies import Action, Message, SendDirect, reply
+from communitybot.scheduler import JobKind
+from communitybot.tags.commands import resolve_tags
+from communitybot.text import quote, split_list
+
+MIN_CAPACITY = 1
+MAX_CAPACITY = 5
+MAX_TAGS = 15
+MAX_WINDOW_HOURS = 12
+_WINDOW = re.compile(
+    r"^(?:±|\+/-|\+-|-\+|\+)?\s*([0-9]{1,2}(?:[.,]5)?)\s*(?:h|hr|hrs|hour|hours)?$", re.I
+)
+
+
+async def _tags(
+    ctx: Context, raw: str, text_option: str, text_given: bool
+) -> tuple[list[Tag], list[Action]]:
+    """Resolve the tags option (a whole tag list, as `/tags add` takes it); on any problem, the
+    friendly error to return (nothing saved).
+
+    Every name must be a known tag: a word that is not one is never dropped or moved into the
+    note/goals silently. When no `text_option` (note, goals) was given and the list ends in words
+    that are not tags, the reply shows how to give them as that option instead.
+    """
+    names = split_list(raw)
+    if not names:
+        return [], reply(
+            f"Please name at least one tag, e.g. `{ctx.prefix}mentor request maths, assessment` "
+            f"(see `{ctx.prefix}tags list`)."
+        )
+    if len(names) > MAX_TAGS:
+        return [], reply(f"Please name at most {MAX_TAGS} tags.")
+    tags, errors = await resolve_tags(ctx, names)
+    if not errors:
+        return tags, []
+    lines = list(errors)
+    if not text_given:
+        kept, text = await _split_text(ctx, names)
+        if kept and text:
+            lines.append(
+                f"If “{quote(text, 80)}” is your {text_option}, give it as the {text_option} "
+                f"after the tags: `{', '.join(kept)} {text_option}={quote(text, 80)}`."
+            )
+        else:
+            lines.append(
+                f"Tags are separated by commas or spaces; your {text_option} goes after them as "
+                f"`{text_option}=…`, e.g. `maths, assessment {text_option}=…`."
+            )
+    return [], reply("\n".join([*lines, "Nothing was saved."]))
+
+
+async def _split_text(ctx: Context, names: list[str]) -> tuple[list[str], str]:
+    """The typed list read as known tags followed by free text: (tags as typed, the text).
+
+    `maths, assessment Happy to help` → (["maths", "assessment"], "Happy to help"); ("", …) when
+    the list does not start with a known tag.
+    """
+    for index, name in enumerate(names):
+        if (await resolve_tags(ctx, [name]))[0]:
+            continue
+        words = name.split()
+        for cut in range(len(words) - 1, 0, -1):
+            if (await resolve_tags(ctx, [" ".join(words[:cut])]))[0]:
+                head, tail = " ".join(words[:cut]), words[cut:]
+                return [*names[:index], head], " ".join([*tail, *names[index + 1 :]])
+        return names[:index], " ".join(names[index:])
+    return names, ""
+
+
+def _names(tags: list[Tag]) -> str:
+    return ", ".join(f"**{tag.name}**" for tag in tags)
+
+
+def _text_line(label: str, text: str) -> str:
+    """The note or goals as stored, so the member sees where the tags ended and the text began."""
+    return f" {label}: “{quote(text, 120)}”." if text else ""
+
+
+def parse_window(raw: str) -> int | None:
+    """A time-zone window ("3", "±3h", "+-1.5 hours") in minutes; None if it isn't one."""
+    found = _WINDOW.match(raw.strip())
+    if not found:
+        return None
+    minutes = round(float(found.group(1).replace(",", ".")) * 60)
+    return minutes if minutes <= MAX_WINDOW_HOURS * 60 else None
+
+
+def _hours(minutes: int) -> str:
+    hours = minutes / 60
+    return f"±{hours:g}h"
+
+
+def _matched_note(result: RoundResult | None, matched: bool, waiting: str, nobody: str) -> str:
+    """What a round run on the member's behalf meant for them (None: auto-matching is off)."""
+    if result is None:
+        return waiting
+    if matched:
+        return "Good news: I've found a match already — see the private introduction."
+    return nobody
+
+
+async def offer(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    capacity = options.get("capacity")
+    if not isinstance(capacity, int) or not MIN_CAPACITY <= capacity <= MAX_CAPACITY:
+        return reply(
+            f"Capacity is how many mentees you take at once: a number from {MIN_CAPACITY} to "
+            f"{MAX_CAPACITY}, e.g. `{ctx.prefix}mentor offer 2 maths, assessment`."
+        )
+    tags, error = await _tags(ctx, str(options.get("tags") or ""), "note", "note" in options)
+    if error:
+        return error
+    note = str(options.get("note") or "").strip()
+    await ctx.store.mentoring.put_offer(
+        ctx.member.id, capacity, note, [t.id for t in tags], ctx.clock.now()
+    )
+    result = await auto_match(ctx, f"{who(ctx.platform, ctx.member)}'s offer")
+    matched = result is not None and ctx.member.id in result.matched_mentors
+    people = "person" if capacity == 1 else "people"
+    waiting = "When a moderator runs a matching round I'll introduce you privately."
+    nobody = "Nobody who fits is waiting right now; I'll introduce you as soon as someone asks."
+    text = (
+        f"Thank you! You offer to mentor up to {capacity} {people} on {_names(tags)}."
+        f"{_text_line('Your note', note)} "
+        f"{_matched_note(result, matched, waiting, nobody)} "
+        f"`{ctx.prefix}mentor pause` stops new matches at any time."
+    )
+    return [*reply(text), *(result.introductions if result else [])]
+
+
+async def request(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    raw_window = str(options.get("window") or "").strip()
+    window = parse_window(raw_window) if raw_window else None
+    if raw_window and window is None:
+        return reply(
+            f"The window is how many hours from your time zone your mentor may be: 0 to "
+            f"{MAX_WINDOW_HOURS}, e.g. `window=±3h` or `window=3`. Nothing was saved."
+        )
+    if window is not None and not ctx.member.timezone:
+        return reply(
+            "A time-zone window needs your time zone: set it with "
+            f"`{ctx.prefix}profile edit timezone Europe/Berlin` (your city or zone), then ask "
+            "again. Nothing was saved."
+        )
+    tags, error = await _tags(ctx, str(options.get("tags") or ""), "goals", "goals" in options)
+    if error:
+        return error
+    live = [
+        p
+        for p in await ctx.store.mentoring.active_pairs_of(ctx.member.id)
+        if p.mentee_id == ctx.member.id
+    ]
+    if live:
+        return reply(
+            "You already have a mentor. To ask for a different one, "
+            f"`{ctx.prefix}mentor rematch` ends that pairing and finds you someone new."
+        )
+    goals = str(options.get("goals") or "").strip()
+    await ctx.store.mentoring.put_request(
+        ctx.member.id, goals, [t.id for t in tags], ctx.clock.now(), window
+    )
+    result = await auto_match(ctx, f"{who(ctx.platform, ctx.member)}'s request")
+    matched = result is not None and ctx.member.id in result.matched_mentees
+    within = (
+        f" Only mentors within {_hours(window)} of your time zone will be proposed."
+        if window is not None
+        else ""
+    )
+    waiting = (
+        "I'll introduce you privately when the next matching round finds someone who shares "
+        "your interests."
+    )
+    nobody = (
+        "Nobody suitable has a free seat right now; I'll introduce you as soon as someone does."
+    )
+    tag_ids = tuple(t.id for t in tags)
+    if (await ctx.store.mentoring.settings(ctx.community.id)).allow_no_shared_tags:
+        waiting = waiting.replace("someone who shares your interests", "you a mentor")
+    elif (result is not None and ctx.member.id in result.no_shared_tags) or (
+        result is None and await nobody_shares_tags(ctx, ctx.member.id, tag_ids)
+    ):
+        waiting = nobody = NO_SHARED_TAGS
+    text = (
+        f"Got it: you're looking for a mentor for {_names(tags)}.{within}"
+        f"{_text_line('Your goals', goals)} "
+        f"{_matched_note(result, matched, waiting, nobody)}"
+    )
+    return [*reply(text), *(result.introductions if result else [])]
+
+
+async def status(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    names = await ctx.store.tags.names(ctx.community.id)
+    store = ctx.store.mentoring
+    lines = ["**Your mentoring**"]
+    offered = await store.get_offer(ctx.member.id)
+    if offered:
+        state = "paused" if offered.paused else "open"
+        tags = ", ".join(names.get(t, "?") for t in offered.tag_ids)
+        lines.append(f"• Offer ({state}): up to {offered.capacity} mentees on {tags}")
+    asked = await store.get_request(ctx.member.id)
+    pairs = await store.active_pairs_of(ctx.member.id)
+    if asked and asked.status != "closed":
+        tags = ", ".join(names.get(t, "?") for t in asked.tag_ids)
+        matched = any(p.mentee_id == ctx.member.id for p in pairs)
+        state = "matched" if matched else "waiting for a match"
+        within = (
+            f", mentors within {_hours(asked.window_minutes)}"
+            if asked.window_minutes is not None
+            else ""
+        )
+        lines.append(f"• Request ({state}): {tags}{within}")
+        if not matched and await nobody_shares_tags(ctx, ctx.member.id, asked.tag_ids):
+            lines.append(f"  {NO_SHARED_TAGS}")
+        if asked.window_minutes is not None and not ctx.member.timezone:
+            lines.append(
+                "  ⚠️ The window needs your time zone: "
+                f"`{ctx.prefix}profile edit timezone <your city or zone>`."
+            )
+    for pair in pairs:
+        other = await other_side(ctx, pair)
+        if other is None:
+            continue
+        role = "your mentee" if pair.mentor_id == ctx.member.id else "your mentor"
+        shared = f" — you share {pair.shared}" if pair.shared else ""
+        lines.append(f"• {who(ctx.platform, other)} is {role}{shared}")
+    if len(lines) == 1:
+        lines.append(
+            f"Nothing yet. `{ctx.prefix}mentor offer` to mentor, "
+            f"`{ctx.prefix}mentor request` to find a mentor."
+        )
+    return reply("\n".join(lines))
+
+
+async def _set_paused(ctx: Context, paused: bool) -> list[Action]:
+    offered = await ctx.store.mentoring.get_offer(ctx.member.id)
+    if offered is None:
+        return reply(
+            f"You haven't offered to mentor yet: `{ctx.prefix}mentor offer 2 maths` does that."
+        )
+    await ctx.store.mentoring.set_paused(ctx.member.id, paused)
+    if paused:
+        return reply(
+            "Paused: you won't get new mentees (current pairings continue). "
+            f"`{ctx.prefix}mentor resume` when you're ready again."
+        )
+    result = await auto_match(ctx, f"{who(ctx.platform, ctx.member)} resumed mentoring")
+    text = "Welcome back: you can be matched with new mentees again."
+    if result is not None and ctx.member.id in result.matched_mentors:
+        text += " I've introduced you to a new mentee already — see the private introduction."
+    return [*reply(text), *(result.introductions if result else [])]
+
+
+async def pause(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    return await _set_paused(ctx, True)
+
+
+async def resume(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    return await _set_paused(ctx, False)
+
+
+async def end(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    store = ctx.store.mentoring
+    found = await pairs_with(ctx, options.get("member"))
+    if found is None:
+        return reply("You have no active mentoring pairing with them.")
+    pairs = found
+    if not pairs:
+        asked = await store.get_request(ctx.member.id)
+        if asked and asked.status == "open":
+            await store.set_request_status(ctx.member.id, "closed")
+            return reply("Your mentor request is withdrawn.")
+        return reply("You have no active mentoring pairing to end.")
+    if len(pairs) > 1:
+        others = [m for m in [await other_side(ctx, p) for p in pairs] if m is not None]
+        listed = ", ".join(who(ctx.platform, m) for m in others)
+        return reply(
+            f"You have several pairings ({listed}). Say which one: "
+            f"`{ctx.prefix}mentor end <member> [feedback]`."
+        )
+    feedback = str(options.get("feedback") or "").strip() or None
+    done, notes = await end_pairing(ctx, pairs[0], feedback)
+    result = await auto_match(ctx, "a pairing ended")  # a mentor's seat is free again
+    return [*reply(done), *notes, *(result.introductions if result else [])]
+
+
+async def rematch(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    """A mentee ends their pairing and goes straight back into matching (never the same pair)."""
+    mine = [
+        p
+        for p in await ctx.store.mentoring.active_pairs_of(ctx.member.id)
+        if p.mentee_id == ctx.member.id
+    ]
+    if not mine:
+        asked = await ctx.store.mentoring.get_request(ctx.member.id)
+        if asked and asked.status != "closed":
+            return reply(
+                "You don't have a mentor yet: your request is waiting for a match, "
+                f"`{ctx.prefix}mentor status` shows it."
+            )
+        return reply(
+            f"You don't have a mentor to swap. `{ctx.prefix}mentor request <tags>` asks for one."
+        )
+    feedback = str(options.get("feedback") or "").strip() or None
+    done, notes = await end_pairing(ctx, mine[0], feedback, reopen=True)
+    result = await auto_match(ctx, f"{who(ctx.platform, ctx.member)}'s rematch")
+    if result is None:
+        then = (
+            "Your request is open again with the same tags and goals: the next matching round "
+            "will find you someone new (never the same mentor again)."
+        )
+    elif ctx.member.id in result.matched_mentees:
+        then = "I've found you a new mentor already — see the private introduction."
+    else:
+        then = (
+            "Your request is open again; nobody suitable has a free seat right now, so I'll "
+            "introduce you as soon as someone does."
+        )
+    return [*reply(f"{done}\n{then}"), *notes, *(result.introductions if result else [])]
+
+
+async def on_leave(ctx: Context) -> list[Action]:
+    """A member left the community: end their pairings and tell each other side kindly."""
+    store = ctx.store.mentoring
+    actions: list[Action] = []
+    pairs = await store.active_pairs_of(ctx.member.id)
+    for pair in pairs:
+        await store.end_pair(pair.id, ctx.member.id, None, ctx.clock.now())
+        other = await other_side(ctx, pair)
+        if other is None or other.left_at is not None:
+            continue
+        if pair.mentee_id == other.id:
+            await store.set_request_status(other.id, "open")  # matchable again
+        text = (
+            f"{who(ctx.platform, ctx.member)} has left the community, so your mentoring pairing "
+            "has ended. Thank you for the time you spent together! "
+            + (
+                "Your request is open again: you'll be matched with someone new."
+                if pair.mentee_id == other.id
+                else f"`{ctx.prefix}mentor status` shows your other pairings and free seats."
+            )
+        )
+        actions.append(SendDirect(ctx.community.ref, other.ref, Message(text)))
+    if pairs:
+        result = await auto_match(ctx, f"{quote(ctx.member.label, 60)} left")
+        actions.extend(result.introductions if result else [])
+    return actions
+
+
+on_choice = mentoring_checkins.on_choice
+"""Check-in buttons (registry.on_choice asks each feature in turn)."""
+
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {
+    ("mentor", "offer"): offer,
+    ("mentor", "request"): request,
+    ("mentor", "status"): status,
+    ("mentor", "pause"): pause,
+    ("mentor", "resume"): resume,
+    ("mentor", "end"): end,
+    ("mentor", "rematch"): rematch,
+    ("mentor", "checkin"): mentoring_checkins.checkin,
+    ("mentoring", "match"): match,
+    ("mentoring", "settings"): mentoring_admin.settings,
+    ("mentoring", "pairs"): mentoring_admin.pairs,
+}
+JOB_KINDS: dict[str, JobKind] = dict(mentoring_checkins.JOB_KINDS)

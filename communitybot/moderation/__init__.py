@@ -1,0 +1,1 @@
+"""Moderators' tools: channels, the set-up hint, rate limits."""

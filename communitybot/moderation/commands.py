@@ -1,0 +1,158 @@
+"""Moderators' `/setup` (the bot's channels and moderator role) and `/stats`.
+
+Both are moderator-only in the catalogue, so the Bot refuses everyone else before these run.
+Setting changes are also announced in the moderator-log channel, so the whole team can see who
+changed what; a typo in a channel id is then noticed by someone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from communitybot.chats import commands as chats
+from communitybot.context import CommandHandler, Context
+from communitybot.mentoring import admin as mentoring_admin
+from communitybot.models import Community
+from communitybot.moderation import first_steps
+from communitybot.naming import who
+from communitybot.replies import Action, Message, SendToChannel, reply
+from communitybot.rounds import commands as rounds
+from communitybot.tags import roles as tag_roles
+from communitybot.text import quote
+
+MAX_SETTING = 100
+TOP_TAGS = 10
+CLEAR_WORDS = {"none", "-"}
+SETTINGS: dict[str, str] = {
+    "welcome_channel": "Welcome channel",
+    "introductions_channel": "Introductions channel",
+    "modlog_channel": "Moderator-log channel",
+    "moderator_role": "Moderator role",
+}
+
+
+class SettingError(ValueError):
+    """A friendly explanation of a setting value that cannot be stored."""
+
+
+def _shown(ctx: Context, name: str, value: str | None) -> str:
+    if value is None:
+        return "not set"
+    if name == "moderator_role":
+        return f"“{quote(value, MAX_SETTING)}”"
+    return ctx.platform.mention_channel(value)
+
+
+def _settings_text(ctx: Context, community: Community) -> str:
+    lines = ["**Settings**"]
+    for name, label in SETTINGS.items():
+        lines.append(f"• {label}: {_shown(ctx, name, getattr(community, name))}")
+    lines += [
+        "",
+        f"Change one with e.g. `{ctx.prefix}setup introductions_channel=introductions` "
+        f"or `{ctx.prefix}setup moderator_role=mods`; the value `none` clears a setting.",
+    ]
+    return "\n".join(lines)
+
+
+def clean_setting(name: str, raw: Any) -> str | None:
+    """The value to store (None clears it), or SettingError saying what is wrong."""
+    value = str(raw).strip()
+    if name != "moderator_role":
+        value = value.lstrip("#").strip()
+    if not value:
+        raise SettingError(f"`{name}` needs a value (or `none` to clear it).")
+    if value.casefold() in CLEAR_WORDS:
+        return None
+    if len(value) > MAX_SETTING:
+        raise SettingError(
+            f"`{name}` is too long ({len(value)} characters, at most {MAX_SETTING})."
+        )
+    if any(not ch.isprintable() for ch in value):
+        raise SettingError(f"`{name}` must be a single line of plain text.")
+    return value
+
+
+async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    given = {k: v for k, v in options.items() if k in SETTINGS and v is not None}
+    if not given:
+        return reply(_settings_text(ctx, ctx.community))
+    changes: dict[str, str | None] = {}
+    try:
+        for name, raw in given.items():
+            changes[name] = clean_setting(name, raw)
+    except SettingError as error:
+        return reply(f"{error} Nothing was changed.")
+    if refused := await _linked_moderator_role(ctx, changes.get("moderator_role")):
+        return refused
+    before = ctx.community
+    ctx.community = await ctx.store.communities.update_settings(ctx.community.id, **changes)
+    summary = [
+        f"{SETTINGS[name]}: {_shown(ctx, name, getattr(before, name))} → {_shown(ctx, name, value)}"
+        for name, value in changes.items()
+    ]
+    actions: list[Action] = reply("Saved.\n" + "\n".join(f"• {line}" for line in summary))
+    modlog = ctx.community.modlog_channel
+    if modlog:
+        author = who(ctx.platform, ctx.member)
+        note = f"⚙️ {author} changed the bot's settings: " + "; ".join(summary)
+        actions.append(SendToChannel(ctx.community.ref, modlog, Message(note)))
+    return actions
+
+
+async def _linked_moderator_role(ctx: Context, role: str | None) -> list[Action]:
+    """A refusal when tags hand out the role about to become the moderator role.
+
+    Refused rather than unlinked: unlinking would silently change what members get from those
+    tags; the moderator decides (unlink or relink them first). The reply also says that members
+    who got the role through those tags still hold it on the platform (unlinking revokes
+    nothing), so they would count as moderators once the role does.
+    """
+    if role is None:
+        return []
+    linked = tag_roles.tags_linking(await ctx.store.tags.all(ctx.community.id), role)
+    if not linked:
+        return []
+    names = ", ".join(f"**{tag.name}**" for tag in linked)
+    return reply(
+        f"The role {tag_roles.role_label(role)} can't be the moderator role while the tag(s) "
+        f"{names} hand it out to anyone who adds them. Link them to another role first with "
+        f"`{ctx.prefix}tags link <tag> role=<another role>`, or unlink them; members who got "
+        "the role through those tags keep it until it is taken from them. Nothing was changed."
+    )
+
+
+async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    members = await ctx.store.stats.member_counts(ctx.community.id)
+    lines = ["**Community statistics**", f"• Members: {members.present}"]
+    completion = await ctx.store.onboarding.completion_counts(ctx.community.id)
+    if completion:
+        parts = [
+            f"{completion.get('completed', 0)} completed",
+            f"{completion.get('active', 0)} in progress",
+            f"{completion.get('awaiting_consent', 0)} deciding about their intro post",
+        ]
+        if "paused" in completion:
+            parts.append(f"{completion['paused']} paused")
+        parts.append(f"{completion.get('not_started', 0)} not started")
+        lines.append("• Onboarding: " + ", ".join(parts))
+    lines.append(f"• Discoverable: {members.discoverable} of {members.present}")
+    lines.append(
+        f"• Mentoring: {members.wants_mentor} would like a mentor, "
+        f"{members.offers_mentor} would like to mentor"
+    )
+    lines.append(await mentoring_admin.stats_line(ctx))
+    top = await ctx.store.tags.top_tags(ctx.community.id, TOP_TAGS)
+    listed = ", ".join(f"{quote(tag.name, 64)} ({count})" for tag, count in top)
+    lines.append(f"• Top tags: {listed or 'none yet'}")
+    lines.append(
+        f"• Open problems of practice: {await ctx.store.asks.open_count(ctx.community.id)}"
+    )
+    lines.append(await rounds.stats_line(ctx))
+    lines.append(await chats.stats_line(ctx))
+    if to_set_up := first_steps.stats_line(ctx):
+        lines.append(to_set_up)
+    return reply("\n".join(lines))
+
+
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {("setup",): setup, ("stats",): stats}

@@ -1,0 +1,1 @@
+"""Onboarding: the welcome questions, the member's profile, moderators' question editing."""

@@ -1,0 +1,271 @@
+"""`onboarding questions list|add|edit|move|remove`: moderators shape the welcome questions.
+
+Every check happens before anything is written, so a bad input changes nothing. Choices are not
+given to `add` (its options are fixed by the catalogue): a choice question is created empty and
+gets its options with `edit <key> choices a, b, c`; until then the flow simply does not ask it.
+Choices of a question whose answers become tags are created as tags right away, so they show up
+in `tags list` and can be linked to channels before anyone answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from communitybot.context import CommandHandler, Context
+from communitybot.models import Question
+from communitybot.numbers import is_ascii_number, parse_int
+from communitybot.onboarding.questions import DEFAULT_TEXT_LIMIT, is_askable
+from communitybot.replies import Action, reply
+from communitybot.text import MAX_TAG_LENGTH, normalize_tag, quote
+
+MAX_QUESTIONS = 50
+MAX_CHOICES = 25
+MAX_CHOICE_LENGTH = 80
+MAX_PROMPT_LENGTH = 300
+TEXT_LIMIT_RANGE = (1, 2000)
+KEY_MAX_LENGTH = 32
+
+TARGET_KINDS: dict[str, tuple[str, ...]] = {
+    "none": ("single", "multi", "text", "yesno", "timezone"),
+    "role": ("single", "text"),
+    "tags": ("single", "multi"),
+    "timezone": ("timezone",),
+    "wants_mentor": ("yesno",),
+    "offers_mentor": ("yesno",),
+    "intro": ("text",),
+}
+"""Which kinds of question can feed each target (the answer must fit the profile field)."""
+
+
+class AdminInputError(ValueError):
+    """A friendly explanation of a bad moderator input."""
+
+
+def _key(raw: Any) -> str:
+    key = normalize_tag(str(raw or ""))
+    if not key:
+        raise AdminInputError("A question key needs letters or digits, e.g. `subjects`.")
+    if len(key) > KEY_MAX_LENGTH:
+        raise AdminInputError(f"A question key can be at most {KEY_MAX_LENGTH} characters.")
+    return key
+
+
+async def _find(ctx: Context, raw: Any) -> Question:
+    key = _key(raw)
+    question = await ctx.store.onboarding.get_question(ctx.community.id, key)
+    if question is None:
+        keys = [q.key for q in await ctx.store.onboarding.list_questions(ctx.community.id)]
+        known = ", ".join(f"`{k}`" for k in keys) or "none yet"
+        raise AdminInputError(f"There is no question `{quote(key, 40)}`. Questions: {known}.")
+    return question
+
+
+def _prompt_text(raw: Any) -> str:
+    text = " ".join(str(raw or "").split())
+    if not text:
+        raise AdminInputError("The question text can't be empty.")
+    if len(text) > MAX_PROMPT_LENGTH:
+        raise AdminInputError(
+            f"The question is {len(text)} characters long; the limit is {MAX_PROMPT_LENGTH}."
+        )
+    return text
+
+
+def _category(raw: Any) -> str:
+    category = normalize_tag(str(raw or ""))
+    if not category or len(category) > MAX_TAG_LENGTH:
+        raise AdminInputError(
+            f"A category needs 1–{MAX_TAG_LENGTH} letters or digits, e.g. `subject` or `topic`."
+        )
+    return category
+
+
+def _choices(question: Question, raw: Any) -> tuple[str, ...]:
+    if question.kind not in ("single", "multi"):
+        raise AdminInputError(
+            f"`{question.key}` is a {question.kind} question, so it has no choices."
+        )
+    choices = tuple(" ".join(part.split()) for part in str(raw or "").split(","))
+    choices = tuple(c for c in choices if c)
+    if not choices:
+        raise AdminInputError(
+            "Give at least one choice, separated by commas: `edit KEY choices a, b, c`."
+        )
+    if len(choices) > MAX_CHOICES:
+        raise AdminInputError(f"That's {len(choices)} choices; at most {MAX_CHOICES} fit.")
+    seen: set[str] = set()
+    for choice in choices:
+        if len(choice) > MAX_CHOICE_LENGTH:
+            raise AdminInputError(
+                f"“{quote(choice, 40)}” is {len(choice)} characters; a choice can have at most "
+                f"{MAX_CHOICE_LENGTH}."
+            )
+        if is_ascii_number(choice):
+            raise AdminInputError(
+                f"“{quote(choice, 40)}” is just a number, but members answer by number; "
+                f"try something like “Grade {quote(choice, 10)}”."
+            )
+        same = normalize_tag(choice) or choice.casefold()
+        if same in seen:
+            raise AdminInputError(f"“{quote(choice, 40)}” appears twice.")
+        seen.add(same)
+        if question.target == "tags" and not 0 < len(normalize_tag(choice)) <= MAX_TAG_LENGTH:
+            raise AdminInputError(
+                f"“{quote(choice, 40)}” doesn't make a tag name (1–{MAX_TAG_LENGTH} letters or "
+                "digits after normalising)."
+            )
+    return choices
+
+
+def _max_length(question: Question, raw: Any) -> int:
+    if question.kind != "text":
+        raise AdminInputError(
+            f"Only text questions have a length limit; `{question.key}` is {question.kind}."
+        )
+    low, high = TEXT_LIMIT_RANGE
+    value = parse_int(raw if isinstance(raw, int) else str(raw))
+    if value is None:
+        raise AdminInputError(f"The length limit must be a whole number from {low} to {high}.")
+    if not low <= value <= high:
+        raise AdminInputError(f"The length limit must be from {low} to {high} characters.")
+    return value
+
+
+async def _ensure_choice_tags(ctx: Context, question: Question) -> None:
+    if question.target != "tags":
+        return
+    now = ctx.clock.now()
+    for choice in question.choices:
+        await ctx.store.tags.ensure_tag(
+            ctx.community.id, normalize_tag(choice), question.tag_category or "topic", now
+        )
+
+
+def _describe(question: Question) -> list[str]:
+    head = f"{question.position}. `{question.key}` · {question.kind} → {question.target}"
+    if question.target == "tags":
+        head += f" (category `{question.tag_category or 'topic'}`)"
+    if question.kind == "text":
+        head += f" (max {question.max_length or DEFAULT_TEXT_LIMIT} characters)"
+    lines = [head, f"   {quote(question.prompt, MAX_PROMPT_LENGTH)}"]
+    if question.choices:
+        lines.append(
+            "   Choices: " + ", ".join(quote(c, MAX_CHOICE_LENGTH) for c in question.choices)
+        )
+    elif not is_askable(question):
+        lines.append("   ⚠️ No choices yet, so members aren't asked this question.")
+    return lines
+
+
+async def _list(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    questions = await ctx.store.onboarding.list_questions(ctx.community.id)
+    if not questions:
+        return reply(
+            "There are no onboarding questions. "
+            f"Add one with `{ctx.prefix}onboarding questions add`."
+        )
+    lines = [f"**Onboarding questions** ({len(questions)})"]
+    for question in questions:
+        lines += _describe(question)
+    return reply("\n".join(lines))
+
+
+async def _add(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    key = _key(options.get("key"))
+    kind, target = str(options.get("kind", "")), str(options.get("target", ""))
+    if target not in TARGET_KINDS or kind not in TARGET_KINDS["none"]:
+        raise AdminInputError("Unknown kind or target; see `/help onboarding questions add`.")
+    if kind not in TARGET_KINDS[target]:
+        allowed = " or ".join(TARGET_KINDS[target])
+        raise AdminInputError(f"Answers for `{target}` need a {allowed} question, not {kind}.")
+    prompt = _prompt_text(options.get("prompt"))
+    questions = await ctx.store.onboarding.list_questions(ctx.community.id)
+    if any(q.key == key for q in questions):
+        raise AdminInputError(f"There is already a question `{key}`; pick another key.")
+    if len(questions) >= MAX_QUESTIONS:
+        raise AdminInputError(f"A community can have at most {MAX_QUESTIONS} questions.")
+    question = await ctx.store.onboarding.add_question(
+        ctx.community.id,
+        key,
+        kind,
+        target,
+        prompt,
+        max_length=DEFAULT_TEXT_LIMIT if kind == "text" else None,
+        tag_category="topic" if target == "tags" else None,
+    )
+    lines = [f"✅ Added question {question.position}:", *_describe(question)]
+    if kind in ("single", "multi"):
+        lines.append(
+            f"Give it choices with `{ctx.prefix}onboarding questions edit {key} choices "
+            "First, Second, Third`."
+        )
+    return reply("\n".join(lines))
+
+
+async def _edit(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    question = await _find(ctx, options.get("key"))
+    field, raw = str(options.get("field", "")), options.get("value")
+    store = ctx.store.onboarding
+    match field:
+        case "prompt":
+            updated = await store.update_question(question.id, prompt=_prompt_text(raw))
+        case "choices":
+            updated = await store.update_question(question.id, choices=_choices(question, raw))
+            await _ensure_choice_tags(ctx, updated)
+        case "max_length":
+            updated = await store.update_question(
+                question.id, max_length=_max_length(question, raw)
+            )
+        case "category":
+            if question.target != "tags":
+                raise AdminInputError("Only questions whose answers become tags have a category.")
+            updated = await store.update_question(question.id, tag_category=_category(raw))
+            await _ensure_choice_tags(ctx, updated)
+        case _:
+            raise AdminInputError("You can edit prompt, choices, max_length or category.")
+    return reply("\n".join([f"✅ Updated `{updated.key}`:", *_describe(updated)]))
+
+
+async def _move(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    question = await _find(ctx, options.get("key"))
+    try:
+        position = int(options.get("position", 0))
+    except (TypeError, ValueError):
+        raise AdminInputError("The position must be a whole number, 1 for first.") from None
+    if position < 1:
+        raise AdminInputError("The position must be 1 or more (1 = first).")
+    final = await ctx.store.onboarding.move_question(ctx.community.id, question.key, position)
+    order = await ctx.store.onboarding.list_questions(ctx.community.id)
+    listing = ", ".join(f"{q.position}. `{q.key}`" for q in order)
+    return reply(f"✅ Moved `{question.key}` to position {final}. Order now: {listing}")
+
+
+async def _remove(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    question = await _find(ctx, options.get("key"))
+    answers = await ctx.store.onboarding.remove_question(ctx.community.id, question.key)
+    return reply(
+        f"🗑️ Removed `{question.key}` and {answers} answer{'s' if answers != 1 else ''} to it. "
+        "Profile fields and tags members got from it stay."
+    )
+
+
+def _command(action: CommandHandler) -> CommandHandler:
+    """Turn an AdminInputError raised anywhere in `action` into a friendly reply."""
+
+    async def handler(ctx: Context, options: dict[str, Any]) -> list[Action]:
+        try:
+            return await action(ctx, options)
+        except AdminInputError as error:
+            return reply(f"⚠️ {error}")
+
+    handler.__doc__ = action.__doc__
+    return handler
+
+
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {
+    ("onboarding", "questions", "list"): _command(_list),
+    ("onboarding", "questions", "add"): _command(_add),
+    ("onboarding", "questions", "edit"): _command(_edit),
+    ("onboarding", "questions", "move"): _command(_move),
+    ("onboarding", "questions", "remove"): _command(_remove),
+}

@@ -1,0 +1,274 @@
+"""The welcome questions: greet a new member privately and ask one question at a time.
+
+State lives in the store, never in memory: the current question is the first (askable) question
+without an answer row, so a restarted bot resumes exactly where the member was.
+
+Decisions worth knowing:
+- `skip` stores a skipped answer and changes nothing on the profile (earlier values stay).
+- `back` forgets the previous answer and asks that question again (the profile keeps the old
+  value until a new answer arrives).
+- `stop` pauses: the progress row goes, so later DMs reach the other handlers; `{prefix}onboard`
+  starts again from the first question. Profile and tags are kept either way.
+- A button/select answer for a question other than the current one (an older message) is
+  accepted while the flow is active: the answer is saved and the current question asked again.
+  When the flow is paused or finished, such a click is explained instead of applied.
+- Answers to questions with a target change the profile as they arrive (tags via the tag
+  feature, with source `onboarding:<key>`, replacing what that question gave before).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from communitybot.context import CommandHandler, Context
+from communitybot.events import CommandInvoked
+from communitybot.models import Question
+from communitybot.onboarding import finish
+from communitybot.onboarding.defaults import DEFAULT_QUESTIONS
+from communitybot.onboarding.questions import (
+    CUSTOM_ID_PREFIX,
+    AnswerError,
+    ParsedAnswer,
+    parse_picked,
+    parse_typed,
+    question_message,
+)
+from communitybot.onboarding.state import Flow, apply_answer, load_flow
+from communitybot.replies import Action, Message, Reply, SendDirect, reply
+from communitybot.text import normalize_tag, quote
+
+CONSENT_ID = f"{CUSTOM_ID_PREFIX}{finish.CONSENT_KEY}"
+_SKIP, _BACK, _STOP = {"skip", "pass"}, {"back", "previous"}, {"stop", "pause", "quit"}
+
+
+async def seed_defaults(ctx: Context) -> None:
+    """A community seen for the first time gets the teachers' network questions and tags."""
+    community_id = ctx.community.id
+    if await ctx.store.onboarding.list_questions(community_id):
+        return
+    now = ctx.clock.now()
+    for spec in DEFAULT_QUESTIONS:
+        await ctx.store.onboarding.add_question(
+            community_id,
+            spec.key,
+            spec.kind,
+            spec.target,
+            spec.prompt,
+            spec.choices,
+            spec.max_length,
+            spec.tag_category,
+        )
+        if spec.target == "tags":
+            for choice in spec.choices:
+                await ctx.store.tags.ensure_tag(
+                    community_id, normalize_tag(choice), spec.tag_category or "topic", now
+                )
+
+
+def _name(ctx: Context) -> str:
+    return quote(ctx.member.label, 60)
+
+
+def _how_it_works(ctx: Context) -> str:
+    return (
+        "Answer each question right here. Type `skip` to leave one out, `back` to change your "
+        f"previous answer, or `stop` to stop for now; `{ctx.prefix}onboard` starts again anytime."
+    )
+
+
+def _greeting(ctx: Context, flow: Flow) -> str:
+    lines = [f"👋 Welcome to the community, {_name(ctx)}!"]
+    if flow.questions:
+        count = len(flow.questions)
+        lines.append(
+            f"I have {count} short question{'s' if count != 1 else ''} so I can point you to "
+            "channels and people who share your interests."
+        )
+        lines.append(_how_it_works(ctx))
+    return "\n".join(lines)
+
+
+async def _next(
+    ctx: Context, lead: str = "", flow: Flow | None = None
+) -> tuple[list[Action], Message]:
+    """The next thing to show: the current question, the intro consent, or the summary.
+
+    `flow`: where the member is, if the caller already knows it (nothing changed since).
+    """
+    if flow is None:
+        flow = await load_flow(ctx)
+    question = flow.current()
+    if question is not None:
+        return [], question_message(question, flow.number(question), len(flow.questions), lead)
+    return await finish.finish(ctx, flow, lead)
+
+
+def _as_reply(extra: list[Action], message: Message) -> list[Action]:
+    return [*extra, Reply(message, ephemeral=False)]
+
+
+def _as_direct(ctx: Context, extra: list[Action], message: Message) -> list[Action]:
+    return [*extra, SendDirect(ctx.community.ref, ctx.member.ref, message)]
+
+
+async def on_join(ctx: Context) -> list[Action]:
+    """Greet privately and ask the first question; welcome back members who finished before.
+
+    A member whose row this very join created has no progress and no answers: nothing to read
+    (a join is the hot path of a burst; see tests/test_join_statements.py).
+    """
+    fresh = ctx.member_is_new
+    progress = None if fresh else await ctx.store.onboarding.get_progress(ctx.member.id)
+    if progress is not None and progress.status == "completed":
+        text = (
+            f"👋 Welcome back, {_name(ctx)}! Your profile and tags are just as you left them. "
+            f"Type `{ctx.prefix}onboard` if you'd like to go through the welcome questions again."
+        )
+        return _as_direct(ctx, [], Message(text))
+    if progress is not None:
+        lead = f"👋 Welcome back, {_name(ctx)}! Let's pick up where we left off.\n" + (
+            _how_it_works(ctx)
+        )
+        if progress.status == "awaiting_consent":
+            return _as_direct(ctx, [], await finish.consent_message(ctx, lead))
+        return _as_direct(ctx, *await _next(ctx, lead))
+    await ctx.store.onboarding.start(ctx.member.id, ctx.clock.now(), fresh=fresh)
+    flow = await load_flow(ctx, answers={})  # `start` has just cleared them
+    return _as_direct(ctx, *await _next(ctx, _greeting(ctx, flow), flow))
+
+
+async def onboard(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    """`onboard`: start over from the first question, in the private conversation."""
+    if not (await load_flow(ctx)).questions:
+        return reply("There are no welcome questions in this community right now.")
+    had_progress = await ctx.store.onboarding.get_progress(ctx.member.id) is not None
+    await ctx.store.onboarding.start(ctx.member.id, ctx.clock.now())
+    flow = await load_flow(ctx, answers={})  # `start` has just cleared them
+    if had_progress or ctx.member.role or ctx.member.intro or ctx.member.timezone:
+        lead = (
+            "🔁 Let's go through the welcome questions again from the start. Your profile and "
+            "tags stay as they are until you answer differently (`skip` keeps what you have).\n"
+            + _how_it_works(ctx)
+        )
+    else:
+        lead = _greeting(ctx, flow)
+    extra, message = await _next(ctx, lead, flow)
+    if isinstance(ctx.event, CommandInvoked) and ctx.event.conversation.kind == "dm":
+        return _as_reply(extra, message)
+    return [
+        Reply(Message("📬 I've sent you the welcome questions in a private message.")),
+        *_as_direct(ctx, extra, message),
+    ]
+
+
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {("onboard",): onboard}
+
+
+async def _answer(
+    ctx: Context, flow: Flow, question: Question, parsed: ParsedAnswer
+) -> list[Action]:
+    """Store the answer, apply it to the profile, and move on."""
+    await ctx.store.onboarding.save_answer(
+        ctx.member.id, question.id, parsed.stored, False, ctx.clock.now()
+    )
+    side_effects = await apply_answer(ctx, question, parsed)
+    current = flow.current()
+    stale = current is not None and current.id != question.id
+    lead = f"✅ Saved your answer to “{quote(question.prompt, 80)}”." if stale else ""
+    if parsed.note:
+        lead = f"{lead}\n{parsed.note}".strip()
+    extra, message = await _next(ctx, lead)
+    return [*side_effects, *_as_reply(extra, message)]
+
+
+def _retry(flow: Flow, question: Question, error: str) -> list[Action]:
+    message = question_message(question, flow.number(question), len(flow.questions), f"⚠️ {error}")
+    return _as_reply([], message)
+
+
+async def _go_back(ctx: Context, flow: Flow) -> list[Action]:
+    current = flow.current()
+    previous = flow.previous(current)
+    if previous is None and current is None:
+        return _as_reply(*await _next(ctx))
+    if previous is None:
+        assert current is not None
+        return _retry(
+            flow, current, "This is the first question, so there's nothing to go back to."
+        )
+    await ctx.store.onboarding.delete_answer(ctx.member.id, previous.id)
+    await ctx.store.onboarding.set_status(ctx.member.id, "active", ctx.clock.now())
+    return _as_reply(*await _next(ctx, "↩️ Going back one question."))
+
+
+async def _pause(ctx: Context) -> list[Action]:
+    await ctx.store.onboarding.pause(ctx.member.id)
+    text = (
+        "⏸️ Okay, I've stopped the welcome questions. What you've told me so far stays on your "
+        f"profile. Type `{ctx.prefix}onboard` whenever you'd like to go through them again."
+    )
+    return reply(text, ephemeral=False)
+
+
+async def on_message(ctx: Context, text: str) -> list[Action] | None:
+    """A private message: the answer to the current question while onboarding is under way."""
+    progress = await ctx.store.onboarding.get_progress(ctx.member.id)
+    if progress is None or progress.status == "completed":
+        return None
+    word = text.strip().strip(".!").casefold()
+    flow = await load_flow(ctx)
+    if progress.status == "awaiting_consent":
+        if word in _BACK:
+            return await _go_back(ctx, flow)
+        return await finish.on_consent(ctx, flow, word)
+    if word in _STOP:
+        return await _pause(ctx)
+    if word in _BACK:
+        return await _go_back(ctx, flow)
+    question = flow.current()
+    if question is None:
+        return _as_reply(*await _next(ctx))
+    if word in _SKIP:
+        await ctx.store.onboarding.save_answer(
+            ctx.member.id, question.id, None, True, ctx.clock.now()
+        )
+        return _as_reply(*await _next(ctx))
+    try:
+        parsed = parse_typed(question, text, ctx.clock.now())
+    except AnswerError as error:
+        return _retry(flow, question, str(error))
+    return await _answer(ctx, flow, question, parsed)
+
+
+async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> list[Action] | None:
+    """A button, select or modal answer to one of our prompts (see the module docstring)."""
+    if not custom_id.startswith(CUSTOM_ID_PREFIX):
+        return None
+    key = custom_id.removeprefix(CUSTOM_ID_PREFIX)
+    progress = await ctx.store.onboarding.get_progress(ctx.member.id)
+    if progress is None:
+        return reply(
+            f"The welcome questions aren't running right now. Type `{ctx.prefix}onboard` "
+            "to start them."
+        )
+    if progress.status == "completed":
+        return reply(
+            "You've already finished the welcome questions. Change your answers with "
+            f"`{ctx.prefix}profile edit` and `{ctx.prefix}tags`, or start again with "
+            f"`{ctx.prefix}onboard`."
+        )
+    flow = await load_flow(ctx)
+    if progress.status == "awaiting_consent":
+        if custom_id == CONSENT_ID:
+            return await finish.on_consent(ctx, flow, (values[0] if values else "").casefold())
+        return _as_reply([], await finish.consent_message(ctx, "Just one thing left:"))
+    question = flow.by_key(key)
+    if question is None:
+        return _as_reply(
+            *await _next(ctx, "That question isn't part of the welcome questions any more.")
+        )
+    try:
+        parsed = parse_picked(question, values, ctx.clock.now())
+    except AnswerError as error:
+        return _retry(flow, question, str(error))
+    return await _answer(ctx, flow, question, parsed)

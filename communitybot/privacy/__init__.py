@@ -1,0 +1,1 @@
+"""A member's own data: `/mydata` and `/forgetme`."""

@@ -1,0 +1,242 @@
+"""Privacy: discoverability, the member's data export (`/mydata`) and forgetting (`/forgetme`).
+
+Forgetting is destructive, so it takes two steps: `/forgetme` explains what goes and stores a
+pending confirmation that expires after ten minutes; only a "yes" (button or typed) within that
+window deletes. A "no", an expired request or any doubt deletes nothing and says so.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from communitybot.context import CommandHandler, Context
+from communitybot.models import Member
+from communitybot.onboarding.profile import member_tags
+from communitybot.replies import Action, Attachment, Prompt, reply
+from communitybot.store.timefmt import to_db
+
+FORGET_KIND = "forgetme"
+FORGET_PROMPT_ID = "forgetme"
+FORGET_WINDOW = timedelta(minutes=10)
+_YES = {"yes", "y"}
+_NO = {"no", "n", "cancel"}
+
+
+# /privacy ---------------------------------------------------------------------------------------
+async def show_privacy(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    p = ctx.prefix
+    if ctx.member.discoverable:
+        state = (
+            "**Discoverable: on.** Members can find you with "
+            f"`{p}peers` and see your profile with `{p}profile show`."
+        )
+    else:
+        state = (
+            "**Discoverable: off.** You are hidden from "
+            f"`{p}peers` and others cannot open your profile."
+        )
+    return reply(
+        "\n".join(
+            [
+                state,
+                f"• Change it with `{p}privacy discoverable on|off`.",
+                f"• `{p}mydata` sends you everything stored about you, as a JSON file.",
+                f"• `{p}forgetme` deletes all of it (asks to confirm first).",
+            ]
+        )
+    )
+
+
+async def set_discoverable(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    raw = options.get("value")
+    value = raw if isinstance(raw, bool) else str(raw or "").strip().casefold()
+    if value not in ("on", "off", True, False):
+        return reply(f"Please say on or off, e.g. `{ctx.prefix}privacy discoverable off`.")
+    discoverable = value in ("on", True)
+    await ctx.store.members.update(ctx.member.id, discoverable=discoverable)
+    await ctx.reload_member()
+    await ctx.member_changed()
+    if discoverable:
+        return reply(f"You are discoverable again: others can find you with `{ctx.prefix}peers`.")
+    return reply(
+        f"You are now hidden: you won't appear in `{ctx.prefix}peers` and others cannot open "
+        "your profile."
+    )
+
+
+# /mydata ----------------------------------------------------------------------------------------
+async def _membership_export(ctx: Context, member: Member) -> dict[str, Any]:
+    community = await ctx.store.communities.get_by_id(member.community_id)
+    tags = await member_tags(ctx.store, member.id)
+    onboarding = await ctx.store.onboarding.export_for_member(member.id)
+    pending = await ctx.store.confirmations.get(member.id)
+    return {
+        "community": (
+            {"platform": community.ref.platform, "space_id": community.ref.space_id}
+            if community
+            else None
+        ),
+        "profile": {
+            "display_name": member.display_name,
+            "role": member.role,
+            "timezone": member.timezone,
+            "wants_mentor": member.wants_mentor,
+            "offers_mentor": member.offers_mentor,
+            "intro": member.intro,
+            "discoverable": member.discoverable,
+            "joined_at": to_db(member.joined_at) if member.joined_at else None,
+            "left_at": to_db(member.left_at) if member.left_at else None,
+        },
+        "tags": [
+            {"name": t.name, "category": t.category, "description": t.description} for t in tags
+        ],
+        "onboarding": onboarding,
+        "chat_subscriptions": await ctx.store.chats.export_for_member(member.id),
+        "chat_messages": await ctx.store.chat_runs.export_for_member(member.id),
+        "chats_hosted": await ctx.store.chats.export_hosting(member.id),
+        "mentoring": await ctx.store.mentoring.export_for_member(member.id),
+        "problems_of_practice": await ctx.store.asks.export_for_member(member.id),
+        "peer_rounds": await ctx.store.rounds.export_for_member(member.id),
+        "pending_confirmation": pending.export() if pending else None,
+        "open_question": await ctx.store.open_prompts.export_for_member(member.id),
+    }
+
+
+async def build_export(ctx: Context) -> dict[str, Any]:
+    """Everything stored about the acting platform user, in every community the bot serves."""
+    user = ctx.member.ref
+    memberships = await ctx.store.members.all_for_user(user)
+    return {
+        "exported_at": to_db(ctx.clock.now()),
+        "platform": user.platform,
+        "user_id": user.user_id,
+        "memberships": [await _membership_export(ctx, m) for m in memberships],
+        "private_conversations": await ctx.store.routing.export(user),
+    }
+
+
+def export_json(data: dict[str, Any]) -> str:
+    """Faithful, pretty-printed JSON: exactly what is stored, user text included as typed.
+
+    It travels as a file only the member receives, so nothing is neutralised (delivery makes
+    mentions inert in message text, never in attachments).
+    """
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+async def my_data(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    """A short ephemeral note with the export attached as `mydata-<date>.json`."""
+    if ctx.member_is_new:
+        # Asking what is stored must not store a fresh (discoverable) profile, e.g. right
+        # after /forgetme: the row this event created goes again.
+        await ctx.store.members.delete(ctx.member.id)
+        ctx.peers.invalidate(ctx.community.id)
+    data = await build_export(ctx)
+    count = len(data["memberships"])
+    if count == 0 and not data["private_conversations"]:
+        return reply(
+            "I store nothing about you: no profile, tags or answers. Nothing was stored by "
+            "asking, either.",
+            ephemeral=True,
+        )
+    where = "this community" if count == 1 else f"{count} communities"
+    return reply(
+        f"Your data from {where} is attached as JSON: profile, tags, onboarding answers, chats, "
+        "mentoring and the rest — everything I store about you.\n"
+        f"`{ctx.prefix}forgetme` deletes all of it.",
+        ephemeral=True,
+        attachment=Attachment(
+            f"mydata-{ctx.clock.now():%Y-%m-%d}.json",
+            export_json(data).encode(),
+            "application/json",
+        ),
+    )
+
+
+# /forgetme --------------------------------------------------------------------------------------
+async def forget_me(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    memberships = await ctx.store.members.all_for_user(ctx.member.ref)
+    expires = ctx.clock.now() + FORGET_WINDOW
+    await ctx.store.confirmations.put(ctx.member.id, FORGET_KIND, expires)
+    where = (
+        "this community" if len(memberships) <= 1 else f"all {len(memberships)} communities I serve"
+    )
+    minutes = int(FORGET_WINDOW.total_seconds() // 60)
+    return reply(
+        f"This deletes everything I store about you in {where}: your profile (role, time zone, "
+        "mentoring wishes, intro), your tags, your onboarding answers, your mentoring offers, "
+        "requests, pairings and check-in answers, your peer-round groups, your chat "
+        "subscriptions, hosting and chat messages, your problems of practice and your privacy "
+        "settings. "
+        "It cannot be undone, and posts already made in channels stay where they are.\n"
+        f"**Delete everything?** Answer **yes** or **no** within {minutes} minutes.",
+        prompt=Prompt(custom_id=FORGET_PROMPT_ID, kind="yesno"),
+    )
+
+
+async def _forget(ctx: Context) -> list[Action]:
+    user = ctx.member.ref
+    memberships = await ctx.store.members.all_for_user(user)
+    await ctx.store.members.delete_everywhere(user)
+    await ctx.store.routing.forget(user)
+    await ctx.store.outbox.forget(user)
+    for community_id in {m.community_id for m in memberships}:
+        ctx.peers.invalidate(community_id)
+    return reply(
+        "Done — everything is deleted. If you talk to me again I'll only know your name; "
+        f"`{ctx.prefix}onboard` starts afresh."
+    )
+
+
+async def _answer(ctx: Context, answer: str) -> list[Action] | None:
+    """Act on a yes/no for the pending request; None when there is nothing pending."""
+    repository = ctx.store.confirmations
+    pending = await repository.get(ctx.member.id)
+    if pending is None or pending.kind != FORGET_KIND:
+        return None
+    if pending.is_expired(ctx.clock.now()):
+        await repository.clear(ctx.member.id)
+        if answer not in _YES | _NO:
+            return None
+        return reply(
+            "That request to delete your data expired, so nothing was deleted. "
+            f"Type `{ctx.prefix}forgetme` again if you still want it."
+        )
+    if answer in _YES:
+        return await _forget(ctx)
+    if answer in _NO:
+        await repository.clear(ctx.member.id)
+        return reply("Okay — nothing was deleted.")
+    return reply(
+        "I'm waiting for your answer to `forgetme`: type **yes** to delete everything or "
+        "**no** to keep it. Nothing has been deleted."
+    )
+
+
+async def on_message(ctx: Context, text: str) -> list[Action] | None:
+    """A typed answer while `/forgetme` waits; None (let onboarding have it) otherwise."""
+    answer = " ".join(text.split()).casefold().rstrip(".!")
+    return await _answer(ctx, answer)
+
+
+async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> list[Action] | None:
+    if custom_id != FORGET_PROMPT_ID:
+        return None
+    answer = values[0].casefold() if values else ""
+    actions = await _answer(ctx, answer if answer in _YES | _NO else "no")
+    if actions is None:
+        return reply(
+            "That confirmation is no longer open, so nothing was deleted. "
+            f"Type `{ctx.prefix}forgetme` again if you still want it."
+        )
+    return actions
+
+
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {
+    ("privacy", "show"): show_privacy,
+    ("privacy", "discoverable"): set_discoverable,
+    ("mydata",): my_data,
+    ("forgetme",): forget_me,
+}

@@ -1,0 +1,1 @@
+"""Peer rounds: small groups that meet on a cadence, and the solver that forms them."""

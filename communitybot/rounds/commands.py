@@ -1,0 +1,539 @@
+"""`/rounds`: peer rounds, Donut-style — members opt in and get introduced in pairs every round.
+
+Members: `join` (also the re-confirmation), `leave`, `pause [rounds]`, `resume`, `status`,
+`met yes|no|skip` (the answer to the latest follow-up, also given with buttons). Moderators:
+`setup <weekly|biweekly|monthly> [weekday] [time] [timezone] [no_repeat]`, `off`, `run [dry_run]`.
+The round itself is `round_runs`; its timing and jobs are `round_schedule`. Every handler checks
+its input first and changes nothing on a bad one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from loguru import logger
+
+from communitybot import typed_choices
+from communitybot.chats.jobs import when_for
+from communitybot.chats.schedule import (
+    ScheduleError,
+    heads_up,
+    next_occurrence,
+    occurrences,
+    problems,
+)
+from communitybot.context import CommandHandler, Context
+from communitybot.models import Member
+from communitybot.numbers import parse_int
+from communitybot.replies import Action, Message, SendDirect, SendToChannel, reply
+from communitybot.rounds import schedule as round_schedule
+from communitybot.rounds.runs import (
+    DEFAULT_NO_REPEAT,
+    FOLLOW_UP,
+    MET_PREFIX,
+    RECONFIRM_AFTER,
+    REJOIN_ID,
+    names,
+    run_follow_up,
+    run_round,
+    who,
+)
+from communitybot.rounds.schedule import (
+    DEFAULT_TIMEZONE,
+    RoundInputError,
+    describe,
+    parse_frequency,
+    parse_time,
+    parse_weekday,
+    round_key,
+    schedule_of,
+)
+from communitybot.scheduler import JobContext, JobKind
+from communitybot.store.jobs import Job
+from communitybot.store.rounds import ANSWERS, Answer, Participant, RoundSettings, Seat
+from communitybot.timezones import TimezoneError, ZoneReading, describe_zone, read_timezone
+
+MAX_PAUSE = 12
+MAX_NO_REPEAT = 52
+STATUS_GROUPS = 3
+PREVIEW_LINES = 20
+LATE_LIMIT = timedelta(days=2)
+"""A scheduled round found later than this (the bot was down) is skipped, not run days late."""
+_UNTIL_RESUMED = {"all", "until", "indefinitely", "forever", "until-resumed", "off"}
+_ANSWER_TEXT: dict[Answer, str] = {
+    "yes": "Wonderful — thanks for letting me know! 🎉 I hope it was useful.",
+    "no": "Thanks! There's still time: a short message suggesting two slots often does it.",
+    "skip": "Thanks for telling me — it happens. I'll introduce you to someone new next round.",
+}
+_SEAT_STATE: dict[Answer | None, str] = {
+    "yes": "you met",
+    "no": "not met yet",
+    "skip": "couldn't meet",
+    None: "no answer yet",
+}
+
+
+# Helpers ----------------------------------------------------------------------------------------
+
+
+def _when(settings: RoundSettings, moment: datetime, member: Member) -> str:
+    return when_for(moment, member.timezone, settings.timezone)
+
+
+def _next_round(ctx: Context, settings: RoundSettings | None) -> str:
+    if settings is None or not settings.active or settings.next_at is None:
+        return "Rounds aren't scheduled right now: I'll introduce you when a moderator runs one."
+    return f"The next round is on {_when(settings, settings.next_at, ctx.member)}."
+
+
+def _not_joined(ctx: Context) -> list[Action]:
+    return reply(f"You haven't joined peer rounds yet: `{ctx.prefix}rounds join` does that.")
+
+
+async def _partners(ctx: Context, seat: Seat) -> list[Member]:
+    found = []
+    for member_id in seat.group.member_ids:
+        if member_id != ctx.member.id:
+            member = await ctx.store.members.get_by_id(member_id)
+            if member is not None:
+                found.append(member)
+    return found
+
+
+def _return_date(ctx: Context, settings: RoundSettings | None, skip: int) -> str:
+    """When a member pausing for `skip` rounds is matched again, if rounds are scheduled."""
+    if settings is None or not settings.active or settings.next_at is None:
+        return ""
+    ahead = occurrences(schedule_of(settings), settings.next_at - timedelta(seconds=1), skip + 1)
+    if len(ahead) <= skip:
+        return ""
+    return f" You'll be matched again from {_when(settings, ahead[skip].start, ctx.member)}."
+
+
+# Members ----------------------------------------------------------------------------------------
+
+
+async def join(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    store = ctx.store.rounds
+    before = await store.participant(ctx.member.id)
+    await store.join(ctx.member.id, ctx.community.id, ctx.clock.now())
+    settings = await store.settings(ctx.community.id)
+    if before is None:
+        lines = [
+            "You're in! 🤝 Every round I'll introduce you privately to one or two members who "
+            "share your interests and whose time zone suits you."
+        ]
+        if not await ctx.store.tags.member_tag_ids(ctx.member.id):
+            lines.append(
+                f"Tip: add interest tags with `{ctx.prefix}tags add` so I can find people who "
+                "share them."
+            )
+    elif before.status == "active":
+        lines = ["You're already taking part in peer rounds — see you in the next one."]
+    elif before.status == "paused":
+        lines = ["Welcome back: you're no longer paused."]
+    else:
+        lines = ["Thanks for confirming — you're back in the peer rounds."]
+    lines.append(_next_round(ctx, settings))
+    lines.append(
+        f"`{ctx.prefix}rounds pause` skips a round, `{ctx.prefix}rounds leave` stops them."
+    )
+    return reply("\n".join(lines))
+
+
+async def leave(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    if not await ctx.store.rounds.leave(ctx.member.id):
+        return reply("You're not taking part in peer rounds, so there's nothing to leave.")
+    return reply(
+        "You've left the peer rounds: no more introductions. Anyone you've already met is still "
+        f"just a message away. `{ctx.prefix}rounds join` brings you back any time."
+    )
+
+
+def _pause_count(raw: Any) -> int | None:
+    """Rounds to skip: 1 by default, None for "until resumed"; RoundInputError if unreadable."""
+    text = str(raw if raw is not None else "").strip().casefold()
+    if not text:
+        return 1
+    if text in _UNTIL_RESUMED:
+        return None
+    count = parse_int(text, 1, MAX_PAUSE)
+    if count is not None:
+        return count
+    raise RoundInputError(
+        f"Say how many rounds to skip, from 1 to {MAX_PAUSE}, or `all` to pause until you "
+        "resume, e.g. `rounds pause 2`."
+    )
+
+
+async def pause(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    try:
+        count = _pause_count(options.get("rounds"))
+    except RoundInputError as error:
+        return reply(str(error))
+    if await ctx.store.rounds.participant(ctx.member.id) is None:
+        return _not_joined(ctx)
+    await ctx.store.rounds.pause(ctx.member.id, count, ctx.clock.now())
+    if count is None:
+        return reply(
+            f"Paused until you say so: `{ctx.prefix}rounds resume` when you're ready again."
+        )
+    settings = await ctx.store.rounds.settings(ctx.community.id)
+    what = "the next round" if count == 1 else f"the next {count} rounds"
+    return reply(
+        f"Paused: you'll skip {what}.{_return_date(ctx, settings, count)} "
+        f"`{ctx.prefix}rounds resume` ends the pause early."
+    )
+
+
+async def resume(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    participant = await ctx.store.rounds.participant(ctx.member.id)
+    if participant is None:
+        return _not_joined(ctx)
+    if participant.status == "active":
+        return reply("You're not paused: you're in the next round already.")
+    return await join(ctx, options)
+
+
+def _state(ctx: Context, participant: Participant) -> str:
+    if participant.status == "active":
+        return "• You're taking part."
+    if participant.status == "on_hold":
+        return (
+            f"• **On hold**: you didn't answer the follow-ups of your last {RECONFIRM_AFTER} "
+            f"rounds, so I'm not matching you until you confirm with `{ctx.prefix}rounds join`."
+        )
+    if participant.skip_rounds is None:
+        return f"• Paused until you resume (`{ctx.prefix}rounds resume`)."
+    skip = participant.skip_rounds
+    return f"• Paused: skipping the next {'round' if skip == 1 else f'{skip} rounds'}."
+
+
+async def status(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    store = ctx.store.rounds
+    participant = await store.participant(ctx.member.id)
+    settings = await store.settings(ctx.community.id)
+    lines = ["**Your peer rounds**"]
+    if participant is None:
+        lines.append(f"• You're not taking part. `{ctx.prefix}rounds join` to join.")
+    else:
+        lines.append(_state(ctx, participant))
+    if settings is not None and settings.active and settings.next_at is not None:
+        lines.append(
+            f"• Rounds run {describe(settings)}; the next is on "
+            f"{_when(settings, settings.next_at, ctx.member)}."
+        )
+    else:
+        lines.append("• Rounds aren't scheduled right now (a moderator can run one any time).")
+    seats = await store.seats_of(ctx.member.id, STATUS_GROUPS)
+    open_question: tuple[Seat, list[Member]] | None = None
+    if seats:
+        lines.append("• Your last partners:")
+    for seat in seats:
+        partners = await _partners(ctx, seat)
+        if not partners:
+            continue
+        shared = f" (you share {seat.group.shared})" if seat.group.shared else ""
+        state = _SEAT_STATE[seat.answer] if seat.asked_at else "introduced"
+        lines.append(
+            f"  – {seat.group.round_key}: {names(ctx.platform, partners)}{shared} — {state}"
+        )
+        if open_question is None and seat.asked_at is not None and seat.answer is None:
+            open_question = (seat, partners)
+    if open_question is not None:
+        lines.append(
+            f"Did you meet {names(ctx.platform, open_question[1])}? "
+            f"`{ctx.prefix}rounds met yes`, `no` or `skip`."
+        )
+    return reply("\n".join(lines))
+
+
+async def _answer(ctx: Context, seat: Seat, answer: Answer) -> list[Action]:
+    changed = seat.answer is not None and seat.answer != answer
+    await ctx.store.rounds.answer(seat.group.id, ctx.member.id, answer, ctx.clock.now())
+    text = _ANSWER_TEXT[answer]
+    if changed:
+        text = "Updated. " + text
+    participant = await ctx.store.rounds.participant(ctx.member.id)
+    if participant is not None and participant.status == "on_hold":
+        text += (
+            f"\nYou're on hold for the next rounds: `{ctx.prefix}rounds join` and I'll match you "
+            "again."
+        )
+    return reply(text)
+
+
+async def met(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    answer = str(options.get("answer") or "").strip().casefold()
+    if answer not in ANSWERS:
+        return reply(f"Please answer yes, no or skip, e.g. `{ctx.prefix}rounds met yes`.")
+    asked = [s for s in await ctx.store.rounds.seats_of(ctx.member.id, 10) if s.asked_at]
+    if not asked:
+        return reply(
+            "I haven't asked you about a peer round yet: I do that a few days after an "
+            "introduction."
+        )
+    open_seats = [s for s in asked if s.answer is None]
+    return await _answer(ctx, (open_seats or asked)[0], answer)
+
+
+# Moderators -------------------------------------------------------------------------------------
+
+
+def _no_repeat(raw: Any, settings: RoundSettings | None) -> int:
+    if raw is None:
+        return settings.no_repeat_rounds if settings else DEFAULT_NO_REPEAT
+    if isinstance(raw, int) and 0 <= raw <= MAX_NO_REPEAT:
+        return raw
+    raise RoundInputError(
+        f"`no_repeat` is how many rounds two people aren't paired again: 0 to {MAX_NO_REPEAT}."
+    )
+
+
+async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    now = ctx.clock.now()
+    store = ctx.store.rounds
+    old = await store.settings(ctx.community.id)
+    raw_zone = options.get("timezone")
+    try:
+        frequency = parse_frequency(str(options.get("frequency") or ""))
+        weekday = parse_weekday(options.get("weekday"))
+        at = parse_time(options.get("time"))
+        zone = read_timezone(str(raw_zone), now) if raw_zone else ZoneReading(DEFAULT_TIMEZONE)
+        timezone = zone.name
+        no_repeat = _no_repeat(options.get("no_repeat"), old)
+        schedule = round_schedule.build(frequency, weekday, at, timezone, now)
+    except (RoundInputError, TimezoneError, ScheduleError) as error:
+        return reply(f"{error} Nothing was changed.")
+    first = next_occurrence(schedule, now)
+    assert first is not None
+    if old is not None:
+        await round_schedule.cancel_next(ctx.store, old, now)
+    saved = await store.put_settings(
+        ctx.community.id,
+        frequency,
+        weekday,
+        at,
+        timezone,
+        no_repeat,
+        schedule.anchor,
+        first.start,
+        now,
+    )
+    await round_schedule.schedule_next(ctx.store, saved, now)
+    counts = await store.counts(ctx.community.id)
+    lines = [
+        f"Peer rounds are on: {schedule.describe()}.",
+        f"First round: {first.local:%A %d %B %Y, %H:%M} ({describe_zone(timezone)}).",
+        f"Nobody is paired with the same person again within {no_repeat} round(s)."
+        if no_repeat
+        else "Pairs may repeat from one round to the next (`no_repeat` is 0).",
+    ]
+    if not raw_zone:
+        lines.append(
+            "No time zone was given, so the time is UTC. Add e.g. `timezone=Europe/London` to "
+            "use yours."
+        )
+    if zone.note:
+        lines.append(zone.note)
+    notes = problems(schedule, now)
+    if notes:
+        lines += heads_up(notes[:3])
+    lines.append(
+        f"{counts.taking_part} member(s) taking part so far; members join with "
+        f"`{ctx.prefix}rounds join`. `{ctx.prefix}rounds run dry_run=on` previews a round."
+    )
+    actions: list[Action] = reply("\n".join(lines))
+    modlog = ctx.community.modlog_channel
+    if modlog:
+        text = f"⚙️ {who(ctx.platform, ctx.member)} set up peer rounds: {schedule.describe()}."
+        actions.append(SendToChannel(ctx.community.ref, modlog, Message(text)))
+    return actions
+
+
+async def off(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    now = ctx.clock.now()
+    settings = await ctx.store.rounds.settings(ctx.community.id)
+    if settings is None or not settings.active:
+        return reply(
+            f"Peer rounds aren't scheduled, so there's nothing to turn off. "
+            f"`{ctx.prefix}rounds setup weekly` schedules them."
+        )
+    await round_schedule.cancel_next(ctx.store, settings, now)
+    await ctx.store.rounds.turn_off(ctx.community.id, now)
+    actions: list[Action] = reply(
+        "Peer rounds are off: no more scheduled rounds. Members stay opted in; "
+        f"`{ctx.prefix}rounds setup` turns them on again, `{ctx.prefix}rounds run` runs one now."
+    )
+    modlog = ctx.community.modlog_channel
+    if modlog:
+        text = f"⚙️ {who(ctx.platform, ctx.member)} turned peer rounds off."
+        actions.append(SendToChannel(ctx.community.ref, modlog, Message(text)))
+    return actions
+
+
+async def run(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    now = ctx.clock.now()
+    settings = await ctx.store.rounds.settings(ctx.community.id)
+    key = round_key(now, settings.timezone if settings else DEFAULT_TIMEZONE)
+    dry_run = bool(options.get("dry_run"))
+    result = await run_round(ctx, ctx.community, now, key, "manual", dry_run=dry_run)
+    if result.already_ran:
+        return reply(
+            f"Today's peer round ({key}) has already run, so nobody is introduced twice. "
+            + _next_round(ctx, settings)
+        )
+    if result.eligible < 2:
+        return reply(
+            f"Nobody to pair: {result.eligible} member(s) can be matched right now "
+            f"({result.paused} paused, {result.waiting + len(result.newly_on_hold)} on hold). "
+            f"A round needs at least 2; members join with `{ctx.prefix}rounds join`. "
+            "Nothing was changed."
+        )
+    if dry_run:
+        lines = [f"**Preview** (nothing saved, nobody told): {result.summary(preview=True)}"]
+        for group in result.groups[:PREVIEW_LINES]:
+            shared = ", ".join(group.shared) or "no shared tags"
+            lines.append(f"• {names(ctx.platform, group.members)} ({shared})")
+        if len(result.groups) > PREVIEW_LINES:
+            lines.append(f"… and {len(result.groups) - PREVIEW_LINES} more.")
+        return reply("\n".join(lines))
+    actions: list[Action] = reply(result.summary())
+    actions += result.actions
+    modlog = ctx.community.modlog_channel
+    if modlog:
+        text = f"🤝 {who(ctx.platform, ctx.member)} ran a round. {result.summary()}"
+        actions.append(SendToChannel(ctx.community.ref, modlog, Message(text)))
+    return actions
+
+
+# Scheduled work ---------------------------------------------------------------------------------
+
+
+async def run_scheduled(jctx: JobContext, job: Job) -> list[Action]:
+    """The round due now: move the schedule on first (the chain never stalls), then run it."""
+    store = jctx.store
+    community_id = int(job.payload["community"])
+    due = datetime.fromisoformat(str(job.payload["at"]))
+    settings = await store.rounds.settings(community_id)
+    if (
+        settings is None
+        or not settings.active
+        or settings.generation != int(job.payload["generation"])
+        or settings.next_at != due
+    ):
+        return []  # the schedule was changed or turned off after this job was planned
+    community = await store.communities.get_by_id(community_id)
+    if community is None:
+        return []
+    await round_schedule.advance(store, settings, due, jctx.now)
+    key = round_key(due, settings.timezone)
+    modlog = community.modlog_channel
+    if jctx.now - due > LATE_LIMIT:
+        logger.warning("peer round {} of community {} was missed", key, community_id)
+        if modlog:
+            text = f"⚠️ Peer round {key} was skipped: I was offline when it was due."
+            return [SendToChannel(community.ref, modlog, Message(text))]
+        return []
+    result = await run_round(jctx, community, jctx.now, key, "schedule")
+    actions = list(result.actions)
+    if modlog and not result.already_ran:
+        if result.eligible < 2:
+            text = (
+                f"🤝 Peer round {key}: nobody to pair ({result.eligible} member(s) available, "
+                f"{result.paused} paused, {result.waiting + len(result.newly_on_hold)} on hold)."
+            )
+        else:
+            text = f"🤝 {result.summary()}"
+        actions.append(SendToChannel(community.ref, modlog, Message(text)))
+    return actions
+
+
+# Buttons, leaving, figures ----------------------------------------------------------------------
+
+
+async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> list[Action] | None:
+    """The follow-up buttons ("rounds:met:<group>") and the re-confirmation ("rounds:rejoin")."""
+    value = values[0].casefold() if values else ""
+    if custom_id == REJOIN_ID:
+        await typed_choices.answered(ctx, custom_id)
+        if value == "leave":
+            return await leave(ctx, {})
+        return await join(ctx, {})
+    if not custom_id.startswith(MET_PREFIX):
+        return None
+    group_id = custom_id.removeprefix(MET_PREFIX)
+    seats = await ctx.store.rounds.seats_of(ctx.member.id, 50)
+    seat = next((s for s in seats if str(s.group.id) == group_id and s.asked_at), None)
+    if seat is None or value not in ANSWERS:
+        return reply(
+            f"That question is no longer open. `{ctx.prefix}rounds status` shows your rounds."
+        )
+    await typed_choices.answered(ctx, custom_id)
+    return await _answer(ctx, seat, value)
+
+
+async def on_leave(ctx: Context) -> list[Action]:
+    """A member left the community: out of the rounds; their open groups are told kindly."""
+    await ctx.store.rounds.leave(ctx.member.id)
+    actions: list[Action] = []
+    for group in await ctx.store.rounds.open_groups_of(ctx.member.id):
+        others = []
+        for member_id in group.member_ids:
+            member = await ctx.store.members.get_by_id(member_id)
+            if member is not None and member.id != ctx.member.id and member.left_at is None:
+                others.append(member)
+        if len(others) < 2:
+            await ctx.store.rounds.close_group(group.id, ctx.clock.now())
+            after = "I'll introduce you to someone new in the next round."
+        else:
+            after = "The two of you can still meet — enjoy!"
+        for member in others:
+            text = (
+                f"{who(ctx.platform, ctx.member)} has left the community, so they can't meet "
+                f"you for this peer round. Sorry about that! {after}"
+            )
+            actions.append(SendDirect(ctx.community.ref, member.ref, Message(text)))
+    return actions
+
+
+async def stats_line(ctx: Context) -> str:
+    """One line for `/stats`."""
+    counts = await ctx.store.rounds.counts(ctx.community.id)
+    settings = await ctx.store.rounds.settings(ctx.community.id)
+    if settings is not None and settings.active and settings.next_at is not None:
+        local = settings.next_at.astimezone(schedule_of(settings).zone)
+        when = f"{describe(settings)}, next {local:%a %d %b}"
+    else:
+        when = "not scheduled"
+    line = (
+        f"• Peer rounds: {when}; {counts.taking_part} taking part ({counts.paused} paused, "
+        f"{counts.on_hold} on hold)"
+    )
+    if counts.last_round_key:
+        line += (
+            f"; {counts.rounds} round(s) so far, the last ({counts.last_round_key}): "
+            f"{counts.last_groups} group(s), {counts.last_met} of {counts.last_members} said "
+            "they met"
+        )
+    return line
+
+
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {
+    ("rounds", "join"): join,
+    ("rounds", "leave"): leave,
+    ("rounds", "pause"): pause,
+    ("rounds", "resume"): resume,
+    ("rounds", "status"): status,
+    ("rounds", "met"): met,
+    ("rounds", "setup"): setup,
+    ("rounds", "off"): off,
+    ("rounds", "run"): run,
+}
+JOB_KINDS: dict[str, JobKind] = {
+    round_schedule.RUN: JobKind(run_scheduled, grace=None),
+    FOLLOW_UP: JobKind(run_follow_up, grace=timedelta(days=3)),
+}
+"""A round job always runs (it moves the schedule on; it skips pairing if days late); a
+follow-up found late still goes out for a few days."""

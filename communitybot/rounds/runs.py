@@ -1,0 +1,378 @@
+"""Running one peer round: who is in, the solve, the introductions, and the follow-ups after.
+
+A round (from `/rounds run` or the `rounds.run` job) reads everyone opted in, puts on hold the
+members who left their last `RECONFIRM_AFTER` follow-ups unanswered (and asks them once whether
+they're still in), then pairs the rest in a worker thread (`mentoring.rounds.pair_round`: shared
+tags weighted by rarity, time-zone fit, no repeat within the no-repeat window, one trio for an
+odd count). Every group is stored under its idempotency key *before* its introduction is
+returned, and the round itself is unique per community and local date, so a replay adds nothing.
+Each group gets a `rounds.followup` job a few days later asking "did you meet?".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+from communitybot.mentoring.scoring import rarity_weights
+from communitybot.models import Community, Member
+from communitybot.naming import who
+from communitybot.ports import ChatPlatform
+from communitybot.replies import Action, Choice, Message, Prompt, SendDirect, SendToGroup
+from communitybot.rounds.solver import Member as Peer
+from communitybot.rounds.solver import pair_round
+from communitybot.scheduler import JobContext
+from communitybot.store.jobs import Job, NewJob
+from communitybot.store.rounds import RoundSettings, group_key
+from communitybot.store.store import Store
+from communitybot.text import quote
+from communitybot.timezones import format_offset, offset_distance, utc_offset_minutes
+
+FOLLOW_UP = "rounds.followup"
+FOLLOW_UP_AFTER = timedelta(days=5)
+"""When a group is asked whether they met (earlier if the next round comes sooner)."""
+FOLLOW_UP_AT_LEAST = timedelta(days=1)
+RECONFIRM_AFTER = 2
+"""Unanswered follow-ups in a row after which a member is not matched until they re-confirm."""
+DEFAULT_NO_REPEAT = 6
+MAX_SHARED = 4
+MET_PREFIX = "rounds:met:"
+REJOIN_ID = "rounds:rejoin"
+MET_CHOICES = (
+    Choice("yes", "Yes, we met"),
+    Choice("no", "Not yet"),
+    Choice("skip", "We couldn't"),
+)
+REJOIN_CHOICES = (Choice("join", "Yes, keep me in"), Choice("leave", "Leave peer rounds"))
+
+Trigger = Literal["schedule", "manual"]
+
+
+class Env(Protocol):
+    """What running a round needs: a command's Context and a job's JobContext both fit."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def platform(self) -> ChatPlatform: ...
+
+    @property
+    def prefix(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Group:
+    members: tuple[Member, ...]
+    shared_by: tuple[tuple[str, tuple[int, ...]], ...]
+    """(tag name, member ids holding it) for tags at least two of them share, most shared and
+    rarest first."""
+
+    @property
+    def shared(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.shared_by)
+
+
+@dataclass
+class RoundResult:
+    round_key: str
+    eligible: int = 0
+    paused: int = 0
+    waiting: int = 0
+    """Members already on hold, waiting to re-confirm."""
+    newly_on_hold: list[Member] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    introduced: int = 0
+    already_ran: bool = False
+    actions: list[Action] = field(default_factory=list)
+
+    def summary(self, *, preview: bool = False) -> str:
+        """One line for the moderator: groups made, who was paused or put on hold."""
+        trios = sum(1 for g in self.groups if len(g.members) == 3)
+        pairs = len(self.groups) - trios
+        kinds = [f"{pairs} pair{'s' if pairs != 1 else ''}"] if pairs else []
+        kinds += ["1 trio"] if trios else []
+        people = sum(len(g.members) for g in self.groups)
+        made = (
+            f"{len(self.groups)} group(s) would be introduced"
+            if preview
+            else (f"{self.introduced} group(s) introduced")
+        )
+        parts = [f"{made} ({', '.join([*kinds, f'{people} members'])})"]
+        if self.paused:
+            parts.append(f"{self.paused} paused")
+        if self.newly_on_hold:
+            held = "would be put on hold" if preview else "put on hold"
+            parts.append(
+                f"{len(self.newly_on_hold)} {held} (no answer to their last "
+                f"{RECONFIRM_AFTER} follow-ups; asked to re-confirm)"
+            )
+        if self.waiting:
+            parts.append(f"{self.waiting} still waiting to re-confirm")
+        return f"Peer round {self.round_key}: " + "; ".join(parts) + "."
+
+
+def names(platform: ChatPlatform, members: list[Member] | tuple[Member, ...]) -> str:
+    """ "Ann", "Ann and Bob", "Ann, Bob and Cat"."""
+    shown = [who(platform, m) for m in members]
+    if len(shown) <= 1:
+        return "".join(shown)
+    return ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def _seed(community_id: int, key: str) -> int:
+    """The same round (community and date) breaks ties the same way if it is ever replayed."""
+    return zlib.crc32(f"{community_id}:{key}".encode())
+
+
+def _shared(
+    ids: tuple[int, ...],
+    tags_of: dict[int, tuple[int, ...]],
+    weights: dict[int, int],
+    tag_names: dict[int, str],
+) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    holders: dict[int, list[int]] = {}
+    for member_id in ids:
+        for tag in tags_of.get(member_id, ()):
+            holders.setdefault(tag, []).append(member_id)
+    common = [t for t, held in holders.items() if len(held) >= 2 and t in tag_names]
+    common.sort(key=lambda t: (-len(holders[t]), -weights.get(t, 0), tag_names[t]))
+    return tuple((tag_names[t], tuple(holders[t])) for t in common[:MAX_SHARED])
+
+
+def _listing(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _common_ground(platform: ChatPlatform, group: Group) -> str:
+    """ "You share **maths**. Ann and Bob also share **science**." (a trio may share unevenly)."""
+    everyone = [
+        f"**{quote(n, 64)}**" for n, held in group.shared_by if len(held) == len(group.members)
+    ]
+    some: dict[tuple[int, ...], list[str]] = {}
+    for name, held in group.shared_by:
+        if len(held) < len(group.members):
+            some.setdefault(held, []).append(f"**{quote(name, 64)}**")
+    by_id = {m.id: m for m in group.members}
+    sentences = [f"You share {_listing(everyone)}."] if everyone else []
+    for held, tags in some.items():
+        pair = names(platform, [by_id[i] for i in held])
+        also = " also" if everyone else ""
+        sentences.append(f"{pair}{also} share {_listing(tags)}.")
+    return " ".join(sentences)
+
+
+def _time_zones(
+    platform: ChatPlatform, prefix: str, members: tuple[Member, ...], now: datetime
+) -> str:
+    offsets = {m.id: utc_offset_minutes(m.timezone, now) for m in members}
+    known = [m for m in members if offsets[m.id] is not None]
+    unknown = [m for m in members if offsets[m.id] is None]
+    listed = ", ".join(f"{who(platform, m)} {format_offset(offsets[m.id])}" for m in known)
+    if unknown:
+        missing = names(platform, unknown)
+        verb = "hasn't" if len(unknown) == 1 else "haven't"
+        where = f"{listed}; " if listed else ""
+        return (
+            f"🕒 {where}{missing} {verb} set a time zone yet, so tell each other where you are "
+            f"(`{prefix}profile edit timezone` saves it for the next round)."
+        )
+    values = [o for o in offsets.values() if o is not None]
+    spread = max(offset_distance(a, b) for a in values for b in values)
+    if spread == 0:
+        fit = "the same time zone, so any time that suits you works"
+    elif spread <= 180:
+        fit = f"close time zones ({spread / 60:g} h apart at most)"
+    else:
+        fit = f"{spread / 60:g} hours apart, so look for a morning or evening that suits everyone"
+    return f"🕒 {listed}: {fit}."
+
+
+def introduction(
+    platform: ChatPlatform, prefix: str, group: Group, now: datetime, follow_up: timedelta
+) -> Message:
+    people = names(platform, group.members)
+    if len(group.members) == 2:
+        first, second = group.members
+        hello = f"🤝 **Peer round** — {who(platform, first)}, meet {who(platform, second)}!"
+    else:
+        hello = f"🤝 **Peer round** — {people}, meet each other!"
+    if group.shared_by:
+        common = _common_ground(platform, group)
+        topic = quote(group.shared[0], 64)
+    else:
+        common = "You don't share a listed interest yet, which makes for a good first question."
+        topic = "what you're working on this term"
+    days = max(1, round(follow_up.total_seconds() / 86400))
+    lines = [
+        hello,
+        common,
+        _time_zones(platform, prefix, group.members, now),
+        "Suggested first step: one of you proposes two 30-minute slots this week, and each of "
+        f"you brings one question about {topic}.",
+        f"In {days} day{'s' if days != 1 else ''} I'll ask whether you met. "
+        f"`{prefix}rounds status` shows your rounds; `{prefix}rounds pause` skips the next one.",
+    ]
+    return Message("\n".join(lines))
+
+
+def follow_up_text(platform: ChatPlatform, prefix: str, others: list[Member]) -> str:
+    return (
+        f"👋 Did you meet {names(platform, others)} from your peer round?\n"
+        f"Answer with the buttons, or type `{prefix}rounds met yes`, `{prefix}rounds met no` "
+        f"(not yet) or `{prefix}rounds met skip` (we couldn't). Members who answer stay in the "
+        "next rounds."
+    )
+
+
+def reconfirm_message(prefix: str) -> Message:
+    text = (
+        "👋 Are you still up for peer rounds? You didn't answer my last "
+        f"{RECONFIRM_AFTER} check-ins, so I've stopped matching you for now.\n"
+        f"Type `{prefix}rounds join` (or press the button) to stay in, or `{prefix}rounds leave` "
+        "to stop."
+    )
+    return Message(text, Prompt(custom_id=REJOIN_ID, kind="single", choices=REJOIN_CHOICES))
+
+
+def _follow_up_due(now: datetime, next_round: datetime | None) -> datetime:
+    due = now + FOLLOW_UP_AFTER
+    if next_round is not None and next_round > now and due > next_round - FOLLOW_UP_AT_LEAST:
+        due = max(now + FOLLOW_UP_AT_LEAST, next_round - FOLLOW_UP_AT_LEAST)
+    return due
+
+
+async def run_round(
+    env: Env,
+    community: Community,
+    now: datetime,
+    key: str,
+    trigger: Trigger,
+    *,
+    dry_run: bool = False,
+) -> RoundResult:
+    """Run (or, with `dry_run`, only preview) the round `key` for `community`.
+
+    A manual round with fewer than two members to pair changes nothing (the caller says so); a
+    scheduled one is still recorded, so pauses count down and its replay is a no-op.
+    """
+    store, cid = env.store, community.id
+    result = RoundResult(key)
+    if not dry_run and await store.rounds.round_id(cid, key) is not None:
+        result.already_ran = True
+        return result
+    settings = await store.rounds.settings(cid)
+    participants = await store.rounds.participants(cid)
+    silent = await store.rounds.silent(cid, RECONFIRM_AFTER)
+    people = await store.rounds.members(cid)
+    eligible = [
+        people[p.member_id]
+        for p in participants
+        if p.status == "active" and p.member_id not in silent and p.member_id in people
+    ]
+    result.eligible = len(eligible)
+    result.paused = sum(1 for p in participants if p.status == "paused")
+    result.waiting = sum(1 for p in participants if p.status == "on_hold")
+    result.newly_on_hold = [people[i] for i in sorted(silent) if i in people]
+    if dry_run or (len(eligible) < 2 and trigger == "manual"):
+        if len(eligible) >= 2:
+            result.groups = await _solve(env, community, now, eligible, settings, key)
+        return result
+    round_id = await store.rounds.add_round(cid, key, trigger, now)
+    if round_id is None:  # pragma: no cover - checked above, inside the same transaction
+        result.already_ran = True
+        return result
+    await store.rounds.count_down_pauses(cid, now)
+    await store.rounds.put_on_hold([m.id for m in result.newly_on_hold], now)
+    for member in result.newly_on_hold:
+        result.actions.append(SendDirect(community.ref, member.ref, reconfirm_message(env.prefix)))
+    if len(eligible) == 1:
+        text = (
+            "🤝 Nobody else was available for this peer round, sorry! You stay in, and I'll "
+            "introduce you to someone next time."
+        )
+        result.actions.append(SendDirect(community.ref, eligible[0].ref, Message(text)))
+    if len(eligible) < 2:
+        return result
+    result.groups = await _solve(env, community, now, eligible, settings, key)
+    next_round = settings.next_at if settings and settings.active else None
+    due = _follow_up_due(now, next_round)
+    recorded = [(tuple(m.id for m in g.members), ", ".join(g.shared)) for g in result.groups]
+    created = await store.rounds.add_groups(round_id, cid, recorded, now)
+    follow_ups: list[NewJob] = []
+    for group, (ids, _) in zip(result.groups, recorded, strict=True):
+        group_id = created.get(group_key(round_id, ids))
+        if group_id is None:
+            continue
+        result.introduced += 1
+        follow_ups.append(NewJob(FOLLOW_UP, due, f"{FOLLOW_UP}:{group_id}", {"group": group_id}))
+        title = "Peer round: " + " & ".join(quote(m.label, 40) for m in group.members)
+        message = introduction(env.platform, env.prefix, group, now, due - now)
+        users = tuple(m.ref for m in group.members)
+        result.actions.append(SendToGroup(community.ref, users, title, message))
+    await store.jobs.schedule_many(follow_ups, now)
+    return result
+
+
+async def _solve(
+    env: Env,
+    community: Community,
+    now: datetime,
+    eligible: list[Member],
+    settings: RoundSettings | None,
+    key: str,
+) -> list[Group]:
+    store, cid = env.store, community.id
+    window = settings.no_repeat_rounds if settings else DEFAULT_NO_REPEAT
+    weights = rarity_weights(await store.tags.member_counts(cid), await store.members.count(cid))
+    tags_of = await store.rounds.tags_of(cid)
+    tag_names = await store.tags.names(cid)
+    recent = await store.rounds.recent_pairs(cid, window)
+    peers = [
+        Peer(m.id, tags_of.get(m.id, ()), utc_offset_minutes(m.timezone, now)) for m in eligible
+    ]
+    # The solve is CPU work: a worker thread keeps the event loop (and other platforms) alive.
+    solved = await asyncio.to_thread(pair_round, peers, weights, recent, _seed(cid, key))
+    by_id = {m.id: m for m in eligible}
+    groups = []
+    for ids in solved:
+        if len(ids) < 2:
+            continue
+        ordered = tuple(sorted(ids))
+        groups.append(
+            Group(
+                tuple(by_id[i] for i in ordered),
+                _shared(ordered, tags_of, weights, tag_names),
+            )
+        )
+    return groups
+
+
+async def run_follow_up(jctx: JobContext, job: Job) -> list[Action]:
+    """A few days after the introduction: ask each member still here whether they met."""
+    store = jctx.store
+    group = await store.rounds.group(int(job.payload["group"]))
+    if group is None or group.closed_at is not None:
+        return []
+    await store.rounds.close_group(group.id, jctx.now)
+    community = await store.communities.get_by_id(group.community_id)
+    if community is None:
+        return []
+    present: list[Member] = []
+    for member_id in group.member_ids:
+        member = await store.members.get_by_id(member_id)
+        if member is not None and member.left_at is None:
+            present.append(member)
+    if len(present) < 2:
+        return []
+    await store.rounds.mark_asked(group.id, [m.id for m in present], jctx.now)
+    prompt = Prompt(custom_id=f"{MET_PREFIX}{group.id}", kind="single", choices=MET_CHOICES)
+    actions: list[Action] = []
+    for member in present:
+        others = [m for m in present if m.id != member.id]
+        text = follow_up_text(jctx.platform, jctx.prefix, others)
+        actions.append(SendDirect(community.ref, member.ref, Message(text, prompt)))
+    return actions

@@ -1,0 +1,487 @@
+"""Interest tags: members add/remove/list theirs; moderators curate the taxonomy.
+
+Names are normalised (`text.normalize_tag`: case, `#`, spaces/underscores → hyphens) before any
+lookup, and an alias resolves exactly like the name it stands for, so "#Special Education",
+"special_education" and a moderator-made alias "sped" all reach the same tag.
+
+Unknown tags in `/tags add` / `/tags remove`: the known ones are applied and each unknown one
+is reported with "did you mean …" suggestions. Refusing the whole command would make a member
+retype the names that were fine; the reply says exactly what changed and what did not, so no
+change is silent. Anything else that is wrong (no names, too many, a full profile) changes nothing.
+
+Roles: adding a tag linked to a role grants it, removing the last tag linked to a role revokes
+it (GrantRole/RevokeRole actions; a refused grant is reported in the moderator-log channel by
+delivery). Moderator edits (link, merge, delete) do not touch roles members already hold.
+A tag never hands out a role that gives rights over the community (`tag_roles`): such a link is
+refused, and such a grant withheld and reported; the moderator role is never revoked by a tag.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from communitybot.context import CommandHandler, Context
+from communitybot.models import Tag
+from communitybot.replies import Action, GrantRole, RevokeRole, reply
+from communitybot.tags import roles as tag_roles
+from communitybot.text import MAX_TAG_LENGTH, normalize_tag, quote, split_list
+
+SOURCE_SELF = "self"
+DEFAULT_CATEGORY = "topic"
+MAX_TAGS_PER_COMMAND = 25
+MAX_TAGS_PER_MEMBER = 40
+LIST_LIMIT = 1800
+"""Stay under Discord's 2,000-character message limit, with room for the footer."""
+
+
+# Lookups shared by every command ----------------------------------------------------------------
+@dataclass(frozen=True)
+class _TagBook:
+    """Every tag of the community by name and by alias, read once per command."""
+
+    by_key: dict[str, Tag]
+
+    def suggestions(self, name: str) -> list[str]:
+        """Up to three names close to `name`: prefix matches first, then similar spellings."""
+        keys = sorted(self.by_key)
+        prefixed = [k for k in keys if k.startswith(name) or name.startswith(k)]
+        close = difflib.get_close_matches(name, keys, n=3, cutoff=0.6)
+        return list(dict.fromkeys([*prefixed[:3], *close]))[:3]
+
+
+async def _book(ctx: Context) -> _TagBook:
+    by_key: dict[str, Tag] = {}
+    for tag in await ctx.store.tags.all(ctx.community.id):
+        by_key[tag.name] = tag
+        for alias in tag.aliases:
+            by_key.setdefault(alias, tag)
+    return _TagBook(by_key)
+
+
+def _names(tags: Iterable[Tag]) -> str:
+    return ", ".join(f"**{tag.name}**" for tag in tags)
+
+
+def _unknown_line(ctx: Context, raw: str, name: str, book: _TagBook) -> str:
+    if not name:
+        return f"“{quote(raw, 40)}” isn't a tag name: use letters or digits."
+    hint = book.suggestions(name)
+    if hint:
+        return f"I don't know the tag “{quote(name, 40)}”. Did you mean {_or(hint)}?"
+    return (
+        f"I don't know the tag “{quote(name, 40)}”. "
+        f"Type `{ctx.prefix}tags list` to see the tags there are."
+    )
+
+
+def _or(names: list[str]) -> str:
+    quoted = [f"`{n}`" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+async def resolve_tags(ctx: Context, raw_names: list[str]) -> tuple[list[Tag], list[str]]:
+    """(known tags, in order and without repeats; a friendly line per unknown name).
+
+    `raw_names` are as typed: each is normalised here, and aliases resolve to their tag.
+    """
+    book = await _book(ctx)
+    known: dict[int, Tag] = {}
+    errors: list[str] = []
+    for raw in raw_names:
+        name = normalize_tag(raw)
+        tag = book.by_key.get(name) if name else None
+        if tag is None:
+            errors.append(_unknown_line(ctx, raw, name, book))
+        else:
+            known.setdefault(tag.id, tag)
+    return list(known.values()), list(dict.fromkeys(errors))
+
+
+async def _one_tag(ctx: Context, raw: str) -> tuple[Tag | None, list[Action]]:
+    """Resolve a single tag option; on failure, the error reply to return."""
+    known, errors = await resolve_tags(ctx, [raw])
+    return (known[0], []) if known else (None, reply("\n".join(errors)))
+
+
+def channel_suggestions(ctx: Context, tags: list[Tag]) -> list[str]:
+    """One line per channel linked to these tags (a channel named once), for the member to join."""
+    by_channel: dict[str, list[str]] = {}
+    for tag in tags:
+        if tag.channel_id:
+            by_channel.setdefault(tag.channel_id, []).append(tag.name)
+    return [
+        f"• {ctx.platform.mention_channel(channel)} — for {', '.join(names)}"
+        for channel, names in by_channel.items()
+    ]
+
+
+# Changing a member's tags --------------------------------------------------------------------
+async def _change(
+    ctx: Context, add: list[Tag], remove: list[Tag], source: str
+) -> tuple[list[Tag], list[Tag], list[Action]]:
+    """Store the change; returns (newly added, actually removed, role actions)."""
+    before = await ctx.store.tags.tags_of_member(ctx.member.id)
+    held = {tag.id for tag in before}
+    adding = list({t.id: t for t in add if t.id not in held}.values())
+    removing = list({t.id: t for t in remove if t.id in held}.values())
+    if not adding and not removing:
+        return [], [], []
+    now = ctx.clock.now()
+    if removing:
+        await ctx.store.tags.remove_member_tags(ctx.member.id, [t.id for t in removing])
+    if adding:
+        await ctx.store.tags.add_member_tags(ctx.member.id, [t.id for t in adding], source, now)
+    await ctx.member_changed()
+    after = await ctx.store.tags.tags_of_member(ctx.member.id)
+    roles_before = {t.role_id for t in before if t.role_id}
+    roles_after = {t.role_id for t in after if t.role_id}
+    community, user = ctx.community.ref, ctx.member.ref
+    granting, notes = await tag_roles.allowed_grants(ctx, sorted(roles_after - roles_before))
+    actions: list[Action] = [GrantRole(community, user, role) for role in granting]
+    actions += [
+        RevokeRole(community, user, role)
+        for role in sorted(roles_before - roles_after)
+        if role != ctx.community.moderator_role  # a tag never took a moderator's role away
+    ]
+    return adding, removing, [*actions, *notes]
+
+
+async def apply_member_tags(
+    ctx: Context, add: list[Tag], remove: list[Tag], source: str
+) -> list[Action]:
+    """Give `ctx.member` the `add` tags and take the `remove` ones; keep the peer index in step.
+
+    Returns GrantRole/RevokeRole for roles linked to the tags (a role stays while any of the
+    member's remaining tags still links to it).
+    """
+    _, _, actions = await _change(ctx, add, remove, source)
+    return actions
+
+
+def _requested(ctx: Context, options: dict[str, Any], verb: str) -> tuple[list[str], list[Action]]:
+    """The typed tag names, or an error reply when there are none or too many."""
+    raw = split_list(str(options.get("tags") or ""))
+    if not raw:
+        return [], reply(f"Which tags? For example: `{ctx.prefix}tags {verb} maths, science`.")
+    if len(raw) > MAX_TAGS_PER_COMMAND:
+        return [], reply(
+            f"That's {len(raw)} tags at once; please send at most {MAX_TAGS_PER_COMMAND}. "
+            "Nothing was changed."
+        )
+    return raw, []
+
+
+async def add_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    raw, error = _requested(ctx, options, "add")
+    if error:
+        return error
+    known, errors = await resolve_tags(ctx, raw)
+    held = {tag.id for tag in await ctx.store.tags.tags_of_member(ctx.member.id)}
+    fresh = [t for t in known if t.id not in held]
+    if len(held) + len(fresh) > MAX_TAGS_PER_MEMBER:
+        return reply(
+            f"A profile can carry at most {MAX_TAGS_PER_MEMBER} tags and you have {len(held)}. "
+            f"Remove some with `{ctx.prefix}tags remove …` first. Nothing was changed."
+        )
+    added, _, actions = await _change(ctx, fresh, [], SOURCE_SELF)
+    lines = []
+    if added:
+        lines.append(f"Added {_names(added)} to your profile.")
+    already = [t for t in known if t.id in held]
+    if already:
+        lines.append(f"You already had {_names(already)}.")
+    lines += errors
+    if not added:
+        lines.append("Nothing was changed.")
+    channels = channel_suggestions(ctx, added)
+    if channels:
+        lines += ["", "Channels you might like:", *channels]
+    return [*reply("\n".join(lines)), *actions]
+
+
+async def remove_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    raw, error = _requested(ctx, options, "remove")
+    if error:
+        return error
+    known, errors = await resolve_tags(ctx, raw)
+    _, removed, actions = await _change(ctx, [], known, SOURCE_SELF)
+    lines = []
+    if removed:
+        lines.append(f"Removed {_names(removed)} from your profile.")
+    missing = [t for t in known if t not in removed]
+    if missing:
+        lines.append(f"You didn't have {_names(missing)}.")
+    lines += errors
+    if not removed:
+        lines.append("Nothing was changed.")
+    return [*reply("\n".join(lines)), *actions]
+
+
+async def list_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    tags = await ctx.store.tags.all(ctx.community.id)
+    if not tags:
+        hint = f" Create one with `{ctx.prefix}tags create <name> [category]`."
+        return reply("There are no tags yet." + (hint if ctx.is_moderator else ""))
+    wanted = normalize_tag(str(options.get("category") or ""))
+    categories = sorted({t.category for t in tags})
+    if wanted:
+        if wanted not in categories:
+            return reply(
+                f"There's no category “{quote(wanted, 32)}”. Categories: "
+                + ", ".join(f"`{c}`" for c in categories)
+                + "."
+            )
+        tags = [t for t in tags if t.category == wanted]
+    mine = {t.id for t in await ctx.store.tags.tags_of_member(ctx.member.id)}
+    lines = [f"**Tags** (✓ = yours; add with `{ctx.prefix}tags add <tags>`)"]
+    cut = False
+    for category in sorted({t.category for t in tags}):
+        entries = [_list_entry(ctx, t, t.id in mine) for t in tags if t.category == category]
+        line = f"**{quote(category, 32)}**: " + ", ".join(entries)
+        if sum(len(x) + 1 for x in lines) + len(line) > LIST_LIMIT:
+            cut = True
+            break
+        lines.append(line)
+    if cut:
+        lines.append(f"…and more: try `{ctx.prefix}tags list <category>`.")
+    return reply("\n".join(lines))
+
+
+def _list_entry(ctx: Context, tag: Tag, mine: bool) -> str:
+    entry = tag.name + (" ✓" if mine else "")
+    if tag.channel_id:
+        entry += f" ({ctx.platform.mention_channel(tag.channel_id)})"
+    return entry
+
+
+# Moderators ------------------------------------------------------------------------------------
+def _typed_differently(raw: str, name: str) -> str:
+    """A note when normalising dropped more than case, spaces, hyphens/underscores and a
+    leading `#` (`@everyone` → `everyone`), so a moderator is never surprised by the name."""
+    light = unicodedata.normalize("NFKC", raw).strip().lstrip("#").casefold()
+    light = re.sub(r"[\s_\-]+", "-", light).strip("-")
+    if light == name:
+        return ""
+    dropped = "".join(dict.fromkeys(c for c in light if c not in name and c != "-"))
+    what = (
+        f"the {' '.join(dropped)} {'was' if len(dropped) == 1 else 'were'} removed"
+        if (dropped)
+        else "it was tidied"
+    )
+    return f" (you typed “{quote(raw, 40)}”: {what}; names keep letters, digits and - + .)"
+
+
+def _valid_name(raw: str, what: str = "Tag names") -> tuple[str, list[Action]]:
+    """The normalised name, or an error reply explaining what is wrong with it."""
+    name = normalize_tag(raw)
+    if not name:
+        return "", reply(f"“{quote(raw, 40)}” has no letters or digits I can use as a name.")
+    if len(name) > MAX_TAG_LENGTH:
+        return "", reply(
+            f"{what} can be at most {MAX_TAG_LENGTH} characters; “{quote(name, 40)}” has "
+            f"{len(name)}. Nothing was changed."
+        )
+    return name, []
+
+
+async def _clash(ctx: Context, name: str, owner: Tag | None = None) -> list[Action]:
+    """An error when `name` is already taken by another tag's name or alias."""
+    existing = await ctx.store.tags.get_by_name(ctx.community.id, name)
+    if existing is None or (owner is not None and existing.id == owner.id):
+        return []
+    if existing.name == name:
+        return reply(f"There's already a tag **{name}**. Nothing was changed.")
+    return reply(f"“{name}” is already an alias of **{existing.name}**. Nothing was changed.")
+
+
+async def create_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    name, error = _valid_name(str(options.get("name") or ""))
+    if error:
+        return error
+    category = normalize_tag(str(options.get("category") or "")) or DEFAULT_CATEGORY
+    if len(category) > MAX_TAG_LENGTH:
+        return reply(f"Categories can be at most {MAX_TAG_LENGTH} characters.")
+    if clash := await _clash(ctx, name):
+        return clash
+    description = " ".join(str(options.get("description") or "").split())[:200]
+    await ctx.store.tags.create(ctx.community.id, name, category, ctx.clock.now(), description)
+    return reply(
+        f"Created the tag **{name}**{_typed_differently(str(options.get('name') or ''), name)} "
+        f"in *{category}*. Link it to a channel or role with "
+        f"`{ctx.prefix}tags link {name} <channel> <role>`."
+    )
+
+
+async def rename_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    tag, error = await _one_tag(ctx, str(options.get("tag") or ""))
+    if tag is None:
+        return error
+    name, error = _valid_name(str(options.get("new_name") or ""))
+    if error:
+        return error
+    if name == tag.name:
+        return reply(f"The tag is already called **{name}**.")
+    if clash := await _clash(ctx, name, owner=tag):
+        return clash
+    if name in tag.aliases:
+        await ctx.store.tags.remove_alias(ctx.community.id, name)
+    await ctx.store.tags.rename(tag.id, name)
+    ctx.peers.invalidate(ctx.community.id)
+    note = _typed_differently(str(options.get("new_name") or ""), name)
+    return reply(f"Renamed **{tag.name}** to **{name}**{note}. Members who had it keep it.")
+
+
+async def alias_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    tag, error = await _one_tag(ctx, str(options.get("tag") or ""))
+    if tag is None:
+        return error
+    alias, error = _valid_name(str(options.get("alias") or ""), "Aliases")
+    if error:
+        return error
+    if alias == tag.name or alias in tag.aliases:
+        return reply(f"“{alias}” already leads to **{tag.name}**.")
+    if clash := await _clash(ctx, alias):
+        return clash
+    await ctx.store.tags.add_alias(tag.id, alias)
+    note = _typed_differently(str(options.get("alias") or ""), alias)
+    return reply(f"“{alias}”{note} now works as another name for **{tag.name}**.")
+
+
+async def merge_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    source, error = await _one_tag(ctx, str(options.get("source") or ""))
+    if source is None:
+        return error
+    target, error = await _one_tag(ctx, str(options.get("target") or ""))
+    if target is None:
+        return error
+    if source.id == target.id:
+        return reply(f"Those are the same tag (**{source.name}**). Nothing was changed.")
+    moved = await ctx.store.tags.merge(source.id, target.id)
+    ctx.peers.invalidate(ctx.community.id)
+    return reply(
+        f"Merged **{source.name}** into **{target.name}**: {_members(moved)} gained "
+        f"**{target.name}**, and “{source.name}” now works as another name for it."
+    )
+
+
+def _members(count: int) -> str:
+    return f"{count} member" + ("" if count == 1 else "s")
+
+
+async def delete_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    tag, error = await _one_tag(ctx, str(options.get("tag") or ""))
+    if tag is None:
+        return error
+    carriers = (await ctx.store.tags.member_counts(ctx.community.id)).get(tag.id, 0)
+    await ctx.store.tags.delete(tag.id)
+    ctx.peers.invalidate(ctx.community.id)
+    return reply(
+        f"Deleted the tag **{tag.name}** (it was on {_members(carriers)}' profiles)."
+        if carriers
+        else f"Deleted the tag **{tag.name}**."
+    )
+
+
+_CLEAR_WORD = "none"
+"""What a moderator types for `channel` or `role` to remove that link (as the help says; the
+Matrix adapter passes it through rather than looking for a room of that name)."""
+
+
+def _link_value(options: dict[str, Any], key: str, current: str | None) -> str | None:
+    """The new channel or role link: the option typed, None for a clearing word or `clear`,
+    and the current link when the option was left out (a link is only changed on purpose)."""
+    if str(options.get("clear") or "") in (key, "both"):
+        return None
+    raw = str(options.get(key) or "").strip()
+    if not raw:
+        return current
+    return None if raw.casefold() == _CLEAR_WORD else raw
+
+
+async def link_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    tag, error = await _one_tag(ctx, str(options.get("tag") or ""))
+    if tag is None:
+        return error
+    cleared = str(options.get("clear") or "")
+    for key in ("channel", "role"):
+        if cleared in (key, "both") and str(options.get(key) or "").strip():
+            return reply(
+                f"Give a new {key} or clear it, not both. Nothing was changed.",
+            )
+    channel = _link_value(options, "channel", tag.channel_id)
+    role = _link_value(options, "role", tag.role_id)
+    if (
+        role is not None
+        and role != tag.role_id
+        and (refused := await _role_refused(ctx, tag, role))
+    ):
+        return refused
+    if (channel, role) == (tag.channel_id, tag.role_id):
+        return reply(
+            f"Nothing changed: {_links(ctx, tag.name, channel, role)} Give a `channel` or "
+            "`role` to link; `none` (or `clear`) removes that link."
+        )
+    await ctx.store.tags.link(tag.id, channel, role)
+    changes = []
+    if channel != tag.channel_id:
+        changes.append(
+            f"now suggests {ctx.platform.mention_channel(channel)}"
+            if channel
+            else "no longer suggests a channel"
+        )
+    if role != tag.role_id:
+        changes.append(
+            f"now grants the role `{quote(role, 60)}` to members who add it"
+            if role
+            else "no longer grants a role"
+        )
+    kept = []
+    if channel == tag.channel_id and channel:
+        kept.append(f"still suggests {ctx.platform.mention_channel(channel)}")
+    if role == tag.role_id and role:
+        kept.append(f"still grants `{quote(role, 60)}`")
+    text = f"**{tag.name}** {' and '.join(changes)}."
+    if kept:
+        text += f" It {' and '.join(kept)}."
+    return reply(text)
+
+
+def _links(ctx: Context, name: str, channel: str | None, role: str | None) -> str:
+    """A tag's links in a sentence."""
+    parts = []
+    if channel:
+        parts.append(f"suggests {ctx.platform.mention_channel(channel)}")
+    if role:
+        parts.append(f"grants the role `{quote(role, 60)}`")
+    if not parts:
+        return f"**{name}** is not linked to a channel or role."
+    return f"**{name}** {' and '.join(parts)}."
+
+
+async def _role_refused(ctx: Context, tag: Tag, role: str) -> list[Action]:
+    """The reply refusing to link `tag` to `role`, or nothing when the role may be handed out."""
+    reason = await tag_roles.refusal(ctx, role)
+    if reason is None:
+        return []
+    return reply(
+        f"I can't link **{tag.name}** to the role {tag_roles.role_label(role)}: {reason}. "
+        "Tags may only hand out roles without moderation rights. Nothing was changed."
+    )
+
+
+COMMANDS: dict[tuple[str, ...], CommandHandler] = {
+    ("tags", "add"): add_tags,
+    ("tags", "remove"): remove_tags,
+    ("tags", "list"): list_tags,
+    ("tags", "create"): create_tag,
+    ("tags", "rename"): rename_tag,
+    ("tags", "alias"): alias_tag,
+    ("tags", "merge"): merge_tags,
+    ("tags", "delete"): delete_tag,
+    ("tags", "link"): link_tag,
+}
