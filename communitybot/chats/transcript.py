@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from communitybot.chats import visibility as chats_visibility
 from communitybot.chats.input import ChatInputError, parse_hashtag
-from communitybot.context import CommandHandler, Context
+from communitybot.context import Context
 from communitybot.replies import Action, Attachment, reply, safe_filename
 from communitybot.store.chat_runs import ChatRun, RunMessage
 from communitybot.text import quote
@@ -148,6 +148,3 @@ async def _visible_runs(ctx: Context, runs: list[tuple[ChatRun, str]]) -> list[t
         if series is not None and await chats_visibility.can_see(ctx, series, run):
             kept.append((run, zone))
     return kept
-
-
-COMMANDS: dict[tuple[str, ...], CommandHandler] = {("chat", "transcript"): transcript}

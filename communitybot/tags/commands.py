@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from communitybot.context import CommandHandler, Context
+from communitybot.context import Context
 from communitybot.models import Tag
 from communitybot.replies import Action, GrantRole, RevokeRole, reply
 from communitybot.tags import roles as tag_roles
@@ -472,16 +472,3 @@ async def _role_refused(ctx: Context, tag: Tag, role: str) -> list[Action]:
         f"I can't link **{tag.name}** to the role {tag_roles.role_label(role)}: {reason}. "
         "Tags may only hand out roles without moderation rights. Nothing was changed."
     )
-
-
-COMMANDS: dict[tuple[str, ...], CommandHandler] = {
-    ("tags", "add"): add_tags,
-    ("tags", "remove"): remove_tags,
-    ("tags", "list"): list_tags,
-    ("tags", "create"): create_tag,
-    ("tags", "rename"): rename_tag,
-    ("tags", "alias"): alias_tag,
-    ("tags", "merge"): merge_tags,
-    ("tags", "delete"): delete_tag,
-    ("tags", "link"): link_tag,
-}
