@@ -1,8 +1,8 @@
 """`/chat`: recurring facilitated topic chats (moderators plan them, members get reminders).
 
 Handlers validate everything first and change nothing on a bad input; the timing rules live in
-`communitybot.chats.schedule`, the typed grammar in `chat_input`, the scheduled work in
-`chat_jobs`. A series stores its next occurrence, so listing chats never recomputes a rule.
+`communitybot.chats.schedule`, the typed grammar in `chats.input`, the scheduled work in
+`chats.jobs`. A series stores its next occurrence, so listing chats never recomputes a rule.
 """
 
 from __future__ import annotations

@@ -124,7 +124,7 @@ def _current(series: ChatSeries | None, job: Job) -> ChatSeries | None:
 
 
 async def run_start(ctx: Context, job: Job) -> list[Action]:
-    """A chat begins: move the series to its next chat, then open this one (`chat_run.begin`)."""
+    """A chat begins: move the series to its next chat, then open this one (`chats.run.begin`)."""
     series = _current(await ctx.store.chats.get(int(job.payload["series"])), job)
     if series is None:
         return []

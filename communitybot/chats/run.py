@@ -1,11 +1,11 @@
 """A topic chat while it runs: open it, post its questions on time, listen, end with a recap.
 
-The chat-start job (`chat_jobs.run_start`) hands over to `begin` once the series has moved on.
+The chat-start job (`chats.jobs.run_start`) hands over to `begin` once the series has moved on.
 `begin` records one run per occurrence (series, start): the place the chat happens (a Discord
 thread, or the channel itself), the questions with their minutes, and a `chat.question` job per
 question plus a `chat.end` job, keyed by run, so a restarted bot neither opens a second thread
 nor repeats a question. Members' messages in that place are recorded (`on_channel_message`),
-answers recognised by an "A1 …" prefix; at the end the recap (`chat_recap`) is posted there.
+answers recognised by an "A1 …" prefix; at the end the recap (`chats.recap`) is posted there.
 """
 
 from __future__ import annotations

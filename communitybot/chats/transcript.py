@@ -1,7 +1,7 @@
 """`/chat transcript`: a chat as Markdown, for the members who can see where it was held.
 
 A chat held in a private channel or invite-only room is transcribed only for members who can
-see that place, and for moderators (`chats_visibility`); anyone else hears there was no such
+see that place, and for moderators (`chats.visibility`); anyone else hears there was no such
 chat, as for a hashtag never used.
 
 The latest chat of a series, or the one on a given (local) date: title, time, questions, then

@@ -1,10 +1,11 @@
 """Mentoring: members offer or request help by tag; pairs are matched optimally and checked on.
 
 This module holds a member's side (`/mentor offer|request|status|pause|resume|end|rematch`, a
-member leaving) and the routing tables. The rest has one module per job:
-`mentoring_match` (rounds and automatic matching, introductions), `mentoring_checkins` (asking
-how it's going, answers, flags), `mentoring_admin` (settings, the pairings list, /stats) and
-`mentoring_pairing` (what every path shares: names, the check-in schedule, ending a pairing).
+member leaving). The rest has one module per job: `mentoring.match` (rounds and automatic
+matching, introductions), `mentoring.checkins` (asking how it's going, answers, flags),
+`mentoring.admin` (settings, the pairings list, /stats), `mentoring.pairing` (what every path
+shares: names, the check-in schedule, ending a pairing) and `mentoring.solver` (the assignment);
+`mentoring.feature` declares it all to the registry.
 """
 
 from __future__ import annotations

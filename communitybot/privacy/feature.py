@@ -1,9 +1,9 @@
 """The privacy feature: discoverability (`privacy`), the data export (`mydata`) and forgetting
 (`forgetme`, confirmed by a typed or pressed yes).
 
-Its export is the frame of every membership in `/mydata` (community, profile, a pending
-confirmation, an open question); the other features fill in their sections. Its `forget`
-deletes the memberships, which takes every row hanging off them along.
+`/mydata` writes the frame of every membership (community, profile, a pending confirmation,
+an open question) and lets every feature's `export` fill in its sections between. Its `forget`
+deletes the memberships, which takes every row hanging off them along (`ON DELETE CASCADE`).
 """
 
 from __future__ import annotations

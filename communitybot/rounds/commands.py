@@ -3,7 +3,7 @@
 Members: `join` (also the re-confirmation), `leave`, `pause [rounds]`, `resume`, `status`,
 `met yes|no|skip` (the answer to the latest follow-up, also given with buttons). Moderators:
 `setup <weekly|biweekly|monthly> [weekday] [time] [timezone] [no_repeat]`, `off`, `run [dry_run]`.
-The round itself is `round_runs`; its timing and jobs are `round_schedule`. Every handler checks
+The round itself is `rounds.runs`; its timing and jobs are `rounds.schedule`. Every handler checks
 its input first and changes nothing on a bad one.
 """
 

@@ -12,7 +12,7 @@ change is silent. Anything else that is wrong (no names, too many, a full profil
 Roles: adding a tag linked to a role grants it, removing the last tag linked to a role revokes
 it (GrantRole/RevokeRole actions; a refused grant is reported in the moderator-log channel by
 delivery). Moderator edits (link, merge, delete) do not touch roles members already hold.
-A tag never hands out a role that gives rights over the community (`tag_roles`): such a link is
+A tag never hands out a role that gives rights over the community (`tags.roles`): such a link is
 refused, and such a grant withheld and reported; the moderator role is never revoked by a tag.
 """
 
