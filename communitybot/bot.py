@@ -36,7 +36,7 @@ from loguru import logger
 from communitybot import registry, typed_choices
 from communitybot.clock import Clock
 from communitybot.commands import find_command
-from communitybot.context import Context
+from communitybot.context import Acting, Context
 from communitybot.events import (
     ChannelMessage,
     ChoicePicked,
@@ -203,11 +203,9 @@ class Bot:
             clock=self.clock,
             platform=self.platform,
             peers=self.peers,
-            community=community,
-            member=member,
-            event=event,
-            is_moderator=is_moderator,
             prefix=self.prefix,
+            now=self.clock.now(),
+            acting=Acting(community, member, event, is_moderator),
             member_is_new=member_is_new,
             joined_fresh=member_is_new and isinstance(event, MemberJoined),
         )

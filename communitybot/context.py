@@ -1,9 +1,18 @@
-"""What a handler gets: the community and member it acts for, and the services it may use."""
+"""What every handler gets, for a member's event and for a scheduled job alike: one `Context`.
+
+A context always carries the services (store, clock, platform, peer index, the command prefix)
+and `now`, the moment handling started. A member's event (command, private message, button,
+join, leave, channel message) also has an `Acting`: the community, the member, the event and
+whether they moderate. A job acts for nobody, so its context has none; the typed accessors
+(`ctx.member`, `ctx.community`, ...) then raise `NoActingMember`, which is a bug in the caller
+(a job handler reaching for an acting member), never something a user can cause.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from communitybot.clock import Clock
@@ -26,6 +35,20 @@ class PeerIndexPort(Protocol):
     def invalidate_all(self) -> None: ...
 
 
+class NoActingMember(LookupError):
+    """A job's context was asked for the member (or community, event) an event would have."""
+
+
+@dataclass
+class Acting:
+    """Who acts, where and how: the part of a context only a member's event has."""
+
+    community: Community
+    member: Member
+    event: Event
+    is_moderator: bool
+
+
 @dataclass
 class Context:
     store: Store
@@ -33,18 +56,51 @@ class Context:
     platform: ChatPlatform
     peers: Any
     """The `communitybot.peers.index.PeerIndex` (typed loosely to keep imports one-way)."""
-    community: Community
-    member: Member
-    event: Event
-    is_moderator: bool
     prefix: str
     """How commands are typed on this platform ("/" or "!"), for help texts."""
+    now: datetime
+    """When handling started: the event's arrival, or the start of a job batch (the same for
+    every job in it)."""
+    acting: Acting | None = None
+    """The member's event this context answers; None for a scheduled job."""
     member_is_new: bool = False
     """The member's row was created by this very event (first contact, or after /forgetme):
     a handler that only reads (`/mydata`) removes it again rather than keep a fresh profile."""
     joined_fresh: bool = False
     """A join created the member's row just now and nothing changed it since: no tags yet.
     The first `member_changed()` tells the peer index so without reading the row back."""
+
+    def _acting(self) -> Acting:
+        if self.acting is None:
+            raise NoActingMember("a scheduled job's context has no acting member or community")
+        return self.acting
+
+    @property
+    def community(self) -> Community:
+        """The community the event happened in."""
+        return self._acting().community
+
+    @community.setter
+    def community(self, community: Community) -> None:
+        self._acting().community = community
+
+    @property
+    def member(self) -> Member:
+        """The member who acted (joined, left, typed, pressed)."""
+        return self._acting().member
+
+    @member.setter
+    def member(self, member: Member) -> None:
+        self._acting().member = member
+
+    @property
+    def event(self) -> Event:
+        return self._acting().event
+
+    @property
+    def is_moderator(self) -> bool:
+        """Whether the acting member moderates; a job is no moderator."""
+        return self.acting is not None and self.acting.is_moderator
 
     async def member_changed(self, member_id: int | None = None) -> None:
         """Tell the peer index that a member's tags, time zone or discoverability changed.

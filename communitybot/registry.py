@@ -1,66 +1,97 @@
-"""Which handler serves which command, message or button: the one table the Bot consults."""
+"""Which handler serves which command, job, message or button: built from the features.
+
+Every capability declares itself once, as a `Feature` in its package's `feature.py`. This module
+only orders them and derives what the Bot and the scheduler consult: the command handlers, the
+job kinds, the listener chains, `/stats` and the `/mydata` sections. Adding a command or a job
+kind never touches this file; a new capability adds one line to `FEATURES` (and, if it shows
+figures or exports data, one to `STATS_ORDER` / `EXPORT_ORDER`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from communitybot import typed_choices
-from communitybot.asks import commands as asks
-from communitybot.chats import commands as chats
-from communitybot.chats import questions as chat_questions
-from communitybot.chats import run as chat_run
-from communitybot.chats import transcript as chat_transcript
+from communitybot.asks.feature import FEATURE as ASKS
+from communitybot.chats.feature import FEATURE as CHATS
 from communitybot.commands import find_command
 from communitybot.context import CommandHandler, Context
 from communitybot.events import ChannelMessage
-from communitybot.help import commands as help
-from communitybot.mentoring import commands as mentoring
-from communitybot.models import Community
-from communitybot.moderation import commands as moderation
-from communitybot.moderation import first_steps, limits
-from communitybot.onboarding import admin as onboarding_admin
-from communitybot.onboarding import flow as onboarding
-from communitybot.onboarding import profile
-from communitybot.peers import commands as peers
-from communitybot.privacy import commands as privacy
+from communitybot.feature import Feature
+from communitybot.help.feature import FEATURE as HELP
+from communitybot.mentoring.feature import FEATURE as MENTORING
+from communitybot.models import Community, Member
+from communitybot.moderation import first_steps
+from communitybot.moderation.feature import FEATURE as MODERATION
+from communitybot.onboarding.feature import FEATURE as ONBOARDING
+from communitybot.peers.feature import FEATURE as PEERS
+from communitybot.privacy.feature import FEATURE as PRIVACY
 from communitybot.replies import Action, reply
-from communitybot.rounds import commands as rounds
+from communitybot.rounds.feature import FEATURE as ROUNDS
 from communitybot.scheduler import JobKind
+from communitybot.store.stats import MemberCounts
 from communitybot.store.store import Store
-from communitybot.tags import commands as tags
+from communitybot.tags.feature import FEATURE as TAGS
 
-COMMANDS: dict[tuple[str, ...], CommandHandler] = {
-    **help.COMMANDS,
-    **limits.COMMANDS,
-    **tags.COMMANDS,
-    **peers.COMMANDS,
-    **onboarding.COMMANDS,
-    **onboarding_admin.COMMANDS,
-    **profile.COMMANDS,
-    **privacy.COMMANDS,
-    **moderation.COMMANDS,
-    **mentoring.COMMANDS,
-    **chats.COMMANDS,
-    **asks.COMMANDS,
-    **chat_questions.COMMANDS,
-    **chat_transcript.COMMANDS,
-    **rounds.COMMANDS,
-}
+FEATURES: tuple[Feature, ...] = (
+    HELP,
+    PRIVACY,
+    ONBOARDING,
+    TAGS,
+    PEERS,
+    MODERATION,
+    MENTORING,
+    CHATS,
+    ASKS,
+    ROUNDS,
+)
+"""Every capability, in the order listeners are asked: a pending `/forgetme` (privacy) hears a
+private message or a button before onboarding does; a member leaving ends mentoring pairings
+first, then chat hosting, then peer-round groups."""
 
-JOB_KINDS: dict[str, JobKind] = {
-    **mentoring.JOB_KINDS,
-    **chats.JOB_KINDS,
-    **asks.JOB_KINDS,
-    **chat_run.JOB_KINDS,
-    **rounds.JOB_KINDS,
-}
+STATS_ORDER: tuple[Feature, ...] = (
+    ONBOARDING,
+    PRIVACY,
+    MENTORING,
+    TAGS,
+    ASKS,
+    ROUNDS,
+    CHATS,
+    MODERATION,
+)
+"""The order of the lines in `/stats`, after the member count (the set-up hint last)."""
+
+V = TypeVar("V")
+
+EXPORT_ORDER: tuple[Feature, ...] = (TAGS, ONBOARDING, CHATS, MENTORING, ASKS, ROUNDS)
+"""The order of each membership's sections in the `/mydata` JSON, between the profile and the
+pending confirmation: the file's layout stays the same from one release to the next."""
+
+
+def _merged(tables: list[Mapping[Any, V]], what: str) -> dict[Any, V]:
+    """One table from the features' tables; a key declared twice is a bug, caught at start."""
+    out: dict[Any, V] = {}
+    for table in tables:
+        for key, value in table.items():
+            if key in out:
+                raise ValueError(f"{what} {key!r} is declared by two features")
+            out[key] = value
+    return out
+
+
+COMMANDS: dict[tuple[str, ...], CommandHandler] = _merged([f.commands for f in FEATURES], "command")
+"""Command handlers by path, from every feature's declaration."""
+
+JOB_KINDS: dict[str, JobKind] = _merged([f.jobs for f in FEATURES], "job kind")
 """Scheduled work by job kind: the handler, its grace window and retry policy."""
 
 
 async def seed_community(ctx: Context) -> None:
     """A community seen for the first time gets the default questions and tags."""
-    await onboarding.seed_defaults(ctx)
+    for feature in FEATURES:
+        if feature.seed is not None:
+            await feature.seed(ctx)
 
 
 async def after_moderator_command(
@@ -99,24 +130,31 @@ async def run_command(
 
 
 async def on_join(ctx: Context) -> list[Action]:
-    return await onboarding.on_join(ctx)
+    """A member joined: every feature that welcomes people answers (onboarding today)."""
+    actions: list[Action] = []
+    for feature in FEATURES:
+        if feature.on_join is not None:
+            actions += await feature.on_join(ctx)
+    return actions
 
 
 async def on_leave(ctx: Context) -> list[Action]:
     """A member left: features that pair people end those pairings kindly."""
-    actions = await mentoring.on_leave(ctx)
-    actions += await chats.on_leave(ctx)
-    actions += await rounds.on_leave(ctx)
+    actions: list[Action] = []
+    for feature in FEATURES:
+        if feature.on_leave is not None:
+            actions += await feature.on_leave(ctx)
     return actions
 
 
 async def on_message(ctx: Context, text: str) -> list[Action]:
     """A private message: a pending confirmation first, then the onboarding flow, then a typed
     answer to the last check-in or "did you meet?" question."""
-    for handler in (privacy.on_message, onboarding.on_message):
-        actions = await handler(ctx, text)
-        if actions is not None:
-            return actions
+    for feature in FEATURES:
+        if feature.on_message is not None:
+            actions = await feature.on_message(ctx, text)
+            if actions is not None:
+                return actions
     typed = await typed_choices.match(ctx, text)
     if typed is not None:
         return await on_choice(ctx, *typed)
@@ -127,26 +165,57 @@ async def on_message(ctx: Context, text: str) -> list[Action]:
 
 
 async def on_channel_message(ctx: Context, event: ChannelMessage) -> list[Action]:
-    """A member's message in a channel: only a running topic chat listens (answers, recap)."""
-    return await chat_run.on_channel_message(ctx, event)
+    """A member's message in a channel that some feature listens to (`listens_to`, asked
+    before the transaction): a running topic chat records answers for its recap. Each listener
+    ignores a message that is not for it."""
+    actions: list[Action] = []
+    for feature in FEATURES:
+        if feature.on_channel_message is not None:
+            actions += await feature.on_channel_message(ctx, event)
+    return actions
 
 
 async def listens_to(store: Store, event: ChannelMessage) -> bool:
     """Whether any feature wants this channel message; checked before the event's transaction
     so an ordinary message in a busy server costs one read and no write."""
-    return await chat_run.listens_to(store, event)
+    for feature in FEATURES:
+        if feature.listens_to is not None and await feature.listens_to(store, event):
+            return True
+    return False
 
 
 async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> list[Action]:
-    for handler in (
-        privacy.on_choice,
-        onboarding.on_choice,
-        mentoring.on_choice,
-        rounds.on_choice,
-    ):
-        actions = await handler(ctx, custom_id, values)
+    for feature in FEATURES:
+        if feature.on_choice is None:
+            continue
+        actions = await feature.on_choice(ctx, custom_id, values)
         if actions is not None:
             # The handler closes a remembered question itself (typed_choices.answered) once it
             # accepts the answer: a refused or malformed press leaves it open.
             return actions
     return reply("That button has expired. Type the command again to get a fresh one.")
+
+
+async def stats_lines(ctx: Context, counts: MemberCounts) -> list[str]:
+    """Every feature's `/stats` lines, in `STATS_ORDER`."""
+    lines: list[str] = []
+    for feature in STATS_ORDER:
+        if feature.stats is not None:
+            lines += await feature.stats(ctx, counts)
+    return lines
+
+
+async def export_sections(ctx: Context, member: Member) -> dict[str, Any]:
+    """Every feature's sections of one membership in `/mydata`, in `EXPORT_ORDER`."""
+    sections: dict[str, Any] = {}
+    for feature in EXPORT_ORDER:
+        if feature.export is not None:
+            sections.update(await feature.export(ctx, member))
+    return sections
+
+
+async def forget(ctx: Context, memberships: list[Member]) -> None:
+    """`/forgetme` confirmed: every feature deletes what it stores about the acting user."""
+    for feature in FEATURES:
+        if feature.forget is not None:
+            await feature.forget(ctx, memberships)

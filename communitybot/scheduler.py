@@ -43,11 +43,10 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger
 
 from communitybot.clock import Clock, Sleeper, SystemSleeper
-from communitybot.ports import ChatPlatform
+from communitybot.context import Context
 from communitybot.replies import Action
 from communitybot.store.db import StoreBusy
 from communitybot.store.jobs import Job
-from communitybot.store.store import Store
 
 if TYPE_CHECKING:
     from communitybot.bot import Bot
@@ -66,20 +65,11 @@ CLEANUP_SLICE = 5_000
 """Job ids per clean-up transaction."""
 
 
-@dataclass(frozen=True)
-class JobContext:
-    """What a job handler may use: like a command's Context, minus the event and member."""
-
-    store: Store
-    clock: Clock
-    platform: ChatPlatform
-    peers: Any
-    prefix: str
-    now: datetime
-    """The moment the batch started (the same for every job in it)."""
+JobContext = Context
+"""A job handler's context: the one `Context`, with services and `now` but no acting member."""
 
 
-JobHandler = Callable[[JobContext, Job], Awaitable[list[Action]]]
+JobHandler = Callable[[Context, Job], Awaitable[list[Action]]]
 """A job's work: store changes through `ctx.store` (same transaction as the mark), actions out."""
 
 
@@ -407,7 +397,7 @@ class Scheduler:
 
     async def _work(self, ids: Sequence[int], outcome: _Outcome) -> list[Action]:
         now = self._clock.now()
-        ctx = JobContext(
+        ctx = Context(
             store=self._bot.store,
             clock=self._clock,
             platform=self._bot.platform,

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from communitybot.asks import commands as asks
+from communitybot.asks.feature import FEATURE as asks
 from communitybot.command_parser import CommandParseError
 from communitybot.scheduler import Scheduler
 from tests.conftest import Harness, running_scheduler
@@ -20,7 +20,7 @@ DAY = 24 * 3600
 
 @pytest.fixture
 async def scheduler(harness: Harness) -> AsyncIterator[Scheduler]:
-    async with running_scheduler(harness, asks.JOB_KINDS) as running:
+    async with running_scheduler(harness, asks.jobs) as running:
         yield running
 
 

@@ -19,10 +19,11 @@ from communitybot.bot import Bot
 from communitybot.chats import run as chat_run
 from communitybot.chats.script import parse_script, planned
 from communitybot.chats.transcript import cap
+from communitybot.context import Context
 from communitybot.events import CommandInvoked, ConversationRef
 from communitybot.peers.index import PeerIndex
 from communitybot.registry import JOB_KINDS
-from communitybot.scheduler import JobContext, Scheduler
+from communitybot.scheduler import Scheduler
 from communitybot.store.chat_runs import ChatRun, RunQuestion, ScriptQuestion
 from tests.conftest import COMMUNITY, Harness, running_scheduler, user
 
@@ -194,7 +195,7 @@ async def test_a_restart_mid_chat_neither_reopens_the_thread_nor_repeats_a_quest
         series = await harness.store.chats.get(1)
         community = await harness.store.communities.get_by_id(1)
         assert series is not None and community is not None
-        ctx = JobContext(
+        ctx = Context(
             harness.store, harness.clock, harness.platform, restarted_bot.peers, "/", START
         )
         async with harness.store.db.transaction():

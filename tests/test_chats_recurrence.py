@@ -1,6 +1,6 @@
 """The arithmetic recurrence (fast path) gives exactly what dateutil's rrule gives.
 
-`chat_schedule` walks weekly and monthly "nth weekday" dates by plain date arithmetic because
+`chats.schedule` walks weekly and monthly "nth weekday" dates by plain date arithmetic because
 building an rrule per series cost ~50 µs; these tests hold it to rrule over years of dates.
 """
 

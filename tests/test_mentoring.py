@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from communitybot.mentoring import commands as mentoring
+from communitybot.mentoring.feature import FEATURE as mentoring
 from communitybot.scheduler import Scheduler
 from communitybot.store.mentoring import MentoringRepository
 from tests.conftest import Harness, running_scheduler
@@ -151,7 +151,7 @@ async def test_recording_a_pair_twice_in_a_round_is_a_no_op(harness: Harness) ->
 
 @pytest.fixture
 async def scheduler(harness: Harness) -> AsyncIterator[Scheduler]:
-    async with running_scheduler(harness, mentoring.JOB_KINDS) as running:
+    async with running_scheduler(harness, mentoring.jobs) as running:
         yield running
 
 

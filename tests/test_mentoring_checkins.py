@@ -10,7 +10,7 @@ import pytest
 
 from communitybot.bot import Bot
 from communitybot.events import CommandInvoked, ConversationRef
-from communitybot.mentoring import commands as mentoring
+from communitybot.mentoring.feature import FEATURE as mentoring
 from communitybot.peers.index import PeerIndex
 from communitybot.scheduler import Scheduler
 from communitybot.store.store import Store
@@ -26,7 +26,7 @@ async def _to(harness: Harness, days: float, scheduler: Scheduler) -> None:
 
 @pytest.fixture
 async def scheduler(harness: Harness) -> AsyncIterator[Scheduler]:
-    async with running_scheduler(harness, mentoring.JOB_KINDS) as running:
+    async with running_scheduler(harness, mentoring.jobs) as running:
         yield running
 
 
@@ -126,7 +126,7 @@ async def test_a_restart_between_introduction_and_checkin_loses_nothing(
     try:
         bot = Bot(store, platform, harness.clock, PeerIndex(), prefix="/")
         restarted = Harness(bot, platform, harness.clock, store)
-        async with running_scheduler(restarted, mentoring.JOB_KINDS) as scheduler:
+        async with running_scheduler(restarted, mentoring.jobs) as scheduler:
             await _to(restarted, 14.01, scheduler)
             assert sorted(s.where for s in platform.take()) == ["dm:ann", "dm:cat"]
             await restarted.pick("cat", f"mentoring:checkin:{pair_id}", "met")
@@ -149,7 +149,7 @@ async def test_a_checkin_due_during_a_long_downtime_still_goes_out_and_the_next_
     try:
         bot = Bot(store, platform, harness.clock, PeerIndex(), prefix="/")
         restarted = Harness(bot, platform, harness.clock, store)
-        async with running_scheduler(restarted, mentoring.JOB_KINDS) as scheduler:
+        async with running_scheduler(restarted, mentoring.jobs) as scheduler:
             await _to(restarted, 0.01, scheduler)
             assert sorted(s.where for s in platform.take()) == ["dm:ann", "dm:cat"]
             await _to(restarted, 14.01, scheduler)  # unanswered: asked again one interval later

@@ -40,7 +40,7 @@ from communitybot.replies import (
     SendToChannel,
     SendToGroup,
 )
-from communitybot.rounds import commands as rounds
+from communitybot.rounds.feature import FEATURE as rounds
 from communitybot.store.store import Store
 from tests.conftest import COMMUNITY, Harness, running_scheduler, user
 from tests.fakes import FakePlatform, Sent
@@ -358,14 +358,14 @@ async def test_a_scheduled_round_cut_off_by_a_crash_is_finished_after_the_restar
         bot.platform.take()
         bot.platform.sends_left = 1
         with pytest.raises(ProcessDied):
-            async with running_scheduler(bot, rounds.JOB_KINDS) as scheduler:
+            async with running_scheduler(bot, rounds.jobs) as scheduler:
                 clock.advance(seconds=7 * DAY - 3 * 3600)  # Monday 11 January, 09:00
                 await scheduler.settle()
         before = [w for w in _where(bot.platform.take()) if w.startswith("group:")]
         assert len(before) == 1
 
     async with started(db_path, clock) as bot:
-        async with running_scheduler(bot, rounds.JOB_KINDS) as scheduler:
+        async with running_scheduler(bot, rounds.jobs) as scheduler:
             clock.advance(seconds=60)
             await scheduler.settle()
             after = [w for w in _where(bot.platform.take()) if w.startswith("group:")]

@@ -17,7 +17,7 @@ from communitybot.clock import FakeClock
 from communitybot.command_parser import CommandParseError
 from communitybot.events import UserRef
 from communitybot.peers.index import PeerIndex
-from communitybot.rounds import commands as rounds
+from communitybot.rounds.feature import FEATURE as rounds
 from communitybot.scheduler import Scheduler
 from communitybot.store.store import Store
 from tests.conftest import COMMUNITY, Harness, running_scheduler
@@ -235,7 +235,7 @@ async def test_weekly_rounds_fire_on_time_and_a_restart_mid_round_duplicates_not
     assert "every week on Monday at 09:00 (UTC)" in text
     assert "Monday 11 January 2027, 09:00 (UTC)" in text and "the time is UTC" in text
     assert "next round is on Monday 11 January" in await harness.reply_text("ann", "/rounds join")
-    async with running_scheduler(harness, rounds.JOB_KINDS) as scheduler:
+    async with running_scheduler(harness, rounds.jobs) as scheduler:
         # Monday 4 Jan 12:00 → one minute before the first round: nothing yet.
         assert not _groups(await _advance(harness, scheduler, 7 * DAY - 3 * 3600 - 60))
         first = _groups(await _advance(harness, scheduler, 60))
@@ -250,7 +250,7 @@ async def test_weekly_rounds_fire_on_time_and_a_restart_mid_round_duplicates_not
     store = await Store.open(db_path)
     platform = CrashingPlatform(moderators={"mod"})
     harness = Harness(Bot(store, platform, clock, PeerIndex()), platform, clock, store)
-    async with running_scheduler(harness, rounds.JOB_KINDS) as scheduler:
+    async with running_scheduler(harness, rounds.jobs) as scheduler:
         second_groups = _groups(await _advance(harness, scheduler, 5 * 60))
         assert len(second_groups) == 2
         assert not (_pairs(first) & _pairs(second_groups))
@@ -295,7 +295,7 @@ async def test_a_round_missed_by_days_is_skipped_and_the_schedule_goes_on(
     await harness.command("mod", "/rounds setup weekly monday 09:00")
     harness.platform.take()
     harness.clock.advance(seconds=10 * DAY)  # the bot was down over Monday 11 January
-    async with running_scheduler(harness, rounds.JOB_KINDS) as scheduler:
+    async with running_scheduler(harness, rounds.jobs) as scheduler:
         sent = await _advance(harness, scheduler, 1)
         assert not _groups(sent)
         assert any("2027-01-11 was skipped" in s.text for s in sent if s.where == "#modlog")
@@ -311,7 +311,7 @@ async def test_rounds_off_stops_the_schedule(harness: Harness) -> None:
     assert "the time is UTC" not in text
     assert "turned peer rounds off" not in text
     assert "Peer rounds are off" in await harness.reply_text("mod", "/rounds off")
-    async with running_scheduler(harness, rounds.JOB_KINDS) as scheduler:
+    async with running_scheduler(harness, rounds.jobs) as scheduler:
         assert not _groups(await _advance(harness, scheduler, 30 * DAY))
     assert "aren't scheduled" in await _status(harness, "ann")
 
@@ -324,7 +324,7 @@ async def test_follow_up_buttons_and_the_text_command(harness: Harness) -> None:
     assert "haven't asked you" in await harness.reply_text("ann", "/rounds met yes")
     await harness.command("mod", "/rounds run")
     harness.platform.take()
-    async with running_scheduler(harness, rounds.JOB_KINDS) as scheduler:
+    async with running_scheduler(harness, rounds.jobs) as scheduler:
         assert not [
             s for s in await _advance(harness, scheduler, 5 * DAY - 60) if s.where.startswith("dm:")
         ]
@@ -353,7 +353,7 @@ async def test_a_typed_answer_to_did_you_meet_counts_like_the_button(harness: Ha
         await harness.say(name, "stop")  # out of the welcome questions
     await harness.command("mod", "/rounds run")
     harness.platform.take()
-    async with running_scheduler(harness, rounds.JOB_KINDS) as scheduler:
+    async with running_scheduler(harness, rounds.jobs) as scheduler:
         await _advance(harness, scheduler, 5 * DAY)
     await harness.say("ann", "yes, we met!")
     assert "Wonderful" in harness.platform.texts("reply:ann")[0]
@@ -368,7 +368,7 @@ async def test_silent_members_are_put_on_hold_after_two_rounds_until_they_confir
     await _community(harness, "ann", "bob", "cat", "dan", tags=FOUR)
     await harness.command("mod", "/rounds setup weekly monday 09:00")
     harness.platform.take()
-    async with running_scheduler(harness, rounds.JOB_KINDS) as scheduler:
+    async with running_scheduler(harness, rounds.jobs) as scheduler:
         await _advance(harness, scheduler, 7 * DAY - 3 * 3600)  # round 1: Monday 11 Jan
         for _ in range(2):
             await _advance(harness, scheduler, 5 * DAY)  # its follow-ups
@@ -413,7 +413,7 @@ async def test_a_member_who_leaves_is_out_and_their_partners_are_told(harness: H
     to_cat = [s.text for s in sent if s.where == "dm:cat"]
     assert len(to_cat) == 1 and "Eve has left" in to_cat[0] and "can still meet" in to_cat[0]
     assert await harness.store.rounds.participant((await harness.member("ann")).id) is None
-    async with running_scheduler(harness, rounds.JOB_KINDS) as scheduler:
+    async with running_scheduler(harness, rounds.jobs) as scheduler:
         sent = await _advance(harness, scheduler, 6 * DAY)
     assert not [s for s in sent if s.where in ("dm:bob", "dm:ann")]
     assert [s for s in sent if s.where == "dm:cat" and "Did you meet Dan" in s.text]

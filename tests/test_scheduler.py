@@ -15,9 +15,10 @@ from loguru import logger
 
 from communitybot.bot import Bot
 from communitybot.clock import FakeClock
+from communitybot.context import Context
 from communitybot.peers.index import PeerIndex
 from communitybot.replies import Action, Message, Reply, SendDirect, SendToChannel
-from communitybot.scheduler import JobContext, JobKind, Scheduler
+from communitybot.scheduler import JobKind, Scheduler
 from communitybot.store.jobs import Job, NewJob
 from communitybot.store.store import Store
 from tests.conftest import COMMUNITY, Harness, running_scheduler, user
@@ -31,7 +32,7 @@ class Recorder:
         self.ran: list[str] = []
         self.failures_left: dict[str, int] = {}
 
-    async def post(self, ctx: JobContext, job: Job) -> list[Action]:
+    async def post(self, ctx: Context, job: Job) -> list[Action]:
         # The effect in the database: one row per run that committed.
         await ctx.store.db.execute("INSERT INTO effects (key) VALUES (?)", (job.key,))
         if self.failures_left.get(job.key, 0) > 0:
@@ -288,7 +289,7 @@ async def test_a_job_s_messages_are_delivered_and_a_reply_is_dropped(
     harness.platform.take()
     alice = user("alice")
 
-    async def remind(ctx: JobContext, job: Job) -> list[Action]:
+    async def remind(ctx: Context, job: Job) -> list[Action]:
         return [
             SendDirect(COMMUNITY, alice, Message("Your chat starts in 15 minutes.")),
             Reply(Message("nobody to answer")),

@@ -12,13 +12,14 @@ import pytest
 
 from communitybot import registry
 from communitybot import scheduler as scheduler_module
+from communitybot.context import Context
 from communitybot.replies import Action
-from communitybot.scheduler import DEFAULT_RETENTION, JobContext, JobKind, Scheduler
+from communitybot.scheduler import DEFAULT_RETENTION, JobKind, Scheduler
 from communitybot.store.jobs import Job, NewJob
 from tests.conftest import Harness, running_scheduler
 
 
-async def nothing(ctx: JobContext, job: Job) -> list[Action]:
+async def nothing(ctx: Context, job: Job) -> list[Action]:
     return []
 
 

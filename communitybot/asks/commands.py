@@ -12,11 +12,10 @@ from datetime import timedelta
 from typing import Any
 
 from communitybot.asks.catalogue import MAX_DAYS, MAX_TEXT
-from communitybot.context import CommandHandler, Context
+from communitybot.context import Context
 from communitybot.naming import who
 from communitybot.numbers import parse_id
 from communitybot.replies import Action, Message, SendDirect, SendToChannel, reply
-from communitybot.scheduler import JobContext, JobKind
 from communitybot.store.asks import Ask
 from communitybot.store.jobs import Job
 from communitybot.text import quote
@@ -150,7 +149,7 @@ async def list_asks(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return reply("\n".join(lines))
 
 
-async def run_reminder(ctx: JobContext, job: Job) -> list[Action]:
+async def run_reminder(ctx: Context, job: Job) -> list[Action]:
     """Nudge the asker to report back; nothing if the ask was resolved or forgotten."""
     found = await ctx.store.asks.get(int(job.payload["ask"]))
     if found is None or not found.is_open:
@@ -167,13 +166,3 @@ async def run_reminder(ctx: JobContext, job: Job) -> list[Action]:
         f"Share the outcome with `{ctx.prefix}resolve {found.id} <what happened>`.{waiting}"
     )
     return [SendDirect(community.ref, member.ref, Message(text))]
-
-
-COMMANDS: dict[tuple[str, ...], CommandHandler] = {
-    ("ask",): ask,
-    ("follow",): follow,
-    ("resolve",): resolve,
-    ("asks",): list_asks,
-}
-JOB_KINDS: dict[str, JobKind] = {REMINDER: JobKind(run_reminder, grace=timedelta(days=7))}
-"""A reminder found late (after downtime) still goes out within a week of its day."""

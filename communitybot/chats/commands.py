@@ -1,8 +1,8 @@
 """`/chat`: recurring facilitated topic chats (moderators plan them, members get reminders).
 
 Handlers validate everything first and change nothing on a bad input; the timing rules live in
-`communitybot.chats.schedule`, the typed grammar in `chat_input`, the scheduled work in
-`chat_jobs`. A series stores its next occurrence, so listing chats never recomputes a rule.
+`communitybot.chats.schedule`, the typed grammar in `chats.input`, the scheduled work in
+`chats.jobs`. A series stores its next occurrence, so listing chats never recomputes a rule.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from communitybot.chats import calendar as chat_calendar
-from communitybot.chats import edit as chat_edit
-from communitybot.chats import hosts as chat_hosts
 from communitybot.chats import jobs as chat_jobs
 from communitybot.chats import visibility as chats_visibility
 from communitybot.chats.details import (
@@ -35,9 +33,8 @@ from communitybot.chats.input import (
     parse_title,
 )
 from communitybot.chats.schedule import heads_up, next_occurrence, plannable, problems
-from communitybot.context import CommandHandler, Context
+from communitybot.context import Context
 from communitybot.replies import Action, Attachment, reply, safe_filename
-from communitybot.scheduler import JobKind
 from communitybot.store.chats import ChatSeries
 from communitybot.text import quote
 from communitybot.timezones import TimezoneError, describe_zone, read_timezone
@@ -276,19 +273,3 @@ async def stats_line(ctx: Context) -> str:
         f"{line}; the last, #{last.hashtag} on {last.started_at:%a %d %b}: "
         f"{last.participants} participant(s), {last.messages} message(s)"
     )
-
-
-COMMANDS: dict[tuple[str, ...], CommandHandler] = {
-    ("chat", "create"): create,
-    ("chat", "edit"): chat_edit.edit,
-    ("chat", "list"): list_chats,
-    ("chat", "next"): upcoming,
-    ("chat", "cancel"): cancel,
-    ("chat", "skip-next"): skip_next,
-    ("chat", "subscribe"): subscribe,
-    ("chat", "unsubscribe"): unsubscribe,
-    ("chat", "calendar"): calendar,
-}
-JOB_KINDS: dict[str, JobKind] = chat_jobs.JOB_KINDS
-on_leave = chat_hosts.on_leave
-"""A host leaving: the moderator log hears about each series that needs a (new) host."""

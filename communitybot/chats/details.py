@@ -1,6 +1,6 @@
 """What `/chat create` and `/chat edit` share: finding the series named, and the ping option.
 
-The typed grammar itself lives in `chat_input`; this adds the parts that need the context (the
+The typed grammar itself lives in `chats.input`; this adds the parts that need the context (the
 community's series, the platform the ping is for).
 """
 

@@ -3,7 +3,7 @@
 Moderators may change everything; a series' hosts may change its title and description. A new
 schedule, time or time zone recomputes the next chat; its start job and every subscriber's
 reminders are scheduled for the new moment, while the old moment's jobs find the series holding
-another next chat and do nothing (`chat_jobs._current`), so no reminder goes out for the old
+another next chat and do nothing (`chats.jobs._current`), so no reminder goes out for the old
 time. The same parsers as `/chat create` are used, so errors read the same.
 """
 

@@ -21,10 +21,10 @@ from communitybot.chats import run as chat_run
 from communitybot.chats.hosts import hosts_line
 from communitybot.chats.input import describe_lead
 from communitybot.chats.schedule import Occurrence, next_occurrence, reanchored
+from communitybot.context import Context
 from communitybot.models import Member
 from communitybot.ports import ChatPlatform
 from communitybot.replies import Action, Message, SendDirect, SendToChannel
-from communitybot.scheduler import JobContext, JobKind
 from communitybot.store.chats import ChatSeries, Subscription
 from communitybot.store.jobs import Job, NewJob
 from communitybot.store.store import Store
@@ -123,8 +123,8 @@ def _current(series: ChatSeries | None, job: Job) -> ChatSeries | None:
     return series
 
 
-async def run_start(ctx: JobContext, job: Job) -> list[Action]:
-    """A chat begins: move the series to its next chat, then open this one (`chat_run.begin`)."""
+async def run_start(ctx: Context, job: Job) -> list[Action]:
+    """A chat begins: move the series to its next chat, then open this one (`chats.run.begin`)."""
     series = _current(await ctx.store.chats.get(int(job.payload["series"])), job)
     if series is None:
         return []
@@ -149,7 +149,7 @@ async def run_start(ctx: JobContext, job: Job) -> list[Action]:
     return await chat_run.begin(ctx, community, series, start)
 
 
-async def run_channel_reminder(ctx: JobContext, job: Job) -> list[Action]:
+async def run_channel_reminder(ctx: Context, job: Job) -> list[Action]:
     """The last call in the chat's channel, pinging the series' role (if it still has one)."""
     series = _current(await ctx.store.chats.get(int(job.payload["series"])), job)
     if series is None or series.next_start is None or series.ping_role is None:
@@ -172,7 +172,7 @@ async def run_channel_reminder(ctx: JobContext, job: Job) -> list[Action]:
     return [SendToChannel(community.ref, series.channel_id, message)]
 
 
-async def run_reminder(ctx: JobContext, job: Job) -> list[Action]:
+async def run_reminder(ctx: Context, job: Job) -> list[Action]:
     """Remind one member, in their own time zone; nothing if the chat already started."""
     series = _current(await ctx.store.chats.get(int(job.payload["series"])), job)
     if series is None or series.next_start is None:
@@ -217,12 +217,3 @@ def reminder_text(
 
 def skip_dates(series: ChatSeries, extra: date) -> tuple[date, ...]:
     return tuple(sorted({*series.skipped, extra}))
-
-
-JOB_KINDS: dict[str, JobKind] = {
-    START: JobKind(run_start, grace=None),
-    REMINDER: JobKind(run_reminder, grace=timedelta(hours=24)),
-    CHANNEL_REMINDER: JobKind(run_channel_reminder, grace=timedelta(hours=24)),
-}
-"""chat.start always runs (even late, after downtime) so a series never stalls; a reminder
-found late still goes out while its chat is ahead (and is dropped, logged, once it has begun)."""

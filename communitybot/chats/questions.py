@@ -18,7 +18,7 @@ from communitybot.chats.script import (
     parse_script,
     planned,
 )
-from communitybot.context import CommandHandler, Context
+from communitybot.context import Context
 from communitybot.replies import Action, reply
 from communitybot.store.chats import ChatSeries
 
@@ -76,6 +76,3 @@ async def questions(ctx: Context, options: dict[str, Any]) -> list[Action]:
         f"`{ctx.prefix}chat questions {series.hashtag} clear` removes them.",
     ]
     return reply("\n".join(lines))
-
-
-COMMANDS: dict[tuple[str, ...], CommandHandler] = {("chat", "questions"): questions}

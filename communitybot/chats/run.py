@@ -1,11 +1,11 @@
 """A topic chat while it runs: open it, post its questions on time, listen, end with a recap.
 
-The chat-start job (`chat_jobs.run_start`) hands over to `begin` once the series has moved on.
+The chat-start job (`chats.jobs.run_start`) hands over to `begin` once the series has moved on.
 `begin` records one run per occurrence (series, start): the place the chat happens (a Discord
 thread, or the channel itself), the questions with their minutes, and a `chat.question` job per
 question plus a `chat.end` job, keyed by run, so a restarted bot neither opens a second thread
 nor repeats a question. Members' messages in that place are recorded (`on_channel_message`),
-answers recognised by an "A1 …" prefix; at the end the recap (`chat_recap`) is posted there.
+answers recognised by an "A1 …" prefix; at the end the recap (`chats.recap`) is posted there.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from communitybot.events import ChannelMessage, CommunityRef, UserRef
 from communitybot.models import Community
 from communitybot.ports import PlatformError
 from communitybot.replies import Action, Message, SendToChannel
-from communitybot.scheduler import JobContext, JobKind
 from communitybot.store.chat_runs import ChatRun, NewMessage, RunQuestion
 from communitybot.store.chats import ChatSeries
 from communitybot.store.jobs import Job
@@ -51,7 +50,7 @@ def end_key(run_id: int) -> str:
 
 
 # Starting ----------------------------------------------------------------------
-async def _welcome(ctx: JobContext, series: ChatSeries, questions: list[RunQuestion]) -> Message:
+async def _welcome(ctx: Context, series: ChatSeries, questions: list[RunQuestion]) -> Message:
     lines = [
         f"🗣️ **#{series.hashtag}: {quote(series.title, 200)}** starts now "
         f"({series.duration_minutes} minutes). Welcome, everyone!"
@@ -78,7 +77,7 @@ async def _welcome(ctx: JobContext, series: ChatSeries, questions: list[RunQuest
 
 
 async def begin(
-    ctx: JobContext, community: Community, series: ChatSeries, start_at: datetime
+    ctx: Context, community: Community, series: ChatSeries, start_at: datetime
 ) -> list[Action]:
     """Open the chat that starts at `start_at` (once) and schedule its questions and its end.
 
@@ -135,13 +134,13 @@ async def schedule_run(store: Store, run: ChatRun, now: datetime) -> None:
 
 
 # Questions and the end ----------------------------------------------------------------------
-async def _community(ctx: JobContext, run: ChatRun) -> CommunityRef:
+async def _community(ctx: Context, run: ChatRun) -> CommunityRef:
     community = await ctx.store.communities.get_by_id(run.community_id)
     assert community is not None
     return community.ref
 
 
-async def run_question(ctx: JobContext, job: Job) -> list[Action]:
+async def run_question(ctx: Context, job: Job) -> list[Action]:
     """Post question n in the chat; nothing once the chat has ended."""
     run = await ctx.store.chat_runs.get(int(job.payload["run"]))
     number = int(job.payload["number"])
@@ -159,7 +158,7 @@ async def run_question(ctx: JobContext, job: Job) -> list[Action]:
     return [SendToChannel(await _community(ctx, run), run.conversation_id, Message(text))]
 
 
-async def run_end(ctx: JobContext, job: Job) -> list[Action]:
+async def run_end(ctx: Context, job: Job) -> list[Action]:
     """The chat is over: stop listening and post the recap where it happened."""
     run = await ctx.store.chat_runs.get(int(job.payload["run"]))
     if run is None or not await ctx.store.chat_runs.end(run.id):
@@ -218,12 +217,3 @@ async def on_channel_message(ctx: Context, event: ChannelMessage) -> list[Action
         if other is not None:
             await ctx.store.chat_runs.record_exchange(run.id, ctx.member.id, other)
     return []
-
-
-JOB_KINDS: dict[str, JobKind] = {
-    QUESTION: JobKind(run_question, grace=None),
-    END: JobKind(run_end, grace=None),
-}
-"""Both always run, however late: a question checks the chat is not over, and the end must
-always close the run (or the conversation would be listened to for ever), posting the recap
-unless it is more than STALE_RECAP late."""

@@ -1,7 +1,7 @@
 """`/chat transcript`: a chat as Markdown, for the members who can see where it was held.
 
 A chat held in a private channel or invite-only room is transcribed only for members who can
-see that place, and for moderators (`chats_visibility`); anyone else hears there was no such
+see that place, and for moderators (`chats.visibility`); anyone else hears there was no such
 chat, as for a hashtag never used.
 
 The latest chat of a series, or the one on a given (local) date: title, time, questions, then
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from communitybot.chats import visibility as chats_visibility
 from communitybot.chats.input import ChatInputError, parse_hashtag
-from communitybot.context import CommandHandler, Context
+from communitybot.context import Context
 from communitybot.replies import Action, Attachment, reply, safe_filename
 from communitybot.store.chat_runs import ChatRun, RunMessage
 from communitybot.text import quote
@@ -148,6 +148,3 @@ async def _visible_runs(ctx: Context, runs: list[tuple[ChatRun, str]]) -> list[t
         if series is not None and await chats_visibility.can_see(ctx, series, run):
             kept.append((run, zone))
     return kept
-
-
-COMMANDS: dict[tuple[str, ...], CommandHandler] = {("chat", "transcript"): transcript}

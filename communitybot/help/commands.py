@@ -11,7 +11,7 @@ from typing import Any
 
 from communitybot.command_parser import named_only, usage
 from communitybot.commands import CATALOGUE, Command, Option
-from communitybot.context import CommandHandler, Context
+from communitybot.context import Context
 from communitybot.replies import Action, reply
 from communitybot.text import quote
 
@@ -95,6 +95,3 @@ async def show_help(ctx: Context, options: dict[str, Any]) -> list[Action]:
         lines += [_line(c, ctx.prefix) for c in CATALOGUE if c.moderator_only]
     lines += ["", f"Type `{ctx.prefix}help <command>` for its options and examples."]
     return reply("\n".join(lines))
-
-
-COMMANDS: dict[tuple[str, ...], CommandHandler] = {("help",): show_help}

@@ -19,7 +19,6 @@ from communitybot import typed_choices
 from communitybot.context import Context
 from communitybot.mentoring.match import auto_match
 from communitybot.mentoring.pairing import (
-    CHECKIN,
     checkin_key,
     end_pairing,
     other_id,
@@ -31,7 +30,6 @@ from communitybot.mentoring.pairing import (
 from communitybot.models import Community, Member
 from communitybot.numbers import parse_id
 from communitybot.replies import Action, Choice, Message, Prompt, SendDirect, SendToChannel, reply
-from communitybot.scheduler import JobContext, JobKind
 from communitybot.store.jobs import Job
 from communitybot.store.mentoring import MentorPair
 from communitybot.store.mentoring_checkins import Answer, Checkin
@@ -54,7 +52,7 @@ def _prompt(pair_id: int) -> Prompt:
     )
 
 
-def _question(jctx: JobContext, you: Member, other: Member, pair: MentorPair) -> Message:
+def _question(jctx: Context, you: Member, other: Member, pair: MentorPair) -> Message:
     role = "your mentor" if pair.mentor_id == other.id else "your mentee"
     p, handle = jctx.prefix, other.ref.user_id
     text = (
@@ -72,7 +70,7 @@ def _misses(checkins: list[Checkin], before_round: int) -> Counter[int]:
 
 
 async def _flag(
-    jctx: JobContext, community: Community, pair: MentorPair, silent: list[Member]
+    jctx: Context, community: Community, pair: MentorPair, silent: list[Member]
 ) -> list[Action]:
     if not await jctx.store.mentoring_checkins.flag(pair.id, jctx.now):
         return []
@@ -91,7 +89,7 @@ async def _flag(
     return [SendToChannel(community.ref, community.modlog_channel, Message(text))]
 
 
-async def run_checkin(jctx: JobContext, job: Job) -> list[Action]:
+async def run_checkin(jctx: Context, job: Job) -> list[Action]:
     """One check-in round of one pairing (only while the pairing and both sides are here)."""
     store = jctx.store
     pair = await store.mentoring.get_pair(int(job.payload["pair_id"]))
@@ -222,10 +220,3 @@ async def _which_one(ctx: Context, pairs: list[MentorPair]) -> list[Action]:
         f"You have several pairings ({listed}). Say which one: "
         f"`{ctx.prefix}mentor checkin met <member>`."
     )
-
-
-JOB_KINDS: dict[str, JobKind] = {
-    CHECKIN: JobKind(run_checkin, grace=None),
-}
-"""A check-in always runs, even long after downtime: each round schedules the next, so dropping a
-late one would end a pairing's check-ins for good. Late, it simply asks (and counts) from now."""

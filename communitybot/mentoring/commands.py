@@ -1,10 +1,11 @@
 """Mentoring: members offer or request help by tag; pairs are matched optimally and checked on.
 
 This module holds a member's side (`/mentor offer|request|status|pause|resume|end|rematch`, a
-member leaving) and the routing tables. The rest has one module per job:
-`mentoring_match` (rounds and automatic matching, introductions), `mentoring_checkins` (asking
-how it's going, answers, flags), `mentoring_admin` (settings, the pairings list, /stats) and
-`mentoring_pairing` (what every path shares: names, the check-in schedule, ending a pairing).
+member leaving). The rest has one module per job: `mentoring.match` (rounds and automatic
+matching, introductions), `mentoring.checkins` (asking how it's going, answers, flags),
+`mentoring.admin` (settings, the pairings list, /stats), `mentoring.pairing` (what every path
+shares: names, the check-in schedule, ending a pairing) and `mentoring.solver` (the assignment);
+`mentoring.feature` declares it all to the registry.
 """
 
 from __future__ import annotations
@@ -12,14 +13,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from communitybot.context import CommandHandler, Context
-from communitybot.mentoring import admin as mentoring_admin
-from communitybot.mentoring import checkins as mentoring_checkins
+from communitybot.context import Context
 from communitybot.mentoring.match import (
     NO_SHARED_TAGS,
     RoundResult,
     auto_match,
-    match,
     nobody_shares_tags,
 )
 from communitybot.mentoring.pairing import (
@@ -30,7 +28,6 @@ from communitybot.mentoring.pairing import (
 )
 from communitybot.models import Tag
 from communitybot.replies import Action, Message, SendDirect, reply
-from communitybot.scheduler import JobKind
 from communitybot.tags.commands import resolve_tags
 from communitybot.text import quote, split_list
 
@@ -374,22 +371,3 @@ async def on_leave(ctx: Context) -> list[Action]:
         result = await auto_match(ctx, f"{quote(ctx.member.label, 60)} left")
         actions.extend(result.introductions if result else [])
     return actions
-
-
-on_choice = mentoring_checkins.on_choice
-"""Check-in buttons (registry.on_choice asks each feature in turn)."""
-
-COMMANDS: dict[tuple[str, ...], CommandHandler] = {
-    ("mentor", "offer"): offer,
-    ("mentor", "request"): request,
-    ("mentor", "status"): status,
-    ("mentor", "pause"): pause,
-    ("mentor", "resume"): resume,
-    ("mentor", "end"): end,
-    ("mentor", "rematch"): rematch,
-    ("mentor", "checkin"): mentoring_checkins.checkin,
-    ("mentoring", "match"): match,
-    ("mentoring", "settings"): mentoring_admin.settings,
-    ("mentoring", "pairs"): mentoring_admin.pairs,
-}
-JOB_KINDS: dict[str, JobKind] = dict(mentoring_checkins.JOB_KINDS)

@@ -9,19 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from communitybot.chats import commands as chats
-from communitybot.context import CommandHandler, Context
-from communitybot.mentoring import admin as mentoring_admin
+from communitybot.context import Context
 from communitybot.models import Community
-from communitybot.moderation import first_steps
 from communitybot.naming import who
 from communitybot.replies import Action, Message, SendToChannel, reply
-from communitybot.rounds import commands as rounds
 from communitybot.tags import roles as tag_roles
 from communitybot.text import quote
 
 MAX_SETTING = 100
-TOP_TAGS = 10
 CLEAR_WORDS = {"none", "-"}
 SETTINGS: dict[str, str] = {
     "welcome_channel": "Welcome channel",
@@ -123,36 +118,10 @@ async def _linked_moderator_role(ctx: Context, role: str | None) -> list[Action]
 
 
 async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    """The member count, then every feature's lines (`Feature.stats`, in the registry's order)."""
+    from communitybot import registry  # the registry imports this module for its handlers
+
     members = await ctx.store.stats.member_counts(ctx.community.id)
     lines = ["**Community statistics**", f"• Members: {members.present}"]
-    completion = await ctx.store.onboarding.completion_counts(ctx.community.id)
-    if completion:
-        parts = [
-            f"{completion.get('completed', 0)} completed",
-            f"{completion.get('active', 0)} in progress",
-            f"{completion.get('awaiting_consent', 0)} deciding about their intro post",
-        ]
-        if "paused" in completion:
-            parts.append(f"{completion['paused']} paused")
-        parts.append(f"{completion.get('not_started', 0)} not started")
-        lines.append("• Onboarding: " + ", ".join(parts))
-    lines.append(f"• Discoverable: {members.discoverable} of {members.present}")
-    lines.append(
-        f"• Mentoring: {members.wants_mentor} would like a mentor, "
-        f"{members.offers_mentor} would like to mentor"
-    )
-    lines.append(await mentoring_admin.stats_line(ctx))
-    top = await ctx.store.tags.top_tags(ctx.community.id, TOP_TAGS)
-    listed = ", ".join(f"{quote(tag.name, 64)} ({count})" for tag, count in top)
-    lines.append(f"• Top tags: {listed or 'none yet'}")
-    lines.append(
-        f"• Open problems of practice: {await ctx.store.asks.open_count(ctx.community.id)}"
-    )
-    lines.append(await rounds.stats_line(ctx))
-    lines.append(await chats.stats_line(ctx))
-    if to_set_up := first_steps.stats_line(ctx):
-        lines.append(to_set_up)
+    lines += await registry.stats_lines(ctx, members)
     return reply("\n".join(lines))
-
-
-COMMANDS: dict[tuple[str, ...], CommandHandler] = {("setup",): setup, ("stats",): stats}

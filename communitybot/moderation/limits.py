@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from communitybot.context import CommandHandler, Context
+from communitybot.context import Context
 from communitybot.naming import who
 from communitybot.replies import Action, Message, SendToChannel, reply
 from communitybot.store.limits import LimitSettings, LimitsRepository
@@ -78,6 +78,3 @@ async def limits(ctx: Context, options: dict[str, Any]) -> list[Action]:
         note = f"⚙️ {who(ctx.platform, ctx.member)} changed the limits per member: {summary}"
         actions.append(SendToChannel(ctx.community.ref, modlog, Message(note)))
     return actions
-
-
-COMMANDS: dict[tuple[str, ...], CommandHandler] = {("limits",): limits}

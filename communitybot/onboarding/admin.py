@@ -262,10 +262,8 @@ def _command(action: CommandHandler) -> CommandHandler:
     return handler
 
 
-COMMANDS: dict[tuple[str, ...], CommandHandler] = {
-    ("onboarding", "questions", "list"): _command(_list),
-    ("onboarding", "questions", "add"): _command(_add),
-    ("onboarding", "questions", "edit"): _command(_edit),
-    ("onboarding", "questions", "move"): _command(_move),
-    ("onboarding", "questions", "remove"): _command(_remove),
-}
+list_questions = _command(_list)
+add_question = _command(_add)
+edit_question = _command(_edit)
+move_question = _command(_move)
+remove_question = _command(_remove)

@@ -16,9 +16,9 @@ from communitybot.onboarding.questions import (
     text_limit,
 )
 from communitybot.onboarding.state import Flow
-from communitybot.peers import commands as peer_features
+from communitybot.peers import commands as peer_commands
 from communitybot.replies import Action, Choice, Message, Prompt, Reply, SendToChannel
-from communitybot.tags import commands as tag_features
+from communitybot.tags import commands as tag_commands
 from communitybot.text import quote
 
 CONSENT_KEY = "__intro_consent"
@@ -103,10 +103,10 @@ async def complete(ctx: Context, flow: Flow, lead: str = "") -> Message:
         lines.append(f"🎉 All done, thank you {quote(ctx.member.label, 60)}!")
     if noted:
         lines += ["Here's what I noted:", *noted]
-    channels = tag_features.channel_suggestions(ctx, await _member_tags(ctx))
+    channels = tag_commands.channel_suggestions(ctx, await _member_tags(ctx))
     if channels:
         lines += ["", "**Channels for your interests:**", *channels]
-    peers = await peer_features.suggest_peers(ctx, limit=3)
+    peers = await peer_commands.suggest_peers(ctx, limit=3)
     if peers:
         lines += ["", "**People you might like to meet:**", *peers]
     else:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from communitybot.context import CommandHandler, Context
+from communitybot.context import Context
 from communitybot.events import CommandInvoked
 from communitybot.models import Question
 from communitybot.onboarding import finish
@@ -159,9 +159,6 @@ async def onboard(ctx: Context, options: dict[str, Any]) -> list[Action]:
         Reply(Message("📬 I've sent you the welcome questions in a private message.")),
         *_as_direct(ctx, extra, message),
     ]
-
-
-COMMANDS: dict[tuple[str, ...], CommandHandler] = {("onboard",): onboard}
 
 
 async def _answer(

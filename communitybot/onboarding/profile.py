@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from communitybot.context import CommandHandler, Context
+from communitybot.context import Context
 from communitybot.events import UserRef
 from communitybot.models import Member, Tag
 from communitybot.onboarding.defaults import INTRO_MAX_LENGTH
@@ -168,9 +168,3 @@ async def edit_profile(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if field == "timezone":
         text += "".join(f" {n}" for n in [read_timezone(raw, ctx.clock.now()).note] if n)
     return reply(text)
-
-
-COMMANDS: dict[tuple[str, ...], CommandHandler] = {
-    ("profile", "show"): show_profile,
-    ("profile", "edit"): edit_profile,
-}

@@ -13,7 +13,7 @@ from communitybot.models import Question, Tag
 from communitybot.onboarding.questions import ParsedAnswer, is_askable
 from communitybot.replies import Action
 from communitybot.store.onboarding import Answer
-from communitybot.tags import commands as tag_features
+from communitybot.tags import commands as tag_commands
 from communitybot.text import normalize_tag
 
 _PROFILE_TARGETS = {"role", "timezone", "intro"}
@@ -85,7 +85,7 @@ async def _replace_tags(ctx: Context, question: Question, labels: tuple[str, ...
     for tag_id in old_ids:
         if tag_id not in keep and (tag := await ctx.store.tags.get(tag_id)) is not None:
             remove.append(tag)
-    return await tag_features.apply_member_tags(ctx, wanted, remove, source)
+    return await tag_commands.apply_member_tags(ctx, wanted, remove, source)
 
 
 async def apply_answer(ctx: Context, question: Question, parsed: ParsedAnswer) -> list[Action]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from communitybot import naming
-from communitybot.context import CommandHandler, Context
+from communitybot.context import Context
 from communitybot.models import Member, Tag
 from communitybot.peers.index import PeerHit
 from communitybot.replies import Action, reply
@@ -93,6 +93,3 @@ async def find_peers(ctx: Context, options: dict[str, Any]) -> list[Action]:
             "lets them find you too.)"
         )
     return reply("\n".join(lines))
-
-
-COMMANDS: dict[tuple[str, ...], CommandHandler] = {("peers",): find_peers}

@@ -11,9 +11,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from communitybot.context import CommandHandler, Context
+from communitybot.context import Context
 from communitybot.models import Member
-from communitybot.onboarding.profile import member_tags
 from communitybot.replies import Action, Attachment, Prompt, reply
 from communitybot.store.timefmt import to_db
 
@@ -68,9 +67,11 @@ async def set_discoverable(ctx: Context, options: dict[str, Any]) -> list[Action
 
 # /mydata ----------------------------------------------------------------------------------------
 async def _membership_export(ctx: Context, member: Member) -> dict[str, Any]:
+    """One membership: the community and profile, every feature's sections (`Feature.export`,
+    in the registry's export order), then what the bot is waiting for from the member."""
+    from communitybot import registry  # the registry imports this module for its handlers
+
     community = await ctx.store.communities.get_by_id(member.community_id)
-    tags = await member_tags(ctx.store, member.id)
-    onboarding = await ctx.store.onboarding.export_for_member(member.id)
     pending = await ctx.store.confirmations.get(member.id)
     return {
         "community": (
@@ -89,16 +90,7 @@ async def _membership_export(ctx: Context, member: Member) -> dict[str, Any]:
             "joined_at": to_db(member.joined_at) if member.joined_at else None,
             "left_at": to_db(member.left_at) if member.left_at else None,
         },
-        "tags": [
-            {"name": t.name, "category": t.category, "description": t.description} for t in tags
-        ],
-        "onboarding": onboarding,
-        "chat_subscriptions": await ctx.store.chats.export_for_member(member.id),
-        "chat_messages": await ctx.store.chat_runs.export_for_member(member.id),
-        "chats_hosted": await ctx.store.chats.export_hosting(member.id),
-        "mentoring": await ctx.store.mentoring.export_for_member(member.id),
-        "problems_of_practice": await ctx.store.asks.export_for_member(member.id),
-        "peer_rounds": await ctx.store.rounds.export_for_member(member.id),
+        **await registry.export_sections(ctx, member),
         "pending_confirmation": pending.export() if pending else None,
         "open_question": await ctx.store.open_prompts.export_for_member(member.id),
     }
@@ -176,12 +168,21 @@ async def forget_me(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
 
 
-async def _forget(ctx: Context) -> list[Action]:
+async def forget_user(ctx: Context, memberships: list[Member]) -> None:
+    """The user's memberships and everything hanging off them (`ON DELETE CASCADE`: profile,
+    tags, answers, pairings, groups, chats, asks...), their private conversations and any
+    message still waiting to reach them."""
     user = ctx.member.ref
-    memberships = await ctx.store.members.all_for_user(user)
     await ctx.store.members.delete_everywhere(user)
     await ctx.store.routing.forget(user)
     await ctx.store.outbox.forget(user)
+
+
+async def _forget(ctx: Context) -> list[Action]:
+    from communitybot import registry  # the registry imports this module for its handlers
+
+    memberships = await ctx.store.members.all_for_user(ctx.member.ref)
+    await registry.forget(ctx, memberships)
     for community_id in {m.community_id for m in memberships}:
         ctx.peers.invalidate(community_id)
     return reply(
@@ -232,11 +233,3 @@ async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> li
             f"Type `{ctx.prefix}forgetme` again if you still want it."
         )
     return actions
-
-
-COMMANDS: dict[tuple[str, ...], CommandHandler] = {
-    ("privacy", "show"): show_privacy,
-    ("privacy", "discoverable"): set_discoverable,
-    ("mydata",): my_data,
-    ("forgetme",): forget_me,
-}

@@ -3,7 +3,7 @@
 Members: `join` (also the re-confirmation), `leave`, `pause [rounds]`, `resume`, `status`,
 `met yes|no|skip` (the answer to the latest follow-up, also given with buttons). Moderators:
 `setup <weekly|biweekly|monthly> [weekday] [time] [timezone] [no_repeat]`, `off`, `run [dry_run]`.
-The round itself is `round_runs`; its timing and jobs are `round_schedule`. Every handler checks
+The round itself is `rounds.runs`; its timing and jobs are `rounds.schedule`. Every handler checks
 its input first and changes nothing on a bad one.
 """
 
@@ -23,19 +23,17 @@ from communitybot.chats.schedule import (
     occurrences,
     problems,
 )
-from communitybot.context import CommandHandler, Context
+from communitybot.context import Context
 from communitybot.models import Member
 from communitybot.numbers import parse_int
 from communitybot.replies import Action, Message, SendDirect, SendToChannel, reply
 from communitybot.rounds import schedule as round_schedule
 from communitybot.rounds.runs import (
     DEFAULT_NO_REPEAT,
-    FOLLOW_UP,
     MET_PREFIX,
     RECONFIRM_AFTER,
     REJOIN_ID,
     names,
-    run_follow_up,
     run_round,
     who,
 )
@@ -49,7 +47,6 @@ from communitybot.rounds.schedule import (
     round_key,
     schedule_of,
 )
-from communitybot.scheduler import JobContext, JobKind
 from communitybot.store.jobs import Job
 from communitybot.store.rounds import ANSWERS, Answer, Participant, RoundSettings, Seat
 from communitybot.timezones import TimezoneError, ZoneReading, describe_zone, read_timezone
@@ -411,7 +408,7 @@ async def run(ctx: Context, options: dict[str, Any]) -> list[Action]:
 # Scheduled work ---------------------------------------------------------------------------------
 
 
-async def run_scheduled(jctx: JobContext, job: Job) -> list[Action]:
+async def run_scheduled(jctx: Context, job: Job) -> list[Action]:
     """The round due now: move the schedule on first (the chain never stalls), then run it."""
     store = jctx.store
     community_id = int(job.payload["community"])
@@ -518,22 +515,3 @@ async def stats_line(ctx: Context) -> str:
             "they met"
         )
     return line
-
-
-COMMANDS: dict[tuple[str, ...], CommandHandler] = {
-    ("rounds", "join"): join,
-    ("rounds", "leave"): leave,
-    ("rounds", "pause"): pause,
-    ("rounds", "resume"): resume,
-    ("rounds", "status"): status,
-    ("rounds", "met"): met,
-    ("rounds", "setup"): setup,
-    ("rounds", "off"): off,
-    ("rounds", "run"): run,
-}
-JOB_KINDS: dict[str, JobKind] = {
-    round_schedule.RUN: JobKind(run_scheduled, grace=None),
-    FOLLOW_UP: JobKind(run_follow_up, grace=timedelta(days=3)),
-}
-"""A round job always runs (it moves the schedule on; it skips pairing if days late); a
-follow-up found late still goes out for a few days."""

@@ -2,7 +2,7 @@
 
 A round (from `/rounds run` or the `rounds.run` job) reads everyone opted in, puts on hold the
 members who left their last `RECONFIRM_AFTER` follow-ups unanswered (and asks them once whether
-they're still in), then pairs the rest in a worker thread (`mentoring.rounds.pair_round`: shared
+they're still in), then pairs the rest in a worker thread (`rounds.solver.pair_round`: shared
 tags weighted by rarity, time-zone fit, no repeat within the no-repeat window, one trio for an
 odd count). Every group is stored under its idempotency key *before* its introduction is
 returned, and the round itself is unique per community and local date, so a replay adds nothing.
@@ -15,8 +15,9 @@ import asyncio
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import Literal
 
+from communitybot.context import Context
 from communitybot.mentoring.scoring import rarity_weights
 from communitybot.models import Community, Member
 from communitybot.naming import who
@@ -24,10 +25,8 @@ from communitybot.ports import ChatPlatform
 from communitybot.replies import Action, Choice, Message, Prompt, SendDirect, SendToGroup
 from communitybot.rounds.solver import Member as Peer
 from communitybot.rounds.solver import pair_round
-from communitybot.scheduler import JobContext
 from communitybot.store.jobs import Job, NewJob
 from communitybot.store.rounds import RoundSettings, group_key
-from communitybot.store.store import Store
 from communitybot.text import quote
 from communitybot.timezones import format_offset, offset_distance, utc_offset_minutes
 
@@ -49,19 +48,6 @@ MET_CHOICES = (
 REJOIN_CHOICES = (Choice("join", "Yes, keep me in"), Choice("leave", "Leave peer rounds"))
 
 Trigger = Literal["schedule", "manual"]
-
-
-class Env(Protocol):
-    """What running a round needs: a command's Context and a job's JobContext both fit."""
-
-    @property
-    def store(self) -> Store: ...
-
-    @property
-    def platform(self) -> ChatPlatform: ...
-
-    @property
-    def prefix(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -246,7 +232,7 @@ def _follow_up_due(now: datetime, next_round: datetime | None) -> datetime:
 
 
 async def run_round(
-    env: Env,
+    env: Context,
     community: Community,
     now: datetime,
     key: str,
@@ -318,7 +304,7 @@ async def run_round(
 
 
 async def _solve(
-    env: Env,
+    env: Context,
     community: Community,
     now: datetime,
     eligible: list[Member],
@@ -351,7 +337,7 @@ async def _solve(
     return groups
 
 
-async def run_follow_up(jctx: JobContext, job: Job) -> list[Action]:
+async def run_follow_up(jctx: Context, job: Job) -> list[Action]:
     """A few days after the introduction: ask each member still here whether they met."""
     store = jctx.store
     group = await store.rounds.group(int(job.payload["group"]))

@@ -12,7 +12,7 @@ change is silent. Anything else that is wrong (no names, too many, a full profil
 Roles: adding a tag linked to a role grants it, removing the last tag linked to a role revokes
 it (GrantRole/RevokeRole actions; a refused grant is reported in the moderator-log channel by
 delivery). Moderator edits (link, merge, delete) do not touch roles members already hold.
-A tag never hands out a role that gives rights over the community (`tag_roles`): such a link is
+A tag never hands out a role that gives rights over the community (`tags.roles`): such a link is
 refused, and such a grant withheld and reported; the moderator role is never revoked by a tag.
 """
 
@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from communitybot.context import CommandHandler, Context
+from communitybot.context import Context
 from communitybot.models import Tag
 from communitybot.replies import Action, GrantRole, RevokeRole, reply
 from communitybot.tags import roles as tag_roles
@@ -472,16 +472,3 @@ async def _role_refused(ctx: Context, tag: Tag, role: str) -> list[Action]:
         f"I can't link **{tag.name}** to the role {tag_roles.role_label(role)}: {reason}. "
         "Tags may only hand out roles without moderation rights. Nothing was changed."
     )
-
-
-COMMANDS: dict[tuple[str, ...], CommandHandler] = {
-    ("tags", "add"): add_tags,
-    ("tags", "remove"): remove_tags,
-    ("tags", "list"): list_tags,
-    ("tags", "create"): create_tag,
-    ("tags", "rename"): rename_tag,
-    ("tags", "alias"): alias_tag,
-    ("tags", "merge"): merge_tags,
-    ("tags", "delete"): delete_tag,
-    ("tags", "link"): link_tag,
-}

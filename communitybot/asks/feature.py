@@ -1,0 +1,41 @@
+"""The asks feature: problems of practice (`ask`, `follow`, `resolve`, `asks`) and the reminder
+to report back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from communitybot.asks import commands as asks
+from communitybot.asks.catalogue import ASK_COMMANDS
+from communitybot.context import Context
+from communitybot.feature import Feature
+from communitybot.models import Member
+from communitybot.scheduler import JobKind
+from communitybot.store.stats import MemberCounts
+
+
+async def stats(ctx: Context, counts: MemberCounts) -> list[str]:
+    return [f"• Open problems of practice: {await ctx.store.asks.open_count(ctx.community.id)}"]
+
+
+async def export(ctx: Context, member: Member) -> dict[str, Any]:
+    return {"problems_of_practice": await ctx.store.asks.export_for_member(member.id)}
+
+
+FEATURE = Feature(
+    "asks",
+    catalogue=ASK_COMMANDS,
+    commands={
+        ("ask",): asks.ask,
+        ("follow",): asks.follow,
+        ("resolve",): asks.resolve,
+        ("asks",): asks.list_asks,
+    },
+    jobs={
+        # A reminder found late (after downtime) still goes out within a week of its day.
+        asks.REMINDER: JobKind(asks.run_reminder, grace=timedelta(days=7)),
+    },
+    stats=stats,
+    export=export,
+)

@@ -1,0 +1,67 @@
+"""The chats feature: scheduled topic chats (`chat ...`), their reminders, the run that posts
+the questions and listens in the channel, recaps and transcripts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from communitybot.chats import commands as chats
+from communitybot.chats import edit, hosts, jobs, questions, run, transcript
+from communitybot.chats.catalogue import CHAT_COMMANDS
+from communitybot.chats.run_catalogue import CHAT_RUN_COMMANDS
+from communitybot.context import Context
+from communitybot.feature import Feature
+from communitybot.models import Member
+from communitybot.scheduler import JobKind
+from communitybot.store.stats import MemberCounts
+
+
+async def stats(ctx: Context, counts: MemberCounts) -> list[str]:
+    return [await chats.stats_line(ctx)]
+
+
+async def export(ctx: Context, member: Member) -> dict[str, Any]:
+    return {
+        "chat_subscriptions": await ctx.store.chats.export_for_member(member.id),
+        "chat_messages": await ctx.store.chat_runs.export_for_member(member.id),
+        "chats_hosted": await ctx.store.chats.export_hosting(member.id),
+    }
+
+
+FEATURE = Feature(
+    "chats",
+    catalogue=(*CHAT_COMMANDS, *CHAT_RUN_COMMANDS),
+    commands={
+        ("chat", "create"): chats.create,
+        ("chat", "edit"): edit.edit,
+        ("chat", "list"): chats.list_chats,
+        ("chat", "next"): chats.upcoming,
+        ("chat", "cancel"): chats.cancel,
+        ("chat", "skip-next"): chats.skip_next,
+        ("chat", "subscribe"): chats.subscribe,
+        ("chat", "unsubscribe"): chats.unsubscribe,
+        ("chat", "calendar"): chats.calendar,
+        ("chat", "questions"): questions.questions,
+        ("chat", "transcript"): transcript.transcript,
+    },
+    jobs={
+        # chat.start always runs (even late, after downtime) so a series never stalls; a
+        # reminder found late still goes out while its chat is ahead (and is dropped, logged,
+        # once it has begun).
+        jobs.START: JobKind(jobs.run_start, grace=None),
+        jobs.REMINDER: JobKind(jobs.run_reminder, grace=timedelta(hours=24)),
+        jobs.CHANNEL_REMINDER: JobKind(jobs.run_channel_reminder, grace=timedelta(hours=24)),
+        # Both always run, however late: a question checks the chat is not over, and the end
+        # must always close the run (or the conversation would be listened to for ever),
+        # posting the recap unless it is more than STALE_RECAP late.
+        run.QUESTION: JobKind(run.run_question, grace=None),
+        run.END: JobKind(run.run_end, grace=None),
+    },
+    # A host leaving: the moderator log hears about each series that needs a (new) host.
+    on_leave=hosts.on_leave,
+    on_channel_message=run.on_channel_message,
+    listens_to=run.listens_to,
+    stats=stats,
+    export=export,
+)

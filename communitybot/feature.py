@@ -1,0 +1,69 @@
+"""What a capability declares, in one place: its commands, jobs, listeners and member data.
+
+Every package under `communitybot/` that members can use (onboarding, tags, peers, ...) has a
+`feature.py` with one `FEATURE = Feature(...)`. `communitybot.registry` builds everything the
+bot consults from the ordered list of them: the command handlers, the job kinds, the listener
+chains, `/stats` and the `/mydata` export. Nothing elsewhere lists a feature's parts again
+(the tests check the declarations are complete).
+
+Adding a command: its `Command(...)` line in the package's `catalogue.py` and its handler in
+`FEATURE.commands`. Adding a job kind: one entry in `FEATURE.jobs`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from communitybot.command_types import Command
+from communitybot.context import CommandHandler, Context
+from communitybot.events import ChannelMessage
+from communitybot.models import Member
+from communitybot.replies import Action
+from communitybot.scheduler import JobKind
+from communitybot.store.stats import MemberCounts
+from communitybot.store.store import Store
+
+Listener = Callable[[Context], Awaitable[list[Action]]]
+"""A join or leave: every feature that listens answers (their actions are concatenated)."""
+MessageListener = Callable[[Context, str], Awaitable[list[Action] | None]]
+"""A private message: the first feature that returns actions (not None) has it."""
+ChoiceListener = Callable[[Context, str, tuple[str, ...]], Awaitable[list[Action] | None]]
+"""A button or menu choice (custom id, values): the first feature that claims it answers."""
+ChannelListener = Callable[[Context, ChannelMessage], Awaitable[list[Action]]]
+ChannelInterest = Callable[[Store, ChannelMessage], Awaitable[bool]]
+"""Whether a channel message concerns the feature: one read, before any transaction."""
+Seeder = Callable[[Context], Awaitable[None]]
+StatsLines = Callable[[Context, MemberCounts], Awaitable[list[str]]]
+"""The feature's lines of `/stats` (with the community's member counts, read once for all)."""
+Exporter = Callable[[Context, Member], Awaitable[dict[str, Any]]]
+"""The feature's sections of one membership in the `/mydata` export (JSON-ready values)."""
+Forgetter = Callable[[Context, list[Member]], Awaitable[None]]
+"""Deletes what the feature stores about the acting user's memberships for `/forgetme`."""
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    catalogue: tuple[Command, ...] = ()
+    """Its entries in the command catalogue (`communitybot.commands` shows them in its menu
+    order)."""
+    commands: Mapping[tuple[str, ...], CommandHandler] = field(default_factory=dict)
+    """A handler for each of its catalogue entries, by command path."""
+    jobs: Mapping[str, JobKind] = field(default_factory=dict)
+    """Its scheduled work, by job kind."""
+    on_join: Listener | None = None
+    on_leave: Listener | None = None
+    on_message: MessageListener | None = None
+    on_choice: ChoiceListener | None = None
+    on_channel_message: ChannelListener | None = None
+    listens_to: ChannelInterest | None = None
+    """Required with `on_channel_message`: a message nobody listens to costs no write."""
+    seed: Seeder | None = None
+    """Sets up a community the bot sees for the first time (default questions, tags)."""
+    stats: StatsLines | None = None
+    export: Exporter | None = None
+    forget: Forgetter | None = None
+    """Only for data that does not go with the member's row: most rows reference the member
+    and are deleted with it (`ON DELETE CASCADE`)."""

@@ -1,0 +1,58 @@
+"""The mentoring feature: offers and requests (`mentor`), the matcher and settings
+(`mentoring`), the pairs' check-ins, and kind endings when a member leaves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from communitybot.context import Context
+from communitybot.feature import Feature
+from communitybot.mentoring import admin, checkins
+from communitybot.mentoring import commands as mentoring
+from communitybot.mentoring.catalogue import MENTORING_COMMANDS
+from communitybot.mentoring.match import match
+from communitybot.mentoring.pairing import CHECKIN
+from communitybot.models import Member
+from communitybot.scheduler import JobKind
+from communitybot.store.stats import MemberCounts
+
+
+async def stats(ctx: Context, counts: MemberCounts) -> list[str]:
+    return [
+        f"• Mentoring: {counts.wants_mentor} would like a mentor, "
+        f"{counts.offers_mentor} would like to mentor",
+        await admin.stats_line(ctx),
+    ]
+
+
+async def export(ctx: Context, member: Member) -> dict[str, Any]:
+    return {"mentoring": await ctx.store.mentoring.export_for_member(member.id)}
+
+
+FEATURE = Feature(
+    "mentoring",
+    catalogue=MENTORING_COMMANDS,
+    commands={
+        ("mentor", "offer"): mentoring.offer,
+        ("mentor", "request"): mentoring.request,
+        ("mentor", "status"): mentoring.status,
+        ("mentor", "pause"): mentoring.pause,
+        ("mentor", "resume"): mentoring.resume,
+        ("mentor", "end"): mentoring.end,
+        ("mentor", "rematch"): mentoring.rematch,
+        ("mentor", "checkin"): checkins.checkin,
+        ("mentoring", "match"): match,
+        ("mentoring", "settings"): admin.settings,
+        ("mentoring", "pairs"): admin.pairs,
+    },
+    jobs={
+        # A check-in always runs, even long after downtime: each round schedules the next, so
+        # dropping a late one would end a pairing's check-ins for good. Late, it simply asks
+        # (and counts) from now.
+        CHECKIN: JobKind(checkins.run_checkin, grace=None),
+    },
+    on_leave=mentoring.on_leave,
+    on_choice=checkins.on_choice,
+    stats=stats,
+    export=export,
+)

@@ -1,0 +1,29 @@
+"""The moderation feature: the bot's settings (`setup`), `stats`, rate limits (`limits`) and the
+one-time set-up hint after a moderator's first command."""
+
+from __future__ import annotations
+
+from communitybot.context import Context
+from communitybot.feature import Feature
+from communitybot.moderation import commands as moderation
+from communitybot.moderation import first_steps, limits
+from communitybot.moderation.catalogue import LIMIT_COMMANDS, SETUP_COMMANDS, STATS_COMMANDS
+from communitybot.store.stats import MemberCounts
+
+
+async def stats(ctx: Context, counts: MemberCounts) -> list[str]:
+    """While a channel is unset, `/stats` ends with what to set."""
+    line = first_steps.stats_line(ctx)
+    return [line] if line else []
+
+
+FEATURE = Feature(
+    "moderation",
+    catalogue=(*SETUP_COMMANDS, *STATS_COMMANDS, *LIMIT_COMMANDS),
+    commands={
+        ("setup",): moderation.setup,
+        ("stats",): moderation.stats,
+        ("limits",): limits.limits,
+    },
+    stats=stats,
+)

@@ -1,0 +1,112 @@
+"""Onboarding: the welcome questions, the profile they fill, and moderators' question list."""
+
+from __future__ import annotations
+
+from communitybot.command_types import Command, Option
+from communitybot.onboarding.defaults import INTRO_MAX_LENGTH
+
+_TEXT_MAX = 1000
+
+ONBOARD_COMMANDS: tuple[Command, ...] = (
+    Command(("onboard",), "Start (or restart) the welcome questions", examples=("onboard",)),
+)
+
+PROFILE_COMMANDS: tuple[Command, ...] = (
+    Command(
+        ("profile", "show"),
+        "Show your profile (or a discoverable member's)",
+        (Option("member", "Whose profile", type="user", required=False),),
+        examples=(
+            "profile show",
+            "profile show ann",
+        ),
+        read_only=True,
+    ),
+    Command(
+        ("profile", "edit"),
+        "Change one field of your profile",
+        (
+            Option(
+                "field",
+                "Field",
+                choices=("role", "timezone", "intro", "wants_mentor", "offers_mentor"),
+            ),
+            # The longest field is the intro: one limit, said the same everywhere.
+            Option("value", "New value", max_length=INTRO_MAX_LENGTH, rest=True),
+        ),
+        examples=(
+            "profile edit timezone Europe/Berlin",
+            "profile edit intro I teach physics in Leeds",
+        ),
+    ),
+)
+
+QUESTION_COMMANDS: tuple[Command, ...] = (
+    Command(
+        ("onboarding", "questions", "list"),
+        "List the onboarding questions",
+        moderator_only=True,
+        examples=("onboarding questions list",),
+    ),
+    Command(
+        ("onboarding", "questions", "add"),
+        "Add an onboarding question",
+        (
+            Option("key", "Short id, e.g. subjects", max_length=32),
+            Option("kind", "Kind", choices=("single", "multi", "text", "yesno", "timezone")),
+            Option(
+                "target",
+                "Where the answer goes",
+                choices=(
+                    "none",
+                    "role",
+                    "tags",
+                    "timezone",
+                    "wants_mentor",
+                    "offers_mentor",
+                    "intro",
+                ),
+            ),
+            Option("prompt", "The question", max_length=300, rest=True),
+        ),
+        moderator_only=True,
+        examples=(
+            "onboarding questions add subjects multi tags What do you teach?",
+            "onboarding questions add years text none How long have you taught?",
+        ),
+    ),
+    Command(
+        ("onboarding", "questions", "edit"),
+        "Change a question's prompt, choices, max_length or category",
+        (
+            Option("key", "Question id", max_length=32),
+            Option("field", "Field", choices=("prompt", "choices", "max_length", "category")),
+            Option(
+                "value", "New value (choices: comma-separated)", max_length=_TEXT_MAX, rest=True
+            ),
+        ),
+        moderator_only=True,
+        examples=(
+            "onboarding questions edit subjects choices maths, science, languages",
+            "onboarding questions edit subjects prompt Which subjects do you teach?",
+        ),
+    ),
+    Command(
+        ("onboarding", "questions", "move"),
+        "Move a question to a position (1 = first)",
+        (
+            Option("key", "Question id", max_length=32),
+            Option("position", "New position", type="integer", min_value=1, max_value=50),
+        ),
+        moderator_only=True,
+        examples=("onboarding questions move subjects 1",),
+    ),
+    Command(
+        ("onboarding", "questions", "remove"),
+        "Remove a question (answers to it are deleted)",
+        (Option("key", "Question id", max_length=32),),
+        moderator_only=True,
+        examples=("onboarding questions remove years",),
+    ),
+)
+"""Moderators edit the welcome questions."""

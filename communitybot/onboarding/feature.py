@@ -1,0 +1,58 @@
+"""The onboarding feature: the welcome questions on join, the profile they fill (`profile`), and
+the moderators' question list (`onboarding questions`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from communitybot.context import Context
+from communitybot.feature import Feature
+from communitybot.models import Member
+from communitybot.onboarding import admin, flow, profile
+from communitybot.onboarding.catalogue import (
+    ONBOARD_COMMANDS,
+    PROFILE_COMMANDS,
+    QUESTION_COMMANDS,
+)
+from communitybot.store.stats import MemberCounts
+
+
+async def stats(ctx: Context, counts: MemberCounts) -> list[str]:
+    completion = await ctx.store.onboarding.completion_counts(ctx.community.id)
+    if not completion:
+        return []
+    parts = [
+        f"{completion.get('completed', 0)} completed",
+        f"{completion.get('active', 0)} in progress",
+        f"{completion.get('awaiting_consent', 0)} deciding about their intro post",
+    ]
+    if "paused" in completion:
+        parts.append(f"{completion['paused']} paused")
+    parts.append(f"{completion.get('not_started', 0)} not started")
+    return ["• Onboarding: " + ", ".join(parts)]
+
+
+async def export(ctx: Context, member: Member) -> dict[str, Any]:
+    return {"onboarding": await ctx.store.onboarding.export_for_member(member.id)}
+
+
+FEATURE = Feature(
+    "onboarding",
+    catalogue=(*ONBOARD_COMMANDS, *PROFILE_COMMANDS, *QUESTION_COMMANDS),
+    commands={
+        ("onboard",): flow.onboard,
+        ("profile", "show"): profile.show_profile,
+        ("profile", "edit"): profile.edit_profile,
+        ("onboarding", "questions", "list"): admin.list_questions,
+        ("onboarding", "questions", "add"): admin.add_question,
+        ("onboarding", "questions", "edit"): admin.edit_question,
+        ("onboarding", "questions", "move"): admin.move_question,
+        ("onboarding", "questions", "remove"): admin.remove_question,
+    },
+    on_join=flow.on_join,
+    on_message=flow.on_message,
+    on_choice=flow.on_choice,
+    seed=flow.seed_defaults,
+    stats=stats,
+    export=export,
+)

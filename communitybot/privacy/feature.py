@@ -1,0 +1,35 @@
+"""The privacy feature: discoverability (`privacy`), the data export (`mydata`) and forgetting
+(`forgetme`, confirmed by a typed or pressed yes).
+
+`/mydata` writes the frame of every membership (community, profile, a pending confirmation,
+an open question) and lets every feature's `export` fill in its sections between. Its `forget`
+deletes the memberships, which takes every row hanging off them along (`ON DELETE CASCADE`).
+"""
+
+from __future__ import annotations
+
+from communitybot.context import Context
+from communitybot.feature import Feature
+from communitybot.privacy import commands as privacy
+from communitybot.privacy.catalogue import PRIVACY_COMMANDS
+from communitybot.store.stats import MemberCounts
+
+
+async def stats(ctx: Context, counts: MemberCounts) -> list[str]:
+    return [f"• Discoverable: {counts.discoverable} of {counts.present}"]
+
+
+FEATURE = Feature(
+    "privacy",
+    catalogue=PRIVACY_COMMANDS,
+    commands={
+        ("privacy", "show"): privacy.show_privacy,
+        ("privacy", "discoverable"): privacy.set_discoverable,
+        ("mydata",): privacy.my_data,
+        ("forgetme",): privacy.forget_me,
+    },
+    on_message=privacy.on_message,
+    on_choice=privacy.on_choice,
+    stats=stats,
+    forget=privacy.forget_user,
+)

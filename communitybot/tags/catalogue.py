@@ -1,0 +1,118 @@
+"""Interest tags: members add and remove theirs, moderators curate the community's list."""
+
+from __future__ import annotations
+
+from communitybot.command_types import Command, Option
+
+_TAGS = Option(
+    "tags",
+    "Tags, separated by commas or spaces",
+    autocomplete="tags",
+    max_length=500,
+    rest=True,
+)
+_TAG = Option("tag", "A tag", autocomplete="tags", max_length=64)
+
+TAG_COMMANDS: tuple[Command, ...] = (
+    Command(
+        ("tags", "add"),
+        "Add interest tags to your profile",
+        (_TAGS,),
+        examples=(
+            "tags add maths, special education",
+            "tags add #maths #edtech",
+        ),
+    ),
+    Command(
+        ("tags", "remove"),
+        "Remove interest tags from your profile",
+        (_TAGS,),
+        examples=(
+            "tags remove edtech",
+            "tags remove maths, science",
+        ),
+    ),
+    Command(
+        ("tags", "list"),
+        "List the community's tags (and yours)",
+        (Option("category", "Only this category", required=False, max_length=32),),
+        examples=(
+            "tags list",
+            "tags list subject",
+        ),
+        read_only=True,
+    ),
+    # Interest tags: moderators
+    Command(
+        ("tags", "create"),
+        "Create a tag",
+        (
+            Option("name", "Tag name", max_length=64),
+            Option(
+                "category", "Category, e.g. subject, grade, topic", required=False, max_length=32
+            ),
+            Option(
+                "description", "What the tag is about", required=False, max_length=200, rest=True
+            ),
+        ),
+        moderator_only=True,
+        examples=(
+            'tags create "special education" subject Teaching pupils with SEND',
+            "tags create edtech",
+        ),
+    ),
+    Command(
+        ("tags", "rename"),
+        "Rename a tag (members keep it)",
+        (_TAG, Option("new_name", "New name", max_length=64)),
+        moderator_only=True,
+        examples=("tags rename sped special-education",),
+    ),
+    Command(
+        ("tags", "alias"),
+        "Add another name that resolves to a tag",
+        (_TAG, Option("alias", "The other name", max_length=64)),
+        moderator_only=True,
+        examples=("tags alias special-education sen",),
+    ),
+    Command(
+        ("tags", "merge"),
+        "Merge one tag into another (members and aliases move)",
+        (
+            Option("source", "Tag to merge away", autocomplete="tags", max_length=64),
+            Option("target", "Tag to keep", autocomplete="tags", max_length=64),
+        ),
+        moderator_only=True,
+        examples=("tags merge math maths",),
+    ),
+    Command(
+        ("tags", "delete"),
+        "Delete a tag",
+        (_TAG,),
+        moderator_only=True,
+        examples=("tags delete old-tag",),
+    ),
+    Command(
+        ("tags", "link"),
+        "Link a tag to a channel and/or role; none (or clear) removes a link, the other stays",
+        (
+            _TAG,
+            Option(
+                "channel", "Channel to suggest (none: no channel)", type="channel", required=False
+            ),
+            Option("role", "Role to grant (none: no role)", type="role", required=False),
+            Option(
+                "clear",
+                "Remove a link: channel, role or both",
+                required=False,
+                choices=("channel", "role", "both"),
+            ),
+        ),
+        moderator_only=True,
+        examples=(
+            "tags link maths maths-lounge maths-teachers",
+            "tags link maths role=none",
+            "tags link maths clear=both",
+        ),
+    ),
+)

@@ -1,0 +1,51 @@
+"""The tags feature: members' interest tags and the moderators' tag list (with channel and role
+links)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from communitybot.context import Context
+from communitybot.feature import Feature
+from communitybot.models import Member
+from communitybot.onboarding.profile import member_tags
+from communitybot.store.stats import MemberCounts
+from communitybot.tags import commands as tags
+from communitybot.tags.catalogue import TAG_COMMANDS
+from communitybot.text import quote
+
+TOP_TAGS = 10
+
+
+async def stats(ctx: Context, counts: MemberCounts) -> list[str]:
+    top = await ctx.store.tags.top_tags(ctx.community.id, TOP_TAGS)
+    listed = ", ".join(f"{quote(tag.name, 64)} ({count})" for tag, count in top)
+    return [f"• Top tags: {listed or 'none yet'}"]
+
+
+async def export(ctx: Context, member: Member) -> dict[str, Any]:
+    return {
+        "tags": [
+            {"name": t.name, "category": t.category, "description": t.description}
+            for t in await member_tags(ctx.store, member.id)
+        ]
+    }
+
+
+FEATURE = Feature(
+    "tags",
+    catalogue=TAG_COMMANDS,
+    commands={
+        ("tags", "add"): tags.add_tags,
+        ("tags", "remove"): tags.remove_tags,
+        ("tags", "list"): tags.list_tags,
+        ("tags", "create"): tags.create_tag,
+        ("tags", "rename"): tags.rename_tag,
+        ("tags", "alias"): tags.alias_tag,
+        ("tags", "merge"): tags.merge_tags,
+        ("tags", "delete"): tags.delete_tag,
+        ("tags", "link"): tags.link_tag,
+    },
+    stats=stats,
+    export=export,
+)
