@@ -173,7 +173,7 @@ class MatrixBot:
         self.synced = asyncio.Event()
         """Set after each handled sync (tests and the benchmark wait on it)."""
         self.ready = asyncio.Event()
-        """Set once logged in and caught up (app.py starts the scheduler and outbox then)."""
+        """Set once logged in and caught up (the bootstrap starts the scheduler and outbox then)."""
         self._warned_encrypted: set[str] = set()
         self._senders: OrderedDict[str, str] = OrderedDict()
         """event id → sender of recent messages in served rooms (bounded, oldest dropped)."""
