@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
@@ -60,8 +61,9 @@ class Core:
     lock: PriorityLock = field(default_factory=PriorityLock)
     """The write lock: the Bot's units of work and the adapter's state writes take turns."""
 
-    @property
+    @cached_property
     def queries(self) -> StoreQueries:
+        """The read-only questions adapters may ask (`CoreQueries`)."""
         return StoreQueries(self.store)
 
     def bot(self, platform: ChatPlatform, prefix: str) -> Bot:
