@@ -39,7 +39,7 @@ from typing import Any
 from loguru import logger
 
 from adapters.discord import DiscordBot, DiscordConfig
-from communitybot.clock import SystemClock
+from communitybot.bootstrap import Core, discord_bot
 from communitybot.events import Event, MemberJoined
 from communitybot.onboarding.defaults import GRADES, SUBJECTS
 from communitybot.store.store import Store
@@ -154,10 +154,8 @@ async def run(interactions: int, joins: int, dm_interval: float, members: int) -
             for number, user_id in enumerate(member_ids):
                 double.add_user(user_id, f"member{number}")
             store = await Store.open(Path(tmp) / "bot.db")
-            bot = DiscordBot(
-                DiscordConfig(token=double.valid_token, dm_interval=dm_interval),
-                store,
-                clock=SystemClock(),
+            bot = await discord_bot(
+                DiscordConfig(token=double.valid_token, dm_interval=dm_interval), Core(store)
             )
             counter = HandledCounter(bot)
             await bot.start()

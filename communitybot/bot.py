@@ -92,13 +92,16 @@ class Bot:
         peers: Any,
         prefix: str = "/",
         limits: RateLimiter | None = None,
+        lock: PriorityLock | None = None,
     ) -> None:
+        """`lock`: the write lock, when others take turns on the connection too (the adapters'
+        state, `communitybot.bootstrap`); a fresh one by default."""
         self.store = store
         self.platform = platform
         self.clock = clock
         self.peers = peers
         self.prefix = prefix
-        self._lock = PriorityLock()
+        self._lock = lock or PriorityLock()
         """The write lock: interactive events first, each member's events in order."""
         self.reader = store.reader
         """The store on the read connection (None: every event takes the write path)."""

@@ -68,6 +68,9 @@ class CommandInvoked:
     conversation: ConversationRef
     path: tuple[str, ...]
     options: dict[str, Any] = field(default_factory=dict)
+    reply_handle: object = field(default=None, compare=False, hash=False, repr=False)
+    """The adapter's own way back to whoever is waiting for the answer (a Discord interaction),
+    opaque to the core: `ChatPlatform.reply` receives the event and answers through it."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,9 @@ class MessageReceived:
     user: UserRef
     conversation: ConversationRef
     text: str
+    reply_handle: object = field(default=None, compare=False, hash=False, repr=False)
+    """The adapter's own way back to whoever is waiting for the answer (a Discord interaction),
+    opaque to the core: `ChatPlatform.reply` receives the event and answers through it."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,9 @@ class ChoicePicked:
     conversation: ConversationRef
     custom_id: str
     values: tuple[str, ...]
+    reply_handle: object = field(default=None, compare=False, hash=False, repr=False)
+    """The adapter's own way back to whoever is waiting for the answer (a Discord interaction),
+    opaque to the core: `ChatPlatform.reply` receives the event and answers through it."""
 
 
 @dataclass(frozen=True)

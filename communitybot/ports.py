@@ -1,10 +1,19 @@
-"""The small contract every adapter implements so the core can act on its platform."""
+"""The small contracts between the core and the adapters.
+
+`ChatPlatform` is what every adapter implements so the core can act on its platform; the
+bootstrap (`communitybot.bootstrap`) hands each adapter an `AdapterState` (its own tables) and
+`CoreQueries` (the read-only questions it may ask the core). Adapters import this module, never
+`communitybot.store`.
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from communitybot.events import CommunityRef, ConversationRef, Event, UserRef
+from communitybot.models import Tag
 from communitybot.replies import Message
 
 
@@ -102,4 +111,68 @@ class ChatPlatform(Protocol):
 
     def mention_user(self, user: UserRef) -> str:
         """How to name a member in text without pinging anyone unexpectedly."""
+        ...
+
+
+@dataclass(frozen=True)
+class AdapterMigration:
+    """One step of an adapter's own schema: `version` counts per adapter from 1, without gaps.
+
+    Every table and index it creates is named `<namespace>_…` (the adapter's name), so no two
+    adapters and never the core share a table.
+    """
+
+    version: int
+    sql: str
+
+
+class AdapterState(Protocol):
+    """An adapter's own tables (sync positions, DM channels, login, …), and nothing else.
+
+    The bootstrap hands each adapter one, already migrated to the adapter's newest schema. Every
+    write is one statement in its own short transaction, taken in turn with the core's units of
+    work: it never lands inside another event's transaction, and never shares its fate. Reads see
+    everything the adapter committed. Rows come back as mappings of column name to value.
+    """
+
+    namespace: str
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Mapping[str, Any] | None:
+        """The first row of a query on the adapter's tables, or None."""
+        ...
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Mapping[str, Any]]:
+        """Every row of a query on the adapter's tables."""
+        ...
+
+    async def write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement, committed on its own before this returns; rows changed."""
+        ...
+
+
+@dataclass(frozen=True)
+class CommunityChannels:
+    """The channels a community configured that an adapter needs to route private talk."""
+
+    welcome: str | None
+    introductions: str | None
+
+
+class CoreQueries(Protocol):
+    """The read-only questions adapters may ask the core (answered from committed state).
+
+    Adapters never read the core's tables themselves: autocomplete, routing and membership go
+    through these, so the core may change its schema without breaking an adapter.
+    """
+
+    async def tags(self, community: CommunityRef) -> list[Tag]:
+        """The community's tags (with aliases), for autocomplete; [] for an unknown community."""
+        ...
+
+    async def channels(self, community: CommunityRef) -> CommunityChannels:
+        """The welcome and introductions channels (None when unset or unknown)."""
+        ...
+
+    async def is_member(self, community: CommunityRef, user: UserRef) -> bool:
+        """Whether the user is a current member (joined and not left) of the community."""
         ...

@@ -17,9 +17,9 @@ import pytest
 from loguru import logger
 
 from adapters.console.files import save
-from adapters.matrix.sync_state import MatrixState
 from communitybot.replies import Attachment
 from communitybot.store.store import Store
+from tests.adapter_states import matrix_state, matrix_tables
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="Unix permission bits")
 
@@ -54,7 +54,8 @@ async def test_a_new_database_its_wal_and_shm_and_its_new_folders_are_owner_only
     existing = mode(tmp_path)
     store = await Store.open(path)
     try:
-        await MatrixState(store.db, "@bot:example.org").save_login("syt_secret_token", "DEVICE")
+        state = await matrix_state(store, "@bot:example.org")
+        await state.save_login("syt_secret_token", "DEVICE")
         wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")  # the write made both
         assert (mode(path), mode(wal), mode(shm)) == (0o600, 0o600, 0o600)
         assert mode(path.parent) == 0o700
@@ -74,7 +75,8 @@ async def test_an_existing_world_readable_database_is_tightened_with_one_log_lin
     store = await Store.open(path)
     try:
         assert mode(path) == 0o600
-        await MatrixState(store.db, "@bot:example.org").save_login("syt_secret_token", "DEVICE")
+        state = await matrix_state(store, "@bot:example.org")
+        await state.save_login("syt_secret_token", "DEVICE")
         assert mode(Path(f"{path}-wal")) == 0o600
     finally:
         await store.close()
@@ -107,7 +109,9 @@ async def test_wal_and_shm_left_by_a_crash_with_loose_modes_are_tightened_too(
 ) -> None:
     # An older communitybot (or a copy made while it ran) left all three files world-readable.
     original = tmp_path / "original.db"
-    await (await Store.open(original)).close()
+    store = await Store.open(original)
+    await matrix_tables(store)
+    await store.close()
     writer = sqlite3.connect(original)
     writer.execute("PRAGMA journal_mode = WAL")
     writer.execute("PRAGMA wal_autocheckpoint = 0")
@@ -121,7 +125,7 @@ async def test_wal_and_shm_left_by_a_crash_with_loose_modes_are_tightened_too(
 
     store = await Store.open(path)
     try:
-        assert await MatrixState(store.db, "@b:x").get("k") == "v", "nothing was lost"
+        assert await (await matrix_state(store, "@b:x")).get("k") == "v", "nothing was lost"
         for suffix in ("", "-wal", "-shm"):
             assert mode(Path(f"{path}{suffix}")) == 0o600
     finally:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from loguru import logger
 
-from communitybot import app, outbox_codec, replies
+from communitybot import bootstrap, outbox_codec, replies
 from communitybot.bot import Bot
 from communitybot.clock import FakeClock
 from communitybot.events import (
@@ -395,7 +395,7 @@ async def test_the_previous_runs_outbox_is_delivered_once_the_platform_is_ready(
             await run.platform.delivered.wait()
 
         async with asyncio.timeout(10):
-            await app._serve_with_scheduler(run.bot, serve(), ready)
+            await bootstrap.serve_with_scheduler(bootstrap.build_scheduler(run.bot), serve(), ready)
         assert _where(run.platform.take()) == ["dm:alice"]
         assert await run.store.outbox.count() == 0
 
@@ -411,7 +411,9 @@ async def test_a_start_up_error_before_ready_is_raised_and_nothing_is_replayed(
             raise RuntimeError("wrong token")
 
         with pytest.raises(RuntimeError, match="wrong token"):
-            await app._serve_with_scheduler(run.bot, serve(), asyncio.Event())
+            await bootstrap.serve_with_scheduler(
+                bootstrap.build_scheduler(run.bot), serve(), asyncio.Event()
+            )
         assert not run.platform.sent
         assert await run.store.outbox.count() == 1
 
@@ -430,7 +432,9 @@ async def test_stopping_stops_the_scheduler_then_the_platform(db_path: Path) -> 
                 served.append("cancelled")
                 raise
 
-        task = asyncio.create_task(app._serve_with_scheduler(run.bot, serve(), ready))
+        task = asyncio.create_task(
+            bootstrap.serve_with_scheduler(bootstrap.build_scheduler(run.bot), serve(), ready)
+        )
         await ready.wait()
         for _ in range(20):
             await asyncio.sleep(0)

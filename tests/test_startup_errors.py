@@ -17,6 +17,7 @@ from adapters.matrix.login import REMOTE_TEXT_LIMIT, homeserver_says
 from communitybot.app import EXIT_CONFIG, FAIL_LINE_LIMIT, fail, run
 from communitybot.logging import configure_logging, register_secret
 from communitybot.settings import load_settings
+from communitybot.store.store import Store
 from tests.test_logging import restore_logging  # noqa: F401 - autouse: logging put back
 
 PASSWORD = "correct-horse-battery-staple-42"
@@ -95,3 +96,21 @@ async def test_a_refused_matrix_login_is_one_line_without_secrets(
     assert "<p>lorem</p>" * 20 not in failure
     for secret in (PASSWORD, LEAKED):
         assert secret not in captured.err + captured.out, "neither in the line nor in the logs"
+
+
+async def test_the_command_reports_adapter_state_from_a_newer_release_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "app.db"
+    store = await Store.open(path)
+    await store.db.execute("INSERT INTO adapter_schema (name, version) VALUES ('discord', 9)")
+    await store.close()
+    settings = load_settings(
+        _env_file=None,
+        adapter="discord",
+        database_path=path,
+        discord={"token": "MTk4NjIy.Gq1x2y.never-sent-anywhere"},
+    )
+    assert await run(settings) == EXIT_CONFIG  # refused before any connection is made
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "discord adapter state of version 9" in line and "upgrade communitybot" in line

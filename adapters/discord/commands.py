@@ -5,8 +5,9 @@ JSON: one top-level command per first path word, with subcommand groups and subc
 it, typed options, choices and autocomplete. A top-level command whose every subcommand is
 moderator-only gets `default_member_permissions` = Manage Server (the core still checks).
 
-Syncing is a bulk overwrite (one PUT). Its hash is stored in the database, so restarts with the
-same catalogue make no sync call (Discord rate-limits command registration).
+Syncing is a bulk overwrite (one PUT). Its hash is kept in the adapter's own state
+(`discord_state`), so restarts with the same catalogue make no sync call (Discord rate-limits
+command registration).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import discord
 
 from communitybot.commands import CATALOGUE, Command, Option
-from communitybot.store.db import Database
+from communitybot.ports import AdapterState
 
 CHAT_INPUT = 1
 SUB_COMMAND = 1
@@ -134,7 +135,7 @@ def catalogue_hash(payloads: list[dict[str, Any]]) -> str:
 class CommandSync:
     """Registers the commands (globally, or per development guild) when the catalogue changed."""
 
-    def __init__(self, db: Database, application_id: int, dev_guild_ids: list[int]) -> None:
+    def __init__(self, db: AdapterState, application_id: int, dev_guild_ids: list[int]) -> None:
         self.db = db
         self.application_id = application_id
         self.dev_guild_ids = dev_guild_ids
@@ -161,7 +162,7 @@ class CommandSync:
                 await http.bulk_upsert_guild_commands(self.application_id, guild_id, payloads)
         else:
             await http.bulk_upsert_global_commands(self.application_id, payloads)
-        await self.db.execute(
+        await self.db.write(
             "INSERT INTO discord_state (application_id, key, value) VALUES (?, ?, ?) "
             "ON CONFLICT (application_id, key) DO UPDATE SET value = excluded.value",
             (str(self.application_id), self._scope(), digest),

@@ -1,6 +1,6 @@
 """Where the bot talks privately to each member, remembered in SQLite so a restart changes nothing.
 
-Two facts only Discord's adapter needs (tables in migration 0006):
+Two facts only Discord's adapter needs (its own tables, `adapters/discord/schema.py`):
 - the private welcome thread used instead of DMs when a member's DMs are closed, per guild and
   member: every later message goes to the same thread, before and after a restart, instead of
   a failed DM and a new thread each time;
@@ -8,35 +8,36 @@ Two facts only Discord's adapter needs (tables in migration 0006):
   so a click on a button sent before a restart must still reach the right community's flow.
   It is the guild the bot last wrote from (one bot, several guilds, one DM channel per member).
 
-Reads are cached in memory (this process is the only writer). Writes are single statements on
-the store's connection, made while delivering, i.e. outside the core's lock: one may land inside
-another event's transaction and share its fate. (A second connection was tried: during a burst
-of joins the core's back-to-back transactions starved it past the busy timeout.) So the DM
-mapping is re-asserted on every DM (one cheap UPSERT, no fsync in WAL mode): a write lost with
-a rolled-back transaction heals at the next DM. Until `attach()` is called (the application id
-is known only after login) the facts live in memory only.
+Reads are cached in memory (this process is the only writer). Writes go through the adapter's
+state port (`AdapterState`): each is its own short transaction, never part of an event's, so a
+rolled-back event can no longer take one with it. The DM mapping is still re-asserted on every
+DM (one cheap UPSERT, no fsync in WAL mode), which also heals a mapping `/forgetme` removed for
+a member the bot writes to again. Until `attach()` is called (the application id is known only
+after login) the facts live in memory only.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from communitybot.store.db import Database
+from communitybot.ports import AdapterState
 
 
 class Conversations:
     """Fallback threads and DM channels of one bot application."""
 
-    def __init__(self) -> None:
-        self._db: Database | None = None
+    def __init__(self, state: AdapterState | None = None) -> None:
+        self._state = state
+        self._db: AdapterState | None = None
+        """The state, once attached (None before: memory only)."""
         self.application_id = ""
         self._threads: dict[tuple[str, str], int | None] = {}
         """(guild, user) → thread id; None caches "no thread" so DMs need no lookup each time."""
         self._guild_by_channel: dict[str, str] = {}
 
-    def attach(self, db: Database, application_id: int | str) -> None:
-        """Persist from now on, in `db`, under this application's id."""
-        self._db = db
+    def attach(self, application_id: int | str) -> None:
+        """Persist from now on (when there is a state), under this application's id."""
+        self._db = self._state
         self.application_id = str(application_id)
 
     # -- fallback threads ---------------------------------------------------------------------
@@ -60,7 +61,7 @@ class Conversations:
     async def save_fallback_thread(self, guild_id: str, user_id: str, thread_id: int) -> None:
         self._threads[(guild_id, user_id)] = thread_id
         if self._db is not None:
-            await self._db.execute(
+            await self._db.write(
                 "INSERT INTO discord_fallback_threads "
                 "(application_id, guild_id, user_id, thread_id, created_at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (application_id, guild_id, user_id) DO UPDATE SET "
@@ -72,7 +73,7 @@ class Conversations:
         """The thread is gone (deleted by a moderator): the next message tries DMs again."""
         self._threads[(guild_id, user_id)] = None
         if self._db is not None:
-            await self._db.execute(
+            await self._db.write(
                 "DELETE FROM discord_fallback_threads "
                 "WHERE application_id = ? AND guild_id = ? AND user_id = ?",
                 (self.application_id, guild_id, user_id),
@@ -98,7 +99,7 @@ class Conversations:
         """The bot just wrote to `user_id` in `channel_id` on behalf of `guild_id`."""
         self._guild_by_channel[channel_id] = guild_id
         if self._db is not None:
-            await self._db.execute(
+            await self._db.write(
                 "INSERT INTO discord_dm_channels "
                 "(application_id, user_id, channel_id, guild_id, updated_at) "
                 "VALUES (?, ?, ?, ?, ?) "

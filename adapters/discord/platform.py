@@ -1,7 +1,8 @@
 """The `ChatPlatform` port on Discord (discord.py).
 
-- A reply answers the interaction being handled (ephemeral when asked); if the interaction was
-  already answered or deferred (slow handler), it becomes a follow-up.
+- A reply answers the interaction its event came from (the event's `reply_handle`, set by the
+  runner; ephemeral when asked); if the interaction was already answered or deferred (slow
+  handler), it becomes a follow-up. An event without one (a typed DM) is answered privately.
 - A text past Discord's 2,000 characters is sent whole as several messages in order (split at
   lines and words, Markdown spans and code blocks kept intact: `communitybot.text_split`): a
   reply's first part answers the interaction and the rest are follow-ups, as ephemeral as it;
@@ -33,8 +34,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -60,9 +61,14 @@ from communitybot.events import (
     UserRef,
 )
 from communitybot.outbox import request_key
-from communitybot.ports import DirectMessageRefused, MissingPermission, PlatformError
+from communitybot.ports import (
+    AdapterState,
+    CoreQueries,
+    DirectMessageRefused,
+    MissingPermission,
+    PlatformError,
+)
 from communitybot.replies import Message
-from communitybot.store.store import Store
 
 DM_CLOSED = 50007
 THREAD_REFUSALS = (50001, 50013)
@@ -98,9 +104,45 @@ class InteractionSlot:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-current_interaction: contextvars.ContextVar[InteractionSlot | None] = contextvars.ContextVar(
-    "discord_current_interaction", default=None
-)
+class ActingMembers:
+    """Members as the interactions being handled right now carry them, by (guild, member).
+
+    An interaction brings the member with their current roles and permissions, fresher than the
+    member cache (members are not chunked at start-up). `is_moderator` and `can_view_channel`
+    ask about a member, not an event, so the runner registers each interaction's member for
+    exactly as long as its event is handled (`during`); nothing stays behind to go stale.
+    """
+
+    def __init__(self) -> None:
+        self._by_member: dict[tuple[int, int], tuple[discord.Interaction, int]] = {}
+
+    @contextlib.contextmanager
+    def during(self, interaction: discord.Interaction | None) -> Iterator[None]:
+        if interaction is None or interaction.guild_id is None:
+            yield
+            return
+        key = (interaction.guild_id, interaction.user.id)
+        _, count = self._by_member.get(key, (interaction, 0))
+        self._by_member[key] = (interaction, count + 1)
+        try:
+            yield
+        finally:
+            latest, count = self._by_member[key]
+            if count <= 1:
+                del self._by_member[key]
+            else:
+                self._by_member[key] = (latest, count - 1)
+
+    def interaction_of(self, guild_id: int, user_id: int) -> discord.Interaction | None:
+        """The latest interaction of this member in this guild being handled, if any."""
+        found = self._by_member.get((guild_id, user_id))
+        return found[0] if found is not None else None
+
+
+def reply_slot(event: Event) -> InteractionSlot | None:
+    """The interaction an event came from (its opaque `reply_handle`), if it came from one."""
+    handle = getattr(event, "reply_handle", None)
+    return handle if isinstance(handle, InteractionSlot) else None
 
 
 def _with_view(view: discord.ui.View | None) -> dict[str, Any]:
@@ -199,23 +241,28 @@ class DiscordPlatform:
     def __init__(
         self,
         client: discord.Client,
-        store: Store,
+        queries: CoreQueries,
+        state: AdapterState | None = None,
         dm_interval: float = 0.0,
         *,
         pacer: Pacer | None = None,
         conversations: Conversations | None = None,
     ) -> None:
+        """`state`: the adapter's own tables (None: remember in memory only)."""
         self.client = client
-        self.store = store
+        self.queries = queries
+        """What the adapter may ask the core (the community's channels, its tags)."""
         self.pacer = pacer or Pacer(dm_interval)
         """Spaces DMs `dm_interval` seconds apart, so a burst is queued, not rate-limited."""
-        self.conversations = conversations or Conversations()
+        self.conversations = conversations or Conversations(state)
         """Fallback threads and which guild each DM channel serves (persisted once attached)."""
+        self.acting = ActingMembers()
+        """The members of the interactions being handled (see `ActingMembers`)."""
 
     # -- sending -----------------------------------------------------------------------------
 
     async def reply(self, event: Event, message: Message, *, ephemeral: bool) -> None:
-        slot = current_interaction.get()
+        slot = reply_slot(event)
         if slot is None:
             if isinstance(event, MessageReceived) and event.conversation.kind == "dm":
                 await self._answer_in_dm(event, message)
@@ -353,10 +400,10 @@ class DiscordPlatform:
 
     async def _open_thread(self, community: CommunityRef, user: UserRef) -> int:
         """A private thread in the welcome channel, with the member added; raises if impossible."""
-        record = await self.store.communities.get(community)
-        if record is None or not record.welcome_channel:
+        welcome = (await self.queries.channels(community)).welcome
+        if not welcome:
             raise DirectMessageRefused("their DMs are closed and no welcome channel is set")
-        channel = self.client.get_channel(int(record.welcome_channel))
+        channel = self.client.get_channel(int(welcome))
         if not isinstance(channel, discord.TextChannel):
             raise DirectMessageRefused("the welcome channel is not a text channel I can see")
         try:
@@ -416,8 +463,8 @@ class DiscordPlatform:
 
     async def _introductions_channel(self, community: CommunityRef) -> discord.TextChannel:
         """Where group threads are opened: the introductions channel, else the welcome one."""
-        record = await self.store.communities.get(community)
-        channel_id = record and (record.introductions_channel or record.welcome_channel)
+        channels = await self.queries.channels(community)
+        channel_id = channels.introductions or channels.welcome
         if not channel_id:
             raise PlatformError("no introductions channel is set for private group threads")
         channel = self.client.get_channel(int(channel_id))
@@ -506,17 +553,15 @@ class DiscordPlatform:
         self, community: CommunityRef, user: UserRef, moderator_role: str | None
     ) -> bool:
         """Manage Server (as the interaction reports it, else the cache) or the moderator role."""
-        slot = current_interaction.get()
-        member: object = None
-        if slot is not None and slot.interaction.user.id == int(user.user_id):
-            member = slot.interaction.user
+        interaction = self.acting.interaction_of(int(community.space_id), int(user.user_id))
+        member: object = interaction.user if interaction is not None else None
         if not isinstance(member, discord.Member):
             guild = self.client.get_guild(int(community.space_id))
             member = guild.get_member(int(user.user_id)) if guild else None
         if not isinstance(member, discord.Member):
             return False
-        if slot is not None and member is slot.interaction.user:
-            permissions = slot.interaction.permissions
+        if interaction is not None and member is interaction.user:
+            permissions = interaction.permissions
         else:
             permissions = member.guild_permissions
         if permissions.manage_guild:
@@ -552,12 +597,11 @@ class DiscordPlatform:
         member = self._cached_member(guild, user)
         return channel.permissions_for(member or guild.default_role).view_channel
 
-    @staticmethod
-    def _cached_member(guild: discord.Guild, user: UserRef) -> discord.Member | None:
-        """The member as the interaction being handled carries it, else from the member cache."""
-        slot = current_interaction.get()
-        acting = slot.interaction.user if slot is not None else None
-        if isinstance(acting, discord.Member) and acting.id == int(user.user_id):
+    def _cached_member(self, guild: discord.Guild, user: UserRef) -> discord.Member | None:
+        """The member as an interaction being handled carries it, else from the member cache."""
+        interaction = self.acting.interaction_of(guild.id, int(user.user_id))
+        acting = interaction.user if interaction is not None else None
+        if isinstance(acting, discord.Member):
             return acting
         return guild.get_member(int(user.user_id))
 

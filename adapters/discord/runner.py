@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import discord
 from loguru import logger
 
 from adapters.discord.commands import MAX_AUTOCOMPLETE, CommandSync
-from adapters.discord.platform import DiscordPlatform, InteractionSlot, current_interaction
+from adapters.discord.platform import DiscordPlatform, InteractionSlot
 from adapters.discord.translate import (
     PLATFORM,
     answer_modal,
@@ -47,9 +47,10 @@ from adapters.discord.translate import (
     user_ref,
 )
 from communitybot.bot import Bot
-from communitybot.clock import Clock, SystemClock
 from communitybot.commands import find_command
 from communitybot.events import (
+    ChoicePicked,
+    CommandInvoked,
     CommunityRef,
     ConversationRef,
     Event,
@@ -57,8 +58,7 @@ from communitybot.events import (
     MessageReceived,
 )
 from communitybot.logging import INTERACTION_TOKEN_TTL, register_secret
-from communitybot.peers.index import PeerIndex
-from communitybot.store.store import Store
+from communitybot.ports import AdapterState
 
 Parent = int | Literal[False] | None
 """A thread's parent channel id; None: a text channel; False: no channel members chat in."""
@@ -114,31 +114,36 @@ CHAT_MESSAGE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 """What members type; joins, pins, thread-created notices and the like are not."""
 
 
+def discord_client(config: DiscordConfig) -> discord.Client:
+    """The discord.py client for this configuration (the bootstrap builds the platform on it)."""
+    client_class = discord.AutoShardedClient if config.shard else discord.Client
+    optional: dict[str, Any] = {}
+    if config.application_id:
+        optional["application_id"] = config.application_id
+    return client_class(
+        intents=intents(message_content=config.message_content),
+        chunk_guilds_at_startup=False,
+        guild_ready_timeout=config.guild_ready_timeout,
+        allowed_mentions=discord.AllowedMentions.none(),
+        **optional,
+    )
+
+
 class DiscordBot:
-    """One bot application serving its guilds with the shared core."""
+    """One bot application serving its guilds with the shared core.
+
+    It builds nothing of the core: `communitybot.bootstrap` hands it the platform (on the
+    client from `discord_client`), the core's `Bot` on that platform and the adapter's state.
+    """
 
     def __init__(
-        self,
-        config: DiscordConfig,
-        store: Store,
-        clock: Clock | None = None,
-        peers: Any = None,
+        self, config: DiscordConfig, platform: DiscordPlatform, bot: Bot, state: AdapterState
     ) -> None:
         self.config = config
-        self.store = store
-        client_class = discord.AutoShardedClient if config.shard else discord.Client
-        optional: dict[str, Any] = {}
-        if config.application_id:
-            optional["application_id"] = config.application_id
-        self.client = client_class(
-            intents=intents(message_content=config.message_content),
-            chunk_guilds_at_startup=False,
-            guild_ready_timeout=config.guild_ready_timeout,
-            allowed_mentions=discord.AllowedMentions.none(),
-            **optional,
-        )
-        self.platform = DiscordPlatform(self.client, store, config.dm_interval)
-        self.bot = Bot(store, self.platform, clock or SystemClock(), peers or PeerIndex(), "/")
+        self.client = platform.client
+        self.platform = platform
+        self.bot = bot
+        self.state = state
         self.ready = asyncio.Event()
         self.synced_commands = False
         self._parents: dict[int, asyncio.Future[Parent]] = {}
@@ -165,8 +170,8 @@ class DiscordBot:
             raise DiscordStartupError(f"cannot reach Discord ({type(error).__name__})") from None
         application_id = self.client.application_id
         assert application_id is not None  # login() fetched the application
-        self.platform.conversations.attach(self.store.db, application_id)
-        sync = CommandSync(self.store.db, application_id, self.config.dev_guild_ids)
+        self.platform.conversations.attach(application_id)
+        sync = CommandSync(self.state, application_id, self.config.dev_guild_ids)
         self.synced_commands = await sync.sync_if_changed(self.client.http)
         if self.synced_commands:
             logger.info("slash commands registered (the command catalogue changed)")
@@ -356,30 +361,31 @@ class DiscordBot:
         _, option, typed = focused_option(data)
         choices: list[discord.app_commands.Choice[str]] = []
         if option is not None and option.autocomplete == "tags":
-            record = await self.store.communities.get(community)
-            if record is not None:
-                tags = await self.store.tags.all(record.id)
-                choices = [
-                    discord.app_commands.Choice(name=value, value=value)
-                    for value in tag_suggestions(typed, tags, MAX_AUTOCOMPLETE)
-                ]
+            tags = await self.platform.queries.tags(community)
+            choices = [
+                discord.app_commands.Choice(name=value, value=value)
+                for value in tag_suggestions(typed, tags, MAX_AUTOCOMPLETE)
+            ]
         await interaction.response.autocomplete(choices)
 
     async def _dispatch(
         self, event: Event, slot: InteractionSlot | None = None, *, ephemeral: bool = True
     ) -> None:
-        token = current_interaction.set(slot)
+        """Hand the event to the core; one from an interaction carries it as its reply handle
+        (the platform answers that interaction), and its member is the acting one meanwhile."""
+        if slot is not None and isinstance(event, CommandInvoked | ChoicePicked | MessageReceived):
+            event = replace(event, reply_handle=slot)
         deferral = (
             asyncio.create_task(self._defer_later(slot, ephemeral)) if slot is not None else None
         )
         try:
-            await self.bot.dispatch(event)
+            with self.platform.acting.during(slot.interaction if slot is not None else None):
+                await self.bot.dispatch(event)
         except Exception:  # one event must never stop the client
             logger.exception("handling a Discord {} failed", type(event).__name__)
         finally:
             if deferral is not None:
                 deferral.cancel()
-            current_interaction.reset(token)
 
     async def _defer_later(self, slot: InteractionSlot, ephemeral: bool) -> None:
         await asyncio.sleep(self.config.defer_after)

@@ -72,12 +72,10 @@ from adapters.matrix.translate import (
     user_ref,
 )
 from communitybot.bot import Bot
-from communitybot.clock import Clock, SystemClock
 from communitybot.command_parser import CommandParseError
 from communitybot.events import ChannelMessage, CommandInvoked, Event, MemberJoined, MemberLeft
-from communitybot.peers.index import PeerIndex
+from communitybot.ports import AdapterState, CoreQueries
 from communitybot.replies import Message
-from communitybot.store.store import Store
 
 GAP_PAGES = 20
 REMEMBERED_SENDERS = 10_000
@@ -119,41 +117,50 @@ class MatrixConfig:
         )
 
 
+def matrix_platform(config: MatrixConfig, state: AdapterState) -> MatrixPlatform:
+    """The platform on a fresh client for this account, its state in the adapter's own tables
+    (the bootstrap builds the core's `Bot` on it, then the `MatrixBot`)."""
+    own_id = config.credentials.user_id
+    client = AsyncClient(
+        config.credentials.homeserver,
+        own_id,
+        device_id=config.credentials.device_id or "",
+        config=AsyncClientConfig(
+            max_timeouts=0,  # our loops back off themselves, and log it
+            max_limit_exceeded=RATE_LIMIT_RETRIES,  # nio waits out 429s; bounded here
+            request_timeout=config.request_timeout,
+            encryption_enabled=False,
+            store_sync_tokens=False,
+        ),
+    )
+    return MatrixPlatform(
+        client,
+        MatrixState(state, own_id),
+        Served(),
+        config.moderator_level,
+        retry_delay=config.retry_delay,
+        max_retry_delay=config.max_retry_delay,
+    )
+
+
 class MatrixBot:
-    """One bot account serving the configured rooms/spaces with the shared core."""
+    """One bot account serving the configured rooms/spaces with the shared core.
+
+    It builds nothing of the core: `communitybot.bootstrap` hands it the platform (from
+    `matrix_platform`), the core's `Bot` on it, and the core's read-only queries.
+    """
 
     def __init__(
-        self,
-        config: MatrixConfig,
-        store: Store,
-        clock: Clock | None = None,
-        peers: Any = None,
+        self, config: MatrixConfig, platform: MatrixPlatform, bot: Bot, queries: CoreQueries
     ) -> None:
         self.config = config
-        self.store = store
         self.own_id = config.credentials.user_id
-        self.client = AsyncClient(
-            config.credentials.homeserver,
-            self.own_id,
-            device_id=config.credentials.device_id or "",
-            config=AsyncClientConfig(
-                max_timeouts=0,  # our loops back off themselves, and log it
-                max_limit_exceeded=RATE_LIMIT_RETRIES,  # nio waits out 429s; bounded here
-                request_timeout=config.request_timeout,
-                encryption_enabled=False,
-                store_sync_tokens=False,
-            ),
-        )
-        self.state = MatrixState(store.db, self.own_id)
-        self.served = Served()
-        self.platform = MatrixPlatform(
-            self.client,
-            self.state,
-            self.served,
-            config.moderator_level,
-            retry_delay=config.retry_delay,
-            max_retry_delay=config.max_retry_delay,
-        )
+        self.client = platform.client
+        self.state = platform.state
+        self.served = platform.served
+        self.platform = platform
+        self.bot = bot
+        self.queries = queries
         self.invites = InvitePolicy(
             self.client,
             self.served,
@@ -162,14 +169,11 @@ class MatrixBot:
             [*config.rooms, *config.moderator_rooms],
             config.prefix,
         )
-        self.bot = Bot(
-            store, self.platform, clock or SystemClock(), peers or PeerIndex(), config.prefix
-        )
         self.since: str | None = None
         self.synced = asyncio.Event()
         """Set after each handled sync (tests and the benchmark wait on it)."""
         self.ready = asyncio.Event()
-        """Set once logged in and caught up (app.py starts the scheduler and outbox then)."""
+        """Set once logged in and caught up (the bootstrap starts the scheduler and outbox then)."""
         self._warned_encrypted: set[str] = set()
         self._senders: OrderedDict[str, str] = OrderedDict()
         """event id → sender of recent messages in served rooms (bounded, oldest dropped)."""
@@ -517,11 +521,7 @@ class MatrixBot:
             await self._dispatch(room_id, core_event)
 
     async def _already_member(self, event: MemberJoined) -> bool:
-        community = await self.store.communities.get(event.community)
-        if community is None:
-            return False
-        member = await self.store.members.get(community.id, event.user)
-        return member is not None and member.left_at is None
+        return await self.queries.is_member(event.community, event.user)
 
     async def _on_message(self, room_id: str, event: dict[str, Any]) -> None:
         sender = str(event.get("sender", ""))

@@ -6,12 +6,11 @@
   instead of piling up new ones;
 - the DM room shared with each member, so onboarding always continues in the same room.
 
-One database file, one backup: the core's store is the source of truth for everything else.
-Each write is a single statement, outside the core's lock. The runner handles different
-members' events concurrently (`lanes.py`), so such a write can land inside another event's
-transaction on the shared connection and share its fate: if that one rolls back, a DM room
-record is lost and the next DM opens a fresh room (annoying, never a lost or repeated command).
-The sync token is written only after every event of its response was handled.
+One database file, one backup: the adapter's own tables (`adapters/matrix/schema.py`) beside the
+core's, reached only through the `AdapterState` port the bootstrap hands over. Each write is one
+statement in its own short transaction, never inside an event's: a rolled-back event no longer
+takes a DM room record with it. The sync token is written only after every event of its
+response was handled.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from communitybot.store.db import Database
+from communitybot.ports import AdapterState
 
 NEXT_BATCH = "next_batch"
 ACCESS_TOKEN = "access_token"
@@ -36,7 +35,7 @@ class DirectRoom:
 class MatrixState:
     """Adapter state for one bot account (`account` is its Matrix user id)."""
 
-    def __init__(self, db: Database, account: str) -> None:
+    def __init__(self, db: AdapterState, account: str) -> None:
         self._db = db
         self.account = account
 
@@ -47,14 +46,14 @@ class MatrixState:
         return str(row["value"]) if row else None
 
     async def put(self, key: str, value: str) -> None:
-        await self._db.execute(
+        await self._db.write(
             "INSERT INTO matrix_state (account, key, value) VALUES (?, ?, ?) "
             "ON CONFLICT (account, key) DO UPDATE SET value = excluded.value",
             (self.account, key, value),
         )
 
     async def forget(self, key: str) -> None:
-        await self._db.execute(
+        await self._db.write(
             "DELETE FROM matrix_state WHERE account = ? AND key = ?", (self.account, key)
         )
 
@@ -93,7 +92,7 @@ class MatrixState:
         return DirectRoom(row["user_id"], row["room_id"], row["space_id"]) if row else None
 
     async def save_dm_room(self, user_id: str, room_id: str, space_id: str) -> None:
-        await self._db.execute(
+        await self._db.write(
             "INSERT INTO matrix_dm_rooms (account, user_id, room_id, space_id, created_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, user_id) DO UPDATE SET "
             "room_id = excluded.room_id, space_id = excluded.space_id",
@@ -102,14 +101,14 @@ class MatrixState:
 
     async def set_dm_community(self, user_id: str, space_id: str) -> None:
         """The DM serves the community the member last acted in (one bot, several spaces)."""
-        await self._db.execute(
+        await self._db.write(
             "UPDATE matrix_dm_rooms SET space_id = ? WHERE account = ? AND user_id = ?",
             (space_id, self.account, user_id),
         )
 
     async def forget_dm_room(self, user_id: str, room_id: str) -> None:
         """Drop the record only if it still names `room_id` (a newer DM room stays)."""
-        await self._db.execute(
+        await self._db.write(
             "DELETE FROM matrix_dm_rooms WHERE account = ? AND user_id = ? AND room_id = ?",
             (self.account, user_id, room_id),
         )

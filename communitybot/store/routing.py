@@ -1,7 +1,8 @@
 """Where the adapters reach each person privately (Matrix DM rooms, Discord DM channels and
 fallback threads): personal data too, so `/mydata` shows it and `/forgetme` deletes it.
 
-The adapters own these tables' contents; the store owns the schema, so the list lives here.
+The adapters own these tables (their own migrations, see `communitybot.adapter_state`); a table
+an adapter has not created yet in this database (it never ran here) holds nobody.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ class RoutingRepository:
 
     async def export(self, user: UserRef) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
-        for table in ROUTING_TABLES.get(user.platform, ()):
+        for table in await self._present(user):
             rows = await self._db.fetch_all(
                 f"SELECT * FROM {table} WHERE user_id = ?", (user.user_id,)
             )
@@ -34,8 +35,21 @@ class RoutingRepository:
 
     async def forget(self, user: UserRef) -> int:
         deleted = 0
-        for table in ROUTING_TABLES.get(user.platform, ()):
+        for table in await self._present(user):
             deleted += await self._db.execute(
                 f"DELETE FROM {table} WHERE user_id = ?", (user.user_id,)
             )
         return deleted
+
+    async def _present(self, user: UserRef) -> list[str]:
+        """The routing tables of the user's platform that exist in this database."""
+        wanted = ROUTING_TABLES.get(user.platform, ())
+        if not wanted:
+            return []
+        rows = await self._db.fetch_all(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
+            f"({', '.join('?' for _ in wanted)})",
+            wanted,
+        )
+        present = {row["name"] for row in rows}
+        return [table for table in wanted if table in present]

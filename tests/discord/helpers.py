@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from adapters.discord import DiscordBot, DiscordConfig
-from communitybot.clock import FakeClock
+from communitybot.bootstrap import Core, discord_bot
+from communitybot.clock import Clock, FakeClock
 from communitybot.store.store import Store
 from tests.discord.gateway_double import DiscordDouble
 
@@ -31,10 +32,9 @@ async def connected(
     `prepare` runs on the bot before it starts (e.g. to give its platform a test pacer).
     """
     store = await Store.open(db)
-    bot = DiscordBot(
+    bot = await built(
         DiscordConfig(token=double.valid_token, guild_ready_timeout=0.05, dm_interval=dm_interval),
         store,
-        clock=FakeClock(),
     )
     if prepare is not None:
         prepare(bot)
@@ -49,6 +49,11 @@ async def connected(
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
         await store.close()
+
+
+async def built(config: DiscordConfig, store: Store, clock: Clock | None = None) -> DiscordBot:
+    """A Discord bot wired the way the application wires it (`communitybot.bootstrap`)."""
+    return await discord_bot(config, Core(store, clock=clock or FakeClock()))
 
 
 def components_of(body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -11,7 +11,6 @@ import pytest
 
 from adapters.discord import DiscordBot, DiscordConfig, DiscordStartupError
 from adapters.discord.commands import command_payloads
-from communitybot.clock import FakeClock
 from communitybot.events import CommunityRef
 from communitybot.store.store import Store
 from tests.discord.gateway_double import (
@@ -28,6 +27,7 @@ from tests.discord.helpers import (
     BOB,
     MOD,
     answer,
+    built,
     callback_data,
     components_of,
     connected,
@@ -310,7 +310,7 @@ async def test_a_bad_token_is_one_clear_start_up_error(
     double: DiscordDouble, tmp_path: Path
 ) -> None:
     store = await Store.open(tmp_path / "bad.db")
-    bot = DiscordBot(DiscordConfig(token="wrong"), store)
+    bot = await built(DiscordConfig(token="wrong"), store)
     try:
         with pytest.raises(DiscordStartupError, match="rejected the bot token"):
             await bot.start()
@@ -359,10 +359,8 @@ async def test_a_slow_answer_is_deferred_then_sent_as_a_follow_up(
     double: DiscordDouble, tmp_path: Path
 ) -> None:
     store = await Store.open(tmp_path / "slow.db")
-    bot = DiscordBot(
-        DiscordConfig(token=double.valid_token, guild_ready_timeout=0.05, defer_after=0),
-        store,
-        clock=FakeClock(),
+    bot = await built(
+        DiscordConfig(token=double.valid_token, guild_ready_timeout=0.05, defer_after=0), store
     )
     original = bot.bot.handle
 

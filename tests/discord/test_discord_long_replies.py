@@ -90,9 +90,9 @@ async def test_a_moderator_s_help_arrives_complete_in_order_as_ephemeral_message
 async def test_a_list_of_fifty_long_questions_arrives_whole(
     double: DiscordDouble, bot: DiscordBot
 ) -> None:
-    community, _ = await bot.store.communities.ensure(COMMUNITY, bot.bot.clock.now())
+    community, _ = await bot.bot.store.communities.ensure(COMMUNITY, bot.bot.clock.now())
     for n in range(1, 51):
-        await bot.store.onboarding.add_question(
+        await bot.bot.store.onboarding.add_question(
             community.id,
             f"q{n:02}",
             "single",
@@ -123,15 +123,15 @@ def sub_list() -> dict[str, Any]:
 async def test_a_question_with_25_long_choices_is_split_with_the_menu_on_the_last_part(
     double: DiscordDouble, bot: DiscordBot
 ) -> None:
-    community, _ = await bot.store.communities.ensure(COMMUNITY, bot.bot.clock.now())
+    community, _ = await bot.bot.store.communities.ensure(COMMUNITY, bot.bot.clock.now())
     choices = tuple(
         f"School {n}: " + "a long and winding name of a school with many words " * 3
         for n in range(1, 26)
     )
-    await bot.store.onboarding.add_question(
+    await bot.bot.store.onboarding.add_question(
         community.id, "school", "single", "none", "Which school? " + "Think. " * 40, choices
     )
-    await bot.store.onboarding.move_question(community.id, "school", 1)
+    await bot.bot.store.onboarding.move_question(community.id, "school", 1)
     await double.add_member(ALICE, "alice")
     await double.wait_for("POST", "/channels/", count=2)
     dm = str(double.dm_channel_of(ALICE))
@@ -155,11 +155,11 @@ async def test_a_question_with_25_long_choices_is_split_with_the_menu_on_the_las
 async def test_the_answer_form_allows_exactly_the_question_s_limit(
     double: DiscordDouble, bot: DiscordBot
 ) -> None:
-    community, _ = await bot.store.communities.ensure(COMMUNITY, bot.bot.clock.now())
-    await bot.store.onboarding.add_question(
+    community, _ = await bot.bot.store.communities.ensure(COMMUNITY, bot.bot.clock.now())
+    await bot.bot.store.onboarding.add_question(
         community.id, "bio", "text", "none", "Tell us about you", max_length=500
     )
-    await bot.store.onboarding.move_question(community.id, "bio", 1)
+    await bot.bot.store.onboarding.move_question(community.id, "bio", 1)
     await double.add_member(ALICE, "alice")
     await double.wait_for("POST", "/channels/")
     dm = str(double.dm_channel_of(ALICE))
@@ -187,12 +187,12 @@ async def test_a_long_channel_post_from_the_outbox_is_posted_once_after_a_crash(
         pass
 
     async with connected(double, db) as started:
-        await started.store.outbox.add([(encode(action), None)], started.bot.clock.now())
+        await started.bot.store.outbox.add([(encode(action), None)], started.bot.clock.now())
 
         async def died(row_ids: Sequence[int]) -> None:
             raise ProcessDied()
 
-        monkeypatch.setattr(started.store.outbox, "done_many", died)
+        monkeypatch.setattr(started.bot.store.outbox, "done_many", died)
         with pytest.raises(ProcessDied):
             await started.bot.deliver_outbox()
         monkeypatch.undo()

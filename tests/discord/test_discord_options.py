@@ -85,9 +85,11 @@ def test_a_long_typed_list_gets_no_useless_suggestions() -> None:
 async def test_autocomplete_after_a_long_list_offers_no_repeats_of_it(
     double: DiscordDouble, bot: DiscordBot
 ) -> None:
-    community, _ = await bot.store.communities.ensure(community_ref(GUILD_ID), bot.bot.clock.now())
+    community, _ = await bot.bot.store.communities.ensure(
+        community_ref(GUILD_ID), bot.bot.clock.now()
+    )
     for n in range(30):
-        await bot.store.tags.create(community.id, f"topic-{n:02}", "topic", bot.bot.clock.now())
+        await bot.bot.store.tags.create(community.id, f"topic-{n:02}", "topic", bot.bot.clock.now())
     typed = ", ".join(["a-very-long-tag-name-someone-typed"] * 4) + ", top"
     assert len(typed) > 100
     asked = await double.interact(

@@ -33,20 +33,20 @@ async def test_an_outbox_row_sent_again_after_a_crash_is_created_once(
     )
     async with connected(double, db) as bot:
         # What a previous run committed and did not deliver.
-        await bot.store.outbox.add([(encode(action), None)], bot.bot.clock.now())
+        await bot.bot.store.outbox.add([(encode(action), None)], bot.bot.clock.now())
 
         async def died(row_ids: Sequence[int]) -> None:
             raise ProcessDied()
 
         # Discord creates the message, then the process dies before the row is marked.
-        monkeypatch.setattr(bot.store.outbox, "done_many", died)
+        monkeypatch.setattr(bot.bot.store.outbox, "done_many", died)
         with pytest.raises(ProcessDied):
             await bot.bot.deliver_outbox()
         monkeypatch.undo()
 
     async with connected(double, db) as restarted:
         assert await restarted.bot.deliver_outbox() == 1
-        assert await restarted.store.outbox.count() == 0
+        assert await restarted.bot.store.outbox.count() == 0
 
     posts = double.delivered(WELCOME_CHANNEL)
     assert len(posts) == 2  # the first send and its repeat after the restart…

@@ -37,11 +37,11 @@ async def _set_welcome_channel(double: DiscordDouble) -> None:
 
 async def _answers_in(bot: DiscordBot, guild_id: str, user_id: str) -> int:
     """How many onboarding answers the member has in that guild's community."""
-    community = await bot.store.communities.get(CommunityRef("discord", guild_id))
+    community = await bot.bot.store.communities.get(CommunityRef("discord", guild_id))
     assert community is not None
-    member = await bot.store.members.get(community.id, UserRef("discord", user_id))
+    member = await bot.bot.store.members.get(community.id, UserRef("discord", user_id))
     assert member is not None
-    return len(await bot.store.onboarding.answers(member.id))
+    return len(await bot.bot.store.onboarding.answers(member.id))
 
 
 async def test_a_typed_answer_in_the_dm_brings_the_next_question(

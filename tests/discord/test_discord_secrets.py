@@ -19,23 +19,20 @@ from typing import Any
 import pytest
 from loguru import logger
 
-from adapters.discord import DiscordBot, DiscordConfig
-from communitybot.clock import FakeClock
+from adapters.discord import DiscordConfig
 from communitybot.logging import configure_logging
 from communitybot.settings import load_settings
 from communitybot.store.store import Store
 from tests.discord.gateway_double import APP_ID, DiscordDouble
-from tests.discord.helpers import BOB, answer, slash, sub
+from tests.discord.helpers import BOB, answer, built, slash, sub
 from tests.test_logging import restore_logging  # noqa: F401 - autouse: logging put back
 
 
 async def _deferred_interaction(double: DiscordDouble, tmp_path: Path) -> str:
     """Run the bot, answer one slash command late (callback + webhook follow-up); its id."""
     store = await Store.open(tmp_path / "bot.db")
-    bot = DiscordBot(
-        DiscordConfig(token=double.valid_token, guild_ready_timeout=0.05, defer_after=0),
-        store,
-        clock=FakeClock(),
+    bot = await built(
+        DiscordConfig(token=double.valid_token, guild_ready_timeout=0.05, defer_after=0), store
     )
     original = bot.bot.handle
 

@@ -16,6 +16,7 @@ import pytest
 
 from adapters.matrix import MatrixBot, MatrixConfig
 from adapters.matrix.login import Credentials
+from communitybot.bootstrap import Core, matrix_bot
 from communitybot.store.store import Store
 from tests.matrix.members import Member
 from tests.matrix.synapse import Account, Synapse
@@ -32,6 +33,11 @@ def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synapse]:
         yield server
     finally:
         server.stop()
+
+
+async def built(config: MatrixConfig, store: Store) -> MatrixBot:
+    """A Matrix bot wired the way the application wires it (`communitybot.bootstrap`)."""
+    return await matrix_bot(config, Core(store))
 
 
 class World:
@@ -80,7 +86,7 @@ class World:
         self, rooms: list[str] | None = None, moderator_rooms: list[str] | None = None
     ) -> MatrixBot:
         self.store = await Store.open(self.directory / "bot.db")
-        self.bot = MatrixBot(self.config(rooms or [self.general], moderator_rooms), self.store)
+        self.bot = await built(self.config(rooms or [self.general], moderator_rooms), self.store)
         await self.bot.start()
         self._task = asyncio.create_task(self.bot.run())
         return self.bot

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 
-from adapters.matrix import MatrixBot
 from communitybot.events import Event
 from communitybot.replies import Action
 from communitybot.store.store import Store
-from tests.matrix.conftest import World
+from tests.matrix.conftest import World, built
 from tests.matrix.members import Member
 
 FIRST_QUESTION = "What best describes your role?"
@@ -42,7 +41,7 @@ async def test_a_burst_of_50_commands_does_not_hold_up_another_member(world: Wor
 
     finished: list[str] = []
     world.store = await Store.open(world.directory / "bot.db")
-    bot = MatrixBot(world.config([world.general]), world.store)
+    bot = await built(world.config([world.general]), world.store)
     handle = bot.bot.dispatch
 
     async def recording(event: Event) -> list[Action]:

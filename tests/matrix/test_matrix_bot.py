@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.matrix.conftest import World
+from tests.matrix.conftest import World, built
 from tests.matrix.members import Member
 
 FIRST_QUESTION = "What best describes your role?"
@@ -248,7 +248,7 @@ async def _add_child(mod: Member, space_id: str, room_id: str) -> None:
 
 
 async def test_a_wrong_token_or_an_unreachable_server_is_one_clear_error(world: World) -> None:
-    from adapters.matrix import MatrixBot, MatrixStartupError
+    from adapters.matrix import MatrixStartupError
     from adapters.matrix.login import Credentials
     from communitybot.store.store import Store
     from tests.matrix.synapse import free_port
@@ -258,13 +258,13 @@ async def test_a_wrong_token_or_an_unreachable_server_is_one_clear_error(world: 
         wrong = world.config([])
         wrong.credentials = Credentials(world.synapse.url, world.bot_id, access_token="syt_nope")
         with pytest.raises(MatrixStartupError, match="refused COMMUNITYBOT_MATRIX__ACCESS_TOKEN"):
-            await MatrixBot(wrong, store).serve()
+            await (await built(wrong, store)).serve()
         away = world.config([])
         away.credentials = Credentials(
             f"http://127.0.0.1:{free_port()}", world.bot_id, password="x"
         )
         with pytest.raises(MatrixStartupError, match="cannot reach the Matrix homeserver"):
-            await MatrixBot(away, store).serve()
+            await (await built(away, store)).serve()
     finally:
         await store.close()
 

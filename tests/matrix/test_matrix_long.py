@@ -75,12 +75,12 @@ async def test_a_long_outbox_post_repeated_after_a_crash_posts_each_part_once(
     mark = mod.mark()
     text = long_text("The chat's agenda goes on and on", 40_000)
     action = SendToChannel(community_ref(world.general), world.general, Message(text))
-    await bot.store.outbox.add([(encode(action), None)], datetime.now(UTC))
+    await bot.bot.store.outbox.add([(encode(action), None)], datetime.now(UTC))
 
     async def died(row_ids: Sequence[int]) -> None:
         raise ProcessDied()
 
-    monkeypatch.setattr(bot.store.outbox, "done_many", died)
+    monkeypatch.setattr(bot.bot.store.outbox, "done_many", died)
     with pytest.raises(ProcessDied):
         await bot.bot.deliver_outbox()
     await mod.wait_for(lambda s: s.body.endswith("END-MARK"), after=mark)

@@ -34,13 +34,13 @@ async def test_an_outbox_row_sent_again_after_a_crash_is_posted_once(
         community_ref(world.general), world.general, Message("The chat starts in 15 minutes")
     )
     # What a previous run committed and did not deliver.
-    await bot.store.outbox.add([(encode(action), None)], datetime.now(UTC))
+    await bot.bot.store.outbox.add([(encode(action), None)], datetime.now(UTC))
 
     async def died(row_ids: Sequence[int]) -> None:
         raise ProcessDied()
 
     # The homeserver accepts the message, then the process dies before the row is marked.
-    monkeypatch.setattr(bot.store.outbox, "done_many", died)
+    monkeypatch.setattr(bot.bot.store.outbox, "done_many", died)
     with pytest.raises(ProcessDied):
         await bot.bot.deliver_outbox()
     await mod.wait_for(lambda s: "chat starts" in s.body, after=mark)
@@ -48,7 +48,7 @@ async def test_an_outbox_row_sent_again_after_a_crash_is_posted_once(
 
     restarted = await world.start_bot()  # same database: the saved access token is reused
     assert await restarted.bot.deliver_outbox() == 1
-    assert await restarted.store.outbox.count() == 0
+    assert await restarted.bot.store.outbox.count() == 0
     await restarted.platform.send_message(world.general, Message("after the replay"))
     await mod.wait_for(lambda s: s.body == "after the replay", after=mark)
     posted = [s for s in mod.since(mark, sender=world.bot_id) if "chat starts" in s.body]

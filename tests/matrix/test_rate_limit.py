@@ -23,6 +23,7 @@ from adapters.matrix.errors import RATE_LIMIT_RETRIES
 from adapters.matrix.login import Credentials
 from communitybot.ports import PlatformError
 from communitybot.store.store import Store
+from tests.matrix.conftest import built
 
 BOT = "@bot:localhost"
 ROOM = "!room-without-a-server-part"
@@ -67,7 +68,7 @@ async def serve(tmp_path: Path) -> AsyncIterator[Start]:
         store = await Store.open(tmp_path / f"bot{len(stores)}.db")
         stores.append(store)
         config = MatrixConfig(Credentials(server.url, BOT, access_token="syt_test"))
-        bot = MatrixBot(config, store)
+        bot = await built(config, store)
         bot.client.access_token = "syt_test"
         bots.append(bot)
         return server, bot

@@ -1,19 +1,4 @@
--- The Matrix adapter's own state: where the sync stopped, the login it may reuse, and the
--- direct-message room the bot shares with each member. Keyed by the bot account, so pointing
--- the same database at another bot account starts clean instead of reusing foreign state.
-CREATE TABLE matrix_state (
-    account TEXT NOT NULL,
-    key TEXT NOT NULL,
-    value TEXT NOT NULL,
-    PRIMARY KEY (account, key)
-);
-
-CREATE TABLE matrix_dm_rooms (
-    account TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    room_id TEXT NOT NULL,
-    space_id TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (account, user_id)
-);
-CREATE INDEX matrix_dm_rooms_by_room ON matrix_dm_rooms (account, room_id);
+-- The Matrix adapter's tables once were created here; since migration 0019 the adapter creates
+-- its own tables with its own migrations (adapters/matrix/schema.py, counted in adapter_schema).
+-- Databases that ran this step keep their tables: 0019 records them as the adapter's first
+-- versions. The file stays, empty, because the core's migration numbers have no gaps.

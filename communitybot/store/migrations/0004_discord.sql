@@ -1,8 +1,4 @@
--- The Discord adapter's own state, keyed by application id: the hash of the command catalogue
--- last synced to Discord (so commands are re-registered only when the catalogue changed).
-CREATE TABLE discord_state (
-    application_id TEXT NOT NULL,
-    key TEXT NOT NULL,
-    value TEXT NOT NULL,
-    PRIMARY KEY (application_id, key)
-);
+-- The Discord adapter's tables once were created here; since migration 0019 the adapter creates
+-- its own tables with its own migrations (adapters/discord/schema.py, counted in adapter_schema).
+-- Databases that ran this step keep their tables: 0019 records them as the adapter's first
+-- versions. The file stays, empty, because the core's migration numbers have no gaps.

@@ -1,0 +1,57 @@
+"""The Discord adapter's own tables, created by its own migrations (counted in `adapter_schema`).
+
+Versions 1 and 2 are what the core's migrations 0004 and 0006 used to create; a database that
+ran them is recorded at that version (core migration 0019), so the synced catalogue's hash,
+fallback threads and DM channels stay. Add a step at the end, never edit one that shipped;
+every name starts with `discord_`.
+"""
+
+from __future__ import annotations
+
+from communitybot.ports import AdapterMigration
+
+NAMESPACE = "discord"
+
+MIGRATIONS: tuple[AdapterMigration, ...] = (
+    AdapterMigration(
+        1,
+        """
+-- The Discord adapter's own state, keyed by application id: the hash of the command catalogue
+-- last synced to Discord (so commands are re-registered only when the catalogue changed).
+CREATE TABLE discord_state (
+    application_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (application_id, key)
+);
+""",
+    ),
+    AdapterMigration(
+        2,
+        """
+-- Where the Discord adapter talks to each member privately, kept so a restart changes nothing.
+-- discord_fallback_threads: the private thread in a guild's welcome channel used instead of DMs
+-- when the member's DMs are closed (one per guild and member, reused for every later message).
+-- discord_dm_channels: the guild a member's DM channel serves, because DM interactions and DM
+-- messages carry no guild id (the guild the bot last wrote from, as with Matrix DM rooms).
+CREATE TABLE discord_fallback_threads (
+    application_id TEXT NOT NULL,
+    guild_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    thread_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (application_id, guild_id, user_id)
+);
+
+CREATE TABLE discord_dm_channels (
+    application_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    channel_id TEXT NOT NULL,
+    guild_id TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (application_id, user_id)
+);
+CREATE INDEX discord_dm_channels_by_channel ON discord_dm_channels (application_id, channel_id);
+""",
+    ),
+)

@@ -1,0 +1,39 @@
+"""The Matrix adapter's own tables, created by its own migrations (counted in `adapter_schema`).
+
+Version 1 is what the core's migration 0003 used to create; a database that ran it is recorded
+as already at version 1 (core migration 0019), so its sync position, login and DM rooms stay.
+Add a step at the end, never edit one that shipped; every name starts with `matrix_`.
+"""
+
+from __future__ import annotations
+
+from communitybot.ports import AdapterMigration
+
+NAMESPACE = "matrix"
+
+MIGRATIONS: tuple[AdapterMigration, ...] = (
+    AdapterMigration(
+        1,
+        """
+-- The Matrix adapter's own state: where the sync stopped, the login it may reuse, and the
+-- direct-message room the bot shares with each member. Keyed by the bot account, so pointing
+-- the same database at another bot account starts clean instead of reusing foreign state.
+CREATE TABLE matrix_state (
+    account TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (account, key)
+);
+
+CREATE TABLE matrix_dm_rooms (
+    account TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    room_id TEXT NOT NULL,
+    space_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (account, user_id)
+);
+CREATE INDEX matrix_dm_rooms_by_room ON matrix_dm_rooms (account, room_id);
+""",
+    ),
+)

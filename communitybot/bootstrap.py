@@ -1,0 +1,220 @@
+"""The composition root: the one place that builds the store, the peer index, the bot, the
+scheduler, the platform adapter and the adapter's state, and hands each what it needs.
+
+Dependency direction: adapters depend on the core's ports (`communitybot.ports`), events and
+replies; the core depends on no adapter. Only this module imports an adapter, and only inside
+the functions that build one (nothing is imported at import time), so the core package never
+needs discord.py or matrix-nio. Test harnesses build their bots with these same functions, so
+there is exactly one copy of the wiring.
+
+What an adapter is handed:
+- the core's `Bot` (on the adapter's own platform), which it feeds events;
+- its `AdapterState` (its own tables, own migrations, own transactions; `adapter_state.py`),
+  sharing the Bot's write lock so no adapter write lands inside an event's transaction;
+- `CoreQueries` (read-only: a community's tags and channels, "is this a member?").
+The scheduler is built here from the Bot and started once the platform is ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, cast
+
+from loguru import logger
+
+from communitybot import __version__
+from communitybot.adapter_state import SqliteAdapterState
+from communitybot.bot import Bot
+from communitybot.clock import Clock, SystemClock
+from communitybot.events import CommunityRef
+from communitybot.peers.index import PeerIndex
+from communitybot.ports import AdapterMigration, ChatPlatform
+from communitybot.priority_lock import PriorityLock
+from communitybot.queries import StoreQueries
+from communitybot.registry import JOB_KINDS
+from communitybot.scheduler import Scheduler
+from communitybot.settings import Settings
+from communitybot.store.db import StoreError
+from communitybot.store.store import Store
+
+if TYPE_CHECKING:
+    from adapters.discord import DiscordBot, DiscordConfig
+    from adapters.matrix import MatrixBot, MatrixConfig
+
+
+class StartupFailed(Exception):
+    """Start-up cannot continue; the message is one line for the operator."""
+
+
+@dataclass
+class Core:
+    """The platform-neutral parts one bot process shares."""
+
+    store: Store
+    clock: Clock = field(default_factory=SystemClock)
+    peers: Any = field(default_factory=PeerIndex)
+    lock: PriorityLock = field(default_factory=PriorityLock)
+    """The write lock: the Bot's units of work and the adapter's state writes take turns."""
+
+    @cached_property
+    def queries(self) -> StoreQueries:
+        """The read-only questions adapters may ask (`CoreQueries`)."""
+        return StoreQueries(self.store)
+
+    def bot(self, platform: ChatPlatform, prefix: str) -> Bot:
+        """The core's bot on this platform (the only place a `Bot` is built for real)."""
+        return Bot(self.store, platform, self.clock, self.peers, prefix, lock=self.lock)
+
+    async def adapter_state(
+        self, namespace: str, migrations: Sequence[AdapterMigration]
+    ) -> SqliteAdapterState:
+        """The adapter's own tables, migrated; a schema problem is a `StartupFailed`."""
+        try:
+            return await SqliteAdapterState.open(self.store.db, self.lock, namespace, migrations)
+        except StoreError as error:
+            raise StartupFailed(str(error)) from error
+
+
+async def open_store(path: str | Path) -> Store:
+    """The store on the database file, migrated (raises StoreError and sqlite3/OS errors)."""
+    return await Store.open(path)
+
+
+def build_scheduler(bot: Bot) -> Scheduler:
+    """The durable scheduler beside the adapter: same bot (lock, store, platform), real time.
+
+    It prints nothing unless a job fires, so scripted console runs stay deterministic.
+    """
+    return Scheduler(bot, JOB_KINDS)
+
+
+async def discord_bot(config: DiscordConfig, core: Core) -> DiscordBot:
+    """The Discord adapter wired to the core: client, platform, Bot, state."""
+    from adapters.discord import DiscordBot, DiscordPlatform
+    from adapters.discord.runner import discord_client
+    from adapters.discord.schema import MIGRATIONS, NAMESPACE
+
+    state = await core.adapter_state(NAMESPACE, MIGRATIONS)
+    platform = DiscordPlatform(discord_client(config), core.queries, state, config.dm_interval)
+    return DiscordBot(config, platform, core.bot(platform, "/"), state)
+
+
+async def matrix_bot(config: MatrixConfig, core: Core) -> MatrixBot:
+    """The Matrix adapter wired to the core: client, platform, Bot, state, queries."""
+    from adapters.matrix import MatrixBot
+    from adapters.matrix.runner import matrix_platform
+    from adapters.matrix.schema import MIGRATIONS, NAMESPACE
+
+    state = await core.adapter_state(NAMESPACE, MIGRATIONS)
+    platform = matrix_platform(config, state)
+    return MatrixBot(config, platform, core.bot(platform, config.prefix), core.queries)
+
+
+async def serve(settings: Settings, store: Store, stdin: TextIO, stdout: TextIO) -> int:
+    """Run the configured adapter until its input ends or it is stopped; the exit code.
+
+    A start-up problem (bad token, unreachable homeserver, adapter state too new) is raised as
+    `StartupFailed`, one line.
+    """
+    core = Core(store)
+    adapter = settings.resolved_adapter()
+    if adapter == "matrix":
+        await _serve_matrix(settings, core)
+        return 0
+    if adapter == "discord":
+        await _serve_discord(settings, core)
+        return 0
+    return await _serve_console(settings, core, stdin, stdout)
+
+
+async def _serve_console(settings: Settings, core: Core, stdin: TextIO, stdout: TextIO) -> int:
+    from adapters.console import ConsolePlatform, run_console
+    from adapters.console.terminal import PromptedTerminal
+
+    interactive = _is_tty(stdin)
+    # Typing at a terminal: messages that arrive mid-line are printed above the redrawn prompt.
+    terminal = PromptedTerminal(stdout) if interactive and _is_tty(stdout) else None
+    # The platform only writes and flushes, which the terminal does like any text stream.
+    out = stdout if terminal is None else cast(TextIO, terminal)
+    platform = ConsolePlatform(out, settings.console_files_dir)
+    bot = core.bot(platform, "/")
+    community = CommunityRef(platform.name, settings.console_community)
+    logger.info(
+        "communitybot {} started: console adapter, database {}",
+        __version__,
+        settings.database_path,
+    )
+    async with build_scheduler(bot).running():
+        return await run_console(
+            bot, platform, community, stdin, interactive=interactive, terminal=terminal
+        )
+
+
+async def _serve_matrix(settings: Settings, core: Core) -> None:
+    """Serve the configured Matrix rooms until terminated; a login problem is one line."""
+    from adapters.matrix import MatrixConfig, MatrixStartupError
+
+    bot = await matrix_bot(MatrixConfig.from_settings(settings.matrix), core)
+    logger.info(
+        "communitybot {} starting: Matrix adapter as {}, database {}",
+        __version__,
+        settings.matrix.user_id,
+        settings.database_path,
+    )
+    try:
+        await serve_with_scheduler(build_scheduler(bot.bot), bot.serve(), bot.ready)
+    except MatrixStartupError as error:
+        raise StartupFailed(str(error)) from error
+
+
+async def _serve_discord(settings: Settings, core: Core) -> None:
+    """Serve the bot's Discord guilds until terminated; a bad token is one line."""
+    from adapters.discord import DiscordConfig, DiscordStartupError
+
+    bot = await discord_bot(DiscordConfig.from_settings(settings.discord), core)
+    logger.info(
+        "communitybot {} starting: Discord adapter, database {}",
+        __version__,
+        settings.database_path,
+    )
+    try:
+        await serve_with_scheduler(build_scheduler(bot.bot), bot.serve(), bot.ready)
+    except DiscordStartupError as error:
+        raise StartupFailed(str(error)) from error
+
+
+async def serve_with_scheduler(
+    scheduler: Scheduler, serve: Coroutine[Any, Any, None], ready: asyncio.Event
+) -> None:
+    """Serve the platform; start the scheduler only once it is ready (logged in, connected).
+
+    The scheduler's first act is delivering the outbox the previous run left, and its jobs send
+    messages: both need a platform that can send. A start-up error ends `serve` before ready
+    and is raised as is; stopping (cancel) stops the scheduler, then the platform.
+    """
+    serving = asyncio.create_task(serve, name="communitybot-serve")
+    waiting = asyncio.create_task(ready.wait())
+    try:
+        await asyncio.wait({serving, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        if not serving.done():
+            async with scheduler.running():
+                await asyncio.shield(serving)
+        await serving
+    finally:
+        waiting.cancel()
+        if not serving.done():
+            serving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await serving
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
