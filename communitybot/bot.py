@@ -1,27 +1,41 @@
 """The core's front door: take an event, run the right handler, deliver what it returns.
 
-Every event that may write is handled inside one database transaction (so a failure half-way
-stores nothing) and under the write lock (so two events never interleave inside a transaction
-on the shared connection). The actions to deliver later are written to the outbox in that same
-transaction (`communitybot.outbox`), so a crash after the commit loses none of them. Delivery
-happens after the commit, outside the lock: network waits never hold it. Before any of that, a
-member over their rate limit is refused from memory (`communitybot.rate_limits`): no lock, no
-transaction, so one member's burst never queues in front of everyone else.
+Every event that may write is handled as one *unit of work* (`communitybot.units`): in its
+community's lane, inside one database transaction taken under the writer turn (so a failure
+half-way stores nothing, and two units never interleave inside a transaction on the shared
+connection). The actions to deliver later are written to the outbox in that same transaction
+(`communitybot.outbox`), so a crash after the commit loses none of them. Delivery happens after
+the commit, outside the lane and the writer turn: network waits never hold them. Before any of
+that, a member over their rate limit is refused from memory (`communitybot.rate_limits`): no
+lane, no transaction, so one member's burst never queues in front of everyone else.
 
-Two things keep a member from waiting behind bulk work (issue #12):
+What keeps a member from waiting behind bulk work and other communities (issue #12):
 
 * **The read path.** A command the catalogue marks `read_only` (`/peers`, `/help`, `/tags
   list`, …) from a member and community that already exist runs on the store's read connection
-  (`Store.reader`), without the write lock: in WAL mode it reads the last commit while a write
-  transaction is open. Its replies are delivered as usual. Whatever would write sends it down
-  the write path instead: an unknown member or community (their rows are created), a member
-  who left or changed their display name (`members.ensure` records it), a member with an
-  earlier event still queued at the lock (their events keep their order), a moderator command
+  (`Store.reader`), without lane or writer turn: in WAL mode it reads the last commit while a
+  write transaction is open. Its replies are delivered as usual. Whatever would write sends it
+  down the write path instead: an unknown member or community (their rows are created), a
+  member who left or changed their display name (`members.ensure` records it), a member with an
+  earlier event still queued in their lane (their events keep their order), a moderator command
   while the community's set-up hint may still be recorded, and, as a safety net, a handler that
   fails on the read connection (which cannot write) or returns more than replies.
-* **The priority lock** (`communitybot.priority_lock`): at the write lock, a member waiting for
-  an answer (command, private message, button) goes before joins, leaves, channel messages,
-  scheduled work and outbox steps, and a member's own queued joins go with their command.
+* **Lanes** (`communitybot.units.Lanes`, each a `communitybot.priority_lock.PriorityLock`): a
+  unit holds its community's lane for the whole handler; in a lane, a member waiting for an
+  answer (command, private message, button) goes before joins, leaves, channel messages and
+  scheduled work, and a member's own queued joins go with their command. A bulk unit that
+  holds its lane but still waits for the writer lets those members go first. `/mydata` and the
+  "yes" to `/forgetme` take the lanes of every community of that platform user, in one order.
+* **The writer turn** is held only while a transaction is open, interactive units first. Long
+  work (a mentor or round solve, opening a chat thread, a cold peer-index load) steps outside
+  the transaction (`units.outside`): other communities write meanwhile, and the handler runs
+  again with the result. On PostgreSQL (issue #13) the writer turn goes and lanes run in
+  parallel.
+* **Group commit of joins.** In a burst, the join that reaches the writer takes the joins queued
+  behind it in its lane (up to `JOIN_GROUP`, none while a member there waits for an answer) into
+  its transaction, each in its own SAVEPOINT: one that fails rolls back alone and is answered
+  as if alone; if the whole transaction is lost, each join runs again on its own. Outbox rows,
+  `members.join`'s INSERT and every idempotency key are exactly as for a join alone.
 """
 
 from __future__ import annotations
@@ -546,6 +560,11 @@ _SPANNING_COMMANDS = {("mydata",), ("forgetme",)}
 _SPANNING_CHOICES = {"forgetme"}
 
 
+_FORGET_YES = {"yes", "y"}
+"""The typed answers that make `/forgetme` delete (as `communitybot.privacy.commands` reads
+them; any other answer deletes nothing)."""
+
+
 def _may_span_communities(event: Event) -> bool:
     """Events that may act on a member's rows in every community of the platform user:
     `/mydata`, `/forgetme` and its answer (a button, or "yes" in a private message)."""
@@ -553,7 +572,9 @@ def _may_span_communities(event: Event) -> bool:
         return event.path in _SPANNING_COMMANDS
     if isinstance(event, ChoicePicked):
         return event.custom_id in _SPANNING_CHOICES
-    return isinstance(event, MessageReceived)
+    if isinstance(event, MessageReceived):
+        return " ".join(event.text.split()).casefold().rstrip(".!") in _FORGET_YES
+    return False
 
 
 @dataclass(eq=False)

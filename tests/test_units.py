@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from communitybot import bot as bot_module
 from communitybot import registry, units
 from communitybot.bot import Bot
 from communitybot.clock import FakeClock
@@ -32,7 +33,9 @@ from communitybot.peers import index as index_module
 from communitybot.peers.community import CommunityIndex
 from communitybot.peers.index import PeerIndex
 from communitybot.priority_lock import Priority
+from communitybot.privacy import commands as privacy_commands
 from communitybot.replies import Action, Message
+from communitybot.rounds import runs as runs_module
 from communitybot.store.store import Store
 from tests.conftest import COMMUNITY, Harness, user
 from tests.fakes import FakePlatform
@@ -133,6 +136,49 @@ async def test_another_community_is_answered_while_a_mentor_solve_runs(
     assert len(groups) == 1
     bea = await harness.store.members.get(await _community_id(harness.store, OTHER), user("bea"))
     assert bea is not None and bea.discoverable is False
+
+
+async def test_another_community_is_answered_while_a_peer_round_is_solved(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`/rounds run`'s solve runs outside the transaction: another community writes during it;
+    the round is then recorded and introduced once, solved once."""
+    harness.platform.moderators.add("mod")
+    await harness.join("mod")
+    for name in ("ann", "bob", "cat", "dan"):
+        await harness.join(name)
+        await harness.give_tags(name, "maths")
+        await harness.command(name, "/rounds join")
+    harness.platform.take()
+    started, release = asyncio.Event(), threading.Event()
+    loop = asyncio.get_running_loop()
+    real_pair_round = runs_module.pair_round
+    solves = 0
+
+    def stuck(*args: Any) -> Any:
+        nonlocal solves
+        solves += 1
+        loop.call_soon_threadsafe(started.set)
+        assert release.wait(GUARD_S), "never released"
+        return real_pair_round(*args)
+
+    monkeypatch.setattr(runs_module, "pair_round", stuck)
+    run = asyncio.create_task(harness.command("mod", "/rounds run"))
+    try:
+        await asyncio.wait_for(started.wait(), GUARD_S)
+        await asyncio.wait_for(command_in(harness.bot, OTHER, "bea", "/rounds join"), GUARD_S)
+        assert harness.platform.texts("reply:bea"), "answered during the solve"
+    finally:
+        release.set()
+    await asyncio.wait_for(run, GUARD_S)
+    assert solves == 1
+    groups = [s.where for s in harness.platform.sent if s.where.startswith("group:")]
+    assert len(groups) == 2
+
+
+def test_the_answers_that_delete_are_the_ones_privacy_acts_on() -> None:
+    """The bot takes every lane of the member for exactly the answers `/forgetme` acts on."""
+    assert bot_module._FORGET_YES == privacy_commands._YES
 
 
 async def test_a_read_only_command_is_answered_while_a_write_transaction_is_open(
