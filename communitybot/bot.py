@@ -240,8 +240,12 @@ class Bot:
         )
 
     async def _handle_admitted(self, event: Event) -> Handled:
-        if isinstance(event, ChannelMessage) and not await registry.listens_to(self.store, event):
-            return Handled([])  # no lane, no transaction, no member row: nothing listens
+        if isinstance(event, ChannelMessage) and not await registry.listens_to(
+            self.reader or self.store, event
+        ):
+            # No lane, no transaction, no member row: nothing listens. Read on the read
+            # connection: the write connection may be inside another unit's transaction.
+            return Handled([])
         priority, key = _priority(event), _member_key(event)
         if isinstance(event, MemberJoined) and self.group_size > 1:
             return await self._join(event, key)

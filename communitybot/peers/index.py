@@ -74,7 +74,8 @@ class PeerIndex:
 
     @asynccontextmanager
     async def write_unit(self, store: Store) -> AsyncIterator[None]:
-        """Around one write transaction on `store` (the Bot's lock is held: one at a time).
+        """Around one write transaction on `store` (the Bot's writer turn is held: one at a
+        time; a unit that steps out for long work ends its write unit and opens a new one).
 
         What it changed unseen is, once it ended, handed to a read-connection load still in
         flight (which catches up), or mirrored here if such a load was kept meanwhile (it read
