@@ -351,40 +351,40 @@ class Bot:
                 taken = lane.take_bulk(_is_join_slot, self.group_size - 1)
             if not taken:
                 return await self._unit(event, Priority.BULK, lane=lane, writer_held=True)
-            group = asyncio.ensure_future(self._join_group([slot, *map(_as_slot, taken)]))
-            return await _finished(group)
+            slots = [slot, *map(_as_slot, taken)]
+            group = asyncio.ensure_future(self._join_group(slots))
+            try:
+                results = await _finished(group)
+            finally:
+                self._hand_out(slots[1:], group)
+            return results[0]
         finally:
             self.lanes.release(event.community)
 
-    async def _join_group(self, slots: list[_JoinSlot]) -> Handled:
+    def _hand_out(self, followers: list[_JoinSlot], group: asyncio.Future[list[Handled]]) -> None:
+        """Give the joins taken into the group their outcomes, in order, from the leader's task:
+        they wake after it and start delivering in the order they joined."""
+        error: BaseException | None = None
+        results: list[Handled] = []
+        if group.cancelled():
+            error = asyncio.CancelledError()
+        elif (error := group.exception()) is None:
+            results = group.result()[1:]
+        for n, slot in enumerate(followers):
+            if not slot.handled.done():
+                if error is not None:
+                    slot.handled.set_exception(error)
+                else:
+                    slot.handled.set_result(results[n])
+            self.lanes.finish_taken(slot.event.community, slot.key)
+
+    async def _join_group(self, slots: list[_JoinSlot]) -> list[Handled]:
         """Several joins of one lane in one transaction (writer turn held), each in its own
         SAVEPOINT: a join that fails rolls back alone and is answered as if it had been alone.
         If the transaction itself is lost (commit refused, SQLite rolled it back), each join runs
-        again in its own unit, exactly as without grouping. Returns the first slot's outcome;
-        the others are handed theirs."""
+        again in its own unit, exactly as without grouping. Every slot's outcome, in order."""
         outcomes: list[Handled | Exception | None] = [None] * len(slots)
-        unit = Unit(pausable=False)
-        lost = False
-        try:
-            async with unit.running():
-                try:
-                    async with self.peers.write_unit(self.store), self.store.db.transaction():
-                        self._new_transaction()
-                        for n, slot in enumerate(slots):
-                            try:
-                                async with self.store.db.savepoint(), self.peers.savepoint():
-                                    outcomes[n] = await self._body(slot.event, unit)
-                            except Exception as error:
-                                if not self.store.db.in_transaction:
-                                    raise  # SQLite rolled back everything (disk full)
-                                outcomes[n] = error
-                except Exception:
-                    lost = True
-                    logger.opt(exception=True).warning(
-                        "a group of {} joins was rolled back; handling each alone", len(slots)
-                    )
-        finally:
-            self.lanes.writer.release()
+        lost = await self._group_transaction(slots, outcomes)
         results: list[Handled] = []
         for slot, outcome in zip(slots, outcomes, strict=True):
             if lost:
@@ -395,11 +395,37 @@ class Bot:
                 assert outcome is not None
                 handled = outcome
             results.append(handled)
-        for slot, handled in zip(slots[1:], results[1:], strict=True):
-            if not slot.handled.done():
-                slot.handled.set_result(handled)
-            self.lanes.finish_taken(slot.event.community, slot.key)
-        return results[0]
+        return results
+
+    async def _group_transaction(
+        self, slots: list[_JoinSlot], outcomes: list[Handled | Exception | None]
+    ) -> bool:
+        """The group's one transaction (then the writer turn is released); True if it was lost
+        as a whole. Each join's outcome (or its error, rolled back alone) goes to `outcomes`."""
+        unit = Unit(pausable=False)
+        try:
+            async with (
+                unit.running(),
+                self.peers.write_unit(self.store),
+                self.store.db.transaction(),
+            ):
+                self._new_transaction()
+                for n, slot in enumerate(slots):
+                    try:
+                        async with self.store.db.savepoint(), self.peers.savepoint():
+                            outcomes[n] = await self._body(slot.event, unit)
+                    except Exception as error:
+                        if not self.store.db.in_transaction:
+                            raise  # SQLite rolled back everything (disk full)
+                        outcomes[n] = error
+        except Exception:
+            logger.opt(exception=True).warning(
+                "a group of {} joins was rolled back; handling each alone", len(slots)
+            )
+            return True
+        finally:
+            self.lanes.writer.release()
+        return False
 
     async def run_scheduled(
         self,
@@ -599,7 +625,7 @@ def _as_slot(payload: object) -> _JoinSlot:
     return payload
 
 
-async def _finished(task: asyncio.Future[Handled]) -> Handled:
+async def _finished(task: asyncio.Future[list[Handled]]) -> list[Handled]:
     """The group's outcome; a cancelled leader still lets the group finish (others wait on it)
     before it gives up its lane."""
     try:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from loguru import logger
 
 from communitybot import bot as bot_module
 from communitybot import registry, units
@@ -304,6 +305,56 @@ async def test_a_failing_join_in_a_group_rolls_back_alone(
     monkeypatch.setattr(registry, "on_join", real_on_join)
     await harness.join("m4")
     assert [s.where for s in harness.platform.take()] == ["dm:m4"]
+
+
+async def test_joins_committed_together_are_greeted_in_the_order_they_joined(
+    harness: Harness,
+) -> None:
+    bot = harness.bot
+    async with write_held(harness):
+        joins = [
+            asyncio.create_task(bot.dispatch(MemberJoined(COMMUNITY, user(f"m{n}"))))
+            for n in range(40)
+        ]
+        await queued(bot, 40)
+    await asyncio.wait_for(asyncio.gather(*joins), GUARD_S)
+    assert [s.where for s in harness.platform.take()] == [f"dm:m{n}" for n in range(40)]
+
+
+async def test_a_group_whose_transaction_is_lost_handles_each_join_alone(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If SQLite drops the group's whole transaction (as on "disk full"), every join of the
+    group runs again on its own: each greeted exactly once, the broken one not at all."""
+    real_on_join = registry.on_join
+
+    async def on_join(ctx: Context) -> list[Action]:
+        actions = await real_on_join(ctx)
+        if ctx.member.ref.user_id == "m2":
+            await ctx.store.db._conn.execute("ROLLBACK")  # what SQLite does on a full disk
+            raise RuntimeError("m2's join loses the transaction")
+        return actions
+
+    monkeypatch.setattr(registry, "on_join", on_join)
+    bot = harness.bot
+    logged: list[str] = []
+    sink = logger.add(logged.append, level="WARNING", format="{message}")
+    try:
+        async with write_held(harness):
+            joins = [
+                asyncio.create_task(bot.dispatch(MemberJoined(COMMUNITY, user(f"m{n}"))))
+                for n in range(6)
+            ]
+            await queued(bot, 6)
+        await asyncio.wait_for(asyncio.gather(*joins), GUARD_S)
+    finally:
+        logger.remove(sink)
+    assert any("handling each alone" in line for line in logged)
+    where = sorted(s.where for s in harness.platform.take())
+    assert where == sorted(f"dm:m{n}" for n in range(6) if n != 2)
+    assert await harness.find_member("m2") is None
+    assert await harness.store.outbox.count() == 0
+    assert len(bot.lanes) == 0
 
 
 async def test_a_group_of_joins_keeps_a_members_command_after_their_join(
