@@ -59,7 +59,8 @@ class Core:
     clock: Clock = field(default_factory=SystemClock)
     peers: Any = field(default_factory=PeerIndex)
     lock: PriorityLock = field(default_factory=PriorityLock)
-    """The write lock: the Bot's units of work and the adapter's state writes take turns."""
+    """The writer turn: the Bot's units of work and the adapter's state writes take turns on
+    the one write connection."""
 
     @cached_property
     def queries(self) -> StoreQueries:

@@ -1,32 +1,48 @@
 """The core's front door: take an event, run the right handler, deliver what it returns.
 
-Every event that may write is handled inside one database transaction (so a failure half-way
-stores nothing) and under the write lock (so two events never interleave inside a transaction
-on the shared connection). The actions to deliver later are written to the outbox in that same
-transaction (`communitybot.outbox`), so a crash after the commit loses none of them. Delivery
-happens after the commit, outside the lock: network waits never hold it. Before any of that, a
-member over their rate limit is refused from memory (`communitybot.rate_limits`): no lock, no
-transaction, so one member's burst never queues in front of everyone else.
+Every event that may write is handled as one *unit of work* (`communitybot.units`): in its
+community's lane, inside one database transaction taken under the writer turn (so a failure
+half-way stores nothing, and two units never interleave inside a transaction on the shared
+connection). The actions to deliver later are written to the outbox in that same transaction
+(`communitybot.outbox`), so a crash after the commit loses none of them. Delivery happens after
+the commit, outside the lane and the writer turn: network waits never hold them. Before any of
+that, a member over their rate limit is refused from memory (`communitybot.rate_limits`): no
+lane, no transaction, so one member's burst never queues in front of everyone else.
 
-Two things keep a member from waiting behind bulk work (issue #12):
+What keeps a member from waiting behind bulk work and other communities (issue #12):
 
 * **The read path.** A command the catalogue marks `read_only` (`/peers`, `/help`, `/tags
   list`, …) from a member and community that already exist runs on the store's read connection
-  (`Store.reader`), without the write lock: in WAL mode it reads the last commit while a write
-  transaction is open. Its replies are delivered as usual. Whatever would write sends it down
-  the write path instead: an unknown member or community (their rows are created), a member
-  who left or changed their display name (`members.ensure` records it), a member with an
-  earlier event still queued at the lock (their events keep their order), a moderator command
+  (`Store.reader`), without lane or writer turn: in WAL mode it reads the last commit while a
+  write transaction is open. Its replies are delivered as usual. Whatever would write sends it
+  down the write path instead: an unknown member or community (their rows are created), a
+  member who left or changed their display name (`members.ensure` records it), a member with an
+  earlier event still queued in their lane (their events keep their order), a moderator command
   while the community's set-up hint may still be recorded, and, as a safety net, a handler that
   fails on the read connection (which cannot write) or returns more than replies.
-* **The priority lock** (`communitybot.priority_lock`): at the write lock, a member waiting for
-  an answer (command, private message, button) goes before joins, leaves, channel messages,
-  scheduled work and outbox steps, and a member's own queued joins go with their command.
+* **Lanes** (`communitybot.units.Lanes`, each a `communitybot.priority_lock.PriorityLock`): a
+  unit holds its community's lane for the whole handler; in a lane, a member waiting for an
+  answer (command, private message, button) goes before joins, leaves, channel messages and
+  scheduled work, and a member's own queued joins go with their command. A bulk unit that
+  holds its lane but still waits for the writer lets those members go first. `/mydata` and the
+  "yes" to `/forgetme` take the lanes of every community of that platform user, in one order.
+* **The writer turn** is held only while a transaction is open, interactive units first. Long
+  work (a mentor or round solve, opening a chat thread, a cold peer-index load) steps outside
+  the transaction (`units.outside`): other communities write meanwhile, and the handler runs
+  again with the result. On PostgreSQL (issue #13) the writer turn goes and lanes run in
+  parallel.
+* **Group commit of joins.** In a burst, the join that reaches the writer takes the joins queued
+  behind it in its lane (up to `JOIN_GROUP`, none while a member there waits for an answer) into
+  its transaction, each in its own SAVEPOINT: one that fails rolls back alone and is answered
+  as if alone; if the whole transaction is lost, each join runs again on its own. Outbox rows,
+  `members.join`'s INSERT and every idempotency key are exactly as for a join alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,6 +71,7 @@ from communitybot.rate_limits import RateLimiter
 from communitybot.replies import Action, Message, Reply, SendToChannel, reply
 from communitybot.store.db import StoreBusy, StoreFull, StoreReadOnly
 from communitybot.store.store import Store
+from communitybot.units import Lanes, RunAgain, Unit, lane_order
 from communitybot.unsaved import UnsavedEvents
 
 BUSY_TEXT = "The database is busy right now, so nothing was changed. Please try again in a moment."
@@ -66,6 +83,9 @@ READ_ONLY_TEXT = (
     "Sorry, the server cannot write its database right now, so nothing was changed. "
     "Moderators have been told; please try again later."
 )
+JOIN_GROUP = 32
+"""At most this many queued joins of one community commit in one transaction: enough to share
+the commit's cost in a burst, few enough that a command in that community waits one group."""
 MODLOG_FULL_EVERY = timedelta(hours=1)
 """How often moderators hear that the database cannot be written (not once per event)."""
 FAILED_TEXT = (
@@ -94,18 +114,23 @@ class Bot:
         limits: RateLimiter | None = None,
         lock: PriorityLock | None = None,
     ) -> None:
-        """`lock`: the write lock, when others take turns on the connection too (the adapters'
-        state, `communitybot.bootstrap`); a fresh one by default."""
+        """`lock`: the writer turn, when others take turns on the write connection too (the
+        adapters' state, `communitybot.bootstrap`); a fresh one by default."""
         self.store = store
         self.platform = platform
         self.clock = clock
         self.peers = peers
         self.prefix = prefix
-        self._lock = lock or PriorityLock()
-        """The write lock: interactive events first, each member's events in order."""
+        self.lanes = Lanes(writer=lock)
+        """A lane per community (interactive events first, each member's events in order) and
+        the writer turn, held only while a transaction is open (`communitybot.units`)."""
+        self._lock = self.lanes
+        """The old name (benchmarks set `interactive_first`, tests count `waiting()`)."""
+        self.group_size = JOIN_GROUP
+        """How many queued joins of one community share a transaction (1: no grouping)."""
         self.reader = store.reader
         """The store on the read connection (None: every event takes the write path)."""
-        self.outbox = Outbox(store, platform, clock, self._lock)
+        self.outbox = Outbox(store, platform, clock, self.lanes.writer)
         self.unsaved = UnsavedEvents()
         """Joins the database could not store (full disk): tried again by `deliver_outbox`."""
         self._modlog_told_at: datetime | None = None
@@ -140,7 +165,7 @@ class Bot:
         if (
             self.reader is None
             or not isinstance(event, CommandInvoked)
-            or self._lock.busy(_member_key(event))
+            or self.lanes.busy(event.community, _member_key(event))
         ):
             return None
         command = find_command(event.path)
@@ -195,6 +220,7 @@ class Bot:
         event: Event,
         *,
         member_is_new: bool = False,
+        unit: Unit | None = None,
     ) -> Context:
         """A handler's context on `store` (the write store or the reader), with the platform's
         moderator answer for this member."""
@@ -211,67 +237,241 @@ class Bot:
             acting=Acting(community, member, event, is_moderator),
             member_is_new=member_is_new,
             joined_fresh=member_is_new and isinstance(event, MemberJoined),
+            unit=unit,
         )
 
     async def _handle_admitted(self, event: Event) -> Handled:
-        async with self._lock.hold(_priority(event), _member_key(event)):
-            try:
-                if isinstance(event, ChannelMessage) and not await registry.listens_to(
-                    self.store, event
-                ):
-                    return Handled([])  # no write transaction, no member row: nothing listens
-                async with (
-                    self.peers.write_unit(self.store),
-                    self.store.db.transaction(),
-                ):
-                    ctx = await self._context(event)
-                    if ctx is None:
-                        return Handled([])
-                    actions = await self._route(ctx)
-                    await typed_choices.remember(self.store, actions, self.clock.now())
-                    modlog = ctx.community.modlog_channel
-                    batch = await self.outbox.queue(
-                        [(a, modlog) for a in actions], self.clock.now()
-                    )
-                    return Handled(actions, modlog, batch)
-            except (StoreFull, StoreReadOnly) as error:
-                self.peers.invalidate_all()
-                return await self._not_stored(event, error)
-            except StoreBusy:
-                logger.warning("database busy while handling {}", type(event).__name__)
-                self.peers.invalidate_all()  # the rollback may have undone index updates
-                return self._unsaved(self._apology(event, BUSY_TEXT))
-            except Exception:
-                logger.exception("handling {} failed", type(event).__name__)
-                self.peers.invalidate_all()
-                return self._unsaved(self._apology(event, FAILED_TEXT))
+        if isinstance(event, ChannelMessage) and not await registry.listens_to(
+            self.reader or self.store, event
+        ):
+            # No lane, no transaction, no member row: nothing listens. Read on the read
+            # connection: the write connection may be inside another unit's transaction.
+            return Handled([])
+        priority, key = _priority(event), _member_key(event)
+        if isinstance(event, MemberJoined) and self.group_size > 1:
+            return await self._join(event, key)
+        communities = await self._lanes_for(event)
+        async with self.lanes.hold(communities, priority, key):
+            lane = self.lanes.lane(event.community) if len(communities) == 1 else None
+            return await self._unit(event, priority, lane=lane)
 
-    async def run_scheduled(self, work: Callable[[], Awaitable[list[Action]]]) -> list[Action]:
+    async def _lanes_for(self, event: Event) -> list[CommunityRef]:
+        """The lanes a unit takes: its community's, and for what may act on a member's rows in
+        every community of that platform user (`/mydata`, `/forgetme` and its answer) theirs."""
+        if not _may_span_communities(event):
+            return [event.community]
+        source = self.reader or self.store
+        refs = {event.community}
+        for member in await source.members.all_for_user(event.user):
+            community = await source.communities.get_by_id(member.community_id)
+            if community is not None:
+                refs.add(community.ref)
+        return sorted(refs, key=lane_order)
+
+    async def _unit(
+        self,
+        event: Event,
+        priority: Priority,
+        *,
+        lane: PriorityLock | None = None,
+        writer_held: bool = False,
+    ) -> Handled:
+        """One event's unit of work in its lane(s): the writer turn and one transaction, run
+        again after long work stepped outside it (`communitybot.units`)."""
+        unit = Unit()
+        async with unit.running():
+            while True:
+                if not writer_held:
+                    await self._writer_turn(priority, lane)
+                writer_held = False
+                try:
+                    try:
+                        async with self.peers.write_unit(self.store), self.store.db.transaction():
+                            self._new_transaction()
+                            return await self._body(event, unit)
+                    except RunAgain as again:
+                        step = again.step  # rolled back: run the long work without the turn
+                    except Exception as error:
+                        return await self._failure(event, error)
+                finally:
+                    self.lanes.writer.release()
+                await unit.step_outside(step)
+
+    async def _writer_turn(self, priority: Priority, lane: PriorityLock | None) -> None:
+        """Take the writer turn. A bulk unit holding its lane first lets members of that
+        community who are waiting for an answer go (`PriorityLock.yield_to_interactive`): it
+        has not started, and it would otherwise hold them up for as long as the writer is busy."""
+        while True:
+            if lane is not None and priority is Priority.BULK:
+                await lane.yield_to_interactive()
+            await self.lanes.writer.acquire(priority)
+            if lane is None or priority is not Priority.BULK or not lane.should_yield():
+                return
+            self.lanes.writer.release()
+
+    async def _body(self, event: Event, unit: Unit) -> Handled:
+        """Inside the transaction: the context, the handler, the outbox rows."""
+        ctx = await self._context(event, unit)
+        if ctx is None:
+            return Handled([])
+        actions = await self._route(ctx)
+        await typed_choices.remember(self.store, actions, self.clock.now())
+        modlog = ctx.community.modlog_channel
+        batch = await self.outbox.queue([(a, modlog) for a in actions], self.clock.now())
+        return Handled(actions, modlog, batch)
+
+    def _new_transaction(self) -> None:
+        """A transaction starts under the writer turn: the one before it has committed or rolled
+        back, so the row caches may keep what they read again (`communitybot.store.cache`)."""
+        self.store.communities.new_unit()
+        self.store.onboarding.new_unit()
+
+    async def _failure(self, event: Event, error: Exception) -> Handled:
+        """What a member gets when their unit failed and was rolled back (the peer index has
+        dropped what the unit mirrored: `PeerIndex.write_unit`)."""
+        if isinstance(error, StoreFull | StoreReadOnly):
+            return await self._not_stored(event, error)
+        if isinstance(error, StoreBusy):
+            logger.warning("database busy while handling {}", type(event).__name__)
+            return self._unsaved(self._apology(event, BUSY_TEXT))
+        logger.opt(exception=error).error("handling {} failed", type(event).__name__)
+        return self._unsaved(self._apology(event, FAILED_TEXT))
+
+    # Group commit of joins ---------------------------------------------------------------------
+    async def _join(self, event: MemberJoined, key: Hashable) -> Handled:
+        """A join waits in its lane; whoever holds the lane when it reaches the writer takes the
+        joins queued behind it into its transaction (`_join_group`)."""
+        slot = _JoinSlot(event, key, asyncio.get_running_loop().create_future())
+        if not await self.lanes.acquire(event.community, Priority.BULK, key, payload=slot):
+            return await slot.handled  # taken into another join's group, which finishes it
+        try:
+            lane = self.lanes.lane(event.community)
+            await self._writer_turn(Priority.BULK, lane)
+            taken: list[object] = []
+            if not lane.waiting(Priority.INTERACTIVE):  # a group would hold up who is waiting
+                taken = lane.take_bulk(_is_join_slot, self.group_size - 1)
+            if not taken:
+                return await self._unit(event, Priority.BULK, lane=lane, writer_held=True)
+            slots = [slot, *map(_as_slot, taken)]
+            group = asyncio.ensure_future(self._join_group(slots))
+            try:
+                results = await _finished(group)
+            finally:
+                self._hand_out(slots[1:], group)
+            return results[0]
+        finally:
+            self.lanes.release(event.community)
+
+    def _hand_out(self, followers: list[_JoinSlot], group: asyncio.Future[list[Handled]]) -> None:
+        """Give the joins taken into the group their outcomes, in order, from the leader's task:
+        they wake after it and start delivering in the order they joined."""
+        error: BaseException | None = None
+        results: list[Handled] = []
+        if group.cancelled():
+            error = asyncio.CancelledError()
+        elif (error := group.exception()) is None:
+            results = group.result()[1:]
+        for n, slot in enumerate(followers):
+            if not slot.handled.done():
+                if error is not None:
+                    slot.handled.set_exception(error)
+                else:
+                    slot.handled.set_result(results[n])
+            self.lanes.finish_taken(slot.event.community, slot.key)
+
+    async def _join_group(self, slots: list[_JoinSlot]) -> list[Handled]:
+        """Several joins of one lane in one transaction (writer turn held), each in its own
+        SAVEPOINT: a join that fails rolls back alone and is answered as if it had been alone.
+        If the transaction itself is lost (commit refused, SQLite rolled it back), each join runs
+        again in its own unit, exactly as without grouping. Every slot's outcome, in order."""
+        outcomes: list[Handled | Exception | None] = [None] * len(slots)
+        lost = await self._group_transaction(slots, outcomes)
+        results: list[Handled] = []
+        for slot, outcome in zip(slots, outcomes, strict=True):
+            if lost:
+                handled = await self._unit(slot.event, Priority.BULK)
+            elif isinstance(outcome, Exception):
+                handled = await self._failure(slot.event, outcome)
+            else:
+                assert outcome is not None
+                handled = outcome
+            results.append(handled)
+        return results
+
+    async def _group_transaction(
+        self, slots: list[_JoinSlot], outcomes: list[Handled | Exception | None]
+    ) -> bool:
+        """The group's one transaction (then the writer turn is released); True if it was lost
+        as a whole. Each join's outcome (or its error, rolled back alone) goes to `outcomes`."""
+        unit = Unit(pausable=False)
+        try:
+            async with (
+                unit.running(),
+                self.peers.write_unit(self.store),
+                self.store.db.transaction(),
+            ):
+                self._new_transaction()
+                for n, slot in enumerate(slots):
+                    try:
+                        async with self.store.db.savepoint(), self.peers.savepoint():
+                            outcomes[n] = await self._body(slot.event, unit)
+                    except Exception as error:
+                        if not self.store.db.in_transaction:
+                            raise  # SQLite rolled back everything (disk full)
+                        outcomes[n] = error
+        except Exception:
+            logger.opt(exception=True).warning(
+                "a group of {} joins was rolled back; handling each alone", len(slots)
+            )
+            return True
+        finally:
+            self.lanes.writer.release()
+        return False
+
+    async def run_scheduled(
+        self,
+        work: Callable[[], Awaitable[list[Action]]],
+        *,
+        communities: Iterable[CommunityRef] = (),
+        pausable: bool = False,
+    ) -> list[Action]:
         """Run scheduled work (the scheduler's job handlers) the way an event is handled.
 
-        Same lock and one transaction, so a job's effect, its "delivered" mark and its outbox
-        rows commit together and never interleave with an event; its actions are delivered
-        after the commit, in order, each problem reported to its own community's moderators.
-        Errors propagate (after undoing index updates): the scheduler decides whether to retry.
+        The writer turn and one transaction, so a job's effect, its "delivered" mark and its
+        outbox rows commit together and never interleave with an event; its actions are
+        delivered after the commit, in order, each problem reported to its own community's
+        moderators. Errors propagate (after the peer index dropped what the unit mirrored): the
+        scheduler decides whether to retry.
+
+        `communities`: the lanes to hold (in `lane_order`), when the caller knows which
+        communities its jobs touch; a batch that does not know takes the writer turn only (its
+        jobs are whole transactions; they have no member order to keep). `pausable`: `work` may
+        be run again from the start after long work stepped outside its transaction
+        (`communitybot.units`); otherwise long work runs in place, inside the transaction.
         """
-        async with self._lock.hold(Priority.BULK):
-            try:
-                async with (
-                    self.peers.write_unit(self.store),
-                    self.store.db.transaction(),
-                ):
-                    actions = await work()
-                    await typed_choices.remember(self.store, actions, self.clock.now())
-                    batch: list[Queued] = []
-                    if actions:
-                        modlogs = await self._modlog_channels(_communities(actions))
-                        batch = await self.outbox.queue(
-                            [(a, modlogs.get(_community(a))) for a in actions],
-                            self.clock.now(),
-                        )
-            except Exception:
-                self.peers.invalidate_all()
-                raise
+        unit = Unit(pausable=pausable)
+        async with self.lanes.hold(communities, Priority.BULK), unit.running():
+            while True:
+                await self.lanes.writer.acquire(Priority.BULK)
+                try:
+                    try:
+                        async with self.peers.write_unit(self.store), self.store.db.transaction():
+                            self._new_transaction()
+                            actions = await work()
+                            await typed_choices.remember(self.store, actions, self.clock.now())
+                            batch: list[Queued] = []
+                            if actions:
+                                modlogs = await self._modlog_channels(_communities(actions))
+                                batch = await self.outbox.queue(
+                                    [(a, modlogs.get(_community(a))) for a in actions],
+                                    self.clock.now(),
+                                )
+                            break
+                    except RunAgain as again:
+                        step = again.step
+                finally:
+                    self.lanes.writer.release()
+                await unit.step_outside(step)
         await self.outbox.deliver(None, batch)
         return actions
 
@@ -340,15 +540,13 @@ class Bot:
             return reply(text)
         return []
 
-    async def _context(self, event: Event) -> Context | None:
+    async def _context(self, event: Event, unit: Unit | None = None) -> Context | None:
         """The community and member an event acts for, at the start of its unit of work.
 
         The community row and its onboarding questions come from memory when no earlier unit
-        changed them (`communitybot.store.cache`); `new_unit` tells those caches that the unit
-        before this one has ended, committed or rolled back. A join tries the insert first.
+        changed them (`communitybot.store.cache`; `_new_transaction`). A join tries the insert
+        first.
         """
-        self.store.communities.new_unit()
-        self.store.onboarding.new_unit()
         now = self.clock.now()
         community, created = await self.store.communities.ensure(event.community, now)
         member_is_new = False
@@ -361,7 +559,7 @@ class Bot:
         else:
             member, member_is_new = await self.store.members.ensure(community.id, event.user, now)
         ctx = await self._bound_context(
-            self.store, community, member, event, member_is_new=member_is_new
+            self.store, community, member, event, member_is_new=member_is_new, unit=unit
         )
         if created:
             await registry.seed_community(ctx)
@@ -389,6 +587,55 @@ class Bot:
 
 
 _INTERACTIVE = (CommandInvoked, MessageReceived, ChoicePicked)
+_SPANNING_COMMANDS = {("mydata",), ("forgetme",)}
+_SPANNING_CHOICES = {"forgetme"}
+
+
+_FORGET_YES = {"yes", "y"}
+"""The typed answers that make `/forgetme` delete (as `communitybot.privacy.commands` reads
+them; any other answer deletes nothing)."""
+
+
+def _may_span_communities(event: Event) -> bool:
+    """Events that may act on a member's rows in every community of the platform user:
+    `/mydata`, `/forgetme` and its answer (a button, or "yes" in a private message)."""
+    if isinstance(event, CommandInvoked):
+        return event.path in _SPANNING_COMMANDS
+    if isinstance(event, ChoicePicked):
+        return event.custom_id in _SPANNING_CHOICES
+    if isinstance(event, MessageReceived):
+        return " ".join(event.text.split()).casefold().rstrip(".!") in _FORGET_YES
+    return False
+
+
+@dataclass(eq=False)
+class _JoinSlot:
+    """A join queued in its lane, for a group commit to take (`Bot._join_group`)."""
+
+    event: MemberJoined
+    key: Hashable
+    handled: asyncio.Future[Handled]
+
+
+def _is_join_slot(payload: object) -> bool:
+    return isinstance(payload, _JoinSlot)
+
+
+def _as_slot(payload: object) -> _JoinSlot:
+    assert isinstance(payload, _JoinSlot)
+    return payload
+
+
+async def _finished(task: asyncio.Future[list[Handled]]) -> list[Handled]:
+    """The group's outcome; a cancelled leader still lets the group finish (others wait on it)
+    before it gives up its lane."""
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        while not task.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(task)
+        raise
 
 
 def _priority(event: Event) -> Priority:

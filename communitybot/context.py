@@ -21,6 +21,7 @@ from communitybot.models import Community, Member
 from communitybot.ports import ChatPlatform
 from communitybot.replies import Action
 from communitybot.store.store import Store
+from communitybot.units import Unit
 
 
 class PeerIndexPort(Protocol):
@@ -69,6 +70,9 @@ class Context:
     joined_fresh: bool = False
     """A join created the member's row just now and nothing changed it since: no tags yet.
     The first `member_changed()` tells the peer index so without reading the row back."""
+    unit: Unit | None = None
+    """The unit of work on the write path (None on the read path): `unit.outside(fn, …)` runs
+    long work outside the transaction (`communitybot.units`)."""
 
     def _acting(self) -> Acting:
         if self.acting is None:

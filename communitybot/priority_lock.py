@@ -22,13 +22,19 @@ Bot's read path (read-only commands without this lock) stays behind it then.
 
 The lock is handed over directly to the next waiter on release (nobody can barge in between), and
 a waiter cancelled while waiting, or right after it was handed the lock, passes its turn on.
+
+A holder may also take queued bulk waiters into its own turn (`take_bulk`): the Bot's group
+commit of joins (`communitybot.bot`) runs several members' joins in one transaction. A taken
+waiter's `acquire` returns False (it does not hold the lock: the holder runs its work and calls
+`finish_taken` when done); a member with anything queued ahead of it that was not taken is
+skipped, so each member's events keep their order.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter, deque
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import IntEnum
@@ -44,10 +50,12 @@ class Priority(IntEnum):
 
 @dataclass(eq=False)
 class _Waiter:
-    future: asyncio.Future[None]
+    future: asyncio.Future[bool]
     key: Hashable | None
     queue: Priority | None
     """The queue it waits in (None once taken out of it)."""
+    payload: object = None
+    """What a holder may take into its own turn (`take_bulk`); None: never taken."""
 
 
 class PriorityLock:
@@ -71,6 +79,10 @@ class PriorityLock:
     def busy(self, key: Hashable) -> bool:
         """Whether this member has an event queued at the lock or holding it."""
         return self._keys[key] > 0
+
+    def idle(self) -> bool:
+        """Nobody holds, waits or is being finished by a holder (a lane can be dropped)."""
+        return not self._locked and not self._keys and not self.waiting()
 
     def waiting(self, priority: Priority | None = None) -> int:
         """How many waiters are queued (in one class, or in all)."""
@@ -101,29 +113,93 @@ class PriorityLock:
         self.release()
 
     async def acquire(
-        self, priority: Priority = Priority.BULK, key: Hashable | None = None
-    ) -> None:
+        self,
+        priority: Priority = Priority.BULK,
+        key: Hashable | None = None,
+        payload: object = None,
+    ) -> bool:
+        """Wait for the lock; True once held. False only with a `payload`: the holder took it
+        into its own turn (`take_bulk`) and will call `finish_taken(key)` when it is done."""
         if key is not None:
             self._keys[key] += 1
         if not self._locked:
             self._locked = True
             self._holder = key
-            return
+            return True
         if not self.interactive_first:
             priority = Priority.BULK
         elif priority is Priority.INTERACTIVE and key is not None and self._bulk_keys[key]:
             self._promote(key)
-        waiter = _Waiter(asyncio.get_running_loop().create_future(), key, priority)
+        waiter = _Waiter(asyncio.get_running_loop().create_future(), key, priority, payload)
         self._enqueue(waiter, priority)
         try:
-            await waiter.future
+            return await waiter.future
         except BaseException:
             self._take_out(waiter)
             if waiter.future.done() and not waiter.future.cancelled():
-                self._release_turn()  # handed the lock just as it was cancelled: pass it on
+                if waiter.future.result():
+                    self._release_turn()  # handed the lock just as it was cancelled: pass it on
+                # else taken by the holder, which finishes it (and its key) anyway
             elif key is not None:
                 self._forget_key(key)
             raise
+
+    def should_yield(self) -> bool:
+        """Interactive waiters are queued and none of them is the holder's member: a bulk holder
+        that has not started yet (still waiting for the writer turn) lets them go first."""
+        queue = self._queues[Priority.INTERACTIVE]
+        if not self._locked or not queue or not self.interactive_first:
+            return False
+        return self._holder is None or all(w.key != self._holder for w in queue)
+
+    async def yield_to_interactive(self) -> None:
+        """If `should_yield`: hand the lock to the interactive waiters and get it back before any
+        bulk waiter (the holder's place is the front of the bulk queue). The caller holds the
+        lock again when this returns, even if cancelled meanwhile (then it re-raises after)."""
+        if not self.should_yield():
+            return
+        key = self._holder
+        waiter = _Waiter(asyncio.get_running_loop().create_future(), key, None)
+        waiter.queue = Priority.BULK
+        self._queues[Priority.BULK].appendleft(waiter)
+        if key is not None:
+            self._bulk_keys[key] += 1
+        self._holder = None  # the key stays counted: it is the waiter's now
+        self._release_turn()
+        cancelled = False
+        while not waiter.future.done():
+            try:
+                await asyncio.shield(waiter.future)
+            except asyncio.CancelledError:
+                cancelled = True
+        if cancelled:
+            raise asyncio.CancelledError
+
+    def take_bulk(self, accept: Callable[[object], bool], limit: int) -> list[object]:
+        """Take up to `limit` queued bulk waiters whose payload `accept`s into the holder's turn,
+        in queue order; a member with an earlier waiter that is not taken keeps its place (and
+        its later ones stay behind it). Their keys stay busy until `finish_taken`."""
+        if not self._locked or limit <= 0:
+            return []
+        blocked = {w.key for w in self._queues[Priority.INTERACTIVE]}
+        taken: list[object] = []
+        for waiter in list(self._queues[Priority.BULK]):
+            if len(taken) >= limit:
+                break
+            if waiter.future.done():
+                continue
+            if waiter.key in blocked or waiter.payload is None or not accept(waiter.payload):
+                blocked.add(waiter.key)
+                continue
+            self._take_out(waiter)
+            waiter.future.set_result(False)
+            taken.append(waiter.payload)
+        return taken
+
+    def finish_taken(self, key: Hashable | None) -> None:
+        """The holder is done with a waiter it took (`take_bulk`): its member is no longer busy."""
+        if key is not None:
+            self._forget_key(key)
 
     def release(self) -> None:
         if not self._locked:
@@ -142,7 +218,7 @@ class PriorityLock:
                 if waiter.future.done():  # cancelled; its own task cleans up its key
                     continue
                 self._holder = waiter.key
-                waiter.future.set_result(None)
+                waiter.future.set_result(True)
                 return
         self._locked = False
 

@@ -145,3 +145,78 @@ async def test_async_with_is_bulk_work() -> None:
 async def test_releasing_an_unlocked_lock_is_an_error() -> None:
     with pytest.raises(RuntimeError):
         PriorityLock().release()
+
+
+# Taking queued work into the holder's turn (the Bot's group commit of joins) -------------------
+async def test_the_holder_takes_queued_joins_but_never_past_a_members_earlier_event() -> None:
+    lock = PriorityLock()
+    await lock.acquire(BULK, "lead")
+    results: dict[str, bool] = {}
+
+    async def wait(name: str, key: str, payload: object) -> None:
+        results[name] = await lock.acquire(BULK, key, payload)
+
+    tasks = [
+        asyncio.create_task(wait(name, key, payload))
+        for name, key, payload in (
+            ("ann-join", "ann", "join"),
+            ("bob-leave", "bob", None),
+            ("bob-join", "bob", "join"),
+            ("cat-join", "cat", "join"),
+        )
+    ]
+    for _ in range(3):
+        await asyncio.sleep(0)
+    taken = lock.take_bulk(lambda payload: payload == "join", 10)
+    assert taken == ["join", "join"]  # ann's and cat's; bob's join stays behind his leave
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert results == {"ann-join": False, "cat-join": False}
+    assert lock.busy("ann") and lock.busy("cat"), "busy until the holder finished them"
+    lock.finish_taken("ann")
+    lock.finish_taken("cat")
+    assert not lock.busy("ann") and not lock.busy("cat")
+    lock.release()
+    await asyncio.sleep(0)
+    assert results["bob-leave"] is True
+    lock.release()
+    await asyncio.sleep(0)
+    assert results["bob-join"] is True
+    lock.release()
+    await asyncio.gather(*tasks)
+    assert lock.idle()
+
+
+async def test_a_bulk_holder_not_started_yet_lets_waiting_members_go_first() -> None:
+    lock = PriorityLock()
+    await lock.acquire(BULK, "joiner")
+    order: list[str] = []
+
+    async def command(name: str) -> None:
+        async with lock.hold(INTERACTIVE, name):
+            order.append(name)
+
+    async def join(name: str) -> None:
+        async with lock.hold(BULK, name):
+            order.append(name)
+
+    tasks = [asyncio.create_task(f(n)) for f, n in ((join, "other"), (command, "ann"))]
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert lock.should_yield()
+    await lock.yield_to_interactive()  # the holder gets the lock back before "other"
+    order.append("joiner")
+    lock.release()
+    await asyncio.gather(*tasks)
+    assert order == ["ann", "joiner", "other"]
+
+
+async def test_a_bulk_holder_never_yields_to_its_own_members_command() -> None:
+    lock = PriorityLock()
+    await lock.acquire(BULK, "ann")
+    task = asyncio.create_task(lock.acquire(INTERACTIVE, "ann"))
+    await asyncio.sleep(0)
+    assert not lock.should_yield(), "ann's join goes before ann's command"
+    lock.release()
+    assert await task is True
+    lock.release()

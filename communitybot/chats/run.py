@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from loguru import logger
 
+from communitybot import units
 from communitybot.chats import recap as chat_recap
 from communitybot.chats.hosts import hosts_line
 from communitybot.chats.input import MAX_DESCRIPTION
@@ -98,8 +99,12 @@ async def begin(
     safe = replace(welcome, text=neutralize_mass_mentions(welcome.text))
     actions: list[Action] = []
     try:
-        conversation = await ctx.platform.open_chat_thread(
-            community.ref, series.channel_id, f"#{series.hashtag}: {series.title}"[:100], safe
+        conversation = await units.outside(  # a network call: outside the transaction if it can
+            ctx.platform.open_chat_thread,
+            community.ref,
+            series.channel_id,
+            f"#{series.hashtag}: {series.title}"[:100],
+            safe,
         )
         in_thread = conversation != series.channel_id
     except PlatformError as error:

@@ -5,18 +5,20 @@ A round loads every open request and free mentor seat, solves the assignment in 
 overlap), then records the pairs and introduces each pair in one private group conversation.
 Hard rules go to the solver as forbidden (mentee, mentor) pairs: an ended pair is never proposed
 again and nobody mentors their own mentor; a mentee's time-zone window rules out mentors too far
-away (added lazily by `communitybot.mentoring.windows`). The handler runs inside the event's
-transaction, so the store is read before the solve and written after it.
+away (added lazily by `communitybot.mentoring.windows`). The store is read before the solve and
+written after it; the solve itself runs outside the event's transaction (`units.in_thread`):
+the handler's first run stops there and is rolled back, the solve runs while other communities
+write, and the handler's second run gets the answer for the same problem at once.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from communitybot import units
 from communitybot.context import Context
 from communitybot.mentoring import solver, windows
 from communitybot.mentoring.pairing import schedule_checkin, who
@@ -257,8 +259,9 @@ def _note_lonely(problem: _Problem, matched: set[int], result: RoundResult) -> N
 
 
 async def _solve(problem: _Problem) -> list[solver.Pair]:
-    # The solve is CPU work: a worker thread keeps the event loop (and other platforms) alive.
-    return await asyncio.to_thread(
+    # CPU work: a worker thread keeps the event loop (and other platforms) alive, and outside the
+    # unit's transaction every other community writes meanwhile.
+    return await units.in_thread(
         windows.solve,
         problem.mentees,
         problem.mentors,

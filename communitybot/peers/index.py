@@ -3,9 +3,15 @@
 The store stays the source of truth. A community is read from it in bulk the first time it is
 searched (`loader.load_community`); afterwards every change a handler makes is mirrored with
 `refresh_member` (which re-reads that one member) or, for changes touching many members (tag
-merge/delete), by `invalidate`, which drops the community so the next search reloads it. When an
-event fails and its transaction is rolled back, the bot calls `invalidate_all`: the index never
-keeps a change the store did not.
+merge/delete), by `invalidate`, which drops the community so the next search reloads it. When a
+unit of work fails and its transaction (or a group commit's savepoint) is rolled back, the
+communities that unit mirrored changes into or loaded are dropped, and only those
+(`write_unit`, `savepoint`): the index never keeps a change the store did not, and a failure in
+one community never makes the others reload.
+
+A write handler that searches a community not loaded yet does not load it inside its
+transaction: the unit steps outside (`communitybot.units`), the community is loaded through the
+read connection while the other communities write, and the handler runs again with it loaded.
 
 Read-only commands (`/peers`) run beside the write path, on the store's read connection, so a
 cold load may read the committed state while write transactions come and go. The Bot wraps each
@@ -32,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 from loguru import logger
 
+from communitybot import units
 from communitybot.models import Member
 from communitybot.peers.community import CommunityIndex
 from communitybot.peers.loader import load_community
@@ -59,13 +66,16 @@ class PeerIndex:
         self._unit: dict[int, set[int] | None] = {}
         """What the open write unit changed where the index did not see it (the community was
         not loaded): community → member ids (None: many, reload). Still uncommitted."""
+        self._touched: set[int] = set()
+        """Communities the open write unit mirrored changes into or loaded (uncommitted)."""
         self._behind: dict[int, set[int] | None] = {}
         """Communities being loaded through the read connection → members whose committed
         changes the load may have missed (None: too many, do not keep the load)."""
 
     @asynccontextmanager
     async def write_unit(self, store: Store) -> AsyncIterator[None]:
-        """Around one write transaction on `store` (the Bot's lock is held: one at a time).
+        """Around one write transaction on `store` (the Bot's writer turn is held: one at a
+        time; a unit that steps out for long work ends its write unit and opens a new one).
 
         What it changed unseen is, once it ended, handed to a read-connection load still in
         flight (which catches up), or mirrored here if such a load was kept meanwhile (it read
@@ -73,13 +83,16 @@ class PeerIndex:
         communities instead (the caller invalidates what it mirrored itself).
         """
         self._writing = True
+        self._touched = set()
         try:
             yield
         except BaseException:
-            for community_id in self._end_unit():
+            touched, self._touched = self._touched, set()
+            for community_id in touched | set(self._end_unit()):
                 if community_id in self._communities:
                     self.invalidate(community_id)
             raise
+        self._touched = set()
         for community_id, members in self._end_unit().items():
             ix = self._communities.get(community_id)
             if ix is None:
@@ -92,6 +105,20 @@ class PeerIndex:
                 members = None
             if members is None or ix.needs_rebuild():
                 self.invalidate(community_id)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Around one part of an open write unit that may be undone alone (a SAVEPOINT): if it
+        fails, the communities it mirrored into or loaded are dropped."""
+        outer, self._touched = self._touched, set()
+        try:
+            yield
+        except BaseException:
+            for community_id in self._touched:
+                self.invalidate(community_id)
+            raise
+        finally:
+            self._touched |= outer
 
     def _end_unit(self) -> dict[int, set[int] | None]:
         """Close the unit: its notes go to the loads in flight; returns them."""
@@ -123,6 +150,8 @@ class PeerIndex:
         if ix is None:
             self._note(community_id, member_id)
             return
+        if self._writing:
+            self._touched.add(community_id)
         if fresh is not None and fresh.id == member_id and fresh.community_id == community_id:
             present = fresh.left_at is None
             ix.upsert(member_id, (), fresh.timezone, fresh.discoverable, present=present)
@@ -148,6 +177,7 @@ class PeerIndex:
         self._note(community_id, None)
 
     def invalidate_all(self) -> None:
+        """Forget every community (tests and benchmarks: a cold start)."""
         for community_id in list(self._communities):
             self.invalidate(community_id)
 
@@ -168,6 +198,11 @@ class PeerIndex:
         ix = self._communities.get(community_id)
         if ix is not None and not self._unseen_by_writer(store, community_id):
             return ix
+        if ix is None and self._can_load_outside(store):
+            await units.outside(self._load_committed, store.reader, community_id)
+            ix = self._communities.get(community_id)
+            if ix is not None and not self._unseen_by_writer(store, community_id):
+                return ix  # (else it was invalidated meanwhile: load it here, as before)
         lock = self._locks.setdefault(community_id, asyncio.Lock())
         async with lock:
             ix = self._communities.get(community_id)
@@ -176,6 +211,7 @@ class PeerIndex:
                     return ix
                 # Kept by a read-connection load during this unit: give the unit its own view.
                 unseen = self._unit.pop(community_id)
+                self._touched.add(community_id)
                 if unseen is not None:
                     for member_id in sorted(unseen):
                         await self._mirror(ix, store, community_id, member_id)
@@ -188,7 +224,25 @@ class PeerIndex:
             if self._generation.get(community_id, 0) == generation:
                 self._communities[community_id] = ix
                 self._unit.pop(community_id, None)  # this load saw the unit's own changes
+                if self._writing:
+                    self._touched.add(community_id)  # …which a rollback would undo
             return ix
+
+    def _can_load_outside(self, store: Store) -> bool:
+        """A write unit needs a community not loaded: load it outside the transaction, through
+        the read connection, when the unit can step out (`communitybot.units`)."""
+        return (
+            self._writing
+            and not store.db.read_only
+            and store.reader is not None
+            and units.can_step_out()
+        )
+
+    async def _load_committed(self, reader: Store | None, community_id: int) -> None:
+        """Outside any transaction: load `community_id` through the read connection (kept unless
+        a bulk change happened meanwhile; `_load_beside_writes`)."""
+        if reader is not None:
+            await self.ensure_loaded(reader, community_id)
 
     def _unseen_by_writer(self, store: Store, community_id: int) -> bool:
         """The write unit searches a community it changed while unloaded (and a read load kept

@@ -11,12 +11,12 @@ Each group gets a `rounds.followup` job a few days later asking "did you meet?".
 
 from __future__ import annotations
 
-import asyncio
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from communitybot import units
 from communitybot.context import Context
 from communitybot.mentoring.scoring import rarity_weights
 from communitybot.models import Community, Member
@@ -320,8 +320,9 @@ async def _solve(
     peers = [
         Peer(m.id, tags_of.get(m.id, ()), utc_offset_minutes(m.timezone, now)) for m in eligible
     ]
-    # The solve is CPU work: a worker thread keeps the event loop (and other platforms) alive.
-    solved = await asyncio.to_thread(pair_round, peers, weights, recent, _seed(cid, key))
+    # CPU work: a worker thread keeps the event loop alive; outside the unit's transaction
+    # (`units.in_thread`: a `/rounds run`; a scheduler batch solves in place) others write.
+    solved = await units.in_thread(pair_round, peers, weights, recent, _seed(cid, key))
     by_id = {m.id: m for m in eligible}
     groups = []
     for ids in solved:
