@@ -242,7 +242,12 @@ class Database:
         return translated if translated is not error else error
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """Run one statement; returns lastrowid (for INSERT) or rowcount otherwise."""
+        """Run one statement; returns lastrowid (for INSERT) or rowcount otherwise.
+
+        One hop to aiosqlite's thread (each costs tens of microseconds, more under load): the
+        cursor is not closed with a second hop, as a statement that ran to its end has already
+        been reset, and the cursor goes with its last reference.
+        """
         try:
             cursor = await self._conn.execute(sql, tuple(params))
         except sqlite3.Error as error:
@@ -251,7 +256,6 @@ class Database:
                 raise
             raise translated from error
         result = cursor.lastrowid if sql.lstrip()[:6].upper() == "INSERT" else cursor.rowcount
-        await cursor.close()
         return int(result or 0)
 
     async def execute_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
@@ -264,9 +268,10 @@ class Database:
             raise translated from error
 
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        """Run a query and return its rows: one hop to aiosqlite's thread, not three (execute,
+        fetch, close)."""
         try:
-            async with self._conn.execute(sql, tuple(params)) as cursor:
-                return list(await cursor.fetchall())
+            return list(await self._conn.execute_fetchall(sql, tuple(params)))
         except sqlite3.Error as error:
             translated = self._error(error)
             if translated is error:
