@@ -47,6 +47,14 @@ _FIELDS: dict[type[Any], tuple[str, ...] | None] = {}
 (a scheduler batch encodes thousands of actions: `dataclasses.fields` each time was most of it)."""
 
 
+_SHARED: dict[int, tuple[Any, Any]] = {}
+"""id → (prompt, its JSON tree): a question's prompt is one object shared by every member it is
+asked of (`onboarding.questions` renders it once), so a join burst converts it once. The prompt
+is kept alive beside its id, so the id cannot be reused meanwhile; prompts are frozen all the
+way down (tuples of frozen choices), so the tree stays right."""
+_SHARED_MAX = 256
+
+
 def encode(action: Action) -> str:
     """Compact JSON for one action."""
     return _ENCODER.encode(_to_json(action))
@@ -81,9 +89,18 @@ def _to_json(value: Any) -> Any:
         return value
     names = _field_names(cls)
     if names is not None:
+        shared = cls is replies.Prompt
+        if shared:
+            known = _SHARED.get(id(value))
+            if known is not None and known[0] is value:
+                return known[1]
         out: dict[str, Any] = {TYPE_KEY: cls.__name__}
         for name in names:
             out[name] = _to_json(getattr(value, name))
+        if shared:
+            if len(_SHARED) >= _SHARED_MAX:
+                _SHARED.clear()
+            _SHARED[id(value)] = (value, out)
         return out
     if isinstance(value, str | int | float | bool):
         return value
