@@ -40,8 +40,9 @@ def _types() -> dict[str, type[Any]]:
     return found
 
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-"""What `json.dumps(..., separators=(",", ":"), ensure_ascii=False)` builds on every call."""
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
+"""What `json.dumps(..., separators=(",", ":"), ensure_ascii=False)` builds on every call (our
+trees come from dataclasses: they cannot contain themselves, so no cycle check)."""
 _FIELDS: dict[type[Any], tuple[str, ...] | None] = {}
 """Per type met while encoding: its field names if it is one of our dataclasses, else None
 (a scheduler batch encodes thousands of actions: `dataclasses.fields` each time was most of it)."""
@@ -96,7 +97,8 @@ def _to_json(value: Any) -> Any:
                 return known[1]
         out: dict[str, Any] = {TYPE_KEY: cls.__name__}
         for name in names:
-            out[name] = _to_json(getattr(value, name))
+            item = getattr(value, name)
+            out[name] = item if item is None or type(item) is str else _to_json(item)
         if shared:
             if len(_SHARED) >= _SHARED_MAX:
                 _SHARED.clear()
