@@ -19,6 +19,8 @@ from communitybot.store.timefmt import to_db
 
 MAX_IDS_PER_STATEMENT = 500
 """Ids per `DELETE … IN (…)`: well under SQLite's limit on bound parameters."""
+QUICK_ROWS = 8
+"""An event's few rows are written without a thread hop (`Database.execute`'s `quick`)."""
 MAX_ROWS_PER_INSERT = 1000
 """Rows per multi-row INSERT (3 parameters each): well under SQLite's limit of 32,766 bound
 parameters (SQLite 3.32 and later; `RETURNING`, used by the job store, needs 3.35 anyway)."""
@@ -56,7 +58,9 @@ class OutboxRepository:
             for action, modlog in chunk:
                 params += (action, modlog, created)
             last = await self._db.execute(
-                f"INSERT INTO outbox (action, modlog_channel, created_at) VALUES {values}", params
+                f"INSERT INTO outbox (action, modlog_channel, created_at) VALUES {values}",
+                params,
+                quick=len(chunk) <= QUICK_ROWS,
             )
             ids.extend(range(last - len(chunk) + 1, last + 1))
         return ids
