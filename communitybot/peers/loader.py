@@ -140,7 +140,7 @@ async def load_community(store: Store, community_id: int) -> CommunityIndex:
             return await asyncio.to_thread(_read_and_build, store.db.path, community_id)
         except sqlite3.Error as error:
             logger.warning(
-                "peer index: a load's own connection failed ({}); using the shared", error
+                "peer index: a load's own connection failed ({}); loading on the shared one", error
             )
     member_rows = await store.db.fetch_all(_MEMBERS_SQL, (community_id,))
     tag_rows = await store.db.fetch_all(_TAGS_SQL, (community_id,))

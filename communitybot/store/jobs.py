@@ -181,7 +181,8 @@ class JobRepository:
 
         Only inside the transaction that runs their handlers: a handler that fails rolls the
         marks back with everything else, so a job is 'delivered' exactly when its effect
-        committed. Jobs the caller then decides not to run go on with `unclaim`.
+        committed (while a handler runs, its own row already reads 'delivered'). Jobs the
+        caller then decides not to run go on with `unclaim`.
         """
         claimed: list[Job] = []
         for start in range(0, len(ids), MAX_IDS_PER_QUERY):
@@ -210,7 +211,7 @@ class JobRepository:
 
     async def finish(self, ids: Sequence[int], status: JobStatus, now: datetime) -> None:
         """Mark pending jobs delivered / dropped / failed (counting the attempt that ran): one
-        statement per `MAX_IDS_PER_QUERY` ids (a scheduler batch is one)."""
+        statement per `MAX_IDS_PER_QUERY` ids. (The scheduler itself uses `claim_due`.)"""
         attempt = 1 if status == "delivered" else 0
         for start in range(0, len(ids), MAX_IDS_PER_QUERY):
             chunk = list(ids[start : start + MAX_IDS_PER_QUERY])
