@@ -155,6 +155,8 @@ async def run(path: Path, singles: int, burst: int) -> Run:
     clock = SystemClock()
     started = time.perf_counter()
     store = await Store.open(path)
+    await store.communities.ensure(COMMUNITY, clock.now())  # jobs act for a known community
+    store.communities.new_unit()  # as the next event would: its row is cached from now on
     platform = RecordingPlatform()
     bot = Bot(store, platform, clock, PeerIndex())
     scheduler = Scheduler(bot, KINDS)
@@ -254,7 +256,7 @@ def table(filled: Fill, ran: Run) -> str:
         (
             f"Burst of {ran.burst:,} due at one instant: last delivered after",
             f"{ran.burst_last_ms:.0f} ms ({ran.burst_delivered:,} delivered)",
-            "≤ 1 s",
+            "≤ 0.3 s",
         ),
     ]
     lines = ["| Measure | Result | Target |", "|---|---|---|"]

@@ -40,9 +40,37 @@ def _types() -> dict[str, type[Any]]:
     return found
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
+"""What `json.dumps(..., separators=(",", ":"), ensure_ascii=False)` builds on every call (our
+trees come from dataclasses: they cannot contain themselves, so no cycle check)."""
+_FIELDS: dict[type[Any], tuple[str, ...] | None] = {}
+"""Per type met while encoding: its field names if it is one of our dataclasses, else None
+(a scheduler batch encodes thousands of actions: `dataclasses.fields` each time was most of it)."""
+
+
+_SHARED: dict[int, tuple[Any, Any]] = {}
+"""id → (prompt, its JSON tree): a question's prompt is one object shared by every member it is
+asked of (`onboarding.questions` renders it once), so a join burst converts it once. The prompt
+is kept alive beside its id, so the id cannot be reused meanwhile; prompts are frozen all the
+way down (tuples of frozen choices), so the tree stays right."""
+_SHARED_MAX = 256
+
+
 def encode(action: Action) -> str:
     """Compact JSON for one action."""
-    return json.dumps(_to_json(action), separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(_to_json(action))
+
+
+def _field_names(cls: type[Any]) -> tuple[str, ...] | None:
+    try:
+        return _FIELDS[cls]
+    except KeyError:
+        pass
+    names = None
+    if dataclasses.is_dataclass(cls) and _types().get(cls.__name__) is cls:
+        names = tuple(item.name for item in dataclasses.fields(cls))
+    _FIELDS[cls] = names
+    return names
 
 
 def decode(text: str) -> Action:
@@ -57,20 +85,33 @@ def decode(text: str) -> Action:
 
 
 def _to_json(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float | bool):
+    cls = type(value)
+    if cls is str or value is None:
+        return value
+    names = _field_names(cls)
+    if names is not None:
+        shared = cls is replies.Prompt
+        if shared:
+            known = _SHARED.get(id(value))
+            if known is not None and known[0] is value:
+                return known[1]
+        out: dict[str, Any] = {TYPE_KEY: cls.__name__}
+        for name in names:
+            item = getattr(value, name)
+            out[name] = item if item is None or type(item) is str else _to_json(item)
+        if shared:
+            if len(_SHARED) >= _SHARED_MAX:
+                _SHARED.clear()
+            _SHARED[id(value)] = (value, out)
+        return out
+    if isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, bytes):
         return {BYTES_KEY: base64.b64encode(value).decode("ascii")}
     if isinstance(value, tuple | list):
         return [_to_json(item) for item in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        name = type(value).__name__
-        if _types().get(name) is not type(value):
-            raise TypeError(f"{name} is not a dataclass of communitybot.replies or .events")
-        out: dict[str, Any] = {TYPE_KEY: name}
-        for item in dataclasses.fields(value):
-            out[item.name] = _to_json(getattr(value, item.name))
-        return out
+        raise TypeError(f"{cls.__name__} is not a dataclass of communitybot.replies or .events")
     raise TypeError(f"cannot store a {type(value).__name__} in the outbox")
 
 

@@ -10,8 +10,9 @@ Why it looks like this:
 * One loop sleeps until the soonest job, on an injected `Sleeper` and `Clock` (a `FakeClock` is
   both, so tests move time instead of waiting). Scheduling an earlier job wakes it at once.
 * Due jobs run in batches through `Bot.run_scheduled`: the bot's lock and one transaction, in
-  which each job's handler makes its effect and the job is marked 'delivered' (its idempotency
-  key is UNIQUE), so the effect commits exactly once or not at all. Messages the handlers return
+  which the batch's due jobs are marked 'delivered' (one `UPDATE … RETURNING`, which also
+  reads them; the idempotency key is UNIQUE) and each job's handler makes its effect, so the
+  effect commits exactly once or not at all. Messages the handlers return
   are written to the outbox in that transaction and delivered after the commit, like an event's
   (see `communitybot.outbox`: a crash after the commit delays them, never loses them).
 * The loop also drives the outbox: before the first job it delivers what the previous run left
@@ -406,11 +407,14 @@ class Scheduler:
             now=now,
         )
         actions: list[Action] = []
-        for job in sorted(await self._jobs.pending_by_ids(ids), key=lambda j: (j.due_at, j.id)):
+        claimed = await self._jobs.claim_due(ids, now)  # marked delivered: undone on failure
+        if len(claimed) < len(ids):  # cancelled, finished, or rescheduled meanwhile
+            seen = {job.id for job in claimed}
+            missing = [job_id for job_id in ids if job_id not in seen]
+            outcome.not_yet.extend(await self._jobs.pending_by_ids(missing))
+        for job in sorted(claimed, key=lambda j: (j.due_at, j.id)):
             kind = self._kinds.get(job.kind)
-            if job.due_at > now:
-                outcome.not_yet.append(job)  # rescheduled meanwhile (or a stale window entry)
-            elif kind is None:
+            if kind is None:
                 outcome.unknown.append(job)
             elif kind.grace is not None and now - job.due_at > kind.grace:
                 outcome.dropped.append(job)
@@ -420,9 +424,10 @@ class Scheduler:
                 except Exception as error:
                     raise _HandlerFailed(job, error) from error
                 outcome.delivered.append(job)
-        await self._jobs.finish([j.id for j in outcome.delivered], "delivered", now)
-        await self._jobs.finish([j.id for j in outcome.dropped], "dropped", now)
-        await self._jobs.finish([j.id for j in outcome.unknown], "failed", now)
+        if outcome.dropped:
+            await self._jobs.unclaim([j.id for j in outcome.dropped], "dropped")
+        if outcome.unknown:
+            await self._jobs.unclaim([j.id for j in outcome.unknown], "failed")
         return actions
 
     def _report(self, outcome: _Outcome) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import cast
 
 from communitybot.models import Question
@@ -74,8 +75,15 @@ def _how_to_answer(question: Question) -> str:
 
 def question_message(question: Question, number: int, total: int, lead: str = "") -> Message:
     """The question with its numbered options, how to answer, and the component prompt."""
-    lines = [lead] if lead else []
-    lines.append(f"**Question {number} of {total}:** {quote(question.prompt, 300)}")
+    body, prompt = _question_body(question, number, total)
+    return Message(f"{lead}\n{body}" if lead else body, prompt)
+
+
+@lru_cache(maxsize=1024)
+def _question_body(question: Question, number: int, total: int) -> tuple[str, Prompt]:
+    """Everything but the lead, the same for every member: rendered once per question (a join
+    burst asks question 1 of the same community thousands of times)."""
+    lines = [f"**Question {number} of {total}:** {quote(question.prompt, 300)}"]
     options = options_of(question)
     lines += [f"{index}. {quote(option, 80)}" for index, option in enumerate(options, start=1)]
     lines.append(f"_{_how_to_answer(question)}_ (`skip` · `back` · `stop`)")
@@ -86,7 +94,7 @@ def question_message(question: Question, number: int, total: int, lead: str = ""
         max_length=text_limit(question) if question.kind == "text" else None,
         max_values=len(options) if question.kind == "multi" else 1,
     )
-    return Message("\n".join(lines), prompt)
+    return "\n".join(lines), prompt
 
 
 def _match(piece: str, options: tuple[str, ...]) -> str | None:

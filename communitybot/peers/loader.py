@@ -3,21 +3,35 @@
 Two aggregate queries instead of millions of rows: members grouped by (time zone, discoverable)
 and member ids grouped by tag, each group as one comma-separated string that numpy parses in C.
 The tag query walks the covering `member_tags_by_tag` index: one scan of `member_tags`. A
-million members with six tags each load in a few seconds, and the parsing and array building run
-in a worker thread so the event loop keeps serving other events meanwhile.
+million members with six tags each load in a few seconds.
+
+A load must not hold up anyone else (issue #12). A load for the read path (committed state) reads
+on a connection of its own, opened for it in a worker thread that also parses and builds the
+arrays: the store's read connection, which every read-only command of every community shares,
+never runs a second-long aggregate, and the event loop only waits for the finished index. The
+worker reads both queries in one read transaction (one consistent snapshot) and parses the id
+lists in slices, so the GIL goes back to the event loop every few milliseconds. A load inside a
+write transaction must see that transaction's own uncommitted changes, so it reads through the
+writer's connection (it holds the write lock anyway).
 """
 
 from __future__ import annotations
 
 import asyncio
 import ctypes
+import sqlite3
 
 import numpy as np
+from loguru import logger
 
 from communitybot.peers.community import CommunityIndex, Int64Array, MemberRows
+from communitybot.store.db import BUSY_TIMEOUT_MS
 from communitybot.store.store import Store
 
 TRIM_AFTER_MEMBERS = 50_000
+PARSE_SLICE_CHARS = 1 << 18
+"""Characters of a comma-separated id list parsed per numpy call (~40,000 ids, ~1 ms): numpy
+holds the GIL while it parses, so a million-id list is parsed in slices."""
 _MEMBERS_SQL = (
     "SELECT timezone, discoverable, group_concat(id) FROM members"
     " WHERE community_id = ? AND left_at IS NULL GROUP BY timezone, discoverable"
@@ -30,9 +44,20 @@ _TAGS_SQL = (
 
 
 def _ids(text: str | None) -> Int64Array:
+    """Parse "12,7,40" (group_concat) into int64s, a slice of the text at a time."""
     if not text:
         return np.zeros(0, np.int64)
-    return np.fromstring(text, dtype=np.int64, sep=",")
+    if len(text) <= PARSE_SLICE_CHARS:
+        return np.fromstring(text, dtype=np.int64, sep=",")
+    parts = []
+    start = 0
+    while start < len(text):
+        end = text.find(",", start + PARSE_SLICE_CHARS)
+        if end < 0:
+            end = len(text)
+        parts.append(np.fromstring(text[start:end], dtype=np.int64, sep=","))
+        start = end + 1
+    return np.concatenate(parts)
 
 
 def _build(
@@ -76,13 +101,47 @@ def _release_freed_memory() -> None:
     trim(0)
 
 
-async def load_community(store: Store, community_id: int) -> CommunityIndex:
-    """A fresh index of `community_id`, read through the store's connection.
+def _read_and_build(path: str, community_id: int) -> CommunityIndex:
+    """Worker thread: read the community on a fresh read-only connection, build, and hand the
+    temporaries' memory back (`malloc_trim` takes milliseconds: not on the event loop)."""
+    index = _read_and_build_only(path, community_id)
+    if index.n_loaded >= TRIM_AFTER_MEMBERS:
+        _release_freed_memory()
+    return index
 
-    Using the caller's own connection matters: a load triggered inside an event's transaction
-    must see that transaction's uncommitted changes; a read-only command's load (`/peers` on
-    the read connection) reads what is committed, and `PeerIndex` decides whether to keep it.
+
+def _read_and_build_only(path: str, community_id: int) -> CommunityIndex:
+    """Both aggregates in one read transaction (one committed snapshot), then the arrays."""
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        connection.execute("PRAGMA query_only = ON")
+        connection.execute("BEGIN")  # both queries read the same committed snapshot
+        member_groups = [
+            (r[0], int(r[1]), r[2]) for r in connection.execute(_MEMBERS_SQL, (community_id,))
+        ]
+        tag_groups = [(int(r[0]), r[1]) for r in connection.execute(_TAGS_SQL, (community_id,))]
+        connection.execute("COMMIT")
+    finally:
+        connection.close()
+    return _build(member_groups, tag_groups)
+
+
+async def load_community(store: Store, community_id: int) -> CommunityIndex:
+    """A fresh index of `community_id`, as `store`'s connection sees it.
+
+    On the read connection (a read-only command's `/peers`) that is the committed state, read
+    on a connection of the load's own in a worker thread, so other commands keep the shared
+    read connection; `PeerIndex` decides whether to keep the result. On the writer it is read
+    through the writer itself: a load inside an event's transaction must see that transaction's
+    uncommitted changes.
     """
+    if store.db.read_only:
+        try:
+            return await asyncio.to_thread(_read_and_build, store.db.path, community_id)
+        except sqlite3.Error as error:
+            logger.warning(
+                "peer index: a load's own connection failed ({}); loading on the shared one", error
+            )
     member_rows = await store.db.fetch_all(_MEMBERS_SQL, (community_id,))
     tag_rows = await store.db.fetch_all(_TAGS_SQL, (community_id,))
     member_groups = [(r[0], int(r[1]), r[2]) for r in member_rows]

@@ -24,8 +24,9 @@ from communitybot.store.db import Database
 from communitybot.store.timefmt import to_db
 
 JobStatus = Literal["pending", "delivered", "dropped", "failed", "cancelled"]
-MAX_IDS_PER_QUERY = 500
-"""Well under SQLite's bound-parameter limit, for `WHERE id IN (...)` lookups."""
+MAX_IDS_PER_QUERY = 1000
+"""Well under SQLite's bound-parameter limit (32,766), for `WHERE id IN (...)` statements: a
+scheduler batch's look-up and its mark are one statement each."""
 
 
 def due_to_db(moment: datetime) -> str:
@@ -77,6 +78,25 @@ def _job(row: Any) -> Job:
         attempts=int(row["attempts"]),
         status=row["status"],
         last_error=row["last_error"],
+    )
+
+
+_CLAIMED = "id, kind, due_at, payload, idempotency_key, attempts - 1, 'pending', last_error"
+"""What `claim_due` returns: `Job`'s fields in order, as they were before the claim."""
+
+
+def _claimed_job(row: Any) -> Job:
+    """A `_CLAIMED` row by position (a burst converts thousands: names cost a look-up each)."""
+    job_id, kind, due_at, payload, key, attempts, status, last_error = row
+    return Job(
+        job_id,
+        kind,
+        datetime.fromisoformat(due_at),
+        json.loads(payload),
+        key,
+        attempts,
+        status,
+        last_error,
     )
 
 
@@ -154,16 +174,53 @@ class JobRepository:
             found.extend(_job(row) for row in rows)
         return found
 
-    async def finish(self, ids: Iterable[int], status: JobStatus, now: datetime) -> None:
-        """Mark pending jobs delivered / dropped / failed (counting the attempt that ran)."""
-        rows = [(status, to_db(now), 1 if status == "delivered" else 0, i) for i in ids]
-        if not rows:
-            return
-        await self._db.execute_many(
-            "UPDATE jobs SET status = ?, finished_at = ?, attempts = attempts + ?"
-            " WHERE id = ? AND status = 'pending'",
-            rows,
-        )
+    async def claim_due(self, ids: Sequence[int], now: datetime) -> list[Job]:
+        """Mark the pending jobs among `ids` that are due by `now` delivered (counting the
+        attempt) and return them as they were before: one statement per `MAX_IDS_PER_QUERY`
+        ids, where a look-up and a mark after the handlers used to take two.
+
+        Only inside the transaction that runs their handlers: a handler that fails rolls the
+        marks back with everything else, so a job is 'delivered' exactly when its effect
+        committed (while a handler runs, its own row already reads 'delivered'). Jobs the
+        caller then decides not to run go on with `unclaim`.
+        """
+        claimed: list[Job] = []
+        for start in range(0, len(ids), MAX_IDS_PER_QUERY):
+            chunk = list(ids[start : start + MAX_IDS_PER_QUERY])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._db.fetch_all(
+                "UPDATE jobs SET status = 'delivered', finished_at = ?, attempts = attempts + 1"
+                f" WHERE status = 'pending' AND due_at <= ? AND id IN ({marks})"
+                f" RETURNING {_CLAIMED}",
+                (to_db(now), due_to_db(now), *chunk),
+            )
+            claimed.extend(map(_claimed_job, rows))
+        return claimed
+
+    async def unclaim(self, ids: Sequence[int], status: JobStatus) -> None:
+        """Jobs `claim_due` marked in this transaction were not run after all: 'dropped'
+        (beyond their grace window) or 'failed' (no handler), the attempt not counted."""
+        for start in range(0, len(ids), MAX_IDS_PER_QUERY):
+            chunk = list(ids[start : start + MAX_IDS_PER_QUERY])
+            marks = ",".join("?" * len(chunk))
+            await self._db.execute(
+                f"UPDATE jobs SET status = ?, attempts = attempts - 1"
+                f" WHERE status = 'delivered' AND id IN ({marks})",
+                (status, *chunk),
+            )
+
+    async def finish(self, ids: Sequence[int], status: JobStatus, now: datetime) -> None:
+        """Mark pending jobs delivered / dropped / failed (counting the attempt that ran): one
+        statement per `MAX_IDS_PER_QUERY` ids. (The scheduler itself uses `claim_due`.)"""
+        attempt = 1 if status == "delivered" else 0
+        for start in range(0, len(ids), MAX_IDS_PER_QUERY):
+            chunk = list(ids[start : start + MAX_IDS_PER_QUERY])
+            marks = ",".join("?" * len(chunk))
+            await self._db.execute(
+                "UPDATE jobs SET status = ?, finished_at = ?, attempts = attempts + ?"
+                f" WHERE status = 'pending' AND id IN ({marks})",
+                (status, to_db(now), attempt, *chunk),
+            )
 
     async def record_failure(
         self, job_id: int, error: str, retry_at: datetime | None, now: datetime

@@ -95,6 +95,7 @@ class MemberRepository:
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (community_id, platform, user_id) DO NOTHING"
             " RETURNING *",
             (community_id, user.platform, user.user_id, user.display_name, to_db(now)),
+            quick=True,
         )
         if row is not None:
             return member_from_row(row), True

@@ -210,6 +210,7 @@ class OnboardingRepository:
             " ON CONFLICT (member_id) DO UPDATE SET status = 'active',"
             " started_at = excluded.started_at, completed_at = NULL",
             (member_id, to_db(now)),
+            quick=True,
         )
 
     async def set_status(self, member_id: int, status: str, now: datetime) -> None:

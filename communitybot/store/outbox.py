@@ -1,6 +1,7 @@
 """The outbox table: actions committed but not yet delivered (see `communitybot.outbox`).
 
-Rows are added in the caller's transaction (one statement per event, however many actions) and
+Rows are added in the caller's transaction (one statement per event or scheduler batch, however
+many actions: up to `MAX_ROWS_PER_INSERT`) and
 deleted by id once their batch was delivered (`done_many`: one statement per 500 ids, one
 commit): the table holds only what is still owed, so it never grows beyond the actions in
 flight plus those waiting for a retry.
@@ -18,6 +19,11 @@ from communitybot.store.timefmt import to_db
 
 MAX_IDS_PER_STATEMENT = 500
 """Ids per `DELETE … IN (…)`: well under SQLite's limit on bound parameters."""
+QUICK_ROWS = 8
+"""An event's few rows are written without a thread hop (`Database.execute`'s `quick`)."""
+MAX_ROWS_PER_INSERT = 1000
+"""Rows per multi-row INSERT (3 parameters each): well under SQLite's limit of 32,766 bound
+parameters (SQLite 3.32 and later; `RETURNING`, used by the job store, needs 3.35 anyway)."""
 
 
 @dataclass(frozen=True)
@@ -38,28 +44,26 @@ class OutboxRepository:
     async def add(self, rows: Sequence[tuple[str, str | None]], now: datetime) -> list[int]:
         """Store (action JSON, modlog channel) rows in order; returns their ids, in order.
 
-        Inside one transaction nothing else inserts, and AUTOINCREMENT hands out consecutive
-        ids, so one `executemany` plus `last_insert_rowid()` gives every id.
+        One multi-row INSERT (per `MAX_ROWS_PER_INSERT` rows): a scheduler batch of hundreds of
+        actions is one statement, not one per row plus a look-up. Inside one transaction
+        nothing else inserts, and AUTOINCREMENT hands out consecutive ids to the rows of one
+        statement, so the last row's id gives every id.
         """
-        if not rows:
-            return []
+        ids: list[int] = []
         created = to_db(now)
-        if len(rows) == 1:
-            action, modlog = rows[0]
-            return [
-                await self._db.execute(
-                    "INSERT INTO outbox (action, modlog_channel, created_at) VALUES (?, ?, ?)",
-                    (action, modlog, created),
-                )
-            ]
-        await self._db.execute_many(
-            "INSERT INTO outbox (action, modlog_channel, created_at) VALUES (?, ?, ?)",
-            ((action, modlog, created) for action, modlog in rows),
-        )
-        found = await self._db.fetch_one("SELECT last_insert_rowid()")
-        assert found is not None
-        last = int(found[0])
-        return list(range(last - len(rows) + 1, last + 1))
+        for start in range(0, len(rows), MAX_ROWS_PER_INSERT):
+            chunk = rows[start : start + MAX_ROWS_PER_INSERT]
+            values = ", ".join(["(?, ?, ?)"] * len(chunk))
+            params: list[str | None] = []
+            for action, modlog in chunk:
+                params += (action, modlog, created)
+            last = await self._db.execute(
+                f"INSERT INTO outbox (action, modlog_channel, created_at) VALUES {values}",
+                params,
+                quick=len(chunk) <= QUICK_ROWS,
+            )
+            ids.extend(range(last - len(chunk) + 1, last + 1))
+        return ids
 
     async def done(self, row_id: int) -> None:
         """The action was delivered (or finally refused): forget it."""
