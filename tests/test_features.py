@@ -102,7 +102,7 @@ async def test_mydata_reaches_every_repository_that_can_export_member_data(
     missing from `/mydata`, silently. This fails instead."""
     reached: set[tuple[str, str]] = set()
     methods = _export_methods(harness.store)
-    assert ("asks", "export_for_member") in methods and ("routing", "export") in methods
+    assert ("asks", "export_for_member") in methods and ("adapter_data", "export") in methods
     for repository_name, name in methods:
         repository = getattr(harness.store, repository_name)
         original = getattr(repository, name)
