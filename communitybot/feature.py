@@ -19,7 +19,7 @@ from typing import Any
 from communitybot.command_types import Command
 from communitybot.context import CommandHandler, Context
 from communitybot.events import ChannelMessage
-from communitybot.models import Member
+from communitybot.models import Community, Member
 from communitybot.replies import Action
 from communitybot.scheduler import JobKind
 from communitybot.store.stats import MemberCounts
@@ -41,6 +41,9 @@ Exporter = Callable[[Context, Member], Awaitable[dict[str, Any]]]
 """The feature's sections of one membership in the `/mydata` export (JSON-ready values)."""
 Forgetter = Callable[[Context, list[Member]], Awaitable[None]]
 """Deletes what the feature stores about the acting user's memberships for `/forgetme`."""
+AfterModeratorCommand = Callable[[Context, tuple[str, ...], list[Action]], Awaitable[list[Action]]]
+"""A moderator command's actions (its path given) in, the same or more actions out."""
+MayWrite = Callable[[Community], bool]
 
 
 @dataclass(frozen=True)
@@ -67,3 +70,9 @@ class Feature:
     forget: Forgetter | None = None
     """Only for data that does not go with the member's row: most rows reference the member
     and are deleted with it (`ON DELETE CASCADE`)."""
+    after_moderator_command: AfterModeratorCommand | None = None
+    """Runs after every moderator command's handler, in the same unit (the set-up hint)."""
+    after_moderator_command_may_write: MayWrite | None = None
+    """Required with `after_moderator_command`: whether it may write for this community. A
+    read-only moderator command is answered on the read connection only when no feature's hook
+    may write; the write path takes it otherwise."""

@@ -26,4 +26,6 @@ FEATURE = Feature(
         ("limits",): limits.limits,
     },
     stats=stats,
+    after_moderator_command=first_steps.after_moderator_command,
+    after_moderator_command_may_write=first_steps.may_write,
 )
