@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from communitybot import registry
 from communitybot.commands import CATALOGUE
 from communitybot.context import Context, NoActingMember
-from communitybot.feature import Feature
+from communitybot.feature import HANDLES, Feature, handlers_in, handles
 from communitybot.store.store import Store
 from tests.conftest import Harness
 
@@ -61,6 +62,32 @@ def test_the_menu_shows_every_declared_command_once() -> None:
     assert shown == declared
     assert max(shown.values()) == 1
     assert set(registry.COMMANDS) == set(shown)
+
+
+@pytest.mark.parametrize("feature", registry.FEATURES, ids=lambda f: f.name)
+def test_each_handler_is_marked_with_its_own_catalogue_path(feature: Feature) -> None:
+    """A new command is its catalogue line and its `@handles(...)` handler: nothing else."""
+    for path, handler in feature.commands.items():
+        assert getattr(handler, HANDLES) == path, handler
+
+
+def test_two_handlers_for_one_path_stop_the_bot_at_start() -> None:
+    module = ModuleType("communitybot.somefeature")
+
+    async def first(ctx: Context, options: dict[str, Any]) -> list[Any]:
+        return []
+
+    async def second(ctx: Context, options: dict[str, Any]) -> list[Any]:
+        return []
+
+    for name, function in (("first", first), ("second", second), ("again", first)):
+        function.__module__ = module.__name__
+        setattr(module, name, handles("help")(function))
+    elsewhere = ModuleType("communitybot.other")
+    elsewhere.first = first  # type: ignore[attr-defined]
+    assert handlers_in(elsewhere) == {}, "an imported handler counts where it is defined"
+    with pytest.raises(ValueError, match="two handlers"):
+        handlers_in(module)
 
 
 def test_every_job_kind_is_declared_by_exactly_one_feature() -> None:

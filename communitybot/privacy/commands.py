@@ -26,6 +26,7 @@ from loguru import logger
 
 from communitybot import units
 from communitybot.context import Context
+from communitybot.feature import handles
 from communitybot.models import Member
 from communitybot.replies import Action, Attachment, Prompt, reply
 from communitybot.store.timefmt import to_db
@@ -38,6 +39,7 @@ _NO = {"no", "n", "cancel"}
 
 
 # /privacy ---------------------------------------------------------------------------------------
+@handles("privacy", "show")
 async def show_privacy(ctx: Context, options: dict[str, Any]) -> list[Action]:
     p = ctx.prefix
     if ctx.member.discoverable:
@@ -62,6 +64,7 @@ async def show_privacy(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
 
 
+@handles("privacy", "discoverable")
 async def set_discoverable(ctx: Context, options: dict[str, Any]) -> list[Action]:
     raw = options.get("value")
     value = raw if isinstance(raw, bool) else str(raw or "").strip().casefold()
@@ -132,6 +135,7 @@ def export_json(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+@handles("mydata")
 async def my_data(ctx: Context, options: dict[str, Any]) -> list[Action]:
     """A short ephemeral note with the export attached as `mydata-<date>.json`."""
     if ctx.member_is_new:
@@ -162,6 +166,7 @@ async def my_data(ctx: Context, options: dict[str, Any]) -> list[Action]:
 
 
 # /forgetme --------------------------------------------------------------------------------------
+@handles("forgetme")
 async def forget_me(ctx: Context, options: dict[str, Any]) -> list[Action]:
     memberships = await ctx.store.members.all_for_user(ctx.member.ref)
     expires = ctx.clock.now() + FORGET_WINDOW
