@@ -201,8 +201,13 @@ async def _forget(ctx: Context) -> list[Action]:
 
     user = ctx.member.ref
     try:
-        # Outside the transaction: the adapters' writes take the writer turn themselves.
-        await units.outside(ctx.store.adapter_data.forget, user)
+        if ctx.store.adapter_data.holders:
+            # Outside the transaction: the adapters' writes take the writer turn themselves,
+            # which this unit holds while its transaction is open (in place, they would wait
+            # for it forever).
+            if units.current() is not None and not units.can_step_out():
+                raise RuntimeError("adapter data cannot be forgotten inside a transaction")
+            await units.outside(ctx.store.adapter_data.forget, user)
     except Exception as error:
         logger.opt(exception=error).error("an adapter could not forget a {} user", user.platform)
         return reply(
