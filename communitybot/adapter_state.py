@@ -16,6 +16,10 @@ Why it looks like this:
   delays it by one unit at most.
 * Reads go to the writer connection too, without the lock: the adapter's tables hold only what
   the adapter committed, so nothing half-done is ever seen.
+* Personal data (a member's DM room, DM channel, fallback thread) is declared by the part of the
+  adapter that keeps it (`declare_personal_data`) into the database's registry
+  (`communitybot.personal_data`), which `/mydata` and `/forgetme` ask: the core never names an
+  adapter table.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from communitybot.ports import AdapterMigration
+from communitybot.personal_data import AdapterPersonalData
+from communitybot.ports import AdapterMigration, PersonalData
 from communitybot.priority_lock import Priority, PriorityLock
 from communitybot.store.db import Database, StoreError
 
@@ -61,10 +66,19 @@ def check_migrations(namespace: str, migrations: Sequence[AdapterMigration]) -> 
 class SqliteAdapterState:
     """`AdapterState` for one adapter (`namespace`) on the store's database; use `open()`."""
 
-    def __init__(self, db: Database, turns: PriorityLock, namespace: str) -> None:
+    def __init__(
+        self,
+        db: Database,
+        turns: PriorityLock,
+        namespace: str,
+        personal: AdapterPersonalData | None = None,
+    ) -> None:
+        """`personal`: the database's registry of personal data (`Store.adapter_data`); None
+        keeps declarations to this state (nobody asks them)."""
         self._db = db
         self._turns = turns
         self.namespace = namespace
+        self._personal = personal if personal is not None else AdapterPersonalData()
 
     @classmethod
     async def open(
@@ -73,10 +87,11 @@ class SqliteAdapterState:
         turns: PriorityLock,
         namespace: str,
         migrations: Sequence[AdapterMigration],
+        personal: AdapterPersonalData | None = None,
     ) -> SqliteAdapterState:
         """The adapter's state, its tables migrated to the newest version it declares."""
         check_migrations(namespace, migrations)
-        state = cls(db, turns, namespace)
+        state = cls(db, turns, namespace, personal)
         await state._migrate(migrations)
         return state
 
@@ -117,6 +132,9 @@ class SqliteAdapterState:
     async def write(self, sql: str, params: Sequence[Any] = ()) -> int:
         async with self._turns.hold(Priority.INTERACTIVE), self._db.transaction():
             return await self._db.execute(sql, params)
+
+    def declare_personal_data(self, holder: PersonalData) -> None:
+        self._personal.declare(self.namespace, holder)
 
 
 def _without_comments(sql: str) -> str:

@@ -76,7 +76,9 @@ class Core:
     ) -> SqliteAdapterState:
         """The adapter's own tables, migrated; a schema problem is a `StartupFailed`."""
         try:
-            return await SqliteAdapterState.open(self.store.db, self.lock, namespace, migrations)
+            return await SqliteAdapterState.open(
+                self.store.db, self.lock, namespace, migrations, self.store.adapter_data
+            )
         except StoreError as error:
             raise StartupFailed(str(error)) from error
 

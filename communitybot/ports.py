@@ -126,6 +126,31 @@ class AdapterMigration:
     sql: str
 
 
+UserRows = dict[str, list[dict[str, Any]]]
+"""An adapter's rows about one user, by table name (JSON-ready values): `/mydata` shows them
+under `private_conversations`."""
+
+
+class PersonalData(Protocol):
+    """What one part of an adapter stores about platform users (a DM room, a DM channel, a
+    fallback thread): declared with `AdapterState.declare_personal_data`, so `/mydata` shows it
+    and `/forgetme` deletes it without the core naming an adapter table.
+
+    Both hooks answer for every account of the adapter in this database, and for nothing when
+    `user` is on another platform.
+    """
+
+    async def export_user(self, user: UserRef) -> UserRows:
+        """The user's rows by table (tables without a row left out)."""
+        ...
+
+    async def forget_user(self, user: UserRef) -> int:
+        """Delete the user's rows (each write its own short transaction); rows deleted.
+        Called outside the core's transaction, before the core's rows go (`communitybot.
+        privacy.commands.forget_user`): a failure raises and leaves the core's rows intact."""
+        ...
+
+
 class AdapterState(Protocol):
     """An adapter's own tables (sync positions, DM channels, login, …), and nothing else.
 
@@ -133,6 +158,8 @@ class AdapterState(Protocol):
     write is one statement in its own short transaction, taken in turn with the core's units of
     work: it never lands inside another event's transaction, and never shares its fate. Reads see
     everything the adapter committed. Rows come back as mappings of column name to value.
+    Whatever part of the adapter keeps rows about a person declares them
+    (`declare_personal_data`): the core never reads or deletes an adapter table itself.
     """
 
     namespace: str
@@ -147,6 +174,11 @@ class AdapterState(Protocol):
 
     async def write(self, sql: str, params: Sequence[Any] = ()) -> int:
         """One statement, committed on its own before this returns; rows changed."""
+        ...
+
+    def declare_personal_data(self, holder: PersonalData) -> None:
+        """`holder`'s rows are personal data: `/mydata` exports them, `/forgetme` deletes them.
+        Declaring the same kind of holder again replaces the earlier one."""
         ...
 
 

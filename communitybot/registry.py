@@ -22,7 +22,6 @@ from communitybot.feature import Feature
 from communitybot.help.feature import FEATURE as HELP
 from communitybot.mentoring.feature import FEATURE as MENTORING
 from communitybot.models import Community, Member
-from communitybot.moderation import first_steps
 from communitybot.moderation.feature import FEATURE as MODERATION
 from communitybot.onboarding.feature import FEATURE as ONBOARDING
 from communitybot.peers.feature import FEATURE as PEERS
@@ -97,14 +96,22 @@ async def seed_community(ctx: Context) -> None:
 async def after_moderator_command(
     ctx: Context, path: tuple[str, ...], actions: list[Action]
 ) -> list[Action]:
-    """A moderator command's actions, with the fresh community's set-up hint when it is due."""
-    return await first_steps.after_moderator_command(ctx, path, actions)
+    """A moderator command's actions, passed through every feature's declared hook in
+    `FEATURES` order (moderation's: the fresh community's set-up hint when it is due)."""
+    for feature in FEATURES:
+        if feature.after_moderator_command is not None:
+            actions = await feature.after_moderator_command(ctx, path, actions)
+    return actions
 
 
 def after_moderator_command_may_write(community: Community) -> bool:
-    """Whether `after_moderator_command` may write for this community (it records the set-up
-    hint as given while a channel is unset); when not, it changes nothing at all."""
-    return bool(first_steps.missing_channels(community))
+    """Whether `after_moderator_command` may write for this community (moderation records the
+    set-up hint as given while a channel is unset); when not, it changes nothing at all."""
+    return any(
+        feature.after_moderator_command_may_write(community)
+        for feature in FEATURES
+        if feature.after_moderator_command_may_write is not None
+    )
 
 
 async def run_command(

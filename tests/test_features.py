@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from communitybot import registry
 from communitybot.commands import CATALOGUE
 from communitybot.context import Context, NoActingMember
-from communitybot.feature import Feature
+from communitybot.feature import HANDLES, Feature, handlers_in, handles
 from communitybot.store.store import Store
 from tests.conftest import Harness
 
@@ -63,6 +64,32 @@ def test_the_menu_shows_every_declared_command_once() -> None:
     assert set(registry.COMMANDS) == set(shown)
 
 
+@pytest.mark.parametrize("feature", registry.FEATURES, ids=lambda f: f.name)
+def test_each_handler_is_marked_with_its_own_catalogue_path(feature: Feature) -> None:
+    """A new command is its catalogue line and its `@handles(...)` handler: nothing else."""
+    for path, handler in feature.commands.items():
+        assert getattr(handler, HANDLES) == path, handler
+
+
+def test_two_handlers_for_one_path_stop_the_bot_at_start() -> None:
+    module = ModuleType("communitybot.somefeature")
+
+    async def first(ctx: Context, options: dict[str, Any]) -> list[Any]:
+        return []
+
+    async def second(ctx: Context, options: dict[str, Any]) -> list[Any]:
+        return []
+
+    for name, function in (("first", first), ("second", second), ("again", first)):
+        function.__module__ = module.__name__
+        setattr(module, name, handles("help")(function))
+    elsewhere = ModuleType("communitybot.other")
+    elsewhere.first = first  # type: ignore[attr-defined]
+    assert handlers_in(elsewhere) == {}, "an imported handler counts where it is defined"
+    with pytest.raises(ValueError, match="two handlers"):
+        handlers_in(module)
+
+
 def test_every_job_kind_is_declared_by_exactly_one_feature() -> None:
     declared = Counter(kind for f in registry.FEATURES for kind in f.jobs)
     assert declared and max(declared.values()) == 1
@@ -83,6 +110,17 @@ def test_every_feature_with_figures_or_data_has_its_place_in_stats_and_mydata() 
     }
     for feature in registry.FEATURES:
         assert (feature.on_channel_message is None) == (feature.listens_to is None), feature.name
+        assert (feature.after_moderator_command is None) == (
+            feature.after_moderator_command_may_write is None
+        ), feature.name
+
+
+def test_the_set_up_hint_is_moderations_declared_hook() -> None:
+    """The registry knows no feature by name: the hint runs because moderation declares it."""
+    source = Path(registry.__file__).read_text()
+    assert "first_steps" not in source
+    (owner,) = [f for f in registry.FEATURES if f.after_moderator_command is not None]
+    assert owner.name == "moderation"
 
 
 def _export_methods(store: Store) -> list[tuple[str, str]]:
@@ -102,7 +140,7 @@ async def test_mydata_reaches_every_repository_that_can_export_member_data(
     missing from `/mydata`, silently. This fails instead."""
     reached: set[tuple[str, str]] = set()
     methods = _export_methods(harness.store)
-    assert ("asks", "export_for_member") in methods and ("routing", "export") in methods
+    assert ("asks", "export_for_member") in methods and ("adapter_data", "export") in methods
     for repository_name, name in methods:
         repository = getattr(harness.store, repository_name)
         original = getattr(repository, name)

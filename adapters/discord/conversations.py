@@ -14,13 +14,22 @@ rolled-back event can no longer take one with it. The DM mapping is still re-ass
 DM (one cheap UPSERT, no fsync in WAL mode), which also heals a mapping `/forgetme` removed for
 a member the bot writes to again. Until `attach()` is called (the application id is known only
 after login) the facts live in memory only.
+
+Both facts name a member, so they are personal data: `Conversations` declares itself through the
+state (`PersonalData`), `/mydata` shows its rows and `/forgetme` deletes them (and what is
+cached here), for every application id in this database.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from communitybot.ports import AdapterState
+from adapters.discord.schema import NAMESPACE
+from communitybot.events import UserRef
+from communitybot.ports import AdapterState, UserRows
+
+PERSONAL_TABLES = ("discord_dm_channels", "discord_fallback_threads")
+"""This adapter's tables with a row per member (`user_id`), in `/mydata`'s order."""
 
 
 class Conversations:
@@ -34,6 +43,8 @@ class Conversations:
         self._threads: dict[tuple[str, str], int | None] = {}
         """(guild, user) → thread id; None caches "no thread" so DMs need no lookup each time."""
         self._guild_by_channel: dict[str, str] = {}
+        if state is not None:
+            state.declare_personal_data(self)
 
     def attach(self, application_id: int | str) -> None:
         """Persist from now on (when there is a state), under this application's id."""
@@ -108,6 +119,43 @@ class Conversations:
                 "updated_at = excluded.updated_at",
                 (self.application_id, user_id, channel_id, guild_id, _now()),
             )
+
+    # -- personal data (`PersonalData`) ------------------------------------------------------
+
+    async def export_user(self, user: UserRef) -> UserRows:
+        """The member's DM channels and fallback threads, under every application id."""
+        if self._state is None or user.platform != NAMESPACE:
+            return {}
+        out: UserRows = {}
+        for table in PERSONAL_TABLES:
+            rows = await self._state.fetch_all(
+                f"SELECT * FROM {table} WHERE user_id = ? ORDER BY application_id",
+                (user.user_id,),
+            )
+            if rows:
+                out[table] = [dict(row) for row in rows]
+        return out
+
+    async def forget_user(self, user: UserRef) -> int:
+        """Delete the member's rows and what is cached about them here: the next message to
+        them opens a DM (or a new fallback thread) as for someone new."""
+        if user.platform != NAMESPACE:
+            return 0
+        for key in [key for key in self._threads if key[1] == user.user_id]:
+            del self._threads[key]
+        if self._state is None:
+            return 0
+        channels = await self._state.fetch_all(
+            "SELECT channel_id FROM discord_dm_channels WHERE user_id = ?", (user.user_id,)
+        )
+        for row in channels:
+            self._guild_by_channel.pop(str(row["channel_id"]), None)
+        deleted = 0
+        for table in PERSONAL_TABLES:
+            deleted += await self._state.write(
+                f"DELETE FROM {table} WHERE user_id = ?", (user.user_id,)
+            )
+        return deleted
 
 
 def _now() -> str:

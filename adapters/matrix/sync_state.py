@@ -4,7 +4,9 @@
   neither replays history nor misses what was said while the bot was down;
 - the access token and device id from a password login, so the next start reuses the device
   instead of piling up new ones;
-- the DM room shared with each member, so onboarding always continues in the same room.
+- the DM room shared with each member, so onboarding always continues in the same room. That
+  one is personal data: `MatrixDmRooms` declares it, so `/mydata` shows it and `/forgetme`
+  deletes it (the core never names this adapter's tables).
 
 One database file, one backup: the adapter's own tables (`adapters/matrix/schema.py`) beside the
 core's, reached only through the `AdapterState` port the bootstrap hands over. Each write is one
@@ -18,7 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from communitybot.ports import AdapterState
+from adapters.matrix.schema import NAMESPACE
+from communitybot.events import UserRef
+from communitybot.ports import AdapterState, UserRows
 
 NEXT_BATCH = "next_batch"
 ACCESS_TOKEN = "access_token"
@@ -38,6 +42,7 @@ class MatrixState:
     def __init__(self, db: AdapterState, account: str) -> None:
         self._db = db
         self.account = account
+        db.declare_personal_data(MatrixDmRooms(db))
 
     async def get(self, key: str) -> str | None:
         row = await self._db.fetch_one(
@@ -111,4 +116,27 @@ class MatrixState:
         await self._db.write(
             "DELETE FROM matrix_dm_rooms WHERE account = ? AND user_id = ? AND room_id = ?",
             (self.account, user_id, room_id),
+        )
+
+
+class MatrixDmRooms:
+    """The DM rooms the bot shares with a member (every bot account in this database), declared
+    as personal data (`PersonalData`). The adapter's table names are its platform's name."""
+
+    def __init__(self, db: AdapterState) -> None:
+        self._db = db
+
+    async def export_user(self, user: UserRef) -> UserRows:
+        if user.platform != NAMESPACE:
+            return {}
+        rows = await self._db.fetch_all(
+            "SELECT * FROM matrix_dm_rooms WHERE user_id = ? ORDER BY account", (user.user_id,)
+        )
+        return {"matrix_dm_rooms": [dict(row) for row in rows]} if rows else {}
+
+    async def forget_user(self, user: UserRef) -> int:
+        if user.platform != NAMESPACE:
+            return 0
+        return await self._db.write(
+            "DELETE FROM matrix_dm_rooms WHERE user_id = ?", (user.user_id,)
         )

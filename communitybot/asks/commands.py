@@ -13,6 +13,7 @@ from typing import Any
 
 from communitybot.asks.catalogue import MAX_DAYS, MAX_TEXT
 from communitybot.context import Context
+from communitybot.feature import handles
 from communitybot.naming import who
 from communitybot.numbers import parse_id
 from communitybot.replies import Action, Message, SendDirect, SendToChannel, reply
@@ -33,6 +34,7 @@ def _clean(raw: Any) -> str:
     return " ".join(str(raw or "").split())
 
 
+@handles("ask")
 async def ask(ctx: Context, options: dict[str, Any]) -> list[Action]:
     problem = _clean(options.get("problem"))
     if not problem:
@@ -90,6 +92,7 @@ async def _find(ctx: Context, options: dict[str, Any]) -> Ask | str:
     return f"There is no problem of practice #{shown}; {bound}. `{ctx.prefix}asks` lists open ones."
 
 
+@handles("follow")
 async def follow(ctx: Context, options: dict[str, Any]) -> list[Action]:
     found = await _find(ctx, options)
     if isinstance(found, str):
@@ -103,6 +106,7 @@ async def follow(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return reply(f"You follow #{found.id}: I'll DM you the outcome when it is shared.")
 
 
+@handles("resolve")
 async def resolve(ctx: Context, options: dict[str, Any]) -> list[Action]:
     found = await _find(ctx, options)
     if isinstance(found, str):
@@ -138,6 +142,7 @@ async def resolve(ctx: Context, options: dict[str, Any]) -> list[Action]:
     ]
 
 
+@handles("asks")
 async def list_asks(ctx: Context, options: dict[str, Any]) -> list[Action]:
     open_asks = await ctx.store.asks.open_asks(ctx.community.id, LIST_LIMIT)
     if not open_asks:

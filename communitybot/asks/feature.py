@@ -9,7 +9,7 @@ from typing import Any
 from communitybot.asks import commands as asks
 from communitybot.asks.catalogue import ASK_COMMANDS
 from communitybot.context import Context
-from communitybot.feature import Feature
+from communitybot.feature import Feature, handlers_in
 from communitybot.models import Member
 from communitybot.scheduler import JobKind
 from communitybot.store.stats import MemberCounts
@@ -26,12 +26,7 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
 FEATURE = Feature(
     "asks",
     catalogue=ASK_COMMANDS,
-    commands={
-        ("ask",): asks.ask,
-        ("follow",): asks.follow,
-        ("resolve",): asks.resolve,
-        ("asks",): asks.list_asks,
-    },
+    commands=handlers_in(asks),
     jobs={
         # A reminder found late (after downtime) still goes out within a week of its day.
         asks.REMINDER: JobKind(asks.run_reminder, grace=timedelta(days=7)),

@@ -34,6 +34,7 @@ from communitybot.chats.input import (
 )
 from communitybot.chats.schedule import heads_up, next_occurrence, plannable, problems
 from communitybot.context import Context
+from communitybot.feature import handles
 from communitybot.replies import Action, Attachment, reply, safe_filename
 from communitybot.store.chats import ChatSeries
 from communitybot.text import quote
@@ -44,6 +45,7 @@ LIST_DESCRIPTION = 100
 """Characters of a description `/chat list` shows (the announcement shows it all)."""
 
 
+@handles("chat", "create")
 async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
     now = ctx.clock.now()
     try:
@@ -118,6 +120,7 @@ def _line(ctx: Context, series: ChatSeries, zone: str | None) -> str:
     )
 
 
+@handles("chat", "list")
 async def list_chats(ctx: Context, options: dict[str, Any]) -> list[Action]:
     chats = await chats_visibility.visible(ctx, await ctx.store.chats.active(ctx.community.id))
     if not chats:
@@ -136,6 +139,7 @@ async def list_chats(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return reply("\n".join(lines))
 
 
+@handles("chat", "next")
 async def upcoming(ctx: Context, options: dict[str, Any]) -> list[Action]:
     now = ctx.clock.now()
     chats = [
@@ -156,6 +160,7 @@ async def upcoming(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return reply("\n".join(lines))
 
 
+@handles("chat", "cancel")
 async def cancel(ctx: Context, options: dict[str, Any]) -> list[Action]:
     found = await find_series(ctx, options)
     if isinstance(found, str):
@@ -166,6 +171,7 @@ async def cancel(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
 
 
+@handles("chat", "skip-next")
 async def skip_next(ctx: Context, options: dict[str, Any]) -> list[Action]:
     found = await find_series(ctx, options)
     if isinstance(found, str):
@@ -207,6 +213,7 @@ async def _visible_series(ctx: Context, options: dict[str, Any]) -> ChatSeries |
     return found
 
 
+@handles("chat", "subscribe")
 async def subscribe(ctx: Context, options: dict[str, Any]) -> list[Action]:
     found = await _visible_series(ctx, options)
     if isinstance(found, str):
@@ -228,6 +235,7 @@ async def subscribe(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return reply("\n".join(lines))
 
 
+@handles("chat", "unsubscribe")
 async def unsubscribe(ctx: Context, options: dict[str, Any]) -> list[Action]:
     found = await find_series(ctx, options)
     if isinstance(found, str):
@@ -237,6 +245,7 @@ async def unsubscribe(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return reply(f"No more reminders for #{found.hashtag}.")
 
 
+@handles("chat", "calendar")
 async def calendar(ctx: Context, options: dict[str, Any]) -> list[Action]:
     found = await _visible_series(ctx, options)
     if isinstance(found, str):

@@ -38,6 +38,7 @@ from communitybot.chats.schedule import (
     reanchored,
 )
 from communitybot.context import Context
+from communitybot.feature import handles
 from communitybot.models import Member
 from communitybot.replies import Action, reply
 from communitybot.store.chats import ChatSeries
@@ -79,6 +80,7 @@ def _given(options: dict[str, Any]) -> set[str]:
     return given
 
 
+@handles("chat", "edit")
 async def edit(ctx: Context, options: dict[str, Any]) -> list[Action]:
     found = await find_series(ctx, options)
     if isinstance(found, str):

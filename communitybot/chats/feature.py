@@ -11,7 +11,7 @@ from communitybot.chats import edit, hosts, jobs, questions, run, transcript
 from communitybot.chats.catalogue import CHAT_COMMANDS
 from communitybot.chats.run_catalogue import CHAT_RUN_COMMANDS
 from communitybot.context import Context
-from communitybot.feature import Feature
+from communitybot.feature import Feature, handlers_in
 from communitybot.models import Member
 from communitybot.scheduler import JobKind
 from communitybot.store.stats import MemberCounts
@@ -32,19 +32,7 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
 FEATURE = Feature(
     "chats",
     catalogue=(*CHAT_COMMANDS, *CHAT_RUN_COMMANDS),
-    commands={
-        ("chat", "create"): chats.create,
-        ("chat", "edit"): edit.edit,
-        ("chat", "list"): chats.list_chats,
-        ("chat", "next"): chats.upcoming,
-        ("chat", "cancel"): chats.cancel,
-        ("chat", "skip-next"): chats.skip_next,
-        ("chat", "subscribe"): chats.subscribe,
-        ("chat", "unsubscribe"): chats.unsubscribe,
-        ("chat", "calendar"): chats.calendar,
-        ("chat", "questions"): questions.questions,
-        ("chat", "transcript"): transcript.transcript,
-    },
+    commands=handlers_in(chats, edit, questions, transcript),
     jobs={
         # chat.start always runs (even late, after downtime) so a series never stalls; a
         # reminder found late still goes out while its chat is ahead (and is dropped, logged,

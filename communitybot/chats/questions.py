@@ -19,6 +19,7 @@ from communitybot.chats.script import (
     planned,
 )
 from communitybot.context import Context
+from communitybot.feature import handles
 from communitybot.replies import Action, reply
 from communitybot.store.chats import ChatSeries
 
@@ -36,6 +37,7 @@ def _when(ctx: Context, series: ChatSeries) -> str:
     return ", " + when_for(series.next_start, ctx.member.timezone, series.schedule.timezone)
 
 
+@handles("chat", "questions")
 async def questions(ctx: Context, options: dict[str, Any]) -> list[Action]:
     found = await find_series(ctx, options)
     if isinstance(found, str):

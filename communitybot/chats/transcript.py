@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from communitybot.chats import visibility as chats_visibility
 from communitybot.chats.input import ChatInputError, parse_hashtag
 from communitybot.context import Context
+from communitybot.feature import handles
 from communitybot.replies import Action, Attachment, reply, safe_filename
 from communitybot.store.chat_runs import ChatRun, RunMessage
 from communitybot.text import quote
@@ -104,6 +105,7 @@ def _date(raw: str) -> date:
         ) from None
 
 
+@handles("chat", "transcript")
 async def transcript(ctx: Context, options: dict[str, Any]) -> list[Action]:
     try:
         hashtag = parse_hashtag(str(options["hashtag"]))

@@ -12,6 +12,7 @@ from typing import Any
 from communitybot.command_parser import named_only, usage
 from communitybot.commands import CATALOGUE, Command, Option
 from communitybot.context import Context
+from communitybot.feature import handles
 from communitybot.replies import Action, reply
 from communitybot.text import quote
 
@@ -72,6 +73,7 @@ def details(command: Command, prefix: str) -> list[str]:
     return lines
 
 
+@handles("help")
 async def show_help(ctx: Context, options: dict[str, Any]) -> list[Action]:
     wanted = " ".join(str(options.get("command") or "").lstrip("/!").split()).casefold()
     if wanted:

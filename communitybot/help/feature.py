@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from communitybot.feature import Feature
+from communitybot.feature import Feature, handlers_in
+from communitybot.help import commands as help_commands
 from communitybot.help.catalogue import HELP_COMMANDS
-from communitybot.help.commands import show_help
 
 FEATURE = Feature(
     "help",
     catalogue=HELP_COMMANDS,
-    commands={("help",): show_help},
+    commands=handlers_in(help_commands),
 )

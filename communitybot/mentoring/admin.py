@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from communitybot.context import Context
+from communitybot.feature import handles
 from communitybot.mentoring.checkins import ANSWER_LABELS
 from communitybot.mentoring.match import auto_match
 from communitybot.mentoring.pairing import who
@@ -23,6 +24,7 @@ def _on_off(value: bool) -> str:
     return "on" if value else "off"
 
 
+@handles("mentoring", "settings")
 async def settings(ctx: Context, options: dict[str, Any]) -> list[Action]:
     """`/mentoring settings [auto_match] [checkin_days] [allow_no_shared_tags]`: show, or
     change and log the change."""
@@ -100,6 +102,7 @@ def _side_state(ctx: Context, member: Member, checkins: list[Checkin]) -> str:
     return f"{who(ctx.platform, member)}: {answer}"
 
 
+@handles("mentoring", "pairs")
 async def pairs(ctx: Context, options: dict[str, Any]) -> list[Action]:
     """`/mentoring pairs`: active pairings, flagged first, with each side's last check-in."""
     active = [

@@ -17,6 +17,7 @@ from typing import Any
 
 from communitybot import typed_choices
 from communitybot.context import Context
+from communitybot.feature import handles
 from communitybot.mentoring.match import auto_match
 from communitybot.mentoring.pairing import (
     checkin_key,
@@ -183,6 +184,7 @@ async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> li
     return await _answer(ctx, pair, answer)
 
 
+@handles("mentor", "checkin")
 async def checkin(ctx: Context, options: dict[str, Any]) -> list[Action]:
     """`/mentor checkin met|not-yet|end [member]`: the typed answer to a check-in."""
     answer = TYPED_ANSWERS.get(str(options.get("answer") or "").casefold())

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from communitybot.context import Context
+from communitybot.feature import handles
 from communitybot.mentoring.match import (
     NO_SHARED_TAGS,
     RoundResult,
@@ -127,6 +128,7 @@ def _matched_note(result: RoundResult | None, matched: bool, waiting: str, nobod
     return nobody
 
 
+@handles("mentor", "offer")
 async def offer(ctx: Context, options: dict[str, Any]) -> list[Action]:
     capacity = options.get("capacity")
     if not isinstance(capacity, int) or not MIN_CAPACITY <= capacity <= MAX_CAPACITY:
@@ -155,6 +157,7 @@ async def offer(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return [*reply(text), *(result.introductions if result else [])]
 
 
+@handles("mentor", "request")
 async def request(ctx: Context, options: dict[str, Any]) -> list[Action]:
     raw_window = str(options.get("window") or "").strip()
     window = parse_window(raw_window) if raw_window else None
@@ -215,6 +218,7 @@ async def request(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return [*reply(text), *(result.introductions if result else [])]
 
 
+@handles("mentor", "status")
 async def status(ctx: Context, options: dict[str, Any]) -> list[Action]:
     names = await ctx.store.tags.names(ctx.community.id)
     store = ctx.store.mentoring
@@ -277,14 +281,17 @@ async def _set_paused(ctx: Context, paused: bool) -> list[Action]:
     return [*reply(text), *(result.introductions if result else [])]
 
 
+@handles("mentor", "pause")
 async def pause(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return await _set_paused(ctx, True)
 
 
+@handles("mentor", "resume")
 async def resume(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return await _set_paused(ctx, False)
 
 
+@handles("mentor", "end")
 async def end(ctx: Context, options: dict[str, Any]) -> list[Action]:
     store = ctx.store.mentoring
     found = await pairs_with(ctx, options.get("member"))
@@ -310,6 +317,7 @@ async def end(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return [*reply(done), *notes, *(result.introductions if result else [])]
 
 
+@handles("mentor", "rematch")
 async def rematch(ctx: Context, options: dict[str, Any]) -> list[Action]:
     """A mentee ends their pairing and goes straight back into matching (never the same pair)."""
     mine = [

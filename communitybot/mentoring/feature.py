@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from communitybot.context import Context
-from communitybot.feature import Feature
-from communitybot.mentoring import admin, checkins
+from communitybot.feature import Feature, handlers_in
+from communitybot.mentoring import admin, checkins, match
 from communitybot.mentoring import commands as mentoring
 from communitybot.mentoring.catalogue import MENTORING_COMMANDS
-from communitybot.mentoring.match import match
 from communitybot.mentoring.pairing import CHECKIN
 from communitybot.models import Member
 from communitybot.scheduler import JobKind
@@ -32,19 +31,7 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
 FEATURE = Feature(
     "mentoring",
     catalogue=MENTORING_COMMANDS,
-    commands={
-        ("mentor", "offer"): mentoring.offer,
-        ("mentor", "request"): mentoring.request,
-        ("mentor", "status"): mentoring.status,
-        ("mentor", "pause"): mentoring.pause,
-        ("mentor", "resume"): mentoring.resume,
-        ("mentor", "end"): mentoring.end,
-        ("mentor", "rematch"): mentoring.rematch,
-        ("mentor", "checkin"): checkins.checkin,
-        ("mentoring", "match"): match,
-        ("mentoring", "settings"): admin.settings,
-        ("mentoring", "pairs"): admin.pairs,
-    },
+    commands=handlers_in(mentoring, checkins, match, admin),
     jobs={
         # A check-in always runs, even long after downtime: each round schedules the next, so
         # dropping a late one would end a pairing's check-ins for good. Late, it simply asks

@@ -20,6 +20,7 @@ from typing import Any
 
 from communitybot import units
 from communitybot.context import Context
+from communitybot.feature import handles
 from communitybot.mentoring import solver, windows
 from communitybot.mentoring.pairing import schedule_checkin, who
 from communitybot.mentoring.scoring import rarity_weights
@@ -299,6 +300,7 @@ async def _preview(ctx: Context, problem: _Problem) -> list[Action]:
     return reply("\n".join(lines))
 
 
+@handles("mentoring", "match")
 async def match(ctx: Context, options: dict[str, Any]) -> list[Action]:
     """`/mentoring match [dry_run]`: a moderator's round over every open request."""
     problem = await _problem(ctx)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from communitybot.context import Context
+from communitybot.feature import handles
 from communitybot.models import Community
 from communitybot.naming import who
 from communitybot.replies import Action, Message, SendToChannel, reply
@@ -68,6 +69,7 @@ def clean_setting(name: str, raw: Any) -> str | None:
     return value
 
 
+@handles("setup")
 async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
     given = {k: v for k, v in options.items() if k in SETTINGS and v is not None}
     if not given:
@@ -117,6 +119,7 @@ async def _linked_moderator_role(ctx: Context, role: str | None) -> list[Action]
     )
 
 
+@handles("stats")
 async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
     """The member count, then every feature's lines (`Feature.stats`, in the registry's order)."""
     from communitybot import registry  # the registry imports this module for its handlers

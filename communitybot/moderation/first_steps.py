@@ -27,6 +27,12 @@ def missing_channels(community: Community) -> list[str]:
     return [name for name in CHANNELS if getattr(community, name) is None]
 
 
+def may_write(community: Community) -> bool:
+    """Whether `after_moderator_command` may write here (it records the hint as given while a
+    channel is unset); when not, it changes nothing at all."""
+    return bool(missing_channels(community))
+
+
 def _what_and_how(prefix: str, missing: list[str]) -> str:
     what = " and ".join(CHANNELS[name].format(prefix=prefix) for name in missing)
     how = " ".join(f"{name}=…" for name in missing)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from communitybot.context import Context
+from communitybot.feature import handles
 from communitybot.naming import who
 from communitybot.replies import Action, Message, SendToChannel, reply
 from communitybot.store.limits import LimitSettings, LimitsRepository
@@ -47,6 +48,7 @@ def _number(raw: Any, name: str, highest: int) -> int | str:
     return value
 
 
+@handles("limits")
 async def limits(ctx: Context, options: dict[str, Any]) -> list[Action]:
     repository = LimitsRepository(ctx.store.db)
     before = await repository.get(ctx.community.id)

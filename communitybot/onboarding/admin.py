@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from communitybot.context import CommandHandler, Context
+from communitybot.feature import handles
 from communitybot.models import Question
 from communitybot.numbers import is_ascii_number, parse_int
 from communitybot.onboarding.questions import DEFAULT_TEXT_LIMIT, is_askable
@@ -262,8 +263,8 @@ def _command(action: CommandHandler) -> CommandHandler:
     return handler
 
 
-list_questions = _command(_list)
-add_question = _command(_add)
-edit_question = _command(_edit)
-move_question = _command(_move)
-remove_question = _command(_remove)
+list_questions = handles("onboarding", "questions", "list")(_command(_list))
+add_question = handles("onboarding", "questions", "add")(_command(_add))
+edit_question = handles("onboarding", "questions", "edit")(_command(_edit))
+move_question = handles("onboarding", "questions", "move")(_command(_move))
+remove_question = handles("onboarding", "questions", "remove")(_command(_remove))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from communitybot.context import Context
-from communitybot.feature import Feature
+from communitybot.feature import Feature, handlers_in
 from communitybot.models import Member
 from communitybot.onboarding import admin, flow, profile
 from communitybot.onboarding.catalogue import (
@@ -39,16 +39,7 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
 FEATURE = Feature(
     "onboarding",
     catalogue=(*ONBOARD_COMMANDS, *PROFILE_COMMANDS, *QUESTION_COMMANDS),
-    commands={
-        ("onboard",): flow.onboard,
-        ("profile", "show"): profile.show_profile,
-        ("profile", "edit"): profile.edit_profile,
-        ("onboarding", "questions", "list"): admin.list_questions,
-        ("onboarding", "questions", "add"): admin.add_question,
-        ("onboarding", "questions", "edit"): admin.edit_question,
-        ("onboarding", "questions", "move"): admin.move_question,
-        ("onboarding", "questions", "remove"): admin.remove_question,
-    },
+    commands=handlers_in(flow, profile, admin),
     on_join=flow.on_join,
     on_message=flow.on_message,
     on_choice=flow.on_choice,

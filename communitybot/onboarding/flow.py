@@ -22,6 +22,7 @@ from typing import Any
 
 from communitybot.context import Context
 from communitybot.events import CommandInvoked
+from communitybot.feature import handles
 from communitybot.models import Question
 from communitybot.onboarding import finish
 from communitybot.onboarding.defaults import DEFAULT_QUESTIONS
@@ -137,6 +138,7 @@ async def on_join(ctx: Context) -> list[Action]:
     return _as_direct(ctx, *await _next(ctx, _greeting(ctx, flow), flow))
 
 
+@handles("onboard")
 async def onboard(ctx: Context, options: dict[str, Any]) -> list[Action]:
     """`onboard`: start over from the first question, in the private conversation."""
     if not (await load_flow(ctx)).questions:

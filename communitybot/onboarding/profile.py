@@ -12,6 +12,7 @@ from typing import Any
 
 from communitybot.context import Context
 from communitybot.events import UserRef
+from communitybot.feature import handles
 from communitybot.models import Member, Tag
 from communitybot.onboarding.defaults import INTRO_MAX_LENGTH
 from communitybot.replies import Action, reply
@@ -85,6 +86,7 @@ async def describe(ctx: Context, member: Member, *, own: bool) -> str:
     return "\n".join(lines)
 
 
+@handles("profile", "show")
 async def show_profile(ctx: Context, options: dict[str, Any]) -> list[Action]:
     wanted = options.get("member")
     if wanted is None:
@@ -153,6 +155,7 @@ def _confirmation(ctx: Context, field: str, value: Any) -> str:
     return _MENTOR_NOTES[(field, bool(value))]
 
 
+@handles("profile", "edit")
 async def edit_profile(ctx: Context, options: dict[str, Any]) -> list[Action]:
     field = str(options.get("field") or "").strip().casefold()
     raw = str(options.get("value") or "")

@@ -11,6 +11,7 @@ from typing import Any
 
 from communitybot import naming
 from communitybot.context import Context
+from communitybot.feature import handles
 from communitybot.models import Member, Tag
 from communitybot.peers.index import PeerHit
 from communitybot.replies import Action, reply
@@ -60,6 +61,7 @@ async def suggest_peers(ctx: Context, limit: int = 3) -> list[str]:
     return await _lines(ctx, await _search(ctx, own, limit))
 
 
+@handles("peers")
 async def find_peers(ctx: Context, options: dict[str, Any]) -> list[Action]:
     raw = split_list(str(options.get("tags") or ""))
     notes: list[str] = []

@@ -5,12 +5,12 @@ Its data is the members' tags and profiles, which the tags and privacy features 
 
 from __future__ import annotations
 
-from communitybot.feature import Feature
+from communitybot.feature import Feature, handlers_in
+from communitybot.peers import commands as peers
 from communitybot.peers.catalogue import PEER_COMMANDS
-from communitybot.peers.commands import find_peers
 
 FEATURE = Feature(
     "peers",
     catalogue=PEER_COMMANDS,
-    commands={("peers",): find_peers},
+    commands=handlers_in(peers),
 )

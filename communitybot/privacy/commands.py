@@ -3,6 +3,17 @@
 Forgetting is destructive, so it takes two steps: `/forgetme` explains what goes and stores a
 pending confirmation that expires after ten minutes; only a "yes" (button or typed) within that
 window deletes. A "no", an expired request or any doubt deletes nothing and says so.
+
+What the adapters store about a person (how the bot reaches them privately: a Matrix DM room,
+a Discord DM channel or fallback thread) is theirs to export and delete: each declares it
+through its state (`ports.PersonalData`, registered in `Store.adapter_data`), and this module
+asks whatever is registered, never naming an adapter table. On a confirmed "yes" the adapters
+delete first, outside the core's transaction (`units.outside`: each adapter write is its own
+short transaction), then the core's rows go in the unit's transaction. Why that order: if an
+adapter fails, nothing of the core is deleted, the member is told so and may answer yes again;
+if the process dies between the two, the member keeps a profile they can see and forget again,
+and only loses a DM room record (the bot opens a new one when it next writes). The other order
+could leave a DM room in `/mydata` after "everything is deleted".
 """
 
 from __future__ import annotations
@@ -11,7 +22,11 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from loguru import logger
+
+from communitybot import units
 from communitybot.context import Context
+from communitybot.feature import handles
 from communitybot.models import Member
 from communitybot.replies import Action, Attachment, Prompt, reply
 from communitybot.store.timefmt import to_db
@@ -24,6 +39,7 @@ _NO = {"no", "n", "cancel"}
 
 
 # /privacy ---------------------------------------------------------------------------------------
+@handles("privacy", "show")
 async def show_privacy(ctx: Context, options: dict[str, Any]) -> list[Action]:
     p = ctx.prefix
     if ctx.member.discoverable:
@@ -48,6 +64,7 @@ async def show_privacy(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
 
 
+@handles("privacy", "discoverable")
 async def set_discoverable(ctx: Context, options: dict[str, Any]) -> list[Action]:
     raw = options.get("value")
     value = raw if isinstance(raw, bool) else str(raw or "").strip().casefold()
@@ -105,7 +122,7 @@ async def build_export(ctx: Context) -> dict[str, Any]:
         "platform": user.platform,
         "user_id": user.user_id,
         "memberships": [await _membership_export(ctx, m) for m in memberships],
-        "private_conversations": await ctx.store.routing.export(user),
+        "private_conversations": await ctx.store.adapter_data.export(user),
     }
 
 
@@ -118,6 +135,7 @@ def export_json(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+@handles("mydata")
 async def my_data(ctx: Context, options: dict[str, Any]) -> list[Action]:
     """A short ephemeral note with the export attached as `mydata-<date>.json`."""
     if ctx.member_is_new:
@@ -148,6 +166,7 @@ async def my_data(ctx: Context, options: dict[str, Any]) -> list[Action]:
 
 
 # /forgetme --------------------------------------------------------------------------------------
+@handles("forgetme")
 async def forget_me(ctx: Context, options: dict[str, Any]) -> list[Action]:
     memberships = await ctx.store.members.all_for_user(ctx.member.ref)
     expires = ctx.clock.now() + FORGET_WINDOW
@@ -170,18 +189,33 @@ async def forget_me(ctx: Context, options: dict[str, Any]) -> list[Action]:
 
 async def forget_user(ctx: Context, memberships: list[Member]) -> None:
     """The user's memberships and everything hanging off them (`ON DELETE CASCADE`: profile,
-    tags, answers, pairings, groups, chats, asks...), their private conversations and any
-    message still waiting to reach them."""
+    tags, answers, pairings, groups, chats, asks...) and any message still waiting to reach
+    them. The adapters' rows (private conversations) went just before (`_forget`)."""
     user = ctx.member.ref
     await ctx.store.members.delete_everywhere(user)
-    await ctx.store.routing.forget(user)
     await ctx.store.outbox.forget(user)
 
 
 async def _forget(ctx: Context) -> list[Action]:
     from communitybot import registry  # the registry imports this module for its handlers
 
-    memberships = await ctx.store.members.all_for_user(ctx.member.ref)
+    user = ctx.member.ref
+    try:
+        if ctx.store.adapter_data.holders:
+            # Outside the transaction: the adapters' writes take the writer turn themselves,
+            # which this unit holds while its transaction is open (in place, they would wait
+            # for it forever).
+            if units.current() is not None and not units.can_step_out():
+                raise RuntimeError("adapter data cannot be forgotten inside a transaction")
+            await units.outside(ctx.store.adapter_data.forget, user)
+    except Exception as error:
+        logger.opt(exception=error).error("an adapter could not forget a {} user", user.platform)
+        return reply(
+            "Something went wrong while deleting your data, so your profile and everything "
+            "else is still here. Please answer **yes** again in a moment to retry, or **no** "
+            "to keep it."
+        )
+    memberships = await ctx.store.members.all_for_user(user)
     await registry.forget(ctx, memberships)
     for community_id in {m.community_id for m in memberships}:
         ctx.peers.invalidate(community_id)

@@ -9,7 +9,7 @@ deletes the memberships, which takes every row hanging off them along (`ON DELET
 from __future__ import annotations
 
 from communitybot.context import Context
-from communitybot.feature import Feature
+from communitybot.feature import Feature, handlers_in
 from communitybot.privacy import commands as privacy
 from communitybot.privacy.catalogue import PRIVACY_COMMANDS
 from communitybot.store.stats import MemberCounts
@@ -22,12 +22,7 @@ async def stats(ctx: Context, counts: MemberCounts) -> list[str]:
 FEATURE = Feature(
     "privacy",
     catalogue=PRIVACY_COMMANDS,
-    commands={
-        ("privacy", "show"): privacy.show_privacy,
-        ("privacy", "discoverable"): privacy.set_discoverable,
-        ("mydata",): privacy.my_data,
-        ("forgetme",): privacy.forget_me,
-    },
+    commands=handlers_in(privacy),
     on_message=privacy.on_message,
     on_choice=privacy.on_choice,
     stats=stats,

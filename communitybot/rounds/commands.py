@@ -24,6 +24,7 @@ from communitybot.chats.schedule import (
     problems,
 )
 from communitybot.context import Context
+from communitybot.feature import handles
 from communitybot.models import Member
 from communitybot.numbers import parse_int
 from communitybot.replies import Action, Message, SendDirect, SendToChannel, reply
@@ -111,6 +112,7 @@ def _return_date(ctx: Context, settings: RoundSettings | None, skip: int) -> str
 # Members ----------------------------------------------------------------------------------------
 
 
+@handles("rounds", "join")
 async def join(ctx: Context, options: dict[str, Any]) -> list[Action]:
     store = ctx.store.rounds
     before = await store.participant(ctx.member.id)
@@ -139,6 +141,7 @@ async def join(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return reply("\n".join(lines))
 
 
+@handles("rounds", "leave")
 async def leave(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if not await ctx.store.rounds.leave(ctx.member.id):
         return reply("You're not taking part in peer rounds, so there's nothing to leave.")
@@ -164,6 +167,7 @@ def _pause_count(raw: Any) -> int | None:
     )
 
 
+@handles("rounds", "pause")
 async def pause(ctx: Context, options: dict[str, Any]) -> list[Action]:
     try:
         count = _pause_count(options.get("rounds"))
@@ -184,6 +188,7 @@ async def pause(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
 
 
+@handles("rounds", "resume")
 async def resume(ctx: Context, options: dict[str, Any]) -> list[Action]:
     participant = await ctx.store.rounds.participant(ctx.member.id)
     if participant is None:
@@ -207,6 +212,7 @@ def _state(ctx: Context, participant: Participant) -> str:
     return f"• Paused: skipping the next {'round' if skip == 1 else f'{skip} rounds'}."
 
 
+@handles("rounds", "status")
 async def status(ctx: Context, options: dict[str, Any]) -> list[Action]:
     store = ctx.store.rounds
     participant = await store.participant(ctx.member.id)
@@ -261,6 +267,7 @@ async def _answer(ctx: Context, seat: Seat, answer: Answer) -> list[Action]:
     return reply(text)
 
 
+@handles("rounds", "met")
 async def met(ctx: Context, options: dict[str, Any]) -> list[Action]:
     answer = str(options.get("answer") or "").strip().casefold()
     if answer not in ANSWERS:
@@ -288,6 +295,7 @@ def _no_repeat(raw: Any, settings: RoundSettings | None) -> int:
     )
 
 
+@handles("rounds", "setup")
 async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
     now = ctx.clock.now()
     store = ctx.store.rounds
@@ -349,6 +357,7 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return actions
 
 
+@handles("rounds", "off")
 async def off(ctx: Context, options: dict[str, Any]) -> list[Action]:
     now = ctx.clock.now()
     settings = await ctx.store.rounds.settings(ctx.community.id)
@@ -370,6 +379,7 @@ async def off(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return actions
 
 
+@handles("rounds", "run")
 async def run(ctx: Context, options: dict[str, Any]) -> list[Action]:
     now = ctx.clock.now()
     settings = await ctx.store.rounds.settings(ctx.community.id)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from communitybot.context import Context
-from communitybot.feature import Feature
+from communitybot.feature import Feature, handlers_in
 from communitybot.models import Member
 from communitybot.rounds import commands as rounds
 from communitybot.rounds import runs, schedule
@@ -27,17 +27,7 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
 FEATURE = Feature(
     "rounds",
     catalogue=ROUND_COMMANDS,
-    commands={
-        ("rounds", "join"): rounds.join,
-        ("rounds", "leave"): rounds.leave,
-        ("rounds", "pause"): rounds.pause,
-        ("rounds", "resume"): rounds.resume,
-        ("rounds", "status"): rounds.status,
-        ("rounds", "met"): rounds.met,
-        ("rounds", "setup"): rounds.setup,
-        ("rounds", "off"): rounds.off,
-        ("rounds", "run"): rounds.run,
-    },
+    commands=handlers_in(rounds),
     jobs={
         # A round job always runs (it moves the schedule on; it skips pairing if days late); a
         # follow-up found late still goes out for a few days.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from communitybot.personal_data import AdapterPersonalData
 from communitybot.store.asks import AskRepository
 from communitybot.store.chat_runs import ChatRunRepository
 from communitybot.store.chats import ChatRepository
@@ -22,7 +23,6 @@ from communitybot.store.onboarding import OnboardingRepository
 from communitybot.store.open_prompts import OpenPromptRepository
 from communitybot.store.outbox import OutboxRepository
 from communitybot.store.rounds import RoundRepository
-from communitybot.store.routing import RoutingRepository
 from communitybot.store.stats import StatsRepository
 from communitybot.store.tags import TagRepository
 
@@ -37,7 +37,8 @@ class Store:
         self.tags = TagRepository(db)
         self.onboarding = OnboardingRepository(db, cached=cached)
         self.confirmations = ConfirmationRepository(db)
-        self.routing = RoutingRepository(db)
+        self.adapter_data = AdapterPersonalData()
+        """What the adapters declared they store about people (`communitybot.personal_data`)."""
         self.stats = StatsRepository(db)
         self.jobs = JobRepository(db)
         self.mentoring = MentoringRepository(db)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from communitybot.context import Context
+from communitybot.feature import handles
 from communitybot.models import Tag
 from communitybot.replies import Action, GrantRole, RevokeRole, reply
 from communitybot.tags import roles as tag_roles
@@ -176,6 +177,7 @@ def _requested(ctx: Context, options: dict[str, Any], verb: str) -> tuple[list[s
     return raw, []
 
 
+@handles("tags", "add")
 async def add_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
     raw, error = _requested(ctx, options, "add")
     if error:
@@ -204,6 +206,7 @@ async def add_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return [*reply("\n".join(lines)), *actions]
 
 
+@handles("tags", "remove")
 async def remove_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
     raw, error = _requested(ctx, options, "remove")
     if error:
@@ -222,6 +225,7 @@ async def remove_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return [*reply("\n".join(lines)), *actions]
 
 
+@handles("tags", "list")
 async def list_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
     tags = await ctx.store.tags.all(ctx.community.id)
     if not tags:
@@ -299,6 +303,7 @@ async def _clash(ctx: Context, name: str, owner: Tag | None = None) -> list[Acti
     return reply(f"“{name}” is already an alias of **{existing.name}**. Nothing was changed.")
 
 
+@handles("tags", "create")
 async def create_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     name, error = _valid_name(str(options.get("name") or ""))
     if error:
@@ -317,6 +322,7 @@ async def create_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
 
 
+@handles("tags", "rename")
 async def rename_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     tag, error = await _one_tag(ctx, str(options.get("tag") or ""))
     if tag is None:
@@ -336,6 +342,7 @@ async def rename_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return reply(f"Renamed **{tag.name}** to **{name}**{note}. Members who had it keep it.")
 
 
+@handles("tags", "alias")
 async def alias_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     tag, error = await _one_tag(ctx, str(options.get("tag") or ""))
     if tag is None:
@@ -352,6 +359,7 @@ async def alias_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return reply(f"“{alias}”{note} now works as another name for **{tag.name}**.")
 
 
+@handles("tags", "merge")
 async def merge_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
     source, error = await _one_tag(ctx, str(options.get("source") or ""))
     if source is None:
@@ -373,6 +381,7 @@ def _members(count: int) -> str:
     return f"{count} member" + ("" if count == 1 else "s")
 
 
+@handles("tags", "delete")
 async def delete_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     tag, error = await _one_tag(ctx, str(options.get("tag") or ""))
     if tag is None:
@@ -403,6 +412,7 @@ def _link_value(options: dict[str, Any], key: str, current: str | None) -> str |
     return None if raw.casefold() == _CLEAR_WORD else raw
 
 
+@handles("tags", "link")
 async def link_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     tag, error = await _one_tag(ctx, str(options.get("tag") or ""))
     if tag is None:

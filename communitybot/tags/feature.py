@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from communitybot.context import Context
-from communitybot.feature import Feature
+from communitybot.feature import Feature, handlers_in
 from communitybot.models import Member
 from communitybot.onboarding.profile import member_tags
 from communitybot.store.stats import MemberCounts
@@ -35,17 +35,7 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
 FEATURE = Feature(
     "tags",
     catalogue=TAG_COMMANDS,
-    commands={
-        ("tags", "add"): tags.add_tags,
-        ("tags", "remove"): tags.remove_tags,
-        ("tags", "list"): tags.list_tags,
-        ("tags", "create"): tags.create_tag,
-        ("tags", "rename"): tags.rename_tag,
-        ("tags", "alias"): tags.alias_tag,
-        ("tags", "merge"): tags.merge_tags,
-        ("tags", "delete"): tags.delete_tag,
-        ("tags", "link"): tags.link_tag,
-    },
+    commands=handlers_in(tags),
     stats=stats,
     export=export,
 )

@@ -134,16 +134,28 @@ async def test_a_deleted_welcome_thread_means_trying_dms_again(
     assert double.created_threads == [thread]
 
 
+async def _dm_guild_saved(bot: DiscordBot) -> str | None:
+    """The guild Alice's DM channel serves, as stored (not as cached)."""
+    rows = await bot.platform.conversations.export_user(UserRef("discord", ALICE))
+    saved = rows.get("discord_dm_channels")
+    return str(saved[0]["guild_id"]) if saved else None
+
+
 async def test_dm_clicks_after_a_restart_reach_the_guild_that_last_wrote(
     double: DiscordDouble, tmp_path: Path
 ) -> None:
     double.second_guild = True  # Alice is a member of both guilds the bot serves
     db = tmp_path / "two-guilds.db"
-    async with connected(double, db):
+    async with connected(double, db) as first:
         await double.add_member(ALICE, "alice", guild_id=GUILD_ID)
         await double.wait_for("POST", "/messages", count=1)
         await double.add_member(ALICE, "alice", guild_id=OTHER_GUILD_ID)
         await double.wait_for("POST", "/messages", count=2)
+        # The mapping is saved just after the message went out: stop only once it is.
+        for _ in range(500):
+            if await _dm_guild_saved(first) == OTHER_GUILD_ID:
+                break
+            await asyncio.sleep(0.01)
     dm = double.dm_channel_of(ALICE)
     assert dm is not None
 
