@@ -468,7 +468,8 @@ class RoundRepository:
         if last is not None:
             row = await self._db.fetch_one(
                 "SELECT count(DISTINCT g.id), count(gm.member_id),"
-                " coalesce(sum(gm.answer = 'yes'), 0), count(gm.answer), count(gm.asked_at)"
+                " coalesce(sum(CASE WHEN gm.answer = 'yes' THEN 1 ELSE 0 END), 0),"
+                " count(gm.answer), count(gm.asked_at)"
                 " FROM round_groups g LEFT JOIN round_group_members gm ON gm.group_id = g.id"
                 " WHERE g.round_id = ?",
                 (int(last[0]),),
