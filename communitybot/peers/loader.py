@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from loguru import logger
@@ -32,19 +34,59 @@ TRIM_AFTER_MEMBERS = 50_000
 PARSE_SLICE_CHARS = 1 << 18
 """Characters of a comma-separated id list parsed per numpy call (~40,000 ids, ~1 ms): numpy
 holds the GIL while it parses, so a million-id list is parsed in slices."""
-_MEMBERS_SQL = (
+_SQLITE_MEMBERS_SQL = (
     "SELECT timezone, discoverable, group_concat(id) FROM members"
     " WHERE community_id = ? AND left_at IS NULL GROUP BY timezone, discoverable"
 )
-_TAGS_SQL = (
+_SQLITE_TAGS_SQL = (
     "SELECT t.id, group_concat(mt.member_id) FROM tags t"
     " LEFT JOIN member_tags mt ON mt.tag_id = t.id"
     " WHERE t.community_id = ? GROUP BY t.id ORDER BY t.id"
 )
+"""The load's own sqlite3 connection (`_read_and_build_only`, SQLite only by construction) lets
+SQLite join the ids into one text per group: a few rows to parse with numpy instead of a
+Python tuple per member and per member tag (a million of them in a large community)."""
+_MEMBERS_SQL = (
+    "SELECT timezone, discoverable, id FROM members WHERE community_id = ? AND left_at IS NULL"
+)
+_TAGS_SQL = (
+    "SELECT t.id, mt.member_id FROM tags t LEFT JOIN member_tags mt ON mt.tag_id = t.id"
+    " WHERE t.community_id = ? ORDER BY t.id"
+)
+"""Through `Database` (any backend): one row per member and per member tag, grouped here."""
+
+IdList = str | Int64Array | None
+"""A group's ids: group_concat's "12,7,40", or already an array."""
 
 
-def _ids(text: str | None) -> Int64Array:
+def _grouped(
+    member_rows: Iterable[Sequence[Any]], tag_rows: Iterable[Sequence[Any]]
+) -> tuple[list[tuple[str | None, int, IdList]], list[tuple[int, IdList]]]:
+    """The portable queries' rows, in the shape the group_concat queries give."""
+    by_group: dict[tuple[str | None, int], list[int]] = {}
+    for timezone, discoverable, member_id in member_rows:
+        by_group.setdefault((timezone, int(discoverable)), []).append(int(member_id))
+    member_groups: list[tuple[str | None, int, IdList]] = [
+        (timezone, discoverable, np.array(ids, np.int64))
+        for (timezone, discoverable), ids in by_group.items()
+    ]
+    tag_members: dict[int, list[int]] = {}
+    for tag_id, member_id in tag_rows:
+        carriers = tag_members.setdefault(int(tag_id), [])
+        if member_id is not None:
+            carriers.append(int(member_id))
+    tag_groups: list[tuple[int, IdList]] = [
+        (tag_id, np.array(ids, np.int64)) for tag_id, ids in tag_members.items()
+    ]
+    return member_groups, tag_groups
+
+
+def _ids(text: IdList) -> Int64Array:
     """Parse "12,7,40" (group_concat) into int64s, a slice of the text at a time."""
+    if text is None:
+        return np.zeros(0, np.int64)
+    if not isinstance(text, str):
+        return text
     if not text:
         return np.zeros(0, np.int64)
     if len(text) <= PARSE_SLICE_CHARS:
@@ -61,8 +103,8 @@ def _ids(text: str | None) -> Int64Array:
 
 
 def _build(
-    member_groups: list[tuple[str | None, int, str | None]],
-    tag_groups: list[tuple[int, str | None]],
+    member_groups: list[tuple[str | None, int, IdList]],
+    tag_groups: list[tuple[int, IdList]],
 ) -> CommunityIndex:
     tz_names: list[str | None] = [None]
     tz_lookup: dict[str | None, int] = {None: 0}
@@ -117,9 +159,12 @@ def _read_and_build_only(path: str, community_id: int) -> CommunityIndex:
         connection.execute("PRAGMA query_only = ON")
         connection.execute("BEGIN")  # both queries read the same committed snapshot
         member_groups = [
-            (r[0], int(r[1]), r[2]) for r in connection.execute(_MEMBERS_SQL, (community_id,))
+            (r[0], int(r[1]), r[2])
+            for r in connection.execute(_SQLITE_MEMBERS_SQL, (community_id,))
         ]
-        tag_groups = [(int(r[0]), r[1]) for r in connection.execute(_TAGS_SQL, (community_id,))]
+        tag_groups = [
+            (int(r[0]), r[1]) for r in connection.execute(_SQLITE_TAGS_SQL, (community_id,))
+        ]
         connection.execute("COMMIT")
     finally:
         connection.close()
@@ -144,8 +189,7 @@ async def load_community(store: Store, community_id: int) -> CommunityIndex:
             )
     member_rows = await store.db.fetch_all(_MEMBERS_SQL, (community_id,))
     tag_rows = await store.db.fetch_all(_TAGS_SQL, (community_id,))
-    member_groups = [(r[0], int(r[1]), r[2]) for r in member_rows]
-    tag_groups = [(int(r[0]), r[1]) for r in tag_rows]
+    member_groups, tag_groups = await asyncio.to_thread(_grouped, member_rows, tag_rows)
     del member_rows, tag_rows
     index = await asyncio.to_thread(_build, member_groups, tag_groups)
     del member_groups, tag_groups

@@ -208,8 +208,8 @@ class ChatRunRepository:
 
     async def set_current(self, run_id: int, number: int) -> None:
         await self._db.execute(
-            "UPDATE chat_runs SET current_question = max(current_question, ?) WHERE id = ?",
-            (number, run_id),
+            "UPDATE chat_runs SET current_question = ? WHERE id = ? AND current_question < ?",
+            (number, run_id, number),
         )
 
     async def end(self, run_id: int) -> bool:
@@ -235,9 +235,10 @@ class ChatRunRepository:
     # Messages ------------------------------------------------------------------------------------
     async def record(self, message: NewMessage, now: datetime) -> bool:
         """Store one message once (a repeated message id changes nothing); True if new."""
-        changed = await self._db.execute(
-            "INSERT OR IGNORE INTO chat_run_messages (run_id, message_id, member_id, question,"
-            " text, posted_at) VALUES (?, ?, ?, ?, ?, ?)",
+        inserted = await self._db.fetch_one(
+            "INSERT INTO chat_run_messages (run_id, message_id, member_id, question,"
+            " text, posted_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (run_id, message_id) DO NOTHING RETURNING run_id",
             (
                 message.run_id,
                 message.message_id,
@@ -247,12 +248,12 @@ class ChatRunRepository:
                 to_db(now),
             ),
         )
-        return changed > 0
+        return inserted is not None
 
     async def record_exchange(self, run_id: int, member_id: int, other_id: int) -> None:
         await self._db.execute(
-            "INSERT OR IGNORE INTO chat_run_exchanges (run_id, member_id, other_id)"
-            " VALUES (?, ?, ?)",
+            "INSERT INTO chat_run_exchanges (run_id, member_id, other_id)"
+            " VALUES (?, ?, ?) ON CONFLICT (run_id, member_id, other_id) DO NOTHING",
             (run_id, member_id, other_id),
         )
 

@@ -136,7 +136,7 @@ class ChatRepository:
         """Active series, soonest next chat first."""
         rows = await self._db.fetch_all(
             "SELECT * FROM chat_series WHERE community_id = ? AND status = 'active'"
-            " ORDER BY next_start, hashtag",
+            " ORDER BY CASE WHEN next_start IS NULL THEN 0 ELSE 1 END, next_start, hashtag",
             (community_id,),
         )
         return [_series(r) for r in rows]

@@ -64,7 +64,8 @@ class CommunityRepository:
             return existing, False
         self._cache.wrote(ref)
         await self._db.execute(
-            "INSERT OR IGNORE INTO communities (platform, space_id, created_at) VALUES (?, ?, ?)",
+            "INSERT INTO communities (platform, space_id, created_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (platform, space_id) DO NOTHING",
             (ref.platform, ref.space_id, to_db(now)),
         )
         created = await self.get(ref)

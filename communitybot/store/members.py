@@ -76,8 +76,9 @@ class MemberRepository:
                 return refreshed, False
             return existing, False
         await self._db.execute(
-            "INSERT OR IGNORE INTO members (community_id, platform, user_id, display_name,"
-            " joined_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO members (community_id, platform, user_id, display_name,"
+            " joined_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (community_id, platform, user_id) DO NOTHING",
             (community_id, user.platform, user.user_id, user.display_name, to_db(now)),
         )
         created = await self.get(community_id, user)
@@ -107,8 +108,11 @@ class MemberRepository:
             raise ValueError(f"unknown profile fields: {sorted(unknown)}")
         if values:
             assignments = ", ".join(f"{column} = ?" for column in values)
+            # Flags are stored as 0/1 integers on every backend (PostgreSQL's driver will not
+            # put a Python bool into an INTEGER column).
+            stored = [int(v) if isinstance(v, bool) else v for v in values.values()]
             await self._db.execute(
-                f"UPDATE members SET {assignments} WHERE id = ?", (*values.values(), member_id)
+                f"UPDATE members SET {assignments} WHERE id = ?", (*stored, member_id)
             )
         member = await self.get_by_id(member_id)
         assert member is not None

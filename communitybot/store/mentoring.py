@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
 from communitybot.models import Member
@@ -129,14 +130,17 @@ class MentoringRepository:
     async def offers(self, community_id: int) -> list[MentorOffer]:
         """Un-paused offers of members still in the community."""
         rows = await self._db.fetch_all(
-            "SELECT o.member_id, o.capacity, o.note, group_concat(t.tag_id)"
+            "SELECT o.member_id, o.capacity, o.note, t.tag_id"
             " FROM mentor_offers o JOIN members m ON m.id = o.member_id"
             " LEFT JOIN mentor_offer_tags t ON t.member_id = o.member_id"
             " WHERE m.community_id = ? AND m.left_at IS NULL AND o.paused = 0"
-            " GROUP BY o.member_id ORDER BY o.member_id",
+            " ORDER BY o.member_id, t.tag_id",
             (community_id,),
         )
-        return [MentorOffer(int(r[0]), int(r[1]), str(r[2]), False, _ids(r[3])) for r in rows]
+        return [
+            MentorOffer(int(first[0]), int(first[1]), str(first[2]), False, tags)
+            for first, tags in _with_tag_ids(rows, 3)
+        ]
 
     # Requests --------------------------------------------------------------------------------
     async def put_request(
@@ -186,16 +190,19 @@ class MentoringRepository:
         A matched request whose pairing vanished (the mentor was forgotten) counts as open again.
         """
         rows = await self._db.fetch_all(
-            "SELECT r.member_id, r.goals, group_concat(t.tag_id), r.tz_window_minutes"
+            "SELECT r.member_id, r.goals, r.tz_window_minutes, t.tag_id"
             " FROM mentee_requests r JOIN members m ON m.id = r.member_id"
             " LEFT JOIN mentee_request_tags t ON t.member_id = r.member_id"
             " WHERE m.community_id = ? AND m.left_at IS NULL AND (r.status = 'open'"
             "  OR (r.status = 'matched' AND NOT EXISTS (SELECT 1 FROM mentor_pairs p"
             "   WHERE p.mentee_id = r.member_id AND p.status = 'active')))"
-            " GROUP BY r.member_id ORDER BY r.member_id",
+            " ORDER BY r.member_id, t.tag_id",
             (community_id,),
         )
-        return [MenteeRequest(int(r[0]), str(r[1]), "open", _ids(r[2]), r[3]) for r in rows]
+        return [
+            MenteeRequest(int(first[0]), str(first[1]), "open", tags, first[2])
+            for first, tags in _with_tag_ids(rows, 3)
+        ]
 
     async def round_members(self, community_id: int) -> dict[int, Member]:
         """Present members with a request or an offer, by id: one query for a whole round."""
@@ -225,11 +232,12 @@ class MentoringRepository:
         )
         if existing is not None:
             return None
-        return await self._db.execute(
+        row = await self._db.fetch_one(
             "INSERT INTO mentor_pairs (community_id, mentor_id, mentee_id, round_key, score,"
-            " shared, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " shared, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (community_id, mentor_id, mentee_id, round_key, score, shared, to_db(now)),
         )
+        return int(row[0]) if row is not None else None
 
     async def get_pair(self, pair_id: int) -> MentorPair | None:
         row = await self._db.fetch_one(
@@ -336,7 +344,12 @@ class MentoringRepository:
         )
 
 
-def _ids(text: object) -> tuple[int, ...]:
-    if not text:
-        return ()
-    return tuple(sorted(int(part) for part in str(text).split(",")))
+def _with_tag_ids(rows: Sequence[Any], column: int) -> list[tuple[Any, tuple[int, ...]]]:
+    """Rows of (member …, tag id or NULL), ordered by member and tag, folded into one
+    (first row, sorted tag ids) per member: the portable spelling of `group_concat`."""
+    folded: list[tuple[Any, tuple[int, ...]]] = []
+    for _, group in groupby(rows, key=lambda row: row[0]):
+        members_rows = list(group)
+        tags = tuple(int(row[column]) for row in members_rows if row[column] is not None)
+        folded.append((members_rows[0], tags))
+    return folded

@@ -133,12 +133,13 @@ class CheckinRepository:
 
     async def figures(self, community_id: int) -> MentoringFigures:
         pairs = await self._db.fetch_one(
-            "SELECT count(*), coalesce(sum(flagged_at IS NOT NULL), 0) FROM mentor_pairs"
+            "SELECT count(*), count(flagged_at) FROM mentor_pairs"
             " WHERE community_id = ? AND status = 'active'",
             (community_id,),
         )
         answers = await self._db.fetch_one(
-            "SELECT coalesce(sum(c.answer = 'met'), 0), coalesce(sum(c.answer = 'not_yet'), 0)"
+            "SELECT coalesce(sum(CASE WHEN c.answer = 'met' THEN 1 ELSE 0 END), 0),"
+            " coalesce(sum(CASE WHEN c.answer = 'not_yet' THEN 1 ELSE 0 END), 0)"
             " FROM mentor_checkins c JOIN mentor_pairs p ON p.id = c.pair_id"
             " WHERE p.community_id = ?",
             (community_id,),

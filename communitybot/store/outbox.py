@@ -9,11 +9,14 @@ flight plus those waiting for a retry.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from communitybot.events import UserRef
+from communitybot.outbox_codec import TYPE_KEY
 from communitybot.store.db import Database
 from communitybot.store.timefmt import to_db
 
@@ -44,10 +47,11 @@ class OutboxRepository:
     async def add(self, rows: Sequence[tuple[str, str | None]], now: datetime) -> list[int]:
         """Store (action JSON, modlog channel) rows in order; returns their ids, in order.
 
-        One multi-row INSERT (per `MAX_ROWS_PER_INSERT` rows): a scheduler batch of hundreds of
-        actions is one statement, not one per row plus a look-up. Inside one transaction
-        nothing else inserts, and AUTOINCREMENT hands out consecutive ids to the rows of one
-        statement, so the last row's id gives every id.
+        One multi-row `INSERT … RETURNING id` (per `MAX_ROWS_PER_INSERT` rows): a scheduler
+        batch of hundreds of actions is one statement, not one per row plus a look-up. The ids
+        are handed out in the order of the VALUES rows (AUTOINCREMENT on SQLite, the sequence
+        on PostgreSQL), while neither promises the order RETURNING lists them in: sorted, they
+        pair with the rows.
         """
         ids: list[int] = []
         created = to_db(now)
@@ -57,12 +61,13 @@ class OutboxRepository:
             params: list[str | None] = []
             for action, modlog in chunk:
                 params += (action, modlog, created)
-            last = await self._db.execute(
-                f"INSERT INTO outbox (action, modlog_channel, created_at) VALUES {values}",
+            returned = await self._db.fetch_all(
+                f"INSERT INTO outbox (action, modlog_channel, created_at) VALUES {values}"
+                " RETURNING id",
                 params,
                 quick=len(chunk) <= QUICK_ROWS,
             )
-            ids.extend(range(last - len(chunk) + 1, last + 1))
+            ids.extend(sorted(int(row[0]) for row in returned))
         return ids
 
     async def done(self, row_id: int) -> None:
@@ -119,14 +124,17 @@ class OutboxRepository:
 
     async def forget(self, user: UserRef) -> int:
         """Delete every undelivered action that names `user` (to them, about them, or a group
-        with them): after /forgetme nothing already queued still reaches or mentions them."""
-        return await self._db.execute(
-            "DELETE FROM outbox WHERE id IN (SELECT o.id FROM outbox o, json_tree(o.action) t"
-            " WHERE t.key = 'user_id' AND t.value = ?"
-            " AND json_extract(o.action, t.path || '.__type__') = 'UserRef'"
-            " AND json_extract(o.action, t.path || '.platform') = ?)",
-            (user.user_id, user.platform),
-        )
+        with them): after /forgetme nothing already queued still reaches or mentions them.
+
+        The rows are read and searched here, not by the database's JSON functions (SQLite's
+        `json_tree` has no PostgreSQL spelling): the table holds only what is still owed, and
+        /forgetme is rare. A row that is not JSON names nobody we could find, and is kept.
+        """
+        rows = await self._db.fetch_all("SELECT id, action FROM outbox")
+        naming = [int(row[0]) for row in rows if _names_user(str(row[1]), user)]
+        for start in range(0, len(naming), MAX_IDS_PER_STATEMENT):
+            await self._delete(naming[start : start + MAX_IDS_PER_STATEMENT])
+        return len(naming)
 
     async def next_retry_at(self) -> datetime | None:
         """The earliest planned retry (None: no row waits for one)."""
@@ -136,3 +144,25 @@ class OutboxRepository:
     async def count(self) -> int:
         row = await self._db.fetch_one("SELECT count(*) FROM outbox")
         return int(row[0]) if row else 0
+
+
+def _names_user(action: str, user: UserRef) -> bool:
+    """Whether the action's JSON holds a `UserRef` for this user anywhere (see outbox_codec)."""
+    try:
+        tree = json.loads(action)
+    except ValueError:
+        return False
+    pending: list[Any] = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if (
+                node.get(TYPE_KEY) == "UserRef"
+                and node.get("user_id") == user.user_id
+                and node.get("platform") == user.platform
+            ):
+                return True
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return False

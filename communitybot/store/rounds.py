@@ -120,15 +120,13 @@ def _participant(row: Any) -> Participant:
 
 
 _GROUP_COLUMNS = (
-    "g.id, g.round_id, g.community_id, r.round_key, g.shared, g.created_at, g.closed_at,"
-    " (SELECT group_concat(member_id) FROM round_group_members WHERE group_id = g.id) AS ids"
+    "g.id, g.round_id, g.community_id, r.round_key, g.shared, g.created_at, g.closed_at"
 )
 
 
-def _group(row: Any) -> RoundGroup:
+def _group(row: Any, ids: tuple[int, ...]) -> RoundGroup:
     created = from_db(row["created_at"])
     assert created is not None
-    ids = tuple(sorted(int(i) for i in str(row["ids"]).split(","))) if row["ids"] else ()
     return RoundGroup(
         id=int(row["id"]),
         round_id=int(row["round_id"]),
@@ -283,7 +281,7 @@ class RoundRepository:
             " JOIN round_members r ON r.member_id = gm.member_id"
             " WHERE r.community_id = ? AND r.status = 'active' AND gm.asked_at IS NOT NULL"
             " AND g.created_at >= r.confirmed_at"
-            ") WHERE n <= ? GROUP BY member_id",
+            ") AS recent WHERE n <= ? GROUP BY member_id",
             (community_id, streak),
         )
         return {
@@ -383,7 +381,7 @@ class RoundRepository:
             " WHERE g.id = ?",
             (group_id,),
         )
-        return _group(row) if row else None
+        return (await self._groups([row]))[0] if row else None
 
     async def seats_of(self, member_id: int, limit: int) -> list[Seat]:
         """The member's latest groups, newest first, with their follow-up state."""
@@ -394,7 +392,11 @@ class RoundRepository:
             " ORDER BY g.id DESC LIMIT ?",
             (member_id, limit),
         )
-        return [Seat(_group(row), from_db(row["asked"]), row["answer"]) for row in rows]
+        groups = await self._groups(rows)
+        return [
+            Seat(group, from_db(row["asked"]), row["answer"])
+            for group, row in zip(groups, rows, strict=True)
+        ]
 
     async def open_groups_of(self, member_id: int) -> list[RoundGroup]:
         """Groups with the member whose follow-up has not happened yet."""
@@ -404,7 +406,24 @@ class RoundRepository:
             " WHERE gm.member_id = ? AND g.closed_at IS NULL ORDER BY g.id",
             (member_id,),
         )
-        return [_group(row) for row in rows]
+        return await self._groups(rows)
+
+    async def _groups(self, rows: Sequence[Any]) -> list[RoundGroup]:
+        """The groups of `rows` (`_GROUP_COLUMNS`), each with its members' ids, sorted: one
+        more query for all of them, folded here (`group_concat` has no PostgreSQL spelling)."""
+        if not rows:
+            return []
+        group_ids = list(dict.fromkeys(int(row["id"]) for row in rows))
+        marks = ", ".join("?" * len(group_ids))
+        seated = await self._db.fetch_all(
+            f"SELECT group_id, member_id FROM round_group_members WHERE group_id IN ({marks})"
+            " ORDER BY group_id, member_id",
+            group_ids,
+        )
+        members: dict[int, list[int]] = {}
+        for seat in seated:
+            members.setdefault(int(seat[0]), []).append(int(seat[1]))
+        return [_group(row, tuple(members.get(int(row["id"]), ()))) for row in rows]
 
     async def close_group(self, group_id: int, now: datetime) -> None:
         await self._db.execute(
@@ -449,7 +468,8 @@ class RoundRepository:
         if last is not None:
             row = await self._db.fetch_one(
                 "SELECT count(DISTINCT g.id), count(gm.member_id),"
-                " coalesce(sum(gm.answer = 'yes'), 0), count(gm.answer), count(gm.asked_at)"
+                " coalesce(sum(CASE WHEN gm.answer = 'yes' THEN 1 ELSE 0 END), 0),"
+                " count(gm.answer), count(gm.asked_at)"
                 " FROM round_groups g LEFT JOIN round_group_members gm ON gm.group_id = g.id"
                 " WHERE g.round_id = ?",
                 (int(last[0]),),

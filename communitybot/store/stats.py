@@ -28,13 +28,15 @@ class StatsRepository:
     async def member_counts(self, community_id: int) -> MemberCounts:
         row = await self._db.fetch_one(
             "SELECT count(*) AS present,"
-            " coalesce(sum(discoverable = 1), 0) AS discoverable,"
+            " coalesce(sum(CASE WHEN discoverable = 1 THEN 1 ELSE 0 END), 0) AS discoverable,"
             # Said in onboarding or the profile, or shown by an open request / a live offer
             # (`/mentor request` does not touch the profile flag): one count, either way.
-            " coalesce(sum(wants_mentor = 1 OR EXISTS (SELECT 1 FROM mentee_requests r"
-            "  WHERE r.member_id = members.id AND r.status = 'open')), 0) AS wants_mentor,"
-            " coalesce(sum(offers_mentor = 1 OR EXISTS (SELECT 1 FROM mentor_offers o"
-            "  WHERE o.member_id = members.id AND o.paused = 0)), 0) AS offers_mentor"
+            " coalesce(sum(CASE WHEN wants_mentor = 1 OR EXISTS (SELECT 1 FROM mentee_requests r"
+            "  WHERE r.member_id = members.id AND r.status = 'open') THEN 1 ELSE 0 END), 0)"
+            " AS wants_mentor,"
+            " coalesce(sum(CASE WHEN offers_mentor = 1 OR EXISTS (SELECT 1 FROM mentor_offers o"
+            "  WHERE o.member_id = members.id AND o.paused = 0) THEN 1 ELSE 0 END), 0)"
+            " AS offers_mentor"
             " FROM members WHERE community_id = ? AND left_at IS NULL",
             (community_id,),
         )

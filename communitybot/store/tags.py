@@ -78,12 +78,13 @@ class TagRepository:
     async def create(
         self, community_id: int, name: str, category: str, now: datetime, description: str = ""
     ) -> Tag:
-        tag_id = await self._db.execute(
+        row = await self._db.fetch_one(
             "INSERT INTO tags (community_id, name, category, description, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
             (community_id, name, category, description, to_db(now)),
         )
-        tag = await self.get(tag_id)
+        assert row is not None
+        tag = await self.get(int(row[0]))
         assert tag is not None
         return tag
 
@@ -127,25 +128,23 @@ class TagRepository:
         source = await self.get(source_id)
         if source is None or source_id == target_id:
             return 0
-        await self._db.execute(
-            "INSERT OR IGNORE INTO member_tags (member_id, tag_id, source, added_at)"
-            " SELECT member_id, ?, source, added_at FROM member_tags WHERE tag_id = ?",
+        gained = await self._db.fetch_all(
+            "INSERT INTO member_tags (member_id, tag_id, source, added_at)"
+            " SELECT member_id, ?, source, added_at FROM member_tags WHERE tag_id = ?"
+            " ON CONFLICT (member_id, tag_id) DO NOTHING RETURNING member_id",
             (target_id, source_id),
         )
-        moved = await self._changes()
+        moved = len(gained)
         await self._db.execute(
             "UPDATE tag_aliases SET tag_id = ? WHERE tag_id = ?", (target_id, source_id)
         )
         await self._db.execute("DELETE FROM tags WHERE id = ?", (source_id,))
         await self._db.execute(
-            "INSERT OR IGNORE INTO tag_aliases (community_id, alias, tag_id) VALUES (?, ?, ?)",
+            "INSERT INTO tag_aliases (community_id, alias, tag_id) VALUES (?, ?, ?)"
+            " ON CONFLICT (community_id, alias) DO NOTHING",
             (source.community_id, source.name, target_id),
         )
         return moved
-
-    async def _changes(self) -> int:
-        row = await self._db.fetch_one("SELECT changes()")
-        return int(row[0]) if row else 0
 
     async def delete(self, tag_id: int) -> None:
         """Delete a tag; its aliases and member rows go with it (foreign-key cascade)."""
@@ -174,8 +173,8 @@ class TagRepository:
     ) -> None:
         """Idempotent: a tag the member already has keeps its original source and date."""
         await self._db.execute_many(
-            "INSERT OR IGNORE INTO member_tags (member_id, tag_id, source, added_at)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO member_tags (member_id, tag_id, source, added_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (member_id, tag_id) DO NOTHING",
             [(member_id, tag_id, source, to_db(now)) for tag_id in dict.fromkeys(tag_ids)],
         )
 
