@@ -165,6 +165,9 @@ class Scheduler:
         """When the outbox next has a retry due (None: none planned)."""
         self._wakeup = wakeup or bot.wakeup
         self._wakeup.listen(self)
+        self._long_kinds = frozenset(name for name, kind in self._kinds.items() if kind.long)
+        self._refs: dict[int, CommunityRef] = {}
+        """Community id → its lane's name, learnt as jobs of that community come due."""
 
     # Life cycle --------------------------------------------------------------------------
     async def start(self) -> None:
@@ -327,32 +330,41 @@ class Scheduler:
             ids: dict[int, None] = {}  # ordered and without repeats
             while self._heap and self._heap[0][0] <= now and len(ids) < self._batch_size:
                 ids[heapq.heappop(self._heap)[1]] = None
-            order = {job_id: n for n, job_id in enumerate(ids)}
-            routes = sorted(await self._jobs.routes(list(ids)), key=lambda r: order[r.job_id])
-            for group, community, pausable in self._units(routes):
+            units = self._units(await self._jobs.routes(list(ids)))
+            await self._name_lanes({community for _, community, _ in units})
+            for group, community_id, pausable in units:
+                community = None if community_id is None else self._refs.get(community_id)
                 await self._run_batch(group, community, pausable)
                 if self._stopping:
                     break
             fired = True
         return fired
 
-    def _units(self, routes: Sequence[Route]) -> list[tuple[list[int], CommunityRef | None, bool]]:
-        """The popped due jobs as units of work: one batch per community (under its lane; the
-        jobs of no community under the writer turn only), and each job of a `long` kind alone
-        in a pausable unit. Communities in order of their soonest job; a job gone meanwhile
-        (cancelled, finished) is not among `routes` and simply not run."""
-        batches: dict[CommunityRef | None, list[int]] = {}
-        units: list[tuple[list[int], CommunityRef | None, bool]] = []
-        for route in routes:
-            kind = self._kinds.get(route.kind)
-            if kind is not None and kind.long:
-                units.append(([route.job_id], route.community, True))
-            elif route.community in batches:
-                batches[route.community].append(route.job_id)
-            else:
-                batches[route.community] = [route.job_id]
-                units.append((batches[route.community], route.community, False))
+    def _units(self, routes: Sequence[Route]) -> list[tuple[list[int], int | None, bool]]:
+        """The popped due jobs as units of work: one batch per community (to run under its
+        lane; the jobs of no community under the writer turn only), and each job of a `long`
+        kind alone in a pausable unit. In (due, id) order of each unit's first job; a job gone
+        meanwhile (cancelled, finished) is not among `routes` and simply not run."""
+        batches: dict[int | None, list[int]] = {}
+        units: list[tuple[list[int], int | None, bool]] = []
+        long_kinds = self._long_kinds
+        for job_id, kind, community_id in routes:
+            if kind in long_kinds:
+                units.append(([job_id], community_id, True))
+                continue
+            batch = batches.get(community_id)
+            if batch is None:
+                batch = batches[community_id] = []
+                units.append((batch, community_id, False))
+            batch.append(job_id)
         return units
+
+    async def _name_lanes(self, community_ids: set[int | None]) -> None:
+        """Learn the lane (`CommunityRef`) of communities not seen yet: a community's platform
+        and id never change, so each is read once per run (a gone one runs without a lane)."""
+        unknown = [c for c in community_ids if c is not None and c not in self._refs]
+        if unknown:
+            self._refs.update(await self._jobs.community_refs(unknown))
 
     async def _reload(self) -> None:
         self._reloading, self._added_while_reloading = True, []

@@ -52,14 +52,9 @@ class Job:
     """The community whose lane the job runs under (None: a job of no one community)."""
 
 
-@dataclass(frozen=True)
-class Route:
-    """What the scheduler needs before it runs a due job: its kind (long work runs alone) and
-    its community's lane (None: the writer turn only)."""
-
-    job_id: int
-    kind: str
-    community: CommunityRef | None
+Route = tuple[int, str, int | None]
+"""What the scheduler needs of a due job before it runs it: (id, kind, community id). Its kind
+says whether it runs alone (long work); its community, under which lane (None: no lane)."""
 
 
 @dataclass(frozen=True)
@@ -191,22 +186,31 @@ class JobRepository:
         return found
 
     async def routes(self, ids: Sequence[int]) -> list[Route]:
-        """Kind and community of the pending jobs among `ids` (read before a batch takes its
-        lanes; the claim inside the transaction re-checks that each is still pending)."""
+        """Id, kind and community id of the pending jobs among `ids`, in (due, id) order: read
+        before a batch takes its lanes (the claim in the transaction re-checks each)."""
         found: list[Route] = []
         for start in range(0, len(ids), MAX_IDS_PER_QUERY):
             chunk = list(ids[start : start + MAX_IDS_PER_QUERY])
             marks = ",".join("?" * len(chunk))
             rows = await self._db.fetch_all(
-                "SELECT j.id, j.kind, c.platform, c.space_id FROM jobs j"
-                " LEFT JOIN communities c ON c.id = j.community_id"
-                f" WHERE j.status = 'pending' AND j.id IN ({marks})",
+                "SELECT id, kind, community_id FROM jobs"
+                f" WHERE status = 'pending' AND id IN ({marks}) ORDER BY due_at, id",
                 chunk,
             )
-            for job_id, kind, platform, space_id in rows:
-                ref = CommunityRef(platform, space_id) if platform is not None else None
-                found.append(Route(job_id, kind, ref))
+            found.extend(map(tuple, rows))
         return found
+
+    async def community_refs(self, community_ids: Sequence[int]) -> dict[int, CommunityRef]:
+        """The lanes' names of these communities (those that still exist)."""
+        refs: dict[int, CommunityRef] = {}
+        for start in range(0, len(community_ids), MAX_IDS_PER_QUERY):
+            chunk = list(community_ids[start : start + MAX_IDS_PER_QUERY])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._db.fetch_all(
+                f"SELECT id, platform, space_id FROM communities WHERE id IN ({marks})", chunk
+            )
+            refs.update((row[0], CommunityRef(row[1], row[2])) for row in rows)
+        return refs
 
     async def claim_due(self, ids: Sequence[int], now: datetime) -> list[Job]:
         """Mark the pending jobs among `ids` that are due by `now` delivered (counting the
