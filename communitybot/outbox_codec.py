@@ -56,12 +56,6 @@ way down (tuples of frozen choices), so the tree stays right."""
 _SHARED_MAX = 256
 
 
-_COMMUNITIES: dict[events.CommunityRef, dict[str, Any]] = {}
-"""CommunityRef → its JSON tree, by value (every field compared, all strings): each action
-names its community, and a burst names the same few thousands of times."""
-_COMMUNITIES_MAX = 1024
-
-
 def encode(action: Action) -> str:
     """Compact JSON for one action."""
     return _ENCODER.encode(_to_json(action))
@@ -94,17 +88,6 @@ def _to_json(value: Any) -> Any:
     cls = type(value)
     if cls is str or value is None:
         return value
-    if cls is events.CommunityRef:
-        tree = _COMMUNITIES.get(value)
-        if tree is None:
-            if len(_COMMUNITIES) >= _COMMUNITIES_MAX:
-                _COMMUNITIES.clear()
-            tree = _COMMUNITIES[value] = {
-                TYPE_KEY: "CommunityRef",
-                "platform": value.platform,
-                "space_id": value.space_id,
-            }
-        return tree
     names = _field_names(cls)
     if names is not None:
         shared = cls is replies.Prompt
