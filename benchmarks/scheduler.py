@@ -155,7 +155,7 @@ async def run(path: Path, singles: int, burst: int) -> Run:
     clock = SystemClock()
     started = time.perf_counter()
     store = await Store.open(path)
-    await store.communities.ensure(COMMUNITY, clock.now())  # jobs act for a known community
+    community, _ = await store.communities.ensure(COMMUNITY, clock.now())  # a known community
     store.communities.new_unit()  # as the next event would: its row is cached from now on
     platform = RecordingPlatform()
     bot = Bot(store, platform, clock, PeerIndex())
@@ -174,7 +174,9 @@ async def run(path: Path, singles: int, burst: int) -> Run:
             due = first_due + timedelta(seconds=i * SINGLE_GAP_S)
             dues[f"drift:{i}"] = due
             async with store.db.transaction():
-                await store.jobs.schedule("announce", due, f"drift:{i}", clock.now())
+                await store.jobs.schedule(
+                    "announce", due, f"drift:{i}", clock.now(), community_id=community.id
+                )
         await asyncio.sleep((dues[f"drift:{singles - 1}"] - clock.now()).total_seconds() + 0.3)
         drift_ms = [
             (platform.arrived[key] - due.timestamp()) * 1000
@@ -186,7 +188,11 @@ async def run(path: Path, singles: int, burst: int) -> Run:
         instant = clock.now() + timedelta(seconds=2)
         async with store.db.transaction():
             await store.jobs.schedule_many(
-                (NewJob("announce", instant, f"burst:{i}") for i in range(burst)), clock.now()
+                (  # under the community's lane, as a feature's fan-out is
+                    NewJob("announce", instant, f"burst:{i}", None, community.id)
+                    for i in range(burst)
+                ),
+                clock.now(),
             )
         await asyncio.sleep((instant - clock.now()).total_seconds())
         deadline = time.monotonic() + 30

@@ -41,6 +41,7 @@ from communitybot.scheduler import Scheduler
 from communitybot.settings import Settings
 from communitybot.store.db import StoreError
 from communitybot.store.store import Store
+from communitybot.wakeup import Wakeup
 
 if TYPE_CHECKING:
     from adapters.discord import DiscordBot, DiscordConfig
@@ -69,7 +70,15 @@ class Core:
 
     def bot(self, platform: ChatPlatform, prefix: str) -> Bot:
         """The core's bot on this platform (the only place a `Bot` is built for real)."""
-        return Bot(self.store, platform, self.clock, self.peers, prefix, lock=self.lock)
+        return Bot(
+            self.store,
+            platform,
+            self.clock,
+            self.peers,
+            prefix,
+            lock=self.lock,
+            wakeup=self.store.wakeup,
+        )
 
     async def adapter_state(
         self, namespace: str, migrations: Sequence[AdapterMigration]
@@ -84,8 +93,11 @@ class Core:
 
 
 async def open_store(path: str | Path) -> Store:
-    """The store on the database file, migrated (raises StoreError and sqlite3/OS errors)."""
-    return await Store.open(path)
+    """The store on the database file, migrated (raises StoreError and sqlite3/OS errors).
+
+    It gets the process's one `Wakeup`: its job repository, the Bot's outbox and the scheduler
+    (`build_scheduler`) all take it by constructor, so nothing hooks itself in later."""
+    return await Store.open(path, wakeup=Wakeup())
 
 
 def build_scheduler(bot: Bot) -> Scheduler:
@@ -93,7 +105,7 @@ def build_scheduler(bot: Bot) -> Scheduler:
 
     It prints nothing unless a job fires, so scripted console runs stay deterministic.
     """
-    return Scheduler(bot, JOB_KINDS)
+    return Scheduler(bot, JOB_KINDS, wakeup=bot.wakeup)
 
 
 async def discord_bot(config: DiscordConfig, core: Core) -> DiscordBot:

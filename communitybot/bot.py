@@ -73,6 +73,7 @@ from communitybot.store.db import StoreBusy, StoreFull, StoreReadOnly
 from communitybot.store.store import Store
 from communitybot.units import Lanes, RunAgain, Unit, lane_order
 from communitybot.unsaved import UnsavedEvents
+from communitybot.wakeup import Wakeup
 
 BUSY_TEXT = "The database is busy right now, so nothing was changed. Please try again in a moment."
 FULL_TEXT = (
@@ -113,9 +114,12 @@ class Bot:
         prefix: str = "/",
         limits: RateLimiter | None = None,
         lock: PriorityLock | None = None,
+        wakeup: Wakeup | None = None,
     ) -> None:
         """`lock`: the writer turn, when others take turns on the write connection too (the
-        adapters' state, `communitybot.bootstrap`); a fresh one by default."""
+        adapters' state, `communitybot.bootstrap`); a fresh one by default. `wakeup`: the alarm
+        the outbox and unsaved joins ring for the scheduler (`communitybot.wakeup`; the
+        store's by default, which its job repository rings too)."""
         self.store = store
         self.platform = platform
         self.clock = clock
@@ -130,7 +134,8 @@ class Bot:
         """How many queued joins of one community share a transaction (1: no grouping)."""
         self.reader = store.reader
         """The store on the read connection (None: every event takes the write path)."""
-        self.outbox = Outbox(store, platform, clock, self.lanes.writer)
+        self.wakeup = wakeup or store.wakeup
+        self.outbox = Outbox(store, platform, clock, self.lanes.writer, self.wakeup)
         self.unsaved = UnsavedEvents()
         """Joins the database could not store (full disk): tried again by `deliver_outbox`."""
         self._modlog_told_at: datetime | None = None
@@ -499,8 +504,7 @@ class Bot:
             logger.warning("will try the {} again at {}", type(event).__name__, retry_at)
             if dropped is not None:
                 logger.error("too many unsaved events: dropped {}", dropped)
-            if self.outbox.on_retry_planned is not None:
-                self.outbox.on_retry_planned(retry_at)
+            self.wakeup.retry_planned(retry_at)
         text = FULL_TEXT if isinstance(error, StoreFull) else READ_ONLY_TEXT
         actions = self._apology(event, text)
         unsaved = self._unsaved(actions)

@@ -36,7 +36,12 @@ DM_REFUSED_TEXT = (
 
 
 def _safe(message: Message) -> Message:
-    return replace(message, text=neutralize_mass_mentions(message.text))
+    """The message with mass mentions neutralised: the same object when there is none (no
+    "@" at all, most of them), so a scheduler burst does not copy thousands of messages."""
+    if "@" not in message.text:
+        return message
+    text = neutralize_mass_mentions(message.text)
+    return message if text == message.text else replace(message, text=text)
 
 
 async def deliver(

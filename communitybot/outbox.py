@@ -23,10 +23,10 @@ Why it looks like this:
   scheduler's loop runs due retries (`deliver_due`); without a scheduler they wait for the next
   start. A group introduction whose conversation could not be opened falls back to a DM each
   and is then final, so a retry never repeats the DMs that did go out.
-* On start-up, once the platform is ready (app.py starts the scheduler after login/ready, and the
-  scheduler delivers the outbox before its first job), rows left by the previous run are
-  delivered in order. Rows older than `MAX_AGE` (24 h) are dropped with a log line: a day-old
-  "the chat starts in 15 minutes" is worse than nothing.
+* On start-up, once the platform is ready (`communitybot.bootstrap` starts the scheduler after
+  login/ready, and the scheduler delivers the outbox before its first job), rows left by the
+  previous run are delivered in order. Rows older than `MAX_AGE` (24 h) are dropped with a log
+  line: a day-old "the chat starts in 15 minutes" is worse than nothing.
 * `/forgetme` deletes the undelivered rows that name the member (`OutboxRepository.forget`).
 * Rows written by this process are "in flight" in memory until their first delivery finished
   (and, if delivered, until their DELETE committed), so a replay running meanwhile never sends
@@ -52,7 +52,7 @@ middle of a burst re-sends (under the same keys) what was delivered since the la
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -68,6 +68,7 @@ from communitybot.ports import ChatPlatform
 from communitybot.replies import Action, GrantRole, Reply, RevokeRole, SendDirect, SendToChannel
 from communitybot.store.outbox import OutboxRow
 from communitybot.store.store import Store
+from communitybot.wakeup import Wakeup
 
 MAX_AGE = timedelta(hours=24)
 MAX_ATTEMPTS = 4
@@ -120,8 +121,12 @@ class Outbox:
         platform: ChatPlatform,
         clock: Clock,
         lock: AbstractAsyncContextManager[Any],
+        wakeup: Wakeup | None = None,
     ) -> None:
+        """`wakeup`: told when a retry is planned, so the scheduler wakes for it
+        (`communitybot.wakeup`; the store's by default)."""
         self._rows = store.outbox
+        self._wakeup = wakeup or store.wakeup
         self._platform = platform
         self._clock = clock
         self._lock = lock
@@ -131,8 +136,6 @@ class Outbox:
         order; they stay in `_in_flight` until it committed."""
         self._flush_queued = False
         """A flush is waiting for the lock and has not taken `_done` yet: it takes new rows too."""
-        self.on_retry_planned: Callable[[datetime], None] | None = None
-        """Set by the running scheduler: a retry was planned for this moment (wake for it)."""
 
     async def queue(
         self, actions: Sequence[tuple[Action, str | None]], now: datetime
@@ -257,8 +260,7 @@ class Outbox:
             MAX_ATTEMPTS,
             retry_at.isoformat(),
         )
-        if self.on_retry_planned is not None:
-            self.on_retry_planned(retry_at)
+        self._wakeup.retry_planned(retry_at)
 
     def _settle(self, rows: Sequence[int]) -> None:
         """After delivering `rows` (or giving up half-way): those not waiting for their DELETE

@@ -15,7 +15,9 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+from collections.abc import Callable
 from functools import cache
+from json import encoder as json_encoder
 from typing import Any
 
 from communitybot import events, replies
@@ -58,7 +60,34 @@ _SHARED_MAX = 256
 
 def encode(action: Action) -> str:
     """Compact JSON for one action."""
-    return _ENCODER.encode(_to_json(action))
+    return _tree_encoder()(_to_json(action))
+
+
+@cache
+def _tree_encoder() -> Callable[[Any], str]:
+    """`_ENCODER.encode`, without building json's C encoder again on every call (that was
+    most of the time a burst spent turning a small action's tree into text). The same text:
+    same separators, no ASCII escaping, no cycle check. Where the C encoder is missing (another
+    Python), the plain `_ENCODER.encode`."""
+    make = getattr(json_encoder, "c_make_encoder", None)
+    if make is None:
+        return _ENCODER.encode
+    one_shot = make(
+        None,  # markers: no cycle check (check_circular=False)
+        _ENCODER.default,
+        json_encoder.encode_basestring,  # ensure_ascii=False
+        None,  # indent
+        ":",
+        ",",
+        False,  # sort_keys
+        False,  # skipkeys
+        True,  # allow_nan
+    )
+
+    def encode_tree(tree: Any) -> str:
+        return "".join(one_shot(tree, 0))
+
+    return encode_tree
 
 
 def _field_names(cls: type[Any]) -> tuple[str, ...] | None:

@@ -9,15 +9,23 @@ Why it looks like this:
   one indexed query. A million pending jobs therefore cost a few kilobytes of RAM.
 * One loop sleeps until the soonest job, on an injected `Sleeper` and `Clock` (a `FakeClock` is
   both, so tests move time instead of waiting). Scheduling an earlier job wakes it at once.
-* Due jobs run in batches through `Bot.run_scheduled`: the bot's lock and one transaction, in
-  which the batch's due jobs are marked 'delivered' (one `UPDATE … RETURNING`, which also
-  reads them; the idempotency key is UNIQUE) and each job's handler makes its effect, so the
-  effect commits exactly once or not at all. Messages the handlers return
-  are written to the outbox in that transaction and delivered after the commit, like an event's
-  (see `communitybot.outbox`: a crash after the commit delays them, never loses them).
+* Due jobs run in batches through `Bot.run_scheduled`, one batch per community: under that
+  community's lane (a job knows its community: `jobs.community_id`; one of no community takes
+  the writer turn only), so its members' commands keep their order with it and a member of
+  another community waits at most one writer turn, never for a whole fan-out. A job of a
+  `long` kind (a round solve, a check-in that may match, a chat start that opens a thread)
+  runs alone in a pausable unit: its long work steps outside the transaction
+  (`communitybot.units`), the handler runs again with the saved result. In one transaction
+  the batch's due jobs are marked 'delivered' (one `UPDATE … RETURNING`, which also reads
+  them; the idempotency key is UNIQUE) and each job's handler makes its effect, so the effect
+  commits exactly once or not at all. Messages the handlers return are written to the outbox
+  in that transaction and delivered after the commit, like an event's (see
+  `communitybot.outbox`: a crash after the commit delays them, never loses them).
 * The loop also drives the outbox: before the first job it delivers what the previous run left
-  undelivered (app.py starts the scheduler once the platform is ready), and it wakes for the
-  outbox's planned retries as for a job.
+  undelivered (`communitybot.bootstrap` starts the scheduler once the platform is ready), and
+  it wakes for the outbox's planned retries as for a job. It hears of new jobs and planned
+  retries through the `Wakeup` it is built with (`communitybot.wakeup`): the bootstrap hands
+  the same one to the store's job repository and the Bot's outbox, so nobody hooks in later.
 * If a handler fails, the batch is rolled back and its jobs rerun one per transaction, so only
   the failing job is retried, with exponential backoff and a bounded number of attempts.
 * A job found late (the bot was down) still runs within its kind's grace window; later than that
@@ -45,9 +53,11 @@ from loguru import logger
 
 from communitybot.clock import Clock, Sleeper, SystemSleeper
 from communitybot.context import Context
+from communitybot.events import CommunityRef
 from communitybot.replies import Action
 from communitybot.store.db import StoreBusy
-from communitybot.store.jobs import Job
+from communitybot.store.jobs import Job, Route
+from communitybot.wakeup import Wakeup
 
 if TYPE_CHECKING:
     from communitybot.bot import Bot
@@ -82,6 +92,10 @@ class JobKind:
     max_attempts: int = 5
     backoff: timedelta = timedelta(seconds=30)
     """Wait before the first retry, doubled for each further one (at most MAX_BACKOFF)."""
+    long: bool = False
+    """The handler may do long work (a solve, a platform call) through `units.outside`: each
+    such job runs alone in a pausable unit, so that work really steps out of the transaction
+    and the writer turn (the handler runs again with the saved result)."""
 
 
 class _HandlerFailed(Exception):
@@ -114,8 +128,11 @@ class Scheduler:
         window: int = DEFAULT_WINDOW,
         batch: int = DEFAULT_BATCH,
         retention: timedelta | None = DEFAULT_RETENTION,
+        wakeup: Wakeup | None = None,
     ) -> None:
-        """`retention`: how long finished job rows are kept (None: forever)."""
+        """`retention`: how long finished job rows are kept (None: forever). `wakeup`: the
+        alarm the job repository and the outbox ring (`communitybot.wakeup`; the bot's by
+        default): this scheduler listens to it from now on."""
         if window < 1 or batch < 1:
             raise ValueError("window and batch must be at least 1")
         graces = [k.grace for k in kinds.values() if k.grace is not None]
@@ -146,6 +163,11 @@ class Scheduler:
         self._next_cleanup: datetime | None = None
         self._outbox_due: datetime | None = None
         """When the outbox next has a retry due (None: none planned)."""
+        self._wakeup = wakeup or bot.wakeup
+        self._wakeup.listen(self)
+        self._long_kinds = frozenset(name for name, kind in self._kinds.items() if kind.long)
+        self._refs: dict[int, CommunityRef] = {}
+        """Community id → its lane's name, learnt as jobs of that community come due."""
 
     # Life cycle --------------------------------------------------------------------------
     async def start(self) -> None:
@@ -155,8 +177,6 @@ class Scheduler:
         self._stopping = False
         self._stale = True
         self._wake = asyncio.Event()
-        self._jobs.listener = self
-        self._bot.outbox.on_retry_planned = self.outbox_retry_planned
         if self._retention is not None:
             self._next_cleanup = self._clock.now() + CLEANUP_FIRST_AFTER
         self._task = asyncio.create_task(self._run(), name="communitybot-scheduler")
@@ -175,10 +195,6 @@ class Scheduler:
                 await task
         elif task.exception() is not None:
             logger.opt(exception=task.exception()).error("the scheduler loop had crashed")
-        if self._jobs.listener is self:
-            self._jobs.listener = None
-        if self._bot.outbox.on_retry_planned == self.outbox_retry_planned:
-            self._bot.outbox.on_retry_planned = None
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Scheduler]:
@@ -188,9 +204,14 @@ class Scheduler:
         finally:
             await self.stop()
 
-    # Listener (called by the job repository) ---------------------------------------------
+    # Listener (the `Wakeup`: rung by the job repository, the outbox, the bot) ---------------
     def job_scheduled(self, job_id: int, due_at: datetime) -> None:
-        """A new job: keep it in the window if it belongs there, and wake for an earlier one."""
+        """A new job: keep it in the window if it belongs there, and wake for an earlier one.
+        Stopped, it listens to nothing: `start()` reloads the window from the store."""
+        if self._task is not None:
+            self._keep(job_id, due_at)
+
+    def _keep(self, job_id: int, due_at: datetime) -> None:
         entry = (due_at, job_id)
         if self._reloading:
             self._added_while_reloading.append(entry)
@@ -201,8 +222,8 @@ class Scheduler:
         if self._sleeping_until is None or due_at < self._sleeping_until:
             self._wake.set()
 
-    def outbox_retry_planned(self, at: datetime) -> None:
-        """The outbox will retry a delivery at `at`: wake for it then."""
+    def retry_planned(self, at: datetime) -> None:
+        """The outbox (or an unsaved join) will be tried again at `at`: wake for it then."""
         if self._outbox_due is None or at < self._outbox_due:
             self._outbox_due = at
             if self._sleeping_until is None or at < self._sleeping_until:
@@ -309,9 +330,41 @@ class Scheduler:
             ids: dict[int, None] = {}  # ordered and without repeats
             while self._heap and self._heap[0][0] <= now and len(ids) < self._batch_size:
                 ids[heapq.heappop(self._heap)[1]] = None
-            await self._run_batch(list(ids))
+            units = self._units(await self._jobs.routes(list(ids)))
+            await self._name_lanes({community for _, community, _ in units})
+            for group, community_id, pausable in units:
+                community = None if community_id is None else self._refs.get(community_id)
+                await self._run_batch(group, community, pausable)
+                if self._stopping:
+                    break
             fired = True
         return fired
+
+    def _units(self, routes: Sequence[Route]) -> list[tuple[list[int], int | None, bool]]:
+        """The popped due jobs as units of work: one batch per community (to run under its
+        lane; the jobs of no community under the writer turn only), and each job of a `long`
+        kind alone in a pausable unit. In (due, id) order of each unit's first job; a job gone
+        meanwhile (cancelled, finished) is not among `routes` and simply not run."""
+        batches: dict[int | None, list[int]] = {}
+        units: list[tuple[list[int], int | None, bool]] = []
+        long_kinds = self._long_kinds
+        for job_id, kind, community_id in routes:
+            if kind in long_kinds:
+                units.append(([job_id], community_id, True))
+                continue
+            batch = batches.get(community_id)
+            if batch is None:
+                batch = batches[community_id] = []
+                units.append((batch, community_id, False))
+            batch.append(job_id)
+        return units
+
+    async def _name_lanes(self, community_ids: set[int | None]) -> None:
+        """Learn the lane (`CommunityRef`) of communities not seen yet: a community's platform
+        and id never change, so each is read once per run (a gone one runs without a lane)."""
+        unknown = [c for c in community_ids if c is not None and c not in self._refs]
+        if unknown:
+            self._refs.update(await self._jobs.community_refs(unknown))
 
     async def _reload(self) -> None:
         self._reloading, self._added_while_reloading = True, []
@@ -376,15 +429,30 @@ class Scheduler:
         return deleted
 
     # Running jobs ------------------------------------------------------------------------------
-    async def _run_batch(self, ids: Sequence[int]) -> None:
-        outcome = _Outcome()
+    async def _run_batch(
+        self, ids: Sequence[int], community: CommunityRef | None = None, pausable: bool = False
+    ) -> None:
+        """Run these due jobs in one unit of work, under `community`'s lane if given.
+
+        The work may run more than once (a pausable unit runs again after its long work
+        stepped outside): each run starts a fresh `_Outcome`, and only the one that committed
+        is reported."""
+        outcomes: list[_Outcome] = []
+
+        async def work() -> list[Action]:
+            outcome = _Outcome()
+            outcomes.append(outcome)
+            return await self._work(ids, outcome)
+
         try:
-            await self._bot.run_scheduled(lambda: self._work(ids, outcome))
+            await self._bot.run_scheduled(
+                work, communities=() if community is None else (community,), pausable=pausable
+            )
         except _HandlerFailed as failed:
             if len(ids) > 1:
                 # Rolled back as a whole: rerun one per transaction so only the culprit retries.
                 for job_id in ids:
-                    await self._run_batch([job_id])
+                    await self._run_batch([job_id], community, pausable)
             else:
                 await self._record_failure(failed.job, failed.error)
             return
@@ -392,9 +460,9 @@ class Scheduler:
             logger.warning("database busy: {} due job(s) will be tried again shortly", len(ids))
             retry_at = self._clock.now() + BUSY_PAUSE
             for job_id in ids:
-                self.job_scheduled(job_id, retry_at)
+                self._keep(job_id, retry_at)
             return
-        self._report(outcome)
+        self._report(outcomes[-1])
 
     async def _work(self, ids: Sequence[int], outcome: _Outcome) -> list[Action]:
         now = self._clock.now()
@@ -445,7 +513,7 @@ class Scheduler:
         for job in outcome.unknown:
             logger.error("no handler for {} job {}: marked failed", job.kind, job.key)
         for job in outcome.not_yet:
-            self.job_scheduled(job.id, job.due_at)
+            self._keep(job.id, job.due_at)
 
     async def _record_failure(self, job: Job, error: Exception) -> None:
         kind = self._kinds[job.kind]
@@ -477,4 +545,4 @@ class Scheduler:
             kind.max_attempts,
             retry_at.isoformat(),
         )
-        self.job_scheduled(job.id, retry_at)
+        self._keep(job.id, retry_at)

@@ -442,7 +442,6 @@ async def test_stopping_stops_the_scheduler_then_the_platform(db_path: Path) -> 
         with pytest.raises(asyncio.CancelledError):
             await task
         assert served == ["cancelled"]
-        assert run.bot.outbox.on_retry_planned is None  # the scheduler let go of the outbox
 
 
 async def test_forgetme_also_drops_undelivered_actions_that_name_the_member(

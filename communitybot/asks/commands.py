@@ -61,6 +61,7 @@ async def ask(ctx: Context, options: dict[str, Any]) -> list[Action]:
         reminder_key(created.id),
         now,
         {"ask": created.id},
+        community_id=ctx.community.id,
     )
     author = who(ctx.platform, ctx.member)
     post = (

@@ -70,7 +70,7 @@ def reminder_jobs(
                     "lead": lead,
                 }
                 key = reminder_key(series.id, start, sub.member_id, lead)
-                jobs.append(NewJob(REMINDER, due, key, payload))
+                jobs.append(NewJob(REMINDER, due, key, payload, series.community_id))
     return jobs
 
 
@@ -80,15 +80,25 @@ async def schedule_occurrence(store: Store, series: ChatSeries, now: datetime) -
     if start is None or series.status != "active":
         return
     payload = {"series": series.id, "start": start.isoformat()}
-    await store.jobs.schedule(START, start, start_key(series.id, start), now, payload)
+    await store.jobs.schedule(
+        START, start, start_key(series.id, start), now, payload, community_id=series.community_id
+    )
     jobs = reminder_jobs(series, start, await store.chats.subscribers(series.id), now)
     last_call = start - timedelta(minutes=CHANNEL_LEAD)
     if series.ping_role is not None and last_call > now:
         jobs.append(
-            NewJob(CHANNEL_REMINDER, last_call, channel_reminder_key(series.id, start), payload)
+            NewJob(
+                CHANNEL_REMINDER,
+                last_call,
+                channel_reminder_key(series.id, start),
+                payload,
+                series.community_id,
+            )
         )
     for job in jobs:
-        await store.jobs.schedule(job.kind, job.due_at, job.key, now, job.payload)
+        await store.jobs.schedule(
+            job.kind, job.due_at, job.key, now, job.payload, community_id=job.community_id
+        )
 
 
 async def schedule_member_reminders(
@@ -99,7 +109,9 @@ async def schedule_member_reminders(
         return 0
     jobs = reminder_jobs(series, series.next_start, [subscription], now)
     for job in jobs:
-        await store.jobs.schedule(job.kind, job.due_at, job.key, now, job.payload)
+        await store.jobs.schedule(
+            job.kind, job.due_at, job.key, now, job.payload, community_id=job.community_id
+        )
     return len(jobs)
 
 

@@ -133,9 +133,16 @@ async def schedule_run(store: Store, run: ChatRun, now: datetime) -> None:
         due = run.started_at + timedelta(minutes=question.offset)
         payload = {"run": run.id, "number": question.number}
         await store.jobs.schedule(
-            QUESTION, due, question_key(run.id, question.number), now, payload
+            QUESTION,
+            due,
+            question_key(run.id, question.number),
+            now,
+            payload,
+            community_id=run.community_id,
         )
-    await store.jobs.schedule(END, run.ends_at, end_key(run.id), now, {"run": run.id})
+    await store.jobs.schedule(
+        END, run.ends_at, end_key(run.id), now, {"run": run.id}, community_id=run.community_id
+    )
 
 
 # Questions and the end ----------------------------------------------------------------------

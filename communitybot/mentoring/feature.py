@@ -36,7 +36,7 @@ FEATURE = Feature(
         # A check-in always runs, even long after downtime: each round schedules the next, so
         # dropping a late one would end a pairing's check-ins for good. Late, it simply asks
         # (and counts) from now.
-        CHECKIN: JobKind(checkins.run_checkin, grace=None),
+        CHECKIN: JobKind(checkins.run_checkin, grace=None, long=True),
     },
     on_leave=mentoring.on_leave,
     on_choice=checkins.on_choice,

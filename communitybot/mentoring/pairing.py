@@ -49,7 +49,9 @@ async def schedule_checkin(
     days = (await store.mentoring.settings(community_id)).checkin_days
     due = now + timedelta(days=days)
     payload = {"pair_id": pair_id, "round": round_no}
-    job, _ = await store.jobs.schedule(CHECKIN, due, checkin_key(pair_id, round_no), now, payload)
+    job, _ = await store.jobs.schedule(
+        CHECKIN, due, checkin_key(pair_id, round_no), now, payload, community_id=community_id
+    )
     return job.due_at
 
 

@@ -31,7 +31,7 @@ FEATURE = Feature(
     jobs={
         # A round job always runs (it moves the schedule on; it skips pairing if days late); a
         # follow-up found late still goes out for a few days.
-        schedule.RUN: JobKind(rounds.run_scheduled, grace=None),
+        schedule.RUN: JobKind(rounds.run_scheduled, grace=None, long=True),
         runs.FOLLOW_UP: JobKind(runs.run_follow_up, grace=timedelta(days=3)),
     },
     on_leave=rounds.on_leave,

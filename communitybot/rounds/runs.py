@@ -294,7 +294,9 @@ async def run_round(
         if group_id is None:
             continue
         result.introduced += 1
-        follow_ups.append(NewJob(FOLLOW_UP, due, f"{FOLLOW_UP}:{group_id}", {"group": group_id}))
+        follow_ups.append(
+            NewJob(FOLLOW_UP, due, f"{FOLLOW_UP}:{group_id}", {"group": group_id}, cid)
+        )
         title = "Peer round: " + " & ".join(quote(m.label, 40) for m in group.members)
         message = introduction(env.platform, env.prefix, group, now, due - now)
         users = tuple(m.ref for m in group.members)

@@ -123,7 +123,9 @@ async def schedule_next(store: Store, settings: RoundSettings, now: datetime) ->
         "at": settings.next_at.isoformat(),
     }
     key = run_key(settings.community_id, settings.generation, settings.next_at)
-    await store.jobs.schedule(RUN, settings.next_at, key, now, payload)
+    await store.jobs.schedule(
+        RUN, settings.next_at, key, now, payload, community_id=settings.community_id
+    )
 
 
 async def cancel_next(store: Store, settings: RoundSettings, now: datetime) -> None:

@@ -8,7 +8,7 @@ retention period (`delete_finished`, run daily by the scheduler) longer than any
 window, after which nothing schedules that key again.
 
 Callers run inside the caller's transaction (an event's, or the scheduler's batch), like every
-repository; the listener hears about new jobs at once (before the commit), which is harmless: the
+repository; the `Wakeup` hears about new jobs at once (before the commit), which is harmless: the
 scheduler re-reads the row, pending and due, before it runs anything.
 """
 
@@ -18,10 +18,12 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
+from communitybot.events import CommunityRef
 from communitybot.store.db import Database
 from communitybot.store.timefmt import to_db
+from communitybot.wakeup import Wakeup
 
 JobStatus = Literal["pending", "delivered", "dropped", "failed", "cancelled"]
 MAX_IDS_PER_QUERY = 1000
@@ -46,6 +48,13 @@ class Job:
     attempts: int
     status: JobStatus
     last_error: str | None = None
+    community_id: int | None = None
+    """The community whose lane the job runs under (None: a job of no one community)."""
+
+
+Route = tuple[int, str, int | None]
+"""What the scheduler needs of a due job before it runs it: (id, kind, community id). Its kind
+says whether it runs alone (long work); its community, under which lane (None: no lane)."""
 
 
 @dataclass(frozen=True)
@@ -56,16 +65,7 @@ class NewJob:
     due_at: datetime
     key: str
     payload: dict[str, Any] | None = None
-
-
-class JobListener(Protocol):
-    """The running scheduler, told about new jobs so it can wake early for an earlier one."""
-
-    def job_scheduled(self, job_id: int, due_at: datetime) -> None: ...
-
-    def jobs_changed(self) -> None:
-        """Many jobs changed at once: reload the window from the store."""
-        ...
+    community_id: int | None = None
 
 
 def _job(row: Any) -> Job:
@@ -78,25 +78,33 @@ def _job(row: Any) -> Job:
         attempts=int(row["attempts"]),
         status=row["status"],
         last_error=row["last_error"],
+        community_id=row["community_id"],
     )
 
 
-_CLAIMED = "id, kind, due_at, payload, idempotency_key, attempts - 1, 'pending', last_error"
+_CLAIMED = (
+    "id, kind, due_at, payload, idempotency_key, attempts - 1, 'pending', last_error, community_id"
+)
 """What `claim_due` returns: `Job`'s fields in order, as they were before the claim."""
+
+
+_decode = json.JSONDecoder().decode
+"""`json.loads` without its per-call argument checks (a burst decodes thousands of payloads)."""
 
 
 def _claimed_job(row: Any) -> Job:
     """A `_CLAIMED` row by position (a burst converts thousands: names cost a look-up each)."""
-    job_id, kind, due_at, payload, key, attempts, status, last_error = row
+    job_id, kind, due_at, payload, key, attempts, status, last_error, community_id = row
     return Job(
         job_id,
         kind,
         datetime.fromisoformat(due_at),
-        json.loads(payload),
+        _decode(payload),
         key,
         attempts,
         status,
         last_error,
+        community_id,
     )
 
 
@@ -105,9 +113,11 @@ def _payload(payload: dict[str, Any] | None) -> str:
 
 
 class JobRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, wakeup: Wakeup | None = None) -> None:
+        """`wakeup`: told about new jobs, so a listening scheduler wakes early for an earlier
+        one (`communitybot.wakeup`); a private, unheard one by default."""
         self._db = db
-        self.listener: JobListener | None = None
+        self.wakeup = wakeup or Wakeup()
 
     async def schedule(
         self,
@@ -116,30 +126,35 @@ class JobRepository:
         key: str,
         now: datetime,
         payload: dict[str, Any] | None = None,
+        *,
+        community_id: int | None = None,
     ) -> tuple[Job, bool]:
-        """The job with this idempotency key, created if new; the flag says whether it was."""
+        """The job with this idempotency key, created if new; the flag says whether it was.
+        `community_id`: the community whose lane it runs under (None: no one community's)."""
         inserted = await self._db.fetch_one(
-            "INSERT INTO jobs (kind, due_at, payload, idempotency_key, created_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-            (kind, due_to_db(due_at), _payload(payload), key, to_db(now)),
+            "INSERT INTO jobs (kind, due_at, payload, idempotency_key, created_at, community_id)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            (kind, due_to_db(due_at), _payload(payload), key, to_db(now), community_id),
         )
         job = await self.get(key)
         assert job is not None
         created = inserted is not None
-        if created and self.listener is not None:
-            self.listener.job_scheduled(job.id, job.due_at)
+        if created:
+            self.wakeup.job_scheduled(job.id, job.due_at)
         return job, created
 
     async def schedule_many(self, jobs: Iterable[NewJob], now: datetime) -> None:
         """Schedule many jobs in one statement; existing keys are left as they are."""
         created = to_db(now)
         await self._db.execute_many(
-            "INSERT INTO jobs (kind, due_at, payload, idempotency_key, created_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
-            ((j.kind, due_to_db(j.due_at), _payload(j.payload), j.key, created) for j in jobs),
+            "INSERT INTO jobs (kind, due_at, payload, idempotency_key, created_at, community_id)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+            (
+                (j.kind, due_to_db(j.due_at), _payload(j.payload), j.key, created, j.community_id)
+                for j in jobs
+            ),
         )
-        if self.listener is not None:
-            self.listener.jobs_changed()
+        self.wakeup.jobs_changed()
 
     async def get(self, key: str) -> Job | None:
         row = await self._db.fetch_one("SELECT * FROM jobs WHERE idempotency_key = ?", (key,))
@@ -173,6 +188,33 @@ class JobRepository:
             )
             found.extend(_job(row) for row in rows)
         return found
+
+    async def routes(self, ids: Sequence[int]) -> list[Route]:
+        """Id, kind and community id of the pending jobs among `ids`, in (due, id) order: read
+        before a batch takes its lanes (the claim in the transaction re-checks each)."""
+        found: list[Route] = []
+        for start in range(0, len(ids), MAX_IDS_PER_QUERY):
+            chunk = list(ids[start : start + MAX_IDS_PER_QUERY])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._db.fetch_all(
+                "SELECT id, kind, community_id FROM jobs"
+                f" WHERE status = 'pending' AND id IN ({marks}) ORDER BY due_at, id",
+                chunk,
+            )
+            found.extend(map(tuple, rows))
+        return found
+
+    async def community_refs(self, community_ids: Sequence[int]) -> dict[int, CommunityRef]:
+        """The lanes' names of these communities (those that still exist)."""
+        refs: dict[int, CommunityRef] = {}
+        for start in range(0, len(community_ids), MAX_IDS_PER_QUERY):
+            chunk = list(community_ids[start : start + MAX_IDS_PER_QUERY])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._db.fetch_all(
+                f"SELECT id, platform, space_id FROM communities WHERE id IN ({marks})", chunk
+            )
+            refs.update((row[0], CommunityRef(row[1], row[2])) for row in rows)
+        return refs
 
     async def claim_due(self, ids: Sequence[int], now: datetime) -> list[Job]:
         """Mark the pending jobs among `ids` that are due by `now` delivered (counting the

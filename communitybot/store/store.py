@@ -25,13 +25,16 @@ from communitybot.store.outbox import OutboxRepository
 from communitybot.store.rounds import RoundRepository
 from communitybot.store.stats import StatsRepository
 from communitybot.store.tags import TagRepository
+from communitybot.wakeup import Wakeup
 
 
 class Store:
-    def __init__(self, db: Database, *, cached: bool = True) -> None:
+    def __init__(self, db: Database, *, cached: bool = True, wakeup: Wakeup | None = None) -> None:
         """`cached=False` for the read connection's facade: its repositories never see the writes
-        that drop a cached row, so they keep none (`communitybot.store.cache`)."""
+        that drop a cached row, so they keep none (`communitybot.store.cache`). `wakeup`: the
+        alarm new jobs ring (`communitybot.wakeup`; the Bot and its scheduler share it)."""
         self.db = db
+        self.wakeup = wakeup or Wakeup()
         self.communities = CommunityRepository(db, cached=cached)
         self.members = MemberRepository(db)
         self.tags = TagRepository(db)
@@ -40,7 +43,7 @@ class Store:
         self.adapter_data = AdapterPersonalData()
         """What the adapters declared they store about people (`communitybot.personal_data`)."""
         self.stats = StatsRepository(db)
-        self.jobs = JobRepository(db)
+        self.jobs = JobRepository(db, self.wakeup)
         self.mentoring = MentoringRepository(db)
         self.mentoring_checkins = CheckinRepository(db)
         self.chats = ChatRepository(db)
@@ -55,8 +58,8 @@ class Store:
         """Repositories on the read connection: they read what is committed, never write."""
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
-        return cls(await Database.open(path))
+    async def open(cls, path: str | Path, *, wakeup: Wakeup | None = None) -> Store:
+        return cls(await Database.open(path), wakeup=wakeup)
 
     async def close(self) -> None:
         await self.db.close()
