@@ -83,9 +83,10 @@ class Core:
             raise StartupFailed(str(error)) from error
 
 
-async def open_store(path: str | Path) -> Store:
-    """The store on the database file, migrated (raises StoreError and sqlite3/OS errors)."""
-    return await Store.open(path)
+async def open_store(target: str | Path) -> Store:
+    """The store on the database (a SQLite file or a PostgreSQL URL: `settings.database_target`),
+    migrated (raises StoreError and sqlite3/OS errors)."""
+    return await Store.open(target)
 
 
 def build_scheduler(bot: Bot) -> Scheduler:
@@ -150,7 +151,7 @@ async def _serve_console(settings: Settings, core: Core, stdin: TextIO, stdout: 
     logger.info(
         "communitybot {} started: console adapter, database {}",
         __version__,
-        settings.database_path,
+        settings.database_shown,
     )
     async with build_scheduler(bot).running():
         return await run_console(
@@ -167,7 +168,7 @@ async def _serve_matrix(settings: Settings, core: Core) -> None:
         "communitybot {} starting: Matrix adapter as {}, database {}",
         __version__,
         settings.matrix.user_id,
-        settings.database_path,
+        settings.database_shown,
     )
     try:
         await serve_with_scheduler(build_scheduler(bot.bot), bot.serve(), bot.ready)
@@ -183,7 +184,7 @@ async def _serve_discord(settings: Settings, core: Core) -> None:
     logger.info(
         "communitybot {} starting: Discord adapter, database {}",
         __version__,
-        settings.database_path,
+        settings.database_shown,
     )
     try:
         await serve_with_scheduler(build_scheduler(bot.bot), bot.serve(), bot.ready)
