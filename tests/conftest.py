@@ -2,7 +2,8 @@
 a recording platform, a fake clock.
 
 `store` runs each test that uses it on both backends (`[sqlite]`, `[postgres]`). Skip the
-PostgreSQL runs with `-m "not postgres"` or COMMUNITYBOT_TEST_POSTGRES=0; CI runs both.
+PostgreSQL runs with `-m "not postgres"` or COMMUNITYBOT_TEST_POSTGRES=0; CI runs both. A test
+of a SQLite-only mechanism (the `quick` fast path, page limits) is marked `sqlite_only`.
 """
 
 from __future__ import annotations
@@ -233,6 +234,8 @@ async def store(request: pytest.FixtureRequest, db_path: Path) -> AsyncIterator[
         yield opened
         await opened.close()
         return
+    if request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("tests a SQLite-only mechanism")
     server = request.getfixturevalue("postgres_server")
     async with fresh_postgres_database(server) as url:
         opened = await Store.open(url)

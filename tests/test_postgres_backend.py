@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import pytest
 from loguru import logger
 
+from communitybot.app import EXIT_CONFIG, run
 from communitybot.settings import Settings
 from communitybot.store.db import (
     DatabaseTooNew,
@@ -28,6 +32,7 @@ from communitybot.store.store import Store
 from communitybot.store.urls import is_postgres, redacted
 from tests.conftest import fresh_postgres_database
 from tests.postgres_server import PostgresServer
+from tests.test_console import ROOT
 
 SCRATCH = """
 CREATE TABLE notes (
@@ -93,17 +98,17 @@ def test_the_url_password_is_never_shown_and_is_registered_as_a_secret() -> None
     url = "postgresql://bot:s3cr%2Ft@db.example:5432/cb"
     assert redacted(url) == "postgresql://bot:***@db.example:5432/cb"
     assert is_postgres(url) and not is_postgres("communitybot.db")
-    settings = Settings(database_url=url)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
     assert settings.database_target == url
     assert "s3cr" not in settings.database_shown
     assert "s3cr%2Ft" in settings.secret_values()
 
 
 def test_a_sqlite_url_names_a_file_and_a_wrong_scheme_is_refused() -> None:
-    settings = Settings(database_url="sqlite:///data/cb.db")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url="sqlite:///data/cb.db")  # type: ignore[call-arg]
     assert str(settings.database_target) == "data/cb.db"
     with pytest.raises(ValueError, match="postgresql://"):
-        Settings(database_url="mysql://x@y/z")  # type: ignore[call-arg]
+        Settings(_env_file=None, database_url="mysql://x@y/z")  # type: ignore[call-arg]
 
 
 def test_postgres_errors_become_the_store_errors_users_are_told() -> None:
@@ -255,3 +260,32 @@ async def test_the_store_opens_on_a_postgres_url(url: str) -> None:
         assert "***" in store.db.path or store.db.path == url
     finally:
         await store.close()
+
+
+@pytest.mark.postgres
+async def test_an_unreachable_database_url_stops_start_up_with_one_line_and_no_password(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = f"postgresql://bot:pw-never-shown@127.0.0.1:{_closed_port()}/cb"
+    settings = Settings(_env_file=None, database_url=url, adapter="console")  # type: ignore[call-arg]
+    assert await run(settings) == EXIT_CONFIG
+    err = capsys.readouterr().err
+    assert err.startswith("communitybot: cannot connect to the database postgresql://bot:***@")
+    assert err.count("\n") == 1 and "pw-never-shown" not in err
+
+
+def test_the_sqlite_path_never_imports_asyncpg(tmp_path: Path) -> None:
+    """`make run` needs nothing but SQLite: asyncpg is imported only for a postgresql URL."""
+    script = (
+        "import asyncio, sys\n"
+        "from communitybot import bootstrap\n"
+        "async def main():\n"
+        f"    store = await bootstrap.open_store({str(tmp_path / 'c.db')!r})\n"
+        "    await store.close()\n"
+        "asyncio.run(main())\n"
+        "print('asyncpg' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.strip() == "False"

@@ -157,18 +157,28 @@ class PostgresDatabase:
         if current is not None and current.db is self:
             yield
             return
-        try:
-            async with (
-                self._pool.acquire() as connection,
-                connection.transaction(readonly=self.read_only),
-            ):
-                token = _current.set(_Transaction(self, connection))
+        async with self._pool.acquire() as connection:
+            state = _Transaction(self, connection)
+            outer = connection.transaction(readonly=self.read_only)
+            try:
+                await outer.start()
+            except asyncpg.PostgresError as error:
+                raise _raised(self._error(error), error) from error
+            token = _current.set(state)
+            try:
+                yield
+            except BaseException:
+                _current.reset(token)
+                # A statement another task started may still run on this connection.
+                async with state.lock:
+                    await outer.rollback()
+                raise
+            _current.reset(token)
+            async with state.lock:
                 try:
-                    yield
-                finally:
-                    _current.reset(token)
-        except asyncpg.PostgresError as error:
-            raise self._error(error) from error
+                    await outer.commit()
+                except asyncpg.PostgresError as error:
+                    raise _raised(self._error(error), error) from error
 
     @property
     def in_transaction(self) -> bool:
