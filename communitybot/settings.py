@@ -300,9 +300,9 @@ class Settings(BaseSettings):
         secrets = (self.discord.token, self.matrix.access_token, self.matrix.password)
         found = [s.get_secret_value() for s in secrets if s is not None]
         if self.database_url is not None:
-            password = urlsplit(self.database_url.get_secret_value()).password
-            if password:
-                found.append(password)
+            from communitybot.store.urls import password_forms
+
+            found += password_forms(self.database_url.get_secret_value())
         return found
 
 

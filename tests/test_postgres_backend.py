@@ -101,7 +101,7 @@ def test_the_url_password_is_never_shown_and_is_registered_as_a_secret() -> None
     settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
     assert settings.database_target == url
     assert "s3cr" not in settings.database_shown
-    assert "s3cr%2Ft" in settings.secret_values()
+    assert {"s3cr%2Ft", "s3cr/t"} <= set(settings.secret_values())
 
 
 def test_a_sqlite_url_names_a_file_and_a_wrong_scheme_is_refused() -> None:

@@ -21,7 +21,6 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
 
@@ -36,7 +35,7 @@ from communitybot.store.db import (
     bundled_migrations,
 )
 from communitybot.store.dialect import migration_statements, placeholders
-from communitybot.store.urls import redacted
+from communitybot.store.urls import password_forms, redacted
 
 MIGRATION_LOCK = 0x636F6D6D  # advisory lock key: one process migrates at a time
 BUSY_STATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
@@ -86,8 +85,7 @@ class PostgresDatabase:
         cls, url: str, migrations: Iterable[Migration] | None = None, *, max_size: int = 10
     ) -> PostgresDatabase:
         """Connect, refuse a newer schema, migrate; a connection problem is one StoreError."""
-        password = urlsplit(url).password
-        if password:
+        for password in password_forms(url):
             register_secret(password)
         where = redacted(url)
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -22,3 +22,11 @@ def redacted(url: str) -> str:
         host = f"{host}:{parts.port}"
     user = f"{parts.username}:***@" if parts.username else ""
     return urlunsplit(parts._replace(netloc=user + host))
+
+
+def password_forms(url: str) -> list[str]:
+    """The URL's password as written (percent-encoded) and as sent: both are never logged."""
+    password = urlsplit(url).password
+    if not password:
+        return []
+    return sorted({password, unquote(password)})
