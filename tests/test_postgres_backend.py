@@ -15,7 +15,11 @@ import asyncpg
 import pytest
 from loguru import logger
 
+from adapters.discord import schema as discord_schema
+from adapters.matrix import schema as matrix_schema
+from communitybot.adapter_state import SqliteAdapterState
 from communitybot.app import EXIT_CONFIG, run
+from communitybot.priority_lock import PriorityLock
 from communitybot.settings import Settings
 from communitybot.store.db import (
     DatabaseTooNew,
@@ -289,3 +293,18 @@ def test_the_sqlite_path_never_imports_asyncpg(tmp_path: Path) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.postgres
+async def test_the_adapters_migrations_apply_through_the_same_rules(url: str) -> None:
+    """Discord's and Matrix's own tables (adapters/*/schema.py) are created on PostgreSQL too,
+    and their state reads and writes there."""
+    store = await Store.open(url)
+    try:
+        for schema in (discord_schema, matrix_schema):
+            state = await SqliteAdapterState.open(
+                store.db, PriorityLock(), schema.NAMESPACE, schema.MIGRATIONS
+            )
+            assert await state.version() == schema.MIGRATIONS[-1].version
+    finally:
+        await store.close()
