@@ -114,7 +114,7 @@ class SqliteAdapterState:
             if migration.version <= current:
                 continue
             async with self._turns.hold(), self._db.transaction():
-                for statement in _statements(migration.sql):
+                for statement in self._db.migration_statements(migration.sql):
                     await self._db.execute(statement)
                 await self._db.execute(
                     "INSERT INTO adapter_schema (name, version) VALUES (?, ?) "
@@ -139,8 +139,3 @@ class SqliteAdapterState:
 
 def _without_comments(sql: str) -> str:
     return "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
-
-
-def _statements(sql: str) -> list[str]:
-    """A migration's statements (no triggers in adapter migrations: split at semicolons)."""
-    return [s.strip() for s in _without_comments(sql).split(";") if s.strip()]

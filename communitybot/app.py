@@ -43,11 +43,11 @@ async def run(
     """Run the bot until the input ends (console) or the process is told to stop; exit code."""
     configure_logging(settings, settings.secret_values())
     try:
-        store = await bootstrap.open_store(settings.database_path)
+        store = await bootstrap.open_store(settings.database_target)
     except StoreError as error:
         return fail(str(error))
     except (sqlite3.Error, OSError) as error:
-        return fail(f"cannot open the database {settings.database_path}: {error}")
+        return fail(f"cannot open the database {settings.database_shown}: {error}")
     try:
         with _cancelled_by_sigterm() as terminated:
             try:

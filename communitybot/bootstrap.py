@@ -92,12 +92,13 @@ class Core:
             raise StartupFailed(str(error)) from error
 
 
-async def open_store(path: str | Path) -> Store:
-    """The store on the database file, migrated (raises StoreError and sqlite3/OS errors).
+async def open_store(target: str | Path) -> Store:
+    """The store on the database (a SQLite file or a PostgreSQL URL: `settings.database_target`),
+    migrated (raises StoreError and sqlite3/OS errors).
 
     It gets the process's one `Wakeup`: its job repository, the Bot's outbox and the scheduler
     (`build_scheduler`) all take it by constructor, so nothing hooks itself in later."""
-    return await Store.open(path, wakeup=Wakeup())
+    return await Store.open(target, wakeup=Wakeup())
 
 
 def build_scheduler(bot: Bot) -> Scheduler:
@@ -162,7 +163,7 @@ async def _serve_console(settings: Settings, core: Core, stdin: TextIO, stdout: 
     logger.info(
         "communitybot {} started: console adapter, database {}",
         __version__,
-        settings.database_path,
+        settings.database_shown,
     )
     async with build_scheduler(bot).running():
         return await run_console(
@@ -179,7 +180,7 @@ async def _serve_matrix(settings: Settings, core: Core) -> None:
         "communitybot {} starting: Matrix adapter as {}, database {}",
         __version__,
         settings.matrix.user_id,
-        settings.database_path,
+        settings.database_shown,
     )
     try:
         await serve_with_scheduler(build_scheduler(bot.bot), bot.serve(), bot.ready)
@@ -195,7 +196,7 @@ async def _serve_discord(settings: Settings, core: Core) -> None:
     logger.info(
         "communitybot {} starting: Discord adapter, database {}",
         __version__,
-        settings.database_path,
+        settings.database_shown,
     )
     try:
         await serve_with_scheduler(build_scheduler(bot.bot), bot.serve(), bot.ready)

@@ -210,6 +210,8 @@ class Settings(BaseSettings):
     discord: DiscordSettings = DiscordSettings()
     matrix: MatrixSettings = MatrixSettings()
     database_path: Path = Path("communitybot.db")
+    database_url: SecretStr | None = None
+    """postgresql://user:password@host:port/db (or sqlite:///path); unset: `database_path`."""
     adapter: Literal["auto", "console", "discord", "matrix"] = "auto"
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -231,6 +233,38 @@ class Settings(BaseSettings):
         if str(value).strip() in ("", "."):
             raise ValueError("must be a file path, e.g. ./communitybot.db")
         return value.expanduser()
+
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        scheme = value.get_secret_value().strip().split("://", 1)[0].lower()
+        if scheme not in ("postgresql", "postgres", "sqlite"):
+            raise ValueError(
+                "must start with postgresql:// (e.g. postgresql://bot:secret@db:5432/communitybot)"
+                " or sqlite:/// (e.g. sqlite:///data/communitybot.db)"
+            )
+        return SecretStr(value.get_secret_value().strip())
+
+    @property
+    def database_target(self) -> str | Path:
+        """What `Store.open` opens: the URL when one is set, else the SQLite file."""
+        if self.database_url is None:
+            return self.database_path
+        url = self.database_url.get_secret_value()
+        if url.lower().startswith("sqlite://"):
+            # As SQLAlchemy reads it: sqlite:///relative.db, sqlite:////absolute/path.db
+            return Path(url.split("://", 1)[1][1:]).expanduser()
+        return url
+
+    @property
+    def database_shown(self) -> str:
+        """The database as messages and logs name it (never with the URL's password)."""
+        from communitybot.store.urls import redacted
+
+        target = self.database_target
+        return redacted(target) if isinstance(target, str) else str(target)
 
     @field_validator("console_files_dir", mode="after")
     @classmethod
@@ -264,7 +298,12 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Every configured secret, so logging can redact it wherever it turns up."""
         secrets = (self.discord.token, self.matrix.access_token, self.matrix.password)
-        return [s.get_secret_value() for s in secrets if s is not None]
+        found = [s.get_secret_value() for s in secrets if s is not None]
+        if self.database_url is not None:
+            from communitybot.store.urls import password_forms
+
+            found += password_forms(self.database_url.get_secret_value())
+        return found
 
 
 def env_name(loc: tuple[Any, ...]) -> str:

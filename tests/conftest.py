@@ -1,8 +1,18 @@
-"""Shared fixtures: a real SQLite store in a temp dir, a recording platform, a fake clock."""
+"""Shared fixtures: a real store (SQLite in a temp dir, and PostgreSQL on a throwaway server),
+a recording platform, a fake clock.
+
+`store` runs each test that uses it on both backends (`[sqlite]`, `[postgres]`). Skip the
+PostgreSQL runs with `-m "not postgres"` or COMMUNITYBOT_TEST_POSTGRES=0; CI runs both. A test
+of a SQLite-only mechanism (the `quick` fast path, page limits) is marked `sqlite_only`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import asyncio
+import itertools
+import os
+from collections.abc import AsyncIterator, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -29,6 +39,7 @@ from communitybot.replies import Action, Attachment
 from communitybot.scheduler import JobKind, Scheduler
 from communitybot.store.store import Store
 from tests.fakes import FakePlatform
+from tests.postgres_server import PostgresServer, postgres_bin
 
 COMMUNITY = CommunityRef("fake", "community-1")
 
@@ -157,11 +168,81 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "communitybot.db"
 
 
-@pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(db_path)
-    yield opened
-    await opened.close()
+TEMPLATE = "communitybot_template"
+_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the session, with a migrated template database
+    (each test's database is a copy: CREATE DATABASE … TEMPLATE takes milliseconds)."""
+    if os.environ.get("COMMUNITYBOT_TEST_POSTGRES", "1") == "0":
+        pytest.skip("PostgreSQL runs are off (COMMUNITYBOT_TEST_POSTGRES=0)")
+    found = postgres_bin()
+    if found is None:
+        pytest.skip("PostgreSQL is not installed (/usr/lib/postgresql/*/bin/initdb)")
+    server = PostgresServer(found)
+    try:
+        server.start()
+        # First asked for inside a test's running loop: the template is made on a thread.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, _make_template(server)).result()
+        yield server
+    finally:
+        server.stop()
+
+
+async def _make_template(server: PostgresServer) -> None:
+    import asyncpg
+
+    from communitybot.store.postgres_db import PostgresDatabase
+
+    admin = await asyncpg.connect(server.url())
+    try:
+        await admin.execute(f"CREATE DATABASE {TEMPLATE}")
+    finally:
+        await admin.close()
+    db = await PostgresDatabase.open(server.url(TEMPLATE))
+    await db.close()
+
+
+@asynccontextmanager
+async def fresh_postgres_database(server: PostgresServer) -> AsyncIterator[str]:
+    """The URL of a new database copied from the migrated template, dropped afterwards."""
+    import asyncpg
+
+    name = f"test_{os.getpid()}_{next(_databases)}"
+    admin = await asyncpg.connect(server.url())
+    try:
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    finally:
+        await admin.close()
+    try:
+        yield server.url(name)
+    finally:
+        admin = await asyncpg.connect(server.url())
+        try:
+            await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        finally:
+            await admin.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def store(request: pytest.FixtureRequest, db_path: Path) -> AsyncIterator[Store]:
+    if request.param == "sqlite":
+        opened = await Store.open(db_path)
+        yield opened
+        await opened.close()
+        return
+    if request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("tests a SQLite-only mechanism")
+    server = request.getfixturevalue("postgres_server")
+    async with fresh_postgres_database(server) as url:
+        opened = await Store.open(url)
+        try:
+            yield opened
+        finally:
+            await opened.close()
 
 
 @pytest.fixture

@@ -46,6 +46,7 @@ def _as_plain(ix: CommunityIndex) -> dict[str, object]:
     }
 
 
+@pytest.mark.sqlite_only  # the load's own connection is SQLite's
 @pytest.mark.parametrize("seed", [4, 5])
 async def test_a_load_on_its_own_connection_equals_the_writers(harness: Harness, seed: int) -> None:
     world = World(harness.store, seed)
@@ -71,6 +72,7 @@ def test_long_id_lists_are_parsed_in_slices_to_the_same_ids(
     assert loader._ids("42").tolist() == [42]
 
 
+@pytest.mark.sqlite_only  # traces SQLite's read connection
 async def test_the_shared_read_connection_never_runs_a_load(harness: Harness) -> None:
     """Every read-only command of every community shares the read connection: before, a cold
     load of a big community ran its aggregates there and every `/help` elsewhere queued

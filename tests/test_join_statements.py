@@ -7,6 +7,8 @@ cleared, the question list and the answers each read twice, and one commit per o
 
 from __future__ import annotations
 
+import pytest
+
 from communitybot.store.onboarding import STATUSES
 from tests.conftest import COMMUNITY, Harness
 from tests.statements import counting_statements
@@ -27,6 +29,7 @@ async def _busy_community(harness: Harness) -> int:
     return community.id
 
 
+@pytest.mark.sqlite_only  # counts statements with SQLite's trace callback
 async def test_a_new_members_join_costs_at_most_six_statements(harness: Harness) -> None:
     await _busy_community(harness)
     async with counting_statements(harness.store) as statements:

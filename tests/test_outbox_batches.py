@@ -36,6 +36,7 @@ def _deletes(statements: list[str]) -> list[str]:
     return [s for s in statements if s.startswith("DELETE FROM outbox")]
 
 
+@pytest.mark.sqlite_only  # counts statements with SQLite's trace callback
 async def test_a_delivered_batch_is_marked_in_one_statement(harness: Harness) -> None:
     await harness.join("mod")
     harness.platform.take()
@@ -46,6 +47,7 @@ async def test_a_delivered_batch_is_marked_in_one_statement(harness: Harness) ->
     assert await harness.store.outbox.count() == 0
 
 
+@pytest.mark.sqlite_only  # counts statements with SQLite's trace callback
 async def test_a_large_batch_is_marked_500_rows_a_statement_in_one_commit(
     harness: Harness,
 ) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from communitybot.replies import Action, Message, SendToChannel
 from communitybot.scheduler import JobContext, JobKind, Scheduler
 from communitybot.store.jobs import Job, NewJob
@@ -33,6 +35,7 @@ async def effects(harness: Harness) -> dict[str, int]:
     return {row[0]: row[1] for row in rows}
 
 
+@pytest.mark.sqlite_only  # counts statements with SQLite's trace callback
 async def test_firing_300_due_jobs_takes_a_few_statements_not_a_few_per_job(
     harness: Harness,
 ) -> None:

@@ -24,6 +24,9 @@ from communitybot.store.db import Database, Migration, StoreError, StoreFull, St
 from tests.conftest import COMMUNITY, Harness, running_scheduler
 from tests.test_console import clean_env, communitybot
 
+# A SQLite page limit and a read-only file (PostgreSQL: tests/test_postgres_backend.py).
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.fixture
 def log() -> Iterator[list[str]]:

@@ -19,6 +19,9 @@ SLOW_COUNT = (
     " SELECT count(*) FROM n"
 )
 
+# The `quick` path skips aiosqlite's thread hop: SQLite only.
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.fixture
 async def table(store: Store) -> Store:

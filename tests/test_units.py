@@ -272,6 +272,7 @@ async def test_a_cancelled_delivery_after_the_commit_loses_nothing(db_path: Path
 
 
 # Group commit -----------------------------------------------------------------------------------
+@pytest.mark.sqlite_only  # counts statements with SQLite's trace callback
 async def test_a_failing_join_in_a_group_rolls_back_alone(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -321,6 +322,7 @@ async def test_joins_committed_together_are_greeted_in_the_order_they_joined(
     assert [s.where for s in harness.platform.take()] == [f"dm:m{n}" for n in range(40)]
 
 
+@pytest.mark.sqlite_only  # emulates SQLite's own rollback on a full disk
 async def test_a_group_whose_transaction_is_lost_handles_each_join_alone(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -180,7 +180,7 @@ async def load_community(store: Store, community_id: int) -> CommunityIndex:
     through the writer itself: a load inside an event's transaction must see that transaction's
     uncommitted changes.
     """
-    if store.db.read_only:
+    if store.db.read_only and store.db.dialect == "sqlite":
         try:
             return await asyncio.to_thread(_read_and_build, store.db.path, community_id)
         except sqlite3.Error as error:

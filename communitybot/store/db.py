@@ -16,12 +16,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 from loguru import logger
 
 from communitybot.file_modes import create_private, make_private_dirs, tighten
+from communitybot.store.dialect import split_statements
+from communitybot.store.urls import is_postgres
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -106,6 +108,8 @@ class Database:
     while the writer's transaction is open, so those commands never wait for the write path.
     An in-memory database has no reader (a second connection would see another database).
     """
+
+    dialect = "sqlite"
 
     def __init__(
         self, connection: aiosqlite.Connection, path: str, *, read_only: bool = False
@@ -194,6 +198,10 @@ class Database:
         await self._conn.execute("PRAGMA foreign_keys = ON")
         await self._conn.execute("PRAGMA synchronous = NORMAL")
 
+    def migration_statements(self, sql: str) -> list[str]:
+        """A migration file's statements as this engine runs them (here: as written)."""
+        return split_statements(sql)
+
     async def schema_version(self) -> int:
         row = await self.fetch_one("PRAGMA user_version")
         return int(row[0]) if row else 0
@@ -213,7 +221,7 @@ class Database:
             if migration.version <= current:
                 continue
             async with self.transaction():
-                for statement in _statements(migration.sql):
+                for statement in split_statements(migration.sql):
                     await self._conn.execute(statement)
                 await self._conn.execute(f"PRAGMA user_version = {migration.version}")
 
@@ -395,10 +403,15 @@ async def _stopped(pending: aiosqlite.Connection) -> None:
         await asyncio.to_thread(thread.join, 5)
 
 
-def _statements(sql: str) -> list[str]:
-    """Split a migration file into statements (our migrations contain no triggers)."""
-    cleaned = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
-    return [s.strip() for s in cleaned.split(";") if s.strip()]
+async def open_database(target: str | Path) -> Database:
+    """The database `target` names: a PostgreSQL URL (asyncpg, imported only then) or a
+    SQLite file. Both have the interface the repositories use (`PostgresDatabase` says how
+    its answers differ); the type says `Database` so the repositories name one class."""
+    if is_postgres(target):
+        from communitybot.store.postgres_db import PostgresDatabase
+
+        return cast(Database, await PostgresDatabase.open(str(target)))
+    return await Database.open(target)
 
 
 def _private_database(path: Path) -> None:

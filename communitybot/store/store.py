@@ -14,7 +14,7 @@ from communitybot.store.chat_runs import ChatRunRepository
 from communitybot.store.chats import ChatRepository
 from communitybot.store.communities import CommunityRepository
 from communitybot.store.confirmations import ConfirmationRepository
-from communitybot.store.db import Database
+from communitybot.store.db import Database, open_database
 from communitybot.store.jobs import JobRepository
 from communitybot.store.members import MemberRepository
 from communitybot.store.mentoring import MentoringRepository
@@ -58,8 +58,9 @@ class Store:
         """Repositories on the read connection: they read what is committed, never write."""
 
     @classmethod
-    async def open(cls, path: str | Path, *, wakeup: Wakeup | None = None) -> Store:
-        return cls(await Database.open(path), wakeup=wakeup)
+    async def open(cls, target: str | Path, *, wakeup: Wakeup | None = None) -> Store:
+        """The store on a SQLite file (a path) or a PostgreSQL URL, migrated."""
+        return cls(await open_database(target), wakeup=wakeup)
 
     async def close(self) -> None:
         await self.db.close()
