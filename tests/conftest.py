@@ -228,21 +228,26 @@ async def fresh_postgres_database(server: PostgresServer) -> AsyncIterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def store(request: pytest.FixtureRequest, db_path: Path) -> AsyncIterator[Store]:
+async def store_target(request: pytest.FixtureRequest, db_path: Path) -> AsyncIterator[Path | str]:
+    """Where the test's store lives: the SQLite file, or a fresh PostgreSQL database's URL.
+    A test that restarts the bot reopens this same target (`Store.open(store_target)`)."""
     if request.param == "sqlite":
-        opened = await Store.open(db_path)
-        yield opened
-        await opened.close()
+        yield db_path
         return
     if request.node.get_closest_marker("sqlite_only"):
         pytest.skip("tests a SQLite-only mechanism")
     server = request.getfixturevalue("postgres_server")
     async with fresh_postgres_database(server) as url:
-        opened = await Store.open(url)
-        try:
-            yield opened
-        finally:
-            await opened.close()
+        yield url
+
+
+@pytest.fixture
+async def store(store_target: Path | str) -> AsyncIterator[Store]:
+    opened = await Store.open(store_target)
+    try:
+        yield opened
+    finally:
+        await opened.close()
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from communitybot.bootstrap import Core, StartupFailed
 from communitybot.ports import AdapterMigration
 from communitybot.store.db import Database, Migration, bundled_migrations
 from communitybot.store.store import Store
+from tests.schema import table_names
 
 BOT = "@bot:example.org"
 APP = "1100"
@@ -130,11 +131,8 @@ async def test_a_database_from_before_the_discord_threads_gets_them_from_the_ada
 
 async def test_a_new_database_has_no_adapter_table_until_that_adapter_runs(store: Store) -> None:
     async def adapter_tables() -> set[str]:
-        rows = await store.db.fetch_all(
-            "SELECT name FROM sqlite_master WHERE type = 'table' "
-            "AND (name LIKE 'discord\\_%' ESCAPE '\\' OR name LIKE 'matrix\\_%' ESCAPE '\\')"
-        )
-        return {row["name"] for row in rows}
+        names = await table_names(store.db)
+        return {name for name in names if name.startswith(("discord_", "matrix_"))}
 
     assert await adapter_tables() == set()
     await discord_conversations(Core(store))

@@ -19,6 +19,7 @@ from communitybot.context import Context, NoActingMember
 from communitybot.feature import HANDLES, Feature, handlers_in, handles
 from communitybot.store.store import Store
 from tests.conftest import Harness
+from tests.schema import columns_referencing
 
 MEMBERSHIP_KEYS = [
     "community",
@@ -169,19 +170,12 @@ async def test_mydata_reaches_every_repository_that_can_export_member_data(
 async def _member_rows(harness: Harness, member_id: int) -> dict[str, int]:
     """Rows in every table that references the members table, for one member id."""
     counts: dict[str, int] = {}
-    tables = await harness.store.db.fetch_all(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    )
-    for (table,) in tables:
-        for key in await harness.store.db.fetch_all(f"PRAGMA foreign_key_list({table})"):
-            if key["table"] != "members":
-                continue
-            column = key["from"]
-            row = await harness.store.db.fetch_one(
-                f"SELECT count(*) FROM {table} WHERE {column} = ?", (member_id,)
-            )
-            assert row is not None
-            counts[f"{table}.{column}"] = int(row[0])
+    for table, column in await columns_referencing(harness.store.db, "members"):
+        row = await harness.store.db.fetch_one(
+            f"SELECT count(*) FROM {table} WHERE {column} = ?", (member_id,)
+        )
+        assert row is not None
+        counts[f"{table}.{column}"] = int(row[0])
     return counts
 
 

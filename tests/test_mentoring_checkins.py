@@ -116,12 +116,12 @@ async def test_two_unanswered_checkins_flag_the_pairing_once(
 
 
 async def test_a_restart_between_introduction_and_checkin_loses_nothing(
-    harness: Harness, db_path: Path
+    harness: Harness, store_target: Path | str
 ) -> None:
     pair_id = await ann_mentors_cat(harness)
     await harness.store.close()  # the bot stops after the introductions…
 
-    store = await Store.open(db_path)  # …and starts again on the same file
+    store = await Store.open(store_target)  # …and starts again on the same database
     platform = FakePlatform(moderators={"mod"})
     try:
         bot = Bot(store, platform, harness.clock, PeerIndex(), prefix="/")
@@ -138,13 +138,13 @@ async def test_a_restart_between_introduction_and_checkin_loses_nothing(
 
 
 async def test_a_checkin_due_during_a_long_downtime_still_goes_out_and_the_next_follows(
-    harness: Harness, db_path: Path
+    harness: Harness, store_target: Path | str
 ) -> None:
     await ann_mentors_cat(harness)
     await harness.store.close()
     harness.clock.advance(days=40)  # down for weeks, well past the first check-in
 
-    store = await Store.open(db_path)
+    store = await Store.open(store_target)
     platform = FakePlatform(moderators={"mod"})
     try:
         bot = Bot(store, platform, harness.clock, PeerIndex(), prefix="/")

@@ -8,7 +8,7 @@ forever" into a failure; nothing here measures how fast anything is.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,26 +35,42 @@ GUARD_S = 20
 """Only against hanging: a command waiting for the held write path would wait forever."""
 
 
+Inside = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
+
+
 @asynccontextmanager
-async def write_held(harness: Harness) -> AsyncIterator[None]:
+async def write_held(harness: Harness) -> AsyncIterator[Inside]:
     """Scheduled work that holds the write lock, its transaction open, until the block ends.
 
-    Store writes made inside the block (on the store's one write connection) belong to that
-    open transaction: they commit when the block ends.
+    It yields `inside`: `await inside(lambda: store.x.write(...))` runs a store call in that
+    open transaction (on either backend), so it commits only when the block ends.
     """
-    entered, done = asyncio.Event(), asyncio.Event()
+    entered = asyncio.Event()
+    calls: asyncio.Queue[tuple[Callable[[], Awaitable[Any]], asyncio.Future[Any]] | None] = (
+        asyncio.Queue()
+    )
 
     async def work() -> list[Action]:
         entered.set()
-        await done.wait()
+        while (call := await calls.get()) is not None:
+            step, result = call
+            try:
+                result.set_result(await step())
+            except Exception as error:  # handed to the test that asked
+                result.set_exception(error)
         return []
+
+    async def inside(step: Callable[[], Awaitable[Any]]) -> Any:
+        result: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        calls.put_nowait((step, result))
+        return await asyncio.wait_for(result, GUARD_S)
 
     task = asyncio.create_task(harness.bot.run_scheduled(work))
     await asyncio.wait_for(entered.wait(), GUARD_S)
     try:
-        yield
+        yield inside
     finally:
-        done.set()
+        calls.put_nowait(None)
         await asyncio.wait_for(task, GUARD_S)
 
 
@@ -101,9 +117,9 @@ async def test_a_read_only_command_is_answered_while_a_write_transaction_is_open
     community: Harness,
 ) -> None:
     """Before: `/peers` waited for the lock the open transaction held (here: for ever)."""
-    async with write_held(community):
+    async with write_held(community) as inside:
         ann = await community.member("ann")
-        await community.store.members.update(ann.id, role="head of maths")  # uncommitted
+        await inside(lambda: community.store.members.update(ann.id, role="head of maths"))
         text = await answered(community, "bob", "/peers")
         assert "Ann" in text and "maths" in text
         profile = await answered(community, "ann", "/profile show")
@@ -240,9 +256,10 @@ async def test_a_cold_peers_load_beside_an_open_write_keeps_no_stale_index(
     await community.command("ann", "/tags add science")
     bot.peers.invalidate_all()
     science = next(t for t in await store.tags.all(ann.community_id) if t.name == "science")
-    async with write_held(community):  # its write unit is open: what a handler would do
-        await store.tags.add_member_tags(bob.id, [science.id], "self", community.clock.now())
-        await bot.peers.refresh_member(store, bob.community_id, bob.id)
+    async with write_held(community) as inside:  # its write unit is open: as a handler's
+        now = community.clock.now()
+        await inside(lambda: store.tags.add_member_tags(bob.id, [science.id], "self", now))
+        await inside(lambda: bot.peers.refresh_member(store, bob.community_id, bob.id))
         text = await answered(community, "ann", "/peers science")
         assert "Bob" not in text, "not committed yet"
     assert "Bob" in await answered(community, "ann", "/peers science")

@@ -337,7 +337,7 @@ class ChatRunRepository:
             "SELECT s.hashtag, r.started_at, m.question, m.text, m.posted_at"
             " FROM chat_run_messages m JOIN chat_runs r ON r.id = m.run_id"
             " JOIN chat_series s ON s.id = r.series_id WHERE m.member_id = ?"
-            " ORDER BY m.posted_at, m.rowid",
+            " ORDER BY m.posted_at, m.message_id",
             (member_id,),
         )
         return [
