@@ -63,9 +63,8 @@ ALLOWED: dict[tuple[str, str], str] = {
         "the ids; the `Database` path beside it is portable"
     ),
     ("communitybot/peers/loader.py", "PRAGMA"): "the cold load's own sqlite3 connection",
-    ("communitybot/store/chat_runs.py", "rowid"): (
-        "ties of posted_at (whole seconds) keep arrival order; needs a sequence column "
-        "(a migration after 0020) before PostgreSQL can order them"
+    ("communitybot/store/dialect.py", "PRAGMA"): (
+        "the PostgreSQL dialect names PRAGMA only to skip SQLite's pragma lines in migrations"
     ),
 }
 

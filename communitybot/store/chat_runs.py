@@ -237,7 +237,9 @@ class ChatRunRepository:
         """Store one message once (a repeated message id changes nothing); True if new."""
         inserted = await self._db.fetch_one(
             "INSERT INTO chat_run_messages (run_id, message_id, member_id, question,"
-            " text, posted_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " text, posted_at, seq) SELECT CAST(? AS INTEGER), CAST(? AS TEXT),"
+            " CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS TEXT),"
+            " coalesce(max(seq), 0) + 1 FROM chat_run_messages WHERE run_id = ?"
             " ON CONFLICT (run_id, message_id) DO NOTHING RETURNING run_id",
             (
                 message.run_id,
@@ -246,6 +248,7 @@ class ChatRunRepository:
                 message.question,
                 message.text,
                 to_db(now),
+                message.run_id,
             ),
         )
         return inserted is not None
@@ -261,7 +264,7 @@ class ChatRunRepository:
         rows = await self._db.fetch_all(
             "SELECT m.member_id, m.question, m.text, m.posted_at, p.display_name, p.user_id"
             " FROM chat_run_messages m JOIN members p ON p.id = m.member_id"
-            " WHERE m.run_id = ? ORDER BY m.posted_at, m.rowid",
+            " WHERE m.run_id = ? ORDER BY m.posted_at, m.seq, m.message_id",
             (run_id,),
         )
         return [
@@ -337,7 +340,7 @@ class ChatRunRepository:
             "SELECT s.hashtag, r.started_at, m.question, m.text, m.posted_at"
             " FROM chat_run_messages m JOIN chat_runs r ON r.id = m.run_id"
             " JOIN chat_series s ON s.id = r.series_id WHERE m.member_id = ?"
-            " ORDER BY m.posted_at, m.message_id",
+            " ORDER BY m.posted_at, m.seq, m.message_id",
             (member_id,),
         )
         return [

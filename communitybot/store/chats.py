@@ -147,7 +147,7 @@ class ChatRepository:
         """Store the re-anchored schedule and the next occurrence (None: the series ended)."""
         await self._db.execute(
             "UPDATE chat_series SET anchor = ?, next_start = ?,"
-            " status = CASE WHEN ? IS NULL THEN 'ended' ELSE status END WHERE id = ?",
+            " status = CASE WHEN CAST(? AS TEXT) IS NULL THEN 'ended' ELSE status END WHERE id = ?",
             (
                 schedule.anchor.isoformat(),
                 to_db(next_start) if next_start else None,
