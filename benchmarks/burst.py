@@ -12,9 +12,10 @@ joins / (commands + 1) welcomes). Measured: each command's wait from dispatch to
 reply (p50, p99, max), and joins handled per second (first dispatch to the last welcome). Every
 join must be greeted exactly once (checked).
 
-By default it runs twice: as the bot is now (read-only commands on the read connection,
-members' events first at the write lock) and as before issue #12 (`previous`: every event
-through the write path and one first-come-first-served lock). `--previous` runs only that,
+By default it runs twice: as the bot is now (read-only commands on the read connection, a lane
+per community with members' events first, queued joins committed in groups) and as before issue
+#12 (`previous`: every event through the write path, first come first served, one transaction per
+join). `--previous` runs only that,
 `--now` only the current. Prints a Markdown table. Wall-clock figures: run it on a quiet machine.
 """
 
@@ -99,6 +100,7 @@ async def one_run(folder: Path, joins: int, commands: int, members: int, previou
         if previous:
             bot.reader = None
             bot._lock.interactive_first = False
+            bot.group_size = 1  # one transaction per join, as before the group commit
         await _prepare(bot, members)
         platform.greeted.clear()
         waits: dict[str, list[float]] = {"/peers": [], "/help": []}
@@ -157,7 +159,7 @@ async def main(joins: int, commands: int, members: int, modes: list[bool]) -> No
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for previous, figures in rows:
-        name = "before #12 (one FIFO lock)" if previous else "read path + priority lock"
+        name = "before #12 (one FIFO lock)" if previous else "lanes, writer turn, group commit"
         cells = [
             _ms(figures.waits[line], q) + " ms"
             for line in ("/peers", "/help")
