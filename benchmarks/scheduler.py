@@ -34,9 +34,10 @@ from pathlib import Path
 from communitybot.bot import Bot
 from communitybot.clock import SystemClock
 from communitybot.events import CommunityRef, ConversationRef, Event, UserRef
+from communitybot.job_kinds import JobContext, JobKind
 from communitybot.peers.index import PeerIndex
 from communitybot.replies import Action, Message, SendToChannel
-from communitybot.scheduler import JobContext, JobKind, Scheduler
+from communitybot.scheduler import Scheduler
 from communitybot.store.jobs import Job, NewJob
 from communitybot.store.store import Store
 

@@ -23,9 +23,9 @@ from typing import Any, TypeVar
 from communitybot.command_types import Command
 from communitybot.context import CommandHandler, Context
 from communitybot.events import ChannelMessage
+from communitybot.job_kinds import JobKind
 from communitybot.models import Community, Member
 from communitybot.replies import Action
-from communitybot.scheduler import JobKind
 from communitybot.store.stats import MemberCounts
 from communitybot.store.store import Store
 

@@ -20,6 +20,7 @@ from communitybot.context import CommandHandler, Context
 from communitybot.events import ChannelMessage
 from communitybot.feature import Feature
 from communitybot.help.feature import FEATURE as HELP
+from communitybot.job_kinds import JobKind
 from communitybot.mentoring.feature import FEATURE as MENTORING
 from communitybot.models import Community, Member
 from communitybot.moderation.feature import FEATURE as MODERATION
@@ -28,7 +29,6 @@ from communitybot.peers.feature import FEATURE as PEERS
 from communitybot.privacy.feature import FEATURE as PRIVACY
 from communitybot.replies import Action, reply
 from communitybot.rounds.feature import FEATURE as ROUNDS
-from communitybot.scheduler import JobKind
 from communitybot.store.stats import MemberCounts
 from communitybot.store.store import Store
 from communitybot.tags.feature import FEATURE as TAGS

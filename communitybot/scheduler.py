@@ -44,7 +44,7 @@ import asyncio
 import contextlib
 import heapq
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -54,6 +54,7 @@ from loguru import logger
 from communitybot.clock import Clock, Sleeper, SystemSleeper
 from communitybot.context import Context
 from communitybot.events import CommunityRef
+from communitybot.job_kinds import JobKind
 from communitybot.replies import Action
 from communitybot.store.db import StoreBusy
 from communitybot.store.jobs import Job, Route
@@ -74,28 +75,6 @@ CLEANUP_FIRST_AFTER = timedelta(minutes=10)
 CLEANUP_RETRY = timedelta(hours=1)
 CLEANUP_SLICE = 5_000
 """Job ids per clean-up transaction."""
-
-
-JobContext = Context
-"""A job handler's context: the one `Context`, with services and `now` but no acting member."""
-
-
-JobHandler = Callable[[Context, Job], Awaitable[list[Action]]]
-"""A job's work: store changes through `ctx.store` (same transaction as the mark), actions out."""
-
-
-@dataclass(frozen=True)
-class JobKind:
-    handler: JobHandler
-    grace: timedelta | None = timedelta(hours=1)
-    """How late the job may still run (after downtime); later it is dropped. None: always run."""
-    max_attempts: int = 5
-    backoff: timedelta = timedelta(seconds=30)
-    """Wait before the first retry, doubled for each further one (at most MAX_BACKOFF)."""
-    long: bool = False
-    """The handler may do long work (a solve, a platform call) through `units.outside`: each
-    such job runs alone in a pausable unit, so that work really steps out of the transaction
-    and the writer turn (the handler runs again with the saved result)."""
 
 
 class _HandlerFailed(Exception):

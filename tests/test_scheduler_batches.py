@@ -10,8 +10,9 @@ from datetime import timedelta
 
 import pytest
 
+from communitybot.job_kinds import JobContext, JobKind
 from communitybot.replies import Action, Message, SendToChannel
-from communitybot.scheduler import JobContext, JobKind, Scheduler
+from communitybot.scheduler import Scheduler
 from communitybot.store.jobs import Job, NewJob
 from tests.conftest import COMMUNITY, Harness
 

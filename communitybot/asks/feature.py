@@ -10,8 +10,8 @@ from communitybot.asks import commands as asks
 from communitybot.asks.catalogue import ASK_COMMANDS
 from communitybot.context import Context
 from communitybot.feature import Feature, handlers_in
+from communitybot.job_kinds import JobKind
 from communitybot.models import Member
-from communitybot.scheduler import JobKind
 from communitybot.store.stats import MemberCounts
 
 

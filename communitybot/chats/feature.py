@@ -12,8 +12,8 @@ from communitybot.chats.catalogue import CHAT_COMMANDS
 from communitybot.chats.run_catalogue import CHAT_RUN_COMMANDS
 from communitybot.context import Context
 from communitybot.feature import Feature, handlers_in
+from communitybot.job_kinds import JobKind
 from communitybot.models import Member
-from communitybot.scheduler import JobKind
 from communitybot.store.stats import MemberCounts
 
 

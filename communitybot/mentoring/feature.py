@@ -7,12 +7,12 @@ from typing import Any
 
 from communitybot.context import Context
 from communitybot.feature import Feature, handlers_in
+from communitybot.job_kinds import JobKind
 from communitybot.mentoring import admin, checkins, match
 from communitybot.mentoring import commands as mentoring
 from communitybot.mentoring.catalogue import MENTORING_COMMANDS
 from communitybot.mentoring.pairing import CHECKIN
 from communitybot.models import Member
-from communitybot.scheduler import JobKind
 from communitybot.store.stats import MemberCounts
 
 

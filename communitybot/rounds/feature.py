@@ -8,11 +8,11 @@ from typing import Any
 
 from communitybot.context import Context
 from communitybot.feature import Feature, handlers_in
+from communitybot.job_kinds import JobKind
 from communitybot.models import Member
 from communitybot.rounds import commands as rounds
 from communitybot.rounds import runs, schedule
 from communitybot.rounds.catalogue import ROUND_COMMANDS
-from communitybot.scheduler import JobKind
 from communitybot.store.stats import MemberCounts
 
 

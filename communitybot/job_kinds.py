@@ -1,0 +1,39 @@
+"""What a scheduled job kind is: its handler, grace window and retry policy.
+
+Its own module, below the scheduler: features declare their job kinds (`Feature.jobs`) without
+importing the scheduler, which runs them through the Bot, so the import arrows run one way
+(features → job_kinds; scheduler → bot → registry → features).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from communitybot.context import Context
+from communitybot.replies import Action
+from communitybot.store.jobs import Job
+
+__all__ = ["JobContext", "JobHandler", "JobKind"]
+
+JobContext = Context
+"""A job handler's context: the one `Context`, with services and `now` but no acting member."""
+
+
+JobHandler = Callable[[Context, Job], Awaitable[list[Action]]]
+"""A job's work: store changes through `ctx.store` (same transaction as the mark), actions out."""
+
+
+@dataclass(frozen=True)
+class JobKind:
+    handler: JobHandler
+    grace: timedelta | None = timedelta(hours=1)
+    """How late the job may still run (after downtime); later it is dropped. None: always run."""
+    max_attempts: int = 5
+    backoff: timedelta = timedelta(seconds=30)
+    """Wait before the first retry, doubled for each further one (at most MAX_BACKOFF)."""
+    long: bool = False
+    """The handler may do long work (a solve, a platform call) through `units.outside`: each
+    such job runs alone in a pausable unit, so that work really steps out of the transaction
+    and the writer turn (the handler runs again with the saved result)."""
