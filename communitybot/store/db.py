@@ -23,6 +23,7 @@ from loguru import logger
 
 from communitybot.file_modes import create_private, make_private_dirs, tighten
 from communitybot.store.dialect import split_statements
+from communitybot.store.notifications import NoNotifications, Notifications
 from communitybot.store.urls import is_postgres
 
 BUSY_TIMEOUT_MS = 5000
@@ -128,6 +129,8 @@ class Database:
         self.read_only = read_only
         """A reader: every write statement fails (SQLite refuses it, nothing is changed)."""
         self.reader: Database | None = None
+        self.notifications: Notifications = NoNotifications()
+        """One process per SQLite file: nobody else to tell (`store.notifications`)."""
 
     @classmethod
     async def open(

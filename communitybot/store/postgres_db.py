@@ -35,6 +35,7 @@ from communitybot.store.db import (
     bundled_migrations,
 )
 from communitybot.store.dialect import migration_statements, placeholders
+from communitybot.store.notifications import Notifications, PostgresNotifications
 from communitybot.store.urls import password_forms, redacted
 
 MIGRATION_LOCK = 0x636F6D6D  # advisory lock key: one process migrates at a time
@@ -73,12 +74,24 @@ class PostgresDatabase:
 
     dialect = "postgresql"
 
-    def __init__(self, pool: Any, where: str, *, read_only: bool = False) -> None:
+    def __init__(
+        self, pool: Any, where: str, *, read_only: bool = False, url: str | None = None
+    ) -> None:
         self._pool = pool
         self.path = where
         """The URL without its password: what messages name (SQLite: the file's path)."""
         self.read_only = read_only
         self.reader: PostgresDatabase | None = None
+        self._url = url
+        self.notifications: Notifications = PostgresNotifications(self, self.connect)
+        """LISTEN/NOTIFY between the processes sharing this database (`store.notifications`)."""
+
+    async def connect(self) -> Any:
+        """A new asyncpg connection of its own, outside the pool: for what holds one for a
+        long time (the notification listener, a leader lock). The caller closes it."""
+        if self._url is None:
+            raise RuntimeError("this database was opened without a URL to connect to")
+        return await asyncpg.connect(self._url)
 
     @classmethod
     async def open(
@@ -92,7 +105,7 @@ class PostgresDatabase:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size)
         except (TimeoutError, OSError, asyncpg.PostgresError) as error:
             raise StoreError(f"cannot connect to the database {where}: {_said(error)}") from error
-        db = cls(pool, where)
+        db = cls(pool, where, url=url)
         steps = list(migrations) if migrations is not None else bundled_migrations()
         try:
             await db.migrate(steps)
@@ -100,6 +113,7 @@ class PostgresDatabase:
             await pool.close()
             raise
         db.reader = cls(pool, where, read_only=True)
+        db.reader.notifications = db.notifications
         return db
 
     def migration_statements(self, sql: str) -> list[str]:
@@ -260,6 +274,7 @@ class PostgresDatabase:
         """Close the pool (the reader shares it)."""
         if not self.read_only:
             self.reader = None
+            await self.notifications.close()
             await self._pool.close()
 
 
