@@ -10,6 +10,7 @@ from pathlib import Path
 
 from communitybot.personal_data import AdapterPersonalData
 from communitybot.store.asks import AskRepository
+from communitybot.store.changes import ChangeFeed
 from communitybot.store.chat_runs import ChatRunRepository
 from communitybot.store.chats import ChatRepository
 from communitybot.store.communities import CommunityRepository
@@ -52,6 +53,10 @@ class Store:
         self.rounds = RoundRepository(db)
         self.outbox = OutboxRepository(db)
         self.open_prompts = OpenPromptRepository(db)
+        self.changes = ChangeFeed(db.notifications)
+        """Units' changes told to the other processes, theirs dropped here (`store.changes`)."""
+        self.changes.register("communities", self.communities.cache)
+        self.changes.register("questions", self.onboarding.cache)
         self.reader: Store | None = (
             Store(db.reader, cached=False) if db.reader is not None else None
         )
