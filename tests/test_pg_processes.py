@@ -312,3 +312,25 @@ async def test_a_failing_unit_does_not_disturb_another_communitys_unit(
     assert zed is not None, "the other community's unit committed"
     assert await a.store.tags.member_tag_ids(zed.id)
     assert a.bot.peers.is_loaded(ann_community), "nothing of the failed unit's to drop"
+
+
+async def test_units_wait_for_a_free_connection_when_the_pool_is_small(url: str) -> None:
+    """Six communities' units at once on a pool of two connections: each waits its turn for a
+    connection, none fails."""
+    from communitybot.store.store import Store
+
+    store = await Store.open(url, pool_size=2)
+    try:
+        platform, clock = FakePlatform(), FakeClock()
+        limits = RateLimiter(store, platform, clock, enabled=False)
+        bot = Bot(store, platform, clock, PeerIndex(), prefix="/", limits=limits)
+        refs = [CommunityRef("fake", f"pool-{n}") for n in range(6)]
+        await asyncio.wait_for(
+            asyncio.gather(*(command_in(bot, ref, "ann", "/tags add maths") for ref in refs)),
+            GUARD_S,
+        )
+        replies = platform.texts("reply:ann")
+        assert len(replies) == 6
+        assert not any("went wrong" in text or "busy" in text for text in replies)
+    finally:
+        await store.close()

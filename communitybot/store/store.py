@@ -63,9 +63,12 @@ class Store:
         """Repositories on the read connection: they read what is committed, never write."""
 
     @classmethod
-    async def open(cls, target: str | Path, *, wakeup: Wakeup | None = None) -> Store:
-        """The store on a SQLite file (a path) or a PostgreSQL URL, migrated."""
-        return cls(await open_database(target), wakeup=wakeup)
+    async def open(
+        cls, target: str | Path, *, wakeup: Wakeup | None = None, pool_size: int | None = None
+    ) -> Store:
+        """The store on a SQLite file (a path) or a PostgreSQL URL, migrated. `pool_size`:
+        PostgreSQL's most connections at once (`COMMUNITYBOT_DATABASE_POOL_SIZE`)."""
+        return cls(await open_database(target, pool_size=pool_size), wakeup=wakeup)
 
     async def close(self) -> None:
         await self.db.close()
