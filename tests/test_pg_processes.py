@@ -334,3 +334,20 @@ async def test_units_wait_for_a_free_connection_when_the_pool_is_small(url: str)
         assert not any("went wrong" in text or "busy" in text for text in replies)
     finally:
         await store.close()
+
+
+def test_a_unit_that_changed_many_members_names_their_communities_instead() -> None:
+    """The payload stays small: 500 changed members become their two communities (the other
+    processes reload those indexes, not every one)."""
+    import json
+
+    from communitybot.store.changes import MAX_PAYLOAD, UnitChanges
+
+    changes = UnitChanges()
+    for n in range(500):
+        changes.note("members", (1 + n % 2, n))
+    changes.note("questions", 7)
+    payload = changes.payload("me")
+    assert payload is not None and len(payload.encode()) < MAX_PAYLOAD
+    assert json.loads(payload) == {"o": "me", "peers": [1, 2], "questions": [7]}
+    assert UnitChanges().payload("me") is None, "nothing cached changed: nothing sent"

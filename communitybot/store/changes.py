@@ -41,6 +41,9 @@ from communitybot.store.notifications import CHANNEL_CHANGES, MAX_PAYLOAD, Notif
 
 MAX_LISTED = 200
 """A unit that changed more keys than this says "everything" (the payload stays small)."""
+COLLAPSE = {"members": ("peers", 0)}
+"""Too many members changed: name their communities instead (kind "peers", the key's first
+item), so the other processes reload those communities' indexes, not every one."""
 
 
 class Remote(Protocol):
@@ -67,7 +70,7 @@ class UnitChanges:
             return
         keys = self.keys.setdefault(kind, set())
         keys.add(key)
-        if len(keys) > MAX_LISTED:
+        if len(keys) > MAX_LISTED and kind not in COLLAPSE:
             self.everything.add(kind)
 
     def wrote(self, cache: Any, key: Hashable | None) -> None:
@@ -79,7 +82,13 @@ class UnitChanges:
         if not self.keys and not self.everything:
             return None
         body: dict[str, Any] = {"o": origin}
-        for kind, keys in self.keys.items():
+        keys_of = dict(self.keys)
+        for kind, (into, part) in COLLAPSE.items():
+            many = keys_of.get(kind, set())
+            if len(many) > MAX_LISTED:
+                del keys_of[kind]
+                keys_of[into] = keys_of.get(into, set()) | {key[part] for key in many}  # type: ignore[index]
+        for kind, keys in keys_of.items():
             if kind not in self.everything:
                 body[kind] = sorted((_jsonable(key) for key in keys), key=repr)
         if self.everything:
@@ -140,11 +149,15 @@ class ChangeFeed:
             return
         if self._listening is None:
             self._listening = asyncio.ensure_future(self._start())
-        await asyncio.shield(self._listening)
+        try:
+            await asyncio.shield(self._listening)
+        except Exception as error:  # the next event tries again; this one goes on
+            logger.warning("changes: cannot listen to other processes yet ({})", error)
+            self._listening = None
 
     async def _start(self) -> None:
-        self._notifications.on_gap(self._gap)
         await self._notifications.listen(CHANNEL_CHANGES, self._heard)
+        self._notifications.on_gap(self._gap)
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[UnitChanges]:
