@@ -351,3 +351,18 @@ def test_a_unit_that_changed_many_members_names_their_communities_instead() -> N
     assert payload is not None and len(payload.encode()) < MAX_PAYLOAD
     assert json.loads(payload) == {"o": "me", "peers": [1, 2], "questions": [7]}
     assert UnitChanges().payload("me") is None, "nothing cached changed: nothing sent"
+
+
+async def test_a_tag_merged_on_one_process_drops_that_communitys_index_on_the_other(
+    two: tuple[Harness, Harness],
+) -> None:
+    a, b = two
+    a.platform.moderators.add("mod")
+    await b.command("ann", "/tags add maths")
+    await b.command("bob", "/tags add edtech")
+    await b.reply_text("ann", "/peers")
+    community_id = await _community_id(b)
+    assert b.bot.peers.is_loaded(community_id)
+    await a.command("mod", "/tags merge edtech maths")
+    await _until(lambda: not b.bot.peers.is_loaded(community_id), "B drops the index")
+    assert "Bob" in _listed(await b.reply_text("ann", "/peers")), "reloaded with the merge"
