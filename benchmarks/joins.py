@@ -1,25 +1,31 @@
 """Core-only join rate: members joining one community, with no platform latency.
 
-    python -m benchmarks.joins [--joins 5000]
+    python -m benchmarks.joins [--joins 5000] [--postgres | --database-url postgresql://…]
 
-A temporary SQLite store, a community already seeded and its peer index loaded (as in a
+A temporary SQLite store (and with `--postgres` a fresh PostgreSQL database beside it,
+`benchmarks/pg.py`), a community already seeded and its peer index loaded (as in a
 community where someone used `/peers`), then `--joins` new members joining: once one after the
 other (each `Bot.dispatch` awaited: handled, committed, delivered, its outbox row marked) and
 once all at once (every dispatch started together, as a gateway burst does). The platform only
 records what it was sent. Also counts the SQL statements of 200 more joins (SQLite's trace
-callback). Prints a Markdown table; on a shared machine compare runs made side by side.
+callback; SQLite only). A join's commit is timed from the event to its committed unit
+(`Bot.handle`, before delivery): its p99 over the sequential joins. Prints a Markdown table, one
+column per database; on a shared machine compare runs made side by side.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from loguru import logger
 
+from benchmarks import pg
 from communitybot.bot import Bot
 from communitybot.clock import SystemClock
 from communitybot.events import CommunityRef, MemberJoined, UserRef
@@ -35,7 +41,15 @@ def _user(name: str) -> UserRef:
     return UserRef("fake", name, name)
 
 
-async def _ready(path: Path) -> tuple[Store, Bot, FakePlatform]:
+@dataclass(frozen=True)
+class Result:
+    sequential: float
+    commit_p99_ms: float
+    statements: float | None
+    burst: float
+
+
+async def _ready(path: Path | str) -> tuple[Store, Bot, FakePlatform]:
     store = await Store.open(path)
     platform = FakePlatform()
     bot = Bot(store, platform, SystemClock(), PeerIndex())
@@ -47,28 +61,40 @@ async def _ready(path: Path) -> tuple[Store, Bot, FakePlatform]:
     return store, bot, platform
 
 
-async def _sequential(folder: Path, joins: int) -> tuple[float, float]:
-    """(joins/s, statements per join)."""
-    store, bot, platform = await _ready(folder / "sequential.db")
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(0.99 * len(ordered)) - 1)]
+
+
+async def _sequential(target: Path | str, joins: int) -> tuple[float, float, float | None]:
+    """(joins/s, a join's commit p99 in ms, statements per join; None on PostgreSQL)."""
+    store, bot, platform = await _ready(target)
     try:
+        commits: list[float] = []
         started = time.perf_counter()
         for i in range(joins):
-            await bot.dispatch(MemberJoined(COMMUNITY, _user(f"member{i}")))
+            event = MemberJoined(COMMUNITY, _user(f"member{i}"))
+            began = time.perf_counter()
+            handled = await bot.handle(event)
+            commits.append((time.perf_counter() - began) * 1000)
+            await bot.outbox.deliver(event, handled.batch)
         rate = joins / (time.perf_counter() - started)
         assert len(platform.take()) == joins
+        if store.db.dialect != "sqlite":
+            return rate, _p99(commits), None
         seen: list[str] = []
         connection = store.db._conn  # aiosqlite runs the callback on its own thread
         await connection.set_trace_callback(seen.append)
         for i in range(COUNTED):
             await bot.dispatch(MemberJoined(COMMUNITY, _user(f"counted{i}")))
         await connection.set_trace_callback(None)
-        return rate, len(seen) / COUNTED
+        return rate, _p99(commits), len(seen) / COUNTED
     finally:
         await store.close()
 
 
-async def _burst(folder: Path, joins: int) -> float:
-    store, bot, platform = await _ready(folder / "burst.db")
+async def _burst(target: Path | str, joins: int) -> float:
+    store, bot, platform = await _ready(target)
     try:
         started = time.perf_counter()
         await asyncio.gather(
@@ -82,28 +108,59 @@ async def _burst(folder: Path, joins: int) -> float:
         await store.close()
 
 
-async def run(joins: int) -> str:
+async def _sqlite(joins: int) -> Result:
     with tempfile.TemporaryDirectory() as directory:
         folder = Path(directory)
-        sequential, statements = await _sequential(folder, joins)
-        burst = await _burst(folder, joins)
-    return "\n".join(
-        [
-            "| measure | result |",
-            "| --- | --- |",
-            f"| {joins:,} joins one after the other | {sequential:,.0f} joins/s |",
-            f"| {joins:,} joins started together | {burst:,.0f} joins/s |",
-            f"| SQL statements per join (mean of {COUNTED}) | {statements:.1f} |",
-        ]
-    )
+        sequential, p99, statements = await _sequential(folder / "sequential.db", joins)
+        burst = await _burst(folder / "burst.db", joins)
+    return Result(sequential, p99, statements, burst)
+
+
+async def _postgres(server: str, joins: int) -> Result:
+    async with pg.fresh_database(server, "joins") as url:
+        sequential, p99, statements = await _sequential(url, joins)
+    async with pg.fresh_database(server, "joins") as url:
+        burst = await _burst(url, joins)
+    return Result(sequential, p99, statements, burst)
+
+
+async def run(joins: int, postgres_server: str | None = None) -> str:
+    results = {"SQLite": await _sqlite(joins)}
+    if postgres_server is not None:
+        results["PostgreSQL"] = await _postgres(postgres_server, joins)
+    names = list(results)
+    rows = [
+        ("| measure | " + " | ".join(names) + " |"),
+        "| --- |" + " --- |" * len(names),
+        f"| {joins:,} joins one after the other | "
+        + " | ".join(f"{r.sequential:,.0f} joins/s" for r in results.values())
+        + " |",
+        "| a join's commit (handled and committed), p99 | "
+        + " | ".join(f"{r.commit_p99_ms:.2f} ms" for r in results.values())
+        + " |",
+        f"| {joins:,} joins started together | "
+        + " | ".join(f"{r.burst:,.0f} joins/s" for r in results.values())
+        + " |",
+        f"| SQL statements per join (mean of {COUNTED}) | "
+        + " | ".join(
+            "—" if r.statements is None else f"{r.statements:.1f}" for r in results.values()
+        )
+        + " |",
+    ]
+    return "\n".join(rows)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--joins", type=int, default=5000)
+    pg.add_arguments(parser)
     args = parser.parse_args()
     logger.remove()
-    print(asyncio.run(run(args.joins)))
+    if args.postgres or args.database_url:
+        with pg.server_url(args.database_url) as server:
+            print(asyncio.run(run(args.joins, server)))
+    else:
+        print(asyncio.run(run(args.joins)))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,18 @@
 """`/peers` at scale: the peer index against a plain SQL GROUP BY, on a synthetic community.
 
     python -m benchmarks.peers [--sizes 100000,1000000] [--searches 200]
+                               [--postgres | --database-url postgresql://…]
 
 For each size, a fresh process builds a community in a temporary SQLite store (300 tags with
 Zipf popularity, ~6 tags per member, a realistic time-zone mix, 90 % discoverable), then a second
 fresh process loads the `PeerIndex`, times the core search for random members (their own tags,
 their own time zone, exactly what `/peers` asks) and the SQL query for comparison. Fresh
 processes keep one size's memory out of the next one's figures. Prints a Markdown table.
+
+`/peers` p99 is what the command costs beyond parsing and replying: the asker's member row and
+tags read from the database, then the index search. With `--postgres` (`benchmarks/pg.py`) the
+same community is copied into a fresh PostgreSQL database (COPY) and measured there too, one row
+per size and database, side by side; the SQL GROUP BY runs on each database.
 """
 
 from __future__ import annotations
@@ -24,9 +30,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from benchmarks import pg
 from communitybot.events import CommunityRef
 from communitybot.peers.index import PeerIndex
 from communitybot.store.store import Store
@@ -57,11 +65,13 @@ ZONES = {
 @dataclass(frozen=True)
 class Row:
     members: int
+    database: str
     load_s: float
     loop_stall_ms: float
     median_ms: float
     p99_ms: float
     max_ms: float
+    peers_p99_ms: float
     index_mb: float
     rss_mb: float
     peak_mb: float
@@ -137,9 +147,68 @@ async def _migrate(path: str) -> None:
     await store.close()
 
 
+COPIED = {
+    "communities": ("id", "platform", "space_id", "created_at"),
+    "tags": ("id", "community_id", "name", "category", "created_at"),
+    "members": (
+        "id",
+        "community_id",
+        "platform",
+        "user_id",
+        "display_name",
+        "timezone",
+        "discoverable",
+        "joined_at",
+    ),
+    "member_tags": ("member_id", "tag_id", "source", "added_at"),
+}
+
+
+def copy_to_postgres(path: str, url: str) -> None:
+    """The synthetic community from the SQLite file into the (migrated) database at `url`."""
+    asyncio.run(_copy_to_postgres(path, url))
+
+
+async def _copy_to_postgres(path: str, url: str) -> None:
+    import asyncpg
+
+    await _migrate(url)
+    source = sqlite3.connect(path)
+    target = await asyncpg.connect(url)
+    try:
+        for table, columns in COPIED.items():
+            cursor = source.execute(f"SELECT {', '.join(columns)} FROM {table}")
+            while rows := cursor.fetchmany(200_000):
+                await target.copy_records_to_table(table, records=rows, columns=columns)
+        await target.execute("ANALYZE")
+    finally:
+        await target.close()
+        source.close()
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
+
+
+async def _pg_sql_top(conn: Any, tags: list[int], exclude: int, n: int) -> list[int]:
+    """`_sql_top` on PostgreSQL (the same GROUP BY, `= ANY($1)` for the tag list)."""
+    df = {
+        r[0]: r[1]
+        for r in await conn.fetch(
+            "SELECT tag_id, count(*) FROM member_tags WHERE tag_id = ANY($1) GROUP BY tag_id",
+            tags,
+        )
+    }
+    cases = " ".join(f"WHEN {t} THEN {math.log(n / max(1, df.get(t, 1))):.6f}" for t in tags)
+    rows = await conn.fetch(
+        f"SELECT member_id, sum(CASE tag_id {cases} END) AS score FROM member_tags"
+        " WHERE tag_id = ANY($1) AND member_id != $2"
+        " GROUP BY member_id ORDER BY score DESC LIMIT 10",
+        tags,
+        exclude,
+    )
+    return [r[0] for r in rows]
 
 
 def _sql_top(conn: sqlite3.Connection, tags: list[int], exclude: int, n: int) -> list[int]:
@@ -205,21 +274,44 @@ async def _measure_async(path: str, n: int, searches: int, sql_runs: int, seed: 
         await index.search(store, 1, tags, member_id, timezone, 10, at=NOW)
         timings.append((time.perf_counter() - started) * 1000)
     timings = timings[10:]
-    await store.close()
-    conn = sqlite3.connect(path)
-    sql_timings = []
-    for member_id in askers[:sql_runs]:
+    peers_timings = []
+    for member_id in [*askers[:10], *askers]:  # what `/peers` reads, then the search
         started = time.perf_counter()
-        _sql_top(conn, own[member_id][0], member_id, n)
-        sql_timings.append((time.perf_counter() - started) * 1000)
-    conn.close()
+        member = await store.members.get_by_id(member_id)
+        tags = await store.tags.member_tag_ids(member_id)
+        await index.search(
+            store, 1, tags, member_id, member.timezone if member else None, 10, at=NOW
+        )
+        peers_timings.append((time.perf_counter() - started) * 1000)
+    peers_timings = peers_timings[10:]
+    database = store.db.dialect
+    await store.close()
+    sql_timings = []
+    if database == "postgresql":
+        import asyncpg
+
+        pg_conn = await asyncpg.connect(path)
+        for member_id in askers[:sql_runs]:
+            started = time.perf_counter()
+            await _pg_sql_top(pg_conn, own[member_id][0], member_id, n)
+            sql_timings.append((time.perf_counter() - started) * 1000)
+        await pg_conn.close()
+    else:
+        conn = sqlite3.connect(path)
+        for member_id in askers[:sql_runs]:
+            started = time.perf_counter()
+            _sql_top(conn, own[member_id][0], member_id, n)
+            sql_timings.append((time.perf_counter() - started) * 1000)
+        conn.close()
     return Row(
         members=n,
+        database="PostgreSQL" if database == "postgresql" else "SQLite",
         load_s=load_s,
         loop_stall_ms=stall * 1000,
         median_ms=statistics.median(timings),
         p99_ms=_percentile(timings, 0.99),
         max_ms=max(timings),
+        peers_p99_ms=_percentile(peers_timings, 0.99),
         index_mb=index.nbytes(1) / 2**20,
         rss_mb=_rss_mb(),
         peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -240,8 +332,36 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated member counts")
     parser.add_argument("--searches", type=int, default=200)
+    pg.add_arguments(parser)
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    if args.postgres or args.database_url:
+        with pg.server_url(args.database_url) as server:
+            rows = _measure_sizes(sizes, args.searches, server)
+    else:
+        rows = _measure_sizes(sizes, args.searches, None)
+    print()
+    print(
+        "| members | database | index load | max loop stall during load | search median"
+        " | search p99 | max | `/peers` p99 (reads + search) | index arrays | RSS after"
+        " | peak RSS | SQL GROUP BY median | SQL p99 |"
+    )
+    print("|---:|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(
+            f"| {r.members:,} | {r.database} | {r.load_s:.2f} s | {r.loop_stall_ms:.0f} ms"
+            f" | {r.median_ms:.2f} ms | {r.p99_ms:.2f} ms | {r.max_ms:.2f} ms"
+            f" | {r.peers_p99_ms:.2f} ms | {r.index_mb:.0f} MB | {r.rss_mb:.0f} MB"
+            f" | {r.peak_mb:.0f} MB | {r.sql_median_ms:.1f} ms | {r.sql_p99_ms:.1f} ms |"
+        )
+    print(
+        f"\n{args.searches} searches per size for random members with their own tags and time"
+        " zone (limit 10); SQL: rarity-weighted GROUP BY over member_tags."
+    )
+
+
+def _measure_sizes(sizes: list[int], searches: int, server: str | None) -> list[Row]:
+    """Build each size once (SQLite), measure it there and, with a `server`, on PostgreSQL."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
@@ -252,24 +372,23 @@ def main(argv: list[str] | None = None) -> None:
             print(f"built {n:,} members in {time.perf_counter() - started:.1f} s", flush=True)
             sql_runs = max(10, min(100, 3_000_000 // n))
             with _fresh_process() as pool:
-                rows.append(pool.submit(measure, path, n, args.searches, sql_runs).result())
+                rows.append(pool.submit(measure, path, n, searches, sql_runs).result())
+            if server is not None:
+                rows.append(asyncio.run(_measure_postgres(server, path, n, searches, sql_runs)))
             Path(path).unlink()
-    print()
-    print(
-        "| members | index load | max loop stall during load | median | p99 | max"
-        " | index arrays | RSS after | peak RSS | SQL GROUP BY median | SQL p99 |"
-    )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for r in rows:
-        print(
-            f"| {r.members:,} | {r.load_s:.2f} s | {r.loop_stall_ms:.0f} ms | {r.median_ms:.2f} ms"
-            f" | {r.p99_ms:.2f} ms | {r.max_ms:.2f} ms | {r.index_mb:.0f} MB | {r.rss_mb:.0f} MB"
-            f" | {r.peak_mb:.0f} MB | {r.sql_median_ms:.1f} ms | {r.sql_p99_ms:.1f} ms |"
-        )
-    print(
-        f"\n{args.searches} searches per size for random members with their own tags and time"
-        " zone (limit 10); SQL: rarity-weighted GROUP BY over member_tags."
-    )
+    return rows
+
+
+async def _measure_postgres(server: str, path: str, n: int, searches: int, sql_runs: int) -> Row:
+    """The same community copied into a fresh PostgreSQL database, measured in a fresh process."""
+    loop = asyncio.get_running_loop()
+    async with pg.fresh_database(server, "peers") as url:
+        started = time.perf_counter()
+        with _fresh_process() as pool:
+            await loop.run_in_executor(pool, copy_to_postgres, path, url)
+        print(f"copied {n:,} members to PostgreSQL in {time.perf_counter() - started:.1f} s")
+        with _fresh_process() as pool:
+            return await loop.run_in_executor(pool, measure, url, n, searches, sql_runs)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ Why it looks like this:
   back with it. A second connection was tried once and lost: the core's back-to-back
   transactions starved it past the busy timeout during a burst of joins. The lock is taken as
   interactive work (a member is usually waiting on a DM that needs it), so a burst of bulk work
-  delays it by one unit at most.
+  delays it by one unit at most. On PostgreSQL every transaction has its own pooled
+  connection, so there is no turn to take (`communitybot.units.writer_turn`).
 * Reads go to the writer connection too, without the lock: the adapter's tables hold only what
   the adapter committed, so nothing half-done is ever seen.
 * Personal data (a member's DM room, DM channel, fallback thread) is declared by the part of the
@@ -32,6 +33,7 @@ from communitybot.personal_data import AdapterPersonalData
 from communitybot.ports import AdapterMigration, PersonalData
 from communitybot.priority_lock import Priority, PriorityLock
 from communitybot.store.db import Database, StoreError
+from communitybot.units import writer_turn
 
 NAMED = re.compile(
     r"\b(?:CREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX|VIEW|TRIGGER)(?:\s+IF\s+NOT\s+EXISTS)?"
@@ -76,7 +78,9 @@ class SqliteAdapterState:
         """`personal`: the database's registry of personal data (`Store.adapter_data`); None
         keeps declarations to this state (nobody asks them)."""
         self._db = db
-        self._turns = turns
+        self._turns = writer_turn(db, turns)
+        """SQLite: the Bot's writer turn. PostgreSQL: a turn that never waits (each write has
+        its own pooled connection and transaction; `communitybot.units.writer_turn`)."""
         self.namespace = namespace
         self._personal = personal if personal is not None else AdapterPersonalData()
 

@@ -43,7 +43,9 @@ async def run(
     """Run the bot until the input ends (console) or the process is told to stop; exit code."""
     configure_logging(settings, settings.secret_values())
     try:
-        store = await bootstrap.open_store(settings.database_target)
+        store = await bootstrap.open_store(
+            settings.database_target, pool_size=settings.database_pool_size
+        )
     except StoreError as error:
         return fail(str(error))
     except (sqlite3.Error, OSError) as error:

@@ -92,13 +92,13 @@ class Core:
             raise StartupFailed(str(error)) from error
 
 
-async def open_store(target: str | Path) -> Store:
+async def open_store(target: str | Path, *, pool_size: int | None = None) -> Store:
     """The store on the database (a SQLite file or a PostgreSQL URL: `settings.database_target`),
     migrated (raises StoreError and sqlite3/OS errors).
 
     It gets the process's one `Wakeup`: its job repository, the Bot's outbox and the scheduler
     (`build_scheduler`) all take it by constructor, so nothing hooks itself in later."""
-    return await Store.open(target, wakeup=Wakeup())
+    return await Store.open(target, wakeup=Wakeup(), pool_size=pool_size)
 
 
 def build_scheduler(bot: Bot) -> Scheduler:

@@ -69,9 +69,10 @@ from communitybot.ports import ChatPlatform
 from communitybot.priority_lock import Priority, PriorityLock
 from communitybot.rate_limits import RateLimiter
 from communitybot.replies import Action, Message, Reply, SendToChannel, reply
+from communitybot.store.changes import UnitChanges
 from communitybot.store.db import StoreBusy, StoreFull, StoreReadOnly
 from communitybot.store.store import Store
-from communitybot.units import Lanes, RunAgain, Unit, lane_order
+from communitybot.units import Lanes, RunAgain, Unit, lane_order, lock_communities, writer_turn
 from communitybot.unsaved import UnsavedEvents
 from communitybot.wakeup import Wakeup
 
@@ -125,9 +126,16 @@ class Bot:
         self.clock = clock
         self.peers = peers
         self.prefix = prefix
-        self.lanes = Lanes(writer=lock)
+        self.lanes = Lanes(writer=writer_turn(store.db, lock))
         """A lane per community (interactive events first, each member's events in order) and
-        the writer turn, held only while a transaction is open (`communitybot.units`)."""
+        the writer turn, held only while a transaction is open (`communitybot.units`); on
+        PostgreSQL a turn that never waits (`units.FreeTurn`)."""
+        self._parallel = store.db.dialect == "postgresql"
+        """Units of different communities run in parallel (PostgreSQL): no `new_unit()`."""
+        remotes = getattr(peers, "remotes", None)
+        if remotes is not None:
+            for kind, remote in remotes(store).items():
+                store.changes.register(kind, remote)
         self._lock = self.lanes
         """The old name (benchmarks set `interactive_first`, tests count `waiting()`)."""
         self.group_size = JOIN_GROUP
@@ -155,6 +163,7 @@ class Bot:
         A member over a rate limit is answered (once per window) or dropped right here, before
         the lock and before any database write: their burst never queues in front of others.
         """
+        await self.store.changes.listen()
         refused = await self.limits.admit(event)
         if refused is not None:
             return self._unsaved(reply(refused.text) if refused.text else [])
@@ -258,7 +267,7 @@ class Bot:
         communities = await self._lanes_for(event)
         async with self.lanes.hold(communities, priority, key):
             lane = self.lanes.lane(event.community) if len(communities) == 1 else None
-            return await self._unit(event, priority, lane=lane)
+            return await self._unit(event, priority, lane=lane, communities=communities)
 
     async def _lanes_for(self, event: Event) -> list[CommunityRef]:
         """The lanes a unit takes: its community's, and for what may act on a member's rows in
@@ -280,10 +289,13 @@ class Bot:
         *,
         lane: PriorityLock | None = None,
         writer_held: bool = False,
+        communities: list[CommunityRef] | None = None,
     ) -> Handled:
         """One event's unit of work in its lane(s): the writer turn and one transaction, run
-        again after long work stepped outside it (`communitybot.units`)."""
+        again after long work stepped outside it (`communitybot.units`). `communities`: the
+        lanes held (default: the event's community), locked across processes too."""
         unit = Unit()
+        held = communities if communities is not None else [event.community]
         async with unit.running():
             while True:
                 if not writer_held:
@@ -291,9 +303,15 @@ class Bot:
                 writer_held = False
                 try:
                     try:
-                        async with self.peers.write_unit(self.store), self.store.db.transaction():
-                            self._new_transaction()
-                            return await self._body(event, unit)
+                        async with (
+                            self.store.changes.unit() as changes,
+                            self.peers.write_unit(self.store),
+                            self.store.db.transaction(),
+                        ):
+                            await self._new_transaction(held)
+                            handled = await self._body(event, unit)
+                            await self.store.changes.publish(changes)
+                            return handled
                     except RunAgain as again:
                         step = again.step  # rolled back: run the long work without the turn
                     except Exception as error:
@@ -325,11 +343,16 @@ class Bot:
         batch = await self.outbox.queue([(a, modlog) for a in actions], self.clock.now())
         return Handled(actions, modlog, batch)
 
-    def _new_transaction(self) -> None:
-        """A transaction starts under the writer turn: the one before it has committed or rolled
-        back, so the row caches may keep what they read again (`communitybot.store.cache`)."""
-        self.store.communities.new_unit()
-        self.store.onboarding.new_unit()
+    async def _new_transaction(self, communities: Iterable[CommunityRef]) -> None:
+        """A unit's transaction starts. PostgreSQL: first wait for (and then hold) the
+        communities against other processes' units (`units.lock_communities`). SQLite: the
+        writer turn is held, so the transaction before has committed or rolled back and the row
+        caches may keep what they read again (`communitybot.store.cache`); on PostgreSQL units
+        run in parallel and each settles its own writes (`communitybot.store.changes`)."""
+        await lock_communities(self.store.db, communities)
+        if not self._parallel:
+            self.store.communities.new_unit()
+            self.store.onboarding.new_unit()
 
     async def _failure(self, event: Event, error: Exception) -> Handled:
         """What a member gets when their unit failed and was rolled back (the peer index has
@@ -409,13 +432,15 @@ class Bot:
         """The group's one transaction (then the writer turn is released); True if it was lost
         as a whole. Each join's outcome (or its error, rolled back alone) goes to `outcomes`."""
         unit = Unit(pausable=False)
+        changes: UnitChanges
         try:
             async with (
                 unit.running(),
+                self.store.changes.unit() as changes,
                 self.peers.write_unit(self.store),
                 self.store.db.transaction(),
             ):
-                self._new_transaction()
+                await self._new_transaction([slots[0].event.community])
                 for n, slot in enumerate(slots):
                     try:
                         async with self.store.db.savepoint(), self.peers.savepoint():
@@ -424,6 +449,7 @@ class Bot:
                         if not self.store.db.in_transaction:
                             raise  # SQLite rolled back everything (disk full)
                         outcomes[n] = error
+                await self.store.changes.publish(changes)
         except Exception:
             logger.opt(exception=True).warning(
                 "a group of {} joins was rolled back; handling each alone", len(slots)
@@ -455,13 +481,19 @@ class Bot:
         (`communitybot.units`); otherwise long work runs in place, inside the transaction.
         """
         unit = Unit(pausable=pausable)
-        async with self.lanes.hold(communities, Priority.BULK), unit.running():
+        held = sorted(set(communities), key=lane_order)
+        await self.store.changes.listen()
+        async with self.lanes.hold(held, Priority.BULK), unit.running():
             while True:
                 await self.lanes.writer.acquire(Priority.BULK)
                 try:
                     try:
-                        async with self.peers.write_unit(self.store), self.store.db.transaction():
-                            self._new_transaction()
+                        async with (
+                            self.store.changes.unit() as changes,
+                            self.peers.write_unit(self.store),
+                            self.store.db.transaction(),
+                        ):
+                            await self._new_transaction(held)
                             actions = await work()
                             await typed_choices.remember(self.store, actions, self.clock.now())
                             batch: list[Queued] = []
@@ -471,6 +503,7 @@ class Bot:
                                     [(a, modlogs.get(_community(a))) for a in actions],
                                     self.clock.now(),
                                 )
+                            await self.store.changes.publish(changes)
                             break
                     except RunAgain as again:
                         step = again.step

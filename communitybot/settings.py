@@ -212,6 +212,9 @@ class Settings(BaseSettings):
     database_path: Path = Path("communitybot.db")
     database_url: SecretStr | None = None
     """postgresql://user:password@host:port/db (or sqlite:///path); unset: `database_path`."""
+    database_pool_size: int = Field(default=20, ge=2, le=1000)
+    """PostgreSQL: connections per process at most (one per unit of work running in parallel,
+    plus brief reads); a unit waits for a free one. SQLite ignores it."""
     adapter: Literal["auto", "console", "discord", "matrix"] = "auto"
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"

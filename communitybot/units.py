@@ -29,12 +29,24 @@ Why it looks like this (issue #12):
   caches stay right because the first run ends by a rollback, exactly like a failed unit.
   Work that cannot be rerun (a scheduler batch of several jobs) is not *pausable*: `outside`
   runs the work in place there.
+* **Order across processes (PostgreSQL).** Lanes order one process's units; several processes
+  sharing one database take, as the first statement of every unit's transaction, a
+  `pg_advisory_xact_lock` per community the unit holds lanes of (`lock_communities`, in
+  `lane_order`, so two processes never deadlock). The key is a stable 64-bit hash of the
+  community (`community_lock_key`); PostgreSQL releases it at commit or rollback. A second
+  process's unit of the same community waits there; other communities do not.
+* **No writer turn on PostgreSQL.** `writer_turn(db, lock)` is the given `PriorityLock` on SQLite
+  and a `FreeTurn` (never waits) on PostgreSQL, where every transaction has its own pooled
+  connection: different communities' units run in parallel, in one process too. The caches and
+  the peer index keep their bookkeeping per unit for that (`communitybot.store.changes`,
+  `PeerIndex.write_unit`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -57,6 +69,62 @@ _current: contextvars.ContextVar[Unit | None] = contextvars.ContextVar(
 def lane_order(ref: CommunityRef) -> tuple[str, str]:
     """The one order in which units that span communities take their lanes (no deadlock)."""
     return (ref.platform, ref.space_id)
+
+
+def community_lock_key(ref: CommunityRef) -> int:
+    """The community's advisory lock key on PostgreSQL: a signed 64-bit hash of (platform,
+    space id) that every process computes alike (Python's `hash` is salted per process)."""
+    digest = hashlib.blake2b(
+        f"community\0{ref.platform}\0{ref.space_id}".encode(), digest_size=8
+    ).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+async def lock_communities(db: Any, communities: Iterable[CommunityRef]) -> None:
+    """First statement(s) of a unit's transaction on PostgreSQL: wait for every other
+    process's unit of these communities to end, and hold them until this transaction ends
+    (module docstring). SQLite: nothing (one process per database file)."""
+    if getattr(db, "dialect", "sqlite") != "postgresql":
+        return
+    for ref in sorted(set(communities), key=lane_order):
+        await db.execute("SELECT pg_advisory_xact_lock(?)", (community_lock_key(ref),))
+
+
+class FreeTurn(PriorityLock):
+    """The writer turn on PostgreSQL: taken at once, by any number of units (module docstring).
+    It counts its holders, so `locked()` still says whether a transaction is open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._holders = 0
+
+    def locked(self) -> bool:
+        return self._holders > 0
+
+    async def acquire(
+        self,
+        priority: Priority = Priority.BULK,
+        key: Hashable | None = None,
+        payload: object = None,
+    ) -> bool:
+        self._holders += 1
+        return True
+
+    def release(self) -> None:
+        if self._holders <= 0:
+            raise RuntimeError("release of an unlocked FreeTurn")
+        self._holders -= 1
+
+    def should_yield(self) -> bool:
+        return False
+
+
+def writer_turn(db: Any, lock: PriorityLock | None = None) -> PriorityLock:
+    """The writer turn for `db`: `lock` (or a new `PriorityLock`) on SQLite, where one
+    transaction runs at a time on the one write connection; a `FreeTurn` on PostgreSQL."""
+    if getattr(db, "dialect", "sqlite") == "postgresql":
+        return lock if isinstance(lock, FreeTurn) else FreeTurn()
+    return lock if lock is not None else PriorityLock()
 
 
 class Lanes:

@@ -22,7 +22,7 @@ from communitybot import registry
 from communitybot.bot import Bot
 from communitybot.commands import CATALOGUE
 from communitybot.context import Context
-from communitybot.events import CommandInvoked, ConversationRef, MemberJoined
+from communitybot.events import CommandInvoked, CommunityRef, ConversationRef, MemberJoined
 from communitybot.peers import index as index_module
 from communitybot.peers.community import CommunityIndex
 from communitybot.peers.index import PeerIndex
@@ -35,6 +35,9 @@ GUARD_S = 20
 """Only against hanging: a command waiting for the held write path would wait forever."""
 
 
+HELD_ON_POSTGRES = (COMMUNITY, CommunityRef("fake", "community-2"))
+"""The communities whose lanes `write_held` holds on PostgreSQL (every test community)."""
+
 Inside = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
 
 
@@ -44,6 +47,10 @@ async def write_held(harness: Harness) -> AsyncIterator[Inside]:
 
     It yields `inside`: `await inside(lambda: store.x.write(...))` runs a store call in that
     open transaction (on either backend), so it commits only when the block ends.
+
+    PostgreSQL has no global writer turn (units of different communities run in parallel), so
+    there the work holds the lanes of the tests' communities instead: their events wait in
+    those lanes, as they wait for the writer turn on SQLite.
     """
     entered = asyncio.Event()
     calls: asyncio.Queue[tuple[Callable[[], Awaitable[Any]], asyncio.Future[Any]] | None] = (
@@ -65,7 +72,8 @@ async def write_held(harness: Harness) -> AsyncIterator[Inside]:
         calls.put_nowait((step, result))
         return await asyncio.wait_for(result, GUARD_S)
 
-    task = asyncio.create_task(harness.bot.run_scheduled(work))
+    held = HELD_ON_POSTGRES if harness.store.db.dialect == "postgresql" else ()
+    task = asyncio.create_task(harness.bot.run_scheduled(work, communities=held))
     await asyncio.wait_for(entered.wait(), GUARD_S)
     try:
         yield inside

@@ -22,6 +22,14 @@ meanwhile (then it serves that one search only). A unit still open when such a l
 mirrors its own noted members when it ends, and sees them itself if it searches before. So the
 index holds the committed state plus, as before, what the open unit mirrored into it.
 
+Several units at once (PostgreSQL, issue #13): units of different communities run in parallel,
+so what a unit noted and touched is kept per unit (`_WriteUnit`, found through a context
+variable), never in one shared field. Other processes sharing the database tell this one which
+members they changed (`refresh_member` notes them, `communitybot.store.changes` sends them at
+commit): each is re-read here at once (`remote_members`), or, when a local unit has that community
+open, when that unit has ended; a bulk change there (`invalidate`) drops the community here, and a
+gap in listening drops every community (they reload on their next search).
+
 A plain SQL `GROUP BY` over member_tags takes ~200 ms at a million members; this index answers
 the same question in a few milliseconds (see `benchmarks/peers.py`).
 """
@@ -29,10 +37,12 @@ the same question in a few milliseconds (see `benchmarks/peers.py`).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +53,7 @@ from communitybot.models import Member
 from communitybot.peers.community import CommunityIndex
 from communitybot.peers.loader import load_community
 from communitybot.peers.scoring import UNKNOWN_OFFSET, rank
+from communitybot.store import changes
 from communitybot.store.store import Store
 from communitybot.timezones import utc_offset_minutes
 
@@ -56,44 +67,70 @@ class PeerHit:
     """Shared tags, rarest first."""
 
 
+@dataclass(eq=False)
+class _WriteUnit:
+    """One open write unit's bookkeeping (several are open at once on PostgreSQL)."""
+
+    index: PeerIndex
+    unseen: dict[int, set[int] | None] = field(default_factory=dict)
+    """What the unit changed where the index did not see it (the community was not loaded, or
+    another process changed a member of a community this unit has open): community → member
+    ids (None: many, reload). Mirrored when the unit has ended."""
+    touched: set[int] = field(default_factory=set)
+    """Communities the unit mirrored changes into or loaded (uncommitted)."""
+
+
+_open_unit: contextvars.ContextVar[_WriteUnit | None] = contextvars.ContextVar(
+    "communitybot_peer_write_unit", default=None
+)
+
+
 class PeerIndex:
     def __init__(self) -> None:
         self._communities: dict[int, CommunityIndex] = {}
         self._generation: dict[int, int] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._offsets: dict[int, tuple[int, int, npt.NDArray[np.int32]]] = {}
-        self._writing = False
-        self._unit: dict[int, set[int] | None] = {}
-        """What the open write unit changed where the index did not see it (the community was
-        not loaded): community → member ids (None: many, reload). Still uncommitted."""
-        self._touched: set[int] = set()
-        """Communities the open write unit mirrored changes into or loaded (uncommitted)."""
+        self._open: set[_WriteUnit] = set()
+        """Every write unit open right now (one at a time on SQLite)."""
+        self._ended: dict[int, int] = {}
+        """Per community: how many units that had it open have ended (a remote re-read that
+        overlapped one reads again)."""
         self._behind: dict[int, set[int] | None] = {}
         """Communities being loaded through the read connection → members whose committed
         changes the load may have missed (None: too many, do not keep the load)."""
+        self._remotes: dict[int, dict[str, Any]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _unit(self) -> _WriteUnit | None:
+        """The write unit the running task is in, if any."""
+        unit = _open_unit.get()
+        return unit if unit is not None and unit.index is self else None
 
     @asynccontextmanager
     async def write_unit(self, store: Store) -> AsyncIterator[None]:
-        """Around one write transaction on `store` (the Bot's writer turn is held: one at a
-        time; a unit that steps out for long work ends its write unit and opens a new one).
+        """Around one write transaction on `store` (a unit that steps out for long work ends
+        its write unit and opens a new one). Several may be open at once, in different tasks
+        (PostgreSQL: units of different communities run in parallel).
 
         What it changed unseen is, once it ended, handed to a read-connection load still in
         flight (which catches up), or mirrored here if such a load was kept meanwhile (it read
         the committed state, without this unit's changes). A unit that failed drops those
         communities instead (the caller invalidates what it mirrored itself).
         """
-        self._writing = True
-        self._touched = set()
+        unit = _WriteUnit(self)
+        token = _open_unit.set(unit)
+        self._open.add(unit)
         try:
             yield
         except BaseException:
-            touched, self._touched = self._touched, set()
-            for community_id in touched | set(self._end_unit()):
+            _open_unit.reset(token)
+            for community_id in unit.touched | set(self._end_unit(unit)):
                 if community_id in self._communities:
-                    self.invalidate(community_id)
+                    self._drop(community_id)
             raise
-        self._touched = set()
-        for community_id, members in self._end_unit().items():
+        _open_unit.reset(token)
+        for community_id, members in self._end_unit(unit).items():
             ix = self._communities.get(community_id)
             if ix is None:
                 continue
@@ -104,35 +141,42 @@ class PeerIndex:
                 logger.exception("peer index: could not mirror a change; reloading on next use")
                 members = None
             if members is None or ix.needs_rebuild():
-                self.invalidate(community_id)
+                self._drop(community_id)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """Around one part of an open write unit that may be undone alone (a SAVEPOINT): if it
         fails, the communities it mirrored into or loaded are dropped."""
-        outer, self._touched = self._touched, set()
+        unit = self._unit()
+        if unit is None:
+            yield
+            return
+        outer, unit.touched = unit.touched, set()
         try:
             yield
         except BaseException:
-            for community_id in self._touched:
-                self.invalidate(community_id)
+            for community_id in unit.touched:
+                self._drop(community_id)
             raise
         finally:
-            self._touched |= outer
+            unit.touched |= outer
 
-    def _end_unit(self) -> dict[int, set[int] | None]:
+    def _end_unit(self, unit: _WriteUnit) -> dict[int, set[int] | None]:
         """Close the unit: its notes go to the loads in flight; returns them."""
-        self._writing = False
-        unit, self._unit = self._unit, {}
-        for community_id, members in unit.items():
+        self._open.discard(unit)
+        notes, unit.unseen = unit.unseen, {}
+        for community_id in unit.touched | set(notes):
+            self._ended[community_id] = self._ended.get(community_id, 0) + 1
+        for community_id, members in notes.items():
             if community_id in self._behind:
                 self._behind[community_id] = _merged(self._behind[community_id], members)
-        return unit
+        return notes
 
     def _note(self, community_id: int, member_id: int | None) -> None:
-        """A change the index did not mirror (see `_unit` and `_behind`)."""
-        if self._writing:
-            self._unit[community_id] = _merged(self._unit.get(community_id, set()), {member_id})
+        """A change the index did not mirror (see `_WriteUnit.unseen` and `_behind`)."""
+        unit = self._unit()
+        if unit is not None:
+            unit.unseen[community_id] = _merged(unit.unseen.get(community_id, set()), {member_id})
         elif community_id in self._behind:
             self._behind[community_id] = _merged(self._behind[community_id], {member_id})
 
@@ -146,31 +190,34 @@ class PeerIndex:
         `fresh`: the member's row as this very unit of work created it (a join's new member):
         no tags yet and nothing to re-read.
         """
+        changes.note("members", (community_id, member_id))
         ix = self._communities.get(community_id)
         if ix is None:
             self._note(community_id, member_id)
             return
-        if self._writing:
-            self._touched.add(community_id)
+        unit = self._unit()
+        if unit is not None:
+            unit.touched.add(community_id)
         if fresh is not None and fresh.id == member_id and fresh.community_id == community_id:
             present = fresh.left_at is None
             ix.upsert(member_id, (), fresh.timezone, fresh.discoverable, present=present)
         else:
             await self._mirror(ix, store, community_id, member_id)
         if ix.needs_rebuild():
-            self.invalidate(community_id)
+            self._drop(community_id)
 
     @staticmethod
     async def _mirror(ix: CommunityIndex, store: Store, community_id: int, member_id: int) -> None:
-        member = await store.members.get_by_id(member_id)
-        if member is None or member.community_id != community_id or member.left_at is not None:
-            ix.upsert(member_id, (), None, False, present=False)
-        else:
-            tag_ids = await store.tags.member_tag_ids(member_id)
-            ix.upsert(member_id, tag_ids, member.timezone, member.discoverable, present=True)
+        _apply(ix, member_id, await _read_member(store, community_id, member_id))
 
     def invalidate(self, community_id: int) -> None:
-        """Forget a community; the next search reloads it from the store."""
+        """Forget a community after a change to many of its members (a tag merged, renamed or
+        deleted); the next search reloads it, here and in the other processes."""
+        changes.note("peers", community_id)
+        self._drop(community_id)
+
+    def _drop(self, community_id: int) -> None:
+        """Forget a community here (the next search reloads it); nobody else is told."""
         self._communities.pop(community_id, None)
         self._offsets.pop(community_id, None)
         self._generation[community_id] = self._generation.get(community_id, 0) + 1
@@ -179,7 +226,79 @@ class PeerIndex:
     def invalidate_all(self) -> None:
         """Forget every community (tests and benchmarks: a cold start)."""
         for community_id in list(self._communities):
-            self.invalidate(community_id)
+            self._drop(community_id)
+
+    # Other processes (PostgreSQL) -------------------------------------------------------------
+    def remotes(self, store: Store) -> dict[str, Any]:
+        """What the store's `ChangeFeed` calls when another process changed members
+        ("members") or a whole community ("peers"); the same objects for the same store."""
+        remotes = self._remotes.get(id(store))
+        if remotes is None:
+            remotes = self._remotes[id(store)] = {
+                "members": _RemoteMembers(self, store),
+                "peers": _RemoteCommunities(self),
+            }
+        return remotes
+
+    def remote_members(self, store: Store, keys: Sequence[Any]) -> None:
+        """Another process committed changes to these (community id, member id): re-read each
+        (now, or when a local unit that has its community open has ended)."""
+        by_community: dict[int, set[int]] = {}
+        for key in keys:
+            try:
+                community_id, member_id = (int(part) for part in key)
+            except (TypeError, ValueError):
+                continue
+            by_community.setdefault(community_id, set()).add(member_id)
+        for community_id, members in by_community.items():
+            if community_id not in self._communities:
+                if community_id in self._behind:  # a load in flight catches up with them
+                    self._behind[community_id] = _merged(self._behind[community_id], members)
+                continue
+            if self._defer_to_open_units(community_id, members):
+                continue
+            task = asyncio.get_running_loop().create_task(
+                self._remote_mirror(store, community_id, members),
+                name="communitybot-peers-remote",
+                context=contextvars.Context(),
+            )
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _defer_to_open_units(self, community_id: int, members: set[int]) -> bool:
+        """Hand the members to every open unit that has the community open: it re-reads them
+        itself (its transaction sees the other process's commit) or after it has ended."""
+        deferred = False
+        for unit in self._open:
+            if community_id in unit.touched:
+                unit.unseen[community_id] = _merged(unit.unseen.get(community_id, set()), members)
+                deferred = True
+        return deferred
+
+    async def _remote_mirror(self, store: Store, community_id: int, members: set[int]) -> None:
+        """Re-read other processes' committed changes to `members` (outside any transaction);
+        read again if a local unit of that community ended meanwhile."""
+        try:
+            for _attempt in range(3):
+                ix = self._communities.get(community_id)
+                if ix is None:
+                    return
+                ended = self._ended.get(community_id, 0)
+                rows = [(m, await _read_member(store, community_id, m)) for m in sorted(members)]
+                if self._communities.get(community_id) is not ix:
+                    return  # dropped or reloaded meanwhile: the reload read them
+                if self._ended.get(community_id, 0) != ended:
+                    continue
+                for member_id, row in rows:
+                    _apply(ix, member_id, row)
+                self._defer_to_open_units(community_id, members)
+                if ix.needs_rebuild():
+                    self._drop(community_id)
+                return
+            self._drop(community_id)
+        except Exception:
+            logger.exception("peer index: could not re-read another process's change; reloading")
+            self._drop(community_id)
 
     def is_loaded(self, community_id: int) -> bool:
         return community_id in self._communities
@@ -206,33 +325,35 @@ class PeerIndex:
         lock = self._locks.setdefault(community_id, asyncio.Lock())
         async with lock:
             ix = self._communities.get(community_id)
+            unit = self._unit()
             if ix is not None:
-                if not self._unseen_by_writer(store, community_id):
+                if unit is None or not self._unseen_by_writer(store, community_id):
                     return ix
-                # Kept by a read-connection load during this unit: give the unit its own view.
-                unseen = self._unit.pop(community_id)
-                self._touched.add(community_id)
+                # Kept by a read-connection load during this unit (or changed by another
+                # process meanwhile): give the unit its own view.
+                unseen = unit.unseen.pop(community_id)
+                unit.touched.add(community_id)
                 if unseen is not None:
                     for member_id in sorted(unseen):
                         await self._mirror(ix, store, community_id, member_id)
                     return ix
-                self.invalidate(community_id)
+                self._drop(community_id)
             generation = self._generation.get(community_id, 0)
             if store.db.read_only:
                 return await self._load_beside_writes(store, community_id, generation)
             ix = await load_community(store, community_id)
             if self._generation.get(community_id, 0) == generation:
                 self._communities[community_id] = ix
-                self._unit.pop(community_id, None)  # this load saw the unit's own changes
-                if self._writing:
-                    self._touched.add(community_id)  # …which a rollback would undo
+                if unit is not None:
+                    unit.unseen.pop(community_id, None)  # this load saw the unit's own changes
+                    unit.touched.add(community_id)  # …which a rollback would undo
             return ix
 
     def _can_load_outside(self, store: Store) -> bool:
         """A write unit needs a community not loaded: load it outside the transaction, through
         the read connection, when the unit can step out (`communitybot.units`)."""
         return (
-            self._writing
+            self._unit() is not None
             and not store.db.read_only
             and store.reader is not None
             and units.can_step_out()
@@ -247,7 +368,8 @@ class PeerIndex:
     def _unseen_by_writer(self, store: Store, community_id: int) -> bool:
         """The write unit searches a community it changed while unloaded (and a read load kept
         since): the index lacks those uncommitted changes."""
-        return self._writing and not store.db.read_only and community_id in self._unit
+        unit = self._unit()
+        return unit is not None and not store.db.read_only and community_id in unit.unseen
 
     async def _load_beside_writes(
         self, store: Store, community_id: int, generation: int
@@ -339,3 +461,54 @@ def _merged(known: set[int] | None, more: set[int | None] | set[int] | None) -> 
     if known is None or more is None or None in more:
         return None
     return known | {member for member in more if member is not None}
+
+
+MemberRow = tuple[tuple[int, ...], str | None, bool] | None
+"""What the index keeps of a member (tag ids, time zone, discoverable); None: not present."""
+
+
+async def _read_member(store: Store, community_id: int, member_id: int) -> MemberRow:
+    member = await store.members.get_by_id(member_id)
+    if member is None or member.community_id != community_id or member.left_at is not None:
+        return None
+    tag_ids = await store.tags.member_tag_ids(member_id)
+    return (tuple(tag_ids), member.timezone, member.discoverable)
+
+
+def _apply(ix: CommunityIndex, member_id: int, row: MemberRow) -> None:
+    if row is None:
+        ix.upsert(member_id, (), None, False, present=False)
+    else:
+        ix.upsert(member_id, row[0], row[1], row[2], present=True)
+
+
+@dataclass(eq=False)
+class _RemoteMembers:
+    """Other processes changed these members (`ChangeFeed` kind "members")."""
+
+    index: PeerIndex
+    store: Store
+
+    def remote_changed(self, keys: list[Any]) -> None:
+        self.index.remote_members(self.store, keys)
+
+    def remote_gap(self) -> None:
+        self.index.invalidate_all()
+
+
+@dataclass(eq=False)
+class _RemoteCommunities:
+    """Other processes changed many members of these communities (kind "peers")."""
+
+    index: PeerIndex
+
+    def remote_changed(self, keys: list[Any]) -> None:
+        for key in keys:
+            try:
+                self.index._drop(int(key))
+            except (TypeError, ValueError):
+                self.index.invalidate_all()
+                return
+
+    def remote_gap(self) -> None:
+        self.index.invalidate_all()

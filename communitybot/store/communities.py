@@ -29,10 +29,27 @@ def _community(row: Any) -> Community:
     )
 
 
+def _ref_key(ref: CommunityRef) -> tuple[str, str]:
+    return (ref.platform, ref.space_id)
+
+
+def _ref_from_key(value: Any) -> CommunityRef:
+    """A key as another process sent it (JSON: a two-item list)."""
+    platform, space_id = value
+    return CommunityRef(str(platform), str(space_id))
+
+
 class CommunityRepository:
     def __init__(self, db: Database, *, cached: bool = True) -> None:
         self._db = db
-        self._cache: CommittedCache[CommunityRef, Community] = CommittedCache(keep=cached)
+        self._cache: CommittedCache[CommunityRef, Community] = CommittedCache(
+            keep=cached, kind="communities", encode=_ref_key, decode=_ref_from_key
+        )
+
+    @property
+    def cache(self) -> CommittedCache[CommunityRef, Community]:
+        """The rows kept in memory (other processes' changes drop them: `store.changes`)."""
+        return self._cache
 
     def new_unit(self) -> None:
         """A unit of work starts on the write path (see `CommittedCache.new_unit`)."""
@@ -77,7 +94,11 @@ class CommunityRepository:
         if unknown:
             raise ValueError(f"unknown community settings: {sorted(unknown)}")
         if values:
-            self._cache.wrote_all()
+            before = await self.get_by_id(community_id)
+            if before is None:
+                self._cache.wrote_all()
+            else:
+                self._cache.wrote(before.ref)
             assignments = ", ".join(f"{column} = ?" for column in values)
             await self._db.execute(
                 f"UPDATE communities SET {assignments} WHERE id = ?",

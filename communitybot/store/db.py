@@ -406,14 +406,15 @@ async def _stopped(pending: aiosqlite.Connection) -> None:
         await asyncio.to_thread(thread.join, 5)
 
 
-async def open_database(target: str | Path) -> Database:
+async def open_database(target: str | Path, *, pool_size: int | None = None) -> Database:
     """The database `target` names: a PostgreSQL URL (asyncpg, imported only then) or a
     SQLite file. Both have the interface the repositories use (`PostgresDatabase` says how
     its answers differ); the type says `Database` so the repositories name one class."""
     if is_postgres(target):
         from communitybot.store.postgres_db import PostgresDatabase
 
-        return cast(Database, await PostgresDatabase.open(str(target)))
+        size = pool_size or PostgresDatabase.DEFAULT_POOL_SIZE
+        return cast(Database, await PostgresDatabase.open(str(target), max_size=size))
     return await Database.open(target)
 
 

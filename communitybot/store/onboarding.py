@@ -62,7 +62,14 @@ def _question(row: Any) -> Question:
 class OnboardingRepository:
     def __init__(self, db: Database, *, cached: bool = True) -> None:
         self._db = db
-        self._questions: CommittedCache[int, tuple[Question, ...]] = CommittedCache(keep=cached)
+        self._questions: CommittedCache[int, tuple[Question, ...]] = CommittedCache(
+            keep=cached, kind="questions", decode=int
+        )
+
+    @property
+    def cache(self) -> CommittedCache[int, tuple[Question, ...]]:
+        """The question lists kept in memory (other processes' changes drop them)."""
+        return self._questions
 
     def new_unit(self) -> None:
         """A unit of work starts on the write path (see `CommittedCache.new_unit`)."""

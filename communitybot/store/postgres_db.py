@@ -73,6 +73,10 @@ class PostgresDatabase:
     """A pool of asyncpg connections with the SQLite `Database`'s interface; use `open()`."""
 
     dialect = "postgresql"
+    DEFAULT_POOL_SIZE = 20
+    """Connections at most (`COMMUNITYBOT_DATABASE_POOL_SIZE`). Each open unit of work holds one
+    for its transaction (units of different communities run in parallel), reads outside a
+    transaction take one briefly; when all are busy a unit waits for one, it never fails."""
 
     def __init__(
         self, pool: Any, where: str, *, read_only: bool = False, url: str | None = None
@@ -95,7 +99,11 @@ class PostgresDatabase:
 
     @classmethod
     async def open(
-        cls, url: str, migrations: Iterable[Migration] | None = None, *, max_size: int = 10
+        cls,
+        url: str,
+        migrations: Iterable[Migration] | None = None,
+        *,
+        max_size: int = DEFAULT_POOL_SIZE,
     ) -> PostgresDatabase:
         """Connect, refuse a newer schema, migrate; a connection problem is one StoreError."""
         for password in password_forms(url):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from communitybot.personal_data import AdapterPersonalData
 from communitybot.store.asks import AskRepository
+from communitybot.store.changes import ChangeFeed
 from communitybot.store.chat_runs import ChatRunRepository
 from communitybot.store.chats import ChatRepository
 from communitybot.store.communities import CommunityRepository
@@ -52,15 +53,22 @@ class Store:
         self.rounds = RoundRepository(db)
         self.outbox = OutboxRepository(db)
         self.open_prompts = OpenPromptRepository(db)
+        self.changes = ChangeFeed(db.notifications)
+        """Units' changes told to the other processes, theirs dropped here (`store.changes`)."""
+        self.changes.register("communities", self.communities.cache)
+        self.changes.register("questions", self.onboarding.cache)
         self.reader: Store | None = (
             Store(db.reader, cached=False) if db.reader is not None else None
         )
         """Repositories on the read connection: they read what is committed, never write."""
 
     @classmethod
-    async def open(cls, target: str | Path, *, wakeup: Wakeup | None = None) -> Store:
-        """The store on a SQLite file (a path) or a PostgreSQL URL, migrated."""
-        return cls(await open_database(target), wakeup=wakeup)
+    async def open(
+        cls, target: str | Path, *, wakeup: Wakeup | None = None, pool_size: int | None = None
+    ) -> Store:
+        """The store on a SQLite file (a path) or a PostgreSQL URL, migrated. `pool_size`:
+        PostgreSQL's most connections at once (`COMMUNITYBOT_DATABASE_POOL_SIZE`)."""
+        return cls(await open_database(target, pool_size=pool_size), wakeup=wakeup)
 
     async def close(self) -> None:
         await self.db.close()
