@@ -361,11 +361,14 @@ class Outbox:
         retry_at = self._clock.now() + FIRST_BACKOFF * BACKOFF_FACTOR ** (attempts - 1)
         try:
             async with self._lock:
-                await self._rows.retry_later(
+                planned = await self._rows.retry_later(
                     row_id, problems[-1] if problems else "", retry_at, self._owner
                 )
         except Exception:
             logger.exception("outbox: could not plan a retry for row {}", row_id)
+            return
+        if not planned:
+            logger.info("outbox: row {} was deleted or taken over meanwhile; no retry", row_id)
             return
         logger.warning(
             "outbox: {} failed (attempt {} of {}); retrying at {}",

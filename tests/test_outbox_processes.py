@@ -35,6 +35,7 @@ from communitybot.store.store import Store
 from tests.conftest import COMMUNITY, fresh_postgres_database, user
 from tests.fakes import FakePlatform
 from tests.postgres_server import PostgresServer
+from tests.test_outbox import DyingPlatform
 
 SECOND = timedelta(seconds=1)
 GUARD_S = 10.0
@@ -234,6 +235,26 @@ async def test_a_row_from_before_platforms_were_recorded_goes_out_once_on_any(
         assert await discord.bot.deliver_outbox() == 0
         assert _where(matrix.platform) == ["#general post 0"]
         assert discord.platform.sent == []
+
+
+@pytest.mark.postgres
+async def test_a_message_that_failed_is_retried_by_whichever_process_looks_when_it_is_due(
+    pg_url: str,
+) -> None:
+    clock = FakeClock()
+    async with processes(pg_url, clock) as run:
+        worker = await run.start(delivers=False)
+        failing = await run.start(DyingPlatform(failures=1))
+        other = await run.start()
+        await _scheduled(worker.bot, _posts(1))
+        assert await failing.bot.deliver_outbox() == 1  # failed: a retry in 30 s, let go
+        assert failing.platform.sent == []
+        assert await other.bot.deliver_outbox() == 0  # not due yet
+        clock.advance(seconds=30)
+        assert await other.bot.deliver_outbox() == 1
+        assert _where(other.platform) == ["#general post 0"]
+        assert await failing.bot.deliver_outbox() == 0
+        assert failing.platform.sent == []
 
 
 # A process that died ----------------------------------------------------------------------------

@@ -118,13 +118,17 @@ class OutboxRepository:
         marks = ", ".join("?" * len(row_ids))
         await self._db.execute(f"DELETE FROM outbox WHERE id IN ({marks})", row_ids)
 
-    async def retry_later(self, row_id: int, error: str, retry_at: datetime, owner: str) -> None:
+    async def retry_later(self, row_id: int, error: str, retry_at: datetime, owner: str) -> bool:
         """The delivery failed: count the attempt and let go of the row until `retry_at` (then
-        any process of its platform may claim it). Only while `owner` still holds it."""
-        await self._db.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
-            " claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?",
-            (error[:500], to_db(retry_at), row_id, owner),
+        any process of its platform may claim it). Only while `owner` still holds it: False if
+        it no longer does (the row was deleted or taken over meanwhile)."""
+        return (
+            await self._db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
+                " claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?",
+                (error[:500], to_db(retry_at), row_id, owner),
+            )
+            > 0
         )
 
     async def claim_due(
