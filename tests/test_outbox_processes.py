@@ -20,8 +20,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from communitybot import bootstrap, outbox_codec
 from communitybot import outbox as outbox_module
-from communitybot import outbox_codec
 from communitybot.bot import Bot
 from communitybot.clock import FakeClock
 from communitybot.events import CommunityRef, MemberJoined
@@ -153,15 +153,21 @@ async def test_a_workers_messages_go_out_through_the_leader_once_it_hears_of_the
 async def test_a_bot_that_does_not_deliver_queues_and_sends_nothing(
     store_target: Path | str,
 ) -> None:
-    clock = FakeClock()
-    async with processes(store_target, clock) as run:
-        worker = await run.start(delivers=False)
-        await worker.bot.dispatch(MemberJoined(COMMUNITY, user("ann")))
-        await _scheduled(worker.bot, _posts(2))
-        assert await worker.bot.deliver_outbox() == 0
-        assert worker.platform.sent == []
-        assert await worker.store.outbox.count() == 3
-        assert await worker.bot.outbox.next_retry_at() is None
+    """A worker's bot, as the composition root builds it: its messages stay in the outbox."""
+    store = await Store.open(store_target)
+    try:
+        platform, clock = FakePlatform(), FakeClock()
+        worker = bootstrap.Core(store, clock=clock).bot(platform, "/", delivers=False)
+        await worker.dispatch(MemberJoined(COMMUNITY, user("ann")))
+        await _scheduled(worker, _posts(2))
+        async with Scheduler(worker, {}, sleeper=clock).running() as scheduler:
+            await scheduler.settle()
+        assert await worker.deliver_outbox() == 0
+        assert platform.sent == []
+        assert await store.outbox.count() == 3
+        assert await worker.outbox.next_retry_at() is None
+    finally:
+        await store.close()
 
 
 @pytest.mark.postgres
