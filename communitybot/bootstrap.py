@@ -68,8 +68,9 @@ class Core:
         """The read-only questions adapters may ask (`CoreQueries`)."""
         return StoreQueries(self.store)
 
-    def bot(self, platform: ChatPlatform, prefix: str) -> Bot:
-        """The core's bot on this platform (the only place a `Bot` is built for real)."""
+    def bot(self, platform: ChatPlatform, prefix: str, *, delivers: bool = True) -> Bot:
+        """The core's bot on this platform (the only place a `Bot` is built for real).
+        `delivers`: False for a worker, whose outbox rows the platform's own process delivers."""
         return Bot(
             self.store,
             platform,
@@ -78,6 +79,7 @@ class Core:
             prefix,
             lock=self.lock,
             wakeup=self.store.wakeup,
+            delivers=delivers,
         )
 
     async def adapter_state(

@@ -116,16 +116,21 @@ class Bot:
         limits: RateLimiter | None = None,
         lock: PriorityLock | None = None,
         wakeup: Wakeup | None = None,
+        *,
+        delivers: bool = True,
     ) -> None:
         """`lock`: the writer turn, when others take turns on the write connection too (the
         adapters' state, `communitybot.bootstrap`); a fresh one by default. `wakeup`: the alarm
         the outbox and unsaved joins ring for the scheduler (`communitybot.wakeup`; the
-        store's by default, which its job repository rings too)."""
+        store's by default, which its job repository rings too). `delivers`: False on a
+        worker (no platform connection): committed outbox rows stay for the platform's own
+        process to deliver."""
         self.store = store
         self.platform = platform
         self.clock = clock
         self.peers = peers
         self.prefix = prefix
+        self.delivers = delivers
         self.lanes = Lanes(writer=writer_turn(store.db, lock))
         """A lane per community (interactive events first, each member's events in order) and
         the writer turn, held only while a transaction is open (`communitybot.units`); on
@@ -143,7 +148,9 @@ class Bot:
         self.reader = store.reader
         """The store on the read connection (None: every event takes the write path)."""
         self.wakeup = wakeup or store.wakeup
-        self.outbox = Outbox(store, platform, clock, self.lanes.writer, self.wakeup)
+        self.outbox = Outbox(
+            store, platform, clock, self.lanes.writer, self.wakeup, delivers=delivers
+        )
         self.unsaved = UnsavedEvents()
         """Joins the database could not store (full disk): tried again by `deliver_outbox`."""
         self._modlog_told_at: datetime | None = None
@@ -153,7 +160,8 @@ class Bot:
     async def dispatch(self, event: Event) -> list[Action]:
         """Handle and deliver; returns the actions (tests and benchmarks look at them)."""
         handled = await self.handle(event)
-        await self.outbox.deliver(event, handled.batch)
+        if self.delivers:
+            await self.outbox.deliver(event, handled.batch)
         return handled.actions
 
     async def handle(self, event: Event) -> Handled:
@@ -510,12 +518,14 @@ class Bot:
                 finally:
                     self.lanes.writer.release()
                 await unit.step_outside(step)
-        await self.outbox.deliver(None, batch)
+        if self.delivers:
+            await self.outbox.deliver(None, batch)
         return actions
 
     async def deliver_outbox(self) -> int:
-        """Deliver what a previous run committed but did not deliver, and due retries (also
-        of joins the database could not store: see `communitybot.unsaved`)."""
+        """Deliver what is owed and due on this platform (rows a previous run or a dead process
+        left, rows a worker queued, due retries; also joins the database could not store: see
+        `communitybot.unsaved`). A worker's bot delivers nothing (`communitybot.outbox`)."""
         retried = 0
         for event in self.unsaved.take_due(self.clock.now()):
             try:

@@ -8,45 +8,70 @@ Why it looks like this:
   together: a crash right after the commit loses nothing, because the rows are still there.
   A `Reply` is never stored: an interaction answer cannot be sent after a restart (Discord's
   token expires in minutes), and the member is there to try again.
+* Each row names its platform (the Bot's `platform.name`): only a process serving that platform
+  delivers it (rows from before migration 0023 have none: any platform's process may).
+* Rows are held by *claims with a lease*, in the table, not in memory: `claimed_by` (the
+  process's `Notifications.origin`) and `claimed_until`. A process that will deliver its rows
+  itself writes them already claimed, until now + `LEASE`; while it delivers a batch it renews
+  the lease of the rows it holds every half lease (one UPDATE), so a long batch (paced DMs) is
+  never taken from it. A row whose lease ran out is anyone's of its platform: its process died.
 * After the commit, outside the lock, `deliver` sends the batch in order, then deletes the rows
   whose actions went through in one go: the bot's lock, one `DELETE … WHERE id IN (…)` per 500
   rows, one commit (a 256-job scheduler batch used to cost 256 commits). A final refusal
   (closed DMs, a missing permission, anything the platform answered with `PlatformError`) is
   also a final outcome: delivery has already logged and reported it, the row goes. Until their
-  DELETE committed, delivered rows stay "in flight", so a replay never picks them up.
+  DELETE committed, delivered rows stay claimed, so a replay never picks them up.
 * A group introduction is the exception: opening a room or thread has no idempotency key, so a
   replay would open a second one. Its row (with every delivered row before it) is deleted
   right after it went out, before the next action is sent.
 * An unexpected error (not a `PlatformError`: a bug, the network gone mid-request after the
-  adapter's own retries) keeps the row and plans a retry with back-off: 30 s, 2 min, 8 min,
-  then it is given up with an error in the log (`MAX_ATTEMPTS` deliveries in all). The
-  scheduler's loop runs due retries (`deliver_due`); without a scheduler they wait for the next
-  start. A group introduction whose conversation could not be opened falls back to a DM each
-  and is then final, so a retry never repeats the DMs that did go out.
+  adapter's own retries) keeps the row, lets go of its claim and plans a retry with back-off:
+  30 s, 2 min, 8 min, then it is given up with an error in the log (`MAX_ATTEMPTS` deliveries
+  in all). The scheduler's loop runs due retries (`deliver_due`); without a scheduler they wait
+  for the next start. A group introduction whose conversation could not be opened falls back
+  to a DM each and is then final, so a retry never repeats the DMs that did go out.
+* `deliver_due` claims the due rows of its platform (oldest first, `CLAIM_BATCH` at a time)
+  that nobody holds or whose lease ran out, and delivers them like a batch: rows a previous
+  run or a dead process left, rows a worker queued, and retries. On PostgreSQL the claim is
+  `FOR UPDATE SKIP LOCKED`, so two processes never take the same row. On SQLite (one process
+  per database file) a claim by another origin is a previous run's and is taken at once.
 * On start-up, once the platform is ready (`communitybot.bootstrap` starts the scheduler after
   login/ready, and the scheduler delivers the outbox before its first job), rows left by the
-  previous run are delivered in order. Rows older than `MAX_AGE` (24 h) are dropped with a log
-  line: a day-old "the chat starts in 15 minutes" is worse than nothing.
-* `/forgetme` deletes the undelivered rows that name the member (`OutboxRepository.forget`).
-* Rows written by this process are "in flight" in memory until their first delivery finished
-  (and, if delivered, until their DELETE committed), so a replay running meanwhile never sends
-  them a second time.
+  previous run are delivered in order (on PostgreSQL: once their lease ran out). Rows older
+  than `MAX_AGE` (24 h) are dropped with a log line: a day-old "the chat starts in 15 minutes"
+  is worse than nothing.
+* `/forgetme` deletes the undelivered rows that name the member (`OutboxRepository.forget`);
+  a row deleted while a batch is being delivered is not sent once the lease is renewed.
+
+Several processes on one PostgreSQL database (issue #13):
+
+* A worker (`Bot(..., delivers=False)`: no platform connection) queues its rows unclaimed,
+  never delivers and never replays; the transaction that queued them also sends a
+  `CHANNEL_OUTBOX` notification naming the platform. The platform's delivering process listens
+  (`listen`, from `Scheduler.start`) and wakes its scheduler at once (`Wakeup.retry_planned`);
+  after a lost listening connection (`on_gap`) it does the same.
+* A delivering process on a shared database also looks at least every `LEASE` (a planned
+  wake-up, `next_retry_at`), so rows a dead process held are taken over without any
+  notification, and rows whose notification was lost still go out.
 
 What remains (at-least-once for the actions of one batch): a crash after the platform accepted
-messages but before their rows were deleted re-sends them on restart (at most the batch being
-delivered, never a group introduction). On Matrix that window is mostly closed: `request_key`
-names each request of a row's delivery, the Matrix adapter uses it as the transaction id, and
-the homeserver answers a repeated transaction with the event it already sent instead of posting
-again — as long as it remembers the transaction (Synapse: about
-30 minutes) and the bot restarts with the same access token (saved or configured). On Discord
-the adapter sends the key (hashed) as the message nonce with `enforce_nonce`, so Discord returns
-the message it already created for a repeat within a few minutes.
+messages but before their rows were deleted re-sends them (on restart; on PostgreSQL by the next
+process of that platform once the lease ran out): at most the batch being delivered, never a
+group introduction. On Matrix that window is mostly closed: `request_key` names each request of
+a row's delivery, the Matrix adapter uses it as the transaction id, and the homeserver answers a
+repeated transaction with the event it already sent instead of posting again — as long as it
+remembers the transaction (Synapse: about 30 minutes) and the bot uses the same access token
+(saved or configured). On Discord the adapter sends the key (hashed) as the message nonce with
+`enforce_nonce`, so Discord returns the message it already created for a repeat within a few
+minutes. A process stalled for longer than the lease (not dead) may find its rows taken over: it
+notices when it renews and sends nothing more of them, but the row it was sending may go twice.
 
-Rows are deleted under the bot's lock, so the DELETE never lands inside another event's
-transaction on the shared connection. The price is a wait for the lock after delivering (never
-before the delivery itself); while one delivery waits for it, the others leave their rows to
-that one and return at once, so a burst marks its rows in a few statements, and a crash in the
-middle of a burst re-sends (under the same keys) what was delivered since the last DELETE.
+Rows are deleted, claimed and renewed under the bot's lock, so those statements never land
+inside another event's transaction on the shared connection. The price is a wait for the lock
+after delivering (never before the delivery itself); while one delivery waits for it, the others
+leave their rows to that one and return at once, so a burst marks its rows in a few statements,
+and a crash in the middle of a burst re-sends (under the same keys) what was delivered since the
+last DELETE.
 """
 
 from __future__ import annotations
@@ -66,6 +91,7 @@ from communitybot.events import Event
 from communitybot.outbox_codec import UndecodableAction, decode, encode
 from communitybot.ports import ChatPlatform
 from communitybot.replies import Action, GrantRole, Reply, RevokeRole, SendDirect, SendToChannel
+from communitybot.store.notifications import CHANNEL_OUTBOX
 from communitybot.store.outbox import OutboxRow
 from communitybot.store.store import Store
 from communitybot.wakeup import Wakeup
@@ -74,6 +100,16 @@ MAX_AGE = timedelta(hours=24)
 MAX_ATTEMPTS = 4
 FIRST_BACKOFF = timedelta(seconds=30)
 BACKOFF_FACTOR = 4
+LEASE = timedelta(minutes=2)
+"""How long a claim holds without renewal: how soon rows a dead process held go out again (on
+PostgreSQL), and how often a delivering process on a shared database looks for them. Well over
+the longest single platform request (the adapters retry for seconds, not minutes)."""
+RENEW_AFTER = LEASE / 2
+"""A delivery renews the claims it holds once they are this old."""
+RENEW_RETRY = timedelta(seconds=10)
+"""After a renewal that failed (database unreachable), try again this much later."""
+CLAIM_BATCH = 500
+"""Rows `deliver_due` claims at a time."""
 
 REPLAY_SAFE = (SendToChannel, SendDirect, GrantRole, RevokeRole)
 """Actions a repeat of which the platform recognises (message keys from the row) or that are
@@ -104,16 +140,17 @@ def request_key() -> str | None:
 @dataclass(frozen=True)
 class Queued:
     """One action of a committed batch: its outbox row (None for a `Reply`) and where delivery
-    reports problems."""
+    reports problems; `lease_until`: when this process's claim on the row runs out."""
 
     row_id: int | None
     action: Action
     modlog_channel: str | None
     key: str | None = None
+    lease_until: datetime | None = None
 
 
 class Outbox:
-    """Queue in the transaction, deliver after it, replay what a previous run left."""
+    """Queue in the transaction, deliver after it, replay what is due (module docstring)."""
 
     def __init__(
         self,
@@ -122,27 +159,57 @@ class Outbox:
         clock: Clock,
         lock: AbstractAsyncContextManager[Any],
         wakeup: Wakeup | None = None,
+        *,
+        delivers: bool = True,
     ) -> None:
         """`wakeup`: told when a retry is planned, so the scheduler wakes for it
-        (`communitybot.wakeup`; the store's by default)."""
+        (`communitybot.wakeup`; the store's by default). `delivers`: False for a worker's bot
+        (no platform connection): rows are queued for the platform's own process."""
         self._rows = store.outbox
+        self._notifications = store.db.notifications
+        self._owner = self._notifications.origin
         self._wakeup = wakeup or store.wakeup
         self._platform = platform
+        self._platform_name = platform.name
         self._clock = clock
         self._lock = lock
-        self._in_flight: set[int] = set()
+        self._delivers = delivers
+        self._listening = False
+        self._held: set[int] = set()
+        """Rows this process claimed and is delivering (or deleting): their claims are renewed
+        while they are here. The claim in the table is what keeps others (and this process's
+        own `deliver_due`) off them; this set only says which claims to renew."""
+        self._renew_at: datetime | None = None
+        """When the oldest claim in `_held` should be renewed (None: nothing held)."""
         self._done: dict[int, None] = {}
         """Rows delivered (or finally refused, or dropped) whose DELETE has not run yet, in
-        order; they stay in `_in_flight` until it committed."""
+        order; they stay held until it committed."""
         self._flush_queued = False
         """A flush is waiting for the lock and has not taken `_done` yet: it takes new rows too."""
+
+    @property
+    def delivers(self) -> bool:
+        return self._delivers
 
     async def queue(
         self, actions: Sequence[tuple[Action, str | None]], now: datetime
     ) -> list[Queued]:
-        """Store the replayable actions (inside the caller's transaction and lock)."""
+        """Store the replayable actions (inside the caller's transaction and lock): claimed by
+        this process until now + `LEASE` if it delivers them itself, else unclaimed, with a
+        `CHANNEL_OUTBOX` notification (delivered at commit) for the platform's process."""
         stored = [(action, modlog) for action, modlog in actions if not isinstance(action, Reply)]
-        ids = iter(await self._rows.add([(encode(a), m) for a, m in stored], now))
+        until = now + LEASE if self._delivers else None
+        ids = iter(
+            await self._rows.add(
+                [(encode(a), m) for a, m in stored],
+                now,
+                platform=self._platform_name,
+                claimed_by=self._owner if self._delivers else None,
+                claimed_until=until,
+            )
+        )
+        if stored and not self._delivers and self._notifications.shared:
+            await self._notifications.notify(CHANNEL_OUTBOX, self._platform_name)
         created = int(now.timestamp())
         queued: list[Queued] = []
         for action, modlog in actions:
@@ -150,22 +217,26 @@ class Outbox:
                 queued.append(Queued(None, action, modlog))
             else:
                 row_id = next(ids)
-                self._in_flight.add(row_id)
-                queued.append(Queued(row_id, action, modlog, _key(row_id, created)))
+                queued.append(Queued(row_id, action, modlog, _key(row_id, created), until))
         return queued
 
     async def deliver(self, event: Event | None, batch: Sequence[Queued]) -> list[str]:
         """Deliver a committed batch in order, then mark its rows in one statement; returns the
-        problems met."""
+        problems met. A bot that does not deliver (a worker's) sends nothing: its rows are
+        the platform's process's."""
+        if not self._delivers:
+            return []
         problems: list[str] = []
         rows = [item.row_id for item in batch if item.row_id is not None]
+        leases = [item.lease_until for item in batch if item.lease_until is not None]
+        self._hold(rows, min(leases, default=self._clock.now()))
         try:
             for item in batch:
                 if item.row_id is None:
                     await deliver_action(
                         self._platform, event, item.action, item.modlog_channel, problems
                     )
-                else:
+                elif await self._still_held(item.row_id):
                     await self._deliver_row(
                         item.row_id, item.key, 0, item.action, event, item.modlog_channel, problems
                     )
@@ -175,23 +246,64 @@ class Outbox:
         return problems
 
     async def deliver_due(self) -> int:
-        """Deliver rows a previous run left, and retries that are due; returns how many rows
-        were handled (delivered, refused, dropped or retried)."""
-        async with self._lock:  # never read another event's uncommitted rows
-            now = self._clock.now()
-            rows = [row for row in await self._rows.due(now) if row.id not in self._in_flight]
-            self._in_flight.update(row.id for row in rows)
-        ids = [row.id for row in rows]
-        try:
-            for row in rows:
-                await self._replay(row, now)
-        finally:
-            self._settle(ids)
-        await self._flush(ids)
-        return len(rows)
+        """Claim and deliver the due rows of this platform: left by a previous run or a dead
+        process (lease run out), queued by a worker, or retries that are due; returns how many
+        rows were handled (delivered, refused, dropped or retried). 0 on a worker."""
+        if not self._delivers:
+            return 0
+        handled = 0
+        while True:
+            async with self._lock:  # never inside another event's transaction
+                now = self._clock.now()
+                rows = await self._rows.claim_due(
+                    self._platform_name,
+                    now,
+                    self._owner,
+                    now + LEASE,
+                    limit=CLAIM_BATCH,
+                    take_others=not self._notifications.shared,
+                )
+            if not rows:
+                return handled
+            ids = [row.id for row in rows]
+            self._hold(ids, now + LEASE)
+            try:
+                for row in rows:
+                    if await self._still_held(row.id):
+                        await self._replay(row, now)
+            finally:
+                self._settle(ids)
+            await self._flush(ids)
+            handled += len(rows)
 
     async def next_retry_at(self) -> datetime | None:
-        return await self._rows.next_retry_at()
+        """When `deliver_due` should run next (None: nothing planned): the earliest planned
+        retry or claim running out among this platform's rows; on a shared database at the
+        latest one `LEASE` from now (take-over needs no notification)."""
+        if not self._delivers:
+            return None
+        planned = await self._rows.next_due_at(self._platform_name)
+        if self._notifications.shared:
+            poll = self._clock.now() + LEASE
+            planned = poll if planned is None else min(planned, poll)
+        return planned
+
+    async def listen(self) -> None:
+        """On a shared database, wake the scheduler (`Wakeup.retry_planned`) as soon as another
+        process queued rows for this platform, and after a lost listening connection. Once per
+        outbox; nothing on SQLite or for a bot that does not deliver."""
+        if self._listening or not self._delivers or not self._notifications.shared:
+            return
+        self._listening = True
+        await self._notifications.listen(CHANNEL_OUTBOX, self._heard)
+        self._notifications.on_gap(self._due_now)
+
+    def _heard(self, payload: str) -> None:
+        if payload in (self._platform_name, ""):
+            self._due_now()
+
+    def _due_now(self) -> None:
+        self._wakeup.retry_planned(self._clock.now())
 
     async def _replay(self, row: OutboxRow, now: datetime) -> None:
         if now - row.created_at > MAX_AGE:
@@ -211,7 +323,7 @@ class Outbox:
             self._done[row.id] = None
             return
         if row.attempts == 0:
-            logger.info("outbox: delivering row {} left by the previous run", row.id)
+            logger.info("outbox: delivering row {} left undelivered", row.id)
         key = _key(row.id, int(row.created_at.timestamp()))
         await self._deliver_row(row.id, key, row.attempts, action, None, row.modlog_channel, [])
 
@@ -249,9 +361,14 @@ class Outbox:
         retry_at = self._clock.now() + FIRST_BACKOFF * BACKOFF_FACTOR ** (attempts - 1)
         try:
             async with self._lock:
-                await self._rows.retry_later(row_id, problems[-1] if problems else "", retry_at)
+                planned = await self._rows.retry_later(
+                    row_id, problems[-1] if problems else "", retry_at, self._owner
+                )
         except Exception:
             logger.exception("outbox: could not plan a retry for row {}", row_id)
+            return
+        if not planned:
+            logger.info("outbox: row {} was deleted or taken over meanwhile; no retry", row_id)
             return
         logger.warning(
             "outbox: {} failed (attempt {} of {}); retrying at {}",
@@ -262,17 +379,55 @@ class Outbox:
         )
         self._wakeup.retry_planned(retry_at)
 
+    def _hold(self, rows: Sequence[int], lease_until: datetime) -> None:
+        """This process delivers `rows`, claimed until `lease_until`: renew them in time."""
+        if not rows:
+            return
+        self._held.update(rows)
+        renew_at = lease_until - LEASE + RENEW_AFTER
+        if self._renew_at is None or renew_at < self._renew_at:
+            self._renew_at = renew_at
+
+    async def _still_held(self, row_id: int) -> bool:
+        """Whether this process still holds `row_id`, renewing every held claim first when the
+        oldest is `RENEW_AFTER` old. A row deleted meanwhile (/forgetme) or taken over (this
+        process stalled past its lease) is not sent."""
+        now = self._clock.now()
+        if self._renew_at is not None and now >= self._renew_at:
+            held = sorted(self._held)
+            try:
+                async with self._lock:
+                    kept = await self._rows.renew(held, self._owner, now + LEASE)
+            except Exception:
+                logger.exception("outbox: could not renew the claims on {} row(s)", len(held))
+                self._renew_at = now + RENEW_RETRY
+                return row_id in self._held
+            lost = set(held) - kept
+            if lost:
+                logger.warning(
+                    "outbox: {} row(s) were deleted or taken over by another process meanwhile;"
+                    " not sending them",
+                    len(lost),
+                )
+            self._held -= lost
+            self._renew_at = now + RENEW_AFTER if self._held else None
+        return row_id in self._held
+
     def _settle(self, rows: Sequence[int]) -> None:
         """After delivering `rows` (or giving up half-way): those not waiting for their DELETE
-        leave "in flight" (a planned retry, or not sent at all: a later replay sends them)."""
-        self._in_flight.difference_update(row for row in rows if row not in self._done)
+        are no longer held here (a planned retry let go of its claim; a row not sent at all
+        keeps it until the lease runs out, then a replay sends it)."""
+        self._held.difference_update(row for row in rows if row not in self._done)
+        if not self._held:
+            self._renew_at = None
 
     async def _flush(self, rows: Sequence[int], *, at_once: bool = False) -> None:
         """Delete every delivered row not deleted yet, if any of `rows` is among them: under the
         bot's lock (never inside another event's transaction), one statement per 500 rows, one
         commit. Rows other deliveries added meanwhile go along: while one flush waits for the
         lock, the others leave their rows to it and return (unless `at_once`: wait until the
-        rows are gone). If even the DELETE fails, the next replay sends the actions again."""
+        rows are gone). If even the DELETE fails, a replay sends the actions again once their
+        lease ran out."""
         if not any(row in self._done for row in rows):
             return
         if self._flush_queued and not at_once:
@@ -290,7 +445,9 @@ class Outbox:
                 except Exception:
                     logger.exception("outbox: could not mark {} row(s) delivered", len(done))
                 finally:
-                    self._in_flight.difference_update(done)
+                    self._held.difference_update(done)
+                    if not self._held:
+                        self._renew_at = None
         finally:
             self._flush_queued = False
 

@@ -158,6 +158,7 @@ class Scheduler:
         self._wake = asyncio.Event()
         if self._retention is not None:
             self._next_cleanup = self._clock.now() + CLEANUP_FIRST_AFTER
+        await self._bot.outbox.listen()  # rows other processes queue wake this loop at once
         self._task = asyncio.create_task(self._run(), name="communitybot-scheduler")
 
     async def stop(self, grace_s: float = STOP_TIMEOUT_S) -> None:
