@@ -115,16 +115,21 @@ class Bot:
         limits: RateLimiter | None = None,
         lock: PriorityLock | None = None,
         wakeup: Wakeup | None = None,
+        *,
+        delivers: bool = True,
     ) -> None:
         """`lock`: the writer turn, when others take turns on the write connection too (the
         adapters' state, `communitybot.bootstrap`); a fresh one by default. `wakeup`: the alarm
         the outbox and unsaved joins ring for the scheduler (`communitybot.wakeup`; the
-        store's by default, which its job repository rings too)."""
+        store's by default, which its job repository rings too). `delivers`: False on a
+        worker (no platform connection): committed outbox rows stay for the platform's own
+        process to deliver."""
         self.store = store
         self.platform = platform
         self.clock = clock
         self.peers = peers
         self.prefix = prefix
+        self.delivers = delivers
         self.lanes = Lanes(writer=lock)
         """A lane per community (interactive events first, each member's events in order) and
         the writer turn, held only while a transaction is open (`communitybot.units`)."""
@@ -145,7 +150,8 @@ class Bot:
     async def dispatch(self, event: Event) -> list[Action]:
         """Handle and deliver; returns the actions (tests and benchmarks look at them)."""
         handled = await self.handle(event)
-        await self.outbox.deliver(event, handled.batch)
+        if self.delivers:
+            await self.outbox.deliver(event, handled.batch)
         return handled.actions
 
     async def handle(self, event: Event) -> Handled:
@@ -477,7 +483,8 @@ class Bot:
                 finally:
                     self.lanes.writer.release()
                 await unit.step_outside(step)
-        await self.outbox.deliver(None, batch)
+        if self.delivers:
+            await self.outbox.deliver(None, batch)
         return actions
 
     async def deliver_outbox(self) -> int:
