@@ -1,0 +1,255 @@
+"""The scheduler when several processes share one database (issue #13).
+
+Two `Store`s opened on one PostgreSQL database stand for two processes (two connection pools,
+two notification listeners, two origins). On the fake clock, so a job that fires without the
+clock moving was woken by what the test says (a notification), not by time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from communitybot.bot import Bot
+from communitybot.clock import FakeClock
+from communitybot.context import Context
+from communitybot.events import CommunityRef
+from communitybot.peers.index import PeerIndex
+from communitybot.rate_limits import RateLimiter
+from communitybot.registry import JOB_KINDS
+from communitybot.replies import Action, Message, SendToChannel
+from communitybot.scheduler import HELD_RELOAD, JobKind, Scheduler
+from communitybot.store.jobs import Job, JobFilter, NewJob
+from communitybot.store.store import Store
+from tests.conftest import COMMUNITY, Harness, fresh_postgres_database
+from tests.postgres_server import PostgresServer
+from tests.test_console import clean_env
+from tests.test_read_path import GUARD_S
+
+ELSEWHERE = CommunityRef("console", "community-elsewhere")
+
+
+class Ran:
+    """Job handlers that record what ran (the effect is the outbox row of their message)."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    async def post(self, ctx: Context, job: Job) -> list[Action]:
+        self.keys.append(job.key)
+        return [SendToChannel(COMMUNITY, "general", Message(job.key))]
+
+    def kinds(self) -> dict[str, JobKind]:
+        return {"post": JobKind(self.post), "opens": JobKind(self.post, live=True)}
+
+
+def bot_on(store: Store, clock: FakeClock, platform: object | None = None) -> Bot:
+    from tests.fakes import FakePlatform
+
+    chosen = platform or FakePlatform()
+    limits = RateLimiter(store, chosen, clock, enabled=False)  # type: ignore[arg-type]
+    return Bot(store, chosen, clock, PeerIndex(), limits=limits)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def url(postgres_server: PostgresServer) -> AsyncIterator[str]:
+    async with fresh_postgres_database(postgres_server) as fresh:
+        yield fresh
+
+
+@pytest.fixture
+async def two(url: str) -> AsyncIterator[tuple[Store, Store]]:
+    """Two processes' stores on one PostgreSQL database."""
+    first, second = await Store.open(url), await Store.open(url)
+    try:
+        yield first, second
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def eventually(check: object, what: str) -> None:
+    """Wait (really) until `check()` is true: notifications travel through the server."""
+    deadline = time.monotonic() + GUARD_S
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.01)
+
+
+async def schedule(store: Store, clock: FakeClock, key: str, minutes: float = 0, **kw: object):
+    from datetime import timedelta
+
+    async with store.db.transaction():
+        job, _ = await store.jobs.schedule(
+            str(kw.get("kind", "post")),
+            clock.now() + timedelta(minutes=minutes),
+            key,
+            clock.now(),
+            community_id=kw.get("community_id"),  # type: ignore[arg-type]
+        )
+    return job
+
+
+class _Rollback(Exception):
+    pass
+
+
+@contextlib.asynccontextmanager
+async def held(store: Store, ids: list[int], clock: FakeClock) -> AsyncIterator[list[Job]]:
+    """Another process's batch: its claim of `ids` held open in a transaction, rolled back
+    (as when that process dies) when the block ends."""
+    claimed: list[Job] = []
+    ready, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        with contextlib.suppress(_Rollback):
+            async with store.db.transaction():
+                claimed.extend(await store.jobs.claim_due(ids, clock.now()))
+                ready.set()
+                await release.wait()
+                raise _Rollback
+
+    task = asyncio.create_task(hold())
+    await asyncio.wait_for(ready.wait(), GUARD_S)
+    try:
+        yield claimed
+    finally:
+        release.set()
+        await task
+
+
+@pytest.mark.postgres
+async def test_a_claim_skips_the_jobs_another_process_holds_without_waiting(
+    two: tuple[Store, Store],
+) -> None:
+    first, second = two
+    clock = FakeClock()
+    jobs = [await schedule(first, clock, f"job-{n}") for n in range(4)]
+    ids = [job.id for job in jobs]
+    async with held(first, ids[:2], clock) as theirs:
+        assert {job.id for job in theirs} == set(ids[:2])
+        async with second.db.transaction():
+            mine = await asyncio.wait_for(second.jobs.claim_due(ids, clock.now()), GUARD_S)
+        assert {job.id for job in mine} == set(ids[2:])
+        # What the claim skipped still reads pending and due: how a scheduler tells "held".
+        assert {job.id for job in await second.jobs.pending_by_ids(ids)} == set(ids[:2])
+    # That process died: its claims were rolled back, and the jobs are there to take.
+    async with second.db.transaction():
+        taken = await asyncio.wait_for(second.jobs.claim_due(ids, clock.now()), GUARD_S)
+    assert {job.id for job in taken} == set(ids[:2])
+    for job in jobs:
+        stored = await second.jobs.get(job.key)
+        assert stored is not None and (stored.status, stored.attempts) == ("delivered", 1)
+
+
+@pytest.mark.postgres
+async def test_jobs_another_process_schedules_are_heard_and_fired(
+    two: tuple[Store, Store],
+) -> None:
+    first, second = two
+    clock, ran = FakeClock(), Ran()
+    scheduler = Scheduler(bot_on(first, clock), ran.kinds(), sleeper=clock)
+    async with scheduler.running():
+        await scheduler.settle()
+        await schedule(second, clock, "due-now")
+        await eventually(lambda: ran.keys == ["due-now"], "a job due now was not heard")
+
+        await schedule(second, clock, "in-ten-minutes", minutes=10)
+        await eventually(lambda: scheduler.in_memory == 1, "a later job was not heard")
+        await scheduler.settle()
+        assert ran.keys == ["due-now"]
+        clock.advance(minutes=10)
+        await eventually(lambda: ran.keys[-1:] == ["in-ten-minutes"], "the later job")
+
+        async with second.db.transaction():  # many at once: heard as "reload"
+            await second.jobs.schedule_many(
+                [NewJob("post", clock.now(), f"bulk-{n}") for n in range(3)], clock.now()
+            )
+        await eventually(lambda: len(ran.keys) == 5, "jobs scheduled in bulk were not heard")
+    assert sorted(ran.keys[2:]) == ["bulk-0", "bulk-1", "bulk-2"]
+
+
+@pytest.mark.postgres
+async def test_jobs_another_process_held_run_here_once_it_rolled_back(
+    two: tuple[Store, Store],
+) -> None:
+    first, second = two
+    clock, ran = FakeClock(), Ran()
+    jobs = [await schedule(second, clock, f"job-{n}") for n in range(3)]
+    scheduler = Scheduler(bot_on(first, clock), ran.kinds(), sleeper=clock)
+    async with scheduler.running():
+        async with held(second, [jobs[0].id], clock):
+            await scheduler.settle()
+            assert ran.keys == ["job-1", "job-2"]  # the held one skipped, not waited for
+        # That process died (rolled back). No notification tells of a rollback: the loop
+        # reloads its window soon after a batch that skipped anything.
+        clock.advance(seconds=HELD_RELOAD.total_seconds())
+        await eventually(lambda: len(ran.keys) == 3, "the lost claim was not taken over")
+    assert ran.keys == ["job-1", "job-2", "job-0"]
+    stored = await first.jobs.get("job-0")
+    assert stored is not None and (stored.status, stored.attempts) == ("delivered", 1)
+
+
+async def test_a_scheduler_takes_only_its_own_platforms_jobs(
+    harness: Harness, store: Store
+) -> None:
+    clock, ran = harness.clock, Ran()
+    async with store.db.transaction():
+        mine, _ = await store.communities.ensure(COMMUNITY, clock.now())
+        theirs, _ = await store.communities.ensure(ELSEWHERE, clock.now())
+    await schedule(store, clock, "fake-community", community_id=mine.id)
+    await schedule(store, clock, "console-community", community_id=theirs.id)
+    await schedule(store, clock, "no-community")
+    await schedule(store, clock, "gone-community", community_id=theirs.id + 1000)
+    scheduler = Scheduler(harness.bot, ran.kinds(), sleeper=clock)
+    async with scheduler.running():
+        await scheduler.settle()
+    assert sorted(ran.keys) == ["fake-community", "gone-community", "no-community"]
+    left = await store.jobs.get("console-community")
+    assert left is not None and left.status == "pending"
+
+
+async def test_a_worker_never_claims_a_kind_that_needs_the_live_platform(
+    harness: Harness, store: Store
+) -> None:
+    clock, ran = harness.clock, Ran()
+    live = await schedule(store, clock, "opens-a-thread", kind="opens")
+    await schedule(store, clock, "returns-a-message")
+    worker = Scheduler(harness.bot, ran.kinds(), sleeper=clock, live=False)
+    async with worker.running():
+        await worker.settle()
+    assert ran.keys == ["returns-a-message"]
+    async with store.db.transaction():
+        assert await store.jobs.claim_due([live.id], clock.now(), JobFilter(None, ("opens",))) == []
+    # The platform's own process runs it.
+    async with Scheduler(harness.bot, ran.kinds(), sleeper=clock).running() as bot_side:
+        await bot_side.settle()
+    assert ran.keys == ["returns-a-message", "opens-a-thread"]
+
+
+def test_the_live_kinds_are_those_whose_handlers_call_the_platform() -> None:
+    assert {name for name, kind in JOB_KINDS.items() if kind.live} == {"chat.start"}
+
+
+def test_a_worker_on_sqlite_is_refused_with_one_line(tmp_path: Path) -> None:
+    database = tmp_path / "bot.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "communitybot", "worker", "--db", str(database)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=clean_env(),
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("communitybot: a worker needs a PostgreSQL database")
+    assert str(database) in done.stderr
+    assert not database.exists()  # refused before anything was opened or created
