@@ -12,7 +12,8 @@ import contextlib
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ from communitybot.scheduler import HELD_RELOAD, JobKind, Scheduler
 from communitybot.store.jobs import Job, JobFilter, NewJob
 from communitybot.store.store import Store
 from tests.conftest import COMMUNITY, Harness, fresh_postgres_database
+from tests.fakes import FakePlatform
 from tests.postgres_server import PostgresServer
 from tests.test_console import clean_env
 from tests.test_read_path import GUARD_S
@@ -50,12 +52,11 @@ class Ran:
         return {"post": JobKind(self.post), "opens": JobKind(self.post, live=True)}
 
 
-def bot_on(store: Store, clock: FakeClock, platform: object | None = None) -> Bot:
-    from tests.fakes import FakePlatform
-
-    chosen = platform or FakePlatform()
-    limits = RateLimiter(store, chosen, clock, enabled=False)  # type: ignore[arg-type]
-    return Bot(store, chosen, clock, PeerIndex(), limits=limits)  # type: ignore[arg-type]
+def bot_on(store: Store, clock: FakeClock) -> Bot:
+    """A process's bot on the fake platform (rate limits off: the clock stands still)."""
+    platform = FakePlatform()
+    limits = RateLimiter(store, platform, clock, enabled=False)
+    return Bot(store, platform, clock, PeerIndex(), limits=limits)
 
 
 @pytest.fixture
@@ -75,24 +76,30 @@ async def two(url: str) -> AsyncIterator[tuple[Store, Store]]:
         await second.close()
 
 
-async def eventually(check: object, what: str) -> None:
+async def eventually(check: Callable[[], bool], what: str) -> None:
     """Wait (really) until `check()` is true: notifications travel through the server."""
     deadline = time.monotonic() + GUARD_S
-    while not check():  # type: ignore[operator]
+    while not check():
         assert time.monotonic() < deadline, what
         await asyncio.sleep(0.01)
 
 
-async def schedule(store: Store, clock: FakeClock, key: str, minutes: float = 0, **kw: object):
-    from datetime import timedelta
-
+async def schedule(
+    store: Store,
+    clock: FakeClock,
+    key: str,
+    minutes: float = 0,
+    *,
+    kind: str = "post",
+    community_id: int | None = None,
+) -> Job:
     async with store.db.transaction():
         job, _ = await store.jobs.schedule(
-            str(kw.get("kind", "post")),
+            kind,
             clock.now() + timedelta(minutes=minutes),
             key,
             clock.now(),
-            community_id=kw.get("community_id"),  # type: ignore[arg-type]
+            community_id=community_id,
         )
     return job
 
@@ -253,3 +260,31 @@ def test_a_worker_on_sqlite_is_refused_with_one_line(tmp_path: Path) -> None:
     assert done.stderr.startswith("communitybot: a worker needs a PostgreSQL database")
     assert str(database) in done.stderr
     assert not database.exists()  # refused before anything was opened or created
+
+
+async def test_the_window_query_walks_the_pending_jobs_index(store: Store) -> None:
+    """A worker's window (its platform, no live kinds) is read in index order and stops at its
+    limit: no sort of every pending job, however many there are."""
+    now = FakeClock().now()
+    async with store.db.transaction():
+        ids = []
+        for n, platform in enumerate(("console", "discord", "matrix")):
+            community, _ = await store.communities.ensure(CommunityRef(platform, f"s{n}"), now)
+            ids.append(community.id)
+        await store.jobs.schedule_many(
+            (
+                NewJob("post", now + timedelta(seconds=n), f"job-{n}", None, ids[n % 3])
+                for n in range(20_000)
+            ),
+            now,
+        )
+    sql, params = store.jobs.window_statement(1024, JobFilter("console", ("chat.start",)))
+    if store.db.dialect == "postgresql":
+        await store.db.execute("ANALYZE")
+        plan = "\n".join(row[0] for row in await store.db.fetch_all(f"EXPLAIN {sql}", params))
+        assert "Index Scan using jobs_pending_due" in plan and "Sort" not in plan, plan
+    else:
+        rows = await store.db.fetch_all(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = "\n".join(str(row[3]) for row in rows)
+        assert "USING INDEX jobs_pending_due" in plan and "TEMP B-TREE" not in plan, plan
+    assert len(await store.jobs.window(1024, JobFilter("console", ("chat.start",)))) == 1024
