@@ -58,6 +58,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import heapq
+import random
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -96,6 +97,10 @@ HELD_RELOAD = timedelta(seconds=3)
 process rolled back)."""
 REFRESH_EVERY = timedelta(seconds=30)
 """On a shared database: reload the window this often, whatever was heard (a safety net)."""
+
+
+_Unit = tuple[list[int], int | None, bool]
+"""Due jobs run together: their ids, their community (None: no lane), pausable (a long job)."""
 
 
 class _HandlerFailed(Exception):
@@ -178,6 +183,8 @@ class Scheduler:
         self._refresh_every = REFRESH_EVERY if self._notifications.shared else None
         self._refresh_at: datetime | None = None
         """When the window is next reloaded whatever was heard (None: never)."""
+        self._rotation = random.randrange(1 << 16) if self._notifications.shared else None
+        """Where this process starts a batch's units (`_spread`); None: one process."""
         self.ran = 0
         """Jobs this scheduler ran whose batch committed (a worker logs it when it stops)."""
         self._refs: dict[int, CommunityRef] = {}
@@ -382,7 +389,7 @@ class Scheduler:
             ids: dict[int, None] = {}  # ordered and without repeats
             while self._heap and self._heap[0][0] <= now and len(ids) < self._batch_size:
                 ids[heapq.heappop(self._heap)[1]] = None
-            units = self._units(await self._jobs.routes(list(ids), self._only))
+            units = self._spread(self._units(await self._jobs.routes(list(ids), self._only)))
             await self._name_lanes({community for _, community, _ in units})
             for group, community_id, pausable in units:
                 community = None if community_id is None else self._refs.get(community_id)
@@ -392,13 +399,43 @@ class Scheduler:
             fired = True
         return fired
 
-    def _units(self, routes: Sequence[Route]) -> list[tuple[list[int], int | None, bool]]:
+    def _spread(self, units: list[_Unit]) -> list[_Unit]:
+        """On a shared database, start a popped batch's communities (all due) at this
+        process's own offset: processes reading the same window then mostly take different
+        communities' units instead of skipping one another's (the offset moves after a batch
+        that skipped held jobs). Order that matters is kept: each community's units stay in
+        their order (a stable sort), and a unit of no community stays where it was, between
+        what came before and after it. One process: as is."""
+        if self._rotation is None or len(units) < 2:
+            return units
+        spread: list[_Unit] = []
+        stretch: list[_Unit] = []
+        for unit in units:
+            if unit[1] is None:
+                spread.extend(self._rotated(stretch))
+                spread.append(unit)
+                stretch = []
+            else:
+                stretch.append(unit)
+        spread.extend(self._rotated(stretch))
+        return spread
+
+    def _rotated(self, stretch: list[_Unit]) -> list[_Unit]:
+        communities = list(dict.fromkeys(unit[1] for unit in stretch))
+        if len(communities) < 2:
+            return stretch
+        assert self._rotation is not None
+        offset = self._rotation % len(communities)
+        rank = {c: (n - offset) % len(communities) for n, c in enumerate(communities)}
+        return sorted(stretch, key=lambda unit: rank[unit[1]])
+
+    def _units(self, routes: Sequence[Route]) -> list[_Unit]:
         """The popped due jobs as units of work: one batch per community (to run under its
         lane; the jobs of no community under the writer turn only), and each job of a `long`
         kind alone in a pausable unit. In (due, id) order of each unit's first job; a job gone
         meanwhile (cancelled, finished) is not among `routes` and simply not run."""
         batches: dict[int | None, list[int]] = {}
-        units: list[tuple[list[int], int | None, bool]] = []
+        units: list[_Unit] = []
         long_kinds = self._long_kinds
         for job_id, kind, community_id in routes:
             if kind in long_kinds:
@@ -571,6 +608,8 @@ class Scheduler:
         if outcome.held:
             logger.debug("{} due job(s) held by another process: left to it", len(outcome.held))
             self._refresh_by(now + HELD_RELOAD)
+            if self._rotation is not None:
+                self._rotation += random.randrange(1, 1 << 16)
         self.ran += len(outcome.delivered)
 
     async def _record_failure(self, job: Job, error: Exception) -> None:

@@ -288,3 +288,30 @@ async def test_the_window_query_walks_the_pending_jobs_index(store: Store) -> No
         plan = "\n".join(str(row[3]) for row in rows)
         assert "USING INDEX jobs_pending_due" in plan and "TEMP B-TREE" not in plan, plan
     assert len(await store.jobs.window(1024, JobFilter("console", ("chat.start",)))) == 1024
+
+
+def test_a_processs_own_start_offset_keeps_the_order_that_matters(harness: Harness) -> None:
+    """Racing processes start a batch at different communities (`Scheduler._spread`), but a
+    community's units keep their order and a unit of no community stays between its
+    neighbours, whatever the offset."""
+    scheduler = Scheduler(harness.bot, {})
+    units = [
+        ([1], 7, False),
+        ([2], 8, True),
+        ([3], 7, True),
+        ([4], None, False),
+        ([5], 9, False),
+        ([6], 8, False),
+        ([7], 9, True),
+    ]
+    seen = set()
+    for rotation in range(6):
+        scheduler._rotation = rotation
+        spread = scheduler._spread(units)
+        seen.add(tuple(unit[0][0] for unit in spread))
+        assert sorted(spread) == sorted(units)
+        assert spread[3] == ([4], None, False)
+        for community in (7, 8, 9):
+            mine = [unit for unit in units if unit[1] == community]
+            assert [unit for unit in spread if unit[1] == community] == mine
+    assert len(seen) > 1  # the offsets do start elsewhere
