@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from communitybot import bootstrap
 from communitybot.bot import Bot
-from communitybot.clock import FakeClock
+from communitybot.clock import FakeClock, SystemClock
 from communitybot.context import Context
 from communitybot.events import CommunityRef
 from communitybot.peers.index import PeerIndex
@@ -315,3 +318,72 @@ def test_a_processs_own_start_offset_keeps_the_order_that_matters(harness: Harne
             mine = [unit for unit in units if unit[1] == community]
             assert [unit for unit in spread if unit[1] == community] == mine
     assert len(seen) > 1  # the offsets do start elsewhere
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("adapter", "space", "options"),
+    [
+        ("discord", "1234", {"discord": {"token": "MTk4NjIy.Gq1x2y.never-used-by-a-worker"}}),
+        (
+            "matrix",
+            "!space:example.org",
+            {
+                "matrix": {
+                    "homeserver": "http://127.0.0.1:9",  # nothing listens: never asked
+                    "user_id": "@bot:example.org",
+                    "access_token": "syt_never_used_by_a_worker",
+                }
+            },
+        ),
+    ],
+)
+async def test_a_worker_runs_its_platforms_jobs_without_connecting_to_it(
+    url: str, adapter: str, space: str, options: dict[str, Any]
+) -> None:
+    """The adapter's platform is built, never logged in or synced: a job that only returns a
+    message runs (its outbox row waits for the platform's own process); a chat start, which
+    opens a thread through the connection, is left pending."""
+    from communitybot.asks.commands import REMINDER, reminder_key
+    from communitybot.chats.jobs import START
+    from communitybot.events import UserRef
+    from communitybot.settings import load_settings
+
+    store = await Store.open(url)
+    now = SystemClock().now()
+    async with store.db.transaction():
+        community, _ = await store.communities.ensure(CommunityRef(adapter, space), now)
+        member, _ = await store.members.ensure(community.id, UserRef(adapter, "u1", "Ann"), now)
+        ask = await store.asks.create(community.id, member.id, "problem", "general", 7, now)
+        due = now - timedelta(minutes=1)
+        await store.jobs.schedule(
+            REMINDER, due, reminder_key(ask.id), now, {"ask": ask.id}, community_id=community.id
+        )
+        await store.jobs.schedule(START, due, "chat-start:1:x", now, {}, community_id=community.id)
+    settings = load_settings(_env_file=None, adapter=adapter, database_url=url, **options)
+    worker = asyncio.create_task(bootstrap.serve_worker(settings, store, io.StringIO()))
+    try:
+        deadline = time.monotonic() + GUARD_S
+        while (job := await store.jobs.get(reminder_key(ask.id))) and job.status == "pending":
+            assert not worker.done(), worker.result()
+            assert time.monotonic() < deadline, "the worker did not run the job"
+            await asyncio.sleep(0.02)
+        assert job is not None and job.status == "delivered"
+        start = await store.jobs.get("chat-start:1:x")
+        assert start is not None and start.status == "pending"
+        rows = await store.db.fetch_all("SELECT action FROM outbox")
+        assert len(rows) == 1 and f"#{ask.id}" in rows[0][0]
+    finally:
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+        await store.close()
+
+
+@pytest.mark.postgres
+async def test_a_hung_process_cannot_hold_claims_forever(two: tuple[Store, Store]) -> None:
+    """The server ends a pooled connection left idle inside a transaction (rolling back its
+    claims); a worker's own transactions never sit idle that long."""
+    first, _ = two
+    row = await first.db.fetch_one("SHOW idle_in_transaction_session_timeout")
+    assert row is not None and row[0] == "1min"
