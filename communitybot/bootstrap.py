@@ -246,18 +246,18 @@ async def serve_worker(settings: Settings, store: Store, stdout: TextIO) -> int:
     platform, prefix = await _unconnected_platform(settings, core, adapter, stdout)
     bot = core.bot(platform, prefix, delivers=False)
     scheduler = Scheduler(bot, JOB_KINDS, wakeup=bot.wakeup, live=False)
-    async with scheduler.running():
-        logger.info(
-            "communitybot {} started: worker for {} communities (no platform connection),"
-            " database {}",
-            __version__,
-            platform.name,
-            settings.database_shown,
-        )
-        try:
+    try:
+        async with scheduler.running():
+            logger.info(
+                "communitybot {} started: worker for {} communities (no platform connection),"
+                " database {}",
+                __version__,
+                platform.name,
+                settings.database_shown,
+            )
             await asyncio.Event().wait()  # until cancelled (SIGTERM, Ctrl-C)
-        finally:
-            logger.info("worker stopping: {} job(s) run", scheduler.ran)
+    finally:
+        logger.info("worker stopped: {} job(s) run", scheduler.ran)  # its last batch included
     return 0
 
 

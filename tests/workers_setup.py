@@ -32,7 +32,7 @@ from communitybot.store.timefmt import to_db
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTED = "started: worker"
-STOPPED = re.compile(r"worker stopping: (\d+) job\(s\) run")
+STOPPED = re.compile(r"worker stopped: (\d+) job\(s\) run")
 ASK_NUMBER = re.compile(r"problem of practice #(\d+)")
 
 
