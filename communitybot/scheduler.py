@@ -204,8 +204,16 @@ class Scheduler:
             self._refresh_at = self._clock.now() + self._refresh_every
         if self._notifications.shared and not self._listening:
             self._listening = True  # once per scheduler: a listener cannot be taken back
-            await self._notifications.listen(CHANNEL_JOBS, self._heard)
             self._notifications.on_gap(self.jobs_changed)
+            try:
+                await self._notifications.listen(CHANNEL_JOBS, self._heard)
+            except Exception as error:  # e.g. the server's connection limit: run on, deafer
+                logger.warning(
+                    "cannot listen for other processes' jobs ({}); the window is reloaded "
+                    "every {} instead",
+                    error,
+                    self._refresh_every,
+                )
         self._task = asyncio.create_task(self._run(), name="communitybot-scheduler")
 
     async def stop(self, grace_s: float = STOP_TIMEOUT_S) -> None:

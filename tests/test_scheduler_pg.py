@@ -29,8 +29,9 @@ from communitybot.peers.index import PeerIndex
 from communitybot.rate_limits import RateLimiter
 from communitybot.registry import JOB_KINDS
 from communitybot.replies import Action, Message, SendToChannel
-from communitybot.scheduler import HELD_RELOAD, JobKind, Scheduler
+from communitybot.scheduler import HELD_RELOAD, REFRESH_EVERY, JobKind, Scheduler
 from communitybot.store.jobs import Job, JobFilter, NewJob
+from communitybot.store.notifications import PostgresNotifications
 from communitybot.store.store import Store
 from tests.conftest import COMMUNITY, Harness, fresh_postgres_database
 from tests.fakes import FakePlatform
@@ -387,3 +388,24 @@ async def test_a_hung_process_cannot_hold_claims_forever(two: tuple[Store, Store
     first, _ = two
     row = await first.db.fetch_one("SHOW idle_in_transaction_session_timeout")
     assert row is not None and row[0] == "1min"
+
+
+@pytest.mark.postgres
+async def test_a_scheduler_that_cannot_listen_runs_on_and_reloads_every_half_minute(
+    two: tuple[Store, Store],
+) -> None:
+    first, second = two
+
+    async def refused() -> None:
+        raise OSError("too many connections")
+
+    first.db.notifications = PostgresNotifications(first.db, refused)
+    clock, ran = FakeClock(), Ran()
+    scheduler = Scheduler(bot_on(first, clock), ran.kinds(), sleeper=clock)
+    async with scheduler.running():
+        await scheduler.settle()
+        await schedule(second, clock, "unheard")
+        await scheduler.settle()
+        assert ran.keys == []
+        clock.advance(seconds=REFRESH_EVERY.total_seconds())
+        await eventually(lambda: ran.keys == ["unheard"], "the safety-net reload did not run")
