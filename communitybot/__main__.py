@@ -1,4 +1,5 @@
-"""The `communitybot` command: `communitybot run [--db PATH] [--adapter NAME]`, `--version`."""
+"""The `communitybot` command: `communitybot run [--db PATH] [--adapter NAME]`, `communitybot
+worker [--db PATH] [--adapter NAME]`, `--version`."""
 
 from __future__ import annotations
 
@@ -37,14 +38,37 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("auto", "console", "discord", "matrix"),
         help="which platform to run (default: COMMUNITYBOT_ADAPTER or auto)",
     )
+    _add_worker_command(commands)
     return parser
+
+
+def _add_worker_command(commands: Any) -> None:
+    """`communitybot worker`: due jobs only, beside the bot processes (PostgreSQL only)."""
+    worker = commands.add_parser(
+        "worker",
+        help="run scheduled jobs only, beside the bot processes (PostgreSQL)",
+        description="Run due scheduled jobs of one platform's communities, with no platform "
+        "connection: their messages are delivered by that platform's bot process. Needs "
+        "COMMUNITYBOT_DATABASE_URL=postgresql://…; start as many as the load needs.",
+    )
+    worker.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="the SQLite database file (refused: a worker needs PostgreSQL)",
+    )
+    worker.add_argument(
+        "--adapter",
+        choices=("auto", "console", "discord", "matrix"),
+        help="whose communities' jobs to run (default: COMMUNITYBOT_ADAPTER or auto)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `communitybot` command; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command != "run":
+    if args.command not in ("run", "worker"):
         parser.print_help(sys.stderr)
         return 2
     # Imported late so `--version` and `--help` stay instant and side-effect free.
@@ -62,9 +86,20 @@ def main(argv: list[str] | None = None) -> int:
         for line in error.lines:
             fail(line)
         return 2
+    if args.command == "worker":
+        return _worker(settings)
     _tolerant_streams()
     try:
         return asyncio.run(run(settings))
+    except KeyboardInterrupt:
+        return 0
+
+
+def _worker(settings: Any) -> int:
+    from communitybot.worker import run_worker
+
+    try:
+        return asyncio.run(run_worker(settings))
     except KeyboardInterrupt:
         return 0
 

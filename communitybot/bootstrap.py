@@ -231,6 +231,63 @@ async def serve_with_scheduler(
                 await serving
 
 
+async def serve_worker(settings: Settings, store: Store, stdout: TextIO) -> int:
+    """`communitybot worker`: run due jobs of the configured platform's communities until
+    stopped, with no platform connection (issue #13; `communitybot.worker` checks the database
+    is shared first).
+
+    The adapter's platform object is built but never connected: jobs use it only to format
+    mentions, the kinds that need the connection (`JobKind.live`) are left to the platform's
+    own process, and the actions jobs return go to the outbox, which that process delivers
+    (a `Bot` that does not deliver). A start-up problem is a `StartupFailed`, one line.
+    """
+    core = Core(store)
+    adapter = settings.resolved_adapter()
+    platform, prefix = await _unconnected_platform(settings, core, adapter, stdout)
+    bot = core.bot(platform, prefix, delivers=False)
+    scheduler = Scheduler(bot, JOB_KINDS, wakeup=bot.wakeup, live=False)
+    try:
+        async with scheduler.running():
+            logger.info(
+                "communitybot {} started: worker for {} communities (no platform connection),"
+                " database {}",
+                __version__,
+                platform.name,
+                settings.database_shown,
+            )
+            await asyncio.Event().wait()  # until cancelled (SIGTERM, Ctrl-C)
+    finally:
+        logger.info("worker stopped: {} job(s) run", scheduler.ran)  # its last batch included
+    return 0
+
+
+async def _unconnected_platform(
+    settings: Settings, core: Core, adapter: str, stdout: TextIO
+) -> tuple[ChatPlatform, str]:
+    """The adapter's platform object and command prefix, built as the bot builds them but
+    never logged in or synced (its mention formatting needs no connection)."""
+    if adapter == "discord":
+        from adapters.discord import DiscordConfig, DiscordPlatform
+        from adapters.discord.runner import discord_client
+        from adapters.discord.schema import MIGRATIONS, NAMESPACE
+
+        config = DiscordConfig.from_settings(settings.discord)
+        state = await core.adapter_state(NAMESPACE, MIGRATIONS)
+        return DiscordPlatform(discord_client(config), core.queries, state, config.dm_interval), "/"
+    if adapter == "matrix":
+        from adapters.matrix import MatrixConfig
+        from adapters.matrix.runner import matrix_platform
+        from adapters.matrix.schema import MIGRATIONS as MATRIX_MIGRATIONS
+        from adapters.matrix.schema import NAMESPACE as MATRIX_NAMESPACE
+
+        matrix = MatrixConfig.from_settings(settings.matrix)
+        matrix_state = await core.adapter_state(MATRIX_NAMESPACE, MATRIX_MIGRATIONS)
+        return matrix_platform(matrix, matrix_state), matrix.prefix
+    from adapters.console import ConsolePlatform
+
+    return ConsolePlatform(stdout, settings.console_files_dir), "/"
+
+
 def _is_tty(stream: TextIO) -> bool:
     try:
         return stream.isatty()

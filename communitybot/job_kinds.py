@@ -37,3 +37,7 @@ class JobKind:
     """The handler may do long work (a solve, a platform call) through `units.outside`: each
     such job runs alone in a pausable unit, so that work really steps out of the transaction
     and the writer turn (the handler runs again with the saved result)."""
+    live: bool = False
+    """The handler calls the platform itself (e.g. `open_chat_thread`), so it needs the live
+    platform connection: a worker (`communitybot worker`, no connection) never claims such a
+    job; the platform's own process runs it. Returning actions needs no connection."""

@@ -9,7 +9,7 @@ Why it looks like this:
   A `Reply` is never stored: an interaction answer cannot be sent after a restart (Discord's
   token expires in minutes), and the member is there to try again.
 * Each row names its platform (the Bot's `platform.name`): only a process serving that platform
-  delivers it (rows from before migration 0023 have none: any platform's process may).
+  delivers it (rows from before migration 0022 have none: any platform's process may).
 * Rows are held by *claims with a lease*, in the table, not in memory: `claimed_by` (the
   process's `Notifications.origin`) and `claimed_until`. A process that will deliver its rows
   itself writes them already claimed, until now + `LEASE`; while it delivers a batch it renews

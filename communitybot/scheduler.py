@@ -36,6 +36,21 @@ Why it looks like this:
   small id-range slices, each its own short transaction, so events are never held up for long.
   It never wakes the loop on its own (a quiet bot has little to clean), and the first pass waits
   a few minutes after start, so a restart's cold start stays fast.
+
+Several processes on one PostgreSQL database (issue #13):
+
+* Each process's scheduler takes the jobs of its own platform's communities (and jobs of no
+  community): a Scheduler is built for one Bot, that is one platform (`JobFilter`). A worker
+  (`communitybot worker`, built with `live=False`) also never claims the kinds that need the live
+  platform connection (`JobKind.live`); the platform's own process runs those.
+* Processes race for due jobs through the claim (`JobRepository.claim_due`: `FOR UPDATE SKIP
+  LOCKED`): a job another process holds is skipped, not waited for, and dropped from this
+  window. In case that process rolls back (it died: PostgreSQL rolls back its transaction when
+  its connection drops, or ends it after `idle_in_transaction_session_timeout`), the window is
+  reloaded `HELD_RELOAD` after a batch that skipped anything.
+* New and retried jobs of the other processes are heard through `CHANNEL_JOBS` notifications
+  (listened to from `start()`); a lost listening connection (`on_gap`) and, as a safety net,
+  every `REFRESH_EVERY`, the window is reloaded. On SQLite (one process) none of this runs.
 """
 
 from __future__ import annotations
@@ -43,6 +58,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import heapq
+import random
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,7 +73,8 @@ from communitybot.events import CommunityRef
 from communitybot.job_kinds import JobKind
 from communitybot.replies import Action
 from communitybot.store.db import StoreBusy
-from communitybot.store.jobs import Job, Route
+from communitybot.store.jobs import Job, JobFilter, JobNotice, Route
+from communitybot.store.notifications import CHANNEL_JOBS
 from communitybot.wakeup import Wakeup
 
 if TYPE_CHECKING:
@@ -75,6 +92,15 @@ CLEANUP_FIRST_AFTER = timedelta(minutes=10)
 CLEANUP_RETRY = timedelta(hours=1)
 CLEANUP_SLICE = 5_000
 """Job ids per clean-up transaction."""
+HELD_RELOAD = timedelta(seconds=3)
+"""After a batch skipped jobs another process held: reload then (they are pending again if that
+process rolled back)."""
+REFRESH_EVERY = timedelta(seconds=30)
+"""On a shared database: reload the window this often, whatever was heard (a safety net)."""
+
+
+_Unit = tuple[list[int], int | None, bool]
+"""Due jobs run together: their ids, their community (None: no lane), pausable (a long job)."""
 
 
 class _HandlerFailed(Exception):
@@ -92,6 +118,8 @@ class _Outcome:
     dropped: list[Job] = field(default_factory=list)
     unknown: list[Job] = field(default_factory=list)
     not_yet: list[Job] = field(default_factory=list)
+    held: list[Job] = field(default_factory=list)
+    """Due and pending, but not claimed: another process's open batch holds them."""
 
 
 class Scheduler:
@@ -108,10 +136,12 @@ class Scheduler:
         batch: int = DEFAULT_BATCH,
         retention: timedelta | None = DEFAULT_RETENTION,
         wakeup: Wakeup | None = None,
+        live: bool = True,
     ) -> None:
         """`retention`: how long finished job rows are kept (None: forever). `wakeup`: the
         alarm the job repository and the outbox ring (`communitybot.wakeup`; the bot's by
-        default): this scheduler listens to it from now on."""
+        default): this scheduler listens to it from now on. `live`: False for a worker, whose
+        platform is not connected: it never claims a `JobKind.live` job."""
         if window < 1 or batch < 1:
             raise ValueError("window and batch must be at least 1")
         graces = [k.grace for k in kinds.values() if k.grace is not None]
@@ -145,6 +175,18 @@ class Scheduler:
         self._wakeup = wakeup or bot.wakeup
         self._wakeup.listen(self)
         self._long_kinds = frozenset(name for name, kind in self._kinds.items() if kind.long)
+        skipped = () if live else tuple(sorted(n for n, k in self._kinds.items() if k.live))
+        self._only = JobFilter(platform=bot.platform.name, skip_kinds=skipped)
+        """The jobs this process takes: its platform's, and not the live kinds on a worker."""
+        self._notifications = bot.store.db.notifications
+        self._listening = False
+        self._refresh_every = REFRESH_EVERY if self._notifications.shared else None
+        self._refresh_at: datetime | None = None
+        """When the window is next reloaded whatever was heard (None: never)."""
+        self._rotation = random.randrange(1 << 16) if self._notifications.shared else None
+        """Where this process starts a batch's units (`_spread`); None: one process."""
+        self.ran = 0
+        """Jobs this scheduler ran whose batch committed (a worker logs it when it stops)."""
         self._refs: dict[int, CommunityRef] = {}
         """Community id → its lane's name, learnt as jobs of that community come due."""
 
@@ -158,7 +200,28 @@ class Scheduler:
         self._wake = asyncio.Event()
         if self._retention is not None:
             self._next_cleanup = self._clock.now() + CLEANUP_FIRST_AFTER
-        await self._bot.outbox.listen()  # rows other processes queue wake this loop at once
+        if self._refresh_every is not None:
+            self._refresh_at = self._clock.now() + self._refresh_every
+        if self._notifications.shared and not self._listening:
+            self._listening = True  # once per scheduler: a listener cannot be taken back
+            self._notifications.on_gap(self.jobs_changed)
+            try:
+                await self._notifications.listen(CHANNEL_JOBS, self._heard)
+            except Exception as error:  # e.g. the server's connection limit: run on, deafer
+                logger.warning(
+                    "cannot listen for other processes' jobs ({}); the window is reloaded "
+                    "every {} instead",
+                    error,
+                    self._refresh_every,
+                )
+            try:  # rows other processes queue wake this loop at once
+                await self._bot.outbox.listen()
+            except Exception as error:
+                logger.warning(
+                    "cannot listen for other processes' messages ({}); they go out when "
+                    "this scheduler next looks",
+                    error,
+                )
         self._task = asyncio.create_task(self._run(), name="communitybot-scheduler")
 
     async def stop(self, grace_s: float = STOP_TIMEOUT_S) -> None:
@@ -213,6 +276,19 @@ class Scheduler:
         self._stale = True
         self._wake.set()
 
+    def _heard(self, payload: str) -> None:
+        """A `CHANNEL_JOBS` notification: another process scheduled or retried jobs (this
+        process's own were heard through the `Wakeup` already)."""
+        notice = JobNotice.read(payload)
+        if notice is None:
+            logger.warning("ignored a job notification that is not one: {!r}", payload[:80])
+        elif notice.origin == self._notifications.origin:
+            return
+        elif notice.job_id is None or notice.due_at is None:
+            self.jobs_changed()
+        else:
+            self.job_scheduled(notice.job_id, notice.due_at)
+
     # For tests and benchmarks ------------------------------------------------------------
     @property
     def in_memory(self) -> int:
@@ -247,6 +323,7 @@ class Scheduler:
         self._outbox_due = self._clock.now()  # first of all: what the previous run left
         while not self._stopping:
             self._wake.clear()
+            self._refresh_if_due()
             try:
                 await self._deliver_outbox()
                 fired = await self._fire_due()
@@ -264,11 +341,29 @@ class Scheduler:
         logger.debug("scheduler stopped")
 
     def _next_wake(self) -> datetime | None:
-        moments = [m for m in (self._heap[0][0] if self._heap else None, self._outbox_due) if m]
+        soonest = self._heap[0][0] if self._heap else None
+        moments = [m for m in (soonest, self._outbox_due, self._refresh_at) if m]
         return min(moments) if moments else None
 
+    def _refresh_if_due(self) -> None:
+        """Reload the window when it is time: the safety net on a shared database, or soon
+        after a batch skipped jobs another process held (`HELD_RELOAD`)."""
+        now = self._clock.now()
+        if self._refresh_at is None or self._refresh_at > now:
+            return
+        self._stale = True
+        self._refresh_at = None if self._refresh_every is None else now + self._refresh_every
+
+    def _refresh_by(self, moment: datetime) -> None:
+        if self._refresh_at is None or moment < self._refresh_at:
+            self._refresh_at = moment
+
     async def _deliver_outbox(self) -> None:
-        """Deliver due outbox rows (left by the previous run, or retries), then look ahead."""
+        """Deliver due outbox rows (left by the previous run, or retries), then look ahead.
+        A bot that does not deliver (a worker's) leaves them to the platform's own process."""
+        if not self._bot.delivers:
+            self._outbox_due = None
+            return
         if self._outbox_due is None or self._outbox_due > self._clock.now():
             return
         due, self._outbox_due = self._outbox_due, None
@@ -310,7 +405,7 @@ class Scheduler:
             ids: dict[int, None] = {}  # ordered and without repeats
             while self._heap and self._heap[0][0] <= now and len(ids) < self._batch_size:
                 ids[heapq.heappop(self._heap)[1]] = None
-            units = self._units(await self._jobs.routes(list(ids)))
+            units = self._spread(self._units(await self._jobs.routes(list(ids), self._only)))
             await self._name_lanes({community for _, community, _ in units})
             for group, community_id, pausable in units:
                 community = None if community_id is None else self._refs.get(community_id)
@@ -320,13 +415,43 @@ class Scheduler:
             fired = True
         return fired
 
-    def _units(self, routes: Sequence[Route]) -> list[tuple[list[int], int | None, bool]]:
+    def _spread(self, units: list[_Unit]) -> list[_Unit]:
+        """On a shared database, start a popped batch's communities (all due) at this
+        process's own offset: processes reading the same window then mostly take different
+        communities' units instead of skipping one another's (the offset moves after a batch
+        that skipped held jobs). Order that matters is kept: each community's units stay in
+        their order (a stable sort), and a unit of no community stays where it was, between
+        what came before and after it. One process: as is."""
+        if self._rotation is None or len(units) < 2:
+            return units
+        spread: list[_Unit] = []
+        stretch: list[_Unit] = []
+        for unit in units:
+            if unit[1] is None:
+                spread.extend(self._rotated(stretch))
+                spread.append(unit)
+                stretch = []
+            else:
+                stretch.append(unit)
+        spread.extend(self._rotated(stretch))
+        return spread
+
+    def _rotated(self, stretch: list[_Unit]) -> list[_Unit]:
+        communities = list(dict.fromkeys(unit[1] for unit in stretch))
+        if len(communities) < 2:
+            return stretch
+        assert self._rotation is not None
+        offset = self._rotation % len(communities)
+        rank = {c: (n - offset) % len(communities) for n, c in enumerate(communities)}
+        return sorted(stretch, key=lambda unit: rank[unit[1]])
+
+    def _units(self, routes: Sequence[Route]) -> list[_Unit]:
         """The popped due jobs as units of work: one batch per community (to run under its
         lane; the jobs of no community under the writer turn only), and each job of a `long`
         kind alone in a pausable unit. In (due, id) order of each unit's first job; a job gone
         meanwhile (cancelled, finished) is not among `routes` and simply not run."""
         batches: dict[int | None, list[int]] = {}
-        units: list[tuple[list[int], int | None, bool]] = []
+        units: list[_Unit] = []
         long_kinds = self._long_kinds
         for job_id, kind, community_id in routes:
             if kind in long_kinds:
@@ -349,7 +474,7 @@ class Scheduler:
     async def _reload(self) -> None:
         self._reloading, self._added_while_reloading = True, []
         try:
-            rows = await self._jobs.window(self._window_size)
+            rows = await self._jobs.window(self._window_size, self._only)
         finally:
             self._reloading = False
         horizon = rows[-1] if len(rows) >= self._window_size else None
@@ -455,11 +580,13 @@ class Scheduler:
             now=now,
         )
         actions: list[Action] = []
-        claimed = await self._jobs.claim_due(ids, now)  # marked delivered: undone on failure
-        if len(claimed) < len(ids):  # cancelled, finished, or rescheduled meanwhile
+        claimed = await self._jobs.claim_due(ids, now, self._only)  # undone on failure
+        if len(claimed) < len(ids):  # cancelled, finished, rescheduled, or held elsewhere
             seen = {job.id for job in claimed}
             missing = [job_id for job_id in ids if job_id not in seen]
-            outcome.not_yet.extend(await self._jobs.pending_by_ids(missing))
+            for job in await self._jobs.pending_by_ids(missing):
+                # Still pending and due, yet not claimed: another process's batch holds it.
+                (outcome.held if job.due_at <= now else outcome.not_yet).append(job)
         for job in sorted(claimed, key=lambda j: (j.due_at, j.id)):
             kind = self._kinds.get(job.kind)
             if kind is None:
@@ -494,6 +621,12 @@ class Scheduler:
             logger.error("no handler for {} job {}: marked failed", job.kind, job.key)
         for job in outcome.not_yet:
             self._keep(job.id, job.due_at)
+        if outcome.held:
+            logger.debug("{} due job(s) held by another process: left to it", len(outcome.held))
+            self._refresh_by(now + HELD_RELOAD)
+            if self._rotation is not None:
+                self._rotation += random.randrange(1, 1 << 16)
+        self.ran += len(outcome.delivered)
 
     async def _record_failure(self, job: Job, error: Exception) -> None:
         kind = self._kinds[job.kind]

@@ -227,7 +227,7 @@ async def test_a_matrix_process_never_delivers_a_discord_message(
 async def test_a_row_from_before_platforms_were_recorded_goes_out_once_on_any(
     store_target: Path | str,
 ) -> None:
-    """Rows written before migration 0023 name no platform: the process that served them
+    """Rows written before migration 0022 name no platform: the process that served them
     served one platform, so whichever process looks first delivers them."""
     clock = FakeClock()
     lock = PriorityLock()
@@ -405,7 +405,7 @@ async def test_a_stalled_process_whose_messages_were_taken_over_sends_no_more_of
 
 
 async def test_a_message_owed_before_the_upgrade_is_delivered_after_it(tmp_path: Path) -> None:
-    """A row the previous release left (no platform, no claim) goes out after migration 0023."""
+    """A row the previous release left (no platform, no claim) goes out after migration 0022."""
     path = tmp_path / "old.db"
     steps = bundled_migrations()
     old = await Database.open(path, [m for m in steps if m.version < 22])

@@ -37,7 +37,7 @@ FEATURE = Feature(
         # chat.start always runs (even late, after downtime) so a series never stalls; a
         # reminder found late still goes out while its chat is ahead (and is dropped, logged,
         # once it has begun).
-        jobs.START: JobKind(jobs.run_start, grace=None, long=True),
+        jobs.START: JobKind(jobs.run_start, grace=None, long=True, live=True),
         jobs.REMINDER: JobKind(jobs.run_reminder, grace=timedelta(hours=24)),
         jobs.CHANNEL_REMINDER: JobKind(jobs.run_channel_reminder, grace=timedelta(hours=24)),
         # Both always run, however late: a question checks the chat is not over, and the end

@@ -10,6 +10,18 @@ window, after which nothing schedules that key again.
 Callers run inside the caller's transaction (an event's, or the scheduler's batch), like every
 repository; the `Wakeup` hears about new jobs at once (before the commit), which is harmless: the
 scheduler re-reads the row, pending and due, before it runs anything.
+
+Several processes on one PostgreSQL database (issue #13):
+
+* The other processes' schedulers hear of new and retried jobs through a `CHANNEL_JOBS`
+  notification sent in the same transaction (so only once it committed): "<origin> <id> <due>"
+  for one job, "<origin> reload" for many (`JobNotice`). A cancel sends nothing: a cancelled
+  job still in someone's window is simply not claimed when it comes due, as in one process.
+* `claim_due` locks what it claims with `FOR UPDATE SKIP LOCKED`: a batch another process holds
+  (claimed, transaction still open) is skipped instead of waited for. If that process dies, its
+  connection drops, PostgreSQL rolls its transaction back and the jobs are pending again.
+* A scheduler takes only the jobs of its own platform's communities (and jobs of no community):
+  `JobFilter`, applied in the window and route queries, and (kinds) in the claim itself.
 """
 
 from __future__ import annotations
@@ -22,6 +34,7 @@ from typing import Any, Literal
 
 from communitybot.events import CommunityRef
 from communitybot.store.db import Database
+from communitybot.store.notifications import CHANNEL_JOBS
 from communitybot.store.timefmt import to_db
 from communitybot.wakeup import Wakeup
 
@@ -55,6 +68,66 @@ class Job:
 Route = tuple[int, str, int | None]
 """What the scheduler needs of a due job before it runs it: (id, kind, community id). Its kind
 says whether it runs alone (long work); its community, under which lane (None: no lane)."""
+
+
+@dataclass(frozen=True)
+class JobFilter:
+    """Which jobs one scheduler takes (issue #13: several processes on one database).
+
+    `platform`: only jobs of that platform's communities, plus jobs of no community (or of a
+    community that is gone), which any process may run; None: every job. `skip_kinds`: kinds it
+    never claims (a worker skips the kinds that need the live platform connection)."""
+
+    platform: str | None = None
+    skip_kinds: tuple[str, ...] = ()
+
+    def where(self, alias: str = "j") -> tuple[str, list[Any]]:
+        """Extra `AND …` conditions on `jobs {alias} LEFT JOIN communities c`, and their
+        parameters (the community condition needs the join; the kinds one does not)."""
+        sql, params = "", []
+        if self.platform is not None:
+            sql += " AND (c.id IS NULL OR c.platform = ?)"
+            params.append(self.platform)
+        sql += self.kinds_clause(alias)
+        params.extend(self.skip_kinds)
+        return sql, params
+
+    def kinds_clause(self, alias: str) -> str:
+        if not self.skip_kinds:
+            return ""
+        return f" AND {alias}.kind NOT IN ({','.join('?' * len(self.skip_kinds))})"
+
+
+EVERY_JOB = JobFilter()
+
+
+@dataclass(frozen=True)
+class JobNotice:
+    """A `CHANNEL_JOBS` notification: who sent it, and one job (id, due) or None: reload."""
+
+    origin: str
+    job_id: int | None = None
+    due_at: datetime | None = None
+
+    def payload(self) -> str:
+        if self.job_id is None or self.due_at is None:
+            return f"{self.origin} reload"
+        return f"{self.origin} {self.job_id} {due_to_db(self.due_at)}"
+
+    @classmethod
+    def read(cls, payload: str) -> JobNotice | None:
+        """The notice in `payload`, or None if it is not one (then nothing is trusted)."""
+        parts = payload.split()
+        try:
+            if len(parts) == 2 and parts[1] == "reload":
+                return cls(parts[0])
+            if len(parts) == 3:
+                due = datetime.fromisoformat(parts[2])
+                if due.tzinfo is not None:
+                    return cls(parts[0], int(parts[1]), due)
+        except ValueError:
+            return None
+        return None
 
 
 @dataclass(frozen=True)
@@ -141,6 +214,7 @@ class JobRepository:
         created = inserted is not None
         if created:
             self.wakeup.job_scheduled(job.id, job.due_at)
+            await self._tell(job.id, job.due_at)
         return job, created
 
     async def schedule_many(self, jobs: Iterable[NewJob], now: datetime) -> None:
@@ -155,6 +229,14 @@ class JobRepository:
             ),
         )
         self.wakeup.jobs_changed()
+        await self._tell()
+
+    async def _tell(self, job_id: int | None = None, due_at: datetime | None = None) -> None:
+        """Tell the other processes' schedulers (at commit): one job, or None: reload."""
+        notifications = self._db.notifications
+        if notifications.shared:
+            notice = JobNotice(notifications.origin, job_id, due_at)
+            await notifications.notify(CHANNEL_JOBS, notice.payload())
 
     async def get(self, key: str) -> Job | None:
         row = await self._db.fetch_one("SELECT * FROM jobs WHERE idempotency_key = ?", (key,))
@@ -169,13 +251,28 @@ class JobRepository:
         )
         return changed > 0
 
-    async def window(self, limit: int) -> list[tuple[datetime, int]]:
-        """The `limit` soonest pending jobs as (due time, id), in (due, id) order."""
-        rows = await self._db.fetch_all(
-            "SELECT id, due_at FROM jobs WHERE status = 'pending' ORDER BY due_at, id LIMIT ?",
-            (limit,),
-        )
+    async def window(self, limit: int, only: JobFilter = EVERY_JOB) -> list[tuple[datetime, int]]:
+        """The `limit` soonest pending jobs `only` lets through, as (due time, id), in (due, id)
+        order."""
+        rows = await self._db.fetch_all(*self.window_statement(limit, only))
         return [(datetime.fromisoformat(row["due_at"]), int(row["id"])) for row in rows]
+
+    @staticmethod
+    def window_statement(limit: int, only: JobFilter = EVERY_JOB) -> tuple[str, list[Any]]:
+        """`window`'s query: a walk of the pending-jobs index (`jobs_pending_due`) in (due, id)
+        order, each row's community looked up by its key, stopping after `limit` rows (tests
+        check the plan with EXPLAIN on both engines)."""
+        if only == EVERY_JOB:
+            return (
+                "SELECT id, due_at FROM jobs WHERE status = 'pending' ORDER BY due_at, id LIMIT ?",
+                [limit],
+            )
+        where, params = only.where()
+        return (
+            "SELECT j.id, j.due_at FROM jobs j LEFT JOIN communities c ON c.id = j.community_id"
+            f" WHERE j.status = 'pending'{where} ORDER BY j.due_at, j.id LIMIT ?",
+            [*params, limit],
+        )
 
     async def pending_by_ids(self, ids: Sequence[int]) -> list[Job]:
         """The still-pending jobs among `ids` (cancelled or finished ones are left out)."""
@@ -189,17 +286,21 @@ class JobRepository:
             found.extend(_job(row) for row in rows)
         return found
 
-    async def routes(self, ids: Sequence[int]) -> list[Route]:
-        """Id, kind and community id of the pending jobs among `ids`, in (due, id) order: read
-        before a batch takes its lanes (the claim in the transaction re-checks each)."""
+    async def routes(self, ids: Sequence[int], only: JobFilter = EVERY_JOB) -> list[Route]:
+        """Id, kind and community id of the pending jobs among `ids` that `only` lets through,
+        in (due, id) order: read before a batch takes its lanes (the claim in the transaction
+        re-checks each). A job of another platform heard of through a notification stops here."""
         found: list[Route] = []
+        where, params = only.where()
         for start in range(0, len(ids), MAX_IDS_PER_QUERY):
             chunk = list(ids[start : start + MAX_IDS_PER_QUERY])
             marks = ",".join("?" * len(chunk))
             rows = await self._db.fetch_all(
-                "SELECT id, kind, community_id FROM jobs"
-                f" WHERE status = 'pending' AND id IN ({marks}) ORDER BY due_at, id",
-                chunk,
+                "SELECT j.id, j.kind, j.community_id FROM jobs j"
+                " LEFT JOIN communities c ON c.id = j.community_id"
+                f" WHERE j.status = 'pending' AND j.id IN ({marks}){where}"
+                " ORDER BY j.due_at, j.id",
+                (*chunk, *params),
             )
             found.extend(map(tuple, rows))
         return found
@@ -216,7 +317,9 @@ class JobRepository:
             refs.update((row[0], CommunityRef(row[1], row[2])) for row in rows)
         return refs
 
-    async def claim_due(self, ids: Sequence[int], now: datetime) -> list[Job]:
+    async def claim_due(
+        self, ids: Sequence[int], now: datetime, only: JobFilter = EVERY_JOB
+    ) -> list[Job]:
         """Mark the pending jobs among `ids` that are due by `now` delivered (counting the
         attempt) and return them as they were before: one statement per `MAX_IDS_PER_QUERY`
         ids, where a look-up and a mark after the handlers used to take two.
@@ -225,16 +328,26 @@ class JobRepository:
         marks back with everything else, so a job is 'delivered' exactly when its effect
         committed (while a handler runs, its own row already reads 'delivered'). Jobs the
         caller then decides not to run go on with `unclaim`.
+
+        `only.skip_kinds` are never claimed (a worker's live kinds). On PostgreSQL the claim
+        locks its rows with `FOR UPDATE SKIP LOCKED`: jobs another process's open batch holds
+        are left out at once, never waited for (they read as pending and due: the caller can
+        tell them by that, `pending_by_ids`). SQLite has one writer: the plain UPDATE.
         """
         claimed: list[Job] = []
+        kinds = only.kinds_clause("jobs")
         for start in range(0, len(ids), MAX_IDS_PER_QUERY):
             chunk = list(ids[start : start + MAX_IDS_PER_QUERY])
             marks = ",".join("?" * len(chunk))
+            due = f"status = 'pending' AND due_at <= ? AND id IN ({marks}){kinds}"
+            if self._db.dialect == "postgresql":
+                where = f"id IN (SELECT id FROM jobs WHERE {due} FOR UPDATE SKIP LOCKED)"
+            else:
+                where = due
             rows = await self._db.fetch_all(
                 "UPDATE jobs SET status = 'delivered', finished_at = ?, attempts = attempts + 1"
-                f" WHERE status = 'pending' AND due_at <= ? AND id IN ({marks})"
-                f" RETURNING {_CLAIMED}",
-                (to_db(now), due_to_db(now), *chunk),
+                f" WHERE {where} RETURNING {_CLAIMED}",
+                (to_db(now), due_to_db(now), *chunk, *only.skip_kinds),
             )
             claimed.extend(map(_claimed_job, rows))
         return claimed
@@ -275,11 +388,13 @@ class JobRepository:
                 (error[:500], to_db(now), job_id),
             )
         else:
-            await self._db.execute(
+            changed = await self._db.execute(
                 "UPDATE jobs SET attempts = attempts + 1, last_error = ?, due_at = ?"
                 " WHERE id = ? AND status = 'pending'",
                 (error[:500], due_to_db(retry_at), job_id),
             )
+            if changed:
+                await self._tell(job_id, retry_at)  # whoever is alive then retries it
 
     async def count(self, status: JobStatus = "pending") -> int:
         row = await self._db.fetch_one("SELECT count(*) FROM jobs WHERE status = ?", (status,))

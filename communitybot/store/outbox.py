@@ -7,7 +7,7 @@ commit): the table holds only what is still owed, so it never grows beyond the a
 flight plus those waiting for a retry.
 
 Each row names the platform whose process delivers it (NULL: any, rows from before migration
-0023) and who holds it (`claimed_by`, a process's `Notifications.origin`) until when
+0022) and who holds it (`claimed_by`, a process's `Notifications.origin`) until when
 (`claimed_until`). `claim_due` hands a process the due rows of its platform that nobody holds
 or whose claim ran out; on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so two processes claiming
 at the same moment never take the same row and never wait for each other.

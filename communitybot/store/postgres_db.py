@@ -39,6 +39,9 @@ from communitybot.store.notifications import Notifications, PostgresNotification
 from communitybot.store.urls import password_forms, redacted
 
 MIGRATION_LOCK = 0x636F6D6D  # advisory lock key: one process migrates at a time
+IDLE_IN_TRANSACTION_TIMEOUT = "60s"
+"""A pooled connection idle this long inside a transaction is ended by the server, rolling it
+back: a hung process cannot hold claimed jobs (row locks) forever (`store.jobs`)."""
 BUSY_STATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
 
 
@@ -110,7 +113,14 @@ class PostgresDatabase:
             register_secret(password)
         where = redacted(url)
         try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size)
+            pool = await asyncpg.create_pool(
+                url,
+                min_size=1,
+                max_size=max_size,
+                server_settings={
+                    "idle_in_transaction_session_timeout": IDLE_IN_TRANSACTION_TIMEOUT
+                },
+            )
         except (TimeoutError, OSError, asyncpg.PostgresError) as error:
             raise StoreError(f"cannot connect to the database {where}: {_said(error)}") from error
         db = cls(pool, where, url=url)

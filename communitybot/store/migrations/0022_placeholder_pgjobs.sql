@@ -1,3 +1,0 @@
--- Placeholder for migration 0022, which belongs to another branch of issue #13 (job claims).
--- The loader refuses gaps, so this branch carries an empty 0022 to reach its own 0023.
--- When merging: delete this file (or, if 0022 stays unused, rename 0023 to 0022).

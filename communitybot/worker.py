@@ -1,0 +1,58 @@
+"""The `communitybot worker` process: due jobs only, no platform connection (issue #13).
+
+A network on PostgreSQL may run any number of workers beside its Discord and Matrix processes:
+each runs the due jobs of its platform's communities (except the kinds that need the live
+connection), and the messages those jobs produce wait in the outbox for the platform's own
+process to deliver. Jobs are claimed so that each runs exactly once however many processes race
+(`communitybot.store.jobs`). On SQLite one process serves a database file and already runs its
+jobs, so a worker is refused there with one line, before any file is opened or created.
+
+Settings, logging, SIGTERM and exit codes work as for `communitybot run` (`communitybot.app`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from loguru import logger
+
+from communitybot import bootstrap
+from communitybot.app import EXIT_OK, _cancelled_by_sigterm, fail
+from communitybot.logging import configure_logging
+from communitybot.settings import Settings
+from communitybot.store.db import StoreError
+
+SQLITE_REFUSED = (
+    "a worker needs a PostgreSQL database (COMMUNITYBOT_DATABASE_URL=postgresql://…): on the "
+    "SQLite file {} the bot process itself runs the scheduled jobs, one process per file"
+)
+
+
+async def run_worker(settings: Settings, *, stdout: TextIO | None = None) -> int:
+    """Run the worker until it is stopped (SIGTERM, Ctrl-C); the exit code."""
+    configure_logging(settings, settings.secret_values())
+    if isinstance(settings.database_target, Path):
+        return fail(SQLITE_REFUSED.format(settings.database_shown))
+    try:
+        store = await bootstrap.open_store(settings.database_target)
+    except StoreError as error:
+        return fail(str(error))
+    except (sqlite3.Error, OSError) as error:
+        return fail(f"cannot open the database {settings.database_shown}: {error}")
+    try:
+        with _cancelled_by_sigterm() as terminated:
+            try:
+                return await bootstrap.serve_worker(settings, store, stdout or sys.stdout)
+            except bootstrap.StartupFailed as error:
+                return fail(str(error))
+            except asyncio.CancelledError:
+                if not terminated.is_set():
+                    raise
+                logger.info("stopping: terminated")
+                return EXIT_OK
+    finally:
+        await store.close()
