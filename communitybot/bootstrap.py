@@ -13,6 +13,10 @@ What an adapter is handed:
   sharing the Bot's write lock so no adapter write lands inside an event's transaction;
 - `CoreQueries` (read-only: a community's tags and channels, "is this a member?").
 The scheduler is built here from the Bot and started once the platform is ready.
+
+On PostgreSQL a platform process first takes that platform's leader lock
+(`communitybot.leader`): a replica started while another leads waits there as a standby, before
+any login, gateway connection, sync or scheduler; a leader that loses the lock stops at once.
 """
 
 from __future__ import annotations

@@ -12,12 +12,18 @@ life. PostgreSQL releases the lock the moment that session ends, however the pro
 (SIGKILL, a crash, a lost machine once the server notices), so a standby polling every
 `POLL_INTERVAL_S` takes over within about a second of the server noticing.
 
-Losing the lock connection (database restart, network) means another process may already hold
+Losing the lock connection (database restart, network) means another process may soon hold
 the lock: the leader must stop answering at once. `lost` is set then (by asyncpg's termination
 callback, or by the health check that runs on the lock connection every poll interval); the
 bootstrap stops the platform and the scheduler and the process exits with `EXIT_LEADER_LOST`
 and one log line. A supervisor (Docker's `restart: unless-stopped`, systemd's
 `Restart=on-failure`) starts it again, and it waits as a standby like any other replica.
+In a network split the order is safe: the leader gives up after at most `POLL_INTERVAL_S` +
+`CHECK_TIMEOUT_S` without an answer, while the server frees the lock only after its keepalives
+(`SERVER_KEEPALIVES`) have gone unanswered for longer.
+
+Session locks need a real session: point COMMUNITYBOT_DATABASE_URL at PostgreSQL itself or at a
+pooler in session mode (PgBouncer's transaction mode would hand the lock's session to others).
 
 SQLite has one process per database file: there the lock is a no-op, taken at once, never lost.
 """
@@ -37,6 +43,15 @@ POLL_INTERVAL_S = 1.0
 CHECK_TIMEOUT_S = 5.0
 """A health check on the lock connection that takes longer than this counts as a lost lock."""
 LEADER_NAMESPACE = 0x6C656164  # "lead": the first key of the two-key advisory lock form
+SERVER_KEEPALIVES = {
+    "tcp_keepalives_idle": 10,
+    "tcp_keepalives_interval": 3,
+    "tcp_keepalives_count": 3,
+}
+"""Set on the lock's own session: if the leader's machine vanishes without closing its socket
+(power loss, a network split), the server notices within about 20 s, ends the session and frees
+the lock, instead of after the operating system's default of two hours. (Ignored on a Unix
+socket, where the kernel always knows.)"""
 PLATFORM_CODES = {"console": 1, "discord": 2, "matrix": 3}
 """The second key, one per platform (any other name: a stable hash of it)."""
 
@@ -131,6 +146,10 @@ class LeaderLock:
     async def _try(self) -> bool:
         if self._connection is None or self._connection.is_closed():
             self._connection = await asyncio.wait_for(self._db.connect(), self.check_timeout)
+            for setting, value in SERVER_KEEPALIVES.items():
+                await asyncio.wait_for(
+                    self._connection.execute(f"SET {setting} = {value}"), self.check_timeout
+                )
         taken = await asyncio.wait_for(
             self._connection.fetchval(
                 "SELECT pg_try_advisory_lock($1, $2)",

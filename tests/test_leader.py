@@ -13,6 +13,7 @@ import inspect
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,6 +117,34 @@ async def test_a_lock_whose_connection_ends_is_marked_lost(pg: PostgresDatabase)
         assert "lost the matrix leader lock" in lock.why_lost
     finally:
         await lock.release()
+
+
+class _FlakyDatabase:
+    """The PostgreSQL database, unreachable for the first `failures` connection attempts."""
+
+    dialect = "postgresql"
+
+    def __init__(self, db: PostgresDatabase, failures: int) -> None:
+        self._db = db
+        self.failures = failures
+
+    async def connect(self) -> Any:
+        if self.failures > 0:
+            self.failures -= 1
+            raise ConnectionRefusedError("the database is restarting")
+        return await self._db.connect()
+
+
+@postgres
+async def test_a_standby_keeps_trying_while_the_database_is_unreachable(
+    pg: PostgresDatabase,
+) -> None:
+    flaky = _FlakyDatabase(pg, failures=3)
+    lock = LeaderLock(flaky, "discord", poll_interval=0.05)
+    async with asyncio.timeout(10), lock:
+        assert flaky.failures == 0 and not lock.lost.is_set()
+        # The lock's own session tells a vanished client from an idle one within seconds.
+        assert await lock._connection.fetchval("SHOW tcp_keepalives_idle") == "10"
 
 
 async def test_on_sqlite_there_is_no_lock_and_nothing_waits(tmp_path: Path) -> None:
