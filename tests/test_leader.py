@@ -231,3 +231,23 @@ async def test_sigterm_ends_a_waiting_standby_cleanly(
         await leader.release()
     async with asyncio.timeout(10), LeaderLock(pg, "discord"):
         pass  # and it left no lock behind
+
+
+@postgres
+async def test_replicas_starting_together_on_a_new_database_both_start(pg_url: str) -> None:
+    """Both replicas migrate their adapter's tables at start-up (before the leader lock): on a
+    new database one creates them and the other waits and finds them (no duplicate-table
+    crash)."""
+    from adapters.matrix.schema import MIGRATIONS, NAMESPACE
+    from communitybot.bootstrap import Core
+    from communitybot.store.store import Store
+
+    stores = [await Store.open(pg_url), await Store.open(pg_url)]
+    try:
+        states = await asyncio.gather(
+            *(Core(store).adapter_state(NAMESPACE, MIGRATIONS) for store in stores)
+        )
+        assert [await state.version() for state in states] == [MIGRATIONS[-1].version] * 2
+    finally:
+        for store in stores:
+            await store.close()

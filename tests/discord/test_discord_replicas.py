@@ -8,6 +8,7 @@ are generous so a loaded machine only makes the test slower.
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -66,16 +67,26 @@ async def _help_answered_once(double: DiscordDouble) -> str:
     return asked
 
 
+async def _either_says(replicas: list[Replica], text: str) -> None:
+    waits = [asyncio.create_task(replica.wait_line(text)) for replica in replicas]
+    try:
+        done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        await next(iter(done))
+    finally:
+        for wait in waits:
+            wait.cancel()
+
+
 async def test_one_replica_answers_and_the_other_takes_over_when_it_is_killed(
     double: CountingDouble, postgres_server: PostgresServer, tmp_path: Path
 ) -> None:
     async with fresh_postgres_database(postgres_server) as url:
-        first = discord_replica("first", double, url, tmp_path)
-        second = discord_replica("second", double, url, tmp_path)
+        replicas = [discord_replica(name, double, url, tmp_path) for name in ("a", "b")]
         try:
-            await first.start()
-            await first.wait_line(LEADING)
-            await second.start()
+            for replica in replicas:  # started together, on a database they both migrate
+                await replica.start()
+            await _either_says(replicas, LEADING)
+            first, second = sorted(replicas, key=lambda replica: not replica.said(LEADING))
             await second.wait_line(STANDBY)
             await first.wait_line(READY)
 
@@ -95,5 +106,5 @@ async def test_one_replica_answers_and_the_other_takes_over_when_it_is_killed(
             for interaction in asked:  # every interaction was answered exactly once
                 assert len(double.rest("POST", f"/interactions/{interaction}/")) == 1
         finally:
-            await first.stop()
-            await second.stop()
+            for replica in replicas:
+                await replica.stop()
