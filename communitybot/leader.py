@@ -119,11 +119,20 @@ class LeaderLock:
         """Wait until this process holds the lock (cancel to give up, e.g. on SIGTERM)."""
         if not self.shared:
             return
+        try:
+            await self._wait_for_lock()
+        except BaseException:  # cancelled (SIGTERM): `async with` will not call release()
+            await self._drop_connection()
+            raise
+        logger.info("leading {}", self.platform)
+        self._watch = asyncio.create_task(self._check(), name=f"leader-lock-{self.platform}")
+
+    async def _wait_for_lock(self) -> None:
         announced = unreachable = False
         while True:
             try:
                 if await self._try():
-                    break
+                    return
             except _connection_errors() as error:
                 await self._drop_connection()
                 if not unreachable:
@@ -140,8 +149,6 @@ class LeaderLock:
                     logger.info("another process leads {}: waiting as a standby", self.platform)
                     announced = True
             await asyncio.sleep(self.poll_interval)
-        logger.info("leading {}", self.platform)
-        self._watch = asyncio.create_task(self._check(), name=f"leader-lock-{self.platform}")
 
     async def _try(self) -> bool:
         if self._connection is None or self._connection.is_closed():
