@@ -35,6 +35,9 @@ from communitybot.priority_lock import Priority, PriorityLock
 from communitybot.store.db import Database, StoreError
 from communitybot.units import writer_turn
 
+MIGRATION_LOCK = 0x636F6D6D
+"""PostgreSQL: the advisory lock key `store.postgres_db` migrates under (not imported from
+there: that module needs asyncpg, which the SQLite path never loads)."""
 NAMED = re.compile(
     r"\b(?:CREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX|VIEW|TRIGGER)(?:\s+IF\s+NOT\s+EXISTS)?"
     r"|ALTER\s+TABLE|RENAME\s+TO|DROP\s+(?:TABLE|INDEX|VIEW|TRIGGER)(?:\s+IF\s+EXISTS)?"
@@ -118,6 +121,12 @@ class SqliteAdapterState:
             if migration.version <= current:
                 continue
             async with self._turns.hold(), self._db.transaction():
+                if self._db.dialect == "postgresql":
+                    # Replicas starting together on one database: one migrates, the others
+                    # then find the new version (the core's migration lock, same key).
+                    await self._db.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
+                    if await self.version() >= migration.version:
+                        continue
                 for statement in self._db.migration_statements(migration.sql):
                     await self._db.execute(statement)
                 await self._db.execute(

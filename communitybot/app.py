@@ -1,7 +1,9 @@
 """The process around the bot: settings in, logging, the database opened, SIGTERM, exit codes.
 
 The wiring itself (store, peer index, bot, scheduler, adapter and its state) is
-`communitybot.bootstrap`. Start-up problems end as one line on stderr and exit code 2.
+`communitybot.bootstrap`. Start-up problems end as one line on stderr and exit code 2. A leader
+that loses its platform's leader lock (`communitybot.leader`) stops serving at once and exits
+with code 3 and one line: its supervisor starts it again, as a standby.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from typing import TextIO
 from loguru import logger
 
 from communitybot import bootstrap
+from communitybot.leader import LeaderLost
 from communitybot.logging import configure_logging, scrub
 from communitybot.settings import Settings
 from communitybot.store.db import StoreError
 
 EXIT_OK = 0
 EXIT_CONFIG = 2
+EXIT_LEADER_LOST = 3
+"""The leader lock's database connection ended: restart the process (it waits as a standby)."""
 FAIL_LINE_LIMIT = 600
 """Characters of one start-up failure line; a remote text inside it is already shorter."""
 
@@ -58,6 +63,9 @@ async def run(
                 )
             except bootstrap.StartupFailed as error:
                 return fail(str(error))
+            except LeaderLost as error:
+                logger.error("{}", error)
+                return EXIT_LEADER_LOST
             except asyncio.CancelledError:
                 if not terminated.is_set():
                     raise

@@ -13,6 +13,10 @@ What an adapter is handed:
   sharing the Bot's write lock so no adapter write lands inside an event's transaction;
 - `CoreQueries` (read-only: a community's tags and channels, "is this a member?").
 The scheduler is built here from the Bot and started once the platform is ready.
+
+On PostgreSQL a platform process first takes that platform's leader lock
+(`communitybot.leader`): a replica started while another leads waits there as a standby, before
+any login, gateway connection, sync or scheduler; a leader that loses the lock stops at once.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from communitybot.adapter_state import SqliteAdapterState
 from communitybot.bot import Bot
 from communitybot.clock import Clock, SystemClock
 from communitybot.events import CommunityRef
+from communitybot.leader import LeaderLock, LeaderLost
 from communitybot.peers.index import PeerIndex
 from communitybot.ports import AdapterMigration, ChatPlatform
 from communitybot.priority_lock import PriorityLock
@@ -184,10 +189,12 @@ async def _serve_matrix(settings: Settings, core: Core) -> None:
         settings.matrix.user_id,
         settings.database_shown,
     )
-    try:
-        await serve_with_scheduler(build_scheduler(bot.bot), bot.serve(), bot.ready)
-    except MatrixStartupError as error:
-        raise StartupFailed(str(error)) from error
+    # Before the login, the first sync and anything that could post: a standby waits here.
+    async with LeaderLock(core.store.db, "matrix") as leader:
+        try:
+            await serve_with_scheduler(build_scheduler(bot.bot), bot.serve(), bot.ready, leader)
+        except MatrixStartupError as error:
+            raise StartupFailed(str(error)) from error
 
 
 async def _serve_discord(settings: Settings, core: Core) -> None:
@@ -200,35 +207,62 @@ async def _serve_discord(settings: Settings, core: Core) -> None:
         __version__,
         settings.database_shown,
     )
-    try:
-        await serve_with_scheduler(build_scheduler(bot.bot), bot.serve(), bot.ready)
-    except DiscordStartupError as error:
-        raise StartupFailed(str(error)) from error
+    # Before the login and the gateway connection: a standby waits here.
+    async with LeaderLock(core.store.db, "discord") as leader:
+        try:
+            await serve_with_scheduler(build_scheduler(bot.bot), bot.serve(), bot.ready, leader)
+        except DiscordStartupError as error:
+            raise StartupFailed(str(error)) from error
 
 
 async def serve_with_scheduler(
-    scheduler: Scheduler, serve: Coroutine[Any, Any, None], ready: asyncio.Event
+    scheduler: Scheduler,
+    serve: Coroutine[Any, Any, None],
+    ready: asyncio.Event,
+    leader: LeaderLock | None = None,
 ) -> None:
     """Serve the platform; start the scheduler only once it is ready (logged in, connected).
 
     The scheduler's first act is delivering the outbox the previous run left, and its jobs send
     messages: both need a platform that can send. A start-up error ends `serve` before ready
     and is raised as is; stopping (cancel) stops the scheduler, then the platform.
+
+    `leader` is the platform's leader lock, already held: if it is lost (its database
+    connection ended, so another process may lead now), the platform is stopped at once, then
+    the scheduler, and `LeaderLost` is raised (the process exits; see `communitybot.leader`).
     """
     serving = asyncio.create_task(serve, name="communitybot-serve")
     waiting = asyncio.create_task(ready.wait())
+    lost = asyncio.create_task(leader.wait_lost() if leader is not None else _forever())
     try:
-        await asyncio.wait({serving, waiting}, return_when=asyncio.FIRST_COMPLETED)
-        if not serving.done():
+        await asyncio.wait({serving, waiting, lost}, return_when=asyncio.FIRST_COMPLETED)
+        if not serving.done() and not lost.done():
             async with scheduler.running():
-                await asyncio.shield(serving)
+                # Like a shield: cancelling this task (SIGTERM) leaves `serving` running
+                # until the scheduler has stopped.
+                await asyncio.wait({serving, lost}, return_when=asyncio.FIRST_COMPLETED)
+                if lost.done():
+                    await _stopped(serving)  # no more answers, before the scheduler stops
+        if lost.done() and leader is not None:
+            await _stopped(serving)
+            raise LeaderLost(leader.why_lost)
         await serving
     finally:
         waiting.cancel()
-        if not serving.done():
-            serving.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await serving
+        lost.cancel()
+        await _stopped(serving)
+
+
+async def _forever() -> None:
+    await asyncio.Event().wait()
+
+
+async def _stopped(task: asyncio.Task[None]) -> None:
+    """Cancel `task` if it still runs and wait until it has ended (its errors are not ours)."""
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
 
 
 async def serve_worker(settings: Settings, store: Store, stdout: TextIO) -> int:
