@@ -303,7 +303,9 @@ def _configured(args: Any) -> str | Path:
     from communitybot.settings import SettingsError, load_settings
 
     try:
-        settings = load_settings()
+        # Only the database matters here: as the console adapter, the platform settings are
+        # not required (a migrate step needs no Discord token).
+        settings = load_settings(adapter="console")
     except SettingsError as error:
         raise _Configured(error.lines) from error
     for secret in settings.secret_values():

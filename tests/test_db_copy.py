@@ -337,6 +337,10 @@ async def test_postgresql_back_to_sqlite_keeps_every_row(
     said = await copy(target, dbcli.parse_target(f"sqlite:///{back}", "--to"))
     assert "Done:" in said and "Id sequences" not in said
     assert _counts(back) == world.counts
+    # The outbox's counter (AUTOINCREMENT) came along too: no id of a deleted row comes back.
+    with sqlite3.connect(source) as before, sqlite3.connect(back) as after:
+        query = "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'"
+        assert after.execute(query).fetchone() == before.execute(query).fetchone()
     tables = set(world.counts)
     with sqlite3.connect(source) as before, sqlite3.connect(back) as after:
         for name in sorted(tables):
@@ -362,3 +366,27 @@ async def test_text_postgresql_cannot_hold_is_refused_naming_the_row(
     with pytest.raises(CopyRefused, match=r"table members, row id = 3: column display_name"):
         await dbcli.copy(source, target, io.StringIO())
     assert (await pg_counts(target)).get("members", 0) == 0
+
+
+async def test_the_same_row_under_another_id_in_the_target_is_refused(
+    world: World, source: Path, target: str
+) -> None:
+    """Same community (platform, space) but another id: copying would split it in two."""
+    with sqlite3.connect(source) as connection:
+        connection.row_factory = sqlite3.Row
+        row = dict(connection.execute("SELECT * FROM communities WHERE id = 1").fetchone())
+    row["id"] = 99
+    store = await Store.open(target)
+    try:
+        names = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        await store.db.execute(
+            f"INSERT INTO communities ({names}) VALUES ({marks})", list(row.values())
+        )
+    finally:
+        await store.close()
+    await dbcli.migrate(target, io.StringIO())
+    before = await pg_counts(target)
+    with pytest.raises(CopyRefused, match="table communities: the target already holds"):
+        await dbcli.copy(source, target, io.StringIO())
+    assert await pg_counts(target) == before

@@ -126,9 +126,11 @@ async def copy_database(
             done = await _copy_table(source, target, table, wanted[table.name])
             report.tables.append(done)
             progress(done)
+        counters = await source.id_counters()
         if target.dialect == "postgresql":
-            counters = await source.id_counters()
             report.sequences = await _sequences_past_ids(target, plan, counters)
+        else:
+            await _sqlite_counters(target, counters)
     return report
 
 
@@ -277,6 +279,26 @@ async def _sequences_past_ids(
         )
         moved.append(table.name)
     return moved
+
+
+async def _sqlite_counters(target: Database, counters: Mapping[str, int]) -> None:
+    """SQLite target: an AUTOINCREMENT table's counter past the source's (inserting ids moved it
+    past the copied rows already; this keeps the ids of rows deleted before the move unused)."""
+    for name, value in sorted(counters.items()):
+        created = await target.fetch_one(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        )
+        if created is None or "AUTOINCREMENT" not in str(created[0]).upper():
+            continue  # SQLite hands out max + 1 there anyway
+        if await target.fetch_one("SELECT seq FROM sqlite_sequence WHERE name = ?", (name,)):
+            await target.execute(
+                "UPDATE sqlite_sequence SET seq = ? WHERE name = ? AND seq < ?",
+                (value, name, value),
+            )
+        else:
+            await target.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (name, value)
+            )
 
 
 def _is_constraint(error: BaseException) -> bool:

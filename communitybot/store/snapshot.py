@@ -328,6 +328,23 @@ class PostgresSnapshot(Snapshot):
     async def server_version(self) -> str:
         return f"PostgreSQL {await self.scalar('SHOW server_version')}"
 
+    async def id_counters(self) -> dict[str, int]:
+        """Each identity sequence's last value (it may be past the highest row left)."""
+        found = {}
+        for table in (await self.catalogue()).values():
+            if table.identity is None:
+                continue
+            sequence = await self.scalar(
+                "SELECT pg_get_serial_sequence(?, ?)", (quoted(table.name), table.identity)
+            )
+            if sequence is None:
+                continue
+            # The name comes from the catalogue (schema-qualified, quoted where needed).
+            (last, called), *_ = await self.fetch(f"SELECT last_value, is_called FROM {sequence}")
+            # Not called yet: `last_value` is the next id to hand out (setval(…, false)).
+            found[table.name] = int(last) if called else int(last) - 1
+        return found
+
     async def close(self) -> None:
         try:
             await self._transaction.rollback()
