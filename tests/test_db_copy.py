@@ -390,3 +390,23 @@ async def test_the_same_row_under_another_id_in_the_target_is_refused(
     with pytest.raises(CopyRefused, match="table communities: the target already holds"):
         await dbcli.copy(source, target, io.StringIO())
     assert await pg_counts(target) == before
+
+
+async def test_a_running_bot_s_unfinished_write_is_not_copied(
+    world: World, source: Path, target: str
+) -> None:
+    """The source is read in one read transaction: a write still open when the copy begins
+    (a bot mid-event) is not copied, half or whole."""
+    writer = sqlite3.connect(source, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute(
+            "INSERT INTO members (id, community_id, platform, user_id, joined_at)"
+            " VALUES (500, 1, 'fake', 'mid-join', '2027-01-01T00:00:00+00:00')"
+        )
+        said = await copy(source, target)
+        writer.execute("COMMIT")
+    finally:
+        writer.close()
+    assert "members: 10 copied" in said
+    assert (await pg_counts(target))["members"] == world.counts["members"]
