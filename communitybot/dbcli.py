@@ -18,6 +18,7 @@ import asyncio
 import sys
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from communitybot import bootstrap
 from communitybot.adapter_state import SqliteAdapterState
@@ -44,6 +45,13 @@ def parse_target(text: str, option: str) -> str | Path:
     if is_postgres(value):
         for password in password_forms(value):
             register_secret(password)
+        try:
+            urlsplit(value).port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            raise UsageError(
+                f"{option}: the port in {redacted_host(value)} is not a number "
+                "(postgresql://user:password@host:5432/name)"
+            ) from None
         return value
     if value.lower().startswith("sqlite://"):
         # As SQLAlchemy (and COMMUNITYBOT_DATABASE_URL) read it: sqlite:///relative.db,
@@ -61,6 +69,12 @@ def parse_target(text: str, option: str) -> str | Path:
     if not value:
         raise UsageError(f"{option}: give a database URL or a file path")
     return Path(value).expanduser()
+
+
+def redacted_host(url: str) -> str:
+    """The URL up to its host, without user or password (for a URL too broken to redact)."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('@', 1)[-1].split('/', 1)[0]}"
 
 
 def plural(count: int, noun: str) -> str:

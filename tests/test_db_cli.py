@@ -108,6 +108,12 @@ def test_a_wrong_url_scheme_is_one_line(capsys: pytest.CaptureFixture[str], acti
     assert "hunter2" not in err
 
 
+def test_a_port_that_is_not_a_number_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "migrate", "--db", "postgresql://bot:hunter2@db:fivefour/bot")
+    assert code == 2 and "the port in postgresql://db:fivefour is not a number" in one_line(err)
+    assert "hunter2" not in err
+
+
 def test_copy_to_a_wrong_url_scheme_is_one_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
