@@ -3,6 +3,9 @@
 #   docker build -t communitybot .
 #   docker run -it -v communitybot-data:/data communitybot            # the console adapter
 #   docker run -d --env-file .env -v communitybot-data:/data communitybot
+# The same image runs on PostgreSQL (asyncpg is installed with the package): set
+# COMMUNITYBOT_DATABASE_URL=postgresql://… and run `communitybot run --adapter discord|matrix`,
+# `communitybot worker` or `communitybot db migrate|copy|check`; deploy/compose.yaml wires them.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

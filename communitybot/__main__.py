@@ -1,5 +1,5 @@
 """The `communitybot` command: `communitybot run [--db PATH] [--adapter NAME]`, `communitybot
-worker [--db PATH] [--adapter NAME]`, `--version`."""
+worker [--db PATH] [--adapter NAME]`, `communitybot db migrate|copy|check`, `--version`."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="which platform to run (default: COMMUNITYBOT_ADAPTER or auto)",
     )
     _add_worker_command(commands)
+    add_db_command(commands)
     return parser
 
 
@@ -64,10 +65,70 @@ def _add_worker_command(commands: Any) -> None:
     )
 
 
+DB_TARGET = (
+    "postgresql://user:password@host:5432/name, sqlite:///path/to/communitybot.db or a plain "
+    "file path (default: COMMUNITYBOT_DATABASE_URL, else COMMUNITYBOT_DATABASE_PATH)"
+)
+
+
+def add_db_command(commands: Any) -> None:
+    """`communitybot db migrate|copy|check` (run by `communitybot.dbcli`)."""
+    db = commands.add_parser(
+        "db",
+        help="the database: migrate it, copy it (SQLite → PostgreSQL), check it",
+        description="Commands on the bot's database. Passwords in URLs are never printed.",
+    )
+    actions = db.add_subparsers(dest="action", metavar="ACTION", required=True)
+    migrate = actions.add_parser(
+        "migrate",
+        help="bring the database to this communitybot's schema (core and every adapter)",
+        description="Apply every pending migration: the core's and every adapter's, so the "
+        "database serves any adapter. Says from which version to which. A database written by "
+        "a newer communitybot is refused (exit 2). The bot also migrates when it starts.",
+    )
+    migrate.add_argument("--db", metavar="PATH|URL", help=f"the database: {DB_TARGET}")
+    copy = actions.add_parser(
+        "copy",
+        help="copy every row into another database (e.g. SQLite → PostgreSQL)",
+        description="Copy every row of every table (same ids, same text, same NULLs) into "
+        "another database, migrated first; all in one transaction, so the target is never "
+        "half-copied. Running it again copies nothing twice; a target holding different data "
+        "under the same ids is refused before anything is written. Stop the bot for the move: "
+        "the source is read in one read transaction (a running bot's unfinished writes are not "
+        "copied), but whatever it commits after the copy began stays behind. The source must "
+        "be at this communitybot's schema (run `communitybot db migrate --db SOURCE` first).",
+    )
+    copy.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="PATH|URL",
+        help="the database to copy: sqlite:///path/to/communitybot.db, a plain file path, or a "
+        "postgresql:// URL",
+    )
+    copy.add_argument(
+        "--to",
+        dest="target",
+        metavar="URL|PATH",
+        help=f"the database to copy into: {DB_TARGET}",
+    )
+    check = actions.add_parser(
+        "check",
+        help="report the database's health without changing it (exit 1 when not healthy)",
+        description="Connect and report: the server, the schema version against this "
+        "communitybot's (and each adapter's), pending migrations, row counts, and on SQLite "
+        "integrity_check and foreign_key_check. Changes nothing. Exit 0 when healthy, 1 when "
+        "not (one line per problem).",
+    )
+    check.add_argument("--db", metavar="PATH|URL", help=f"the database: {DB_TARGET}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `communitybot` command; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "db":
+        return run_db(args)
     if args.command not in ("run", "worker"):
         parser.print_help(sys.stderr)
         return 2
@@ -102,6 +163,13 @@ def _worker(settings: Any) -> int:
         return asyncio.run(run_worker(settings))
     except KeyboardInterrupt:
         return 0
+
+
+def run_db(args: argparse.Namespace) -> int:
+    """`communitybot db …` (imported late, like `run`)."""
+    from communitybot import dbcli
+
+    return dbcli.main(args)
 
 
 def _tolerant_streams() -> None:

@@ -99,6 +99,18 @@ class Core:
             raise StartupFailed(str(error)) from error
 
 
+def adapter_schemas() -> dict[str, Sequence[AdapterMigration]]:
+    """Every adapter's own migrations by namespace: `communitybot db migrate` applies them all,
+    so a database it prepared serves any adapter (and `db copy`/`db check` know the versions)."""
+    from adapters.discord import schema as discord_schema
+    from adapters.matrix import schema as matrix_schema
+
+    return {
+        discord_schema.NAMESPACE: discord_schema.MIGRATIONS,
+        matrix_schema.NAMESPACE: matrix_schema.MIGRATIONS,
+    }
+
+
 async def open_store(target: str | Path, *, pool_size: int | None = None) -> Store:
     """The store on the database (a SQLite file or a PostgreSQL URL: `settings.database_target`),
     migrated (raises StoreError and sqlite3/OS errors).

@@ -63,6 +63,10 @@ ALLOWED: dict[tuple[str, str], str] = {
         "the ids; the `Database` path beside it is portable"
     ),
     ("communitybot/peers/loader.py", "PRAGMA"): "the cold load's own sqlite3 connection",
+    ("communitybot/store/snapshot.py", "PRAGMA"): (
+        "`db check`/`db copy` read a SQLite database's catalogue, version and integrity, which "
+        "SQLite answers only through pragmas (the PostgreSQL half asks pg_catalog)"
+    ),
     ("communitybot/store/dialect.py", "PRAGMA"): (
         "the PostgreSQL dialect names PRAGMA only to skip SQLite's pragma lines in migrations"
     ),
