@@ -203,6 +203,7 @@ async def _serve_matrix(settings: Settings, core: Core) -> None:
     )
     # Before the login, the first sync and anything that could post: a standby waits here.
     async with LeaderLock(core.store.db, "matrix") as leader:
+        bot.bot.outbox.adopt_orphans(leader.takeover_grace)  # a dead leader's undelivered rows
         try:
             await serve_with_scheduler(build_scheduler(bot.bot), bot.serve(), bot.ready, leader)
         except MatrixStartupError as error:
@@ -221,6 +222,7 @@ async def _serve_discord(settings: Settings, core: Core) -> None:
     )
     # Before the login and the gateway connection: a standby waits here.
     async with LeaderLock(core.store.db, "discord") as leader:
+        bot.bot.outbox.adopt_orphans(leader.takeover_grace)  # a dead leader's undelivered rows
         try:
             await serve_with_scheduler(build_scheduler(bot.bot), bot.serve(), bot.ready, leader)
         except DiscordStartupError as error:

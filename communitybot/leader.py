@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import zlib
+from datetime import timedelta
 from types import TracebackType
 from typing import Any
 
@@ -105,6 +106,13 @@ class LeaderLock:
         trace: TracebackType | None,
     ) -> None:
         await self.release()
+
+    @property
+    def takeover_grace(self) -> timedelta:
+        """How long a leader whose lock connection failed may still be serving: it notices
+        within a poll interval plus a health check's timeout. Once this has passed after taking
+        the lock, what the previous leader held (its outbox claims) may be taken over."""
+        return timedelta(seconds=self.poll_interval + self.check_timeout)
 
     @property
     def why_lost(self) -> str:

@@ -53,6 +53,10 @@ Several processes on one PostgreSQL database (issue #13):
 * A delivering process on a shared database also looks at least every `LEASE` (a planned
   wake-up, `next_retry_at`), so rows a dead process held are taken over without any
   notification, and rows whose notification was lost still go out.
+* A process that has just become its platform's leader (`communitybot.leader`) need not wait
+  for the lease: only the platform's leader delivers its rows, so claims of another owner on
+  this platform's rows belong to a leader that is gone. `adopt_orphans` takes them over once
+  the grace has passed in which a leader that lost its lock connection is still stopping.
 
 What remains (at-least-once for the actions of one batch): a crash after the platform accepted
 messages but before their rows were deleted re-sends them (on restart; on PostgreSQL by the next
@@ -186,6 +190,8 @@ class Outbox:
         order; they stay held until it committed."""
         self._flush_queued = False
         """A flush is waiting for the lock and has not taken `_done` yet: it takes new rows too."""
+        self._adopt_at: datetime | None = None
+        """From then on, the next `deliver_due` takes over the claims of a previous leader."""
 
     @property
     def delivers(self) -> bool:
@@ -245,6 +251,15 @@ class Outbox:
         await self._flush(rows)
         return problems
 
+    def adopt_orphans(self, after: timedelta) -> None:
+        """This process has just become its platform's leader: in `after` (the time a leader
+        that lost its lock needs to notice and stop), take over the rows of this platform that
+        another process claimed, instead of waiting until their lease runs out."""
+        if not self._delivers or not self._notifications.shared:
+            return
+        self._adopt_at = self._clock.now() + after
+        self._wakeup.retry_planned(self._adopt_at)
+
     async def deliver_due(self) -> int:
         """Claim and deliver the due rows of this platform: left by a previous run or a dead
         process (lease run out), queued by a worker, or retries that are due; returns how many
@@ -252,6 +267,7 @@ class Outbox:
         if not self._delivers:
             return 0
         handled = 0
+        adopt = self._adopt_at is not None and self._clock.now() >= self._adopt_at
         while True:
             async with self._lock:  # never inside another event's transaction
                 now = self._clock.now()
@@ -261,9 +277,11 @@ class Outbox:
                     self._owner,
                     now + LEASE,
                     limit=CLAIM_BATCH,
-                    take_others=not self._notifications.shared,
+                    take_others=adopt or not self._notifications.shared,
                 )
             if not rows:
+                if adopt:
+                    self._adopt_at = None
                 return handled
             ids = [row.id for row in rows]
             self._hold(ids, now + LEASE)
@@ -285,6 +303,8 @@ class Outbox:
         planned = await self._rows.next_due_at(self._platform_name)
         if self._notifications.shared:
             poll = self._clock.now() + LEASE
+            if self._adopt_at is not None:
+                poll = min(poll, self._adopt_at)
             planned = poll if planned is None else min(planned, poll)
         return planned
 

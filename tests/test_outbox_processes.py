@@ -25,6 +25,7 @@ from communitybot import outbox as outbox_module
 from communitybot.bot import Bot
 from communitybot.clock import FakeClock
 from communitybot.events import CommunityRef, MemberJoined
+from communitybot.leader import LeaderLock
 from communitybot.outbox import LEASE
 from communitybot.peers.index import PeerIndex
 from communitybot.priority_lock import PriorityLock
@@ -293,6 +294,53 @@ async def test_messages_a_dead_leader_held_go_out_after_the_lease_not_before(pg_
         clock.advance(seconds=2 * LEASE.total_seconds())
         await scheduler.settle()
         assert len(second.platform.sent) == 2
+
+
+@pytest.mark.postgres
+async def test_a_new_leader_takes_over_its_dead_predecessors_messages_after_the_grace(
+    pg_url: str,
+) -> None:
+    """The new leader of a platform need not wait out the lease: after the grace in which a
+    leader that lost its lock stops, it adopts its platform's rows (and no other platform's)."""
+    clock = FakeClock()
+    grace = timedelta(seconds=6)
+    async with processes(pg_url, clock) as run:
+        matrix = await run.start(FakePlatform(name="matrix"))
+        action = outbox_codec.encode(_posts(1)[0])
+        await matrix.store.outbox.add(  # the live Matrix leader is sending this one
+            [(action, None)],
+            clock.now(),
+            platform="matrix",
+            claimed_by=matrix.store.db.notifications.origin,
+            claimed_until=clock.now() + LEASE,
+        )
+        dead = await Store.open(pg_url)
+        try:
+            first = await run.start(FakePlatform(name="discord"), store=dead)
+            for name in ("ann", "bob"):  # committed and claimed; the process dies before sending
+                await first.bot.handle(MemberJoined(COMMUNITY, user(name)))
+        finally:
+            await dead.close()  # SIGKILL: the claims stay behind
+
+        second = await run.start(FakePlatform(name="discord"))
+        second.bot.outbox.adopt_orphans(grace)  # what the bootstrap does on taking the lock
+        scheduler = await run.scheduler(second)
+        clock.advance(seconds=5)
+        await scheduler.settle()
+        assert second.platform.sent == []  # the old leader might still be stopping
+
+        clock.advance(seconds=1)
+        await scheduler.settle()
+        assert _where(second.platform) == ["dm:ann", "dm:bob"]
+        assert await second.store.outbox.count() == 1  # the live Matrix process's row stays
+        clock.advance(seconds=3 * LEASE.total_seconds())
+        await scheduler.settle()
+        assert len(second.platform.sent) == 2
+
+
+def test_the_takeover_grace_covers_a_leader_noticing_its_lost_lock() -> None:
+    lock = LeaderLock(object(), "discord", poll_interval=1.0, check_timeout=5.0)
+    assert lock.takeover_grace == timedelta(seconds=6)
 
 
 @pytest.mark.postgres

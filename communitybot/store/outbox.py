@@ -144,7 +144,8 @@ class OutboxRepository:
         """Claim for `owner` until `until` up to `limit` rows due now, oldest first: of
         `platform` (or of none), not waiting for a retry, and held by nobody or by a claim that
         ran out. `take_others`: a claim of another owner counts as run out (SQLite: one process
-        per database, so another owner is a previous run of it).
+        per database, so another owner is a previous run of it; PostgreSQL: only rows of
+        `platform` itself, whose previous leader is gone — see `Outbox.adopt_orphans`).
 
         One statement (its own transaction). On PostgreSQL the rows are picked `FOR UPDATE SKIP
         LOCKED`: a row another process is claiming at this moment is skipped, not waited for,
@@ -152,7 +153,10 @@ class OutboxRepository:
         """
         held = "claimed_by IS NULL OR claimed_until <= ?"
         params: list[object] = [owner, to_db(until), platform, to_db(now), to_db(now)]
-        if take_others:
+        if take_others and self._db.dialect == "postgresql":
+            held += " OR (claimed_by <> ? AND platform = ?)"
+            params += [owner, platform]
+        elif take_others:
             held += " OR claimed_by <> ?"
             params.append(owner)
         params.append(limit)
