@@ -57,6 +57,11 @@ PLATFORM_CODES = {"console": 1, "discord": 2, "matrix": 3}
 """The second key, one per platform (any other name: a stable hash of it)."""
 
 
+# Timeouts use `asyncio.timeout`, not `asyncio.wait_for`: on Python 3.11, `wait_for` can swallow
+# a cancellation that arrives as the awaited query finishes, and a standby told to stop (SIGTERM)
+# would then go on polling for the lock for ever.
+
+
 class LeaderLost(Exception):
     """The leader's lock connection ended: stop serving now (the message is one line)."""
 
@@ -160,19 +165,17 @@ class LeaderLock:
 
     async def _try(self) -> bool:
         if self._connection is None or self._connection.is_closed():
-            self._connection = await asyncio.wait_for(self._db.connect(), self.check_timeout)
+            async with asyncio.timeout(self.check_timeout):
+                self._connection = await self._db.connect()
             for setting, value in SERVER_KEEPALIVES.items():
-                await asyncio.wait_for(
-                    self._connection.execute(f"SET {setting} = {value}"), self.check_timeout
-                )
-        taken = await asyncio.wait_for(
-            self._connection.fetchval(
+                async with asyncio.timeout(self.check_timeout):
+                    await self._connection.execute(f"SET {setting} = {value}")
+        async with asyncio.timeout(self.check_timeout):
+            taken = await self._connection.fetchval(
                 "SELECT pg_try_advisory_lock($1, $2)",
                 LEADER_NAMESPACE,
                 platform_code(self.platform),
-            ),
-            self.check_timeout,
-        )
+            )
         if taken:
             self._connection.add_termination_listener(self._terminated)
         return bool(taken)
@@ -191,7 +194,8 @@ class LeaderLock:
         while not self.lost.is_set():
             await asyncio.sleep(self.poll_interval)
             try:
-                await asyncio.wait_for(self._connection.fetchval("SELECT 1"), self.check_timeout)
+                async with asyncio.timeout(self.check_timeout):
+                    await self._connection.fetchval("SELECT 1")
             except TimeoutError:
                 self._mark_lost(f"the database did not answer within {self.check_timeout:g} s")
             except _connection_errors() as error:
@@ -217,7 +221,8 @@ class LeaderLock:
         with contextlib.suppress(Exception):
             connection.remove_termination_listener(self._terminated)
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(connection.close(), self.check_timeout)
+            async with asyncio.timeout(self.check_timeout):
+                await connection.close()
         if not connection.is_closed():
             connection.terminate()
 
