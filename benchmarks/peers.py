@@ -5,7 +5,8 @@
 
 For each size, a fresh process builds a community in a temporary SQLite store (300 tags with
 Zipf popularity, ~6 tags per member, a realistic time-zone mix, 90 % discoverable), then a second
-fresh process loads the `PeerIndex`, times the core search for random members (their own tags,
+fresh process loads the `PeerIndex` the way a cold `/peers` does (through the store's read
+connection, a read-only command's), times the core search for random members (their own tags,
 their own time zone, exactly what `/peers` asks) and the SQL query for comparison. Fresh
 processes keep one size's memory out of the next one's figures. Prints a Markdown table.
 
@@ -262,7 +263,8 @@ async def _measure_async(path: str, n: int, searches: int, sql_runs: int, seed: 
 
     ticking = asyncio.create_task(ticker())
     started = time.perf_counter()
-    await index.ensure_loaded(store, 1)
+    reader = store.reader or store  # a cold `/peers` is read-only: it loads on the read path
+    await index.ensure_loaded(reader, 1)
     load_s = time.perf_counter() - started
     ticking.cancel()
     community = await store.communities.get(CommunityRef("bench", "s"))
@@ -271,16 +273,16 @@ async def _measure_async(path: str, n: int, searches: int, sql_runs: int, seed: 
     for member_id in [*askers[:10], *askers]:  # the first ten warm caches up
         tags, timezone = own[member_id]
         started = time.perf_counter()
-        await index.search(store, 1, tags, member_id, timezone, 10, at=NOW)
+        await index.search(reader, 1, tags, member_id, timezone, 10, at=NOW)
         timings.append((time.perf_counter() - started) * 1000)
     timings = timings[10:]
     peers_timings = []
     for member_id in [*askers[:10], *askers]:  # what `/peers` reads, then the search
         started = time.perf_counter()
-        member = await store.members.get_by_id(member_id)
-        tags = await store.tags.member_tag_ids(member_id)
+        member = await reader.members.get_by_id(member_id)
+        tags = await reader.tags.member_tag_ids(member_id)
         await index.search(
-            store, 1, tags, member_id, member.timezone if member else None, 10, at=NOW
+            reader, 1, tags, member_id, member.timezone if member else None, 10, at=NOW
         )
         peers_timings.append((time.perf_counter() - started) * 1000)
     peers_timings = peers_timings[10:]
