@@ -217,8 +217,7 @@ async def load_community(store: Store, community_id: int) -> CommunityIndex:
             for r in await store.db.fetch_all(_POSTGRES_MEMBERS_SQL, (community_id,))
         ]
         tag_groups = [
-            (int(r[0]), r[1])
-            for r in await store.db.fetch_all(_POSTGRES_TAGS_SQL, (community_id,))
+            (int(r[0]), r[1]) for r in await store.db.fetch_all(_POSTGRES_TAGS_SQL, (community_id,))
         ]
         return await asyncio.to_thread(_build_and_trim, member_groups, tag_groups)
     member_rows = await store.db.fetch_all(_MEMBERS_SQL, (community_id,))
