@@ -351,13 +351,15 @@ class Bot:
         batch = await self.outbox.queue([(a, modlog) for a in actions], self.clock.now())
         return Handled(actions, modlog, batch)
 
-    async def _new_transaction(self, communities: Iterable[CommunityRef]) -> None:
+    async def _new_transaction(
+        self, communities: Iterable[CommunityRef], *, wait: bool = True
+    ) -> None:
         """A unit's transaction starts. PostgreSQL: first wait for (and then hold) the
         communities against other processes' units (`units.lock_communities`). SQLite: the
         writer turn is held, so the transaction before has committed or rolled back and the row
         caches may keep what they read again (`communitybot.store.cache`); on PostgreSQL units
         run in parallel and each settles its own writes (`communitybot.store.changes`)."""
-        await lock_communities(self.store.db, communities)
+        await lock_communities(self.store.db, communities, wait=wait)
         if not self._parallel:
             self.store.communities.new_unit()
             self.store.onboarding.new_unit()
@@ -473,6 +475,7 @@ class Bot:
         *,
         communities: Iterable[CommunityRef] = (),
         pausable: bool = False,
+        skip_if_busy: bool = False,
     ) -> list[Action]:
         """Run scheduled work (the scheduler's job handlers) the way an event is handled.
 
@@ -487,6 +490,8 @@ class Bot:
         jobs are whole transactions; they have no member order to keep). `pausable`: `work` may
         be run again from the start after long work stepped outside its transaction
         (`communitybot.units`); otherwise long work runs in place, inside the transaction.
+        `skip_if_busy`: on PostgreSQL, raise `units.CommunityBusy` (nothing done) instead of
+        waiting while another process's unit holds one of the communities.
         """
         unit = Unit(pausable=pausable)
         held = sorted(set(communities), key=lane_order)
@@ -501,7 +506,7 @@ class Bot:
                             self.peers.write_unit(self.store),
                             self.store.db.transaction(),
                         ):
-                            await self._new_transaction(held)
+                            await self._new_transaction(held, wait=not skip_if_busy)
                             actions = await work()
                             await typed_choices.remember(self.store, actions, self.clock.now())
                             batch: list[Queued] = []

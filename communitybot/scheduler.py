@@ -48,6 +48,11 @@ Several processes on one PostgreSQL database (issue #13):
   window. In case that process rolls back (it died: PostgreSQL rolls back its transaction when
   its connection drops, or ends it after `idle_in_transaction_session_timeout`), the window is
   reloaded `HELD_RELOAD` after a batch that skipped anything.
+* A batch's unit does not wait for its community's advisory lock (`units.lock_communities`):
+  while another process's unit holds that community, the batch is put back for
+  `BUSY_COMMUNITY_PAUSE` and this process runs other communities' batches. Two workers reading
+  the same window then take turns instead of queueing behind each other (2 workers on 2 cores:
+  1.35× one worker's throughput before, 1.7–1.9× with it; `benchmarks/pg_workers.py`).
 * New and retried jobs of the other processes are heard through `CHANNEL_JOBS` notifications
   (listened to from `start()`); a lost listening connection (`on_gap`) and, as a safety net,
   every `REFRESH_EVERY`, the window is reloaded. On SQLite (one process) none of this runs.
@@ -75,6 +80,7 @@ from communitybot.replies import Action
 from communitybot.store.db import StoreBusy
 from communitybot.store.jobs import Job, JobFilter, JobNotice, Route
 from communitybot.store.notifications import CHANNEL_JOBS
+from communitybot.units import CommunityBusy
 from communitybot.wakeup import Wakeup
 
 if TYPE_CHECKING:
@@ -95,6 +101,9 @@ CLEANUP_SLICE = 5_000
 HELD_RELOAD = timedelta(seconds=3)
 """After a batch skipped jobs another process held: reload then (they are pending again if that
 process rolled back)."""
+BUSY_COMMUNITY_PAUSE = timedelta(milliseconds=100)
+"""On a shared database: a batch whose community another process's unit holds is put back this
+long, while this process runs other communities' batches (`units.CommunityBusy`)."""
 REFRESH_EVERY = timedelta(seconds=30)
 """On a shared database: reload the window this often, whatever was heard (a safety net)."""
 
@@ -551,8 +560,16 @@ class Scheduler:
 
         try:
             await self._bot.run_scheduled(
-                work, communities=() if community is None else (community,), pausable=pausable
+                work,
+                communities=() if community is None else (community,),
+                pausable=pausable,
+                skip_if_busy=self._notifications.shared,
             )
+        except CommunityBusy:
+            retry_at = self._clock.now() + BUSY_COMMUNITY_PAUSE
+            for job_id in ids:
+                self._keep(job_id, retry_at)
+            return
         except _HandlerFailed as failed:
             if len(ids) > 1:
                 # Rolled back as a whole: rerun one per transaction so only the culprit retries.

@@ -80,14 +80,33 @@ def community_lock_key(ref: CommunityRef) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-async def lock_communities(db: Any, communities: Iterable[CommunityRef]) -> None:
+class CommunityBusy(Exception):
+    """Another process's unit holds one of these communities right now (`lock_communities`
+    with `wait=False`): this unit's transaction is rolled back, nothing was done."""
+
+
+async def lock_communities(
+    db: Any, communities: Iterable[CommunityRef], *, wait: bool = True
+) -> None:
     """First statement(s) of a unit's transaction on PostgreSQL: wait for every other
     process's unit of these communities to end, and hold them until this transaction ends
-    (module docstring). SQLite: nothing (one process per database file)."""
+    (module docstring). SQLite: nothing (one process per database file).
+
+    `wait=False` (bulk work that can be done later, such as a scheduler batch): raise
+    `CommunityBusy` instead of waiting when another process holds one of them, so two workers
+    racing over the same due jobs take turns on different communities instead of queueing
+    behind each other on the same one."""
     if getattr(db, "dialect", "sqlite") != "postgresql":
         return
     for ref in sorted(set(communities), key=lane_order):
-        await db.execute("SELECT pg_advisory_xact_lock(?)", (community_lock_key(ref),))
+        if wait:
+            await db.execute("SELECT pg_advisory_xact_lock(?)", (community_lock_key(ref),))
+        else:
+            row = await db.fetch_one(
+                "SELECT pg_try_advisory_xact_lock(?)", (community_lock_key(ref),)
+            )
+            if row is None or not row[0]:
+                raise CommunityBusy(ref)
 
 
 class FreeTurn(PriorityLock):

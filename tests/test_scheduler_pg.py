@@ -29,10 +29,17 @@ from communitybot.peers.index import PeerIndex
 from communitybot.rate_limits import RateLimiter
 from communitybot.registry import JOB_KINDS
 from communitybot.replies import Action, Message, SendToChannel
-from communitybot.scheduler import HELD_RELOAD, REFRESH_EVERY, JobKind, Scheduler
+from communitybot.scheduler import (
+    BUSY_COMMUNITY_PAUSE,
+    HELD_RELOAD,
+    REFRESH_EVERY,
+    JobKind,
+    Scheduler,
+)
 from communitybot.store.jobs import Job, JobFilter, NewJob
 from communitybot.store.notifications import PostgresNotifications
 from communitybot.store.store import Store
+from communitybot.units import lock_communities
 from tests.conftest import COMMUNITY, Harness, fresh_postgres_database
 from tests.fakes import FakePlatform
 from tests.postgres_server import PostgresServer
@@ -205,6 +212,47 @@ async def test_jobs_another_process_held_run_here_once_it_rolled_back(
         await eventually(lambda: len(ran.keys) == 3, "the lost claim was not taken over")
     assert ran.keys == ["job-1", "job-2", "job-0"]
     stored = await first.jobs.get("job-0")
+    assert stored is not None and (stored.status, stored.attempts) == ("delivered", 1)
+
+
+@pytest.mark.postgres
+async def test_a_batch_whose_community_another_process_holds_waits_while_others_run(
+    two: tuple[Store, Store],
+) -> None:
+    """Two workers over the same due jobs take turns on different communities instead of
+    queueing behind each other on one (`units.CommunityBusy`); nothing runs out of order."""
+    first, second = two
+    clock, ran = FakeClock(), Ran()
+    other = CommunityRef(COMMUNITY.platform, "community-b")
+    async with second.db.transaction():
+        busy, _ = await second.communities.ensure(COMMUNITY, clock.now())
+        free, _ = await second.communities.ensure(other, clock.now())
+    await schedule(second, clock, "busy-community", community_id=busy.id)
+    await schedule(second, clock, "free-community", community_id=free.id)
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def other_process_unit() -> None:
+        async with first.db.transaction():
+            await lock_communities(first.db, [COMMUNITY])
+            holding.set()
+            await release.wait()
+
+    unit = asyncio.create_task(other_process_unit())
+    await asyncio.wait_for(holding.wait(), GUARD_S)
+    scheduler = Scheduler(bot_on(second, clock), ran.kinds(), sleeper=clock)
+    try:
+        async with scheduler.running():
+            await asyncio.wait_for(scheduler.settle(), GUARD_S)  # never blocked on the lock
+            assert ran.keys == ["free-community"]
+            release.set()
+            await unit
+            clock.advance(seconds=BUSY_COMMUNITY_PAUSE.total_seconds())
+            await scheduler.settle()
+            assert ran.keys == ["free-community", "busy-community"]
+    finally:
+        release.set()
+        await unit
+    stored = await first.jobs.get("busy-community")
     assert stored is not None and (stored.status, stored.attempts) == ("delivered", 1)
 
 
