@@ -13,7 +13,7 @@ import contextlib
 import signal
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TextIO
 
 from loguru import logger
@@ -23,6 +23,7 @@ from communitybot.leader import LeaderLost
 from communitybot.logging import configure_logging, scrub
 from communitybot.settings import Settings
 from communitybot.store.db import StoreError
+from communitybot.store.store import Store
 
 EXIT_OK = 0
 EXIT_CONFIG = 2
@@ -47,6 +48,17 @@ async def run(
 ) -> int:
     """Run the bot until the input ends (console) or the process is told to stop; exit code."""
     configure_logging(settings, settings.secret_values())
+    return await serve_on_store(
+        settings,
+        lambda store: bootstrap.serve(settings, store, stdin or sys.stdin, stdout or sys.stdout),
+    )
+
+
+async def serve_on_store(settings: Settings, serve: Callable[[Store], Awaitable[int]]) -> int:
+    """Open the configured database, run `serve` on it until it returns or the process is told
+    to stop (SIGTERM), close the database; the exit code. The one way every long-running
+    command (`run`, `worker`) opens its store and ends: the same settings (pool size included),
+    the same one-line start-up failures and exit codes."""
     try:
         store = await bootstrap.open_store(
             settings.database_target, pool_size=settings.database_pool_size
@@ -58,9 +70,7 @@ async def run(
     try:
         with _cancelled_by_sigterm() as terminated:
             try:
-                return await bootstrap.serve(
-                    settings, store, stdin or sys.stdin, stdout or sys.stdout
-                )
+                return await serve(store)
             except bootstrap.StartupFailed as error:
                 return fail(str(error))
             except LeaderLost as error:

@@ -12,19 +12,14 @@ Settings, logging, SIGTERM and exit codes work as for `communitybot run` (`commu
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from loguru import logger
-
 from communitybot import bootstrap
-from communitybot.app import EXIT_OK, _cancelled_by_sigterm, fail
+from communitybot.app import fail, serve_on_store
 from communitybot.logging import configure_logging
 from communitybot.settings import Settings
-from communitybot.store.db import StoreError
 
 SQLITE_REFUSED = (
     "a worker needs a PostgreSQL database (COMMUNITYBOT_DATABASE_URL=postgresql://…): on the "
@@ -37,22 +32,6 @@ async def run_worker(settings: Settings, *, stdout: TextIO | None = None) -> int
     configure_logging(settings, settings.secret_values())
     if isinstance(settings.database_target, Path):
         return fail(SQLITE_REFUSED.format(settings.database_shown))
-    try:
-        store = await bootstrap.open_store(settings.database_target)
-    except StoreError as error:
-        return fail(str(error))
-    except (sqlite3.Error, OSError) as error:
-        return fail(f"cannot open the database {settings.database_shown}: {error}")
-    try:
-        with _cancelled_by_sigterm() as terminated:
-            try:
-                return await bootstrap.serve_worker(settings, store, stdout or sys.stdout)
-            except bootstrap.StartupFailed as error:
-                return fail(str(error))
-            except asyncio.CancelledError:
-                if not terminated.is_set():
-                    raise
-                logger.info("stopping: terminated")
-                return EXIT_OK
-    finally:
-        await store.close()
+    return await serve_on_store(
+        settings, lambda store: bootstrap.serve_worker(settings, store, stdout or sys.stdout)
+    )

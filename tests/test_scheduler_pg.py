@@ -297,6 +297,34 @@ def test_the_live_kinds_are_those_whose_handlers_call_the_platform() -> None:
     assert {name for name, kind in JOB_KINDS.items() if kind.live} == {"chat.start"}
 
 
+async def test_a_worker_opens_its_database_with_the_configured_pool_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`COMMUNITYBOT_DATABASE_POOL_SIZE` holds for every process kind, not only `run`."""
+    from communitybot import app, worker
+    from communitybot.settings import Settings
+
+    opened: list[int | None] = []
+
+    async def open_store(target: object, *, pool_size: int | None = None) -> Any:
+        opened.append(pool_size)
+
+        class Closing:
+            async def close(self) -> None:
+                pass
+
+        return Closing()
+
+    async def serve_worker(*args: object) -> int:
+        return 0
+
+    monkeypatch.setattr(app.bootstrap, "open_store", open_store)
+    monkeypatch.setattr(worker.bootstrap, "serve_worker", serve_worker)
+    settings = Settings(database_url="postgresql://bot:pw@127.0.0.1:1/bot", database_pool_size=7)
+    assert await worker.run_worker(settings, stdout=io.StringIO()) == 0
+    assert opened == [7]
+
+
 def test_a_worker_on_sqlite_is_refused_with_one_line(tmp_path: Path) -> None:
     database = tmp_path / "bot.db"
     done = subprocess.run(
