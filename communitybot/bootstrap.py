@@ -201,13 +201,10 @@ async def _serve_matrix(settings: Settings, core: Core) -> None:
         settings.matrix.user_id,
         settings.database_shown,
     )
-    # Before the login, the first sync and anything that could post: a standby waits here.
-    async with LeaderLock(core.store.db, "matrix") as leader:
-        bot.bot.outbox.adopt_orphans(leader.takeover_grace)  # a dead leader's undelivered rows
-        try:
-            await serve_with_scheduler(build_scheduler(bot.bot), bot.serve(), bot.ready, leader)
-        except MatrixStartupError as error:
-            raise StartupFailed(str(error)) from error
+    try:
+        await _lead_and_serve("matrix", bot)  # before the login, the first sync, any post
+    except MatrixStartupError as error:
+        raise StartupFailed(str(error)) from error
 
 
 async def _serve_discord(settings: Settings, core: Core) -> None:
@@ -220,13 +217,22 @@ async def _serve_discord(settings: Settings, core: Core) -> None:
         __version__,
         settings.database_shown,
     )
-    # Before the login and the gateway connection: a standby waits here.
-    async with LeaderLock(core.store.db, "discord") as leader:
-        bot.bot.outbox.adopt_orphans(leader.takeover_grace)  # a dead leader's undelivered rows
-        try:
-            await serve_with_scheduler(build_scheduler(bot.bot), bot.serve(), bot.ready, leader)
-        except DiscordStartupError as error:
-            raise StartupFailed(str(error)) from error
+    try:
+        await _lead_and_serve("discord", bot)  # before the login and the gateway connection
+    except DiscordStartupError as error:
+        raise StartupFailed(str(error)) from error
+
+
+async def _lead_and_serve(platform: str, adapter_bot: Any) -> None:
+    """Take `platform`'s leader lock (a standby waits here: `communitybot.leader`), then serve
+    with the scheduler; a dead predecessor's undelivered outbox rows are adopted after the
+    grace in which a leader that lost its lock is still stopping."""
+    bot: Bot = adapter_bot.bot
+    async with LeaderLock(bot.store.db, platform) as leader:
+        bot.outbox.adopt_orphans(leader.takeover_grace)
+        await serve_with_scheduler(
+            build_scheduler(bot), adapter_bot.serve(), adapter_bot.ready, leader
+        )
 
 
 async def serve_with_scheduler(
