@@ -248,7 +248,17 @@ class Settings(BaseSettings):
                 "must start with postgresql:// (e.g. postgresql://bot:secret@db:5432/communitybot)"
                 " or sqlite:/// (e.g. sqlite:///data/communitybot.db)"
             )
-        return SecretStr(value.get_secret_value().strip())
+        url = value.get_secret_value().strip()
+        if scheme != "sqlite":
+            try:
+                urlsplit(url).port  # noqa: B018 - raises on a port that is not a number
+            except ValueError:
+                host = url.partition("://")[2].split("@", 1)[-1].split("/", 1)[0]
+                raise ValueError(
+                    f"the port in {scheme}://{host} is not a number from 1 to 65535 "
+                    "(e.g. postgresql://bot:secret@db:5432/communitybot)"
+                ) from None
+        return SecretStr(url)
 
     @property
     def database_target(self) -> str | Path:

@@ -36,7 +36,7 @@ from communitybot.store.store import Store
 from communitybot.store.urls import is_postgres, redacted
 from tests.conftest import fresh_postgres_database
 from tests.postgres_server import PostgresServer
-from tests.test_console import ROOT
+from tests.test_console import ROOT, clean_env
 
 SCRATCH = """
 CREATE TABLE notes (
@@ -113,6 +113,26 @@ def test_a_sqlite_url_names_a_file_and_a_wrong_scheme_is_refused() -> None:
     assert str(settings.database_target) == "data/cb.db"
     with pytest.raises(ValueError, match="postgresql://"):
         Settings(_env_file=None, database_url="mysql://x@y/z")  # type: ignore[call-arg]
+
+
+def test_a_url_whose_port_is_not_a_number_is_one_line_without_the_password(
+    tmp_path: Path,
+) -> None:
+    for port in ("abc", "99999"):
+        done = subprocess.run(
+            [sys.executable, "-m", "communitybot", "run"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={**clean_env(), "COMMUNITYBOT_DATABASE_URL": f"postgresql://bot:pw9@db:{port}/cb"},
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr == (
+            f"communitybot: COMMUNITYBOT_DATABASE_URL: the port in postgresql://db:{port} is not"
+            " a number from 1 to 65535 (e.g. postgresql://bot:secret@db:5432/communitybot)\n"
+        )
 
 
 def test_postgres_errors_become_the_store_errors_users_are_told() -> None:
