@@ -254,3 +254,30 @@ async def test_any_platform_joins_and_mydata_forgetme_cover_steward_roles(
     assert await harness.store.db.fetch_all("SELECT * FROM network_stewards") == []
     shown = await matrix.reply("@mo:example.org", "/network show")
     assert "Stewards:** none" in shown and "North" in shown
+
+
+async def test_a_steward_acts_in_any_affiliate_and_removes_stewards_of_others(
+    a: Site, b: Site
+) -> None:
+    await network_of_two(a, b)
+    # ann is a steward through her membership of a; in b she is a member too.
+    text = await b.reply("ann", "/network stewards add bea")
+    assert "“Bea” is now a steward" in text
+    text = await a.reply("ann", "/network stewards remove Bea")
+    assert "“Bea” is no longer a steward" in text
+    assert "removed “Bea” from the stewards" in a.logged()[0]
+    assert any("removed “Bea”" in s.text for s in a.sent if s.where == b.modlog)
+    assert "Stewards:** “Ann”" in await b.reply("bea", "/network show")
+
+
+def test_codes_carry_40_bits_and_read_back_however_they_are_typed() -> None:
+    assert len(codes.ALPHABET) ** codes.LENGTH == 2**40
+    seen = {codes.new_code() for _ in range(200)}
+    assert len(seen) == 200
+    for code in seen:
+        shown = codes.shown(code)
+        assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", shown)
+        assert codes.normalize(shown) == code
+        assert codes.normalize(f" {shown.lower()} ".replace("0", "o").replace("1", "i")) == code
+    assert codes.normalize("ABCD-EFG") is None and codes.normalize("ABCD-EFGU") is None
+    assert codes.code_hash("ABCDEFGH") != codes.code_hash("ABCDEFGJ")

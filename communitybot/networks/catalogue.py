@@ -52,7 +52,14 @@ NETWORK_COMMANDS: tuple[Command, ...] = (
     Command(
         ("network", "stewards", "remove"),
         "Stewards: take the steward role from someone (never the last one)",
-        (Option("member", "Which steward", type="user"),),
+        (
+            Option(
+                "member",
+                "Which steward, as `network show` names them (they may be in another affiliate)",
+                max_length=MAX_NAME,
+                rest=True,
+            ),
+        ),
         examples=("network stewards remove ann",),
     ),
 )
