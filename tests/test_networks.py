@@ -281,3 +281,16 @@ def test_codes_carry_40_bits_and_read_back_however_they_are_typed() -> None:
         assert codes.normalize(f" {shown.lower()} ".replace("0", "o").replace("1", "i")) == code
     assert codes.normalize("ABCD-EFG") is None and codes.normalize("ABCD-EFGU") is None
     assert codes.code_hash("ABCDEFGH") != codes.code_hash("ABCDEFGJ")
+
+
+async def test_a_steward_who_leaves_their_community_is_no_steward_any_more(
+    a: Site, b: Site, harness: Harness
+) -> None:
+    await network_of_two(a, b)
+    harness.platform.take()
+    await harness.leave("ann")  # ann leaves community a, the harness's community
+    (note,) = harness.platform.texts(a.modlog)
+    assert "no longer a steward" in note and "no stewards now" in note
+    await harness.join("ann")
+    assert "Stewards:** none" in await b.reply("bea", "/network show")
+    assert "Only the stewards" in await a.reply("zed", "/network invite")

@@ -11,7 +11,8 @@ Rules this slice keeps (docs/networks.md says the same):
   an affiliate may take the role with `network stewards add`; the network keeps running.
 - `network stewards remove` never removes the last steward.
 - A community that leaves takes its members' steward roles and its unused codes with it; the
-  last affiliate leaving deletes the network.
+  last affiliate leaving deletes the network. A steward who leaves their community loses the
+  role held through it.
 - At most five wrong codes per joining community an hour; each is logged (never the code) and
   noted in that community's moderator log.
 - Every change is noted in the moderator log of the communities it affects that this platform
@@ -445,6 +446,26 @@ async def remove_steward(ctx: Context, options: dict[str, Any]) -> list[Action]:
         *reply(f"{_label(target)} is no longer a steward of {_name(network)}."),
         *await _notes(ctx, [ctx.community.id, target.community_id], text),
     ]
+
+
+async def on_leave(ctx: Context) -> list[Action]:
+    """A steward who leaves their community is no steward through it any more (coming back
+    does not give the role back). The last one leaving leaves the network without stewards."""
+    networks = ctx.store.networks
+    actions: list[Action] = []
+    for network in await networks.stewarded_by(ctx.member.id):
+        await networks.remove_steward(network.id, ctx.member.id)
+        text = (
+            f"🌐 {who(ctx.platform, ctx.member)} left this community, so they are no longer a "
+            f"steward of the network {_name(network)}."
+        )
+        if not await networks.stewards(network.id):
+            text += (
+                " It has no stewards now: a moderator of any affiliate can take the role with "
+                f"`{ctx.prefix}network stewards add <member>`."
+            )
+        actions += _note(ctx, ctx.community, text)
+    return actions
 
 
 async def export(ctx: Context, member: Member) -> dict[str, Any]:

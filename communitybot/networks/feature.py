@@ -16,5 +16,6 @@ FEATURE = Feature(
     "networks",
     catalogue=NETWORK_COMMANDS,
     commands=handlers_in(networks),
+    on_leave=networks.on_leave,
     export=networks.export,
 )

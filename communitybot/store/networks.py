@@ -157,6 +157,15 @@ class NetworkRepository:
         )
         return row is not None
 
+    async def stewarded_by(self, member_id: int) -> list[Network]:
+        """The networks this membership stewards (one indexed read)."""
+        rows = await self._db.fetch_all(
+            "SELECT n.* FROM networks n JOIN network_stewards s ON s.network_id = n.id "
+            "WHERE s.member_id = ? ORDER BY n.id",
+            (member_id,),
+        )
+        return [_network(row) for row in rows]
+
     async def export_for_member(self, member_id: int) -> list[dict[str, Any]]:
         rows = await self._db.fetch_all(
             "SELECT n.name, s.added_at FROM network_stewards s "
