@@ -113,7 +113,7 @@ async def test_a_network_grows_by_invite_and_shows_its_affiliates_and_stewards(
     assert any("invite code made here was used" in s.text for s in b.sent if s.where == a.modlog)
     shown = await b.reply("bea", "/network show")
     assert "Maths Teachers North" in shown and "fake “b” (this community)" in shown
-    assert "fake “community-1”" in shown and "Stewards:** “Ann”" in shown
+    assert "Stewards:** “Ann” (fake “community-1”)" in shown
     assert "Open invite codes" not in shown  # bea is no steward
     assert "Open invite codes: 0" in await a.reply("ann", "/network show")
 

@@ -110,8 +110,12 @@ async def show(ctx: Context, options: dict[str, Any]) -> list[Action]:
     stewards = await networks.stewards(network.id)
     lines = [f"🌐 Network {_name(network)}", f"**Affiliates ({len(affiliates)})**"]
     lines += [f"• {_affiliate(c, ctx.community)}" for c in affiliates]
+    where = {c.id: f"{c.ref.platform} “{quote(c.ref.space_id, 60)}”" for c in affiliates}
     if stewards:
-        lines.append("**Stewards:** " + ", ".join(_label(m) for m in stewards))
+        lines.append(
+            "**Stewards:** "
+            + ", ".join(f"{_label(m)} ({where.get(m.community_id, '?')})" for m in stewards)
+        )
     else:
         lines.append(
             "**Stewards:** none — a moderator of any affiliate can take the role with "
