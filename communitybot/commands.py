@@ -16,6 +16,7 @@ from communitybot.command_types import Autocomplete, Command, Option, OptionType
 from communitybot.help.catalogue import HELP_COMMANDS
 from communitybot.mentoring.catalogue import MENTORING_COMMANDS
 from communitybot.moderation.catalogue import LIMIT_COMMANDS, SETUP_COMMANDS, STATS_COMMANDS
+from communitybot.networks.catalogue import NETWORK_COMMANDS
 from communitybot.onboarding.catalogue import (
     ONBOARD_COMMANDS,
     PROFILE_COMMANDS,
@@ -45,6 +46,7 @@ CATALOGUE: tuple[Command, ...] = (
     *ASK_COMMANDS,
     *CHAT_RUN_COMMANDS,
     *ROUND_COMMANDS,
+    *NETWORK_COMMANDS,
 )
 """The menu: every feature's entries, in the order `help` lists them (members' commands, then
 moderators'). A new command goes into its package's block; only a new block needs a line here

@@ -24,6 +24,7 @@ from communitybot.job_kinds import JobKind
 from communitybot.mentoring.feature import FEATURE as MENTORING
 from communitybot.models import Community, Member
 from communitybot.moderation.feature import FEATURE as MODERATION
+from communitybot.networks.feature import FEATURE as NETWORKS
 from communitybot.onboarding.feature import FEATURE as ONBOARDING
 from communitybot.peers.feature import FEATURE as PEERS
 from communitybot.privacy.feature import FEATURE as PRIVACY
@@ -44,6 +45,7 @@ FEATURES: tuple[Feature, ...] = (
     CHATS,
     ASKS,
     ROUNDS,
+    NETWORKS,
 )
 """Every capability, in the order listeners are asked: a pending `/forgetme` (privacy) hears a
 private message or a button before onboarding does; a member leaving ends mentoring pairings
@@ -63,7 +65,7 @@ STATS_ORDER: tuple[Feature, ...] = (
 
 V = TypeVar("V")
 
-EXPORT_ORDER: tuple[Feature, ...] = (TAGS, ONBOARDING, CHATS, MENTORING, ASKS, ROUNDS)
+EXPORT_ORDER: tuple[Feature, ...] = (TAGS, ONBOARDING, CHATS, MENTORING, ASKS, ROUNDS, NETWORKS)
 """The order of each membership's sections in the `/mydata` JSON, between the profile and the
 pending confirmation: the file's layout stays the same from one release to the next."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import shutil
 import sqlite3
 from collections.abc import AsyncIterator
@@ -148,6 +149,14 @@ async def build_world(path: Path, clock: FakeClock) -> None:
             await driver.command("bob", "/ask How do I get quiet students talking? 🤔")
             await driver.command("alice", "/follow 1")
             clock.advance(seconds=61)
+        # A network of both communities: an invite used, one still open, a wrong code tried.
+        first, second = (Driver(bot, platform, community) for community in COMMUNITIES)
+        await first.command("mod", "/network create Réseau des profs 🌍")
+        (code,) = re.findall(r"`(\w{4}-\w{4})`", await first.reply("mod", "/network invite"))
+        await first.command("mod", "/network invite")
+        await second.command("mod", "/network join AAAA-AAAA")
+        assert "now an affiliate" in await second.reply("mod", f"/network join {code}")
+        assert "now a steward" in await second.reply("mod", "/network stewards add alice")
         await store.outbox.add(
             [('{"kind": "ünïcode ✉"}', None), ('{"kind": "x"}', "modlog")], clock.now()
         )

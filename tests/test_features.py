@@ -32,6 +32,7 @@ MEMBERSHIP_KEYS = [
     "mentoring",
     "problems_of_practice",
     "peer_rounds",
+    "network_stewardships",
     "pending_confirmation",
     "open_question",
 ]

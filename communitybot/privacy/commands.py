@@ -179,8 +179,8 @@ async def forget_me(ctx: Context, options: dict[str, Any]) -> list[Action]:
         f"This deletes everything I store about you in {where}: your profile (role, time zone, "
         "mentoring wishes, intro), your tags, your onboarding answers, your mentoring offers, "
         "requests, pairings and check-in answers, your peer-round groups, your chat "
-        "subscriptions, hosting and chat messages, your problems of practice and your privacy "
-        "settings. "
+        "subscriptions, hosting and chat messages, your problems of practice, your network "
+        "steward roles and your privacy settings. "
         "It cannot be undone, and posts already made in channels stay where they are.\n"
         f"**Delete everything?** Answer **yes** or **no** within {minutes} minutes.",
         prompt=Prompt(custom_id=FORGET_PROMPT_ID, kind="yesno"),

@@ -20,6 +20,7 @@ from communitybot.store.jobs import JobRepository
 from communitybot.store.members import MemberRepository
 from communitybot.store.mentoring import MentoringRepository
 from communitybot.store.mentoring_checkins import CheckinRepository
+from communitybot.store.networks import NetworkRepository
 from communitybot.store.onboarding import OnboardingRepository
 from communitybot.store.open_prompts import OpenPromptRepository
 from communitybot.store.outbox import OutboxRepository
@@ -53,6 +54,7 @@ class Store:
         self.rounds = RoundRepository(db)
         self.outbox = OutboxRepository(db)
         self.open_prompts = OpenPromptRepository(db)
+        self.networks = NetworkRepository(db)
         self.changes = ChangeFeed(db.notifications)
         """Units' changes told to the other processes, theirs dropped here (`store.changes`)."""
         self.changes.register("communities", self.communities.cache)

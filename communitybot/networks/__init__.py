@@ -1,0 +1,1 @@
+"""Networks of affiliate communities: `network create|invite|join|leave|show|stewards`."""

@@ -1,0 +1,477 @@
+"""Networks of affiliate communities: `network create|invite|join|leave|show|stewards`.
+
+A moderator starts a network from their community (`network create`) and becomes its steward;
+a steward makes one-time invite codes (`network invite`, replied privately, valid 7 days, stored
+only as a sha256); a moderator of another community, on any platform, joins with one
+(`network join`). A community belongs to at most one network.
+
+Rules this slice keeps (docs/networks.md says the same):
+- Stewards only make invite codes and add or remove stewards. When a network has no steward
+  left (the stewards' community left, or the last steward used `/forgetme`), any moderator of
+  an affiliate may take the role with `network stewards add`; the network keeps running.
+- `network stewards remove` never removes the last steward.
+- A community that leaves takes its members' steward roles and its unused codes with it; the
+  last affiliate leaving deletes the network. A steward who leaves their community loses the
+  role held through it.
+- At most five wrong codes per joining community an hour; each is logged (never the code) and
+  noted in that community's moderator log.
+- Every change is noted in the moderator log of the communities it affects that this platform
+  can reach (a note for an affiliate on another platform waits for the slice that serves both
+  platforms in one process).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from loguru import logger
+
+from communitybot.context import Context
+from communitybot.events import UserRef
+from communitybot.feature import handles
+from communitybot.models import Community, Member
+from communitybot.naming import NAME_LIMIT, who
+from communitybot.networks import codes
+from communitybot.networks.catalogue import MAX_NAME
+from communitybot.onboarding.profile import resolve_member
+from communitybot.replies import Action, Message, SendToChannel, reply
+from communitybot.store.networks import Network
+from communitybot.text import quote
+
+INVITE_VALID = timedelta(days=7)
+MAX_WRONG_CODES = 5
+WRONG_CODE_WINDOW = timedelta(hours=1)
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def _name(network: Network) -> str:
+    return f"**“{quote(network.name, MAX_NAME)}”**"
+
+
+def _label(member: Member) -> str:
+    """A member of any affiliate, named without a mention (they may be on another platform)."""
+    return f"“{quote(member.label, NAME_LIMIT)}”"
+
+
+def _affiliate(community: Community, here: Community) -> str:
+    mark = " (this community)" if community.id == here.id else ""
+    return f"{community.ref.platform} “{quote(community.ref.space_id, 60)}”{mark}"
+
+
+def _note(ctx: Context, community: Community | None, text: str) -> list[Action]:
+    """A line in that community's moderator log, when it has one this platform can reach."""
+    if community is None or not community.modlog_channel:
+        return []
+    if community.ref.platform != ctx.community.ref.platform:
+        return []
+    return [SendToChannel(community.ref, community.modlog_channel, Message(text))]
+
+
+async def _notes(ctx: Context, community_ids: list[int], text: str) -> list[Action]:
+    actions: list[Action] = []
+    for community_id in dict.fromkeys(community_ids):
+        if community_id == ctx.community.id:
+            community: Community | None = ctx.community
+        else:
+            community = await ctx.store.communities.get_by_id(community_id)
+        actions += _note(ctx, community, text)
+    return actions
+
+
+def _not_in_network(ctx: Context) -> list[Action]:
+    p = ctx.prefix
+    return reply(
+        "This community is not in a network. A moderator can start one with "
+        f"`{p}network create <name>`, or join one with `{p}network join <code>` and an invite "
+        "code from that network's steward."
+    )
+
+
+def _clean_name(raw: Any) -> str:
+    return " ".join(str(raw or "").split())
+
+
+# network show -----------------------------------------------------------------------------
+@handles("network", "show")
+async def show(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    networks = ctx.store.networks
+    network = await networks.of_community(ctx.community.id)
+    if network is None:
+        return _not_in_network(ctx)
+    affiliates = [
+        community
+        for community_id in await networks.affiliates(network.id)
+        if (community := await ctx.store.communities.get_by_id(community_id)) is not None
+    ]
+    stewards = await networks.stewards(network.id)
+    lines = [f"🌐 Network {_name(network)}", f"**Affiliates ({len(affiliates)})**"]
+    lines += [f"• {_affiliate(c, ctx.community)}" for c in affiliates]
+    where = {c.id: f"{c.ref.platform} “{quote(c.ref.space_id, 60)}”" for c in affiliates}
+    if stewards:
+        lines.append(
+            "**Stewards:** "
+            + ", ".join(f"{_label(m)} ({where.get(m.community_id, '?')})" for m in stewards)
+        )
+    else:
+        lines.append(
+            "**Stewards:** none — a moderator of any affiliate can take the role with "
+            f"`{ctx.prefix}network stewards add <member>`."
+        )
+    if await networks.is_steward(network.id, ctx.member.ref):
+        open_codes = await networks.open_invites(network.id, ctx.clock.now())
+        lines.append(
+            f"Open invite codes: {open_codes} (make one with `{ctx.prefix}network invite`)."
+        )
+    return reply("\n".join(lines))
+
+
+# network create ---------------------------------------------------------------------------
+@handles("network", "create")
+async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    name = _clean_name(options.get("name"))
+    if not name:
+        return reply(f"Please name the network, e.g. `{ctx.prefix}network create Maths North`.")
+    if len(name) > MAX_NAME:
+        return reply(
+            f"That name is too long ({len(name)} characters, at most {MAX_NAME}). "
+            "Nothing was changed."
+        )
+    if any(not ch.isprintable() for ch in name):
+        return reply("The name must be plain text on one line. Nothing was changed.")
+    existing = await ctx.store.networks.of_community(ctx.community.id)
+    if existing is not None:
+        return reply(
+            f"This community already belongs to the network {_name(existing)}; a community "
+            f"belongs to one network at most. `{ctx.prefix}network leave` first to start "
+            "another. Nothing was changed."
+        )
+    network = await ctx.store.networks.create(
+        name, ctx.community.id, ctx.member.id, ctx.clock.now()
+    )
+    p = ctx.prefix
+    return [
+        *reply(
+            f"Created the network {_name(network)} with this community as its first "
+            "affiliate; you are its steward.\n"
+            f"• `{p}network invite` gives you a one-time code for another community; its "
+            f"moderator types `{p}network join <code>` there (Discord or Matrix).\n"
+            f"• `{p}network stewards add <member>` shares the steward role."
+        ),
+        *_note(
+            ctx,
+            ctx.community,
+            f"🌐 {who(ctx.platform, ctx.member)} created the network {_name(network)}: this "
+            "community is its first affiliate and they are its steward.",
+        ),
+    ]
+
+
+# network invite ---------------------------------------------------------------------------
+@handles("network", "invite")
+async def invite(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    networks = ctx.store.networks
+    network = await networks.of_community(ctx.community.id)
+    if network is None:
+        return _not_in_network(ctx)
+    if not await networks.is_steward(network.id, ctx.member.ref):
+        return reply(
+            f"Only the stewards of {_name(network)} can make invite codes "
+            f"(`{ctx.prefix}network show` lists them). Nothing was changed."
+        )
+    now = ctx.clock.now()
+    expires = now + INVITE_VALID
+    code = codes.new_code()
+    await networks.add_invite(network.id, ctx.community.id, codes.code_hash(code), now, expires)
+    return [
+        *reply(
+            f"Invite code for {_name(network)}: **`{codes.shown(code)}`**\n"
+            f"It works once, until {_when(expires)}. Give it privately to a moderator of the "
+            f"community that joins; they type `{ctx.prefix}network join {codes.shown(code)}` "
+            "there. I keep only a fingerprint of it, so I cannot show it again.",
+            ephemeral=True,
+        ),
+        *_note(
+            ctx,
+            ctx.community,
+            f"🌐 {who(ctx.platform, ctx.member)} made an invite code for the network "
+            f"{_name(network)} (valid until {_when(expires)}, once).",
+        ),
+    ]
+
+
+# network join -----------------------------------------------------------------------------
+async def _wrong_code(ctx: Context, tried_before: int) -> list[Action]:
+    now = ctx.clock.now()
+    await ctx.store.networks.add_failure(ctx.community.id, now)
+    tries = tried_before + 1
+    logger.warning(
+        "network join: a wrong invite code from community {} ({} of {} this hour)",
+        ctx.community.id,
+        tries,
+        MAX_WRONG_CODES,
+    )
+    left = MAX_WRONG_CODES - tries
+    more = (
+        f"{left} more tr{'y' if left == 1 else 'ies'} this hour"
+        if left
+        else "no more tries for an hour"
+    )
+    return [
+        *reply(
+            "That code is not right: check it with the steward who gave it to you "
+            f"({more}). Nothing was changed."
+        ),
+        *_note(
+            ctx,
+            ctx.community,
+            f"🔐 {who(ctx.platform, ctx.member)} tried a wrong network invite code "
+            f"({tries} of {MAX_WRONG_CODES} this hour).",
+        ),
+    ]
+
+
+@handles("network", "join")
+async def join(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    networks = ctx.store.networks
+    p = ctx.prefix
+    existing = await networks.of_community(ctx.community.id)
+    if existing is not None:
+        return reply(
+            f"This community already belongs to the network {_name(existing)}; a community "
+            f"belongs to one network at most (`{p}network leave` first). Nothing was changed."
+        )
+    now = ctx.clock.now()
+    failures = await networks.recent_failures(ctx.community.id, now - WRONG_CODE_WINDOW)
+    if len(failures) >= MAX_WRONG_CODES:
+        again = failures[len(failures) - MAX_WRONG_CODES] + WRONG_CODE_WINDOW
+        logger.warning(
+            "network join: refused for community {} after {} wrong codes this hour",
+            ctx.community.id,
+            len(failures),
+        )
+        return reply(
+            f"Too many wrong codes from this community in the last hour. Try again after "
+            f"{_when(again)}. Nothing was changed."
+        )
+    code = codes.normalize(str(options.get("code") or ""))
+    if code is None:
+        return reply(
+            "That does not look like an invite code: codes are 8 letters and digits, like "
+            f"`{p}network join ABCD-EFGH`. Nothing was changed."
+        )
+    found = await networks.invite_by_hash(codes.code_hash(code))
+    if found is None:
+        return await _wrong_code(ctx, len(failures))
+    if found.used_at is not None:
+        return reply(
+            "That code was already used: each code works once. Ask a steward of the network "
+            f"for a new one (`{p}network invite`). Nothing was changed."
+        )
+    if found.expires_at <= now:
+        return reply(
+            f"That code expired on {_when(found.expires_at)}. Ask a steward of the network for "
+            f"a new one (`{p}network invite`). Nothing was changed."
+        )
+    network = await networks.get(found.network_id)
+    if network is None or not await networks.use_invite(found.id, ctx.community.id, now):
+        return reply(
+            "That code is no longer valid. Ask a steward of the network for a new one. "
+            "Nothing was changed."
+        )
+    await networks.add_affiliate(network.id, ctx.community.id, now)
+    affiliates = await networks.affiliates(network.id)
+    author = who(ctx.platform, ctx.member)
+    return [
+        *reply(
+            f"This community is now an affiliate of the network {_name(network)} "
+            f"({len(affiliates)} affiliates). `{p}network show` lists them and the stewards."
+        ),
+        *await _notes(
+            ctx,
+            [ctx.community.id],
+            f"🌐 {author} joined this community to the network {_name(network)} as an affiliate.",
+        ),
+        *await _notes(
+            ctx,
+            [c for c in [found.community_id] if c != ctx.community.id],
+            f"🌐 The invite code made here was used: the {ctx.community.ref.platform} "
+            f"community “{quote(ctx.community.ref.space_id, 60)}” joined the network "
+            f"{_name(network)}.",
+        ),
+    ]
+
+
+# network leave ----------------------------------------------------------------------------
+@handles("network", "leave")
+async def leave(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    networks = ctx.store.networks
+    network = await networks.of_community(ctx.community.id)
+    if network is None:
+        return _not_in_network(ctx)
+    removed = await networks.remove_affiliate(network.id, ctx.community.id)
+    remaining = await networks.affiliates(network.id)
+    author = who(ctx.platform, ctx.member)
+    here_note = f"🌐 {author} took this community out of the network {_name(network)}."
+    if not remaining:
+        await networks.delete(network.id)
+        return [
+            *reply(
+                f"This community left the network {_name(network)}. It was the last affiliate, "
+                "so the network is closed and its invite codes no longer work."
+            ),
+            *_note(
+                ctx, ctx.community, here_note + " It was the last affiliate: the network is closed."
+            ),
+        ]
+    lines = [
+        f"This community left the network {_name(network)}: its members are no longer part of it."
+    ]
+    if removed:
+        lines.append(
+            f"• {removed} steward role{'s' if removed != 1 else ''} held here ended with it."
+        )
+    stewards = await networks.stewards(network.id)
+    if not stewards:
+        lines.append(
+            "• The network has no stewards now: a moderator of any remaining affiliate can "
+            f"take the role with `{ctx.prefix}network stewards add <member>`."
+        )
+    if len(remaining) == 1:
+        lines.append("• One affiliate is left; it keeps the network and can invite others.")
+    elsewhere = (
+        f"🌐 The {ctx.community.ref.platform} community “{quote(ctx.community.ref.space_id, 60)}” "
+        f"left the network {_name(network)}."
+    )
+    if not stewards:
+        elsewhere += (
+            " The network has no stewards now: a moderator here can take the role with "
+            f"`{ctx.prefix}network stewards add <member>`."
+        )
+    return [
+        *reply("\n".join(lines)),
+        *_note(ctx, ctx.community, here_note),
+        *await _notes(ctx, remaining, elsewhere),
+    ]
+
+
+# network stewards add / remove ------------------------------------------------------------
+def _typed(ctx: Context, raw: Any) -> UserRef | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, UserRef):
+        return raw
+    return UserRef(ctx.community.ref.platform, str(raw))
+
+
+@handles("network", "stewards", "add")
+async def add_steward(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    networks = ctx.store.networks
+    network = await networks.of_community(ctx.community.id)
+    if network is None:
+        return _not_in_network(ctx)
+    stewards = await networks.stewards(network.id)
+    allowed = await networks.is_steward(network.id, ctx.member.ref) or (
+        not stewards and ctx.is_moderator
+    )
+    if not allowed:
+        return reply(
+            f"Only the stewards of {_name(network)} can add stewards"
+            + ("" if stewards else " (while it has none, a moderator of an affiliate can)")
+            + ". Nothing was changed."
+        )
+    wanted = _typed(ctx, options.get("member"))
+    if wanted is None:
+        return reply(f"Please name the member, e.g. `{ctx.prefix}network stewards add ann`.")
+    target = await resolve_member(ctx, wanted)
+    if target is None or target.left_at is not None:
+        return reply(
+            f"I found no member “{quote(wanted.label, NAME_LIMIT)}” in this community: a "
+            "steward is a member of an affiliate. Nothing was changed."
+        )
+    if not await networks.add_steward(network.id, target.id, ctx.clock.now()):
+        return reply(f"{_label(target)} already is a steward of {_name(network)}.")
+    return [
+        *reply(f"{_label(target)} is now a steward of the network {_name(network)}."),
+        *_note(
+            ctx,
+            ctx.community,
+            f"🌐 {who(ctx.platform, ctx.member)} made {_label(target)} a steward of the "
+            f"network {_name(network)}.",
+        ),
+    ]
+
+
+def _matches(member: Member, wanted: UserRef) -> bool:
+    typed = wanted.user_id.strip().lstrip("@").casefold()
+    if member.ref.platform == wanted.platform and member.ref.user_id == wanted.user_id:
+        return True
+    return bool(typed) and typed in (member.ref.user_id.casefold(), member.label.casefold())
+
+
+@handles("network", "stewards", "remove")
+async def remove_steward(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    networks = ctx.store.networks
+    network = await networks.of_community(ctx.community.id)
+    if network is None:
+        return _not_in_network(ctx)
+    if not await networks.is_steward(network.id, ctx.member.ref):
+        return reply(
+            f"Only the stewards of {_name(network)} can remove stewards. Nothing was changed."
+        )
+    wanted = _typed(ctx, options.get("member"))
+    if wanted is None:
+        return reply(f"Please name the steward, e.g. `{ctx.prefix}network stewards remove ann`.")
+    stewards = await networks.stewards(network.id)
+    here = await resolve_member(ctx, wanted)
+    target = next((m for m in stewards if here is not None and m.id == here.id), None) or next(
+        (m for m in stewards if _matches(m, wanted)), None
+    )
+    if target is None:
+        return reply(
+            f"“{quote(wanted.label, NAME_LIMIT)}” is not a steward of {_name(network)} "
+            f"(`{ctx.prefix}network show` lists them). Nothing was changed."
+        )
+    if len(stewards) == 1:
+        return reply(
+            f"{_label(target)} is the last steward of {_name(network)}: a network always keeps "
+            f"one. Add another first (`{ctx.prefix}network stewards add <member>`). "
+            "Nothing was changed."
+        )
+    await networks.remove_steward(network.id, target.id)
+    text = (
+        f"🌐 {who(ctx.platform, ctx.member)} removed {_label(target)} from the stewards of the "
+        f"network {_name(network)}."
+    )
+    return [
+        *reply(f"{_label(target)} is no longer a steward of {_name(network)}."),
+        *await _notes(ctx, [ctx.community.id, target.community_id], text),
+    ]
+
+
+async def on_leave(ctx: Context) -> list[Action]:
+    """A steward who leaves their community is no steward through it any more (coming back
+    does not give the role back). The last one leaving leaves the network without stewards."""
+    networks = ctx.store.networks
+    actions: list[Action] = []
+    for network in await networks.stewarded_by(ctx.member.id):
+        await networks.remove_steward(network.id, ctx.member.id)
+        text = (
+            f"🌐 {who(ctx.platform, ctx.member)} left this community, so they are no longer a "
+            f"steward of the network {_name(network)}."
+        )
+        if not await networks.stewards(network.id):
+            text += (
+                " It has no stewards now: a moderator of any affiliate can take the role with "
+                f"`{ctx.prefix}network stewards add <member>`."
+            )
+        actions += _note(ctx, ctx.community, text)
+    return actions
+
+
+async def export(ctx: Context, member: Member) -> dict[str, Any]:
+    """`/mydata`: the networks this membership stewards."""
+    return {"network_stewardships": await ctx.store.networks.export_for_member(member.id)}
