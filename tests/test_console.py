@@ -245,3 +245,26 @@ def test_long_replies_are_printed_whole(tmp_path: Path, db: Path) -> None:
     assert len(listed) > 10_000
     for n in range(1, 43):
         assert f"Q{n:02} {prompt.strip()[:200]}" in listed, n
+
+
+def test_two_communities_in_one_run_each_keep_their_members_and_say_which_is_which(
+    tmp_path: Path, db: Path
+) -> None:
+    run = scenario(
+        tmp_path,
+        db,
+        ":join alice\n/tags add maths\n"
+        ":community school-b   # a second community, like a second server\n"
+        ":join bob\n/tags add maths\n/peers maths\n"
+        ":community\n:community no/such\n",
+    )
+    assert run.code == 0
+    assert run.lines[0] == "[console] alice joined; you are now alice.", "one community: as ever"
+    assert "[reply:alice] Added **maths** to your profile." in run.lines
+    assert run.at("dm:bob from school-b")[0] == "👋 Welcome to the community, bob!"
+    peers = "\n".join(run.at("school-b reply:bob"))
+    assert "No one else who shares **maths**" in peers and "alice" not in peers, run.stdout
+    assert "Communities in this run: local, school-b." in run.at("console")[-2]
+    assert run.at("console")[-1].startswith("A community name is one word")
+    second = scenario(tmp_path, db, ":community school-b\n:as bob\n/profile show\n")
+    assert "maths" in "\n".join(second.at("school-b reply:bob")).casefold(), second.stdout

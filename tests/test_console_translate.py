@@ -8,6 +8,7 @@ from adapters.console.translate import (
     NO_USER_TEXT,
     Directive,
     Feedback,
+    labelled,
     output_lines,
     render,
     reply_where,
@@ -41,6 +42,9 @@ def test_blank_lines_and_comments_are_ignored(line: str) -> None:
         (":leave dave", Directive("leave", "dave")),
         (":quit", Directive("quit")),
         (":help", Directive("help")),
+        (":community school-a", Directive("community", "school-a")),
+        (":Community  Lycée_2.b ", Directive("community", "Lycée_2.b")),
+        (":community", Directive("community")),
     ],
 )
 def test_directives(line: str, expected: Directive) -> None:
@@ -54,6 +58,10 @@ def test_directives(line: str, expected: Directive) -> None:
         (":as two words", "one word"),
         (":dance", "I don't know `:dance`"),
         (":quit now", "takes nothing"),
+        (":community school a", "A community name is one word"),
+        (":community a/b", "A community name is one word"),
+        (f":community {'x' * 65}", "at most 64 characters"),
+        (":communities", "I don't know `:communities`"),
     ],
 )
 def test_directive_mistakes_get_console_feedback(line: str, says: str) -> None:
@@ -118,6 +126,20 @@ def test_every_line_of_a_message_is_prefixed() -> None:
         "[dm:alice] 2. Science",
     ]
     assert output_lines("#general", "") == ["[#general]"]
+
+
+def test_a_label_names_the_community_and_a_dm_says_where_it_came_from() -> None:
+    assert labelled("#general", "school-a") == "school-a #general"
+    assert labelled("reply:alice", "school-a") == "school-a reply:alice"
+    assert labelled("group:alice,bob", "school-a") == "school-a group:alice,bob"
+    assert labelled("dm:alice", "school-a") == "dm:alice from school-a"
+
+
+def test_lines_act_in_the_community_they_are_translated_for() -> None:
+    there = CommunityRef("console", "school-a")
+    for line in ("/help", "#general> hi", "bob#general> hi", "hello"):
+        translated = translate_line(line, there, "alice")
+        assert getattr(translated, "community", None) == there, line
 
 
 def test_yes_no_prompts_get_a_hint_unless_the_text_already_offers_it() -> None:

@@ -1,10 +1,14 @@
 """The `ChatPlatform` port for the console: everything the bot does becomes a prefixed line.
 
-The console is one local community with no real permissions system, so moderators are the
-names marked with `:mod` (or holders of the community's configured moderator role, which the
-bot itself can grant), and roles are remembered in memory for the session. A message's file
-is saved into the files folder and announced on the line after it: `[where] 📎 saved <path>
-(<size>)`.
+The console has no real permissions system, so moderators are the names marked with `:mod` (or
+holders of the community's configured moderator role, which the bot itself can grant), and roles
+are remembered in memory for the session, each per community. A message's file is saved into the
+files folder and announced on the line after it: `[where] 📎 saved <path> (<size>)`.
+
+A run may hold several communities (`:community NAME`): the platform remembers each one it has
+seen (entered or written for), and once there are two, every line says which community it
+belongs to (`translate.labelled`): `[school-a #general] …`, `[dm:alice from school-a] …`. With
+one community the output is exactly as it always was.
 
 A terminal has no length limit, so a message is printed whole, however long (Discord and Matrix
 split long texts with `communitybot.text_split`; nothing here needs to).
@@ -16,7 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.console.files import DEFAULT_FOLDER, save
-from adapters.console.translate import PLATFORM, output_lines, render, reply_where
+from adapters.console.translate import PLATFORM, labelled, output_lines, render, reply_where
 from communitybot.events import CommunityRef, ConversationRef, Event, UserRef
 from communitybot.replies import Message, format_size
 
@@ -30,8 +34,36 @@ class ConsolePlatform:
         self._out = out
         self.files_dir = files_dir
         """Where attachments are saved (relative paths: from the working directory)."""
-        self.moderators: set[str] = set()
-        self.roles: dict[str, set[str]] = {}
+        self.moderators: dict[CommunityRef, set[str]] = {}
+        """The `:mod` names of each community."""
+        self.roles: dict[tuple[CommunityRef, str], set[str]] = {}
+        """The roles the bot granted, by community and member."""
+        self.communities: list[CommunityRef] = []
+        """The communities seen in this run, in the order they were first seen."""
+
+    def enter(self, community: CommunityRef) -> bool:
+        """Remember a community of this run; whether it is new to the run."""
+        if community in self.communities:
+            return False
+        self.communities.append(community)
+        return True
+
+    @property
+    def several(self) -> bool:
+        """Whether this run has seen more than one community (so output names them)."""
+        return len(self.communities) > 1
+
+    def where_in(self, community: CommunityRef, where: str) -> str:
+        """`where` with the community's name once the run has several communities."""
+        self.enter(community)
+        return labelled(where, community.space_id) if self.several else where
+
+    def write_in(self, community: CommunityRef, where: str, text: str) -> None:
+        """`write` for a place in a community (a channel, a DM it sent, a private reply)."""
+        self.write(self.where_in(community, where), text)
+
+    def make_moderator(self, community: CommunityRef, name: str) -> None:
+        self.moderators.setdefault(community, set()).add(name)
 
     def write(self, where: str, text: str) -> None:
         """Print `text` with every line prefixed by `[where]`."""
@@ -56,17 +88,18 @@ class ConsolePlatform:
         self.write(where, f"📎 saved {path} ({format_size(attachment.size)})")
 
     async def reply(self, event: Event, message: Message, *, ephemeral: bool) -> None:
-        self.show(reply_where(event, ephemeral), message)
+        self.show(self.where_in(event.community, reply_where(event, ephemeral)), message)
 
     async def send_to_channel(
         self, community: CommunityRef, channel_id: str, message: Message
     ) -> None:
-        self.show(f"#{channel_id}", message)
+        self.show(self.where_in(community, f"#{channel_id}"), message)
 
     async def send_direct(
         self, community: CommunityRef, user: UserRef, message: Message
     ) -> ConversationRef:
-        self.show(f"dm:{user.user_id}", message)
+        """One DM conversation per member, whichever community writes (as on a platform)."""
+        self.show(self.where_in(community, f"dm:{user.user_id}"), message)
         return ConversationRef(PLATFORM, "dm", user.user_id)
 
     async def open_group(
@@ -74,30 +107,31 @@ class ConsolePlatform:
     ) -> ConversationRef:
         """One local "group": a line addressed to all of them at once."""
         members = ",".join(user.user_id for user in users)
-        self.show(f"group:{members}", message)
+        self.show(self.where_in(community, f"group:{members}"), message)
         return ConversationRef(PLATFORM, "thread", f"group:{members}")
 
     async def open_chat_thread(
         self, community: CommunityRef, channel_id: str, title: str, message: Message
     ) -> str:
         """The console has no threads: the chat runs in the channel itself."""
-        self.show(f"#{channel_id}", message)
+        self.show(self.where_in(community, f"#{channel_id}"), message)
         return channel_id
 
     async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
-        self.roles.setdefault(user.user_id, set()).add(role_id)
-        self.write("roles", f"{user.user_id} +{role_id}")
+        self.roles.setdefault((community, user.user_id), set()).add(role_id)
+        self.write_in(community, "roles", f"{user.user_id} +{role_id}")
 
     async def revoke_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
-        self.roles.get(user.user_id, set()).discard(role_id)
-        self.write("roles", f"{user.user_id} -{role_id}")
+        self.roles.get((community, user.user_id), set()).discard(role_id)
+        self.write_in(community, "roles", f"{user.user_id} -{role_id}")
 
     async def is_moderator(
         self, community: CommunityRef, user: UserRef, moderator_role: str | None
     ) -> bool:
-        if user.user_id in self.moderators:
+        if user.user_id in self.moderators.get(community, set()):
             return True
-        return moderator_role is not None and moderator_role in self.roles.get(user.user_id, set())
+        held = self.roles.get((community, user.user_id), set())
+        return moderator_role is not None and moderator_role in held
 
     async def role_refusal(self, community: CommunityRef, role_id: str) -> str | None:
         """Console roles are names with no permissions: only the core's own rule applies."""

@@ -72,13 +72,31 @@ def _resolve(future: asyncio.Future[str | None], line: str | None) -> None:
 
 
 class ConsoleSession:
-    """Who is typing, and what each kind of line does."""
+    """Who is typing, in which community, and what each kind of line does.
+
+    `community` is the current one: `:community NAME` switches it, and every other line acts
+    there. The person typing (`current`) stays the same across a switch, so `:join alice` after
+    `:community school-b` makes alice a member of both. A switch tells the core nothing: as when
+    a platform adds the bot to a new server, the core creates the community on its first event
+    there (a join, a command, a message).
+    """
 
     def __init__(self, bot: Bot, platform: ConsolePlatform, community: CommunityRef) -> None:
         self.bot = bot
         self.platform = platform
         self.community = community
         self.current: str | None = None
+        platform.enter(community)
+
+    @property
+    def prompt(self) -> str:
+        """`alice> `, or `alice@school-a> ` once the run has several communities."""
+        where = f"@{self.community.space_id}" if self.platform.several else ""
+        return f"{self.current or ''}{where}> "
+
+    def _here(self) -> str:
+        """The current community's name after a space, for a console note once there are several."""
+        return f" {self.community.space_id}" if self.platform.several else ""
 
     async def handle(self, line: str) -> bool:
         """Process one line completely; False when the session should end."""
@@ -86,8 +104,11 @@ class ConsoleSession:
         match translated:
             case None:
                 return True
+            case Feedback(where="console", text=text):
+                self.platform.write("console", text)
+                return True
             case Feedback(where=where, text=text):
-                self.platform.write(where, text)
+                self.platform.write_in(self.community, where, text)
                 return True
             case Directive():
                 return await self._directive(translated)
@@ -104,20 +125,43 @@ class ConsoleSession:
                 self.platform.write("console", HELP_TEXT)
             case "join":
                 self.current = name
-                self.platform.write("console", f"{name} joined; you are now {name}.")
+                self.platform.write("console", f"{name} joined{self._here()}; you are now {name}.")
                 await self.bot.dispatch(joined(self.community, name))
             case "as":
                 self.current = name
                 self.platform.write("console", f"You are now {name}.")
             case "mod":
-                self.platform.moderators.add(name)
-                self.platform.write("console", f"{name} is now a moderator.")
+                self.platform.make_moderator(self.community, name)
+                of = f" of{self._here()}" if self.platform.several else ""
+                self.platform.write("console", f"{name} is now a moderator{of}.")
             case "leave":
                 await self.bot.dispatch(left(self.community, name))
-                self.platform.write("console", f"{name} left the community.")
+                place = self._here().strip() or "the community"
+                self.platform.write("console", f"{name} left {place}.")
                 if self.current == name:
                     self.current = None
+            case "community":
+                self._community(directive.name)
         return True
+
+    def _community(self, name: str | None) -> None:
+        """`:community NAME` switches (a new name starts a community); alone, it lists them."""
+        if name is None:
+            names = ", ".join(community.space_id for community in self.platform.communities)
+            self.platform.write(
+                "console",
+                f"You are in community {self.community.space_id}. Communities in this run: "
+                f"{names}. `:community NAME` switches (a new name starts a community).",
+            )
+            return
+        community = CommunityRef(self.community.platform, name)
+        if community == self.community:
+            self.platform.write("console", f"You are already in community {name}.")
+            return
+        new = self.platform.enter(community)
+        self.community = community
+        hint = " (new in this run: `:join NAME` adds its members)" if new else ""
+        self.platform.write("console", f"You are now in community {name}{hint}.")
 
 
 async def run_console(
@@ -141,7 +185,7 @@ async def run_console(
         platform.write("console", BANNER)
     reader = LineReader(stream, interactive, terminal.input if terminal else input)
     while True:
-        line = await reader.read(f"{session.current or ''}> " if interactive else "")
+        line = await reader.read(session.prompt if interactive else "")
         if line is None:
             if interactive:
                 platform.write("console", "Bye.")

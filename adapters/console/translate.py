@@ -4,10 +4,13 @@ and a core message → the prefixed lines printed for it.
 No I/O here, so the whole grammar is unit-testable; `runner.py` does the reading and printing.
 
 Grammar (the same interactively and from a file or pipe):
-    :join NAME   NAME joins the community and becomes the current user
+    :join NAME   NAME joins the current community and becomes the current user
     :as NAME     act as NAME
-    :mod NAME    make NAME a moderator
-    :leave NAME  NAME leaves the community
+    :mod NAME    make NAME a moderator (of the current community)
+    :leave NAME  NAME leaves the current community
+    :community NAME   switch to community NAME (the bot meets it on its first event there, as
+                 when it is added to a new server); `:community` alone names the current one
+                 and the communities of this run
     :help        this summary          :quit   stop
     /command …   a slash command of the current user
     #chan> text  the current user's message in channel `chan` (what a running topic chat
@@ -19,6 +22,9 @@ Grammar (the same interactively and from a file or pipe):
                  README's annotated walk-through can be pasted as it is; `#maths` (a hash
                  directly followed by a word) is a tag or channel name, never a comment
     anything else: the current user's private message to the bot
+
+Everything but `:community` acts in the current community. Once a run has seen more than one
+community, every output line says which one it belongs to (`labelled`); with one, nothing changes.
 
 A byte-order mark (what some editors put at the start of a UTF-8 file) is dropped, so a
 scenario saved that way does not lose its first line.
@@ -52,6 +58,8 @@ PREFIX = "/"
 BOM = "\ufeff"
 """A UTF-8 byte-order mark: some editors start a saved scenario file with it."""
 NAME = re.compile(r"[\w.\-]{1,32}")
+COMMUNITY_NAME = re.compile(r"[\w.\-]{1,64}")
+"""A community typed after `:community` (64 characters at most, as the community setting)."""
 _CHANNEL_LINE = re.compile(
     r"(?P<name>[\w.\-]{1,32})?#(?P<channel>[\w.\-]{1,64})>(?P<text>.*)", re.DOTALL
 )
@@ -59,12 +67,13 @@ _REPLY_TO = re.compile(r"\^(?P<name>[\w.\-]{1,32})\s+")
 _MENTION = re.compile(r"(?<![\w@])@(?P<name>[\w.\-]{1,32})")
 _YES = re.compile(r"\byes\b", re.IGNORECASE)
 _NO = re.compile(r"\bno\b", re.IGNORECASE)
-Verb = Literal["join", "as", "mod", "leave", "quit", "help"]
+Verb = Literal["join", "as", "mod", "leave", "community", "quit", "help"]
 _VERBS: dict[str, Verb] = {
     "join": "join",
     "as": "as",
     "mod": "mod",
     "leave": "leave",
+    "community": "community",
     "quit": "quit",
     "help": "help",
 }
@@ -76,6 +85,8 @@ Type as community members and see what the bot sends where.
   :as NAME      act as NAME
   :mod NAME     make NAME a moderator
   :leave NAME   NAME leaves the community
+  :community NAME   switch to (or start) community NAME: `:join`, `:mod`, commands and
+                channels then act there; `:community` alone lists this run's communities
   :quit         stop (end of input works too)
   /help         the bot's commands; any /command runs as the current user
   #chan> text   say something in channel chan (a running topic chat listens there);
@@ -208,6 +219,14 @@ def _directive(text: str) -> Directive | Feedback:
         if name:
             return Feedback("console", f"`:{verb}` takes nothing after it.")
         return Directive(verb)
+    if verb == "community":
+        if name and not COMMUNITY_NAME.fullmatch(name):
+            return Feedback(
+                "console",
+                "A community name is one word of letters, digits, `.`, `-` or `_` "
+                "(at most 64 characters), e.g. `:community school-a`.",
+            )
+        return Directive(verb, name or None)
     if not name:
         return Feedback("console", f"Usage: `:{verb} NAME`.")
     if not NAME.fullmatch(name):
@@ -237,6 +256,19 @@ def render(message: Message) -> str:
     if prompt is not None and prompt.kind == "yesno" and not offers_both:
         text = f"{text} (yes/no)"
     return text
+
+
+def labelled(where: str, community: str) -> str:
+    """`where` saying which community it belongs to, for a run with several communities.
+
+    A channel, a private reply, a group or a role change belongs to a community:
+    `school-a #general`. A DM belongs to the person (one DM conversation per member, whichever
+    community the bot writes from), so it keeps its name and says where it came from:
+    `dm:alice from school-a`.
+    """
+    if where.startswith("dm:"):
+        return f"{where} from {community}"
+    return f"{community} {where}"
 
 
 def output_lines(where: str, text: str) -> list[str]:
