@@ -59,6 +59,30 @@ def test_the_readme_walk_through_pasted_into_the_console_does_what_it_says(
     assert introduction and "alice, meet bob" in introduction[0], run.stdout
 
 
+def test_the_readme_network_walk_through_joins_a_second_affiliate(tmp_path: Path) -> None:
+    """Pasted as it is, but with the code the first half really printed (codes are random):
+    the two halves run one after the other on the same database file."""
+    walk_through = code_block_after(
+        README.read_text("utf-8"), "### A network of two affiliates", "text"
+    )
+    first, switch, second = walk_through.partition(":community school-b")
+    database = str(tmp_path / "bot.db")
+    run = communitybot(tmp_path, "run", "--db", database, stdin=first)
+    assert run.code == 0 and "Traceback" not in run.stderr, run.stderr
+    code = re.search(r"Invite code for .*: \*\*`([0-9A-Z]{4}-[0-9A-Z]{4})`", run.stdout)
+    assert code, run.stdout
+    typed = re.sub(r"/network join \S+", f"/network join {code.group(1)}", switch + second)
+    assert typed != switch + second
+    run = communitybot(tmp_path, "run", "--db", database, stdin=typed)
+    assert run.code == 0 and "Traceback" not in run.stderr, run.stderr
+    said = [line for line in run.lines if line.startswith(("[reply:", "[console]", "[school"))]
+    assert not [line for line in said if any(error in line for error in ERRORS)], run.stdout
+    bob = [line for line in run.lines if "reply:bob" in line]
+    assert any("is now an affiliate of the network" in line for line in bob), run.stdout
+    assert any("Affiliates (2)" in line for line in bob), run.stdout
+    assert any("alice" in line and "Stewards" in line for line in bob), run.stdout
+
+
 def test_the_two_commands_at_the_top_are_make_run_and_make_test() -> None:
     first_block = re.search(r"^```sh\n(.*?)^```", README.read_text("utf-8"), re.S | re.M)
     assert first_block
