@@ -1,0 +1,4 @@
+-- Placeholder: number 0023 is reserved for the networks migration, which is developed on
+-- another branch. The migration loader requires contiguous numbers (store/db.py), so this
+-- branch (account linking, 0024) carries this empty step. When the networks branch is merged,
+-- DELETE THIS FILE in favour of its 0023: two files numbered 0023 stop the bot at start.
