@@ -653,7 +653,7 @@ _SPANNING_COMMANDS = {("mydata",), ("forgetme",)}
 _SPANNING_CHOICES = {"forgetme"}
 
 
-_FORGET_YES = {"yes", "y", "this", "all"}
+_FORGET_YES = {"yes", "y", "this", "this account", "all", "all accounts", "everything"}
 """The typed answers that make `/forgetme` delete (as `communitybot.privacy.commands` reads
 them: "this" account or "all" linked accounts; any other answer deletes nothing)."""
 

@@ -451,3 +451,14 @@ async def test_forgetme_all_forgets_every_linked_account_in_every_community(
     assert await world.harness.find_member("bob") is None  # never joined; untouched anyway
     for row in await store.db.fetch_all("SELECT action FROM outbox"):
         assert "alice" not in json.dumps(str(decode(str(row[0]))))
+
+
+async def test_the_store_never_puts_an_account_in_two_people(world: World) -> None:
+    """A link that races another (two processes on PostgreSQL) is refused, not half-made."""
+    from communitybot.store.people import LinkConflict
+
+    people, now = world.harness.store.people, world.harness.clock.now()
+    await people.link(ALICE, ANN, now)
+    await people.link(BOB, other("ben"), now)
+    with pytest.raises(LinkConflict):
+        await people.link(BOB, ANN, now)  # the caller checked earlier; then ANN was linked

@@ -21,6 +21,10 @@ from communitybot.store.db import Database
 from communitybot.store.timefmt import from_db, to_db
 
 
+class LinkConflict(RuntimeError):
+    """Two accounts could not be made one person: one belongs to another person already."""
+
+
 @dataclass(frozen=True)
 class LinkedAccount:
     person_id: int
@@ -95,6 +99,10 @@ class PeopleRepository:
                 " VALUES (?, ?, ?, ?) ON CONFLICT (platform, user_id) DO NOTHING",
                 (user.platform, user.user_id, person, to_db(now)),
             )
+            if await self.person_of(user) != person:
+                # Linked with someone else meanwhile (another process, on PostgreSQL): the
+                # caller's transaction is rolled back rather than report a link that is not.
+                raise LinkConflict("an account was linked with another person meanwhile")
         return person
 
     async def unlink(self, user: UserRef) -> list[UserRef]:
