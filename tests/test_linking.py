@@ -9,16 +9,21 @@ outbox for that platform and goes out when its process delivers.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from loguru import logger
 
+from adapters.console.platform import ConsolePlatform
+from adapters.console.runner import ConsoleSession
 from communitybot.bot import Bot
+from communitybot.clock import FakeClock
 from communitybot.command_parser import parse_command_line
 from communitybot.events import (
     ChoicePicked,
@@ -33,6 +38,7 @@ from communitybot.outbox_codec import decode
 from communitybot.peers.index import PeerIndex
 from communitybot.rate_limits import RateLimiter
 from communitybot.replies import Action
+from communitybot.store.store import Store
 from tests.conftest import COMMUNITY, Harness, user
 from tests.fakes import FakePlatform, Sent
 
@@ -462,3 +468,29 @@ async def test_the_store_never_puts_an_account_in_two_people(world: World) -> No
     await people.link(BOB, other("ben"), now)
     with pytest.raises(LinkConflict):
         await people.link(BOB, ANN, now)  # the caller checked earlier; then ANN was linked
+
+
+async def test_the_console_walk_through_links_two_names_in_one_run(tmp_path: Path) -> None:
+    """docs/linking.md's walk-through, typed into the console (every account on `console`)."""
+    store = await Store.open(tmp_path / "bot.db")
+    out = io.StringIO()
+    platform = ConsolePlatform(out, tmp_path / "files")
+    bot = Bot(store, platform, FakeClock(), PeerIndex(), prefix="/")
+    session = ConsoleSession(bot, platform, CommunityRef("console", "local"))
+    try:
+        for line in (":join alice", "/link"):
+            assert await session.handle(line)
+        found = CODE.search(out.getvalue())
+        assert found
+        typed = found.group(1).lower().replace("-", " ")
+        for line in (":as alice-work", f"/link {typed}", ":as alice", "yes", "/mydata"):
+            assert await session.handle(line)
+        printed = out.getvalue()
+        assert "[reply:alice-work] Code accepted. **Confirm from your other account**" in printed
+        assert "[dm:alice] 🔗 **alice-work** (console) typed your link code" in printed
+        assert "[dm:alice] Linked ✅" in printed
+        assert "[dm:alice-work] 🔗 Linked ✅" in printed
+        people = await store.people.accounts_of(UserRef("console", "alice"))
+        assert {a.user.user_id for a in people} == {"alice", "alice-work"}
+    finally:
+        await store.close()
