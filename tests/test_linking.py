@@ -259,6 +259,15 @@ async def test_a_confirmation_expires_after_ten_minutes(world: World) -> None:
     assert await world.linked(ALICE) == []
 
 
+async def test_a_yes_long_after_the_confirmation_expired_is_left_to_others(world: World) -> None:
+    code = await world.code(ALICE)
+    await world.command(ANN, f"/link {code}")
+    world.harness.clock.advance(hours=2)
+    assert "expired" not in await world.answer(ALICE, "yes")  # e.g. an onboarding answer
+    assert await world.harness.store.people.get_request(ALICE) is None
+    assert await world.linked(ALICE) == []
+
+
 async def test_other_words_while_a_confirmation_waits_are_not_taken_for_it(world: World) -> None:
     code = await world.code(ALICE)
     await world.command(ANN, f"/link {code}")

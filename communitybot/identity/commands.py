@@ -31,6 +31,8 @@ CONFIRM_WINDOW = timedelta(minutes=10)
 MAX_WRONG_CODES = 5
 WRONG_CODE_WINDOW = timedelta(hours=1)
 CONFIRM_PROMPT_ID = "link:confirm"
+STALE_AFTER = timedelta(hours=1)
+"""A yes/no this long after a confirmation expired is not taken as its (late) answer."""
 _YES = {"yes", "y"}
 _NO = {"no", "n", "cancel"}
 
@@ -234,6 +236,8 @@ async def _answer(ctx: Context, answer: str) -> list[Action] | None:
         return [SendDirect(other_community.ref, request.other, Message(text))]
 
     if now >= request.expires_at:
+        if now - request.expires_at > STALE_AFTER:
+            return None  # long forgotten: the yes/no is for something else (onboarding)
         return reply(
             "That link request expired, so nothing was linked. "
             f"Type `{ctx.prefix}link` for a fresh code if you still want to link."

@@ -13,7 +13,7 @@ the caller's transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from communitybot.events import UserRef
@@ -129,11 +129,15 @@ class PeopleRepository:
     async def put_code(
         self, code_hash: str, user: UserRef, community_id: int, expires_at: datetime, now: datetime
     ) -> None:
-        """Store a fresh code for `user` (its earlier codes, and every expired code, go)."""
+        """Store a fresh code for `user` (its earlier codes, and every expired code, go; so do
+        confirmations that expired a day ago and wrong tries older than a day)."""
         await self._db.execute(
             "DELETE FROM link_codes WHERE (platform = ? AND user_id = ?) OR expires_at <= ?",
             (user.platform, user.user_id, to_db(now)),
         )
+        day_ago = to_db(now - timedelta(days=1))
+        await self._db.execute("DELETE FROM link_requests WHERE expires_at <= ?", (day_ago,))
+        await self._db.execute("DELETE FROM link_attempts WHERE tried_at <= ?", (day_ago,))
         await self._db.execute(
             "INSERT INTO link_codes (code_hash, platform, user_id, community_id, expires_at)"
             " VALUES (?, ?, ?, ?, ?)",
