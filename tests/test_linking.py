@@ -41,6 +41,7 @@ from communitybot.replies import Action
 from communitybot.store.store import Store
 from tests.conftest import COMMUNITY, Harness, user
 from tests.fakes import FakePlatform, Sent
+from tests.mentoring_setup import mentoring_community
 
 SECOND = CommunityRef("fake", "community-2")
 SPACE = CommunityRef("other", "space-1")
@@ -503,3 +504,23 @@ async def test_the_console_walk_through_links_two_names_in_one_run(tmp_path: Pat
         assert {a.user.user_id for a in people} == {"alice", "alice-work"}
     finally:
         await store.close()
+
+
+# Matching ---------------------------------------------------------------------------------------
+async def test_mentor_matching_never_pairs_a_person_with_themself(world: World) -> None:
+    """Two accounts of one person in one community: one offers, the other asks; they are
+    never matched, while another mentor is."""
+    harness = world.harness
+    await mentoring_community(harness, "alice", "alice-work", "bob")
+    await world.harness.store.people.link(user("alice"), user("alice-work"), harness.clock.now())
+    await harness.command("alice-work", "/mentor offer 2 maths")
+    await harness.command("alice", "/mentor request maths")
+    assert "0 new pair(s)" in await harness.reply_text("mod", "/mentoring match")
+    await harness.command("bob", "/mentor offer 1 maths")
+    assert "1 new pair" in await harness.reply_text("mod", "/mentoring match")
+    bob = await harness.member("bob")
+    (pair,) = await harness.store.mentoring.community_pairs(bob.community_id)
+    assert (pair.mentee_id, pair.mentor_id) == (
+        (await harness.member("alice")).id,
+        bob.id,
+    )

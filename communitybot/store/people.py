@@ -125,6 +125,20 @@ class PeopleRepository:
             return []
         return [UserRef(str(r[0]), str(r[1])) for r in rows]
 
+    async def same_person_members(self, community_id: int) -> list[list[int]]:
+        """Groups of two or more member ids of one community that are one person (a person
+        with several linked accounts in the same community): never to be paired together."""
+        rows = await self._db.fetch_all(
+            "SELECT m.id, a.person_id FROM members m JOIN person_accounts a"
+            " ON a.platform = m.platform AND a.user_id = m.user_id"
+            " WHERE m.community_id = ? ORDER BY a.person_id, m.id",
+            (community_id,),
+        )
+        by_person: dict[int, list[int]] = {}
+        for row in rows:
+            by_person.setdefault(int(row[1]), []).append(int(row[0]))
+        return [ids for ids in by_person.values() if len(ids) > 1]
+
     # Codes ------------------------------------------------------------------------------------
     async def put_code(
         self, code_hash: str, user: UserRef, community_id: int, expires_at: datetime, now: datetime
