@@ -93,7 +93,7 @@ async def _prepare(bot: Bot, members: int) -> None:
 async def one_run(folder: Path, joins: int, commands: int, members: int, previous: bool) -> Figures:
     store = await Store.open(folder / f"burst-{time.monotonic_ns()}.db")
     try:
-        platform = CountingPlatform()
+        platform = CountingPlatform(name=COMMUNITY.platform)  # its communities are its own
         platform.moderators.add("moderator")
         clock = SystemClock()
         bot = Bot(store, platform, clock, PeerIndex(), "/", RateLimiter(store, platform, clock))

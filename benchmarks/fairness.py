@@ -57,7 +57,7 @@ async def one_run(directory: Path, line: str, burst: int, limits: bool) -> tuple
     path = directory / f"fairness-{time.monotonic_ns()}.db"
     store = await Store.open(path)
     try:
-        platform = FakePlatform()
+        platform = FakePlatform(name=COMMUNITY.platform)  # its communities are its own
         clock = SystemClock()
         bot = Bot(
             store,

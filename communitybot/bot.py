@@ -25,7 +25,8 @@ What keeps a member from waiting behind bulk work and other communities (issue #
   answer (command, private message, button) goes before joins, leaves, channel messages and
   scheduled work, and a member's own queued joins go with their command. A bulk unit that
   holds its lane but still waits for the writer lets those members go first. `/mydata` and the
-  "yes" to `/forgetme` take the lanes of every community of that platform user, in one order.
+  "yes" to `/forgetme` take the lanes of every community of that platform user (and of the
+  accounts linked with it), in one order.
 * **The writer turn** is held only while a transaction is open, interactive units first. Long
   work (a mentor or round solve, opening a chat thread, a cold peer-index load) steps outside
   the transaction (`units.outside`): other communities write meanwhile, and the handler runs
@@ -284,10 +285,12 @@ class Bot:
             return [event.community]
         source = self.reader or self.store
         refs = {event.community}
-        for member in await source.members.all_for_user(event.user):
-            community = await source.communities.get_by_id(member.community_id)
-            if community is not None:
-                refs.add(community.ref)
+        users = [event.user, *(a.user for a in await source.people.accounts_of(event.user))]
+        for user in dict.fromkeys(users):  # and every linked account's (forgetting a person)
+            for member in await source.members.all_for_user(user):
+                community = await source.communities.get_by_id(member.community_id)
+                if community is not None:
+                    refs.add(community.ref)
         return sorted(refs, key=lane_order)
 
     async def _unit(
@@ -348,7 +351,14 @@ class Bot:
         actions = await self._route(ctx)
         await typed_choices.remember(self.store, actions, self.clock.now())
         modlog = ctx.community.modlog_channel
-        batch = await self.outbox.queue([(a, modlog) for a in actions], self.clock.now())
+        here = ctx.community.ref
+        modlogs: dict[CommunityRef | None, str | None] = {here: modlog, None: modlog}
+        elsewhere = [c for c in _communities(actions) if c not in modlogs]
+        if elsewhere:  # e.g. a linked account's community: its problems go to its moderators
+            modlogs.update(await self._modlog_channels(elsewhere))
+        batch = await self.outbox.queue(
+            [(a, modlogs[_community(a)]) for a in actions], self.clock.now()
+        )
         return Handled(actions, modlog, batch)
 
     async def _new_transaction(
@@ -643,14 +653,15 @@ _SPANNING_COMMANDS = {("mydata",), ("forgetme",)}
 _SPANNING_CHOICES = {"forgetme"}
 
 
-_FORGET_YES = {"yes", "y"}
+_FORGET_YES = {"yes", "y", "this", "this account", "all", "all accounts", "everything"}
 """The typed answers that make `/forgetme` delete (as `communitybot.privacy.commands` reads
-them; any other answer deletes nothing)."""
+them: "this" account or "all" linked accounts; any other answer deletes nothing)."""
 
 
 def _may_span_communities(event: Event) -> bool:
-    """Events that may act on a member's rows in every community of the platform user:
-    `/mydata`, `/forgetme` and its answer (a button, or "yes" in a private message)."""
+    """Events that may act on a member's rows in every community of the platform user (and of
+    its linked accounts): `/mydata`, `/forgetme` and its answer (a button, or "yes" in a
+    private message)."""
     if isinstance(event, CommandInvoked):
         return event.path in _SPANNING_COMMANDS
     if isinstance(event, ChoicePicked):

@@ -14,6 +14,7 @@ from communitybot.chats.catalogue import CHAT_COMMANDS
 from communitybot.chats.run_catalogue import CHAT_RUN_COMMANDS
 from communitybot.command_types import Autocomplete, Command, Option, OptionType
 from communitybot.help.catalogue import HELP_COMMANDS
+from communitybot.identity.catalogue import IDENTITY_COMMANDS
 from communitybot.mentoring.catalogue import MENTORING_COMMANDS
 from communitybot.moderation.catalogue import LIMIT_COMMANDS, SETUP_COMMANDS, STATS_COMMANDS
 from communitybot.networks.catalogue import NETWORK_COMMANDS
@@ -37,6 +38,7 @@ CATALOGUE: tuple[Command, ...] = (
     *PEER_COMMANDS,
     *PROFILE_COMMANDS,
     *PRIVACY_COMMANDS,
+    *IDENTITY_COMMANDS,
     *SETUP_COMMANDS,
     *QUESTION_COMMANDS,
     *STATS_COMMANDS,

@@ -82,6 +82,23 @@ _PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
+    # A one-time link code (`communitybot.identity`) in a command a platform library dumps at
+    # DEBUG: "!link ABCD-EFGH" in a Matrix event body, {"value": "ABCD-EFGH"} in a Discord
+    # interaction (only in lines that mention "link").
+    (
+        ("link",),
+        re.compile(
+            r"(?P<keep>\blink\s+)(?P<secret>[0-9A-Za-z]{4}[\s-]?[0-9A-Za-z]{4})\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        ("link",),
+        re.compile(
+            r"""(?P<keep>["']value["']\s*:\s*["'])"""
+            r"""(?P<secret>[0-9A-Za-z]{4}[\s-]?[0-9A-Za-z]{4})(?=["'])"""
+        ),
+    ),
 )
 
 

@@ -8,8 +8,13 @@ Why it looks like this:
   together: a crash right after the commit loses nothing, because the rows are still there.
   A `Reply` is never stored: an interaction answer cannot be sent after a restart (Discord's
   token expires in minutes), and the member is there to try again.
-* Each row names its platform (the Bot's `platform.name`): only a process serving that platform
-  delivers it (rows from before migration 0022 have none: any platform's process may).
+* Each row names its platform: only a process serving that platform delivers it (rows from
+  before migration 0022 have none: any platform's process may). That is the platform of the
+  action's community (`Outbox.target_platform`), normally the Bot's own (`platform.name`). An
+  action for a community on *another* platform — a DM to a linked account there, a
+  moderator-log line in its community (`communitybot.identity`) — is stored unclaimed for that
+  platform, with a `CHANNEL_OUTBOX` notification naming it on a shared database, and this
+  process never sends it: that platform's process claims and delivers it like a worker's row.
 * Rows are held by *claims with a lease*, in the table, not in memory: `claimed_by` (the
   process's `Notifications.origin`) and `claimed_until`. A process that will deliver its rows
   itself writes them already claimed, until now + `LEASE`; while it delivers a batch it renews
@@ -151,6 +156,8 @@ class Queued:
     modlog_channel: str | None
     key: str | None = None
     lease_until: datetime | None = None
+    elsewhere: bool = False
+    """Queued for another platform's process (`Outbox.target_platform`): not delivered here."""
 
 
 class Outbox:
@@ -202,29 +209,55 @@ class Outbox:
     ) -> list[Queued]:
         """Store the replayable actions (inside the caller's transaction and lock): claimed by
         this process until now + `LEASE` if it delivers them itself, else unclaimed, with a
-        `CHANNEL_OUTBOX` notification (delivered at commit) for the platform's process."""
-        stored = [(action, modlog) for action, modlog in actions if not isinstance(action, Reply)]
+        `CHANNEL_OUTBOX` notification (delivered at commit) for the platform's process. An
+        action for a community of another platform (`target_platform`) is always stored
+        unclaimed for that platform's process, which delivers it; this one never sends it."""
         until = now + LEASE if self._delivers else None
-        ids = iter(
-            await self._rows.add(
-                [(encode(a), m) for a, m in stored],
+        by_platform: dict[str, list[int]] = {}
+        for n, (action, _) in enumerate(actions):
+            if not isinstance(action, Reply):
+                by_platform.setdefault(self.target_platform(action), []).append(n)
+        ids: dict[int, int] = {}
+        for platform, positions in by_platform.items():
+            mine = platform == self._platform_name and self._delivers
+            added = await self._rows.add(
+                [(encode(actions[n][0]), actions[n][1]) for n in positions],
                 now,
-                platform=self._platform_name,
-                claimed_by=self._owner if self._delivers else None,
-                claimed_until=until,
+                platform=platform,
+                claimed_by=self._owner if mine else None,
+                claimed_until=until if mine else None,
             )
-        )
-        if stored and not self._delivers and self._notifications.shared:
-            await self._notifications.notify(CHANNEL_OUTBOX, self._platform_name)
+            ids.update(zip(positions, added, strict=True))
+            if not mine and self._notifications.shared:
+                await self._notifications.notify(CHANNEL_OUTBOX, platform)
         created = int(now.timestamp())
         queued: list[Queued] = []
-        for action, modlog in actions:
+        for n, (action, modlog) in enumerate(actions):
             if isinstance(action, Reply):
                 queued.append(Queued(None, action, modlog))
-            else:
-                row_id = next(ids)
-                queued.append(Queued(row_id, action, modlog, _key(row_id, created), until))
+                continue
+            row_id = ids[n]
+            here = self.target_platform(action) == self._platform_name
+            queued.append(
+                Queued(
+                    row_id,
+                    action,
+                    modlog,
+                    _key(row_id, created),
+                    until if here else None,
+                    elsewhere=not here,
+                )
+            )
         return queued
+
+    def target_platform(self, action: Action) -> str:
+        """The platform whose process delivers `action`: its community's (a DM to a linked
+        account on another platform, a moderator-log line in a community there), else this
+        process's own."""
+        platform = getattr(action, "community", None)
+        if platform is None or not platform.platform:
+            return self._platform_name
+        return str(platform.platform)
 
     async def deliver(self, event: Event | None, batch: Sequence[Queued]) -> list[str]:
         """Deliver a committed batch in order, then mark its rows in one statement; returns the
@@ -233,6 +266,7 @@ class Outbox:
         if not self._delivers:
             return []
         problems: list[str] = []
+        batch = [item for item in batch if not item.elsewhere]
         rows = [item.row_id for item in batch if item.row_id is not None]
         leases = [item.lease_until for item in batch if item.lease_until is not None]
         self._hold(rows, min(leases, default=self._clock.now()))

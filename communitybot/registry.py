@@ -20,6 +20,7 @@ from communitybot.context import CommandHandler, Context
 from communitybot.events import ChannelMessage
 from communitybot.feature import Feature
 from communitybot.help.feature import FEATURE as HELP
+from communitybot.identity.feature import FEATURE as IDENTITY
 from communitybot.job_kinds import JobKind
 from communitybot.mentoring.feature import FEATURE as MENTORING
 from communitybot.models import Community, Member
@@ -37,6 +38,7 @@ from communitybot.tags.feature import FEATURE as TAGS
 FEATURES: tuple[Feature, ...] = (
     HELP,
     PRIVACY,
+    IDENTITY,
     ONBOARDING,
     TAGS,
     PEERS,
@@ -48,7 +50,8 @@ FEATURES: tuple[Feature, ...] = (
     NETWORKS,
 )
 """Every capability, in the order listeners are asked: a pending `/forgetme` (privacy) hears a
-private message or a button before onboarding does; a member leaving ends mentoring pairings
+private message or a button before onboarding does, and so does a pending link confirmation
+(identity); a member leaving ends mentoring pairings
 first, then chat hosting, then peer-round groups."""
 
 STATS_ORDER: tuple[Feature, ...] = (

@@ -307,21 +307,22 @@ choice_values = st.lists(
     ),
     max_size=3,
 ).map(tuple)
+raw_commands: st.SearchStrategy[RawCommand] = st.builds(
+    RawCommand,
+    actors,
+    st.lists(
+        st.sampled_from(["tags", "frobnicate", "admin", "add", "nuke", "x"]),
+        min_size=1,
+        max_size=3,
+    )
+    .map(tuple)
+    .filter(lambda path: find_command(path) is None),
+)
 steps: st.SearchStrategy[Step] = st.one_of(
     st.builds(Line, actors, lines),
     st.builds(Line, actors, lines),
     st.builds(Line, actors, lines),
-    st.builds(
-        RawCommand,
-        actors,
-        st.lists(
-            st.sampled_from(["tags", "frobnicate", "admin", "add", "nuke", "x"]),
-            min_size=1,
-            max_size=3,
-        )
-        .map(tuple)
-        .filter(lambda path: find_command(path) is None),
-    ),
+    raw_commands,
     st.builds(Dm, actors, st.one_of(st.sampled_from(["yes", "no", "1", "skip", "stop"]), _TEXT)),
     st.builds(Press, actors, custom_ids, choice_values),
 )

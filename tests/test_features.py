@@ -162,6 +162,7 @@ async def test_mydata_reaches_every_repository_that_can_export_member_data(
         "exported_at",
         "platform",
         "user_id",
+        "linking",
         "memberships",
         "private_conversations",
     ]

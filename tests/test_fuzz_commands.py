@@ -27,14 +27,13 @@ from communitybot.commands import CATALOGUE
 from tests.fuzz_world import (
     MOD,
     Line,
-    RawCommand,
     Step,
     actors,
     build_snapshot,
     describe,
     examples,
+    raw_commands,
     run_example,
-    steps,
 )
 
 
@@ -83,7 +82,7 @@ moderator_lines = st.sampled_from([c for c in CATALOGUE if c.moderator_only]).ma
     example=st.lists(
         st.one_of(
             st.builds(Line, members, moderator_lines),
-            steps.filter(lambda step: isinstance(step, RawCommand)),
+            raw_commands,
         ),
         min_size=1,
         max_size=3,

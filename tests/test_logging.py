@@ -258,3 +258,19 @@ def test_a_plain_word_caught_by_a_pattern_is_not_scrubbed_everywhere_afterwards(
     first, second = (line.split(" - ", 1)[1] for line in stream.getvalue().splitlines())
     assert first == f"required keys: ('token', '{REDACTED}')"
     assert second == "forgot your password? ask a moderator"
+
+
+def test_a_link_code_in_a_platform_librarys_debug_dump_is_scrubbed() -> None:
+    stream = configured(log_level="DEBUG")
+    logging.getLogger("nio.rooms").debug(
+        "event {'type': 'm.room.message', 'content': {'body': '!link k7q2-m9xd'}}"
+    )
+    logging.getLogger("discord.gateway").debug(
+        '{"t": "INTERACTION_CREATE", "d": {"data": {"name": "link", "options": '
+        '[{"type": 3, "name": "code", "value": "K7Q2-M9XD"}]}}}'
+    )
+    logger.info("the member typed /tags link maths channel=general")
+    output = stream.getvalue()
+    assert "k7q2" not in output.lower() and "m9xd" not in output.lower()
+    assert output.count(REDACTED) == 2
+    assert "/tags link maths channel=general" in output

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from communitybot import one_time_codes as codes
 from communitybot.command_parser import CommandParseError, parse_command_line
 from communitybot.events import CommandInvoked, CommunityRef, ConversationRef, UserRef
-from communitybot.networks import codes
 from tests.conftest import COMMUNITY, Harness
 
 CODE = re.compile(r"`([0-9A-Z]{4}-[0-9A-Z]{4})`")
@@ -106,7 +106,7 @@ async def test_a_network_grows_by_invite_and_shows_its_affiliates_and_stewards(
     assert code not in " ".join(a.logged()) and "made an invite code" in a.logged()[0]
     # Only the fingerprint is stored.
     row = await a.harness.store.db.fetch_one("SELECT code_hash FROM network_invites")
-    assert row is not None and row["code_hash"] == codes.code_hash(code.replace("-", ""))
+    assert row is not None and row["code_hash"] == codes.code_hash(code.replace("-", ""), "network")
     joined = await b.reply("bea", f"/network join {code.lower()}")
     assert "now an affiliate" in joined and "(2 affiliates)" in joined
     assert "joined this community to the network" in b.logged()[0]
@@ -277,10 +277,11 @@ def test_codes_carry_40_bits_and_read_back_however_they_are_typed() -> None:
     for code in seen:
         shown = codes.shown(code)
         assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", shown)
-        assert codes.normalize(shown) == code
-        assert codes.normalize(f" {shown.lower()} ".replace("0", "o").replace("1", "i")) == code
-    assert codes.normalize("ABCD-EFG") is None and codes.normalize("ABCD-EFGU") is None
-    assert codes.code_hash("ABCDEFGH") != codes.code_hash("ABCDEFGJ")
+        assert codes.normalized(shown) == code
+        assert codes.normalized(f" {shown.lower()} ".replace("0", "o").replace("1", "i")) == code
+    assert codes.normalized("ABCD-EFG") is None and codes.normalized("ABCD-EFGU") is None
+    assert codes.code_hash("ABCDEFGH", "network") != codes.code_hash("ABCDEFGJ", "network")
+    assert codes.code_hash("ABCDEFGH", "network") != codes.code_hash("ABCDEFGH", "link")
 
 
 async def test_a_steward_who_leaves_their_community_is_no_steward_any_more(

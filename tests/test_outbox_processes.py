@@ -43,8 +43,14 @@ GUARD_S = 10.0
 """How long a test waits (really) for another process's notification before failing."""
 
 
-def _posts(count: int, channel: str = "general") -> list[Action]:
-    return [SendToChannel(COMMUNITY, channel, Message(f"post {n}")) for n in range(count)]
+DISCORD_GUILD = CommunityRef("discord", "guild-1")
+"""A community of the "discord" processes below: an action goes to its community's platform."""
+
+
+def _posts(
+    count: int, channel: str = "general", community: CommunityRef = COMMUNITY
+) -> list[Action]:
+    return [SendToChannel(community, channel, Message(f"post {n}")) for n in range(count)]
 
 
 async def _scheduled(bot: Bot, actions: list[Action]) -> None:
@@ -212,7 +218,7 @@ async def test_a_matrix_process_never_delivers_a_discord_message(
         matrix = await run.start(FakePlatform(name="matrix"), store=store, lock=lock)
         discord = await run.start(FakePlatform(name="discord"), store=store, lock=lock)
 
-        await _scheduled(discord_worker.bot, _posts(2))
+        await _scheduled(discord_worker.bot, _posts(2, community=DISCORD_GUILD))
         assert await matrix.bot.deliver_outbox() == 0
         assert matrix.platform.sent == []
         # Nothing of its own to wait for (on PostgreSQL: only its look every lease).
@@ -223,6 +229,29 @@ async def test_a_matrix_process_never_delivers_a_discord_message(
         assert await discord.bot.deliver_outbox() == 2
         assert _where(discord.platform) == ["#general post 0", "#general post 1"]
         assert matrix.platform.sent == []
+
+
+async def test_an_action_for_another_platforms_community_goes_out_through_that_platform(
+    store_target: Path | str,
+) -> None:
+    """A DM to an account on another platform (a linked account's confirmation): this process
+    queues it unclaimed for that platform and never sends it; that platform's process does."""
+    clock = FakeClock()
+    lock = PriorityLock()
+    async with processes(store_target, clock) as run:
+        matrix = await run.start(FakePlatform(name="matrix"), lock=lock)
+        store = matrix.store
+        discord = await run.start(FakePlatform(name="discord"), store=store, lock=lock)
+        space = CommunityRef("matrix", "!space:example.org")
+        here, there = _posts(1, "mod-log", space)[0], _posts(1, community=DISCORD_GUILD)[0]
+        await _scheduled(matrix.bot, [here, there])
+        assert _where(matrix.platform) == ["#mod-log post 0"]
+        rows = await store.db.fetch_all("SELECT platform, claimed_by FROM outbox")
+        assert [(r["platform"], r["claimed_by"]) for r in rows] == [("discord", None)]
+        assert await matrix.bot.deliver_outbox() == 0
+        assert await discord.bot.deliver_outbox() == 1
+        assert _where(discord.platform) == ["#general post 0"]
+        assert await store.outbox.count() == 0
 
 
 async def test_a_row_from_before_platforms_were_recorded_goes_out_once_on_any(
@@ -318,7 +347,7 @@ async def test_a_new_leader_takes_over_its_dead_predecessors_messages_after_the_
         try:
             first = await run.start(FakePlatform(name="discord"), store=dead)
             for name in ("ann", "bob"):  # committed and claimed; the process dies before sending
-                await first.bot.handle(MemberJoined(COMMUNITY, user(name)))
+                await first.bot.handle(MemberJoined(DISCORD_GUILD, user(name)))
         finally:
             await dead.close()  # SIGKILL: the claims stay behind
 

@@ -179,7 +179,7 @@ async def test_another_community_is_answered_while_a_peer_round_is_solved(
 
 def test_the_answers_that_delete_are_the_ones_privacy_acts_on() -> None:
     """The bot takes every lane of the member for exactly the answers `/forgetme` acts on."""
-    assert bot_module._FORGET_YES == privacy_commands._YES
+    assert bot_module._FORGET_YES == privacy_commands._YES | privacy_commands._ALL
 
 
 async def test_a_read_only_command_is_answered_while_a_write_transaction_is_open(

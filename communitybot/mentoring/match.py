@@ -4,11 +4,13 @@ A round loads every open request and free mentor seat, solves the assignment in 
 (`communitybot.mentoring.solver`: optimal for rarity-weighted shared tags, goals and time-zone
 overlap), then records the pairs and introduces each pair in one private group conversation.
 Hard rules go to the solver as forbidden (mentee, mentor) pairs: an ended pair is never proposed
-again and nobody mentors their own mentor; a mentee's time-zone window rules out mentors too far
-away (added lazily by `communitybot.mentoring.windows`). The store is read before the solve and
-written after it; the solve itself runs outside the event's transaction (`units.in_thread`):
-the handler's first run stops there and is rolled back, the solve runs while other communities
-write, and the handler's second run gets the answer for the same problem at once.
+again, nobody mentors their own mentor, and two accounts linked as one person
+(`communitybot.identity`) are never paired with each other; a mentee's time-zone window rules
+out mentors too far away (added lazily by `communitybot.mentoring.windows`). The store is read
+before the solve and written after it; the solve itself runs outside the event's transaction
+(`units.in_thread`): the handler's first run stops there and is rolled back, the solve runs
+while other communities write, and the handler's second run gets the answer for the same
+problem at once.
 """
 
 from __future__ import annotations
@@ -136,6 +138,8 @@ async def _problem(ctx: Context) -> _Problem:
     history = await store.mentoring.community_pairs(cid)
     forbidden = {(p.mentee_id, p.mentor_id) for p in history}
     forbidden |= {(p.mentor_id, p.mentee_id) for p in history if p.status == "active"}
+    for same in await store.people.same_person_members(cid):  # linked accounts: one person
+        forbidden |= {(a, b) for a in same for b in same if a != b}
     seats_taken: dict[int, int] = {}
     for p in history:
         if p.status == "active":

@@ -27,12 +27,12 @@ from typing import Any
 
 from loguru import logger
 
+from communitybot import one_time_codes as codes
 from communitybot.context import Context
 from communitybot.events import UserRef
 from communitybot.feature import handles
 from communitybot.models import Community, Member
 from communitybot.naming import NAME_LIMIT, who
-from communitybot.networks import codes
 from communitybot.networks.catalogue import MAX_NAME
 from communitybot.onboarding.profile import resolve_member
 from communitybot.replies import Action, Message, SendToChannel, reply
@@ -185,7 +185,9 @@ async def invite(ctx: Context, options: dict[str, Any]) -> list[Action]:
     now = ctx.clock.now()
     expires = now + INVITE_VALID
     code = codes.new_code()
-    await networks.add_invite(network.id, ctx.community.id, codes.code_hash(code), now, expires)
+    await networks.add_invite(
+        network.id, ctx.community.id, codes.code_hash(code, "network"), now, expires
+    )
     return [
         *reply(
             f"Invite code for {_name(network)}: **`{codes.shown(code)}`**\n"
@@ -257,13 +259,13 @@ async def join(ctx: Context, options: dict[str, Any]) -> list[Action]:
             f"Too many wrong codes from this community in the last hour. Try again after "
             f"{_when(again)}. Nothing was changed."
         )
-    code = codes.normalize(str(options.get("code") or ""))
+    code = codes.normalized(str(options.get("code") or ""))
     if code is None:
         return reply(
             "That does not look like an invite code: codes are 8 letters and digits, like "
             f"`{p}network join ABCD-EFGH`. Nothing was changed."
         )
-    found = await networks.invite_by_hash(codes.code_hash(code))
+    found = await networks.invite_by_hash(codes.code_hash(code, "network"))
     if found is None:
         return await _wrong_code(ctx, len(failures))
     if found.used_at is not None:

@@ -14,6 +14,13 @@ adapter fails, nothing of the core is deleted, the member is told so and may ans
 if the process dies between the two, the member keeps a profile they can see and forget again,
 and only loses a DM room record (the bot opens a new one when it next writes). The other order
 could leave a DM room in `/mydata` after "everything is deleted".
+
+An account linked with others (`communitybot.identity`) is asked which to forget: **this**
+account (it leaves its person; the others stay linked) or **all** of them, every linked account
+in every community — then each account's memberships go to every feature's `forget` (the
+lanes of all their communities are held: `bot._lanes_for`). What another platform's adapter
+stores about a linked account (its DM room there) is that adapter's: a process deletes only
+what the adapters it runs declared (see docs/linking.md).
 """
 
 from __future__ import annotations
@@ -26,15 +33,20 @@ from loguru import logger
 
 from communitybot import units
 from communitybot.context import Context
+from communitybot.events import UserRef
 from communitybot.feature import handles
 from communitybot.models import Member
-from communitybot.replies import Action, Attachment, Prompt, reply
+from communitybot.replies import Action, Attachment, Choice, Prompt, reply
 from communitybot.store.timefmt import to_db
+from communitybot.text import quote
 
 FORGET_KIND = "forgetme"
 FORGET_PROMPT_ID = "forgetme"
 FORGET_WINDOW = timedelta(minutes=10)
-_YES = {"yes", "y"}
+_YES = {"yes", "y", "this", "this account"}
+"""Forget this account (for an account linked with others: only this one)."""
+_ALL = {"all", "all accounts", "everything"}
+"""Forget the whole person: every account linked with this one (this one alone if none)."""
 _NO = {"no", "n", "cancel"}
 
 
@@ -121,6 +133,7 @@ async def build_export(ctx: Context) -> dict[str, Any]:
         "exported_at": to_db(ctx.clock.now()),
         "platform": user.platform,
         "user_id": user.user_id,
+        "linking": await ctx.store.people.export_for_user(user, ctx.clock.now()),
         "memberships": [await _membership_export(ctx, m) for m in memberships],
         "private_conversations": await ctx.store.adapter_data.export(user),
     }
@@ -145,16 +158,25 @@ async def my_data(ctx: Context, options: dict[str, Any]) -> list[Action]:
         ctx.peers.invalidate(ctx.community.id)
     data = await build_export(ctx)
     count = len(data["memberships"])
-    if count == 0 and not data["private_conversations"]:
+    linked = data["linking"]["linked_accounts"]
+    if count == 0 and not data["private_conversations"] and not linked:
         return reply(
             "I store nothing about you: no profile, tags or answers. Nothing was stored by "
             "asking, either.",
             ephemeral=True,
         )
     where = "this community" if count == 1 else f"{count} communities"
+    accounts = ""
+    if linked:
+        listed = ", ".join(f"{a['user_id']} ({a['platform']})" for a in linked)
+        accounts = (
+            f"\nThis account is linked with others — one person: {quote(listed, 400)}. "
+            "Each account's `mydata` shows what is stored under it."
+        )
     return reply(
         f"Your data from {where} is attached as JSON: profile, tags, onboarding answers, chats, "
-        "mentoring and the rest — everything I store about you.\n"
+        "mentoring, linked accounts and the rest — everything I store about you."
+        f"{accounts}\n"
         f"`{ctx.prefix}forgetme` deletes all of it.",
         ephemeral=True,
         attachment=Attachment(
@@ -175,14 +197,33 @@ async def forget_me(ctx: Context, options: dict[str, Any]) -> list[Action]:
         "this community" if len(memberships) <= 1 else f"all {len(memberships)} communities I serve"
     )
     minutes = int(FORGET_WINDOW.total_seconds() // 60)
-    return reply(
+    what = (
         f"This deletes everything I store about you in {where}: your profile (role, time zone, "
         "mentoring wishes, intro), your tags, your onboarding answers, your mentoring offers, "
         "requests, pairings and check-in answers, your peer-round groups, your chat "
         "subscriptions, hosting and chat messages, your problems of practice, your network "
-        "steward roles and your privacy settings. "
+        "steward roles, your privacy settings and your account links. "
         "It cannot be undone, and posts already made in channels stay where they are.\n"
-        f"**Delete everything?** Answer **yes** or **no** within {minutes} minutes.",
+    )
+    linked = [a.user for a in await ctx.store.people.accounts_of(ctx.member.ref)]
+    if linked:
+        return reply(
+            what + f"This account is linked with {len(linked) - 1} other account(s) — one "
+            "person. **Forget only this account, or the whole person** (every linked account, "
+            "in every community)? Answer **this**, **all** or **no** within "
+            f"{minutes} minutes.",
+            prompt=Prompt(
+                custom_id=FORGET_PROMPT_ID,
+                kind="single",
+                choices=(
+                    Choice("this", "Only this account"),
+                    Choice("all", f"All {len(linked)} linked accounts"),
+                    Choice("no", "Keep everything"),
+                ),
+            ),
+        )
+    return reply(
+        what + f"**Delete everything?** Answer **yes** or **no** within {minutes} minutes.",
         prompt=Prompt(custom_id=FORGET_PROMPT_ID, kind="yesno"),
     )
 
@@ -191,15 +232,27 @@ async def forget_user(ctx: Context, memberships: list[Member]) -> None:
     """The user's memberships and everything hanging off them (`ON DELETE CASCADE`: profile,
     tags, answers, pairings, groups, chats, asks...) and any message still waiting to reach
     them. The adapters' rows (private conversations) went just before (`_forget`)."""
-    user = ctx.member.ref
-    await ctx.store.members.delete_everywhere(user)
-    await ctx.store.outbox.forget(user)
+    for user in dict.fromkeys([ctx.member.ref, *(m.ref for m in memberships)]):
+        await ctx.store.members.delete_everywhere(user)
+        await ctx.store.outbox.forget(user)
 
 
-async def _forget(ctx: Context) -> list[Action]:
+async def _forget_adapter_data(store: Any, users: list[UserRef]) -> int:
+    deleted = 0
+    for user in users:
+        deleted += await store.adapter_data.forget(user)
+    return deleted
+
+
+async def _forget(ctx: Context, *, whole_person: bool = False) -> list[Action]:
+    """Forget this account, or (`whole_person`) every account linked with it: each account's
+    memberships go to every feature's `forget` (`registry.forget`)."""
     from communitybot import registry  # the registry imports this module for its handlers
 
     user = ctx.member.ref
+    users = [user]
+    if whole_person:
+        users += [a.user for a in await ctx.store.people.accounts_of(user) if a.user != user]
     try:
         if ctx.store.adapter_data.holders:
             # Outside the transaction: the adapters' writes take the writer turn themselves,
@@ -207,7 +260,7 @@ async def _forget(ctx: Context) -> list[Action]:
             # for it forever).
             if units.current() is not None and not units.can_step_out():
                 raise RuntimeError("adapter data cannot be forgotten inside a transaction")
-            await units.outside(ctx.store.adapter_data.forget, user)
+            await units.outside(_forget_adapter_data, ctx.store, users)
     except Exception as error:
         logger.opt(exception=error).error("an adapter could not forget a {} user", user.platform)
         return reply(
@@ -215,13 +268,14 @@ async def _forget(ctx: Context) -> list[Action]:
             "else is still here. Please answer **yes** again in a moment to retry, or **no** "
             "to keep it."
         )
-    memberships = await ctx.store.members.all_for_user(user)
+    memberships = [m for u in users for m in await ctx.store.members.all_for_user(u)]
     await registry.forget(ctx, memberships)
     for community_id in {m.community_id for m in memberships}:
         ctx.peers.invalidate(community_id)
+    accounts = f" for all {len(users)} linked accounts" if len(users) > 1 else ""
     return reply(
-        "Done — everything is deleted. If you talk to me again I'll only know your name; "
-        f"`{ctx.prefix}onboard` starts afresh."
+        f"Done — everything is deleted{accounts}. If you talk to me again I'll only know your "
+        f"name; `{ctx.prefix}onboard` starts afresh."
     )
 
 
@@ -233,7 +287,7 @@ async def _answer(ctx: Context, answer: str) -> list[Action] | None:
         return None
     if pending.is_expired(ctx.clock.now()):
         await repository.clear(ctx.member.id)
-        if answer not in _YES | _NO:
+        if answer not in _YES | _ALL | _NO:
             return None
         return reply(
             "That request to delete your data expired, so nothing was deleted. "
@@ -241,9 +295,17 @@ async def _answer(ctx: Context, answer: str) -> list[Action] | None:
         )
     if answer in _YES:
         return await _forget(ctx)
+    if answer in _ALL:
+        return await _forget(ctx, whole_person=True)
     if answer in _NO:
         await repository.clear(ctx.member.id)
         return reply("Okay — nothing was deleted.")
+    if await ctx.store.people.person_of(ctx.member.ref) is not None:
+        return reply(
+            "I'm waiting for your answer to `forgetme`: type **this** to forget this account, "
+            "**all** to forget every linked account, or **no** to keep it. Nothing has been "
+            "deleted."
+        )
     return reply(
         "I'm waiting for your answer to `forgetme`: type **yes** to delete everything or "
         "**no** to keep it. Nothing has been deleted."
@@ -260,7 +322,7 @@ async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> li
     if custom_id != FORGET_PROMPT_ID:
         return None
     answer = values[0].casefold() if values else ""
-    actions = await _answer(ctx, answer if answer in _YES | _NO else "no")
+    actions = await _answer(ctx, answer if answer in _YES | _ALL | _NO else "no")
     if actions is None:
         return reply(
             "That confirmation is no longer open, so nothing was deleted. "

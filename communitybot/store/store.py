@@ -24,6 +24,7 @@ from communitybot.store.networks import NetworkRepository
 from communitybot.store.onboarding import OnboardingRepository
 from communitybot.store.open_prompts import OpenPromptRepository
 from communitybot.store.outbox import OutboxRepository
+from communitybot.store.people import PeopleRepository
 from communitybot.store.rounds import RoundRepository
 from communitybot.store.stats import StatsRepository
 from communitybot.store.tags import TagRepository
@@ -55,6 +56,8 @@ class Store:
         self.outbox = OutboxRepository(db)
         self.open_prompts = OpenPromptRepository(db)
         self.networks = NetworkRepository(db)
+        self.people = PeopleRepository(db)
+        """Linked accounts and link codes (`communitybot.identity`)."""
         self.changes = ChangeFeed(db.notifications)
         """Units' changes told to the other processes, theirs dropped here (`store.changes`)."""
         self.changes.register("communities", self.communities.cache)

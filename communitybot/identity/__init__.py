@@ -1,0 +1,1 @@
+"""One person, many accounts: linking a member's accounts across communities and platforms."""

@@ -1,0 +1,28 @@
+"""Account linking: `link` (a one-time code, or using one) and `unlink`."""
+
+from __future__ import annotations
+
+from communitybot.command_types import Command, Option
+
+IDENTITY_COMMANDS: tuple[Command, ...] = (
+    Command(
+        ("link",),
+        "Link this account with your account in another community or on another platform",
+        (
+            Option(
+                "code",
+                "The code `link` gave your other account (leave empty to get a code)",
+                required=False,
+                max_length=40,
+                rest=True,
+            ),
+        ),
+        examples=("link", "link ABCD-EFGH"),
+    ),
+    Command(
+        ("unlink",),
+        "Take this account out of your linked accounts (moderators: someone else's)",
+        (Option("member", "Moderators: whose link to revoke", type="user", required=False),),
+        examples=("unlink", "unlink ann"),
+    ),
+)
