@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,8 +51,8 @@ from loguru import logger
 from communitybot import units
 from communitybot.models import Member
 from communitybot.peers.community import CommunityIndex
-from communitybot.peers.loader import load_community
-from communitybot.peers.scoring import UNKNOWN_OFFSET, rank
+from communitybot.peers.loader import load_community, network_flag
+from communitybot.peers.scoring import UNKNOWN_OFFSET, rank, tz_distance, weight
 from communitybot.store import changes
 from communitybot.store.store import Store
 from communitybot.timezones import utc_offset_minutes
@@ -65,6 +65,17 @@ class PeerHit:
     """Sum of the rarity weights (log(N/df)) of the shared tags."""
     shared_tag_ids: tuple[int, ...]
     """Shared tags, rarest first."""
+
+
+@dataclass(frozen=True)
+class NetworkHit:
+    community_id: int
+    """The affiliate the member belongs to."""
+    member_id: int
+    score: float
+    """Sum of the network-wide rarity weights of the shared tags."""
+    shared: tuple[int, ...]
+    """Positions in the query of the shared tags, rarest first."""
 
 
 @dataclass(eq=False)
@@ -200,7 +211,14 @@ class PeerIndex:
             unit.touched.add(community_id)
         if fresh is not None and fresh.id == member_id and fresh.community_id == community_id:
             present = fresh.left_at is None
-            ix.upsert(member_id, (), fresh.timezone, fresh.discoverable, present=present)
+            ix.upsert(
+                member_id,
+                (),
+                fresh.timezone,
+                fresh.discoverable,
+                present=present,
+                network=network_flag(fresh),
+            )
         else:
             await self._mirror(ix, store, community_id, member_id)
         if ix.needs_rebuild():
@@ -437,6 +455,85 @@ class PeerIndex:
             for r in ranked
         ]
 
+    async def search_network(
+        self,
+        store: Store,
+        matches: Mapping[int, Sequence[int | None]],
+        home_id: int,
+        exclude: Mapping[int, int],
+        timezone: str | None,
+        limit: int = 10,
+        *,
+        at: datetime | None = None,
+    ) -> list[NetworkHit]:
+        """Up to `limit` members of a network's affiliates sharing the query, best first.
+
+        `matches`: every affiliate (the asker's community `home_id` first) → for each query
+        tag, the id of that affiliate's tag of the same name or alias (None: it has none).
+        In `home_id` the discoverable members may be listed, elsewhere only those who chose the
+        network scope (`CommunityIndex.network`). `exclude`: community → the asker's own
+        membership there, never listed.
+
+        Rarity is the network's: a query tag's weight is log(N / df) with N the present members
+        of all affiliates and df those carrying its match in any of them, so scores from
+        different affiliates compare; each affiliate's best `limit` are ranked by its own
+        index and merged by (score, time-zone distance, affiliate order, member id): exactly
+        the network-wide best `limit`. Indexes not loaded yet are loaded first (in a worker
+        thread on the read path, as for `search`).
+        """
+        moment = at or datetime.now(UTC)
+        loaded: dict[int, CommunityIndex] = {}
+        for community_id in matches:
+            loaded[community_id] = await self.ensure_loaded(store, community_id)
+        n_query = max((len(tag_ids) for tag_ids in matches.values()), default=0)
+        df = [0] * n_query
+        local: dict[int, dict[int, int]] = {}
+        for community_id, tag_ids in matches.items():
+            ix = loaded[community_id]
+            positions: dict[int, int] = {}
+            for q, tag_id in enumerate(tag_ids):
+                pos = ix.local_tag(tag_id) if tag_id is not None else -1
+                if pos >= 0 and pos not in positions:
+                    positions[pos] = q
+                    df[q] += ix.df[pos]
+            local[community_id] = positions
+        total = sum(ix.live for ix in loaded.values())
+        weights = [weight(total, d) for d in df]
+        asker_offset = utc_offset_minutes(timezone, moment)
+        merged: list[tuple[int, int, int, int, NetworkHit]] = []
+        for order, (community_id, positions) in enumerate(local.items()):
+            if not positions:
+                continue
+            ix = loaded[community_id]
+            mine = exclude.get(community_id)
+            offsets = self._offset_table(community_id, ix, moment)
+            ranked = rank(
+                ix,
+                list(positions),
+                ix.slot_of(mine) if mine is not None else -1,
+                offsets,
+                asker_offset,
+                limit,
+                weights={pos: weights[q] for pos, q in positions.items()},
+                visible=None if community_id == home_id else ix.network.view,
+            )
+            if not ranked:
+                continue
+            slots = np.array([r.slot for r in ranked], np.intp)
+            distances = tz_distance(offsets[ix.slot_tz.view[slots]], asker_offset).tolist()
+            member = ix.slot_member.view
+            for r, distance in zip(ranked, distances, strict=True):
+                member_id = int(member[r.slot])
+                hit = NetworkHit(
+                    community_id=community_id,
+                    member_id=member_id,
+                    score=r.score / 1000,
+                    shared=tuple(positions[t] for t in r.shared),
+                )
+                merged.append((-r.score, int(distance), order, member_id, hit))
+        merged.sort(key=lambda entry: entry[:4])
+        return [entry[4] for entry in merged[:limit]]
+
     def _offset_table(
         self, community_id: int, ix: CommunityIndex, moment: datetime
     ) -> npt.NDArray[np.int32]:
@@ -463,8 +560,9 @@ def _merged(known: set[int] | None, more: set[int | None] | set[int] | None) -> 
     return known | {member for member in more if member is not None}
 
 
-MemberRow = tuple[tuple[int, ...], str | None, bool] | None
-"""What the index keeps of a member (tag ids, time zone, discoverable); None: not present."""
+MemberRow = tuple[tuple[int, ...], str | None, bool, bool] | None
+"""What the index keeps of a member (tag ids, time zone, discoverable, found across the
+network); None: not present."""
 
 
 async def _read_member(store: Store, community_id: int, member_id: int) -> MemberRow:
@@ -472,14 +570,14 @@ async def _read_member(store: Store, community_id: int, member_id: int) -> Membe
     if member is None or member.community_id != community_id or member.left_at is not None:
         return None
     tag_ids = await store.tags.member_tag_ids(member_id)
-    return (tuple(tag_ids), member.timezone, member.discoverable)
+    return (tuple(tag_ids), member.timezone, member.discoverable, network_flag(member))
 
 
 def _apply(ix: CommunityIndex, member_id: int, row: MemberRow) -> None:
     if row is None:
         ix.upsert(member_id, (), None, False, present=False)
     else:
-        ix.upsert(member_id, row[0], row[1], row[2], present=True)
+        ix.upsert(member_id, row[0], row[1], row[2], present=True, network=row[3])
 
 
 @dataclass(eq=False)

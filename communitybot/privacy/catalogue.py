@@ -13,9 +13,15 @@ PRIVACY_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("privacy", "discoverable"),
-        "Choose whether others can find you in /peers",
-        (Option("value", "on or off", choices=("on", "off")),),
-        examples=("privacy discoverable off",),
+        "Choose who can find you in /peers: this community, the whole network, or nobody",
+        (
+            Option(
+                "value",
+                "on (this community), network (every affiliate too) or off (nobody)",
+                choices=("on", "network", "off"),
+            ),
+        ),
+        examples=("privacy discoverable off", "privacy discoverable network"),
     ),
     Command(("mydata",), "Export everything stored about you, as JSON", examples=("mydata",)),
     Command(

@@ -18,6 +18,7 @@ PROFILE_COLUMNS = (
     "offers_mentor",
     "intro",
     "discoverable",
+    "network_visible",
 )
 
 
@@ -37,6 +38,7 @@ def member_from_row(row: Any) -> Member:
         offers_mentor=_optional_bool(row["offers_mentor"]),
         intro=row["intro"],
         discoverable=bool(row["discoverable"]),
+        network_visible=bool(row["network_visible"]),
         joined_at=from_db(row["joined_at"]),
         left_at=from_db(row["left_at"]),
     )

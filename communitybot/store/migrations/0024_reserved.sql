@@ -1,0 +1,4 @@
+-- Reserved: number 0024 belongs to another branch's migration, not merged yet. This no-op only
+-- keeps the numbering contiguous (the loader refuses gaps) so that 0025 can be applied here.
+-- When the real 0024 is merged, delete this file; a database migrated on this branch alone
+-- must be recreated (it would skip the real 0024).
