@@ -113,9 +113,10 @@ async def _network_search(
         limit,
         at=ctx.clock.now(),
     )
+    members = await ctx.store.members.get_many([hit.member_id for hit in hits])
     out = []
     for hit in hits:
-        member = await ctx.store.members.get_by_id(hit.member_id)
+        member = members.get(hit.member_id)
         if member is not None and member.left_at is None:
             out.append((member, hit, refs.get(hit.community_id, ctx.community.ref)))
     return out

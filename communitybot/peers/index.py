@@ -52,7 +52,14 @@ from communitybot import units
 from communitybot.models import Member
 from communitybot.peers.community import CommunityIndex
 from communitybot.peers.loader import load_community, network_flag
-from communitybot.peers.scoring import UNKNOWN_OFFSET, rank, tz_distance, weight
+from communitybot.peers.scoring import (
+    UNKNOWN_OFFSET,
+    Scores,
+    kth_largest,
+    rank,
+    tz_distance,
+    weight,
+)
 from communitybot.store import changes
 from communitybot.store.store import Store
 from communitybot.timezones import utc_offset_minutes
@@ -102,6 +109,9 @@ class PeerIndex:
         self._generation: dict[int, int] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._offsets: dict[int, tuple[int, int, npt.NDArray[np.int32]]] = {}
+        self._zone_hour = -1
+        self._zone_offsets: dict[str | None, int] = {}
+        """UTC offset (minutes) of each time zone name during hour `_zone_hour`."""
         self._open: set[_WriteUnit] = set()
         """Every write unit open right now (one at a time on SQLite)."""
         self._ended: dict[int, int] = {}
@@ -500,39 +510,70 @@ class PeerIndex:
         total = sum(ix.live for ix in loaded.values())
         weights = [weight(total, d) for d in df]
         asker_offset = utc_offset_minutes(timezone, moment)
-        merged: list[tuple[int, int, int, int, NetworkHit]] = []
+        parts: list[tuple[int, npt.NDArray[np.intp]]] = []
+        part_scores: list[Scores] = []
+        part_offsets: list[npt.NDArray[np.int32]] = []
+        part_members: list[Scores] = []
         for order, (community_id, positions) in enumerate(local.items()):
             if not positions:
                 continue
             ix = loaded[community_id]
             mine = exclude.get(community_id)
+            exclude_slot = ix.slot_of(mine) if mine is not None else -1
+            visible = ix.visible.view if community_id == home_id else ix.network.view
+            weighted = {pos: weights[q] for pos, q in positions.items()}
             offsets = self._offset_table(community_id, ix, moment)
-            ranked = rank(
-                ix,
-                list(positions),
-                ix.slot_of(mine) if mine is not None else -1,
-                offsets,
-                asker_offset,
-                limit,
-                weights={pos: weights[q] for pos, q in positions.items()},
-                visible=None if community_id == home_id else ix.network.view,
-            )
-            if not ranked:
-                continue
-            slots = np.array([r.slot for r in ranked], np.intp)
-            distances = tz_distance(offsets[ix.slot_tz.view[slots]], asker_offset).tolist()
-            member = ix.slot_member.view
-            for r, distance in zip(ranked, distances, strict=True):
-                member_id = int(member[r.slot])
-                hit = NetworkHit(
-                    community_id=community_id,
-                    member_id=member_id,
-                    score=r.score / 1000,
-                    shared=tuple(positions[t] for t in r.shared),
+            if len(visible) <= SMALL_AFFILIATE:
+                slots, scores = _score_all(ix, weighted, visible, exclude_slot)
+            else:
+                ranked = rank(
+                    ix,
+                    list(positions),
+                    exclude_slot,
+                    offsets,
+                    asker_offset,
+                    limit,
+                    weights=weighted,
+                    visible=visible,
                 )
-                merged.append((-r.score, int(distance), order, member_id, hit))
-        merged.sort(key=lambda entry: entry[:4])
-        return [entry[4] for entry in merged[:limit]]
+                slots = np.array([r.slot for r in ranked], np.intp)
+                scores = np.array([r.score for r in ranked], np.int64)
+            if not len(slots):
+                continue
+            parts.append((order, slots))
+            part_scores.append(scores)
+            part_offsets.append(offsets[ix.slot_tz.view[slots]])
+            part_members.append(ix.slot_member.view[slots] | np.int64(order << 36))
+        if not parts:
+            return []
+        scores = np.concatenate(part_scores)
+        distance = tz_distance(np.concatenate(part_offsets), asker_offset)
+        # One sortable key for ties: time-zone distance (< 2^11 minutes), then affiliate order
+        # (< 2^16), then member id (< 2^36).
+        keys = (distance << 52) | np.concatenate(part_members)
+        where = np.concatenate([np.full(len(p[1]), i) for i, p in enumerate(parts)])
+        slots = np.concatenate([p[1] for p in parts])
+        best = _best(scores, keys, limit)
+        best = best[np.lexsort((keys[best], -scores[best]))]
+        communities = list(local)
+        hits = []
+        for i in best.tolist():
+            order = parts[int(where[i])][0]
+            community_id = communities[order]
+            ix, positions = loaded[community_id], local[community_id]
+            shared = sorted(
+                (positions[t] for t in ix.slot_tags(int(slots[i])) if t in positions),
+                key=lambda q: (-weights[q], q),
+            )
+            hits.append(
+                NetworkHit(
+                    community_id=community_id,
+                    member_id=int(ix.slot_member.view[slots[i]]),
+                    score=int(scores[i]) / 1000,
+                    shared=tuple(shared),
+                )
+            )
+        return hits
 
     def _offset_table(
         self, community_id: int, ix: CommunityIndex, moment: datetime
@@ -542,15 +583,49 @@ class PeerIndex:
         cached = self._offsets.get(community_id)
         if cached and cached[0] == hour and cached[1] == len(ix.tz_names):
             return cached[2]
-        table = np.array(
-            [
-                UNKNOWN_OFFSET if (o := utc_offset_minutes(name, moment)) is None else o
-                for name in ix.tz_names
-            ],
-            np.int32,
-        )
+        if self._zone_hour != hour:  # shared by every community: a network search reads many
+            self._zone_hour, self._zone_offsets = hour, {}
+        zones = self._zone_offsets
+        for name in ix.tz_names:
+            if name not in zones:
+                offset = utc_offset_minutes(name, moment)
+                zones[name] = UNKNOWN_OFFSET if offset is None else offset
+        table = np.array([zones[name] for name in ix.tz_names], np.int32)
         self._offsets[community_id] = (hour, len(ix.tz_names), table)
         return table
+
+
+SMALL_AFFILIATE = 50_000
+"""Affiliates with up to this many slots are scored whole in a network search (`_score_all`:
+a few vector operations); larger ones go through the pruning `rank`."""
+
+
+def _score_all(
+    ix: CommunityIndex, weighted: Mapping[int, int], visible: npt.NDArray[np.bool_], exclude: int
+) -> tuple[npt.NDArray[np.intp], Scores]:
+    """Every listable slot sharing a tag with the query, and its score (thousandths)."""
+    acc = np.zeros(len(visible), np.int64)
+    for pos, tag_weight in weighted.items():
+        if tag_weight > 0 and ix.df[pos] > 0:
+            acc[ix.postings[pos].view] += tag_weight  # a posting holds each slot once
+    acc *= visible
+    if exclude >= 0:
+        acc[exclude] = 0
+    slots = np.flatnonzero(acc)
+    return slots, acc[slots]
+
+
+def _best(scores: Scores, keys: Scores, limit: int) -> npt.NDArray[np.intp]:
+    """Indices of the best `limit` by score, ties by the smaller key (unordered)."""
+    if len(scores) <= limit:
+        return np.arange(len(scores))
+    kth = kth_largest(scores, limit)
+    above = np.flatnonzero(scores > kth)
+    tied = np.flatnonzero(scores == kth)
+    need = limit - len(above)
+    if len(tied) > need:
+        tied = tied[np.argpartition(keys[tied], need - 1)[:need]]
+    return np.concatenate([above, tied])
 
 
 def _merged(known: set[int] | None, more: set[int | None] | set[int] | None) -> set[int] | None:

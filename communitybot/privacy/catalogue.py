@@ -17,8 +17,8 @@ PRIVACY_COMMANDS: tuple[Command, ...] = (
         (
             Option(
                 "value",
-                "on (this community), network (every affiliate too) or off (nobody)",
-                choices=("on", "network", "off"),
+                "on (this community), off (nobody) or network (every affiliate too)",
+                choices=("on", "off", "network"),
             ),
         ),
         examples=("privacy discoverable off", "privacy discoverable network"),

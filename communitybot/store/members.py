@@ -59,6 +59,16 @@ class MemberRepository:
         row = await self._db.fetch_one("SELECT * FROM members WHERE id = ?", (member_id,))
         return member_from_row(row) if row else None
 
+    async def get_many(self, member_ids: list[int]) -> dict[int, Member]:
+        """Members by id, in one query (ids not found are left out)."""
+        if not member_ids:
+            return {}
+        marks = ",".join("?" * len(member_ids))
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM members WHERE id IN ({marks})", tuple(member_ids)
+        )
+        return {int(row["id"]): member_from_row(row) for row in rows}
+
     async def ensure(self, community_id: int, user: UserRef, now: datetime) -> tuple[Member, bool]:
         """The member, created on first contact (or re-joined); the flag says whether new."""
         existing = await self.get(community_id, user)
