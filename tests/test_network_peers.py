@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from communitybot.events import CommunityRef, MemberLeft
+from communitybot.peers import index as peer_index
 from communitybot.peers.community import CommunityIndex, MemberRows
 from communitybot.peers.index import PeerIndex
 from communitybot.peers.scoring import tz_distance, weight
@@ -256,7 +257,13 @@ def _random_affiliate(
     return ix, members
 
 
-async def test_network_search_is_the_exact_network_wide_ranking(store: Store) -> None:
+@pytest.mark.parametrize("small", [peer_index.SMALL_AFFILIATE, 0], ids=["whole", "pruned"])
+async def test_network_search_is_the_exact_network_wide_ranking(
+    store: Store, small: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small affiliates are scored whole in one pass, large ones by the pruning ranker: both
+    give the brute force's answer."""
+    monkeypatch.setattr(peer_index, "SMALL_AFFILIATE", small)
     rng = random.Random(14)
     index = PeerIndex()
     at = datetime(2027, 1, 4, 12, tzinfo=UTC)

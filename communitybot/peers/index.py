@@ -510,56 +510,56 @@ class PeerIndex:
         total = sum(ix.live for ix in loaded.values())
         weights = [weight(total, d) for d in df]
         asker_offset = utc_offset_minutes(timezone, moment)
-        parts: list[tuple[int, npt.NDArray[np.intp]]] = []
-        part_scores: list[Scores] = []
-        part_offsets: list[npt.NDArray[np.int32]] = []
-        part_members: list[Scores] = []
+        small: list[_Part] = []
+        found: list[_Found] = []
         for order, (community_id, positions) in enumerate(local.items()):
             if not positions:
                 continue
             ix = loaded[community_id]
             mine = exclude.get(community_id)
-            exclude_slot = ix.slot_of(mine) if mine is not None else -1
-            visible = ix.visible.view if community_id == home_id else ix.network.view
-            weighted = {pos: weights[q] for pos, q in positions.items()}
-            offsets = self._offset_table(community_id, ix, moment)
-            if len(visible) <= SMALL_AFFILIATE:
-                slots, scores = _score_all(ix, weighted, visible, exclude_slot)
-            else:
-                ranked = rank(
-                    ix,
-                    list(positions),
-                    exclude_slot,
-                    offsets,
-                    asker_offset,
-                    limit,
-                    weights=weighted,
-                    visible=visible,
-                )
+            part = _Part(
+                order,
+                ix,
+                {pos: weights[q] for pos, q in positions.items()},
+                ix.visible.view if community_id == home_id else ix.network.view,
+                ix.slot_of(mine) if mine is not None else -1,
+                self._offset_table(community_id, ix, moment),
+            )
+            if len(part.visible) <= SMALL_AFFILIATE:
+                small.append(part)
+                continue
+            ranked = rank(
+                ix,
+                list(positions),
+                part.exclude,
+                part.offsets,
+                asker_offset,
+                limit,
+                weights=part.weighted,
+                visible=part.visible,
+            )
+            if ranked:
                 slots = np.array([r.slot for r in ranked], np.intp)
                 scores = np.array([r.score for r in ranked], np.int64)
-            if not len(slots):
-                continue
-            parts.append((order, slots))
-            part_scores.append(scores)
-            part_offsets.append(offsets[ix.slot_tz.view[slots]])
-            part_members.append(ix.slot_member.view[slots] | np.int64(order << 36))
-        if not parts:
+                found.append(_Found.of(np.zeros(len(slots), np.intp), slots, scores, [part], [0]))
+        if small:
+            found.append(_score_small(small, limit))
+        if not found:
             return []
-        scores = np.concatenate(part_scores)
-        distance = tz_distance(np.concatenate(part_offsets), asker_offset)
+        orders = np.concatenate([f.orders for f in found])
+        slots = np.concatenate([f.slots for f in found])
+        scores = np.concatenate([f.scores for f in found])
         # One sortable key for ties: time-zone distance (< 2^11 minutes), then affiliate order
         # (< 2^16), then member id (< 2^36).
-        keys = (distance << 52) | np.concatenate(part_members)
-        where = np.concatenate([np.full(len(p[1]), i) for i, p in enumerate(parts)])
-        slots = np.concatenate([p[1] for p in parts])
+        distance = tz_distance(np.concatenate([f.offsets for f in found]), asker_offset)
+        members = np.concatenate([f.members for f in found])
+        keys = (distance << 52) | (orders.astype(np.int64) << 36) | members
         best = _best(scores, keys, limit)
         best = best[np.lexsort((keys[best], -scores[best]))]
         communities = list(local)
         hits = []
         for i in best.tolist():
-            order = parts[int(where[i])][0]
-            community_id = communities[order]
+            community_id = communities[int(orders[i])]
             ix, positions = loaded[community_id], local[community_id]
             shared = sorted(
                 (positions[t] for t in ix.slot_tags(int(slots[i])) if t in positions),
@@ -568,7 +568,7 @@ class PeerIndex:
             hits.append(
                 NetworkHit(
                     community_id=community_id,
-                    member_id=int(ix.slot_member.view[slots[i]]),
+                    member_id=int(members[i]),
                     score=int(scores[i]) / 1000,
                     shared=tuple(shared),
                 )
@@ -600,19 +600,96 @@ SMALL_AFFILIATE = 50_000
 a few vector operations); larger ones go through the pruning `rank`."""
 
 
-def _score_all(
-    ix: CommunityIndex, weighted: Mapping[int, int], visible: npt.NDArray[np.bool_], exclude: int
-) -> tuple[npt.NDArray[np.intp], Scores]:
-    """Every listable slot sharing a tag with the query, and its score (thousandths)."""
-    acc = np.zeros(len(visible), np.int64)
-    for pos, tag_weight in weighted.items():
-        if tag_weight > 0 and ix.df[pos] > 0:
-            acc[ix.postings[pos].view] += tag_weight  # a posting holds each slot once
-    acc *= visible
-    if exclude >= 0:
-        acc[exclude] = 0
-    slots = np.flatnonzero(acc)
-    return slots, acc[slots]
+@dataclass(frozen=True)
+class _Part:
+    """One affiliate in a network search."""
+
+    order: int
+    ix: CommunityIndex
+    weighted: dict[int, int]
+    """Local tag index → network-wide weight of the query tag it matches."""
+    visible: npt.NDArray[np.bool_]
+    exclude: int
+    offsets: npt.NDArray[np.int32]
+    """UTC offset per time-zone code."""
+
+
+@dataclass(frozen=True)
+class _Found:
+    """Candidates of a network search: affiliate order, local slot, score, offset, member id."""
+
+    orders: npt.NDArray[np.intp]
+    slots: npt.NDArray[np.intp]
+    scores: Scores
+    offsets: npt.NDArray[np.int32]
+    members: Scores
+
+    @classmethod
+    def of(
+        cls,
+        which: npt.NDArray[np.intp],
+        slots: npt.NDArray[np.intp],
+        scores: Scores,
+        parts: Sequence[_Part],
+        tz_base: Sequence[int],
+    ) -> _Found:
+        """`which`: index into `parts` of each candidate's affiliate."""
+        offsets = np.concatenate([part.offsets for part in parts])
+        tz = np.concatenate([part.ix.slot_tz.view for part in parts]) if len(parts) > 1 else None
+        if tz is None:
+            codes = parts[0].ix.slot_tz.view[slots]
+            member = parts[0].ix.slot_member.view[slots]
+        else:
+            bases = np.cumsum([0, *(len(part.visible) for part in parts[:-1])])
+            flat = bases[which] + slots
+            codes = tz[flat]
+            member = np.concatenate([part.ix.slot_member.view for part in parts])[flat]
+        orders = np.array([part.order for part in parts], np.intp)[which]
+        return cls(
+            orders,
+            slots,
+            scores,
+            offsets[np.asarray(tz_base, np.intp)[which] + codes],
+            member.astype(np.int64),
+        )
+
+
+def _score_small(parts: list[_Part], limit: int) -> _Found:
+    """Every listable member of these (small) affiliates sharing a tag with the query, scored
+    in one pass over all of them (a few vector operations, whatever their number), cut to the
+    best `limit` by score (ties kept: the caller settles them)."""
+    sizes = [len(part.visible) for part in parts]
+    bases = np.cumsum([0, *sizes[:-1]])
+    postings, weights, lengths, shifts = [], [], [], []
+    for part, base in zip(parts, bases.tolist(), strict=True):
+        for pos, tag_weight in part.weighted.items():
+            if tag_weight > 0 and part.ix.df[pos] > 0:
+                posting = part.ix.postings[pos].view  # each slot once per posting
+                postings.append(posting)
+                weights.append(tag_weight)
+                lengths.append(len(posting))
+                shifts.append(base)
+    total = int(sum(sizes))
+    if not postings:
+        empty = np.zeros(0, np.intp)
+        return _Found(empty, empty, np.zeros(0, np.int64), np.zeros(0, np.int32), empty)
+    flat = np.concatenate(postings).astype(np.int64) + np.repeat(shifts, lengths)
+    acc = np.bincount(
+        flat, weights=np.repeat(np.array(weights, np.float64), lengths), minlength=total
+    )
+    visible = np.concatenate([part.visible for part in parts])
+    for part, base in zip(parts, bases.tolist(), strict=True):
+        if part.exclude >= 0:
+            visible[base + part.exclude] = False
+    cands = np.flatnonzero(acc)
+    cands = cands[visible[cands]]
+    scores = np.rint(acc[cands]).astype(np.int64)  # sums of integers: exact in float64
+    if len(cands) > limit:
+        keep = scores >= kth_largest(scores, limit)
+        cands, scores = cands[keep], scores[keep]
+    which = np.searchsorted(bases, cands, side="right") - 1
+    tz_base = np.cumsum([0, *(len(part.offsets) for part in parts[:-1])])
+    return _Found.of(which, cands - bases[which], scores, parts, tz_base.tolist())
 
 
 def _best(scores: Scores, keys: Scores, limit: int) -> npt.NDArray[np.intp]:
