@@ -1,9 +1,10 @@
 """Read one community from the store in bulk, for the peer index.
 
-Two aggregate queries instead of millions of rows: members grouped by (time zone, discoverable)
-and member ids grouped by tag, each group as one comma-separated string that numpy parses in C.
-The tag query walks the covering `member_tags_by_tag` index: one scan of `member_tags`. A
-million members with six tags each load in a few seconds. (SQLite's `group_concat` on the load's
+Two aggregate queries instead of millions of rows: members grouped by (time zone, discoverable,
+may be found across the network) and member ids grouped by tag, each group as one
+comma-separated string that numpy parses in C. The tag query walks the covering
+`member_tags_by_tag` index: one scan of `member_tags`. A million members with six tags each
+load in a few seconds. (SQLite's `group_concat` on the load's
 own connection, PostgreSQL's `string_agg` through the store; the portable one-row-per-item
 queries remain for a SQLite load inside a write transaction.)
 
