@@ -124,9 +124,11 @@ async def test_network_scope_finds_who_chose_it_and_names_their_affiliate(
     assert "Other affiliates cannot find you" in text
     # Without the scope nothing changes: this community only.
     assert listed(await a.reply("alice", "/peers")) == ["Amy"]
-    # Carl widens his scope; Bob goes back to his community only.
+    # Carl widens his scope; Bob goes back to his community only; another bridged ghost
+    # chooses the network after the indexes were loaded (mirrored, not reloaded).
     await person(b, "carl", "robotics", scope="network")
     await person(b, "bob", "robotics", scope="on")
+    await person(m, "@_slack_7:example.org", "robotics", scope="network")
     assert sorted(listed(await a.reply("alice", "/peers scope=network"))) == [
         "Amy",
         "Carl",

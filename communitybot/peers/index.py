@@ -486,11 +486,14 @@ class PeerIndex:
 
         Rarity is the network's: a query tag's weight is log(N / df) with N the present members
         of all affiliates and df those carrying its match in any of them, so scores from
-        different affiliates compare; each affiliate's best `limit` are ranked by its own
-        index and merged by (score, time-zone distance, affiliate order, member id): exactly
-        the network-wide best `limit`. Indexes not loaded yet are loaded first (in a worker
-        thread on the read path, as for `search`).
+        different affiliates compare. Small affiliates (`SMALL_AFFILIATE`) are scored together
+        in one vector pass (`_score_small`), larger ones by their own pruning ranker (their
+        best `limit`); the candidates are then cut once by (score, time-zone distance,
+        affiliate order, member id): exactly the network-wide best `limit`. Indexes not loaded
+        yet are loaded first (in a worker thread on the read path, as for `search`).
         """
+        if limit <= 0:
+            return []
         moment = at or datetime.now(UTC)
         loaded: dict[int, CommunityIndex] = {}
         for community_id in matches:
