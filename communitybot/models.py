@@ -30,12 +30,22 @@ class Member:
     offers_mentor: bool | None = None
     intro: str | None = None
     discoverable: bool = True
+    network_visible: bool = False
+    """Also found by the other affiliates of the community's network (only while
+    `discoverable`); see `discover_scope`."""
     joined_at: datetime | None = None
     left_at: datetime | None = None
 
     @property
     def label(self) -> str:
         return self.display_name or self.ref.user_id
+
+    @property
+    def discover_scope(self) -> str:
+        """Who may find the member: "nobody", "community" or "network"."""
+        if not self.discoverable:
+            return "nobody"
+        return "network" if self.network_visible else "community"
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,7 @@ async def test_a_previous_version_database_is_upgraded_and_keeps_its_data(tmp_pa
         assert alice is not None
         assert alice.display_name == "Alice"
         assert alice.timezone == "Europe/Paris"
+        assert alice.discover_scope == "community"  # existing members: their community only
     finally:
         await store.close()
 

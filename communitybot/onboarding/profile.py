@@ -76,7 +76,11 @@ async def describe(ctx: Context, member: Member, *, own: bool) -> str:
     lines.append("• Tags: " + (", ".join(quote(t.name, 64) for t in tags) if tags else "none"))
     lines.append(f"• Intro: {quote(member.intro, MAX_INTRO) if member.intro else 'not written'}")
     if own:
-        state = "on — others can find you" if member.discoverable else "off — hidden from others"
+        state = {
+            "nobody": "off — hidden from others",
+            "community": "on — members of this community can find you",
+            "network": "network — members of every affiliate of the network can find you",
+        }[member.discover_scope]
         lines.append(f"• Discoverable in `{ctx.prefix}peers`: {state}")
         lines.append("")
         lines.append(

@@ -17,10 +17,17 @@ PEER_COMMANDS: tuple[Command, ...] = (
                 max_length=500,
                 rest=True,
             ),
+            Option(
+                "scope",
+                "network: search every affiliate of this community's network too",
+                required=False,
+                choices=("community", "network"),
+            ),
         ),
         examples=(
             "peers",
             "peers robotics, edtech",
+            "peers robotics scope=network",
         ),
         read_only=True,
     ),

@@ -1,8 +1,16 @@
-"""`/peers [tags]`: members who share your interests, rarest shared tags first, then nearby.
+"""`/peers [tags] [scope=network]`: members who share your interests, rarest shared tags first,
+then nearby.
 
 The ranking lives in the peer index (`communitybot.peers`); this module turns its hits into
 lines a member can read: who, their time zone, and what they share. Only discoverable members
 who are still in the community are ever shown, and never the asker.
+
+`scope=network` searches every affiliate of the community's network too (docs/networks.md):
+the asker's tags are matched in each affiliate by name or alias (tag ids are per community),
+members of other affiliates are listed only when they chose the network scope (`privacy
+discoverable network`), bridged ghosts never, and each line names the affiliate and how to
+reach the member: a mention on the same platform, otherwise a note to ask for an introduction
+(introductions through the bot across platforms are a later slice).
 """
 
 from __future__ import annotations
@@ -11,12 +19,13 @@ from typing import Any
 
 from communitybot import naming
 from communitybot.context import Context
+from communitybot.events import CommunityRef
 from communitybot.feature import handles
 from communitybot.models import Member, Tag
-from communitybot.peers.index import PeerHit
+from communitybot.peers.index import NetworkHit, PeerHit
 from communitybot.replies import Action, reply
 from communitybot.tags.commands import resolve_tags
-from communitybot.text import split_list
+from communitybot.text import quote, split_list
 from communitybot.timezones import format_offset, utc_offset_minutes
 
 PEERS_LIMIT = 10
@@ -61,9 +70,136 @@ async def suggest_peers(ctx: Context, limit: int = 3) -> list[str]:
     return await _lines(ctx, await _search(ctx, own, limit))
 
 
+def _affiliate(ref: CommunityRef) -> str:
+    return f"{ref.platform} “{quote(ref.space_id, 60)}”"
+
+
+def _first_match(
+    found: dict[tuple[int, str], int], community_id: int, keys: list[str]
+) -> int | None:
+    """That community's tag called like the query tag's name, else like one of its aliases."""
+    for key in keys:
+        tag_id = found.get((community_id, key))
+        if tag_id is not None:
+            return tag_id
+    return None
+
+
+async def _network_search(
+    ctx: Context, tags: list[Tag], limit: int
+) -> list[tuple[Member, NetworkHit, CommunityRef]] | None:
+    """The best `limit` peers across the network; None when the community is in none."""
+    network = await ctx.store.networks.of_community(ctx.community.id)
+    if network is None:
+        return None
+    refs = dict(await ctx.store.networks.affiliate_refs(network.id))
+    others = [community_id for community_id in refs if community_id != ctx.community.id]
+    keys = [[tag.name, *tag.aliases] for tag in tags]
+    found = await ctx.store.tags.ids_by_key(others, sorted({k for ks in keys for k in ks}))
+    matches: dict[int, list[int | None]] = {ctx.community.id: [tag.id for tag in tags]}
+    for community_id in others:
+        matches[community_id] = [_first_match(found, community_id, ks) for ks in keys]
+    linked = [a.user for a in await ctx.store.people.accounts_of(ctx.member.ref)]
+    exclude: dict[int, int] = {}
+    for account in [ctx.member.ref, *(u for u in linked if u != ctx.member.ref)]:
+        # the asker's linked accounts are the asker: never their own peer
+        for m in await ctx.store.members.all_for_user(account):
+            if m.community_id in matches:
+                exclude.setdefault(m.community_id, m.id)
+    hits = await ctx.peers.search_network(
+        ctx.store,
+        matches,
+        ctx.community.id,
+        exclude,
+        ctx.member.timezone,
+        limit,
+        at=ctx.clock.now(),
+    )
+    members = await ctx.store.members.get_many([hit.member_id for hit in hits])
+    out = []
+    for hit in hits:
+        member = members.get(hit.member_id)
+        if member is not None and member.left_at is None:
+            out.append((member, hit, refs.get(hit.community_id, ctx.community.ref)))
+    return out
+
+
+def _network_lines(
+    ctx: Context, tags: list[Tag], found: list[tuple[Member, NetworkHit, CommunityRef]]
+) -> list[str]:
+    now = ctx.clock.now()
+    here = ctx.community.ref.platform
+    lines = []
+    for number, (member, hit, ref) in enumerate(found, start=1):
+        if member.ref.platform == here:
+            who = naming.who(ctx.platform, member)
+        else:
+            who = f"“{quote(member.label, naming.NAME_LIMIT)}”"
+        zone = format_offset(utc_offset_minutes(member.timezone, now))
+        shared = ", ".join(tags[q].name for q in hit.shared)
+        where = "this community" if member.community_id == ctx.community.id else _affiliate(ref)
+        if member.ref.platform != here:
+            where += " — ask for an introduction"
+        lines.append(f"{number}. {who} ({zone}) — shares {shared} · {where}")
+    return lines
+
+
+async def _find_across_network(
+    ctx: Context, tags: list[Tag], notes: list[str], searched: str
+) -> list[Action]:
+    found = await _network_search(ctx, tags, PEERS_LIMIT)
+    p = ctx.prefix
+    if found is None:
+        return reply(
+            "\n".join(
+                [
+                    *notes,
+                    "This community is not in a network, so there is nowhere else to look: "
+                    f"`{p}peers` finds members here. A moderator can start a network with "
+                    f"`{p}network create <name>` or join one with `{p}network join <code>`.",
+                ]
+            )
+        )
+    if not found:
+        lines = [
+            *notes,
+            f"No one else in the network who shares {searched} can be found yet. Members of "
+            "other affiliates are listed only when they chose to be found across the network.",
+        ]
+    else:
+        lines = [
+            *notes,
+            f"**Members across the network who share {searched}:**",
+            *_network_lines(ctx, tags, found),
+        ]
+        if any(member.ref.platform != ctx.community.ref.platform for member, _, _ in found):
+            lines.append(
+                "Members on another platform cannot be mentioned from here: ask one of the "
+                f"network's stewards (`{p}network show`) to introduce you. Introductions "
+                "through the bot across platforms are not there yet."
+            )
+    if not ctx.member.discoverable:
+        lines.append(
+            f"(You are hidden from others' searches; `{p}privacy discoverable network` "
+            "lets members of every affiliate find you too.)"
+        )
+    elif not ctx.member.network_visible:
+        lines.append(
+            "(Other affiliates cannot find you: only this community can. "
+            f"`{p}privacy discoverable network` lets them find you too.)"
+        )
+    return reply("\n".join(lines))
+
+
 @handles("peers")
 async def find_peers(ctx: Context, options: dict[str, Any]) -> list[Action]:
     raw = split_list(str(options.get("tags") or ""))
+    scope = str(options.get("scope") or "community").strip().casefold()
+    if scope not in ("community", "network"):
+        return reply(
+            f"Please say `scope=network` (or leave it out to search this community), e.g. "
+            f"`{ctx.prefix}peers robotics scope=network`."
+        )
     notes: list[str] = []
     if raw:
         if len(raw) > MAX_SEARCH_TAGS:
@@ -79,8 +215,10 @@ async def find_peers(ctx: Context, options: dict[str, Any]) -> list[Action]:
                 f"`{ctx.prefix}tags add maths, science` (see `{ctx.prefix}tags list`), "
                 f"or search by tag: `{ctx.prefix}peers <tags>`."
             )
-    found = await _search(ctx, tags, PEERS_LIMIT)
     searched = ", ".join(f"**{tag.name}**" for tag in tags)
+    if scope == "network":
+        return await _find_across_network(ctx, tags, notes, searched)
+    found = await _search(ctx, tags, PEERS_LIMIT)
     if not found:
         lines = [
             *notes,

@@ -33,13 +33,15 @@ COMPACT_MIN_DEAD = 4096
 class MemberRows:
     """Present members as parallel arrays: ids, time-zone codes into `tz_names`, visibility.
 
-    `tz_names[0]` must be None (no time zone).
+    `tz_names[0]` must be None (no time zone). `network`: may be found by the other affiliates
+    of the community's network (`network_flag`); None: nobody.
     """
 
     ids: Int64Array
     tz_codes: npt.NDArray[np.int16]
     tz_names: list[str | None]
     discoverable: npt.NDArray[np.bool_]
+    network: npt.NDArray[np.bool_] | None = None
 
 
 def _posting(ids: Int64Array, carriers: Int64Array) -> Int32Array:
@@ -67,6 +69,9 @@ class CommunityIndex:
     alive: GrowableArray
     visible: GrowableArray
     """Alive and discoverable: may appear in results."""
+    network: GrowableArray
+    """Alive, discoverable, chose the network scope and no bridged ghost: may appear in other
+    affiliates' `/peers scope=network` results."""
     n_loaded: int
     tag_ptr: Int64Array
     tag_data: npt.NDArray[Any]
@@ -103,6 +108,10 @@ class CommunityIndex:
         ids = np.ascontiguousarray(members.ids[order], dtype=np.int64)
         tz = np.ascontiguousarray(members.tz_codes[order], dtype=np.int16)
         visible = np.ascontiguousarray(members.discoverable[order], dtype=np.bool_)
+        if members.network is None:
+            network = np.zeros(len(visible), np.bool_)
+        else:
+            network = np.ascontiguousarray(members.network[order], dtype=np.bool_) & visible
         n = len(ids)
         postings = [_posting(ids, carriers) for carriers in tag_members]
         degree = np.zeros(n, np.int64)
@@ -125,6 +134,7 @@ class CommunityIndex:
             slot_tz=GrowableArray(tz),
             alive=GrowableArray(np.ones(n, np.bool_)),
             visible=GrowableArray(visible),
+            network=GrowableArray(network),
             n_loaded=n,
             tag_ptr=tag_ptr,
             tag_data=tag_data,
@@ -177,8 +187,11 @@ class CommunityIndex:
         timezone: str | None,
         discoverable: bool,
         present: bool,
+        network: bool = False,
     ) -> None:
-        """Bring one member's entry in line with the store; `present=False` removes them."""
+        """Bring one member's entry in line with the store; `present=False` removes them.
+
+        `network`: found by other affiliates too (counts only with `discoverable`)."""
         old = self.slot_of(member_id)
         if not present:
             if old >= 0:
@@ -190,6 +203,7 @@ class CommunityIndex:
         if old >= 0 and self.slot_tags(old) == local:
             self.slot_tz[old] = tz
             self.visible[old] = discoverable
+            self.network[old] = discoverable and network
             return
         if old >= 0:
             self._kill(old)
@@ -197,6 +211,7 @@ class CommunityIndex:
         self.slot_tz.append(tz)
         self.alive.append(True)
         self.visible.append(discoverable)
+        self.network.append(discoverable and network)
         for pos in local:
             self.postings[pos].append(slot)
             self.df[pos] += 1
@@ -210,6 +225,7 @@ class CommunityIndex:
         self.extra_tags.pop(slot, None)
         self.alive[slot] = False
         self.visible[slot] = False
+        self.network[slot] = False
         self.live -= 1
         self.dead += 1
 
@@ -236,7 +252,14 @@ class CommunityIndex:
         return self.dead >= COMPACT_MIN_DEAD and self.dead * 4 > self.live
 
     def nbytes(self) -> int:
-        arrays = [self.slot_member, self.slot_tz, self.alive, self.visible, *self.postings]
+        arrays = [
+            self.slot_member,
+            self.slot_tz,
+            self.alive,
+            self.visible,
+            self.network,
+            *self.postings,
+        ]
         masks = sum(int(buf.nbytes) for buf, _ in self.masks.values())
         return (
             sum(a.nbytes() for a in arrays)

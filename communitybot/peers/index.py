@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,8 +51,15 @@ from loguru import logger
 from communitybot import units
 from communitybot.models import Member
 from communitybot.peers.community import CommunityIndex
-from communitybot.peers.loader import load_community
-from communitybot.peers.scoring import UNKNOWN_OFFSET, rank
+from communitybot.peers.loader import load_community, network_flag
+from communitybot.peers.scoring import (
+    UNKNOWN_OFFSET,
+    Scores,
+    kth_largest,
+    rank,
+    tz_distance,
+    weight,
+)
 from communitybot.store import changes
 from communitybot.store.store import Store
 from communitybot.timezones import utc_offset_minutes
@@ -65,6 +72,17 @@ class PeerHit:
     """Sum of the rarity weights (log(N/df)) of the shared tags."""
     shared_tag_ids: tuple[int, ...]
     """Shared tags, rarest first."""
+
+
+@dataclass(frozen=True)
+class NetworkHit:
+    community_id: int
+    """The affiliate the member belongs to."""
+    member_id: int
+    score: float
+    """Sum of the network-wide rarity weights of the shared tags."""
+    shared: tuple[int, ...]
+    """Positions in the query of the shared tags, rarest first."""
 
 
 @dataclass(eq=False)
@@ -91,6 +109,9 @@ class PeerIndex:
         self._generation: dict[int, int] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._offsets: dict[int, tuple[int, int, npt.NDArray[np.int32]]] = {}
+        self._zone_hour = -1
+        self._zone_offsets: dict[str | None, int] = {}
+        """UTC offset (minutes) of each time zone name during hour `_zone_hour`."""
         self._open: set[_WriteUnit] = set()
         """Every write unit open right now (one at a time on SQLite)."""
         self._ended: dict[int, int] = {}
@@ -200,7 +221,14 @@ class PeerIndex:
             unit.touched.add(community_id)
         if fresh is not None and fresh.id == member_id and fresh.community_id == community_id:
             present = fresh.left_at is None
-            ix.upsert(member_id, (), fresh.timezone, fresh.discoverable, present=present)
+            ix.upsert(
+                member_id,
+                (),
+                fresh.timezone,
+                fresh.discoverable,
+                present=present,
+                network=network_flag(fresh),
+            )
         else:
             await self._mirror(ix, store, community_id, member_id)
         if ix.needs_rebuild():
@@ -437,6 +465,119 @@ class PeerIndex:
             for r in ranked
         ]
 
+    async def search_network(
+        self,
+        store: Store,
+        matches: Mapping[int, Sequence[int | None]],
+        home_id: int,
+        exclude: Mapping[int, int],
+        timezone: str | None,
+        limit: int = 10,
+        *,
+        at: datetime | None = None,
+    ) -> list[NetworkHit]:
+        """Up to `limit` members of a network's affiliates sharing the query, best first.
+
+        `matches`: every affiliate (the asker's community `home_id` first) → for each query
+        tag, the id of that affiliate's tag of the same name or alias (None: it has none).
+        In `home_id` the discoverable members may be listed, elsewhere only those who chose the
+        network scope (`CommunityIndex.network`). `exclude`: community → the asker's own
+        membership there, never listed.
+
+        Rarity is the network's: a query tag's weight is log(N / df) with N the present members
+        of all affiliates and df those carrying its match in any of them, so scores from
+        different affiliates compare. Small affiliates (`SMALL_AFFILIATE`) are scored together
+        in one vector pass (`_score_small`), larger ones by their own pruning ranker (their
+        best `limit`); the candidates are then cut once by (score, time-zone distance,
+        affiliate order, member id): exactly the network-wide best `limit`. Indexes not loaded
+        yet are loaded first (in a worker thread on the read path, as for `search`).
+        """
+        if limit <= 0:
+            return []
+        moment = at or datetime.now(UTC)
+        loaded: dict[int, CommunityIndex] = {}
+        for community_id in matches:
+            loaded[community_id] = await self.ensure_loaded(store, community_id)
+        n_query = max((len(tag_ids) for tag_ids in matches.values()), default=0)
+        df = [0] * n_query
+        local: dict[int, dict[int, int]] = {}
+        for community_id, tag_ids in matches.items():
+            ix = loaded[community_id]
+            positions: dict[int, int] = {}
+            for q, tag_id in enumerate(tag_ids):
+                pos = ix.local_tag(tag_id) if tag_id is not None else -1
+                if pos >= 0 and pos not in positions:
+                    positions[pos] = q
+                    df[q] += ix.df[pos]
+            local[community_id] = positions
+        total = sum(ix.live for ix in loaded.values())
+        weights = [weight(total, d) for d in df]
+        asker_offset = utc_offset_minutes(timezone, moment)
+        small: list[_Part] = []
+        found: list[_Found] = []
+        for order, (community_id, positions) in enumerate(local.items()):
+            if not positions:
+                continue
+            ix = loaded[community_id]
+            mine = exclude.get(community_id)
+            part = _Part(
+                order,
+                ix,
+                {pos: weights[q] for pos, q in positions.items()},
+                ix.visible.view if community_id == home_id else ix.network.view,
+                ix.slot_of(mine) if mine is not None else -1,
+                self._offset_table(community_id, ix, moment),
+            )
+            if len(part.visible) <= SMALL_AFFILIATE:
+                small.append(part)
+                continue
+            ranked = rank(
+                ix,
+                list(positions),
+                part.exclude,
+                part.offsets,
+                asker_offset,
+                limit,
+                weights=part.weighted,
+                visible=part.visible,
+            )
+            if ranked:
+                slots = np.array([r.slot for r in ranked], np.intp)
+                scores = np.array([r.score for r in ranked], np.int64)
+                found.append(_Found.of(np.zeros(len(slots), np.intp), slots, scores, [part], [0]))
+        if small:
+            found.append(_score_small(small, limit))
+        if not found:
+            return []
+        orders = np.concatenate([f.orders for f in found])
+        slots = np.concatenate([f.slots for f in found])
+        scores = np.concatenate([f.scores for f in found])
+        # One sortable key for ties: time-zone distance (< 2^11 minutes), then affiliate order
+        # (< 2^16), then member id (< 2^36).
+        distance = tz_distance(np.concatenate([f.offsets for f in found]), asker_offset)
+        members = np.concatenate([f.members for f in found])
+        keys = (distance << 52) | (orders.astype(np.int64) << 36) | members
+        best = _best(scores, keys, limit)
+        best = best[np.lexsort((keys[best], -scores[best]))]
+        communities = list(local)
+        hits = []
+        for i in best.tolist():
+            community_id = communities[int(orders[i])]
+            ix, positions = loaded[community_id], local[community_id]
+            shared = sorted(
+                (positions[t] for t in ix.slot_tags(int(slots[i])) if t in positions),
+                key=lambda q: (-weights[q], q),
+            )
+            hits.append(
+                NetworkHit(
+                    community_id=community_id,
+                    member_id=int(members[i]),
+                    score=int(scores[i]) / 1000,
+                    shared=tuple(shared),
+                )
+            )
+        return hits
+
     def _offset_table(
         self, community_id: int, ix: CommunityIndex, moment: datetime
     ) -> npt.NDArray[np.int32]:
@@ -445,15 +586,126 @@ class PeerIndex:
         cached = self._offsets.get(community_id)
         if cached and cached[0] == hour and cached[1] == len(ix.tz_names):
             return cached[2]
-        table = np.array(
-            [
-                UNKNOWN_OFFSET if (o := utc_offset_minutes(name, moment)) is None else o
-                for name in ix.tz_names
-            ],
-            np.int32,
-        )
+        if self._zone_hour != hour:  # shared by every community: a network search reads many
+            self._zone_hour, self._zone_offsets = hour, {}
+        zones = self._zone_offsets
+        for name in ix.tz_names:
+            if name not in zones:
+                offset = utc_offset_minutes(name, moment)
+                zones[name] = UNKNOWN_OFFSET if offset is None else offset
+        table = np.array([zones[name] for name in ix.tz_names], np.int32)
         self._offsets[community_id] = (hour, len(ix.tz_names), table)
         return table
+
+
+SMALL_AFFILIATE = 50_000
+"""Affiliates with up to this many slots are scored whole in a network search (`_score_all`:
+a few vector operations); larger ones go through the pruning `rank`."""
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One affiliate in a network search."""
+
+    order: int
+    ix: CommunityIndex
+    weighted: dict[int, int]
+    """Local tag index → network-wide weight of the query tag it matches."""
+    visible: npt.NDArray[np.bool_]
+    exclude: int
+    offsets: npt.NDArray[np.int32]
+    """UTC offset per time-zone code."""
+
+
+@dataclass(frozen=True)
+class _Found:
+    """Candidates of a network search: affiliate order, local slot, score, offset, member id."""
+
+    orders: npt.NDArray[np.intp]
+    slots: npt.NDArray[np.intp]
+    scores: Scores
+    offsets: npt.NDArray[np.int32]
+    members: Scores
+
+    @classmethod
+    def of(
+        cls,
+        which: npt.NDArray[np.intp],
+        slots: npt.NDArray[np.intp],
+        scores: Scores,
+        parts: Sequence[_Part],
+        tz_base: Sequence[int],
+    ) -> _Found:
+        """`which`: index into `parts` of each candidate's affiliate."""
+        offsets = np.concatenate([part.offsets for part in parts])
+        tz = np.concatenate([part.ix.slot_tz.view for part in parts]) if len(parts) > 1 else None
+        if tz is None:
+            codes = parts[0].ix.slot_tz.view[slots]
+            member = parts[0].ix.slot_member.view[slots]
+        else:
+            bases = np.cumsum([0, *(len(part.visible) for part in parts[:-1])])
+            flat = bases[which] + slots
+            codes = tz[flat]
+            member = np.concatenate([part.ix.slot_member.view for part in parts])[flat]
+        orders = np.array([part.order for part in parts], np.intp)[which]
+        return cls(
+            orders,
+            slots,
+            scores,
+            offsets[np.asarray(tz_base, np.intp)[which] + codes],
+            member.astype(np.int64),
+        )
+
+
+def _score_small(parts: list[_Part], limit: int) -> _Found:
+    """Every listable member of these (small) affiliates sharing a tag with the query, scored
+    in one pass over all of them (a few vector operations, whatever their number), cut to the
+    best `limit` by score (ties kept: the caller settles them)."""
+    sizes = [len(part.visible) for part in parts]
+    bases = np.cumsum([0, *sizes[:-1]])
+    postings, weights, lengths, shifts = [], [], [], []
+    for part, base in zip(parts, bases.tolist(), strict=True):
+        for pos, tag_weight in part.weighted.items():
+            if tag_weight > 0 and part.ix.df[pos] > 0:
+                posting = part.ix.postings[pos].view  # each slot once per posting
+                postings.append(posting)
+                weights.append(tag_weight)
+                lengths.append(len(posting))
+                shifts.append(base)
+    total = int(sum(sizes))
+    if not postings:
+        empty = np.zeros(0, np.intp)
+        return _Found(empty, empty, np.zeros(0, np.int64), np.zeros(0, np.int32), empty)
+    flat = np.concatenate(postings).astype(np.int64) + np.repeat(shifts, lengths)
+    acc = np.bincount(
+        flat, weights=np.repeat(np.array(weights, np.float64), lengths), minlength=total
+    )
+    visible = np.concatenate([part.visible for part in parts])
+    for part, base in zip(parts, bases.tolist(), strict=True):
+        if part.exclude >= 0:
+            visible[base + part.exclude] = False
+    cands = np.flatnonzero(acc)
+    cands = cands[visible[cands]]
+    scores = np.rint(acc[cands]).astype(np.int64)  # sums of integers: exact in float64
+    if len(cands) > limit:
+        keep = scores >= kth_largest(scores, limit)
+        cands, scores = cands[keep], scores[keep]
+    which = np.searchsorted(bases, cands, side="right") - 1
+    tz_base = np.cumsum([0, *(len(part.offsets) for part in parts[:-1])])
+    return _Found.of(which, cands - bases[which], scores, parts, tz_base.tolist())
+
+
+def _best(scores: Scores, keys: Scores, limit: int) -> npt.NDArray[np.intp]:
+    """Indices of the best `limit` by score, ties by the smaller key (unordered)."""
+    if len(scores) <= limit:
+        return np.arange(len(scores))
+    kth = kth_largest(scores, limit)
+    above = np.flatnonzero(scores > kth)
+    tied = np.flatnonzero(scores == kth)
+    need = limit - len(above)
+    if len(tied) > need:
+        tied = tied[np.argpartition(keys[tied], need - 1)[:need]]
+    return np.concatenate([above, tied])
 
 
 def _merged(known: set[int] | None, more: set[int | None] | set[int] | None) -> set[int] | None:
@@ -463,8 +715,9 @@ def _merged(known: set[int] | None, more: set[int | None] | set[int] | None) -> 
     return known | {member for member in more if member is not None}
 
 
-MemberRow = tuple[tuple[int, ...], str | None, bool] | None
-"""What the index keeps of a member (tag ids, time zone, discoverable); None: not present."""
+MemberRow = tuple[tuple[int, ...], str | None, bool, bool] | None
+"""What the index keeps of a member (tag ids, time zone, discoverable, found across the
+network); None: not present."""
 
 
 async def _read_member(store: Store, community_id: int, member_id: int) -> MemberRow:
@@ -472,14 +725,14 @@ async def _read_member(store: Store, community_id: int, member_id: int) -> Membe
     if member is None or member.community_id != community_id or member.left_at is not None:
         return None
     tag_ids = await store.tags.member_tag_ids(member_id)
-    return (tuple(tag_ids), member.timezone, member.discoverable)
+    return (tuple(tag_ids), member.timezone, member.discoverable, network_flag(member))
 
 
 def _apply(ix: CommunityIndex, member_id: int, row: MemberRow) -> None:
     if row is None:
         ix.upsert(member_id, (), None, False, present=False)
     else:
-        ix.upsert(member_id, row[0], row[1], row[2], present=True)
+        ix.upsert(member_id, row[0], row[1], row[2], present=True, network=row[3])
 
 
 @dataclass(eq=False)

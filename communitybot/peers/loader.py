@@ -1,9 +1,10 @@
 """Read one community from the store in bulk, for the peer index.
 
-Two aggregate queries instead of millions of rows: members grouped by (time zone, discoverable)
-and member ids grouped by tag, each group as one comma-separated string that numpy parses in C.
-The tag query walks the covering `member_tags_by_tag` index: one scan of `member_tags`. A
-million members with six tags each load in a few seconds. (SQLite's `group_concat` on the load's
+Two aggregate queries instead of millions of rows: members grouped by (time zone, discoverable,
+may be found across the network) and member ids grouped by tag, each group as one
+comma-separated string that numpy parses in C. The tag query walks the covering
+`member_tags_by_tag` index: one scan of `member_tags`. A million members with six tags each
+load in a few seconds. (SQLite's `group_concat` on the load's
 own connection, PostgreSQL's `string_agg` through the store; the portable one-row-per-item
 queries remain for a SQLite load inside a write transaction.)
 
@@ -28,17 +29,38 @@ from typing import Any
 import numpy as np
 from loguru import logger
 
+from communitybot.models import Member
 from communitybot.peers.community import CommunityIndex, Int64Array, MemberRows
 from communitybot.store.db import BUSY_TIMEOUT_MS
 from communitybot.store.store import Store
+
+BRIDGED_GHOST_SQL = "(platform = 'matrix' AND substr(user_id, 1, 2) = '@_')"
+"""A Matrix account an appservice bridge puts in for someone on another network
+(`@_discord_…`): never a person of its own, so never found across the network."""
+NETWORK_FLAG_SQL = (
+    f"CASE WHEN discoverable = 1 AND network_visible = 1 AND NOT {BRIDGED_GHOST_SQL}"
+    " THEN 1 ELSE 0 END"
+)
+"""Whether a member may be found by the other affiliates (`network_flag` in Python)."""
+
+
+def is_bridged_ghost(member: Member) -> bool:
+    return member.ref.platform == "matrix" and member.ref.user_id.startswith("@_")
+
+
+def network_flag(member: Member) -> bool:
+    """The member may be found by the other affiliates of the network (`NETWORK_FLAG_SQL`)."""
+    return member.discoverable and member.network_visible and not is_bridged_ghost(member)
+
 
 TRIM_AFTER_MEMBERS = 50_000
 PARSE_SLICE_CHARS = 1 << 18
 """Characters of a comma-separated id list parsed per numpy call (~40,000 ids, ~1 ms): numpy
 holds the GIL while it parses, so a million-id list is parsed in slices."""
 _SQLITE_MEMBERS_SQL = (
-    "SELECT timezone, discoverable, group_concat(id) FROM members"
-    " WHERE community_id = ? AND left_at IS NULL GROUP BY timezone, discoverable"
+    f"SELECT timezone, discoverable, {NETWORK_FLAG_SQL} AS network, group_concat(id)"
+    " FROM members WHERE community_id = ? AND left_at IS NULL"
+    f" GROUP BY timezone, discoverable, {NETWORK_FLAG_SQL}"
 )
 _SQLITE_TAGS_SQL = (
     "SELECT t.id, group_concat(mt.member_id) FROM tags t"
@@ -49,8 +71,9 @@ _SQLITE_TAGS_SQL = (
 SQLite join the ids into one text per group: a few rows to parse with numpy instead of a
 Python tuple per member and per member tag (a million of them in a large community)."""
 _POSTGRES_MEMBERS_SQL = (
-    "SELECT timezone, discoverable, string_agg(id::text, ',') FROM members"
-    " WHERE community_id = ? AND left_at IS NULL GROUP BY timezone, discoverable"
+    f"SELECT timezone, discoverable, {NETWORK_FLAG_SQL} AS network, string_agg(id::text, ',')"
+    " FROM members WHERE community_id = ? AND left_at IS NULL"
+    f" GROUP BY timezone, discoverable, {NETWORK_FLAG_SQL}"
 )
 _POSTGRES_TAGS_SQL = (
     "SELECT t.id, string_agg(mt.member_id::text, ',') FROM tags t"
@@ -61,7 +84,8 @@ _POSTGRES_TAGS_SQL = (
 event loop instead of one per member tag (six million records for a million members, decoded
 on the event loop's thread: seconds, and a stall of half a second for every other community)."""
 _MEMBERS_SQL = (
-    "SELECT timezone, discoverable, id FROM members WHERE community_id = ? AND left_at IS NULL"
+    f"SELECT timezone, discoverable, {NETWORK_FLAG_SQL} AS network, id FROM members"
+    " WHERE community_id = ? AND left_at IS NULL"
 )
 _TAGS_SQL = (
     "SELECT t.id, mt.member_id FROM tags t LEFT JOIN member_tags mt ON mt.tag_id = t.id"
@@ -73,16 +97,21 @@ IdList = str | Int64Array | None
 """A group's ids: group_concat's "12,7,40", or already an array."""
 
 
+MemberGroup = tuple[str | None, int, int, IdList]
+"""(time zone, discoverable, network flag, ids) of one group of members."""
+
+
 def _grouped(
     member_rows: Iterable[Sequence[Any]], tag_rows: Iterable[Sequence[Any]]
-) -> tuple[list[tuple[str | None, int, IdList]], list[tuple[int, IdList]]]:
+) -> tuple[list[MemberGroup], list[tuple[int, IdList]]]:
     """The portable queries' rows, in the shape the group_concat queries give."""
-    by_group: dict[tuple[str | None, int], list[int]] = {}
-    for timezone, discoverable, member_id in member_rows:
-        by_group.setdefault((timezone, int(discoverable)), []).append(int(member_id))
-    member_groups: list[tuple[str | None, int, IdList]] = [
-        (timezone, discoverable, np.array(ids, np.int64))
-        for (timezone, discoverable), ids in by_group.items()
+    by_group: dict[tuple[str | None, int, int], list[int]] = {}
+    for timezone, discoverable, network, member_id in member_rows:
+        key = (timezone, int(discoverable), int(network))
+        by_group.setdefault(key, []).append(int(member_id))
+    member_groups: list[MemberGroup] = [
+        (timezone, discoverable, network, np.array(ids, np.int64))
+        for (timezone, discoverable, network), ids in by_group.items()
     ]
     tag_members: dict[int, list[int]] = {}
     for tag_id, member_id in tag_rows:
@@ -117,7 +146,7 @@ def _ids(text: IdList) -> Int64Array:
 
 
 def _build(
-    member_groups: list[tuple[str | None, int, IdList]],
+    member_groups: list[MemberGroup],
     tag_groups: list[tuple[int, IdList]],
 ) -> CommunityIndex:
     tz_names: list[str | None] = [None]
@@ -125,7 +154,8 @@ def _build(
     id_parts: list[Int64Array] = [np.zeros(0, np.int64)]
     code_parts: list[np.ndarray] = [np.zeros(0, np.int16)]
     visible_parts: list[np.ndarray] = [np.zeros(0, np.bool_)]
-    for timezone, discoverable, ids_text in member_groups:
+    network_parts: list[np.ndarray] = [np.zeros(0, np.bool_)]
+    for timezone, discoverable, network, ids_text in member_groups:
         ids = _ids(ids_text)
         code = tz_lookup.setdefault(timezone or None, len(tz_names))
         if code == len(tz_names):
@@ -133,11 +163,13 @@ def _build(
         id_parts.append(ids)
         code_parts.append(np.full(len(ids), code, np.int16))
         visible_parts.append(np.full(len(ids), bool(discoverable)))
+        network_parts.append(np.full(len(ids), bool(network)))
     members = MemberRows(
         ids=np.concatenate(id_parts),
         tz_codes=np.concatenate(code_parts),
         tz_names=tz_names,
         discoverable=np.concatenate(visible_parts),
+        network=np.concatenate(network_parts),
     )
     return CommunityIndex.build(
         members, [tag_id for tag_id, _ in tag_groups], (_ids(text) for _, text in tag_groups)
@@ -158,7 +190,7 @@ def _release_freed_memory() -> None:
 
 
 def _build_and_trim(
-    member_groups: list[tuple[str | None, int, IdList]], tag_groups: list[tuple[int, IdList]]
+    member_groups: list[MemberGroup], tag_groups: list[tuple[int, IdList]]
 ) -> CommunityIndex:
     """Worker thread: parse and build, then hand the temporaries' memory back."""
     index = _build(member_groups, tag_groups)
@@ -183,7 +215,7 @@ def _read_and_build_only(path: str, community_id: int) -> CommunityIndex:
         connection.execute("PRAGMA query_only = ON")
         connection.execute("BEGIN")  # both queries read the same committed snapshot
         member_groups = [
-            (r[0], int(r[1]), r[2])
+            (r[0], int(r[1]), int(r[2]), r[3])
             for r in connection.execute(_SQLITE_MEMBERS_SQL, (community_id,))
         ]
         tag_groups = [
@@ -213,7 +245,7 @@ async def load_community(store: Store, community_id: int) -> CommunityIndex:
             )
     if store.db.dialect == "postgresql":
         member_groups = [
-            (r[0], int(r[1]), r[2])
+            (r[0], int(r[1]), int(r[2]), r[3])
             for r in await store.db.fetch_all(_POSTGRES_MEMBERS_SQL, (community_id,))
         ]
         tag_groups = [

@@ -17,7 +17,7 @@ Ties at the cut-off are settled by time-zone distance, then member id (stable ou
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,17 +87,29 @@ def tz_distance(offsets: npt.NDArray[np.int32], asker: int | None) -> Scores:
 class _Ranker:
     """One search: the query's terms over one community's arrays."""
 
-    def __init__(self, ix: CommunityIndex, query: Sequence[int], exclude: int, limit: int):
+    def __init__(
+        self,
+        ix: CommunityIndex,
+        query: Sequence[int],
+        exclude: int,
+        limit: int,
+        weights: Mapping[int, int] | None = None,
+        visible: npt.NDArray[np.bool_] | None = None,
+    ):
         self.ix = ix
         self.limit = limit
         self.exclude = exclude
-        self.visible = ix.visible.view
+        self.visible = ix.visible.view if visible is None else visible
         n = len(self.visible)
         self.terms = sorted(
             (
-                _Term(t, weight(ix.live, ix.df[t]), len(ix.postings[t]) * DENSE_FRACTION >= n)
+                _Term(
+                    t,
+                    weight(ix.live, ix.df[t]) if weights is None else weights[t],
+                    len(ix.postings[t]) * DENSE_FRACTION >= n,
+                )
                 for t in set(query)
-                if ix.df[t] > 0
+                if ix.df[t] > 0 and (weights is None or weights[t] > 0)
             ),
             key=lambda term: (-term.weight, ix.tag_ids[term.tag]),
         )
@@ -172,9 +184,17 @@ def rank(
     offsets_by_code: npt.NDArray[np.int32],
     asker_offset: int | None,
     limit: int,
+    *,
+    weights: Mapping[int, int] | None = None,
+    visible: npt.NDArray[np.bool_] | None = None,
 ) -> list[RankedSlot]:
-    """The best `limit` visible slots for the local tag indices `query`, best first."""
-    ranker = _Ranker(ix, query, exclude_slot, limit)
+    """The best `limit` visible slots for the local tag indices `query`, best first.
+
+    `weights`: each query tag's weight (thousandths) instead of its rarity here (a search
+    across a network weighs tags by their rarity in the whole network). `visible`: which slots
+    may be listed instead of `ix.visible` (another affiliate's members: `ix.network`).
+    """
+    ranker = _Ranker(ix, query, exclude_slot, limit, weights, visible)
     if not ranker.terms or limit <= 0:
         return []
     cands, scores = ranker.candidates()

@@ -13,9 +13,15 @@ PRIVACY_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("privacy", "discoverable"),
-        "Choose whether others can find you in /peers",
-        (Option("value", "on or off", choices=("on", "off")),),
-        examples=("privacy discoverable off",),
+        "Choose who can find you in /peers: this community, the whole network, or nobody",
+        (
+            Option(
+                "value",
+                "on (this community), off (nobody) or network (every affiliate too)",
+                choices=("on", "off", "network"),
+            ),
+        ),
+        examples=("privacy discoverable off", "privacy discoverable network"),
     ),
     Command(("mydata",), "Export everything stored about you, as JSON", examples=("mydata",)),
     Command(

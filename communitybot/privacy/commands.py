@@ -54,10 +54,18 @@ _NO = {"no", "n", "cancel"}
 @handles("privacy", "show")
 async def show_privacy(ctx: Context, options: dict[str, Any]) -> list[Action]:
     p = ctx.prefix
-    if ctx.member.discoverable:
+    scope = ctx.member.discover_scope
+    if scope == "network":
         state = (
-            "**Discoverable: on.** Members can find you with "
-            f"`{p}peers` and see your profile with `{p}profile show`."
+            "**Discoverable: network.** Members of this community and of every other affiliate "
+            f"of its network can find you with `{p}peers` (`{p}peers scope=network`); members "
+            f"here can see your profile with `{p}profile show`."
+        )
+    elif scope == "community":
+        state = (
+            "**Discoverable: on (this community).** Members here can find you with "
+            f"`{p}peers` and see your profile with `{p}profile show`; other affiliates of a "
+            "network cannot find you."
         )
     else:
         state = (
@@ -68,7 +76,8 @@ async def show_privacy(ctx: Context, options: dict[str, Any]) -> list[Action]:
         "\n".join(
             [
                 state,
-                f"• Change it with `{p}privacy discoverable on|off`.",
+                f"• Change it with `{p}privacy discoverable on|network|off` (on: this "
+                "community only, the default; network: every affiliate too; off: nobody).",
                 f"• `{p}mydata` sends you everything stored about you, as a JSON file.",
                 f"• `{p}forgetme` deletes all of it (asks to confirm first).",
             ]
@@ -78,19 +87,42 @@ async def show_privacy(ctx: Context, options: dict[str, Any]) -> list[Action]:
 
 @handles("privacy", "discoverable")
 async def set_discoverable(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    """on: this community (the default); network: every affiliate too; off: nobody."""
     raw = options.get("value")
     value = raw if isinstance(raw, bool) else str(raw or "").strip().casefold()
-    if value not in ("on", "off", True, False):
-        return reply(f"Please say on or off, e.g. `{ctx.prefix}privacy discoverable off`.")
-    discoverable = value in ("on", True)
-    await ctx.store.members.update(ctx.member.id, discoverable=discoverable)
+    if value not in ("on", "off", "network", True, False):
+        return reply(
+            "Please say on or off (this community, or nobody), or network (every affiliate of "
+            f"its network too), e.g. `{ctx.prefix}privacy discoverable off`."
+        )
+    discoverable = value in ("on", "network", True)
+    network = value == "network"
+    await ctx.store.members.update(
+        ctx.member.id, discoverable=discoverable, network_visible=network
+    )
     await ctx.reload_member()
     await ctx.member_changed()
+    p = ctx.prefix
+    if network:
+        in_network = await ctx.store.networks.of_community(ctx.community.id) is not None
+        return reply(
+            f"Members of this community and of every affiliate of its network can now find "
+            f"you with `{p}peers` (`{p}peers scope=network`)."
+            + (
+                ""
+                if in_network
+                else " This community is not in a network yet, so for now that is this "
+                "community only."
+            )
+        )
     if discoverable:
-        return reply(f"You are discoverable again: others can find you with `{ctx.prefix}peers`.")
+        return reply(
+            f"You are discoverable in this community: members here can find you with "
+            f"`{p}peers`; other affiliates of a network cannot (`{p}privacy discoverable "
+            "network` lets them)."
+        )
     return reply(
-        f"You are now hidden: you won't appear in `{ctx.prefix}peers` and others cannot open "
-        "your profile."
+        f"You are now hidden: you won't appear in `{p}peers` and others cannot open your profile."
     )
 
 
@@ -116,6 +148,8 @@ async def _membership_export(ctx: Context, member: Member) -> dict[str, Any]:
             "offers_mentor": member.offers_mentor,
             "intro": member.intro,
             "discoverable": member.discoverable,
+            "network_visible": member.network_visible,
+            "discover_scope": member.discover_scope,
             "joined_at": to_db(member.joined_at) if member.joined_at else None,
             "left_at": to_db(member.left_at) if member.left_at else None,
         },

@@ -18,6 +18,7 @@ PROFILE_COLUMNS = (
     "offers_mentor",
     "intro",
     "discoverable",
+    "network_visible",
 )
 
 
@@ -37,6 +38,7 @@ def member_from_row(row: Any) -> Member:
         offers_mentor=_optional_bool(row["offers_mentor"]),
         intro=row["intro"],
         discoverable=bool(row["discoverable"]),
+        network_visible=bool(row["network_visible"]),
         joined_at=from_db(row["joined_at"]),
         left_at=from_db(row["left_at"]),
     )
@@ -56,6 +58,16 @@ class MemberRepository:
     async def get_by_id(self, member_id: int) -> Member | None:
         row = await self._db.fetch_one("SELECT * FROM members WHERE id = ?", (member_id,))
         return member_from_row(row) if row else None
+
+    async def get_many(self, member_ids: list[int]) -> dict[int, Member]:
+        """Members by id, in one query (ids not found are left out)."""
+        if not member_ids:
+            return {}
+        marks = ",".join("?" * len(member_ids))
+        rows = await self._db.fetch_all(
+            f"SELECT * FROM members WHERE id IN ({marks})", tuple(member_ids)
+        )
+        return {int(row["id"]): member_from_row(row) for row in rows}
 
     async def ensure(self, community_id: int, user: UserRef, now: datetime) -> tuple[Member, bool]:
         """The member, created on first contact (or re-joined); the flag says whether new."""

@@ -75,6 +75,24 @@ class TagRepository:
         )
         return {int(row["id"]): str(row["name"]) for row in rows}
 
+    async def ids_by_key(
+        self, community_ids: Sequence[int], keys: Sequence[str]
+    ) -> dict[tuple[int, str], int]:
+        """(community id, name or alias) → tag id, for these names and aliases in these
+        communities (one query: matching tags across a network's affiliates by name)."""
+        if not community_ids or not keys:
+            return {}
+        in_communities = ",".join("?" * len(community_ids))
+        in_keys = ",".join("?" * len(keys))
+        rows = await self._db.fetch_all(
+            f"SELECT community_id, name AS tag_key, id AS tag_id FROM tags"
+            f" WHERE community_id IN ({in_communities}) AND name IN ({in_keys})"
+            f" UNION ALL SELECT community_id, alias AS tag_key, tag_id FROM tag_aliases"
+            f" WHERE community_id IN ({in_communities}) AND alias IN ({in_keys})",
+            (*community_ids, *keys, *community_ids, *keys),
+        )
+        return {(int(row["community_id"]), str(row["tag_key"])): int(row["tag_id"]) for row in rows}
+
     async def create(
         self, community_id: int, name: str, category: str, now: datetime, description: str = ""
     ) -> Tag:
