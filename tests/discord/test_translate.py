@@ -100,8 +100,10 @@ def test_messages_never_ping_and_moderator_groups_need_manage_server() -> None:
     assert by_name["stats"]["default_member_permissions"] == str(1 << 5)
     assert by_name["onboarding"]["default_member_permissions"] == str(1 << 5)
     assert by_name["peers"]["default_member_permissions"] is None
-    [tags_option] = by_name["peers"]["options"]
+    tags_option, scope_option = by_name["peers"]["options"]
+    assert tags_option["name"] == "tags"
     assert tags_option["autocomplete"] is True and tags_option["type"] == 3
+    assert [c["value"] for c in scope_option["choices"]] == ["community", "network"]
 
 
 def test_a_channel_message_names_its_thread_and_keeps_mentions_of_others_once() -> None:
