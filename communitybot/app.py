@@ -14,14 +14,17 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import TextIO
 
 from loguru import logger
 
 from communitybot import bootstrap
+from communitybot.file_modes import make_private_dirs
 from communitybot.leader import LeaderLost
 from communitybot.logging import configure_logging, scrub
 from communitybot.settings import Settings
+from communitybot.sqlite_owner import AlreadyServed, sole_owner
 from communitybot.store.db import StoreError
 from communitybot.store.store import Store
 
@@ -58,7 +61,22 @@ async def serve_on_store(settings: Settings, serve: Callable[[Store], Awaitable[
     """Open the configured database, run `serve` on it until it returns or the process is told
     to stop (SIGTERM), close the database; the exit code. The one way every long-running
     command (`run`, `worker`) opens its store and ends: the same settings (pool size included),
-    the same one-line start-up failures and exit codes."""
+    the same one-line start-up failures and exit codes. On a SQLite file the process first
+    becomes the file's only server (`communitybot.sqlite_owner`), before any migration."""
+    target = settings.database_target
+    with contextlib.ExitStack() as owner:
+        if isinstance(target, Path):
+            try:
+                make_private_dirs(target.parent)
+                owner.enter_context(sole_owner(target))
+            except AlreadyServed as error:
+                return fail(str(error))
+            except OSError as error:  # no lock file here: opening the database says why
+                logger.debug("no single-process guard for {}: {}", target, error)
+        return await _serve_opened(settings, serve)
+
+
+async def _serve_opened(settings: Settings, serve: Callable[[Store], Awaitable[int]]) -> int:
     try:
         store = await bootstrap.open_store(
             settings.database_target, pool_size=settings.database_pool_size
