@@ -295,3 +295,44 @@ async def test_a_steward_who_leaves_their_community_is_no_steward_any_more(
     await harness.join("ann")
     assert "Stewards:** none" in await b.reply("bea", "/network show")
     assert "Only the stewards" in await a.reply("zed", "/network invite")
+
+
+async def test_network_stats_give_stewards_figures_per_affiliate_and_no_names(
+    a: Site, b: Site
+) -> None:
+    await network_of_two(a, b)
+    for name in ("amy", "abe"):
+        await a.command(name, "/tags add maths")
+    await a.command("amy", "/privacy discoverable network")
+    await a.command("abe", "/privacy discoverable off")
+    await b.command("bob", "/tags add maths")
+    await b.command("bea", "/privacy discoverable network")
+    store = a.harness.store
+    async with store.db.transaction():  # bob and amy are one person, in both affiliates
+        await store.people.link(b.user("bob"), a.user("amy"), a.harness.clock.now())
+    await invite_code(a, "ann")
+
+    text = await a.reply("ann", "/network stats")
+    lines = text.splitlines()
+    assert lines[0] == "📊 Network **“Maths Teachers North”**: 2 affiliate(s)"
+    assert lines[1] == (
+        "• fake “community-1” (this community): 3 member(s), 0 finished onboarding, "
+        "2 findable here, 1 across the network"
+    )
+    assert lines[2] == (
+        "• fake “b”: 2 member(s), 0 finished onboarding, 2 findable here, 1 across the network"
+    )
+    assert "**In all:** 5 member(s), 0 finished onboarding (0%), 2 findable" in text
+    assert "**Across affiliates:** 1 person(s) with linked accounts in more than one" in text
+    assert "Open invite codes: 1." in text
+    for name in ("amy", "Amy", "abe", "Abe", "bob", "Bob"):
+        assert name not in text  # aggregates only
+    # Members and moderators who are not stewards see nothing of it.
+    for site, who in ((a, "amy"), (b, "bea")):
+        refused = await site.reply(who, "/network stats")
+        assert refused.startswith("Only the network's stewards see `/network stats`")
+    # The same for someone in no network.
+    assert "network" in await a.reply("ann", "/network leave")
+    assert (await a.reply("ann", "/network stats")).startswith(
+        "This community is not in a network."
+    )

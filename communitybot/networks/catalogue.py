@@ -1,8 +1,8 @@
 """Network commands: a network of affiliate communities, its invite codes and its stewards.
 
 Moderator-only entries are refused by the core for everyone else; the steward-only ones
-(`network invite`, `network stewards add|remove`) are checked by the handlers, since being a
-steward is a network role, not a platform one.
+(`network invite`, `network stats`, `network stewards add|remove`) are checked by the
+handlers, since being a steward is a network role, not a platform one.
 """
 
 from __future__ import annotations
@@ -16,6 +16,12 @@ NETWORK_COMMANDS: tuple[Command, ...] = (
         ("network", "show"),
         "This community's network: its affiliates and stewards",
         examples=("network show",),
+        read_only=True,
+    ),
+    Command(
+        ("network", "stats"),
+        "Stewards: the network in figures, affiliate by affiliate",
+        examples=("network stats",),
         read_only=True,
     ),
     Command(

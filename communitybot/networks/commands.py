@@ -129,6 +129,53 @@ async def show(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return reply("\n".join(lines))
 
 
+# network stats ----------------------------------------------------------------------------
+@handles("network", "stats")
+async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    """Aggregates only (counts per affiliate): no member is named, whatever their settings."""
+    networks = ctx.store.networks
+    network = await networks.of_community(ctx.community.id)
+    if network is None:
+        return _not_in_network(ctx)
+    if not await networks.is_steward(network.id, ctx.member.ref):
+        return reply(
+            f"Only the network's stewards see `{ctx.prefix}network stats` "
+            f"(`{ctx.prefix}network show` lists them). Nothing was changed."
+        )
+    counts = await networks.affiliate_counts(network.id)
+    lines = [f"📊 Network {_name(network)}: {len(counts)} affiliate(s)"]
+    totals = [0, 0, 0, 0]
+    for community_id in await networks.affiliates(network.id):
+        community = (
+            ctx.community
+            if community_id == ctx.community.id
+            else await ctx.store.communities.get_by_id(community_id)
+        )
+        figures = counts.get(community_id)
+        if community is None or figures is None:
+            continue
+        done = (await ctx.store.onboarding.completion_counts(community_id)).get("completed", 0)
+        lines.append(
+            f"• {_affiliate(community, ctx.community)}: {figures.present} member(s), "
+            f"{done} finished onboarding, {figures.discoverable} findable here, "
+            f"{figures.across} across the network"
+        )
+        for n, value in enumerate((figures.present, done, figures.discoverable, figures.across)):
+            totals[n] += value
+    present, done, _, across = totals
+    share = f" ({done * 100 // present}%)" if present else ""
+    lines.append(
+        f"**In all:** {present} member(s), {done} finished onboarding{share}, {across} findable "
+        "from every affiliate."
+    )
+    lines.append(
+        f"**Across affiliates:** {await networks.people_across_affiliates(network.id)} "
+        "person(s) with linked accounts in more than one affiliate."
+    )
+    lines.append(f"Open invite codes: {await networks.open_invites(network.id, ctx.clock.now())}.")
+    return reply("\n".join(lines))
+
+
 # network create ---------------------------------------------------------------------------
 @handles("network", "create")
 async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:

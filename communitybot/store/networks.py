@@ -50,6 +50,15 @@ def _invite(row: Any) -> Invite:
     )
 
 
+@dataclass(frozen=True)
+class AffiliateCounts:
+    present: int
+    discoverable: int
+    """Findable in their own community (`/peers`)."""
+    across: int
+    """Findable from the other affiliates too (`/privacy discoverable network`)."""
+
+
 class NetworkRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -208,6 +217,40 @@ class NetworkRepository:
             (to_db(now), community_id, invite_id),
         )
         return used == 1
+
+    async def affiliate_counts(self, network_id: int) -> dict[int, AffiliateCounts]:
+        """Per affiliate: members present, discoverable in their community, and findable
+        across the network (`network stats`): one aggregate over the affiliates' members."""
+        rows = await self._db.fetch_all(
+            "SELECT a.community_id, count(m.id) AS present,"
+            " coalesce(sum(CASE WHEN m.discoverable = 1 THEN 1 ELSE 0 END), 0) AS discoverable,"
+            " coalesce(sum(CASE WHEN m.discoverable = 1 AND m.network_visible = 1"
+            "  THEN 1 ELSE 0 END), 0) AS across"
+            " FROM network_affiliates a"
+            " LEFT JOIN members m ON m.community_id = a.community_id AND m.left_at IS NULL"
+            " WHERE a.network_id = ? GROUP BY a.community_id",
+            (network_id,),
+        )
+        return {
+            int(r["community_id"]): AffiliateCounts(
+                int(r["present"]), int(r["discoverable"]), int(r["across"])
+            )
+            for r in rows
+        }
+
+    async def people_across_affiliates(self, network_id: int) -> int:
+        """People (linked accounts, `communitybot.identity`) present in more than one affiliate:
+        the members who already cross the affiliates' lines."""
+        row = await self._db.fetch_one(
+            "SELECT count(*) AS n FROM (SELECT pa.person_id FROM person_accounts pa"
+            " JOIN members m ON m.platform = pa.platform AND m.user_id = pa.user_id"
+            " AND m.left_at IS NULL"
+            " JOIN network_affiliates a ON a.community_id = m.community_id"
+            " WHERE a.network_id = ? GROUP BY pa.person_id"
+            " HAVING count(DISTINCT m.community_id) > 1) AS crossing",
+            (network_id,),
+        )
+        return int(row["n"]) if row else 0
 
     async def open_invites(self, network_id: int, now: datetime) -> int:
         row = await self._db.fetch_one(
