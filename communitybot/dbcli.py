@@ -18,7 +18,6 @@ import asyncio
 import sys
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlsplit
 
 from communitybot import bootstrap
 from communitybot.adapter_state import SqliteAdapterState
@@ -28,7 +27,13 @@ from communitybot.priority_lock import PriorityLock
 from communitybot.store.copy import CopyRefused, TableCopy, check_source_schema, copy_database
 from communitybot.store.db import Database, StoreError, bundled_migrations, open_database
 from communitybot.store.snapshot import SqliteSnapshot, open_snapshot
-from communitybot.store.urls import is_postgres, password_forms, redacted
+from communitybot.store.urls import (
+    is_postgres,
+    password_forms,
+    port_is_valid,
+    redacted,
+    redacted_host,
+)
 
 EXIT_OK = 0
 EXIT_UNHEALTHY = 1
@@ -45,13 +50,11 @@ def parse_target(text: str, option: str) -> str | Path:
     if is_postgres(value):
         for password in password_forms(value):
             register_secret(password)
-        try:
-            urlsplit(value).port  # noqa: B018 - raises on a port that is not a number
-        except ValueError:
+        if not port_is_valid(value):
             raise UsageError(
                 f"{option}: the port in {redacted_host(value)} is not a number "
                 "(postgresql://user:password@host:5432/name)"
-            ) from None
+            )
         return value
     if value.lower().startswith("sqlite://"):
         # As SQLAlchemy (and COMMUNITYBOT_DATABASE_URL) read it: sqlite:///relative.db,
@@ -69,12 +72,6 @@ def parse_target(text: str, option: str) -> str | Path:
     if not value:
         raise UsageError(f"{option}: give a database URL or a file path")
     return Path(value).expanduser()
-
-
-def redacted_host(url: str) -> str:
-    """The URL up to its host, without user or password (for a URL too broken to redact)."""
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.split('@', 1)[-1].split('/', 1)[0]}"
 
 
 def plural(count: int, noun: str) -> str:

@@ -250,14 +250,13 @@ class Settings(BaseSettings):
             )
         url = value.get_secret_value().strip()
         if scheme != "sqlite":
-            try:
-                urlsplit(url).port  # noqa: B018 - raises on a port that is not a number
-            except ValueError:
-                host = url.partition("://")[2].split("@", 1)[-1].split("/", 1)[0]
+            from communitybot.store.urls import port_is_valid, redacted_host
+
+            if not port_is_valid(url):
                 raise ValueError(
-                    f"the port in {scheme}://{host} is not a number from 1 to 65535 "
+                    f"the port in {redacted_host(url)} is not a number from 1 to 65535 "
                     "(e.g. postgresql://bot:secret@db:5432/communitybot)"
-                ) from None
+                )
         return SecretStr(url)
 
     @property

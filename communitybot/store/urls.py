@@ -30,3 +30,19 @@ def password_forms(url: str) -> list[str]:
     if not password:
         return []
     return sorted({password, unquote(password)})
+
+
+def port_is_valid(url: str) -> bool:
+    """The URL's port, if it names one, is a number from 0 to 65535 (else connecting fails
+    deep inside a library with a traceback; callers say so in one line instead)."""
+    try:
+        urlsplit(url).port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        return False
+    return True
+
+
+def redacted_host(url: str) -> str:
+    """The URL up to its host, without user or password (for a URL too broken to redact)."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('@', 1)[-1].split('/', 1)[0]}"
