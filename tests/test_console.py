@@ -200,18 +200,23 @@ def test_version_and_usage(tmp_path: Path) -> None:
     assert bare.code == 2 and "run" in bare.stderr
 
 
-def test_sigterm_stops_cleanly_while_waiting_for_input(tmp_path: Path, db: Path) -> None:
-    """What `docker stop` does: the store is closed and the exit is clean, mid-session."""
-    process = subprocess.Popen(
+def running_console(cwd: Path, db: Path) -> subprocess.Popen[str]:
+    """`communitybot run` on the console adapter, its input left open for the test to type."""
+    return subprocess.Popen(
         [sys.executable, "-m", "communitybot", "run", "--db", str(db)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         encoding="utf-8",
-        cwd=tmp_path,
+        cwd=cwd,
         env=clean_env(),
     )
+
+
+def test_sigterm_stops_cleanly_while_waiting_for_input(tmp_path: Path, db: Path) -> None:
+    """What `docker stop` does: the store is closed and the exit is clean, mid-session."""
+    process = running_console(tmp_path, db)
     try:
         assert process.stdin is not None and process.stdout is not None
         process.stdin.write(":join alice\n")

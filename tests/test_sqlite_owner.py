@@ -6,24 +6,15 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.test_console import clean_env, communitybot
+from tests.test_console import communitybot, running_console
 
 
 def _first_bot(tmp_path: Path, database: Path) -> subprocess.Popen[str]:
     """A console bot that keeps running (its input stays open) once it has greeted alice."""
-    bot = subprocess.Popen(
-        [sys.executable, "-m", "communitybot", "run", "--db", str(database)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-        env=clean_env(),
-    )
+    bot = running_console(tmp_path, database)
     assert bot.stdin is not None and bot.stdout is not None
     bot.stdin.write(":join alice\n")
     bot.stdin.flush()
