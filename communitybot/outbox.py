@@ -213,10 +213,12 @@ class Outbox:
         action for a community of another platform (`target_platform`) is always stored
         unclaimed for that platform's process, which delivers it; this one never sends it."""
         until = now + LEASE if self._delivers else None
+        targets: dict[int, str] = {}  # position → the platform that delivers it
         by_platform: dict[str, list[int]] = {}
         for n, (action, _) in enumerate(actions):
             if not isinstance(action, Reply):
-                by_platform.setdefault(self.target_platform(action), []).append(n)
+                targets[n] = target = self.target_platform(action)
+                by_platform.setdefault(target, []).append(n)
         ids: dict[int, int] = {}
         for platform, positions in by_platform.items():
             mine = platform == self._platform_name and self._delivers
@@ -237,7 +239,7 @@ class Outbox:
                 queued.append(Queued(None, action, modlog))
                 continue
             row_id = ids[n]
-            here = self.target_platform(action) == self._platform_name
+            here = targets[n] == self._platform_name
             queued.append(
                 Queued(
                     row_id,
@@ -254,10 +256,10 @@ class Outbox:
         """The platform whose process delivers `action`: its community's (a DM to a linked
         account on another platform, a moderator-log line in a community there), else this
         process's own."""
-        platform = getattr(action, "community", None)
-        if platform is None or not platform.platform:
+        community = getattr(action, "community", None)
+        if community is None or not community.platform:
             return self._platform_name
-        return str(platform.platform)
+        return str(community.platform)
 
     async def deliver(self, event: Event | None, batch: Sequence[Queued]) -> list[str]:
         """Deliver a committed batch in order, then mark its rows in one statement; returns the
