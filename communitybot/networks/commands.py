@@ -95,6 +95,17 @@ def _clean_name(raw: Any) -> str:
     return " ".join(str(raw or "").split())
 
 
+async def _affiliates(ctx: Context, network: Network) -> list[Community]:
+    """The network's affiliate communities, in the order they joined."""
+    found = []
+    for community_id in await ctx.store.networks.affiliates(network.id):
+        if community_id == ctx.community.id:
+            found.append(ctx.community)
+        elif (community := await ctx.store.communities.get_by_id(community_id)) is not None:
+            found.append(community)
+    return found
+
+
 # network show -----------------------------------------------------------------------------
 @handles("network", "show")
 async def show(ctx: Context, options: dict[str, Any]) -> list[Action]:
@@ -102,11 +113,7 @@ async def show(ctx: Context, options: dict[str, Any]) -> list[Action]:
     network = await networks.of_community(ctx.community.id)
     if network is None:
         return _not_in_network(ctx)
-    affiliates = [
-        community
-        for community_id in await networks.affiliates(network.id)
-        if (community := await ctx.store.communities.get_by_id(community_id)) is not None
-    ]
+    affiliates = await _affiliates(ctx, network)
     stewards = await networks.stewards(network.id)
     lines = [f"🌐 Network {_name(network)}", f"**Affiliates ({len(affiliates)})**"]
     lines += [f"• {_affiliate(c, ctx.community)}" for c in affiliates]
@@ -145,16 +152,11 @@ async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
     counts = await networks.affiliate_counts(network.id)
     lines = [f"📊 Network {_name(network)}: {len(counts)} affiliate(s)"]
     totals = [0, 0, 0, 0]
-    for community_id in await networks.affiliates(network.id):
-        community = (
-            ctx.community
-            if community_id == ctx.community.id
-            else await ctx.store.communities.get_by_id(community_id)
-        )
-        figures = counts.get(community_id)
-        if community is None or figures is None:
+    for community in await _affiliates(ctx, network):
+        figures = counts.get(community.id)
+        if figures is None:
             continue
-        done = (await ctx.store.onboarding.completion_counts(community_id)).get("completed", 0)
+        done = (await ctx.store.onboarding.completion_counts(community.id)).get("completed", 0)
         lines.append(
             f"• {_affiliate(community, ctx.community)}: {figures.present} member(s), "
             f"{done} finished onboarding, {figures.discoverable} findable here, "
