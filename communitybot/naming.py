@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from communitybot.models import Member
+from communitybot.models import CommunityRef, Member
 from communitybot.ports import ChatPlatform
 from communitybot.text import quote
 
@@ -26,3 +26,15 @@ def names(platform: ChatPlatform, members: list[Member]) -> str:
     if len(labels) <= 1:
         return "".join(labels)
     return f"{', '.join(labels[:-1])} and {labels[-1]}"
+
+
+def label(member: Member) -> str:
+    """A member named without a mention: for output read in another community, where the
+    platform's mention would not resolve (or would ping someone else)."""
+    return f"“{quote(member.label, NAME_LIMIT)}”"
+
+
+def affiliate(ref: CommunityRef) -> str:
+    """An affiliate community of a network, as members of the others see it: its platform and
+    its server or space id (communities have no name of their own)."""
+    return f"{ref.platform} “{quote(ref.space_id, NAME_LIMIT)}”"

@@ -33,10 +33,17 @@ ASK_COMMANDS: tuple[Command, ...] = (
                 type="channel",
                 required=False,
             ),
+            Option(
+                "scope",
+                "network: share it with every affiliate of this community's network too",
+                required=False,
+                choices=("community", "network"),
+            ),
         ),
         examples=(
             "ask How do I get quiet students to speak up in discussions?",
             "ask Marking takes my whole weekend days=14",
+            "ask Has anyone run a district-wide book club? scope=network",
         ),
     ),
     Command(

@@ -22,6 +22,8 @@ class Ask:
     created_at: datetime
     outcome: str | None
     resolved_at: datetime | None
+    network_shared: bool = False
+    """Shared with every affiliate of the community's network (`ask … scope=network`)."""
 
     @property
     def is_open(self) -> bool:
@@ -41,6 +43,7 @@ def _ask(row: Any) -> Ask:
         created_at=created,
         outcome=row["outcome"],
         resolved_at=from_db(row["resolved_at"]),
+        network_shared=bool(row["network_shared"]),
     )
 
 
@@ -56,11 +59,21 @@ class AskRepository:
         channel_id: str,
         remind_days: int,
         now: datetime,
+        *,
+        network_shared: bool = False,
     ) -> Ask:
         row = await self._db.fetch_one(
             "INSERT INTO asks (community_id, member_id, problem, channel_id, remind_days,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            (community_id, member_id, problem, channel_id, remind_days, to_db(now)),
+            " created_at, network_shared) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                community_id,
+                member_id,
+                problem,
+                channel_id,
+                remind_days,
+                to_db(now),
+                int(network_shared),
+            ),
         )
         assert row is not None
         created = await self.get(int(row["id"]))
@@ -77,6 +90,36 @@ class AskRepository:
             "SELECT * FROM asks WHERE id = ? AND community_id = ?", (ask_id, community_id)
         )
         return _ask(row) if row else None
+
+    async def find_shared(self, network_id: int, ask_id: int) -> Ask | None:
+        """The ask with this number if it was shared with this network and its community is
+        still one of the network's affiliates."""
+        row = await self._db.fetch_one(
+            "SELECT a.* FROM asks a JOIN network_affiliates n ON n.community_id = a.community_id"
+            " WHERE a.id = ? AND a.network_shared = 1 AND n.network_id = ?",
+            (ask_id, network_id),
+        )
+        return _ask(row) if row else None
+
+    async def open_shared(self, network_id: int, other_than: int, limit: int) -> list[Ask]:
+        """Unresolved asks the network's other affiliates shared with it, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT a.* FROM asks a JOIN network_affiliates n ON n.community_id = a.community_id"
+            " WHERE n.network_id = ? AND a.community_id <> ? AND a.network_shared = 1"
+            " AND a.resolved_at IS NULL ORDER BY a.id LIMIT ?",
+            (network_id, other_than, limit),
+        )
+        return [_ask(r) for r in rows]
+
+    async def open_shared_count(self, network_id: int) -> int:
+        """Unresolved asks shared with the whole network, for `network stats`."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) AS n FROM asks a JOIN network_affiliates n"
+            " ON n.community_id = a.community_id WHERE n.network_id = ?"
+            " AND a.network_shared = 1 AND a.resolved_at IS NULL",
+            (network_id,),
+        )
+        return int(row["n"]) if row else 0
 
     async def highest(self, community_id: int) -> int | None:
         """The highest ask number in this community (None before the first ask)."""
@@ -116,10 +159,17 @@ class AskRepository:
         return row is not None
 
     async def follower_ids(self, ask_id: int) -> list[int]:
-        """Followers still in the community, in the order they followed."""
+        """Followers still in their community, in the order they followed: of the ask's own
+        community, and of the affiliates its network has now (a network ask's followers may be
+        anywhere in the network; an affiliate that left hears no more of it)."""
         rows = await self._db.fetch_all(
             "SELECT f.member_id FROM ask_followers f JOIN members m ON m.id = f.member_id"
-            " WHERE f.ask_id = ? AND m.left_at IS NULL ORDER BY f.created_at, f.member_id",
+            " JOIN asks a ON a.id = f.ask_id"
+            " WHERE f.ask_id = ? AND m.left_at IS NULL AND (m.community_id = a.community_id"
+            " OR m.community_id IN (SELECT o.community_id FROM network_affiliates o"
+            " JOIN network_affiliates h ON h.network_id = o.network_id"
+            " WHERE h.community_id = a.community_id))"
+            " ORDER BY f.created_at, f.member_id",
             (ask_id,),
         )
         return [int(r["member_id"]) for r in rows]
@@ -148,6 +198,7 @@ class AskRepository:
                     "asked_at": r["created_at"],
                     "outcome": r["outcome"],
                     "resolved_at": r["resolved_at"],
+                    "shared_with_network": bool(r["network_shared"]),
                 }
                 for r in asks
             ],
