@@ -26,6 +26,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -34,6 +35,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from benchmarks.peers import N_TAGS, NOW, ZONES, _percentile, _zipf_tags
+from communitybot.models import Member
 from communitybot.peers.commands import _network_search
 from communitybot.peers.index import PeerIndex
 from communitybot.store.store import Store
@@ -141,13 +143,7 @@ async def _measure_open(
         tags = await reader.tags.tags_of_member(member_id)
         if not tags:
             continue
-        ctx = SimpleNamespace(
-            store=reader,
-            community=await reader.communities.get_by_id(member.community_id),
-            member=member,
-            peers=index,
-            clock=SimpleNamespace(now=lambda: NOW),
-        )
+        ctx = await ctx_of(reader, index, member)
         # The search alone: the tag matches given (the same tag names in every affiliate).
         offset = [t.id - (member.community_id - 1) * N_TAGS for t in tags]
         matches = {member.community_id: [t.id for t in tags]}
@@ -173,7 +169,10 @@ async def _measure_open(
         command.append((time.perf_counter() - started) * 1000)
         hits.append(len(found or []))
     core, command = core[10:], command[10:]
+    churn = await _measure_churn(reader, index, ctx_of, askers, affiliates, members, seed)
     return {
+        "churn_median": statistics.median(churn),
+        "churn_p99": _percentile(churn, 0.99),
         "load_s": load_s,
         "core_median": statistics.median(core),
         "core_p99": _percentile(core, 0.99),
@@ -182,6 +181,50 @@ async def _measure_open(
         "hits": statistics.mean(hits),
         "searches": len(core),
     }
+
+
+async def ctx_of(reader: Store, index: PeerIndex, member: Member) -> SimpleNamespace:
+    """What `_network_search` reads of a command's context."""
+    return SimpleNamespace(
+        store=reader,
+        community=await reader.communities.get_by_id(member.community_id),
+        member=member,
+        peers=index,
+        clock=SimpleNamespace(now=lambda: NOW),
+    )
+
+
+async def _measure_churn(
+    reader: Store,
+    index: PeerIndex,
+    make_ctx: Callable[[Store, PeerIndex, Member], Awaitable[SimpleNamespace]],
+    askers: list[int],
+    affiliates: int,
+    members: int,
+    seed: int,
+) -> list[float]:
+    """`/peers scope=network` while the network changes: before each search one member of a
+    random affiliate takes a new set of tags (as the write path applies a `/tags add`), so
+    whatever a search keeps between searches is stale somewhere every time."""
+    rng = np.random.default_rng(seed + 1)
+    times = []
+    for member_id in askers:
+        changed = int(rng.integers(1, affiliates * members + 1))
+        community_id = (changed - 1) // members + 1
+        first_tag = (community_id - 1) * N_TAGS + 1
+        tags = (first_tag + rng.choice(N_TAGS, size=6, replace=False)).tolist()
+        index._communities[community_id].upsert(
+            changed, tags, "Europe/London", True, present=True, network=True
+        )
+        member = await reader.members.get_by_id(member_id)
+        assert member is not None
+        ctx = await make_ctx(reader, index, member)
+        started = time.perf_counter()
+        member = await reader.members.get_by_id(member_id)
+        tags_of = await reader.tags.tags_of_member(member_id)
+        await _network_search(ctx, tags_of, 10)  # type: ignore[arg-type]
+        times.append((time.perf_counter() - started) * 1000)
+    return times
 
 
 def measure(path: str, affiliates: int, members: int, searches: int, seed: int = 7) -> dict:
@@ -212,6 +255,10 @@ def main() -> None:
     print(
         f"| `/peers scope=network` (reads + search) | {row['command_median']:.2f} "
         f"| {row['command_p99']:.2f} |"
+    )
+    print(
+        f"| `/peers scope=network`, one member changed before each | {row['churn_median']:.2f} "
+        f"| {row['churn_p99']:.2f} |"
     )
     print(
         f"\nIndex loads (excluded above): {args.affiliates} affiliates in {row['load_s']:.2f} s "

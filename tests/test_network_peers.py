@@ -259,12 +259,41 @@ def _random_affiliate(
     return ix, members
 
 
+def _churn(
+    rng: random.Random,
+    index: PeerIndex,
+    affiliates: dict[int, tuple[list[int], dict[int, tuple[set[int], str | None, bool, bool]]]],
+    burst: bool,
+) -> None:
+    """A few members of random affiliates change (in the index and in the brute force's
+    model); `burst`: one affiliate gains 100 members at once."""
+    changes = rng.randint(0, 3)
+    for _ in range(changes + (100 if burst else 0)):
+        c = 1 if burst else rng.choice(list(affiliates))
+        tags, members = affiliates[c]
+        ix = index._communities[c]
+        if members and rng.random() < 0.6 and not burst:
+            member_id = rng.choice(list(members))
+        else:
+            member_id = 10_000 * c + 5_000 + rng.randrange(4_000)
+        if members.get(member_id) is not None and rng.random() < 0.2:
+            ix.upsert(member_id, (), None, False, present=False)
+            del members[member_id]
+            continue
+        carried = {t for t in tags if rng.random() < 0.3}
+        row = (carried, rng.choice(ZONES), rng.random() < 0.8, rng.random() < 0.5)
+        ix.upsert(member_id, sorted(carried), row[1], row[2], present=True, network=row[3])
+        members[member_id] = row
+
+
 @pytest.mark.parametrize("small", [peer_index.SMALL_AFFILIATE, 0], ids=["whole", "pruned"])
 async def test_network_search_is_the_exact_network_wide_ranking(
     store: Store, small: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Small affiliates are scored whole in one pass, large ones by the pruning ranker: both
-    give the brute force's answer."""
+    """Small affiliates are scored whole in one pass (through the network's cached layout),
+    large ones by the pruning ranker: both give the brute force's answer, also while members
+    join, leave, change tags and scope between searches, and when an affiliate outgrows the
+    room its layout region had."""
     monkeypatch.setattr(peer_index, "SMALL_AFFILIATE", small)
     rng = random.Random(14)
     index = PeerIndex()
@@ -275,14 +304,15 @@ async def test_network_search_is_the_exact_network_wide_ranking(
         ix, members = _random_affiliate(rng, 10_000 * (k + 1), rng.randint(5, 60), tags)
         index._communities[k + 1] = ix
         affiliates[k + 1] = (tags, members)
-    for _ in range(30):
+    for step in range(60):
+        _churn(rng, index, affiliates, burst=step == 30)
         query = rng.sample(range(6), rng.randint(1, 4))
         matches = {
             c: [tags[q] if rng.random() < 0.9 else None for q in query]
             for c, (tags, _) in affiliates.items()
         }
-        home = 1
-        asker = next(iter(affiliates[home][1]))
+        home = rng.choice(list(affiliates))
+        asker = rng.choice(list(affiliates[home][1]))
         limit = rng.choice([1, 3, 10])
         hits = await index.search_network(
             store, matches, home, {home: asker}, "Europe/Berlin", limit, at=at

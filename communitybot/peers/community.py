@@ -13,6 +13,7 @@ own tag list, and ~20 bytes of per-slot attributes.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,9 @@ from communitybot.peers.growable import GrowableArray
 
 Int32Array = npt.NDArray[np.int32]
 Int64Array = npt.NDArray[np.int64]
+
+_STAMPS = itertools.count(1)
+"""Stamps of index states: every index, and every change to one, takes the next."""
 
 COMPACT_MIN_DEAD = 4096
 """Rebuild once this many dead slots exist *and* they exceed a quarter of the live ones."""
@@ -86,6 +90,8 @@ class CommunityIndex:
     """member id → current slot (or -1) for members updated since loading."""
     masks: dict[int, tuple[npt.NDArray[np.uint8], int]] = field(default_factory=dict)
     """Dense 0/1 membership per very common tag, and how much of its posting it covers."""
+    stamp: int = field(default_factory=lambda: next(_STAMPS))
+    """Moves on every change: what a cache built from this index (`NetworkLayout`) checks."""
 
     def __post_init__(self) -> None:
         self.tag_pos = {tag_id: pos for pos, tag_id in enumerate(self.tag_ids)}
@@ -192,6 +198,7 @@ class CommunityIndex:
         """Bring one member's entry in line with the store; `present=False` removes them.
 
         `network`: found by other affiliates too (counts only with `discoverable`)."""
+        self.stamp = next(_STAMPS)
         old = self.slot_of(member_id)
         if not present:
             if old >= 0:
@@ -220,6 +227,7 @@ class CommunityIndex:
         self.live += 1
 
     def _kill(self, slot: int) -> None:
+        self.stamp = next(_STAMPS)
         for pos in self.slot_tags(slot):
             self.df[pos] -= 1
         self.extra_tags.pop(slot, None)

@@ -52,6 +52,7 @@ from communitybot import units
 from communitybot.models import Member
 from communitybot.peers.community import CommunityIndex
 from communitybot.peers.loader import load_community, network_flag
+from communitybot.peers.network_layout import NetworkLayout
 from communitybot.peers.scoring import (
     UNKNOWN_OFFSET,
     Scores,
@@ -109,6 +110,8 @@ class PeerIndex:
         self._generation: dict[int, int] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._offsets: dict[int, tuple[int, int, npt.NDArray[np.int32]]] = {}
+        self._layouts: dict[tuple[int, ...], NetworkLayout] = {}
+        """Per set of small affiliates searched together (a network): their common layout."""
         self._zone_hour = -1
         self._zone_offsets: dict[str | None, int] = {}
         """UTC offset (minutes) of each time zone name during hour `_zone_hour`."""
@@ -513,12 +516,15 @@ class PeerIndex:
         total = sum(ix.live for ix in loaded.values())
         weights = [weight(total, d) for d in df]
         asker_offset = utc_offset_minutes(timezone, moment)
-        small: list[_Part] = []
+        small: list[tuple[int, int]] = []  # (order, community id)
         found: list[_Found] = []
         for order, (community_id, positions) in enumerate(local.items()):
+            ix = loaded[community_id]
+            if len(ix.slot_member) <= SMALL_AFFILIATE:
+                small.append((order, community_id))
+                continue
             if not positions:
                 continue
-            ix = loaded[community_id]
             mine = exclude.get(community_id)
             part = _Part(
                 order,
@@ -528,9 +534,6 @@ class PeerIndex:
                 ix.slot_of(mine) if mine is not None else -1,
                 self._offset_table(community_id, ix, moment),
             )
-            if len(part.visible) <= SMALL_AFFILIATE:
-                small.append(part)
-                continue
             ranked = rank(
                 ix,
                 list(positions),
@@ -545,8 +548,10 @@ class PeerIndex:
                 slots = np.array([r.slot for r in ranked], np.intp)
                 scores = np.array([r.score for r in ranked], np.int64)
                 found.append(_Found.of(np.zeros(len(slots), np.intp), slots, scores, [part], [0]))
-        if small:
-            found.append(_score_small(small, limit))
+        if any(local[community_id] for _, community_id in small):
+            found.append(
+                self._score_small(small, loaded, local, weights, home_id, exclude, moment, limit)
+            )
         if not found:
             return []
         orders = np.concatenate([f.orders for f in found])
@@ -578,6 +583,74 @@ class PeerIndex:
             )
         return hits
 
+    def _score_small(
+        self,
+        small: list[tuple[int, int]],
+        loaded: Mapping[int, CommunityIndex],
+        local: Mapping[int, Mapping[int, int]],
+        weights: Sequence[int],
+        home_id: int,
+        exclude: Mapping[int, int],
+        moment: datetime,
+        limit: int,
+    ) -> _Found:
+        """Every listable member of the small affiliates (`small`: search order, community id)
+        sharing a tag with the query, scored in one pass over their common slot space (the
+        network's cached `NetworkLayout`), cut to the best `limit` by score (ties kept: the
+        caller settles them)."""
+        ids = [community_id for _, community_id in small]
+        parts = [loaded[community_id] for community_id in ids]
+        key = tuple(ids)
+        layout = NetworkLayout.of(ids, parts, self._layouts.pop(key, None))
+        self._layouts[key] = layout  # the most recently used last
+        while len(self._layouts) > MAX_LAYOUTS:
+            del self._layouts[next(iter(self._layouts))]
+        hour = int(moment.timestamp() // 3600)
+        offsets = layout.slot_offsets(
+            hour,
+            lambda: [self._offset_table(c, ix, moment) for c, ix in zip(ids, parts, strict=True)],
+        )
+        columns = [[-1] * len(ids) for _ in weights]
+        for i, community_id in enumerate(ids):
+            for pos, q in local[community_id].items():
+                columns[q][i] = pos
+        postings, lengths, used = [], [], []
+        for q, column in enumerate(columns):
+            if weights[q] > 0:
+                posting = layout.posting(tuple(column), parts)
+                postings.append(posting)
+                lengths.append(len(posting))
+                used.append(weights[q])
+        acc = np.bincount(
+            np.concatenate(postings) if postings else np.zeros(0, np.int32),
+            weights=np.repeat(np.array(used, np.float64), lengths),
+            minlength=layout.total,
+        )
+        visible = layout.network.copy()
+        for i, (community_id, ix) in enumerate(zip(ids, parts, strict=True)):
+            base = int(layout.bases[i])
+            if community_id == home_id:
+                visible[base : base + len(ix.slot_member)] = ix.visible.view
+            mine = exclude.get(community_id)
+            slot = ix.slot_of(mine) if mine is not None else -1
+            if slot >= 0:
+                visible[base + slot] = False
+        acc *= visible
+        cands = np.flatnonzero(acc)
+        scores = np.rint(acc[cands]).astype(np.int64)  # sums of integers: exact in float64
+        if len(cands) > limit:
+            keep = scores >= kth_largest(scores, limit)
+            cands, scores = cands[keep], scores[keep]
+        which = np.searchsorted(layout.bases, cands, side="right") - 1
+        orders = np.array([order for order, _ in small], np.intp)[which]
+        return _Found(
+            orders,
+            (cands - layout.bases[which]).astype(np.intp),
+            scores,
+            offsets[cands],
+            layout.members[cands],
+        )
+
     def _offset_table(
         self, community_id: int, ix: CommunityIndex, moment: datetime
     ) -> npt.NDArray[np.int32]:
@@ -597,6 +670,9 @@ class PeerIndex:
         self._offsets[community_id] = (hour, len(ix.tz_names), table)
         return table
 
+
+MAX_LAYOUTS = 8
+"""Networks whose `NetworkLayout` is kept (the least recently used dropped first)."""
 
 SMALL_AFFILIATE = 50_000
 """Affiliates with up to this many slots are scored whole in a network search (`_score_all`:
@@ -655,44 +731,6 @@ class _Found:
             offsets[np.asarray(tz_base, np.intp)[which] + codes],
             member.astype(np.int64),
         )
-
-
-def _score_small(parts: list[_Part], limit: int) -> _Found:
-    """Every listable member of these (small) affiliates sharing a tag with the query, scored
-    in one pass over all of them (a few vector operations, whatever their number), cut to the
-    best `limit` by score (ties kept: the caller settles them)."""
-    sizes = [len(part.visible) for part in parts]
-    bases = np.cumsum([0, *sizes[:-1]])
-    postings, weights, lengths, shifts = [], [], [], []
-    for part, base in zip(parts, bases.tolist(), strict=True):
-        for pos, tag_weight in part.weighted.items():
-            if tag_weight > 0 and part.ix.df[pos] > 0:
-                posting = part.ix.postings[pos].view  # each slot once per posting
-                postings.append(posting)
-                weights.append(tag_weight)
-                lengths.append(len(posting))
-                shifts.append(base)
-    total = int(sum(sizes))
-    if not postings:
-        empty = np.zeros(0, np.intp)
-        return _Found(empty, empty, np.zeros(0, np.int64), np.zeros(0, np.int32), empty)
-    flat = np.concatenate(postings).astype(np.int64) + np.repeat(shifts, lengths)
-    acc = np.bincount(
-        flat, weights=np.repeat(np.array(weights, np.float64), lengths), minlength=total
-    )
-    visible = np.concatenate([part.visible for part in parts])
-    for part, base in zip(parts, bases.tolist(), strict=True):
-        if part.exclude >= 0:
-            visible[base + part.exclude] = False
-    cands = np.flatnonzero(acc)
-    cands = cands[visible[cands]]
-    scores = np.rint(acc[cands]).astype(np.int64)  # sums of integers: exact in float64
-    if len(cands) > limit:
-        keep = scores >= kth_largest(scores, limit)
-        cands, scores = cands[keep], scores[keep]
-    which = np.searchsorted(bases, cands, side="right") - 1
-    tz_base = np.cumsum([0, *(len(part.offsets) for part in parts[:-1])])
-    return _Found.of(which, cands - bases[which], scores, parts, tz_base.tolist())
 
 
 def _best(scores: Scores, keys: Scores, limit: int) -> npt.NDArray[np.intp]:
