@@ -507,8 +507,9 @@ class PeerIndex:
         for community_id, tag_ids in matches.items():
             ix = loaded[community_id]
             positions: dict[int, int] = {}
+            tag_pos = ix.tag_pos  # `local_tag`, inlined: ~600 lookups a search
             for q, tag_id in enumerate(tag_ids):
-                pos = ix.local_tag(tag_id) if tag_id is not None else -1
+                pos = tag_pos.get(tag_id, -1) if tag_id is not None else -1
                 if pos >= 0 and pos not in positions:
                     positions[pos] = q
                     df[q] += ix.df[pos]
@@ -598,6 +599,7 @@ class PeerIndex:
         sharing a tag with the query, scored in one pass over their common slot space (the
         network's cached `NetworkLayout`), cut to the best `limit` by score (ties kept: the
         caller settles them)."""
+        small = sorted(small, key=lambda pair: pair[1])  # one layout whoever searches
         ids = [community_id for _, community_id in small]
         parts = [loaded[community_id] for community_id in ids]
         key = tuple(ids)

@@ -42,6 +42,8 @@ class _Posting:
     slots: npt.NDArray[np.int32]
     lengths: tuple[int, ...]
     """Each piece's length when joined (per affiliate with a matching tag, in key order)."""
+    stamps: tuple[int, ...]
+    """The layout's stamps when checked last: while they hold, no piece can have grown."""
 
 
 @dataclass
@@ -124,17 +126,24 @@ class NetworkLayout:
     ) -> npt.NDArray[np.int32]:
         """The common slots carrying one query tag in any affiliate: `key` holds, per
         affiliate, the local position of its matching tag (-1: none)."""
-        views = [(i, parts[i].postings[pos].view) for i, pos in enumerate(key) if pos >= 0]
-        lengths = tuple(len(view) for _, view in views)
         cached = self._postings.get(key)
-        if cached is not None and cached.lengths == lengths:
+        if cached is not None and cached.stamps is self.stamps:
             self._postings.move_to_end(key)
             return cached.slots
-        pieces = [view + np.int32(self.bases[i]) for i, view in views]
+        lengths = tuple(len(parts[i].postings[pos]) for i, pos in enumerate(key) if pos >= 0)
+        if cached is not None and cached.lengths == lengths:
+            cached.stamps = self.stamps
+            self._postings.move_to_end(key)
+            return cached.slots
+        pieces = [
+            parts[i].postings[pos].view + np.int32(self.bases[i])
+            for i, pos in enumerate(key)
+            if pos >= 0
+        ]
         slots = np.concatenate(pieces) if pieces else np.zeros(0, np.int32)
         if cached is not None:
             self._posting_bytes -= int(cached.slots.nbytes)
-        self._postings[key] = _Posting(slots, lengths)
+        self._postings[key] = _Posting(slots, lengths, self.stamps)
         self._postings.move_to_end(key)
         self._posting_bytes += int(slots.nbytes)
         while self._posting_bytes > POSTING_CACHE_BYTES and len(self._postings) > 1:
