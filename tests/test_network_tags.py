@@ -267,3 +267,23 @@ async def test_bad_names_are_explained_and_change_nothing(a: Site, b: Site) -> N
     assert "The network has no tag “nope”" in await a.reply("ann", "/network tags remove nope")
     text = await a.reply("ann", "/network tags merge everyone everyone")
     assert "same network tag" in text
+
+
+async def test_an_affiliates_own_tag_named_like_a_new_network_name_is_merged_in(
+    a: Site, b: Site
+) -> None:
+    await network_of(a, b)
+    await a.command("ann", "/network tags add robotics")
+    await b.command("bea", "/tags create robots")
+    await b.command("bea", "/tags create coding")
+    await b.command("bea", "/tags alias coding code")
+    await b.command("bob", "/tags add robots")
+    text = await a.reply("ann", "/network tags alias robotics robots")
+    assert "fake “b”: its own tag **robots** was merged in (1 member gained it)" in text
+    notes = [s.text for s in a.sent if s.where == b.modlog]
+    assert notes and "Here its own tag **robots** was merged in" in notes[0]
+    assert await held(b, "bob") == ["robotics"]
+    # A local alias with the network's new name now leads to the network's tag.
+    text = await a.reply("ann", "/network tags alias robotics code")
+    assert "its alias “code” now leads to it" in text
+    assert await tag_names(b) == {"robotics": ("code", "robots"), "coding": ()}

@@ -14,6 +14,11 @@ it (GrantRole/RevokeRole actions; a refused grant is reported in the moderator-l
 delivery). Moderator edits (link, merge, delete) do not touch roles members already hold.
 A tag never hands out a role that gives rights over the community (`tags.roles`): such a link is
 refused, and such a grant withheld and reported; the moderator role is never revoked by a tag.
+
+In a network, some of a community's tags are copies of the network's tags (`tags.network`,
+`tags.mirror`): their names, aliases and existence are the stewards', the same in every
+affiliate, so `rename`, `alias`, `delete` and merging one away are refused here with a pointer to
+the stewards; linking them to this community's channels and roles works as for any tag.
 """
 
 from __future__ import annotations
