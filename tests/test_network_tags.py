@@ -195,6 +195,13 @@ async def test_a_joining_affiliate_gets_the_taxonomy_and_a_leaving_one_keeps_cop
     assert "🌐" not in await b.reply("bob", "/tags list")
     assert "Renamed **robotics** to **robo**" in await b.reply("bea", "/tags rename robotics robo")
     assert "robotics" in await tag_names(a)
+    # The last affiliate leaving closes the network; its copies stay too.
+    await a.command("alice", "/tags add robots")
+    assert "network is closed" in await a.reply("ann", "/network leave")
+    assert await held(a, "alice") == ["robotics"]
+    assert "Renamed" in await a.reply("ann", "/tags rename robotics robotics-club")
+    row = await a.harness.store.db.fetch_one("SELECT count(*) AS n FROM network_tags")
+    assert row is not None and row["n"] == 0
 
 
 async def network_of_two(a: Site, b: Site) -> None:
@@ -222,6 +229,7 @@ async def test_moderators_of_an_affiliate_cannot_rename_a_network_tag_but_link_i
         assert "one of the network's shared tags, so only the network's stewards" in text, line
         assert "Nothing was changed." in text
     assert "robotics" in await tag_names(b)
+    assert "There's already a tag **robotics**" in await b.reply("bea", "/tags create robotics")
     text = await b.reply("bea", "/tags link robotics robot-lounge")
     assert "**robotics** now suggests" in text
     # A local tag may be folded into the network's one.

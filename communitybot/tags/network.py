@@ -504,11 +504,13 @@ async def promote_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
         ctx,
         network,
         promoted,
-        f"🏷️ {author} made **{local.name}** (*{local.category}*) of {_where(ctx.community, ctx)}"
+        f"🏷️ {author} made **{local.name}** (*{local.category}*) of {ctx.community.ref.platform} "
+        f"“{quote(ctx.community.ref.space_id, 60)}”"
         f" a tag of the network {_name(network)}: every affiliate has it.",
     )
+    with_aliases = ", with its aliases," if promoted.aliases else ""
     text = (
-        f"**{local.name}** is a network tag now: {_in_all(count)} have it, with its aliases, "
+        f"**{local.name}** is a network tag now: {_in_all(count)} have it{with_aliases} "
         "and members here keep it."
     )
     if kept_local:
