@@ -37,6 +37,7 @@ from communitybot.networks.catalogue import MAX_NAME
 from communitybot.onboarding.profile import resolve_member
 from communitybot.replies import Action, Message, SendToChannel, reply
 from communitybot.store.networks import Network
+from communitybot.tags import network as network_tags
 from communitybot.text import quote
 
 INVITE_VALID = timedelta(days=7)
@@ -334,6 +335,7 @@ async def join(ctx: Context, options: dict[str, Any]) -> list[Action]:
             "Nothing was changed."
         )
     await networks.add_affiliate(network.id, ctx.community.id, now)
+    await network_tags.affiliate_joined(ctx, network.id)
     affiliates = await networks.affiliates(network.id)
     author = who(ctx.platform, ctx.member)
     return [
@@ -364,6 +366,7 @@ async def leave(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if network is None:
         return _not_in_network(ctx)
     removed = await networks.remove_affiliate(network.id, ctx.community.id)
+    await network_tags.affiliate_left(ctx)
     remaining = await networks.affiliates(network.id)
     author = who(ctx.platform, ctx.member)
     here_note = f"🌐 {author} took this community out of the network {_name(network)}."

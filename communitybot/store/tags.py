@@ -13,6 +13,7 @@ from typing import Any
 
 from communitybot.models import Tag
 from communitybot.store.db import Database
+from communitybot.store.network_tags import NetworkTagRepository
 from communitybot.store.timefmt import to_db
 
 
@@ -32,6 +33,8 @@ def _tag(row: Any, aliases: Iterable[str] = ()) -> Tag:
 class TagRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self.network = NetworkTagRepository(db)
+        """The network's shared tags and the links of this store's tags to them (`tags.mirror`)."""
 
     # Tags ------------------------------------------------------------------------------------
     async def _with_aliases(self, rows: Sequence[Any]) -> list[Tag]:
@@ -120,6 +123,13 @@ class TagRepository:
         tag = await self.get(tag_id)
         assert tag is not None
         return tag
+
+    async def describe(self, tag_id: int, category: str, description: str) -> None:
+        """Set a tag's category and description (a network tag's copy follows the network's)."""
+        await self._db.execute(
+            "UPDATE tags SET category = ?, description = ? WHERE id = ?",
+            (category, description, tag_id),
+        )
 
     async def add_alias(self, tag_id: int, alias: str) -> Tag:
         await self._db.execute(

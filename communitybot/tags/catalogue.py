@@ -1,4 +1,8 @@
-"""Interest tags: members add and remove theirs, moderators curate the community's list."""
+"""Interest tags: members add and remove theirs, moderators curate the community's list, and a
+network's stewards curate the tags every affiliate shares (`network tags …`).
+
+The steward-only entries are not `moderator_only`: being a steward is a network role, checked by
+the handlers (`communitybot.tags.network`), as for the other steward commands."""
 
 from __future__ import annotations
 
@@ -114,5 +118,66 @@ TAG_COMMANDS: tuple[Command, ...] = (
             "tags link maths role=none",
             "tags link maths clear=both",
         ),
+    ),
+    # The network's shared tags: anyone lists them, stewards curate them
+    Command(
+        ("network", "tags", "list"),
+        "The network's shared tags, which every affiliate has",
+        (Option("category", "Only this category", required=False, max_length=32),),
+        examples=("network tags list", "network tags list subject"),
+        read_only=True,
+    ),
+    Command(
+        ("network", "tags", "add"),
+        "Stewards: add a tag every affiliate shares",
+        (
+            Option("name", "Tag name", max_length=64),
+            Option(
+                "category", "Category, e.g. subject, grade, topic", required=False, max_length=32
+            ),
+            Option(
+                "description", "What the tag is about", required=False, max_length=200, rest=True
+            ),
+        ),
+        examples=("network tags add robotics subject", "network tags add edtech"),
+    ),
+    Command(
+        ("network", "tags", "alias"),
+        "Stewards: another name for a network tag, in every affiliate",
+        (_TAG, Option("alias", "The other name", max_length=64)),
+        examples=("network tags alias robotics robots",),
+    ),
+    Command(
+        ("network", "tags", "rename"),
+        "Stewards: rename a network tag in every affiliate (members keep it)",
+        (_TAG, Option("new_name", "New name", max_length=64)),
+        examples=("network tags rename sped special-education",),
+    ),
+    Command(
+        ("network", "tags", "merge"),
+        "Stewards: merge one network tag into another in every affiliate",
+        (
+            Option("source", "Tag to merge away", autocomplete="tags", max_length=64),
+            Option("target", "Tag to keep", autocomplete="tags", max_length=64),
+        ),
+        examples=("network tags merge robots robotics",),
+    ),
+    Command(
+        ("network", "tags", "category"),
+        "Stewards: put a network tag in another category",
+        (_TAG, Option("category", "The category, e.g. subject, grade, topic", max_length=32)),
+        examples=("network tags category robotics subject",),
+    ),
+    Command(
+        ("network", "tags", "remove"),
+        "Stewards: take a tag out of the network (affiliates keep it as their own)",
+        (_TAG,),
+        examples=("network tags remove old-tag",),
+    ),
+    Command(
+        ("network", "tags", "promote"),
+        "Stewards: share one of this community's tags with the whole network",
+        (_TAG,),
+        examples=("network tags promote robotics",),
     ),
 )

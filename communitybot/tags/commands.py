@@ -14,6 +14,11 @@ it (GrantRole/RevokeRole actions; a refused grant is reported in the moderator-l
 delivery). Moderator edits (link, merge, delete) do not touch roles members already hold.
 A tag never hands out a role that gives rights over the community (`tags.roles`): such a link is
 refused, and such a grant withheld and reported; the moderator role is never revoked by a tag.
+
+In a network, some of a community's tags are copies of the network's tags (`tags.network`,
+`tags.mirror`): their names, aliases and existence are the stewards', the same in every
+affiliate, so `rename`, `alias`, `delete` and merging one away are refused here with a pointer to
+the stewards; linking them to this community's channels and roles works as for any tag.
 """
 
 from __future__ import annotations
@@ -48,11 +53,16 @@ class _TagBook:
     by_key: dict[str, Tag]
 
     def suggestions(self, name: str) -> list[str]:
-        """Up to three names close to `name`: prefix matches first, then similar spellings."""
-        keys = sorted(self.by_key)
-        prefixed = [k for k in keys if k.startswith(name) or name.startswith(k)]
-        close = difflib.get_close_matches(name, keys, n=3, cutoff=0.6)
-        return list(dict.fromkeys([*prefixed[:3], *close]))[:3]
+        return suggestions(name, self.by_key)
+
+
+def suggestions(name: str, known: Iterable[str]) -> list[str]:
+    """Up to three of the `known` names close to `name`: prefix matches first, then similar
+    spellings (a community's tags here, the network's in `tags.network`)."""
+    keys = sorted(known)
+    prefixed = [k for k in keys if k.startswith(name) or name.startswith(k)]
+    close = difflib.get_close_matches(name, keys, n=3, cutoff=0.6)
+    return list(dict.fromkeys([*prefixed[:3], *close]))[:3]
 
 
 async def _book(ctx: Context) -> _TagBook:
@@ -73,14 +83,14 @@ def _unknown_line(ctx: Context, raw: str, name: str, book: _TagBook) -> str:
         return f"“{quote(raw, 40)}” isn't a tag name: use letters or digits."
     hint = book.suggestions(name)
     if hint:
-        return f"I don't know the tag “{quote(name, 40)}”. Did you mean {_or(hint)}?"
+        return f"I don't know the tag “{quote(name, 40)}”. Did you mean {or_list(hint)}?"
     return (
         f"I don't know the tag “{quote(name, 40)}”. "
         f"Type `{ctx.prefix}tags list` to see the tags there are."
     )
 
 
-def _or(names: list[str]) -> str:
+def or_list(names: list[str]) -> str:
     quoted = [f"`{n}`" for n in names]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
@@ -242,10 +252,16 @@ async def list_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
             )
         tags = [t for t in tags if t.category == wanted]
     mine = {t.id for t in await ctx.store.tags.tags_of_member(ctx.member.id)}
-    lines = [f"**Tags** (✓ = yours; add with `{ctx.prefix}tags add <tags>`)"]
+    shared = await ctx.store.tags.network.linked_in(ctx.community.id)
+    legend = "✓ = yours; 🌐 = the network's" if shared else "✓ = yours"
+    lines = [f"**Tags** ({legend}; add with `{ctx.prefix}tags add <tags>`)"]
     cut = False
     for category in sorted({t.category for t in tags}):
-        entries = [_list_entry(ctx, t, t.id in mine) for t in tags if t.category == category]
+        entries = [
+            _list_entry(ctx, t, t.id in mine, t.id in shared)
+            for t in tags
+            if t.category == category
+        ]
         line = f"**{quote(category, 32)}**: " + ", ".join(entries)
         if sum(len(x) + 1 for x in lines) + len(line) > LIST_LIMIT:
             cut = True
@@ -256,8 +272,8 @@ async def list_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
     return reply("\n".join(lines))
 
 
-def _list_entry(ctx: Context, tag: Tag, mine: bool) -> str:
-    entry = tag.name + (" ✓" if mine else "")
+def _list_entry(ctx: Context, tag: Tag, mine: bool, shared: bool = False) -> str:
+    entry = tag.name + (" 🌐" if shared else "") + (" ✓" if mine else "")
     if tag.channel_id:
         entry += f" ({ctx.platform.mention_channel(tag.channel_id)})"
     return entry
@@ -291,6 +307,21 @@ def _valid_name(raw: str, what: str = "Tag names") -> tuple[str, list[Action]]:
             f"{len(name)}. Nothing was changed."
         )
     return name, []
+
+
+async def _network_owned(ctx: Context, tag: Tag, verb: str) -> list[Action]:
+    """A refusal when `tag` is a copy of one of the network's tags: its name, aliases and
+    existence are the stewards' (`network tags …`), the same in every affiliate. Its channel and
+    role links stay this community's (`tags link`)."""
+    if await ctx.store.tags.network.link_of(tag.id) is None:
+        return []
+    p = ctx.prefix
+    return reply(
+        f"**{tag.name}** is one of the network's shared tags, so only the network's stewards "
+        f"can {verb} it (`{p}network tags …`; `{p}network show` lists the stewards). Linking "
+        f"it to a channel or role here still works: `{p}tags link {tag.name} <channel> <role>`. "
+        "Nothing was changed."
+    )
 
 
 async def _clash(ctx: Context, name: str, owner: Tag | None = None) -> list[Action]:
@@ -327,6 +358,8 @@ async def rename_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     tag, error = await _one_tag(ctx, str(options.get("tag") or ""))
     if tag is None:
         return error
+    if refused := await _network_owned(ctx, tag, "rename"):
+        return refused
     name, error = _valid_name(str(options.get("new_name") or ""))
     if error:
         return error
@@ -347,6 +380,8 @@ async def alias_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     tag, error = await _one_tag(ctx, str(options.get("tag") or ""))
     if tag is None:
         return error
+    if refused := await _network_owned(ctx, tag, "add aliases to"):
+        return refused
     alias, error = _valid_name(str(options.get("alias") or ""), "Aliases")
     if error:
         return error
@@ -369,6 +404,8 @@ async def merge_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return error
     if source.id == target.id:
         return reply(f"Those are the same tag (**{source.name}**). Nothing was changed.")
+    if refused := await _network_owned(ctx, source, "merge away"):
+        return refused  # a local tag may still be merged into a network tag: it is this one's
     moved = await ctx.store.tags.merge(source.id, target.id)
     ctx.peers.invalidate(ctx.community.id)
     return reply(
@@ -386,6 +423,8 @@ async def delete_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     tag, error = await _one_tag(ctx, str(options.get("tag") or ""))
     if tag is None:
         return error
+    if refused := await _network_owned(ctx, tag, "delete"):
+        return refused
     carriers = (await ctx.store.tags.member_counts(ctx.community.id)).get(tag.id, 0)
     await ctx.store.tags.delete(tag.id)
     ctx.peers.invalidate(ctx.community.id)

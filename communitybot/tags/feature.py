@@ -1,5 +1,5 @@
-"""The tags feature: members' interest tags and the moderators' tag list (with channel and role
-links)."""
+"""The tags feature: members' interest tags, the moderators' tag list (with channel and role
+links) and a network's shared tags, curated by its stewards (`tags.network`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from communitybot.models import Member
 from communitybot.onboarding.profile import member_tags
 from communitybot.store.stats import MemberCounts
 from communitybot.tags import commands as tags
+from communitybot.tags import network as network_tags
 from communitybot.tags.catalogue import TAG_COMMANDS
 from communitybot.text import quote
 
@@ -35,7 +36,7 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
 FEATURE = Feature(
     "tags",
     catalogue=TAG_COMMANDS,
-    commands=handlers_in(tags),
+    commands=handlers_in(tags, network_tags),
     stats=stats,
     export=export,
 )
