@@ -15,7 +15,7 @@ from communitybot.onboarding.questions import (
     describe,
     text_limit,
 )
-from communitybot.onboarding.state import Flow
+from communitybot.onboarding.state import Flow, slot
 from communitybot.peers import commands as peer_commands
 from communitybot.replies import Action, Choice, Message, Prompt, Reply, SendToChannel
 from communitybot.tags import commands as tag_commands
@@ -97,7 +97,7 @@ async def complete(ctx: Context, flow: Flow, lead: str = "") -> Message:
     noted = [
         f"• **{question.key}**: {describe(question, answer.value, answer.skipped)}"
         for question in flow.questions
-        if (answer := flow.answers.get(question.id)) is not None
+        if (answer := flow.answers.get(slot(question))) is not None
     ]
     if flow.questions:
         lines.append(f"🎉 All done, thank you {quote(ctx.member.label, 60)}!")

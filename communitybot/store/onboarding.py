@@ -20,6 +20,7 @@ from typing import Any
 from communitybot.models import Question
 from communitybot.store.cache import CommittedCache
 from communitybot.store.db import Database
+from communitybot.store.network_questions import NetworkQuestionRepository
 from communitybot.store.timefmt import from_db, to_db
 
 STATUSES = ("active", "awaiting_consent", "completed")
@@ -59,21 +60,48 @@ def _question(row: Any) -> Question:
     )
 
 
+class _QuestionCaches:
+    """Both question caches as one for other processes' notifications (kind "questions", keyed
+    by community): a community's own list and the network questions it asks."""
+
+    def __init__(self, *caches: CommittedCache[int, Any]) -> None:
+        self._caches = caches
+
+    def remote_changed(self, keys: list[Any]) -> None:
+        for cache in self._caches:
+            cache.remote_changed(keys)
+
+    def remote_gap(self) -> None:
+        for cache in self._caches:
+            cache.remote_gap()
+
+    def get(self, community_id: int) -> Any:
+        """The community's own question list, if kept."""
+        return self._caches[0].get(community_id)
+
+    def __len__(self) -> int:
+        return sum(len(cache) for cache in self._caches)
+
+
 class OnboardingRepository:
     def __init__(self, db: Database, *, cached: bool = True) -> None:
         self._db = db
         self._questions: CommittedCache[int, tuple[Question, ...]] = CommittedCache(
             keep=cached, kind="questions", decode=int
         )
+        self.network = NetworkQuestionRepository(db, cached=cached)
+        """The network's questions, asked in every affiliate before its own (migration 0027)."""
+        self._caches = _QuestionCaches(self._questions, self.network.cache)
 
     @property
-    def cache(self) -> CommittedCache[int, tuple[Question, ...]]:
+    def cache(self) -> _QuestionCaches:
         """The question lists kept in memory (other processes' changes drop them)."""
-        return self._questions
+        return self._caches
 
     def new_unit(self) -> None:
         """A unit of work starts on the write path (see `CommittedCache.new_unit`)."""
         self._questions.new_unit()
+        self.network.new_unit()
 
     # Questions --------------------------------------------------------------------------------
     async def list_questions(self, community_id: int) -> list[Question]:
@@ -211,6 +239,7 @@ class OnboardingRepository:
         """
         if not fresh:
             await self.clear_answers(member_id)
+            await self.network.clear_answers(member_id)
         await self._db.execute(
             "INSERT INTO onboarding_progress (member_id, status, started_at)"
             " VALUES (?, 'active', ?)"
@@ -312,6 +341,7 @@ class OnboardingRepository:
                     "answered_at": row["answered_at"],
                 }
             )
+        network_answers = await self.network.export_for_member(member_id)
         status = progress.status if progress else ("paused" if answers else None)
         return {
             "status": status,
@@ -320,4 +350,5 @@ class OnboardingRepository:
                 to_db(progress.completed_at) if progress and progress.completed_at else None
             ),
             "answers": answers,
+            "network_answers": network_answers,
         }
