@@ -26,6 +26,8 @@ from communitybot.events import (
 from communitybot.models import Member
 from tests.conftest import COMMUNITY, Harness
 from tests.fakes import Sent
+from tests.statements import counting_statements
+from tests.test_join_statements import HOT_PATH_LIMIT
 
 CODE = re.compile(r"`([0-9A-Z]{4}-[0-9A-Z]{4})`")
 NETWORK = "Maths Teachers North"
@@ -143,6 +145,9 @@ async def test_a_new_network_asks_nothing_until_a_steward_adds_questions(a: Site
     assert "There are no network questions" in await a.command("ann", "/network questions list")
     welcome = await b.join("cat")
     assert "from the network" not in welcome and "Question 1 of 8" in welcome  # b's own 8
+    for _ in range(8):
+        done = await b.say("cat", "skip")
+    assert "All done" in done and "privacy discoverable on|network|off" in done
 
 
 async def test_network_questions_come_first_then_the_affiliates_own(a: Site, b: Site) -> None:
@@ -157,6 +162,7 @@ async def test_network_questions_come_first_then_the_affiliates_own(a: Site, b: 
     assert "Question 8 of 8" in await b.say("cat", "high school")
     done = await b.say("cat", "I teach maths in Leeds.")
     assert "All done" in done
+    assert f"part of the network “{NETWORK}”. Right now only this community's members" in done
     cat = await b.member("cat")
     assert cat.role == "Classroom teacher" and cat.timezone == "Europe/Berlin"
     assert cat.wants_mentor and not cat.offers_mentor and cat.intro == "I teach maths in Leeds."
@@ -177,7 +183,7 @@ async def test_the_same_account_in_a_second_affiliate_is_welcomed_by_name_and_as
     await _answer_all(b, "cat", own=("high school", "Hello"))
     welcome = await a.join("cat")
     assert f"Welcome, Cat — you already answered “{NETWORK}”'s questions in fake “b”" in welcome
-    assert "2 more questions for this community" in welcome
+    assert "2 more questions for you" in welcome
     assert "Question 7 of 8" in welcome and "age groups" in welcome
     cat = await a.member("cat")
     assert cat.role == "Classroom teacher" and cat.timezone == "Europe/Berlin"
@@ -334,3 +340,25 @@ async def test_a_network_question_edited_later_is_not_reasked_but_onboard_asks_i
     assert "I'm not sure what you mean" in await b.say("cat", "hello")  # not asked by itself
     again = "\n".join(s.text for s in await b.sent("cat", "/onboard") if s.where == "dm:cat")
     assert "What best describes your role?" in again and "Question 1 of 9" in again
+
+
+@pytest.mark.sqlite_only  # counts statements with SQLite's trace callback
+async def test_a_join_in_an_affiliate_costs_one_statement_more_only_with_network_questions(
+    a: Site, b: Site
+) -> None:
+    """The hot path of a burst: the network questions a community asks are kept in memory, so
+    a network without questions costs nothing, and one with questions one read (answers given
+    elsewhere)."""
+    await _network(a, b, defaults=False)
+    await b.join("cat")  # the lists are in memory from here
+    async with counting_statements(b.harness.store) as statements:
+        await b.join("dot")
+    assert len(statements) <= HOT_PATH_LIMIT, "\n".join(statements)
+    assert not any("network_" in s for s in statements)
+    await a.command("ann", "/network questions add tz timezone timezone Where are you?")
+    await b.join("eve")
+    async with counting_statements(b.harness.store) as statements:
+        welcome = await b.join("fay")
+    assert "Where are you?" in welcome
+    assert len(statements) <= HOT_PATH_LIMIT + 1, "\n".join(statements)
+    assert sum("network_questions" in s for s in statements) == 1  # earlier answers, joined

@@ -141,7 +141,7 @@ async def _answered_before(ctx: Context, flow: Flow) -> tuple[list[Action], str]
     copied = await load_flow(ctx, answers={})
     left = len([q for q in copied.questions if slot(q) not in copied.answers])
     if left:
-        lines.append(f"I have {left} more question{'s' if left != 1 else ''} for this community.")
+        lines.append(f"I have {left} more question{'s' if left != 1 else ''} for you.")
         lines.append(_how_it_works(ctx))
     return actions, "\n".join(lines)
 
