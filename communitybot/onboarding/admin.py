@@ -228,12 +228,17 @@ def _describe(question: Question) -> list[str]:
 async def list_questions_in(questions: QuestionList, options: dict[str, Any]) -> list[Action]:
     ctx = questions.ctx
     listed = await questions.all()
+    head, notes = await questions.notes(listed)
     if not listed:
         return reply(
-            f"There are no {questions.title().lower()}. "
-            f"Add one with `{ctx.prefix}{questions.command} add`."
+            "\n".join(
+                [
+                    *head,
+                    f"There are no {questions.command}. "
+                    f"Add one with `{ctx.prefix}{questions.command} add`.",
+                ]
+            )
         )
-    head, notes = await questions.notes(listed)
     lines = [*head, f"**{questions.title()}** ({len(listed)})"]
     for question in listed:
         lines += _describe(question)
