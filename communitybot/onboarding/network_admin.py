@@ -64,8 +64,9 @@ class NetworkQuestionList(QuestionList):
         return await self._network.remove(self.network.id, key)
 
     async def tag_communities(self) -> list[int]:
-        """Every affiliate: a network question's choices are tags by the same name in each."""
-        return await self.ctx.store.networks.affiliates(self.network.id)
+        """This community only: a unit writes under its own community's lane, so the other
+        affiliates get a choice's tag (by name) when someone there answers with it."""
+        return [self.ctx.community.id]
 
     async def notes(self, questions: list[Question]) -> tuple[list[str], dict[int, str]]:
         p = self.ctx.prefix
