@@ -363,3 +363,13 @@ async def test_a_join_in_an_affiliate_costs_one_statement_more_only_with_network
     assert "Where are you?" in welcome
     assert len(statements) <= HOT_PATH_LIMIT + 1, "\n".join(statements)
     assert sum("network_questions" in s for s in statements) == 1  # earlier answers, joined
+
+
+async def test_stats_count_a_member_who_stopped_after_network_answers_as_paused(
+    a: Site, b: Site
+) -> None:
+    await _network(a, b)
+    await b.join("cat")
+    await b.say("cat", "1")
+    assert "stopped the welcome questions" in await b.say("cat", "stop")
+    assert "1 paused" in await b.command("bea", "/stats")

@@ -14,6 +14,10 @@ Decisions worth knowing:
   When the flow is paused or finished, such a click is explained instead of applied.
 - Answers to questions with a target change the profile as they arrive (tags via the tag
   feature, with source `onboarding:<key>`, replacing what that question gave before).
+- In an affiliate of a network, the network's questions come first (`state.load_flow`), less
+  the affiliate's own that fill the same field. A person who answered them through another
+  membership (the same account elsewhere, or a linked account) gets those answers copied and
+  applied on joining, and is asked only what is left (`_answered_before`).
 """
 
 from __future__ import annotations

@@ -302,12 +302,14 @@ class OnboardingRepository:
     async def completion_counts(self, community_id: int) -> dict[str, int]:
         """How far present members got: active, awaiting_consent, completed, paused, not_started.
 
-        "paused" are members without a progress row who did answer something (they typed `stop`);
+        "paused" are members without a progress row who did answer something (they typed `stop`),
+        to their community's questions or its network's;
         "not_started" are the other members without a progress row.
         """
         rows = await self._db.fetch_all(
             "SELECT CASE WHEN p.status IS NOT NULL THEN p.status"
             " WHEN EXISTS (SELECT 1 FROM onboarding_answers a WHERE a.member_id = m.id)"
+            " OR EXISTS (SELECT 1 FROM network_answers na WHERE na.member_id = m.id)"
             " THEN 'paused' ELSE 'not_started' END AS state, count(*) AS n"
             " FROM members m LEFT JOIN onboarding_progress p ON p.member_id = m.id"
             " WHERE m.community_id = ? AND m.left_at IS NULL GROUP BY state",
@@ -342,7 +344,7 @@ class OnboardingRepository:
                 }
             )
         network_answers = await self.network.export_for_member(member_id)
-        status = progress.status if progress else ("paused" if answers else None)
+        status = progress.status if progress else ("paused" if answers or network_answers else None)
         return {
             "status": status,
             "started_at": to_db(progress.started_at) if progress and progress.started_at else None,
