@@ -274,18 +274,22 @@ class NetworkQuestionRepository:
         membership: the same platform account in another affiliate, or an account linked to
         it (`person_accounts`). None when there are none."""
         row = await self._db.fetch_one(
-            "SELECT a.member_id, m.community_id, max(a.answered_at) AS latest"
-            " FROM network_answers a"
-            " JOIN network_questions q ON q.id = a.question_id AND q.network_id = ?"
-            " JOIN members m ON m.id = a.member_id"
-            " WHERE a.member_id <> ? AND ((m.platform = ? AND m.user_id = ?) OR EXISTS ("
-            "  SELECT 1 FROM person_accounts mine JOIN person_accounts theirs"
-            "  ON theirs.person_id = mine.person_id"
-            "  WHERE mine.platform = ? AND mine.user_id = ?"
-            "  AND theirs.platform = m.platform AND theirs.user_id = m.user_id))"
+            # From the person's accounts (a handful) to their memberships (members_by_user)
+            # to those memberships' answers: never a scan of the network's answers.
+            "WITH accounts (platform, user_id) AS ("
+            " SELECT CAST(? AS TEXT), CAST(? AS TEXT)"
+            " UNION SELECT theirs.platform, theirs.user_id FROM person_accounts mine"
+            " JOIN person_accounts theirs ON theirs.person_id = mine.person_id"
+            " WHERE mine.platform = ? AND mine.user_id = ?)"
+            " SELECT a.member_id, m.community_id, max(a.answered_at) AS latest"
+            " FROM accounts u"
+            " JOIN members m ON m.platform = u.platform AND m.user_id = u.user_id"
+            " JOIN network_answers a ON a.member_id = m.id"
+            " JOIN network_questions q ON q.id = a.question_id"
+            " WHERE q.network_id = ? AND m.id <> ?"
             " GROUP BY a.member_id, m.community_id ORDER BY latest DESC, a.member_id DESC"
             " LIMIT 1",
-            (network_id, member_id, user.platform, user.user_id, user.platform, user.user_id),
+            (user.platform, user.user_id, user.platform, user.user_id, network_id, member_id),
         )
         if row is None:
             return None
