@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from communitybot.bot import Bot
 from communitybot.command_parser import parse_command_line
 from communitybot.events import (
     ChoicePicked,
@@ -24,8 +25,10 @@ from communitybot.events import (
     UserRef,
 )
 from communitybot.models import Member
+from communitybot.peers.index import PeerIndex
+from communitybot.rate_limits import RateLimiter
 from tests.conftest import COMMUNITY, Harness
-from tests.fakes import Sent
+from tests.fakes import FakePlatform, Sent
 from tests.statements import counting_statements
 from tests.test_join_statements import HOT_PATH_LIMIT
 
@@ -39,6 +42,17 @@ class Site:
 
     harness: Harness
     ref: CommunityRef
+    other: tuple[Bot, FakePlatform] | None = None
+    """The bot and platform of another platform's process on the same database, if this
+    community is served by one."""
+
+    @property
+    def bot(self) -> Bot:
+        return self.other[0] if self.other else self.harness.bot
+
+    @property
+    def platform(self) -> FakePlatform:
+        return self.other[1] if self.other else self.harness.platform
 
     def user(self, name: str) -> UserRef:
         return UserRef(self.ref.platform, name, name.capitalize())
@@ -49,9 +63,9 @@ class Site:
 
     async def sent(self, name: str, line: str) -> list[Sent]:
         """Everything the bot sent for `name`'s command (earlier output dropped)."""
-        self.harness.platform.take()
+        self.platform.take()
         parsed = parse_command_line(line, "/", self.user)
-        await self.harness.bot.dispatch(
+        await self.bot.dispatch(
             CommandInvoked(
                 self.ref,
                 self.user(name),
@@ -60,27 +74,27 @@ class Site:
                 parsed.options,
             )
         )
-        return self.harness.platform.take()
+        return self.platform.take()
 
     async def join(self, name: str) -> str:
         """What `name` was sent privately on joining."""
-        self.harness.platform.take()
-        await self.harness.bot.dispatch(MemberJoined(self.ref, self.user(name)))
-        return "\n".join(self.harness.platform.texts(f"dm:{name}"))
+        self.platform.take()
+        await self.bot.dispatch(MemberJoined(self.ref, self.user(name)))
+        return "\n".join(self.platform.texts(f"dm:{name}"))
 
     async def say(self, name: str, text: str) -> str:
         """A private message from `name`; the bot's answer."""
-        self.harness.platform.take()
-        await self.harness.bot.dispatch(
+        self.platform.take()
+        await self.bot.dispatch(
             MessageReceived(
                 self.ref, self.user(name), ConversationRef(self.ref.platform, "dm", name), text
             )
         )
-        return "\n".join(self.harness.platform.texts(f"reply:{name}"))
+        return "\n".join(self.platform.texts(f"reply:{name}"))
 
     async def pick(self, name: str, custom_id: str, *values: str) -> str:
-        self.harness.platform.take()
-        await self.harness.bot.dispatch(
+        self.platform.take()
+        await self.bot.dispatch(
             ChoicePicked(
                 self.ref,
                 self.user(name),
@@ -89,7 +103,7 @@ class Site:
                 values,
             )
         )
-        return "\n".join(self.harness.platform.texts(f"reply:{name}"))
+        return "\n".join(self.platform.texts(f"reply:{name}"))
 
     async def member(self, name: str) -> Member:
         community = await self.harness.store.communities.get(self.ref)
@@ -206,6 +220,27 @@ async def test_a_linked_account_is_welcomed_by_name_too(a: Site, b: Site) -> Non
     assert await a.tags("dan-work") == {"maths", "science", "edtech"}
     # Someone else, with no link, is asked everything.
     assert "Question 1 of 8" in await a.join("eve")
+
+
+async def test_a_linked_account_on_another_platform_is_welcomed_by_name(a: Site, b: Site) -> None:
+    """A space on a second platform, served by that platform's process on the same database,
+    joins the network; an account there linked to cat's is asked only the space's questions."""
+    platform = FakePlatform(name="other")
+    limits = RateLimiter(a.harness.store, platform, a.harness.clock, enabled=False)
+    bot = Bot(a.harness.store, platform, a.harness.clock, PeerIndex(), prefix="/", limits=limits)
+    space = Site(a.harness, CommunityRef("other", "space-1"), (bot, platform))
+    platform.moderators.add("oli")
+    await _network(a, b)
+    (code,) = CODE.findall(await a.command("ann", "/network invite"))
+    assert "now an affiliate" in await space.command("oli", f"/network join {code}")
+    await b.join("cat")
+    await _answer_all(b, "cat", own=("high school", "Hi"))
+    await a.harness.store.people.link(b.user("cat"), space.user("kat"), a.harness.clock.now())
+    welcome = await space.join("kat")
+    assert "Welcome, Kat — you already answered" in welcome and "in fake “b”" in welcome
+    kat = await space.member("kat")
+    assert kat.role == "Classroom teacher" and kat.timezone == "Europe/Berlin"
+    assert await space.tags("kat") == {"maths", "science", "edtech"}
 
 
 async def test_an_affiliate_joining_later_asks_the_network_questions(a: Site, b: Site) -> None:
