@@ -5,10 +5,15 @@ given to `add` (its options are fixed by the catalogue): a choice question is cr
 gets its options with `edit <key> choices a, b, c`; until then the flow simply does not ask it.
 Choices of a question whose answers become tags are created as tags right away, so they show up
 in `tags list` and can be linked to channels before anyone answers.
+
+The same grammar serves two lists (`QuestionList`): a community's own questions, edited by its
+moderators (`onboarding questions …`), and its network's, edited by the network's stewards
+(`network questions …`, `communitybot.onboarding.network_admin`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from communitybot.context import CommandHandler, Context
@@ -16,6 +21,7 @@ from communitybot.feature import handles
 from communitybot.models import Question
 from communitybot.numbers import is_ascii_number, parse_int
 from communitybot.onboarding.questions import DEFAULT_TEXT_LIMIT, is_askable
+from communitybot.onboarding.state import fills_same_field
 from communitybot.replies import Action, reply
 from communitybot.text import MAX_TAG_LENGTH, normalize_tag, quote
 
@@ -42,6 +48,65 @@ class AdminInputError(ValueError):
     """A friendly explanation of a bad moderator input."""
 
 
+class QuestionList:
+    """One list of questions the commands edit: here, the community's own (moderators)."""
+
+    command = "onboarding questions"
+    owner = "A community"
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._store = ctx.store.onboarding
+
+    def title(self) -> str:
+        return "Onboarding questions"
+
+    async def all(self) -> list[Question]:
+        return await self._store.list_questions(self.ctx.community.id)
+
+    async def get(self, key: str) -> Question | None:
+        return await self._store.get_question(self.ctx.community.id, key)
+
+    async def add(self, key: str, kind: str, target: str, prompt: str, **extra: Any) -> Question:
+        return await self._store.add_question(
+            self.ctx.community.id, key, kind, target, prompt, **extra
+        )
+
+    async def update(self, question: Question, **values: Any) -> Question:
+        return await self._store.update_question(question.id, **values)
+
+    async def move(self, key: str, position: int) -> int:
+        return await self._store.move_question(self.ctx.community.id, key, position)
+
+    async def remove(self, key: str) -> int:
+        return await self._store.remove_question(self.ctx.community.id, key)
+
+    async def tag_communities(self) -> list[int]:
+        """Where a tag question's choices are created as tags."""
+        return [self.ctx.community.id]
+
+    async def notes(self, questions: list[Question]) -> tuple[list[str], dict[int, str]]:
+        """Lines before the list, and a note per question id (why it is not asked here)."""
+        asked = await self.ctx.store.onboarding.network.for_community(self.ctx.community.id)
+        if not asked.questions:
+            return [], {}
+        count = len([q for q in asked.questions if is_askable(q)])
+        name = quote(asked.network_name, 80)
+        head = [
+            f"🌐 Members are first asked the {count} question{'s' if count != 1 else ''} of the "
+            f"network “{name}” (`{self.ctx.prefix}network questions list`), once per person."
+        ]
+        notes: dict[int, str] = {}
+        for question in questions:
+            same = fills_same_field(question, asked.questions)
+            if same is not None and is_askable(question):
+                notes[question.id] = (
+                    f"   ⏭️ Not asked here: the network's question `{same.key}` fills the same "
+                    "field."
+                )
+        return head, notes
+
+
 def _key(raw: Any) -> str:
     key = normalize_tag(str(raw or ""))
     if not key:
@@ -51,11 +116,11 @@ def _key(raw: Any) -> str:
     return key
 
 
-async def _find(ctx: Context, raw: Any) -> Question:
+async def _find(questions: QuestionList, raw: Any) -> Question:
     key = _key(raw)
-    question = await ctx.store.onboarding.get_question(ctx.community.id, key)
+    question = await questions.get(key)
     if question is None:
-        keys = [q.key for q in await ctx.store.onboarding.list_questions(ctx.community.id)]
+        keys = [q.key for q in await questions.all()]
         known = ", ".join(f"`{k}`" for k in keys) or "none yet"
         raise AdminInputError(f"There is no question `{quote(key, 40)}`. Questions: {known}.")
     return question
@@ -132,14 +197,16 @@ def _max_length(question: Question, raw: Any) -> int:
     return value
 
 
-async def _ensure_choice_tags(ctx: Context, question: Question) -> None:
+async def ensure_choice_tags(questions: QuestionList, question: Question) -> None:
     if question.target != "tags":
         return
+    ctx = questions.ctx
     now = ctx.clock.now()
-    for choice in question.choices:
-        await ctx.store.tags.ensure_tag(
-            ctx.community.id, normalize_tag(choice), question.tag_category or "topic", now
-        )
+    for community_id in await questions.tag_communities():
+        for choice in question.choices:
+            await ctx.store.tags.ensure_tag(
+                community_id, normalize_tag(choice), question.tag_category or "topic", now
+            )
 
 
 def _describe(question: Question) -> list[str]:
@@ -158,35 +225,46 @@ def _describe(question: Question) -> list[str]:
     return lines
 
 
-async def _list(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    questions = await ctx.store.onboarding.list_questions(ctx.community.id)
-    if not questions:
+async def list_questions_in(questions: QuestionList, options: dict[str, Any]) -> list[Action]:
+    ctx = questions.ctx
+    listed = await questions.all()
+    head, notes = await questions.notes(listed)
+    if not listed:
         return reply(
-            "There are no onboarding questions. "
-            f"Add one with `{ctx.prefix}onboarding questions add`."
+            "\n".join(
+                [
+                    *head,
+                    f"There are no {questions.command}. "
+                    f"Add one with `{ctx.prefix}{questions.command} add`.",
+                ]
+            )
         )
-    lines = [f"**Onboarding questions** ({len(questions)})"]
-    for question in questions:
+    lines = [*head, f"**{questions.title()}** ({len(listed)})"]
+    for question in listed:
         lines += _describe(question)
+        if question.id in notes:
+            lines.append(notes[question.id])
     return reply("\n".join(lines))
 
 
-async def _add(ctx: Context, options: dict[str, Any]) -> list[Action]:
+async def add_question_to(questions: QuestionList, options: dict[str, Any]) -> list[Action]:
+    ctx = questions.ctx
     key = _key(options.get("key"))
     kind, target = str(options.get("kind", "")), str(options.get("target", ""))
     if target not in TARGET_KINDS or kind not in TARGET_KINDS["none"]:
-        raise AdminInputError("Unknown kind or target; see `/help onboarding questions add`.")
+        raise AdminInputError(
+            f"Unknown kind or target; see `{ctx.prefix}help {questions.command} add`."
+        )
     if kind not in TARGET_KINDS[target]:
         allowed = " or ".join(TARGET_KINDS[target])
         raise AdminInputError(f"Answers for `{target}` need a {allowed} question, not {kind}.")
     prompt = _prompt_text(options.get("prompt"))
-    questions = await ctx.store.onboarding.list_questions(ctx.community.id)
-    if any(q.key == key for q in questions):
+    listed = await questions.all()
+    if any(q.key == key for q in listed):
         raise AdminInputError(f"There is already a question `{key}`; pick another key.")
-    if len(questions) >= MAX_QUESTIONS:
-        raise AdminInputError(f"A community can have at most {MAX_QUESTIONS} questions.")
-    question = await ctx.store.onboarding.add_question(
-        ctx.community.id,
+    if len(listed) >= MAX_QUESTIONS:
+        raise AdminInputError(f"{questions.owner} can have at most {MAX_QUESTIONS} questions.")
+    question = await questions.add(
         key,
         kind,
         target,
@@ -197,57 +275,66 @@ async def _add(ctx: Context, options: dict[str, Any]) -> list[Action]:
     lines = [f"✅ Added question {question.position}:", *_describe(question)]
     if kind in ("single", "multi"):
         lines.append(
-            f"Give it choices with `{ctx.prefix}onboarding questions edit {key} choices "
+            f"Give it choices with `{ctx.prefix}{questions.command} edit {key} choices "
             "First, Second, Third`."
         )
     return reply("\n".join(lines))
 
 
-async def _edit(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    question = await _find(ctx, options.get("key"))
+async def edit_question_in(questions: QuestionList, options: dict[str, Any]) -> list[Action]:
+    question = await _find(questions, options.get("key"))
     field, raw = str(options.get("field", "")), options.get("value")
-    store = ctx.store.onboarding
     match field:
         case "prompt":
-            updated = await store.update_question(question.id, prompt=_prompt_text(raw))
+            updated = await questions.update(question, prompt=_prompt_text(raw))
         case "choices":
-            updated = await store.update_question(question.id, choices=_choices(question, raw))
-            await _ensure_choice_tags(ctx, updated)
+            updated = await questions.update(question, choices=_choices(question, raw))
+            await ensure_choice_tags(questions, updated)
         case "max_length":
-            updated = await store.update_question(
-                question.id, max_length=_max_length(question, raw)
-            )
+            updated = await questions.update(question, max_length=_max_length(question, raw))
         case "category":
             if question.target != "tags":
                 raise AdminInputError("Only questions whose answers become tags have a category.")
-            updated = await store.update_question(question.id, tag_category=_category(raw))
-            await _ensure_choice_tags(ctx, updated)
+            updated = await questions.update(question, tag_category=_category(raw))
+            await ensure_choice_tags(questions, updated)
         case _:
             raise AdminInputError("You can edit prompt, choices, max_length or category.")
     return reply("\n".join([f"✅ Updated `{updated.key}`:", *_describe(updated)]))
 
 
-async def _move(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    question = await _find(ctx, options.get("key"))
+async def move_question_in(questions: QuestionList, options: dict[str, Any]) -> list[Action]:
+    question = await _find(questions, options.get("key"))
     try:
         position = int(options.get("position", 0))
     except (TypeError, ValueError):
         raise AdminInputError("The position must be a whole number, 1 for first.") from None
     if position < 1:
         raise AdminInputError("The position must be 1 or more (1 = first).")
-    final = await ctx.store.onboarding.move_question(ctx.community.id, question.key, position)
-    order = await ctx.store.onboarding.list_questions(ctx.community.id)
+    final = await questions.move(question.key, position)
+    order = await questions.all()
     listing = ", ".join(f"{q.position}. `{q.key}`" for q in order)
     return reply(f"✅ Moved `{question.key}` to position {final}. Order now: {listing}")
 
 
-async def _remove(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    question = await _find(ctx, options.get("key"))
-    answers = await ctx.store.onboarding.remove_question(ctx.community.id, question.key)
+async def remove_question_from(questions: QuestionList, options: dict[str, Any]) -> list[Action]:
+    question = await _find(questions, options.get("key"))
+    answers = await questions.remove(question.key)
     return reply(
         f"🗑️ Removed `{question.key}` and {answers} answer{'s' if answers != 1 else ''} to it. "
         "Profile fields and tags members got from it stay."
     )
+
+
+QuestionAction = Callable[[QuestionList, dict[str, Any]], Awaitable[list[Action]]]
+
+
+def _community(action: QuestionAction) -> CommandHandler:
+    """The action on this community's own questions."""
+
+    async def handler(ctx: Context, options: dict[str, Any]) -> list[Action]:
+        return await action(QuestionList(ctx), options)
+
+    return handler
 
 
 def _command(action: CommandHandler) -> CommandHandler:
@@ -263,8 +350,10 @@ def _command(action: CommandHandler) -> CommandHandler:
     return handler
 
 
-list_questions = handles("onboarding", "questions", "list")(_command(_list))
-add_question = handles("onboarding", "questions", "add")(_command(_add))
-edit_question = handles("onboarding", "questions", "edit")(_command(_edit))
-move_question = handles("onboarding", "questions", "move")(_command(_move))
-remove_question = handles("onboarding", "questions", "remove")(_command(_remove))
+list_questions = handles("onboarding", "questions", "list")(_command(_community(list_questions_in)))
+add_question = handles("onboarding", "questions", "add")(_command(_community(add_question_to)))
+edit_question = handles("onboarding", "questions", "edit")(_command(_community(edit_question_in)))
+move_question = handles("onboarding", "questions", "move")(_command(_community(move_question_in)))
+remove_question = handles("onboarding", "questions", "remove")(
+    _command(_community(remove_question_from))
+)

@@ -108,5 +108,66 @@ QUESTION_COMMANDS: tuple[Command, ...] = (
         moderator_only=True,
         examples=("onboarding questions remove years",),
     ),
+    # The network's questions: the same grammar, for its stewards (checked by the handlers).
+    Command(
+        ("network", "questions", "list"),
+        "Stewards and moderators: the questions every affiliate asks first",
+        examples=("network questions list",),
+    ),
+    Command(
+        ("network", "questions", "add"),
+        "Stewards: add a question every affiliate asks, once per person",
+        (
+            Option("key", "Short id, e.g. subjects", max_length=32),
+            Option("kind", "Kind", choices=("single", "multi", "text", "yesno", "timezone")),
+            Option(
+                "target",
+                "Where the answer goes",
+                choices=(
+                    "none",
+                    "role",
+                    "tags",
+                    "timezone",
+                    "wants_mentor",
+                    "offers_mentor",
+                    "intro",
+                ),
+            ),
+            Option("prompt", "The question", max_length=300, rest=True),
+        ),
+        examples=("network questions add subjects multi tags What do you teach?",),
+    ),
+    Command(
+        ("network", "questions", "edit"),
+        "Stewards: change a network question's prompt, choices, max_length or category",
+        (
+            Option("key", "Question id", max_length=32),
+            Option("field", "Field", choices=("prompt", "choices", "max_length", "category")),
+            Option(
+                "value", "New value (choices: comma-separated)", max_length=_TEXT_MAX, rest=True
+            ),
+        ),
+        examples=("network questions edit subjects choices maths, science, languages",),
+    ),
+    Command(
+        ("network", "questions", "move"),
+        "Stewards: move a network question to a position (1 = first)",
+        (
+            Option("key", "Question id", max_length=32),
+            Option("position", "New position", type="integer", min_value=1, max_value=50),
+        ),
+        examples=("network questions move subjects 1",),
+    ),
+    Command(
+        ("network", "questions", "remove"),
+        "Stewards: remove a network question (answers to it are deleted)",
+        (Option("key", "Question id", max_length=32),),
+        examples=("network questions remove subjects",),
+    ),
+    Command(
+        ("network", "questions", "defaults"),
+        "Stewards: copy the usual questions (role, subjects, topics, time zone, mentoring)",
+        examples=("network questions defaults",),
+    ),
 )
-"""Moderators edit the welcome questions."""
+"""Moderators edit the welcome questions; stewards edit their network's."""

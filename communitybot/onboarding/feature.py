@@ -1,5 +1,6 @@
 """The onboarding feature: the welcome questions on join, the profile they fill (`profile`), and
-the moderators' question list (`onboarding questions`)."""
+the moderators' question list (`onboarding questions`), and the network's questions its stewards
+keep (`network questions`), asked first in every affiliate, once per person."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ from typing import Any
 
 from communitybot.context import Context
 from communitybot.feature import Feature, handlers_in
-from communitybot.models import Member
-from communitybot.onboarding import admin, flow, profile
+from communitybot.models import Community, Member
+from communitybot.onboarding import admin, flow, network_admin, profile
 from communitybot.onboarding.catalogue import (
     ONBOARD_COMMANDS,
     PROFILE_COMMANDS,
     QUESTION_COMMANDS,
 )
+from communitybot.replies import Action
 from communitybot.store.stats import MemberCounts
+
+_NETWORK_MEMBERSHIP = {("network", "join"), ("network", "leave"), ("network", "create")}
 
 
 async def stats(ctx: Context, counts: MemberCounts) -> list[str]:
@@ -32,6 +36,20 @@ async def stats(ctx: Context, counts: MemberCounts) -> list[str]:
     return ["• Onboarding: " + ", ".join(parts)]
 
 
+async def after_moderator_command(
+    ctx: Context, path: tuple[str, ...], actions: list[Action]
+) -> list[Action]:
+    """A community that joined, left or started a network asks other network questions from
+    now on: the questions it asks are read again (nothing is written)."""
+    if path in _NETWORK_MEMBERSHIP:
+        ctx.store.onboarding.network.community_changed(ctx.community.id)
+    return actions
+
+
+def _writes_nothing(community: Community) -> bool:
+    return False
+
+
 async def export(ctx: Context, member: Member) -> dict[str, Any]:
     return {"onboarding": await ctx.store.onboarding.export_for_member(member.id)}
 
@@ -39,11 +57,13 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
 FEATURE = Feature(
     "onboarding",
     catalogue=(*ONBOARD_COMMANDS, *PROFILE_COMMANDS, *QUESTION_COMMANDS),
-    commands=handlers_in(flow, profile, admin),
+    commands=handlers_in(flow, profile, admin, network_admin),
     on_join=flow.on_join,
     on_message=flow.on_message,
     on_choice=flow.on_choice,
     seed=flow.seed_defaults,
     stats=stats,
     export=export,
+    after_moderator_command=after_moderator_command,
+    after_moderator_command_may_write=_writes_nothing,
 )

@@ -15,7 +15,7 @@ from communitybot.onboarding.questions import (
     describe,
     text_limit,
 )
-from communitybot.onboarding.state import Flow
+from communitybot.onboarding.state import Flow, slot
 from communitybot.peers import commands as peer_commands
 from communitybot.replies import Action, Choice, Message, Prompt, Reply, SendToChannel
 from communitybot.tags import commands as tag_commands
@@ -90,6 +90,28 @@ async def on_consent(ctx: Context, flow: Flow, word: str) -> list[Action]:
     return [Reply(await consent_message(ctx, "Please reply yes or no."), ephemeral=False)]
 
 
+def _network_visibility(ctx: Context, flow: Flow) -> list[str]:
+    """In an affiliate of a network: who can find the member, and how to change it (everyone
+    starts findable in this community only)."""
+    if flow.network.network_id is None:
+        return []
+    p = ctx.prefix
+    name = quote(flow.network.network_name, 80)
+    match ctx.member.discover_scope:
+        case "network":
+            now = "members of every community of the network can find you"
+        case "community":
+            now = "only this community's members can find you"
+        case _:
+            now = "nobody can find you"
+    return [
+        "",
+        f"🌐 This community is part of the network “{name}”. Right now {now} with "
+        f"`{p}peers`; choose with `{p}privacy discoverable on|network|off` (`network`: the "
+        "other communities of the network too).",
+    ]
+
+
 async def complete(ctx: Context, flow: Flow, lead: str = "") -> Message:
     """Mark the flow completed and show the summary, matching channels and peers to meet."""
     await ctx.store.onboarding.set_status(ctx.member.id, "completed", ctx.clock.now())
@@ -97,7 +119,7 @@ async def complete(ctx: Context, flow: Flow, lead: str = "") -> Message:
     noted = [
         f"• **{question.key}**: {describe(question, answer.value, answer.skipped)}"
         for question in flow.questions
-        if (answer := flow.answers.get(question.id)) is not None
+        if (answer := flow.answers.get(slot(question))) is not None
     ]
     if flow.questions:
         lines.append(f"🎉 All done, thank you {quote(ctx.member.label, 60)}!")
@@ -111,6 +133,7 @@ async def complete(ctx: Context, flow: Flow, lead: str = "") -> Message:
         lines += ["", "**People you might like to meet:**", *peers]
     else:
         lines += ["", f"I'll have peers to suggest as more members join: try `{ctx.prefix}peers`."]
+    lines += _network_visibility(ctx, flow)
     lines += [
         "",
         f"Change anything later with `{ctx.prefix}profile edit` and `{ctx.prefix}tags add` / "

@@ -14,6 +14,10 @@ Decisions worth knowing:
   When the flow is paused or finished, such a click is explained instead of applied.
 - Answers to questions with a target change the profile as they arrive (tags via the tag
   feature, with source `onboarding:<key>`, replacing what that question gave before).
+- In an affiliate of a network, the network's questions come first (`state.load_flow`), less
+  the affiliate's own that fill the same field. A person who answered them through another
+  membership (the same account elsewhere, or a linked account) gets those answers copied and
+  applied on joining, and is asked only what is left (`_answered_before`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 from communitybot.context import Context
 from communitybot.events import CommandInvoked
 from communitybot.feature import handles
-from communitybot.models import Question
+from communitybot.models import Community, Question
 from communitybot.onboarding import finish
 from communitybot.onboarding.defaults import DEFAULT_QUESTIONS
 from communitybot.onboarding.questions import (
@@ -33,8 +37,16 @@ from communitybot.onboarding.questions import (
     parse_picked,
     parse_typed,
     question_message,
+    stored_labels,
 )
-from communitybot.onboarding.state import Flow, apply_answer, load_flow
+from communitybot.onboarding.state import (
+    Flow,
+    apply_answer,
+    delete_answer,
+    load_flow,
+    save_answer,
+    slot,
+)
 from communitybot.replies import Action, Message, Reply, SendDirect, reply
 from communitybot.text import normalize_tag, quote
 
@@ -77,6 +89,10 @@ def _how_it_works(ctx: Context) -> str:
     )
 
 
+def _network_name(flow: Flow) -> str:
+    return f"“{quote(flow.network.network_name, 80)}”"
+
+
 def _greeting(ctx: Context, flow: Flow) -> str:
     lines = [f"👋 Welcome to the community, {_name(ctx)}!"]
     if flow.questions:
@@ -85,8 +101,53 @@ def _greeting(ctx: Context, flow: Flow) -> str:
             f"I have {count} short question{'s' if count != 1 else ''} so I can point you to "
             "channels and people who share your interests."
         )
+        shared = len(flow.network_questions())
+        if shared:
+            lines.append(
+                f"The first {shared} {'are' if shared != 1 else 'is'} from the network "
+                f"{_network_name(flow)}: you answer {'them' if shared != 1 else 'it'} once, "
+                "whichever of its communities you join."
+            )
         lines.append(_how_it_works(ctx))
     return "\n".join(lines)
+
+
+def _affiliate(community: Community | None) -> str:
+    if community is None:
+        return "another of its communities"
+    return f"{community.ref.platform} “{quote(community.ref.space_id, 60)}”"
+
+
+async def _answered_before(ctx: Context, flow: Flow) -> tuple[list[Action], str] | None:
+    """A person who answered this network's questions through another membership (the same
+    account in another affiliate, or a linked account): their answers are copied to this
+    membership and applied to its profile, and the welcome says so. None when they have not."""
+    network = flow.network
+    if network.network_id is None or not flow.network_questions():
+        return None
+    store = ctx.store.onboarding.network
+    earlier = await store.earlier_answers(network.network_id, ctx.member.id, ctx.member.ref)
+    if earlier is None:
+        return None
+    await store.copy_answers(ctx.member.id, earlier.answers, ctx.clock.now())
+    actions: list[Action] = []
+    for question in flow.network_questions():
+        answer = earlier.answers.get(question.id)
+        if answer is None or answer.skipped or answer.value is None:
+            continue
+        parsed = ParsedAnswer(answer.value, stored_labels(question, answer.value))
+        actions += await apply_answer(ctx, question, parsed)
+    where = await ctx.store.communities.get_by_id(earlier.community_id)
+    lines = [
+        f"👋 Welcome, {_name(ctx)} — you already answered {_network_name(flow)}'s questions "
+        f"in {_affiliate(where)}, so your profile here starts with those answers."
+    ]
+    copied = await load_flow(ctx, answers={})
+    left = len([q for q in copied.questions if slot(q) not in copied.answers])
+    if left:
+        lines.append(f"I have {left} more question{'s' if left != 1 else ''} for you.")
+        lines.append(_how_it_works(ctx))
+    return actions, "\n".join(lines)
 
 
 async def _next(
@@ -134,7 +195,11 @@ async def on_join(ctx: Context) -> list[Action]:
             return _as_direct(ctx, [], await finish.consent_message(ctx, lead))
         return _as_direct(ctx, *await _next(ctx, lead))
     await ctx.store.onboarding.start(ctx.member.id, ctx.clock.now(), fresh=fresh)
-    flow = await load_flow(ctx, answers={})  # `start` has just cleared them
+    flow = await load_flow(ctx, answers={}, network_answers={})  # `start` has just cleared them
+    known = await _answered_before(ctx, flow)
+    if known is not None:
+        applied, lead = known
+        return [*applied, *_as_direct(ctx, *await _next(ctx, lead))]
     return _as_direct(ctx, *await _next(ctx, _greeting(ctx, flow), flow))
 
 
@@ -145,7 +210,7 @@ async def onboard(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return reply("There are no welcome questions in this community right now.")
     had_progress = await ctx.store.onboarding.get_progress(ctx.member.id) is not None
     await ctx.store.onboarding.start(ctx.member.id, ctx.clock.now())
-    flow = await load_flow(ctx, answers={})  # `start` has just cleared them
+    flow = await load_flow(ctx, answers={}, network_answers={})  # `start` cleared them
     if had_progress or ctx.member.role or ctx.member.intro or ctx.member.timezone:
         lead = (
             "🔁 Let's go through the welcome questions again from the start. Your profile and "
@@ -167,12 +232,10 @@ async def _answer(
     ctx: Context, flow: Flow, question: Question, parsed: ParsedAnswer
 ) -> list[Action]:
     """Store the answer, apply it to the profile, and move on."""
-    await ctx.store.onboarding.save_answer(
-        ctx.member.id, question.id, parsed.stored, False, ctx.clock.now()
-    )
+    await save_answer(ctx, question, parsed.stored, False)
     side_effects = await apply_answer(ctx, question, parsed)
     current = flow.current()
-    stale = current is not None and current.id != question.id
+    stale = current is not None and slot(current) != slot(question)
     lead = f"✅ Saved your answer to “{quote(question.prompt, 80)}”." if stale else ""
     if parsed.note:
         lead = f"{lead}\n{parsed.note}".strip()
@@ -195,7 +258,7 @@ async def _go_back(ctx: Context, flow: Flow) -> list[Action]:
         return _retry(
             flow, current, "This is the first question, so there's nothing to go back to."
         )
-    await ctx.store.onboarding.delete_answer(ctx.member.id, previous.id)
+    await delete_answer(ctx, previous)
     await ctx.store.onboarding.set_status(ctx.member.id, "active", ctx.clock.now())
     return _as_reply(*await _next(ctx, "↩️ Going back one question."))
 
@@ -228,9 +291,7 @@ async def on_message(ctx: Context, text: str) -> list[Action] | None:
     if question is None:
         return _as_reply(*await _next(ctx))
     if word in _SKIP:
-        await ctx.store.onboarding.save_answer(
-            ctx.member.id, question.id, None, True, ctx.clock.now()
-        )
+        await save_answer(ctx, question, None, True)
         return _as_reply(*await _next(ctx))
     try:
         parsed = parse_typed(question, text, ctx.clock.now())

@@ -17,6 +17,7 @@ from typing import cast
 from communitybot.models import Question
 from communitybot.numbers import is_ascii_number, parse_int
 from communitybot.replies import Choice, Message, Prompt, PromptKind
+from communitybot.store.network_questions import NetworkQuestion
 from communitybot.text import normalize_tag, quote
 from communitybot.timezones import TimezoneError, read_timezone
 
@@ -41,8 +42,14 @@ class ParsedAnswer:
     """How the answer was read, when that needs saying (an offset typed as a time zone)."""
 
 
+def qualified_key(question: Question) -> str:
+    """A question's key, as `network:<key>` for a network's: a network and an affiliate may
+    use the same key (keys never hold a colon)."""
+    return f"network:{question.key}" if isinstance(question, NetworkQuestion) else question.key
+
+
 def custom_id(question: Question) -> str:
-    return f"{CUSTOM_ID_PREFIX}{question.key}"
+    return f"{CUSTOM_ID_PREFIX}{qualified_key(question)}"
 
 
 def options_of(question: Question) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from typing import Any
 from communitybot.models import Question
 from communitybot.store.cache import CommittedCache
 from communitybot.store.db import Database
+from communitybot.store.network_questions import NetworkQuestionRepository
 from communitybot.store.timefmt import from_db, to_db
 
 STATUSES = ("active", "awaiting_consent", "completed")
@@ -59,21 +60,48 @@ def _question(row: Any) -> Question:
     )
 
 
+class _QuestionCaches:
+    """Both question caches as one for other processes' notifications (kind "questions", keyed
+    by community): a community's own list and the network questions it asks."""
+
+    def __init__(self, *caches: CommittedCache[int, Any]) -> None:
+        self._caches = caches
+
+    def remote_changed(self, keys: list[Any]) -> None:
+        for cache in self._caches:
+            cache.remote_changed(keys)
+
+    def remote_gap(self) -> None:
+        for cache in self._caches:
+            cache.remote_gap()
+
+    def get(self, community_id: int) -> Any:
+        """The community's own question list, if kept."""
+        return self._caches[0].get(community_id)
+
+    def __len__(self) -> int:
+        return sum(len(cache) for cache in self._caches)
+
+
 class OnboardingRepository:
     def __init__(self, db: Database, *, cached: bool = True) -> None:
         self._db = db
         self._questions: CommittedCache[int, tuple[Question, ...]] = CommittedCache(
             keep=cached, kind="questions", decode=int
         )
+        self.network = NetworkQuestionRepository(db, cached=cached)
+        """The network's questions, asked in every affiliate before its own (migration 0027)."""
+        self._caches = _QuestionCaches(self._questions, self.network.cache)
 
     @property
-    def cache(self) -> CommittedCache[int, tuple[Question, ...]]:
+    def cache(self) -> _QuestionCaches:
         """The question lists kept in memory (other processes' changes drop them)."""
-        return self._questions
+        return self._caches
 
     def new_unit(self) -> None:
         """A unit of work starts on the write path (see `CommittedCache.new_unit`)."""
         self._questions.new_unit()
+        self.network.new_unit()
 
     # Questions --------------------------------------------------------------------------------
     async def list_questions(self, community_id: int) -> list[Question]:
@@ -211,6 +239,7 @@ class OnboardingRepository:
         """
         if not fresh:
             await self.clear_answers(member_id)
+            await self.network.clear_answers(member_id)
         await self._db.execute(
             "INSERT INTO onboarding_progress (member_id, status, started_at)"
             " VALUES (?, 'active', ?)"
@@ -273,12 +302,14 @@ class OnboardingRepository:
     async def completion_counts(self, community_id: int) -> dict[str, int]:
         """How far present members got: active, awaiting_consent, completed, paused, not_started.
 
-        "paused" are members without a progress row who did answer something (they typed `stop`);
+        "paused" are members without a progress row who did answer something (they typed `stop`),
+        to their community's questions or its network's;
         "not_started" are the other members without a progress row.
         """
         rows = await self._db.fetch_all(
             "SELECT CASE WHEN p.status IS NOT NULL THEN p.status"
             " WHEN EXISTS (SELECT 1 FROM onboarding_answers a WHERE a.member_id = m.id)"
+            " OR EXISTS (SELECT 1 FROM network_answers na WHERE na.member_id = m.id)"
             " THEN 'paused' ELSE 'not_started' END AS state, count(*) AS n"
             " FROM members m LEFT JOIN onboarding_progress p ON p.member_id = m.id"
             " WHERE m.community_id = ? AND m.left_at IS NULL GROUP BY state",
@@ -312,7 +343,8 @@ class OnboardingRepository:
                     "answered_at": row["answered_at"],
                 }
             )
-        status = progress.status if progress else ("paused" if answers else None)
+        network_answers = await self.network.export_for_member(member_id)
+        status = progress.status if progress else ("paused" if answers or network_answers else None)
         return {
             "status": status,
             "started_at": to_db(progress.started_at) if progress and progress.started_at else None,
@@ -320,4 +352,5 @@ class OnboardingRepository:
                 to_db(progress.completed_at) if progress and progress.completed_at else None
             ),
             "answers": answers,
+            "network_answers": network_answers,
         }
