@@ -1,19 +1,25 @@
 """`/peers scope=network` at scale: a network of affiliates, each with its own peer index.
 
     python -m benchmarks.network_peers [--affiliates 100] [--members 1000] [--searches 300]
+        [--local-tags]
 
 Builds, in a temporary SQLite store, one network of `--affiliates` communities (alternately
-"discord" and "matrix") of `--members` members each: every community has its own 300 tags
-(the same names everywhere, different ids; Zipf popularity, ~6 tags per member), 90 % of the
-members are discoverable and 60 % of those chose the network scope. Then, in a fresh process:
+"discord" and "matrix") of `--members` members each: every community holds a copy of the
+network's 300 tags (one taxonomy: the same names everywhere, different ids, linked to the
+network tag; with `--local-tags` each community's own tags of the same names, matched across
+by name), Zipf popularity, ~6 tags per member; 90 % of the members are discoverable and 60 %
+of those chose the network scope. Then, in a fresh process:
 
 - **index loads**: every affiliate's index loaded cold through the read connection, the way the
   first `/peers scope=network` does (reported separately: it happens once per process and
   affiliate, in a worker thread);
 - **search**: `PeerIndex.search_network` alone (tag matches given), for random askers;
 - **`/peers scope=network`**: what the command costs beyond parsing and replying: the asker's
-  row and tags, the network and its affiliates, the tags matched by name in every affiliate
-  (one query), the asker's memberships, the search, and the listed members' rows.
+  row and tags, the network and its affiliates, every affiliate's copy of the query tags (one
+  query; by name and alias with `--local-tags`), the asker's memberships, the search, and the
+  listed members' rows;
+- the same command when, before each, one member of a random affiliate took new tags (so
+  what the search keeps between searches is stale somewhere every time).
 
 Prints a Markdown table (milliseconds).
 """
@@ -43,8 +49,12 @@ from communitybot.store.store import Store
 NETWORK_SHARE = 0.6
 
 
-def build_database(path: str, affiliates: int, members: int, seed: int = 42) -> None:
-    """Write the network straight into SQLite (the schema comes from the migrations)."""
+def build_database(
+    path: str, affiliates: int, members: int, seed: int = 42, *, shared: bool = True
+) -> None:
+    """Write the network straight into SQLite (the schema comes from the migrations).
+    `shared`: the tags are the network's (one taxonomy, each affiliate holding a copy of each);
+    otherwise every affiliate's tags are its own, matched across by name."""
     asyncio.run(_migrate(path))
     rng = np.random.default_rng(seed)
     names = list(ZONES)
@@ -54,6 +64,10 @@ def build_database(path: str, affiliates: int, members: int, seed: int = 42) -> 
     conn.execute("PRAGMA synchronous = OFF")
     with conn:
         conn.execute("INSERT INTO networks (id, name, created_at) VALUES (1, 'Bench', ?)", (stamp,))
+        conn.executemany(
+            "INSERT INTO network_tags (id, network_id, name, created_at) VALUES (?, 1, ?, ?)",
+            ((t + 1, f"tag-{t}", stamp) for t in range(N_TAGS)),
+        )
         for c in range(affiliates):
             community_id = c + 1
             platform = "discord" if c % 2 == 0 else "matrix"
@@ -68,9 +82,12 @@ def build_database(path: str, affiliates: int, members: int, seed: int = 42) -> 
             )
             first_tag = c * N_TAGS + 1
             conn.executemany(
-                "INSERT INTO tags (id, community_id, name, category, created_at)"
-                " VALUES (?, ?, ?, 'topic', ?)",
-                ((first_tag + t, community_id, f"tag-{t}", stamp) for t in range(N_TAGS)),
+                "INSERT INTO tags (id, community_id, name, category, created_at, network_tag_id)"
+                " VALUES (?, ?, ?, 'topic', ?, ?)",
+                (
+                    (first_tag + t, community_id, f"tag-{t}", stamp, t + 1 if shared else None)
+                    for t in range(N_TAGS)
+                ),
             )
             first_member = c * members + 1
             zones = rng.choice(len(names), size=members, p=zone_p / zone_p.sum())
@@ -236,17 +253,24 @@ def main() -> None:
     parser.add_argument("--affiliates", type=int, default=100)
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--searches", type=int, default=300)
+    parser.add_argument(
+        "--local-tags",
+        action="store_true",
+        help="each affiliate's own tags, matched by name (no network taxonomy)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "network.db")
         started = time.perf_counter()
-        build_database(path, args.affiliates, args.members)
+        build_database(path, args.affiliates, args.members, shared=not args.local_tags)
         built = time.perf_counter() - started
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
             row = pool.submit(measure, path, args.affiliates, args.members, args.searches).result()
     print(
         f"Network of {args.affiliates} affiliates × {args.members:,} members "
-        f"(SQLite, built in {built:.1f} s), {row['searches']} searches, "
+        f"(SQLite, built in {built:.1f} s; "
+        f"{'local tags matched by name' if args.local_tags else 'network tags'}), "
+        f"{row['searches']} searches, "
         f"{row['hits']:.1f} members listed on average.\n"
     )
     print("| what | median ms | p99 ms |")

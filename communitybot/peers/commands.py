@@ -94,11 +94,22 @@ async def _network_search(
         return None
     refs = dict(await ctx.store.networks.affiliate_refs(network.id))
     others = [community_id for community_id in refs if community_id != ctx.community.id]
-    keys = [[tag.name, *tag.aliases] for tag in tags]
-    found = await ctx.store.tags.ids_by_key(others, sorted({k for ks in keys for k in ks}))
+    # A network tag's copies are found by their link; a local tag by its name and aliases.
+    copies = await ctx.store.tags.network_copies([tag.id for tag in tags])
+    keys = [[tag.name, *tag.aliases] for tag in tags if tag.id not in copies]
+    found = (
+        await ctx.store.tags.ids_by_key(others, sorted({k for ks in keys for k in ks}))
+        if keys
+        else {}
+    )
     matches: dict[int, list[int | None]] = {ctx.community.id: [tag.id for tag in tags]}
     for community_id in others:
-        matches[community_id] = [_first_match(found, community_id, ks) for ks in keys]
+        matches[community_id] = [
+            copies[tag.id].get(community_id)
+            if tag.id in copies
+            else _first_match(found, community_id, [tag.name, *tag.aliases])
+            for tag in tags
+        ]
     linked = [a.user for a in await ctx.store.people.accounts_of(ctx.member.ref)]
     exclude: dict[int, int] = {}
     for account in [ctx.member.ref, *(u for u in linked if u != ctx.member.ref)]:

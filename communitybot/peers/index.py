@@ -603,15 +603,17 @@ class PeerIndex:
         ids = [community_id for _, community_id in small]
         parts = [loaded[community_id] for community_id in ids]
         key = tuple(ids)
-        layout = NetworkLayout.of(ids, parts, self._layouts.pop(key, None))
+        layout = NetworkLayout.of(
+            ids,
+            parts,
+            self._layouts.pop(key, None),
+            int(moment.timestamp() // 3600),
+            lambda i: self._offset_table(ids[i], parts[i], moment),
+        )
         self._layouts[key] = layout  # the most recently used last
         while len(self._layouts) > MAX_LAYOUTS:
             del self._layouts[next(iter(self._layouts))]
-        hour = int(moment.timestamp() // 3600)
-        offsets = layout.slot_offsets(
-            hour,
-            lambda: [self._offset_table(c, ix, moment) for c, ix in zip(ids, parts, strict=True)],
-        )
+        offsets = layout.offsets
         columns = [[-1] * len(ids) for _ in weights]
         for i, community_id in enumerate(ids):
             for pos, q in local[community_id].items():

@@ -10,8 +10,9 @@ affiliate's posting for its matching tag, shifted into the common slot space).
 It is a cache, kept honest cheaply because an affiliate's index only ever appends:
 - each affiliate owns a region of the common slot space with room to grow, so a member joining
   one affiliate moves no other affiliate's slots;
-- the per-slot arrays are copied again whenever any affiliate's index changed (its `stamp`
-  moved; a reloaded index has a new one): a few hundred microseconds;
+- an affiliate's region of the per-slot arrays is copied again when its index changed (its
+  `stamp` moved; a reloaded index has a new one): microseconds; all of them once an hour, when
+  UTC offsets may have moved;
 - a cached network-wide posting remembers how long each affiliate's piece was; it is rebuilt
   when one of them grew (a member took that tag), otherwise reused as is. A slot that died since
   (the member left or changed tags) is masked out by the fresh per-slot visibility.
@@ -54,18 +55,20 @@ class NetworkLayout:
     bases: npt.NDArray[np.int64]
     """First common slot of each affiliate's region."""
     rooms: tuple[int, ...]
-    total: int
-    stamps: tuple[int, ...] = ()
-    network: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, np.bool_))
+    network: npt.NDArray[np.bool_]
     """May appear in another affiliate's results (each index's `network`; padding: no)."""
-    members: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
-    tz_codes: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
-    """Each slot's time-zone code, offset into the affiliates' code tables laid end to end."""
-    hour: int = -1
-    offsets: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
+    members: npt.NDArray[np.int64]
+    offsets: npt.NDArray[np.int32]
     """UTC offset of each slot's time zone during `hour`."""
+    stamps: tuple[int, ...] = ()
+    """Each affiliate's index stamp when its region was copied (a new tuple on every copy)."""
+    hour: int = -1
     _postings: OrderedDict[tuple[int, ...], _Posting] = field(default_factory=OrderedDict)
     _posting_bytes: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.members)
 
     @classmethod
     def of(
@@ -73,9 +76,12 @@ class NetworkLayout:
         community_ids: Sequence[int],
         parts: Sequence[CommunityIndex],
         previous: NetworkLayout | None,
+        hour: int,
+        table: Callable[[int], npt.NDArray[np.int32]],
     ) -> NetworkLayout:
-        """The current layout of these affiliates: `previous` itself when nothing changed,
-        refreshed in place when every affiliate still fits its region, else a new one."""
+        """The current layout of these affiliates during `hour`: `previous` itself when nothing
+        changed, with the regions of the changed affiliates copied again when they still fit,
+        else a new one. `table(i)`: UTC offset per time-zone code of affiliate `i`."""
         ids = tuple(community_ids)
         sizes = [len(ix.slot_member) for ix in parts]
         layout = previous
@@ -88,38 +94,34 @@ class NetworkLayout:
             bases = np.zeros(len(rooms), np.int64)
             if rooms:
                 np.cumsum(rooms[:-1], out=bases[1:])
-            layout = cls(ids, bases, rooms, int(sum(rooms)))
-        if layout.stamps != tuple(ix.stamp for ix in parts):
-            layout._copy_slots(parts)
+            total = int(sum(rooms))
+            layout = cls(
+                ids,
+                bases,
+                rooms,
+                np.zeros(total, np.bool_),
+                np.zeros(total, np.int64),
+                np.zeros(total, np.int32),
+            )
+        stamps = tuple(ix.stamp for ix in parts)
+        changed: Sequence[int]
+        if layout.hour != hour or len(layout.stamps) != len(stamps):
+            changed = range(len(parts))
+        else:
+            pairs = zip(layout.stamps, stamps, strict=True)
+            changed = [i for i, (was, now) in enumerate(pairs) if was != now]
+        for i in changed:
+            layout._copy_region(i, parts[i], table(i))
+        if changed:
+            layout.stamps, layout.hour = stamps, hour
         return layout
 
-    def _copy_slots(self, parts: Sequence[CommunityIndex]) -> None:
-        network = np.zeros(self.total, np.bool_)
-        members = np.zeros(self.total, np.int64)
-        tz_codes = np.zeros(self.total, np.int32)
-        tz_base = 0
-        for ix, base in zip(parts, self.bases.tolist(), strict=True):
-            end = base + len(ix.slot_member)
-            network[base:end] = ix.network.view
-            members[base:end] = ix.slot_member.view
-            tz_codes[base:end] = ix.slot_tz.view
-            tz_codes[base:end] += tz_base
-            tz_base += len(ix.tz_names)
-        self.network, self.members, self.tz_codes = network, members, tz_codes
-        self.stamps = tuple(ix.stamp for ix in parts)
-        self.hour = -1  # a code table may have grown: offsets are read again
-
-    def slot_offsets(
-        self, hour: int, tables: Callable[[], Sequence[npt.NDArray[np.int32]]]
-    ) -> npt.NDArray[np.int32]:
-        """Every slot's UTC offset during `hour`, from the affiliates' offset tables (per time
-        zone code, asked for only when the hour or the slots changed). Padding reads the first
-        table's first entry: it is never listed."""
-        if self.hour != hour:
-            joined = np.concatenate(list(tables())).astype(np.int32, copy=False)
-            self.offsets = joined[self.tz_codes] if len(joined) else np.zeros(0, np.int32)
-            self.hour = hour
-        return self.offsets
+    def _copy_region(self, i: int, ix: CommunityIndex, offsets: npt.NDArray[np.int32]) -> None:
+        base = int(self.bases[i])
+        end = base + len(ix.slot_member)
+        self.network[base:end] = ix.network.view
+        self.members[base:end] = ix.slot_member.view
+        self.offsets[base:end] = offsets[ix.slot_tz.view]
 
     def posting(
         self, key: tuple[int, ...], parts: Sequence[CommunityIndex]
@@ -152,5 +154,5 @@ class NetworkLayout:
         return slots
 
     def nbytes(self) -> int:
-        arrays = (self.network, self.members, self.tz_codes, self.offsets)
+        arrays = (self.network, self.members, self.offsets)
         return sum(int(a.nbytes) for a in arrays) + self._posting_bytes

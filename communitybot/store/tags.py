@@ -78,6 +78,24 @@ class TagRepository:
         )
         return {int(row["id"]): str(row["name"]) for row in rows}
 
+    async def network_copies(self, tag_ids: Sequence[int]) -> dict[int, dict[int, int]]:
+        """For each of these tags that is a network tag's copy (`tags.network_tag_id`): every
+        affiliate's copy of the same network tag, community id → tag id (one indexed query;
+        the tag's own row included). Local tags are absent from the answer."""
+        if not tag_ids:
+            return {}
+        marks = ",".join("?" * len(tag_ids))
+        rows = await self._db.fetch_all(
+            "SELECT q.id AS query_id, t.community_id, t.id AS tag_id FROM tags q"
+            " JOIN tags t ON t.network_tag_id = q.network_tag_id"
+            f" WHERE q.id IN ({marks}) AND q.network_tag_id IS NOT NULL",
+            tuple(tag_ids),
+        )
+        out: dict[int, dict[int, int]] = {}
+        for row in rows:
+            out.setdefault(int(row["query_id"]), {})[int(row["community_id"])] = int(row["tag_id"])
+        return out
+
     async def ids_by_key(
         self, community_ids: Sequence[int], keys: Sequence[str]
     ) -> dict[tuple[int, str], int]:
