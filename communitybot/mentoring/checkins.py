@@ -18,6 +18,7 @@ from typing import Any
 from communitybot import typed_choices
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.introductions import quoted
 from communitybot.mentoring.match import auto_match
 from communitybot.mentoring.pairing import (
     checkin_key,
@@ -53,14 +54,20 @@ def _prompt(pair_id: int) -> Prompt:
     )
 
 
-def _question(jctx: Context, you: Member, other: Member, pair: MentorPair) -> Message:
+def _question(
+    jctx: Context, you: Member, other: Member, pair: MentorPair, live: bool = True
+) -> Message:
+    """The question for `you`. `live`: both sides are in the job's community (this process
+    renders for its platform); a pairing made across a network names the other side as inert
+    text instead, and the typed answer names nobody (they are not a member here)."""
     role = "your mentor" if pair.mentor_id == other.id else "your mentee"
-    p, handle = jctx.prefix, other.ref.user_id
+    p, handle = jctx.prefix, f" {other.ref.user_id}" if live else ""
+    name = who(jctx.platform, other) if live else quoted(other)
     text = (
-        f"👋 A quick check-in about your mentoring with {who(jctx.platform, other)}, {role}: "
+        f"👋 A quick check-in about your mentoring with {name}, {role}: "
         "how is it going? Have you met yet?\n"
-        f"Answer with the buttons, or type `{p}mentor checkin met {handle}`, "
-        f"`{p}mentor checkin not-yet {handle}` or `{p}mentor checkin end {handle}`. "
+        f"Answer with the buttons, or type `{p}mentor checkin met{handle}`, "
+        f"`{p}mentor checkin not-yet{handle}` or `{p}mentor checkin end{handle}`. "
         "If it isn't working out, ending it is perfectly fine."
     )
     return Message(text, _prompt(pair.id))
@@ -115,7 +122,12 @@ async def run_checkin(jctx: Context, job: Job) -> list[Action]:
     for you in to_ask:
         other = mentor if you.id == mentee.id else mentee
         if await store.mentoring_checkins.ask(pair.id, you.id, round_no, jctx.now):
-            actions.append(SendDirect(community.ref, you.ref, _question(jctx, you, other, pair)))
+            # a pairing made across a network: each side is asked through their own community
+            home = community if you.community_id == community.id else None
+            home = home or await store.communities.get_by_id(you.community_id) or community
+            live = you.community_id == other.community_id == community.id
+            question = _question(jctx, you, other, pair, live)
+            actions.append(SendDirect(home.ref, you.ref, question))
     if to_ask:
         await schedule_checkin(store, community.id, pair.id, round_no + 1, jctx.now)
     return actions
