@@ -18,9 +18,10 @@ from communitybot.bot import Bot
 from communitybot.command_parser import parse_command_line
 from communitybot.events import CommandInvoked, CommunityRef, ConversationRef, UserRef
 from communitybot.mentoring import solver
+from communitybot.mentoring.feature import FEATURE as mentoring
 from communitybot.peers.index import PeerIndex
 from communitybot.rate_limits import RateLimiter
-from tests.conftest import COMMUNITY, Harness
+from tests.conftest import COMMUNITY, Harness, running_scheduler
 from tests.fakes import FakePlatform, Sent
 
 SECOND = CommunityRef("fake", "community-2")
@@ -236,3 +237,30 @@ def test_the_solver_adds_points_only_to_pairs_across_groups() -> None:
     # the points never make a pair that shares no tag
     stranger = solver.Mentor(12, (8,), 1, 0, group=2)
     assert solver.solve([mentee], [stranger], {7: 2000, 8: 2000}, outside_points=500) == []
+
+
+async def test_a_pairing_across_platforms_lives_on_each_side_at_home(world: World) -> None:
+    await world.person(COMMUNITY, "cat", "/mentor request robotics")
+    await world.person(SPACE, "olga", "/mentor offer 1 robotics")
+    await world.command(COMMUNITY, "ann", "/network mentors match")
+    await world.deliver()
+    status = await world.reply(SPACE, "olga", "/mentor status")
+    assert "• “Cat” is your mentee — you share robotics" in status
+    # the seat is taken for Olga's own community's rounds too
+    await world.person(SPACE, "otto", "/mentor request robotics", scope="on")
+    text = await world.reply(SPACE, "@mod:other.example", "/mentoring match")
+    assert "Nobody to match right now" in text
+    # check-ins: each side is asked on their own platform
+    await world.deliver()
+    async with running_scheduler(world.harness, mentoring.jobs) as scheduler:
+        world.harness.clock.advance(days=14.01)
+        await scheduler.settle()
+    mine, theirs = await world.deliver()
+    asked_here = [s for s in mine if s.where == "dm:cat"]
+    asked_there = [s for s in theirs if s.where == "dm:@olga:other.example"]
+    assert asked_here and asked_there and "“Cat”" in asked_there[0].text
+    # Cat ends it: Olga is told on her platform
+    assert "ended" in await world.reply(COMMUNITY, "cat", "/mentor end")
+    mine, theirs = await world.deliver()
+    (told,) = [s for s in theirs if s.where == "dm:@olga:other.example"]
+    assert "“Cat” has ended your mentoring pairing" in told.text

@@ -23,6 +23,7 @@ from communitybot.mentoring.match import auto_match
 from communitybot.mentoring.pairing import (
     checkin_key,
     end_pairing,
+    name_in,
     other_id,
     other_side,
     pairs_with,
@@ -88,9 +89,10 @@ async def _flag(
     mentee = await jctx.store.members.get_by_id(pair.mentee_id)
     if mentor is None or mentee is None:
         return []
-    names = " and ".join(who(jctx.platform, m) for m in silent)
+    names = " and ".join(name_in(jctx.platform, community.id, m) for m in silent)
     text = (
-        f"⚠️ Mentoring pairing {who(jctx.platform, mentee)} ← {who(jctx.platform, mentor)} "
+        f"⚠️ Mentoring pairing {name_in(jctx.platform, community.id, mentee)} ← "
+        f"{name_in(jctx.platform, community.id, mentor)} "
         f"(since {pair.created_at.date().isoformat()}): {names} left two check-ins unanswered. "
         f"A friendly word may help; `{jctx.prefix}mentoring pairs` lists every pairing."
     )
@@ -147,7 +149,7 @@ async def _answer(ctx: Context, pair: MentorPair, answer: Answer) -> list[Action
         result = await auto_match(ctx, "a pairing ended")  # a mentor's seat is free again
         return [*reply(done), *notes, *(result.introductions if result else [])]
     other = await other_side(ctx, pair)
-    name = who(ctx.platform, other) if other else "your partner"
+    name = name_in(ctx.platform, ctx.member.community_id, other) if other else "your partner"
     if answer == "met":
         thanks = reply(f"Wonderful — thank you for letting me know, and enjoy working with {name}!")
         if await ctx.store.mentoring_checkins.unflag(pair.id):
