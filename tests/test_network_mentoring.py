@@ -21,6 +21,7 @@ from communitybot.mentoring import solver
 from communitybot.mentoring.feature import FEATURE as mentoring
 from communitybot.peers.index import PeerIndex
 from communitybot.rate_limits import RateLimiter
+from communitybot.rounds.feature import FEATURE as rounds
 from tests.conftest import COMMUNITY, Harness, running_scheduler
 from tests.fakes import FakePlatform, Sent
 
@@ -264,3 +265,63 @@ async def test_a_pairing_across_platforms_lives_on_each_side_at_home(world: Worl
     mine, theirs = await world.deliver()
     (told,) = [s for s in theirs if s.where == "dm:@olga:other.example"]
     assert "“Cat” has ended your mentoring pairing" in told.text
+
+
+# Peer rounds across the network --------------------------------------------------------------
+async def rounds_member(
+    world: World, where: CommunityRef, name: str, scope: str = "network"
+) -> None:
+    await world.command(where, name, "/tags add robotics")
+    await world.command(where, name, f"/privacy discoverable {scope}")
+    await world.command(where, name, "/rounds join")
+    world.platform_of(where).take()
+
+
+async def test_a_network_peer_round_meets_across_affiliates_each_on_their_platform(
+    world: World,
+) -> None:
+    for name in ("cat", "dan"):
+        await rounds_member(world, COMMUNITY, name)
+    for name in ("olga", "oscar"):
+        await rounds_member(world, SPACE, name)
+    await rounds_member(world, SPACE, "otto", scope="on")  # only their own community's rounds
+    refused = await world.reply(COMMUNITY, "cat", "/network rounds run")
+    assert "Only the network's stewards" in refused
+    preview = await world.reply(COMMUNITY, "ann", "/network rounds run dry_run")
+    assert "2 group(s) of 4 member(s), 2 across affiliates. Prefer outside: on" in preview
+    assert "Otto" not in preview
+    text = await world.reply(COMMUNITY, "ann", "/network rounds run")
+    assert "2 group(s) introduced, 2 across affiliates" in text
+    mine, theirs = await world.deliver()
+    here = [s for s in world.sent + mine if s.where in ("dm:cat", "dm:dan")]
+    there = [s for s in theirs if s.where.startswith("dm:@o")]
+    assert len(here) == 2 and len(there) == 2
+    for intro in here + there:
+        assert "Peer round across the network" in intro.text and "robotics" in intro.text
+    assert all("on other: reach them as `@o" in s.text for s in here)
+    assert all("on fake: reach them as `" in s.text for s in there)
+    again = await world.reply(COMMUNITY, "ann", "/network rounds run")
+    assert "already run" in again
+    stats = await world.reply(COMMUNITY, "ann", "/network stats")
+    assert "2 peer-round meeting(s), 2 across affiliates" in stats
+    # the follow-up asks each member at home
+    async with running_scheduler(world.harness, rounds.jobs) as scheduler:
+        world.harness.clock.advance(days=5.01)
+        await scheduler.settle()
+    mine, theirs = await world.deliver()
+    assert {s.where for s in mine if "Did you meet" in s.text} == {"dm:cat", "dm:dan"}
+    assert {s.where for s in theirs if "Did you meet" in s.text} == {
+        "dm:@olga:other.example",
+        "dm:@oscar:other.example",
+    }
+
+
+async def test_one_person_takes_part_once_in_a_network_round(world: World) -> None:
+    await rounds_member(world, COMMUNITY, "cat")
+    await rounds_member(world, SPACE, "olga")
+    store = world.harness.store
+    await store.people.link(
+        account(COMMUNITY, "cat"), account(SPACE, "olga"), world.harness.clock.now()
+    )
+    text = await world.reply(COMMUNITY, "ann", "/network rounds run dry_run")
+    assert "Nobody to pair across the network: 1 member(s)" in text

@@ -21,6 +21,7 @@ and have an open request or an offer with a free seat:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,7 @@ from communitybot.mentoring import solver, windows
 from communitybot.mentoring.match import PREVIEW_LINES, _goal_finder
 from communitybot.mentoring.pairing import schedule_checkin
 from communitybot.mentoring.scoring import TZ_POINTS, rarity_weights
-from communitybot.models import Member
+from communitybot.models import Member, Tag
 from communitybot.replies import Action, Message, SendToChannel, reply
 from communitybot.store.networks import Network
 from communitybot.text import quote
@@ -91,7 +92,7 @@ class _Names:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-async def _same_person(ctx: Context, members: dict[int, Member]) -> list[list[int]]:
+async def same_person_groups(ctx: Context, members: dict[int, Member]) -> list[list[int]]:
     """Groups of member ids that are one person: one platform account in several affiliates,
     or accounts linked together (`people`)."""
     person: dict[tuple[str, str], tuple[object, ...]] = {}
@@ -103,6 +104,47 @@ async def _same_person(ctx: Context, members: dict[int, Member]) -> list[list[in
             person[account] = ("person", linked) if linked is not None else ("account", *account)
         by_person.setdefault(person[account], []).append(member.id)
     return [ids for ids in by_person.values() if len(ids) > 1]
+
+
+@dataclass
+class NetworkTags:
+    """The affiliates' tags as the network's: one id per name (names joined by alias)."""
+
+    of_community: dict[int, list[Tag]]
+    """Affiliate community id → its tags."""
+    network_id: dict[int, int]
+    """A community's tag id → the network's tag id."""
+    names: dict[int, str]
+    """Network tag id → the name shown."""
+    weights: dict[int, int]
+    """Network tag id → rarity over every affiliate's present members."""
+
+
+async def network_tags(ctx: Context, affiliates: Iterable[int]) -> NetworkTags:
+    """Tags matched by name across `affiliates` (as `peers scope=network`): an affiliate's tag
+    with the same name, or with that name as an alias, is the same tag."""
+    store = ctx.store
+    names = _Names()
+    tags_of = {cid: await store.tags.all(cid) for cid in affiliates}
+    every_name = {tag.name for tags in tags_of.values() for tag in tags}
+    for tags in tags_of.values():
+        for tag in tags:
+            names.find(tag.name)
+            for alias in tag.aliases:
+                if alias in every_name:
+                    names.join(tag.name, alias)
+    roots = sorted({names.find(n) for n in every_name})
+    key_of = {root: n for n, root in enumerate(roots, start=1)}
+    net_tag = {tag.id: key_of[names.find(tag.name)] for tags in tags_of.values() for tag in tags}
+    df: dict[int, int] = {}
+    live = 0
+    for cid in tags_of:
+        for tag_id, count in (await store.tags.member_counts(cid)).items():
+            if tag_id in net_tag:
+                df[net_tag[tag_id]] = df.get(net_tag[tag_id], 0) + count
+        live += await store.members.count(cid)
+    shown = {n: root for root, n in key_of.items()}
+    return NetworkTags(tags_of, net_tag, shown, rarity_weights(df, live))
 
 
 async def network_problem(ctx: Context, network: Network) -> NetworkProblem:
@@ -118,34 +160,13 @@ async def network_problem(ctx: Context, network: Network) -> NetworkProblem:
         if not is_ghost(m)
     }
     problem.members = members
-    names = _Names()
-    tags_of = {cid: await store.tags.all(cid) for cid in problem.refs}
-    every_name = {tag.name for tags in tags_of.values() for tag in tags}
-    for tags in tags_of.values():
-        for tag in tags:
-            names.find(tag.name)
-            for alias in tag.aliases:
-                if alias in every_name:
-                    names.join(tag.name, alias)
-    roots = sorted({names.find(n) for n in every_name})
-    key_of = {root: n for n, root in enumerate(roots, start=1)}
-    problem.tag_names = {n: root for root, n in key_of.items()}
-    net_tag: dict[int, int] = {}
-    for tags in tags_of.values():
-        for tag in tags:
-            net_tag[tag.id] = key_of[names.find(tag.name)]
-    df: dict[int, int] = {}
-    live = 0
-    for cid in problem.refs:
-        for tag_id, count in (await store.tags.member_counts(cid)).items():
-            if tag_id in net_tag:
-                df[net_tag[tag_id]] = df.get(net_tag[tag_id], 0) + count
-        live += await store.members.count(cid)
-    problem.weights = rarity_weights(df, live)
+    tags = await network_tags(ctx, problem.refs)
+    tags_of, net_tag = tags.of_community, tags.network_id
+    problem.tag_names, problem.weights = tags.names, tags.weights
     history = await store.mentoring.pairs_among(members)
     problem.forbidden = {(p.mentee_id, p.mentor_id) for p in history}
     problem.forbidden |= {(p.mentor_id, p.mentee_id) for p in history if p.status == "active"}
-    for same in await _same_person(ctx, members):
+    for same in await same_person_groups(ctx, members):
         problem.forbidden |= {(a, b) for a in same for b in same if a != b}
     seats_taken: dict[int, int] = {}
     for p in history:
@@ -272,18 +293,18 @@ async def _record(
     return made, crossing, actions
 
 
-async def _steward_network(ctx: Context) -> Network | list[Action]:
+async def steward_network(ctx: Context) -> Network | list[Action]:
     """The acting member's network when they steward it, else the reply refusing them."""
     p = ctx.prefix
     network = await ctx.store.networks.of_community(ctx.community.id)
     if network is None:
         return reply(
             "This community is not in a network, so there is nobody to match across it. "
-            f"`{p}mentoring match` matches within this community."
+            f"`{p}mentoring match` and `{p}rounds run` match within this community."
         )
     if not await ctx.store.networks.is_steward(network.id, ctx.member.ref):
         return reply(
-            f"Only the network's stewards run network mentor matching (`{p}network show` "
+            f"Only the network's stewards run matching across the network (`{p}network show` "
             "lists them). Nothing was changed."
         )
     return network
@@ -297,7 +318,7 @@ def _modlog(ctx: Context, text: str) -> list[Action]:
 @handles("network", "mentors", "match")
 async def network_match(ctx: Context, options: dict[str, Any]) -> list[Action]:
     """`network mentors match [dry_run]`: a steward's round over every affiliate."""
-    network = await _steward_network(ctx)
+    network = await steward_network(ctx)
     if not isinstance(network, Network):
         return network
     problem = await network_problem(ctx, network)
@@ -345,7 +366,7 @@ async def network_match(ctx: Context, options: dict[str, Any]) -> list[Action]:
 @handles("network", "mentors", "prefer-outside")
 async def prefer_outside(ctx: Context, options: dict[str, Any]) -> list[Action]:
     """`network mentors prefer-outside [on|off]`: show or change the network's preference."""
-    network = await _steward_network(ctx)
+    network = await steward_network(ctx)
     if not isinstance(network, Network):
         return network
     store = ctx.store.mentoring
