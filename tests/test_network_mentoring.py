@@ -325,3 +325,17 @@ async def test_one_person_takes_part_once_in_a_network_round(world: World) -> No
     )
     text = await world.reply(COMMUNITY, "ann", "/network rounds run dry_run")
     assert "Nobody to pair across the network: 1 member(s)" in text
+
+
+def test_large_rounds_draw_pools_with_the_same_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above `DENSE_CELLS` candidates come from tag pools, scored with the same bonus."""
+    monkeypatch.setattr(solver, "DENSE_CELLS", 0)
+    mentee = solver.Mentee(1, (7, 9), 0, (), group=1)
+    home = solver.Mentor(10, (7,), 1, 0, group=1)
+    away = solver.Mentor(11, (7,), 1, 120, group=2)
+    stranger = solver.Mentor(12, (8,), 1, 0, group=2)
+    weights = {7: 2000, 8: 2000, 9: 2000}
+    (pair,) = solver.solve([mentee], [home, away, stranger], weights)
+    assert pair.mentor_id == 10
+    (pair,) = solver.solve([mentee], [home, away, stranger], weights, outside_points=500)
+    assert pair.mentor_id == 11 and pair.score == 2000 + 833 + 500
