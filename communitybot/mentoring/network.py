@@ -92,18 +92,22 @@ class _Names:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-async def same_person_groups(ctx: Context, members: dict[int, Member]) -> list[list[int]]:
+async def same_person_groups(
+    ctx: Context, network_id: int, members: dict[int, Member]
+) -> list[list[int]]:
     """Groups of member ids that are one person: one platform account in several affiliates,
-    or accounts linked together (`people`)."""
-    person: dict[tuple[str, str], tuple[object, ...]] = {}
+    or accounts linked together (`person_accounts`, read once for the whole network)."""
+    people = await ctx.store.mentoring.network_people(network_id)
     by_person: dict[tuple[object, ...], list[int]] = {}
     for member in members.values():
-        account = (member.ref.platform, member.ref.user_id)
-        if account not in person:
-            linked = await ctx.store.people.person_of(member.ref)
-            person[account] = ("person", linked) if linked is not None else ("account", *account)
-        by_person.setdefault(person[account], []).append(member.id)
-    return [ids for ids in by_person.values() if len(ids) > 1]
+        linked = people.get(member.id)
+        key = (
+            ("person", linked)
+            if linked is not None
+            else ("account", member.ref.platform, member.ref.user_id)
+        )
+        by_person.setdefault(key, []).append(member.id)
+    return [sorted(ids) for ids in by_person.values() if len(ids) > 1]
 
 
 @dataclass
@@ -166,7 +170,7 @@ async def network_problem(ctx: Context, network: Network) -> NetworkProblem:
     history = await store.mentoring.pairs_among(members)
     problem.forbidden = {(p.mentee_id, p.mentor_id) for p in history}
     problem.forbidden |= {(p.mentor_id, p.mentee_id) for p in history if p.status == "active"}
-    for same in await same_person_groups(ctx, members):
+    for same in await same_person_groups(ctx, network.id, members):
         problem.forbidden |= {(a, b) for a in same for b in same if a != b}
     seats_taken: dict[int, int] = {}
     for p in history:

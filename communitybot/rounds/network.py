@@ -47,7 +47,7 @@ from communitybot.text import quote
 from communitybot.timezones import utc_offset_minutes
 
 
-async def _eligible(ctx: Context, refs: dict[int, Any]) -> list[Member]:
+async def _eligible(ctx: Context, network: Network, refs: dict[int, Any]) -> list[Member]:
     """Active participants of every affiliate who chose the network scope, one per person."""
     store = ctx.store
     found: dict[int, Member] = {}
@@ -60,7 +60,7 @@ async def _eligible(ctx: Context, refs: dict[int, Any]) -> list[Member]:
                 continue
             if member.discoverable and member.network_visible and not is_ghost(member):
                 found[member.id] = member
-    for same in await same_person_groups(ctx, found):
+    for same in await same_person_groups(ctx, network.id, found):
         for extra in same[1:]:  # one person meets others once, never themself
             found.pop(extra, None)
     return [found[k] for k in sorted(found)]
@@ -102,7 +102,7 @@ async def network_round(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if not dry_run and await store.rounds.round_id(ctx.community.id, key) is not None:
         return reply(f"Today's network peer round ({key}) has already run. Nothing was changed.")
     refs = dict(await store.networks.affiliate_refs(network.id))
-    eligible = await _eligible(ctx, refs)
+    eligible = await _eligible(ctx, network, refs)
     if len(eligible) < 2:
         return reply(
             f"Nobody to pair across the network: {len(eligible)} member(s) take part in peer "

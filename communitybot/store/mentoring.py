@@ -304,6 +304,18 @@ class MentoringRepository:
         )
         return {member.id: member for member in map(member_from_row, rows)}
 
+    async def network_people(self, network_id: int) -> dict[int, int]:
+        """Member id → person id (`person_accounts`) for every linked account that is a member
+        of one of the network's affiliates: one query for a whole network round."""
+        rows = await self._db.fetch_all(
+            "SELECT m.id, pa.person_id FROM members m"
+            " JOIN network_affiliates a ON a.community_id = m.community_id"
+            " JOIN person_accounts pa ON pa.platform = m.platform AND pa.user_id = m.user_id"
+            " WHERE a.network_id = ?",
+            (network_id,),
+        )
+        return {int(row[0]): int(row[1]) for row in rows}
+
     async def network_prefer_outside(self, network_id: int) -> bool:
         """The network's `network mentors prefer-outside` setting (on until a steward says)."""
         row = await self._db.fetch_one(
