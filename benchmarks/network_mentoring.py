@@ -31,8 +31,8 @@ import numpy as np
 
 from benchmarks import synthetic
 from communitybot.mentoring import solver
-from communitybot.mentoring.network import OUTSIDE_POINTS
 from communitybot.mentoring.solver import Mentee, Mentor, Pair
+from communitybot.network_matching import OUTSIDE_POINTS
 
 SEED = 7
 

@@ -5,23 +5,16 @@ A network round is a community round (`communitybot.mentoring.match`) over every
 once, for the members who chose to be found across the network (`privacy discoverable network`)
 and have an open request or an offer with a free seat:
 
-- Tags still belong to each community, so they are matched by name as `peers scope=network`
-  does: an affiliate's tag with the same name, or with that name as an alias, is the same tag.
-  Rarity weights are the network's (members carrying the tag in any affiliate).
 - The community round's hard rules hold network-wide: never an ended pair, never the reverse of
   a live pairing, capacities counted over every pairing a mentor has in any community, a
-  mentee's time-zone window; and never two accounts of one person — linked accounts
-  (`communitybot.identity`) or one platform account in two affiliates. A pair must share a tag.
-- With `prefer-outside` on (the default) a pair whose two sides are in different affiliates
-  scores `OUTSIDE_POINTS` more: "someone outside your school", worth half a full time-zone
-  overlap, so a better fit at home still wins over a much weaker one elsewhere.
+  mentee's time-zone window, a shared tag; never one person with themself. Tags by name, one
+  person and the prefer-outside points are `communitybot.network_matching`'s.
 - Each pairing is recorded under the mentee's community (the mentor's follows from their member
   row) and introduced on each side's own platform (`communitybot.introductions`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,17 +26,20 @@ from communitybot.introductions import Namer, Party, introduce, quoted
 from communitybot.mentoring import solver, windows
 from communitybot.mentoring.match import PREVIEW_LINES, _goal_finder
 from communitybot.mentoring.pairing import schedule_checkin
-from communitybot.mentoring.scoring import TZ_POINTS, rarity_weights
-from communitybot.models import Member, Tag
+from communitybot.models import Member
+from communitybot.network_matching import (
+    OUTSIDE_POINTS,
+    ROUND_PREFIX,
+    affiliate_name,
+    is_ghost,
+    network_tags,
+    same_person_groups,
+    steward_network,
+)
 from communitybot.replies import Action, Message, SendToChannel, reply
 from communitybot.store.networks import Network
 from communitybot.text import quote
 from communitybot.timezones import utc_offset_minutes
-
-OUTSIDE_POINTS = TZ_POINTS // 2
-"""What crossing affiliate lines adds to a pair's score with `prefer-outside` on."""
-ROUND_PREFIX = "network:"
-"""Network rounds' round keys (`network:<date>`), apart from the community rounds' dates."""
 
 
 @dataclass
@@ -61,94 +57,6 @@ class NetworkProblem:
     """Network tag id → the name shown."""
     refs: dict[int, CommunityRef] = field(default_factory=dict)
     """Affiliate community id → its platform ref."""
-
-
-def affiliate_name(ref: CommunityRef) -> str:
-    """An affiliate as `network show` names it (communities have no stored name yet)."""
-    return f"{ref.platform} “{quote(ref.space_id, 60)}”"
-
-
-def is_ghost(member: Member) -> bool:
-    """A bridge's stand-in for someone on another network (Matrix `@_…` ids): not a person."""
-    return member.ref.user_id.startswith("@_")
-
-
-class _Names:
-    """Tag names across affiliates, joined by name and alias: one network tag id per name."""
-
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, name: str) -> str:
-        root = self.parent.setdefault(name, name)
-        while root != self.parent[root]:
-            root = self.parent[root]
-        self.parent[name] = root
-        return root
-
-    def join(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
-async def same_person_groups(
-    ctx: Context, network_id: int, members: dict[int, Member]
-) -> list[list[int]]:
-    """Groups of member ids that are one person: one platform account in several affiliates,
-    or accounts linked together (`person_accounts`, read once for the whole network)."""
-    people = await ctx.store.mentoring.network_people(network_id)
-    by_person: dict[tuple[object, ...], list[int]] = {}
-    for member in members.values():
-        linked = people.get(member.id)
-        key = (
-            ("person", linked)
-            if linked is not None
-            else ("account", member.ref.platform, member.ref.user_id)
-        )
-        by_person.setdefault(key, []).append(member.id)
-    return [sorted(ids) for ids in by_person.values() if len(ids) > 1]
-
-
-@dataclass
-class NetworkTags:
-    """The affiliates' tags as the network's: one id per name (names joined by alias)."""
-
-    of_community: dict[int, list[Tag]]
-    """Affiliate community id → its tags."""
-    network_id: dict[int, int]
-    """A community's tag id → the network's tag id."""
-    names: dict[int, str]
-    """Network tag id → the name shown."""
-    weights: dict[int, int]
-    """Network tag id → rarity over every affiliate's present members."""
-
-
-async def network_tags(ctx: Context, affiliates: Iterable[int]) -> NetworkTags:
-    """Tags matched by name across `affiliates` (as `peers scope=network`): an affiliate's tag
-    with the same name, or with that name as an alias, is the same tag."""
-    store = ctx.store
-    names = _Names()
-    tags_of = {cid: await store.tags.all(cid) for cid in affiliates}
-    every_name = {tag.name for tags in tags_of.values() for tag in tags}
-    for tags in tags_of.values():
-        for tag in tags:
-            names.find(tag.name)
-            for alias in tag.aliases:
-                if alias in every_name:
-                    names.join(tag.name, alias)
-    roots = sorted({names.find(n) for n in every_name})
-    key_of = {root: n for n, root in enumerate(roots, start=1)}
-    net_tag = {tag.id: key_of[names.find(tag.name)] for tags in tags_of.values() for tag in tags}
-    df: dict[int, int] = {}
-    live = 0
-    for cid in tags_of:
-        for tag_id, count in (await store.tags.member_counts(cid)).items():
-            if tag_id in net_tag:
-                df[net_tag[tag_id]] = df.get(net_tag[tag_id], 0) + count
-        live += await store.members.count(cid)
-    shown = {n: root for root, n in key_of.items()}
-    return NetworkTags(tags_of, net_tag, shown, rarity_weights(df, live))
 
 
 async def network_problem(ctx: Context, network: Network) -> NetworkProblem:
@@ -295,23 +203,6 @@ async def _record(
         made += 1
         crossing += mentor.community_id != mentee.community_id
     return made, crossing, actions
-
-
-async def steward_network(ctx: Context) -> Network | list[Action]:
-    """The acting member's network when they steward it, else the reply refusing them."""
-    p = ctx.prefix
-    network = await ctx.store.networks.of_community(ctx.community.id)
-    if network is None:
-        return reply(
-            "This community is not in a network, so there is nobody to match across it. "
-            f"`{p}mentoring match` and `{p}rounds run` match within this community."
-        )
-    if not await ctx.store.networks.is_steward(network.id, ctx.member.ref):
-        return reply(
-            f"Only the network's stewards run matching across the network (`{p}network show` "
-            "lists them). Nothing was changed."
-        )
-    return network
 
 
 def _modlog(ctx: Context, text: str) -> list[Action]:

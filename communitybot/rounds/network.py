@@ -5,10 +5,10 @@ join`, active, not on hold) and chose to be found across the network (`privacy d
 network`). One person takes part once: of several accounts of one person (linked, or one
 platform account in two affiliates) only the first is in the round, so nobody meets themself.
 Tags are matched by name across affiliates and weighted by the network's rarity
-(`mentoring.network.network_tags`); the no-repeat window is each community's (recent pairs of
+(`network_matching.network_tags`); the no-repeat window is each community's (recent pairs of
 every affiliate's rounds count). With the network's `network mentors prefer-outside` on (the
 default, one preference for mentoring and rounds), two members of different affiliates score
-`OUTSIDE_POINTS` more.
+`OUTSIDE_POINTS` more (`communitybot.network_matching`).
 
 The round is recorded as a round of the steward's community with key `network:<date>` (once a
 day), its groups as that round's groups: follow-ups, `rounds status`, `rounds met` and
@@ -25,7 +25,8 @@ from communitybot import units
 from communitybot.context import Context
 from communitybot.feature import handles
 from communitybot.introductions import Namer, Party, introduce, quoted
-from communitybot.mentoring.network import (
+from communitybot.models import Member
+from communitybot.network_matching import (
     OUTSIDE_POINTS,
     ROUND_PREFIX,
     affiliate_name,
@@ -34,7 +35,6 @@ from communitybot.mentoring.network import (
     same_person_groups,
     steward_network,
 )
-from communitybot.models import Member
 from communitybot.replies import Action, Message, SendToChannel, reply
 from communitybot.rounds.commands import PREVIEW_LINES
 from communitybot.rounds.runs import DEFAULT_NO_REPEAT, FOLLOW_UP, FOLLOW_UP_AFTER, RECONFIRM_AFTER
