@@ -57,6 +57,13 @@ def quoted(member: Member) -> str:
     return f"“{quote(member.label, NAME_LIMIT)}”"
 
 
+def name_in(platform: ChatPlatform, community_id: int, member: Member) -> str:
+    """A member named in output for `community_id`: as the platform names them when they are
+    a member there, as inert text when a network round put them with someone of another
+    affiliate (perhaps on another platform, where this platform's mention means nothing)."""
+    return who(platform, member) if member.community_id == community_id else quoted(member)
+
+
 def handle(party: Party) -> str:
     """How to reach the party on their platform: their id as that platform shows it, in a code
     span so it can be copied as is. An id is the platform's, not user text, and a code span is

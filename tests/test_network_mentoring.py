@@ -302,6 +302,8 @@ async def test_a_network_peer_round_meets_across_affiliates_each_on_their_platfo
     assert all("on fake: reach them as `" in s.text for s in there)
     again = await world.reply(COMMUNITY, "ann", "/network rounds run")
     assert "already run" in again
+    status = await world.reply(SPACE, "olga", "/rounds status")
+    assert re.search(r"network:\S+: “(Cat|Dan)” \(you share robotics\)", status), status
     stats = await world.reply(COMMUNITY, "ann", "/network stats")
     assert "2 peer-round meeting(s), 2 across affiliates" in stats
     # the follow-up asks each member at home
@@ -339,3 +341,20 @@ def test_large_rounds_draw_pools_with_the_same_points(monkeypatch: pytest.Monkey
     assert pair.mentor_id == 10
     (pair,) = solver.solve([mentee], [home, away, stranger], weights, outside_points=500)
     assert pair.mentor_id == 11 and pair.score == 2000 + 833 + 500
+
+
+async def test_leaving_tells_a_network_group_on_its_own_platform(world: World) -> None:
+    for where, name in ((COMMUNITY, "cat"), (COMMUNITY, "dan"), (SPACE, "olga"), (SPACE, "oscar")):
+        await rounds_member(world, where, name)
+    await world.command(COMMUNITY, "ann", "/network rounds run")
+    await world.deliver()
+    cat = await world.member_id(COMMUNITY, "cat")
+    (seat,) = await world.harness.store.rounds.seats_of(cat, 5)
+    partner = next(i for i in seat.group.member_ids if i != cat)
+    other = await world.harness.store.members.get_by_id(partner)
+    assert other is not None and other.ref.platform == "other"
+    await world.harness.leave("cat")
+    mine, theirs = await world.deliver()
+    (told,) = [s for s in theirs if s.where == f"dm:{other.ref.user_id}"]
+    assert told.text.startswith("“Cat” has left the community")
+    assert not [s for s in mine if other.ref.user_id in s.where]

@@ -8,23 +8,15 @@ from datetime import datetime, timedelta
 
 from communitybot.context import Context
 from communitybot.events import CommunityRef, UserRef
-from communitybot.introductions import quoted
+from communitybot.introductions import name_in
 from communitybot.models import Member
-from communitybot.naming import who
-from communitybot.ports import ChatPlatform
+from communitybot.naming import who as who  # the mentoring modules name people through here
 from communitybot.replies import Action, Message, SendDirect
 from communitybot.store.mentoring import MentorPair
 from communitybot.store.store import Store
 
 CHECKIN = "mentoring.checkin"
 """The job kind that asks both sides of a pairing how it is going."""
-
-
-def name_in(platform: ChatPlatform, community_id: int, member: Member) -> str:
-    """A member named in output for `community_id`: as the platform names them when they are
-    a member there, as inert text when a network round paired them from another affiliate
-    (perhaps on another platform, where this platform's mention means nothing)."""
-    return who(platform, member) if member.community_id == community_id else quoted(member)
 
 
 async def home_of(ctx: Context, member: Member) -> CommunityRef:
