@@ -358,3 +358,18 @@ async def test_leaving_tells_a_network_group_on_its_own_platform(world: World) -
     (told,) = [s for s in theirs if s.where == f"dm:{other.ref.user_id}"]
     assert told.text.startswith("“Cat” has left the community")
     assert not [s for s in mine if other.ref.user_id in s.where]
+
+
+async def test_a_pair_in_one_affiliate_on_another_platform_meets_in_one_conversation_there(
+    world: World,
+) -> None:
+    await world.person(SPACE, "olga", "/mentor offer 1 maths")
+    await world.person(SPACE, "oscar", "/mentor request maths")
+    assert "1 new pair(s) introduced, 0 of them across" in await world.reply(
+        COMMUNITY, "ann", "/network mentors match"
+    )
+    assert not [s for s in world.sent if s.where.startswith(("dm:", "group:"))]
+    _, theirs = await world.deliver()
+    (group,) = [s for s in theirs if s.where.startswith("group:")]
+    assert "@olga:other.example" in group.where and "@oscar:other.example" in group.where
+    assert "“Olga”, meet “Oscar”!" in group.text and "Across the network" not in group.text
