@@ -21,12 +21,14 @@ def solve_exact(
     weights: Mapping[int, int],
     forbidden: Iterable[tuple[int, int]] = (),
     allow_no_shared_tags: bool = False,
+    outside_points: int = 0,
 ) -> list[Pair]:
-    """The optimum of the problem `solver.solve` approximates: most mentees, then best total."""
+    """The optimum of the problem `solver.solve` approximates: most mentees, then best total
+    (with `outside_points` for pairs across groups, as `solver.solve` takes them)."""
     mentors = [m for m in mentors if m.capacity > 0]
     if not mentees or not mentors:
         return []
-    model = _model(mentees, mentors, weights, forbidden, not allow_no_shared_tags)
+    model = _model(mentees, mentors, weights, forbidden, not allow_no_shared_tags, outside_points)
     scores = (model.left @ model.right.T).astype(np.float64)
     allowed = np.ones(scores.shape, np.bool_)
     for row, banned in model.forbidden.items():

@@ -9,7 +9,7 @@ from communitybot.context import Context
 from communitybot.feature import handles
 from communitybot.mentoring.checkins import ANSWER_LABELS
 from communitybot.mentoring.match import auto_match
-from communitybot.mentoring.pairing import who
+from communitybot.mentoring.pairing import name_in, who
 from communitybot.models import Member
 from communitybot.replies import Action, Message, SendToChannel, reply
 from communitybot.store.mentoring import MentorPair
@@ -96,10 +96,10 @@ async def settings(ctx: Context, options: dict[str, Any]) -> list[Action]:
 def _side_state(ctx: Context, member: Member, checkins: list[Checkin]) -> str:
     mine = [c for c in checkins if c.member_id == member.id]
     if not mine:
-        return f"{who(ctx.platform, member)}: not asked yet"
+        return f"{name_in(ctx.platform, ctx.community.id, member)}: not asked yet"
     last = mine[-1]
     answer = ANSWER_LABELS[last.answer] if last.answer else "no answer yet"
-    return f"{who(ctx.platform, member)}: {answer}"
+    return f"{name_in(ctx.platform, ctx.community.id, member)}: {answer}"
 
 
 @handles("mentoring", "pairs")
@@ -140,7 +140,8 @@ async def _pair_line(ctx: Context, pair: MentorPair, checkins: list[Checkin]) ->
     )
     shared = f" · {pair.shared}" if pair.shared else ""
     return (
-        f"• {flag}{who(ctx.platform, mentee)} ← {who(ctx.platform, mentor)} · since "
+        f"• {flag}{name_in(ctx.platform, ctx.community.id, mentee)} ← "
+        f"{name_in(ctx.platform, ctx.community.id, mentor)} · since "
         f"{pair.created_at.date().isoformat()}{shared} · {state}"
     )
 

@@ -154,6 +154,31 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
         ),
     ),
     Command(
+        ("network", "mentors", "match"),
+        "Stewards: match mentees and mentors across every affiliate of the network",
+        (Option("dry_run", "Only preview the pairs", type="boolean", required=False),),
+        examples=(
+            "network mentors match dry_run",
+            "network mentors match",
+        ),
+    ),
+    Command(
+        ("network", "mentors", "prefer-outside"),
+        "Stewards: prefer mentors from another affiliate (someone outside your school)",
+        (
+            Option(
+                "state",
+                "on (the default) or off; leave out to see the setting",
+                choices=("on", "off"),
+                required=False,
+            ),
+        ),
+        examples=(
+            "network mentors prefer-outside",
+            "network mentors prefer-outside off",
+        ),
+    ),
+    Command(
         ("mentoring", "pairs"),
         "Active mentoring pairings with their last check-in (flagged ones first)",
         moderator_only=True,

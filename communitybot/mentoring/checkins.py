@@ -18,10 +18,12 @@ from typing import Any
 from communitybot import typed_choices
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.introductions import quoted
 from communitybot.mentoring.match import auto_match
 from communitybot.mentoring.pairing import (
     checkin_key,
     end_pairing,
+    name_in,
     other_id,
     other_side,
     pairs_with,
@@ -53,14 +55,20 @@ def _prompt(pair_id: int) -> Prompt:
     )
 
 
-def _question(jctx: Context, you: Member, other: Member, pair: MentorPair) -> Message:
+def _question(
+    jctx: Context, you: Member, other: Member, pair: MentorPair, live: bool = True
+) -> Message:
+    """The question for `you`. `live`: both sides are in the job's community (this process
+    renders for its platform); a pairing made across a network names the other side as inert
+    text instead, and the typed answer names nobody (they are not a member here)."""
     role = "your mentor" if pair.mentor_id == other.id else "your mentee"
-    p, handle = jctx.prefix, other.ref.user_id
+    p, handle = jctx.prefix, f" {other.ref.user_id}" if live else ""
+    name = who(jctx.platform, other) if live else quoted(other)
     text = (
-        f"👋 A quick check-in about your mentoring with {who(jctx.platform, other)}, {role}: "
+        f"👋 A quick check-in about your mentoring with {name}, {role}: "
         "how is it going? Have you met yet?\n"
-        f"Answer with the buttons, or type `{p}mentor checkin met {handle}`, "
-        f"`{p}mentor checkin not-yet {handle}` or `{p}mentor checkin end {handle}`. "
+        f"Answer with the buttons, or type `{p}mentor checkin met{handle}`, "
+        f"`{p}mentor checkin not-yet{handle}` or `{p}mentor checkin end{handle}`. "
         "If it isn't working out, ending it is perfectly fine."
     )
     return Message(text, _prompt(pair.id))
@@ -81,9 +89,10 @@ async def _flag(
     mentee = await jctx.store.members.get_by_id(pair.mentee_id)
     if mentor is None or mentee is None:
         return []
-    names = " and ".join(who(jctx.platform, m) for m in silent)
+    names = " and ".join(name_in(jctx.platform, community.id, m) for m in silent)
     text = (
-        f"⚠️ Mentoring pairing {who(jctx.platform, mentee)} ← {who(jctx.platform, mentor)} "
+        f"⚠️ Mentoring pairing {name_in(jctx.platform, community.id, mentee)} ← "
+        f"{name_in(jctx.platform, community.id, mentor)} "
         f"(since {pair.created_at.date().isoformat()}): {names} left two check-ins unanswered. "
         f"A friendly word may help; `{jctx.prefix}mentoring pairs` lists every pairing."
     )
@@ -115,7 +124,12 @@ async def run_checkin(jctx: Context, job: Job) -> list[Action]:
     for you in to_ask:
         other = mentor if you.id == mentee.id else mentee
         if await store.mentoring_checkins.ask(pair.id, you.id, round_no, jctx.now):
-            actions.append(SendDirect(community.ref, you.ref, _question(jctx, you, other, pair)))
+            # a pairing made across a network: each side is asked through their own community
+            home = community if you.community_id == community.id else None
+            home = home or await store.communities.get_by_id(you.community_id) or community
+            live = you.community_id == other.community_id == community.id
+            question = _question(jctx, you, other, pair, live)
+            actions.append(SendDirect(home.ref, you.ref, question))
     if to_ask:
         await schedule_checkin(store, community.id, pair.id, round_no + 1, jctx.now)
     return actions
@@ -135,7 +149,7 @@ async def _answer(ctx: Context, pair: MentorPair, answer: Answer) -> list[Action
         result = await auto_match(ctx, "a pairing ended")  # a mentor's seat is free again
         return [*reply(done), *notes, *(result.introductions if result else [])]
     other = await other_side(ctx, pair)
-    name = who(ctx.platform, other) if other else "your partner"
+    name = name_in(ctx.platform, ctx.member.community_id, other) if other else "your partner"
     if answer == "met":
         thanks = reply(f"Wonderful — thank you for letting me know, and enjoy working with {name}!")
         if await ctx.store.mentoring_checkins.unflag(pair.id):

@@ -23,6 +23,8 @@ from communitybot.mentoring.match import (
 )
 from communitybot.mentoring.pairing import (
     end_pairing,
+    home_of,
+    name_in,
     other_side,
     pairs_with,
     who,
@@ -253,7 +255,7 @@ async def status(ctx: Context, options: dict[str, Any]) -> list[Action]:
             continue
         role = "your mentee" if pair.mentor_id == ctx.member.id else "your mentor"
         shared = f" — you share {pair.shared}" if pair.shared else ""
-        lines.append(f"• {who(ctx.platform, other)} is {role}{shared}")
+        lines.append(f"• {name_in(ctx.platform, ctx.member.community_id, other)} is {role}{shared}")
     if len(lines) == 1:
         lines.append(
             f"Nothing yet. `{ctx.prefix}mentor offer` to mentor, "
@@ -366,7 +368,8 @@ async def on_leave(ctx: Context) -> list[Action]:
         if pair.mentee_id == other.id:
             await store.set_request_status(other.id, "open")  # matchable again
         text = (
-            f"{who(ctx.platform, ctx.member)} has left the community, so your mentoring pairing "
+            f"{name_in(ctx.platform, other.community_id, ctx.member)} has left the community, "
+            "so your mentoring pairing "
             "has ended. Thank you for the time you spent together! "
             + (
                 "Your request is open again: you'll be matched with someone new."
@@ -374,7 +377,7 @@ async def on_leave(ctx: Context) -> list[Action]:
                 else f"`{ctx.prefix}mentor status` shows your other pairings and free seats."
             )
         )
-        actions.append(SendDirect(ctx.community.ref, other.ref, Message(text)))
+        actions.append(SendDirect(await home_of(ctx, other), other.ref, Message(text)))
     if pairs:
         result = await auto_match(ctx, f"{quote(ctx.member.label, 60)} left")
         actions.extend(result.introductions if result else [])

@@ -8,7 +8,7 @@ from typing import Any
 from communitybot.context import Context
 from communitybot.feature import Feature, handlers_in
 from communitybot.job_kinds import JobKind
-from communitybot.mentoring import admin, checkins, match
+from communitybot.mentoring import admin, checkins, match, network
 from communitybot.mentoring import commands as mentoring
 from communitybot.mentoring.catalogue import MENTORING_COMMANDS
 from communitybot.mentoring.pairing import CHECKIN
@@ -31,7 +31,7 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
 FEATURE = Feature(
     "mentoring",
     catalogue=MENTORING_COMMANDS,
-    commands=handlers_in(mentoring, checkins, match, admin),
+    commands=handlers_in(mentoring, checkins, match, admin, network),
     jobs={
         # A check-in always runs, even long after downtime: each round schedules the next, so
         # dropping a late one would end a pairing's check-ins for good. Late, it simply asks

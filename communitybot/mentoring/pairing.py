@@ -7,15 +7,25 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from communitybot.context import Context
-from communitybot.events import UserRef
+from communitybot.events import CommunityRef, UserRef
+from communitybot.introductions import name_in
 from communitybot.models import Member
-from communitybot.naming import who
+from communitybot.naming import who as who  # the mentoring modules name people through here
 from communitybot.replies import Action, Message, SendDirect
 from communitybot.store.mentoring import MentorPair
 from communitybot.store.store import Store
 
 CHECKIN = "mentoring.checkin"
 """The job kind that asks both sides of a pairing how it is going."""
+
+
+async def home_of(ctx: Context, member: Member) -> CommunityRef:
+    """The community through which `member` is reached: theirs, which for a pairing made
+    across a network may be another affiliate (the outbox routes it to its platform)."""
+    if member.community_id == ctx.community.id:
+        return ctx.community.ref
+    community = await ctx.store.communities.get_by_id(member.community_id)
+    return community.ref if community is not None else ctx.community.ref
 
 
 def other_id(pair: MentorPair, member_id: int) -> int:
@@ -75,17 +85,18 @@ async def end_pairing(
     if pair.mentee_id == other.id:
         await store.set_request_status(other.id, "closed")
     p = ctx.prefix
+    me = name_in(ctx.platform, other.community_id, ctx.member)
     if reopen:
         text = (
-            f"{who(ctx.platform, ctx.member)} has asked to be matched with a different mentor, "
+            f"{me} has asked to be matched with a different mentor, "
             "so your mentoring pairing has ended. That happens — a good fit depends on timing "
             "and many small things. Thank you for the time you gave! Your offer stays open: "
             f"`{p}mentor status` shows your free seats."
         )
     else:
         text = (
-            f"{who(ctx.platform, ctx.member)} has ended your mentoring pairing. Thank you for the "
+            f"{me} has ended your mentoring pairing. Thank you for the "
             f"time you spent together! `{p}mentor request` or `{p}mentor offer` whenever you'd "
             "like a new match."
         )
-    return done, [SendDirect(ctx.community.ref, other.ref, Message(text))]
+    return done, [SendDirect(await home_of(ctx, other), other.ref, Message(text))]

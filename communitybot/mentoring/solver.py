@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 
 import numpy as np
@@ -101,6 +101,8 @@ class Mentee:
     """UTC offset in minutes now, or None when their time zone is unknown."""
     goals: tuple[int, ...] = ()
     """Tag ids named in their goals: weighted higher when shared."""
+    group: int | None = None
+    """Their affiliate in a network round (see `solve`'s `outside_points`); None: no group."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class Mentor:
     capacity: int
     """Seats still free this round (already-paired mentees deducted by the caller)."""
     offset: int | None = None
+    group: int | None = None
+    """Their affiliate in a network round (see `solve`'s `outside_points`); None: no group."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,41 @@ class _Model:
     """The code of "no time zone", or -1 when everyone has one."""
     shared_only: bool = True
     """Only pairs sharing at least one tag may be made (the community's rule; see `solve`)."""
+    outside: int = 0
+    """Points a pair gets when its two sides are in different groups (affiliates)."""
+    mentee_group: Ints = field(default_factory=lambda: np.zeros(0, np.int64))
+    mentor_group: Ints = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Group codes (distinct codes for members without a group); used only with `outside`."""
+
+
+def _base(model: _Model, mentee_rows: Ints, mentor_rows: Ints) -> Floats:
+    """What a pair scores without sharing any tag: time-zone points, plus the points for
+    crossing groups (`outside`). Arrays broadcast like numpy indices."""
+    base = model.tz[model.mentee_zone[mentee_rows], model.mentor_zone[mentor_rows]]
+    if not model.outside:
+        return base
+    crossing = model.mentee_group[mentee_rows] != model.mentor_group[mentor_rows]
+    return base + np.float32(model.outside) * crossing
+
+
+def _group_codes(
+    mentees: Sequence[Mentee], mentors: Sequence[Mentor]
+) -> tuple[dict[int, int], Ints, Ints]:
+    """Group → column, and each side's group code (a member without a group gets a code of
+    their own, so they count as outside everyone)."""
+    groups = sorted(
+        {m.group for m in mentees if m.group is not None}
+        | {m.group for m in mentors if m.group is not None}
+    )
+    col = {g: c for c, g in enumerate(groups)}
+    fresh = iter(range(len(groups), len(groups) + len(mentees) + len(mentors)))
+    mentee_group = np.array(
+        [col[m.group] if m.group is not None else next(fresh) for m in mentees], np.int64
+    )
+    mentor_group = np.array(
+        [col[m.group] if m.group is not None else next(fresh) for m in mentors], np.int64
+    )
+    return col, mentee_group, mentor_group
 
 
 def _model(
@@ -151,14 +190,20 @@ def _model(
     weights: Mapping[int, int],
     forbidden: Iterable[tuple[int, int]],
     shared_only: bool = True,
+    outside: int = 0,
 ) -> _Model:
+    """The problem as matrices. With `outside` points for crossing groups, one constant
+    column gives every pair `outside` and one column per group takes it back from pairs in the
+    same group: the product stays exact and non-negative."""
     tags = sorted({t for m in mentees for t in m.tags} | {t for m in mentors for t in m.tags})
     tag_col = {t: c for c, t in enumerate(tags)}
     seen: set[int | None] = {m.offset for m in mentees} | {m.offset for m in mentors}
     offsets = sorted(seen, key=lambda o: (o is None, o or 0))
     tz_col = {o: c for c, o in enumerate(offsets)}
     table = tz_table(list(offsets))
-    width = len(tags) + len(offsets)
+    group_col, mentee_group, mentor_group = _group_codes(mentees, mentors)
+    extra = 1 + len(group_col) if outside else 0
+    width = len(tags) + len(offsets) + extra
     mentee_zone = np.array([tz_col[m.offset] for m in mentees], np.int64)
     mentor_zone = np.array([tz_col[m.offset] for m in mentors], np.int64)
     tag_ids = np.array(tags, np.int64)
@@ -171,11 +216,21 @@ def _model(
         if mentee.goals:  # few have goals: boost those tags
             for t in set(mentee.goals).intersection(mentee.tags):
                 left[row, tag_col[t]] = goal_weight(max(1, weights.get(t, 1)))
-    left[:, len(tags) :] = table[mentee_zone]
+    left[:, len(tags) : len(tags) + len(offsets)] = table[mentee_zone]
     right = np.zeros((len(mentors), width), np.float32)
     rows, cols = _incidence(mentors, tag_ids)
     right[rows, cols] = 1.0
     right[np.arange(len(mentors)), len(tags) + mentor_zone] = 1.0
+    if outside:
+        const = len(tags) + len(offsets)
+        left[:, const] = outside
+        right[:, const] = 1.0
+        for row, mentee in enumerate(mentees):
+            if mentee.group is not None:
+                left[row, const + 1 + group_col[mentee.group]] = -outside
+        for row, mentor in enumerate(mentors):
+            if mentor.group is not None:
+                right[row, const + 1 + group_col[mentor.group]] = 1.0
     mentee_row = {m.id: r for r, m in enumerate(mentees)}
     mentor_row = {m.id: r for r, m in enumerate(mentors)}
     banned: dict[int, list[int]] = {}
@@ -197,6 +252,9 @@ def _model(
         table,
         tz_col.get(None, -1),
         shared_only,
+        outside,
+        mentee_group,
+        mentor_group,
     )
 
 
@@ -269,18 +327,18 @@ def _sharing_only(
     pairs sharing none (few mentors share their tags, or none) is ranked again among only the
     mentors sharing a tag, so the cut did not push such a mentor out.
     """
-    zone = model.mentee_zone[block]
     kept = scores[r, c]
-    low = np.flatnonzero(kept < float(model.tz.max()) + 0.5)  # the rest share a tag for sure
+    highest = float(model.tz.max()) + model.outside
+    low = np.flatnonzero(kept < highest + 0.5)  # the rest share a tag for sure
     if not len(low):
         return r, c
     lonely = np.zeros(len(r), np.bool_)
-    lonely[low] = kept[low] < model.tz[zone[r[low]], model.mentor_zone[cols[c[low]]]] + 0.5
+    lonely[low] = kept[low] < _base(model, block[r[low]], cols[c[low]]) + 0.5
     if not lonely.any():
         return r, c
     again = np.unique(r[lonely])
     sub = scores[again]
-    sub[sub < model.tz[zone[again]][:, model.mentor_zone[cols]] + 0.5] = -1.0
+    sub[sub < _base(model, block[again][:, None], cols[None, :]) + 0.5] = -1.0
     r2, c2 = _top_columns(sub, k)
     keep = ~np.isin(r, again)
     r, c = np.concatenate([r[keep], again[r2]]), np.concatenate([c[keep], c2])
@@ -421,7 +479,7 @@ def _pooled_candidates(model: _Model, k: int) -> tuple[Ints, Ints, npt.NDArray[n
         cols_a, ok_a = _fill(s_start, s_take, width - PAIR_POOL * k, singles.flat)
         cols_b, ok_b = _fill(p_start, p_take, PAIR_POOL * k, pairs.flat)
         cols = np.concatenate([cols_a, cols_b], axis=1)
-        scores = model.tz[zone[:, None], model.mentor_zone[cols]]
+        scores = _base(model, rows[:, None], cols)
         cells = cols * n_tags
         for s in range(tags.shape[1]):
             scores += member_flat[cells + tags[:, s : s + 1]] * weights[:, s : s + 1]
@@ -585,6 +643,7 @@ def solve(
     forbidden: Iterable[tuple[int, int]] = (),
     candidates: int = CANDIDATES,
     allow_no_shared_tags: bool = False,
+    outside_points: int = 0,
 ) -> list[Pair]:
     """The best total-score assignment, matching as many mentees as seats and rules allow.
 
@@ -593,11 +652,13 @@ def solve(
     sharing no tag is made only with `allow_no_shared_tags` (a community's choice): otherwise a
     mentee nobody shares a tag with stays unmatched rather than being promised "someone who
     shares your interests" and given a stranger.
+    `outside_points`: added to a pair whose mentee and mentor are in different groups
+    (`Mentee.group`, `Mentor.group`: affiliates of a network) — "someone outside your school".
     """
     mentors = [m for m in mentors if m.capacity > 0]
     if not mentees or not mentors:
         return []
-    model = _model(mentees, mentors, weights, forbidden, not allow_no_shared_tags)
+    model = _model(mentees, mentors, weights, forbidden, not allow_no_shared_tags, outside_points)
     edges = _candidate_edges(model, candidates)
     if len(edges[0]) > FLOW_ARCS:
         if _scores_every_pair(model):

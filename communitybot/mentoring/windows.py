@@ -51,7 +51,15 @@ def solve(
     forbidden: set[tuple[int, int]],
     windows: Mapping[int, int],
     allow_no_shared_tags: bool = False,
+    outside_points: int = 0,
 ) -> list[solver.Pair]:
     """`solver.solve` with each mentee's window (minutes, by mentee id) as a hard rule."""
     rules = forbidden | far_pairs(mentees, mentors, windows) if windows else forbidden
-    return solver.solve(mentees, mentors, weights, rules, allow_no_shared_tags=allow_no_shared_tags)
+    return solver.solve(
+        mentees,
+        mentors,
+        weights,
+        rules,
+        allow_no_shared_tags=allow_no_shared_tags,
+        outside_points=outside_points,
+    )

@@ -175,8 +175,21 @@ async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
         f"**Across affiliates:** {await networks.people_across_affiliates(network.id)} "
         "person(s) with linked accounts in more than one affiliate."
     )
+    lines.append(await _silos_broken(ctx, network))
     lines.append(f"Open invite codes: {await networks.open_invites(network.id, ctx.clock.now())}.")
     return reply("\n".join(lines))
+
+
+async def _silos_broken(ctx: Context, network: Network) -> str:
+    """Mentor pairings and peer-round meetings among the affiliates' members, and how many
+    cross affiliate lines: the measure of breaking silos (community rounds count too; their
+    groups never cross)."""
+    pairs, active, crossing = await ctx.store.mentoring.network_pair_counts(network.id)
+    meetings, meetings_crossing = await ctx.store.rounds.network_group_counts(network.id)
+    return (
+        f"**Breaking silos:** {pairs} mentor pairing(s) ({active} active), {crossing} across "
+        f"affiliates; {meetings} peer-round meeting(s), {meetings_crossing} across affiliates."
+    )
 
 
 # network create ---------------------------------------------------------------------------

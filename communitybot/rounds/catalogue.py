@@ -88,4 +88,13 @@ ROUND_COMMANDS: tuple[Command, ...] = (
             "rounds run",
         ),
     ),
+    Command(
+        ("network", "rounds", "run"),
+        "Stewards: a peer round across every affiliate of the network (or preview it)",
+        (Option("dry_run", "Only preview the groups", type="boolean", required=False),),
+        examples=(
+            "network rounds run dry_run",
+            "network rounds run",
+        ),
+    ),
 )

@@ -25,6 +25,7 @@ from communitybot.chats.schedule import (
 )
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.introductions import name_in
 from communitybot.models import Member
 from communitybot.numbers import parse_int
 from communitybot.replies import Action, Message, SendDirect, SendToChannel, reply
@@ -87,6 +88,14 @@ def _next_round(ctx: Context, settings: RoundSettings | None) -> str:
 
 def _not_joined(ctx: Context) -> list[Action]:
     return reply(f"You haven't joined peer rounds yet: `{ctx.prefix}rounds join` does that.")
+
+
+def _names_here(ctx: Context, members: list[Member]) -> str:
+    """Partners as named to the acting member: a partner from another affiliate (a network
+    round) as inert text."""
+    if all(m.community_id == ctx.member.community_id for m in members):
+        return names(ctx.platform, members)
+    return ", ".join(name_in(ctx.platform, ctx.member.community_id, m) for m in members)
 
 
 async def _partners(ctx: Context, seat: Seat) -> list[Member]:
@@ -239,14 +248,12 @@ async def status(ctx: Context, options: dict[str, Any]) -> list[Action]:
             continue
         shared = f" (you share {seat.group.shared})" if seat.group.shared else ""
         state = _SEAT_STATE[seat.answer] if seat.asked_at else "introduced"
-        lines.append(
-            f"  – {seat.group.round_key}: {names(ctx.platform, partners)}{shared} — {state}"
-        )
+        lines.append(f"  – {seat.group.round_key}: {_names_here(ctx, partners)}{shared} — {state}")
         if open_question is None and seat.asked_at is not None and seat.answer is None:
             open_question = (seat, partners)
     if open_question is not None:
         lines.append(
-            f"Did you meet {names(ctx.platform, open_question[1])}? "
+            f"Did you meet {_names_here(ctx, open_question[1])}? "
             f"`{ctx.prefix}rounds met yes`, `no` or `skip`."
         )
     return reply("\n".join(lines))
@@ -498,10 +505,13 @@ async def on_leave(ctx: Context) -> list[Action]:
             after = "The two of you can still meet — enjoy!"
         for member in others:
             text = (
-                f"{who(ctx.platform, ctx.member)} has left the community, so they can't meet "
-                f"you for this peer round. Sorry about that! {after}"
+                f"{name_in(ctx.platform, member.community_id, ctx.member)} has left the "
+                f"community, so they can't meet you for this peer round. Sorry about that! {after}"
             )
-            actions.append(SendDirect(ctx.community.ref, member.ref, Message(text)))
+            home = ctx.community
+            if member.community_id != ctx.community.id:  # a network round: told at home
+                home = await ctx.store.communities.get_by_id(member.community_id) or home
+            actions.append(SendDirect(home.ref, member.ref, Message(text)))
     return actions
 
 

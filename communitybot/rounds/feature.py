@@ -11,7 +11,7 @@ from communitybot.feature import Feature, handlers_in
 from communitybot.job_kinds import JobKind
 from communitybot.models import Member
 from communitybot.rounds import commands as rounds
-from communitybot.rounds import runs, schedule
+from communitybot.rounds import network, runs, schedule
 from communitybot.rounds.catalogue import ROUND_COMMANDS
 from communitybot.store.stats import MemberCounts
 
@@ -27,7 +27,7 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
 FEATURE = Feature(
     "rounds",
     catalogue=ROUND_COMMANDS,
-    commands=handlers_in(rounds),
+    commands=handlers_in(rounds, network),
     jobs={
         # A round job always runs (it moves the schedule on; it skips pairing if days late); a
         # follow-up found late still goes out for a few days.

@@ -205,9 +205,12 @@ def introduction(
     return Message("\n".join(lines))
 
 
-def follow_up_text(platform: ChatPlatform, prefix: str, others: list[Member]) -> str:
+def follow_up_text(
+    platform: ChatPlatform, prefix: str, others: list[Member], named: str | None = None
+) -> str:
+    """`named`: the others as already named (a network round's, as inert text)."""
     return (
-        f"👋 Did you meet {names(platform, others)} from your peer round?\n"
+        f"👋 Did you meet {named or names(platform, others)} from your peer round?\n"
         f"Answer with the buttons, or type `{prefix}rounds met yes`, `{prefix}rounds met no` "
         f"(not yet) or `{prefix}rounds met skip` (we couldn't). Members who answer stay in the "
         "next rounds."
@@ -362,6 +365,12 @@ async def run_follow_up(jctx: Context, job: Job) -> list[Action]:
     actions: list[Action] = []
     for member in present:
         others = [m for m in present if m.id != member.id]
-        text = follow_up_text(jctx.platform, jctx.prefix, others)
-        actions.append(SendDirect(community.ref, member.ref, Message(text, prompt)))
+        if all(m.community_id == community.id for m in present):
+            text = follow_up_text(jctx.platform, jctx.prefix, others)
+            home = community
+        else:  # a network round: each member asked at home, the others named as text
+            named = ", ".join(f"“{quote(m.label, 60)}”" for m in others)
+            text = follow_up_text(jctx.platform, jctx.prefix, others, named)
+            home = await store.communities.get_by_id(member.community_id) or community
+        actions.append(SendDirect(home.ref, member.ref, Message(text, prompt)))
     return actions

@@ -76,12 +76,15 @@ class Member:
     tags: tuple[int, ...]
     offset: int | None = None
     """UTC offset in minutes now, or None when their time zone is unknown."""
+    group: int | None = None
+    """Their affiliate in a network round (see `pair_round`'s `outside_points`)."""
 
 
 def score_matrix(
     members: Sequence[Member],
     weights: Mapping[int, int],
     recent_pairs: Iterable[tuple[int, int]] = (),
+    outside_points: int = 0,
 ) -> Floats:
     """Member row × member row scores (exact integers in float32), repeats penalised, self -inf.
 
@@ -103,6 +106,10 @@ def score_matrix(
         left[row, len(tags) :] = table[tz_col[member.offset]]
         right[row, len(tags) + tz_col[member.offset]] = 1.0
     scores = left @ right.T
+    if outside_points:  # two members of different affiliates: "someone outside your school"
+        fresh = iter(range(-1, -len(members) - 1, -1))  # no group: outside everyone
+        group = np.array([m.group if m.group is not None else next(fresh) for m in members])
+        scores += np.float32(outside_points) * (group[:, None] != group[None, :])
     row_of = {m.id: r for r, m in enumerate(members)}
     for a, b in recent_pairs:
         if a in row_of and b in row_of and a != b:
@@ -478,12 +485,15 @@ def pair_round(
     candidates: int = CANDIDATES,
     exact_up_to: int = EXACT_UP_TO,
     max_dense: int = MAX_DENSE,
+    outside_points: int = 0,
 ) -> list[Group]:
     """Every member in exactly one group of member ids: pairs, plus one trio if the count is odd.
 
     `weights`: tag id → rarity weight (`scoring.rarity_weights`). `recent_pairs`: (id, id) pairs
     that met within the caller's no-repeat window; repeated only when unavoidable (module doc).
     `seed` fixes the order ties are broken in: the same input and seed give the same round.
+    `outside_points`: added to two members of different groups (`Member.group`: affiliates of
+    a network round).
     A single member gets a group of one (nobody to meet); no members, no groups.
     """
     if len(members) < 2:
@@ -492,11 +502,19 @@ def pair_round(
         return [
             group
             for part in _parts(members, max_dense)
-            for group in pair_round(part, weights, recent_pairs, seed, candidates, exact_up_to)
+            for group in pair_round(
+                part,
+                weights,
+                recent_pairs,
+                seed,
+                candidates,
+                exact_up_to,
+                outside_points=outside_points,
+            )
         ]
     order = np.random.default_rng(seed).permutation(len(members))
     shuffled = [members[int(i)] for i in order]
-    scores = score_matrix(shuffled, weights, recent_pairs)
+    scores = score_matrix(shuffled, weights, recent_pairs, outside_points)
     if len(shuffled) <= exact_up_to:
         rows = _exact(scores)
         return [tuple(shuffled[r].id for r in group) for group in rows]

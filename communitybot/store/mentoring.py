@@ -69,6 +69,10 @@ _PAIR_COLUMNS = (
 )
 
 
+_CHUNK = 400
+"""Member ids per `IN (...)` list: well under SQLite's and PostgreSQL's parameter limits."""
+
+
 def _pair(row: Sequence[object]) -> MentorPair:
     created = from_db(str(row[7]))
     assert created is not None
@@ -255,12 +259,96 @@ class MentoringRepository:
         return [_pair(r) for r in rows]
 
     async def community_pairs(self, community_id: int) -> list[MentorPair]:
-        """Every pairing ever made in the community (active and ended): the round's hard rules."""
+        """Every pairing ever made in the community (active and ended): the round's hard rules.
+
+        Includes pairings made across a network whose mentor or mentee is a member here (the
+        row's `community_id` is the mentee's): a mentor's seat taken by a network round is
+        taken for the community's rounds too.
+        """
         rows = await self._db.fetch_all(
-            f"SELECT {_PAIR_COLUMNS} FROM mentor_pairs WHERE community_id = ? ORDER BY id",
-            (community_id,),
+            f"SELECT {_PAIR_COLUMNS} FROM mentor_pairs WHERE community_id = ?"
+            " OR mentor_id IN (SELECT id FROM members WHERE community_id = ?)"
+            " OR mentee_id IN (SELECT id FROM members WHERE community_id = ?) ORDER BY id",
+            (community_id, community_id, community_id),
         )
         return [_pair(r) for r in rows]
+
+    async def pairs_among(self, member_ids: Iterable[int]) -> list[MentorPair]:
+        """Every pairing (active and ended) with a mentor or mentee among `member_ids`: a
+        network round's hard rules and seats taken, in any community."""
+        ids = sorted(set(member_ids))
+        found: dict[int, MentorPair] = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            rows = await self._db.fetch_all(
+                f"SELECT {_PAIR_COLUMNS} FROM mentor_pairs WHERE mentor_id IN ({marks})"
+                f" OR mentee_id IN ({marks})",
+                (*chunk, *chunk),
+            )
+            for row in rows:
+                pair = _pair(row)
+                found[pair.id] = pair
+        return [found[k] for k in sorted(found)]
+
+    # Across a network ------------------------------------------------------------------------
+    async def network_round_members(self, network_id: int) -> dict[int, Member]:
+        """Members of the network's affiliates who may be matched across it: present, findable
+        across the network (`privacy discoverable network`), with a request or an offer."""
+        rows = await self._db.fetch_all(
+            "SELECT m.* FROM members m JOIN network_affiliates a ON a.community_id = m.community_id"
+            " WHERE a.network_id = ? AND m.left_at IS NULL AND m.discoverable = 1"
+            " AND m.network_visible = 1 AND (m.id IN (SELECT member_id FROM mentee_requests)"
+            " OR m.id IN (SELECT member_id FROM mentor_offers))",
+            (network_id,),
+        )
+        return {member.id: member for member in map(member_from_row, rows)}
+
+    async def network_people(self, network_id: int) -> dict[int, int]:
+        """Member id → person id (`person_accounts`) for every linked account that is a member
+        of one of the network's affiliates: one query for a whole network round."""
+        rows = await self._db.fetch_all(
+            "SELECT m.id, pa.person_id FROM members m"
+            " JOIN network_affiliates a ON a.community_id = m.community_id"
+            " JOIN person_accounts pa ON pa.platform = m.platform AND pa.user_id = m.user_id"
+            " WHERE a.network_id = ?",
+            (network_id,),
+        )
+        return {int(row[0]): int(row[1]) for row in rows}
+
+    async def network_prefer_outside(self, network_id: int) -> bool:
+        """The network's `network mentors prefer-outside` setting (on until a steward says)."""
+        row = await self._db.fetch_one(
+            "SELECT prefer_outside FROM network_mentoring_settings WHERE network_id = ?",
+            (network_id,),
+        )
+        return True if row is None else bool(row[0])
+
+    async def put_network_prefer_outside(self, network_id: int, on: bool) -> None:
+        await self._db.execute(
+            "INSERT INTO network_mentoring_settings (network_id, prefer_outside) VALUES (?, ?)"
+            " ON CONFLICT (network_id) DO UPDATE SET prefer_outside = excluded.prefer_outside",
+            (network_id, int(on)),
+        )
+
+    async def network_pair_counts(self, network_id: int) -> tuple[int, int, int]:
+        """(pairings, of them active, of them across affiliate lines) among the members of the
+        network's affiliates, ever made: `network stats`' measure of breaking silos."""
+        row = await self._db.fetch_one(
+            "SELECT count(*) AS pairs,"
+            " coalesce(sum(CASE WHEN p.status = 'active' THEN 1 ELSE 0 END), 0) AS active,"
+            " coalesce(sum(CASE WHEN a.community_id <> b.community_id THEN 1 ELSE 0 END), 0)"
+            "  AS crossing"
+            " FROM mentor_pairs p JOIN members a ON a.id = p.mentor_id"
+            " JOIN members b ON b.id = p.mentee_id"
+            " JOIN network_affiliates na ON na.community_id = a.community_id"
+            " JOIN network_affiliates nb ON nb.community_id = b.community_id"
+            " WHERE na.network_id = ? AND nb.network_id = ?",
+            (network_id, network_id),
+        )
+        if row is None:
+            return 0, 0, 0
+        return int(row[0]), int(row[1]), int(row[2])
 
     async def end_pair(
         self, pair_id: int, ended_by: int, feedback: str | None, now: datetime

@@ -490,6 +490,21 @@ class RoundRepository:
             last_asked=figures[4],
         )
 
+    async def network_group_counts(self, network_id: int) -> tuple[int, int]:
+        """(peer-round meetings, of them across affiliate lines) whose members are in the
+        network's affiliates: a group counts as crossing when its members come from more than
+        one affiliate (`network stats`)."""
+        row = await self._db.fetch_one(
+            "SELECT count(*) AS meetings,"
+            " coalesce(sum(CASE WHEN affiliates > 1 THEN 1 ELSE 0 END), 0) AS crossing"
+            " FROM (SELECT gm.group_id, count(DISTINCT m.community_id) AS affiliates"
+            "  FROM round_group_members gm JOIN members m ON m.id = gm.member_id"
+            "  JOIN network_affiliates a ON a.community_id = m.community_id"
+            "  WHERE a.network_id = ? GROUP BY gm.group_id) AS grouped",
+            (network_id,),
+        )
+        return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+
     async def export_for_member(self, member_id: int) -> dict[str, Any]:
         """For `/mydata`: the member's participation and every group they were in."""
         participant = await self.participant(member_id)

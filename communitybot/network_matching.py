@@ -1,0 +1,140 @@
+"""What mentor matching and peer rounds across a network share: who may be matched, one
+person once, the network's tags, the stewards' right to run rounds, and the preference for
+partners outside one's own affiliate.
+
+Used by `communitybot.mentoring.network` (`network mentors …`) and
+`communitybot.rounds.network` (`network rounds run`).
+
+- **Tags by name.** Tags still belong to each community, so they are matched by name as
+  `peers scope=network` does: an affiliate's tag with the same name, or with that name as an
+  alias, is the same tag; rarity weights are the network's (members carrying the tag in any
+  affiliate).
+- **One person.** Two accounts linked as one person (`person_accounts`), or one platform
+  account that is a member of two affiliates, are one person: never paired with themself.
+- **Prefer outside.** With the network's `network mentors prefer-outside` on (the default), a
+  pair across affiliates scores `OUTSIDE_POINTS` more: "someone outside your school", worth half
+  a full time-zone overlap, so a better fit at home still wins over a much weaker one elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from communitybot.context import Context
+from communitybot.events import CommunityRef
+from communitybot.mentoring.scoring import TZ_POINTS, rarity_weights
+from communitybot.models import Member, Tag
+from communitybot.replies import Action, reply
+from communitybot.store.networks import Network
+from communitybot.text import quote
+
+OUTSIDE_POINTS = TZ_POINTS // 2
+"""What crossing affiliate lines adds to a pair's score with `prefer-outside` on."""
+ROUND_PREFIX = "network:"
+"""Network rounds' round keys (`network:<date>`), apart from the community rounds' dates."""
+
+
+def affiliate_name(ref: CommunityRef) -> str:
+    """An affiliate as `network show` names it (communities have no stored name yet)."""
+    return f"{ref.platform} “{quote(ref.space_id, 60)}”"
+
+
+def is_ghost(member: Member) -> bool:
+    """A bridge's stand-in for someone on another network (Matrix `@_…` ids): not a person."""
+    return member.ref.user_id.startswith("@_")
+
+
+class _Names:
+    """Tag names across affiliates, joined by name and alias: one network tag id per name."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, name: str) -> str:
+        root = self.parent.setdefault(name, name)
+        while root != self.parent[root]:
+            root = self.parent[root]
+        self.parent[name] = root
+        return root
+
+    def join(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+async def same_person_groups(
+    ctx: Context, network_id: int, members: dict[int, Member]
+) -> list[list[int]]:
+    """Groups of member ids that are one person: one platform account in several affiliates,
+    or accounts linked together (`person_accounts`, read once for the whole network)."""
+    people = await ctx.store.mentoring.network_people(network_id)
+    by_person: dict[tuple[object, ...], list[int]] = {}
+    for member in members.values():
+        linked = people.get(member.id)
+        key = (
+            ("person", linked)
+            if linked is not None
+            else ("account", member.ref.platform, member.ref.user_id)
+        )
+        by_person.setdefault(key, []).append(member.id)
+    return [sorted(ids) for ids in by_person.values() if len(ids) > 1]
+
+
+@dataclass
+class NetworkTags:
+    """The affiliates' tags as the network's: one id per name (names joined by alias)."""
+
+    of_community: dict[int, list[Tag]]
+    """Affiliate community id → its tags."""
+    network_id: dict[int, int]
+    """A community's tag id → the network's tag id."""
+    names: dict[int, str]
+    """Network tag id → the name shown."""
+    weights: dict[int, int]
+    """Network tag id → rarity over every affiliate's present members."""
+
+
+async def network_tags(ctx: Context, affiliates: Iterable[int]) -> NetworkTags:
+    """Tags matched by name across `affiliates` (as `peers scope=network`): an affiliate's tag
+    with the same name, or with that name as an alias, is the same tag."""
+    store = ctx.store
+    names = _Names()
+    tags_of = {cid: await store.tags.all(cid) for cid in affiliates}
+    every_name = {tag.name for tags in tags_of.values() for tag in tags}
+    for tags in tags_of.values():
+        for tag in tags:
+            names.find(tag.name)
+            for alias in tag.aliases:
+                if alias in every_name:
+                    names.join(tag.name, alias)
+    roots = sorted({names.find(n) for n in every_name})
+    key_of = {root: n for n, root in enumerate(roots, start=1)}
+    net_tag = {tag.id: key_of[names.find(tag.name)] for tags in tags_of.values() for tag in tags}
+    df: dict[int, int] = {}
+    live = 0
+    for cid in tags_of:
+        for tag_id, count in (await store.tags.member_counts(cid)).items():
+            if tag_id in net_tag:
+                df[net_tag[tag_id]] = df.get(net_tag[tag_id], 0) + count
+        live += await store.members.count(cid)
+    shown = {n: root for root, n in key_of.items()}
+    return NetworkTags(tags_of, net_tag, shown, rarity_weights(df, live))
+
+
+async def steward_network(ctx: Context) -> Network | list[Action]:
+    """The acting member's network when they steward it, else the reply refusing them."""
+    p = ctx.prefix
+    network = await ctx.store.networks.of_community(ctx.community.id)
+    if network is None:
+        return reply(
+            "This community is not in a network, so there is nobody to match across it. "
+            f"`{p}mentoring match` and `{p}rounds run` match within this community."
+        )
+    if not await ctx.store.networks.is_steward(network.id, ctx.member.ref):
+        return reply(
+            f"Only the network's stewards run matching across the network (`{p}network show` "
+            "lists them). Nothing was changed."
+        )
+    return network
