@@ -22,6 +22,7 @@ Decisions (docs/networks.md says the same):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from communitybot.context import Context
@@ -199,6 +200,24 @@ def _in_all(count: int) -> str:
     return "this affiliate" if count == 1 else f"all {count} affiliates"
 
 
+async def _spread(
+    ctx: Context,
+    network: Network,
+    tag_id: int,
+    log_text: str,
+    answer: Callable[[str], str],
+    *,
+    merging: str = "",
+) -> list[Action]:
+    """After a change to the network tag `tag_id`: every affiliate's copy brought in step, the
+    moderator logs told (`log_text`), and the steward's reply, `answer(where)` with `where`
+    saying in how many affiliates (then the per-affiliate lines)."""
+    tag = await ctx.store.tags.network.get(tag_id)
+    assert tag is not None
+    lines, notes, count = await _everywhere(ctx, network, tag, log_text, merging)
+    return [*_answer(answer(_in_all(count)), lines), *notes]
+
+
 def _answer(text: str, lines: list[str]) -> list[Action]:
     if lines:
         text += "\nWhere an affiliate's own tags met it:\n" + "\n".join(lines)
@@ -305,24 +324,18 @@ async def alias_network_tag(ctx: Context, options: dict[str, Any]) -> list[Actio
     if clash := await _network_clash(ctx, network, alias):
         return clash
     await ctx.store.tags.network.add_alias(tag.id, alias)
-    updated = await ctx.store.tags.network.get(tag.id)
-    assert updated is not None
     author = who(ctx.platform, ctx.member)
-    lines, notes, count = await _everywhere(
+    return await _spread(
         ctx,
         network,
-        updated,
+        tag.id,
         f"🏷️ {author} made “{alias}” another name for the network tag **{tag.name}** "
         f"({_name(network)}).",
-    )
-    return [
-        *_answer(
+        lambda everywhere: (
             f"“{alias}”{_typed_differently(typed, alias)} now leads to **{tag.name}** in "
-            f"{_in_all(count)}.",
-            lines,
+            f"{everywhere}."
         ),
-        *notes,
-    ]
+    )
 
 
 # network tags rename ----------------------------------------------------------------------------
@@ -343,23 +356,17 @@ async def rename_network_tag(ctx: Context, options: dict[str, Any]) -> list[Acti
     if clash := await _network_clash(ctx, network, name, owner=tag):
         return clash
     await ctx.store.tags.network.rename(tag.id, name)
-    updated = await ctx.store.tags.network.get(tag.id)
-    assert updated is not None
     author = who(ctx.platform, ctx.member)
-    lines, notes, count = await _everywhere(
+    return await _spread(
         ctx,
         network,
-        updated,
+        tag.id,
         f"🏷️ {author} renamed the network tag **{tag.name}** to **{name}** ({_name(network)}).",
-    )
-    return [
-        *_answer(
+        lambda everywhere: (
             f"Renamed the network tag **{tag.name}** to **{name}**"
-            f"{_typed_differently(typed, name)} in {_in_all(count)}. Members who had it keep it.",
-            lines,
+            f"{_typed_differently(typed, name)} in {everywhere}. Members who had it keep it."
         ),
-        *notes,
-    ]
+    )
 
 
 # network tags merge -----------------------------------------------------------------------------
@@ -380,27 +387,21 @@ async def merge_network_tags(ctx: Context, options: dict[str, Any]) -> list[Acti
     # the target's aliases; bringing the target's copies in step then merges each affiliate's
     # former copy into the target's, members and all.
     await ctx.store.tags.network.merge(source.id, target.id)
-    updated = await ctx.store.tags.network.get(target.id)
-    assert updated is not None
     author = who(ctx.platform, ctx.member)
-    lines, notes, count = await _everywhere(
+    return await _spread(
         ctx,
         network,
-        updated,
+        target.id,
         f"🏷️ {author} merged the network tag **{source.name}** into **{target.name}** "
         f"({_name(network)}): members who had it have **{target.name}**, and “{source.name}” "
         "leads to it.",
+        lambda everywhere: (
+            f"Merged **{source.name}** into **{target.name}** in {everywhere}: members who "
+            f"had **{source.name}** have **{target.name}** now, and “{source.name}” works as "
+            "another name for it."
+        ),
         merging=source.name,
     )
-    return [
-        *_answer(
-            f"Merged **{source.name}** into **{target.name}** in {_in_all(count)}: members who "
-            f"had **{source.name}** have **{target.name}** now, and “{source.name}” works as "
-            "another name for it.",
-            lines,
-        ),
-        *notes,
-    ]
 
 
 # network tags category --------------------------------------------------------------------------
@@ -422,24 +423,17 @@ async def categorise_network_tag(ctx: Context, options: dict[str, Any]) -> list[
     if category == tag.category:
         return reply(f"**{tag.name}** already is in *{category}*.")
     await ctx.store.tags.network.set_category(tag.id, category)
-    updated = await ctx.store.tags.network.get(tag.id)
-    assert updated is not None
     author = who(ctx.platform, ctx.member)
-    lines, notes, count = await _everywhere(
+    return await _spread(
         ctx,
         network,
-        updated,
+        tag.id,
         f"🏷️ {author} moved the network tag **{tag.name}** from *{tag.category}* to "
         f"*{category}* ({_name(network)}).",
-    )
-    return [
-        *_answer(
-            f"**{tag.name}** is in *{category}* now (it was in *{tag.category}*), in "
-            f"{_in_all(count)}.",
-            lines,
+        lambda everywhere: (
+            f"**{tag.name}** is in *{category}* now (it was in *{tag.category}*), in {everywhere}."
         ),
-        *notes,
-    ]
+    )
 
 
 # network tags remove ----------------------------------------------------------------------------
