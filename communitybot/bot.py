@@ -52,6 +52,7 @@ from loguru import logger
 
 from communitybot import registry, typed_choices
 from communitybot.clock import Clock
+from communitybot.command_types import Spans
 from communitybot.commands import find_command
 from communitybot.context import Acting, Context
 from communitybot.events import (
@@ -279,12 +280,22 @@ class Bot:
             return await self._unit(event, priority, lane=lane, communities=communities)
 
     async def _lanes_for(self, event: Event) -> list[CommunityRef]:
-        """The lanes a unit takes: its community's, and for what may act on a member's rows in
-        every community of that platform user (`/mydata`, `/forgetme` and its answer) theirs."""
-        if not _may_span_communities(event):
+        """The lanes a unit takes: its community's; for what may act on a member's rows in every
+        community of that platform user (`/mydata`, `/forgetme` and its answer) theirs; for a
+        command that writes across a network (`Command.spans`) every affiliate's."""
+        spans = _spans(event)
+        if spans == "community":
             return [event.community]
         source = self.reader or self.store
         refs = {event.community}
+        if spans == "network":
+            community = await source.communities.get(event.community)
+            network = (
+                None if community is None else await source.networks.of_community(community.id)
+            )
+            if network is not None:
+                refs.update(ref for _, ref in await source.networks.affiliate_refs(network.id))
+            return sorted(refs, key=lane_order)
         users = [event.user, *(a.user for a in await source.people.accounts_of(event.user))]
         for user in dict.fromkeys(users):  # and every linked account's (forgetting a person)
             for member in await source.members.all_for_user(user):
@@ -649,7 +660,6 @@ class Bot:
 
 
 _INTERACTIVE = (CommandInvoked, MessageReceived, ChoicePicked)
-_SPANNING_COMMANDS = {("mydata",), ("forgetme",)}
 _SPANNING_CHOICES = {"forgetme"}
 
 
@@ -658,17 +668,16 @@ _FORGET_YES = {"yes", "y", "this", "this account", "all", "all accounts", "every
 them: "this" account or "all" linked accounts; any other answer deletes nothing)."""
 
 
-def _may_span_communities(event: Event) -> bool:
-    """Events that may act on a member's rows in every community of the platform user (and of
-    its linked accounts): `/mydata`, `/forgetme` and its answer (a button, or "yes" in a
-    private message)."""
+def _spans(event: Event) -> Spans:
+    """Whose lanes the event's unit takes (`Command.spans`): a command says so in the catalogue;
+    the answer to `/forgetme` (a button, or "yes" in a private message) acts for the person."""
     if isinstance(event, CommandInvoked):
-        return event.path in _SPANNING_COMMANDS
-    if isinstance(event, ChoicePicked):
-        return event.custom_id in _SPANNING_CHOICES
-    if isinstance(event, MessageReceived):
-        return " ".join(event.text.split()).casefold().rstrip(".!") in _FORGET_YES
-    return False
+        command = find_command(event.path)
+        return command.spans if command is not None else "community"
+    if isinstance(event, ChoicePicked) and event.custom_id in _SPANNING_CHOICES:
+        return "person"
+    typed = " ".join(event.text.split()).casefold() if isinstance(event, MessageReceived) else ""
+    return "person" if typed.rstrip(".!") in _FORGET_YES else "community"
 
 
 @dataclass(eq=False)

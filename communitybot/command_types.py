@@ -7,6 +7,7 @@ from typing import Literal
 
 OptionType = Literal["string", "integer", "boolean", "user", "channel", "role"]
 Autocomplete = Literal["tags", "chats"]
+Spans = Literal["community", "person", "network"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,13 @@ class Command:
     examples: tuple[str, ...] = ()
     """Real lines without the prefix (`tags add maths, science`), shown by `help <command>`;
     the tests parse every one, so they cannot go stale."""
+    spans: Spans = "community"
+    """Whose lanes the handler's unit of work holds (`communitybot.units`): its community's;
+    `person`: every community of the acting platform user and of the accounts linked with it
+    (`mydata`, `forgetme`); `network`: every affiliate of the community's network (a steward's
+    change written into every affiliate, a network-wide match). In one process and across
+    processes (PostgreSQL's per-community advisory locks) no other unit of those communities
+    runs meanwhile, so a member's `tags add` never interleaves with a network merge."""
     read_only: bool = False
     """The handler never writes and only replies: an existing member's call is answered on the
     read connection, beside the write path (`communitybot.bot`), so it never waits behind a

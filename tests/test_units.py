@@ -42,6 +42,7 @@ from tests.conftest import COMMUNITY, Harness, user
 from tests.fakes import FakePlatform
 from tests.mentoring_setup import mentoring_community
 from tests.statements import counting_statements
+from tests.test_networks import Site, invite_code
 from tests.test_read_path import GUARD_S, answered, queued, write_held
 
 OTHER = CommunityRef("fake", "community-2")
@@ -206,6 +207,28 @@ async def test_forgetme_waits_for_every_community_of_the_member(harness: Harness
     bot.lanes.release(OTHER)
     await asyncio.wait_for(forget, GUARD_S)
     assert not await harness.store.members.all_for_user(user("ann"))
+
+
+async def test_a_network_wide_change_waits_for_every_affiliate(harness: Harness) -> None:
+    """A steward's change to the network's tags writes every affiliate's copy (`Command.spans`
+    "network"): it takes every affiliate's lane, so a unit of another affiliate never runs in
+    the middle of it; a command of one community alone takes only its own."""
+    home, other = Site(harness, COMMUNITY), Site(harness, OTHER)
+    await home.setup("ann")
+    await other.setup("bea")
+    await home.command("ann", "/network create Makers")
+    code = await invite_code(home, "ann")
+    assert "now an affiliate" in await other.reply("bea", f"/network join {code}")
+    bot = harness.bot
+    assert await bot.lanes.acquire(OTHER, Priority.BULK)  # the other affiliate is busy
+    await asyncio.wait_for(home.command("ann", "/tags create poetry"), GUARD_S)  # one lane
+    change = asyncio.create_task(home.command("ann", "/network tags add robotics"))
+    await asyncio.wait({change}, timeout=0.5)  # ample for a unit that need not wait
+    assert not change.done(), "waits for the other affiliate's lane"
+    bot.lanes.release(OTHER)
+    await asyncio.wait_for(change, GUARD_S)
+    other_id = (await harness.store.communities.get(OTHER)).id  # type: ignore[union-attr]
+    assert await harness.store.tags.get_by_name(other_id, "robotics") is not None
 
 
 # Crash between commit and delivery --------------------------------------------------------------

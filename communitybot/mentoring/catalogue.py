@@ -161,6 +161,7 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
             "network mentors match dry_run",
             "network mentors match",
         ),
+        spans="network",
     ),
     Command(
         ("network", "mentors", "prefer-outside"),
@@ -177,6 +178,7 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
             "network mentors prefer-outside",
             "network mentors prefer-outside off",
         ),
+        spans="network",
     ),
     Command(
         ("mentoring", "pairs"),

@@ -54,6 +54,7 @@ NETWORK_COMMANDS: tuple[Command, ...] = (
         "Stewards: make a member of this community a network steward",
         (Option("member", "Who becomes a steward", type="user"),),
         examples=("network stewards add ann",),
+        spans="network",
     ),
     Command(
         ("network", "stewards", "remove"),
@@ -67,5 +68,6 @@ NETWORK_COMMANDS: tuple[Command, ...] = (
             ),
         ),
         examples=("network stewards remove ann",),
+        spans="network",
     ),
 )

@@ -136,6 +136,7 @@ QUESTION_COMMANDS: tuple[Command, ...] = (
             Option("prompt", "The question", max_length=300, rest=True),
         ),
         examples=("network questions add subjects multi tags What do you teach?",),
+        spans="network",
     ),
     Command(
         ("network", "questions", "edit"),
@@ -148,6 +149,7 @@ QUESTION_COMMANDS: tuple[Command, ...] = (
             ),
         ),
         examples=("network questions edit subjects choices maths, science, languages",),
+        spans="network",
     ),
     Command(
         ("network", "questions", "move"),
@@ -157,17 +159,20 @@ QUESTION_COMMANDS: tuple[Command, ...] = (
             Option("position", "New position", type="integer", min_value=1, max_value=50),
         ),
         examples=("network questions move subjects 1",),
+        spans="network",
     ),
     Command(
         ("network", "questions", "remove"),
         "Stewards: remove a network question (answers to it are deleted)",
         (Option("key", "Question id", max_length=32),),
         examples=("network questions remove subjects",),
+        spans="network",
     ),
     Command(
         ("network", "questions", "defaults"),
         "Stewards: copy the usual questions (role, subjects, topics, time zone, mentoring)",
         examples=("network questions defaults",),
+        spans="network",
     ),
 )
 """Moderators edit the welcome questions; stewards edit their network's."""

@@ -23,10 +23,16 @@ PRIVACY_COMMANDS: tuple[Command, ...] = (
         ),
         examples=("privacy discoverable off", "privacy discoverable network"),
     ),
-    Command(("mydata",), "Export everything stored about you, as JSON", examples=("mydata",)),
+    Command(
+        ("mydata",),
+        "Export everything stored about you, as JSON",
+        examples=("mydata",),
+        spans="person",
+    ),
     Command(
         ("forgetme",),
         "Delete everything stored about you (asks to confirm)",
         examples=("forgetme",),
+        spans="person",
     ),
 )

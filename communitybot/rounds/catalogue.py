@@ -96,5 +96,6 @@ ROUND_COMMANDS: tuple[Command, ...] = (
             "network rounds run dry_run",
             "network rounds run",
         ),
+        spans="network",
     ),
 )
