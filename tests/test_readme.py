@@ -84,7 +84,9 @@ def test_the_readme_network_walk_through_joins_a_second_affiliate(tmp_path: Path
     alice = [line for line in run.lines if "reply:alice" in line]
     found = [line for line in alice if line.startswith("[school-a reply:alice] 1. bob")]
     assert found and "console “school-b”" in found[0], run.stdout
+    assert "shares maths, assessment" in found[0], run.stdout  # the network's tag, linked
     assert any("📊 Network" in line for line in alice), run.stdout
+    assert any("Breaking silos" in line for line in alice), run.stdout
 
 
 def test_the_two_commands_at_the_top_are_make_run_and_make_test() -> None:

@@ -180,7 +180,7 @@ async def _find_across_network(
     else:
         lines = [
             *notes,
-            f"**Members across the network who share {searched}:**",
+            f"Members across the network who share {searched}:",
             *_network_lines(ctx, tags, found),
         ]
         if any(member.ref.platform != ctx.community.ref.platform for member, _, _ in found):
@@ -237,7 +237,7 @@ async def find_peers(ctx: Context, options: dict[str, Any]) -> list[Action]:
             "or check back as the community grows.",
         ]
     else:
-        lines = [*notes, f"**Members who share {searched}:**", *await _lines(ctx, found)]
+        lines = [*notes, f"Members who share {searched}:", *await _lines(ctx, found)]
     if not ctx.member.discoverable:
         lines.append(
             f"(You are hidden from others' searches; `{ctx.prefix}privacy discoverable on` "
