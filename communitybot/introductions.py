@@ -26,10 +26,10 @@ from dataclasses import dataclass
 
 from communitybot.events import CommunityRef
 from communitybot.models import Member
-from communitybot.naming import NAME_LIMIT, who
+from communitybot.naming import label, who
 from communitybot.ports import ChatPlatform
 from communitybot.replies import Action, Message, SendDirect, SendToGroup
-from communitybot.text import neutralize_mass_mentions, quote
+from communitybot.text import neutralize_mass_mentions
 
 PLATFORM_NAMES = {"discord": "Discord", "matrix": "Matrix", "console": "the console"}
 
@@ -52,16 +52,11 @@ def platform_name(platform: str) -> str:
     return PLATFORM_NAMES.get(platform, platform)
 
 
-def quoted(member: Member) -> str:
-    """A member's display name as inert text: for another conversation or platform."""
-    return f"“{quote(member.label, NAME_LIMIT)}”"
-
-
 def name_in(platform: ChatPlatform, community_id: int, member: Member) -> str:
     """A member named in output for `community_id`: as the platform names them when they are
     a member there, as inert text when a network round put them with someone of another
     affiliate (perhaps on another platform, where this platform's mention means nothing)."""
-    return who(platform, member) if member.community_id == community_id else quoted(member)
+    return who(platform, member) if member.community_id == community_id else label(member)
 
 
 def handle(party: Party) -> str:
@@ -77,7 +72,7 @@ def handle(party: Party) -> str:
 def where(party: Party) -> str:
     """The party's affiliate, platform and handle, for members reading elsewhere."""
     return (
-        f"{quoted(party.member)} is in {party.affiliate} on "
+        f"{label(party.member)} is in {party.affiliate} on "
         f"{platform_name(party.community.platform)}: reach them as {handle(party)}."
     )
 
@@ -113,7 +108,7 @@ def introduce(
         def name(party: Party, inside: set[int] = inside, live: bool = live) -> str:
             if party.member.id in inside and live:
                 return who(platform, party.member)
-            return quoted(party.member)
+            return label(party.member)
 
         lines = [compose(name)]
         others = [party for party in parties if party.member.id not in inside]

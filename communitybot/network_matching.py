@@ -22,22 +22,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from communitybot.context import Context
-from communitybot.events import CommunityRef
 from communitybot.mentoring.scoring import TZ_POINTS, rarity_weights
 from communitybot.models import Member, Tag
 from communitybot.replies import Action, reply
 from communitybot.store.networks import Network
-from communitybot.text import quote
 
 OUTSIDE_POINTS = TZ_POINTS // 2
 """What crossing affiliate lines adds to a pair's score with `prefer-outside` on."""
 ROUND_PREFIX = "network:"
 """Network rounds' round keys (`network:<date>`), apart from the community rounds' dates."""
-
-
-def affiliate_name(ref: CommunityRef) -> str:
-    """An affiliate as `network show` names it (communities have no stored name yet)."""
-    return f"{ref.platform} “{quote(ref.space_id, 60)}”"
 
 
 def is_ghost(member: Member) -> bool:

@@ -18,7 +18,6 @@ from typing import Any
 from communitybot import typed_choices
 from communitybot.context import Context
 from communitybot.feature import handles
-from communitybot.introductions import quoted
 from communitybot.mentoring.match import auto_match
 from communitybot.mentoring.pairing import (
     checkin_key,
@@ -31,6 +30,7 @@ from communitybot.mentoring.pairing import (
     who,
 )
 from communitybot.models import Community, Member
+from communitybot.naming import label
 from communitybot.numbers import parse_id
 from communitybot.replies import Action, Choice, Message, Prompt, SendDirect, SendToChannel, reply
 from communitybot.store.jobs import Job
@@ -63,7 +63,7 @@ def _question(
     text instead, and the typed answer names nobody (they are not a member here)."""
     role = "your mentor" if pair.mentor_id == other.id else "your mentee"
     p, handle = jctx.prefix, f" {other.ref.user_id}" if live else ""
-    name = who(jctx.platform, other) if live else quoted(other)
+    name = who(jctx.platform, other) if live else label(other)
     text = (
         f"👋 A quick check-in about your mentoring with {name}, {role}: "
         "how is it going? Have you met yet?\n"

@@ -22,15 +22,15 @@ from communitybot import units
 from communitybot.context import Context
 from communitybot.events import CommunityRef
 from communitybot.feature import handles
-from communitybot.introductions import Namer, Party, introduce, quoted
+from communitybot.introductions import Namer, Party, introduce
 from communitybot.mentoring import solver, windows
 from communitybot.mentoring.match import PREVIEW_LINES, _goal_finder
 from communitybot.mentoring.pairing import schedule_checkin
 from communitybot.models import Member
+from communitybot.naming import affiliate, label
 from communitybot.network_matching import (
     OUTSIDE_POINTS,
     ROUND_PREFIX,
-    affiliate_name,
     is_ghost,
     network_tags,
     same_person_groups,
@@ -136,7 +136,7 @@ async def solve(problem: NetworkProblem) -> list[solver.Pair]:
 
 def _party(problem: NetworkProblem, member: Member) -> Party:
     ref = problem.refs[member.community_id]
-    return Party(member, ref, affiliate_name(ref))
+    return Party(member, ref, affiliate(ref))
 
 
 def _intro_text(
@@ -241,8 +241,8 @@ async def network_match(ctx: Context, options: dict[str, Any]) -> list[Action]:
             mentee, mentor = problem.members[pair.mentee_id], problem.members[pair.mentor_id]
             shared = ", ".join(problem.tag_names.get(t, "?") for t in pair.shared)
             lines.append(
-                f"• {quoted(mentee)} ({affiliate_name(problem.refs[mentee.community_id])}) ← "
-                f"{quoted(mentor)} ({affiliate_name(problem.refs[mentor.community_id])}), "
+                f"• {label(mentee)} ({affiliate(problem.refs[mentee.community_id])}) ← "
+                f"{label(mentor)} ({affiliate(problem.refs[mentor.community_id])}), "
                 f"shares {shared}"
             )
         if len(pairs) > PREVIEW_LINES:
@@ -254,7 +254,7 @@ async def network_match(ctx: Context, options: dict[str, Any]) -> list[Action]:
         f"{made} new pair(s) introduced, {crossing} of them across affiliates; "
         f"{len(problem.mentees) - made} request(s) still waiting."
     )
-    note = f"🤝 {quoted(ctx.member)} ran a network mentoring round: {summary}"
+    note = f"🤝 {label(ctx.member)} ran a network mentoring round: {summary}"
     return [*reply(f"Network mentoring round: {summary}"), *introductions, *_modlog(ctx, note)]
 
 
@@ -281,5 +281,5 @@ async def prefer_outside(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
     return [
         *reply(f"Network mentor matching, prefer outside: {what}."),
-        *_modlog(ctx, f"🌐 {quoted(ctx.member)} set network prefer-outside {state}."),
+        *_modlog(ctx, f"🌐 {label(ctx.member)} set network prefer-outside {state}."),
     ]

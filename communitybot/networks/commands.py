@@ -32,7 +32,8 @@ from communitybot.context import Context
 from communitybot.events import UserRef
 from communitybot.feature import handles
 from communitybot.models import Community, Member
-from communitybot.naming import NAME_LIMIT, who
+from communitybot.naming import NAME_LIMIT, affiliate, label, who
+from communitybot.networks.affiliates import affiliate_communities
 from communitybot.networks.catalogue import MAX_NAME
 from communitybot.onboarding.profile import resolve_member
 from communitybot.replies import Action, Message, SendToChannel, reply
@@ -53,14 +54,8 @@ def _name(network: Network) -> str:
     return f"**“{quote(network.name, MAX_NAME)}”**"
 
 
-def _label(member: Member) -> str:
-    """A member of any affiliate, named without a mention (they may be on another platform)."""
-    return f"“{quote(member.label, NAME_LIMIT)}”"
-
-
 def _affiliate(community: Community, here: Community) -> str:
-    mark = " (this community)" if community.id == here.id else ""
-    return f"{community.ref.platform} “{quote(community.ref.space_id, 60)}”{mark}"
+    return affiliate(community.ref) + (" (this community)" if community.id == here.id else "")
 
 
 def _note(ctx: Context, community: Community | None, text: str) -> list[Action]:
@@ -96,17 +91,6 @@ def _clean_name(raw: Any) -> str:
     return " ".join(str(raw or "").split())
 
 
-async def _affiliates(ctx: Context, network: Network) -> list[Community]:
-    """The network's affiliate communities, in the order they joined."""
-    found = []
-    for community_id in await ctx.store.networks.affiliates(network.id):
-        if community_id == ctx.community.id:
-            found.append(ctx.community)
-        elif (community := await ctx.store.communities.get_by_id(community_id)) is not None:
-            found.append(community)
-    return found
-
-
 # network show -----------------------------------------------------------------------------
 @handles("network", "show")
 async def show(ctx: Context, options: dict[str, Any]) -> list[Action]:
@@ -114,7 +98,7 @@ async def show(ctx: Context, options: dict[str, Any]) -> list[Action]:
     network = await networks.of_community(ctx.community.id)
     if network is None:
         return _not_in_network(ctx)
-    affiliates = await _affiliates(ctx, network)
+    affiliates = await affiliate_communities(ctx, network)
     stewards = await networks.stewards(network.id)
     lines = [f"🌐 Network {_name(network)}", f"**Affiliates ({len(affiliates)})**"]
     lines += [f"• {_affiliate(c, ctx.community)}" for c in affiliates]
@@ -122,7 +106,7 @@ async def show(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if stewards:
         lines.append(
             "**Stewards:** "
-            + ", ".join(f"{_label(m)} ({where.get(m.community_id, '?')})" for m in stewards)
+            + ", ".join(f"{label(m)} ({where.get(m.community_id, '?')})" for m in stewards)
         )
     else:
         lines.append(
@@ -153,7 +137,7 @@ async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
     counts = await networks.affiliate_counts(network.id)
     lines = [f"📊 Network {_name(network)}: {len(counts)} affiliate(s)"]
     totals = [0, 0, 0, 0]
-    for community in await _affiliates(ctx, network):
+    for community in await affiliate_communities(ctx, network):
         figures = counts.get(community.id)
         if figures is None:
             continue
@@ -460,13 +444,13 @@ async def add_steward(ctx: Context, options: dict[str, Any]) -> list[Action]:
             "steward is a member of an affiliate. Nothing was changed."
         )
     if not await networks.add_steward(network.id, target.id, ctx.clock.now()):
-        return reply(f"{_label(target)} already is a steward of {_name(network)}.")
+        return reply(f"{label(target)} already is a steward of {_name(network)}.")
     return [
-        *reply(f"{_label(target)} is now a steward of the network {_name(network)}."),
+        *reply(f"{label(target)} is now a steward of the network {_name(network)}."),
         *_note(
             ctx,
             ctx.community,
-            f"🌐 {who(ctx.platform, ctx.member)} made {_label(target)} a steward of the "
+            f"🌐 {who(ctx.platform, ctx.member)} made {label(target)} a steward of the "
             f"network {_name(network)}.",
         ),
     ]
@@ -504,17 +488,17 @@ async def remove_steward(ctx: Context, options: dict[str, Any]) -> list[Action]:
         )
     if len(stewards) == 1:
         return reply(
-            f"{_label(target)} is the last steward of {_name(network)}: a network always keeps "
+            f"{label(target)} is the last steward of {_name(network)}: a network always keeps "
             f"one. Add another first (`{ctx.prefix}network stewards add <member>`). "
             "Nothing was changed."
         )
     await networks.remove_steward(network.id, target.id)
     text = (
-        f"🌐 {who(ctx.platform, ctx.member)} removed {_label(target)} from the stewards of the "
+        f"🌐 {who(ctx.platform, ctx.member)} removed {label(target)} from the stewards of the "
         f"network {_name(network)}."
     )
     return [
-        *reply(f"{_label(target)} is no longer a steward of {_name(network)}."),
+        *reply(f"{label(target)} is no longer a steward of {_name(network)}."),
         *await _notes(ctx, [ctx.community.id, target.community_id], text),
     ]
 

@@ -28,6 +28,7 @@ from communitybot.context import Context
 from communitybot.events import CommandInvoked
 from communitybot.feature import handles
 from communitybot.models import Community, Question
+from communitybot.naming import affiliate
 from communitybot.onboarding import finish
 from communitybot.onboarding.defaults import DEFAULT_QUESTIONS
 from communitybot.onboarding.questions import (
@@ -115,7 +116,7 @@ def _greeting(ctx: Context, flow: Flow) -> str:
 def _affiliate(community: Community | None) -> str:
     if community is None:
         return "another of its communities"
-    return f"{community.ref.platform} “{quote(community.ref.space_id, 60)}”"
+    return affiliate(community.ref)
 
 
 async def _answered_before(ctx: Context, flow: Flow) -> tuple[list[Action], str] | None:

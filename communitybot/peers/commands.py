@@ -25,7 +25,7 @@ from communitybot.models import Member, Tag
 from communitybot.peers.index import NetworkHit, PeerHit
 from communitybot.replies import Action, reply
 from communitybot.tags.commands import resolve_tags
-from communitybot.text import quote, split_list
+from communitybot.text import split_list
 from communitybot.timezones import format_offset, utc_offset_minutes
 
 PEERS_LIMIT = 10
@@ -68,10 +68,6 @@ async def suggest_peers(ctx: Context, limit: int = 3) -> list[str]:
     if not own:
         return []
     return await _lines(ctx, await _search(ctx, own, limit))
-
-
-def _affiliate(ref: CommunityRef) -> str:
-    return f"{ref.platform} “{quote(ref.space_id, 60)}”"
 
 
 def _first_match(
@@ -145,10 +141,12 @@ def _network_lines(
         if member.ref.platform == here:
             who = naming.who(ctx.platform, member)
         else:
-            who = f"“{quote(member.label, naming.NAME_LIMIT)}”"
+            who = naming.label(member)
         zone = format_offset(utc_offset_minutes(member.timezone, now))
         shared = ", ".join(tags[q].name for q in hit.shared)
-        where = "this community" if member.community_id == ctx.community.id else _affiliate(ref)
+        where = (
+            "this community" if member.community_id == ctx.community.id else naming.affiliate(ref)
+        )
         if member.ref.platform != here:
             where += " — ask for an introduction"
         lines.append(f"{number}. {who} ({zone}) — shares {shared} · {where}")

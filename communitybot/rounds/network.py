@@ -24,12 +24,12 @@ from typing import Any
 from communitybot import units
 from communitybot.context import Context
 from communitybot.feature import handles
-from communitybot.introductions import Namer, Party, introduce, quoted
+from communitybot.introductions import Namer, Party, introduce
 from communitybot.models import Member
+from communitybot.naming import affiliate, label
 from communitybot.network_matching import (
     OUTSIDE_POINTS,
     ROUND_PREFIX,
-    affiliate_name,
     is_ghost,
     network_tags,
     same_person_groups,
@@ -149,7 +149,7 @@ async def network_round(ctx: Context, options: dict[str, Any]) -> list[Action]:
         ]
         for ids in groups[:PREVIEW_LINES]:
             people = ", ".join(
-                f"{quoted(by_id[i])} ({affiliate_name(refs[by_id[i].community_id])})" for i in ids
+                f"{label(by_id[i])} ({affiliate(refs[by_id[i].community_id])})" for i in ids
             )
             lines.append(f"• {people} ({', '.join(shared(ids)) or 'no shared tags'})")
         if len(groups) > PREVIEW_LINES:
@@ -174,9 +174,7 @@ async def network_round(ctx: Context, options: dict[str, Any]) -> list[Action]:
             NewJob(FOLLOW_UP, due, f"{FOLLOW_UP}:{group_id}", {"group": group_id}, ctx.community.id)
         )
         parties = [
-            Party(
-                by_id[i], refs[by_id[i].community_id], affiliate_name(refs[by_id[i].community_id])
-            )
+            Party(by_id[i], refs[by_id[i].community_id], affiliate(refs[by_id[i].community_id]))
             for i in ids
         ]
         title = "Peer round: " + " & ".join(quote(by_id[i].label, 40) for i in ids)
@@ -193,7 +191,7 @@ async def network_round(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
     modlog = ctx.community.modlog_channel
     if modlog:
-        note = Message(f"🤝 {quoted(ctx.member)} ran a network peer round. {summary}")
+        note = Message(f"🤝 {label(ctx.member)} ran a network peer round. {summary}")
         actions.append(SendToChannel(ctx.community.ref, modlog, note))
     return [*reply(summary), *actions]
 

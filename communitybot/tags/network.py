@@ -28,7 +28,8 @@ from typing import Any
 from communitybot.context import Context
 from communitybot.feature import handles
 from communitybot.models import Community
-from communitybot.naming import who
+from communitybot.naming import affiliate, who
+from communitybot.networks.affiliates import affiliate_communities
 from communitybot.networks.catalogue import MAX_NAME
 from communitybot.replies import Action, Message, SendToChannel, reply
 from communitybot.store.network_tags import NetworkTag
@@ -123,19 +124,9 @@ def _category(raw: Any) -> tuple[str, list[Action]]:
 
 
 # Keeping the affiliates in step, and saying what happened ---------------------------------------
-async def _affiliates(ctx: Context, network: Network) -> list[Community]:
-    found = []
-    for community_id in await ctx.store.networks.affiliates(network.id):
-        if community_id == ctx.community.id:
-            found.append(ctx.community)
-        elif (community := await ctx.store.communities.get_by_id(community_id)) is not None:
-            found.append(community)
-    return found
-
-
 def _where(community: Community, ctx: Context) -> str:
     mark = " (this community)" if community.id == ctx.community.id else ""
-    return f"{community.ref.platform} “{quote(community.ref.space_id, 60)}”{mark}"
+    return affiliate(community.ref) + mark
 
 
 def _local_changes(synced: mirror.Synced) -> str:
@@ -170,7 +161,7 @@ async def _everywhere(
     """Bring every affiliate's copy of `tag` in step; (reply lines on local changes, moderator-log
     notes, how many affiliates). Each affiliate whose members' tags changed reloads its peers.
     `merging`: the network tag being merged into `tag`, whose copies merging is no local news."""
-    affiliates = await _affiliates(ctx, network)
+    affiliates = await affiliate_communities(ctx, network)
     now = ctx.clock.now()
     lines: list[str] = []
     notes: list[Action] = []
@@ -445,7 +436,7 @@ async def remove_network_tag(ctx: Context, options: dict[str, Any]) -> list[Acti
     tag, error = await _network_tag(ctx, network, str(options.get("tag") or ""))
     if tag is None:
         return error
-    affiliates = await _affiliates(ctx, network)
+    affiliates = await affiliate_communities(ctx, network)
     await ctx.store.tags.network.delete(tag.id)
     author = who(ctx.platform, ctx.member)
     text = (
@@ -498,8 +489,8 @@ async def promote_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
         ctx,
         network,
         promoted,
-        f"🏷️ {author} made **{local.name}** (*{local.category}*) of {ctx.community.ref.platform} "
-        f"“{quote(ctx.community.ref.space_id, 60)}”"
+        f"🏷️ {author} made **{local.name}** (*{local.category}*) of "
+        f"{affiliate(ctx.community.ref)}"
         f" a tag of the network {_name(network)}: every affiliate has it.",
     )
     with_aliases = ", with its aliases," if promoted.aliases else ""
