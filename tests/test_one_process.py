@@ -30,9 +30,12 @@ from communitybot.events import (
     MessageReceived,
     UserRef,
 )
+from communitybot.leader import LEADER_NAMESPACE, LeaderLost, platform_code
 from communitybot.settings import load_settings
 from communitybot.store.store import Store
+from tests.conftest import fresh_postgres_database
 from tests.fakes import FakePlatform
+from tests.postgres_server import PostgresServer
 
 GUILD = CommunityRef("discord", "guild-1")
 SPACE = CommunityRef("matrix", "!space:example.org")
@@ -184,3 +187,62 @@ async def test_a_worker_serves_one_platform_and_says_so_for_discord_plus_matrix(
     )
     with pytest.raises(StartupFailed, match="a worker runs the jobs of one platform"):
         await bootstrap.serve_worker(settings, store, io.StringIO())
+
+
+async def _leaders(store: Store) -> set[str]:
+    """The platforms whose leader lock some session holds now."""
+    rows = await store.db.fetch_all(
+        "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND classid = ? AND granted",
+        (LEADER_NAMESPACE,),
+    )
+    codes = {platform_code(name): name for name in ("discord", "matrix")}
+    return {codes[int(row[0])] for row in rows if int(row[0]) in codes}
+
+
+async def _end_lock_session(store: Store, platform: str) -> None:
+    """End the session holding `platform`'s leader lock, as a database restart would."""
+    await store.db.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+        "AND classid = ? AND objid = ? AND granted",
+        (LEADER_NAMESPACE, platform_code(platform)),
+    )
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_process_serving_both_leads_both_and_stops_when_it_loses_one(
+    postgres_server: PostgresServer,
+) -> None:
+    async with fresh_postgres_database(postgres_server) as url:
+        first, second = await bootstrap.open_store(url), await bootstrap.open_store(url)
+        try:
+            one_d, _, one_m, _ = _bots(first)
+            two_d, _, two_m, _ = _bots(second)
+            leading = [FakeAdapter(one_d), FakeAdapter(one_m)]
+            standing_by = [FakeAdapter(two_d), FakeAdapter(two_m)]
+            leader = asyncio.create_task(
+                bootstrap._lead_and_serve(list(zip(("discord", "matrix"), leading, strict=True)))
+            )
+            await _until(lambda: "ok" if all(a.ready.is_set() for a in leading) else None)
+            standby = asyncio.create_task(
+                bootstrap._lead_and_serve(
+                    list(zip(("discord", "matrix"), standing_by, strict=True))
+                )
+            )
+            await asyncio.sleep(1.5)  # it asked for the Discord lock at least once
+            assert await _leaders(first) == {"discord", "matrix"}
+            assert not any(a.ready.is_set() for a in standing_by)  # no login, nothing served
+
+            await _end_lock_session(first, "matrix")  # e.g. a database restart
+            with pytest.raises(LeaderLost, match="lost the matrix leader lock"):
+                await asyncio.wait_for(leader, 20)
+            assert all(a.stopped.is_set() for a in leading)  # Discord stopped with it
+            await _until(
+                lambda: "ok" if all(a.ready.is_set() for a in standing_by) else None, within=20
+            )  # the standby leads both now
+            standby.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await standby
+            assert all(a.stopped.is_set() for a in standing_by)
+        finally:
+            await first.close()
+            await second.close()
