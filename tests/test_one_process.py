@@ -1,11 +1,11 @@
 """One process serving Discord and Matrix at once (issue #14), on the core's fake platforms.
 
 The composition root's own pieces (`bootstrap.Core`, `build_scheduler`, `serve_platforms`) on
-one SQLite store: a "discord" Bot and a "matrix" Bot, each with its scheduler. What a user would
-notice: a link code typed on Matrix brings the yes/no question to the Discord account at once
-(not after a restart), the yes brings the confirmation back to Matrix at once; a platform that
-cannot start takes the other down with it, before any scheduled work; stopping stops both.
-The same on the real adapters (the Discord double, a real Synapse):
+one store (SQLite, and PostgreSQL): a "discord" Bot and a "matrix" Bot, each with its scheduler.
+What a user would notice: a link code typed on Matrix brings the yes/no question to the Discord
+account at once (not after a restart), the yes brings the confirmation back to Matrix at once; a
+platform that cannot start takes the other down with it, before any scheduled work; stopping
+stops both; on PostgreSQL such a process leads both platforms or neither. The same on the real adapters (the Discord double, a real Synapse):
 tests/matrix/test_one_process_both.py.
 """
 
@@ -69,8 +69,10 @@ class FakeAdapter:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await bootstrap.open_store(tmp_path / "one.db")
+async def store(store_target: Path | str) -> AsyncIterator[Store]:
+    """The process's one store: a SQLite file, and a PostgreSQL database (where the other
+    side is woken by the commit's notification instead of the process's own alarm)."""
+    opened = await bootstrap.open_store(store_target)
     try:
         yield opened
     finally:
