@@ -5,8 +5,8 @@ one store (SQLite, and PostgreSQL): a "discord" Bot and a "matrix" Bot, each wit
 What a user would notice: a link code typed on Matrix brings the yes/no question to the Discord
 account at once (not after a restart), the yes brings the confirmation back to Matrix at once; a
 platform that cannot start takes the other down with it, before any scheduled work; stopping
-stops both; on PostgreSQL such a process leads both platforms or neither. The same on the real adapters (the Discord double, a real Synapse):
-tests/matrix/test_one_process_both.py.
+stops both; on PostgreSQL such a process leads both platforms or neither. The same on the real
+adapters (the Discord double, a real Synapse): tests/matrix/test_one_process_both.py.
 """
 
 from __future__ import annotations
