@@ -1,5 +1,6 @@
-"""The `communitybot` command: `communitybot run [--db PATH] [--adapter NAME]`, `communitybot
-worker [--db PATH] [--adapter NAME]`, `communitybot db migrate|copy|check`, `--version`."""
+"""The `communitybot` command: `communitybot run [--db PATH] [--adapter NAME]` (NAME may be
+`discord+matrix`: both platforms in one process), `communitybot worker [--db PATH] [--adapter
+NAME]` (one platform), `communitybot db migrate|copy|check`, `--version`."""
 
 from __future__ import annotations
 
@@ -35,8 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--adapter",
-        choices=("auto", "console", "discord", "matrix"),
-        help="which platform to run (default: COMMUNITYBOT_ADAPTER or auto)",
+        choices=("auto", "console", "discord", "matrix", "discord+matrix"),
+        help="which platform to run; discord+matrix serves both in one process (default: "
+        "COMMUNITYBOT_ADAPTER or auto, which serves both when both are configured)",
     )
     _add_worker_command(commands)
     add_db_command(commands)

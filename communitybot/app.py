@@ -1,9 +1,11 @@
 """The process around the bot: settings in, logging, the database opened, SIGTERM, exit codes.
 
 The wiring itself (store, peer index, bot, scheduler, adapter and its state) is
-`communitybot.bootstrap`. Start-up problems end as one line on stderr and exit code 2. A leader
-that loses its platform's leader lock (`communitybot.leader`) stops serving at once and exits
-with code 3 and one line: its supervisor starts it again, as a standby.
+`communitybot.bootstrap`. Start-up problems end as one line on stderr and exit code 2 (in a
+process serving Discord and Matrix, either platform's, and the other is stopped with it). A
+leader that loses its platform's leader lock (`communitybot.leader`) — either one, when it
+serves both — stops serving at once and exits with code 3 and one line: its supervisor starts
+it again, as a standby.
 """
 
 from __future__ import annotations

@@ -17,6 +17,15 @@ The scheduler is built here from the Bot and started once the platform is ready.
 On PostgreSQL a platform process first takes that platform's leader lock
 (`communitybot.leader`): a replica started while another leads waits there as a standby, before
 any login, gateway connection, sync or scheduler; a leader that loses the lock stops at once.
+
+One process may serve Discord and Matrix together (`discord+matrix`, or `auto` with both
+configured): one store, one peer index, one writer turn, and per platform its own adapter, `Bot`,
+adapter state and scheduler (each scheduler takes its platform's jobs, as two processes would).
+What one platform's `Bot` queues for the other (a link confirmation, a moderator-log line) is
+delivered by the other's outbox at once (`communitybot.outbox`). Start-up is all or nothing:
+the schedulers start once both platforms are ready, and if either fails to start the other is
+stopped and the one line says why. On PostgreSQL the process takes both leader locks, Discord's
+first, and stops (exit code 3) if it loses either.
 """
 
 from __future__ import annotations
@@ -43,7 +52,7 @@ from communitybot.priority_lock import PriorityLock
 from communitybot.queries import StoreQueries
 from communitybot.registry import JOB_KINDS
 from communitybot.scheduler import Scheduler
-from communitybot.settings import Settings
+from communitybot.settings import BOTH, Settings
 from communitybot.store.db import StoreError
 from communitybot.store.store import Store
 from communitybot.wakeup import Wakeup
@@ -158,6 +167,9 @@ async def serve(settings: Settings, store: Store, stdin: TextIO, stdout: TextIO)
     """
     core = Core(store)
     adapter = settings.resolved_adapter()
+    if adapter == BOTH:
+        await _serve_discord_and_matrix(settings, core)
+        return 0
     if adapter == "matrix":
         await _serve_matrix(settings, core)
         return 0
@@ -202,7 +214,7 @@ async def _serve_matrix(settings: Settings, core: Core) -> None:
         settings.database_shown,
     )
     try:
-        await _lead_and_serve("matrix", bot)  # before the login, the first sync, any post
+        await _lead_and_serve([("matrix", bot)])  # before the login, the first sync, any post
     except MatrixStartupError as error:
         raise StartupFailed(str(error)) from error
 
@@ -218,21 +230,61 @@ async def _serve_discord(settings: Settings, core: Core) -> None:
         settings.database_shown,
     )
     try:
-        await _lead_and_serve("discord", bot)  # before the login and the gateway connection
+        await _lead_and_serve([("discord", bot)])  # before the login and the gateway connection
     except DiscordStartupError as error:
         raise StartupFailed(str(error)) from error
 
 
-async def _lead_and_serve(platform: str, adapter_bot: Any) -> None:
-    """Take `platform`'s leader lock (a standby waits here: `communitybot.leader`), then serve
-    with the scheduler; a dead predecessor's undelivered outbox rows are adopted after the
-    grace in which a leader that lost its lock is still stopping."""
-    bot: Bot = adapter_bot.bot
-    async with LeaderLock(bot.store.db, platform) as leader:
-        bot.outbox.adopt_orphans(leader.takeover_grace)
-        await serve_with_scheduler(
-            build_scheduler(bot), adapter_bot.serve(), adapter_bot.ready, leader
-        )
+async def _serve_discord_and_matrix(settings: Settings, core: Core) -> None:
+    """Serve the bot's Discord guilds and the configured Matrix rooms in this one process until
+    terminated; either platform's start-up problem is one line, and stops the other."""
+    from adapters.discord import DiscordConfig, DiscordStartupError
+    from adapters.matrix import MatrixConfig, MatrixStartupError
+
+    discord = await discord_bot(DiscordConfig.from_settings(settings.discord), core)
+    matrix = await matrix_bot(MatrixConfig.from_settings(settings.matrix), core)
+    logger.info(
+        "communitybot {} starting: Discord and Matrix adapters in one process (Matrix as {}),"
+        " database {}",
+        __version__,
+        settings.matrix.user_id,
+        settings.database_shown,
+    )
+    try:
+        # Discord's lock first, always: two such processes never hold one lock each.
+        await _lead_and_serve([("discord", discord), ("matrix", matrix)])
+    except (DiscordStartupError, MatrixStartupError) as error:
+        raise StartupFailed(str(error)) from error
+
+
+async def _lead_and_serve(platforms: Sequence[tuple[str, Any]]) -> None:
+    """Take each platform's leader lock in the order given (a standby waits here:
+    `communitybot.leader`), then serve them all, each with its scheduler; a dead predecessor's
+    undelivered outbox rows are adopted after the grace in which a leader that lost its lock
+    is still stopping.
+
+    A process serving two platforms holds the first lock while it waits for the second: run
+    its replicas alike (each serving both), so the one that leads leads both."""
+    async with contextlib.AsyncExitStack() as locks:
+        served: list[Served] = []
+        for platform, adapter_bot in platforms:
+            bot: Bot = adapter_bot.bot
+            leader = await locks.enter_async_context(LeaderLock(bot.store.db, platform))
+            served.append(Served(build_scheduler(bot), adapter_bot, leader))
+        for one, (_, adapter_bot) in zip(served, platforms, strict=True):
+            assert one.leader is not None
+            adapter_bot.bot.outbox.adopt_orphans(one.leader.takeover_grace)
+        await serve_platforms(served)
+
+
+@dataclass(frozen=True)
+class Served:
+    """One platform this process serves: its scheduler, its adapter (`serve()` runs it,
+    `ready` is set once it can send) and its leader lock, already held (None: no lock)."""
+
+    scheduler: Scheduler
+    adapter_bot: Any
+    leader: LeaderLock | None = None
 
 
 async def serve_with_scheduler(
@@ -241,40 +293,88 @@ async def serve_with_scheduler(
     ready: asyncio.Event,
     leader: LeaderLock | None = None,
 ) -> None:
-    """Serve the platform; start the scheduler only once it is ready (logged in, connected).
+    """Serve one platform with its scheduler (`serve_platforms`): `serve` runs it, `ready` is
+    set once it can send."""
+    await serve_platforms([Served(scheduler, _Adapter(serve, ready), leader)])
 
-    The scheduler's first act is delivering the outbox the previous run left, and its jobs send
-    messages: both need a platform that can send. A start-up error ends `serve` before ready
-    and is raised as is; stopping (cancel) stops the scheduler, then the platform.
 
-    `leader` is the platform's leader lock, already held: if it is lost (its database
-    connection ended, so another process may lead now), the platform is stopped at once, then
-    the scheduler, and `LeaderLost` is raised (the process exits; see `communitybot.leader`).
+@dataclass(frozen=True)
+class _Adapter:
+    """A platform given as its serving coroutine and its ready event."""
+
+    serving: Coroutine[Any, Any, None]
+    ready: asyncio.Event
+
+    def serve(self) -> Coroutine[Any, Any, None]:
+        return self.serving
+
+
+async def serve_platforms(served: Sequence[Served]) -> None:
+    """Serve the platforms; start their schedulers only once every one is ready (logged in,
+    connected).
+
+    A scheduler's first act is delivering the outbox the previous run left, and its jobs send
+    messages: both need a platform that can send. A start-up error ends a platform's `serve`
+    before it is ready: the others are stopped (nothing runs half) and the error is raised as
+    is. Once running, a platform whose `serve` ends (an error, or it returned) stops the others
+    too, and its error is raised. Stopping (cancel) stops the schedulers, then the platforms.
+
+    `leader` is a platform's leader lock: if one is lost (its database connection ended, so
+    another process may lead now), every platform is stopped at once, then the schedulers, and
+    `LeaderLost` is raised (the process exits; see `communitybot.leader`).
     """
-    serving = asyncio.create_task(serve, name="communitybot-serve")
-    waiting = asyncio.create_task(ready.wait())
-    lost = asyncio.create_task(leader.wait_lost() if leader is not None else _forever())
+    servings = [
+        asyncio.create_task(one.adapter_bot.serve(), name=f"communitybot-serve-{n}")
+        for n, one in enumerate(served)
+    ]
+    waiting = asyncio.create_task(_all_set([one.adapter_bot.ready for one in served]))
+    lost = asyncio.create_task(_first_lost([one.leader for one in served if one.leader]))
     try:
-        await asyncio.wait({serving, waiting, lost}, return_when=asyncio.FIRST_COMPLETED)
-        if not serving.done() and not lost.done():
-            async with scheduler.running():
-                # Like a shield: cancelling this task (SIGTERM) leaves `serving` running
-                # until the scheduler has stopped.
-                await asyncio.wait({serving, lost}, return_when=asyncio.FIRST_COMPLETED)
-                if lost.done():
-                    await _stopped(serving)  # no more answers, before the scheduler stops
-        if lost.done() and leader is not None:
-            await _stopped(serving)
-            raise LeaderLost(leader.why_lost)
-        await serving
+        await asyncio.wait({*servings, waiting, lost}, return_when=asyncio.FIRST_COMPLETED)
+        ended = [serving for serving in servings if serving.done()]
+        if not ended and not lost.done():
+            async with contextlib.AsyncExitStack() as schedulers:
+                for one in served:
+                    await schedulers.enter_async_context(one.scheduler.running())
+                # Like a shield: cancelling this task (SIGTERM) leaves the platforms serving
+                # until the schedulers have stopped.
+                await asyncio.wait({*servings, lost}, return_when=asyncio.FIRST_COMPLETED)
+                ended = [serving for serving in servings if serving.done()]
+                await _stopped_all(servings)  # no more answers, before the schedulers stop
+        await _stopped_all(servings)
+        if lost.done():
+            raise LeaderLost(lost.result().why_lost)
+        for serving in ended:  # a platform that ended by itself: its error says why
+            if not serving.cancelled():
+                await serving
     finally:
         waiting.cancel()
         lost.cancel()
-        await _stopped(serving)
+        await _stopped_all(servings)
 
 
-async def _forever() -> None:
-    await asyncio.Event().wait()
+async def _all_set(events: Sequence[asyncio.Event]) -> None:
+    for event in events:
+        await event.wait()
+
+
+async def _first_lost(leaders: Sequence[LeaderLock]) -> LeaderLock:
+    """The first of `leaders` whose lock is lost (never, with none: SQLite, or no lock)."""
+    if not leaders:
+        await asyncio.Event().wait()
+    waits = {asyncio.create_task(leader.wait_lost()): leader for leader in leaders}
+    try:
+        done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        return waits[next(iter(done))]
+    finally:
+        for wait in waits:
+            wait.cancel()
+
+
+async def _stopped_all(tasks: Sequence[asyncio.Task[None]]) -> None:
+    """Stop every task still running (`_stopped`), in order."""
+    for task in tasks:
+        await _stopped(task)
 
 
 async def _stopped(task: asyncio.Task[None]) -> None:
@@ -296,7 +396,12 @@ async def serve_worker(settings: Settings, store: Store, stdout: TextIO) -> int:
     (a `Bot` that does not deliver). A start-up problem is a `StartupFailed`, one line.
     """
     core = Core(store)
-    adapter = settings.resolved_adapter()
+    adapter = settings.worker_platform()
+    if adapter is None:
+        raise StartupFailed(
+            f"a worker runs the jobs of one platform: start one with --adapter discord and one "
+            f"with --adapter matrix (COMMUNITYBOT_ADAPTER={BOTH} is for `communitybot run`)"
+        )
     platform, prefix = await _unconnected_platform(settings, core, adapter, stdout)
     bot = core.bot(platform, prefix, delivers=False)
     scheduler = Scheduler(bot, JOB_KINDS, wakeup=bot.wakeup, live=False)

@@ -14,7 +14,10 @@ Why it looks like this:
   action for a community on *another* platform — a DM to a linked account there, a
   moderator-log line in its community (`communitybot.identity`) — is stored unclaimed for that
   platform, with a `CHANNEL_OUTBOX` notification naming it on a shared database, and this
-  process never sends it: that platform's process claims and delivers it like a worker's row.
+  `Outbox` never sends it: that platform's process claims and delivers it like a worker's row.
+  When that is this same process (Discord and Matrix served together, one `Bot` each on one
+  store), its other `Outbox` delivers it at once: woken by the notification on PostgreSQL, by
+  the store's shared `Wakeup` on SQLite (`deliver` rings it after the commit).
 * Rows are held by *claims with a lease*, in the table, not in memory: `claimed_by` (the
   process's `Notifications.origin`) and `claimed_until`. A process that will deliver its rows
   itself writes them already claimed, until now + `LEASE`; while it delivers a batch it renews
@@ -268,6 +271,8 @@ class Outbox:
         if not self._delivers:
             return []
         problems: list[str] = []
+        if any(item.elsewhere for item in batch):
+            self._elsewhere_queued()
         batch = [item for item in batch if not item.elsewhere]
         rows = [item.row_id for item in batch if item.row_id is not None]
         leases = [item.lease_until for item in batch if item.lease_until is not None]
@@ -286,6 +291,16 @@ class Outbox:
             self._settle(rows)
         await self._flush(rows)
         return problems
+
+    def _elsewhere_queued(self) -> None:
+        """Rows for another platform were committed: in a process that serves that platform
+        too (`communitybot.bootstrap`, Discord and Matrix in one process), its scheduler
+        delivers them now. On a shared database the `CHANNEL_OUTBOX` notification sent at the
+        commit does this (for this process and any other); on SQLite, where there is none, the
+        `Wakeup` every scheduler of this store listens to is rung instead. Nobody serving that
+        platform here: the rows wait for a process that does (the next start)."""
+        if not self._notifications.shared:
+            self._wakeup.retry_planned(self._clock.now())
 
     def adopt_orphans(self, after: timedelta) -> None:
         """This process has just become its platform's leader: in `after` (the time a leader

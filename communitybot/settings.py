@@ -13,7 +13,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -32,7 +32,11 @@ from pydantic_settings import SettingsError as PydanticSettingsError
 ENV_PREFIX = "COMMUNITYBOT_"
 NESTED = "__"
 LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
-AdapterName = Literal["console", "discord", "matrix"]
+AdapterName = Literal["console", "discord", "matrix", "discord+matrix"]
+"""What `communitybot run` serves: one platform, or Discord and Matrix in one process."""
+PlatformName = Literal["console", "discord", "matrix"]
+"""One platform (what a `communitybot worker` runs the jobs of)."""
+BOTH: Final = "discord+matrix"
 
 _PLACEHOLDERS = {
     "changeme",
@@ -215,7 +219,9 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=20, ge=2, le=1000)
     """PostgreSQL: connections per process at most (one per unit of work running in parallel,
     plus brief reads); a unit waits for a free one. SQLite ignores it."""
-    adapter: Literal["auto", "console", "discord", "matrix"] = "auto"
+    adapter: Literal["auto", "console", "discord", "matrix", "discord+matrix"] = "auto"
+    """`auto`: Discord and Matrix in one process when both are configured, else the one that
+    is, else the console."""
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
     console_community: str = Field(default="local", min_length=1, max_length=64)
@@ -285,27 +291,49 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _platform_complete(self) -> Settings:
-        if self.adapter == "discord" and self.discord.token is None:
+        if self.adapter in ("discord", BOTH) and self.discord.token is None:
             raise ValueError(
-                f"{env_name(('discord', 'token'))}: required when {ENV_PREFIX}ADAPTER=discord"
+                f"{env_name(('discord', 'token'))}: required when {ENV_PREFIX}ADAPTER="
+                + self.adapter
             )
-        if self.adapter in ("matrix", "auto") and self.discord.token is None:
-            wanted = self.adapter == "matrix" or self.matrix.any_set
-            if wanted and self.matrix.missing():
-                raise ValueError(
-                    "the Matrix settings are incomplete: set " + ", ".join(self.matrix.missing())
-                )
+        # `auto` with a Discord token and some Matrix settings serves both: so they must be
+        # complete too (before, the Matrix ones were silently left unused).
+        auto = self.adapter == "auto"
+        wanted = self.adapter in ("matrix", BOTH) or (auto and self.matrix.any_set)
+        if wanted and self.matrix.missing():
+            raise ValueError(
+                "the Matrix settings are incomplete: set " + ", ".join(self.matrix.missing())
+            )
         return self
 
+    @property
+    def _matrix_ready(self) -> bool:
+        return self.matrix.any_set and not self.matrix.missing()
+
     def resolved_adapter(self) -> AdapterName:
-        """`auto` picks Discord when it has a token, Matrix when it can log in, else the console."""
+        """What `communitybot run` serves. `auto`: Discord and Matrix in one process when both
+        are configured (a Discord token; a complete Matrix login), else the one that is, else
+        the console."""
         if self.adapter != "auto":
             return self.adapter
         if self.discord.token is not None:
-            return "discord"
-        if self.matrix.any_set and not self.matrix.missing():
+            return BOTH if self._matrix_ready else "discord"
+        if self._matrix_ready:
             return "matrix"
         return "console"
+
+    def worker_platform(self) -> PlatformName | None:
+        """Whose communities' jobs `communitybot worker` runs: one platform, chosen as before
+        `discord+matrix` existed (`auto`: Discord when it has a token, else Matrix when it can
+        log in, else the console). None for `discord+matrix`: a worker serves one platform,
+        so start one per platform (`--adapter discord`, `--adapter matrix`)."""
+        if self.adapter == BOTH:
+            return None
+        if self.adapter in ("console", "discord", "matrix"):
+            return self.adapter
+        if self.discord.token is not None:
+            return "discord"
+        return "matrix" if self._matrix_ready else "console"
 
     def secret_values(self) -> list[str]:
         """Every configured secret, so logging can redact it wherever it turns up."""

@@ -257,3 +257,52 @@ def test_the_command_prints_settings_errors_without_the_pasted_token(tmp_path: P
     assert done.returncode == 2
     assert "COMMUNITYBOT_DISCORD__APPLICATION_ID: must be a whole number" in done.stderr
     assert "MTk4" not in done.stderr + done.stdout
+
+
+MATRIX_LOGIN = {
+    "COMMUNITYBOT_MATRIX__HOMESERVER": "https://matrix.example.org",
+    "COMMUNITYBOT_MATRIX__USER_ID": "@bot:example.org",
+    "COMMUNITYBOT_MATRIX__ACCESS_TOKEN": "syt_Ym90_realtokenvalue",
+}
+
+
+def test_auto_serves_discord_and_matrix_in_one_process_when_both_are_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COMMUNITYBOT_DISCORD__TOKEN", "MTk4NjIy.abc.def")
+    for name, value in MATRIX_LOGIN.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    assert settings.resolved_adapter() == "discord+matrix"
+    assert settings.worker_platform() == "discord"  # a worker still runs one platform's jobs
+    assert load_settings(adapter="matrix").resolved_adapter() == "matrix"
+    both = load_settings(adapter="discord+matrix")
+    assert both.resolved_adapter() == "discord+matrix"
+    assert both.worker_platform() is None
+
+
+def test_discord_plus_matrix_needs_both_platforms_configured() -> None:
+    assert errors_of(COMMUNITYBOT_ADAPTER="discord+matrix", **MATRIX_LOGIN) == [
+        "COMMUNITYBOT_DISCORD__TOKEN: required when COMMUNITYBOT_ADAPTER=discord+matrix"
+    ]
+    [line] = errors_of(
+        COMMUNITYBOT_ADAPTER="discord+matrix", COMMUNITYBOT_DISCORD__TOKEN="MTk4NjIy.abc.def"
+    )
+    assert line.startswith(
+        "the Matrix settings are incomplete: set COMMUNITYBOT_MATRIX__HOMESERVER"
+    )
+    # `auto` with a Discord token would serve Matrix too: a half-configured Matrix is named.
+    [line] = errors_of(
+        COMMUNITYBOT_DISCORD__TOKEN="MTk4NjIy.abc.def",
+        COMMUNITYBOT_MATRIX__HOMESERVER="https://matrix.example.org",
+    )
+    assert "COMMUNITYBOT_MATRIX__USER_ID" in line
+
+
+def test_run_takes_discord_plus_matrix_and_a_worker_takes_one_platform() -> None:
+    from communitybot.__main__ import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["run", "--adapter", "discord+matrix"]).adapter == "discord+matrix"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["worker", "--adapter", "discord+matrix"])
