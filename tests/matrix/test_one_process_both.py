@@ -27,9 +27,13 @@ from tests.discord.helpers import ALICE, MOD, slash, sub
 from tests.matrix.conftest import World
 from tests.matrix.members import Member
 from tests.matrix.synapse import free_port
+from tests.test_logging import restore_logging
 
 CODE = re.compile(r"\b([0-9A-Z]{4}-[0-9A-Z]{4})\b")
 FIRST_QUESTION = "What best describes your role?"
+
+
+__all__ = ["restore_logging"]  # autouse: `run` configures loguru on this test's stderr
 
 
 def _settings(token: str, world: World, db: Path, rooms: list[str], **matrix: Any) -> Settings:
