@@ -64,10 +64,11 @@ def build_database(
     conn.execute("PRAGMA synchronous = OFF")
     with conn:
         conn.execute("INSERT INTO networks (id, name, created_at) VALUES (1, 'Bench', ?)", (stamp,))
-        conn.executemany(
-            "INSERT INTO network_tags (id, network_id, name, created_at) VALUES (?, 1, ?, ?)",
-            ((t + 1, f"tag-{t}", stamp) for t in range(N_TAGS)),
-        )
+        if shared:
+            conn.executemany(
+                "INSERT INTO network_tags (id, network_id, name, created_at) VALUES (?, 1, ?, ?)",
+                ((t + 1, f"tag-{t}", stamp) for t in range(N_TAGS)),
+            )
         for c in range(affiliates):
             community_id = c + 1
             platform = "discord" if c % 2 == 0 else "matrix"
@@ -82,13 +83,15 @@ def build_database(
             )
             first_tag = c * N_TAGS + 1
             conn.executemany(
-                "INSERT INTO tags (id, community_id, name, category, created_at, network_tag_id)"
-                " VALUES (?, ?, ?, 'topic', ?, ?)",
-                (
-                    (first_tag + t, community_id, f"tag-{t}", stamp, t + 1 if shared else None)
-                    for t in range(N_TAGS)
-                ),
+                "INSERT INTO tags (id, community_id, name, category, created_at)"
+                " VALUES (?, ?, ?, 'topic', ?)",
+                ((first_tag + t, community_id, f"tag-{t}", stamp) for t in range(N_TAGS)),
             )
+            if shared:  # every affiliate's tag is its copy of the network's
+                conn.execute(
+                    "UPDATE tags SET network_tag_id = id - ? WHERE community_id = ?",
+                    (first_tag - 1, community_id),
+                )
             first_member = c * members + 1
             zones = rng.choice(len(names), size=members, p=zone_p / zone_p.sum())
             discoverable = rng.random(members) < 0.9
