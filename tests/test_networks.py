@@ -15,6 +15,8 @@ import pytest
 from communitybot import one_time_codes as codes
 from communitybot.command_parser import CommandParseError, parse_command_line
 from communitybot.events import CommandInvoked, CommunityRef, ConversationRef, UserRef
+from communitybot.outbox_codec import decode
+from communitybot.replies import SendToChannel
 from tests.conftest import COMMUNITY, Harness
 
 CODE = re.compile(r"`([0-9A-Z]{4}-[0-9A-Z]{4})`")
@@ -254,6 +256,31 @@ async def test_any_platform_joins_and_mydata_forgetme_cover_steward_roles(
     assert await harness.store.db.fetch_all("SELECT * FROM network_stewards") == []
     shown = await matrix.reply("@mo:example.org", "/network show")
     assert "Stewards:** none" in shown and "North" in shown
+
+
+async def test_notes_reach_an_affiliate_on_another_platform_without_mentions(
+    a: Site, harness: Harness
+) -> None:
+    """A note for an affiliate on another platform is queued for that platform's process (or
+    the other side of this one), naming people as text: a mention means nothing there."""
+    await a.command("ann", "/network create North")
+    matrix = Site(harness, CommunityRef("matrix", "!space:example.org"))
+    await matrix.setup("@mo:example.org")
+    code = await invite_code(a, "ann")
+    assert "now an affiliate" in await matrix.reply("@mo:example.org", f"/network join {code}")
+    await a.command("ann", "/network tags add robotics")
+    rows = await harness.store.db.fetch_all(
+        "SELECT action FROM outbox WHERE platform = 'matrix' ORDER BY id"
+    )
+    notes = [
+        action.message.text
+        for action in (decode(str(row["action"])) for row in rows)
+        if isinstance(action, SendToChannel) and f"#{action.channel_id}" == matrix.modlog
+    ]
+    assert any("joined this community to the network" in text for text in notes), notes
+    (tagged,) = [text for text in notes if "robotics" in text]
+    assert "“Ann” (fake “community-1”) added the tag **robotics**" in tagged
+    assert "<@" not in tagged
 
 
 async def test_a_steward_acts_in_any_affiliate_and_removes_stewards_of_others(

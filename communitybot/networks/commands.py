@@ -15,9 +15,8 @@ Rules this slice keeps (docs/networks.md says the same):
   role held through it.
 - At most five wrong codes per joining community an hour; each is logged (never the code) and
   noted in that community's moderator log.
-- Every change is noted in the moderator log of the communities it affects that this platform
-  can reach (a note for an affiliate on another platform waits for the slice that serves both
-  platforms in one process).
+- Every change is noted in the moderator log of the communities it affects, each on its own
+  platform; a note other affiliates read names people as text (`actor`), never with a mention.
 """
 
 from __future__ import annotations
@@ -33,10 +32,10 @@ from communitybot.events import UserRef
 from communitybot.feature import handles
 from communitybot.models import Community, Member
 from communitybot.naming import NAME_LIMIT, affiliate, label, who
-from communitybot.networks.affiliates import affiliate_communities
+from communitybot.networks.affiliates import actor, affiliate_communities, modlog_note
 from communitybot.networks.catalogue import MAX_NAME
 from communitybot.onboarding.profile import resolve_member
-from communitybot.replies import Action, Message, SendToChannel, reply
+from communitybot.replies import Action, reply
 from communitybot.store.networks import Network
 from communitybot.tags import network as network_tags
 from communitybot.text import quote
@@ -58,15 +57,6 @@ def _affiliate(community: Community, here: Community) -> str:
     return affiliate(community.ref) + (" (this community)" if community.id == here.id else "")
 
 
-def _note(ctx: Context, community: Community | None, text: str) -> list[Action]:
-    """A line in that community's moderator log, when it has one this platform can reach."""
-    if community is None or not community.modlog_channel:
-        return []
-    if community.ref.platform != ctx.community.ref.platform:
-        return []
-    return [SendToChannel(community.ref, community.modlog_channel, Message(text))]
-
-
 async def _notes(ctx: Context, community_ids: list[int], text: str) -> list[Action]:
     actions: list[Action] = []
     for community_id in dict.fromkeys(community_ids):
@@ -74,7 +64,7 @@ async def _notes(ctx: Context, community_ids: list[int], text: str) -> list[Acti
             community: Community | None = ctx.community
         else:
             community = await ctx.store.communities.get_by_id(community_id)
-        actions += _note(ctx, community, text)
+        actions += modlog_note(community, text)
     return actions
 
 
@@ -102,7 +92,7 @@ async def show(ctx: Context, options: dict[str, Any]) -> list[Action]:
     stewards = await networks.stewards(network.id)
     lines = [f"🌐 Network {_name(network)}", f"**Affiliates ({len(affiliates)})**"]
     lines += [f"• {_affiliate(c, ctx.community)}" for c in affiliates]
-    where = {c.id: f"{c.ref.platform} “{quote(c.ref.space_id, 60)}”" for c in affiliates}
+    where = {c.id: affiliate(c.ref) for c in affiliates}
     if stewards:
         lines.append(
             "**Stewards:** "
@@ -208,8 +198,7 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
             f"moderator types `{p}network join <code>` there (Discord or Matrix).\n"
             f"• `{p}network stewards add <member>` shares the steward role."
         ),
-        *_note(
-            ctx,
+        *modlog_note(
             ctx.community,
             f"🌐 {who(ctx.platform, ctx.member)} created the network {_name(network)}: this "
             "community is its first affiliate and they are its steward.",
@@ -243,8 +232,7 @@ async def invite(ctx: Context, options: dict[str, Any]) -> list[Action]:
             "there. I keep only a fingerprint of it, so I cannot show it again.",
             ephemeral=True,
         ),
-        *_note(
-            ctx,
+        *modlog_note(
             ctx.community,
             f"🌐 {who(ctx.platform, ctx.member)} made an invite code for the network "
             f"{_name(network)} (valid until {_when(expires)}, once).",
@@ -274,8 +262,7 @@ async def _wrong_code(ctx: Context, tried_before: int) -> list[Action]:
             "That code is not right: check it with the steward who gave it to you "
             f"({more}). Nothing was changed."
         ),
-        *_note(
-            ctx,
+        *modlog_note(
             ctx.community,
             f"🔐 {who(ctx.platform, ctx.member)} tried a wrong network invite code "
             f"({tries} of {MAX_WRONG_CODES} this hour).",
@@ -334,7 +321,7 @@ async def join(ctx: Context, options: dict[str, Any]) -> list[Action]:
     await networks.add_affiliate(network.id, ctx.community.id, now)
     await network_tags.affiliate_joined(ctx, network.id)
     affiliates = await networks.affiliates(network.id)
-    author = who(ctx.platform, ctx.member)
+    author = actor(ctx)
     return [
         *reply(
             f"This community is now an affiliate of the network {_name(network)} "
@@ -348,8 +335,8 @@ async def join(ctx: Context, options: dict[str, Any]) -> list[Action]:
         *await _notes(
             ctx,
             [c for c in [found.community_id] if c != ctx.community.id],
-            f"🌐 The invite code made here was used: the {ctx.community.ref.platform} "
-            f"community “{quote(ctx.community.ref.space_id, 60)}” joined the network "
+            f"🌐 The invite code made here was used: the community "
+            f"{affiliate(ctx.community.ref)} joined the network "
             f"{_name(network)}.",
         ),
     ]
@@ -365,7 +352,7 @@ async def leave(ctx: Context, options: dict[str, Any]) -> list[Action]:
     removed = await networks.remove_affiliate(network.id, ctx.community.id)
     await network_tags.affiliate_left(ctx)
     remaining = await networks.affiliates(network.id)
-    author = who(ctx.platform, ctx.member)
+    author = actor(ctx)
     here_note = f"🌐 {author} took this community out of the network {_name(network)}."
     if not remaining:
         await networks.delete(network.id)
@@ -374,8 +361,8 @@ async def leave(ctx: Context, options: dict[str, Any]) -> list[Action]:
                 f"This community left the network {_name(network)}. It was the last affiliate, "
                 "so the network is closed and its invite codes no longer work."
             ),
-            *_note(
-                ctx, ctx.community, here_note + " It was the last affiliate: the network is closed."
+            *modlog_note(
+                ctx.community, here_note + " It was the last affiliate: the network is closed."
             ),
         ]
     lines = [
@@ -394,17 +381,16 @@ async def leave(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if len(remaining) == 1:
         lines.append("• One affiliate is left; it keeps the network and can invite others.")
     elsewhere = (
-        f"🌐 The {ctx.community.ref.platform} community “{quote(ctx.community.ref.space_id, 60)}” "
-        f"left the network {_name(network)}."
+        f"🌐 The community {affiliate(ctx.community.ref)} left the network {_name(network)}."
     )
-    if not stewards:
+    if not stewards:  # read on any platform: the command without this one's prefix
         elsewhere += (
-            " The network has no stewards now: a moderator here can take the role with "
-            f"`{ctx.prefix}network stewards add <member>`."
+            " The network has no stewards now: a moderator here can take the role with the "
+            "`network stewards add <member>` command."
         )
     return [
         *reply("\n".join(lines)),
-        *_note(ctx, ctx.community, here_note),
+        *modlog_note(ctx.community, here_note),
         *await _notes(ctx, remaining, elsewhere),
     ]
 
@@ -447,8 +433,7 @@ async def add_steward(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return reply(f"{label(target)} already is a steward of {_name(network)}.")
     return [
         *reply(f"{label(target)} is now a steward of the network {_name(network)}."),
-        *_note(
-            ctx,
+        *modlog_note(
             ctx.community,
             f"🌐 {who(ctx.platform, ctx.member)} made {label(target)} a steward of the "
             f"network {_name(network)}.",
@@ -494,7 +479,7 @@ async def remove_steward(ctx: Context, options: dict[str, Any]) -> list[Action]:
         )
     await networks.remove_steward(network.id, target.id)
     text = (
-        f"🌐 {who(ctx.platform, ctx.member)} removed {label(target)} from the stewards of the "
+        f"🌐 {actor(ctx)} removed {label(target)} from the stewards of the "
         f"network {_name(network)}."
     )
     return [
@@ -519,7 +504,7 @@ async def on_leave(ctx: Context) -> list[Action]:
                 " It has no stewards now: a moderator of any affiliate can take the role with "
                 f"`{ctx.prefix}network stewards add <member>`."
             )
-        actions += _note(ctx, ctx.community, text)
+        actions += modlog_note(ctx.community, text)
     return actions
 
 

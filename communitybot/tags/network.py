@@ -15,9 +15,8 @@ Decisions (docs/networks.md says the same):
 - A local tag called like a network tag or one of its aliases is linked or merged into the
   network's copy, never duplicated (`tags.mirror` says exactly how); each affiliate's moderator
   log says when that happened there.
-- Every change is noted in the moderator log of every affiliate this platform can reach (a note
-  for an affiliate on another platform waits for the slice serving both in one process, as for
-  the other network notes).
+- Every change is noted in the moderator log of every affiliate, on its own platform, naming
+  the steward as text (`networks.affiliates.actor`), as the other network notes do.
 """
 
 from __future__ import annotations
@@ -28,10 +27,10 @@ from typing import Any
 from communitybot.context import Context
 from communitybot.feature import handles
 from communitybot.models import Community
-from communitybot.naming import affiliate, who
-from communitybot.networks.affiliates import affiliate_communities
+from communitybot.naming import affiliate
+from communitybot.networks.affiliates import actor, affiliate_communities, modlog_note
 from communitybot.networks.catalogue import MAX_NAME
-from communitybot.replies import Action, Message, SendToChannel, reply
+from communitybot.replies import Action, reply
 from communitybot.store.network_tags import NetworkTag
 from communitybot.store.networks import Network
 from communitybot.tags import mirror
@@ -174,17 +173,10 @@ async def _everywhere(
         if local:
             lines.append(f"• {_where(community, ctx)}: {local}.")
         text = log_text + (f" Here {local}." if local else "")
-        notes += _note(ctx, community, text)
+        notes += modlog_note(community, text)
     if len(lines) > DETAIL_LINES:
         lines = [*lines[:DETAIL_LINES], f"• …and {len(lines) - DETAIL_LINES} more affiliates."]
     return lines, notes, len(affiliates)
-
-
-def _note(ctx: Context, community: Community, text: str) -> list[Action]:
-    """A line in that community's moderator log, when it has one this platform can reach."""
-    if not community.modlog_channel or community.ref.platform != ctx.community.ref.platform:
-        return []
-    return [SendToChannel(community.ref, community.modlog_channel, Message(text))]
 
 
 def _in_all(count: int) -> str:
@@ -278,7 +270,7 @@ async def add_network_tag(ctx: Context, options: dict[str, Any]) -> list[Action]
     tag = await ctx.store.tags.network.create(
         network.id, name, category or DEFAULT_CATEGORY, description, ctx.clock.now()
     )
-    author = who(ctx.platform, ctx.member)
+    author = actor(ctx)
     lines, notes, count = await _everywhere(
         ctx,
         network,
@@ -315,7 +307,7 @@ async def alias_network_tag(ctx: Context, options: dict[str, Any]) -> list[Actio
     if clash := await _network_clash(ctx, network, alias):
         return clash
     await ctx.store.tags.network.add_alias(tag.id, alias)
-    author = who(ctx.platform, ctx.member)
+    author = actor(ctx)
     return await _spread(
         ctx,
         network,
@@ -347,7 +339,7 @@ async def rename_network_tag(ctx: Context, options: dict[str, Any]) -> list[Acti
     if clash := await _network_clash(ctx, network, name, owner=tag):
         return clash
     await ctx.store.tags.network.rename(tag.id, name)
-    author = who(ctx.platform, ctx.member)
+    author = actor(ctx)
     return await _spread(
         ctx,
         network,
@@ -378,7 +370,7 @@ async def merge_network_tags(ctx: Context, options: dict[str, Any]) -> list[Acti
     # the target's aliases; bringing the target's copies in step then merges each affiliate's
     # former copy into the target's, members and all.
     await ctx.store.tags.network.merge(source.id, target.id)
-    author = who(ctx.platform, ctx.member)
+    author = actor(ctx)
     return await _spread(
         ctx,
         network,
@@ -414,7 +406,7 @@ async def categorise_network_tag(ctx: Context, options: dict[str, Any]) -> list[
     if category == tag.category:
         return reply(f"**{tag.name}** already is in *{category}*.")
     await ctx.store.tags.network.set_category(tag.id, category)
-    author = who(ctx.platform, ctx.member)
+    author = actor(ctx)
     return await _spread(
         ctx,
         network,
@@ -438,7 +430,7 @@ async def remove_network_tag(ctx: Context, options: dict[str, Any]) -> list[Acti
         return error
     affiliates = await affiliate_communities(ctx, network)
     await ctx.store.tags.network.delete(tag.id)
-    author = who(ctx.platform, ctx.member)
+    author = actor(ctx)
     text = (
         f"🏷️ {author} took **{tag.name}** out of the network {_name(network)}'s tags. This "
         f"community keeps it as its own tag, with its members; `{ctx.prefix}tags delete "
@@ -446,7 +438,7 @@ async def remove_network_tag(ctx: Context, options: dict[str, Any]) -> list[Acti
     )
     notes: list[Action] = []
     for community in affiliates:
-        notes += _note(ctx, community, text)
+        notes += modlog_note(community, text)
     return [
         *reply(
             f"**{tag.name}** is no longer a network tag. Each of the {len(affiliates)} "
@@ -484,7 +476,7 @@ async def promote_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     await tags.link(local.id, tag.id)
     promoted = await tags.get(tag.id)
     assert promoted is not None
-    author = who(ctx.platform, ctx.member)
+    author = actor(ctx)
     lines, notes, count = await _everywhere(
         ctx,
         network,
