@@ -25,9 +25,8 @@ from communitybot.events import UserRef
 from communitybot.models import Question
 from communitybot.store.cache import CommittedCache
 from communitybot.store.db import Database
+from communitybot.store.question_lists import NETWORK_QUESTIONS as QUESTIONS
 from communitybot.store.timefmt import from_db, to_db
-
-EDITABLE_COLUMNS = ("prompt", "choices", "max_length", "tag_category")
 
 
 @dataclass(frozen=True)
@@ -137,17 +136,10 @@ class NetworkQuestionRepository:
 
     # The network's questions -----------------------------------------------------------------
     async def questions(self, network_id: int) -> list[NetworkQuestion]:
-        rows = await self._db.fetch_all(
-            "SELECT * FROM network_questions WHERE network_id = ? ORDER BY position, id",
-            (network_id,),
-        )
-        return [_question(r) for r in rows]
+        return [_question(r) for r in await QUESTIONS.rows(self._db, network_id)]
 
     async def get(self, network_id: int, key: str) -> NetworkQuestion | None:
-        row = await self._db.fetch_one(
-            "SELECT * FROM network_questions WHERE network_id = ? AND key = ?",
-            (network_id, key),
-        )
+        row = await QUESTIONS.row(self._db, network_id, key)
         return _question(row) if row else None
 
     async def add(
@@ -163,81 +155,34 @@ class NetworkQuestionRepository:
     ) -> NetworkQuestion:
         """Append a question after the network's last one."""
         await self._wrote(network_id)
-        last = await self._db.fetch_one(
-            "SELECT coalesce(max(position), 0) FROM network_questions WHERE network_id = ?",
-            (network_id,),
-        )
-        row = await self._db.fetch_one(
-            "INSERT INTO network_questions (network_id, key, position, kind, target, prompt,"
-            " choices, max_length, tag_category) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-            (
-                network_id,
-                key,
-                (int(last[0]) if last else 0) + 1,
-                kind,
-                target,
-                prompt,
-                json.dumps(list(choices)),
-                max_length,
-                tag_category,
-            ),
+        row = await QUESTIONS.append(
+            self._db, network_id, key, kind, target, prompt, choices, max_length, tag_category
         )
         assert row is not None
         return _question(row)
 
     async def update(self, question_id: int, **values: Any) -> NetworkQuestion:
         """Change prompt, choices, max_length or tag_category (members are not re-asked)."""
-        unknown = set(values) - set(EDITABLE_COLUMNS)
-        if unknown:
-            raise ValueError(f"unknown question fields: {sorted(unknown)}")
-        if "choices" in values:
-            values["choices"] = json.dumps(list(values["choices"]))
-        if not values:
-            row = await self._db.fetch_one(
-                "SELECT * FROM network_questions WHERE id = ?", (question_id,)
-            )
-        else:
-            assignments = ", ".join(f"{column} = ?" for column in values)
-            row = await self._db.fetch_one(
-                f"UPDATE network_questions SET {assignments} WHERE id = ? RETURNING *",
-                (*values.values(), question_id),
-            )
+        row = await QUESTIONS.update(self._db, question_id, values)
         assert row is not None
         question = _question(row)
         if values:
             await self._wrote(question.network_id)
         return question
 
-    async def _renumber(self, network_id: int, ordered_ids: list[int]) -> None:
-        await self._wrote(network_id)
-        await self._db.execute_many(
-            "UPDATE network_questions SET position = ? WHERE id = ?",
-            [(index, question_id) for index, question_id in enumerate(ordered_ids, start=1)],
-        )
-
     async def move(self, network_id: int, key: str, position: int) -> int:
         """Move `key` to `position` (clamped to 1..n); its new position, 0 if unknown."""
-        questions = await self.questions(network_id)
-        moving = next((q for q in questions if q.key == key), None)
-        if moving is None:
-            return 0
-        ids = [q.id for q in questions if q.key != key]
-        final = max(1, min(position, len(questions)))
-        ids.insert(final - 1, moving.id)
-        await self._renumber(network_id, ids)
-        return final
+        await self._wrote(network_id)
+        return await QUESTIONS.move(self._db, await self.questions(network_id), key, position)
 
     async def remove(self, network_id: int, key: str) -> int:
         """Delete a question with its answers; how many answers went with it."""
         question = await self.get(network_id, key)
         if question is None:
             return 0
-        row = await self._db.fetch_one(
-            "SELECT count(*) FROM network_answers WHERE question_id = ?", (question.id,)
-        )
-        await self._db.execute("DELETE FROM network_questions WHERE id = ?", (question.id,))
-        await self._renumber(network_id, [q.id for q in await self.questions(network_id)])
-        return int(row[0]) if row else 0
+        await self._wrote(network_id)
+        rest = [q.id for q in await self.questions(network_id)]
+        return await QUESTIONS.remove(self._db, question, rest)
 
     # Answers ---------------------------------------------------------------------------------
     async def answers(self, member_id: int) -> dict[int, NetworkAnswer]:

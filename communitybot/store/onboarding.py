@@ -21,10 +21,10 @@ from communitybot.models import Question
 from communitybot.store.cache import CommittedCache
 from communitybot.store.db import Database
 from communitybot.store.network_questions import NetworkQuestionRepository
+from communitybot.store.question_lists import COMMUNITY_QUESTIONS as QUESTIONS
 from communitybot.store.timefmt import from_db, to_db
 
 STATUSES = ("active", "awaiting_consent", "completed")
-EDITABLE_COLUMNS = ("prompt", "choices", "max_length", "tag_category")
 
 
 @dataclass(frozen=True)
@@ -110,19 +110,13 @@ class OnboardingRepository:
         if cached is not None:
             return list(cached)
         token = self._questions.token()
-        rows = await self._db.fetch_all(
-            "SELECT * FROM onboarding_questions WHERE community_id = ? ORDER BY position, id",
-            (community_id,),
-        )
+        rows = await QUESTIONS.rows(self._db, community_id)
         questions = tuple(_question(r) for r in rows)
         self._questions.put(community_id, questions, token)
         return list(questions)
 
     async def get_question(self, community_id: int, key: str) -> Question | None:
-        row = await self._db.fetch_one(
-            "SELECT * FROM onboarding_questions WHERE community_id = ? AND key = ?",
-            (community_id, key),
-        )
+        row = await QUESTIONS.row(self._db, community_id, key)
         return _question(row) if row else None
 
     async def add_question(
@@ -138,84 +132,34 @@ class OnboardingRepository:
     ) -> Question:
         """Append a question after the last one."""
         self._questions.wrote(community_id)
-        row = await self._db.fetch_one(
-            "SELECT coalesce(max(position), 0) FROM onboarding_questions WHERE community_id = ?",
-            (community_id,),
+        row = await QUESTIONS.append(
+            self._db, community_id, key, kind, target, prompt, choices, max_length, tag_category
         )
-        position = (int(row[0]) if row else 0) + 1
-        await self._db.execute(
-            "INSERT INTO onboarding_questions (community_id, key, position, kind, target, prompt,"
-            " choices, max_length, tag_category) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                community_id,
-                key,
-                position,
-                kind,
-                target,
-                prompt,
-                json.dumps(list(choices)),
-                max_length,
-                tag_category,
-            ),
-        )
-        created = await self.get_question(community_id, key)
-        assert created is not None
-        return created
+        assert row is not None
+        return _question(row)
 
     async def update_question(self, question_id: int, **values: Any) -> Question:
         """Change prompt, choices, max_length or tag_category (the flow reads them live)."""
-        unknown = set(values) - set(EDITABLE_COLUMNS)
-        if unknown:
-            raise ValueError(f"unknown question fields: {sorted(unknown)}")
-        if "choices" in values:
-            values["choices"] = json.dumps(list(values["choices"]))
-        if not values:
-            row = await self._db.fetch_one(
-                "SELECT * FROM onboarding_questions WHERE id = ?", (question_id,)
-            )
-        else:
-            assignments = ", ".join(f"{column} = ?" for column in values)
-            row = await self._db.fetch_one(
-                f"UPDATE onboarding_questions SET {assignments} WHERE id = ? RETURNING *",
-                (*values.values(), question_id),
-            )
+        row = await QUESTIONS.update(self._db, question_id, values)
         assert row is not None
         if values:
             self._questions.wrote(int(row["community_id"]))
         return _question(row)
 
-    async def _renumber(self, community_id: int, ordered_ids: list[int]) -> None:
-        """Positions become 1..n in the given order, with no gaps or ties."""
-        self._questions.wrote(community_id)
-        await self._db.execute_many(
-            "UPDATE onboarding_questions SET position = ? WHERE id = ?",
-            [(index, question_id) for index, question_id in enumerate(ordered_ids, start=1)],
-        )
-
     async def move_question(self, community_id: int, key: str, position: int) -> int:
         """Move `key` to `position` (clamped to 1..n); returns its new position, 0 if unknown."""
         questions = await self.list_questions(community_id)
-        moving = next((q for q in questions if q.key == key), None)
-        if moving is None:
-            return 0
-        ids = [q.id for q in questions if q.key != key]
-        final = max(1, min(position, len(questions)))
-        ids.insert(final - 1, moving.id)
-        await self._renumber(community_id, ids)
-        return final
+        self._questions.wrote(community_id)
+        return await QUESTIONS.move(self._db, questions, key, position)
 
     async def remove_question(self, community_id: int, key: str) -> int:
         """Delete a question (its answers go by cascade); returns how many answers went with it."""
         question = await self.get_question(community_id, key)
         if question is None:
             return 0
+        rest = [q.id for q in await self.list_questions(community_id)]
         self._questions.wrote(community_id)
-        row = await self._db.fetch_one(
-            "SELECT count(*) FROM onboarding_answers WHERE question_id = ?", (question.id,)
-        )
-        await self._db.execute("DELETE FROM onboarding_questions WHERE id = ?", (question.id,))
-        await self._renumber(community_id, [q.id for q in await self.list_questions(community_id)])
-        return int(row[0]) if row else 0
+        return await QUESTIONS.remove(self._db, question, rest)
 
     # Progress ---------------------------------------------------------------------------------
     async def get_progress(self, member_id: int) -> Progress | None:
