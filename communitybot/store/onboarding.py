@@ -225,22 +225,13 @@ class OnboardingRepository:
     async def save_answer(
         self, member_id: int, question_id: int, value: str | None, skipped: bool, now: datetime
     ) -> None:
-        await self._db.execute(
-            "INSERT INTO onboarding_answers (member_id, question_id, value, skipped, answered_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (member_id, question_id) DO UPDATE SET"
-            " value = excluded.value, skipped = excluded.skipped,"
-            " answered_at = excluded.answered_at",
-            (member_id, question_id, value, int(skipped), to_db(now)),
-        )
+        await QUESTIONS.save_answer(self._db, member_id, question_id, value, skipped, to_db(now))
 
     async def delete_answer(self, member_id: int, question_id: int) -> None:
-        await self._db.execute(
-            "DELETE FROM onboarding_answers WHERE member_id = ? AND question_id = ?",
-            (member_id, question_id),
-        )
+        await QUESTIONS.delete_answer(self._db, member_id, question_id)
 
     async def clear_answers(self, member_id: int) -> None:
-        await self._db.execute("DELETE FROM onboarding_answers WHERE member_id = ?", (member_id,))
+        await QUESTIONS.clear_answers(self._db, member_id)
 
     # For moderators and for the member's data export ------------------------------------------
     async def completion_counts(self, community_id: int) -> dict[str, int]:

@@ -122,6 +122,34 @@ class QuestionList:
         await self.renumber(db, [i for i in rest if i != question.id])
         return int(row[0]) if row else 0
 
+    # Answers ---------------------------------------------------------------------------------
+    async def save_answer(
+        self,
+        db: Database,
+        member_id: int,
+        question_id: int,
+        value: str | None,
+        skipped: bool,
+        answered_at: str,
+    ) -> None:
+        """A membership's answer (or skip), replacing an earlier one."""
+        await db.execute(
+            f"INSERT INTO {self.answers} (member_id, question_id, value, skipped, answered_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (member_id, question_id) DO UPDATE SET"
+            " value = excluded.value, skipped = excluded.skipped,"
+            " answered_at = excluded.answered_at",
+            (member_id, question_id, value, int(skipped), answered_at),
+        )
+
+    async def delete_answer(self, db: Database, member_id: int, question_id: int) -> None:
+        await db.execute(
+            f"DELETE FROM {self.answers} WHERE member_id = ? AND question_id = ?",
+            (member_id, question_id),
+        )
+
+    async def clear_answers(self, db: Database, member_id: int) -> None:
+        await db.execute(f"DELETE FROM {self.answers} WHERE member_id = ?", (member_id,))
+
 
 COMMUNITY_QUESTIONS = QuestionList("onboarding_questions", "onboarding_answers", "community_id")
 NETWORK_QUESTIONS = QuestionList("network_questions", "network_answers", "network_id")
