@@ -41,6 +41,25 @@ PROFILE_COMMANDS: tuple[Command, ...] = (
     ),
 )
 
+_KEY = Option("key", "Question id", max_length=32)
+_ADD = (
+    Option("key", "Short id, e.g. subjects", max_length=32),
+    Option("kind", "Kind", choices=("single", "multi", "text", "yesno", "timezone")),
+    Option(
+        "target",
+        "Where the answer goes",
+        choices=("none", "role", "tags", "timezone", "wants_mentor", "offers_mentor", "intro"),
+    ),
+    Option("prompt", "The question", max_length=300, rest=True),
+)
+_EDIT = (
+    _KEY,
+    Option("field", "Field", choices=("prompt", "choices", "max_length", "category")),
+    Option("value", "New value (choices: comma-separated)", max_length=_TEXT_MAX, rest=True),
+)
+_MOVE = (_KEY, Option("position", "New position", type="integer", min_value=1, max_value=50))
+"""The options of `onboarding questions …` and `network questions …`: one grammar for both."""
+
 QUESTION_COMMANDS: tuple[Command, ...] = (
     Command(
         ("onboarding", "questions", "list"),
@@ -51,24 +70,7 @@ QUESTION_COMMANDS: tuple[Command, ...] = (
     Command(
         ("onboarding", "questions", "add"),
         "Add an onboarding question",
-        (
-            Option("key", "Short id, e.g. subjects", max_length=32),
-            Option("kind", "Kind", choices=("single", "multi", "text", "yesno", "timezone")),
-            Option(
-                "target",
-                "Where the answer goes",
-                choices=(
-                    "none",
-                    "role",
-                    "tags",
-                    "timezone",
-                    "wants_mentor",
-                    "offers_mentor",
-                    "intro",
-                ),
-            ),
-            Option("prompt", "The question", max_length=300, rest=True),
-        ),
+        _ADD,
         moderator_only=True,
         examples=(
             "onboarding questions add subjects multi tags What do you teach?",
@@ -78,13 +80,7 @@ QUESTION_COMMANDS: tuple[Command, ...] = (
     Command(
         ("onboarding", "questions", "edit"),
         "Change a question's prompt, choices, max_length or category",
-        (
-            Option("key", "Question id", max_length=32),
-            Option("field", "Field", choices=("prompt", "choices", "max_length", "category")),
-            Option(
-                "value", "New value (choices: comma-separated)", max_length=_TEXT_MAX, rest=True
-            ),
-        ),
+        _EDIT,
         moderator_only=True,
         examples=(
             "onboarding questions edit subjects choices maths, science, languages",
@@ -94,17 +90,14 @@ QUESTION_COMMANDS: tuple[Command, ...] = (
     Command(
         ("onboarding", "questions", "move"),
         "Move a question to a position (1 = first)",
-        (
-            Option("key", "Question id", max_length=32),
-            Option("position", "New position", type="integer", min_value=1, max_value=50),
-        ),
+        _MOVE,
         moderator_only=True,
         examples=("onboarding questions move subjects 1",),
     ),
     Command(
         ("onboarding", "questions", "remove"),
         "Remove a question (answers to it are deleted)",
-        (Option("key", "Question id", max_length=32),),
+        (_KEY,),
         moderator_only=True,
         examples=("onboarding questions remove years",),
     ),
@@ -117,54 +110,28 @@ QUESTION_COMMANDS: tuple[Command, ...] = (
     Command(
         ("network", "questions", "add"),
         "Stewards: add a question every affiliate asks, once per person",
-        (
-            Option("key", "Short id, e.g. subjects", max_length=32),
-            Option("kind", "Kind", choices=("single", "multi", "text", "yesno", "timezone")),
-            Option(
-                "target",
-                "Where the answer goes",
-                choices=(
-                    "none",
-                    "role",
-                    "tags",
-                    "timezone",
-                    "wants_mentor",
-                    "offers_mentor",
-                    "intro",
-                ),
-            ),
-            Option("prompt", "The question", max_length=300, rest=True),
-        ),
+        _ADD,
         examples=("network questions add subjects multi tags What do you teach?",),
         spans="network",
     ),
     Command(
         ("network", "questions", "edit"),
         "Stewards: change a network question's prompt, choices, max_length or category",
-        (
-            Option("key", "Question id", max_length=32),
-            Option("field", "Field", choices=("prompt", "choices", "max_length", "category")),
-            Option(
-                "value", "New value (choices: comma-separated)", max_length=_TEXT_MAX, rest=True
-            ),
-        ),
+        _EDIT,
         examples=("network questions edit subjects choices maths, science, languages",),
         spans="network",
     ),
     Command(
         ("network", "questions", "move"),
         "Stewards: move a network question to a position (1 = first)",
-        (
-            Option("key", "Question id", max_length=32),
-            Option("position", "New position", type="integer", min_value=1, max_value=50),
-        ),
+        _MOVE,
         examples=("network questions move subjects 1",),
         spans="network",
     ),
     Command(
         ("network", "questions", "remove"),
         "Stewards: remove a network question (answers to it are deleted)",
-        (Option("key", "Question id", max_length=32),),
+        (_KEY,),
         examples=("network questions remove subjects",),
         spans="network",
     ),
