@@ -175,6 +175,39 @@ async def test_one_process_serves_a_guild_and_a_space_and_links_a_person_across_
                 slash("peers", _option("tags", "maths"), _option("scope", "network")),
             )
             assert "alicem" in peers and "matrix" in peers.casefold()
+
+            # Mentoring across the silo and the platforms: a Discord mentor, the Matrix member
+            # as mentee; the steward's network round introduces each on their own platform.
+            await _discord_says(
+                double, MOD, slash("privacy", sub("discoverable", _option("value", "network")))
+            )
+            offered = await _discord_says(
+                double,
+                MOD,
+                slash(
+                    "mentor",
+                    sub(
+                        "offer",
+                        {"type": 4, "name": "capacity", "value": 2},
+                        _option("tags", "maths"),
+                    ),
+                ),
+            )
+            assert "maths" in offered
+            await _matrix_says(alice_m, bot_id, lobby, "!mentor request maths", "maths")
+            mark = alice_m.mark()
+            matched = await _discord_says(
+                double,
+                MOD,
+                slash("network", {"type": 2, "name": "mentors", "options": [sub("match")]}),
+            )
+            assert "1 of them across affiliates" in matched
+            [intro] = await double.wait_for(
+                "POST", "/messages", saying="matched across the network", within=20
+            )
+            assert "alicem" in intro.body["content"] and "Matrix" in intro.body["content"]
+            met = await alice_m.wait_dm("matched across the network", after=mark, sender=bot_id)
+            assert "“mod”" in met.body.casefold() and "discord" in met.body.casefold()
         finally:
             if not process.done():
                 os.kill(os.getpid(), signal.SIGTERM)  # as `docker stop` does: both stop
