@@ -19,6 +19,9 @@ class CommunityRef:
 
     platform: str
     space_id: str
+    name: str = field(default="", compare=False, hash=False)
+    """The name moderators gave it (`setup name=…`), for output in other communities; not part
+    of identity. Set on refs read from the store, empty on refs adapters build."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ class Community:
     introductions_channel: str | None = None
     modlog_channel: str | None = None
     moderator_role: str | None = None
+    name: str | None = None
+    """How other affiliates of its network see it (`setup name=…`; also on `ref.name`)."""
 
 
 @dataclass(frozen=True)

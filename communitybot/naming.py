@@ -35,6 +35,8 @@ def label(member: Member) -> str:
 
 
 def affiliate(ref: CommunityRef) -> str:
-    """An affiliate community of a network, as members of the others see it: its platform and
-    its server or space id (communities have no name of their own)."""
+    """An affiliate community of a network, as members of the others see it: the name its
+    moderators gave it and its platform, else its platform and its server or space id."""
+    if ref.name:
+        return f"“{quote(ref.name, NAME_LIMIT)}” ({ref.platform})"
     return f"{ref.platform} “{quote(ref.space_id, NAME_LIMIT)}”"

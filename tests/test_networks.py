@@ -258,6 +258,21 @@ async def test_any_platform_joins_and_mydata_forgetme_cover_steward_roles(
     assert "Stewards:** none" in shown and "North" in shown
 
 
+async def test_an_affiliate_is_shown_by_the_name_its_moderators_gave_it(a: Site, b: Site) -> None:
+    await network_of_two(a, b)
+    assert "community-1" in await b.reply("bea", "/network show")
+    saved = await a.reply("ann", "/setup name=Riverside   High @everyone maths")
+    assert "“Riverside High everyone maths”" in saved or "Riverside High" in saved
+    assert "@everyone" not in saved
+    shown = await b.reply("bea", "/network show")
+    assert "“Riverside High" in shown and "(fake)" in shown and "community-1" not in shown
+    with pytest.raises(CommandParseError, match="at most 80"):
+        await a.command("ann", "/setup name=" + "x" * 81)
+    cleared = await a.reply("ann", "/setup name=none")
+    assert "not set" in cleared
+    assert "community-1" in await b.reply("bea", "/network show")
+
+
 async def test_notes_reach_an_affiliate_on_another_platform_without_mentions(
     a: Site, harness: Harness
 ) -> None:

@@ -27,11 +27,19 @@ SETUP_COMMANDS: tuple[Command, ...] = (
             Option(
                 "moderator_role", "Role whose members are moderators", type="role", required=False
             ),
+            Option(
+                "name",
+                "This community's name, as the other affiliates of its network see it",
+                required=False,
+                max_length=80,
+                rest=True,
+            ),
         ),
         moderator_only=True,
         examples=(
             "setup",
             "setup welcome_channel=welcome modlog_channel=mod-log moderator_role=moderators",
+            "setup name=Riverside High maths",
         ),
     ),
 )

@@ -24,7 +24,9 @@ SETTINGS: dict[str, str] = {
     "introductions_channel": "Introductions channel",
     "modlog_channel": "Moderator-log channel",
     "moderator_role": "Moderator role",
+    "name": "Name (as other affiliates of its network see it)",
 }
+MAX_NAME = 80
 
 
 class SettingError(ValueError):
@@ -34,7 +36,7 @@ class SettingError(ValueError):
 def _shown(ctx: Context, name: str, value: str | None) -> str:
     if value is None:
         return "not set"
-    if name == "moderator_role":
+    if name in ("moderator_role", "name"):
         return f"“{quote(value, MAX_SETTING)}”"
     return ctx.platform.mention_channel(value)
 
@@ -53,13 +55,15 @@ def _settings_text(ctx: Context, community: Community) -> str:
 
 def clean_setting(name: str, raw: Any) -> str | None:
     """The value to store (None clears it), or SettingError saying what is wrong."""
-    value = str(raw).strip()
-    if name != "moderator_role":
+    value = " ".join(str(raw).split()) if name == "name" else str(raw).strip()
+    if name not in ("moderator_role", "name"):
         value = value.lstrip("#").strip()
     if not value:
         raise SettingError(f"`{name}` needs a value (or `none` to clear it).")
     if value.casefold() in CLEAR_WORDS:
         return None
+    if name == "name" and len(value) > MAX_NAME:
+        raise SettingError(f"`name` is too long ({len(value)} characters, at most {MAX_NAME}).")
     if len(value) > MAX_SETTING:
         raise SettingError(
             f"`{name}` is too long ({len(value)} characters, at most {MAX_SETTING})."

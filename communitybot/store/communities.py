@@ -15,17 +15,24 @@ from communitybot.store.cache import CommittedCache
 from communitybot.store.db import Database
 from communitybot.store.timefmt import to_db
 
-SETTING_COLUMNS = ("welcome_channel", "introductions_channel", "modlog_channel", "moderator_role")
+SETTING_COLUMNS = (
+    "welcome_channel",
+    "introductions_channel",
+    "modlog_channel",
+    "moderator_role",
+    "name",
+)
 
 
 def _community(row: Any) -> Community:
     return Community(
         id=row["id"],
-        ref=CommunityRef(row["platform"], row["space_id"]),
+        ref=CommunityRef(row["platform"], row["space_id"], row["name"] or ""),
         welcome_channel=row["welcome_channel"],
         introductions_channel=row["introductions_channel"],
         modlog_channel=row["modlog_channel"],
         moderator_role=row["moderator_role"],
+        name=row["name"],
     )
 
 

@@ -109,12 +109,15 @@ class NetworkRepository:
     async def affiliate_refs(self, network_id: int) -> list[tuple[int, CommunityRef]]:
         """The affiliates' community ids and platform refs, in the order they joined."""
         rows = await self._db.fetch_all(
-            "SELECT c.id, c.platform, c.space_id FROM network_affiliates a "
+            "SELECT c.id, c.platform, c.space_id, c.name FROM network_affiliates a "
             "JOIN communities c ON c.id = a.community_id WHERE a.network_id = ? "
             "ORDER BY a.joined_at, a.community_id",
             (network_id,),
         )
-        return [(int(row["id"]), CommunityRef(row["platform"], row["space_id"])) for row in rows]
+        return [
+            (int(row["id"]), CommunityRef(row["platform"], row["space_id"], row["name"] or ""))
+            for row in rows
+        ]
 
     async def remove_affiliate(self, network_id: int, community_id: int) -> int:
         """The community leaves: its members' steward roles and its unused invites go with it.
