@@ -324,3 +324,26 @@ def _command(site: Site, name: str, line: str) -> CommandInvoked:
         parsed.command.path,
         parsed.options,
     )
+
+
+async def test_two_linked_accounts_in_one_community_of_no_network_are_one(c: Site) -> None:
+    await link(c, "alice", c, "alice-2")
+    text = await c.reply("alice", "/tags add maths")
+    assert "Also added in 1 other membership of yours (fake “c”)." in text
+    assert await tags_of(c, "alice-2") == {"maths"}
+
+
+async def test_a_role_in_a_community_on_another_platform_is_not_granted_from_here(
+    a: Site, m: Site
+) -> None:
+    """This process cannot tell whether a role on another platform gives moderation rights:
+    the tag is added there, its role is not handed out (a removal still takes it back)."""
+    await network_of(a, m)
+    await m.command("@mod:example.org", "/tags link robot-club role=!robots:example.org")
+    await link(a, "alice", m, "@alice:example.org")
+    actions = await a.harness.bot.dispatch(_command(a, "alice", "/tags add robotics"))
+    assert await tags_of(m, "@alice:example.org") == {"robot-club"}
+    assert not [x for x in actions if isinstance(x, GrantRole)]
+    actions = await a.harness.bot.dispatch(_command(a, "alice", "/tags remove robotics"))
+    assert await tags_of(m, "@alice:example.org") == set()
+    assert RevokeRole(m.ref, m.user("@alice:example.org"), "!robots:example.org") in actions
