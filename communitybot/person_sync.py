@@ -45,17 +45,9 @@ class Elsewhere:
         return affiliate(self.community.ref)
 
 
-async def scope_of(store: Store, community_id: int) -> set[int]:
-    """The communities whose memberships of one person are one: the network's affiliates, or
-    the community alone when it is in no network."""
-    network = await store.networks.of_community(community_id)
-    if network is None:
-        return {community_id}
-    return set(await store.networks.affiliates(network.id))
-
-
 async def elsewhere(ctx: Context) -> list[Elsewhere]:
-    """The acting member's other memberships in its scope (`scope_of`), oldest first.
+    """The acting member's other present memberships that share its profile: in the affiliates
+    of its community's network, or in its community alone when that is in no network; by id.
 
     A member with no linked account in a community of no network costs two small reads, and
     nothing else is read.
