@@ -281,7 +281,8 @@ class Bot:
 
     async def _lanes_for(self, event: Event) -> list[CommunityRef]:
         """The lanes a unit takes: its community's; for what may act on a member's rows in every
-        community of that platform user (`/mydata`, `/forgetme` and its answer) theirs; for a
+        community of that platform user (`/mydata`, `/forgetme` and its answer, `tags add`,
+        `profile edit`, a link's confirmation — with the account asking to be linked) theirs; for a
         command that writes across a network (`Command.spans`) every affiliate's."""
         spans = _spans(event)
         if spans == "community":
@@ -297,6 +298,16 @@ class Bot:
                 refs.update(ref for _, ref in await source.networks.affiliate_refs(network.id))
             return sorted(refs, key=lane_order)
         users = [event.user, *(a.user for a in await source.people.accounts_of(event.user))]
+        # A link's confirmation (a typed yes or the button) merges the two accounts' profiles
+        # (`communitybot.identity`): the account asking to be linked is in the unit too.
+        request = (
+            None
+            if isinstance(event, CommandInvoked)
+            else await source.people.get_request(event.user)
+        )
+        if request is not None:
+            other = request.other
+            users += [other, *(a.user for a in await source.people.accounts_of(other))]
         for user in dict.fromkeys(users):  # and every linked account's (forgetting a person)
             for member in await source.members.all_for_user(user):
                 community = await source.communities.get_by_id(member.community_id)
@@ -660,7 +671,9 @@ class Bot:
 
 
 _INTERACTIVE = (CommandInvoked, MessageReceived, ChoicePicked)
-_SPANNING_CHOICES = {"forgetme"}
+_SPANNING_CHOICES = {"forgetme", "link:confirm"}
+"""Answers acting for the person: forgetting them, or linking (which merges their profiles in
+every network the two accounts share, `communitybot.identity`)."""
 
 
 _FORGET_YES = {"yes", "y", "this", "this account", "all", "all accounts", "everything"}

@@ -3,7 +3,8 @@
 The flow: account A types `link` and privately gets a one-time code (10 minutes, single use,
 stored hashed). Account B — in another community or on another platform — types `link <code>`:
 the code is consumed at once and A is asked privately to confirm (a yes/no prompt DM'd to A, on
-A's own platform: the outbox carries it there). Only A's "yes" links them. Every link, unlink
+A's own platform: the outbox carries it there). Only A's "yes" links them, and merges what the
+two accounts hold wherever they share a network (`communitybot.identity.merge`). Every link, unlink
 and revocation goes to the moderator log of the communities involved; codes never do, nor
 into the log file.
 """
@@ -20,6 +21,7 @@ from loguru import logger
 from communitybot.context import Context
 from communitybot.events import UserRef
 from communitybot.feature import handles
+from communitybot.identity.merge import merge_linked
 from communitybot.models import Community
 from communitybot.one_time_codes import EXAMPLE, code_hash, new_code, normalized, shown
 from communitybot.replies import Action, Message, Prompt, SendDirect, SendToChannel, reply
@@ -262,9 +264,14 @@ async def _answer(ctx: Context, answer: str) -> list[Action] | None:
         request.other.platform,
         person,
     )
+    merged, role_actions = await merge_linked(ctx, [user, *linked])
     unlink = f"`{ctx.prefix}unlink` takes an account out again."
+    text = f"Linked ✅ This account is now linked with:\n{_accounts_list(named)}"
+    if merged:
+        text += "\n" + "\n".join(merged)
     return [
-        *reply(f"Linked ✅ This account is now linked with:\n{_accounts_list(named)}\n{unlink}"),
+        *reply(f"{text}\n{unlink}"),
+        *role_actions,
         *tell_other(
             f"🔗 Linked ✅ {_account(first)} confirmed: your accounts are linked. {unlink}"
         ),

@@ -38,6 +38,7 @@ PROFILE_COMMANDS: tuple[Command, ...] = (
             "profile edit timezone Europe/Berlin",
             "profile edit intro I teach physics in Leeds",
         ),
+        spans="person",  # the same field in the person's other memberships (`person_sync`)
     ),
 )
 

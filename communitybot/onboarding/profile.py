@@ -3,6 +3,9 @@
 Another member's profile is shown only when they chose to be discoverable; otherwise the answer is
 the same as for someone who does not exist, so the reply never reveals that a hidden member is
 there. Every edit is validated before anything is written: a bad value changes nothing.
+
+A person's profile fields are one: an edit is made in their other memberships in the network too
+(`communitybot.person_sync`), and the reply says where.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from communitybot import person_sync
 from communitybot.context import Context
 from communitybot.events import UserRef
 from communitybot.feature import handles
@@ -171,7 +175,14 @@ async def edit_profile(ctx: Context, options: dict[str, Any]) -> list[Action]:
     await ctx.reload_member()
     if field == "timezone":
         await ctx.member_changed()
+    others = await person_sync.copy_fields(ctx, {field: value})
     text = _confirmation(ctx, field, value)
     if field == "timezone":
         text += "".join(f" {n}" for n in [read_timezone(raw, ctx.clock.now()).note] if n)
+    if others:
+        n = len(others)
+        text += (
+            f" Also changed in {n} other membership{'' if n == 1 else 's'} of yours "
+            f"({', '.join(o.where for o in others)})."
+        )
     return reply(text)

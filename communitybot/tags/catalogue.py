@@ -26,6 +26,7 @@ TAG_COMMANDS: tuple[Command, ...] = (
             "tags add maths, special education",
             "tags add #maths #edtech",
         ),
+        spans="person",  # the same tags in the person's other memberships (`person_sync`)
     ),
     Command(
         ("tags", "remove"),
@@ -35,6 +36,7 @@ TAG_COMMANDS: tuple[Command, ...] = (
             "tags remove edtech",
             "tags remove maths, science",
         ),
+        spans="person",
     ),
     Command(
         ("tags", "list"),

@@ -19,6 +19,11 @@ In a network, some of a community's tags are copies of the network's tags (`tags
 `tags.mirror`): their names, aliases and existence are the stewards', the same in every
 affiliate, so `rename`, `alias`, `delete` and merging one away are refused here with a pointer to
 the stewards; linking them to this community's channels and roles works as for any tag.
+
+A person's tags are one (`communitybot.person_sync`): `tags add` and `tags remove` make the same
+change in the member's other memberships in the network (the same account in another affiliate,
+a linked account), each tag resolved there as network tags are and skipped where that community
+has no such tag; the reply says where. Onboarding answers change this membership only.
 """
 
 from __future__ import annotations
@@ -27,9 +32,12 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from loguru import logger
+
+from communitybot import person_sync
 from communitybot.context import Context
 from communitybot.feature import handles
 from communitybot.models import Tag
@@ -132,10 +140,16 @@ def channel_suggestions(ctx: Context, tags: list[Tag]) -> list[str]:
 
 
 # Changing a member's tags --------------------------------------------------------------------
-async def _change(
-    ctx: Context, add: list[Tag], remove: list[Tag], source: str
+async def change_tags(
+    ctx: Context, add: list[Tag], remove: list[Tag], source: str, *, judge_roles: bool = True
 ) -> tuple[list[Tag], list[Tag], list[Action]]:
-    """Store the change; returns (newly added, actually removed, role actions)."""
+    """Store the change for `ctx.member` in `ctx.community` (another membership of the person:
+    `person_sync.acting_as`); returns (newly added, actually removed, role actions).
+
+    `judge_roles=False`: the community is on another platform than this process's, which cannot
+    tell whether a role there carries moderation rights, so new grants are withheld (logged);
+    revocations still go out (the outbox routes them to that platform).
+    """
     before = await ctx.store.tags.tags_of_member(ctx.member.id)
     held = {tag.id for tag in before}
     adding = list({t.id: t for t in add if t.id not in held}.values())
@@ -152,7 +166,17 @@ async def _change(
     roles_before = {t.role_id for t in before if t.role_id}
     roles_after = {t.role_id for t in after if t.role_id}
     community, user = ctx.community.ref, ctx.member.ref
-    granting, notes = await tag_roles.allowed_grants(ctx, sorted(roles_after - roles_before))
+    new_roles = sorted(roles_after - roles_before)
+    if judge_roles:
+        granting, notes = await tag_roles.allowed_grants(ctx, new_roles)
+    else:
+        granting, notes = [], []
+        if new_roles:
+            logger.info(
+                "not granting {} tag role(s) in a {} community from another platform's process",
+                len(new_roles),
+                community.platform,
+            )
     actions: list[Action] = [GrantRole(community, user, role) for role in granting]
     actions += [
         RevokeRole(community, user, role)
@@ -168,10 +192,70 @@ async def apply_member_tags(
     """Give `ctx.member` the `add` tags and take the `remove` ones; keep the peer index in step.
 
     Returns GrantRole/RevokeRole for roles linked to the tags (a role stays while any of the
-    member's remaining tags still links to it).
+    member's remaining tags still links to it). This membership only (onboarding answers).
     """
-    _, _, actions = await _change(ctx, add, remove, source)
+    _, _, actions = await change_tags(ctx, add, remove, source)
     return actions
+
+
+@dataclass
+class _Elsewhere:
+    """What a member's `tags add`/`tags remove` did in their other memberships (`person_sync`)."""
+
+    changed: list[str] = field(default_factory=list)
+    missing: list[tuple[str, list[Tag]]] = field(default_factory=list)
+    full: list[str] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+
+    def lines(self, verb: str) -> list[str]:
+        out = []
+        if self.changed:
+            n = len(self.changed)
+            out.append(
+                f"Also {verb} in {n} other membership{'' if n == 1 else 's'} of yours "
+                f"({', '.join(self.changed)})."
+            )
+        for where, tags in self.missing:
+            out.append(f"Not added in {where}: it has no tag {_names(tags)}.")
+        for where in self.full:
+            out.append(
+                f"Not added in {where}: your profile there already carries "
+                f"{MAX_TAGS_PER_MEMBER} tags."
+            )
+        return out
+
+
+async def _in_other_memberships(ctx: Context, add: list[Tag], remove: list[Tag]) -> _Elsewhere:
+    """The same change in the person's other memberships (`person_sync.elsewhere`): each tag
+    resolved there (network link, name, alias; a tag it lacks is skipped, never created), each
+    community's tag limit kept, roles granted or revoked there, its peer index refreshed."""
+    done = _Elsewhere()
+    others = await person_sync.elsewhere(ctx)
+    if not others:
+        return done
+    resolver = person_sync.TagResolver(ctx.store, [*add, *remove])
+    for other in others:
+        there_add, missing = await resolver.in_community(other.community.id, add)
+        there_remove, _ = await resolver.in_community(other.community.id, remove)
+        if there_add:
+            held = {t.id for t in await ctx.store.tags.tags_of_member(other.member.id)}
+            fresh = [t for t in there_add if t.id not in held]
+            if len(held) + len(fresh) > MAX_TAGS_PER_MEMBER:
+                done.full.append(other.where)
+                there_add = []
+        added, removed, actions = await change_tags(
+            person_sync.acting_as(ctx, other),
+            there_add,
+            there_remove,
+            SOURCE_SELF,
+            judge_roles=person_sync.same_platform(ctx, other),
+        )
+        if added or removed:
+            done.changed.append(other.where)
+        if missing:
+            done.missing.append((other.where, missing))
+        done.actions += actions
+    return done
 
 
 def _requested(ctx: Context, options: dict[str, Any], verb: str) -> tuple[list[str], list[Action]]:
@@ -200,20 +284,22 @@ async def add_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
             f"A profile can carry at most {MAX_TAGS_PER_MEMBER} tags and you have {len(held)}. "
             f"Remove some with `{ctx.prefix}tags remove …` first. Nothing was changed."
         )
-    added, _, actions = await _change(ctx, fresh, [], SOURCE_SELF)
+    added, _, actions = await change_tags(ctx, fresh, [], SOURCE_SELF)
+    elsewhere = await _in_other_memberships(ctx, known, []) if known else _Elsewhere()
     lines = []
     if added:
         lines.append(f"Added {_names(added)} to your profile.")
     already = [t for t in known if t.id in held]
     if already:
         lines.append(f"You already had {_names(already)}.")
+    lines += elsewhere.lines("added")
     lines += errors
-    if not added:
+    if not added and not elsewhere.changed:
         lines.append("Nothing was changed.")
     channels = channel_suggestions(ctx, added)
     if channels:
         lines += ["", "Channels you might like:", *channels]
-    return [*reply("\n".join(lines)), *actions]
+    return [*reply("\n".join(lines)), *actions, *elsewhere.actions]
 
 
 @handles("tags", "remove")
@@ -222,17 +308,19 @@ async def remove_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if error:
         return error
     known, errors = await resolve_tags(ctx, raw)
-    _, removed, actions = await _change(ctx, [], known, SOURCE_SELF)
+    _, removed, actions = await change_tags(ctx, [], known, SOURCE_SELF)
+    elsewhere = await _in_other_memberships(ctx, [], known) if known else _Elsewhere()
     lines = []
     if removed:
         lines.append(f"Removed {_names(removed)} from your profile.")
     missing = [t for t in known if t not in removed]
     if missing:
         lines.append(f"You didn't have {_names(missing)}.")
+    lines += elsewhere.lines("removed")
     lines += errors
-    if not removed:
+    if not removed and not elsewhere.changed:
         lines.append("Nothing was changed.")
-    return [*reply("\n".join(lines)), *actions]
+    return [*reply("\n".join(lines)), *actions, *elsewhere.actions]
 
 
 @handles("tags", "list")
