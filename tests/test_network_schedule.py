@@ -306,3 +306,17 @@ async def test_when_the_stewards_affiliate_leaves_another_runs_the_schedule(
         "SELECT community_id FROM jobs WHERE kind = ? AND status = 'pending'", (ROUND_JOB,)
     )
     assert job is not None and int(job[0]) == space.id
+
+
+async def test_the_schedule_is_the_networks_a_steward_who_left_does_not_matter(
+    world: World,
+) -> None:
+    await four_in_rounds(world)
+    await world.command(COMMUNITY, "ann", "/network rounds setup weekly monday 13:00")
+    await world.harness.leave("ann")  # the only steward leaves their community
+    world.harness.platform.take()
+    async with running_scheduler(world.harness, JOBS) as scheduler:
+        mine, theirs = await advance(world, scheduler, HOUR)
+    assert intros(mine, ROUND_INTRO) == {"dm:cat", "dm:dan"}
+    assert intros(theirs, ROUND_INTRO) == {"dm:@olga:other.example", "dm:@oscar:other.example"}
+    assert await network_round_keys(world) == [("network:2027-01-04", "schedule")]

@@ -288,11 +288,10 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if not isinstance(network, Network):
         return network
     p, now = ctx.prefix, ctx.clock.now()
-    old = await ctx.store.mentoring.network_schedule(network.id, "rounds")
-    try:
+    try:  # as `rounds setup`: what is left out takes its default, not the earlier value
         frequency = parse_frequency(str(options.get("frequency") or ""))
         timing = network_schedule.read_timing(
-            {**options, "frequency": frequency}, old, now, "frequency"
+            {**options, "frequency": frequency}, None, now, "frequency"
         )
     except network_schedule.ScheduleInputError as error:
         return reply(f"{error} Nothing was changed.")
