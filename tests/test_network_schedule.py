@@ -320,3 +320,21 @@ async def test_the_schedule_is_the_networks_a_steward_who_left_does_not_matter(
     assert intros(mine, ROUND_INTRO) == {"dm:cat", "dm:dan"}
     assert intros(theirs, ROUND_INTRO) == {"dm:@olga:other.example", "dm:@oscar:other.example"}
     assert await network_round_keys(world) == [("network:2027-01-04", "schedule")]
+
+
+async def test_a_run_found_days_late_is_skipped_and_the_schedule_goes_on(world: World) -> None:
+    await four_in_rounds(world)
+    await world.command(COMMUNITY, "ann", "/network rounds setup weekly monday 13:00")
+    await world.command(COMMUNITY, "ann", "/network mentors settings auto_match=on time=13:00")
+    world.harness.platform.take()
+    world.harness.clock.advance(days=3)  # the bot was down over Monday's runs
+    async with running_scheduler(world.harness, JOBS) as scheduler:
+        mine, theirs = await advance(world, scheduler, 1)
+        assert not intros(mine + theirs, ROUND_INTRO)
+        notes = modlog(mine)
+        assert len(notes) == 2 and all("skipped: I was offline" in n for n in notes)
+        assert await network_round_keys(world) == []
+        status = await world.reply(COMMUNITY, "ann", "/network rounds status")
+        assert "next Monday 11 January 2027, 13:00" in status
+        mine, _ = await advance(world, scheduler, 4 * 24 * HOUR + HOUR)
+        assert intros(mine, ROUND_INTRO) == {"dm:cat", "dm:dan"}
