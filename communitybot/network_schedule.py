@@ -59,22 +59,7 @@ JOB_OF: dict[NetworkJob, str] = {"mentors": MATCH_JOB, "rounds": ROUND_JOB}
 LATE_LIMIT = timedelta(days=2)
 """A scheduled run found later than this (the bot was down) is skipped, not run days late."""
 
-__all__ = [
-    "LATE_LIMIT",
-    "MATCH_JOB",
-    "ROUND_JOB",
-    "Due",
-    "ScheduleInputError",
-    "cancel_next",
-    "describe",
-    "lanes",
-    "pause",
-    "set_up",
-    "status_line",
-    "take_due",
-]
-
-ScheduleInputError = (RoundInputError, TimezoneError, ScheduleError)
+TIMING_ERRORS = (RoundInputError, TimezoneError, ScheduleError)
 """What a steward's timing can be wrong with: each says so in a friendly sentence."""
 
 
@@ -153,7 +138,7 @@ def read_timing(
     options: dict[str, Any], old: NetworkSchedule | None, now: datetime, frequency_key: str
 ) -> Timing:
     """The options (`frequency_key`, weekday, time, timezone), each left out keeping the old
-    schedule's value (or the default). Raises one of `ScheduleInputError`."""
+    schedule's value (or the default). Raises one of `TIMING_ERRORS`."""
     raw_frequency = options.get(frequency_key)
     frequency = (
         parse_frequency(str(raw_frequency))

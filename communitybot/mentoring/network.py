@@ -396,7 +396,7 @@ async def settings(ctx: Context, options: dict[str, Any]) -> list[Action]:
         )
     try:
         timing = network_schedule.read_timing(options, old, ctx.clock.now(), "every")
-    except network_schedule.ScheduleInputError as error:
+    except network_schedule.TIMING_ERRORS as error:
         return reply(f"{error} Nothing was changed.")
     saved = await network_schedule.set_up(ctx, network, "mentors", timing)
     when = network_schedule.status_line(saved, "Automatic network mentor matching", p, "")

@@ -293,7 +293,7 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
         timing = network_schedule.read_timing(
             {**options, "frequency": frequency}, None, now, "frequency"
         )
-    except network_schedule.ScheduleInputError as error:
+    except network_schedule.TIMING_ERRORS as error:
         return reply(f"{error} Nothing was changed.")
     saved = await network_schedule.set_up(ctx, network, "rounds", timing)
     lines = [
