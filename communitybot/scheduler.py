@@ -414,11 +414,14 @@ class Scheduler:
             ids: dict[int, None] = {}  # ordered and without repeats
             while self._heap and self._heap[0][0] <= now and len(ids) < self._batch_size:
                 ids[heapq.heappop(self._heap)[1]] = None
-            units = self._spread(self._units(await self._jobs.routes(list(ids), self._only)))
+            routes = await self._jobs.routes(list(ids), self._only)
+            kinds = {job_id: kind for job_id, kind, _ in routes}
+            units = self._spread(self._units(routes))
             await self._name_lanes({community for _, community, _ in units})
             for group, community_id, pausable in units:
                 community = None if community_id is None else self._refs.get(community_id)
-                await self._run_batch(group, community, pausable)
+                spans = await self._spans(group, kinds) if pausable else ()
+                await self._run_batch(group, community, pausable, spans)
                 if self._stopping:
                     break
             fired = True
@@ -472,6 +475,19 @@ class Scheduler:
                 units.append((batch, community_id, False))
             batch.append(job_id)
         return units
+
+    async def _spans(self, ids: Sequence[int], kinds: dict[int, str]) -> tuple[CommunityRef, ...]:
+        """The further lanes a lone long job holds when its kind says (`JobKind.lanes`: a
+        network-wide round holds every affiliate's, as a `spans="network"` command does). Read
+        just before the unit, as an event's lanes are; a job gone meanwhile holds none."""
+        kind = self._kinds.get(kinds.get(ids[0], "")) if len(ids) == 1 else None
+        if kind is None or kind.lanes is None:
+            return ()
+        jobs = await self._jobs.pending_by_ids(ids)
+        if not jobs:
+            return ()
+        source = self._bot.reader or self._bot.store
+        return tuple(await kind.lanes(source, jobs[0]))
 
     async def _name_lanes(self, community_ids: set[int | None]) -> None:
         """Learn the lane (`CommunityRef`) of communities not seen yet: a community's platform
@@ -544,9 +560,14 @@ class Scheduler:
 
     # Running jobs ------------------------------------------------------------------------------
     async def _run_batch(
-        self, ids: Sequence[int], community: CommunityRef | None = None, pausable: bool = False
+        self,
+        ids: Sequence[int],
+        community: CommunityRef | None = None,
+        pausable: bool = False,
+        spans: Sequence[CommunityRef] = (),
     ) -> None:
-        """Run these due jobs in one unit of work, under `community`'s lane if given.
+        """Run these due jobs in one unit of work, under `community`'s lane if given (and the
+        lanes of `spans`, the further communities a network-wide job writes in).
 
         The work may run more than once (a pausable unit runs again after its long work
         stepped outside): each run starts a fresh `_Outcome`, and only the one that committed
@@ -561,7 +582,7 @@ class Scheduler:
         try:
             await self._bot.run_scheduled(
                 work,
-                communities=() if community is None else (community,),
+                communities=(*(() if community is None else (community,)), *spans),
                 pausable=pausable,
                 skip_if_busy=self._notifications.shared,
             )
@@ -574,7 +595,7 @@ class Scheduler:
             if len(ids) > 1:
                 # Rolled back as a whole: rerun one per transaction so only the culprit retries.
                 for job_id in ids:
-                    await self._run_batch([job_id], community, pausable)
+                    await self._run_batch([job_id], community, pausable, spans)
             else:
                 await self._record_failure(failed.job, failed.error)
             return

@@ -181,6 +181,34 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
         spans="network",
     ),
     Command(
+        ("network", "mentors", "settings"),
+        "Stewards: show the network's mentoring settings, or match automatically on a schedule",
+        (
+            Option(
+                "auto_match",
+                "Run network mentor matching by itself on a schedule",
+                type="boolean",
+                required=False,
+            ),
+            Option(
+                "every",
+                "How often (default weekly)",
+                choices=("weekly", "biweekly", "monthly"),
+                required=False,
+            ),
+            Option("weekday", "Weekday (default monday)", required=False, max_length=16),
+            Option("time", "Time, 24-hour HH:MM (default 09:00)", required=False, max_length=8),
+            Option("timezone", "Time zone (default UTC)", required=False, max_length=64),
+        ),
+        examples=(
+            "network mentors settings",
+            "network mentors settings auto_match=on every=weekly weekday=monday time=09:00 "
+            "timezone=Europe/London",
+            "network mentors settings auto_match=off",
+        ),
+        spans="network",
+    ),
+    Command(
         ("mentoring", "pairs"),
         "Active mentoring pairings with their last check-in (flagged ones first)",
         moderator_only=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from communitybot import network_schedule
 from communitybot.context import Context
 from communitybot.feature import Feature, handlers_in
 from communitybot.job_kinds import JobKind
@@ -37,6 +38,10 @@ FEATURE = Feature(
         # dropping a late one would end a pairing's check-ins for good. Late, it simply asks
         # (and counts) from now.
         CHECKIN: JobKind(checkins.run_checkin, grace=None, long=True),
+        # Automatic network matching holds every affiliate's lane, as `network mentors match`.
+        network_schedule.MATCH_JOB: JobKind(
+            network.run_scheduled, grace=None, long=True, lanes=network_schedule.lanes
+        ),
     },
     on_leave=mentoring.on_leave,
     on_choice=checkins.on_choice,

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from communitybot import units
+from communitybot import network_schedule, units
 from communitybot.context import Context
 from communitybot.events import CommunityRef
 from communitybot.feature import handles
@@ -26,7 +26,7 @@ from communitybot.introductions import Namer, Party, introduce
 from communitybot.mentoring import solver, windows
 from communitybot.mentoring.match import PREVIEW_LINES, _goal_finder
 from communitybot.mentoring.pairing import schedule_checkin
-from communitybot.models import Member
+from communitybot.models import Community, Member
 from communitybot.naming import affiliate, label
 from communitybot.network_matching import (
     OUTSIDE_POINTS,
@@ -36,7 +36,10 @@ from communitybot.network_matching import (
     same_person_groups,
     steward_network,
 )
+from communitybot.network_schedule import describe
 from communitybot.replies import Action, Message, SendToChannel, reply
+from communitybot.store.jobs import Job
+from communitybot.store.mentoring import NetworkSchedule
 from communitybot.store.networks import Network
 from communitybot.text import quote
 from communitybot.timezones import utc_offset_minutes
@@ -164,9 +167,10 @@ def _intro_text(
 
 
 async def _record(
-    ctx: Context, problem: NetworkProblem, pairs: list[solver.Pair]
+    ctx: Context, problem: NetworkProblem, pairs: list[solver.Pair], home: Community
 ) -> tuple[int, int, list[Action]]:
-    """Record and introduce the pairs: (made, of them across affiliates, introductions)."""
+    """Record and introduce the pairs: (made, of them across affiliates, introductions).
+    `home`: the community the round runs from (the steward's, or the scheduled job's)."""
     now = ctx.clock.now()
     round_key = ROUND_PREFIX + now.date().isoformat()
     made = crossing = 0
@@ -199,15 +203,65 @@ async def _record(
         ) -> str:
             return _intro_text(name, a, b, *words, ctx.prefix)
 
-        actions += introduce(ctx.platform, ctx.community.ref.platform, title, [a, b], compose)
+        actions += introduce(ctx.platform, home.ref.platform, title, [a, b], compose)
         made += 1
         crossing += mentor.community_id != mentee.community_id
     return made, crossing, actions
 
 
 def _modlog(ctx: Context, text: str) -> list[Action]:
-    channel = ctx.community.modlog_channel
-    return [SendToChannel(ctx.community.ref, channel, Message(text))] if channel else []
+    return _note(ctx.community, text)
+
+
+def _note(community: Community, text: str) -> list[Action]:
+    channel = community.modlog_channel
+    return [SendToChannel(community.ref, channel, Message(text))] if channel else []
+
+
+@dataclass
+class NetworkRound:
+    """What one network mentoring round found and (unless a preview) did."""
+
+    problem: NetworkProblem
+    pairs: list[solver.Pair] = field(default_factory=list)
+    made: int = 0
+    crossing: int = 0
+    introductions: list[Action] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        """Nobody on one side: nothing was solved or changed."""
+        return not self.problem.mentees or not self.problem.mentors
+
+    def nobody(self, prefix: str) -> str:
+        return (
+            f"Nobody to match across the network right now: {len(self.problem.mentees)} open "
+            f"mentee request(s) and {len(self.problem.mentors)} mentor(s) with a free seat "
+            "among members who chose to be found across the network (`"
+            f"{prefix}privacy discoverable network`)."
+        )
+
+    def summary(self) -> str:
+        return (
+            f"{self.made} new pair(s) introduced, {self.crossing} of them across affiliates; "
+            f"{len(self.problem.mentees) - self.made} request(s) still waiting."
+        )
+
+
+async def run_network_round(
+    ctx: Context, network: Network, home: Community, *, dry_run: bool = False
+) -> NetworkRound:
+    """One network mentoring round, the steward's `network mentors match` and the scheduled
+    one alike: read, solve outside the transaction, then (unless `dry_run`) record and
+    introduce from `home`."""
+    result = NetworkRound(await network_problem(ctx, network))
+    if result.empty:
+        return result
+    result.pairs = await solve(result.problem)
+    if not dry_run:
+        made, crossing, introductions = await _record(ctx, result.problem, result.pairs, home)
+        result.made, result.crossing, result.introductions = made, crossing, introductions
+    return result
 
 
 @handles("network", "mentors", "match")
@@ -216,23 +270,20 @@ async def network_match(ctx: Context, options: dict[str, Any]) -> list[Action]:
     network = await steward_network(ctx)
     if not isinstance(network, Network):
         return network
-    problem = await network_problem(ctx, network)
-    if not problem.mentees or not problem.mentors:
-        return reply(
-            f"Nobody to match across the network right now: {len(problem.mentees)} open mentee "
-            f"request(s) and {len(problem.mentors)} mentor(s) with a free seat among members "
-            f"who chose to be found across the network (`{ctx.prefix}privacy discoverable "
-            "network`)."
+    dry_run = bool(options.get("dry_run"))
+    result = await run_network_round(ctx, network, ctx.community, dry_run=dry_run)
+    problem, pairs = result.problem, result.pairs
+    if result.empty:
+        return reply(result.nobody(ctx.prefix))
+    if dry_run:
+        across = sum(
+            1
+            for p in pairs
+            if problem.members[p.mentee_id].community_id
+            != problem.members[p.mentor_id].community_id
         )
-    pairs = await solve(problem)
-    across = sum(
-        1
-        for p in pairs
-        if problem.members[p.mentee_id].community_id != problem.members[p.mentor_id].community_id
-    )
-    waiting = len(problem.mentees) - len(pairs)
-    prefer = "on" if problem.outside_points else "off"
-    if options.get("dry_run"):
+        waiting = len(problem.mentees) - len(pairs)
+        prefer = "on" if problem.outside_points else "off"
         lines = [
             f"**Preview** (nothing saved): {len(pairs)} new pair(s) to make, {across} of them "
             f"across affiliates; {waiting} request(s) would wait. Prefer outside: {prefer}."
@@ -249,13 +300,13 @@ async def network_match(ctx: Context, options: dict[str, Any]) -> list[Action]:
             lines.append(f"… and {len(pairs) - PREVIEW_LINES} more.")
         lines.append(f"`{ctx.prefix}network mentors match` makes them.")
         return reply("\n".join(lines))
-    made, crossing, introductions = await _record(ctx, problem, pairs)
-    summary = (
-        f"{made} new pair(s) introduced, {crossing} of them across affiliates; "
-        f"{len(problem.mentees) - made} request(s) still waiting."
-    )
+    summary = result.summary()
     note = f"🤝 {label(ctx.member)} ran a network mentoring round: {summary}"
-    return [*reply(f"Network mentoring round: {summary}"), *introductions, *_modlog(ctx, note)]
+    return [
+        *reply(f"Network mentoring round: {summary}"),
+        *result.introductions,
+        *_modlog(ctx, note),
+    ]
 
 
 @handles("network", "mentors", "prefer-outside")
@@ -283,3 +334,96 @@ async def prefer_outside(ctx: Context, options: dict[str, Any]) -> list[Action]:
         *reply(f"Network mentor matching, prefer outside: {what}."),
         *_modlog(ctx, f"🌐 {label(ctx.member)} set network prefer-outside {state}."),
     ]
+
+
+# On a schedule ----------------------------------------------------------------------------------
+
+
+def _settings_text(ctx: Context, settings: NetworkSchedule | None, outside: bool) -> str:
+    p = ctx.prefix
+    auto = network_schedule.status_line(
+        settings, "• Automatic matching", p, "network mentors settings auto_match=on"
+    )
+    return "\n".join(
+        [
+            "**Network mentoring settings**",
+            auto,
+            f"• Prefer mentors outside the mentee's affiliate: {'on' if outside else 'off'}",
+            f"Change with `{p}network mentors settings auto_match=on|off "
+            "every=weekly|biweekly|monthly weekday=<day> time=HH:MM timezone=<zone>` and "
+            f"`{p}network mentors prefer-outside on|off`.",
+        ]
+    )
+
+
+@handles("network", "mentors", "settings")
+async def settings(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    """`network mentors settings [auto_match=on|off] [every] [weekday] [time] [timezone]`:
+    show the network's mentoring settings, or run `network mentors match` on a schedule."""
+    network = await steward_network(ctx)
+    if not isinstance(network, Network):
+        return network
+    store, p = ctx.store.mentoring, ctx.prefix
+    old = await store.network_schedule(network.id, "mentors")
+    auto = options.get("auto_match")
+    timing_given = any(options.get(k) is not None for k in ("every", "weekday", "time", "timezone"))
+    if auto is None and not timing_given:
+        return reply(_settings_text(ctx, old, await store.network_prefer_outside(network.id)))
+    if auto is not None and not isinstance(auto, bool):
+        return reply("auto_match must be on or off. Nothing was changed.")
+    if auto is False:
+        if timing_given:
+            return reply(
+                "Turning automatic matching off keeps its timing for later: leave out `every`, "
+                "`weekday`, `time` and `timezone`, or give them with `auto_match=on`. "
+                "Nothing was changed."
+            )
+        if old is None or not old.active:
+            return reply("Automatic network matching is already off. Nothing was changed.")
+        await network_schedule.pause(ctx, old)
+        text = (
+            "Automatic network matching is off. Stewards still run "
+            f"`{p}network mentors match`; `{p}network mentors settings auto_match=on` turns it "
+            "on again."
+        )
+        note = f"⚙️ {label(ctx.member)} turned automatic network mentor matching off."
+        return [*reply(text), *_modlog(ctx, note)]
+    if auto is None and (old is None or not old.active):
+        return reply(
+            "Automatic network matching is off: add `auto_match=on` to turn it on with that "
+            f"timing, e.g. `{p}network mentors settings auto_match=on every=weekly "
+            "weekday=monday time=09:00`. Nothing was changed."
+        )
+    try:
+        timing = network_schedule.read_timing(options, old, ctx.clock.now(), "every")
+    except network_schedule.TIMING_ERRORS as error:
+        return reply(f"{error} Nothing was changed.")
+    saved = await network_schedule.set_up(ctx, network, "mentors", timing)
+    when = network_schedule.status_line(saved, "Automatic network mentor matching", p, "")
+    lines = [
+        when,
+        "Each run is a `network mentors match`: the pairs go to everyone's own platform and "
+        "the summary to this community's moderator log.",
+    ]
+    if timing.zone.note:
+        lines.append(timing.zone.note)
+    note = f"⚙️ {label(ctx.member)} scheduled network mentor matching: {describe(saved)}."
+    return [*reply("\n".join(lines)), *_modlog(ctx, note)]
+
+
+async def run_scheduled(jctx: Context, job: Job) -> list[Action]:
+    """The `network.mentors.match` job: the steward's round, run by the schedule (nothing once
+    the network is gone or the schedule was paused or changed)."""
+    due = await network_schedule.take_due(jctx, job, "mentors")
+    if due is None:
+        return []
+    if due.late:
+        text = "⚠️ Scheduled network mentor matching was skipped: I was offline when it was due."
+        return _note(due.home, text)
+    result = await run_network_round(jctx, due.network, due.home)
+    if result.empty:
+        return _note(
+            due.home, f"🤝 Scheduled network mentoring round: {result.nobody(jctx.prefix)}"
+        )
+    note = f"🤝 Scheduled network mentoring round: {result.summary()}"
+    return [*result.introductions, *_note(due.home, note)]

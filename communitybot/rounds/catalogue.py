@@ -98,4 +98,37 @@ ROUND_COMMANDS: tuple[Command, ...] = (
         ),
         spans="network",
     ),
+    Command(
+        ("network", "rounds", "setup"),
+        "Stewards: run peer rounds across the network on a schedule, at your local time",
+        (
+            Option("frequency", "How often", choices=("weekly", "biweekly", "monthly")),
+            Option("weekday", "Weekday (default monday)", required=False, max_length=16),
+            Option("time", "Time, 24-hour HH:MM (default 09:00)", required=False, max_length=8),
+            Option("timezone", "Time zone (default UTC)", required=False, max_length=64),
+        ),
+        examples=(
+            "network rounds setup weekly monday 09:00 Europe/London",
+            "network rounds setup monthly thursday 16:00",
+        ),
+        spans="network",
+    ),
+    Command(
+        ("network", "rounds", "pause"),
+        "Stewards: stop scheduled network peer rounds until you resume them",
+        examples=("network rounds pause",),
+        spans="network",
+    ),
+    Command(
+        ("network", "rounds", "resume"),
+        "Stewards: start scheduled network peer rounds again",
+        examples=("network rounds resume",),
+        spans="network",
+    ),
+    Command(
+        ("network", "rounds", "status"),
+        "Stewards: when network peer rounds run by themselves",
+        examples=("network rounds status",),
+        read_only=True,
+    ),
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from communitybot import network_schedule
 from communitybot.context import Context
 from communitybot.feature import Feature, handlers_in
 from communitybot.job_kinds import JobKind
@@ -33,6 +34,10 @@ FEATURE = Feature(
         # follow-up found late still goes out for a few days.
         schedule.RUN: JobKind(rounds.run_scheduled, grace=None, long=True),
         runs.FOLLOW_UP: JobKind(runs.run_follow_up, grace=timedelta(days=3)),
+        # A network round holds every affiliate's lane, as `network rounds run` does.
+        network_schedule.ROUND_JOB: JobKind(
+            network.run_scheduled, grace=None, long=True, lanes=network_schedule.lanes
+        ),
     },
     on_leave=rounds.on_leave,
     on_choice=rounds.on_choice,

@@ -19,13 +19,16 @@ platform (`communitybot.introductions`).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from communitybot import units
+from communitybot import network_schedule, units
+from communitybot.chats.schedule import heads_up, problems
 from communitybot.context import Context
 from communitybot.feature import handles
 from communitybot.introductions import Namer, Party, introduce
-from communitybot.models import Member
+from communitybot.models import Community, Member
 from communitybot.naming import affiliate, label
 from communitybot.network_matching import (
     OUTSIDE_POINTS,
@@ -35,16 +38,24 @@ from communitybot.network_matching import (
     same_person_groups,
     steward_network,
 )
+from communitybot.network_schedule import describe
 from communitybot.replies import Action, Message, SendToChannel, reply
 from communitybot.rounds.commands import PREVIEW_LINES
-from communitybot.rounds.runs import DEFAULT_NO_REPEAT, FOLLOW_UP, FOLLOW_UP_AFTER, RECONFIRM_AFTER
+from communitybot.rounds.runs import (
+    DEFAULT_NO_REPEAT,
+    FOLLOW_UP,
+    FOLLOW_UP_AFTER,
+    RECONFIRM_AFTER,
+    Trigger,
+)
+from communitybot.rounds.schedule import parse_frequency
 from communitybot.rounds.solver import Member as Peer
 from communitybot.rounds.solver import pair_round
-from communitybot.store.jobs import NewJob
+from communitybot.store.jobs import Job, NewJob
 from communitybot.store.networks import Network
 from communitybot.store.rounds import group_key
 from communitybot.text import quote
-from communitybot.timezones import utc_offset_minutes
+from communitybot.timezones import describe_zone, utc_offset_minutes
 
 
 async def _eligible(ctx: Context, network: Network, refs: dict[int, Any]) -> list[Member]:
@@ -90,25 +101,65 @@ def _text(name: Namer, parties: list[Party], shared: list[str], days: int, prefi
     )
 
 
-@handles("network", "rounds", "run")
-async def network_round(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    """`network rounds run [dry_run]`: a steward's peer round over every affiliate."""
-    network = await steward_network(ctx)
-    if not isinstance(network, Network):
-        return network
-    store, now, p = ctx.store, ctx.clock.now(), ctx.prefix
-    key = ROUND_PREFIX + now.date().isoformat()
-    dry_run = bool(options.get("dry_run"))
-    if not dry_run and await store.rounds.round_id(ctx.community.id, key) is not None:
-        return reply(f"Today's network peer round ({key}) has already run. Nothing was changed.")
-    refs = dict(await store.networks.affiliate_refs(network.id))
-    eligible = await _eligible(ctx, network, refs)
-    if len(eligible) < 2:
-        return reply(
-            f"Nobody to pair across the network: {len(eligible)} member(s) take part in peer "
-            f"rounds (`{p}rounds join`) and chose to be found across the network "
-            f"(`{p}privacy discoverable network`); a round needs at least 2. Nothing was changed."
+@dataclass
+class NetworkPeerRound:
+    """What one network peer round found and (unless a preview) did."""
+
+    key: str
+    eligible: int = 0
+    groups: list[str] = field(default_factory=list)
+    """Each group as the preview lists it: its members with their affiliates, shared tags."""
+    across: int = 0
+    outside: bool = False
+    introduced: int = 0
+    already_ran: bool = False
+    actions: list[Action] = field(default_factory=list)
+
+    def nobody(self, prefix: str) -> str:
+        return (
+            f"Nobody to pair across the network: {self.eligible} member(s) take part in peer "
+            f"rounds (`{prefix}rounds join`) and chose to be found across the network "
+            f"(`{prefix}privacy discoverable network`); a round needs at least 2."
         )
+
+    def summary(self) -> str:
+        return (
+            f"Network peer round {self.key}: {self.introduced} group(s) introduced, "
+            f"{self.across} across affiliates, of {self.eligible} member(s)."
+        )
+
+
+async def ran_today(ctx: Context, key: str, refs: Iterable[int]) -> bool:
+    """Whether any affiliate already recorded the network round `key` (once a day for the whole
+    network: a steward's run, another steward's in another affiliate, or the scheduled one)."""
+    for cid in refs:
+        if await ctx.store.rounds.round_id(cid, key) is not None:
+            return True
+    return False
+
+
+async def run_network_round(
+    ctx: Context,
+    network: Network,
+    home: Community,
+    trigger: Trigger,
+    *,
+    dry_run: bool = False,
+) -> NetworkPeerRound:
+    """One network peer round, the steward's `network rounds run` and the scheduled one alike:
+    read, solve outside the transaction, then (unless `dry_run`) record it as a round of
+    `home` and introduce every group on each member's own platform."""
+    store, now, p = ctx.store, ctx.clock.now(), ctx.prefix
+    result = NetworkPeerRound(ROUND_PREFIX + now.date().isoformat())
+    key = result.key
+    refs = dict(await store.networks.affiliate_refs(network.id))
+    if not dry_run and await ran_today(ctx, key, [home.id, *refs]):
+        result.already_ran = True
+        return result
+    eligible = await _eligible(ctx, network, refs)
+    result.eligible = len(eligible)
+    if len(eligible) < 2:
+        return result
     tags = await network_tags(ctx, refs)
     tags_of: dict[int, tuple[int, ...]] = {}
     recent: set[tuple[int, int]] = set()
@@ -119,6 +170,7 @@ async def network_round(ctx: Context, options: dict[str, Any]) -> list[Action]:
         window = settings.no_repeat_rounds if settings else DEFAULT_NO_REPEAT
         recent |= await store.rounds.recent_pairs(cid, window)
     outside = OUTSIDE_POINTS if await store.mentoring.network_prefer_outside(network.id) else 0
+    result.outside = bool(outside)
     peers = [
         Peer(m.id, tags_of.get(m.id, ()), utc_offset_minutes(m.timezone, now), m.community_id)
         for m in eligible
@@ -140,38 +192,30 @@ async def network_round(ctx: Context, options: dict[str, Any]) -> list[Action]:
     def crossing(ids: tuple[int, ...]) -> bool:
         return len({by_id[i].community_id for i in ids}) > 1
 
-    across = sum(1 for g in groups if crossing(g))
+    result.across = sum(1 for g in groups if crossing(g))
+    for ids in groups:
+        people = ", ".join(
+            f"{label(by_id[i])} ({affiliate(refs[by_id[i].community_id])})" for i in ids
+        )
+        result.groups.append(f"{people} ({', '.join(shared(ids)) or 'no shared tags'})")
     if dry_run:
-        lines = [
-            f"**Preview** (nothing saved, nobody told): {len(groups)} group(s) of "
-            f"{len(eligible)} member(s), {across} across affiliates. Prefer outside: "
-            f"{'on' if outside else 'off'}."
-        ]
-        for ids in groups[:PREVIEW_LINES]:
-            people = ", ".join(
-                f"{label(by_id[i])} ({affiliate(refs[by_id[i].community_id])})" for i in ids
-            )
-            lines.append(f"• {people} ({', '.join(shared(ids)) or 'no shared tags'})")
-        if len(groups) > PREVIEW_LINES:
-            lines.append(f"… and {len(groups) - PREVIEW_LINES} more.")
-        return reply("\n".join(lines))
-    round_id = await store.rounds.add_round(ctx.community.id, key, "manual", now)
-    if round_id is None:
-        return reply(f"Today's network peer round ({key}) has already run. Nothing was changed.")
+        return result
+    round_id = await store.rounds.add_round(home.id, key, trigger, now)
+    if round_id is None:  # pragma: no cover - checked above, inside the same transaction
+        result.already_ran = True
+        return result
     recorded = [(ids, ", ".join(shared(ids))) for ids in groups]
-    created = await store.rounds.add_groups(round_id, ctx.community.id, recorded, now)
+    created = await store.rounds.add_groups(round_id, home.id, recorded, now)
     due = now + FOLLOW_UP_AFTER
     days = round(FOLLOW_UP_AFTER.total_seconds() / 86400)
-    actions: list[Action] = []
     follow_ups: list[NewJob] = []
-    introduced = 0
     for ids in groups:
         group_id = created.get(group_key(round_id, ids))
         if group_id is None:
             continue
-        introduced += 1
+        result.introduced += 1
         follow_ups.append(
-            NewJob(FOLLOW_UP, due, f"{FOLLOW_UP}:{group_id}", {"group": group_id}, ctx.community.id)
+            NewJob(FOLLOW_UP, due, f"{FOLLOW_UP}:{group_id}", {"group": group_id}, home.id)
         )
         parties = [
             Party(by_id[i], refs[by_id[i].community_id], affiliate(refs[by_id[i].community_id]))
@@ -183,17 +227,43 @@ async def network_round(ctx: Context, options: dict[str, Any]) -> list[Action]:
         def compose(name: Namer, parties: list[Party] = parties, words: list[str] = words) -> str:
             return _text(name, parties, words, days, p)
 
-        actions += introduce(ctx.platform, ctx.community.ref.platform, title, parties, compose)
+        result.actions += introduce(ctx.platform, home.ref.platform, title, parties, compose)
     await store.jobs.schedule_many(follow_ups, now)
-    summary = (
-        f"Network peer round {key}: {introduced} group(s) introduced, {across} across "
-        f"affiliates, of {len(eligible)} member(s)."
-    )
-    modlog = ctx.community.modlog_channel
-    if modlog:
-        note = Message(f"🤝 {label(ctx.member)} ran a network peer round. {summary}")
-        actions.append(SendToChannel(ctx.community.ref, modlog, note))
-    return [*reply(summary), *actions]
+    return result
+
+
+def _note(community: Community, text: str) -> list[Action]:
+    modlog = community.modlog_channel
+    return [SendToChannel(community.ref, modlog, Message(text))] if modlog else []
+
+
+@handles("network", "rounds", "run")
+async def network_round(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    """`network rounds run [dry_run]`: a steward's peer round over every affiliate."""
+    network = await steward_network(ctx)
+    if not isinstance(network, Network):
+        return network
+    dry_run = bool(options.get("dry_run"))
+    result = await run_network_round(ctx, network, ctx.community, "manual", dry_run=dry_run)
+    if result.already_ran:
+        return reply(
+            f"Today's network peer round ({result.key}) has already run. Nothing was changed."
+        )
+    if result.eligible < 2:
+        return reply(f"{result.nobody(ctx.prefix)} Nothing was changed.")
+    if dry_run:
+        lines = [
+            f"**Preview** (nothing saved, nobody told): {len(result.groups)} group(s) of "
+            f"{result.eligible} member(s), {result.across} across affiliates. Prefer outside: "
+            f"{'on' if result.outside else 'off'}."
+        ]
+        lines += [f"• {group}" for group in result.groups[:PREVIEW_LINES]]
+        if len(result.groups) > PREVIEW_LINES:
+            lines.append(f"… and {len(result.groups) - PREVIEW_LINES} more.")
+        return reply("\n".join(lines))
+    summary = result.summary()
+    note = f"🤝 {label(ctx.member)} ran a network peer round. {summary}"
+    return [*reply(summary), *result.actions, *_note(ctx.community, note)]
 
 
 def _pair_outside(
@@ -205,3 +275,128 @@ def _pair_outside(
 ) -> list[tuple[int, ...]]:
     """`pair_round` with the points for crossing affiliates (a plain function for a thread)."""
     return pair_round(peers, weights, recent, seed, outside_points=outside)
+
+
+# On a schedule ----------------------------------------------------------------------------------
+
+
+@handles("network", "rounds", "setup")
+async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    """`network rounds setup <weekly|biweekly|monthly> [weekday] [time] [timezone]`: run
+    `network rounds run` by itself, at the steward's local time."""
+    network = await steward_network(ctx)
+    if not isinstance(network, Network):
+        return network
+    p, now = ctx.prefix, ctx.clock.now()
+    try:  # as `rounds setup`: what is left out takes its default, not the earlier value
+        frequency = parse_frequency(str(options.get("frequency") or ""))
+        timing = network_schedule.read_timing(
+            {**options, "frequency": frequency}, None, now, "frequency"
+        )
+    except network_schedule.TIMING_ERRORS as error:
+        return reply(f"{error} Nothing was changed.")
+    saved = await network_schedule.set_up(ctx, network, "rounds", timing)
+    lines = [
+        network_schedule.status_line(saved, "Network peer rounds are on", p, ""),
+        "Each is a `network rounds run`: members of every affiliate who joined their "
+        f"community's rounds (`{p}rounds join`) and chose `{p}privacy discoverable network`, "
+        "once a day at most.",
+    ]
+    if not options.get("timezone"):
+        lines.append(
+            "No time zone was given, so the time is "
+            f"{describe_zone(timing.zone.name)}. Add e.g. `timezone=Europe/London` to use yours."
+        )
+    if timing.zone.note:
+        lines.append(timing.zone.note)
+    notes = problems(timing.schedule, now)
+    if notes:
+        lines += heads_up(notes[:3])
+    note = f"⚙️ {label(ctx.member)} scheduled network peer rounds: {describe(saved)}."
+    return [*reply("\n".join(lines)), *_note(ctx.community, note)]
+
+
+@handles("network", "rounds", "pause")
+async def pause(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    """`network rounds pause`: no more scheduled network rounds until `resume`."""
+    network = await steward_network(ctx)
+    if not isinstance(network, Network):
+        return network
+    p = ctx.prefix
+    old = await ctx.store.mentoring.network_schedule(network.id, "rounds")
+    if old is None or not old.active:
+        return reply(
+            "Network peer rounds aren't scheduled, so there is nothing to pause. "
+            f"`{p}network rounds setup weekly` schedules them."
+        )
+    await network_schedule.pause(ctx, old)
+    text = (
+        f"Network peer rounds are paused ({describe(old)} when on). "
+        f"`{p}network rounds resume` starts them again; `{p}network rounds run` runs one now."
+    )
+    note = f"⚙️ {label(ctx.member)} paused network peer rounds."
+    return [*reply(text), *_note(ctx.community, note)]
+
+
+@handles("network", "rounds", "resume")
+async def resume(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    """`network rounds resume`: the paused schedule again, from its next time."""
+    network = await steward_network(ctx)
+    if not isinstance(network, Network):
+        return network
+    p = ctx.prefix
+    old = await ctx.store.mentoring.network_schedule(network.id, "rounds")
+    if old is None:
+        return reply(
+            f"Network peer rounds were never scheduled: `{p}network rounds setup weekly monday "
+            "09:00 Europe/London` (for example) schedules them."
+        )
+    if old.active:
+        return reply(network_schedule.status_line(old, "Network peer rounds are already on", p, ""))
+    timing = network_schedule.timing_of(old, ctx.clock.now())
+    saved = await network_schedule.set_up(ctx, network, "rounds", timing)
+    text = network_schedule.status_line(saved, "Network peer rounds are on again", p, "")
+    note = f"⚙️ {label(ctx.member)} resumed network peer rounds: {describe(saved)}."
+    return [*reply(text), *_note(ctx.community, note)]
+
+
+@handles("network", "rounds", "status")
+async def status(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    """`network rounds status`: when network peer rounds run by themselves, and the last one."""
+    network = await steward_network(ctx)
+    if not isinstance(network, Network):
+        return network
+    p = ctx.prefix
+    settings = await ctx.store.mentoring.network_schedule(network.id, "rounds")
+    lines = [
+        network_schedule.status_line(
+            settings, "Network peer rounds", p, "network rounds setup weekly"
+        )
+    ]
+    key = ROUND_PREFIX + ctx.clock.now().date().isoformat()
+    refs = [cid for cid, _ in await ctx.store.networks.affiliate_refs(network.id)]
+    if await ran_today(ctx, key, refs):
+        lines.append(f"Today's network peer round ({key}) has run.")
+    lines.append(
+        f"`{p}network rounds setup <weekly|biweekly|monthly> [weekday] [time] [timezone]`, "
+        f"`{p}network rounds pause`, `{p}network rounds resume`."
+    )
+    return reply("\n".join(lines))
+
+
+async def run_scheduled(jctx: Context, job: Job) -> list[Action]:
+    """The `network.rounds.run` job: the steward's round, run by the schedule (nothing once the
+    network is gone or the schedule was paused or changed; nothing twice in a day)."""
+    due = await network_schedule.take_due(jctx, job, "rounds")
+    if due is None:
+        return []
+    if due.late:
+        return _note(due.home, "⚠️ A scheduled network peer round was skipped: I was offline.")
+    result = await run_network_round(jctx, due.network, due.home, "schedule")
+    if result.already_ran:
+        text = f"🤝 Scheduled network peer round: today's ({result.key}) had already run."
+    elif result.eligible < 2:
+        text = f"🤝 Scheduled network peer round: {result.nobody(jctx.prefix)}"
+    else:
+        text = f"🤝 Scheduled: {result.summary()}"
+    return [*result.actions, *_note(due.home, text)]

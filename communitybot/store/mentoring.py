@@ -9,14 +9,55 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from itertools import groupby
-from typing import Any
+from typing import Any, Literal
 
 from communitybot.models import Member
 from communitybot.store.db import Database
 from communitybot.store.members import member_from_row
 from communitybot.store.timefmt import from_db, to_db
+
+NetworkJob = Literal["mentors", "rounds"]
+"""What a network schedule runs: automatic `network mentors match`, or `network rounds run`."""
+
+
+@dataclass(frozen=True)
+class NetworkSchedule:
+    """When a network's matching runs by itself (migration 0030: `network_schedules`)."""
+
+    network_id: int
+    kind: NetworkJob
+    frequency: Literal["weekly", "biweekly", "monthly"]
+    weekday: int
+    local_time: time
+    timezone: str
+    active: bool
+    """False: paused (or auto_match off); the timing is kept for resuming."""
+    anchor: date
+    next_at: datetime | None
+    generation: int
+    """Grows with every change: a job planned under an older one is a no-op."""
+    community_id: int | None
+    """The affiliate whose process runs the job (and whose rounds record a network round)."""
+
+
+def _network_schedule(row: Any) -> NetworkSchedule:
+    hours, minutes = (int(part) for part in str(row["local_time"]).split(":"))
+    home = row["community_id"]
+    return NetworkSchedule(
+        network_id=int(row["network_id"]),
+        kind=row["kind"],
+        frequency=row["frequency"],
+        weekday=int(row["weekday"]),
+        local_time=time(hours, minutes),
+        timezone=str(row["timezone"]),
+        active=bool(row["active"]),
+        anchor=date.fromisoformat(str(row["anchor"])),
+        next_at=from_db(row["next_at"]),
+        generation=int(row["generation"]),
+        community_id=None if home is None else int(home),
+    )
 
 
 @dataclass(frozen=True)
@@ -329,6 +370,86 @@ class MentoringRepository:
             "INSERT INTO network_mentoring_settings (network_id, prefer_outside) VALUES (?, ?)"
             " ON CONFLICT (network_id) DO UPDATE SET prefer_outside = excluded.prefer_outside",
             (network_id, int(on)),
+        )
+
+    async def network_schedule(self, network_id: int, kind: NetworkJob) -> NetworkSchedule | None:
+        """The network's schedule for `kind` (None: never set up)."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM network_schedules WHERE network_id = ? AND kind = ?",
+            (network_id, kind),
+        )
+        return _network_schedule(row) if row else None
+
+    async def put_network_schedule(
+        self,
+        network_id: int,
+        kind: NetworkJob,
+        frequency: str,
+        weekday: int,
+        local_time: time,
+        timezone: str,
+        anchor: date,
+        next_at: datetime,
+        community_id: int,
+        now: datetime,
+    ) -> NetworkSchedule:
+        """Turn the schedule on (or change it): a new generation, so older jobs become no-ops."""
+        await self._db.execute(
+            "INSERT INTO network_schedules (network_id, kind, frequency, weekday, local_time,"
+            " timezone, active, anchor, next_at, generation, community_id, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, 1, ?, ?) ON CONFLICT (network_id, kind)"
+            " DO UPDATE SET frequency = excluded.frequency, weekday = excluded.weekday,"
+            " local_time = excluded.local_time, timezone = excluded.timezone, active = 1,"
+            " anchor = excluded.anchor, next_at = excluded.next_at,"
+            " generation = network_schedules.generation + 1,"
+            " community_id = excluded.community_id, updated_at = excluded.updated_at",
+            (
+                network_id,
+                kind,
+                frequency,
+                weekday,
+                f"{local_time:%H:%M}",
+                timezone,
+                anchor.isoformat(),
+                to_db(next_at),
+                community_id,
+                to_db(now),
+            ),
+        )
+        saved = await self.network_schedule(network_id, kind)
+        assert saved is not None
+        return saved
+
+    async def pause_network_schedule(
+        self, network_id: int, kind: NetworkJob, now: datetime
+    ) -> None:
+        """Stop the schedule (keeping its timing for `resume`); a planned job becomes a no-op."""
+        await self._db.execute(
+            "UPDATE network_schedules SET active = 0, next_at = NULL,"
+            " generation = generation + 1, updated_at = ? WHERE network_id = ? AND kind = ?",
+            (to_db(now), network_id, kind),
+        )
+
+    async def advance_network_schedule(
+        self,
+        network_id: int,
+        kind: NetworkJob,
+        anchor: date,
+        next_at: datetime | None,
+        community_id: int,
+    ) -> None:
+        """The scheduled run is happening: hold its date as the anchor, the following as next,
+        and the affiliate that runs it."""
+        await self._db.execute(
+            "UPDATE network_schedules SET anchor = ?, next_at = ?, community_id = ?"
+            " WHERE network_id = ? AND kind = ?",
+            (
+                anchor.isoformat(),
+                to_db(next_at) if next_at else None,
+                community_id,
+                network_id,
+                kind,
+            ),
         )
 
     async def network_pair_counts(self, network_id: int) -> tuple[int, int, int]:
