@@ -20,7 +20,7 @@ from communitybot.replies import GrantRole, RevokeRole
 from tests.conftest import COMMUNITY, Harness
 from tests.statements import counting_statements
 from tests.test_network_peers import listed, network_of
-from tests.test_networks import Site
+from tests.test_networks import Site, site_with
 
 CODE = re.compile(r"\*\*([0-9A-Z]{4}-[0-9A-Z]{4})\*\*")
 GUARD_S = 5.0
@@ -28,40 +28,46 @@ GUARD_S = 5.0
 
 @pytest.fixture
 async def a(harness: Harness) -> Site:
-    site = Site(harness, COMMUNITY)
-    await site.setup("ann")
-    for line in ("/tags create robotics", "/tags create maths", "/tags create poetry"):
-        await site.command("ann", line)
-    return site
+    return await site_with(
+        harness,
+        COMMUNITY,
+        "ann",
+        "/tags create robotics",
+        "/tags create maths",
+        "/tags create poetry",
+    )
 
 
 @pytest.fixture
 async def b(harness: Harness) -> Site:
-    site = Site(harness, CommunityRef("fake", "b"))
-    await site.setup("bea")
-    for line in ("/tags create robotics", "/tags create maths", "/tags create drama"):
-        await site.command("bea", line)
-    return site
+    return await site_with(
+        harness,
+        CommunityRef("fake", "b"),
+        "bea",
+        "/tags create robotics",
+        "/tags create maths",
+        "/tags create drama",
+    )
 
 
 @pytest.fixture
 async def c(harness: Harness) -> Site:
     """A community of no network."""
-    site = Site(harness, CommunityRef("fake", "c"))
-    await site.setup("cat")
-    for line in ("/tags create robotics", "/tags create maths"):
-        await site.command("cat", line)
-    return site
+    return await site_with(
+        harness, CommunityRef("fake", "c"), "cat", "/tags create robotics", "/tags create maths"
+    )
 
 
 @pytest.fixture
 async def m(harness: Harness) -> Site:
     """A Matrix space: its robotics tag is called robot-club, with `robotics` as an alias."""
-    site = Site(harness, CommunityRef("matrix", "!space:example.org"))
-    await site.setup("@mod:example.org")
-    await site.command("@mod:example.org", "/tags create robot-club")
-    await site.command("@mod:example.org", "/tags alias robot-club robotics")
-    return site
+    return await site_with(
+        harness,
+        CommunityRef("matrix", "!space:example.org"),
+        "@mod:example.org",
+        "/tags create robot-club",
+        "/tags alias robot-club robotics",
+    )
 
 
 async def link(first: Site, first_name: str, second: Site, second_name: str) -> str:

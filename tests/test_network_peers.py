@@ -25,7 +25,7 @@ from communitybot.peers.scoring import tz_distance, weight
 from communitybot.store.store import Store
 from communitybot.timezones import utc_offset_minutes
 from tests.conftest import COMMUNITY, Harness
-from tests.test_networks import Site, invite_code
+from tests.test_networks import Site, invite_code, site_with
 
 MIA = "@mia:example.org"
 GHOST = "@_discord_42:example.org"
@@ -33,30 +33,33 @@ GHOST = "@_discord_42:example.org"
 
 @pytest.fixture
 async def a(harness: Harness) -> Site:
-    site = Site(harness, COMMUNITY)
-    await site.setup("ann")
-    for line in ("/tags create robotics", "/tags create maths", "/tags create poetry"):
-        await site.command("ann", line)
-    return site
+    return await site_with(
+        harness,
+        COMMUNITY,
+        "ann",
+        "/tags create robotics",
+        "/tags create maths",
+        "/tags create poetry",
+    )
 
 
 @pytest.fixture
 async def b(harness: Harness) -> Site:
-    site = Site(harness, CommunityRef("fake", "b"))
-    await site.setup("bea")
-    for line in ("/tags create robotics", "/tags create maths"):
-        await site.command("bea", line)
-    return site
+    return await site_with(
+        harness, CommunityRef("fake", "b"), "bea", "/tags create robotics", "/tags create maths"
+    )
 
 
 @pytest.fixture
 async def m(harness: Harness) -> Site:
     """A Matrix space: its tag for robotics has another name and `robotics` as an alias."""
-    site = Site(harness, CommunityRef("matrix", "!space:example.org"))
-    await site.setup("@mod:example.org")
-    await site.command("@mod:example.org", "/tags create robot-club")
-    await site.command("@mod:example.org", "/tags alias robot-club robotics")
-    return site
+    return await site_with(
+        harness,
+        CommunityRef("matrix", "!space:example.org"),
+        "@mod:example.org",
+        "/tags create robot-club",
+        "/tags alias robot-club robotics",
+    )
 
 
 MODERATORS = {"community-1": "ann", "b": "bea", "!space:example.org": "@mod:example.org"}

@@ -66,6 +66,16 @@ class Site:
         self.harness.platform.take()
 
 
+async def site_with(harness: Harness, ref: CommunityRef, moderator: str, *lines: str) -> Site:
+    """A community the harness serves, set up by `moderator`, after these commands of theirs
+    (`/tags create robotics`, …)."""
+    site = Site(harness, ref)
+    await site.setup(moderator)
+    for line in lines:
+        await site.command(moderator, line)
+    return site
+
+
 @pytest.fixture
 async def a(harness: Harness) -> Site:
     site = Site(harness, COMMUNITY)
