@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from communitybot.context import Context
+from communitybot.ghosts import is_bridged_ghost
 from communitybot.mentoring.scoring import TZ_POINTS, rarity_weights
 from communitybot.models import Member, Tag
 from communitybot.replies import Action, reply
@@ -34,8 +35,8 @@ ROUND_PREFIX = "network:"
 
 
 def is_ghost(member: Member) -> bool:
-    """A bridge's stand-in for someone on another network (Matrix `@_…` ids): not a person."""
-    return member.ref.user_id.startswith("@_")
+    """A bridge's stand-in for someone on another network (`communitybot.ghosts`): not a person."""
+    return is_bridged_ghost(member.ref)
 
 
 class _Names:

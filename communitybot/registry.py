@@ -68,7 +68,16 @@ STATS_ORDER: tuple[Feature, ...] = (
 
 V = TypeVar("V")
 
-EXPORT_ORDER: tuple[Feature, ...] = (TAGS, ONBOARDING, CHATS, MENTORING, ASKS, ROUNDS, NETWORKS)
+EXPORT_ORDER: tuple[Feature, ...] = (
+    TAGS,
+    ONBOARDING,
+    CHATS,
+    MENTORING,
+    ASKS,
+    ROUNDS,
+    NETWORKS,
+    PEERS,
+)
 """The order of each membership's sections in the `/mydata` JSON, between the profile and the
 pending confirmation: the file's layout stays the same from one release to the next."""
 

@@ -33,6 +33,7 @@ MEMBERSHIP_KEYS = [
     "problems_of_practice",
     "peer_rounds",
     "network_stewardships",
+    "peer_introductions",
     "pending_confirmation",
     "open_question",
 ]

@@ -72,6 +72,8 @@ async def test_any_affiliate_lists_follows_and_hears_the_outcome(a: Site, b: Sit
     assert "no problem of practice #2" in await b.reply("bob", "/follow 2")
     assert "You follow #1" in await m.reply(MIA, "/follow 1")
     assert "You follow #1" in await a.reply("amy", "/follow 1")
+    stats = await a.reply("ann", "/network stats")
+    assert "1 open problem(s) of practice shared with the whole network" in stats
     here = await a.reply("alice", "/asks")
     assert "**#1** 🌐" in here and "shared with the whole network" in here
     done = await a.reply("alice", "/resolve 1 A phone box by the door worked")

@@ -118,11 +118,14 @@ async def test_network_scope_finds_who_chose_it_and_names_their_affiliate(
     assert sorted(listed(text)) == ["Amy", "Bob", "Mia"]
     lines = {name: line for name, line in zip(listed(text), text.splitlines()[1:], strict=False)}
     assert lines["Amy"].endswith("· this community")
-    assert lines["Bob"].endswith("· fake “b”") and "introduction" not in lines["Bob"]
+    bob = await a.harness.store.members.get(await _community_id(b), b.user("bob"))
+    assert bob is not None
+    assert lines["Bob"].endswith(f"· fake “b” — `/introduce {bob.id}`")
+    assert "“Bob”" in lines["Bob"]  # named, not mentioned: another server
     mia = lines["Mia"]
-    assert "matrix “!space:example.org” — ask for an introduction" in mia
+    assert "matrix “!space:example.org” — `/introduce " in mia
     assert "“Mia”" in mia  # named, not mentioned: another platform
-    assert "Introductions through the bot across platforms are not there yet" in text
+    assert "`/introduce <number>` asks me to introduce you" in text
     assert "shares robotics" in mia
     assert "Other affiliates cannot find you" in text
     # Without the scope nothing changes: this community only.

@@ -82,7 +82,7 @@ def test_the_readme_network_walk_through_joins_a_second_affiliate(tmp_path: Path
     assert any("Affiliates (2)" in line for line in bob), run.stdout
     assert any("alice" in line and "Stewards" in line for line in bob), run.stdout
     alice = [line for line in run.lines if "reply:alice" in line]
-    found = [line for line in alice if line.startswith("[school-a reply:alice] 1. bob")]
+    found = [line for line in alice if line.startswith("[school-a reply:alice] 1. “bob”")]
     assert found and "console “school-b”" in found[0], run.stdout
     assert "shares maths, assessment" in found[0], run.stdout  # the network's tag, linked
     assert any("📊 Network" in line for line in alice), run.stdout

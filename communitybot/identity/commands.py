@@ -21,6 +21,7 @@ from loguru import logger
 from communitybot.context import Context
 from communitybot.events import UserRef
 from communitybot.feature import handles
+from communitybot.ghosts import is_bridged_ghost
 from communitybot.identity.merge import merge_linked
 from communitybot.models import Community
 from communitybot.one_time_codes import EXAMPLE, code_hash, new_code, normalized, shown
@@ -42,13 +43,6 @@ GHOST_TEXT = (
     "This account is a bridge or bot account standing in for someone on another platform, so "
     "it cannot be linked. Type `{p}link` from the person's own account instead."
 )
-
-
-def is_ghost(user: UserRef) -> bool:
-    """A bridged puppet that stands for someone elsewhere, never a person of its own: Matrix
-    appservice users (`@_discord_…`, `@_telegram_…`, generally `@_…`). Discord's bot and
-    webhook authors never reach the core (the adapter drops them)."""
-    return user.platform == "matrix" and user.user_id.startswith("@_")
 
 
 def _account(user: UserRef) -> str:
@@ -93,7 +87,7 @@ async def _refusal(ctx: Context, first: UserRef, second: UserRef) -> str | None:
     p = ctx.prefix
     if first == second:
         return "That is this account's own code: type it from your *other* account."
-    if is_ghost(first) or is_ghost(second):
+    if is_bridged_ghost(first) or is_bridged_ghost(second):
         return GHOST_TEXT.format(p=p)
     people = ctx.store.people
     mine, theirs = await people.person_of(first), await people.person_of(second)
@@ -112,7 +106,7 @@ async def _refusal(ctx: Context, first: UserRef, second: UserRef) -> str | None:
 @handles("link")
 async def link(ctx: Context, options: dict[str, Any]) -> list[Action]:
     typed = str(options.get("code") or "").strip()
-    if is_ghost(ctx.member.ref):
+    if is_bridged_ghost(ctx.member.ref):
         return reply(GHOST_TEXT.format(p=ctx.prefix), ephemeral=True)
     if not typed:
         return await _give_code(ctx)

@@ -160,9 +160,11 @@ async def _silos_broken(ctx: Context, network: Network) -> str:
     groups never cross)."""
     pairs, active, crossing = await ctx.store.mentoring.network_pair_counts(network.id)
     meetings, meetings_crossing = await ctx.store.rounds.network_group_counts(network.id)
+    asks = await ctx.store.asks.open_shared_count(network.id)
     return (
         f"**Breaking silos:** {pairs} mentor pairing(s) ({active} active), {crossing} across "
-        f"affiliates; {meetings} peer-round meeting(s), {meetings_crossing} across affiliates."
+        f"affiliates; {meetings} peer-round meeting(s), {meetings_crossing} across affiliates; "
+        f"{asks} open problem(s) of practice shared with the whole network."
     )
 
 

@@ -31,4 +31,17 @@ PEER_COMMANDS: tuple[Command, ...] = (
         ),
         read_only=True,
     ),
+    Command(
+        ("introduce",),
+        "Ask me to introduce you to a member of another affiliate that peers listed",
+        (
+            Option(
+                "number",
+                "The member's number from `peers … scope=network`",
+                type="integer",
+                min_value=1,
+            ),
+        ),
+        examples=("introduce 4711",),
+    ),
 )

@@ -9,8 +9,8 @@ who are still in the community are ever shown, and never the asker.
 the asker's tags are matched in each affiliate by name or alias (tag ids are per community),
 members of other affiliates are listed only when they chose the network scope (`privacy
 discoverable network`), bridged ghosts never, and each line names the affiliate and how to
-reach the member: a mention on the same platform, otherwise a note to ask for an introduction
-(introductions through the bot across platforms are a later slice).
+reach the member: a mention in this community, otherwise `introduce <number>`, which asks the
+bot to introduce them (`peers/introduce.py`), each on their own platform.
 """
 
 from __future__ import annotations
@@ -135,20 +135,15 @@ def _network_lines(
     ctx: Context, tags: list[Tag], found: list[tuple[Member, NetworkHit, CommunityRef]]
 ) -> list[str]:
     now = ctx.clock.now()
-    here = ctx.community.ref.platform
     lines = []
     for number, (member, hit, ref) in enumerate(found, start=1):
-        if member.ref.platform == here:
-            who = naming.who(ctx.platform, member)
-        else:
-            who = naming.label(member)
         zone = format_offset(utc_offset_minutes(member.timezone, now))
         shared = ", ".join(tags[q].name for q in hit.shared)
-        where = (
-            "this community" if member.community_id == ctx.community.id else naming.affiliate(ref)
-        )
-        if member.ref.platform != here:
-            where += " — ask for an introduction"
+        if member.community_id == ctx.community.id:
+            who, where = naming.who(ctx.platform, member), "this community"
+        else:  # a mention reaches no one in another server or on another platform
+            who = naming.label(member)
+            where = f"{naming.affiliate(ref)} — `{ctx.prefix}introduce {member.id}`"
         lines.append(f"{number}. {who} ({zone}) — shares {shared} · {where}")
     return lines
 
@@ -181,11 +176,11 @@ async def _find_across_network(
             f"Members across the network who share {searched}:",
             *_network_lines(ctx, tags, found),
         ]
-        if any(member.ref.platform != ctx.community.ref.platform for member, _, _ in found):
+        if any(member.community_id != ctx.community.id for member, _, _ in found):
             lines.append(
-                "Members on another platform cannot be mentioned from here: ask one of the "
-                f"network's stewards (`{p}network show`) to introduce you. Introductions "
-                "through the bot across platforms are not there yet."
+                f"`{p}introduce <number>` asks me to introduce you to a member of another "
+                "affiliate: each of you gets a message on your own platform with how to reach "
+                "the other."
             )
     if not ctx.member.discoverable:
         lines.append(

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from loguru import logger
 
+from communitybot import ghosts
 from communitybot.models import Member
 from communitybot.peers.community import CommunityIndex, Int64Array, MemberRows
 from communitybot.store.db import BUSY_TIMEOUT_MS
@@ -45,7 +46,7 @@ NETWORK_FLAG_SQL = (
 
 
 def is_bridged_ghost(member: Member) -> bool:
-    return member.ref.platform == "matrix" and member.ref.user_id.startswith("@_")
+    return ghosts.is_bridged_ghost(member.ref)
 
 
 def network_flag(member: Member) -> bool:

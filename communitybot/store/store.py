@@ -16,6 +16,7 @@ from communitybot.store.chats import ChatRepository
 from communitybot.store.communities import CommunityRepository
 from communitybot.store.confirmations import ConfirmationRepository
 from communitybot.store.db import Database, open_database
+from communitybot.store.introductions import IntroductionRepository
 from communitybot.store.jobs import JobRepository
 from communitybot.store.members import MemberRepository
 from communitybot.store.mentoring import MentoringRepository
@@ -57,6 +58,7 @@ class Store:
         self.open_prompts = OpenPromptRepository(db)
         self.networks = NetworkRepository(db)
         self.people = PeopleRepository(db)
+        self.introductions = IntroductionRepository(db)
         """Linked accounts and link codes (`communitybot.identity`)."""
         self.changes = ChangeFeed(db.notifications)
         """Units' changes told to the other processes, theirs dropped here (`store.changes`)."""
