@@ -260,6 +260,9 @@ async def test_a_pairing_across_platforms_lives_on_each_side_at_home(world: Worl
     asked_here = [s for s in mine if s.where == "dm:cat"]
     asked_there = [s for s in theirs if s.where == "dm:@olga:other.example"]
     assert asked_here and asked_there and "“Cat”" in asked_there[0].text
+    # Olga answers naming her partner as typed: Cat is in another affiliate, on another platform
+    answered = await world.reply(SPACE, "@olga:other.example", "/mentor checkin met cat")
+    assert "enjoy working with “Cat”" in answered
     # Cat ends it: Olga is told on her platform
     assert "ended" in await world.reply(COMMUNITY, "cat", "/mentor end")
     mine, theirs = await world.deliver()

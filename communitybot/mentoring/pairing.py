@@ -43,8 +43,21 @@ async def pairs_with(ctx: Context, target: object) -> list[MentorPair] | None:
     if not isinstance(target, UserRef):
         return pairs
     other = await ctx.store.members.get(ctx.community.id, target)
-    pairs = [p for p in pairs if other is not None and other.id in (p.mentor_id, p.mentee_id)]
-    return pairs or None
+    if other is not None:
+        pairs = [p for p in pairs if other.id in (p.mentor_id, p.mentee_id)]
+        return pairs or None
+    # A partner in another affiliate (a network round) cannot be mentioned here: they are
+    # named as typed, by their platform id or their display name.
+    named = {target.user_id.casefold(), target.label.casefold()}
+    found = []
+    for pair in pairs:
+        partner_id = pair.mentee_id if pair.mentor_id == ctx.member.id else pair.mentor_id
+        partner = await ctx.store.members.get_by_id(partner_id)
+        if partner is None or partner.community_id == ctx.community.id:
+            continue
+        if {partner.ref.user_id.casefold(), partner.label.casefold()} & named:
+            found.append(pair)
+    return found or None
 
 
 def checkin_key(pair_id: int, round_no: int) -> str:
