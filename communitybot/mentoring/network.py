@@ -37,7 +37,8 @@ from communitybot.network_matching import (
     steward_network,
 )
 from communitybot.network_schedule import describe
-from communitybot.replies import Action, Message, SendToChannel, reply
+from communitybot.networks.affiliates import modlog_note
+from communitybot.replies import Action, reply
 from communitybot.store.jobs import Job
 from communitybot.store.mentoring import NetworkSchedule
 from communitybot.store.networks import Network
@@ -210,12 +211,7 @@ async def _record(
 
 
 def _modlog(ctx: Context, text: str) -> list[Action]:
-    return _note(ctx.community, text)
-
-
-def _note(community: Community, text: str) -> list[Action]:
-    channel = community.modlog_channel
-    return [SendToChannel(community.ref, channel, Message(text))] if channel else []
+    return modlog_note(ctx.community, text)
 
 
 @dataclass
@@ -419,11 +415,11 @@ async def run_scheduled(jctx: Context, job: Job) -> list[Action]:
         return []
     if due.late:
         text = "⚠️ Scheduled network mentor matching was skipped: I was offline when it was due."
-        return _note(due.home, text)
+        return modlog_note(due.home, text)
     result = await run_network_round(jctx, due.network, due.home)
     if result.empty:
-        return _note(
+        return modlog_note(
             due.home, f"🤝 Scheduled network mentoring round: {result.nobody(jctx.prefix)}"
         )
     note = f"🤝 Scheduled network mentoring round: {result.summary()}"
-    return [*result.introductions, *_note(due.home, note)]
+    return [*result.introductions, *modlog_note(due.home, note)]

@@ -39,7 +39,8 @@ from communitybot.network_matching import (
     steward_network,
 )
 from communitybot.network_schedule import describe
-from communitybot.replies import Action, Message, SendToChannel, reply
+from communitybot.networks.affiliates import modlog_note
+from communitybot.replies import Action, reply
 from communitybot.rounds.commands import PREVIEW_LINES
 from communitybot.rounds.runs import (
     DEFAULT_NO_REPEAT,
@@ -232,11 +233,6 @@ async def run_network_round(
     return result
 
 
-def _note(community: Community, text: str) -> list[Action]:
-    modlog = community.modlog_channel
-    return [SendToChannel(community.ref, modlog, Message(text))] if modlog else []
-
-
 @handles("network", "rounds", "run")
 async def network_round(ctx: Context, options: dict[str, Any]) -> list[Action]:
     """`network rounds run [dry_run]`: a steward's peer round over every affiliate."""
@@ -263,7 +259,7 @@ async def network_round(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return reply("\n".join(lines))
     summary = result.summary()
     note = f"🤝 {label(ctx.member)} ran a network peer round. {summary}"
-    return [*reply(summary), *result.actions, *_note(ctx.community, note)]
+    return [*reply(summary), *result.actions, *modlog_note(ctx.community, note)]
 
 
 def _pair_outside(
@@ -313,7 +309,7 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if notes:
         lines += heads_up(notes[:3])
     note = f"⚙️ {label(ctx.member)} scheduled network peer rounds: {describe(saved)}."
-    return [*reply("\n".join(lines)), *_note(ctx.community, note)]
+    return [*reply("\n".join(lines)), *modlog_note(ctx.community, note)]
 
 
 @handles("network", "rounds", "pause")
@@ -335,7 +331,7 @@ async def pause(ctx: Context, options: dict[str, Any]) -> list[Action]:
         f"`{p}network rounds resume` starts them again; `{p}network rounds run` runs one now."
     )
     note = f"⚙️ {label(ctx.member)} paused network peer rounds."
-    return [*reply(text), *_note(ctx.community, note)]
+    return [*reply(text), *modlog_note(ctx.community, note)]
 
 
 @handles("network", "rounds", "resume")
@@ -357,7 +353,7 @@ async def resume(ctx: Context, options: dict[str, Any]) -> list[Action]:
     saved = await network_schedule.set_up(ctx, network, "rounds", timing)
     text = network_schedule.status_line(saved, "Network peer rounds are on again", p, "")
     note = f"⚙️ {label(ctx.member)} resumed network peer rounds: {describe(saved)}."
-    return [*reply(text), *_note(ctx.community, note)]
+    return [*reply(text), *modlog_note(ctx.community, note)]
 
 
 @handles("network", "rounds", "status")
@@ -391,7 +387,7 @@ async def run_scheduled(jctx: Context, job: Job) -> list[Action]:
     if due is None:
         return []
     if due.late:
-        return _note(due.home, "⚠️ A scheduled network peer round was skipped: I was offline.")
+        return modlog_note(due.home, "⚠️ A scheduled network peer round was skipped: I was offline.")
     result = await run_network_round(jctx, due.network, due.home, "schedule")
     if result.already_ran:
         text = f"🤝 Scheduled network peer round: today's ({result.key}) had already run."
@@ -399,4 +395,4 @@ async def run_scheduled(jctx: Context, job: Job) -> list[Action]:
         text = f"🤝 Scheduled network peer round: {result.nobody(jctx.prefix)}"
     else:
         text = f"🤝 Scheduled: {result.summary()}"
-    return [*result.actions, *_note(due.home, text)]
+    return [*result.actions, *modlog_note(due.home, text)]
