@@ -276,6 +276,8 @@ async def test_an_affiliate_is_shown_by_the_name_its_moderators_gave_it(a: Site,
     assert "@everyone" not in saved
     shown = await b.reply("bea", "/network show")
     assert "“Riverside High" in shown and "(fake)" in shown and "community-1" not in shown
+    assert "Automatic mentor matching: not scheduled" in shown
+    assert "Network peer rounds: not scheduled (`/network rounds setup weekly`" in shown
     with pytest.raises(CommandParseError, match="at most 80"):
         await a.command("ann", "/setup name=" + "x" * 81)
     cleared = await a.reply("ann", "/setup name=none")

@@ -32,10 +32,12 @@ from communitybot.events import UserRef
 from communitybot.feature import handles
 from communitybot.models import Community, Member
 from communitybot.naming import NAME_LIMIT, affiliate, label, who
+from communitybot.network_schedule import status_line
 from communitybot.networks.affiliates import actor, affiliate_communities, modlog_note
 from communitybot.networks.catalogue import MAX_NAME
 from communitybot.onboarding.profile import resolve_member
 from communitybot.replies import Action, reply
+from communitybot.store.mentoring import NetworkJob
 from communitybot.store.networks import Network
 from communitybot.tags import network as network_tags
 from communitybot.text import quote
@@ -81,6 +83,13 @@ def _clean_name(raw: Any) -> str:
     return " ".join(str(raw or "").split())
 
 
+SCHEDULES: tuple[tuple[NetworkJob, str, str], ...] = (
+    ("mentors", "Automatic mentor matching", "network mentors settings auto_match=on"),
+    ("rounds", "Network peer rounds", "network rounds setup weekly"),
+)
+"""What `network show` says about the network's schedules, and how a steward sets each up."""
+
+
 # network show -----------------------------------------------------------------------------
 @handles("network", "show")
 async def show(ctx: Context, options: dict[str, Any]) -> list[Action]:
@@ -103,6 +112,9 @@ async def show(ctx: Context, options: dict[str, Any]) -> list[Action]:
             "**Stewards:** none — a moderator of any affiliate can take the role with "
             f"`{ctx.prefix}network stewards add <member>`."
         )
+    for kind, what, command in SCHEDULES:
+        settings = await ctx.store.mentoring.network_schedule(network.id, kind)
+        lines.append(status_line(settings, what, ctx.prefix, command))
     if await networks.is_steward(network.id, ctx.member.ref):
         open_codes = await networks.open_invites(network.id, ctx.clock.now())
         lines.append(
