@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from communitybot import network_schedule, units
+from communitybot.affiliates import modlog_note
 from communitybot.context import Context
 from communitybot.events import CommunityRef
 from communitybot.feature import handles
@@ -37,7 +38,6 @@ from communitybot.network_matching import (
     steward_network,
 )
 from communitybot.network_schedule import describe
-from communitybot.networks.affiliates import modlog_note
 from communitybot.replies import Action, reply
 from communitybot.store.jobs import Job
 from communitybot.store.mentoring import NetworkSchedule

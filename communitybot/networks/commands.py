@@ -27,13 +27,13 @@ from typing import Any
 from loguru import logger
 
 from communitybot import one_time_codes as codes
+from communitybot.affiliates import actor, affiliate_communities, modlog_note
 from communitybot.context import Context
 from communitybot.events import UserRef
 from communitybot.feature import handles
 from communitybot.models import Community, Member
 from communitybot.naming import NAME_LIMIT, affiliate, label, who
 from communitybot.network_schedule import status_line
-from communitybot.networks.affiliates import actor, affiliate_communities, modlog_note
 from communitybot.networks.catalogue import MAX_NAME
 from communitybot.onboarding.profile import resolve_member
 from communitybot.replies import Action, reply

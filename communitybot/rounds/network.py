@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from communitybot import network_schedule, units
+from communitybot.affiliates import modlog_note
 from communitybot.chats.schedule import heads_up, problems
 from communitybot.context import Context
 from communitybot.feature import handles
@@ -39,7 +40,6 @@ from communitybot.network_matching import (
     steward_network,
 )
 from communitybot.network_schedule import describe
-from communitybot.networks.affiliates import modlog_note
 from communitybot.replies import Action, reply
 from communitybot.rounds.commands import PREVIEW_LINES
 from communitybot.rounds.runs import (

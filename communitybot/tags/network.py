@@ -16,7 +16,7 @@ Decisions (docs/networks.md says the same):
   network's copy, never duplicated (`tags.mirror` says exactly how); each affiliate's moderator
   log says when that happened there.
 - Every change is noted in the moderator log of every affiliate, on its own platform, naming
-  the steward as text (`networks.affiliates.actor`), as the other network notes do.
+  the steward as text (`affiliates.actor`), as the other network notes do.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from communitybot.affiliates import actor, affiliate_communities, modlog_note
 from communitybot.context import Context
 from communitybot.feature import handles
 from communitybot.models import Community
 from communitybot.naming import affiliate
-from communitybot.networks.affiliates import actor, affiliate_communities, modlog_note
 from communitybot.networks.catalogue import MAX_NAME
 from communitybot.replies import Action, reply
 from communitybot.store.network_tags import NetworkTag
