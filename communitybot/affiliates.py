@@ -1,13 +1,37 @@
 """A network's affiliate communities as the handlers read them and write to them (one helper for
-every feature that reports on or notes something in each affiliate: networks, network tags)."""
+every feature that reports on or notes something in each affiliate: networks, network tags,
+network matching), how they name the network, and who may act for it (its stewards)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from communitybot.context import Context
 from communitybot.models import Community
 from communitybot.naming import affiliate, label
-from communitybot.replies import Action, Message, SendToChannel
+from communitybot.networks.catalogue import MAX_NAME
+from communitybot.replies import Action, Message, SendToChannel, reply
 from communitybot.store.networks import Network
+from communitybot.text import quote
+
+
+def network_name(network: Network) -> str:
+    """The network as replies name it: its name, quoted and bold."""
+    return f"**“{quote(network.name, MAX_NAME)}”**"
+
+
+async def stewarded_network(
+    ctx: Context, outside: list[Action], refusal: Callable[[Network], str]
+) -> Network | list[Action]:
+    """This community's network when the acting member is one of its stewards; otherwise the
+    reply to give: `outside` when the community is in no network, else `refusal(network)` (each
+    feature says in its own words what only stewards do there)."""
+    network = await ctx.store.networks.of_community(ctx.community.id)
+    if network is None:
+        return outside
+    if not await ctx.store.networks.is_steward(network.id, ctx.member.ref):
+        return reply(refusal(network))
+    return network
 
 
 async def affiliate_communities(ctx: Context, network: Network) -> list[Community]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from communitybot.affiliates import stewarded_network
 from communitybot.context import Context
 from communitybot.ghosts import is_bridged_ghost
 from communitybot.mentoring.scoring import TZ_POINTS, rarity_weights
@@ -120,15 +121,14 @@ async def network_tags(ctx: Context, affiliates: Iterable[int]) -> NetworkTags:
 async def steward_network(ctx: Context) -> Network | list[Action]:
     """The acting member's network when they steward it, else the reply refusing them."""
     p = ctx.prefix
-    network = await ctx.store.networks.of_community(ctx.community.id)
-    if network is None:
-        return reply(
+    return await stewarded_network(
+        ctx,
+        reply(
             "This community is not in a network, so there is nobody to match across it. "
             f"`{p}mentoring match` and `{p}rounds run` match within this community."
-        )
-    if not await ctx.store.networks.is_steward(network.id, ctx.member.ref):
-        return reply(
-            f"Only the network's stewards run matching across the network (`{p}network show` "
-            "lists them). Nothing was changed."
-        )
-    return network
+        ),
+        lambda _: (
+            f"Only the network's stewards run matching across the network (`{p}network "
+            "show` lists them). Nothing was changed."
+        ),
+    )

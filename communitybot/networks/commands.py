@@ -27,7 +27,13 @@ from typing import Any
 from loguru import logger
 
 from communitybot import one_time_codes as codes
-from communitybot.affiliates import actor, affiliate_communities, modlog_note
+from communitybot.affiliates import (
+    actor,
+    affiliate_communities,
+    modlog_note,
+    network_name,
+    stewarded_network,
+)
 from communitybot.context import Context
 from communitybot.events import UserRef
 from communitybot.feature import handles
@@ -49,10 +55,6 @@ WRONG_CODE_WINDOW = timedelta(hours=1)
 
 def _when(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC"
-
-
-def _name(network: Network) -> str:
-    return f"**“{quote(network.name, MAX_NAME)}”**"
 
 
 def _affiliate(community: Community, here: Community) -> str:
@@ -99,7 +101,7 @@ async def show(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return _not_in_network(ctx)
     affiliates = await affiliate_communities(ctx, network)
     stewards = await networks.stewards(network.id)
-    lines = [f"🌐 Network {_name(network)}", f"**Affiliates ({len(affiliates)})**"]
+    lines = [f"🌐 Network {network_name(network)}", f"**Affiliates ({len(affiliates)})**"]
     lines += [f"• {_affiliate(c, ctx.community)}" for c in affiliates]
     where = {c.id: affiliate(c.ref) for c in affiliates}
     if stewards:
@@ -128,16 +130,18 @@ async def show(ctx: Context, options: dict[str, Any]) -> list[Action]:
 async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
     """Aggregates only (counts per affiliate): no member is named, whatever their settings."""
     networks = ctx.store.networks
-    network = await networks.of_community(ctx.community.id)
-    if network is None:
-        return _not_in_network(ctx)
-    if not await networks.is_steward(network.id, ctx.member.ref):
-        return reply(
+    network = await stewarded_network(
+        ctx,
+        _not_in_network(ctx),
+        lambda _: (
             f"Only the network's stewards see `{ctx.prefix}network stats` "
             f"(`{ctx.prefix}network show` lists them). Nothing was changed."
-        )
+        ),
+    )
+    if not isinstance(network, Network):
+        return network
     counts = await networks.affiliate_counts(network.id)
-    lines = [f"📊 Network {_name(network)}: {len(counts)} affiliate(s)"]
+    lines = [f"📊 Network {network_name(network)}: {len(counts)} affiliate(s)"]
     totals = [0, 0, 0, 0]
     for community in await affiliate_communities(ctx, network):
         figures = counts.get(community.id)
@@ -196,7 +200,7 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
     existing = await ctx.store.networks.of_community(ctx.community.id)
     if existing is not None:
         return reply(
-            f"This community already belongs to the network {_name(existing)}; a community "
+            f"This community already belongs to the network {network_name(existing)}; a community "
             f"belongs to one network at most. `{ctx.prefix}network leave` first to start "
             "another. Nothing was changed."
         )
@@ -206,7 +210,7 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
     p = ctx.prefix
     return [
         *reply(
-            f"Created the network {_name(network)} with this community as its first "
+            f"Created the network {network_name(network)} with this community as its first "
             "affiliate; you are its steward.\n"
             f"• `{p}network invite` gives you a one-time code for another community; its "
             f"moderator types `{p}network join <code>` there (Discord or Matrix).\n"
@@ -214,7 +218,7 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
         ),
         *modlog_note(
             ctx.community,
-            f"🌐 {who(ctx.platform, ctx.member)} created the network {_name(network)}: this "
+            f"🌐 {who(ctx.platform, ctx.member)} created the network {network_name(network)}: this "
             "community is its first affiliate and they are its steward.",
         ),
     ]
@@ -224,14 +228,16 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
 @handles("network", "invite")
 async def invite(ctx: Context, options: dict[str, Any]) -> list[Action]:
     networks = ctx.store.networks
-    network = await networks.of_community(ctx.community.id)
-    if network is None:
-        return _not_in_network(ctx)
-    if not await networks.is_steward(network.id, ctx.member.ref):
-        return reply(
-            f"Only the stewards of {_name(network)} can make invite codes "
+    network = await stewarded_network(
+        ctx,
+        _not_in_network(ctx),
+        lambda net: (
+            f"Only the stewards of {network_name(net)} can make invite codes "
             f"(`{ctx.prefix}network show` lists them). Nothing was changed."
-        )
+        ),
+    )
+    if not isinstance(network, Network):
+        return network
     now = ctx.clock.now()
     expires = now + INVITE_VALID
     code = codes.new_code()
@@ -240,7 +246,7 @@ async def invite(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
     return [
         *reply(
-            f"Invite code for {_name(network)}: **`{codes.shown(code)}`**\n"
+            f"Invite code for {network_name(network)}: **`{codes.shown(code)}`**\n"
             f"It works once, until {_when(expires)}. Give it privately to a moderator of the "
             f"community that joins; they type `{ctx.prefix}network join {codes.shown(code)}` "
             "there. I keep only a fingerprint of it, so I cannot show it again.",
@@ -249,7 +255,7 @@ async def invite(ctx: Context, options: dict[str, Any]) -> list[Action]:
         *modlog_note(
             ctx.community,
             f"🌐 {who(ctx.platform, ctx.member)} made an invite code for the network "
-            f"{_name(network)} (valid until {_when(expires)}, once).",
+            f"{network_name(network)} (valid until {_when(expires)}, once).",
         ),
     ]
 
@@ -291,7 +297,7 @@ async def join(ctx: Context, options: dict[str, Any]) -> list[Action]:
     existing = await networks.of_community(ctx.community.id)
     if existing is not None:
         return reply(
-            f"This community already belongs to the network {_name(existing)}; a community "
+            f"This community already belongs to the network {network_name(existing)}; a community "
             f"belongs to one network at most (`{p}network leave` first). Nothing was changed."
         )
     now = ctx.clock.now()
@@ -338,20 +344,21 @@ async def join(ctx: Context, options: dict[str, Any]) -> list[Action]:
     author = actor(ctx)
     return [
         *reply(
-            f"This community is now an affiliate of the network {_name(network)} "
+            f"This community is now an affiliate of the network {network_name(network)} "
             f"({len(affiliates)} affiliates). `{p}network show` lists them and the stewards."
         ),
         *await _notes(
             ctx,
             [ctx.community.id],
-            f"🌐 {author} joined this community to the network {_name(network)} as an affiliate.",
+            f"🌐 {author} joined this community to the network {network_name(network)} as an "
+            "affiliate.",
         ),
         *await _notes(
             ctx,
             [c for c in [found.community_id] if c != ctx.community.id],
             f"🌐 The invite code made here was used: the community "
             f"{affiliate(ctx.community.ref)} joined the network "
-            f"{_name(network)}.",
+            f"{network_name(network)}.",
         ),
     ]
 
@@ -367,20 +374,21 @@ async def leave(ctx: Context, options: dict[str, Any]) -> list[Action]:
     await network_tags.affiliate_left(ctx)
     remaining = await networks.affiliates(network.id)
     author = actor(ctx)
-    here_note = f"🌐 {author} took this community out of the network {_name(network)}."
+    here_note = f"🌐 {author} took this community out of the network {network_name(network)}."
     if not remaining:
         await networks.delete(network.id)
         return [
             *reply(
-                f"This community left the network {_name(network)}. It was the last affiliate, "
-                "so the network is closed and its invite codes no longer work."
+                f"This community left the network {network_name(network)}. It was the last "
+                "affiliate, so the network is closed and its invite codes no longer work."
             ),
             *modlog_note(
                 ctx.community, here_note + " It was the last affiliate: the network is closed."
             ),
         ]
     lines = [
-        f"This community left the network {_name(network)}: its members are no longer part of it."
+        f"This community left the network {network_name(network)}: its members are no longer "
+        "part of it."
     ]
     if removed:
         lines.append(
@@ -395,7 +403,7 @@ async def leave(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if len(remaining) == 1:
         lines.append("• One affiliate is left; it keeps the network and can invite others.")
     elsewhere = (
-        f"🌐 The community {affiliate(ctx.community.ref)} left the network {_name(network)}."
+        f"🌐 The community {affiliate(ctx.community.ref)} left the network {network_name(network)}."
     )
     if not stewards:  # read on any platform: the command without this one's prefix
         elsewhere += (
@@ -430,7 +438,7 @@ async def add_steward(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
     if not allowed:
         return reply(
-            f"Only the stewards of {_name(network)} can add stewards"
+            f"Only the stewards of {network_name(network)} can add stewards"
             + ("" if stewards else " (while it has none, a moderator of an affiliate can)")
             + ". Nothing was changed."
         )
@@ -444,13 +452,13 @@ async def add_steward(ctx: Context, options: dict[str, Any]) -> list[Action]:
             "steward is a member of an affiliate. Nothing was changed."
         )
     if not await networks.add_steward(network.id, target.id, ctx.clock.now()):
-        return reply(f"{label(target)} already is a steward of {_name(network)}.")
+        return reply(f"{label(target)} already is a steward of {network_name(network)}.")
     return [
-        *reply(f"{label(target)} is now a steward of the network {_name(network)}."),
+        *reply(f"{label(target)} is now a steward of the network {network_name(network)}."),
         *modlog_note(
             ctx.community,
             f"🌐 {who(ctx.platform, ctx.member)} made {label(target)} a steward of the "
-            f"network {_name(network)}.",
+            f"network {network_name(network)}.",
         ),
     ]
 
@@ -465,13 +473,15 @@ def _matches(member: Member, wanted: UserRef) -> bool:
 @handles("network", "stewards", "remove")
 async def remove_steward(ctx: Context, options: dict[str, Any]) -> list[Action]:
     networks = ctx.store.networks
-    network = await networks.of_community(ctx.community.id)
-    if network is None:
-        return _not_in_network(ctx)
-    if not await networks.is_steward(network.id, ctx.member.ref):
-        return reply(
-            f"Only the stewards of {_name(network)} can remove stewards. Nothing was changed."
-        )
+    network = await stewarded_network(
+        ctx,
+        _not_in_network(ctx),
+        lambda net: (
+            f"Only the stewards of {network_name(net)} can remove stewards. Nothing was changed."
+        ),
+    )
+    if not isinstance(network, Network):
+        return network
     wanted = _typed(ctx, options.get("member"))
     if wanted is None:
         return reply(f"Please name the steward, e.g. `{ctx.prefix}network stewards remove ann`.")
@@ -482,22 +492,22 @@ async def remove_steward(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
     if target is None:
         return reply(
-            f"“{quote(wanted.label, NAME_LIMIT)}” is not a steward of {_name(network)} "
+            f"“{quote(wanted.label, NAME_LIMIT)}” is not a steward of {network_name(network)} "
             f"(`{ctx.prefix}network show` lists them). Nothing was changed."
         )
     if len(stewards) == 1:
         return reply(
-            f"{label(target)} is the last steward of {_name(network)}: a network always keeps "
-            f"one. Add another first (`{ctx.prefix}network stewards add <member>`). "
+            f"{label(target)} is the last steward of {network_name(network)}: a network always "
+            f"keeps one. Add another first (`{ctx.prefix}network stewards add <member>`). "
             "Nothing was changed."
         )
     await networks.remove_steward(network.id, target.id)
     text = (
         f"🌐 {actor(ctx)} removed {label(target)} from the stewards of the "
-        f"network {_name(network)}."
+        f"network {network_name(network)}."
     )
     return [
-        *reply(f"{label(target)} is no longer a steward of {_name(network)}."),
+        *reply(f"{label(target)} is no longer a steward of {network_name(network)}."),
         *await _notes(ctx, [ctx.community.id, target.community_id], text),
     ]
 
@@ -511,7 +521,7 @@ async def on_leave(ctx: Context) -> list[Action]:
         await networks.remove_steward(network.id, ctx.member.id)
         text = (
             f"🌐 {who(ctx.platform, ctx.member)} left this community, so they are no longer a "
-            f"steward of the network {_name(network)}."
+            f"steward of the network {network_name(network)}."
         )
         if not await networks.stewards(network.id):
             text += (

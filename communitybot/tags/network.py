@@ -24,12 +24,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from communitybot.affiliates import actor, affiliate_communities, modlog_note
+from communitybot.affiliates import (
+    actor,
+    affiliate_communities,
+    modlog_note,
+    network_name,
+    stewarded_network,
+)
 from communitybot.context import Context
 from communitybot.feature import handles
 from communitybot.models import Community
 from communitybot.naming import affiliate
-from communitybot.networks.catalogue import MAX_NAME
 from communitybot.replies import Action, reply
 from communitybot.store.network_tags import NetworkTag
 from communitybot.store.networks import Network
@@ -49,10 +54,6 @@ DETAIL_LINES = 10
 """Affiliates named one by one in a reply before "…and N more" (a network may have hundreds)."""
 
 
-def _name(network: Network) -> str:
-    return f"**“{quote(network.name, MAX_NAME)}”**"
-
-
 def _not_in_network(ctx: Context) -> list[Action]:
     return reply(
         "This community is not in a network, so it has no network tags; its own tags are in "
@@ -63,16 +64,16 @@ def _not_in_network(ctx: Context) -> list[Action]:
 
 async def _stewards_network(ctx: Context) -> tuple[Network | None, list[Action]]:
     """This community's network when the member is one of its stewards; else the refusal."""
-    network = await ctx.store.networks.of_community(ctx.community.id)
-    if network is None:
-        return None, _not_in_network(ctx)
-    if not await ctx.store.networks.is_steward(network.id, ctx.member.ref):
-        return None, reply(
-            f"Only the stewards of {_name(network)} curate the network's tags "
-            f"(`{ctx.prefix}network show` lists them). Your moderators can still make tags of "
+    found = await stewarded_network(
+        ctx,
+        _not_in_network(ctx),
+        lambda network: (
+            f"Only the stewards of {network_name(network)} curate the network's "
+            f"tags (`{ctx.prefix}network show` lists them). Your moderators can still make tags of "
             f"this community's own with `{ctx.prefix}tags create`. Nothing was changed."
-        )
-    return network, []
+        ),
+    )
+    return (found, []) if isinstance(found, Network) else (None, found)
 
 
 async def _network_tag(
@@ -217,8 +218,8 @@ async def list_network_tags(ctx: Context, options: dict[str, Any]) -> list[Actio
     p = ctx.prefix
     if not tags:
         return reply(
-            f"The network {_name(network)} has no shared tags yet. Its stewards add them with "
-            f"`{p}network tags add <name> [category]` or `{p}network tags promote <tag>`."
+            f"The network {network_name(network)} has no shared tags yet. Its stewards add them "
+            f"with `{p}network tags add <name> [category]` or `{p}network tags promote <tag>`."
         )
     wanted = normalize_tag(str(options.get("category") or ""))
     categories = sorted({t.category for t in tags})
@@ -231,7 +232,7 @@ async def list_network_tags(ctx: Context, options: dict[str, Any]) -> list[Actio
             )
         tags = [t for t in tags if t.category == wanted]
     lines = [
-        f"🌐 **Tags of the network** {_name(network)} — every affiliate has them "
+        f"🌐 **Tags of the network** {network_name(network)} — every affiliate has them "
         f"(add yours with `{p}tags add <tags>`)"
     ]
     cut = False
@@ -276,7 +277,7 @@ async def add_network_tag(ctx: Context, options: dict[str, Any]) -> list[Action]
         network,
         tag,
         f"🏷️ {author} added the tag **{name}** (*{tag.category}*) to the network "
-        f"{_name(network)}: every affiliate has it.",
+        f"{network_name(network)}: every affiliate has it.",
     )
     return [
         *_answer(
@@ -313,7 +314,7 @@ async def alias_network_tag(ctx: Context, options: dict[str, Any]) -> list[Actio
         network,
         tag.id,
         f"🏷️ {author} made “{alias}” another name for the network tag **{tag.name}** "
-        f"({_name(network)}).",
+        f"({network_name(network)}).",
         lambda everywhere: (
             f"“{alias}”{_typed_differently(typed, alias)} now leads to **{tag.name}** in "
             f"{everywhere}."
@@ -344,7 +345,8 @@ async def rename_network_tag(ctx: Context, options: dict[str, Any]) -> list[Acti
         ctx,
         network,
         tag.id,
-        f"🏷️ {author} renamed the network tag **{tag.name}** to **{name}** ({_name(network)}).",
+        f"🏷️ {author} renamed the network tag **{tag.name}** to **{name}** "
+        f"({network_name(network)}).",
         lambda everywhere: (
             f"Renamed the network tag **{tag.name}** to **{name}**"
             f"{_typed_differently(typed, name)} in {everywhere}. Members who had it keep it."
@@ -376,8 +378,8 @@ async def merge_network_tags(ctx: Context, options: dict[str, Any]) -> list[Acti
         network,
         target.id,
         f"🏷️ {author} merged the network tag **{source.name}** into **{target.name}** "
-        f"({_name(network)}): members who had it have **{target.name}**, and “{source.name}” "
-        "leads to it.",
+        f"({network_name(network)}): members who had it have **{target.name}**, and "
+        f"“{source.name}” leads to it.",
         lambda everywhere: (
             f"Merged **{source.name}** into **{target.name}** in {everywhere}: members who "
             f"had **{source.name}** have **{target.name}** now, and “{source.name}” works as "
@@ -412,7 +414,7 @@ async def categorise_network_tag(ctx: Context, options: dict[str, Any]) -> list[
         network,
         tag.id,
         f"🏷️ {author} moved the network tag **{tag.name}** from *{tag.category}* to "
-        f"*{category}* ({_name(network)}).",
+        f"*{category}* ({network_name(network)}).",
         lambda everywhere: (
             f"**{tag.name}** is in *{category}* now (it was in *{tag.category}*), in {everywhere}."
         ),
@@ -432,7 +434,7 @@ async def remove_network_tag(ctx: Context, options: dict[str, Any]) -> list[Acti
     await ctx.store.tags.network.delete(tag.id)
     author = actor(ctx)
     text = (
-        f"🏷️ {author} took **{tag.name}** out of the network {_name(network)}'s tags. This "
+        f"🏷️ {author} took **{tag.name}** out of the network {network_name(network)}'s tags. This "
         f"community keeps it as its own tag, with its members; `{ctx.prefix}tags delete "
         f"{tag.name}` deletes it here."
     )
@@ -483,7 +485,7 @@ async def promote_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
         promoted,
         f"🏷️ {author} made **{local.name}** (*{local.category}*) of "
         f"{affiliate(ctx.community.ref)}"
-        f" a tag of the network {_name(network)}: every affiliate has it.",
+        f" a tag of the network {network_name(network)}: every affiliate has it.",
     )
     with_aliases = ", with its aliases," if promoted.aliases else ""
     text = (
