@@ -31,9 +31,9 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from loguru import logger
 
@@ -342,22 +342,38 @@ async def list_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
     mine = {t.id for t in await ctx.store.tags.tags_of_member(ctx.member.id)}
     shared = await ctx.store.tags.network.linked_in(ctx.community.id)
     legend = "✓ = yours; 🌐 = the network's" if shared else "✓ = yours"
-    lines = [f"**Tags** ({legend}; add with `{ctx.prefix}tags add <tags>`)"]
-    cut = False
+    header = f"**Tags** ({legend}; add with `{ctx.prefix}tags add <tags>`)"
+    return reply(
+        by_category(
+            header,
+            tags,
+            lambda t: _list_entry(ctx, t, t.id in mine, t.id in shared),
+            f"…and more: try `{ctx.prefix}tags list <category>`.",
+        )
+    )
+
+
+class _Categorised(Protocol):
+    @property
+    def category(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Categorised)
+
+
+def by_category(header: str, tags: Sequence[T], entry: Callable[[T], str], more: str) -> str:
+    """A tag list as `tags list` shows it: a line per category, cut with `more` before it
+    outgrows one message (`LIST_LIMIT`)."""
+    lines = [header]
     for category in sorted({t.category for t in tags}):
-        entries = [
-            _list_entry(ctx, t, t.id in mine, t.id in shared)
-            for t in tags
-            if t.category == category
-        ]
-        line = f"**{quote(category, 32)}**: " + ", ".join(entries)
+        line = f"**{quote(category, 32)}**: " + ", ".join(
+            entry(t) for t in tags if t.category == category
+        )
         if sum(len(x) + 1 for x in lines) + len(line) > LIST_LIMIT:
-            cut = True
+            lines.append(more)
             break
         lines.append(line)
-    if cut:
-        lines.append(f"…and more: try `{ctx.prefix}tags list <category>`.")
-    return reply("\n".join(lines))
+    return "\n".join(lines)
 
 
 def _list_entry(ctx: Context, tag: Tag, mine: bool, shared: bool = False) -> str:

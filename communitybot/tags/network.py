@@ -41,10 +41,10 @@ from communitybot.store.networks import Network
 from communitybot.tags import mirror
 from communitybot.tags.commands import (
     DEFAULT_CATEGORY,
-    LIST_LIMIT,
     _one_tag,
     _typed_differently,
     _valid_name,
+    by_category,
     or_list,
     suggestions,
 )
@@ -231,25 +231,18 @@ async def list_network_tags(ctx: Context, options: dict[str, Any]) -> list[Actio
                 + "."
             )
         tags = [t for t in tags if t.category == wanted]
-    lines = [
+    header = (
         f"🌐 **Tags of the network** {network_name(network)} — every affiliate has them "
         f"(add yours with `{p}tags add <tags>`)"
-    ]
-    cut = False
-    for category in sorted({t.category for t in tags}):
-        entries = [
-            t.name + (f" (also {', '.join(t.aliases)})" if t.aliases else "")
-            for t in tags
-            if t.category == category
-        ]
-        line = f"**{quote(category, 32)}**: " + ", ".join(entries)
-        if sum(len(x) + 1 for x in lines) + len(line) > LIST_LIMIT:
-            cut = True
-            break
-        lines.append(line)
-    if cut:
-        lines.append(f"…and more: try `{p}network tags list <category>`.")
-    return reply("\n".join(lines))
+    )
+    return reply(
+        by_category(
+            header,
+            tags,
+            lambda t: t.name + (f" (also {', '.join(t.aliases)})" if t.aliases else ""),
+            f"…and more: try `{p}network tags list <category>`.",
+        )
+    )
 
 
 # network tags add -------------------------------------------------------------------------------
