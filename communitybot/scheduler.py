@@ -162,6 +162,8 @@ class Scheduler:
         self._bot = bot
         self._jobs = bot.store.jobs
         self._kinds = dict(kinds)
+        self._spanning = any(kind.lanes is not None for kind in self._kinds.values())
+        """Some kind names further lanes (`JobKind.lanes`); without one, a batch never asks."""
         self._clock = clock or bot.clock
         self._sleeper = sleeper or SystemSleeper(self._clock)
         self._window_size = window
@@ -415,12 +417,12 @@ class Scheduler:
             while self._heap and self._heap[0][0] <= now and len(ids) < self._batch_size:
                 ids[heapq.heappop(self._heap)[1]] = None
             routes = await self._jobs.routes(list(ids), self._only)
-            kinds = {job_id: kind for job_id, kind, _ in routes}
+            kinds = {job_id: kind for job_id, kind, _ in routes} if self._spanning else {}
             units = self._spread(self._units(routes))
             await self._name_lanes({community for _, community, _ in units})
             for group, community_id, pausable in units:
                 community = None if community_id is None else self._refs.get(community_id)
-                spans = await self._spans(group, kinds) if pausable else ()
+                spans = await self._spans(group, kinds) if pausable and kinds else ()
                 await self._run_batch(group, community, pausable, spans)
                 if self._stopping:
                     break
