@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from communitybot.affiliates import affiliate_communities
 from communitybot.asks.catalogue import MAX_DAYS, MAX_TEXT
 from communitybot.context import Context
 from communitybot.feature import handles
@@ -19,6 +20,7 @@ from communitybot.numbers import parse_id
 from communitybot.replies import Action, Message, SendDirect, SendToChannel, reply
 from communitybot.store.asks import Ask
 from communitybot.store.jobs import Job
+from communitybot.store.networks import Network
 from communitybot.text import quote
 
 REMINDER = "ask.reminder"
@@ -98,7 +100,7 @@ async def ask(ctx: Context, options: dict[str, Any]) -> list[Action]:
         f"with `{ctx.prefix}resolve {created.id} <outcome>`."
     )
     if network is not None:
-        posted, unreachable = await _post_to_affiliates(ctx, network.id, created, problem)
+        posted, unreachable = await _post_to_affiliates(ctx, network, created, problem)
         actions += posted
         others = _count(len(posted), "other affiliate")
         answer += f"\nShared with {others} of **{quote(network.name, 80)}**"
@@ -116,18 +118,15 @@ def _count(n: int, one: str, many: str | None = None) -> str:
 
 
 async def _post_to_affiliates(
-    ctx: Context, network_id: int, created: Ask, problem: str
+    ctx: Context, network: Network, created: Ask, problem: str
 ) -> tuple[list[Action], int]:
     """The network ask's post in every other affiliate's welcome channel (on its own platform,
     so the author is named, never mentioned); and how many affiliates have no such channel."""
     posts: list[Action] = []
     unreachable = 0
     author = f"{label(ctx.member)} of {affiliate(ctx.community.ref)}"
-    for community_id in await ctx.store.networks.affiliates(network_id):
-        if community_id == ctx.community.id:
-            continue
-        community = await ctx.store.communities.get_by_id(community_id)
-        if community is None:
+    for community in await affiliate_communities(ctx, network):
+        if community.id == ctx.community.id:
             continue
         if not community.welcome_channel:
             unreachable += 1
