@@ -58,3 +58,8 @@ def split_list(raw: str) -> list[str]:
     """Split a user-typed list: on commas when there are any, otherwise on whitespace."""
     parts = raw.split(",") if "," in raw else raw.split()
     return [p.strip() for p in parts if p.strip()]
+
+
+def plural(count: int, word: str) -> str:
+    """ "1 member", "3 members" (a word that takes an s)."""
+    return f"{count} {word}{'' if count == 1 else 's'}"

@@ -21,7 +21,7 @@ from communitybot.replies import Action, Message, SendDirect, SendToChannel, rep
 from communitybot.store.asks import Ask
 from communitybot.store.jobs import Job
 from communitybot.store.networks import Network
-from communitybot.text import quote
+from communitybot.text import plural, quote
 
 REMINDER = "ask.reminder"
 DEFAULT_DAYS = 7
@@ -102,19 +102,15 @@ async def ask(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if network is not None:
         posted, unreachable = await _post_to_affiliates(ctx, network, created, problem)
         actions += posted
-        others = _count(len(posted), "other affiliate")
+        others = plural(len(posted), "other affiliate")
         answer += f"\nShared with {others} of **{quote(network.name, 80)}**"
+        has = "has" if unreachable == 1 else "have"
         answer += (
-            f" ({_count(unreachable, 'more has', 'more have')} no welcome channel set, so "
-            "it is not posted there)."
+            f" ({unreachable} more {has} no welcome channel set, so it is not posted there)."
             if unreachable
             else "."
         )
     return [*actions, *reply(answer)]
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 async def _post_to_affiliates(

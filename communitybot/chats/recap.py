@@ -14,14 +14,10 @@ from communitybot.naming import who
 from communitybot.ports import ChatPlatform
 from communitybot.store.chat_runs import ChatRun
 from communitybot.store.store import Store
-from communitybot.text import quote
+from communitybot.text import plural, quote
 
 MAX_RECAP = 1900
 MAX_PARTNERS = 5
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _findable(member: Member | None) -> bool:

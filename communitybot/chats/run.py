@@ -20,7 +20,6 @@ from communitybot import units
 from communitybot.chats import recap as chat_recap
 from communitybot.chats.hosts import hosts_line
 from communitybot.chats.input import MAX_DESCRIPTION
-from communitybot.chats.recap import plural
 from communitybot.chats.script import planned
 from communitybot.context import Context
 from communitybot.events import ChannelMessage, CommunityRef, UserRef
@@ -31,7 +30,7 @@ from communitybot.store.chat_runs import ChatRun, NewMessage, RunQuestion
 from communitybot.store.chats import ChatSeries
 from communitybot.store.jobs import Job
 from communitybot.store.store import Store
-from communitybot.text import neutralize_mass_mentions, quote
+from communitybot.text import neutralize_mass_mentions, plural, quote
 
 QUESTION = "chat.question"
 END = "chat.end"
