@@ -47,11 +47,6 @@ class Synced:
     reindex: bool = False
     """Members' tags were merged or a tag renamed: the community's peer index must reload."""
 
-    @property
-    def noteworthy(self) -> bool:
-        """Whether the affiliate's moderators should hear about a local change."""
-        return bool(self.adopted or self.merged or self.moved_aliases or self.conflicts)
-
 
 async def _copy(
     store: Store, tag: NetworkTag, community_id: int, now: datetime, out: Synced
@@ -116,13 +111,6 @@ async def materialise(store: Store, tag: NetworkTag, community_id: int, now: dat
     if (current.category, current.description) != (tag.category, description):
         await tags.describe(copy.id, tag.category, description)
     return out
-
-
-async def materialise_everywhere(
-    store: Store, tag: NetworkTag, community_ids: list[int], now: datetime
-) -> list[Synced]:
-    """The network tag's copies in step in every affiliate, in the order given."""
-    return [await materialise(store, tag, community_id, now) for community_id in community_ids]
 
 
 async def join(store: Store, network_id: int, community_id: int, now: datetime) -> list[Synced]:
