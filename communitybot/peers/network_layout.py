@@ -152,7 +152,3 @@ class NetworkLayout:
             _, dropped = self._postings.popitem(last=False)
             self._posting_bytes -= int(dropped.slots.nbytes)
         return slots
-
-    def nbytes(self) -> int:
-        arrays = (self.network, self.members, self.offsets)
-        return sum(int(a.nbytes) for a in arrays) + self._posting_bytes
