@@ -17,6 +17,10 @@ from communitybot.replies import (
     Action,
     GrantRole,
     Message,
+    PublishCalendar,
+    RelayDelete,
+    RelayEdit,
+    RelayPost,
     Reply,
     RevokeRole,
     SendDirect,
@@ -155,6 +159,14 @@ async def _deliver_one(platform: ChatPlatform, event: Event | None, action: Acti
             await platform.grant_role(community, user, role_id)
         case RevokeRole(community=community, user=user, role_id=role_id):
             await platform.revoke_role(community, user, role_id)
+        case RelayPost(community=community, conversation_id=conversation, messages=messages):
+            await platform.relay(community, conversation, messages)
+        case RelayEdit(community=community, conversation_id=conversation, key=key, text=text):
+            await platform.relay_edit(community, conversation, key, text)
+        case RelayDelete(community=community, conversation_id=conversation, key=key):
+            await platform.relay_delete(community, conversation, key)
+        case PublishCalendar(community=community, key=key, entry=entry):
+            await platform.publish_calendar(community, key, entry)
 
 
 async def _dm_refused(
@@ -204,5 +216,11 @@ def _describe(action: Action) -> str:
             return f"Messaging {user.label}"
         case SendToGroup(users=users):
             return "Introducing " + ", ".join(user.label for user in users)
+        case RelayPost(conversation_id=conversation, messages=messages):
+            return f"Relaying {len(messages)} message(s) to {conversation}"
+        case RelayEdit(conversation_id=conversation) | RelayDelete(conversation_id=conversation):
+            return f"Updating a relayed message in {conversation}"
+        case PublishCalendar(key=key):
+            return f"Publishing calendar entry {key}"
         case _:
             return "Replying"

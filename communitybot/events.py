@@ -11,6 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 ConversationKind = Literal["dm", "channel", "thread"]
+MessageChange = Literal["posted", "edited", "deleted"]
+
+
+def relay_key(platform: str, message_id: str) -> str:
+    """A message's name across platforms (`discord:1234`, `matrix:$abc`): what a relayed copy
+    is keyed by, and what a reply to a copy points back to (issue #15)."""
+    return f"{platform}:{message_id}"
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,16 @@ class ChannelMessage:
     parent_channel_id: str | None = None
     reply_to_user_id: str | None = None
     mentioned_user_ids: tuple[str, ...] = ()
+    change: MessageChange = "posted"
+    """"edited": `text` is the new text of `message_id`; "deleted": the message is gone (`text`
+    is ""; `user` is whoever deleted it when the platform says, else its author)."""
+    reply_to_key: str | None = None
+    """The message this one replies to, as a `relay_key` — the original's, also when the
+    member replied to a relayed copy (the adapter maps its copies back to their source)."""
+    avatar_url: str | None = None
+    """The author's avatar as an https URL, when the platform has one (a relay shows it)."""
+    attachment_urls: tuple[str, ...] = ()
+    """Files posted with the message, as links (a relay passes them on as links)."""
 
 
 Event = MemberJoined | MemberLeft | CommandInvoked | MessageReceived | ChoicePicked | ChannelMessage

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from communitybot.events import CommunityRef, ConversationRef, Event, UserRef
 from communitybot.models import Tag
-from communitybot.replies import Message
+from communitybot.replies import CalendarEntry, Message, Relayed
 
 
 class PlatformError(Exception):
@@ -69,6 +69,36 @@ class ChatPlatform(Protocol):
         Raises PlatformError when the thread cannot be made (the caller runs the chat in the
         channel itself).
         """
+        ...
+
+    async def relay(
+        self, community: CommunityRef, conversation_id: str, messages: Sequence[Relayed]
+    ) -> None:
+        """Post copies of other affiliates' messages in a running network chat, in order.
+
+        Idempotent by `Relayed.key`: a message already copied there is not posted again (the
+        adapter keeps its copies' ids in its own tables, to edit, delete and map replies back).
+        Nothing pings. Several messages may be posted as one when the platform's rate limit
+        asks for it; a message over the platform's size limit is split, never cut. Raises
+        PlatformError when the conversation cannot be posted to (permission lost, webhook
+        deleted, bot kicked).
+        """
+        ...
+
+    async def relay_edit(
+        self, community: CommunityRef, conversation_id: str, key: str, text: str
+    ) -> None:
+        """Edit the copy of `key` in that conversation; nothing if there is none."""
+        ...
+
+    async def relay_delete(self, community: CommunityRef, conversation_id: str, key: str) -> None:
+        """Delete the copy of `key` in that conversation; nothing if there is none."""
+        ...
+
+    async def publish_calendar(
+        self, community: CommunityRef, key: str, entry: CalendarEntry | None
+    ) -> None:
+        """Create, update (same `key`) or, for None, remove a calendar entry of the community."""
         ...
 
     async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None: ...

@@ -144,7 +144,93 @@ class RevokeRole:
     role_id: str
 
 
-Action = Reply | SendToChannel | SendDirect | SendToGroup | GrantRole | RevokeRole
+@dataclass(frozen=True)
+class Relayed:
+    """A member's message in a network chat, as the other affiliates see it (issue #15).
+
+    Shown as "author · origin" (Discord: a channel webhook's name and avatar; Matrix: the
+    body and `formatted_body` start with them). `text` is already neutralised: no mention in
+    it pings anyone anywhere.
+    """
+
+    key: str
+    """The original's `events.relay_key`: copies are idempotent by it."""
+    author: str
+    origin: str
+    """Where it was said: the platform ("Matrix") or the affiliate's name."""
+    text: str
+    avatar_url: str | None = None
+    reply_to_key: str | None = None
+    """The message it answers (`relay_key` of the original): a platform threads the copy as a
+    reply to its own copy or original of that message when it has one."""
+    reply_excerpt: str = ""
+    """A few words of the message answered, for a reply whose target is not there."""
+    attachment_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RelayPost:
+    """Post copies of network-chat messages in one affiliate's running chat, in order."""
+
+    community: CommunityRef
+    conversation_id: str
+    messages: tuple[Relayed, ...]
+
+
+@dataclass(frozen=True)
+class RelayEdit:
+    """The original `key` was edited: edit its copy in that conversation (no copy: nothing)."""
+
+    community: CommunityRef
+    conversation_id: str
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RelayDelete:
+    """The original `key` was deleted or forgotten: delete its copy there (no copy: nothing)."""
+
+    community: CommunityRef
+    conversation_id: str
+    key: str
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """A chat series' next occurrence in the platform's own calendar (issue #15): a Guild
+    Scheduled Event on Discord; on Matrix the `.ics` pinned in the chat's room."""
+
+    title: str
+    description: str
+    starts_at: str
+    """ISO 8601 with offset (UTC)."""
+    ends_at: str
+    channel_id: str
+    ics: Attachment
+
+
+@dataclass(frozen=True)
+class PublishCalendar:
+    """Create or update the calendar entry `key` ("chat:<series id>"); None removes it."""
+
+    community: CommunityRef
+    key: str
+    entry: CalendarEntry | None
+
+
+Action = (
+    Reply
+    | SendToChannel
+    | SendDirect
+    | SendToGroup
+    | GrantRole
+    | RevokeRole
+    | RelayPost
+    | RelayEdit
+    | RelayDelete
+    | PublishCalendar
+)
 
 
 def reply(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from communitybot.events import CommunityRef, ConversationRef, Event, UserRef
 from communitybot.ports import DirectMessageRefused, MissingPermission, PlatformError
-from communitybot.replies import Attachment, Message
+from communitybot.replies import Attachment, CalendarEntry, Message, Relayed
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,12 @@ class FakePlatform:
     """role id → the reason the platform gives for never handing it out (`role_refusal`)."""
     hidden_channels: dict[str, set[str]] = field(default_factory=dict)
     """channel id → the user ids who can see it (a private channel); others cannot."""
+    relayed: dict[str, dict[str, Relayed]] = field(default_factory=dict)
+    """conversation id → relay key → the copy posted there (edits replace its text)."""
+    relay_refused: set[str] = field(default_factory=set)
+    """Conversations the bot can no longer post to (`relay` raises MissingPermission)."""
+    calendar: dict[str, CalendarEntry] = field(default_factory=dict)
+    """Calendar entries by key, as `publish_calendar` left them."""
 
     async def reply(self, event: Event, message: Message, *, ephemeral: bool) -> None:
         self.sent.append(Sent(f"reply:{event.user.user_id}", message, ephemeral))
@@ -73,6 +80,40 @@ class FakePlatform:
             raise MissingPermission("cannot create threads in this channel")
         self.sent.append(Sent(f"#{channel_id}", message))
         return f"{channel_id}/thread"
+
+    async def relay(
+        self, community: CommunityRef, conversation_id: str, messages: Sequence[Relayed]
+    ) -> None:
+        if conversation_id in self.relay_refused:
+            raise MissingPermission("the bot can no longer post in this conversation")
+        copies = self.relayed.setdefault(conversation_id, {})
+        for message in messages:
+            if message.key not in copies:
+                copies[message.key] = message
+                self.sent.append(
+                    Sent(
+                        f"#{conversation_id}",
+                        Message(f"{message.author} · {message.origin}: {message.text}"),
+                    )
+                )
+
+    async def relay_edit(
+        self, community: CommunityRef, conversation_id: str, key: str, text: str
+    ) -> None:
+        copies = self.relayed.get(conversation_id, {})
+        if key in copies:
+            copies[key] = Relayed(**{**copies[key].__dict__, "text": text})
+
+    async def relay_delete(self, community: CommunityRef, conversation_id: str, key: str) -> None:
+        self.relayed.get(conversation_id, {}).pop(key, None)
+
+    async def publish_calendar(
+        self, community: CommunityRef, key: str, entry: CalendarEntry | None
+    ) -> None:
+        if entry is None:
+            self.calendar.pop(key, None)
+        else:
+            self.calendar[key] = entry
 
     async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
         if role_id in self.forbidden_roles:

@@ -16,13 +16,14 @@ split long texts with `communitybot.text_split`; nothing here needs to).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from adapters.console.files import DEFAULT_FOLDER, save
 from adapters.console.translate import PLATFORM, labelled, output_lines, render, reply_where
 from communitybot.events import CommunityRef, ConversationRef, Event, UserRef
-from communitybot.replies import Message, format_size
+from communitybot.replies import CalendarEntry, Message, Relayed, format_size
 
 
 class ConsolePlatform:
@@ -40,6 +41,8 @@ class ConsolePlatform:
         """The roles the bot granted, by community and member."""
         self.communities: list[CommunityRef] = []
         """The communities seen in this run, in the order they were first seen."""
+        self._relayed: set[tuple[str, str]] = set()
+        """(conversation, relay key) of the network-chat copies printed (each once)."""
 
     def enter(self, community: CommunityRef) -> bool:
         """Remember a community of this run; whether it is new to the run."""
@@ -116,6 +119,39 @@ class ConsolePlatform:
         """The console has no threads: the chat runs in the channel itself."""
         self.show(self.where_in(community, f"#{channel_id}"), message)
         return channel_id
+
+    async def relay(
+        self, community: CommunityRef, conversation_id: str, messages: Sequence[Relayed]
+    ) -> None:
+        """A network chat's message from another affiliate: `↪ author · origin: text`, once."""
+        for relayed in messages:
+            if (conversation_id, relayed.key) in self._relayed:
+                continue
+            self._relayed.add((conversation_id, relayed.key))
+            links = "".join(f"\n{url}" for url in relayed.attachment_urls)
+            text = f"↪ {relayed.author} · {relayed.origin}: {relayed.text}{links}"
+            self.write_in(community, f"#{conversation_id}", text)
+
+    async def relay_edit(
+        self, community: CommunityRef, conversation_id: str, key: str, text: str
+    ) -> None:
+        if (conversation_id, key) in self._relayed:
+            self.write_in(community, f"#{conversation_id}", f"✏️ (edited) {text}")
+
+    async def relay_delete(self, community: CommunityRef, conversation_id: str, key: str) -> None:
+        if (conversation_id, key) in self._relayed:
+            self._relayed.discard((conversation_id, key))
+            self.write_in(community, f"#{conversation_id}", "🗑️ (a relayed message was deleted)")
+
+    async def publish_calendar(
+        self, community: CommunityRef, key: str, entry: CalendarEntry | None
+    ) -> None:
+        """The console's calendar is a line (and the `.ics` saved beside the other files)."""
+        if entry is None:
+            self.write_in(community, "calendar", f"{key} removed")
+            return
+        line = f"{key}: {entry.title}, {entry.starts_at} – {entry.ends_at}"
+        self.show(self.where_in(community, "calendar"), Message(line, attachment=entry.ics))
 
     async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
         self.roles.setdefault((community, user.user_id), set()).add(role_id)

@@ -35,7 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -68,7 +68,7 @@ from communitybot.ports import (
     MissingPermission,
     PlatformError,
 )
-from communitybot.replies import Message
+from communitybot.replies import CalendarEntry, Message, Relayed
 
 DM_CLOSED = 50007
 THREAD_REFUSALS = (50001, 50013)
@@ -525,6 +525,24 @@ class DiscordPlatform:
             )
 
     # -- roles -------------------------------------------------------------------------------
+
+    async def relay(
+        self, community: CommunityRef, conversation_id: str, messages: Sequence[Relayed]
+    ) -> None:
+        raise PlatformError("relaying network chats is not built for this platform yet")
+
+    async def relay_edit(
+        self, community: CommunityRef, conversation_id: str, key: str, text: str
+    ) -> None:
+        raise PlatformError("relaying network chats is not built for this platform yet")
+
+    async def relay_delete(self, community: CommunityRef, conversation_id: str, key: str) -> None:
+        raise PlatformError("relaying network chats is not built for this platform yet")
+
+    async def publish_calendar(
+        self, community: CommunityRef, key: str, entry: CalendarEntry | None
+    ) -> None:
+        raise PlatformError("calendar entries are not built for this platform yet")
 
     async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
         await self._role("PUT", community, user, role_id)

@@ -38,6 +38,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncio
 import io
 import uuid
@@ -71,7 +73,7 @@ from adapters.matrix.translate import (
 from communitybot.events import CommandInvoked, CommunityRef, ConversationRef, Event, UserRef
 from communitybot.outbox import request_key
 from communitybot.ports import DirectMessageRefused, MissingPermission, PlatformError
-from communitybot.replies import Attachment, Message
+from communitybot.replies import Attachment, CalendarEntry, Message, Relayed
 
 CREATOR_LEVEL = 1_000_000
 SEND_ATTEMPTS = 6
@@ -390,6 +392,24 @@ class MatrixPlatform:
         return channel_id
 
     # -- roles = rooms -----------------------------------------------------------------------
+
+    async def relay(
+        self, community: CommunityRef, conversation_id: str, messages: Sequence[Relayed]
+    ) -> None:
+        raise PlatformError("relaying network chats is not built for this platform yet")
+
+    async def relay_edit(
+        self, community: CommunityRef, conversation_id: str, key: str, text: str
+    ) -> None:
+        raise PlatformError("relaying network chats is not built for this platform yet")
+
+    async def relay_delete(self, community: CommunityRef, conversation_id: str, key: str) -> None:
+        raise PlatformError("relaying network chats is not built for this platform yet")
+
+    async def publish_calendar(
+        self, community: CommunityRef, key: str, entry: CalendarEntry | None
+    ) -> None:
+        raise PlatformError("calendar entries are not built for this platform yet")
 
     async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
         room = self.client.rooms.get(role_id)

@@ -151,6 +151,17 @@ async def _community(ctx: Context, run: ChatRun) -> CommunityRef:
     return community.ref
 
 
+async def places(ctx: Context, run: ChatRun) -> list[tuple[CommunityRef, str]]:
+    """Where a run's chat happens, for whatever goes to the whole chat (questions, the recap,
+    a host's note): its own conversation. (Issue #15: a network chat adds each affiliate's.)"""
+    return [(await _community(ctx, run), run.conversation_id)]
+
+
+async def to_chat(ctx: Context, run: ChatRun, message: Message) -> list[Action]:
+    """`message` posted in every place of the run, at the same instant."""
+    return [SendToChannel(ref, conversation, message) for ref, conversation in await places(ctx, run)]
+
+
 async def run_question(ctx: Context, job: Job) -> list[Action]:
     """Post question n in the chat; nothing once the chat has ended."""
     run = await ctx.store.chat_runs.get(int(job.payload["run"]))
@@ -166,7 +177,7 @@ async def run_question(ctx: Context, job: Job) -> list[Action]:
         f"❓ **Q{number}** {quote(question.text, 300)}\n"
         f"Start your answer with **A{number}**, e.g. `A{number} …`"
     )
-    return [SendToChannel(await _community(ctx, run), run.conversation_id, Message(text))]
+    return await to_chat(ctx, run, Message(text))
 
 
 async def run_end(ctx: Context, job: Job) -> list[Action]:
