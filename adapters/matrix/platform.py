@@ -38,11 +38,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import asyncio
 import io
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 

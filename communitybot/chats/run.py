@@ -159,7 +159,8 @@ async def places(ctx: Context, run: ChatRun) -> list[tuple[CommunityRef, str]]:
 
 async def to_chat(ctx: Context, run: ChatRun, message: Message) -> list[Action]:
     """`message` posted in every place of the run, at the same instant."""
-    return [SendToChannel(ref, conversation, message) for ref, conversation in await places(ctx, run)]
+    where = await places(ctx, run)
+    return [SendToChannel(ref, conversation, message) for ref, conversation in where]
 
 
 async def run_question(ctx: Context, job: Job) -> list[Action]:
