@@ -51,6 +51,7 @@ from typing import Any
 from loguru import logger
 
 from communitybot import registry, typed_choices
+from communitybot.chats import legs as chat_legs
 from communitybot.clock import Clock
 from communitybot.command_types import Spans
 from communitybot.commands import find_command
@@ -70,7 +71,7 @@ from communitybot.outbox import Outbox, Queued
 from communitybot.ports import ChatPlatform
 from communitybot.priority_lock import Priority, PriorityLock
 from communitybot.rate_limits import RateLimiter
-from communitybot.replies import Action, Message, Reply, SendToChannel, reply
+from communitybot.replies import Action, Message, RelayPost, Reply, SendToChannel, reply
 from communitybot.store.changes import UnitChanges
 from communitybot.store.db import StoreBusy, StoreFull, StoreReadOnly
 from communitybot.store.store import Store
@@ -153,6 +154,7 @@ class Bot:
         self.outbox = Outbox(
             store, platform, clock, self.lanes.writer, self.wakeup, delivers=delivers
         )
+        self.outbox.on_refused = self._refused
         self.unsaved = UnsavedEvents()
         """Joins the database could not store (full disk): tried again by `deliver_outbox`."""
         self._modlog_told_at: datetime | None = None
@@ -558,6 +560,23 @@ class Bot:
         if self.delivers:
             await self.outbox.deliver(None, batch)
         return actions
+
+    async def _refused(self, action: Action) -> None:
+        """The platform finally refused `action`: a network chat's relay marks its leg lost
+        (issue #15), in a unit of its own, after the refused row was handled."""
+        if not isinstance(action, RelayPost):
+            return
+        ctx = Context(
+            store=self.store,
+            clock=self.clock,
+            platform=self.platform,
+            peers=self.peers,
+            prefix=self.prefix,
+            now=self.clock.now(),
+        )
+        await self.run_scheduled(
+            lambda: chat_legs.relay_refused(ctx, action), communities=[action.community]
+        )
 
     async def deliver_outbox(self) -> int:
         """Deliver what is owed and due on this platform (rows a previous run or a dead process

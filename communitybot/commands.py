@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from communitybot.asks.catalogue import ASK_COMMANDS
 from communitybot.chats.catalogue import CHAT_COMMANDS
+from communitybot.chats.network_catalogue import CHAT_NETWORK_COMMANDS
 from communitybot.chats.run_catalogue import CHAT_RUN_COMMANDS
 from communitybot.command_types import Autocomplete, Command, Option, OptionType
 from communitybot.help.catalogue import HELP_COMMANDS
@@ -47,6 +48,7 @@ CATALOGUE: tuple[Command, ...] = (
     *CHAT_COMMANDS,
     *ASK_COMMANDS,
     *CHAT_RUN_COMMANDS,
+    *CHAT_NETWORK_COMMANDS,
     *ROUND_COMMANDS,
     *NETWORK_COMMANDS,
 )

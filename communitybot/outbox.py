@@ -89,7 +89,7 @@ last DELETE.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -202,6 +202,9 @@ class Outbox:
         """A flush is waiting for the lock and has not taken `_done` yet: it takes new rows too."""
         self._adopt_at: datetime | None = None
         """From then on, the next `deliver_due` takes over the claims of a previous leader."""
+        self.on_refused: Callable[[Action], Awaitable[None]] | None = None
+        """Told of an action the platform finally refused (after its row is done), so the core
+        can react: a network chat's refused relay marks its leg lost (`Bot` sets it)."""
 
     @property
     def delivers(self) -> bool:
@@ -418,6 +421,11 @@ class Outbox:
             if not isinstance(action, REPLAY_SAFE):
                 # A replay would open a second conversation: gone before the next action.
                 await self._flush([row_id], at_once=True)
+            if outcome == "refused" and self.on_refused is not None:
+                try:
+                    await self.on_refused(action)
+                except Exception:
+                    logger.exception("outbox: reacting to the refused {} failed", describe(action))
             return
         attempts += 1
         if attempts >= MAX_ATTEMPTS:

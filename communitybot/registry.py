@@ -236,7 +236,10 @@ async def export_sections(ctx: Context, member: Member) -> dict[str, Any]:
 
 
 async def forget(ctx: Context, memberships: list[Member]) -> None:
-    """`/forgetme` confirmed: every feature deletes what it stores about the acting user."""
-    for feature in FEATURES:
+    """`/forgetme` confirmed: every feature deletes what it stores about the acting user. The
+    privacy feature's, which deletes the memberships themselves (and, cascading, most rows),
+    goes last: a feature may first need those rows to undo something elsewhere (a network
+    chat's relayed copies)."""
+    for feature in sorted(FEATURES, key=lambda f: f is PRIVACY):
         if feature.forget is not None:
             await feature.forget(ctx, memberships)

@@ -61,13 +61,24 @@ CHAT_COMMANDS: tuple[Command, ...] = (
     Command(
         ("chat", "create"),
         "Create a recurring (or one-off) topic chat",
-        (Option("hashtag", "Hashtag, e.g. engchat", max_length=33), *_details(required=True)),
+        (
+            Option("hashtag", "Hashtag, e.g. engchat", max_length=33),
+            *_details(required=True),
+            Option(
+                "scope",
+                "network: every affiliate holds it, messages relayed (stewards)",
+                required=False,
+                choices=("community", "network"),
+            ),
+        ),
         moderator_only=True,
         examples=(
             'chat create engchat "Feedback that works" english-chat "weekly tuesday" 19:00 '
             "Europe/London",
             'chat create mathschat "Maths chat" maths-lounge "monthly 2nd thursday" 20:00 UTC '
             "duration=90 hosts=@ann",
+            'chat create netchat "Across the network" general "weekly wednesday" 18:00 UTC '
+            "scope=network",
         ),
     ),
     Command(

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from communitybot.affiliates import stewarded_network
 from communitybot.chats import calendar as chat_calendar
 from communitybot.chats import jobs as chat_jobs
+from communitybot.chats import network as chats_network
 from communitybot.chats import visibility as chats_visibility
 from communitybot.chats.details import (
     describe_ping,
     find_series,
     input_error,
+    managed_series,
     ping_option,
 )
 from communitybot.chats.hosts import hosts_line, names, resolve_hosts
@@ -65,6 +68,27 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
         )
     except (ChatInputError, TimezoneError) as error:
         return reply(input_error(error, options["schedule"]))
+    scope = str(options.get("scope") or "community").strip().casefold()
+    if scope not in ("community", "network"):
+        return reply(
+            f"“{quote(scope, 20)}” is not a scope: use `scope=network` for a chat every "
+            "affiliate of your network holds, or leave it out for your community's own chat."
+        )
+    network_id: int | None = None
+    if scope == "network":
+        network = await stewarded_network(
+            ctx,
+            reply("Your community is in no network, so there is no network chat to create."),
+            lambda n: "Only the network's stewards can create a network chat.",
+        )
+        if isinstance(network, list):
+            return network
+        network_id = network.id
+        clash = await chats_network.network_clash(ctx, network, hashtag)
+        if clash:
+            return reply(clash)
+    elif clash := await chats_network.community_clash(ctx, hashtag):
+        return reply(clash)
     if await ctx.store.chats.find(ctx.community.id, hashtag):
         return reply(
             f"There is already a chat #{hashtag}. Pick another hashtag, or "
@@ -86,6 +110,7 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
         now,
         description=description,
         ping_role=ping,
+        network_id=network_id,
     )
     await ctx.store.chats.set_hosts(series.id, [h.id for h in hosts])
     await chat_jobs.schedule_occurrence(ctx.store, series, now)
@@ -104,11 +129,24 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
         lines.append(f"I'll ping {describe_ping(ping)} at the start and 15 minutes before.")
     if notes:
         lines += ["", *heads_up(notes)]
+    if network_id is not None:
+        lines.append(
+            "A network chat: every affiliate holds it in its own room, messages relayed "
+            f"between them. Each affiliate's moderators choose it with `{ctx.prefix}chat room "
+            f"{hashtag} <channel>` (default: their welcome channel)."
+        )
     lines.append(f"Members can get reminders with `{ctx.prefix}chat subscribe {hashtag}`.")
     return reply("\n".join(lines), ephemeral=False)
 
 
-def _line(ctx: Context, series: ChatSeries, zone: str | None) -> str:
+async def _where(ctx: Context, series: ChatSeries) -> str:
+    """Where this community holds the chat (a network chat: its own room, marked)."""
+    room = await chats_network.room_for(ctx.store, series, ctx.community)
+    place = ctx.platform.mention_channel(room) if room else "no room chosen yet"
+    return place + (" (network chat)" if series.network_id is not None else "")
+
+
+async def _line(ctx: Context, series: ChatSeries, zone: str | None) -> str:
     when = (
         chat_jobs.when_for(series.next_start, zone, series.schedule.timezone)
         if series.next_start
@@ -116,22 +154,24 @@ def _line(ctx: Context, series: ChatSeries, zone: str | None) -> str:
     )
     return (
         f"• **#{series.hashtag}**: {quote(series.title, 120)} — {when}, in "
-        f"{ctx.platform.mention_channel(series.channel_id)}"
+        f"{await _where(ctx, series)}"
     )
 
 
 @handles("chat", "list")
 async def list_chats(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    chats = await chats_visibility.visible(ctx, await ctx.store.chats.active(ctx.community.id))
+    chats = await chats_visibility.visible(ctx, await chats_network.all_series(ctx))
     if not chats:
         return reply("There are no chats planned yet.")
     lines = ["**Chats**"]
     for series in chats:
-        hosted = await hosts_line(ctx.store, ctx.platform, series) or "No host at the moment."
+        if series.community_id == ctx.community.id:
+            hosted = await hosts_line(ctx.store, ctx.platform, series) or "No host at the moment."
+        else:  # hosts on another affiliate (perhaps platform): their mention means nothing here
+            hosted = "Hosted by the network."
         lines.append(
             f"• **#{series.hashtag}**: {quote(series.title, 120)} — {series.schedule.describe()}"
-            f", {series.duration_minutes} min, in "
-            f"{ctx.platform.mention_channel(series.channel_id)}. {hosted}"
+            f", {series.duration_minutes} min, in {await _where(ctx, series)}. {hosted}"
         )
         if series.description:
             lines.append(f"  {quote(series.description, LIST_DESCRIPTION)}")
@@ -144,14 +184,14 @@ async def upcoming(ctx: Context, options: dict[str, Any]) -> list[Action]:
     now = ctx.clock.now()
     chats = [
         s
-        for s in await chats_visibility.visible(ctx, await ctx.store.chats.active(ctx.community.id))
+        for s in await chats_visibility.visible(ctx, await chats_network.all_series(ctx))
         if s.next_start and s.next_start > now
     ][:UPCOMING_LIMIT]
     if not chats:
         return reply("No chats are coming up.")
     zone = ctx.member.timezone
     lines = ["**Coming up**" + (f" (your time, {describe_zone(zone)})" if zone else "")]
-    lines += [_line(ctx, s, zone) for s in chats]
+    lines += [await _line(ctx, s, zone) for s in chats]
     if zone is None:
         lines.append(
             "Times are in each chat's own zone: set yours with "
@@ -162,7 +202,7 @@ async def upcoming(ctx: Context, options: dict[str, Any]) -> list[Action]:
 
 @handles("chat", "cancel")
 async def cancel(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    found = await find_series(ctx, options)
+    found = await managed_series(ctx, options)
     if isinstance(found, str):
         return reply(found)
     await ctx.store.chats.cancel(found.id)
@@ -173,7 +213,7 @@ async def cancel(ctx: Context, options: dict[str, Any]) -> list[Action]:
 
 @handles("chat", "skip-next")
 async def skip_next(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    found = await find_series(ctx, options)
+    found = await managed_series(ctx, options)
     if isinstance(found, str):
         return reply(found)
     if found.next_start is None:

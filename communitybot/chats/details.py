@@ -9,20 +9,34 @@ from __future__ import annotations
 from typing import Any
 
 from communitybot.chats.input import ChatInputError, parse_hashtag, parse_ping
+from communitybot.chats.network import find_network_series, steward_refusal
 from communitybot.context import Context
 from communitybot.store.chats import ChatSeries
 
 
 async def find_series(ctx: Context, options: dict[str, Any]) -> ChatSeries | str:
-    """The active series named by the `hashtag` option, or what to reply instead."""
+    """The active series named by the `hashtag` option (the community's own, or its network's
+    network chat), or what to reply instead."""
     try:
         hashtag = parse_hashtag(str(options["hashtag"]))
     except ChatInputError as error:
         return str(error)
     series = await ctx.store.chats.find(ctx.community.id, hashtag)
     if series is None:
+        series = await find_network_series(ctx, hashtag)
+    if series is None:
         return f"There is no chat #{hashtag}. `{ctx.prefix}chat list` shows them."
     return series
+
+
+async def managed_series(ctx: Context, options: dict[str, Any]) -> ChatSeries | str:
+    """`find_series` for a change (edit, skip, cancel): a network chat only for its stewards."""
+    found = await find_series(ctx, options)
+    if isinstance(found, ChatSeries):
+        refusal = await steward_refusal(ctx, found)
+        if refusal is not None:
+            return refusal
+    return found
 
 
 def input_error(error: Exception, raw_schedule: object) -> str:

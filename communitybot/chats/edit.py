@@ -16,8 +16,8 @@ from typing import Any
 from communitybot.chats import jobs as chat_jobs
 from communitybot.chats.details import (
     describe_ping,
-    find_series,
     input_error,
+    managed_series,
     ping_option,
 )
 from communitybot.chats.hosts import names, resolve_hosts
@@ -82,7 +82,7 @@ def _given(options: dict[str, Any]) -> set[str]:
 
 @handles("chat", "edit")
 async def edit(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    found = await find_series(ctx, options)
+    found = await managed_series(ctx, options)
     if isinstance(found, str):
         return reply(found)
     given = _given(options)

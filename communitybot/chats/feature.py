@@ -7,8 +7,18 @@ from datetime import timedelta
 from typing import Any
 
 from communitybot.chats import commands as chats
-from communitybot.chats import edit, hosts, jobs, questions, run, transcript
+from communitybot.chats import (
+    edit,
+    hosts,
+    jobs,
+    legs,
+    network_commands,
+    questions,
+    run,
+    transcript,
+)
 from communitybot.chats.catalogue import CHAT_COMMANDS
+from communitybot.chats.network_catalogue import CHAT_NETWORK_COMMANDS
 from communitybot.chats.run_catalogue import CHAT_RUN_COMMANDS
 from communitybot.context import Context
 from communitybot.feature import Feature, handlers_in
@@ -21,6 +31,12 @@ async def stats(ctx: Context, counts: MemberCounts) -> list[str]:
     return [await chats.stats_line(ctx)]
 
 
+async def forget(ctx: Context, memberships: list[Member]) -> None:
+    """Before the member's rows go (`registry.forget` runs the privacy feature's deletion
+    last): plan the deletion of their relayed network-chat messages' copies."""
+    await legs.forget(ctx, [m.id for m in memberships])
+
+
 async def export(ctx: Context, member: Member) -> dict[str, Any]:
     return {
         "chat_subscriptions": await ctx.store.chats.export_for_member(member.id),
@@ -31,8 +47,8 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
 
 FEATURE = Feature(
     "chats",
-    catalogue=(*CHAT_COMMANDS, *CHAT_RUN_COMMANDS),
-    commands=handlers_in(chats, edit, questions, transcript),
+    catalogue=(*CHAT_COMMANDS, *CHAT_RUN_COMMANDS, *CHAT_NETWORK_COMMANDS),
+    commands=handlers_in(chats, edit, questions, transcript, network_commands),
     jobs={
         # chat.start always runs (even late, after downtime) so a series never stalls; a
         # reminder found late still goes out while its chat is ahead (and is dropped, logged,
@@ -45,6 +61,11 @@ FEATURE = Feature(
         # posting the recap unless it is more than STALE_RECAP late.
         run.QUESTION: JobKind(run.run_question, grace=None),
         run.END: JobKind(run.run_end, grace=None),
+        # A network chat's leg in one affiliate: opened by that affiliate's platform, while the
+        # chat runs (the handler checks); it records the owner's run's leg, hence its lane.
+        legs.LEG: JobKind(legs.run_leg, grace=None, long=True, live=True, lanes=legs.owner_lane),
+        # Deleting a forgotten member's relayed copies: always, however late.
+        legs.FORGET: JobKind(legs.run_forget, grace=None),
     },
     # A host leaving: the moderator log hears about each series that needs a (new) host.
     on_leave=hosts.on_leave,
@@ -52,4 +73,5 @@ FEATURE = Feature(
     listens_to=run.listens_to,
     stats=stats,
     export=export,
+    forget=forget,
 )

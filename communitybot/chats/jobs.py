@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from loguru import logger
 
+from communitybot.chats import network as chats_network
 from communitybot.chats import run as chat_run
 from communitybot.chats.hosts import hosts_line
 from communitybot.chats.input import describe_lead
@@ -70,7 +71,10 @@ def reminder_jobs(
                     "lead": lead,
                 }
                 key = reminder_key(series.id, start, sub.member_id, lead)
-                jobs.append(NewJob(REMINDER, due, key, payload, series.community_id))
+                # The member's community's job: its platform's process reminds them (a network
+                # chat's subscriber may be on another platform than the series).
+                home = sub.community_id or series.community_id
+                jobs.append(NewJob(REMINDER, due, key, payload, home))
     return jobs
 
 
@@ -199,9 +203,13 @@ async def run_reminder(ctx: Context, job: Job) -> list[Action]:
         return []
     if member.left_at is not None:
         return []
-    community = await ctx.store.communities.get_by_id(series.community_id)
-    assert community is not None
-    text = reminder_text(ctx.platform, ctx.prefix, series, member, series.next_start, ctx.now)
+    community = await ctx.store.communities.get_by_id(member.community_id)
+    if community is None or not await chats_network.takes_part(ctx.store, series, community.id):
+        return []  # e.g. their affiliate left the network
+    room = await chats_network.room_for(ctx.store, series, community) or ""
+    text = reminder_text(
+        ctx.platform, ctx.prefix, series, member, series.next_start, ctx.now, room=room
+    )
     return [SendDirect(community.ref, member.ref, Message(text))]
 
 
@@ -212,12 +220,20 @@ def reminder_text(
     member: Member,
     start: datetime,
     now: datetime,
+    *,
+    room: str | None = None,
 ) -> str:
+    """`room`: where the member's own community holds it (a network chat's affiliate room;
+    "": none chosen there yet); None: the series' channel."""
     minutes = max(1, round((start - now).total_seconds() / 60))
     when = when_for(start, member.timezone, series.schedule.timezone)
+    if room == "":
+        place = "your community's room for it (not chosen yet)"
+    else:
+        place = platform.mention_channel(room or series.channel_id)
     lines = [
         f"⏰ **#{series.hashtag}: {quote(series.title, 200)}** starts in "
-        f"{describe_lead(minutes)}: {when}, in {platform.mention_channel(series.channel_id)}."
+        f"{describe_lead(minutes)}: {when}, in {place}."
     ]
     if member.timezone is None:
         lines.append(

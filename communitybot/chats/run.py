@@ -17,7 +17,10 @@ from datetime import datetime, timedelta
 from loguru import logger
 
 from communitybot import units
+from communitybot.chats import legs as chat_legs
+from communitybot.chats import network_recap
 from communitybot.chats import recap as chat_recap
+from communitybot.chats import relay as chat_relay
 from communitybot.chats.hosts import hosts_line
 from communitybot.chats.input import MAX_DESCRIPTION
 from communitybot.chats.script import planned
@@ -87,6 +90,8 @@ async def begin(
     goes out as an ordinary action. A crash after the thread was opened but before the commit
     can leave an unused thread; a committed run is never opened twice.
     """
+    if series.network_id is not None:  # one leg per affiliate (issue #15)
+        return await chat_legs.begin_network(ctx, community, series, start_at)
     existing = await ctx.store.chat_runs.for_occurrence(series.id, start_at)
     if existing is not None:
         logger.info("chat #{} of {} is already open", series.hashtag, start_at)
@@ -153,7 +158,9 @@ async def _community(ctx: Context, run: ChatRun) -> CommunityRef:
 
 async def places(ctx: Context, run: ChatRun) -> list[tuple[CommunityRef, str]]:
     """Where a run's chat happens, for whatever goes to the whole chat (questions, the recap,
-    a host's note): its own conversation. (Issue #15: a network chat adds each affiliate's.)"""
+    a host's note): its own conversation; a network chat's legs, one per affiliate."""
+    if run.network_id is not None:
+        return await chat_legs.places(ctx.store, run)
     return [(await _community(ctx, run), run.conversation_id)]
 
 
@@ -191,6 +198,8 @@ async def run_end(ctx: Context, job: Job) -> list[Action]:
         return []
     series = await ctx.store.chats.get(run.series_id)
     hashtag = series.hashtag if series else ""
+    if run.network_id is not None:
+        return await network_recap.post(ctx, run, hashtag)
     text = await chat_recap.recap(ctx.store, ctx.platform, ctx.prefix, run, hashtag)
     return [SendToChannel(await _community(ctx, run), run.conversation_id, Message(text))]
 
@@ -225,7 +234,10 @@ async def on_channel_message(ctx: Context, event: ChannelMessage) -> list[Action
     run = await ctx.store.chat_runs.live_in(
         ctx.community.id, event.conversation.conversation_id, event.parent_channel_id
     )
-    if run is None or not event.text.strip():
+    if run is not None and run.network_id is not None:
+        question = answered(event.text, run) or run.current_question
+        return await chat_relay.on_leg_message(ctx, event, run, question, MAX_STORED_TEXT)
+    if run is None or not event.text.strip() or event.change != "posted":
         return []
     question = answered(event.text, run) or run.current_question
     new = NewMessage(

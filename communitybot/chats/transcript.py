@@ -112,7 +112,11 @@ async def transcript(ctx: Context, options: dict[str, Any]) -> list[Action]:
         on = _date(str(options["date"])) if options.get("date") else None
     except ChatInputError as error:
         return reply(str(error))
-    runs = await _visible_runs(ctx, await ctx.store.chat_runs.of_hashtag(ctx.community.id, hashtag))
+    network = await ctx.store.networks.of_community(ctx.community.id)
+    found = await ctx.store.chat_runs.of_hashtag(
+        ctx.community.id, hashtag, network_id=network.id if network else None
+    )
+    runs = await _visible_runs(ctx, found)
     if not runs:
         return reply(f"No #{hashtag} chat has taken place yet.")
     chosen = None
@@ -126,6 +130,8 @@ async def transcript(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return reply(f"There was no #{hashtag} chat on {on:%Y-%m-%d}. The latest: {dates}.")
     run, zone = chosen
     messages = await ctx.store.chat_runs.messages(run.id)
+    if run.network_id is not None:  # the whole network's, but not others' `chat norelay` ones
+        messages = [m for m in messages if not m.kept_home or m.community_id == ctx.community.id]
     lines = render(run, hashtag, zone, messages)
     document, left_out = cap(lines)
     name = safe_filename(f"{hashtag}-{run.started_at.astimezone(zone):%Y-%m-%d}", "md")

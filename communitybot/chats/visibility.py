@@ -9,6 +9,7 @@ answers the fact (`ChatPlatform.can_view_channel`, from its cache); the rule is 
 
 from __future__ import annotations
 
+from communitybot.chats.network import room_for
 from communitybot.context import Context
 from communitybot.store.chat_runs import ChatRun
 from communitybot.store.chats import ChatSeries
@@ -23,6 +24,12 @@ async def can_see(ctx: Context, series: ChatSeries, run: ChatRun | None = None) 
     """
     if ctx.is_moderator:
         return True
+    if series.network_id is not None:
+        # A network chat is seen where this community holds it (its room); no room: anyone.
+        room = await room_for(ctx.store, series, ctx.community)
+        return room is None or await ctx.platform.can_view_channel(
+            ctx.community.ref, ctx.member.ref, room
+        )
     places = [series.channel_id]
     if run is not None and not run.in_thread and run.conversation_id != series.channel_id:
         places.append(run.conversation_id)

@@ -49,6 +49,8 @@ class ChatRun:
     questions: tuple[RunQuestion, ...]
     current_question: int
     status: RunStatus
+    network_id: int | None = None
+    """A network chat's run (issue #15): its places are its legs (`store.chat_legs`)."""
 
     def question(self, number: int) -> RunQuestion | None:
         return self.questions[number - 1] if 1 <= number <= len(self.questions) else None
@@ -63,6 +65,10 @@ class RunMessage:
     question: int
     text: str
     posted_at: datetime
+    community_id: int | None = None
+    """The leg (affiliate) it was said in, in a network run; None in a community's own chat."""
+    kept_home: bool = False
+    """Not relayed (`chat norelay`, a bridged ghost): other affiliates' transcripts leave it out."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,8 @@ class NewMessage:
     member_id: int
     question: int
     text: str
+    community_id: int | None = None
+    kept_home: bool = False
 
 
 def _run(row: Any) -> ChatRun:
@@ -91,6 +99,7 @@ def _run(row: Any) -> ChatRun:
         questions=questions,
         current_question=int(row["current_question"]),
         status=row["status"],
+        network_id=row["network_id"],
     )
 
 
@@ -159,11 +168,13 @@ class ChatRunRepository:
         in_thread: bool,
         title: str,
         questions: list[RunQuestion],
+        network_id: int | None = None,
     ) -> ChatRun:
         payload = json.dumps([{"text": q.text, "offset": q.offset} for q in questions])
         await self._db.execute(
             "INSERT INTO chat_runs (series_id, community_id, started_at, ends_at,"
-            " conversation_id, in_thread, title, questions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " conversation_id, in_thread, title, questions, network_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 series_id,
                 community_id,
@@ -173,6 +184,7 @@ class ChatRunRepository:
                 int(in_thread),
                 title,
                 payload,
+                network_id,
             ),
         )
         created = await self.for_occurrence(series_id, started_at)
@@ -187,23 +199,38 @@ class ChatRunRepository:
         self, community: CommunityRef, conversation_id: str, parent_id: str | None
     ) -> bool:
         """Whether a chat runs in this conversation (or in the channel of this thread): a read."""
+        places = (conversation_id, parent_id or conversation_id)
+        where = (community.platform, community.space_id)
         row = await self._db.fetch_one(
             "SELECT 1 FROM chat_runs r JOIN communities c ON c.id = r.community_id"
             " WHERE r.status = 'running' AND r.conversation_id IN (?, ?)"
+            " AND c.platform = ? AND c.space_id = ?"
+            " UNION ALL SELECT 1 FROM chat_legs l JOIN chat_runs r ON r.id = l.run_id"
+            " JOIN communities c ON c.id = l.community_id"
+            " WHERE r.status = 'running' AND l.conversation_id IN (?, ?)"
             " AND c.platform = ? AND c.space_id = ? LIMIT 1",
-            (conversation_id, parent_id or conversation_id, community.platform, community.space_id),
+            (*places, *where, *places, *where),
         )
         return row is not None
 
     async def live_in(
         self, community_id: int, conversation_id: str, parent_id: str | None
     ) -> ChatRun | None:
-        """The running chat in this conversation, preferring the conversation over its parent."""
+        """The running chat in this conversation, preferring the conversation over its parent:
+        the community's own, or a network chat whose leg here is this conversation."""
         row = await self._db.fetch_one(
             "SELECT * FROM chat_runs WHERE status = 'running' AND community_id = ?"
             " AND conversation_id IN (?, ?) ORDER BY conversation_id = ? DESC, id DESC LIMIT 1",
             (community_id, conversation_id, parent_id or conversation_id, conversation_id),
         )
+        if row is None:
+            row = await self._db.fetch_one(
+                "SELECT r.* FROM chat_legs l JOIN chat_runs r ON r.id = l.run_id"
+                " WHERE r.status = 'running' AND l.community_id = ?"
+                " AND l.conversation_id IN (?, ?)"
+                " ORDER BY l.conversation_id = ? DESC, r.id DESC LIMIT 1",
+                (community_id, conversation_id, parent_id or conversation_id, conversation_id),
+            )
         return _run(row) if row else None
 
     async def set_current(self, run_id: int, number: int) -> None:
@@ -220,15 +247,17 @@ class ChatRunRepository:
         return changed > 0
 
     async def of_hashtag(
-        self, community_id: int, hashtag: str, limit: int = 200
+        self, community_id: int, hashtag: str, limit: int = 200, network_id: int | None = None
     ) -> list[tuple[ChatRun, str]]:
         """The latest runs of the series with this hashtag (any status), each with the series'
-        time zone (dates are the chat's local dates), newest first."""
+        time zone (dates are the chat's local dates), newest first; with `network_id`, the
+        network's chats with that hashtag too (an affiliate reads them like its own)."""
         rows = await self._db.fetch_all(
             "SELECT r.*, s.timezone AS series_timezone FROM chat_runs r"
-            " JOIN chat_series s ON s.id = r.series_id WHERE r.community_id = ? AND s.hashtag = ?"
-            " ORDER BY r.started_at DESC LIMIT ?",
-            (community_id, hashtag, limit),
+            " JOIN chat_series s ON s.id = r.series_id"
+            " WHERE (r.community_id = ? OR (s.network_id IS NOT NULL AND s.network_id = ?))"
+            " AND s.hashtag = ? ORDER BY r.started_at DESC LIMIT ?",
+            (community_id, network_id, hashtag, limit),
         )
         return [(_run(row), str(row["series_timezone"])) for row in rows]
 
@@ -237,8 +266,9 @@ class ChatRunRepository:
         """Store one message once (a repeated message id changes nothing); True if new."""
         inserted = await self._db.fetch_one(
             "INSERT INTO chat_run_messages (run_id, message_id, member_id, question,"
-            " text, posted_at, seq) SELECT CAST(? AS INTEGER), CAST(? AS TEXT),"
-            " CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS TEXT),"
+            " text, posted_at, community_id, kept_home, seq) SELECT CAST(? AS INTEGER),"
+            " CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS TEXT),"
+            " CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS INTEGER),"
             " coalesce(max(seq), 0) + 1 FROM chat_run_messages WHERE run_id = ?"
             " ON CONFLICT (run_id, message_id) DO NOTHING RETURNING run_id",
             (
@@ -248,6 +278,8 @@ class ChatRunRepository:
                 message.question,
                 message.text,
                 to_db(now),
+                message.community_id,
+                int(message.kept_home),
                 message.run_id,
             ),
         )
@@ -262,7 +294,8 @@ class ChatRunRepository:
 
     async def messages(self, run_id: int) -> list[RunMessage]:
         rows = await self._db.fetch_all(
-            "SELECT m.member_id, m.question, m.text, m.posted_at, p.display_name, p.user_id"
+            "SELECT m.member_id, m.question, m.text, m.posted_at, m.community_id, m.kept_home,"
+            " p.display_name, p.user_id"
             " FROM chat_run_messages m JOIN members p ON p.id = m.member_id"
             " WHERE m.run_id = ? ORDER BY m.posted_at, m.seq, m.message_id",
             (run_id,),
@@ -274,6 +307,8 @@ class ChatRunRepository:
                 question=int(row["question"]),
                 text=row["text"],
                 posted_at=datetime.fromisoformat(row["posted_at"]),
+                community_id=row["community_id"],
+                kept_home=bool(row["kept_home"]),
             )
             for row in rows
         ]

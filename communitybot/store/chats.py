@@ -36,6 +36,8 @@ class ChatSeries:
     description: str = ""
     ping_role: str | None = None
     """A role id (Discord) or "room" (Matrix @room) pinged at the start; None: no ping."""
+    network_id: int | None = None
+    """A network chat (issue #15): every affiliate runs it in a room of its own."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class Subscription:
     series_id: int
     member_id: int
     lead_minutes: tuple[int, ...]
+    community_id: int | None = None
+    """The subscriber's community: their reminders are that community's jobs (its platform's
+    process sends them, naming its own room of a network chat)."""
 
 
 def _series(row: Any) -> ChatSeries:
@@ -68,6 +73,7 @@ def _series(row: Any) -> ChatSeries:
         status=row["status"],
         description=row["description"],
         ping_role=row["ping_role"],
+        network_id=row["network_id"],
     )
 
 
@@ -89,12 +95,13 @@ class ChatRepository:
         *,
         description: str = "",
         ping_role: str | None = None,
+        network_id: int | None = None,
     ) -> ChatSeries:
         row = await self._db.fetch_one(
             "INSERT INTO chat_series (community_id, hashtag, title, channel_id, kind, timezone,"
             " local_time, anchor, interval, nth, duration_minutes, next_start, created_by,"
-            " created_at, description, ping_role)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            " created_at, description, ping_role, network_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 community_id,
                 hashtag,
@@ -112,6 +119,7 @@ class ChatRepository:
                 to_db(now),
                 description,
                 ping_role,
+                network_id,
             ),
         )
         assert row is not None
@@ -131,6 +139,23 @@ class ChatRepository:
             (community_id, hashtag),
         )
         return _series(row) if row else None
+
+    async def find_network(self, network_id: int, hashtag: str) -> ChatSeries | None:
+        """The network's active network chat with this hashtag."""
+        row = await self._db.fetch_one(
+            "SELECT * FROM chat_series WHERE network_id = ? AND hashtag = ? AND status = 'active'",
+            (network_id, hashtag),
+        )
+        return _series(row) if row else None
+
+    async def network_active(self, network_id: int) -> list[ChatSeries]:
+        """The network's active network chats, soonest first."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM chat_series WHERE network_id = ? AND status = 'active'"
+            " ORDER BY CASE WHEN next_start IS NULL THEN 0 ELSE 1 END, next_start, hashtag",
+            (network_id,),
+        )
+        return [_series(r) for r in rows]
 
     async def active(self, community_id: int) -> list[ChatSeries]:
         """Active series, soonest next chat first."""
@@ -212,14 +237,16 @@ class ChatRepository:
 
     async def subscription(self, series_id: int, member_id: int) -> Subscription | None:
         row = await self._db.fetch_one(
-            "SELECT * FROM chat_subscriptions WHERE series_id = ? AND member_id = ?",
+            "SELECT s.*, m.community_id FROM chat_subscriptions s"
+            " JOIN members m ON m.id = s.member_id WHERE s.series_id = ? AND s.member_id = ?",
             (series_id, member_id),
         )
         return _subscription(row) if row else None
 
     async def subscribers(self, series_id: int) -> list[Subscription]:
         rows = await self._db.fetch_all(
-            "SELECT s.* FROM chat_subscriptions s JOIN members m ON m.id = s.member_id"
+            "SELECT s.*, m.community_id FROM chat_subscriptions s"
+            " JOIN members m ON m.id = s.member_id"
             " WHERE s.series_id = ? AND m.left_at IS NULL ORDER BY s.member_id",
             (series_id,),
         )
@@ -297,4 +324,5 @@ def _subscription(row: Any) -> Subscription:
         series_id=row["series_id"],
         member_id=row["member_id"],
         lead_minutes=tuple(int(m) for m in json.loads(row["lead_minutes"])),
+        community_id=row["community_id"],
     )

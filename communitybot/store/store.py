@@ -11,6 +11,7 @@ from pathlib import Path
 from communitybot.personal_data import AdapterPersonalData
 from communitybot.store.asks import AskRepository
 from communitybot.store.changes import ChangeFeed
+from communitybot.store.chat_legs import ChatLegRepository
 from communitybot.store.chat_runs import ChatRunRepository
 from communitybot.store.chats import ChatRepository
 from communitybot.store.communities import CommunityRepository
@@ -53,6 +54,7 @@ class Store:
         self.chats = ChatRepository(db)
         self.asks = AskRepository(db)
         self.chat_runs = ChatRunRepository(db)
+        self.chat_legs = ChatLegRepository(db)
         self.rounds = RoundRepository(db)
         self.outbox = OutboxRepository(db)
         self.open_prompts = OpenPromptRepository(db)
