@@ -436,3 +436,26 @@ async def test_an_affiliate_without_a_room_is_skipped_and_told(net: Net) -> None
     notes = [s.text for s in mine if s.where == "#modlog2"]
     assert len(notes) == 1 and "/chat room netchat <channel>" in notes[0]
     assert sorted(c for _, c, _ in await _legs(net)) == ["chats/thread", "netroom/thread"]
+
+
+async def test_an_affiliate_that_leaves_the_network_stops_getting_the_chat(net: Net) -> None:
+    await _created(net)
+    world = net.world
+    assert "You'll get a reminder" in await world.reply(SECOND, "dan", "/chat subscribe netchat")
+    await world.command(SECOND, "bea", "/network leave")
+    assert "no chats planned" in await world.reply(SECOND, "dan", "/chat list")
+    mine, theirs = await net.advance_to(START)
+    assert not [s for s in mine if s.where == "dm:dan"], "no reminder once it left"
+    welcomes = {s.where for s in mine + theirs if "starts now" in s.text}
+    assert welcomes == {"#chats", "#netroom"}
+    assert sorted(c for _, c, _ in await _legs(net)) == ["chats/thread", "netroom/thread"]
+
+
+async def test_mydata_lists_a_members_network_chat_messages(net: Net) -> None:
+    await _started(net)
+    await net.post(SPACE, "olga", "hello from olga", "$o1")
+    platform = net.world.platform_of(SPACE)
+    platform.take()
+    await net.world.command(SPACE, "olga", "/mydata")
+    (file,) = [s.message.attachment for s in platform.take() if s.message.attachment]
+    assert file is not None and "hello from olga" in file.content.decode()
