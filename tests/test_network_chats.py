@@ -459,3 +459,10 @@ async def test_mydata_lists_a_members_network_chat_messages(net: Net) -> None:
     await net.world.command(SPACE, "olga", "/mydata")
     (file,) = [s.message.attachment for s in platform.take() if s.message.attachment]
     assert file is not None and "hello from olga" in file.content.decode()
+
+
+async def test_only_stewards_and_hosts_load_a_network_chats_questions(net: Net) -> None:
+    await _created(net)
+    text = await net.world.reply(SECOND, "bea", SCRIPT)
+    assert "Only the network's stewards and the hosts of #netchat" in text
+    assert "Loaded 2 questions" in await net.world.reply(COMMUNITY, "ann", SCRIPT)

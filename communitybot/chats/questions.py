@@ -11,6 +11,7 @@ from typing import Any
 
 from communitybot.chats.details import find_series
 from communitybot.chats.jobs import when_for
+from communitybot.chats.network import steward_refusal
 from communitybot.chats.script import (
     CLEAR_WORDS,
     ScriptError,
@@ -44,7 +45,14 @@ async def questions(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return reply(found)
     series = found
     hosts = await ctx.store.chats.hosts(series.id)
-    if not ctx.is_moderator and ctx.member.id not in hosts:
+    if series.network_id is not None and ctx.member.id not in hosts:
+        refusal = await steward_refusal(ctx, series)  # a network chat: its stewards and hosts
+        if refusal is not None:
+            return reply(
+                f"Only the network's stewards and the hosts of #{series.hashtag} can "
+                "load its questions."
+            )
+    elif not ctx.is_moderator and ctx.member.id not in hosts:
         return reply(f"Only moderators and the hosts of #{series.hashtag} can load its questions.")
     raw = str(options.get("script") or "").strip()
     runs = ctx.store.chat_runs
