@@ -36,6 +36,12 @@ async def managed_series(ctx: Context, options: dict[str, Any]) -> ChatSeries | 
         refusal = await steward_refusal(ctx, found)
         if refusal is not None:
             return refusal
+        if options.get("channel") and found.community_id != ctx.community.id:
+            return (
+                f"#{found.hashtag}'s channel is in the community that created it: change it "
+                f"there. Here, `{ctx.prefix}chat room {found.hashtag} <channel>` chooses this "
+                "community's room for it."
+            )
     return found
 
 
