@@ -381,6 +381,7 @@ async def test_the_recap_and_transcript_cover_the_network(net: Net) -> None:
     await net.post(SECOND, "dan", "A1 gardens", "d1")
     transcript = await net.transcript(SECOND, "dan")
     assert "A1 robots" in transcript and "A1 me too" in transcript and "A1 gardens" in transcript
+    assert "**Olga, “Matrix Makers” (matrix)** (19:10): A1 me too" in transcript
     mine, theirs = await net.advance_to(START.replace(hour=20))
     recaps = {s.where: s.text for s in mine + theirs if "recap (network chat)" in s.text}
     assert set(recaps) == {"#chats/thread", "#lobby/thread", "#netroom/thread"}

@@ -16,6 +16,7 @@ messages were left out, in the file and in the summary.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from communitybot.chats import visibility as chats_visibility
 from communitybot.chats.input import ChatInputError, parse_hashtag
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.naming import affiliate
 from communitybot.replies import Action, Attachment, reply, safe_filename
 from communitybot.store.chat_runs import ChatRun, RunMessage
 from communitybot.text import quote
@@ -130,8 +132,8 @@ async def transcript(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return reply(f"There was no #{hashtag} chat on {on:%Y-%m-%d}. The latest: {dates}.")
     run, zone = chosen
     messages = await ctx.store.chat_runs.messages(run.id)
-    if run.network_id is not None:  # the whole network's, but not others' `chat norelay` ones
-        messages = [m for m in messages if not m.kept_home or m.community_id == ctx.community.id]
+    if run.network_id is not None:
+        messages = await _network_messages(ctx, messages)
     lines = render(run, hashtag, zone, messages)
     document, left_out = cap(lines)
     name = safe_filename(f"{hashtag}-{run.started_at.astimezone(zone):%Y-%m-%d}", "md")
@@ -146,6 +148,25 @@ async def transcript(ctx: Context, options: dict[str, Any]) -> list[Action]:
         "\n".join(summary),
         attachment=Attachment(name, document.encode(), "text/markdown"),
     )
+
+
+async def _network_messages(ctx: Context, messages: list[RunMessage]) -> list[RunMessage]:
+    """A network chat's messages as this affiliate may read them: every leg's, minus the other
+    affiliates' `chat norelay` ones, each author named with their affiliate."""
+    names: dict[int | None, str] = {}
+    kept = []
+    for message in messages:
+        if message.kept_home and message.community_id != ctx.community.id:
+            continue
+        if message.community_id not in names:
+            found = (
+                await ctx.store.communities.get_by_id(message.community_id)
+                if message.community_id is not None
+                else None
+            )
+            names[message.community_id] = affiliate(found.ref) if found else "?"
+        kept.append(replace(message, author=f"{message.author}, {names[message.community_id]}"))
+    return kept
 
 
 async def _visible_runs(ctx: Context, runs: list[tuple[ChatRun, str]]) -> list[tuple[ChatRun, str]]:
