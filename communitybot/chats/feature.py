@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from communitybot.chats import commands as chats
-from communitybot.chats import edit, hosts, jobs, questions, run, transcript
+from communitybot.chats import edit, host_tools, hosts, jobs, questions, run, transcript
 from communitybot.chats.catalogue import CHAT_COMMANDS
 from communitybot.chats.run_catalogue import CHAT_RUN_COMMANDS
 from communitybot.context import Context
@@ -32,7 +32,7 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
 FEATURE = Feature(
     "chats",
     catalogue=(*CHAT_COMMANDS, *CHAT_RUN_COMMANDS),
-    commands=handlers_in(chats, edit, questions, transcript),
+    commands=handlers_in(chats, edit, host_tools, questions, transcript),
     jobs={
         # chat.start always runs (even late, after downtime) so a series never stalls; a
         # reminder found late still goes out while its chat is ahead (and is dropped, logged,
