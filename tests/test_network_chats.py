@@ -467,3 +467,25 @@ async def test_only_stewards_and_hosts_load_a_network_chats_questions(net: Net) 
     text = await net.world.reply(SECOND, "bea", SCRIPT)
     assert "Only the network's stewards and the hosts of #netchat" in text
     assert "Loaded 2 questions" in await net.world.reply(COMMUNITY, "ann", SCRIPT)
+
+
+async def test_stewards_and_hosts_steer_a_network_chat_from_any_affiliate(net: Net) -> None:
+    """Host tools on a network chat: a steward pauses from another affiliate and every leg
+    hears it; an affiliate's own moderator, who is not a steward, may not steer it."""
+    await _started(net)
+    world = net.world
+    refused = await world.reply(SECOND, "bea", "/chat pause netchat")
+    assert "Only the network's stewards and the hosts of #netchat can steer its chat." in refused
+    world.harness.platform.take()
+    await world.command(COMMUNITY, "ann", "/chat pause netchat")
+    mine, theirs = await world.deliver()
+    paused = {s.where for s in mine + theirs if "paused the questions" in s.text}
+    assert paused == {"#chats/thread", "#lobby/thread", "#netroom/thread"}
+    # nothing is asked while paused, in any leg
+    mine, theirs = await net.advance_to(START.replace(minute=10))
+    assert not [s for s in mine + theirs if "**Q1**" in s.text]
+    await world.command(COMMUNITY, "ann", "/chat end netchat")
+    mine, theirs = await world.deliver()
+    assert [s for s in mine if s.text.startswith("Ended #netchat now")]
+    recaps = {s.where for s in mine + theirs if "#netchat" in s.text and "thread" in s.where}
+    assert recaps == {"#chats/thread", "#lobby/thread", "#netroom/thread"}

@@ -9,6 +9,7 @@ from typing import Any
 from communitybot.chats import commands as chats
 from communitybot.chats import (
     edit,
+    host_tools,
     hosts,
     jobs,
     legs,
@@ -48,7 +49,7 @@ async def export(ctx: Context, member: Member) -> dict[str, Any]:
 FEATURE = Feature(
     "chats",
     catalogue=(*CHAT_COMMANDS, *CHAT_RUN_COMMANDS, *CHAT_NETWORK_COMMANDS),
-    commands=handlers_in(chats, edit, questions, transcript, network_commands),
+    commands=handlers_in(chats, edit, host_tools, questions, transcript, network_commands),
     jobs={
         # chat.start always runs (even late, after downtime) so a series never stalls; a
         # reminder found late still goes out while its chat is ahead (and is dropped, logged,

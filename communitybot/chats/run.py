@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from loguru import logger
 
 from communitybot import units
+from communitybot.chats import late_start, network_recap
 from communitybot.chats import legs as chat_legs
-from communitybot.chats import network_recap
 from communitybot.chats import recap as chat_recap
 from communitybot.chats import relay as chat_relay
 from communitybot.chats.hosts import hosts_line
@@ -100,6 +100,9 @@ async def begin(
     questions = planned(script, series.duration_minutes)
     await ctx.store.chat_runs.clear_script(series.id)  # a script serves one chat
     welcome = await _welcome(ctx, series, questions)
+    late = late_start.note(questions, start_at, ctx.now)
+    if late is not None:  # the bot was down at the start: say so, skip the overdue questions
+        welcome = replace(welcome, text=f"{welcome.text}\n{late}")
     safe = replace(welcome, text=neutralize_mass_mentions(welcome.text))
     actions: list[Action] = []
     try:
@@ -171,7 +174,10 @@ async def to_chat(ctx: Context, run: ChatRun, message: Message) -> list[Action]:
 
 
 async def run_question(ctx: Context, job: Job) -> list[Action]:
-    """Post question n in the chat; nothing once the chat has ended."""
+    """Post question n in the chat; nothing once the chat has ended, nothing if a host already
+    posted it (`chat next-question`), nothing while a host has paused the questions (`chat
+    resume` schedules it again), nothing if the next question is already due (the bot was
+    down: `chats.late_start`)."""
     run = await ctx.store.chat_runs.get(int(job.payload["run"]))
     number = int(job.payload["number"])
     question = run.question(number) if run else None
@@ -180,6 +186,23 @@ async def run_question(ctx: Context, job: Job) -> list[Action]:
     if ctx.now >= run.ends_at:
         logger.info("chat question {} dropped: the chat is over", job.key)
         return []
+    if number <= run.current_question:
+        logger.info("chat question {} dropped: it was posted already", job.key)
+        return []
+    pause = await ctx.store.chat_runs.pause_state(run.id)
+    if pause.paused_at is not None:
+        logger.info("chat question {} waits: the questions are paused", job.key)
+        return []
+    if late_start.overtaken(run.questions, number, run.started_at, pause.shift, ctx.now):
+        logger.info("chat question {} skipped: the next one is already due", job.key)
+        return []
+    return await ask(ctx, run, number)
+
+
+async def ask(ctx: Context, run: ChatRun, number: int) -> list[Action]:
+    """Post question `number` in the chat now (its job, or a host's `chat next-question`)."""
+    question = run.question(number)
+    assert question is not None
     await ctx.store.chat_runs.set_current(run.id, number)
     text = (
         f"❓ **Q{number}** {quote(question.text, 300)}\n"
@@ -191,7 +214,12 @@ async def run_question(ctx: Context, job: Job) -> list[Action]:
 async def run_end(ctx: Context, job: Job) -> list[Action]:
     """The chat is over: stop listening and post the recap where it happened."""
     run = await ctx.store.chat_runs.get(int(job.payload["run"]))
-    if run is None or not await ctx.store.chat_runs.end(run.id):
+    return [] if run is None else await close(ctx, run)
+
+
+async def close(ctx: Context, run: ChatRun) -> list[Action]:
+    """End the run once (its end job, or a host's `chat end`): the recap, never twice."""
+    if not await ctx.store.chat_runs.end(run.id):
         return []
     if ctx.now - run.ends_at > STALE_RECAP:
         logger.warning("chat run {} ended while the bot was down: no recap posted", run.id)

@@ -1,4 +1,5 @@
-"""Commands for running chats: the hosts' question script and the transcript.
+"""Commands for running chats: the hosts' question script, their tools while a chat runs
+(pause, resume, next question, end early) and the transcript.
 
 Kept beside the feature that serves them; `communitybot.commands` joins every part into the one
 catalogue the adapters generate their commands from.
@@ -42,5 +43,29 @@ CHAT_RUN_COMMANDS: tuple[Command, ...] = (
             "chat transcript engchat 2027-03-14",
         ),
         read_only=True,
+    ),
+    Command(
+        ("chat", "pause"),
+        "Pause a running chat's questions (hosts, moderators)",
+        (_HASHTAG,),
+        examples=("chat pause engchat",),
+    ),
+    Command(
+        ("chat", "resume"),
+        "Resume a running chat's paused questions, later by the pause (hosts, moderators)",
+        (_HASHTAG,),
+        examples=("chat resume engchat",),
+    ),
+    Command(
+        ("chat", "next-question"),
+        "Post a running chat's next question now (hosts, moderators)",
+        (_HASHTAG,),
+        examples=("chat next-question engchat",),
+    ),
+    Command(
+        ("chat", "end"),
+        "End a running chat now and post its recap (hosts, moderators)",
+        (_HASHTAG,),
+        examples=("chat end engchat",),
     ),
 )

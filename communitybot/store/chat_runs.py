@@ -388,3 +388,74 @@ class ChatRunRepository:
             }
             for row in rows
         ]
+
+    # Host tools (issue #15): the running chat of a series, its pause, an early end ---------------
+    async def running_of_hashtag(
+        self, community_id: int, hashtag: str, network_id: int | None = None
+    ) -> ChatRun | None:
+        """The chat of the series with this hashtag running now, if any (the series may have
+        ended meanwhile: a one-off chat's series ends when its chat starts); with
+        `network_id`, the network's chat with that hashtag too (an affiliate steers it)."""
+        row = await self._db.fetch_one(
+            "SELECT r.* FROM chat_runs r JOIN chat_series s ON s.id = r.series_id"
+            " WHERE (r.community_id = ? OR (s.network_id IS NOT NULL AND s.network_id = ?))"
+            " AND s.hashtag = ? AND r.status = 'running'"
+            " ORDER BY r.started_at DESC LIMIT 1",
+            (community_id, network_id, hashtag),
+        )
+        return _run(row) if row else None
+
+    async def pause_state(self, run_id: int) -> RunPause:
+        """The run's pause (a run never paused: not paused, nothing shifted)."""
+        row = await self._db.fetch_one(
+            "SELECT paused_at, paused_seconds, pauses FROM chat_run_pauses WHERE run_id = ?",
+            (run_id,),
+        )
+        if row is None:
+            return RunPause(None, 0, 0)
+        return RunPause(from_db(row["paused_at"]), int(row["paused_seconds"]), int(row["pauses"]))
+
+    async def pause(self, run_id: int, now: datetime) -> RunPause:
+        """Start a pause (the caller checked there is none); returns the new state."""
+        await self._db.execute(
+            "INSERT INTO chat_run_pauses (run_id, paused_at, pauses) VALUES (?, ?, 1)"
+            " ON CONFLICT (run_id) DO UPDATE SET paused_at = excluded.paused_at,"
+            " pauses = chat_run_pauses.pauses + 1",
+            (run_id, to_db(now)),
+        )
+        return await self.pause_state(run_id)
+
+    async def resume(self, run_id: int, paused: timedelta) -> RunPause:
+        """End the pause: its length joins the total and the run's end moves by as much."""
+        seconds = int(paused.total_seconds())
+        await self._db.execute(
+            "UPDATE chat_run_pauses SET paused_at = NULL, paused_seconds = paused_seconds + ?"
+            " WHERE run_id = ?",
+            (seconds, run_id),
+        )
+        run = await self.get(run_id)
+        assert run is not None
+        await self.set_ends_at(run_id, run.ends_at + timedelta(seconds=seconds))
+        return await self.pause_state(run_id)
+
+    async def set_ends_at(self, run_id: int, ends_at: datetime) -> None:
+        """Move the run's end (a resumed pause; a host ending the chat early)."""
+        await self._db.execute(
+            "UPDATE chat_runs SET ends_at = ? WHERE id = ?", (to_db(ends_at), run_id)
+        )
+
+
+@dataclass(frozen=True)
+class RunPause:
+    """A run's pause state (`chat_run_pauses`)."""
+
+    paused_at: datetime | None
+    """When the current pause began; None: the questions are not paused."""
+    paused_seconds: int
+    """The finished pauses' total: the questions still to come and the end moved by this."""
+    pauses: int
+    """How many pauses were started (numbers the re-created jobs' keys)."""
+
+    @property
+    def shift(self) -> timedelta:
+        return timedelta(seconds=self.paused_seconds)
