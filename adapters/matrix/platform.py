@@ -31,6 +31,8 @@
   encrypted: like everything else here, they are not for end-to-end encrypted rooms.
 - A text too long for one event (Synapse refuses events over 64 KiB) becomes several notices
   in order, split at lines and words with Markdown kept whole (`notice_contents`).
+- Network-chat copies (`relay`, `relay_edit`, `relay_delete`) are `relay.py`'s: `m.text`
+  "author · origin: …", threaded or quoted replies, idempotent by room and relay key.
 - Messages never ping (`m.mentions` empty) except a deliberate `ping_role="room"`: "@room"
   with `m.mentions.room`. The room's power levels decide whether it notifies (Element's
   default: 50 for @room); when the bot's level is too low that is logged once per room.

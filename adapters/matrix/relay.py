@@ -6,7 +6,7 @@ This module does the talking to the homeserver, with these rules:
 - Idempotent by (room, relay key): each event of a copy is recorded as soon as it is posted, and
   a repeated relay posts only the parts not recorded yet. Transaction ids are derived from the
   room, the key and the part, so even a crash between the post and the record is recognised by
-  the homeserver instead of posting twice.
+  the homeserver instead of posting twice. (An edit's transaction id is the outbox row's.)
 - A reply is threaded (`m.in_reply_to`) to this room's copy of the message answered, or to the
   original when it was said in this very room; otherwise the copy starts with a quoted
   "↪ replying to …" line.
@@ -21,6 +21,7 @@ This module does the talking to the homeserver, with these rules:
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,7 @@ from adapters.matrix.relay_content import (
 from adapters.matrix.relay_copies import Copy, RelayCopies
 from adapters.matrix.translate import PLATFORM
 from communitybot.events import relay_key
+from communitybot.outbox import request_key
 from communitybot.ports import MissingPermission, PlatformError
 from communitybot.replies import Relayed
 
@@ -126,7 +128,9 @@ class MatrixRelays:
         contents = copy_contents(copy.look, text)
         events = {part.part: part.event_id for part in copy.parts}
         for index, content in enumerate(contents):
-            txn = txn_id(self.account, room_id, key, index, "edit", text)
+            # Not derived from the text: an edit back to an earlier text must not be taken for
+            # a repeat of that earlier edit. The outbox row's key still makes a retry a repeat.
+            txn = request_key() or str(uuid.uuid4())
             if index in events:
                 await self._send(room_id, edit_content(content, events[index]), txn)
             else:  # the new text is longer: one more part

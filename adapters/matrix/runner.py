@@ -31,6 +31,11 @@ Decisions worth knowing:
   before the first sync is dropped, a restart resumes after the last handled batch, and
   what was said during downtime arrives once. Who a reply answers comes from a bounded
   memory of recent senders, else one `/event` lookup.
+- For network chats (issue #15): a member's edit (`m.replace`) reaches the core as
+  `change="edited"` of the original (never as a new message or a command), a redaction as
+  `change="deleted"` (the user is the redactor), a reply to one of the bot's copies names the
+  original's relay key, and a file is a message with its download link. The bot's copies, and
+  edits and redactions of them, never reach the core.
 """
 
 from __future__ import annotations

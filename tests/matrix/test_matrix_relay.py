@@ -12,14 +12,17 @@ import pytest
 from nio import RoomGetEventResponse
 
 from adapters.matrix.changes import edited, media_url, redacted
+from adapters.matrix.errors import RATE_LIMIT_RETRIES
 from adapters.matrix.relay_content import CopyLook, copy_contents
 from adapters.matrix.translate import CONTENT_BUDGET, community_ref, content_size
 from communitybot.bot import Bot
+from communitybot.delivery import deliver_action
 from communitybot.events import ChannelMessage, Event, relay_key
 from communitybot.ports import MissingPermission
-from communitybot.replies import Relayed
+from communitybot.replies import Relayed, RelayPost
 from tests.matrix.conftest import World
 from tests.matrix.members import Member, Seen
+from tests.matrix.test_rate_limit import ROOM, Start, serve  # noqa: F401 (serve: a fixture)
 
 WAIT = 20.0
 ZWSP = "\u200b"
@@ -221,6 +224,12 @@ async def test_an_edit_replaces_the_copy_and_a_deletion_redacts_it(world: World)
     assert new["body"] == "Bob · Discord · Riverside: second version"
     assert new["formatted_body"] == "<strong>Bob · Discord · Riverside</strong>: second version"
     assert edit.content["m.mentions"] == {} and new["m.mentions"] == {}
+    await platform.relay_edit(community, world.general, "discord:20", "first version")
+    back = await mod.wait_for(
+        lambda s: s.content.get("m.new_content", {}).get("body", "").endswith("first version"),
+        after=mark,
+    )
+    assert back.content["m.relates_to"]["event_id"] == copy  # an edit back is an edit too
 
     await platform.relay_delete(community, world.general, "discord:20")
     response = await mod.client.room_get_event(world.general, copy)
@@ -273,6 +282,24 @@ async def test_a_room_the_bot_may_not_post_in_is_missing_permission(world: World
         await _relay(world, _relayed("discord:41", "am I muted?"))
     assert world.bot is not None
     assert await world.bot.platform.relays.copies.find(world.general, "discord:41") is None
+
+
+async def test_a_relay_still_rate_limited_is_kept_for_the_outbox_and_posted_once_later(
+    serve: Start,  # noqa: F811
+) -> None:
+    server, bot = await serve(RATE_LIMIT_RETRIES + 1)  # more 429s than nio waits out
+    post = RelayPost(community_ref(ROOM), ROOM, (_relayed("discord:60", "patience"),))
+    problems: list[str] = []
+    assert await deliver_action(bot.platform, None, post, None, problems) == "failed"
+    assert problems, "not given up as refused: the outbox plans a retry"
+    assert await bot.platform.relays.copies.find(ROOM, "discord:60") is None
+
+    assert await deliver_action(bot.platform, None, post, None, []) == "delivered"
+    assert await deliver_action(bot.platform, None, post, None, []) == "delivered"
+    copy = await bot.platform.relays.copies.find(ROOM, "discord:60")
+    assert copy is not None and copy.first_event == f"$sent{RATE_LIMIT_RETRIES + 2}"
+    assert len(server.sends) == RATE_LIMIT_RETRIES + 2  # the third delivery posted nothing
+    assert len({txn for _, txn in server.sends}) == 1  # one transaction id throughout
 
 
 # -- inbound ---------------------------------------------------------------------------------
