@@ -267,6 +267,17 @@ async def test_a_70k_character_relay_arrives_split_complete_and_once(world: Worl
     await _from_bot(mod, world, "after the long one", mark)
     assert len(mod.since(mark, sender=world.bot_id)) == len(parts) + 1
 
+    # Edited down to a short text: the first part says it, the spare parts are redacted.
+    platform = world.bot.platform
+    await platform.relay_edit(community_ref(world.general), world.general, "discord:30", "short")
+    await _from_bot(mod, world, "* Bob · Discord · Riverside: short", mark)
+    shorter = await platform.relays.copies.find(world.general, "discord:30")
+    assert shorter is not None and [p.event_id for p in shorter.parts] == [copy.first_event]
+    for spare in copy.parts[1:]:
+        response = await mod.client.room_get_event(world.general, spare.event_id)
+        assert isinstance(response, RoomGetEventResponse)
+        assert response.event.source.get("content") == {}
+
 
 async def test_a_room_the_bot_may_not_post_in_is_missing_permission(world: World) -> None:
     mod = await _chat_room(world)
@@ -312,6 +323,7 @@ async def test_members_edits_redactions_replies_and_files_reach_the_core_as_such
     alice = await world.member("alice")
     await alice.join(world.general)
     await alice.wait_dm("What best describes your role?", sender=world.bot_id)
+    await alice.client.set_avatar("mxc://localhost/alicepicture")
 
     hello = await alice.say(world.general, "Hello network")
     await alice.say(
@@ -332,6 +344,8 @@ async def test_members_edits_redactions_replies_and_files_reach_the_core_as_such
     to_alice = await mod.say(world.general, "reply to Alice", **_reply(hello))
     reply = await recorder.wait_for(lambda m: m.text == "reply to Bob")
     assert reply.message_id == to_copy and reply.reply_to_key == "discord:50"
+    avatar = f"{world.synapse.url}/_matrix/media/v3/download/localhost/alicepicture"
+    assert reply.avatar_url == avatar
     local = await recorder.wait_for(lambda m: m.text == "reply to Alice")
     assert local.message_id == to_alice and local.reply_to_key == relay_key("matrix", hello)
 
