@@ -195,7 +195,8 @@ async def test_adapter_state_from_a_newer_release_stops_start_up_in_one_sentence
     store: Store,
 ) -> None:
     await store.db.execute("INSERT INTO adapter_schema (name, version) VALUES ('matrix', 9)")
-    with pytest.raises(StartupFailed, match=r"matrix adapter state of version 9.*up to 1"):
+    newest = len(matrix_schema.MIGRATIONS)
+    with pytest.raises(StartupFailed, match=rf"matrix adapter state of version 9.*up to {newest}"):
         await Core(store).adapter_state(matrix_schema.NAMESPACE, matrix_schema.MIGRATIONS)
 
 
@@ -207,4 +208,4 @@ async def test_adapter_state_is_migrated_once(store: Store) -> None:
         store.db, core.lock, matrix_schema.NAMESPACE, matrix_schema.MIGRATIONS
     )
     assert await MatrixState(again, BOT).next_batch() == "s1"
-    assert await again.version() == 1
+    assert await again.version() == len(matrix_schema.MIGRATIONS)

@@ -16,11 +16,21 @@ from typing import Any
 from aiohttp import ClientError
 from nio.responses import ErrorResponse
 
+from communitybot.ports import PlatformError
+
 TRANSIENT = (ClientError, TimeoutError, asyncio.TimeoutError, OSError)
 """Network trouble: the homeserver may be back in a moment."""
 
 RATE_LIMIT_RETRIES = 4
 """Retries of one request after a 429 before giving up (nio waits `retry_after_ms` each)."""
+
+
+class RateLimited(PlatformError):
+    """Still rate-limited after nio's bounded retries: a refusal for now, not for good."""
+
+
+class Unreachable(PlatformError):
+    """The homeserver stayed unreachable through the adapter's retries."""
 
 
 def rate_limited(response: Any) -> bool:

@@ -31,6 +31,8 @@
   encrypted: like everything else here, they are not for end-to-end encrypted rooms.
 - A text too long for one event (Synapse refuses events over 64 KiB) becomes several notices
   in order, split at lines and words with Markdown kept whole (`notice_contents`).
+- Network-chat copies (`relay`, `relay_edit`, `relay_delete`) are `relay.py`'s: `m.text`
+  "author · origin: …", threaded or quoted replies, idempotent by room and relay key.
 - Messages never ping (`m.mentions` empty) except a deliberate `ping_role="room"`: "@room"
   with `m.mentions.room`. The room's power levels decide whether it notifies (Element's
   default: 50 for @room); when the bot's level is too low that is logged once per room.
@@ -58,7 +60,9 @@ from nio import (
 from nio.responses import ErrorResponse
 
 from adapters.matrix.direct import DirectRooms
-from adapters.matrix.errors import TRANSIENT, rate_limited
+from adapters.matrix.errors import TRANSIENT, RateLimited, Unreachable, rate_limited
+from adapters.matrix.relay import MatrixRelays
+from adapters.matrix.relay_copies import RelayCopies
 from adapters.matrix.served import Served
 from adapters.matrix.sync_state import MatrixState
 from adapters.matrix.translate import (
@@ -108,6 +112,8 @@ class MatrixPlatform:
         moderator_level: int = 50,
         retry_delay: float = 0.5,
         max_retry_delay: float = 10.0,
+        *,
+        relay_copies: RelayCopies,
     ) -> None:
         self.client = client
         self.state = state
@@ -121,6 +127,7 @@ class MatrixPlatform:
         self.direct = DirectRooms(client)
         self._warned_pings: set[str] = set()
         """Ping values (and rooms) already warned about, so each is logged once."""
+        self.relays = MatrixRelays(self, relay_copies)
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -143,7 +150,7 @@ class MatrixPlatform:
                 )
             except TRANSIENT as error:
                 if attempt == SEND_ATTEMPTS:
-                    raise PlatformError(f"the homeserver is unreachable ({error})") from error
+                    raise Unreachable(f"the homeserver is unreachable ({error})") from error
                 logger.warning(
                     "sending to {} failed ({}); retrying in {:.1f} s", room_id, error, delay
                 )
@@ -157,7 +164,7 @@ class MatrixPlatform:
                     "still rate-limited by the homeserver after retrying; dropped a message to {}",
                     room_id,
                 )
-                raise PlatformError("the homeserver is rate-limiting me; try again in a minute")
+                raise RateLimited("the homeserver is rate-limiting me; try again in a minute")
             if isinstance(response, ErrorResponse):
                 if response.status_code == "M_FORBIDDEN":
                     raise MissingPermission(
@@ -392,18 +399,20 @@ class MatrixPlatform:
 
     # -- roles = rooms -----------------------------------------------------------------------
 
+    # -- network-chat copies (see `relay.py`) --------------------------------------------------
+
     async def relay(
         self, community: CommunityRef, conversation_id: str, messages: Sequence[Relayed]
     ) -> None:
-        raise PlatformError("relaying network chats is not built for this platform yet")
+        await self.relays.relay(conversation_id, messages)
 
     async def relay_edit(
         self, community: CommunityRef, conversation_id: str, key: str, text: str
     ) -> None:
-        raise PlatformError("relaying network chats is not built for this platform yet")
+        await self.relays.edit(conversation_id, key, text)
 
     async def relay_delete(self, community: CommunityRef, conversation_id: str, key: str) -> None:
-        raise PlatformError("relaying network chats is not built for this platform yet")
+        await self.relays.delete(conversation_id, key)
 
     async def publish_calendar(
         self, community: CommunityRef, key: str, entry: CalendarEntry | None

@@ -31,6 +31,11 @@ Decisions worth knowing:
   before the first sync is dropped, a restart resumes after the last handled batch, and
   what was said during downtime arrives once. Who a reply answers comes from a bounded
   memory of recent senders, else one `/event` lookup.
+- For network chats (issue #15): a member's edit (`m.replace`) reaches the core as
+  `change="edited"` of the original (never as a new message or a command), a redaction as
+  `change="deleted"` (the user is the redactor), a reply to one of the bot's copies names the
+  original's relay key, and a file is a message with its download link. The bot's copies, and
+  edits and redactions of them, never reach the core.
 """
 
 from __future__ import annotations
@@ -53,27 +58,39 @@ from nio import (
     SyncResponse,
 )
 
+from adapters.matrix.changes import edited, is_media, media_parts, media_url, redacted
 from adapters.matrix.errors import RATE_LIMIT_RETRIES, TRANSIENT, rate_limited, retry_after
 from adapters.matrix.invites import Invite, InvitePolicy, stripped_state
 from adapters.matrix.lanes import Lanes
 from adapters.matrix.login import Credentials, MatrixStartupError, homeserver_says, log_in
 from adapters.matrix.platform import MatrixPlatform
+from adapters.matrix.relay_copies import RelayCopies
 from adapters.matrix.rooms import resolve_room_options
 from adapters.matrix.served import Served
 from adapters.matrix.sync_state import MatrixState
 from adapters.matrix.translate import (
+    PLATFORM,
     after_own_join,
     community_ref,
     ignore_reason,
     member_event,
     parse_user,
     replied_event_id,
+    room_conversation,
     to_event,
     user_ref,
 )
 from communitybot.bot import Bot
 from communitybot.command_parser import CommandParseError
-from communitybot.events import ChannelMessage, CommandInvoked, Event, MemberJoined, MemberLeft
+from communitybot.events import (
+    ChannelMessage,
+    CommandInvoked,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MessageReceived,
+    relay_key,
+)
 from communitybot.ports import AdapterState, CoreQueries
 from communitybot.replies import Message
 
@@ -140,6 +157,7 @@ def matrix_platform(config: MatrixConfig, state: AdapterState) -> MatrixPlatform
         config.moderator_level,
         retry_delay=config.retry_delay,
         max_retry_delay=config.max_retry_delay,
+        relay_copies=RelayCopies(state, own_id),
     )
 
 
@@ -471,9 +489,14 @@ class MatrixBot:
             return
         if kind == "m.room.member":
             await self._on_membership(room_id, event)
+        elif kind == "m.room.redaction":
+            await self._on_redaction(room_id, event)
         elif kind == "m.room.message":
             self._remember_sender(room_id, event)
-            if ignore_reason(event, self.own_id) is None:
+            reason = ignore_reason(event, self.own_id)
+            if reason == "edit":
+                await self._on_edit(room_id, event)
+            elif reason is None or (reason == "not text" and is_media(event)):
                 await self._on_message(room_id, event)
 
     def _remember_sender(self, room_id: str, event: dict[str, Any]) -> None:
@@ -530,17 +553,20 @@ class MatrixBot:
         space_id = direct.space_id if in_dm and direct else self.served.community_of(room_id)
         if space_id is None:
             return
-        room = self.client.rooms.get(room_id)
-        name = (room.user_name(sender) if room else None) or ""
-        translated = to_event(
-            event,
-            community=community_ref(space_id),
-            room_id=room_id,
-            in_dm=in_dm,
-            prefix=self.config.prefix,
-            display_name=name if name != sender else "",
-            make_user=parse_user,
-        )
+        name = self._display_name(room_id, sender)
+        translated: CommandInvoked | MessageReceived | ChannelMessage | CommandParseError | None
+        if is_media(event):  # a file in a room: its links reach a running chat; in a DM: nothing
+            translated = None if in_dm else self._media_message(room_id, space_id, event, name)
+        else:
+            translated = to_event(
+                event,
+                community=community_ref(space_id),
+                room_id=room_id,
+                in_dm=in_dm,
+                prefix=self.config.prefix,
+                display_name=name,
+                make_user=parse_user,
+            )
         if isinstance(translated, CommandParseError):
             refused = await self.bot.limits.admit_mistake(community_ref(space_id), user_ref(sender))
             explanation = str(translated) if refused is None else refused.text
@@ -558,12 +584,97 @@ class MatrixBot:
             translated = replace(
                 translated,
                 reply_to_user_id=await self._sender_of(room_id, replied) if replied else None,
+                reply_to_key=await self._reply_key(room_id, replied) if replied else None,
                 mentioned_user_ids=tuple(
                     user for user in translated.mentioned_user_ids if user != self.own_id
                 ),
+                avatar_url=self._avatar(room_id, sender),
             )  # talking to the bot is no exchange between members
         if translated is not None:
             await self._dispatch(room_id, translated)
+
+    # -- network chats: replies to copies, edits, redactions, files (issue #15) ---------------
+
+    def _display_name(self, room_id: str, user_id: str) -> str:
+        room = self.client.rooms.get(room_id)
+        name = (room.user_name(user_id) if room else None) or ""
+        return name if name != user_id else ""
+
+    def _avatar(self, room_id: str, user_id: str) -> str | None:
+        """The member's avatar in this room as a download link, from the synced state."""
+        room = self.client.rooms.get(room_id)
+        return media_url(self.client.homeserver, room.avatar_url(user_id)) if room else None
+
+    async def _reply_key(self, room_id: str, event_id: str) -> str:
+        """What a reply answers, as a relay key: the original's when it answers our copy."""
+        source = await self.platform.relays.source_key(room_id, event_id)
+        return source or relay_key(PLATFORM, event_id)
+
+    def _media_message(
+        self, room_id: str, space_id: str, event: dict[str, Any], name: str
+    ) -> ChannelMessage | None:
+        caption, links = media_parts(event, self.client.homeserver)
+        if not caption and not links:
+            return None
+        return ChannelMessage(
+            community_ref(space_id),
+            user_ref(str(event.get("sender", "")), name),
+            room_conversation(room_id),
+            caption,
+            str(event.get("event_id", "")),
+            attachment_urls=links,
+        )
+
+    def _change_community(self, room_id: str, event: dict[str, Any]) -> str | None:
+        """The community of a member's edit or redaction: a served room, never the bot's own."""
+        if event.get("sender") == self.own_id:
+            return None
+        return self.served.community_of(room_id)
+
+    async def _on_edit(self, room_id: str, event: dict[str, Any]) -> None:
+        """A member edited a message: the chat hears the new text under the original's id
+        (it never looks like a new message, and a "* !command" never runs)."""
+        space_id = self._change_community(room_id, event)
+        change = edited(event)
+        if space_id is None or change is None:
+            return
+        target, text = change
+        if await self.platform.relays.source_key(room_id, target) is not None:
+            return  # an edit of one of our copies: only the original's edits count
+        sender = str(event.get("sender", ""))
+        await self._dispatch(
+            room_id,
+            ChannelMessage(
+                community_ref(space_id),
+                user_ref(sender, self._display_name(room_id, sender)),
+                room_conversation(room_id),
+                text,
+                target,
+                change="edited",
+            ),
+        )
+
+    async def _on_redaction(self, room_id: str, event: dict[str, Any]) -> None:
+        """A message was removed: the chat hears "deleted" (the user is whoever removed it).
+        Removing one of our copies removes nothing elsewhere."""
+        space_id = self._change_community(room_id, event)
+        target = redacted(event)
+        if space_id is None or target is None:
+            return
+        if await self.platform.relays.source_key(room_id, target) is not None:
+            return
+        sender = str(event.get("sender", ""))
+        await self._dispatch(
+            room_id,
+            ChannelMessage(
+                community_ref(space_id),
+                user_ref(sender, self._display_name(room_id, sender)),
+                room_conversation(room_id),
+                "",
+                target,
+                change="deleted",
+            ),
+        )
 
     async def _tell(
         self, room_id: str, in_dm: bool, space_id: str, user_id: str, text: str

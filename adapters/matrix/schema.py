@@ -36,4 +36,28 @@ CREATE TABLE matrix_dm_rooms (
 CREATE INDEX matrix_dm_rooms_by_room ON matrix_dm_rooms (account, room_id);
 """,
     ),
+    AdapterMigration(
+        2,
+        """
+-- The copies the bot posted of network-chat messages said elsewhere (issue #15): one row per
+-- event of a copy (a long message is several), keyed by room and the original's relay key, so a
+-- relay is posted once, its edits and deletions reach every part, and a member's reply to a
+-- copy is traced back to the original. author/origin/reply_line/links are what the copy shows
+-- besides the text, kept so an edit re-renders it the same way.
+CREATE TABLE matrix_relay_copies (
+    account TEXT NOT NULL,
+    room_id TEXT NOT NULL,
+    relay_key TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    event_id TEXT NOT NULL,
+    author TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    reply_line TEXT NOT NULL,
+    links TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (account, room_id, relay_key, part)
+);
+CREATE INDEX matrix_relay_copies_by_event ON matrix_relay_copies (account, event_id);
+""",
+    ),
 )
