@@ -25,6 +25,7 @@
   limit (the interaction's `attachment_size_limit`, else the cached guild's boost tier, else
   Discord's default 10 MiB) is left out and the text says so.
 - Moderators: Manage Server, or the configured moderator role.
+- Network chats' copies go through channel webhooks (`adapters.discord.relay`).
 - Facts for the core's rules, from the guild cache: a role a tag must not hand out (@everyone,
   integration-managed, not below the bot's highest role, or any permission beyond an ordinary
   member's) and whether a member can view a channel (their computed permissions there).

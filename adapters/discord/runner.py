@@ -7,8 +7,10 @@ Decisions worth knowing:
   it Discord sends other members' channel messages with empty text, so a topic chat still
   counts who took part, replied and mentioned whom, but cannot read answers such as "A1 …".
 - Members' messages in guild channels and threads become `ChannelMessage` (a running topic
-  chat listens); bots', webhooks' and system messages are ignored. Commands are slash
-  commands (interactions), so no typed message is a command here.
+  chat listens), and so do their edits and deletions (`change`; a network chat relays them);
+  bots', webhooks' (our relayed copies among them) and system messages are ignored. A reply
+  carries the replied message's relay key, the original's when it answers one of our copies.
+  Commands are slash commands (interactions), so no typed message is a command here.
 - Interactions are routed by their raw data, not by discord.py views: component custom_ids are
   stable ("onboarding:<key>", "forgetme", with a `|value` suffix on buttons), so every button
   or select the bot ever sent keeps working after a restart without re-registering anything.

@@ -15,6 +15,8 @@ One aiohttp app on 127.0.0.1 (ephemeral port) serves both:
   id is the message's); each is announced with THREAD_CREATE as Discord does. The
   `NO_THREADS_CHANNEL` denies thread creation to everyone (overwrite + 50013 on the route).
 
+Webhooks (the relay of network chats): see the "Webhooks (relay)" section of the class.
+
 Files: message posts, interaction responses and follow-ups may come as multipart/form-data
 (`payload_json` plus `files[n]` parts), as discord.py sends an upload; the JSON part becomes the
 call's `body`, the files are recorded in `Call.files` and listed in the created message's
