@@ -167,21 +167,30 @@ class DiscordRelay:
         messages: list[Relayed],
     ) -> None:
         store = self._store()
-        fresh: list[Relayed] = []
+        owed: list[tuple[Relayed, list[Piece] | None]] = []
+        """Each message still owed here: None (not copied yet: rendered below) or the pieces
+        a copy cut short by an earlier failure still lacks."""
         for message in messages:
-            if any(m.key == message.key for m in fresh):
+            if any(m.key == message.key for m, _ in owed):
                 continue
-            if not await store.copied(conversation_id, message.key):
-                fresh.append(message)
-        if not fresh:
+            stored = await store.pieces_of_key(conversation_id, message.key)
+            if not stored:
+                owed.append((message, None))
+                continue
+            missing = _missing_pieces(message, stored)
+            if missing:
+                owed.append((message, missing))
+        if not owed:
             return
-        merged = len(fresh) > 1
+        merged = len(owed) > 1
         copies: list[list[Piece]] = []
-        for message in fresh:
-            reply = await self._reply_line(store, community, conversation_id, message)
-            head, tail = frame(message, reply, merged=merged)
-            copies.append(pieces_of(message.key, label_of(message), head, message.text, tail))
-        posts = merged_posts(copies) if merged else solo_posts(fresh[0], copies[0])
+        for message, lacking in owed:
+            if lacking is None:
+                reply = await self._reply_line(store, community, conversation_id, message)
+                head, tail = frame(message, reply, merged=merged)
+                lacking = pieces_of(message.key, label_of(message), head, message.text, tail)
+            copies.append(lacking)
+        posts = merged_posts(copies) if merged else solo_posts(owed[0][0], copies[0])
         for post in posts:
             message_id = await self._execute(target, post, conversation_id)
             for position, piece in enumerate(post.pieces):
@@ -256,6 +265,7 @@ class DiscordRelay:
         self, community: CommunityRef, conversation_id: str, key: str, text: str
     ) -> None:
         """Show the new text where the copy is (nothing when there is no copy)."""
+        await self._posted(conversation_id)
         store = self._store()
         stored = await store.pieces_of_key(conversation_id, key)
         if stored:
@@ -266,10 +276,19 @@ class DiscordRelay:
     async def delete(self, community: CommunityRef, conversation_id: str, key: str) -> None:
         """Take the copy out (nothing when there is none): its own messages are deleted, a
         merged post keeps its other lines."""
+        await self._posted(conversation_id)
         store = self._store()
         stored = await store.pieces_of_key(conversation_id, key)
         if stored:
             await self._rewrite(store, conversation_id, stored, "")
+
+    async def _posted(self, conversation_id: str) -> None:
+        """Wait until the copies queued for this conversation are posted (or failed), so an
+        edit or deletion delivered right after its post never misses the copy."""
+        lane = self._lanes.get(conversation_id)
+        while lane is not None and lane.task is not None and not lane.task.done():
+            with contextlib.suppress(Exception):
+                await asyncio.shield(lane.task)
 
     async def _rewrite(
         self, store: RelayStore, conversation_id: str, stored: list[StoredPiece], full: str
@@ -431,6 +450,14 @@ class DiscordRelay:
         self._webhooks.pop(channel_id, None)
         with contextlib.suppress(PlatformError):
             await self._store().forget_webhook(channel_id)
+
+
+def _missing_pieces(message: Relayed, stored: list[StoredPiece]) -> list[Piece]:
+    """The pieces of a copy that were never posted (a long copy whose posting stopped half-way:
+    the delivery is retried, and idempotency must not leave it cut). Rendered as it was."""
+    first = stored[0].piece
+    pieces = pieces_of(message.key, first.label, first.head, message.text, first.tail)
+    return [piece for piece in pieces if piece.seq > stored[-1].piece.seq]
 
 
 def _jump_url(guild_id: str, channel_id: str, message_id: str) -> str:

@@ -87,14 +87,6 @@ class RelayStore:
 
     # -- copies ------------------------------------------------------------------------------
 
-    async def copied(self, conversation_id: str, key: str) -> bool:
-        row = await self._db.fetch_one(
-            "SELECT 1 AS found FROM discord_relay_copies "
-            "WHERE application_id = ? AND conversation_id = ? AND relay_key = ?",
-            (self.application_id, conversation_id, key),
-        )
-        return row is not None
-
     async def pieces_of_key(self, conversation_id: str, key: str) -> list[StoredPiece]:
         """The copy's pieces in order (none: it was never copied here, or is gone)."""
         rows = await self._db.fetch_all(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,11 +14,11 @@ from adapters.discord import DiscordBot
 from adapters.discord.relay_render import MERGED_NAME, webhook_username
 from communitybot.events import ChannelMessage, CommunityRef
 from communitybot.logging import configure_logging
-from communitybot.ports import MissingPermission
+from communitybot.ports import MissingPermission, PlatformError
 from communitybot.replies import Relayed
 from communitybot.settings import load_settings
 from tests.discord.gateway_double import GUILD_ID, WELCOME_CHANNEL, Call, DiscordDouble
-from tests.discord.helpers import BOB
+from tests.discord.helpers import BOB, connected
 from tests.discord.test_discord_threads import recording
 from tests.test_logging import restore_logging  # noqa: F401 - autouse: logging put back
 
@@ -165,6 +166,56 @@ async def test_a_long_message_arrives_split_and_complete(
     await bot.platform.relay_edit(COMMUNITY, WELCOME_CHANNEL, "matrix:$long", edited)
     live = double.live_messages(WELCOME_CHANNEL)
     assert [m["content"] for m in live] == [edited], "the parts no longer needed are deleted"
+
+
+async def test_a_long_copy_cut_short_by_a_failure_is_completed_by_the_retry(
+    bot: DiscordBot, double: DiscordDouble, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    words = [f"w{n:03d}" for n in range(900)]
+    relays = bot.platform.relays
+    execute = relays._execute
+    attempts = 0
+
+    async def second_post_fails(*args: Any) -> str:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 2:
+            raise PlatformError("Discord refused a relayed message: 500")
+        return await execute(*args)
+
+    monkeypatch.setattr(relays, "_execute", second_post_fails)
+    with pytest.raises(PlatformError):
+        await relay(bot, WELCOME_CHANNEL, copy("matrix:$long", " ".join(words)))
+    await relay(bot, WELCOME_CHANNEL, copy("matrix:$long", " ".join(words)))
+
+    posted = contents(double.webhook_posts(WELCOME_CHANNEL))
+    assert len(posted) == 3
+    assert " ".join(posted).split() == words, "the first part once, then the rest"
+
+
+async def test_after_a_restart_copies_are_known_and_the_webhook_reused(
+    double: DiscordDouble, tmp_path: Path
+) -> None:
+    async with connected(double, tmp_path / "bot.db") as first:
+        await relay(first, WELCOME_CHANNEL, copy("matrix:$1", "before"))
+    async with connected(double, tmp_path / "bot.db") as second:
+        await relay(second, WELCOME_CHANNEL, copy("matrix:$1", "before"))
+        await second.platform.relay_edit(COMMUNITY, WELCOME_CHANNEL, "matrix:$1", "after")
+
+    assert len(double.webhook_posts(WELCOME_CHANNEL)) == 1, "posted once across the restart"
+    assert len(double.rest("GET", f"/channels/{WELCOME_CHANNEL}/webhooks")) == 1
+    assert [m["content"] for m in double.live_messages(WELCOME_CHANNEL)] == ["after"]
+
+
+async def test_an_edit_delivered_right_after_its_post_still_finds_the_copy(
+    bot: DiscordBot, double: DiscordDouble
+) -> None:
+    await asyncio.gather(
+        relay(bot, WELCOME_CHANNEL, copy("matrix:$1", "typo")),
+        bot.platform.relay_edit(COMMUNITY, WELCOME_CHANNEL, "matrix:$1", "fixed"),
+    )
+
+    assert [m["content"] for m in double.live_messages(WELCOME_CHANNEL)] == ["fixed"]
 
 
 async def test_a_reply_quotes_and_links_the_copy_it_answers(
