@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from adapters.discord import DiscordBot
+from adapters.discord.relay import DiscordRelay
 from adapters.discord.relay_render import MERGED_NAME, webhook_username
 from communitybot.events import ChannelMessage, CommunityRef
 from communitybot.logging import configure_logging
@@ -274,6 +275,20 @@ async def test_posts_that_cannot_merge_are_paced_at_five_per_two_seconds(
     assert numbers == [str(n) for n in range(7)], "in order"
     assert all(call.status != 429 for call in double.calls), "never rate-limited"
     assert most_in_any_window(posts, 2.0) <= 5
+
+
+async def test_the_double_rate_limits_a_relay_that_would_not_pace_itself(
+    bot: DiscordBot, double: DiscordDouble
+) -> None:
+    """So the pacing test above means something: unpaced, the sixth post in 2 s gets a 429."""
+    unpaced = DiscordRelay(bot.client, bot.state, posts_per_window=1000, window=0.001)
+    long = "x " * 950
+    messages = [copy(f"matrix:${n}", f"{n} {long}") for n in range(7)]
+    await unpaced.relay(COMMUNITY, WELCOME_CHANNEL, messages)
+
+    refused = [c for c in double.calls if c.path.startswith("/webhooks/") and c.status == 429]
+    assert refused, "Discord's limit is enforced by the double"
+    assert len(double.webhook_posts(WELCOME_CHANNEL)) == 7, "discord.py waited and retried"
 
 
 async def test_a_deleted_webhook_is_made_again(bot: DiscordBot, double: DiscordDouble) -> None:
