@@ -436,7 +436,8 @@ class Outbox:
         await self._deliver_row(row.id, key, row.attempts, action, None, row.modlog_channel, [])
 
     async def _replay_relays(self, group: Sequence[tuple[OutboxRow, RelayPost]]) -> None:
-        """One `relay` call for a group of RelayPost rows to the same conversation."""
+        """One `relay` call for a group of RelayPost rows to the same conversation: delivered
+        as the first row's action (with every row's messages), the others settled alike."""
         if len(group) <= 1:
             for row, action in group:
                 await self._replay(row, action)
@@ -449,8 +450,10 @@ class Outbox:
         )
         key = _key(first_row.id, int(first_row.created_at.timestamp()))
         problems: list[str] = []
-        outcome = await self._attempt(key, merged, None, first_row.modlog_channel, problems)
-        for row, action in group:
+        outcome = await self._deliver_row(
+            first_row.id, key, first_row.attempts, merged, None, first_row.modlog_channel, problems
+        )
+        for row, action in group[1:]:
             await self._settle_row(row.id, row.attempts, action, outcome, problems)
 
     async def _deliver_row(
@@ -462,9 +465,10 @@ class Outbox:
         event: Event | None,
         modlog_channel: str | None,
         problems: list[str],
-    ) -> None:
+    ) -> Outcome:
         outcome = await self._attempt(key, action, event, modlog_channel, problems)
         await self._settle_row(row_id, attempts, action, outcome, problems)
+        return outcome
 
     async def _attempt(
         self,
