@@ -531,8 +531,6 @@ class DiscordPlatform:
 
     # -- roles -------------------------------------------------------------------------------
 
-    # -- network chats (adapters/discord/relay.py) ---------------------------------------------
-
     async def relay(
         self, community: CommunityRef, conversation_id: str, messages: Sequence[Relayed]
     ) -> None:
