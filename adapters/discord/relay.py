@@ -227,8 +227,8 @@ class DiscordRelay:
             webhook = await self._webhook(target.channel_id)
             await self._pacer(target.channel_id).turn()
             extra: dict[str, Any] = target.thread()
-            if post.avatar_url:
-                extra["avatar_url"] = post.avatar_url
+            if post.avatar_url and post.avatar_url.startswith("https://"):
+                extra["avatar_url"] = post.avatar_url  # anything else Discord would refuse
             try:
                 sent = await webhook.send(
                     post.content,
