@@ -18,7 +18,7 @@ from communitybot.logging import configure_logging
 from communitybot.ports import MissingPermission, PlatformError
 from communitybot.replies import Relayed
 from communitybot.settings import load_settings
-from tests.discord.gateway_double import GUILD_ID, WELCOME_CHANNEL, Call, DiscordDouble
+from tests.discord.gateway_double import BOT_ID, GUILD_ID, WELCOME_CHANNEL, Call, DiscordDouble
 from tests.discord.helpers import BOB, connected
 from tests.discord.test_discord_threads import recording
 from tests.test_logging import restore_logging  # noqa: F401 - autouse: logging put back
@@ -206,6 +206,28 @@ async def test_after_a_restart_copies_are_known_and_the_webhook_reused(
     assert len(double.webhook_posts(WELCOME_CHANNEL)) == 1, "posted once across the restart"
     assert len(double.rest("GET", f"/channels/{WELCOME_CHANNEL}/webhooks")) == 1
     assert [m["content"] for m in double.live_messages(WELCOME_CHANNEL)] == ["after"]
+
+
+async def test_deletions_of_messages_from_before_a_restart(
+    double: DiscordDouble, tmp_path: Path
+) -> None:
+    """Discord says only which message went: a copy is still recognised (the relay's table),
+    a member's message the bot no longer has in memory is passed on in the bot's name."""
+    async with connected(double, tmp_path / "bot.db") as first:
+        await relay(first, WELCOME_CHANNEL, copy("matrix:$1"))
+        [copied] = double.live_messages(WELCOME_CHANNEL)
+        said = await double.say_in_channel(BOB, WELCOME_CHANNEL, "see you")
+    async with connected(double, tmp_path / "bot.db") as second:
+        with recording(second) as recorder:
+            await double.delete_in_channel(copied["id"])
+            await double.delete_in_channel(said)
+            [deleted] = await recorder.wait(ChannelMessage, 1)
+            await asyncio.sleep(0.3)  # handled concurrently: let any straggler land
+            events = recorder.of(ChannelMessage)
+
+    assert events == [deleted], "the copy's deletion never comes back"
+    assert isinstance(deleted, ChannelMessage)
+    assert (deleted.change, deleted.message_id, deleted.user.user_id) == ("deleted", said, BOT_ID)
 
 
 async def test_an_edit_delivered_right_after_its_post_still_finds_the_copy(
