@@ -18,7 +18,7 @@ async def relay_store(store: Store) -> RelayStore:
 
 def stored(key: str, seq: int, message: str, position: int, content: str) -> StoredPiece:
     piece = Piece(key, seq, "Ann · Matrix", "", "", content)
-    return StoredPiece(piece, "10", "", message, position)
+    return StoredPiece(piece, "10", "", message, "501", position)
 
 
 async def test_a_webhook_is_remembered_replaced_and_forgotten(store: Store) -> None:

@@ -192,11 +192,13 @@ class DiscordRelay:
             copies.append(lacking)
         posts = merged_posts(copies) if merged else solo_posts(owed[0][0], copies[0])
         for post in posts:
-            message_id = await self._execute(target, post, conversation_id)
+            message_id, webhook_id = await self._execute(target, post, conversation_id)
             for position, piece in enumerate(post.pieces):
                 await store.add(
                     conversation_id,
-                    StoredPiece(piece, target.channel_id, target.thread_id, message_id, position),
+                    StoredPiece(
+                        piece, target.channel_id, target.thread_id, message_id, webhook_id, position
+                    ),
                 )
 
     async def _reply_line(
@@ -220,9 +222,9 @@ class DiscordRelay:
                 url = original.jump_url
         return reply_line(name, message.reply_excerpt, url)
 
-    async def _execute(self, target: Target, post: Post, conversation_id: str) -> str:
-        """Post through the channel's webhook, paced; the new message's id. A deleted webhook
-        is made again (once)."""
+    async def _execute(self, target: Target, post: Post, conversation_id: str) -> tuple[str, str]:
+        """Post through the channel's webhook, paced; the new message's id and the webhook's.
+        A deleted webhook is made again (once)."""
         for attempt in range(2):
             webhook = await self._webhook(target.channel_id)
             await self._pacer(target.channel_id).turn()
@@ -256,7 +258,7 @@ class DiscordRelay:
                 raise PlatformError(
                     f"Discord refused a relayed message in <#{conversation_id}>: {error.text}"
                 ) from error
-            return str(sent.id)
+            return str(sent.id), str(webhook.id)
         raise PlatformError(f"the relay webhook of <#{target.channel_id}> keeps disappearing")
 
     # -- edits and deletions -----------------------------------------------------------------
@@ -317,25 +319,34 @@ class DiscordRelay:
             remaining = "\n".join(parts[1:])
             used[piece.message_id] = used.get(piece.message_id, 0) + len(parts[0]) + 1
             await store.set_content(conversation_id, key, piece.piece.seq, parts[0])
+        posted_by = {piece.message_id: piece.webhook_id for piece in stored}
         for message_id in messages:
             pieces = await store.pieces_of_message(message_id)
-            await self._change(target, message_id, join(p.piece.content for p in pieces))
+            content = join(p.piece.content for p in pieces)
+            await self._change(target, message_id, posted_by[message_id], content)
         if remaining:
             first = stored[0].piece
             seq = stored[-1].piece.seq + 1
             for offset, part in enumerate(split_text(remaining, MAX_CONTENT)):
                 more = Piece(key, seq + offset, first.label, first.head, first.tail, part)
                 post = Post(webhook_username(first.label), None, [more])
-                message_id = await self._execute(target, post, conversation_id)
+                message_id, webhook_id = await self._execute(target, post, conversation_id)
                 await store.add(
                     conversation_id,
-                    StoredPiece(more, target.channel_id, target.thread_id, message_id, 0),
+                    StoredPiece(
+                        more, target.channel_id, target.thread_id, message_id, webhook_id, 0
+                    ),
                 )
 
-    async def _change(self, target: Target, message_id: str, content: str) -> None:
+    async def _change(self, target: Target, message_id: str, posted_by: str, content: str) -> None:
         """Edit a copy's message to `content`, or delete it when nothing is left in it. A
-        message already gone is fine; a webhook gone means the copy cannot be changed."""
+        message already gone is fine. Only the webhook that posted a message may change it: once
+        that one was deleted (and replaced), the copy can still be deleted as the bot (Manage
+        Messages), no longer edited."""
         webhook = await self._webhook(target.channel_id)
+        if str(webhook.id) != posted_by:
+            await self._delete_as_bot(target, message_id, editing=bool(content))
+            return
         await self._pacer(target.channel_id).turn()
         try:
             if content:
@@ -358,6 +369,25 @@ class DiscordRelay:
         except discord.HTTPException as error:
             raise PlatformError(
                 f"Discord refused to change a relayed copy: {error.text}"
+            ) from error
+
+    async def _delete_as_bot(self, target: Target, message_id: str, *, editing: bool) -> None:
+        """The webhook that posted this copy was deleted (and replaced): an edit cannot be
+        shown any more; a deletion is done with the bot's own rights (Manage Messages)."""
+        where = int(target.thread_id or target.channel_id)
+        if editing:
+            raise PlatformError(
+                f"the relay webhook that posted a copy in <#{where}> was deleted, so the copy "
+                "can no longer be edited"
+            )
+        try:
+            await self.client.http.delete_message(where, int(message_id), reason="network chat")
+        except discord.NotFound:
+            pass
+        except discord.HTTPException as error:
+            raise PlatformError(
+                f"the relay webhook that posted a copy in <#{where}> was deleted, and I may not "
+                f"delete the copy myself (Manage Messages): {error.text}"
             ) from error
 
     # -- inbound -----------------------------------------------------------------------------

@@ -43,6 +43,8 @@ class StoredPiece:
     thread_id: str
     """The thread the message is in ("" when it is in the channel itself)."""
     message_id: str
+    webhook_id: str
+    """The webhook that posted the message: only it may edit or delete it."""
     position: int
     """Its place among the pieces of `message_id` (a merged post holds several)."""
 
@@ -109,8 +111,8 @@ class RelayStore:
         piece = stored.piece
         await self._db.write(
             "INSERT INTO discord_relay_copies (application_id, conversation_id, relay_key, seq, "
-            "channel_id, thread_id, message_id, position, label, head, tail, content, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "channel_id, thread_id, message_id, webhook_id, position, label, head, tail, content, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (application_id, conversation_id, relay_key, seq) DO UPDATE SET "
             "message_id = excluded.message_id, position = excluded.position, "
             "content = excluded.content",
@@ -122,6 +124,7 @@ class RelayStore:
                 stored.channel_id,
                 stored.thread_id,
                 stored.message_id,
+                stored.webhook_id,
                 stored.position,
                 piece.label,
                 piece.head,
@@ -170,6 +173,7 @@ def _stored(row: object) -> StoredPiece:
         str(values["channel_id"]),
         str(values["thread_id"]),
         str(values["message_id"]),
+        str(values["webhook_id"]),
         int(values["position"]),
     )
 

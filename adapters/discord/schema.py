@@ -65,7 +65,8 @@ CREATE INDEX discord_dm_channels_by_channel ON discord_dm_channels (application_
 -- pieces (a long message is split over several posts); `position` orders the pieces that make
 -- up one Discord message (a merged post holds several keys); `content` is the piece's text as
 -- shown, so a merged post can be re-rendered without the piece that changed; `head` and `tail`
--- (the reply line and name before the text, the attachment links after it) re-render an edit.
+-- (the reply line and name before the text, the attachment links after it) re-render an edit;
+-- `webhook_id` is the webhook that posted it (only that one may edit or delete it).
 CREATE TABLE discord_relay_webhooks (
     application_id TEXT NOT NULL,
     channel_id TEXT NOT NULL,
@@ -83,6 +84,7 @@ CREATE TABLE discord_relay_copies (
     channel_id TEXT NOT NULL,
     thread_id TEXT NOT NULL,
     message_id TEXT NOT NULL,
+    webhook_id TEXT NOT NULL,
     position INTEGER NOT NULL,
     label TEXT NOT NULL,
     head TEXT NOT NULL,

@@ -325,6 +325,24 @@ async def test_a_deleted_webhook_is_made_again(bot: DiscordBot, double: DiscordD
     assert [m["content"] for m in double.live_messages(WELCOME_CHANNEL)][-1] == "still here"
 
 
+async def test_a_copy_left_by_a_deleted_webhook_is_deleted_by_the_bot_not_edited(
+    bot: DiscordBot, double: DiscordDouble
+) -> None:
+    await relay(bot, WELCOME_CHANNEL, copy("matrix:$1", "old webhook"))
+    await relay(bot, WELCOME_CHANNEL, copy("matrix:$2", "also old"))
+    [old_one, old_two] = double.live_messages(WELCOME_CHANNEL)
+    double.delete_webhook(old_one["webhook_id"])
+    await relay(bot, WELCOME_CHANNEL, copy("matrix:$3", "new webhook"))
+
+    with pytest.raises(PlatformError, match="can no longer be edited"):
+        await bot.platform.relay_edit(COMMUNITY, WELCOME_CHANNEL, "matrix:$2", "edited")
+    await bot.platform.relay_delete(COMMUNITY, WELCOME_CHANNEL, "matrix:$1")
+
+    assert double.rest("DELETE", f"/channels/{WELCOME_CHANNEL}/messages/{old_one['id']}")
+    assert old_one["id"] in double.deleted_messages
+    assert double.messages[old_two["id"]]["content"] == "also old"
+
+
 async def test_without_manage_webhooks_the_relay_reports_a_missing_permission(
     bot: DiscordBot, double: DiscordDouble
 ) -> None:
