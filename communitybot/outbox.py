@@ -43,6 +43,10 @@ Why it looks like this:
   run or a dead process left, rows a worker queued, and retries. On PostgreSQL the claim is
   `FOR UPDATE SKIP LOCKED`, so two processes never take the same row. On SQLite (one process
   per database file) a claim by another origin is a previous run's and is taken at once.
+* Consecutive due `RelayPost` rows to the same conversation (a busy network chat's copies that
+  piled up while the platform was down or slow) go out in one `relay` call, messages in order,
+  so the adapter can merge them into few posts; the call's outcome settles every row of the
+  group. Relays are idempotent by key, so a partial success is safe to retry.
 * On start-up, once the platform is ready (`communitybot.bootstrap` starts the scheduler after
   login/ready, and the scheduler delivers the outbox before its first job), rows left by the
   previous run are delivered in order (on PostgreSQL: once their lease ran out). Rows older
@@ -98,11 +102,19 @@ from typing import Any
 from loguru import logger
 
 from communitybot.clock import Clock
-from communitybot.delivery import deliver_action, describe
+from communitybot.delivery import Outcome, deliver_action, describe
 from communitybot.events import Event
 from communitybot.outbox_codec import UndecodableAction, decode, encode
 from communitybot.ports import ChatPlatform
-from communitybot.replies import Action, GrantRole, Reply, RevokeRole, SendDirect, SendToChannel
+from communitybot.replies import (
+    Action,
+    GrantRole,
+    RelayPost,
+    Reply,
+    RevokeRole,
+    SendDirect,
+    SendToChannel,
+)
 from communitybot.store.notifications import CHANNEL_OUTBOX
 from communitybot.store.outbox import OutboxRow
 from communitybot.store.store import Store
@@ -340,9 +352,7 @@ class Outbox:
             ids = [row.id for row in rows]
             self._hold(ids, now + LEASE)
             try:
-                for row in rows:
-                    if await self._still_held(row.id):
-                        await self._replay(row, now)
+                await self._replay_all(rows, now)
             finally:
                 self._settle(ids)
             await self._flush(ids)
@@ -379,7 +389,32 @@ class Outbox:
     def _due_now(self) -> None:
         self._wakeup.retry_planned(self._clock.now())
 
-    async def _replay(self, row: OutboxRow, now: datetime) -> None:
+    async def _replay_all(self, rows: Sequence[OutboxRow], now: datetime) -> None:
+        """Deliver claimed rows in order. Consecutive `RelayPost`s to one conversation (a busy
+        network chat whose copies piled up) go out in ONE `relay` call, their messages in
+        order, so the adapter can merge them into few posts instead of meeting its rate limit
+        once per row; every row of the group is settled by that call's outcome (a partial
+        success is safe to retry: relays are idempotent by key)."""
+        group: list[tuple[OutboxRow, RelayPost]] = []
+        for row in rows:
+            if not await self._still_held(row.id):
+                continue
+            action = self._replayable(row, now)
+            if action is None:
+                continue
+            if isinstance(action, RelayPost) and group and _same_chat(group[0][1], action):
+                group.append((row, action))
+                continue
+            await self._replay_relays(group)
+            group = []
+            if isinstance(action, RelayPost):
+                group = [(row, action)]
+            else:
+                await self._replay(row, action)
+        await self._replay_relays(group)
+
+    def _replayable(self, row: OutboxRow, now: datetime) -> Action | None:
+        """The row's action, or None when it is dropped (a day old, or unreadable)."""
         if now - row.created_at > MAX_AGE:
             logger.warning(
                 "outbox: dropped row {} from {} ({} old, beyond {}) without sending it",
@@ -389,17 +424,40 @@ class Outbox:
                 MAX_AGE,
             )
             self._done[row.id] = None
-            return
+            return None
         try:
-            action = decode(row.action)
+            return decode(row.action)
         except UndecodableAction as error:
             logger.error("outbox: dropped row {}, which cannot be read: {}", row.id, error)
             self._done[row.id] = None
-            return
+            return None
+
+    async def _replay(self, row: OutboxRow, action: Action) -> None:
         if row.attempts == 0:
             logger.info("outbox: delivering row {} left undelivered", row.id)
         key = _key(row.id, int(row.created_at.timestamp()))
         await self._deliver_row(row.id, key, row.attempts, action, None, row.modlog_channel, [])
+
+    async def _replay_relays(self, group: Sequence[tuple[OutboxRow, RelayPost]]) -> None:
+        """One `relay` call for a group of RelayPost rows to the same conversation: delivered
+        as the first row's action (with every row's messages), the others settled alike."""
+        if len(group) <= 1:
+            for row, action in group:
+                await self._replay(row, action)
+            return
+        first_row, first = group[0]
+        merged = RelayPost(
+            first.community,
+            first.conversation_id,
+            tuple(message for _, action in group for message in action.messages),
+        )
+        key = _key(first_row.id, int(first_row.created_at.timestamp()))
+        problems: list[str] = []
+        outcome = await self._deliver_row(
+            first_row.id, key, first_row.attempts, merged, None, first_row.modlog_channel, problems
+        )
+        for row, action in group[1:]:
+            await self._settle_row(row.id, row.attempts, action, outcome, problems)
 
     async def _deliver_row(
         self,
@@ -410,12 +468,31 @@ class Outbox:
         event: Event | None,
         modlog_channel: str | None,
         problems: list[str],
-    ) -> None:
+    ) -> Outcome:
+        outcome = await self._attempt(key, action, event, modlog_channel, problems)
+        await self._settle_row(row_id, attempts, action, outcome, problems)
+        return outcome
+
+    async def _attempt(
+        self,
+        key: str | None,
+        action: Action,
+        event: Event | None,
+        modlog_channel: str | None,
+        problems: list[str],
+    ) -> Outcome:
+        """Deliver `action` once, its platform requests named after `key`."""
         token = _delivering.set(None if key is None else [key, 0])
         try:
-            outcome = await deliver_action(self._platform, event, action, modlog_channel, problems)
+            return await deliver_action(self._platform, event, action, modlog_channel, problems)
         finally:
             _delivering.reset(token)
+
+    async def _settle_row(
+        self, row_id: int, attempts: int, action: Action, outcome: Outcome, problems: list[str]
+    ) -> None:
+        """After a delivery: the row is done (delivered or finally refused), or a retry with
+        back-off is planned (given up after `MAX_ATTEMPTS`)."""
         if outcome != "failed":
             self._done[row_id] = None
             if not isinstance(action, REPLAY_SAFE):
@@ -529,6 +606,10 @@ class Outbox:
                         self._renew_at = None
         finally:
             self._flush_queued = False
+
+
+def _same_chat(a: RelayPost, b: RelayPost) -> bool:
+    return a.community == b.community and a.conversation_id == b.conversation_id
 
 
 def _key(row_id: int, created: int) -> str:

@@ -25,6 +25,7 @@
   limit (the interaction's `attachment_size_limit`, else the cached guild's boost tier, else
   Discord's default 10 MiB) is left out and the text says so.
 - Moderators: Manage Server, or the configured moderator role.
+- Network chats' copies go through channel webhooks (`adapters.discord.relay`).
 - Facts for the core's rules, from the guild cache: a role a tag must not hand out (@everyone,
   integration-managed, not below the bot's highest role, or any permission beyond an ordinary
   member's) and whether a member can view a channel (their computed permissions there).
@@ -44,6 +45,7 @@ from loguru import logger
 
 from adapters.discord.conversations import Conversations
 from adapters.discord.pacing import Pacer
+from adapters.discord.relay import DiscordRelay
 from adapters.discord.translate import (
     NO_PINGS,
     PLATFORM,
@@ -247,6 +249,7 @@ class DiscordPlatform:
         *,
         pacer: Pacer | None = None,
         conversations: Conversations | None = None,
+        relays: DiscordRelay | None = None,
     ) -> None:
         """`state`: the adapter's own tables (None: remember in memory only)."""
         self.client = client
@@ -258,6 +261,8 @@ class DiscordPlatform:
         """Fallback threads and which guild each DM channel serves (persisted once attached)."""
         self.acting = ActingMembers()
         """The members of the interactions being handled (see `ActingMembers`)."""
+        self.relays = relays or DiscordRelay(client, state)
+        """Network-chat copies through channel webhooks (`adapters.discord.relay`)."""
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -529,15 +534,15 @@ class DiscordPlatform:
     async def relay(
         self, community: CommunityRef, conversation_id: str, messages: Sequence[Relayed]
     ) -> None:
-        raise PlatformError("relaying network chats is not built for this platform yet")
+        await self.relays.relay(community, conversation_id, messages)
 
     async def relay_edit(
         self, community: CommunityRef, conversation_id: str, key: str, text: str
     ) -> None:
-        raise PlatformError("relaying network chats is not built for this platform yet")
+        await self.relays.edit(community, conversation_id, key, text)
 
     async def relay_delete(self, community: CommunityRef, conversation_id: str, key: str) -> None:
-        raise PlatformError("relaying network chats is not built for this platform yet")
+        await self.relays.delete(community, conversation_id, key)
 
     async def publish_calendar(
         self, community: CommunityRef, key: str, entry: CalendarEntry | None

@@ -7,8 +7,10 @@ Decisions worth knowing:
   it Discord sends other members' channel messages with empty text, so a topic chat still
   counts who took part, replied and mentioned whom, but cannot read answers such as "A1 …".
 - Members' messages in guild channels and threads become `ChannelMessage` (a running topic
-  chat listens); bots', webhooks' and system messages are ignored. Commands are slash
-  commands (interactions), so no typed message is a command here.
+  chat listens), and so do their edits and deletions (`change`; a network chat relays them);
+  bots', webhooks' (our relayed copies among them) and system messages are ignored. A reply
+  carries the replied message's relay key, the original's when it answers one of our copies.
+  Commands are slash commands (interactions), so no typed message is a command here.
 - Interactions are routed by their raw data, not by discord.py views: component custom_ids are
   stable ("onboarding:<key>", "forgetme", with a `|value` suffix on buttons), so every button
   or select the bot ever sent keeps working after a restart without re-registering anything.
@@ -55,7 +57,9 @@ from communitybot.events import (
     ConversationRef,
     Event,
     MemberLeft,
+    MessageChange,
     MessageReceived,
+    relay_key,
 )
 from communitybot.logging import INTERACTION_TOKEN_TTL, register_secret
 from communitybot.ports import AdapterState
@@ -154,6 +158,8 @@ class DiscordBot:
         client.on_member_remove = self._on_member_remove
         client.on_interaction = self._on_interaction
         client.on_message = self._on_message
+        client.on_raw_message_edit = self._on_raw_message_edit
+        client.on_raw_message_delete = self._on_raw_message_delete
 
     # -- life --------------------------------------------------------------------------------
 
@@ -260,9 +266,11 @@ class DiscordBot:
         )
         return thread is not None and thread == message.channel.id
 
-    async def _on_channel_message(self, message: discord.Message) -> None:
+    async def _on_channel_message(
+        self, message: discord.Message, change: MessageChange = "posted"
+    ) -> None:
         """A member's message in a channel or thread → ChannelMessage (text may be empty
-        without the Message Content intent: taking part still counts)."""
+        without the Message Content intent: taking part still counts), or its new text."""
         if message.type not in CHAT_MESSAGE_TYPES or message.guild is None:
             return
         parent_id = await self._thread_parent(message.channel)
@@ -272,7 +280,9 @@ class DiscordBot:
         replied = (reference.resolved or reference.cached_message) if reference else None
         reply_to = (
             replied.author.id
-            if isinstance(replied, discord.Message) and not replied.author.bot
+            if isinstance(replied, discord.Message)
+            and not replied.author.bot
+            and replied.webhook_id is None
             else None
         )
         await self._dispatch(
@@ -285,6 +295,71 @@ class DiscordBot:
                 message_id=message.id,
                 reply_to_user_id=reply_to,
                 mentioned_user_ids=[user.id for user in message.mentions if not user.bot],
+                change=change,
+                reply_to_key=await self._reply_key(message),
+                avatar_url=message.author.display_avatar.url,
+                attachment_urls=[attachment.url for attachment in message.attachments],
+            )
+        )
+
+    async def _reply_key(self, message: discord.Message) -> str | None:
+        """The relay key of the message this one replies to: the original's when it replies to
+        one of our relayed copies (a network chat threads it under the source), else its own.
+        A forwarded message is not a reply."""
+        reference = message.reference
+        if reference is None or reference.message_id is None:
+            return None
+        if reference.type is not discord.MessageReferenceType.default:
+            return None
+        source = await self.platform.relays.source_of(reference.message_id)
+        return source or relay_key(PLATFORM, str(reference.message_id))
+
+    async def _on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """A member edited their message in a guild channel or thread → "edited". Bots and
+        webhooks (our relayed copies among them) never reach the core, nor do updates that are
+        not an edit of the text (a link preview resolved, a pin: no `edited_timestamp`, or the
+        same text as the cached message)."""
+        message = payload.message
+        if message.author.bot or message.webhook_id is not None or message.guild is None:
+            return
+        if message.edited_at is None:
+            return
+        before = payload.cached_message
+        if before is not None and before.content == message.content:
+            return
+        if await self._in_own_welcome_thread(message):
+            return  # a private answer, not channel chatter
+        await self._on_channel_message(message, "edited")
+
+    async def _on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A message deleted in a guild channel or thread → "deleted". Discord does not say who
+        deleted it: the user is its author when the message was cached, else the bot itself.
+        Bots' and webhooks' messages (our copies: known in the relay's table) are ignored."""
+        if payload.guild_id is None:
+            return
+        cached = payload.cached_message
+        if cached is not None and (cached.author.bot or cached.webhook_id is not None):
+            return
+        if await self.platform.relays.source_of(payload.message_id) is not None:
+            return
+        channel: Any = self.client.get_channel(
+            payload.channel_id
+        ) or self.client.get_partial_messageable(payload.channel_id, guild_id=payload.guild_id)
+        parent_id = await self._thread_parent(channel)
+        if parent_id is False:
+            return
+        author: Any = cached.author if cached is not None else self.client.user
+        if author is None:
+            return
+        await self._dispatch(
+            channel_message(
+                guild_id=payload.guild_id,
+                author=user_ref(author.id, author.display_name),
+                channel_id=payload.channel_id,
+                parent_id=parent_id,
+                text="",
+                message_id=payload.message_id,
+                change="deleted",
             )
         )
 

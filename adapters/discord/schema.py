@@ -54,4 +54,46 @@ CREATE TABLE discord_dm_channels (
 CREATE INDEX discord_dm_channels_by_channel ON discord_dm_channels (application_id, channel_id);
 """,
     ),
+    AdapterMigration(
+        3,
+        """
+-- Network chats relayed into Discord (issue #15).
+-- discord_relay_webhooks: the webhook the bot posts copies through, one per text channel (a
+-- thread posts through its parent's). The token is a secret: never logged, never in /mydata.
+-- discord_relay_copies: every piece of every copy, so a copy is posted once per relay key, can
+-- be edited and deleted, and a reply to it maps back to the original. `seq` orders one key's
+-- pieces (a long message is split over several posts); `position` orders the pieces that make
+-- up one Discord message (a merged post holds several keys); `content` is the piece's text as
+-- shown, so a merged post can be re-rendered without the piece that changed; `head` and `tail`
+-- (the reply line and name before the text, the attachment links after it) re-render an edit;
+-- `webhook_id` is the webhook that posted it (only that one may edit or delete it).
+CREATE TABLE discord_relay_webhooks (
+    application_id TEXT NOT NULL,
+    channel_id TEXT NOT NULL,
+    webhook_id TEXT NOT NULL,
+    webhook_token TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (application_id, channel_id)
+);
+
+CREATE TABLE discord_relay_copies (
+    application_id TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    relay_key TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    channel_id TEXT NOT NULL,
+    thread_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    webhook_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    head TEXT NOT NULL,
+    tail TEXT NOT NULL,
+    content TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (application_id, conversation_id, relay_key, seq)
+);
+CREATE INDEX discord_relay_copies_by_message ON discord_relay_copies (application_id, message_id);
+""",
+    ),
 )

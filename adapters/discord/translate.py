@@ -24,6 +24,7 @@ from communitybot.events import (
     CommunityRef,
     ConversationRef,
     MemberJoined,
+    MessageChange,
     UserRef,
 )
 from communitybot.models import Tag
@@ -332,8 +333,13 @@ def channel_message(
     message_id: int | str,
     reply_to_user_id: int | str | None = None,
     mentioned_user_ids: Iterable[int | str] = (),
+    change: MessageChange = "posted",
+    reply_to_key: str | None = None,
+    avatar_url: str | None = None,
+    attachment_urls: Iterable[str] = (),
 ) -> ChannelMessage:
-    """A member's message in a guild channel or thread (`parent_id` set: a thread).
+    """A member's message in a guild channel or thread (`parent_id` set: a thread), or its
+    edit or deletion (`change`).
 
     Mentions keep their order, without duplicates and without the author.
     """
@@ -349,6 +355,10 @@ def channel_message(
         parent_channel_id=str(parent_id) if parent_id else None,
         reply_to_user_id=str(reply_to_user_id) if reply_to_user_id else None,
         mentioned_user_ids=mentioned,
+        change=change,
+        reply_to_key=reply_to_key,
+        avatar_url=avatar_url,
+        attachment_urls=tuple(attachment_urls),
     )
 
 

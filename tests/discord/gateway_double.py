@@ -15,6 +15,8 @@ One aiohttp app on 127.0.0.1 (ephemeral port) serves both:
   id is the message's); each is announced with THREAD_CREATE as Discord does. The
   `NO_THREADS_CHANNEL` denies thread creation to everyone (overwrite + 50013 on the route).
 
+Webhooks (the relay of network chats): see the "Webhooks (relay)" section of the class.
+
 Files: message posts, interaction responses and follow-ups may come as multipart/form-data
 (`payload_json` plus `files[n]` parts), as discord.py sends an upload; the JSON part becomes the
 call's `body`, the files are recorded in `Call.files` and listed in the created message's
@@ -202,6 +204,21 @@ class DiscordDouble:
     interaction responses and follow-ups may be this big."""
     modals: list[dict[str, Any]] = field(default_factory=list)
     """Every modal the bot opened (callback type 9 data), after validation."""
+    # Webhooks (relay): see the "Webhooks (relay)" section below.
+    webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Channel webhooks by id, as Discord describes them (with their token)."""
+    deleted_webhooks: set[str] = field(default_factory=set)
+    """Webhooks deleted (by a moderator): executing one is 404 Unknown Webhook (10015)."""
+    no_webhook_channels: set[str] = field(default_factory=set)
+    """Channels where the bot lacks Manage Webhooks: listing or creating webhooks is 403."""
+    webhook_executes: dict[str, list[float]] = field(default_factory=dict)
+    """Each webhook's accepted executions, by arrival time (`time.monotonic()`)."""
+    webhook_limit: int = 5
+    webhook_window: float = 2.0
+    """Discord's webhook rate limit: more than `webhook_limit` executions within
+    `webhook_window` seconds are answered 429."""
+    _query: dict[str, str] = field(default_factory=dict)
+    """The query string of the request being routed."""
 
     def __post_init__(self) -> None:
         self.users[BOT_ID] = user_payload(BOT_ID, "communitybot", bot=True)
@@ -455,6 +472,7 @@ class DiscordDouble:
         reply_to: str | None = None,
         mentions: tuple[str, ...] = (),
         guild_id: str = GUILD_ID,
+        attachments: tuple[str, ...] = (),
     ) -> str:
         """A member posts in a guild channel or thread: MESSAGE_CREATE; the message's id.
 
@@ -468,6 +486,7 @@ class DiscordDouble:
             "member": member_payload(self.users[user_id], self.member_roles.get(user_id, [])),
             "mentions": [self.users[m] for m in mentions],
             "nonce": self.next_id(),
+            "attachments": [self._file(name) for name in attachments],
         }
         if reply_to is not None:
             payload |= {
@@ -564,6 +583,7 @@ class DiscordDouble:
             response = refusal
         else:
             self._uploads = files
+            self._query = dict(request.query)
             response = await self._route(request.method, path.split("/")[1:], body)
             self._uploads = []
         call.status = response.status
@@ -653,6 +673,8 @@ class DiscordDouble:
                     return _json({"message": "Unknown Member", "code": 10007}, 404)
                 self.thread_members.setdefault(thread_id, []).append(user_id)
                 return web.Response(status=204)
+            case _ if (relay := await self._webhook_route(method, parts, body)) is not None:
+                return relay
             case "POST", ["webhooks", _, _]:
                 return _json(self.message(WELCOME_CHANNEL, body))
             case "PATCH", ["webhooks", _, _, "messages", _]:
@@ -815,6 +837,152 @@ class DiscordDouble:
         }
         return self.threads[thread_id]
 
+    # -- Webhooks (relay) --------------------------------------------------------------------
+    # Channel webhooks as the relay of network chats uses them: list and create a channel's
+    # webhooks (403 without Manage Webhooks), execute one (?wait=true, ?thread_id=…; 404 Unknown
+    # Webhook once deleted; 429 with Discord's rate-limit headers past 5 executions in 2 s per
+    # webhook), edit and delete its messages. Like Discord, every execution, edit and deletion
+    # is also dispatched on the gateway (MESSAGE_CREATE / MESSAGE_UPDATE / MESSAGE_DELETE), so
+    # a test sees the bot ignore its own copies. `edit_in_channel` / `delete_in_channel` are a
+    # member's edit and a deletion.
+
+    async def _webhook_route(self, method: str, parts: list[str], body: Any) -> web.Response | None:
+        """The answer to a webhook request, or None when the request is about something else
+        (an interaction's follow-ups use /webhooks/{application}/{token} too)."""
+        match method, parts:
+            case "GET", ["channels", channel_id, "webhooks"]:
+                if channel_id in self.no_webhook_channels:
+                    return _json({"message": "Missing Permissions", "code": 50013}, 403)
+                return _json([w for w in self.webhooks.values() if w["channel_id"] == channel_id])
+            case "POST", ["channels", channel_id, "webhooks"]:
+                if channel_id in self.no_webhook_channels:
+                    return _json({"message": "Missing Permissions", "code": 50013}, 403)
+                return _json(self.add_webhook(channel_id, str(body.get("name") or "")))
+            case _, ["webhooks", webhook_id, token, *rest] if (
+                webhook_id in self.webhooks or webhook_id in self.deleted_webhooks
+            ):
+                if webhook_id in self.deleted_webhooks:
+                    return _json({"message": "Unknown Webhook", "code": 10015}, 404)
+                if self.webhooks[webhook_id]["token"] != token:
+                    return _json({"message": "Invalid Webhook Token", "code": 50027}, 401)
+                return await self._webhook_message(method, webhook_id, rest, body or {})
+        return None
+
+    def add_webhook(self, channel_id: str, name: str, *, owner: str = BOT_ID) -> dict[str, Any]:
+        """A webhook in `channel_id` (the bot's unless `owner` says otherwise)."""
+        webhook_id = self.next_id()
+        self.webhooks[webhook_id] = {
+            "id": webhook_id,
+            "type": 1,
+            "guild_id": GUILD_ID,
+            "channel_id": channel_id,
+            "name": name,
+            "avatar": None,
+            "token": f"secret-webhook-token-{webhook_id}",
+            "application_id": None,
+            "user": self.users[owner],
+        }
+        return self.webhooks[webhook_id]
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        """A moderator deletes the webhook in the channel's settings."""
+        self.webhooks.pop(webhook_id)
+        self.deleted_webhooks.add(webhook_id)
+
+    async def _webhook_message(
+        self, method: str, webhook_id: str, rest: list[str], body: dict[str, Any]
+    ) -> web.Response:
+        webhook = self.webhooks[webhook_id]
+        channel_id = self._query.get("thread_id") or webhook["channel_id"]
+        wait = self._query.get("wait") in ("true", "True", "1")
+        author = {
+            **user_payload(webhook_id, str(body.get("username") or webhook["name"]), bot=True),
+            "avatar": None,
+        }
+        match method, rest:
+            case "POST", []:
+                now = time.monotonic()
+                recent = [
+                    t
+                    for t in self.webhook_executes.get(webhook_id, [])
+                    if now - t < self.webhook_window
+                ]
+                if len(recent) >= self.webhook_limit:
+                    return _webhook_rate_limit(recent[0] + self.webhook_window - now)
+                self.webhook_executes.setdefault(webhook_id, []).append(now)
+                created = self.message(channel_id, body, author=author)
+                created |= {"webhook_id": webhook_id, "guild_id": GUILD_ID}
+                self.messages[created["id"]] = created
+                await self.push("MESSAGE_CREATE", created)
+                if not wait:
+                    return web.Response(status=204)
+                return _json(created)
+            case "PATCH" | "DELETE", ["messages", message_id]:
+                message = self.messages.get(message_id)
+                if (
+                    message is None
+                    or message_id in self.deleted_messages
+                    or message.get("webhook_id") != webhook_id
+                ):
+                    return _json({"message": "Unknown Message", "code": 10008}, 404)
+                if method == "DELETE":
+                    self.deleted_messages.add(message_id)
+                    gone = {"id": message_id, "channel_id": message["channel_id"]}
+                    await self.push("MESSAGE_DELETE", gone | {"guild_id": GUILD_ID})
+                    return web.Response(status=204)
+                message["content"] = body.get("content", message["content"])
+                message["edited_timestamp"] = TIMESTAMP
+                await self.push("MESSAGE_UPDATE", message)
+                return _json(message)
+        return _json({"message": "404: Not Found", "code": 0}, 404)
+
+    def webhook_posts(self, channel_id: str) -> list[Call]:
+        """Accepted executions of webhooks, into `channel_id` or (with `thread_id`) a thread."""
+        return [
+            c
+            for c in self.calls
+            if c.method == "POST"
+            and c.path.startswith("/webhooks/")
+            and c.status == 200
+            and (c.query.get("thread_id") or self._webhook_channel(c.path)) == channel_id
+        ]
+
+    def _webhook_channel(self, path: str) -> str | None:
+        webhook_id = path.split("/")[2]
+        webhook = self.webhooks.get(webhook_id)
+        return webhook["channel_id"] if webhook else None
+
+    def live_messages(self, channel_id: str) -> list[dict[str, Any]]:
+        """The webhook messages in a channel or thread now (edited, not deleted), in order."""
+        return [
+            m
+            for m in self.messages.values()
+            if m.get("webhook_id")
+            and m["channel_id"] == channel_id
+            and m["id"] not in self.deleted_messages
+        ]
+
+    async def edit_in_channel(self, message_id: str, content: str) -> None:
+        """The author edits a message they posted with `say_in_channel`: MESSAGE_UPDATE (the
+        whole message, as Discord sends it now)."""
+        message = self.messages[message_id]
+        message["content"] = content
+        message["edited_timestamp"] = TIMESTAMP
+        await self.push("MESSAGE_UPDATE", message)
+
+    async def delete_in_channel(self, message_id: str) -> None:
+        """Someone deletes a message: MESSAGE_DELETE (ids only, as Discord sends it)."""
+        message = self.messages[message_id]
+        self.deleted_messages.add(message_id)
+        await self.push(
+            "MESSAGE_DELETE",
+            {"id": message_id, "channel_id": message["channel_id"], "guild_id": GUILD_ID},
+        )
+
+    def _file(self, name: str) -> dict[str, Any]:
+        """An attachment of a member's message."""
+        return self._attachment(Upload("files[0]", name, b"x", "application/octet-stream"))
+
 
 async def _multipart(request: web.Request) -> tuple[Any, list[Upload]]:
     """`payload_json` (the JSON body) and the `files[n]` parts of a multipart request."""
@@ -903,6 +1071,26 @@ def _rate_limit() -> web.Response:
     )
     response.headers["Via"] = "1.1 google"
     response.headers["Retry-After"] = "1"
+    return response
+
+
+def _webhook_rate_limit(retry_after: float) -> web.Response:
+    """A webhook's 429 with Discord's rate-limit headers (through a proxy: discord.py retries)."""
+    wait = max(retry_after, 0.01)
+    response = _json(
+        {"message": "You are being rate limited.", "retry_after": wait, "global": False}, 429
+    )
+    response.headers.update(
+        {
+            "Via": "1.1 google",
+            "Retry-After": str(max(1, round(wait))),
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset-After": f"{wait:.3f}",
+            "X-RateLimit-Bucket": "webhook-execute",
+            "X-RateLimit-Scope": "shared",
+        }
+    )
     return response
 
 

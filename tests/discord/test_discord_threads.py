@@ -246,7 +246,9 @@ async def test_members_messages_in_channels_and_threads_reach_the_core(
         ConversationRef("discord", "channel", WELCOME_CHANNEL),
         "Hello all",
         said,
+        avatar_url=hello.avatar_url,
     )
+    assert str(hello.avatar_url).startswith("https://cdn.discordapp.com/")
     assert reply == ChannelMessage(
         COMMUNITY,
         UserRef("discord", MOD, "Mod"),
@@ -256,6 +258,8 @@ async def test_members_messages_in_channels_and_threads_reach_the_core(
         parent_channel_id=WELCOME_CHANNEL,
         reply_to_user_id=BOB,
         mentioned_user_ids=(BOB,),
+        reply_to_key=f"discord:{said}",
+        avatar_url=reply.avatar_url,
     )
     assert isinstance(own_reply, ChannelMessage)
     assert own_reply.reply_to_user_id is None  # a reply to the bot's welcome is no exchange
