@@ -42,6 +42,7 @@ from typing import Any, Literal
 import discord
 from loguru import logger
 
+from adapters.discord.calendar import DiscordCalendar
 from adapters.discord.conversations import Conversations
 from adapters.discord.pacing import Pacer
 from adapters.discord.translate import (
@@ -258,6 +259,8 @@ class DiscordPlatform:
         """Fallback threads and which guild each DM channel serves (persisted once attached)."""
         self.acting = ActingMembers()
         """The members of the interactions being handled (see `ActingMembers`)."""
+        self.calendar = DiscordCalendar(client, state)
+        """Chat series as Guild Scheduled Events (`adapters.discord.calendar`)."""
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -542,7 +545,7 @@ class DiscordPlatform:
     async def publish_calendar(
         self, community: CommunityRef, key: str, entry: CalendarEntry | None
     ) -> None:
-        raise PlatformError("calendar entries are not built for this platform yet")
+        await self.calendar.publish(community, key, entry)
 
     async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
         await self._role("PUT", community, user, role_id)

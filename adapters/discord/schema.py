@@ -54,4 +54,20 @@ CREATE TABLE discord_dm_channels (
 CREATE INDEX discord_dm_channels_by_channel ON discord_dm_channels (application_id, channel_id);
 """,
     ),
+    AdapterMigration(
+        4,
+        """
+-- The Guild Scheduled Event showing each calendar entry ("chat:<series id>") in a guild, so a
+-- later publish edits it in place and "Interested" on it finds the entry again.
+CREATE TABLE discord_calendar_events (
+    application_id TEXT NOT NULL,
+    guild_id TEXT NOT NULL,
+    entry_key TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (application_id, guild_id, entry_key)
+);
+CREATE INDEX discord_calendar_events_by_event ON discord_calendar_events (application_id, event_id);
+""",
+    ),
 )

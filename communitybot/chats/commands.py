@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from communitybot.chats import calendar as chat_calendar
+from communitybot.chats import calendar_sync
 from communitybot.chats import jobs as chat_jobs
 from communitybot.chats import visibility as chats_visibility
 from communitybot.chats.details import (
@@ -105,7 +106,8 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if notes:
         lines += ["", *heads_up(notes)]
     lines.append(f"Members can get reminders with `{ctx.prefix}chat subscribe {hashtag}`.")
-    return reply("\n".join(lines), ephemeral=False)
+    published = await calendar_sync.calendar_actions(ctx.store, series, now)
+    return [*reply("\n".join(lines), ephemeral=False), *published]
 
 
 def _line(ctx: Context, series: ChatSeries, zone: str | None) -> str:
@@ -166,9 +168,13 @@ async def cancel(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if isinstance(found, str):
         return reply(found)
     await ctx.store.chats.cancel(found.id)
-    return reply(
-        f"Cancelled **#{found.hashtag}**: no more chats or reminders for it.", ephemeral=False
-    )
+    removed = await calendar_sync.calendar_actions(ctx.store, found, ctx.clock.now())
+    return [
+        *reply(
+            f"Cancelled **#{found.hashtag}**: no more chats or reminders for it.", ephemeral=False
+        ),
+        *removed,
+    ]
 
 
 @handles("chat", "skip-next")
@@ -197,11 +203,15 @@ async def skip_next(ctx: Context, options: dict[str, Any]) -> list[Action]:
     fresh = await ctx.store.chats.get(found.id)
     assert fresh is not None
     await chat_jobs.schedule_occurrence(ctx.store, fresh, now)
-    return reply(
-        f"Skipped #{found.hashtag} on {skipped_day:%A %d %B}. The next one is "
-        f"{following.local:%A %d %B %Y, %H:%M} ({describe_zone(found.schedule.timezone)}).",
-        ephemeral=False,
-    )
+    moved = await calendar_sync.calendar_actions(ctx.store, fresh, now)
+    return [
+        *reply(
+            f"Skipped #{found.hashtag} on {skipped_day:%A %d %B}. The next one is "
+            f"{following.local:%A %d %B %Y, %H:%M} ({describe_zone(found.schedule.timezone)}).",
+            ephemeral=False,
+        ),
+        *moved,
+    ]
 
 
 async def _visible_series(ctx: Context, options: dict[str, Any]) -> ChatSeries | str:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from communitybot.chats import commands as chats
-from communitybot.chats import edit, hosts, jobs, questions, run, transcript
+from communitybot.chats import edit, hosts, interested, jobs, questions, run, transcript
 from communitybot.chats.catalogue import CHAT_COMMANDS
 from communitybot.chats.run_catalogue import CHAT_RUN_COMMANDS
 from communitybot.context import Context
@@ -49,6 +49,8 @@ FEATURE = Feature(
     # A host leaving: the moderator log hears about each series that needs a (new) host.
     on_leave=hosts.on_leave,
     on_channel_message=run.on_channel_message,
+    # "Interested" on a chat's calendar event, and the reminder offer it brings (issue #15).
+    on_choice=interested.on_choice,
     listens_to=run.listens_to,
     stats=stats,
     export=export,

@@ -1,0 +1,89 @@
+"""Native calendars (issue #15): a chat series' next chat in the platform's own calendar.
+
+Each series has one calendar entry per community it appears in, keyed "chat:<series id>": a
+Guild Scheduled Event on Discord, the `.ics` pinned in the chat's room on Matrix. The entry
+always shows the NEXT chat only (a scheduled event is one occurrence), so it is published
+again whenever what it shows changes: on create, on an edit, on skip-next, on cancel (removed)
+and when a chat starts (it moves on to the following one). Handlers return these actions with
+their own, so the outbox delivers them after the commit like any other; a platform that refuses
+(e.g. no Manage Events) is reported once per failed publish in the moderator log by delivery and
+never blocks the command that caused it.
+
+Members who mark a Discord event "Interested" are offered reminders: see `chats.interested`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from communitybot.chats import calendar as chat_calendar
+from communitybot.chats.schedule import plannable
+from communitybot.events import CommunityRef
+from communitybot.numbers import parse_id
+from communitybot.replies import (
+    Action,
+    Attachment,
+    CalendarEntry,
+    PublishCalendar,
+    safe_filename,
+)
+from communitybot.store.chats import ChatSeries
+from communitybot.store.store import Store
+from communitybot.text import neutralize_mass_mentions
+
+KEY_PREFIX = "chat:"
+
+
+def calendar_key(series_id: int) -> str:
+    return f"{KEY_PREFIX}{series_id}"
+
+
+def series_id_of(key: str) -> int | None:
+    """The series a calendar key names ("chat:12" → 12), None for anything else."""
+    return parse_id(key.removeprefix(KEY_PREFIX)) if key.startswith(KEY_PREFIX) else None
+
+
+async def communities_of(store: Store, series: ChatSeries) -> list[CommunityRef]:
+    """Every community the series appears in (each gets its own calendar entry).
+
+    Today a series belongs to its own community only; a network series (shown in every
+    affiliate) extends this one function.
+    """
+    community = await store.communities.get_by_id(series.community_id)
+    return [community.ref] if community is not None else []
+
+
+def _description(series: ChatSeries) -> str:
+    about = series.description.strip() if series.description else ""
+    schedule = series.schedule.describe()
+    when = f"{schedule[:1].upper()}{schedule[1:]}, {series.duration_minutes} minutes."
+    return neutralize_mass_mentions(f"{about}\n\n{when}" if about else when)
+
+
+def entry_for(series: ChatSeries, now: datetime) -> CalendarEntry | None:
+    """The series' next chat as a calendar entry; None when there is none to show (cancelled,
+    ended, or stored outside the years a calendar can hold)."""
+    start = series.next_start
+    if series.status != "active" or start is None or not plannable(start, now):
+        return None
+    start = start.astimezone(UTC)
+    ics = chat_calendar.calendar(series, series.schedule.describe(), now)
+    return CalendarEntry(
+        title=neutralize_mass_mentions(f"#{series.hashtag}: {series.title}"),
+        description=_description(series),
+        starts_at=start.isoformat(),
+        ends_at=(start + timedelta(minutes=series.duration_minutes)).isoformat(),
+        channel_id=series.channel_id,
+        ics=Attachment(safe_filename(series.hashtag, "ics"), ics.encode(), "text/calendar"),
+    )
+
+
+async def calendar_actions(store: Store, series: ChatSeries, now: datetime) -> list[Action]:
+    """Publish (or remove) the series' entry in every community it appears in.
+
+    `series` is read again, so a caller may pass the row it had before its own change.
+    """
+    fresh = await store.chats.get(series.id) or series
+    entry = entry_for(fresh, now)
+    key = calendar_key(fresh.id)
+    return [PublishCalendar(ref, key, entry) for ref in await communities_of(store, fresh)]
