@@ -6,7 +6,8 @@
   description ≤ 1,000 characters (cut with an ellipsis: the full text is in `/chat list`).
 - The event's id is kept per (application, guild, key) in `discord_calendar_events`, so a
   later publish edits it in place (PATCH, same id) and None deletes it. An event a moderator
-  deleted by hand answers 404 (Unknown Guild Scheduled Event) and is simply created again.
+  deleted by hand answers 404 (Unknown Guild Scheduled Event) and is simply created again; one
+  they started or ended by hand can no longer be rescheduled (400), so a new one replaces it.
 - A chat held in a channel @everyone cannot see is never published (and its event is removed):
   a server-wide event would reveal a private channel's chat to everyone.
 - Without Manage Events Discord answers 403: `MissingPermission`, which delivery reports in
@@ -158,18 +159,24 @@ class DiscordCalendar:
         if known is not None:
             try:
                 await self._call(
-                    http.edit_scheduled_event(int(guild_id), int(known), reason=reason, **payload)
+                    http.edit_scheduled_event(int(guild_id), int(known), reason=reason, **payload),
+                    editing=True,
                 )
                 return
             except _Gone:
                 logger.info("the event of {} was deleted by hand; creating it again", key)
+            except _Unmovable:
+                logger.info("the event of {} was started or ended by hand; replacing it", key)
+                with contextlib.suppress(_Gone, PlatformError):
+                    await self._call(http.delete_scheduled_event(int(guild_id), int(known)))
         created = await self._call(
             http.create_guild_scheduled_event(int(guild_id), reason=reason, **payload)
         )
         await self._save(guild_id, key, str(created["id"]))
 
-    async def _call(self, request: Any) -> Any:
-        """Await a request, mapping Discord's refusals to the port's errors."""
+    async def _call(self, request: Any, *, editing: bool = False) -> Any:
+        """Await a request, mapping Discord's refusals to the port's errors (an edit Discord
+        refuses as a bad request is `_Unmovable`: an active or finished event keeps its start)."""
         try:
             return await request
         except discord.NotFound as error:
@@ -182,6 +189,8 @@ class DiscordCalendar:
                 "Events permission (Server Settings → Roles)"
             ) from error
         except discord.HTTPException as error:
+            if editing and error.status == 400:
+                raise _Unmovable from error
             raise PlatformError(f"Discord refused the calendar event: {error.text}") from error
 
     def _public(self, guild_id: str, channel_id: str) -> bool:
@@ -218,3 +227,7 @@ class DiscordCalendar:
 
 class _Gone(Exception):
     """The event is no longer there (deleted by hand)."""
+
+
+class _Unmovable(Exception):
+    """Discord will not edit the event (someone started or ended it by hand)."""

@@ -856,6 +856,11 @@ class DiscordDouble:
             case "GET":
                 return _json(found)
             case "PATCH":
+                if found["status"] != 1 and "scheduled_start_time" in body:
+                    return _invalid_form(
+                        "Cannot change the start time of an active or completed event.",
+                        "scheduled_start_time",
+                    )
                 merged = {**found, **body}
                 problem = _scheduled_event_problem(merged)
                 if problem is not None:
@@ -882,7 +887,7 @@ class DiscordDouble:
             "scheduled_start_time": body["scheduled_start_time"],
             "scheduled_end_time": body.get("scheduled_end_time"),
             "privacy_level": body["privacy_level"],
-            "status": 1,
+            "status": body.get("status", 1),
             "entity_type": body["entity_type"],
             "entity_id": None,
             "entity_metadata": body.get("entity_metadata"),
@@ -900,6 +905,11 @@ class DiscordDouble:
         """The event goes (a moderator deleted it, or the bot did): GUILD_SCHEDULED_EVENT_DELETE."""
         event = self.scheduled_events.pop(event_id)
         await self._announce_event("GUILD_SCHEDULED_EVENT_DELETE", event)
+
+    async def start_event_by_hand(self, event_id: str) -> None:
+        """A moderator starts the event (status ACTIVE): its start time can no longer change."""
+        self.scheduled_events[event_id]["status"] = 2
+        await self._announce_event("GUILD_SCHEDULED_EVENT_UPDATE", self.scheduled_events[event_id])
 
     async def mark_interested(self, user_id: str, event_id: str, guild_id: str = GUILD_ID) -> None:
         """A member marks an event Interested: GUILD_SCHEDULED_EVENT_USER_ADD (only to a client

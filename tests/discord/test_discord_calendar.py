@@ -116,6 +116,24 @@ async def test_an_event_deleted_by_hand_is_created_again_on_the_next_publish(
     assert double.scheduled_events[again["id"]]["name"] == "#engchat: Feedback loops"
 
 
+async def test_an_event_started_by_hand_is_replaced_when_the_chat_moves_on(
+    double: DiscordDouble, bot: DiscordBot
+) -> None:
+    await said(double, MOD, create())
+    await double.wait_for("POST", EVENTS)
+    [first] = list(double.scheduled_events)
+    await remembered(bot, first)
+    await double.start_event_by_hand(first)
+
+    await said(double, MOD, slash("chat", sub("skip-next", _text("hashtag", "engchat"))))
+    await double.wait_for("POST", EVENTS, count=2)
+    [refused] = double.rest("PATCH", EVENTS)
+    assert refused.status == 400
+    [replacement] = double.scheduled_events.values()
+    assert replacement["id"] != first and replacement["status"] == 1
+    assert replacement["scheduled_start_time"] == "2027-01-12T19:00:00+00:00"
+
+
 async def test_a_chat_in_a_private_channel_is_not_put_on_the_server_calendar(
     double: DiscordDouble, bot: DiscordBot
 ) -> None:
