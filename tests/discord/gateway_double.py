@@ -14,6 +14,10 @@ One aiohttp app on 127.0.0.1 (ephemeral port) serves both:
   /thread-members/{user}), public ones on a message (POST …/messages/{id}/threads, the thread's
   id is the message's); each is announced with THREAD_CREATE as Discord does. The
   `NO_THREADS_CHANNEL` denies thread creation to everyone (overwrite + 50013 on the route).
+  Guild scheduled events: created, edited, listed and deleted with Discord's field rules (403
+  without `manage_events`), announced to a client with the intent; `mark_interested()` sends
+  GUILD_SCHEDULED_EVENT_USER_ADD, `delete_event_by_hand()` / `start_event_by_hand()` act as a
+  moderator would.
 
 Files: message posts, interaction responses and follow-ups may come as multipart/form-data
 (`payload_json` plus `files[n]` parts), as discord.py sends an upload; the JSON part becomes the

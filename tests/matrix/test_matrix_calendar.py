@@ -100,3 +100,37 @@ async def test_the_ics_is_pinned_replaced_on_a_new_date_and_others_pins_are_kept
     # Removing it again (nothing of ours left) is harmless.
     await bot.platform.publish_calendar(community, KEY, None)
     assert await pins(mod, world.general) == [rules]
+
+
+async def test_chat_create_pins_the_calendar_and_cancel_unpins_it(world: World) -> None:
+    """The whole way: the moderator's command, the core's action, the outbox, the pin."""
+    mod = await world.member("mod")
+    world.general = await mod.create_room(f"Chats {world.n}")
+    await mod.set_power_level(world.general, world.bot_id, 50)  # may pin (state default 50)
+    bot = await world.start_bot()
+    await world.bot_in(world.general)
+
+    await mod.say(
+        world.general,
+        f'!chat create engchat "Feedback that works" {world.general} "weekly tuesday" 19:00 '
+        "Europe/London",
+    )
+    pinned: list[str] = []
+    for _ in range(200):
+        pinned = await pins(mod, world.general)
+        if pinned:
+            break
+        await asyncio.sleep(0.1)
+    [file_id] = pinned
+    file = await event(mod, world.general, file_id)
+    assert file["sender"] == world.bot_id and file["content"]["filename"] == "engchat.ics"
+    assert file["content"]["body"].startswith("📅 #engchat: Feedback that works: next chat ")
+    assert bot.platform.calendar is not None
+
+    await mod.say(world.general, "!chat cancel engchat")
+    for _ in range(200):
+        if not await pins(mod, world.general):
+            break
+        await asyncio.sleep(0.1)
+    assert await pins(mod, world.general) == []
+    assert (await event(mod, world.general, file_id))["content"] == {}
