@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from communitybot.chats import calendar as chat_calendar
 from communitybot.chats.schedule import plannable
 from communitybot.events import CommunityRef
-from communitybot.numbers import parse_id
 from communitybot.replies import (
     Action,
     Attachment,
@@ -36,11 +35,6 @@ KEY_PREFIX = "chat:"
 
 def calendar_key(series_id: int) -> str:
     return f"{KEY_PREFIX}{series_id}"
-
-
-def series_id_of(key: str) -> int | None:
-    """The series a calendar key names ("chat:12" → 12), None for anything else."""
-    return parse_id(key.removeprefix(KEY_PREFIX)) if key.startswith(KEY_PREFIX) else None
 
 
 async def communities_of(store: Store, series: ChatSeries) -> list[CommunityRef]:
