@@ -15,6 +15,7 @@ from communitybot.events import CommandInvoked, Event
 from communitybot.ports import ChatPlatform, DirectMessageRefused, PlatformError
 from communitybot.replies import (
     Action,
+    CalendarEntry,
     GrantRole,
     Message,
     PublishCalendar,
@@ -135,7 +136,7 @@ async def _deliver_reporting(
         problem = f"{_describe(action)} failed: {error}"
         problems.append(problem)
         logger.warning(problem)
-        if isinstance(action, GrantRole | RevokeRole) and modlog_channel:
+        if isinstance(action, GrantRole | RevokeRole | PublishCalendar) and modlog_channel:
             await _report(platform, action, modlog_channel, problem)
         return "refused"
     except Exception:
@@ -189,7 +190,10 @@ async def _dm_refused(
 
 
 async def _report(
-    platform: ChatPlatform, action: GrantRole | RevokeRole, channel: str, problem: str
+    platform: ChatPlatform,
+    action: GrantRole | RevokeRole | PublishCalendar,
+    channel: str,
+    problem: str,
 ) -> None:
     try:
         await platform.send_to_channel(
@@ -220,7 +224,9 @@ def _describe(action: Action) -> str:
             return f"Relaying {len(messages)} message(s) to {conversation}"
         case RelayEdit(conversation_id=conversation) | RelayDelete(conversation_id=conversation):
             return f"Updating a relayed message in {conversation}"
-        case PublishCalendar(key=key):
-            return f"Publishing calendar entry {key}"
+        case PublishCalendar(key=key, entry=None):
+            return f"Removing calendar entry {key}"
+        case PublishCalendar(entry=CalendarEntry(title=title)):
+            return f"Putting {quote(title, 100)} in the calendar"
         case _:
             return "Replying"

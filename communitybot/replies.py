@@ -219,6 +219,11 @@ class PublishCalendar:
     entry: CalendarEntry | None
 
 
+CALENDAR_INTERESTED = "calendar:interested:"
+"""A member marked the calendar entry `key` Interested (a Discord event): the adapter reports
+it as `ChoicePicked(custom_id=CALENDAR_INTERESTED + key, values=())`, with no interaction."""
+
+
 Action = (
     Reply
     | SendToChannel

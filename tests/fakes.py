@@ -46,6 +46,8 @@ class FakePlatform:
     """Conversations the bot can no longer post to (`relay` raises MissingPermission)."""
     calendar: dict[str, CalendarEntry] = field(default_factory=dict)
     """Calendar entries by key, as `publish_calendar` left them."""
+    calendar_refusal: str | None = None
+    """Set: `publish_calendar` raises MissingPermission with this reason (e.g. no Manage Events)."""
 
     async def reply(self, event: Event, message: Message, *, ephemeral: bool) -> None:
         self.sent.append(Sent(f"reply:{event.user.user_id}", message, ephemeral))
@@ -110,6 +112,8 @@ class FakePlatform:
     async def publish_calendar(
         self, community: CommunityRef, key: str, entry: CalendarEntry | None
     ) -> None:
+        if self.calendar_refusal is not None:
+            raise MissingPermission(self.calendar_refusal)
         if entry is None:
             self.calendar.pop(key, None)
         else:

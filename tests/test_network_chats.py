@@ -489,3 +489,17 @@ async def test_stewards_and_hosts_steer_a_network_chat_from_any_affiliate(net: N
     assert [s for s in mine if s.text.startswith("Ended #netchat now")]
     recaps = {s.where for s in mine + theirs if "#netchat" in s.text and "thread" in s.where}
     assert recaps == {"#chats/thread", "#lobby/thread", "#netroom/thread"}
+
+
+async def test_a_network_chat_is_in_every_affiliates_calendar_in_its_own_room(net: Net) -> None:
+    """Native calendars: each affiliate's entry names the room that affiliate holds it in."""
+    await _created(net)
+    await net.world.deliver()
+    entry = net.other.calendar["chat:1"]
+    assert entry.channel_id == "netroom"
+    assert entry.title == "#netchat: Across the network"
+    assert entry.starts_at == START.isoformat()
+    assert net.fake.calendar["chat:1"].channel_id in {"chats", "lobby"}
+    await net.world.command(COMMUNITY, "ann", "/chat cancel netchat")
+    await net.world.deliver()
+    assert "chat:1" not in net.other.calendar and "chat:1" not in net.fake.calendar

@@ -43,6 +43,7 @@ from typing import Any, Literal
 import discord
 from loguru import logger
 
+from adapters.discord.calendar import DiscordCalendar
 from adapters.discord.conversations import Conversations
 from adapters.discord.pacing import Pacer
 from adapters.discord.relay import DiscordRelay
@@ -263,6 +264,8 @@ class DiscordPlatform:
         """The members of the interactions being handled (see `ActingMembers`)."""
         self.relays = relays or DiscordRelay(client, state)
         """Network-chat copies through channel webhooks (`adapters.discord.relay`)."""
+        self.calendar = DiscordCalendar(client, state)
+        """Chat series as Guild Scheduled Events (`adapters.discord.calendar`)."""
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -547,7 +550,7 @@ class DiscordPlatform:
     async def publish_calendar(
         self, community: CommunityRef, key: str, entry: CalendarEntry | None
     ) -> None:
-        raise PlatformError("calendar entries are not built for this platform yet")
+        await self.calendar.publish(community, key, entry)
 
     async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
         await self._role("PUT", community, user, role_id)

@@ -2,10 +2,11 @@
 
 Decisions worth knowing:
 - Intents: guilds, members (privileged: enable "Server Members Intent" in the developer
-  portal), guild messages and DMs. Guild chunking at start-up is off; members arrive with
-  events. Message content (privileged) only when configured (`message_content`): without
-  it Discord sends other members' channel messages with empty text, so a topic chat still
-  counts who took part, replied and mentioned whom, but cannot read answers such as "A1 …".
+  portal), guild messages, DMs and guild scheduled events ("Interested" on a chat's event).
+  Guild chunking at start-up is off; members arrive with events. Message content
+  (privileged) only when configured (`message_content`): without it Discord sends other
+  members' channel messages with empty text, so a topic chat still counts who took part,
+  replied and mentioned whom, but cannot read answers such as "A1 …".
 - Members' messages in guild channels and threads become `ChannelMessage` (a running topic
   chat listens), and so do their edits and deletions (`change`; a network chat relays them);
   bots', webhooks' (our relayed copies among them) and system messages are ignored. A reply
@@ -29,6 +30,7 @@ from typing import Any, Literal
 import discord
 from loguru import logger
 
+from adapters.discord.calendar import listen_for_interest
 from adapters.discord.commands import MAX_AUTOCOMPLETE, CommandSync
 from adapters.discord.platform import DiscordPlatform, InteractionSlot
 from adapters.discord.translate import (
@@ -110,6 +112,7 @@ def intents(*, message_content: bool = False) -> discord.Intents:
     wanted.members = True
     wanted.guild_messages = True
     wanted.dm_messages = True
+    wanted.guild_scheduled_events = True  # "Interested" on a chat's event (not privileged)
     wanted.message_content = message_content
     return wanted
 
@@ -160,6 +163,8 @@ class DiscordBot:
         client.on_message = self._on_message
         client.on_raw_message_edit = self._on_raw_message_edit
         client.on_raw_message_delete = self._on_raw_message_delete
+        client.on_chat_calendar_interest = self._on_calendar_interest
+        listen_for_interest(self.client)
 
     # -- life --------------------------------------------------------------------------------
 
@@ -210,6 +215,12 @@ class DiscordBot:
     async def _on_ready(self) -> None:
         logger.info("Discord bot ready in {} guild(s)", len(self.client.guilds))
         self.ready.set()
+
+    async def _on_calendar_interest(self, guild_id: str, event_id: str, user_id: str) -> None:
+        """A member marked an event Interested: ours becomes the core's reminder offer."""
+        picked = await self.platform.calendar.interest(guild_id, event_id, user_id)
+        if picked is not None:
+            await self._dispatch(picked)
 
     async def _on_member_join(self, member: discord.Member) -> None:
         if member.bot:

@@ -96,4 +96,20 @@ CREATE TABLE discord_relay_copies (
 CREATE INDEX discord_relay_copies_by_message ON discord_relay_copies (application_id, message_id);
 """,
     ),
+    AdapterMigration(
+        4,
+        """
+-- The Guild Scheduled Event showing each calendar entry ("chat:<series id>") in a guild, so a
+-- later publish edits it in place and "Interested" on it finds the entry again.
+CREATE TABLE discord_calendar_events (
+    application_id TEXT NOT NULL,
+    guild_id TEXT NOT NULL,
+    entry_key TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (application_id, guild_id, entry_key)
+);
+CREATE INDEX discord_calendar_events_by_event ON discord_calendar_events (application_id, event_id);
+""",
+    ),
 )

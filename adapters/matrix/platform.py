@@ -59,6 +59,7 @@ from nio import (
 )
 from nio.responses import ErrorResponse
 
+from adapters.matrix.calendar import MatrixCalendar
 from adapters.matrix.direct import DirectRooms
 from adapters.matrix.errors import TRANSIENT, RateLimited, Unreachable, rate_limited
 from adapters.matrix.relay import MatrixRelays
@@ -125,6 +126,8 @@ class MatrixPlatform:
         self.departed: set[str] = set()
         """Rooms the bot was kicked from (or left): not posted to until it is back in them."""
         self.direct = DirectRooms(client)
+        self.calendar = MatrixCalendar(client, state.db, state.account, self.send_content)
+        """Chat series' `.ics` pinned in their rooms (`adapters.matrix.calendar`)."""
         self._warned_pings: set[str] = set()
         """Ping values (and rooms) already warned about, so each is logged once."""
         self.relays = MatrixRelays(self, relay_copies)
@@ -417,7 +420,7 @@ class MatrixPlatform:
     async def publish_calendar(
         self, community: CommunityRef, key: str, entry: CalendarEntry | None
     ) -> None:
-        raise PlatformError("calendar entries are not built for this platform yet")
+        await self.calendar.publish(community, key, entry)
 
     async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
         room = self.client.rooms.get(role_id)

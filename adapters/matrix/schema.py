@@ -60,4 +60,20 @@ CREATE TABLE matrix_relay_copies (
 CREATE INDEX matrix_relay_copies_by_event ON matrix_relay_copies (account, event_id);
 """,
     ),
+    AdapterMigration(
+        3,
+        """
+-- The `.ics` file the bot posted and pinned for each calendar entry ("chat:<series id>") of a
+-- space: the room it is in and its event, so the next publish swaps the pin and redacts it.
+CREATE TABLE matrix_calendar_files (
+    account TEXT NOT NULL,
+    space_id TEXT NOT NULL,
+    entry_key TEXT NOT NULL,
+    room_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (account, space_id, entry_key)
+);
+""",
+    ),
 )

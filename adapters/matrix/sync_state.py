@@ -41,6 +41,8 @@ class MatrixState:
 
     def __init__(self, db: AdapterState, account: str) -> None:
         self._db = db
+        self.db = db
+        """The adapter's tables, for the parts that keep their own (e.g. `calendar`)."""
         self.account = account
         db.declare_personal_data(MatrixDmRooms(db))
 

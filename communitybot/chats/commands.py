@@ -11,6 +11,7 @@ from typing import Any
 
 from communitybot.affiliates import stewarded_network
 from communitybot.chats import calendar as chat_calendar
+from communitybot.chats import calendar_sync
 from communitybot.chats import jobs as chat_jobs
 from communitybot.chats import network as chats_network
 from communitybot.chats import visibility as chats_visibility
@@ -136,7 +137,8 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
             f"{hashtag} <channel>` (default: their welcome channel)."
         )
     lines.append(f"Members can get reminders with `{ctx.prefix}chat subscribe {hashtag}`.")
-    return reply("\n".join(lines), ephemeral=False)
+    published = await calendar_sync.calendar_actions(ctx.store, series, now)
+    return [*reply("\n".join(lines), ephemeral=False), *published]
 
 
 async def _where(ctx: Context, series: ChatSeries) -> str:
@@ -206,9 +208,13 @@ async def cancel(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if isinstance(found, str):
         return reply(found)
     await ctx.store.chats.cancel(found.id)
-    return reply(
-        f"Cancelled **#{found.hashtag}**: no more chats or reminders for it.", ephemeral=False
-    )
+    removed = await calendar_sync.calendar_actions(ctx.store, found, ctx.clock.now())
+    return [
+        *reply(
+            f"Cancelled **#{found.hashtag}**: no more chats or reminders for it.", ephemeral=False
+        ),
+        *removed,
+    ]
 
 
 @handles("chat", "skip-next")
@@ -237,11 +243,15 @@ async def skip_next(ctx: Context, options: dict[str, Any]) -> list[Action]:
     fresh = await ctx.store.chats.get(found.id)
     assert fresh is not None
     await chat_jobs.schedule_occurrence(ctx.store, fresh, now)
-    return reply(
-        f"Skipped #{found.hashtag} on {skipped_day:%A %d %B}. The next one is "
-        f"{following.local:%A %d %B %Y, %H:%M} ({describe_zone(found.schedule.timezone)}).",
-        ephemeral=False,
-    )
+    moved = await calendar_sync.calendar_actions(ctx.store, fresh, now)
+    return [
+        *reply(
+            f"Skipped #{found.hashtag} on {skipped_day:%A %d %B}. The next one is "
+            f"{following.local:%A %d %B %Y, %H:%M} ({describe_zone(found.schedule.timezone)}).",
+            ephemeral=False,
+        ),
+        *moved,
+    ]
 
 
 async def _visible_series(ctx: Context, options: dict[str, Any]) -> ChatSeries | str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from communitybot.chats import calendar_sync
 from communitybot.chats import jobs as chat_jobs
 from communitybot.chats.details import (
     describe_ping,
@@ -46,6 +47,10 @@ from communitybot.text import quote
 from communitybot.timezones import TimezoneError, describe_zone, parse_timezone, read_timezone
 
 HOST_FIELDS = frozenset({"title", "description"})
+SHOWN_IN_CALENDAR = frozenset(
+    {"title", "description", "channel", "schedule", "time", "timezone", "duration"}
+)
+"""What the series' calendar entry shows: changing any of it publishes the entry again."""
 TIMING_FIELDS = frozenset({"schedule", "time", "timezone"})
 FIELDS = (
     "title",
@@ -116,7 +121,9 @@ async def edit(ctx: Context, options: dict[str, Any]) -> list[Action]:
         text += f"\n{note}" if note else ""
     if change.notes:
         text += "\n\n" + "\n".join(heads_up(change.notes))
-    return reply(text, ephemeral=False)
+    shown = given & SHOWN_IN_CALENDAR
+    published = await calendar_sync.calendar_actions(ctx.store, fresh, ctx.clock.now())
+    return [*reply(text, ephemeral=False), *(published if shown else [])]
 
 
 async def _refusal(ctx: Context, series: ChatSeries, given: set[str]) -> str | None:

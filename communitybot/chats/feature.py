@@ -11,6 +11,7 @@ from communitybot.chats import (
     edit,
     host_tools,
     hosts,
+    interested,
     jobs,
     legs,
     network_commands,
@@ -71,6 +72,8 @@ FEATURE = Feature(
     # A host leaving: the moderator log hears about each series that needs a (new) host.
     on_leave=hosts.on_leave,
     on_channel_message=run.on_channel_message,
+    # "Interested" on a chat's calendar event, and the reminder offer it brings (issue #15).
+    on_choice=interested.on_choice,
     listens_to=run.listens_to,
     stats=stats,
     export=export,

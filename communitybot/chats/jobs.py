@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from loguru import logger
 
+from communitybot.chats import calendar_sync
 from communitybot.chats import network as chats_network
 from communitybot.chats import run as chat_run
 from communitybot.chats.hosts import hosts_line
@@ -159,10 +160,12 @@ async def run_start(ctx: Context, job: Job) -> list[Action]:
     fresh = await ctx.store.chats.get(series.id)
     assert fresh is not None
     await schedule_occurrence(ctx.store, fresh, ctx.now)
+    # The calendar entry moves on to the following chat (or goes, after the last one).
+    moved = await calendar_sync.calendar_actions(ctx.store, fresh, ctx.now)
     if ctx.now - start >= timedelta(minutes=series.duration_minutes):
         logger.warning("chat #{} of {} was missed (the bot was down)", series.hashtag, start)
-        return []
-    return await chat_run.begin(ctx, community, series, start)
+        return moved
+    return [*await chat_run.begin(ctx, community, series, start), *moved]
 
 
 async def run_channel_reminder(ctx: Context, job: Job) -> list[Action]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from communitybot.chats.calendar_sync import calendar_actions
 from communitybot.chats.details import find_series
 from communitybot.context import Context
 from communitybot.feature import handles
-from communitybot.replies import Action, reply
+from communitybot.replies import Action, PublishCalendar, reply
 
 
 @handles("chat", "room")
@@ -35,10 +36,19 @@ async def room(ctx: Context, options: dict[str, Any]) -> list[Action]:
         )
     channel = str(options["channel"])
     await ctx.store.chat_legs.set_room(found.id, ctx.community.id, channel, ctx.clock.now())
-    return reply(
-        f"The network chat **#{found.hashtag}** will be held here in "
-        f"{ctx.platform.mention_channel(channel)}, from its next session on.",
-        ephemeral=False,
+    # This community's calendar entry moves to the room (the others' are as they were).
+    calendar = [
+        action
+        for action in await calendar_actions(ctx.store, found, ctx.now)
+        if isinstance(action, PublishCalendar) and action.community == ctx.community.ref
+    ]
+    return (
+        reply(
+            f"The network chat **#{found.hashtag}** will be held here in "
+            f"{ctx.platform.mention_channel(channel)}, from its next session on.",
+            ephemeral=False,
+        )
+        + calendar
     )
 
 

@@ -14,6 +14,10 @@ One aiohttp app on 127.0.0.1 (ephemeral port) serves both:
   /thread-members/{user}), public ones on a message (POST …/messages/{id}/threads, the thread's
   id is the message's); each is announced with THREAD_CREATE as Discord does. The
   `NO_THREADS_CHANNEL` denies thread creation to everyone (overwrite + 50013 on the route).
+  Guild scheduled events: created, edited, listed and deleted with Discord's field rules (403
+  without `manage_events`), announced to a client with the intent; `mark_interested()` sends
+  GUILD_SCHEDULED_EVENT_USER_ADD, `delete_event_by_hand()` / `start_event_by_hand()` act as a
+  moderator would.
 
 Webhooks (the relay of network chats): see the "Webhooks (relay)" section of the class.
 
@@ -39,6 +43,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import discord
@@ -79,6 +84,7 @@ THREAD_PERMISSIONS = CREATE_PUBLIC_THREADS | CREATE_PRIVATE_THREADS | SEND_MESSA
 EVERYONE_PERMISSIONS = (1 << 10) | (1 << 11) | THREAD_PERMISSIONS
 """View channel, send messages and Discord's default thread permissions."""
 TIMESTAMP = "2024-01-01T00:00:00.000000+00:00"
+GUILD_SCHEDULED_EVENTS_INTENT = 1 << 16
 
 
 def user_payload(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any]:
@@ -219,6 +225,12 @@ class DiscordDouble:
     `webhook_window` seconds are answered 429."""
     _query: dict[str, str] = field(default_factory=dict)
     """The query string of the request being routed."""
+    scheduled_events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Guild scheduled events by id, as Discord describes them (see "Guild scheduled events")."""
+    manage_events: bool = True
+    """False: the bot lacks Manage Events (scheduled-event writes answer 403, 50013)."""
+    intents: int = 0
+    """The intents the client identified with."""
 
     def __post_init__(self) -> None:
         self.users[BOT_ID] = user_payload(BOT_ID, "communitybot", bot=True)
@@ -330,6 +342,7 @@ class DiscordDouble:
         if identify.get("token") != self.valid_token:
             await socket.close(code=4004, message=b"Authentication failed.")
             return
+        self.intents = int(identify.get("intents") or 0)
         await self._dispatch(
             socket,
             "READY",
@@ -679,6 +692,8 @@ class DiscordDouble:
                 return _json(self.message(WELCOME_CHANNEL, body))
             case "PATCH", ["webhooks", _, _, "messages", _]:
                 return _json(self.message(WELCOME_CHANNEL, body))
+            case _, ["guilds", guild_id, "scheduled-events", *rest]:
+                return await self._scheduled_event_route(method, guild_id, rest, body)
         return _json({"message": "404: Not Found", "code": 0}, 404)
 
     def _upload_limit(self, path: str) -> int:
@@ -983,6 +998,100 @@ class DiscordDouble:
         """An attachment of a member's message."""
         return self._attachment(Upload("files[0]", name, b"x", "application/octet-stream"))
 
+    # -- Guild scheduled events ----------------------------------------------------------------
+    # POST/GET /guilds/{id}/scheduled-events, GET/PATCH/DELETE …/scheduled-events/{event}, with
+    # Discord's validation of the fields the adapter sends; GUILD_SCHEDULED_EVENT_CREATE/UPDATE/
+    # DELETE are announced (with the Guild Scheduled Events intent, as Discord does), and
+    # `mark_interested` sends GUILD_SCHEDULED_EVENT_USER_ADD. Events only, no users list.
+
+    async def _scheduled_event_route(
+        self, method: str, guild_id: str, rest: list[str], body: Any
+    ) -> web.Response:
+        if method in ("POST", "PATCH", "DELETE") and not self.manage_events:
+            return _json({"message": "Missing Permissions", "code": 50013}, 403)
+        match method, rest:
+            case "GET", []:
+                events = self.scheduled_events.values()
+                return _json([e for e in events if e["guild_id"] == guild_id])
+            case "POST", []:
+                problem = _scheduled_event_problem(body)
+                if problem is not None:
+                    return _invalid_form(problem[1], problem[0])
+                event = self._scheduled_event(guild_id, self.next_id(), body)
+                await self._announce_event("GUILD_SCHEDULED_EVENT_CREATE", event)
+                return _json(event)
+        event_id = rest[0] if len(rest) == 1 else ""
+        found = self.scheduled_events.get(event_id)
+        if found is None or found["guild_id"] != guild_id:
+            return _json({"message": "Unknown Guild Scheduled Event", "code": 10070}, 404)
+        match method:
+            case "GET":
+                return _json(found)
+            case "PATCH":
+                if found["status"] != 1 and "scheduled_start_time" in body:
+                    return _invalid_form(
+                        "Cannot change the start time of an active or completed event.",
+                        "scheduled_start_time",
+                    )
+                merged = {**found, **body}
+                problem = _scheduled_event_problem(merged)
+                if problem is not None:
+                    return _invalid_form(problem[1], problem[0])
+                event = self._scheduled_event(guild_id, event_id, merged)
+                await self._announce_event("GUILD_SCHEDULED_EVENT_UPDATE", event)
+                return _json(event)
+            case "DELETE":
+                await self.delete_event_by_hand(event_id)
+                return web.Response(status=204)
+        return _json({"message": "405: Method Not Allowed", "code": 0}, 405)
+
+    def _scheduled_event(
+        self, guild_id: str, event_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        event = {
+            "id": event_id,
+            "guild_id": guild_id,
+            "channel_id": body.get("channel_id"),
+            "creator_id": BOT_ID,
+            "creator": self.users[BOT_ID],
+            "name": body["name"],
+            "description": body.get("description"),
+            "scheduled_start_time": body["scheduled_start_time"],
+            "scheduled_end_time": body.get("scheduled_end_time"),
+            "privacy_level": body["privacy_level"],
+            "status": body.get("status", 1),
+            "entity_type": body["entity_type"],
+            "entity_id": None,
+            "entity_metadata": body.get("entity_metadata"),
+            "user_count": 0,
+            "image": None,
+        }
+        self.scheduled_events[event_id] = event
+        return event
+
+    async def _announce_event(self, kind: str, event: dict[str, Any]) -> None:
+        if self.intents & GUILD_SCHEDULED_EVENTS_INTENT:
+            await self.push(kind, event)
+
+    async def delete_event_by_hand(self, event_id: str) -> None:
+        """The event goes (a moderator deleted it, or the bot did): GUILD_SCHEDULED_EVENT_DELETE."""
+        event = self.scheduled_events.pop(event_id)
+        await self._announce_event("GUILD_SCHEDULED_EVENT_DELETE", event)
+
+    async def start_event_by_hand(self, event_id: str) -> None:
+        """A moderator starts the event (status ACTIVE): its start time can no longer change."""
+        self.scheduled_events[event_id]["status"] = 2
+        await self._announce_event("GUILD_SCHEDULED_EVENT_UPDATE", self.scheduled_events[event_id])
+
+    async def mark_interested(self, user_id: str, event_id: str, guild_id: str = GUILD_ID) -> None:
+        """A member marks an event Interested: GUILD_SCHEDULED_EVENT_USER_ADD (only to a client
+        that asked for the Guild Scheduled Events intent, as Discord does)."""
+        if self.intents & GUILD_SCHEDULED_EVENTS_INTENT:
+            await self.push(
+                "GUILD_SCHEDULED_EVENT_USER_ADD",
+                {"guild_scheduled_event_id": event_id, "user_id": user_id, "guild_id": guild_id},
+            )
+
 
 async def _multipart(request: web.Request) -> tuple[Any, list[Upload]]:
     """`payload_json` (the JSON body) and the `files[n]` parts of a multipart request."""
@@ -1003,6 +1112,45 @@ async def _multipart(request: web.Request) -> tuple[Any, list[Upload]]:
                 )
             )
     return body, files
+
+
+def _scheduled_event_problem(body: Any) -> tuple[str, str] | None:
+    """(field, problem) when a scheduled event breaks Discord's documented rules, else None:
+    name 1-100, description ≤ 1,000, privacy_level 2 (GUILD_ONLY), entity_type 1-3; an
+    EXTERNAL (3) event has no channel_id, a location of 1-100 characters and an end time;
+    times are ISO 8601 with an offset and the end comes after the start."""
+    if not isinstance(body, dict):
+        return "data", "a JSON object is expected"
+    if not 1 <= len(body.get("name") or "") <= 100:
+        return "name", "Must be between 1 and 100 in length."
+    if len(body.get("description") or "") > 1000:
+        return "description", "Must be 1000 or fewer in length."
+    if body.get("privacy_level") != 2:
+        return "privacy_level", "Value must be one of {2}."
+    if body.get("entity_type") not in (1, 2, 3):
+        return "entity_type", "Value must be one of {1, 2, 3}."
+    try:
+        start = datetime.fromisoformat(str(body.get("scheduled_start_time")))
+        end = (
+            datetime.fromisoformat(str(body["scheduled_end_time"]))
+            if body.get("scheduled_end_time")
+            else None
+        )
+    except ValueError:
+        return "scheduled_start_time", "Could not parse the time. Should be ISO8601."
+    if start.tzinfo is None or (end is not None and end.tzinfo is None):
+        return "scheduled_start_time", "A time needs an offset."
+    if body.get("entity_type") == 3:
+        location = (body.get("entity_metadata") or {}).get("location") or ""
+        if body.get("channel_id") is not None:
+            return "channel_id", "Must be null for an EXTERNAL event."
+        if not 1 <= len(location) <= 100:
+            return "entity_metadata.location", "Must be between 1 and 100 in length."
+        if end is None:
+            return "scheduled_end_time", "This field is required for an EXTERNAL event."
+    if end is not None and end <= start:
+        return "scheduled_end_time", "Must be after the start time."
+    return None
 
 
 def _invalid_form(problem: str, field: str = "data") -> web.Response:
