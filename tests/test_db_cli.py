@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from adapters.discord import schema as discord_schema
+from adapters.matrix import schema as matrix_schema
 from communitybot.__main__ import build_parser, main
 from communitybot.store.db import Database, bundled_migrations
 from communitybot.store.store import Store
@@ -64,8 +66,8 @@ def test_migrate_says_from_which_version_to_which_then_that_it_is_up_to_date(
     code, out, err = run(capsys, "migrate", "--db", str(path))
     assert (code, err) == (0, "")
     assert f"core schema: version 0 → {NEWEST} ({NEWEST} migrations applied)" in out
-    assert "discord adapter tables: version 0 → 2" in out
-    assert "matrix adapter tables: version 0 → 1" in out
+    assert f"discord adapter tables: version 0 → {len(discord_schema.MIGRATIONS)}" in out
+    assert f"matrix adapter tables: version 0 → {len(matrix_schema.MIGRATIONS)}" in out
     code, out, _ = run(capsys, "migrate", "--db", f"sqlite:///{path}")
     assert code == 0 and "is already up to date" in out
 
@@ -220,7 +222,7 @@ async def test_on_postgresql_migrate_check_and_a_newer_schema(
 ) -> None:
     code, out, err = await run_async(capsys, "migrate", "--db", pg_url)
     assert code == 0, err
-    assert "discord adapter tables: version 0 → 2" in out
+    assert f"discord adapter tables: version 0 → {len(discord_schema.MIGRATIONS)}" in out
     assert postgres_server.password not in out + err
     assert "postgresql://communitybot:***@127.0.0.1" in out
     code, out, err = await run_async(capsys, "check", "--db", pg_url)

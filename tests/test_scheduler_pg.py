@@ -294,7 +294,7 @@ async def test_a_worker_never_claims_a_kind_that_needs_the_live_platform(
 
 
 def test_the_live_kinds_are_those_whose_handlers_call_the_platform() -> None:
-    assert {name for name, kind in JOB_KINDS.items() if kind.live} == {"chat.start"}
+    assert {name for name, kind in JOB_KINDS.items() if kind.live} == {"chat.start", "chat.leg"}
 
 
 async def test_a_worker_opens_its_database_with_the_configured_pool_size(

@@ -133,4 +133,8 @@ async def test_chat_create_pins_the_calendar_and_cancel_unpins_it(world: World) 
             break
         await asyncio.sleep(0.1)
     assert await pins(mod, world.general) == []
+    for _ in range(200):  # the old file is redacted right after the pin is swapped
+        if (await event(mod, world.general, file_id))["content"] == {}:
+            break
+        await asyncio.sleep(0.1)
     assert (await event(mod, world.general, file_id))["content"] == {}
