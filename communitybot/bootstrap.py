@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -60,6 +60,7 @@ from communitybot.wakeup import Wakeup
 if TYPE_CHECKING:
     from adapters.discord import DiscordBot, DiscordConfig
     from adapters.matrix import MatrixBot, MatrixConfig
+    from communitybot.dashboard.server import Dashboard
 
 
 class StartupFailed(Exception):
@@ -167,19 +168,65 @@ async def serve(settings: Settings, store: Store, stdin: TextIO, stdout: TextIO)
     """
     core = Core(store)
     adapter = settings.resolved_adapter()
-    if adapter == BOTH:
-        await _serve_discord_and_matrix(settings, core)
-        return 0
-    if adapter == "matrix":
-        await _serve_matrix(settings, core)
-        return 0
-    if adapter == "discord":
-        await _serve_discord(settings, core)
-        return 0
-    return await _serve_console(settings, core, stdin, stdout)
+    async with _dashboard(settings, core) as dashboard:
+        if adapter == BOTH:
+            await _serve_discord_and_matrix(settings, core, dashboard)
+            return 0
+        if adapter == "matrix":
+            await _serve_matrix(settings, core, dashboard)
+            return 0
+        if adapter == "discord":
+            await _serve_discord(settings, core, dashboard)
+            return 0
+        return await _serve_console(settings, core, stdin, stdout, dashboard)
 
 
-async def _serve_console(settings: Settings, core: Core, stdin: TextIO, stdout: TextIO) -> int:
+@contextlib.asynccontextmanager
+async def _dashboard(settings: Settings, core: Core) -> AsyncIterator[Dashboard | None]:
+    """The web dashboard beside the adapters while they run (`communitybot.dashboard`), or
+    None when it is off (then a URL an earlier run recorded is cleared, so `dashboard` says
+    it is off instead of handing out a dead link)."""
+    from communitybot.dashboard import installation
+    from communitybot.dashboard.server import Dashboard, DashboardStartupError
+    from communitybot.units import writer_turn
+
+    wanted = settings.dashboard
+    if not wanted.enabled:
+        await installation.switch_off(
+            core.store.db, writer_turn(core.store.db, core.lock), core.clock.now()
+        )
+        yield None
+        return
+    dashboard = Dashboard(
+        core.store,
+        core.clock,
+        host=wanted.host,
+        port=wanted.port,
+        base_url=wanted.public_url,
+        lock=core.lock,
+    )
+    try:
+        running = dashboard.running()
+        await running.__aenter__()
+    except DashboardStartupError as error:
+        raise StartupFailed(str(error)) from error
+    try:
+        yield dashboard
+    finally:
+        await running.__aexit__(None, None, None)
+
+
+def _attach(
+    dashboard: Dashboard | None, name: str, bot: Bot, connected: Callable[[], bool]
+) -> None:
+    """Show this platform on the dashboard (pages, metrics, readiness) when it runs."""
+    if dashboard is not None:
+        dashboard.attach(name, bot, connected)
+
+
+async def _serve_console(
+    settings: Settings, core: Core, stdin: TextIO, stdout: TextIO, dashboard: Dashboard | None
+) -> int:
     from adapters.console import ConsolePlatform, run_console
     from adapters.console.terminal import PromptedTerminal
 
@@ -190,6 +237,7 @@ async def _serve_console(settings: Settings, core: Core, stdin: TextIO, stdout: 
     out = stdout if terminal is None else cast(TextIO, terminal)
     platform = ConsolePlatform(out, settings.console_files_dir)
     bot = core.bot(platform, "/")
+    _attach(dashboard, platform.name, bot, lambda: True)
     community = CommunityRef(platform.name, settings.console_community)
     logger.info(
         "communitybot {} started: console adapter, database {}",
@@ -202,11 +250,12 @@ async def _serve_console(settings: Settings, core: Core, stdin: TextIO, stdout: 
         )
 
 
-async def _serve_matrix(settings: Settings, core: Core) -> None:
+async def _serve_matrix(settings: Settings, core: Core, dashboard: Dashboard | None) -> None:
     """Serve the configured Matrix rooms until terminated; a login problem is one line."""
     from adapters.matrix import MatrixConfig, MatrixStartupError
 
     bot = await matrix_bot(MatrixConfig.from_settings(settings.matrix), core)
+    _attach(dashboard, "matrix", bot.bot, bot.ready.is_set)
     logger.info(
         "communitybot {} starting: Matrix adapter as {}, database {}",
         __version__,
@@ -219,11 +268,12 @@ async def _serve_matrix(settings: Settings, core: Core) -> None:
         raise StartupFailed(str(error)) from error
 
 
-async def _serve_discord(settings: Settings, core: Core) -> None:
+async def _serve_discord(settings: Settings, core: Core, dashboard: Dashboard | None) -> None:
     """Serve the bot's Discord guilds until terminated; a bad token is one line."""
     from adapters.discord import DiscordConfig, DiscordStartupError
 
     bot = await discord_bot(DiscordConfig.from_settings(settings.discord), core)
+    _attach(dashboard, "discord", bot.bot, _discord_connected(bot))
     logger.info(
         "communitybot {} starting: Discord adapter, database {}",
         __version__,
@@ -235,7 +285,9 @@ async def _serve_discord(settings: Settings, core: Core) -> None:
         raise StartupFailed(str(error)) from error
 
 
-async def _serve_discord_and_matrix(settings: Settings, core: Core) -> None:
+async def _serve_discord_and_matrix(
+    settings: Settings, core: Core, dashboard: Dashboard | None
+) -> None:
     """Serve the bot's Discord guilds and the configured Matrix rooms in this one process until
     terminated; either platform's start-up problem is one line, and stops the other."""
     from adapters.discord import DiscordConfig, DiscordStartupError
@@ -243,6 +295,8 @@ async def _serve_discord_and_matrix(settings: Settings, core: Core) -> None:
 
     discord = await discord_bot(DiscordConfig.from_settings(settings.discord), core)
     matrix = await matrix_bot(MatrixConfig.from_settings(settings.matrix), core)
+    _attach(dashboard, "discord", discord.bot, _discord_connected(discord))
+    _attach(dashboard, "matrix", matrix.bot, matrix.ready.is_set)
     logger.info(
         "communitybot {} starting: Discord and Matrix adapters in one process (Matrix as {}),"
         " database {}",
@@ -255,6 +309,12 @@ async def _serve_discord_and_matrix(settings: Settings, core: Core) -> None:
         await _lead_and_serve([("discord", discord), ("matrix", matrix)])
     except (DiscordStartupError, MatrixStartupError) as error:
         raise StartupFailed(str(error)) from error
+
+
+def _discord_connected(bot: DiscordBot) -> Callable[[], bool]:
+    """Connected: ready once (logged in, first gateway READY) and the client not closed;
+    discord.py reconnecting in between still counts (docs/dashboard.md says so)."""
+    return lambda: bot.ready.is_set() and not bot.client.is_closed()
 
 
 async def _lead_and_serve(platforms: Sequence[tuple[str, Any]]) -> None:
