@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-WIDTH = 600
+WIDTH = 360
 ROW = 56
 BAR_HEIGHT = 24
 LABEL_GAP = 18
-VALUE_ROOM = 110
+VALUE_ROOM = 96
 """Space right of the longest bar for its number."""
 
 
