@@ -52,7 +52,7 @@ from communitybot.priority_lock import PriorityLock
 from communitybot.queries import StoreQueries
 from communitybot.registry import JOB_KINDS
 from communitybot.scheduler import Scheduler
-from communitybot.settings import BOTH, Settings
+from communitybot.settings import BOTH, AdapterName, Settings
 from communitybot.store.db import StoreError
 from communitybot.store.store import Store
 from communitybot.wakeup import Wakeup
@@ -168,7 +168,7 @@ async def serve(settings: Settings, store: Store, stdin: TextIO, stdout: TextIO)
     """
     core = Core(store)
     adapter = settings.resolved_adapter()
-    async with _dashboard(settings, core) as dashboard:
+    async with _dashboard(settings, core, adapter) as dashboard:
         if adapter == BOTH:
             await _serve_discord_and_matrix(settings, core, dashboard)
             return 0
@@ -182,18 +182,21 @@ async def serve(settings: Settings, store: Store, stdin: TextIO, stdout: TextIO)
 
 
 @contextlib.asynccontextmanager
-async def _dashboard(settings: Settings, core: Core) -> AsyncIterator[Dashboard | None]:
+async def _dashboard(
+    settings: Settings, core: Core, adapter: AdapterName
+) -> AsyncIterator[Dashboard | None]:
     """The web dashboard beside the adapters while they run (`communitybot.dashboard`), or
-    None when it is off (then a URL an earlier run recorded is cleared, so `dashboard` says
-    it is off instead of handing out a dead link)."""
+    None when it is off (then the URL an earlier run recorded for this process's platforms is
+    cleared, so `dashboard` says it is off instead of handing out a dead link)."""
     from communitybot.dashboard import installation
     from communitybot.dashboard.server import Dashboard, DashboardStartupError
     from communitybot.units import writer_turn
 
     wanted = settings.dashboard
     if not wanted.enabled:
-        await installation.switch_off(
-            core.store.db, writer_turn(core.store.db, core.lock), core.clock.now()
+        served = ("discord", "matrix") if adapter == BOTH else (adapter,)
+        await installation.stop_serving(
+            core.store.db, writer_turn(core.store.db, core.lock), served
         )
         yield None
         return
@@ -216,12 +219,10 @@ async def _dashboard(settings: Settings, core: Core) -> AsyncIterator[Dashboard 
         await running.__aexit__(None, None, None)
 
 
-def _attach(
-    dashboard: Dashboard | None, name: str, bot: Bot, connected: Callable[[], bool]
-) -> None:
+async def _attach(dashboard: Dashboard | None, bot: Bot, connected: Callable[[], bool]) -> None:
     """Show this platform on the dashboard (pages, metrics, readiness) when it runs."""
     if dashboard is not None:
-        dashboard.attach(name, bot, connected)
+        await dashboard.attach(bot, connected)
 
 
 async def _serve_console(
@@ -237,7 +238,7 @@ async def _serve_console(
     out = stdout if terminal is None else cast(TextIO, terminal)
     platform = ConsolePlatform(out, settings.console_files_dir)
     bot = core.bot(platform, "/")
-    _attach(dashboard, platform.name, bot, lambda: True)
+    await _attach(dashboard, bot, lambda: True)
     community = CommunityRef(platform.name, settings.console_community)
     logger.info(
         "communitybot {} started: console adapter, database {}",
@@ -255,7 +256,7 @@ async def _serve_matrix(settings: Settings, core: Core, dashboard: Dashboard | N
     from adapters.matrix import MatrixConfig, MatrixStartupError
 
     bot = await matrix_bot(MatrixConfig.from_settings(settings.matrix), core)
-    _attach(dashboard, "matrix", bot.bot, bot.ready.is_set)
+    await _attach(dashboard, bot.bot, bot.ready.is_set)
     logger.info(
         "communitybot {} starting: Matrix adapter as {}, database {}",
         __version__,
@@ -273,7 +274,7 @@ async def _serve_discord(settings: Settings, core: Core, dashboard: Dashboard | 
     from adapters.discord import DiscordConfig, DiscordStartupError
 
     bot = await discord_bot(DiscordConfig.from_settings(settings.discord), core)
-    _attach(dashboard, "discord", bot.bot, _discord_connected(bot))
+    await _attach(dashboard, bot.bot, _discord_connected(bot))
     logger.info(
         "communitybot {} starting: Discord adapter, database {}",
         __version__,
@@ -295,8 +296,8 @@ async def _serve_discord_and_matrix(
 
     discord = await discord_bot(DiscordConfig.from_settings(settings.discord), core)
     matrix = await matrix_bot(MatrixConfig.from_settings(settings.matrix), core)
-    _attach(dashboard, "discord", discord.bot, _discord_connected(discord))
-    _attach(dashboard, "matrix", matrix.bot, matrix.ready.is_set)
+    await _attach(dashboard, discord.bot, _discord_connected(discord))
+    await _attach(dashboard, matrix.bot, matrix.ready.is_set)
     logger.info(
         "communitybot {} starting: Discord and Matrix adapters in one process (Matrix as {}),"
         " database {}",

@@ -25,8 +25,8 @@ async def running_dashboard(
         base_url=base_url,
         lock=harness.bot.lanes.writer,
     )
-    dashboard.attach("fake", harness.bot, lambda: True)
     async with dashboard.running():
+        await dashboard.attach(harness.bot, lambda: True)
         yield dashboard
 
 

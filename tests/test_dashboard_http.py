@@ -304,3 +304,50 @@ async def test_every_answer_carries_the_security_headers(harness: Harness) -> No
 
 def test_dashboard_is_importable_without_a_running_loop() -> None:
     assert Dashboard.__doc__
+
+
+async def test_a_process_without_the_dashboard_clears_only_its_own_platforms_links(
+    harness: Harness,
+) -> None:
+    """Two processes on one database (PostgreSQL): one serving `fake` with the dashboard, one
+    serving Matrix without it. The second's start must not turn the first's links off."""
+    from communitybot.dashboard import installation
+    from communitybot.units import writer_turn
+
+    harness.platform.moderators.add("mod")
+    await harness.join("mod")
+    async with running_dashboard(harness) as dashboard:
+        writer = writer_turn(harness.store.db, harness.bot.lanes.writer)
+        await installation.stop_serving(harness.store.db, writer, ["matrix"])
+        assert await installation.url_for(harness.store.db, "fake") == dashboard.base_url
+        assert "/signin?t=" in await harness.reply_text("mod", "/dashboard")
+
+
+@pytest.mark.parametrize("path", ["/c/{id}/funnel", "/c/{id}/funnel.csv"])
+async def test_every_community_route_wants_a_session(harness: Harness, path: str) -> None:
+    await seed_funnel(harness)
+    community = await harness.store.communities.get(CommunityRef("fake", "community-1"))
+    assert community is not None
+    async with running_dashboard(harness) as dashboard, client() as http:
+        answer = await http.get(f"{dashboard.base_url}{path.format(id=community.id)}")
+        assert answer.status == 401
+        assert "not signed in" in await answer.text()
+        answer = await http.get(
+            f"{dashboard.base_url}{path.format(id=community.id)}",
+            cookies={"communitybot_session": "made-up"},
+        )
+        assert answer.status == 401
+
+
+async def test_the_index_lists_only_the_communities_still_moderated(harness: Harness) -> None:
+    await seed_funnel(harness)
+    async with running_dashboard(harness) as dashboard, client() as http:
+        community = await harness.store.communities.get(CommunityRef("fake", "community-1"))
+        assert community is not None
+        await sign_in(http, await link_for(harness, "mod"))
+        page = await (await http.get(f"{dashboard.base_url}/")).text()
+        assert f'href="/c/{community.id}/funnel"' in page
+        harness.platform.moderators.discard("mod")
+        page = await (await http.get(f"{dashboard.base_url}/")).text()
+        assert "/funnel" not in page
+        assert "You moderate none" in page

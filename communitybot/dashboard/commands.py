@@ -1,8 +1,9 @@
 """`dashboard`: hand a moderator a signed, single-use sign-in link, privately.
 
 The reply is always ephemeral: an ephemeral reply on Discord, the member's DM room on Matrix,
-printed on the console. Reading the installation row is all it does (the read path): the
-secret and public URL are written by the running dashboard (`installation.configure`).
+printed on the console. Reading two rows is all it does (the read path): the secret and the
+URL of the dashboard serving this community's platform, written by that dashboard
+(`installation.serve`).
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ def sign_in_url(base_url: str, token: str) -> str:
 
 @handles("dashboard")
 async def dashboard(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    found = await installation.read(ctx.store.db)
-    if found is None or found.base_url is None:
+    base_url = await installation.url_for(ctx.store.db, ctx.community.ref.platform)
+    secret = await installation.secret(ctx.store.db)
+    if base_url is None or secret is None:
         return reply(OFF_TEXT, ephemeral=True)
     user = ctx.member.ref
     claims = new_claims(ctx.community.id, user.platform, user.user_id, ctx.now)
     minutes = int(LINK_LIFETIME.total_seconds() // 60)
-    url = sign_in_url(found.base_url, sign(found.secret, claims))
+    url = sign_in_url(base_url, sign(secret, claims))
     return reply(
         "Your sign-in link to this community's dashboard (it opens once, within "
         f"{minutes} minutes; do not share it):\n{url}",

@@ -1,10 +1,13 @@
-"""The dashboard's rows in the database: the installation secret, the public URL, used links.
+"""The dashboard's rows in the database: the installation secret, where each platform's
+dashboard is served, and the sign-in links already used.
 
 The secret lives in the database (not a setting) so every process of one installation signs and
 checks with the same key without the operator managing one more secret, and a database copy
-(`communitybot db copy`) carries it along. It is never logged and never leaves this module
-except to `links`. The public URL is written by the running dashboard at start and cleared when
-it is off, so the `dashboard` command (which has no settings) knows whether to hand out a link.
+(`communitybot db copy`) carries it along. It is never logged and leaves this module only for
+`links`. The URLs are per platform because a dashboard can check the rights only of the
+platforms its own process serves (`access`): with a Discord process and a Matrix process on one
+PostgreSQL database, each records (or clears) only its own platform's row, and the `dashboard`
+command (which has no settings) hands out a link only where one is served.
 
 Writes take the writer turn, like the adapters' state: on SQLite a bare statement could
 otherwise land inside an event's open transaction (`communitybot.units`).
@@ -12,7 +15,7 @@ otherwise land inside an event's open transaction (`communitybot.units`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from communitybot.dashboard.links import new_secret
@@ -25,47 +28,51 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-@dataclass(frozen=True)
-class Installation:
-    secret: str
-    base_url: str | None
+async def secret(db: Database) -> str | None:
+    """The signing secret; None before the dashboard ever ran."""
+    row = await db.fetch_one("SELECT secret FROM dashboard_installation WHERE id = 1")
+    return str(row["secret"]) if row is not None else None
 
 
-async def read(db: Database) -> Installation | None:
-    """The secret and public URL; None before the dashboard ever ran."""
-    row = await db.fetch_one("SELECT secret, base_url FROM dashboard_installation WHERE id = 1")
-    if row is None:
-        return None
-    return Installation(str(row["secret"]), row["base_url"])
+async def url_for(db: Database, platform: str) -> str | None:
+    """The public URL of the dashboard serving `platform` now, or None."""
+    row = await db.fetch_one("SELECT base_url FROM dashboard_urls WHERE platform = ?", (platform,))
+    return str(row["base_url"]) if row is not None else None
 
 
-async def configure(
-    db: Database, writer: PriorityLock, base_url: str | None, now: datetime
-) -> Installation:
-    """Record the public URL (None: the dashboard is off), creating the secret on first use."""
+async def serve(
+    db: Database, writer: PriorityLock, platform: str, base_url: str, now: datetime
+) -> None:
+    """Record that this process serves `platform`'s dashboard at `base_url` (and make the
+    installation's secret if there is none yet)."""
     async with writer.hold(Priority.INTERACTIVE), db.transaction():
         await db.execute(
-            "INSERT INTO dashboard_installation (id, secret, base_url, updated_at)"
-            " VALUES (1, ?, ?, ?)"
-            " ON CONFLICT (id) DO UPDATE SET base_url = excluded.base_url,"
-            " updated_at = excluded.updated_at",
-            (new_secret(), base_url, _iso(now)),
+            "INSERT INTO dashboard_installation (id, secret, created_at) VALUES (1, ?, ?)"
+            " ON CONFLICT (id) DO NOTHING",
+            (new_secret(), _iso(now)),
         )
-    found = await read(db)
-    assert found is not None
-    return found
+        await db.execute(
+            "INSERT INTO dashboard_urls (platform, base_url, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (platform) DO UPDATE SET base_url = excluded.base_url,"
+            " updated_at = excluded.updated_at",
+            (platform, base_url, _iso(now)),
+        )
 
 
-async def switch_off(db: Database, writer: PriorityLock, now: datetime) -> None:
-    """Forget the public URL if one is recorded (the dashboard is not served): the command then
-    says the dashboard is off. Writes nothing on an installation that never ran it."""
-    if await read(db) is None:
+async def stop_serving(db: Database, writer: PriorityLock, platforms: Iterable[str]) -> None:
+    """No dashboard serves these platforms (any more): `dashboard` then says it is off there.
+    Writes nothing when no row names them (an installation that never ran the dashboard)."""
+    names = sorted(set(platforms))
+    if not names:
+        return
+    marks = ", ".join("?" for _ in names)
+    found = await db.fetch_all(
+        f"SELECT platform FROM dashboard_urls WHERE platform IN ({marks})", names
+    )
+    if not found:
         return
     async with writer.hold(Priority.INTERACTIVE), db.transaction():
-        await db.execute(
-            "UPDATE dashboard_installation SET base_url = NULL, updated_at = ? WHERE id = 1",
-            (_iso(now),),
-        )
+        await db.execute(f"DELETE FROM dashboard_urls WHERE platform IN ({marks})", names)
 
 
 async def use_link(

@@ -109,11 +109,15 @@ class Dashboard:
             undefined=jinja2.StrictUndefined,
         )
 
-    def attach(self, name: str, bot: Bot, connected: Callable[[], bool]) -> None:
-        """Serve `bot`'s platform: its communities' pages, its metrics, its readiness."""
+    async def attach(self, bot: Bot, connected: Callable[[], bool]) -> None:
+        """Serve `bot`'s platform: its communities' pages, its metrics, its readiness; from
+        now on `dashboard` there hands out links to this dashboard. Call inside `running()`."""
+        name = bot.platform.name
         self.platforms[name] = bot.platform
         self.connected[name] = connected
         bot.observers.append(self.metrics.observe)
+        assert self.base_url is not None, "attach() inside running()"
+        await installation.serve(self.store.db, self.writer, name, self.base_url, self.clock.now())
 
     @property
     def secure(self) -> bool:
@@ -123,8 +127,8 @@ class Dashboard:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Dashboard]:
-        """Listen until the block ends; records the public URL so `dashboard` hands out links,
-        and clears it again on the way out."""
+        """Listen until the block ends; on the way out, `dashboard` stops handing out links to
+        it for the platforms attached meanwhile."""
         runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
         await runner.setup()
         try:
@@ -139,15 +143,12 @@ class Dashboard:
             self.port = int(bound[1])
             if self.base_url is None:
                 self.base_url = f"http://{self.host}:{self.port}"
-            await installation.configure(
-                self.store.db, self.writer, self.base_url, self.clock.now()
-            )
             logger.info("dashboard listening on {}:{} ({})", self.host, self.port, self.base_url)
             try:
                 yield self
             finally:
-                with contextlib.suppress(Exception):
-                    await installation.switch_off(self.store.db, self.writer, self.clock.now())
+                with contextlib.suppress(Exception):  # a closed database: nothing to clear
+                    await installation.stop_serving(self.store.db, self.writer, self.platforms)
         finally:
             await runner.cleanup()
 
@@ -240,8 +241,7 @@ class Dashboard:
         )
 
     async def _secret(self) -> str | None:
-        found = await installation.read(self.store.db)
-        return found.secret if found is not None else None
+        return await installation.secret(self.store.db)
 
     def _refused_link(self, why: Refusal) -> web.Response:
         if why == "expired":

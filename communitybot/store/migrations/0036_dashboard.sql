@@ -1,10 +1,17 @@
 -- The web dashboard (issue #16). One row: the installation's secret that signs sign-in links
--- (HMAC-SHA256; never logged, never shown) and the public base URL the running dashboard
--- serves (NULL while it is off, so `dashboard` says so instead of handing out a dead link).
+-- (HMAC-SHA256; never logged, never shown), made on the first start with the dashboard on.
 CREATE TABLE dashboard_installation (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     secret TEXT NOT NULL,
-    base_url TEXT,
+    created_at TEXT NOT NULL
+);
+
+-- Where each platform's dashboard is served now: written by the process that serves that
+-- platform with the dashboard on, deleted when it stops or starts with the dashboard off, so
+-- `dashboard` hands out a link only to a dashboard that can check that platform's moderators.
+CREATE TABLE dashboard_urls (
+    platform TEXT PRIMARY KEY,
+    base_url TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
 
