@@ -256,7 +256,6 @@ async def _serve_matrix(settings: Settings, core: Core, dashboard: Dashboard | N
     from adapters.matrix import MatrixConfig, MatrixStartupError
 
     bot = await matrix_bot(MatrixConfig.from_settings(settings.matrix), core)
-    await _attach(dashboard, bot.bot, bot.ready.is_set)
     logger.info(
         "communitybot {} starting: Matrix adapter as {}, database {}",
         __version__,
@@ -264,7 +263,8 @@ async def _serve_matrix(settings: Settings, core: Core, dashboard: Dashboard | N
         settings.database_shown,
     )
     try:
-        await _lead_and_serve([("matrix", bot)])  # before the login, the first sync, any post
+        # the leader lock first: before the login, the first sync, any post
+        await _lead_and_serve([("matrix", bot)], dashboard)
     except MatrixStartupError as error:
         raise StartupFailed(str(error)) from error
 
@@ -274,14 +274,14 @@ async def _serve_discord(settings: Settings, core: Core, dashboard: Dashboard | 
     from adapters.discord import DiscordConfig, DiscordStartupError
 
     bot = await discord_bot(DiscordConfig.from_settings(settings.discord), core)
-    await _attach(dashboard, bot.bot, _discord_connected(bot))
     logger.info(
         "communitybot {} starting: Discord adapter, database {}",
         __version__,
         settings.database_shown,
     )
     try:
-        await _lead_and_serve([("discord", bot)])  # before the login and the gateway connection
+        # the leader lock first: before the login and the gateway connection
+        await _lead_and_serve([("discord", bot)], dashboard)
     except DiscordStartupError as error:
         raise StartupFailed(str(error)) from error
 
@@ -296,8 +296,6 @@ async def _serve_discord_and_matrix(
 
     discord = await discord_bot(DiscordConfig.from_settings(settings.discord), core)
     matrix = await matrix_bot(MatrixConfig.from_settings(settings.matrix), core)
-    await _attach(dashboard, discord.bot, _discord_connected(discord))
-    await _attach(dashboard, matrix.bot, matrix.ready.is_set)
     logger.info(
         "communitybot {} starting: Discord and Matrix adapters in one process (Matrix as {}),"
         " database {}",
@@ -307,7 +305,7 @@ async def _serve_discord_and_matrix(
     )
     try:
         # Discord's lock first, always: two such processes never hold one lock each.
-        await _lead_and_serve([("discord", discord), ("matrix", matrix)])
+        await _lead_and_serve([("discord", discord), ("matrix", matrix)], dashboard)
     except (DiscordStartupError, MatrixStartupError) as error:
         raise StartupFailed(str(error)) from error
 
@@ -318,7 +316,9 @@ def _discord_connected(bot: DiscordBot) -> Callable[[], bool]:
     return lambda: bot.ready.is_set() and not bot.client.is_closed()
 
 
-async def _lead_and_serve(platforms: Sequence[tuple[str, Any]]) -> None:
+async def _lead_and_serve(
+    platforms: Sequence[tuple[str, Any]], dashboard: Dashboard | None = None
+) -> None:
     """Take each platform's leader lock in the order given (a standby waits here:
     `communitybot.leader`), then serve them all, each with its scheduler; a dead predecessor's
     undelivered outbox rows are adopted after the grace in which a leader that lost its lock
@@ -335,6 +335,9 @@ async def _lead_and_serve(platforms: Sequence[tuple[str, Any]]) -> None:
         for one, (_, adapter_bot) in zip(served, platforms, strict=True):
             assert one.leader is not None
             adapter_bot.bot.outbox.adopt_orphans(one.leader.takeover_grace)
+        for name, adapter_bot in platforms:  # a standby's dashboard shows nothing until here
+            connected = _discord_connected(adapter_bot) if name == "discord" else None
+            await _attach(dashboard, adapter_bot.bot, connected or adapter_bot.ready.is_set)
         await serve_platforms(served)
 
 

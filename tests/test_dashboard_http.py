@@ -351,3 +351,15 @@ async def test_the_index_lists_only_the_communities_still_moderated(harness: Har
         page = await (await http.get(f"{dashboard.base_url}/")).text()
         assert "/funnel" not in page
         assert "You moderate none" in page
+
+
+async def test_a_dashboard_serving_no_platform_yet_is_alive_but_not_ready(
+    harness: Harness,
+) -> None:
+    """A standby replica: its dashboard listens, but nothing is served until it leads."""
+    standby = Dashboard(harness.store, harness.clock, host="127.0.0.1", port=0)
+    async with standby.running(), client() as http:
+        assert (await http.get(f"{standby.base_url}/healthz")).status == 200
+        ready = await http.get(f"{standby.base_url}/readyz")
+        assert ready.status == 503
+        assert "none served yet" in await ready.text()

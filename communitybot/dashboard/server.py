@@ -205,6 +205,9 @@ class Dashboard:
         except Exception as error:  # any failure means "not ready", and says which kind
             ready = False
             lines.append(f"database: not answering ({type(error).__name__})")
+        if not self.connected:
+            ready = False
+            lines.append("platforms: none served yet (starting, or a standby waiting to lead)")
         for name, is_connected in sorted(self.connected.items()):
             up = is_connected()
             ready = ready and up
