@@ -76,11 +76,12 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
     folder = tmp_path_factory.mktemp("console")
     port = free_port()
     env = clean_env(COMMUNITYBOT_DASHBOARD__LISTEN=f"127.0.0.1:{port}")
+    log = open(folder / "stderr.txt", "w")  # noqa: SIM115 - closed once the bot has stopped
     process = subprocess.Popen(
         [sys.executable, "-m", "communitybot", "run", "--db", str(folder / "bot.db")],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=open(folder / "stderr.txt", "w"),  # noqa: SIM115 - closed with the process
+        stderr=log,
         text=True,
         encoding="utf-8",
         cwd=folder,
@@ -114,6 +115,8 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
             process.kill()
             process.wait()
             raise
+        finally:
+            log.close()
         stderr = (folder / "stderr.txt").read_text()
         assert code == 0, stderr
         assert "Traceback" not in stderr, stderr

@@ -73,3 +73,15 @@ async def test_the_health_check_asks_the_running_dashboard(harness: Harness) -> 
         assert code == 0
     code, why = await asyncio.to_thread(check, listen)  # stopped: unhealthy, and says why
     assert code == 1 and "did not answer" in why
+
+
+def test_the_health_check_reads_the_env_file_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from communitybot.dashboard.healthcheck import main
+
+    (tmp_path / ".env").write_text("COMMUNITYBOT_DASHBOARD__LISTEN=127.0.0.1:9\n")
+    with pytest.raises(SystemExit) as ended:
+        main()
+    assert ended.value.code == 1  # port 9 (discard) has no dashboard
+    assert "http://127.0.0.1:9/healthz did not answer" in capsys.readouterr().out

@@ -3,7 +3,8 @@
 Exit 0 when the dashboard is off (nothing to ask: the check must not mark a bot without a
 dashboard unhealthy) or when its /healthz answers 200 within the timeout; exit 1 otherwise, with
 one line saying why. It asks the address the dashboard listens on (0.0.0.0 and :: are asked on
-the loopback), read from COMMUNITYBOT_DASHBOARD__LISTEN as the bot reads it.
+the loopback), read from COMMUNITYBOT_DASHBOARD__LISTEN as the bot reads it: the environment,
+else `.env` in the working directory.
 """
 
 from __future__ import annotations
@@ -40,7 +41,11 @@ def check(environ: dict[str, str]) -> tuple[int, str]:
 
 
 def main() -> None:
-    code, why = check(dict(os.environ))
+    from dotenv import dotenv_values
+
+    settings = {k: v for k, v in dotenv_values(".env").items() if v is not None}
+    settings.update(os.environ)
+    code, why = check(settings)
     print(why)
     sys.exit(code)
 
