@@ -16,7 +16,7 @@ from communitybot.dashboard.commands import OFF_TEXT
 from communitybot.dashboard.server import Dashboard
 from communitybot.events import CommandInvoked, CommunityRef, ConversationRef
 from tests.conftest import Harness, user
-from tests.dashboard_world import link_for, running_dashboard, seed_funnel
+from tests.dashboard_world import LINK, link_for, running_dashboard, seed_funnel
 
 
 def client() -> aiohttp.ClientSession:
@@ -363,3 +363,29 @@ async def test_a_dashboard_serving_no_platform_yet_is_alive_but_not_ready(
         ready = await http.get(f"{standby.base_url}/readyz")
         assert ready.status == 503
         assert "none served yet" in await ready.text()
+
+
+async def test_a_second_link_of_the_same_moderator_adds_its_community_to_the_session(
+    harness: Harness,
+) -> None:
+    await seed_funnel(harness)
+    other = CommunityRef("fake", "community-2")
+    channel = ConversationRef("fake", "channel", "g")
+    async with running_dashboard(harness) as dashboard, client() as http:
+        await sign_in(http, await link_for(harness, "mod"))
+        harness.platform.take()
+        await harness.bot.dispatch(CommandInvoked(other, user("mod"), channel, ("dashboard",), {}))
+        (sent,) = harness.platform.take()
+        found = LINK.search(sent.text)
+        assert found is not None and sent.ephemeral
+        second = await sign_in(http, found.group(1))
+        assert second.status == 200
+        first, other_row = (
+            await harness.store.communities.get(CommunityRef("fake", "community-1")),
+            await harness.store.communities.get(other),
+        )
+        assert first is not None and other_row is not None
+        for community in (first, other_row):
+            page = await http.get(f"{dashboard.base_url}/c/{community.id}/funnel")
+            assert page.status == 200
+        assert len(dashboard.sessions) == 1

@@ -215,7 +215,7 @@ class Dashboard:
         return web.Response(text="\n".join(lines) + "\n", status=200 if ready else 503)
 
     async def metrics_text(self, request: web.Request) -> web.Response:
-        await self.metrics.refresh(self.store.db, self.clock.now(), self.connected)
+        await self.metrics.refresh(self._reader.db, self.clock.now(), self.connected)
         response = web.Response(body=self.metrics.text())
         response.headers["Content-Type"] = CONTENT_TYPE
         return response
@@ -306,16 +306,23 @@ class Dashboard:
         found = await rights(self._reader, self.platforms, user, claims.community_id)
         if isinstance(found, Denied):
             return self.message(found.status, "No access", found.why)
-        cookie, _ = self.sessions.open(claims.platform, claims.user_id, found.id, now)
         response = web.Response(status=303, headers={"Location": f"/c/{found.id}/funnel"})
-        response.set_cookie(
-            SESSION_COOKIE,
-            cookie,
-            path="/",
-            httponly=True,
-            samesite="Strict",
-            secure=self.secure,
-        )
+        current = self._session(request)
+        if current is not None and (current.platform, current.user_id) == (
+            user.platform,
+            user.user_id,
+        ):
+            current.communities.add(found.id)  # the same person: one session, one more community
+        else:
+            cookie, _ = self.sessions.open(claims.platform, claims.user_id, found.id, now)
+            response.set_cookie(
+                SESSION_COOKIE,
+                cookie,
+                path="/",
+                httponly=True,
+                samesite="Strict",
+                secure=self.secure,
+            )
         response.del_cookie(SIGNIN_COOKIE, path="/signin")
         logger.info("dashboard: signed in to community {}", found.id)
         return response
