@@ -58,14 +58,18 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
-ASK_AGAIN = "Run the `dashboard` command in your community for a new link."
+ASK_AGAIN = (
+    "For a new link, type the dashboard command in your community "
+    "(/dashboard on Discord, !dashboard on Matrix)."
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass(frozen=True)
 class Page:
-    """A community page's URL name, title and path suffix (the navigation later pages join)."""
+    """A community page: its path under /c/<id>/ and its title (the navigation later pages
+    join)."""
 
     name: str
     title: str
@@ -231,7 +235,9 @@ class Dashboard:
     async def index(self, request: web.Request) -> web.Response:
         session = self._session(request)
         if session is None:
-            return self.message(200, "Dashboard", "Sign in with a link: " + ASK_AGAIN)
+            return self.message(
+                200, "Dashboard", "You sign in with a link the bot sends privately. " + ASK_AGAIN
+            )
         communities = []
         for community_id in sorted(session.communities):
             found = await moderated(self._reader, self.platforms, session, community_id)
