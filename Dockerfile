@@ -30,5 +30,10 @@ ENV COMMUNITYBOT_DATABASE_PATH=/data/communitybot.db
 ENV COMMUNITYBOT_CONSOLE_FILES_DIR=/data/files
 VOLUME /data
 
+# With the dashboard on (COMMUNITYBOT_DASHBOARD__LISTEN=0.0.0.0:8080, docs/dashboard.md) Docker
+# asks its /healthz every 30 s; with it off the check always passes. Publish the port with -p.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-m", "communitybot.dashboard.healthcheck"]
+
 USER communitybot
 CMD ["communitybot", "run"]

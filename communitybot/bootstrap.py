@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -52,7 +52,7 @@ from communitybot.priority_lock import PriorityLock
 from communitybot.queries import StoreQueries
 from communitybot.registry import JOB_KINDS
 from communitybot.scheduler import Scheduler
-from communitybot.settings import BOTH, Settings
+from communitybot.settings import BOTH, AdapterName, Settings
 from communitybot.store.db import StoreError
 from communitybot.store.store import Store
 from communitybot.wakeup import Wakeup
@@ -60,6 +60,7 @@ from communitybot.wakeup import Wakeup
 if TYPE_CHECKING:
     from adapters.discord import DiscordBot, DiscordConfig
     from adapters.matrix import MatrixBot, MatrixConfig
+    from communitybot.dashboard.server import Dashboard
 
 
 class StartupFailed(Exception):
@@ -167,19 +168,66 @@ async def serve(settings: Settings, store: Store, stdin: TextIO, stdout: TextIO)
     """
     core = Core(store)
     adapter = settings.resolved_adapter()
-    if adapter == BOTH:
-        await _serve_discord_and_matrix(settings, core)
-        return 0
-    if adapter == "matrix":
-        await _serve_matrix(settings, core)
-        return 0
-    if adapter == "discord":
-        await _serve_discord(settings, core)
-        return 0
-    return await _serve_console(settings, core, stdin, stdout)
+    async with _dashboard(settings, core, adapter) as dashboard:
+        if adapter == BOTH:
+            await _serve_discord_and_matrix(settings, core, dashboard)
+            return 0
+        if adapter == "matrix":
+            await _serve_matrix(settings, core, dashboard)
+            return 0
+        if adapter == "discord":
+            await _serve_discord(settings, core, dashboard)
+            return 0
+        return await _serve_console(settings, core, stdin, stdout, dashboard)
 
 
-async def _serve_console(settings: Settings, core: Core, stdin: TextIO, stdout: TextIO) -> int:
+@contextlib.asynccontextmanager
+async def _dashboard(
+    settings: Settings, core: Core, adapter: AdapterName
+) -> AsyncIterator[Dashboard | None]:
+    """The web dashboard beside the adapters while they run (`communitybot.dashboard`), or
+    None when it is off (then the URL an earlier run recorded for this process's platforms is
+    cleared, so `dashboard` says it is off instead of handing out a dead link)."""
+    from communitybot.dashboard import installation
+    from communitybot.dashboard.server import Dashboard, DashboardStartupError
+    from communitybot.units import writer_turn
+
+    wanted = settings.dashboard
+    if not wanted.enabled:
+        served = ("discord", "matrix") if adapter == BOTH else (adapter,)
+        await installation.stop_serving(
+            core.store.db, writer_turn(core.store.db, core.lock), served
+        )
+        yield None
+        return
+    dashboard = Dashboard(
+        core.store,
+        core.clock,
+        host=wanted.host,
+        port=wanted.port,
+        base_url=wanted.public_url,
+        lock=core.lock,
+    )
+    try:
+        running = dashboard.running()
+        await running.__aenter__()
+    except DashboardStartupError as error:
+        raise StartupFailed(str(error)) from error
+    try:
+        yield dashboard
+    finally:
+        await running.__aexit__(None, None, None)
+
+
+async def _attach(dashboard: Dashboard | None, bot: Bot, connected: Callable[[], bool]) -> None:
+    """Show this platform on the dashboard (pages, metrics, readiness) when it runs."""
+    if dashboard is not None:
+        await dashboard.attach(bot, connected)
+
+
+async def _serve_console(
+    settings: Settings, core: Core, stdin: TextIO, stdout: TextIO, dashboard: Dashboard | None
+) -> int:
     from adapters.console import ConsolePlatform, run_console
     from adapters.console.terminal import PromptedTerminal
 
@@ -190,6 +238,7 @@ async def _serve_console(settings: Settings, core: Core, stdin: TextIO, stdout: 
     out = stdout if terminal is None else cast(TextIO, terminal)
     platform = ConsolePlatform(out, settings.console_files_dir)
     bot = core.bot(platform, "/")
+    await _attach(dashboard, bot, lambda: True)
     community = CommunityRef(platform.name, settings.console_community)
     logger.info(
         "communitybot {} started: console adapter, database {}",
@@ -202,7 +251,7 @@ async def _serve_console(settings: Settings, core: Core, stdin: TextIO, stdout: 
         )
 
 
-async def _serve_matrix(settings: Settings, core: Core) -> None:
+async def _serve_matrix(settings: Settings, core: Core, dashboard: Dashboard | None) -> None:
     """Serve the configured Matrix rooms until terminated; a login problem is one line."""
     from adapters.matrix import MatrixConfig, MatrixStartupError
 
@@ -214,12 +263,13 @@ async def _serve_matrix(settings: Settings, core: Core) -> None:
         settings.database_shown,
     )
     try:
-        await _lead_and_serve([("matrix", bot)])  # before the login, the first sync, any post
+        # the leader lock first: before the login, the first sync, any post
+        await _lead_and_serve([("matrix", bot)], dashboard)
     except MatrixStartupError as error:
         raise StartupFailed(str(error)) from error
 
 
-async def _serve_discord(settings: Settings, core: Core) -> None:
+async def _serve_discord(settings: Settings, core: Core, dashboard: Dashboard | None) -> None:
     """Serve the bot's Discord guilds until terminated; a bad token is one line."""
     from adapters.discord import DiscordConfig, DiscordStartupError
 
@@ -230,12 +280,15 @@ async def _serve_discord(settings: Settings, core: Core) -> None:
         settings.database_shown,
     )
     try:
-        await _lead_and_serve([("discord", bot)])  # before the login and the gateway connection
+        # the leader lock first: before the login and the gateway connection
+        await _lead_and_serve([("discord", bot)], dashboard)
     except DiscordStartupError as error:
         raise StartupFailed(str(error)) from error
 
 
-async def _serve_discord_and_matrix(settings: Settings, core: Core) -> None:
+async def _serve_discord_and_matrix(
+    settings: Settings, core: Core, dashboard: Dashboard | None
+) -> None:
     """Serve the bot's Discord guilds and the configured Matrix rooms in this one process until
     terminated; either platform's start-up problem is one line, and stops the other."""
     from adapters.discord import DiscordConfig, DiscordStartupError
@@ -252,12 +305,20 @@ async def _serve_discord_and_matrix(settings: Settings, core: Core) -> None:
     )
     try:
         # Discord's lock first, always: two such processes never hold one lock each.
-        await _lead_and_serve([("discord", discord), ("matrix", matrix)])
+        await _lead_and_serve([("discord", discord), ("matrix", matrix)], dashboard)
     except (DiscordStartupError, MatrixStartupError) as error:
         raise StartupFailed(str(error)) from error
 
 
-async def _lead_and_serve(platforms: Sequence[tuple[str, Any]]) -> None:
+def _discord_connected(bot: DiscordBot) -> Callable[[], bool]:
+    """Connected: ready once (logged in, first gateway READY) and the client not closed;
+    discord.py reconnecting in between still counts (docs/dashboard.md says so)."""
+    return lambda: bot.ready.is_set() and not bot.client.is_closed()
+
+
+async def _lead_and_serve(
+    platforms: Sequence[tuple[str, Any]], dashboard: Dashboard | None = None
+) -> None:
     """Take each platform's leader lock in the order given (a standby waits here:
     `communitybot.leader`), then serve them all, each with its scheduler; a dead predecessor's
     undelivered outbox rows are adopted after the grace in which a leader that lost its lock
@@ -274,6 +335,9 @@ async def _lead_and_serve(platforms: Sequence[tuple[str, Any]]) -> None:
         for one, (_, adapter_bot) in zip(served, platforms, strict=True):
             assert one.leader is not None
             adapter_bot.bot.outbox.adopt_orphans(one.leader.takeover_grace)
+        for name, adapter_bot in platforms:  # a standby's dashboard shows nothing until here
+            connected = _discord_connected(adapter_bot) if name == "discord" else None
+            await _attach(dashboard, adapter_bot.bot, connected or adapter_bot.ready.is_set)
         await serve_platforms(served)
 
 

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -160,6 +161,9 @@ class Bot:
         self._modlog_told_at: datetime | None = None
         self.limits = limits or RateLimiter(store, platform, clock)
         """Per-member rate limits, checked before the lock (`communitybot.rate_limits`)."""
+        self.observers: list[Callable[[Event, float], None]] = []
+        """Told of every handled event and the seconds handling took (the dashboard's
+        `/metrics`); each must be quick and must not raise."""
 
     async def dispatch(self, event: Event) -> list[Action]:
         """Handle and deliver; returns the actions (tests and benchmarks look at them)."""
@@ -175,6 +179,7 @@ class Bot:
         A member over a rate limit is answered (once per window) or dropped right here, before
         the lock and before any database write: their burst never queues in front of others.
         """
+        started = time.perf_counter()
         await self.store.changes.listen()
         refused = await self.limits.admit(event)
         if refused is not None:
@@ -183,6 +188,8 @@ class Bot:
         if handled is None:
             handled = await self._handle_admitted(event)
         self.limits.settle(event, handled.actions)
+        for observe in self.observers:
+            observe(event, time.perf_counter() - started)
         return handled
 
     async def _handle_read_only(self, event: Event) -> Handled | None:

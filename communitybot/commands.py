@@ -14,6 +14,7 @@ from communitybot.chats.catalogue import CHAT_COMMANDS
 from communitybot.chats.network_catalogue import CHAT_NETWORK_COMMANDS
 from communitybot.chats.run_catalogue import CHAT_RUN_COMMANDS
 from communitybot.command_types import Autocomplete, Command, Option, OptionType
+from communitybot.dashboard.catalogue import DASHBOARD_COMMANDS
 from communitybot.help.catalogue import HELP_COMMANDS
 from communitybot.identity.catalogue import IDENTITY_COMMANDS
 from communitybot.mentoring.catalogue import MENTORING_COMMANDS
@@ -51,6 +52,7 @@ CATALOGUE: tuple[Command, ...] = (
     *CHAT_NETWORK_COMMANDS,
     *ROUND_COMMANDS,
     *NETWORK_COMMANDS,
+    *DASHBOARD_COMMANDS,
 )
 """The menu: every feature's entries, in the order `help` lists them (members' commands, then
 moderators'). A new command goes into its package's block; only a new block needs a line here

@@ -17,6 +17,7 @@ from communitybot.asks.feature import FEATURE as ASKS
 from communitybot.chats.feature import FEATURE as CHATS
 from communitybot.commands import find_command
 from communitybot.context import CommandHandler, Context
+from communitybot.dashboard.feature import FEATURE as DASHBOARD
 from communitybot.events import ChannelMessage
 from communitybot.feature import Feature
 from communitybot.help.feature import FEATURE as HELP
@@ -48,6 +49,7 @@ FEATURES: tuple[Feature, ...] = (
     ASKS,
     ROUNDS,
     NETWORKS,
+    DASHBOARD,
 )
 """Every capability, in the order listeners are asked: a pending `/forgetme` (privacy) hears a
 private message or a button before onboarding does, and so does a pending link confirmation

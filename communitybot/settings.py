@@ -199,6 +199,65 @@ class MatrixSettings(BaseModel):
         return names
 
 
+class DashboardSettings(BaseModel):
+    """The moderators' web dashboard (`communitybot/dashboard`, docs/dashboard.md): off until
+    `listen` is set. The bot process serves it on its own event loop."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    listen: str | None = None
+    """host:port to listen on, e.g. 127.0.0.1:8080 (put a TLS reverse proxy in front)."""
+    base_url: str | None = None
+    """The public URL people open (in the sign-in links), e.g. https://bot.example.org;
+    unset: http://<listen>. https makes the session cookie Secure."""
+
+    @field_validator("listen", "base_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return value.strip() or None if isinstance(value, str) else value
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError("must be host:port with a port from 1 to 65535, e.g. 127.0.0.1:8080")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http:// or https:// URL, e.g. https://bot.example.org")
+        return value.rstrip("/")
+
+    @property
+    def enabled(self) -> bool:
+        return self.listen is not None
+
+    @property
+    def host(self) -> str:
+        assert self.listen is not None
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        assert self.listen is not None
+        return int(self.listen.rpartition(":")[2])
+
+    @property
+    def public_url(self) -> str | None:
+        """Where links point: the base URL, else http://<listen>; None while off."""
+        if self.listen is None:
+            return None
+        return self.base_url or f"http://{self.listen}"
+
+
 class Settings(BaseSettings):
     """Everything configurable; build it with `load_settings()`, never at import."""
 
@@ -213,6 +272,7 @@ class Settings(BaseSettings):
 
     discord: DiscordSettings = DiscordSettings()
     matrix: MatrixSettings = MatrixSettings()
+    dashboard: DashboardSettings = DashboardSettings()
     database_path: Path = Path("communitybot.db")
     database_url: SecretStr | None = None
     """postgresql://user:password@host:port/db (or sqlite:///path); unset: `database_path`."""

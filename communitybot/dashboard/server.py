@@ -1,0 +1,429 @@
+"""The dashboard's web server: aiohttp on the bot's own event loop, Jinja2 templates.
+
+Why aiohttp.web: discord.py and matrix-nio already depend on it, so the dashboard adds no web
+stack and no ASGI server, and it runs in the bot's loop beside the adapters (`bootstrap`
+starts and stops it). Jinja2 autoescapes every template, so a tag named `<script>` is text.
+
+Routes (docs/dashboard.md): /healthz, /readyz, /metrics for operators; /signin (GET shows a
+button, POST opens the session: link previews that fetch the URL do not use it up); the pages
+under /c/<community id>/, each checked again against the moderator's live rights; /signout.
+Every POST carries a CSRF token (403 without it). The access log is off: sign-in URLs carry a
+token in their query string, and nothing here may log one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import jinja2
+from aiohttp import web
+from loguru import logger
+
+from communitybot.bot import Bot
+from communitybot.clock import Clock
+from communitybot.dashboard import installation
+from communitybot.dashboard.access import Denied, moderated, rights
+from communitybot.dashboard.charts import bar_chart
+from communitybot.dashboard.funnel import csv_rows, funnel, top_tags
+from communitybot.dashboard.links import Refusal, check, fingerprint
+from communitybot.dashboard.metrics import CONTENT_TYPE, Metrics
+from communitybot.dashboard.sessions import Session, Sessions
+from communitybot.events import UserRef
+from communitybot.models import Community
+from communitybot.ports import ChatPlatform
+from communitybot.priority_lock import PriorityLock
+from communitybot.store.store import Store
+from communitybot.units import writer_turn
+
+SESSION_COOKIE = "communitybot_session"
+SIGNIN_COOKIE = "communitybot_signin"
+"""The sign-in form's CSRF token (double submit: the cookie and the form field must agree)."""
+READY_TIMEOUT = 2.0
+"""Seconds /readyz waits for the database before it says it does not answer."""
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
+        " frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+ASK_AGAIN = (
+    "For a new link, type the dashboard command in your community "
+    "(/dashboard on Discord, !dashboard on Matrix)."
+)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A community page: its path under /c/<id>/ and its title (the navigation later pages
+    join)."""
+
+    name: str
+    title: str
+
+
+PAGES = (Page("funnel", "Onboarding funnel"),)
+
+
+def community_label(community: Community) -> str:
+    return community.name or f"{community.ref.platform} {community.ref.space_id}"
+
+
+class Dashboard:
+    """The web dashboard of one bot process: its sessions, metrics and served platforms."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        host: str,
+        port: int,
+        base_url: str | None = None,
+        lock: PriorityLock | None = None,
+    ) -> None:
+        """`base_url`: the public URL in links (None: http://host:port as bound, for tests and
+        local use). `lock`: the process's writer turn (`bootstrap.Core.lock`)."""
+        self.store = store
+        self.clock = clock
+        self.host = host
+        self.port = port
+        self.base_url = base_url
+        self.writer = writer_turn(store.db, lock)
+        self.sessions = Sessions()
+        self.metrics = Metrics()
+        self.platforms: dict[str, ChatPlatform] = {}
+        self.connected: dict[str, Callable[[], bool]] = {}
+        self.templates = jinja2.Environment(
+            loader=jinja2.PackageLoader("communitybot.dashboard", "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+
+    async def attach(self, bot: Bot, connected: Callable[[], bool]) -> None:
+        """Serve `bot`'s platform: its communities' pages, its metrics, its readiness; from
+        now on `dashboard` there hands out links to this dashboard. Call inside `running()`."""
+        name = bot.platform.name
+        self.platforms[name] = bot.platform
+        self.connected[name] = connected
+        bot.observers.append(self.metrics.observe)
+        assert self.base_url is not None, "attach() inside running()"
+        await installation.serve(self.store.db, self.writer, name, self.base_url, self.clock.now())
+
+    @property
+    def secure(self) -> bool:
+        return (self.base_url or "").startswith("https://")
+
+    # -- life ------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Dashboard]:
+        """Listen until the block ends; on the way out, `dashboard` stops handing out links to
+        it for the platforms attached meanwhile."""
+        runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self.host, self.port)
+            try:
+                await site.start()
+            except OSError as error:
+                raise DashboardStartupError(
+                    f"the dashboard cannot listen on {self.host}:{self.port} ({error.strerror})"
+                ) from None
+            bound = runner.addresses[0]
+            self.port = int(bound[1])
+            if self.base_url is None:
+                self.base_url = f"http://{self.host}:{self.port}"
+            logger.info("dashboard listening on {}:{} ({})", self.host, self.port, self.base_url)
+            try:
+                yield self
+            finally:
+                with contextlib.suppress(Exception):  # a closed database: nothing to clear
+                    await installation.stop_serving(self.store.db, self.writer, self.platforms)
+        finally:
+            await runner.cleanup()
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[_headers], client_max_size=64 * 1024)
+        app.add_routes(
+            [
+                web.get("/healthz", self.healthz),
+                web.get("/readyz", self.readyz),
+                web.get("/metrics", self.metrics_text),
+                web.get("/static/dashboard.css", self.stylesheet),
+                web.get("/", self.index),
+                web.get("/signin", self.signin_form),
+                web.post("/signin", self.signin),
+                web.post("/signout", self.signout),
+                web.get(r"/c/{community:\d+}/funnel", self.funnel_page),
+                web.get(r"/c/{community:\d+}/funnel.csv", self.funnel_csv),
+            ]
+        )
+        return app
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def render(self, template: str, status: int = 200, **values: Any) -> web.Response:
+        values.setdefault("session", None)
+        values.setdefault("pages", PAGES)
+        html = self.templates.get_template(template).render(**values)
+        return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+
+    def message(
+        self, status: int, title: str, text: str, session: Session | None = None
+    ) -> web.Response:
+        return self.render("message.html", status, title=title, text=text, session=session)
+
+    def _session(self, request: web.Request) -> Session | None:
+        return self.sessions.get(request.cookies.get(SESSION_COOKIE), self.clock.now())
+
+    @property
+    def _reader(self) -> Store:
+        """Pages read on the read connection when there is one: never inside a write."""
+        return self.store.reader or self.store
+
+    # -- operators -------------------------------------------------------------------------
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        return web.Response(text="ok\n")
+
+    async def readyz(self, request: web.Request) -> web.Response:
+        lines, ready = [], True
+        try:
+            async with asyncio.timeout(READY_TIMEOUT):
+                await self.store.db.fetch_one("SELECT 1")
+            lines.append("database: ok")
+        except Exception as error:  # any failure means "not ready", and says which kind
+            ready = False
+            lines.append(f"database: not answering ({type(error).__name__})")
+        if not self.connected:
+            ready = False
+            lines.append("platforms: none served yet (starting, or a standby waiting to lead)")
+        for name, is_connected in sorted(self.connected.items()):
+            up = is_connected()
+            ready = ready and up
+            lines.append(f"{name}: {'connected' if up else 'not connected'}")
+        return web.Response(text="\n".join(lines) + "\n", status=200 if ready else 503)
+
+    async def metrics_text(self, request: web.Request) -> web.Response:
+        await self.metrics.refresh(self._reader.db, self.clock.now(), self.connected)
+        response = web.Response(body=self.metrics.text())
+        response.headers["Content-Type"] = CONTENT_TYPE
+        return response
+
+    async def stylesheet(self, request: web.Request) -> web.Response:
+        css = resources.files("communitybot.dashboard").joinpath("static/dashboard.css")
+        response = web.Response(text=css.read_text(encoding="utf-8"), content_type="text/css")
+        response.headers["Cache-Control"] = "max-age=3600"
+        return response
+
+    # -- signing in ------------------------------------------------------------------------
+
+    async def index(self, request: web.Request) -> web.Response:
+        session = self._session(request)
+        if session is None:
+            return self.message(
+                200, "Dashboard", "You sign in with a link the bot sends privately. " + ASK_AGAIN
+            )
+        communities = []
+        for community_id in sorted(session.communities):
+            found = await moderated(self._reader, self.platforms, session, community_id)
+            if isinstance(found, Community):
+                communities.append(found)
+        return self.render(
+            "index.html",
+            session=session,
+            communities=[(c.id, community_label(c)) for c in communities],
+        )
+
+    async def _secret(self) -> str | None:
+        return await installation.secret(self.store.db)
+
+    def _refused_link(self, why: Refusal) -> web.Response:
+        if why == "expired":
+            return self.message(
+                403,
+                "Link expired",
+                "This sign-in link has expired (links last 5 minutes). " + ASK_AGAIN,
+            )
+        return self.message(403, "Link not valid", "This sign-in link is not valid. " + ASK_AGAIN)
+
+    async def signin_form(self, request: web.Request) -> web.Response:
+        """The link's landing page: a button, so a chat app's link preview (a GET) does not
+        use the link up. A bad link is refused here already, and again at the POST."""
+        token = request.query.get("t", "")
+        secret = await self._secret()
+        claims = check(secret, token, self.clock.now()) if secret else "forged"
+        if isinstance(claims, str):
+            return self._refused_link(claims)
+        csrf = secrets.token_urlsafe(24)
+        response = self.render("signin.html", token=token, csrf=csrf)
+        response.set_cookie(
+            SIGNIN_COOKIE,
+            csrf,
+            max_age=600,
+            path="/signin",
+            httponly=True,
+            samesite="Strict",
+            secure=self.secure,
+        )
+        return response
+
+    async def signin(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        sent, expected = form.get("csrf"), request.cookies.get(SIGNIN_COOKIE)
+        if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
+            return self.message(
+                403,
+                "Form expired",
+                "This form could not be checked (its security token is missing). Open your "
+                "sign-in link again; it has not been used up.",
+            )
+        sent_token = form.get("t")
+        token = sent_token if isinstance(sent_token, str) else ""
+        secret = await self._secret()
+        now = self.clock.now()
+        claims = check(secret, token, now) if secret else "forged"
+        if isinstance(claims, str):
+            return self._refused_link(claims)
+        if not await installation.use_link(
+            self.store.db, self.writer, claims.nonce, claims.expires_at, now
+        ):
+            logger.info("dashboard: a used sign-in link was opened again ({})", fingerprint(token))
+            return self.message(
+                403,
+                "Link already used",
+                "This sign-in link was already used: each link opens once. " + ASK_AGAIN,
+            )
+        user = UserRef(claims.platform, claims.user_id)
+        found = await rights(self._reader, self.platforms, user, claims.community_id)
+        if isinstance(found, Denied):
+            return self.message(found.status, "No access", found.why)
+        response = web.Response(status=303, headers={"Location": f"/c/{found.id}/funnel"})
+        current = self._session(request)
+        if current is not None and (current.platform, current.user_id) == (
+            user.platform,
+            user.user_id,
+        ):
+            current.communities.add(found.id)  # the same person: one session, one more community
+        else:
+            cookie, _ = self.sessions.open(claims.platform, claims.user_id, found.id, now)
+            response.set_cookie(
+                SESSION_COOKIE,
+                cookie,
+                path="/",
+                httponly=True,
+                samesite="Strict",
+                secure=self.secure,
+            )
+        response.del_cookie(SIGNIN_COOKIE, path="/signin")
+        logger.info("dashboard: signed in to community {}", found.id)
+        return response
+
+    async def signout(self, request: web.Request) -> web.Response:
+        session = self._session(request)
+        refused = await self._csrf_refusal(request, session)
+        if refused is not None:
+            return refused
+        self.sessions.close(request.cookies.get(SESSION_COOKIE))
+        response = self.message(200, "Signed out", "You are signed out.")
+        response.del_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    async def _csrf_refusal(
+        self, request: web.Request, session: Session | None
+    ) -> web.Response | None:
+        """None when this POST comes with a session and its CSRF token; else the 403 page."""
+        form = await request.post()
+        sent = form.get("csrf")
+        if session is None or not session.csrf_ok(sent if isinstance(sent, str) else None):
+            return self.message(
+                403,
+                "Form refused",
+                "This form could not be checked (its security token is missing or old). "
+                "Reload the page and try again.",
+                session,
+            )
+        return None
+
+    # -- community pages -------------------------------------------------------------------
+
+    async def _community(self, request: web.Request) -> tuple[Session, Community] | web.Response:
+        session = self._session(request)
+        if session is None:
+            return self.message(401, "Please sign in", "You are not signed in. " + ASK_AGAIN)
+        found = await moderated(
+            self._reader, self.platforms, session, int(request.match_info["community"])
+        )
+        if isinstance(found, Denied):
+            return self.message(found.status, "No access", found.why, session)
+        return session, found
+
+    async def funnel_page(self, request: web.Request) -> web.Response:
+        allowed = await self._community(request)
+        if isinstance(allowed, web.Response):
+            return allowed
+        session, community = allowed
+        stages = await funnel(self._reader.db, community.id)
+        tags = await top_tags(self._reader.db, community.id)
+        label = community_label(community)
+        chart = bar_chart(
+            f"Onboarding funnel of {label}",
+            "Of the members here now: "
+            + ", ".join(f"{s.label.lower()} {s.members} ({s.percent})" for s in stages)
+            + ".",
+            [(s.label, s.members, f"{s.members} ({s.percent})") for s in stages],
+        )
+        return self.render(
+            "funnel.html",
+            session=session,
+            community=community,
+            label=label,
+            stages=stages,
+            tags=tags,
+            chart=chart,
+            current="funnel",
+        )
+
+    async def funnel_csv(self, request: web.Request) -> web.Response:
+        allowed = await self._community(request)
+        if isinstance(allowed, web.Response):
+            return allowed
+        _, community = allowed
+        out = io.StringIO()
+        csv.writer(out).writerows(csv_rows(await funnel(self._reader.db, community.id)))
+        response = web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="funnel-{community.id}.csv"'
+        )
+        return response
+
+
+class DashboardStartupError(Exception):
+    """The dashboard cannot start (its address is taken): one line for the operator."""
+
+
+@web.middleware
+async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Security headers on every answer (redirects raised as exceptions too)."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as answer:
+        answer.headers.update(HEADERS)
+        raise
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
