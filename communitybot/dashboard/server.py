@@ -19,7 +19,6 @@ import csv
 import io
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -31,10 +30,9 @@ from communitybot.bot import Bot
 from communitybot.clock import Clock
 from communitybot.dashboard import installation
 from communitybot.dashboard.access import Denied, moderated, rights
-from communitybot.dashboard.charts import bar_chart
-from communitybot.dashboard.funnel import csv_rows, funnel, top_tags
 from communitybot.dashboard.links import Refusal, check, fingerprint
 from communitybot.dashboard.metrics import CONTENT_TYPE, Metrics
+from communitybot.dashboard.pages import Page, PageRequest, community_pages
 from communitybot.dashboard.sessions import Session, Sessions
 from communitybot.events import UserRef
 from communitybot.models import Community
@@ -66,18 +64,6 @@ ASK_AGAIN = (
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-@dataclass(frozen=True)
-class Page:
-    """A community page: its path under /c/<id>/ and its title (the navigation later pages
-    join)."""
-
-    name: str
-    title: str
-
-
-PAGES = (Page("funnel", "Onboarding funnel"),)
-
-
 def community_label(community: Community) -> str:
     return community.name or f"{community.ref.platform} {community.ref.space_id}"
 
@@ -107,6 +93,8 @@ class Dashboard:
         self.metrics = Metrics()
         self.platforms: dict[str, ChatPlatform] = {}
         self.connected: dict[str, Callable[[], bool]] = {}
+        self.pages = community_pages()
+        """The community pages (`communitybot.dashboard.pages`), in navigation order."""
         self.templates = jinja2.Environment(
             loader=jinja2.PackageLoader("communitybot.dashboard", "templates"),
             autoescape=True,
@@ -168,17 +156,19 @@ class Dashboard:
                 web.get("/signin", self.signin_form),
                 web.post("/signin", self.signin),
                 web.post("/signout", self.signout),
-                web.get(r"/c/{community:\d+}/funnel", self.funnel_page),
-                web.get(r"/c/{community:\d+}/funnel.csv", self.funnel_csv),
             ]
         )
+        for page in self.pages:
+            app.router.add_get(rf"/c/{{community:\d+}}/{page.name}", self._page_view(page))
+            if page.csv is not None:
+                app.router.add_get(rf"/c/{{community:\d+}}/{page.name}.csv", self._page_csv(page))
         return app
 
     # -- rendering -------------------------------------------------------------------------
 
     def render(self, template: str, status: int = 200, **values: Any) -> web.Response:
         values.setdefault("session", None)
-        values.setdefault("pages", PAGES)
+        values.setdefault("pages", self.pages)
         html = self.templates.get_template(template).render(**values)
         return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
@@ -372,44 +362,52 @@ class Dashboard:
             return self.message(found.status, "No access", found.why, session)
         return session, found
 
-    async def funnel_page(self, request: web.Request) -> web.Response:
-        allowed = await self._community(request)
-        if isinstance(allowed, web.Response):
-            return allowed
-        session, community = allowed
-        stages = await funnel(self._reader.db, community.id)
-        tags = await top_tags(self._reader.db, community.id)
-        label = community_label(community)
-        chart = bar_chart(
-            f"Onboarding funnel of {label}",
-            "Of the members here now: "
-            + ", ".join(f"{s.label.lower()} {s.members} ({s.percent})" for s in stages)
-            + ".",
-            [(s.label, s.members, f"{s.members} ({s.percent})") for s in stages],
-        )
-        return self.render(
-            "funnel.html",
-            session=session,
-            community=community,
-            label=label,
-            stages=stages,
-            tags=tags,
-            chart=chart,
-            current="funnel",
+    def _page_request(self, request: web.Request, community: Community) -> PageRequest:
+        return PageRequest(
+            self._reader,
+            community,
+            community_label(community),
+            request.query,
+            self.clock.now(),
         )
 
-    async def funnel_csv(self, request: web.Request) -> web.Response:
-        allowed = await self._community(request)
-        if isinstance(allowed, web.Response):
-            return allowed
-        _, community = allowed
-        out = io.StringIO()
-        csv.writer(out).writerows(csv_rows(await funnel(self._reader.db, community.id)))
-        response = web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8")
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="funnel-{community.id}.csv"'
-        )
-        return response
+    def _page_view(self, page: Page) -> Handler:
+        async def show(request: web.Request) -> web.Response:
+            allowed = await self._community(request)
+            if isinstance(allowed, web.Response):
+                return allowed
+            session, community = allowed
+            asked = self._page_request(request, community)
+            values = await page.view(asked)
+            return self.render(
+                page.template,
+                session=session,
+                community=community,
+                label=asked.label,
+                current=page.name,
+                **values,
+            )
+
+        return show
+
+    def _page_csv(self, page: Page) -> Handler:
+        assert page.csv is not None
+        table = page.csv
+
+        async def download(request: web.Request) -> web.Response:
+            allowed = await self._community(request)
+            if isinstance(allowed, web.Response):
+                return allowed
+            _, community = allowed
+            out = io.StringIO()
+            csv.writer(out).writerows(await table(self._page_request(request, community)))
+            response = web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8")
+            response.headers["Content-Disposition"] = (
+                f'attachment; filename="{page.name}-{community.id}.csv"'
+            )
+            return response
+
+        return download
 
 
 class DashboardStartupError(Exception):

@@ -1,0 +1,30 @@
+"""The onboarding funnel page: joined → started → finished → first tag → first pairing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from communitybot.dashboard.charts import bar_chart
+from communitybot.dashboard.funnel import csv_rows, funnel, top_tags
+from communitybot.dashboard.pages import Page, PageRequest
+
+
+async def view(request: PageRequest) -> dict[str, Any]:
+    stages = await funnel(request.store.db, request.community.id)
+    tags = await top_tags(request.store.db, request.community.id)
+    chart = bar_chart(
+        f"Onboarding funnel of {request.label}",
+        "Of the members here now: "
+        + ", ".join(f"{s.label.lower()} {s.members} ({s.percent})" for s in stages)
+        + ".",
+        [(s.label, s.members, f"{s.members} ({s.percent})") for s in stages],
+    )
+    return {"stages": stages, "tags": tags, "chart": chart}
+
+
+async def table(request: PageRequest) -> Sequence[Sequence[object]]:
+    return csv_rows(await funnel(request.store.db, request.community.id))
+
+
+PAGE = Page("funnel", "Onboarding funnel", "funnel.html", view, table)
