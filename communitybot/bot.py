@@ -666,6 +666,12 @@ class Bot:
                 return None
         elif isinstance(event, MemberJoined):
             member, member_is_new = await self.store.members.join(community.id, event.user, now)
+        elif isinstance(event, ChannelMessage) and event.change != "posted":
+            # An edit or deletion by someone the bot never met: nothing it recorded is theirs
+            # to change, and a deletion Discord reports without its author names nobody.
+            member = await self.store.members.get(community.id, event.user)
+            if member is None:
+                return None
         else:
             member, member_is_new = await self.store.members.ensure(community.id, event.user, now)
         ctx = await self._bound_context(

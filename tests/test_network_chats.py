@@ -503,3 +503,15 @@ async def test_a_network_chat_is_in_every_affiliates_calendar_in_its_own_room(ne
     await net.world.command(COMMUNITY, "ann", "/chat cancel netchat")
     await net.world.deliver()
     assert "chat:1" not in net.other.calendar and "chat:1" not in net.fake.calendar
+
+
+async def test_only_its_author_edits_a_relayed_message(net: Net) -> None:
+    """A Matrix server lets anyone send an `m.replace`: someone else's "edit" changes nothing."""
+    await _started(net)
+    await net.post(SPACE, "olga", "My own words", "$o1")
+    assert net.copies(COMMUNITY)["matrix:$o1"].endswith("My own words")
+    await net.post(SPACE, "piet", "Hello", "$p1")  # piet is a member the bot knows
+    await net.post(SPACE, "piet", "Words put in her mouth", "$o1", change="edited")
+    assert net.copies(COMMUNITY)["matrix:$o1"].endswith("My own words")
+    await net.post(SPACE, "olga", "My own words, edited", "$o1", change="edited")
+    assert net.copies(COMMUNITY)["matrix:$o1"].endswith("My own words, edited")

@@ -119,7 +119,11 @@ async def _member_id(ctx: Context, user_id: str) -> int | None:
 
 
 async def _edited(ctx: Context, run: ChatRun, key: str, text: str) -> list[Action]:
+    """Only its author's edit counts (a Matrix server lets anyone send an `m.replace`)."""
     if not text.strip():
+        return []
+    original = await ctx.store.chat_legs.message(run.id, key)
+    if original is None or original.member_id != ctx.member.id:
         return []
     before = await ctx.store.chat_legs.edit(run.id, key, text)
     if before is None or before.kept_home or before.text == text:
