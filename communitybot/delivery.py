@@ -12,7 +12,7 @@ from typing import Literal
 from loguru import logger
 
 from communitybot.events import CommandInvoked, Event
-from communitybot.ports import ChatPlatform, DirectMessageRefused, PlatformError
+from communitybot.ports import ChatPlatform, DirectMessageRefused, PlatformError, TryLater
 from communitybot.replies import (
     Action,
     CalendarEntry,
@@ -139,6 +139,11 @@ async def _deliver_reporting(
         if isinstance(action, GrantRole | RevokeRole | PublishCalendar) and modlog_channel:
             await _report(platform, action, modlog_channel, problem)
         return "refused"
+    except TryLater as error:
+        problem = f"{_describe(action)} must wait: {error}"
+        problems.append(problem)
+        logger.warning("{} (the outbox tries again later)", problem)
+        return "failed"
     except Exception:
         problems.append(f"{_describe(action)} failed unexpectedly")
         logger.exception("delivering {} failed", _describe(action))

@@ -21,6 +21,12 @@ class PlatformError(Exception):
     """Something the platform refused; the message is safe to show to a moderator."""
 
 
+class TryLater(Exception):
+    """The platform cannot take the action now (still rate-limited, unreachable): delivery
+    counts it as failed without a stack trace, and the outbox tries again with back-off.
+    Deliberately not a `PlatformError`, which is a final refusal."""
+
+
 class DirectMessageRefused(PlatformError):
     """The member does not accept DMs and no fallback was possible."""
 

@@ -40,7 +40,7 @@ from adapters.matrix.relay_copies import Copy, RelayCopies
 from adapters.matrix.translate import PLATFORM
 from communitybot.events import relay_key
 from communitybot.outbox import request_key
-from communitybot.ports import MissingPermission, PlatformError
+from communitybot.ports import MissingPermission, PlatformError, TryLater
 from communitybot.replies import Relayed
 
 if TYPE_CHECKING:
@@ -50,10 +50,9 @@ ORIGINAL_PREFIX = relay_key(PLATFORM, "")
 """How the relay key of a message said on Matrix starts ("matrix:")."""
 
 
-class RelayDeferred(Exception):
-    """The homeserver could not take a relay now (rate limit, outage): try again later.
-
-    Deliberately not a `PlatformError`, which the outbox treats as final."""
+class RelayDeferred(TryLater):
+    """The homeserver could not take a relay now (rate limit, outage): the outbox tries again
+    later (`TryLater`; deliberately not a `PlatformError`, which the outbox treats as final)."""
 
 
 def txn_id(*parts: str | int) -> str:
