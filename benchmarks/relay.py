@@ -41,7 +41,6 @@ from communitybot.app import run as run_bot
 from communitybot.clock import SystemClock, SystemSleeper
 from tests.discord.gateway_double import (
     MOD_ROLE,
-    WELCOME_CHANNEL,
     DiscordDouble,
     running_double,
 )
@@ -49,6 +48,7 @@ from tests.discord.helpers import ALICE, MOD, slash, sub
 from tests.matrix.conftest import World
 from tests.matrix.members import Member
 from tests.matrix.synapse import Synapse
+from tests.matrix.test_network_chat_both import create_network_chat
 from tests.matrix.test_one_process_both import (
     CODE,
     _bot_serves,
@@ -141,24 +141,7 @@ async def _setup(
         invite = await _discord_says(double, MOD, slash("network", sub("invite")))
         await _matrix_says(mod, bot, lobby, f"!network join {CODE.findall(invite)[0]}", "affiliate")
     start = (skew.now() + timedelta(minutes=2)).replace(second=0, microsecond=0)
-    created = await _discord_says(
-        double,
-        MOD,
-        slash(
-            "chat",
-            sub(
-                "create",
-                _option("hashtag", "bench"),
-                _option("title", "Relay benchmark"),
-                {"type": 7, "name": "channel", "value": WELCOME_CHANNEL},
-                _option("schedule", f"once {start:%Y-%m-%d}"),
-                _option("time", f"{start:%H:%M}"),
-                _option("timezone", "UTC"),
-                {"type": 4, "name": "duration", "value": 480},
-                _option("scope", "network"),
-            ),
-        ),
-    )
+    created = await create_network_chat(double, "bench", "Relay benchmark", start, 480)
     if "Created" not in created:
         raise RuntimeError(created)
     await _matrix_says(mod1, bot, lobby1, f"!chat room bench {lobby1}", "held here")

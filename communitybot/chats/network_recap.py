@@ -11,6 +11,7 @@ recap only members findable with `peers` are named.
 
 from __future__ import annotations
 
+from communitybot.chats.recap import per_question
 from communitybot.context import Context
 from communitybot.models import Community, Member
 from communitybot.naming import affiliate, label
@@ -83,17 +84,10 @@ def recap(
             f"• {_where(community_id, communities)}{here}: {plural(people, 'participant')}, "
             f"{plural(len(said), 'message')}"
         )
-    if run.questions:
-        counts: dict[int, int] = {}
-        for message in seen:
-            counts[message.question] = counts.get(message.question, 0) + 1
-        head.append("**Messages per question**")
-        if counts.get(0):
-            head.append(f"• Before Q1: {counts[0]}")
-        for question in run.questions:
-            head.append(
-                f"• Q{question.number} {quote(question.text, 80)}: {counts.get(question.number, 0)}"
-            )
+    counts: dict[int, int] = {}
+    for message in seen:
+        counts[message.question] = counts.get(message.question, 0) + 1
+    head += per_question(run, counts)
     met = _across(pairs, members, authors, communities)
     if not met:
         return "\n".join([*head, transcript])

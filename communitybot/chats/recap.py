@@ -67,6 +67,20 @@ async def follow_ups(store: Store, platform: ChatPlatform, run: ChatRun) -> list
     return lines
 
 
+def per_question(run: ChatRun, counts: dict[int, int]) -> list[str]:
+    """The recap's "Messages per question" lines (none for an open conversation)."""
+    if not run.questions:
+        return []
+    lines = ["**Messages per question**"]
+    if counts.get(0):
+        lines.append(f"• Before Q1: {counts[0]}")
+    for question in run.questions:
+        lines.append(
+            f"• Q{question.number} {quote(question.text, 80)}: {counts.get(question.number, 0)}"
+        )
+    return lines
+
+
 async def recap(
     store: Store, platform: ChatPlatform, prefix: str, run: ChatRun, hashtag: str
 ) -> str:
@@ -81,14 +95,7 @@ async def recap(
         f"Thanks for joining! {plural(total, 'message')} from "
         f"{plural(len(participants), 'participant')}."
     )
-    if run.questions:
-        head.append("**Messages per question**")
-        if counts.get(0):
-            head.append(f"• Before Q1: {counts[0]}")
-        for question in run.questions:
-            head.append(
-                f"• Q{question.number} {quote(question.text, 80)}: {counts.get(question.number, 0)}"
-            )
+    head += per_question(run, counts)
     tail = [
         f"Say hello to them, or find more people who share your interests with `{prefix}peers`.",
         transcript,

@@ -101,6 +101,31 @@ def _relayed_from_matrix(double: DiscordDouble, thread: str, text: str) -> list[
     return [c for c in double.webhook_posts(thread) if text in str(c.body.get("content", ""))]
 
 
+async def create_network_chat(
+    double: DiscordDouble, hashtag: str, title: str, start: datetime, minutes: int
+) -> str:
+    """The Discord steward's `/chat create … scope=network`, a one-off at `start` (UTC) in the
+    guild's welcome channel; the bot's answer."""
+    return await _discord_says(
+        double,
+        MOD,
+        slash(
+            "chat",
+            sub(
+                "create",
+                _option("hashtag", hashtag),
+                _option("title", title),
+                {"type": 7, "name": "channel", "value": WELCOME_CHANNEL},
+                _option("schedule", f"once {start:%Y-%m-%d}"),
+                _option("time", f"{start:%H:%M}"),
+                _option("timezone", "UTC"),
+                {"type": 4, "name": "duration", "value": minutes},
+                _option("scope", "network"),
+            ),
+        ),
+    )
+
+
 async def _start(settings: Settings) -> asyncio.Task[int]:
     return asyncio.create_task(run(settings))
 
@@ -141,24 +166,7 @@ async def test_a_network_chat_runs_across_discord_and_matrix_and_survives_a_rest
 
             # A one-off network chat two minutes ahead, with its first question at minute 1.
             start = (skew.now() + timedelta(minutes=2)).replace(second=0, microsecond=0)
-            created = await _discord_says(
-                double,
-                MOD,
-                slash(
-                    "chat",
-                    sub(
-                        "create",
-                        _option("hashtag", "netchat"),
-                        _option("title", "Across platforms"),
-                        {"type": 7, "name": "channel", "value": WELCOME_CHANNEL},
-                        _option("schedule", f"once {start:%Y-%m-%d}"),
-                        _option("time", f"{start:%H:%M}"),
-                        _option("timezone", "UTC"),
-                        {"type": 4, "name": "duration", "value": 30},
-                        _option("scope", "network"),
-                    ),
-                ),
-            )
+            created = await create_network_chat(double, "netchat", "Across platforms", start, 30)
             assert "Created **#netchat: Across platforms**" in created, created
             script = await _discord_says(
                 double,
