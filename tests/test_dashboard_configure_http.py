@@ -86,6 +86,7 @@ async def test_editing_a_question_changes_it_and_writes_the_moderator_log(
     assert answer  # the handler's own confirmation
     edited = await harness.store.onboarding.get_question(community_id, first.key)
     assert edited is not None and edited.prompt == "Which <b>school</b> are you from?"
+    assert not [s for s in harness.platform.sent if s.where.startswith("reply:")]  # kept, not sent
     (line,) = modlog_lines(harness)
     assert "Mod" in line and "web dashboard" in line and "onboarding questions edit" in line
     # the page shows the new text, escaped
@@ -263,3 +264,16 @@ async def test_a_used_answer_token_shows_nothing_again(harness: Harness, signed_
         location = posted.headers["Location"]
     assert 'class="answer"' in await (await http.get(base + location)).text()
     assert 'class="answer"' not in await (await http.get(base + location)).text()
+
+
+async def test_the_tags_table_is_paginated(harness: Harness, signed_in: Any) -> None:
+    http, base, community_id = signed_in
+    existing = len(await harness.store.tags.all(community_id))
+    for n in range(2 * 50 - existing + 5):
+        await harness.store.tags.create(community_id, f"zz-tag-{n:03d}", "zz", harness.clock.now())
+    first = await settings_page(http, base, community_id)
+    assert "Next tags" in first and "Previous tags" not in first
+    async with http.get(f"{base}/c/{community_id}/settings?page=3") as last:
+        page = await last.text()
+    assert "Previous tags" in page and "Next tags" not in page
+    assert page.count("<td>zz-tag-") == 5
