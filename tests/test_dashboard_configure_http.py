@@ -277,3 +277,20 @@ async def test_the_tags_table_is_paginated(harness: Harness, signed_in: Any) -> 
         page = await last.text()
     assert "Previous tags" in page and "Next tags" not in page
     assert page.count("<td>zz-tag-") == 5
+
+
+async def test_editing_a_questions_choices(harness: Harness, signed_in: Any) -> None:
+    http, base, community_id = signed_in
+    question = next(
+        q for q in await harness.store.onboarding.list_questions(community_id) if q.kind == "single"
+    )
+    status, answer = await send(
+        http, base, community_id, "onboarding questions edit",
+        key=question.key, field="choices", value="Teacher, Coach,  Leader",
+    )  # fmt: skip
+    assert status == 200, answer
+    edited = await harness.store.onboarding.get_question(community_id, question.key)
+    assert edited is not None and edited.choices == ("Teacher", "Coach", "Leader")
+    page = await settings_page(http, base, community_id)
+    assert 'value="Teacher, Coach, Leader"' in page
+    assert len(modlog_lines(harness)) == 1
