@@ -28,6 +28,7 @@ from communitybot.replies import (
     SendToChannel,
     SendToGroup,
 )
+from communitybot.reply_capture import capture_of
 from communitybot.text import neutralize_mass_mentions, quote
 
 Outcome = Literal["delivered", "refused", "failed"]
@@ -156,7 +157,7 @@ async def _deliver_one(platform: ChatPlatform, event: Event | None, action: Acti
             if event is None:
                 logger.warning("scheduled work returned a Reply, which has nobody to answer")
                 return
-            await platform.reply(event, _safe(message), ephemeral=ephemeral)
+            await _reply(platform, event, _safe(message), ephemeral=ephemeral)
         case SendToChannel(community=community, channel_id=channel_id, message=message):
             await platform.send_to_channel(community, channel_id, _safe(message))
         case SendDirect(community=community, user=user, message=message):
@@ -175,6 +176,18 @@ async def _deliver_one(platform: ChatPlatform, event: Event | None, action: Acti
             await platform.publish_calendar(community, key, entry)
 
 
+async def _reply(
+    platform: ChatPlatform, event: Event, message: Message, *, ephemeral: bool
+) -> None:
+    """Answer the event: kept in its capture when it has one (a dashboard form,
+    `communitybot.reply_capture`), else through the platform."""
+    captured = capture_of(event)
+    if captured is not None:
+        captured.add(message)
+        return
+    await platform.reply(event, message, ephemeral=ephemeral)
+
+
 async def _dm_refused(
     platform: ChatPlatform,
     event: Event | None,
@@ -185,7 +198,7 @@ async def _dm_refused(
     """Tell someone: the member, if they are talking to us right now, else the moderators."""
     try:
         if isinstance(event, CommandInvoked) and event.user == action.user:
-            await platform.reply(event, Message(DM_REFUSED_TEXT), ephemeral=True)
+            await _reply(platform, event, Message(DM_REFUSED_TEXT), ephemeral=True)
         elif modlog_channel:
             await platform.send_to_channel(
                 action.community, modlog_channel, Message(f"⚠️ {neutralize_mass_mentions(problem)}")

@@ -18,6 +18,7 @@ from communitybot.chats.feature import FEATURE as CHATS
 from communitybot.commands import find_command
 from communitybot.context import CommandHandler, Context
 from communitybot.dashboard.feature import FEATURE as DASHBOARD
+from communitybot.dashboard.modlog import dashboard_note
 from communitybot.events import ChannelMessage
 from communitybot.feature import Feature
 from communitybot.help.feature import FEATURE as HELP
@@ -31,6 +32,7 @@ from communitybot.onboarding.feature import FEATURE as ONBOARDING
 from communitybot.peers.feature import FEATURE as PEERS
 from communitybot.privacy.feature import FEATURE as PRIVACY
 from communitybot.replies import Action, reply
+from communitybot.reply_capture import capture_of
 from communitybot.rounds.feature import FEATURE as ROUNDS
 from communitybot.store.stats import MemberCounts
 from communitybot.store.store import Store
@@ -149,6 +151,8 @@ async def run_command(
     actions = await handler(ctx, dict(options))
     if command.moderator_only:
         actions = await after_moderator_command(ctx, path, actions)
+    if not command.read_only and capture_of(ctx.event) is not None:
+        actions = actions + dashboard_note(ctx, command, options, actions)  # a web form: logged
     return actions
 
 

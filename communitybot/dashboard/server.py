@@ -28,7 +28,7 @@ from loguru import logger
 
 from communitybot.bot import Bot
 from communitybot.clock import Clock
-from communitybot.dashboard import installation
+from communitybot.dashboard import configure, installation
 from communitybot.dashboard.access import Denied, moderated, rights
 from communitybot.dashboard.links import Refusal, check, fingerprint
 from communitybot.dashboard.metrics import CONTENT_TYPE, Metrics
@@ -92,6 +92,8 @@ class Dashboard:
         self.sessions = Sessions()
         self.metrics = Metrics()
         self.platforms: dict[str, ChatPlatform] = {}
+        self.bots: dict[str, Bot] = {}
+        """Each served platform's live Bot: the settings forms run their commands through it."""
         self.connected: dict[str, Callable[[], bool]] = {}
         self.pages = community_pages()
         """The community pages (`communitybot.dashboard.pages`), in navigation order."""
@@ -106,6 +108,7 @@ class Dashboard:
         now on `dashboard` there hands out links to this dashboard. Call inside `running()`."""
         name = bot.platform.name
         self.platforms[name] = bot.platform
+        self.bots[name] = bot
         self.connected[name] = connected
         bot.observers.append(self.metrics.observe)
         assert self.base_url is not None, "attach() inside running()"
@@ -158,6 +161,8 @@ class Dashboard:
                 web.post("/signout", self.signout),
             ]
         )
+        # -- configuration forms (communitybot.dashboard.configure) --
+        app.router.add_post(r"/c/{community:\d+}/settings", self.configure)
         for page in self.pages:
             app.router.add_get(rf"/c/{{community:\d+}}/{page.name}", self._page_view(page))
             if page.csv is not None:
@@ -408,6 +413,37 @@ class Dashboard:
             return response
 
         return download
+
+    # -- configuration forms ---------------------------------------------------------------
+    # A form on the settings page runs the command a moderator would type, through the
+    # platform's Bot (`communitybot.dashboard.configure`), then sends the browser back to the
+    # page with the bot's answer (post/redirect/get).
+
+    async def configure(self, request: web.Request) -> web.Response:
+        allowed = await self._community(request)
+        if isinstance(allowed, web.Response):
+            return allowed
+        session, community = allowed
+        refused = await self._csrf_refusal(request, session)
+        if refused is not None:
+            return refused
+        form = await request.post()
+        command = configure.editable_command(form.get("command"))
+        bot = self.bots.get(community.ref.platform)
+        if command is None or bot is None:
+            return self.message(
+                400, "Not a setting", "This form does not change a setting here.", session
+            )
+        options = configure.options_from_form(command, form, community.ref.platform)
+        if isinstance(options, str):
+            answer = options  # refused before the bot: the same words a typed command gets
+        else:
+            user = UserRef(session.platform, session.user_id)
+            answer = await configure.run_command(bot, community, user, command, options)
+        token = configure.NOTICES.put(community.id, answer)
+        return web.Response(
+            status=303, headers={"Location": f"/c/{community.id}/settings?done={token}"}
+        )
 
 
 class DashboardStartupError(Exception):
