@@ -62,6 +62,8 @@ async def test_a_steward_signs_in_and_sees_the_network_side_by_side(harness: Har
     assert '<title id="network-trend-title">Share across affiliate lines' in page
     assert page.count("<polyline") >= 3
     assert '<title id="network-members-title">Members per affiliate' in page
+    assert '<title id="network-matrix-title">Mentor pairings between affiliates' in page
+    assert "North with South: 1; South with North: 1" in page  # the grid's description
     # names like scripts are text, never markup
     assert "<script>" not in page
     assert "Maths &lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -17,7 +17,8 @@ WIDTH = 360
 PLOT_HEIGHT = 160
 LEFT = 36
 """Room for the y-axis labels."""
-RIGHT = 8
+RIGHT = 20
+"""Room for half the last period's label."""
 TOP = 10
 AXIS_ROOM = 34
 """Below the plot: the period labels."""

@@ -16,8 +16,10 @@ from datetime import datetime
 from typing import Any
 
 from communitybot.dashboard.charts import bar_chart
+from communitybot.dashboard.heat_grid import heat_grid
 from communitybot.dashboard.line_chart import line_chart
 from communitybot.dashboard.network_figures import (
+    AffiliateRow,
     MonthShare,
     affiliate_rows,
     cross_pairings,
@@ -91,6 +93,10 @@ async def view(
     partners = [
         a for a in everyone if any(crossing.get((row, a.id), 0) for row in shown_ids if row != a.id)
     ]
+    matrix = [
+        (a, [crossing.get((a.id, p.id), 0) if a.id != p.id else None for p in partners])
+        for a in shown
+    ]
     return {
         "network": network,
         "page": page,
@@ -98,34 +104,8 @@ async def view(
         "affiliate_count": len(everyone),
         "affiliates": list(zip(shown, rows, strict=True)),
         "measures": MEASURES,
-        "members_chart": bar_chart(
-            f"Members per affiliate of {network.name}",
-            "; ".join(
-                f"{a.label}: {r.members} members, {r.onboarded} finished onboarding"
-                for a, r in zip(shown, rows, strict=True)
-            )
-            or "No affiliates.",
-            [
-                (a.label, r.members, f"{r.members} ({r.onboarded} onboarded)")
-                for a, r in zip(shown, rows, strict=True)
-            ],
-        ),
-        "meeting_chart": bar_chart(
-            f"Active mentor pairs and peer-round meetings per affiliate of {network.name}",
-            "; ".join(
-                f"{a.label}: {r.active_pairs} active pairs, {r.meetings} meetings"
-                for a, r in zip(shown, rows, strict=True)
-            )
-            or "No affiliates.",
-            [
-                (
-                    a.label,
-                    r.active_pairs + r.meetings,
-                    f"{r.active_pairs} pairs, {r.meetings} meetings",
-                )
-                for a, r in zip(shown, rows, strict=True)
-            ],
-        ),
+        "members_chart": _members_chart(network, shown, rows),
+        "meeting_chart": _meeting_chart(network, shown, rows),
         "totals": {
             "pairs": pairs,
             "active": active,
@@ -139,11 +119,51 @@ async def view(
         "months": [(m, _shares(m)) for m in months],
         "trend_chart": _trend_chart(network, months),
         "partners": partners,
-        "matrix": [
-            (a, [crossing.get((a.id, p.id), 0) if a.id != p.id else None for p in partners])
-            for a in shown
-        ],
+        "matrix": matrix,
+        "matrix_chart": heat_grid(
+            f"Mentor pairings between affiliates of {network.name}",
+            "; ".join(
+                f"{a.label} with {p.label}: {n}"
+                for a, counts in matrix
+                for p, n in zip(partners, counts, strict=True)
+                if n
+            )
+            + ".",
+            [a.label for a in shown],
+            [p.label for p in partners],
+            [counts for _, counts in matrix],
+        ),
     }
+
+
+def _members_chart(
+    network: Network, shown: Sequence[Affiliate], rows: Sequence[AffiliateRow]
+) -> Any:
+    both = list(zip(shown, rows, strict=True))
+    return bar_chart(
+        f"Members per affiliate of {network.name}",
+        "; ".join(
+            f"{a.label}: {r.members} members, {r.onboarded} finished onboarding" for a, r in both
+        )
+        or "No affiliates.",
+        [(a.label, r.members, str(r.members)) for a, r in both],
+    )
+
+
+def _meeting_chart(
+    network: Network, shown: Sequence[Affiliate], rows: Sequence[AffiliateRow]
+) -> Any:
+    """Active mentor pairs and peer-round meetings together: how much meeting goes on."""
+    both = list(zip(shown, rows, strict=True))
+    return bar_chart(
+        f"Active mentor pairs plus peer-round meetings per affiliate of {network.name}",
+        "; ".join(
+            f"{a.label}: {r.active_pairs} active mentor pairs, {r.meetings} peer-round meetings"
+            for a, r in both
+        )
+        or "No affiliates.",
+        [(a.label, r.active_pairs + r.meetings, str(r.active_pairs + r.meetings)) for a, r in both],
+    )
 
 
 def _shares(month: MonthShare) -> dict[str, str]:
