@@ -67,19 +67,24 @@ def last_months(now: datetime, count: int = MONTHS) -> list[str]:
 
 
 async def _per_affiliate(db: Database, sql: str, network_id: int) -> dict[int, int]:
-    rows = await db.fetch_all(sql, (network_id,))
+    rows = await db.fetch_all(sql, (network_id,) * sql.count("?"))
     return {int(row[0]): int(row[1]) for row in rows}
 
 
 _ACTIVE_PAIRS = (
+    # from the network's members to their pairs (indexed by mentor and by mentee), never a
+    # scan of every pair in the database; DISTINCT: both sides of a pair may be here
     "SELECT sides.community_id, count(DISTINCT sides.pair_id) AS n FROM ("
-    " SELECT m.community_id, p.id AS pair_id FROM mentor_pairs p"
-    "  JOIN members m ON m.id = p.mentor_id WHERE p.status = 'active'"
+    " SELECT m.community_id, p.id AS pair_id FROM network_affiliates a"
+    "  JOIN members m ON m.community_id = a.community_id"
+    "  JOIN mentor_pairs p ON p.mentor_id = m.id"
+    "  WHERE a.network_id = ? AND p.status = 'active'"
     " UNION ALL"
-    " SELECT m.community_id, p.id AS pair_id FROM mentor_pairs p"
-    "  JOIN members m ON m.id = p.mentee_id WHERE p.status = 'active'"
-    ") AS sides JOIN network_affiliates a ON a.community_id = sides.community_id"
-    " WHERE a.network_id = ? GROUP BY sides.community_id"
+    " SELECT m.community_id, p.id AS pair_id FROM network_affiliates a"
+    "  JOIN members m ON m.community_id = a.community_id"
+    "  JOIN mentor_pairs p ON p.mentee_id = m.id"
+    "  WHERE a.network_id = ? AND p.status = 'active'"
+    ") AS sides GROUP BY sides.community_id"
 )
 _MEETINGS = (
     "SELECT m.community_id, count(DISTINCT gm.group_id) AS n FROM round_group_members gm"
@@ -88,10 +93,11 @@ _MEETINGS = (
     " WHERE a.network_id = ? GROUP BY m.community_id"
 )
 _CHAT_PARTICIPANTS = (
-    "SELECT m.community_id, count(DISTINCT cm.member_id) AS n FROM chat_run_messages cm"
-    " JOIN members m ON m.id = cm.member_id"
-    " JOIN network_affiliates a ON a.community_id = m.community_id"
-    " WHERE a.network_id = ? GROUP BY m.community_id"
+    "SELECT m.community_id, count(*) AS n FROM network_affiliates a"
+    " JOIN members m ON m.community_id = a.community_id"
+    " WHERE a.network_id = ?"
+    " AND EXISTS (SELECT 1 FROM chat_run_messages cm WHERE cm.member_id = m.id)"
+    " GROUP BY m.community_id"
 )
 _OPEN_ASKS = (
     "SELECT k.community_id, count(*) AS n FROM asks k"
