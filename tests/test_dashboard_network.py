@@ -194,6 +194,15 @@ async def test_a_steward_link_opened_in_a_signed_in_browser_adds_the_network(
             assert NETWORK_NAME.split()[0] in await shown.text()
 
 
+async def test_the_link_tells_a_steward_it_opens_the_network_page_too(harness: Harness) -> None:
+    await seed_network(harness)
+    async with running_dashboard(harness):
+        steward = await harness.reply_text("mod", "/dashboard")
+        moderator = await harness.reply_text("bea", "/dashboard")
+    assert "as its steward, the network" in steward and "/signin?t=" in steward
+    assert "network" not in moderator and "/signin?t=" in moderator
+
+
 def test_the_line_chart_leaves_gaps_for_periods_without_a_value() -> None:
     chart = line_chart("t", "d", ["a", "b", "c", "d"], [("s", [10, None, 20, 30])], top_value=100)
     (line,) = chart.lines
