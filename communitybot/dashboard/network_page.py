@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from communitybot.dashboard.charts import bar_chart
+from communitybot.dashboard.charts import BarChart, bar_chart
 from communitybot.dashboard.heat_grid import heat_grid
-from communitybot.dashboard.line_chart import line_chart
+from communitybot.dashboard.line_chart import LineChart, line_chart
 from communitybot.dashboard.network_figures import (
     AffiliateRow,
     MonthShare,
@@ -138,7 +138,7 @@ async def view(
 
 def _members_chart(
     network: Network, shown: Sequence[Affiliate], rows: Sequence[AffiliateRow]
-) -> Any:
+) -> BarChart:
     both = list(zip(shown, rows, strict=True))
     return bar_chart(
         f"Members per affiliate of {network.name}",
@@ -152,7 +152,7 @@ def _members_chart(
 
 def _meeting_chart(
     network: Network, shown: Sequence[Affiliate], rows: Sequence[AffiliateRow]
-) -> Any:
+) -> BarChart:
     """Active mentor pairs and peer-round meetings together: how much meeting goes on."""
     both = list(zip(shown, rows, strict=True))
     return bar_chart(
@@ -174,7 +174,7 @@ def _shares(month: MonthShare) -> dict[str, str]:
     }
 
 
-def _trend_chart(network: Network, months: Sequence[MonthShare]) -> Any:
+def _trend_chart(network: Network, months: Sequence[MonthShare]) -> LineChart:
     def described(name: str, pick: Any) -> str:
         told = [
             f"{m.month} {share_text(part, whole)} of {whole}"
