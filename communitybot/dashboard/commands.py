@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from communitybot.affiliates import network_name
 from communitybot.context import Context
 from communitybot.dashboard import installation
 from communitybot.dashboard.links import LINK_LIFETIME, new_claims, sign
@@ -37,8 +38,12 @@ async def dashboard(ctx: Context, options: dict[str, Any]) -> list[Action]:
     claims = new_claims(ctx.community.id, user.platform, user.user_id, ctx.now)
     minutes = int(LINK_LIFETIME.total_seconds() // 60)
     url = sign_in_url(base_url, sign(secret, claims))
+    network = await ctx.store.networks.of_community(ctx.community.id)
+    also = ""
+    if network is not None and await ctx.store.networks.is_steward(network.id, user):
+        also = f" and, as its steward, the network {network_name(network)}'s page"
     return reply(
-        "Your sign-in link to this community's dashboard (it opens once, within "
+        f"Your sign-in link to this community's dashboard{also} (it opens once, within "
         f"{minutes} minutes; do not share it):\n{url}",
         ephemeral=True,
     )

@@ -32,6 +32,8 @@ from communitybot.dashboard import configure, installation
 from communitybot.dashboard.access import Denied, moderated, rights
 from communitybot.dashboard.links import Refusal, check, fingerprint
 from communitybot.dashboard.metrics import CONTENT_TYPE, Metrics
+from communitybot.dashboard.network_access import grant
+from communitybot.dashboard.network_routes import network_routes
 from communitybot.dashboard.pages import Page, PageRequest, community_pages
 from communitybot.dashboard.sessions import Session, Sessions
 from communitybot.events import UserRef
@@ -163,6 +165,8 @@ class Dashboard:
         )
         # -- configuration forms (communitybot.dashboard.configure) --
         app.router.add_post(r"/c/{community:\d+}/settings", self.configure)
+        # -- the stewards' network page (network_routes) --
+        app.add_routes(network_routes(self))
         for page in self.pages:
             app.router.add_get(rf"/c/{{community:\d+}}/{page.name}", self._page_view(page))
             if page.csv is not None:
@@ -314,8 +318,10 @@ class Dashboard:
             user.user_id,
         ):
             current.communities.add(found.id)  # the same person: one session, one more community
+            await grant(self._reader, current, found.id)  # a steward: their network's pages too
         else:
-            cookie, _ = self.sessions.open(claims.platform, claims.user_id, found.id, now)
+            cookie, opened = self.sessions.open(claims.platform, claims.user_id, found.id, now)
+            await grant(self._reader, opened, found.id)  # a steward: their network's pages too
             response.set_cookie(
                 SESSION_COOKIE,
                 cookie,

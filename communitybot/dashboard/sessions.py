@@ -28,6 +28,9 @@ class Session:
     csrf: str
     expires_at: datetime
     created_at: datetime = field(compare=False)
+    networks: dict[int, str] = field(default_factory=dict, compare=False)
+    """Networks whose pages this session also opens (id → name as last shown): its person
+    was their steward when signing in; `network_access` checks that again at every request."""
 
     def csrf_ok(self, sent: str | None) -> bool:
         """Whether a form carried this session's token (constant-time comparison)."""

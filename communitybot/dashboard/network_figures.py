@@ -1,0 +1,217 @@
+"""The numbers of a network's dashboard page: its affiliates side by side, and who met whom
+across affiliate lines (per month, and affiliate by affiliate).
+
+What `network stats` already computes is reused (members per affiliate, onboarding finished,
+the all-time pairing and meeting totals); what it has no query for is added here, each as ONE
+aggregate query over the whole network grouped by affiliate or by month, so a page costs the
+same few queries whether an affiliate has ten members or a hundred thousand. Only the
+onboarding count is asked per affiliate (as `network stats` does), and only for the affiliates
+on the page being shown.
+
+Who counts where: a mentor pairing or a peer-round meeting counts for every affiliate one of
+its members belongs to (a pairing across two affiliates shows in both rows); "crossing" means
+its members come from more than one affiliate. Network-chat exchanges are the replies and
+mentions between two members during a network chat (`chat_run_exchanges`); one crosses when
+the two belong to different affiliates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from communitybot.store.db import Database
+from communitybot.store.store import Store
+
+MONTHS = 12
+"""How far back the "across affiliates" lines reach."""
+
+
+@dataclass(frozen=True)
+class AffiliateRow:
+    community_id: int
+    members: int
+    onboarded: int
+    active_pairs: int
+    meetings: int
+    chat_participants: int
+    open_asks: int
+
+
+@dataclass(frozen=True)
+class MonthShare:
+    month: str
+    """YYYY-MM."""
+    pairings: int
+    pairings_crossing: int
+    meetings: int
+    meetings_crossing: int
+    exchanges: int
+    exchanges_crossing: int
+
+
+def percent(part: int, whole: int) -> float | None:
+    """The share in percent (one decimal), None when there is nothing to share."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+def last_months(now: datetime, count: int = MONTHS) -> list[str]:
+    """The `count` months ending with the current one, oldest first, as YYYY-MM."""
+    year, month = now.astimezone(UTC).year, now.astimezone(UTC).month
+    found = []
+    for _ in range(count):
+        found.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return found[::-1]
+
+
+async def _per_affiliate(db: Database, sql: str, network_id: int) -> dict[int, int]:
+    rows = await db.fetch_all(sql, (network_id,) * sql.count("?"))
+    return {int(row[0]): int(row[1]) for row in rows}
+
+
+_ACTIVE_PAIRS = (
+    # from the network's members to their pairs (indexed by mentor and by mentee), never a
+    # scan of every pair in the database; DISTINCT: both sides of a pair may be here
+    "SELECT sides.community_id, count(DISTINCT sides.pair_id) AS n FROM ("
+    " SELECT m.community_id, p.id AS pair_id FROM network_affiliates a"
+    "  JOIN members m ON m.community_id = a.community_id"
+    "  JOIN mentor_pairs p ON p.mentor_id = m.id"
+    "  WHERE a.network_id = ? AND p.status = 'active'"
+    " UNION ALL"
+    " SELECT m.community_id, p.id AS pair_id FROM network_affiliates a"
+    "  JOIN members m ON m.community_id = a.community_id"
+    "  JOIN mentor_pairs p ON p.mentee_id = m.id"
+    "  WHERE a.network_id = ? AND p.status = 'active'"
+    ") AS sides GROUP BY sides.community_id"
+)
+_MEETINGS = (
+    "SELECT m.community_id, count(DISTINCT gm.group_id) AS n FROM round_group_members gm"
+    " JOIN members m ON m.id = gm.member_id"
+    " JOIN network_affiliates a ON a.community_id = m.community_id"
+    " WHERE a.network_id = ? GROUP BY m.community_id"
+)
+_CHAT_PARTICIPANTS = (
+    "SELECT m.community_id, count(*) AS n FROM network_affiliates a"
+    " JOIN members m ON m.community_id = a.community_id"
+    " WHERE a.network_id = ?"
+    " AND EXISTS (SELECT 1 FROM chat_run_messages cm WHERE cm.member_id = m.id)"
+    " GROUP BY m.community_id"
+)
+_OPEN_ASKS = (
+    "SELECT k.community_id, count(*) AS n FROM asks k"
+    " JOIN network_affiliates a ON a.community_id = k.community_id"
+    " WHERE a.network_id = ? AND k.resolved_at IS NULL GROUP BY k.community_id"
+)
+
+
+async def affiliate_rows(
+    store: Store, network_id: int, community_ids: Sequence[int]
+) -> list[AffiliateRow]:
+    """The figures of these affiliates (a page of them), in the order given."""
+    db = store.db
+    counts = await store.networks.affiliate_counts(network_id)
+    pairs = await _per_affiliate(db, _ACTIVE_PAIRS, network_id)
+    meetings = await _per_affiliate(db, _MEETINGS, network_id)
+    chatting = await _per_affiliate(db, _CHAT_PARTICIPANTS, network_id)
+    asks = await _per_affiliate(db, _OPEN_ASKS, network_id)
+    rows = []
+    for community_id in community_ids:
+        figures = counts.get(community_id)
+        done = (await store.onboarding.completion_counts(community_id)).get("completed", 0)
+        rows.append(
+            AffiliateRow(
+                community_id,
+                figures.present if figures else 0,
+                done,
+                pairs.get(community_id, 0),
+                meetings.get(community_id, 0),
+                chatting.get(community_id, 0),
+                asks.get(community_id, 0),
+            )
+        )
+    return rows
+
+
+_PAIRS_BY_MONTH = (
+    "SELECT substr(p.created_at, 1, 7) AS month, count(*) AS total,"
+    " coalesce(sum(CASE WHEN a.community_id <> b.community_id THEN 1 ELSE 0 END), 0)"
+    "  AS crossing"
+    " FROM mentor_pairs p JOIN members a ON a.id = p.mentor_id"
+    " JOIN members b ON b.id = p.mentee_id"
+    " JOIN network_affiliates na ON na.community_id = a.community_id"
+    " JOIN network_affiliates nb ON nb.community_id = b.community_id"
+    " WHERE na.network_id = ? AND nb.network_id = ? AND p.created_at >= ?"
+    " GROUP BY substr(p.created_at, 1, 7)"
+)
+_MEETINGS_BY_MONTH = (
+    "SELECT substr(grouped.created_at, 1, 7) AS month, count(*) AS total,"
+    " coalesce(sum(CASE WHEN grouped.affiliates > 1 THEN 1 ELSE 0 END), 0) AS crossing"
+    " FROM (SELECT g.id, g.created_at, count(DISTINCT m.community_id) AS affiliates"
+    "  FROM round_groups g JOIN round_group_members gm ON gm.group_id = g.id"
+    "  JOIN members m ON m.id = gm.member_id"
+    "  JOIN network_affiliates a ON a.community_id = m.community_id"
+    "  WHERE a.network_id = ? AND g.created_at >= ? GROUP BY g.id, g.created_at) AS grouped"
+    " GROUP BY substr(grouped.created_at, 1, 7)"
+)
+_EXCHANGES_BY_MONTH = (
+    "SELECT substr(r.started_at, 1, 7) AS month, count(*) AS total,"
+    " coalesce(sum(CASE WHEN a.community_id <> b.community_id THEN 1 ELSE 0 END), 0)"
+    "  AS crossing"
+    " FROM chat_run_exchanges x JOIN chat_runs r ON r.id = x.run_id"
+    " JOIN members a ON a.id = x.member_id JOIN members b ON b.id = x.other_id"
+    " WHERE r.network_id = ? AND r.started_at >= ?"
+    " GROUP BY substr(r.started_at, 1, 7)"
+)
+
+
+async def monthly_shares(db: Database, network_id: int, now: datetime) -> list[MonthShare]:
+    """Per month of the last `MONTHS` (oldest first): pairings made, meetings introduced and
+    network-chat exchanges, and how many of each crossed affiliate lines."""
+    months = last_months(now)
+    since = f"{months[0]}-01"
+    pairs = {
+        str(r[0]): (int(r[1]), int(r[2]))
+        for r in await db.fetch_all(_PAIRS_BY_MONTH, (network_id, network_id, since))
+    }
+    meetings = {
+        str(r[0]): (int(r[1]), int(r[2]))
+        for r in await db.fetch_all(_MEETINGS_BY_MONTH, (network_id, since))
+    }
+    exchanges = {
+        str(r[0]): (int(r[1]), int(r[2]))
+        for r in await db.fetch_all(_EXCHANGES_BY_MONTH, (network_id, since))
+    }
+    return [
+        MonthShare(
+            month,
+            *pairs.get(month, (0, 0)),
+            *meetings.get(month, (0, 0)),
+            *exchanges.get(month, (0, 0)),
+        )
+        for month in months
+    ]
+
+
+_CROSS_PAIRS = (
+    "SELECT a.community_id AS mentor_side, b.community_id AS mentee_side, count(*) AS n"
+    " FROM mentor_pairs p JOIN members a ON a.id = p.mentor_id"
+    " JOIN members b ON b.id = p.mentee_id"
+    " JOIN network_affiliates na ON na.community_id = a.community_id"
+    " JOIN network_affiliates nb ON nb.community_id = b.community_id"
+    " WHERE na.network_id = ? AND nb.network_id = ? AND a.community_id <> b.community_id"
+    " GROUP BY a.community_id, b.community_id"
+)
+
+
+async def cross_pairings(db: Database, network_id: int) -> dict[tuple[int, int], int]:
+    """Mentor pairings ever made between two different affiliates, by unordered pair of
+    affiliates (both orders are keys, with the same count: the matrix is symmetric)."""
+    found: dict[tuple[int, int], int] = {}
+    for row in await db.fetch_all(_CROSS_PAIRS, (network_id, network_id)):
+        one, other, n = int(row[0]), int(row[1]), int(row[2])
+        found[(one, other)] = found.get((one, other), 0) + n
+        if one != other:
+            found[(other, one)] = found.get((other, one), 0) + n
+    return found

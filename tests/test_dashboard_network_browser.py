@@ -1,0 +1,113 @@
+"""The network page in a real browser (Playwright driving Debian's chromium) against a real
+`communitybot run` on the console: alice moderates "local", creates a network there (so she is
+its steward), signs in with the link the console prints, follows the network link in the
+layout and reads her network's page on a phone-sized screen. Screenshots are kept as artefacts
+(tests/test_dashboard_browser.py says where). Its own bot process and browser, for one test.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from queue import Queue
+from typing import Any
+
+import pytest
+
+from tests.test_console import clean_env
+from tests.test_dashboard_browser import CHROMIUM, RunningBot, artefacts, free_port, sign_in
+
+try:
+    from playwright.sync_api import Browser, sync_playwright
+except ImportError:  # pragma: no cover - .ci/run installs it
+    pytest.skip("playwright is not installed (pip install playwright)", allow_module_level=True)
+if not CHROMIUM.exists():  # pragma: no cover - .ci/run installs it
+    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)", allow_module_level=True)
+
+NETWORK = "<script>alert(1)</script> Maths"
+__all__ = ["artefacts"]  # the fixture, shared with the funnel's browser tests
+
+
+@pytest.fixture(scope="module")
+def steward_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
+    folder = tmp_path_factory.mktemp("network-console")
+    port = free_port()
+    log = open(folder / "stderr.txt", "w")  # noqa: SIM115 - closed once the bot has stopped
+    process = subprocess.Popen(
+        [sys.executable, "-m", "communitybot", "run", "--db", str(folder / "bot.db")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        encoding="utf-8",
+        cwd=folder,
+        env=clean_env(COMMUNITYBOT_DASHBOARD__LISTEN=f"127.0.0.1:{port}"),
+    )
+    lines: Queue[str] = Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    running = RunningBot(process, lines, f"http://127.0.0.1:{port}", [])
+    try:
+        running.type(f":join bob\n:join alice\n:mod alice\n/network create {NETWORK}\n")
+        running.wait_for(re.compile(r"reply:alice.*Created the network"))
+        yield running
+    finally:
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            code = process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+        finally:
+            log.close()
+        stderr = (folder / "stderr.txt").read_text()
+        assert code == 0, stderr
+        assert "Traceback" not in stderr, stderr
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield launched
+        launched.close()
+
+
+def test_a_steward_signs_in_and_sees_the_network_page(
+    steward_bot: RunningBot, browser: Browser, artefacts: Path
+) -> None:
+    dialogs: list[Any] = []
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+    page = context.new_page()
+    page.on("dialog", lambda dialog: (dialogs.append(dialog), dialog.dismiss()))
+    sign_in(page, steward_bot.link())
+    page.get_by_role("link", name=f"Network: {NETWORK}").click()
+    page.wait_for_load_state()
+    assert re.search(r"/n/\d+/$", page.url), page.url
+    page.screenshot(path=str(artefacts / "network-phone.png"), full_page=True)
+    assert page.locator("h1").inner_text() == f"The network {NETWORK}"
+    rows = page.locator("tr.affiliate")
+    assert rows.count() == 1
+    assert rows.first.locator("td").first.inner_text() == "2"  # alice and bob
+    assert page.locator("tr.month").count() == 12
+    trend = page.locator("svg.chart").last
+    assert "Share across affiliate lines" in (trend.locator("title").text_content() or "")
+    box = trend.bounding_box()
+    assert box is not None and box["width"] <= 390  # fits a phone's width
+    assert not dialogs  # the network's name, typed as a script, ran nothing
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download these numbers (CSV)").click()
+    assert download.value.suggested_filename.startswith("network-")
+    assert Path(download.value.path()).read_text().startswith("section,id,subject,measure,value")
+    context.close()
