@@ -242,7 +242,8 @@ async def test_the_mentoring_page_shows_pairs_checkins_and_why_requests_wait(
         assert table(page, "Waiting requests, by reason")[1:] == [
             ["Chose no tag: a matching round only pairs requests with a tag", "1"],
             ["No mentor shares their tags yet", "1"],
-            ["The mentors who share their tags have no free seat", "1"],
+            ["No mentor is offering (pairs without a shared tag are allowed)", "0"],
+            ["The mentors who could fit have no free seat", "1"],
             ["A mentor fits: waiting for the next matching round", "1"],
         ]
         waiting = {row[0]: (row[2], row[3]) for row in table(page, "Waiting requests, longest")[1:]}
@@ -250,7 +251,7 @@ async def test_the_mentoring_page_shows_pairs_checkins_and_why_requests_wait(
             "Dan": ("art", "No mentor shares their tags yet"),
             "&lt;script&gt;alert(1)&lt;/script&gt;": (
                 "maths",
-                "The mentors who share their tags have no free seat",
+                "The mentors who could fit have no free seat",
             ),
             "Fay": ("science", "A mentor fits: waiting for the next matching round"),
             "Gus": ("none", "Chose no tag: a matching round only pairs requests with a tag"),
@@ -271,6 +272,7 @@ async def test_the_mentoring_page_shows_pairs_checkins_and_why_requests_wait(
         ["requests", "waiting", "4"],
         ["waiting_reason", "no_tags", "1"],
         ["waiting_reason", "no_shared_tag", "1"],
+        ["waiting_reason", "no_mentor", "0"],
         ["waiting_reason", "mentors_full", "1"],
         ["waiting_reason", "next_round", "1"],
         ["checkins_last_12_weeks", "met", "1"],
@@ -296,7 +298,8 @@ async def test_the_waiting_reasons_agree_with_a_real_matching_round(harness: Har
     assert table(page, "Waiting requests, by reason")[1:] == [
         ["Chose no tag: a matching round only pairs requests with a tag", "1"],
         ["No mentor shares their tags yet", "1"],
-        ["The mentors who share their tags have no free seat", "1"],
+        ["No mentor is offering (pairs without a shared tag are allowed)", "0"],
+        ["The mentors who could fit have no free seat", "1"],
         ["A mentor fits: waiting for the next matching round", "0"],
     ]
     assert table(page, "Mentoring in")[0] == ["Active pairs", "3"]

@@ -2,23 +2,29 @@
 and why each one waits.
 
 Why a request waits is the matching round's own reasoning (`communitybot.mentoring.match`),
-written as SQL so that it is counted over every waiting request in one aggregate query instead
-of a solver run per page view: a round only considers requests with at least one tag; unless
-the community allows pairs without a shared tag, a mentee waits while no mentor (present, not
-paused, not themselves, not a mentor they already had) offers one of their tags
-(`match.shares_no_tags`, told to the member as `match.NO_SHARED_TAGS`); else they wait for
-one of those mentors to have a free seat; else a mentor fits and the next round pairs them
-(unless their time-zone window rules every fitting mentor out, which only the solver knows).
+applied to what the round would load, without running the solver: a round only considers
+requests with at least one tag; unless the community allows pairs without a shared tag, a
+mentee waits while no mentor other than themselves and the mentors they already had offers one
+of their tags (`match.shares_no_tags`, the rule behind `match.NO_SHARED_TAGS`); else they wait
+for one of those mentors to have a free seat; else a mentor fits and the next round pairs them
+(unless their time-zone window rules every fitting mentor out, which only the solver knows;
+linked accounts of one person, never paired together, are not looked at here either).
+
+A handful of queries per page view (waiting requests with their tags, the offers, the seats
+taken, the waiting mentees' past pairs), none per member; pairs are read a page at a time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from communitybot.dashboard.paged import PAGE_SIZE
+from communitybot.mentoring.match import shares_no_tags
 from communitybot.store.db import Database
+from communitybot.store.mentoring import MentoringRepository
 from communitybot.store.timefmt import from_db, to_db
 
 CHECKIN_WEEKS = 12
@@ -31,52 +37,94 @@ OUTCOMES: tuple[tuple[str, str], ...] = (
 REASONS: tuple[tuple[str, str], ...] = (
     ("no_tags", "Chose no tag: a matching round only pairs requests with a tag"),
     ("no_shared_tag", "No mentor shares their tags yet"),
-    ("mentors_full", "The mentors who share their tags have no free seat"),
+    ("no_mentor", "No mentor is offering (pairs without a shared tag are allowed)"),
+    ("mentors_full", "The mentors who could fit have no free seat"),
     ("next_round", "A mentor fits: waiting for the next matching round"),
 )
 
 NAME = "CASE WHEN {m}.display_name <> '' THEN {m}.display_name ELSE {m}.user_id END"
 
-WAITING = (
-    " FROM mentee_requests r JOIN members m ON m.id = r.member_id"
-    " WHERE m.community_id = ? AND m.left_at IS NULL AND (r.status = 'open'"
-    "  OR (r.status = 'matched' AND NOT EXISTS (SELECT 1 FROM mentor_pairs p"
-    "   WHERE p.mentee_id = r.member_id AND p.status = 'active')))"
-)
-"""Waiting requests, as `/stats` and the matching round count them."""
 
-_FITTING = (
-    "SELECT 1 FROM mentee_request_tags rt"
-    " JOIN mentor_offer_tags ot ON ot.tag_id = rt.tag_id"
-    " JOIN mentor_offers o ON o.member_id = ot.member_id AND o.paused = 0"
-    " JOIN members mm ON mm.id = o.member_id AND mm.left_at IS NULL AND mm.community_id = ?"
-    " WHERE rt.member_id = r.member_id AND o.member_id <> r.member_id"
-    " AND NOT EXISTS (SELECT 1 FROM mentor_pairs h"
-    "  WHERE h.mentor_id = o.member_id AND h.mentee_id = r.member_id)"
-)
-_ANY_MENTOR = (
-    "SELECT 1 FROM mentor_offers o"
-    " JOIN members mm ON mm.id = o.member_id AND mm.left_at IS NULL AND mm.community_id = ?"
-    " WHERE o.paused = 0 AND o.member_id <> r.member_id"
-    " AND NOT EXISTS (SELECT 1 FROM mentor_pairs h"
-    "  WHERE h.mentor_id = o.member_id AND h.mentee_id = r.member_id)"
-)
-_FREE = (
-    " AND o.capacity > (SELECT count(*) FROM mentor_pairs s"
-    "  WHERE s.mentor_id = o.member_id AND s.status = 'active')"
-)
+@dataclass(frozen=True)
+class Waiting:
+    """Every waiting request (ids only) with why it waits, in the order the round reads them."""
+
+    reasons: tuple[tuple[int, str], ...]
+    """(mentee member id, reason key), oldest member first."""
+
+    def counts(self) -> list[Count]:
+        found: dict[str, int] = {}
+        for _, reason in self.reasons:
+            found[reason] = found.get(reason, 0) + 1
+        return [Count(key, label, found.get(key, 0)) for key, label in REASONS]
 
 
-def _reason_sql(allow_no_shared_tags: bool) -> str:
-    """A CASE giving a waiting request's reason key; it takes the community id twice."""
-    candidates = _ANY_MENTOR if allow_no_shared_tags else _FITTING
-    return (
-        "CASE WHEN NOT EXISTS (SELECT 1 FROM mentee_request_tags t"
-        "  WHERE t.member_id = r.member_id) THEN 'no_tags'"
-        f" WHEN NOT EXISTS ({candidates}) THEN 'no_shared_tag'"
-        f" WHEN NOT EXISTS ({candidates}{_FREE}) THEN 'mentors_full'"
-        " ELSE 'next_round' END"
-    )
+async def waiting(db: Database, community_id: int) -> Waiting:
+    """Why each waiting request waits (see the module doc)."""
+    store = MentoringRepository(db)
+    requests = await store.open_requests(community_id)
+    if not requests:
+        return Waiting(())
+    allow_any = (await store.settings(community_id)).allow_no_shared_tags
+    offers = await store.offers(community_id)
+    offered: dict[int, set[int]] = {}
+    for offer in offers:
+        for tag in offer.tag_ids:
+            offered.setdefault(tag, set()).add(offer.member_id)
+    free = await _free_mentors(db, {o.member_id: o.capacity for o in offers})
+    had = await _had(db, [r.member_id for r in requests])
+    reasons = []
+    for request in requests:
+        excluded = {request.member_id, *had.get(request.member_id, ())}
+        if allow_any:
+            fitting = {o.member_id for o in offers} - excluded
+        else:
+            fitting = {m for t in request.tag_ids for m in offered.get(t, ())} - excluded
+        if not request.tag_ids:
+            reason = "no_tags"
+        elif not allow_any and shares_no_tags(request.tag_ids, offered, excluded):
+            reason = "no_shared_tag"
+        elif not fitting:
+            reason = "no_mentor"
+        elif not fitting & free:
+            reason = "mentors_full"
+        else:
+            reason = "next_round"
+        reasons.append((request.member_id, reason))
+    return Waiting(tuple(reasons))
+
+
+async def _free_mentors(db: Database, capacity: dict[int, int]) -> set[int]:
+    """The offering mentors with a seat left (active pairs anywhere take a seat)."""
+    taken: dict[int, int] = {}
+    ids = list(capacity)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for row in await db.fetch_all(
+            "SELECT mentor_id, count(*) FROM mentor_pairs"
+            f" WHERE status = 'active' AND mentor_id IN ({marks}) GROUP BY mentor_id",
+            chunk,
+        ):
+            taken[int(row[0])] = int(row[1])
+    return {m for m, seats in capacity.items() if seats > taken.get(m, 0)}
+
+
+async def _had(db: Database, mentee_ids: Sequence[int]) -> dict[int, set[int]]:
+    """Mentors each mentee may not get (the round's hard rules): every mentor they already had,
+    and anyone they mentor now."""
+    out: dict[int, set[int]] = {}
+    for start in range(0, len(mentee_ids), 500):
+        chunk = list(mentee_ids[start : start + 500])
+        marks = ", ".join("?" for _ in chunk)
+        for row in await db.fetch_all(
+            f"SELECT mentee_id, mentor_id FROM mentor_pairs WHERE mentee_id IN ({marks})"
+            " UNION SELECT mentor_id, mentee_id FROM mentor_pairs"
+            f" WHERE status = 'active' AND mentor_id IN ({marks})",
+            chunk + chunk,
+        ):
+            out.setdefault(int(row[0]), set()).add(int(row[1]))
+    return out
 
 
 @dataclass(frozen=True)
@@ -101,14 +149,6 @@ class Count:
     key: str
     label: str
     count: int
-
-
-async def _allow_no_shared_tags(db: Database, community_id: int) -> bool:
-    row = await db.fetch_one(
-        "SELECT allow_no_shared_tags FROM mentoring_settings WHERE community_id = ?",
-        (community_id,),
-    )
-    return bool(row[0]) if row is not None else False
 
 
 def _day(text: object) -> date:
@@ -172,45 +212,36 @@ async def checkin_outcomes(db: Database, community_id: int, now: datetime) -> li
     return [Count(key, label, found.get(key, 0)) for key, label in OUTCOMES]
 
 
-async def waiting_reasons(db: Database, community_id: int) -> list[Count]:
-    """How many requests wait, by why (see the module doc)."""
-    reason = _reason_sql(await _allow_no_shared_tags(db, community_id))
-    rows = await db.fetch_all(
-        f"SELECT reason, count(*) FROM (SELECT {reason} AS reason{WAITING}) w GROUP BY reason",
-        (community_id, community_id, community_id),
-    )
-    found = {str(row[0]): int(row[1]) for row in rows}
-    return [Count(key, label, found.get(key, 0)) for key, label in REASONS]
-
-
 async def waiting_requests(
-    db: Database, community_id: int, offset: int, limit: int = PAGE_SIZE
+    db: Database, found: Waiting, offset: int, limit: int = PAGE_SIZE
 ) -> list[WaitingRow]:
-    """One page of the waiting requests, longest waiting first, each with its reason."""
+    """One page of the waiting requests (oldest member first), each with its reason."""
     labels = dict(REASONS)
-    reason = _reason_sql(await _allow_no_shared_tags(db, community_id))
+    page = found.reasons[offset : offset + limit]
+    if not page:
+        return []
+    ids = [member_id for member_id, _ in page]
+    marks = ", ".join("?" for _ in ids)
     rows = await db.fetch_all(
-        f"SELECT r.member_id, r.updated_at, {NAME.format(m='m')} AS name, {reason} AS reason"
-        f"{WAITING} ORDER BY r.updated_at, r.member_id LIMIT ? OFFSET ?",
-        (community_id, community_id, community_id, limit, offset),
+        f"SELECT m.id, r.updated_at, {NAME.format(m='m')} FROM members m"
+        f" JOIN mentee_requests r ON r.member_id = m.id WHERE m.id IN ({marks})",
+        ids,
     )
-    ids = [int(row[0]) for row in rows]
+    about = {int(row[0]): (_day(row[1]), str(row[2])) for row in rows}
     tags: dict[int, list[str]] = {member_id: [] for member_id in ids}
-    if ids:
-        marks = ", ".join("?" for _ in ids)
-        for row in await db.fetch_all(
-            "SELECT rt.member_id, t.name FROM mentee_request_tags rt"
-            f" JOIN tags t ON t.id = rt.tag_id WHERE rt.member_id IN ({marks})"
-            " ORDER BY t.name",
-            ids,
-        ):
-            tags[int(row[0])].append(str(row[1]))
+    for row in await db.fetch_all(
+        "SELECT rt.member_id, t.name FROM mentee_request_tags rt"
+        f" JOIN tags t ON t.id = rt.tag_id WHERE rt.member_id IN ({marks}) ORDER BY t.name",
+        ids,
+    ):
+        tags[int(row[0])].append(str(row[1]))
     return [
         WaitingRow(
-            mentee=str(row[2]),
-            since=_day(row[1]),
-            tags=", ".join(tags[int(row[0])]),
-            reason=labels.get(str(row[3]), str(row[3])),
+            mentee=about[member_id][1],
+            since=about[member_id][0],
+            tags=", ".join(tags[member_id]),
+            reason=labels[reason],
         )
-        for row in rows
+        for member_id, reason in page
+        if member_id in about
     ]

@@ -15,10 +15,11 @@ async def view(request: PageRequest) -> dict[str, Any]:
     db, cid = request.store.db, request.community.id
     totals = await request.store.mentoring_checkins.figures(cid)
     outcomes = await figures.checkin_outcomes(db, cid, request.now)
-    reasons = await figures.waiting_reasons(db, cid)
+    waiting = await figures.waiting(db, cid)
+    reasons = waiting.counts()
     pairs_pager = paged(request.query, totals.active_pairs)
     flagged_pager = paged(request.query, totals.flagged_pairs, "flagged")
-    waiting_pager = paged(request.query, sum(r.count for r in reasons), "waiting")
+    waiting_pager = paged(request.query, len(waiting.reasons), "waiting")
     chart = bar_chart(
         f"Mentoring check-ins of the last {figures.CHECKIN_WEEKS} weeks in {request.label}",
         "Check-in questions asked, by answer: "
@@ -36,7 +37,7 @@ async def view(request: PageRequest) -> dict[str, Any]:
         "pairs_pager": pairs_pager,
         "flagged": await figures.flagged_pairs(db, cid, flagged_pager.offset),
         "flagged_pager": flagged_pager,
-        "waiting": await figures.waiting_requests(db, cid, waiting_pager.offset),
+        "waiting": await figures.waiting_requests(db, waiting, waiting_pager.offset),
         "waiting_pager": waiting_pager,
     }
 
@@ -51,7 +52,7 @@ async def table(request: PageRequest) -> Sequence[Sequence[object]]:
         ["pairs", "flagged", totals.flagged_pairs],
         ["requests", "waiting", totals.waiting_requests],
     ]
-    rows += [["waiting_reason", r.key, r.count] for r in await figures.waiting_reasons(db, cid)]
+    rows += [["waiting_reason", r.key, r.count] for r in (await figures.waiting(db, cid)).counts()]
     rows += [
         [f"checkins_last_{figures.CHECKIN_WEEKS}_weeks", o.key, o.count]
         for o in await figures.checkin_outcomes(db, cid, request.now)
