@@ -23,8 +23,8 @@ from communitybot.store.timefmt import from_db
 CHART_RUNS = 12
 
 _MINE = (
-    "(r.community_id = ? OR (r.network_id IS NOT NULL AND EXISTS (SELECT 1 FROM chat_legs l"
-    " WHERE l.run_id = r.id AND l.community_id = ?)))"
+    "(r.series_id IN (SELECT s.id FROM chat_series s WHERE s.community_id = ?)"
+    " OR r.id IN (SELECT l.run_id FROM chat_legs l WHERE l.community_id = ?))"
 )
 """Runs of this community: its own, and the network runs it had a leg in."""
 _MY_SERIES = (

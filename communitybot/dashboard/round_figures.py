@@ -2,8 +2,8 @@
 groups reported meeting (at least one member answered "yes" to the follow-up).
 
 One query per page of rounds: the page's rounds are picked first (a CTE), then only their
-groups are aggregated, per group and then per round, on the `round_groups_by_round` index and
-the group members' primary key, so a big community's long history costs no more than a page.
+groups are counted, through the `round_groups_by_round` index and the group members' primary
+key, so a long history costs no more than the page's own rounds.
 """
 
 from __future__ import annotations
@@ -52,19 +52,18 @@ async def rounds(
     """A page of rounds, newest first, with their groups' figures."""
     rows = await db.fetch_all(
         "WITH page AS (SELECT id, round_key, trigger, started_at FROM rounds"
-        "  WHERE community_id = ? ORDER BY round_key DESC, id DESC LIMIT ? OFFSET ?),"
-        " grp AS (SELECT g.round_id, g.id, count(gm.member_id) AS members,"
-        "  max(CASE WHEN gm.answer = 'yes' THEN 1 ELSE 0 END) AS met,"
-        "  max(CASE WHEN gm.answer IS NOT NULL THEN 1 ELSE 0 END) AS answered"
-        "  FROM round_groups g JOIN page ON page.id = g.round_id"
-        "  LEFT JOIN round_group_members gm ON gm.group_id = g.id"
-        "  GROUP BY g.round_id, g.id)"
-        " SELECT page.round_key, page.trigger, page.started_at, count(grp.id),"
-        " coalesce(sum(grp.members), 0), coalesce(sum(grp.met), 0),"
-        " coalesce(sum(grp.answered), 0)"
-        " FROM page LEFT JOIN grp ON grp.round_id = page.id"
-        " GROUP BY page.id, page.round_key, page.trigger, page.started_at"
-        " ORDER BY page.round_key DESC, page.id DESC",
+        "  WHERE community_id = ? ORDER BY round_key DESC, id DESC LIMIT ? OFFSET ?)"
+        " SELECT page.round_key, page.trigger, page.started_at,"
+        " (SELECT count(*) FROM round_groups g WHERE g.round_id = page.id),"
+        " (SELECT count(*) FROM round_groups g JOIN round_group_members gm"
+        "  ON gm.group_id = g.id WHERE g.round_id = page.id),"
+        " (SELECT count(*) FROM round_groups g WHERE g.round_id = page.id AND EXISTS"
+        "  (SELECT 1 FROM round_group_members gm WHERE gm.group_id = g.id"
+        "   AND gm.answer = 'yes')),"
+        " (SELECT count(*) FROM round_groups g WHERE g.round_id = page.id AND EXISTS"
+        "  (SELECT 1 FROM round_group_members gm WHERE gm.group_id = g.id"
+        "   AND gm.answer IS NOT NULL))"
+        " FROM page ORDER BY page.round_key DESC, page.id DESC",
         (community_id, limit, offset),
     )
     out = []
