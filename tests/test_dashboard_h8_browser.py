@@ -113,7 +113,9 @@ def test_the_new_pages_read_well_on_a_phone(
     page.screenshot(path=str(artefacts / "mentoring-phone.png"), full_page=True)
     summary = page.get_by_role("table", name=re.compile("^Mentoring in"))
     assert summary.locator("td").all_inner_texts() == ["1", "0", "2"]
-    waiting = page.get_by_role("table", name="Waiting requests, longest waiting first")
+    waiting = page.get_by_role(
+        "table", name="Waiting requests, in the order a matching round reads them"
+    )
     reasons = dict(
         zip(
             waiting.locator("tbody tr td:nth-child(1)").all_inner_texts(),

@@ -13,7 +13,8 @@ import aiohttp
 import pytest
 
 from communitybot.chats.schedule import Schedule
-from communitybot.dashboard.paged import PAGE_SIZE
+from communitybot.dashboard.paged import PAGE_SIZE, paged
+from communitybot.dashboard.trend_chart import trend_chart
 from communitybot.events import CommandInvoked, CommunityRef, ConversationRef, MemberJoined
 from communitybot.store.chat_runs import NewMessage, RunQuestion
 from tests.conftest import COMMUNITY, Harness, user
@@ -147,10 +148,13 @@ async def seed_chats(harness: Harness) -> None:
     await store.chat_runs.record(NewMessage(later.id, "m5", ids["bob"], 0, "hello"), now)
     network = await store.networks.create("Teachers", cid, ids["mod"], now)
     await store.networks.add_affiliate(network.id, other.id, now)
+    await store.db.execute(
+        "UPDATE communities SET name = ? WHERE id = ?", (f"{SCRIPT} school", other.id)
+    )
     net_series = await store.chats.create(
         cid,
         "netchat",
-        "Network chat",
+        f"Network chat {SCRIPT}",
         "general",
         schedule,
         60,
@@ -246,7 +250,9 @@ async def test_the_mentoring_page_shows_pairs_checkins_and_why_requests_wait(
             ["The mentors who could fit have no free seat", "1"],
             ["A mentor fits: waiting for the next matching round", "1"],
         ]
-        waiting = {row[0]: (row[2], row[3]) for row in table(page, "Waiting requests, longest")[1:]}
+        waiting = {
+            row[0]: (row[2], row[3]) for row in table(page, "Waiting requests, in the order")[1:]
+        }
         assert waiting == {
             "Dan": ("art", "No mentor shares their tags yet"),
             "&lt;script&gt;alert(1)&lt;/script&gt;": (
@@ -377,16 +383,22 @@ async def test_the_chats_page_shows_series_runs_and_network_legs(harness: Harnes
         series = table(page, "Chat series of")[1:]
         assert [[r[0], r[2], r[3], r[4]] for r in series] == [
             ["#engchat English chat", "2", "2", "2026-11-12"],
-            ["#netchat Network chat (network)", "0", "1", "2026-11-20"],
+            [
+                "#netchat Network chat &lt;script&gt;alert(1)&lt;/script&gt; (network)",
+                "0",
+                "1",
+                "2026-11-20",
+            ],
         ]
         runs = table(page, "Chats held, newest first")[1:]
         assert runs == [
             ["#netchat (network)", "2026-11-20 18:00", "2", "2", "2", "1 of 1"],
             ["↳ fake community-1", "", "1", "1", "", ""],
-            ["↳ fake community-2", "", "1", "1", "", ""],
+            ["↳ &lt;script&gt;alert(1)&lt;/script&gt; school", "", "1", "1", "", ""],
             ["#engchat", "2026-11-12 18:00", "1", "1", "0", "0 of 0"],
             ["#engchat", "2026-11-05 18:00", "3", "4", "3", "2 of 2"],
         ]
+        assert "<script>" not in page
         chart = page.split('<svg class="chart trend"', 1)[1].split("</svg>", 1)[0]
         assert "#engchat 2026-11-05 3, #engchat 2026-11-12 1, #netchat 2026-11-20 2" in chart
         rows = await get_csv(http, f"{base}/c/{cid}/chats.csv")
@@ -435,12 +447,15 @@ async def test_an_affiliate_sees_the_network_chats_it_had_a_leg_in(harness: Harn
         response = await sign_in(http, link.group(1))
         base = str(response.url).split("/c/")[0]
         page = await (await http.get(f"{base}/c/{community_2.id}/chats")).text()
-    assert [r[0] for r in table(page, "Chat series of")[1:]] == ["#netchat Network chat (network)"]
+    assert [r[0] for r in table(page, "Chat series of")[1:]] == [
+        "#netchat Network chat &lt;script&gt;alert(1)&lt;/script&gt; (network)"
+    ]
     assert [r[0] for r in table(page, "Chats held, newest first")[1:]] == [
         "#netchat (network)",
         "↳ fake community-1",
-        "↳ fake community-2",
+        "↳ &lt;script&gt;alert(1)&lt;/script&gt; school",
     ]
+    assert "<script>" not in page
 
 
 async def test_the_pages_say_so_when_there_is_nothing_yet(harness: Harness) -> None:
@@ -489,3 +504,29 @@ async def test_the_navigation_lists_the_new_pages(harness: Harness) -> None:
         page = await (await http.get(f"{base}/c/{cid}/funnel")).text()
     for name in ROUTES:
         assert f'href="/c/{cid}/{name}"' in page
+
+
+def test_pagination_links_keep_the_other_tables_place() -> None:
+    query = {"waiting": "3", "page": "2"}
+    pager = paged(query, total=PAGE_SIZE * 2 + 1)
+    assert (pager.number, pager.pages, pager.offset) == (2, 3, PAGE_SIZE)
+    assert pager.previous == "?page=1&waiting=3" and pager.next == "?page=3&waiting=3"
+    waiting = paged(query, total=PAGE_SIZE * 3, key="waiting")
+    assert waiting.number == 3 and waiting.next is None
+    assert waiting.previous == "?page=2&waiting=2"
+    assert paged({"page": "0"}, 10).number == 1 and paged({"page": "x"}, 10).pages == 1
+    assert paged({}, 0).previous is None and paged({}, 0).next is None
+
+
+def test_a_trend_chart_stays_in_its_box_and_labels_only_some_dates() -> None:
+    items = [(f"2026-01-{n:02d}", float(n), str(n)) for n in range(1, 13)]
+    chart = trend_chart("Title", "Description", items)
+    assert len(chart.points) == 12
+    for point in chart.points:
+        assert 0 <= point.x <= chart.width and 0 <= point.y <= chart.baseline
+    assert chart.points[-1].y < chart.points[0].y  # larger values are higher up
+    assert [p.label for p in chart.points if p.label] == ["2026-01-01", "2026-01-07", "2026-01-12"]
+    assert (chart.points[0].anchor, chart.points[-1].anchor) == ("start", "end")
+    rate = trend_chart("Rate", "d", [("a", 0.5, "50%")], top=1.0)
+    assert rate.points[0].x == chart.width / 2 and rate.points[0].anchor == "middle"
+    assert trend_chart("Empty", "d", []).points == ()

@@ -215,7 +215,8 @@ async def checkin_outcomes(db: Database, community_id: int, now: datetime) -> li
 async def waiting_requests(
     db: Database, found: Waiting, offset: int, limit: int = PAGE_SIZE
 ) -> list[WaitingRow]:
-    """One page of the waiting requests (oldest member first), each with its reason."""
+    """One page of the waiting requests, in the order the round reads them (member id), each
+    with its reason."""
     labels = dict(REASONS)
     page = found.reasons[offset : offset + limit]
     if not page:
