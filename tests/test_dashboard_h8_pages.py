@@ -236,6 +236,8 @@ async def test_the_mentoring_page_shows_pairs_checkins_and_why_requests_wait(
             ["Flagged pairs (a side left two check-ins unanswered)", "1"],
             ["Requests waiting for a mentor", "4"],
         ]
+        stats = await harness.store.mentoring_checkins.figures(cid)  # what /stats says
+        assert (stats.active_pairs, stats.flagged_pairs, stats.waiting_requests) == (2, 1, 4)
         assert table(page, "Check-in questions asked in the last 12 weeks")[1:] == [
             ["Met", "1"],
             ["Not yet", "1"],

@@ -176,6 +176,24 @@ def _pair(row: Any) -> PairRow:
     )
 
 
+@dataclass(frozen=True)
+class Totals:
+    active_pairs: int
+    flagged_pairs: int
+    waiting_requests: int
+
+
+async def totals(db: Database, community_id: int, found: Waiting) -> Totals:
+    """Active and flagged pairs (as `/stats` counts them) and the waiting requests."""
+    row = await db.fetch_one(
+        "SELECT count(*), count(flagged_at) FROM mentor_pairs"
+        " WHERE community_id = ? AND status = 'active'",
+        (community_id,),
+    )
+    assert row is not None
+    return Totals(int(row[0]), int(row[1]), len(found.reasons))
+
+
 async def active_pairs(
     db: Database, community_id: int, offset: int, limit: int = PAGE_SIZE
 ) -> list[PairRow]:

@@ -13,13 +13,13 @@ from communitybot.dashboard.pages import Page, PageRequest
 
 async def view(request: PageRequest) -> dict[str, Any]:
     db, cid = request.store.db, request.community.id
-    totals = await request.store.mentoring_checkins.figures(cid)
-    outcomes = await figures.checkin_outcomes(db, cid, request.now)
     waiting = await figures.waiting(db, cid)
+    totals = await figures.totals(db, cid, waiting)
+    outcomes = await figures.checkin_outcomes(db, cid, request.now)
     reasons = waiting.counts()
     pairs_pager = paged(request.query, totals.active_pairs)
     flagged_pager = paged(request.query, totals.flagged_pairs, "flagged")
-    waiting_pager = paged(request.query, len(waiting.reasons), "waiting")
+    waiting_pager = paged(request.query, totals.waiting_requests, "waiting")
     chart = bar_chart(
         f"Mentoring check-ins of the last {figures.CHECKIN_WEEKS} weeks in {request.label}",
         "Check-in questions asked, by answer: "
@@ -45,14 +45,15 @@ async def view(request: PageRequest) -> dict[str, Any]:
 async def table(request: PageRequest) -> Sequence[Sequence[object]]:
     """Every number of the page (no names: nothing a spreadsheet could run)."""
     db, cid = request.store.db, request.community.id
-    totals = await request.store.mentoring_checkins.figures(cid)
+    waiting = await figures.waiting(db, cid)
+    totals = await figures.totals(db, cid, waiting)
     rows: list[list[object]] = [
         ["section", "figure", "count"],
         ["pairs", "active", totals.active_pairs],
         ["pairs", "flagged", totals.flagged_pairs],
         ["requests", "waiting", totals.waiting_requests],
     ]
-    rows += [["waiting_reason", r.key, r.count] for r in (await figures.waiting(db, cid)).counts()]
+    rows += [["waiting_reason", r.key, r.count] for r in waiting.counts()]
     rows += [
         [f"checkins_last_{figures.CHECKIN_WEEKS}_weeks", o.key, o.count]
         for o in await figures.checkin_outcomes(db, cid, request.now)
