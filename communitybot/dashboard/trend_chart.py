@@ -38,6 +38,9 @@ class TrendChart:
     points: tuple[Point, ...]
     width: int = WIDTH
     height: int = HEIGHT
+    top_text: str = ""
+    """The value at the top of the plot, written under a faint line there ("100%")."""
+    top_y: int = TOP
     baseline: int = BOTTOM
     label_y: int = BOTTOM + 22
 
@@ -51,9 +54,10 @@ def trend_chart(
     description: str,
     items: list[tuple[str, float, str]],
     top: float | None = None,
+    top_text: str = "",
 ) -> TrendChart:
     """Items are (label, value, value as shown), oldest first; `top` is the value at the top
-    of the plot (default: the largest; e.g. 1.0 for a rate)."""
+    of the plot (default: the largest; e.g. 1.0 for a rate), `top_text` how it is written."""
     largest = top if top is not None else max((value for _, value, _ in items), default=0)
     count = len(items)
     step = (RIGHT - LEFT) / (count - 1) if count > 1 else 0.0
@@ -74,4 +78,4 @@ def trend_chart(
                 anchor=anchor,
             )
         )
-    return TrendChart(title, description, tuple(points))
+    return TrendChart(title, description, tuple(points), top_text=top_text)

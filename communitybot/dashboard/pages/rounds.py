@@ -27,6 +27,7 @@ async def view(request: PageRequest) -> dict[str, Any]:
         + ".",
         [(r.key, r.met_rate or 0.0, r.met_percent) for r in recent],
         top=1.0,
+        top_text="100%",
     )
     return {
         "counts": counts,
