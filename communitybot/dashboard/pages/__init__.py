@@ -50,6 +50,6 @@ class Page:
 def community_pages() -> tuple[Page, ...]:
     """Every community page, in navigation order (imported here, not at import time of the
     package, so a page module may use the package's types)."""
-    from communitybot.dashboard.pages import funnel, settings
+    from communitybot.dashboard.pages import chats, funnel, mentoring, rounds, settings
 
-    return (funnel.PAGE, settings.PAGE)
+    return (funnel.PAGE, mentoring.PAGE, rounds.PAGE, chats.PAGE, settings.PAGE)
