@@ -50,6 +50,11 @@ class Page:
 def community_pages() -> tuple[Page, ...]:
     """Every community page, in navigation order (imported here, not at import time of the
     package, so a page module may use the package's types)."""
-    from communitybot.dashboard.pages import funnel
+    from communitybot.dashboard.pages import funnel, members, problems, tags  # h7
 
-    return (funnel.PAGE,)
+    return (
+        funnel.PAGE,
+        members.PAGE,  # h7
+        tags.PAGE,  # h7
+        problems.PAGE,  # h7
+    )
