@@ -261,3 +261,19 @@ async def test_a_community_without_asks_says_so(harness: Harness) -> None:
         text = await page(http, f"{base}/problems")
     assert "No problem of practice is open." in text
     assert "None was resolved in the last 12 months." in text
+
+
+async def test_tag_numbers_are_counted_again_after_a_minute(harness: Harness) -> None:
+    harness.platform.moderators.add("mod")
+    for name in ("mod", "ann"):
+        await harness.join(name)
+    await without_default_tags(harness)
+    await harness.give_tags("mod", "maths")
+    async with running_dashboard(harness) as dashboard, client() as http:
+        base = await signed_in(harness, dashboard, http)
+        assert (await table(http, f"{base}/tags.csv"))[1][:3] == ["maths", "topic", "1"]
+        await harness.give_tags("ann", "maths")
+        assert (await table(http, f"{base}/tags.csv"))[1][:3] == ["maths", "topic", "1"]
+        harness.clock.advance(minutes=1)
+        assert (await table(http, f"{base}/tags.csv"))[1][:3] == ["maths", "topic", "2"]
+        assert "counted again at most once a minute" in await page(http, f"{base}/tags")

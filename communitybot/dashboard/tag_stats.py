@@ -1,20 +1,26 @@
 """The tags page's numbers: members per tag (present members), new taggings in the last 4 weeks
 against the 4 before, and which tags have no channel linked (`tags link`, communitybot/tags).
 
-Aggregates over tags ⋈ member_tags ⋈ members with the indexes the tables already have
-(tags by community, member_tags by tag, members by id): no per-tag or per-member round trips.
+Two queries: the community's tags (a few hundred rows), and one aggregate over its members'
+taggings, driven from the members (members by community, then each member's tags from the
+member_tags primary key) and grouped by tag. Every tagging is read once per computation, and
+a large community has many (100,000 members × 6 tags), so the result is kept for a minute per
+community (`FRESH_FOR`) and the page's table is a slice of it: paging through the tags, or
+downloading the CSV after looking, does not count them again. No index is added for this.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from communitybot.store.db import Database
 from communitybot.store.timefmt import to_db
 
 WINDOW = timedelta(weeks=4)
+FRESH_FOR = timedelta(minutes=1)
+"""How long a community's tag numbers are reused (the page says when they were counted)."""
 
 
 @dataclass(frozen=True)
@@ -36,11 +42,22 @@ class TagRow:
 
 
 @dataclass(frozen=True)
-class TagTotals:
-    tags: int
-    unlinked: int
-    recent: int
-    before: int
+class TagTable:
+    counted_at: datetime
+    rows: tuple[TagRow, ...]
+    """Every tag, most present members first (name breaks ties)."""
+
+    @property
+    def unlinked(self) -> list[TagRow]:
+        return [row for row in self.rows if not row.channel_linked]
+
+    @property
+    def recent(self) -> int:
+        return sum(row.recent for row in self.rows)
+
+    @property
+    def before(self) -> int:
+        return sum(row.before for row in self.rows)
 
     @property
     def change(self) -> str:
@@ -53,87 +70,57 @@ def _change(recent: int, before: int) -> str:
     return f"{(recent - before) / before * 100:+.0f}%"
 
 
-def _unlinked(column: str) -> str:
-    return f"({column} IS NULL OR {column} = '')"
+_kept: weakref.WeakKeyDictionary[Database, dict[int, TagTable]] = weakref.WeakKeyDictionary()
+"""Per database (a test's or the process's), per community: the last count."""
 
 
-_COLUMNS = (
-    "SELECT t.name AS name, t.category AS category, count(m.id) AS members,"
-    " coalesce(sum(CASE WHEN mt.added_at >= ? THEN 1 ELSE 0 END), 0) AS recent,"
-    " coalesce(sum(CASE WHEN mt.added_at >= ? AND mt.added_at < ? THEN 1 ELSE 0 END), 0)"
-    " AS earlier,"
-    f" CASE WHEN {_unlinked('t.channel_id')} THEN 0 ELSE 1 END AS channel_linked,"
-    f" CASE WHEN {_unlinked('t.role_id')} THEN 0 ELSE 1 END AS role_linked"
-    " FROM tags t LEFT JOIN member_tags mt ON mt.tag_id = t.id"
-    " LEFT JOIN members m ON m.id = mt.member_id AND m.left_at IS NULL"
-    " WHERE t.community_id = ?"
-)
-_GROUP = " GROUP BY t.id, t.name, t.category, t.channel_id, t.role_id"
+async def tag_table(db: Database, community_id: int, now: datetime) -> TagTable:
+    """The community's tag numbers, counted at most once per `FRESH_FOR`."""
+    kept = _kept.setdefault(db, {})
+    found = kept.get(community_id)
+    if found is not None and timedelta(0) <= now - found.counted_at < FRESH_FOR:
+        return found
+    found = await _count(db, community_id, now)
+    if len(kept) > 1000:  # a process serving very many communities: forget the oldest
+        kept.pop(next(iter(kept)))
+    kept[community_id] = found
+    return found
 
 
-def _windows(now: datetime) -> tuple[str, str, str]:
-    return to_db(now - WINDOW), to_db(now - 2 * WINDOW), to_db(now - WINDOW)
-
-
-def _row(r: Any) -> TagRow:
-    return TagRow(
-        str(r["name"]),
-        str(r["category"]),
-        int(r["members"]),
-        int(r["recent"]),
-        int(r["earlier"]),
-        bool(int(r["channel_linked"])),
-        bool(int(r["role_linked"])),
-    )
-
-
-async def top_tags(
-    db: Database, community_id: int, now: datetime, limit: int | None, offset: int = 0
-) -> list[TagRow]:
-    """Tags by present members, most first (name breaks ties); `limit` None: all of them."""
-    page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
-    rows = await db.fetch_all(
-        _COLUMNS + _GROUP + " ORDER BY count(m.id) DESC, t.name" + page,
-        (*_windows(now), community_id),
-    )
-    return [_row(row) for row in rows]
-
-
-async def unlinked_tags(db: Database, community_id: int, now: datetime, limit: int) -> list[TagRow]:
-    """Tags with no channel linked, most members first: where a channel would help most."""
-    rows = await db.fetch_all(
-        _COLUMNS
-        + f" AND {_unlinked('t.channel_id')}"
-        + _GROUP
-        + f" ORDER BY count(m.id) DESC, t.name LIMIT {int(limit)}",
-        (*_windows(now), community_id),
-    )
-    return [_row(row) for row in rows]
-
-
-async def totals(db: Database, community_id: int, now: datetime) -> TagTotals:
-    recent_from, before_from, before_to = _windows(now)
-    tags = await db.fetch_one(
-        f"SELECT count(*) AS tags, coalesce(sum(CASE WHEN {_unlinked('channel_id')}"
-        " THEN 1 ELSE 0 END), 0) AS unlinked FROM tags WHERE community_id = ?",
+async def _count(db: Database, community_id: int, now: datetime) -> TagTable:
+    tags = await db.fetch_all(
+        "SELECT id, name, category, channel_id, role_id FROM tags WHERE community_id = ?",
         (community_id,),
     )
-    taggings = await db.fetch_one(
-        "SELECT coalesce(sum(CASE WHEN mt.added_at >= ? THEN 1 ELSE 0 END), 0) AS recent,"
-        " coalesce(sum(CASE WHEN mt.added_at < ? THEN 1 ELSE 0 END), 0) AS earlier"
-        " FROM tags t JOIN member_tags mt ON mt.tag_id = t.id"
-        " WHERE t.community_id = ? AND mt.added_at >= ?",
-        (recent_from, before_to, community_id, before_from),
+    counts = await db.fetch_all(
+        "SELECT mt.tag_id AS tag_id,"
+        " sum(CASE WHEN m.left_at IS NULL THEN 1 ELSE 0 END) AS members,"
+        " sum(CASE WHEN mt.added_at >= ? THEN 1 ELSE 0 END) AS recent,"
+        " sum(CASE WHEN mt.added_at >= ? AND mt.added_at < ? THEN 1 ELSE 0 END) AS earlier"
+        " FROM members m CROSS JOIN member_tags mt"
+        " WHERE mt.member_id = m.id AND m.community_id = ?"
+        " GROUP BY mt.tag_id",
+        (to_db(now - WINDOW), to_db(now - 2 * WINDOW), to_db(now - WINDOW), community_id),
     )
-    return TagTotals(
-        int(tags["tags"]) if tags else 0,
-        int(tags["unlinked"]) if tags else 0,
-        int(taggings["recent"]) if taggings else 0,
-        int(taggings["earlier"]) if taggings else 0,
-    )
+    by_tag = {
+        int(row["tag_id"]): (int(row["members"]), int(row["recent"]), int(row["earlier"]))
+        for row in counts
+    }
+    rows = [
+        TagRow(
+            str(tag["name"]),
+            str(tag["category"]),
+            *by_tag.get(int(tag["id"]), (0, 0, 0)),
+            channel_linked=bool(tag["channel_id"]),
+            role_linked=bool(tag["role_id"]),
+        )
+        for tag in tags
+    ]
+    rows.sort(key=lambda row: (-row.members, row.name))
+    return TagTable(now, tuple(rows))
 
 
-def csv_rows(rows: list[TagRow]) -> list[list[str]]:
+def csv_rows(rows: tuple[TagRow, ...] | list[TagRow]) -> list[list[str]]:
     """Every tag, most members first. Tag names are moderators' text: a name a spreadsheet
     would run as a formula (=, +, -, @ first) gets a leading apostrophe."""
     return [

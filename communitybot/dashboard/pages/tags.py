@@ -16,32 +16,32 @@ UNLINKED_SHOWN = 20
 
 
 async def view(request: PageRequest) -> dict[str, Any]:
-    db, community_id, now = request.store.db, request.community.id, request.now
-    totals = await tag_stats.totals(db, community_id, now)
-    paging = pager(request.query, totals.tags)
-    rows = await tag_stats.top_tags(db, community_id, now, paging.size, paging.offset)
-    unlinked = await tag_stats.unlinked_tags(db, community_id, now, UNLINKED_SHOWN)
+    found = await tag_stats.tag_table(request.store.db, request.community.id, request.now)
+    paging = pager(request.query, len(found.rows))
+    unlinked = found.unlinked
     growth = bar_chart(
         f"New taggings in {request.label}",
-        f"Members chose tags {totals.recent} times in the last 4 weeks and {totals.before}"
-        f" times in the 4 weeks before ({totals.change}).",
+        f"Members chose tags {found.recent} times in the last 4 weeks and {found.before}"
+        f" times in the 4 weeks before ({found.change}).",
         [
-            ("4 weeks before", totals.before, str(totals.before)),
-            ("Last 4 weeks", totals.recent, str(totals.recent)),
+            ("4 weeks before", found.before, str(found.before)),
+            ("Last 4 weeks", found.recent, str(found.recent)),
         ],
     )
     return {
-        "totals": totals,
-        "rows": rows,
+        "totals": found,
+        "tag_count": len(found.rows),
+        "unlinked_count": len(unlinked),
+        "rows": found.rows[paging.offset : paging.offset + paging.size],
         "pager": paging,
-        "unlinked": unlinked,
+        "unlinked": unlinked[:UNLINKED_SHOWN],
         "growth_chart": growth,
     }
 
 
 async def table(request: PageRequest) -> Sequence[Sequence[object]]:
-    rows = await tag_stats.top_tags(request.store.db, request.community.id, request.now, None)
-    return tag_stats.csv_rows(rows)
+    found = await tag_stats.tag_table(request.store.db, request.community.id, request.now)
+    return tag_stats.csv_rows(found.rows)
 
 
 PAGE = Page("tags", "Tags", "tags.html", view, table)
