@@ -172,7 +172,7 @@ async def test_tags_show_members_growth_and_missing_channels(harness: Harness) -
     assert "has 3 tags; 2 of them have no channel linked" in text
     assert "<strong>4</strong> times in the last 4 weeks and 1 times in the 4 weeks before" in text
     assert ESCAPED in text
-    members = section(text, "Tags by members here now")
+    members = section(text, "Tags by members here now, most first (new")
     assert members.index("maths") < members.index(ESCAPED)
     unlinked = section(text, "Tags with no channel linked")
     assert "maths" not in unlinked and ESCAPED in unlinked and "=HYPERLINK(1)" in unlinked
