@@ -27,6 +27,10 @@ async def test_readiness_wants_the_platform_heard_from_recently(harness: Harness
             body = await silent.text()
             assert "fake: not heard from for 120 s (over 90 s)" in body
             assert "database: ok" in body
+        async with http.get(f"{dashboard.base_url}/metrics") as metrics:
+            assert 'communitybot_platform_last_heard_seconds{platform="fake"} 120.0' in (
+                await metrics.text()
+            )
         silence["fake"] = 1.0
         async with http.get(url) as back:
             assert back.status == 200

@@ -230,7 +230,7 @@ class Dashboard:
         return web.Response(text="\n".join(lines) + "\n", status=200 if ready else 503)
 
     async def metrics_text(self, request: web.Request) -> web.Response:
-        await self.metrics.refresh(self._reader.db, self.clock.now(), self.connected)
+        await self.metrics.refresh(self._reader.db, self.clock.now(), self.connected, self.heard)
         response = web.Response(body=self.metrics.text())
         response.headers["Content-Type"] = CONTENT_TYPE
         return response
