@@ -11,8 +11,9 @@ with the fake platform (the moderator is signed in through a session opened dire
 requests every community page and its CSV `--requests` times, one after the other, after a
 first request each. Prints a Markdown table per route: the first request's milliseconds (the
 tags page counts its numbers then and reuses them for a minute: this is its uncached cost),
-the median and p95 of the others, and the HTTP status (every route must answer 200). Issue #16's budget: well under 300 ms at 100,000
-members. Run it on a quiet machine; compare runs made side by side.
+the median and p95 of the others, and the HTTP status (every route must answer 200). Issue
+#16's budget: well under 300 ms at 100,000 members. Run it on a quiet machine; compare runs
+made side by side.
 """
 
 from __future__ import annotations
