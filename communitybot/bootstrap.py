@@ -219,10 +219,15 @@ async def _dashboard(
         await running.__aexit__(None, None, None)
 
 
-async def _attach(dashboard: Dashboard | None, bot: Bot, connected: Callable[[], bool]) -> None:
+async def _attach(
+    dashboard: Dashboard | None,
+    bot: Bot,
+    connected: Callable[[], bool],
+    last_heard: Callable[[], float | None] | None = None,
+) -> None:
     """Show this platform on the dashboard (pages, metrics, readiness) when it runs."""
     if dashboard is not None:
-        await dashboard.attach(bot, connected)
+        await dashboard.attach(bot, connected, last_heard)
 
 
 async def _serve_console(
@@ -238,7 +243,7 @@ async def _serve_console(
     out = stdout if terminal is None else cast(TextIO, terminal)
     platform = ConsolePlatform(out, settings.console_files_dir)
     bot = core.bot(platform, "/")
-    await _attach(dashboard, bot, lambda: True)
+    await _attach(dashboard, bot, lambda: True, lambda: 0.0)  # the console is always here
     community = CommunityRef(platform.name, settings.console_community)
     logger.info(
         "communitybot {} started: console adapter, database {}",
@@ -337,7 +342,12 @@ async def _lead_and_serve(
             adapter_bot.bot.outbox.adopt_orphans(one.leader.takeover_grace)
         for name, adapter_bot in platforms:  # a standby's dashboard shows nothing until here
             connected = _discord_connected(adapter_bot) if name == "discord" else None
-            await _attach(dashboard, adapter_bot.bot, connected or adapter_bot.ready.is_set)
+            await _attach(
+                dashboard,
+                adapter_bot.bot,
+                connected or adapter_bot.ready.is_set,
+                getattr(adapter_bot, "last_heard", None),  # seconds since its platform spoke
+            )
         await serve_platforms(served)
 
 

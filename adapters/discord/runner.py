@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -136,6 +137,27 @@ def discord_client(config: DiscordConfig) -> discord.Client:
     )
 
 
+def gateway_silence(client: discord.Client) -> float | None:
+    """Seconds since the quietest shard's gateway websocket last received anything.
+
+    discord.py exposes only `latency` (heartbeat round trip), not its age, so this reads the
+    keep-alive handler's receive time (`_last_recv`, set on every gateway message and
+    heartbeat ack, in `time.perf_counter()` seconds). Unknown (None) when discord.py has no
+    such handler yet or no longer spells it so: readiness then rests on "connected" alone.
+    """
+    shards: Any = getattr(client, "shards", None)
+    sockets = (
+        [getattr(getattr(info, "_parent", None), "ws", None) for info in shards.values()]
+        if isinstance(shards, dict) and shards
+        else [getattr(client, "ws", None)]
+    )
+    received = [getattr(getattr(ws, "_keep_alive", None), "_last_recv", None) for ws in sockets]
+    times = [t for t in received if isinstance(t, float)]
+    if not times:
+        return None
+    return max(0.0, time.perf_counter() - min(times))
+
+
 class DiscordBot:
     """One bot application serving its guilds with the shared core.
 
@@ -211,6 +233,11 @@ class DiscordBot:
             await self.client.close()
 
     # -- gateway events ----------------------------------------------------------------------
+
+    def last_heard(self) -> float | None:
+        """Seconds since the gateway last sent anything (an event or a heartbeat ack), for the
+        dashboard's /readyz; None before the first connection."""
+        return gateway_silence(self.client)
 
     async def _on_ready(self) -> None:
         logger.info("Discord bot ready in {} guild(s)", len(self.client.guilds))

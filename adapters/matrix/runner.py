@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -192,6 +193,8 @@ class MatrixBot:
         """Set after each handled sync (tests and the benchmark wait on it)."""
         self.ready = asyncio.Event()
         """Set once logged in and caught up (the bootstrap starts the scheduler and outbox then)."""
+        self.synced_at: float | None = None
+        """`time.monotonic()` of the last sync the homeserver answered (the dashboard's /readyz)."""
         self._warned_encrypted: set[str] = set()
         self._senders: OrderedDict[str, str] = OrderedDict()
         """event id → sender of recent messages in served rooms (bounded, oldest dropped)."""
@@ -221,6 +224,7 @@ class MatrixBot:
             raise MatrixStartupError(
                 f"the first Matrix sync failed: {homeserver_says(response.message)}"
             )
+        self.synced_at = time.monotonic()
         await self._handle(response, first_ever=first_ever)
         await self._discover_children()
         logger.info(
@@ -230,6 +234,12 @@ class MatrixBot:
             "" if first_ever else ", resumed from the saved sync position",
         )
         self.ready.set()
+
+    def last_heard(self) -> float | None:
+        """Seconds since the homeserver last answered a sync (None: not yet); a long-poll
+        sync returns at least every `sync_timeout_ms`, so a healthy bot stays well under a
+        minute."""
+        return None if self.synced_at is None else time.monotonic() - self.synced_at
 
     async def _join(self, entry: str) -> str | None:
         try:
@@ -300,6 +310,7 @@ class MatrixBot:
                 )
                 delay = min(delay * 2, self.config.max_retry_delay)
                 continue
+            self.synced_at = time.monotonic()
             if outage:
                 logger.info("Matrix homeserver reachable again; catching up")
             outage = False

@@ -65,6 +65,12 @@ class Metrics:
             ["platform"],
             registry=self.registry,
         )
+        self.platform_last_heard = Gauge(  # h7: the readiness heartbeat
+            "communitybot_platform_last_heard_seconds",
+            "Seconds since the platform was last heard from (gateway message, answered sync)",
+            ["platform"],
+            registry=self.registry,
+        )
 
     def observe(self, event: Event, seconds: float) -> None:
         """The `Bot.observers` hook."""
@@ -73,7 +79,11 @@ class Metrics:
             self.command_seconds.labels(command_label(event)).observe(seconds)
 
     async def refresh(
-        self, db: Database, now: datetime, connected: Mapping[str, Callable[[], bool]]
+        self,
+        db: Database,
+        now: datetime,
+        connected: Mapping[str, Callable[[], bool]],
+        heard: Mapping[str, Callable[[], float | None]] | None = None,
     ) -> None:
         """Read the gauges that come from the database and the platforms."""
         row = await db.fetch_one(
@@ -88,6 +98,10 @@ class Metrics:
         self.outbox_backlog.set(int(backlog["n"]) if backlog else 0)
         for name, is_connected in connected.items():
             self.platform_connected.labels(name).set(1 if is_connected() else 0)
+        for name, last_heard in (heard or {}).items():  # h7: not heard yet: no sample
+            silence = last_heard()
+            if silence is not None:
+                self.platform_last_heard.labels(name).set(round(silence, 1))
 
     def text(self) -> bytes:
         return generate_latest(self.registry)

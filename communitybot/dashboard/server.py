@@ -48,6 +48,9 @@ SIGNIN_COOKIE = "communitybot_signin"
 """The sign-in form's CSRF token (double submit: the cookie and the form field must agree)."""
 READY_TIMEOUT = 2.0
 """Seconds /readyz waits for the database before it says it does not answer."""
+HEARD_WITHIN = 90.0
+"""/readyz: a platform not heard from for longer is not ready (Discord's gateway heartbeat is
+acknowledged every ~41 s, a Matrix long-poll sync returns at least every 30 s)."""
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
@@ -97,6 +100,8 @@ class Dashboard:
         self.bots: dict[str, Bot] = {}
         """Each served platform's live Bot: the settings forms run their commands through it."""
         self.connected: dict[str, Callable[[], bool]] = {}
+        self.heard: dict[str, Callable[[], float | None]] = {}
+        """Per platform: seconds since it was last heard from (None: not yet, or unknown)."""
         self.pages = community_pages()
         """The community pages (`communitybot.dashboard.pages`), in navigation order."""
         self.templates = jinja2.Environment(
@@ -105,13 +110,22 @@ class Dashboard:
             undefined=jinja2.StrictUndefined,
         )
 
-    async def attach(self, bot: Bot, connected: Callable[[], bool]) -> None:
+    async def attach(
+        self,
+        bot: Bot,
+        connected: Callable[[], bool],
+        last_heard: Callable[[], float | None] | None = None,
+    ) -> None:
         """Serve `bot`'s platform: its communities' pages, its metrics, its readiness; from
-        now on `dashboard` there hands out links to this dashboard. Call inside `running()`."""
+        now on `dashboard` there hands out links to this dashboard. Call inside `running()`.
+        `last_heard`: seconds since the adapter last heard from its platform (the adapter's
+        `last_heard()`); /readyz then also wants that recent."""
         name = bot.platform.name
         self.platforms[name] = bot.platform
         self.bots[name] = bot
         self.connected[name] = connected
+        if last_heard is not None:
+            self.heard[name] = last_heard
         bot.observers.append(self.metrics.observe)
         assert self.base_url is not None, "attach() inside running()"
         await installation.serve(self.store.db, self.writer, name, self.base_url, self.clock.now())
@@ -212,13 +226,20 @@ class Dashboard:
             ready = False
             lines.append("platforms: none served yet (starting, or a standby waiting to lead)")
         for name, is_connected in sorted(self.connected.items()):
-            up = is_connected()
+            up, line = is_connected(), ""
+            heard = self.heard.get(name)
+            silence = heard() if heard is not None and up else None
+            if silence is not None and silence > HEARD_WITHIN:
+                up = False
+                line = f"{name}: not heard from for {silence:.0f} s (over {HEARD_WITHIN:.0f} s)"
+            elif silence is not None:
+                line = f"{name}: connected, last heard {silence:.0f} s ago"
             ready = ready and up
-            lines.append(f"{name}: {'connected' if up else 'not connected'}")
+            lines.append(line or f"{name}: {'connected' if up else 'not connected'}")
         return web.Response(text="\n".join(lines) + "\n", status=200 if ready else 503)
 
     async def metrics_text(self, request: web.Request) -> web.Response:
-        await self.metrics.refresh(self._reader.db, self.clock.now(), self.connected)
+        await self.metrics.refresh(self._reader.db, self.clock.now(), self.connected, self.heard)
         response = web.Response(body=self.metrics.text())
         response.headers["Content-Type"] = CONTENT_TYPE
         return response

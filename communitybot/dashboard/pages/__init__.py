@@ -50,6 +50,24 @@ class Page:
 def community_pages() -> tuple[Page, ...]:
     """Every community page, in navigation order (imported here, not at import time of the
     package, so a page module may use the package's types)."""
-    from communitybot.dashboard.pages import chats, funnel, mentoring, rounds, settings
+    from communitybot.dashboard.pages import (
+        chats,
+        funnel,
+        members,
+        mentoring,
+        problems,
+        rounds,
+        settings,
+        tags,
+    )
 
-    return (funnel.PAGE, mentoring.PAGE, rounds.PAGE, chats.PAGE, settings.PAGE)
+    return (
+        funnel.PAGE,
+        members.PAGE,
+        tags.PAGE,
+        mentoring.PAGE,
+        rounds.PAGE,
+        chats.PAGE,
+        problems.PAGE,
+        settings.PAGE,
+    )
