@@ -33,12 +33,6 @@ class Stage:
         return f"{self.share * 100:.0f}%"
 
 
-@dataclass(frozen=True)
-class TagCount:
-    name: str
-    members: int
-
-
 async def funnel(db: Database, community_id: int) -> list[Stage]:
     row = await db.fetch_one(
         "SELECT count(*) AS joined,"
@@ -62,19 +56,6 @@ async def funnel(db: Database, community_id: int) -> list[Stage]:
         Stage(key, label, counts[key], counts[key] / joined if joined else 0.0)
         for key, label in STAGES
     ]
-
-
-async def top_tags(db: Database, community_id: int, limit: int = 10) -> list[TagCount]:
-    """The tags most present members chose, most first (names as moderators typed them)."""
-    rows = await db.fetch_all(
-        "SELECT t.name AS name, count(m.id) AS members FROM tags t"
-        " JOIN member_tags mt ON mt.tag_id = t.id"
-        " JOIN members m ON m.id = mt.member_id AND m.left_at IS NULL"
-        " WHERE t.community_id = ? GROUP BY t.id, t.name"
-        " ORDER BY count(m.id) DESC, t.name LIMIT ?",
-        (community_id, limit),
-    )
-    return [TagCount(str(row["name"]), int(row["members"])) for row in rows]
 
 
 def csv_rows(stages: list[Stage]) -> list[list[str]]:

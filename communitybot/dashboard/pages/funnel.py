@@ -1,4 +1,7 @@
-"""The onboarding funnel page: joined → started → finished → first tag → first pairing."""
+"""The onboarding funnel page: joined → started → finished → first tag → first pairing.
+
+The most chosen tags are the Tags page's (`pages/tags.py`, counted once a minute): counting
+every tagging here too cost the funnel 365 ms at 100,000 members (`benchmarks/dashboard.py`)."""
 
 from __future__ import annotations
 
@@ -6,13 +9,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from communitybot.dashboard.charts import bar_chart
-from communitybot.dashboard.funnel import csv_rows, funnel, top_tags
+from communitybot.dashboard.funnel import csv_rows, funnel
 from communitybot.dashboard.pages import Page, PageRequest
 
 
 async def view(request: PageRequest) -> dict[str, Any]:
     stages = await funnel(request.store.db, request.community.id)
-    tags = await top_tags(request.store.db, request.community.id)
     chart = bar_chart(
         f"Onboarding funnel of {request.label}",
         "Of the members here now: "
@@ -20,7 +22,7 @@ async def view(request: PageRequest) -> dict[str, Any]:
         + ".",
         [(s.label, s.members, f"{s.members} ({s.percent})") for s in stages],
     )
-    return {"stages": stages, "tags": tags, "chart": chart}
+    return {"stages": stages, "chart": chart}
 
 
 async def table(request: PageRequest) -> Sequence[Sequence[object]]:
