@@ -9,7 +9,6 @@ of a SQLite-only mechanism (the `quick` fast path, page limits) is marked `sqlit
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
 from collections.abc import AsyncIterator, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +37,7 @@ from communitybot.rate_limits import RateLimiter
 from communitybot.replies import Action, Attachment
 from communitybot.scheduler import JobKind, Scheduler
 from communitybot.store.store import Store
+from tests.database_factory import DatabaseFactory
 from tests.fakes import FakePlatform
 from tests.postgres_server import PostgresServer, postgres_bin
 
@@ -169,13 +169,15 @@ def db_path(tmp_path: Path) -> Path:
 
 
 TEMPLATE = "communitybot_template"
-_databases = itertools.count(1)
+_factory: DatabaseFactory | None = None
+"""The session's maker of template copies (while `postgres_server` is up)."""
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    """One throwaway PostgreSQL server for the session, with a migrated template database
-    (each test's database is a copy: CREATE DATABASE … TEMPLATE takes milliseconds)."""
+    """One throwaway PostgreSQL server for the session, with a migrated template database;
+    each test's database is a copy, made ahead on a thread (`tests.database_factory`)."""
+    global _factory
     if os.environ.get("COMMUNITYBOT_TEST_POSTGRES", "1") == "0":
         pytest.skip("PostgreSQL runs are off (COMMUNITYBOT_TEST_POSTGRES=0)")
     found = postgres_bin()
@@ -187,8 +189,13 @@ def postgres_server() -> Iterator[PostgresServer]:
         # First asked for inside a test's running loop: the template is made on a thread.
         with ThreadPoolExecutor(1) as pool:
             pool.submit(asyncio.run, _make_template(server)).result()
+        _factory = DatabaseFactory(server, TEMPLATE)
+        _factory.start()
         yield server
     finally:
+        if _factory is not None:
+            _factory.stop()
+            _factory = None
         server.stop()
 
 
@@ -209,22 +216,12 @@ async def _make_template(server: PostgresServer) -> None:
 @asynccontextmanager
 async def fresh_postgres_database(server: PostgresServer) -> AsyncIterator[str]:
     """The URL of a new database copied from the migrated template, dropped afterwards."""
-    import asyncpg
-
-    name = f"test_{os.getpid()}_{next(_databases)}"
-    admin = await asyncpg.connect(server.url())
-    try:
-        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
-    finally:
-        await admin.close()
+    assert _factory is not None, "ask for the postgres_server fixture first"
+    name = await asyncio.to_thread(_factory.take)
     try:
         yield server.url(name)
     finally:
-        admin = await asyncpg.connect(server.url())
-        try:
-            await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        finally:
-            await admin.close()
+        _factory.discard(name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -515,3 +515,12 @@ async def test_only_its_author_edits_a_relayed_message(net: Net) -> None:
     assert net.copies(COMMUNITY)["matrix:$o1"].endswith("My own words")
     await net.post(SPACE, "olga", "My own words, edited", "$o1", change="edited")
     assert net.copies(COMMUNITY)["matrix:$o1"].endswith("My own words, edited")
+
+
+async def test_a_network_chat_found_late_says_so_in_every_leg(net: Net) -> None:
+    """The bot was down at the start: each leg's welcome says how late, as a community chat's."""
+    await _created(net)
+    mine, theirs = await net.advance_to(START.replace(minute=15))
+    welcomes = [s for s in mine + theirs if "starts now" in s.text]
+    assert {s.where for s in welcomes} == {"#chats", "#lobby", "#netroom"}
+    assert all("started 15 minutes late" in s.text for s in welcomes)

@@ -20,6 +20,7 @@ from loguru import logger
 
 from communitybot import units
 from communitybot.affiliates import modlog_note
+from communitybot.chats import late_start
 from communitybot.chats import network as chats_network
 from communitybot.chats.input import MAX_DESCRIPTION
 from communitybot.chats.script import planned
@@ -141,6 +142,9 @@ async def run_leg(ctx: Context, job: Job) -> list[Action]:
             f"`{ctx.prefix}chat room {series.hashtag} <channel>` for the next one.",
         )
     message = welcome(ctx.prefix, series, run, await _host_names(ctx.store, series))
+    late = late_start.note(run.questions, run.started_at, ctx.now)
+    if late is not None:  # the bot was down at the start: say so, as a community chat does
+        message = replace(message, text=f"{message.text}\n{late}")
     safe = replace(message, text=neutralize_mass_mentions(message.text))
     actions: list[Action] = []
     try:
