@@ -9,6 +9,7 @@ tested over HTTP with a fake clock (tests/test_dashboard_http.py).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
@@ -71,11 +72,15 @@ class RunningBot:
         return self.wait_for(LINK).group(1)
 
 
-@pytest.fixture(scope="module")
-def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
-    folder = tmp_path_factory.mktemp("console")
+@contextlib.contextmanager
+def console_bot(
+    folder: Path, script: str, ready: re.Pattern[str], **env: str
+) -> Iterator[RunningBot]:
+    """`communitybot run` on the console with the dashboard on a free port, in `folder`: types
+    `script`, waits for `ready`, and at the end closes its input and checks it stopped cleanly,
+    printed no traceback and logged no sign-in token."""
     port = free_port()
-    env = clean_env(COMMUNITYBOT_DASHBOARD__LISTEN=f"127.0.0.1:{port}")
+    environment = clean_env(COMMUNITYBOT_DASHBOARD__LISTEN=f"127.0.0.1:{port}", **env)
     log = open(folder / "stderr.txt", "w")  # noqa: SIM115 - closed once the bot has stopped
     process = subprocess.Popen(
         [sys.executable, "-m", "communitybot", "run", "--db", str(folder / "bot.db")],
@@ -85,7 +90,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
         text=True,
         encoding="utf-8",
         cwd=folder,
-        env=env,
+        env=environment,
     )
     lines: queue.Queue[str] = queue.Queue()
 
@@ -97,14 +102,8 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
     threading.Thread(target=pump, daemon=True).start()
     running = RunningBot(process, lines, f"http://127.0.0.1:{port}", [])
     try:
-        # bob chose a tag, then asked for a link he may not have; carol joined; alice moderates
-        # (here and in school-b, whose page her link must still not open)
-        running.type(
-            ":join bob\n/tags add maths\n/dashboard\n:join carol\n"
-            ":community school-b\n:join alice\n:mod alice\n:community local\n"
-            f":join alice\n:mod alice\n/setup name={NAME}\n"
-        )
-        running.wait_for(re.compile(r"reply:alice.*Riverside"))
+        running.type(script)
+        running.wait_for(ready)
         yield running
     finally:
         if process.stdin is not None:
@@ -124,6 +123,20 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
             found = LINK.search(line)
             if found:  # no sign-in token in the log
                 assert found.group(1).split("t=")[1] not in stderr
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
+    # bob chose a tag, then asked for a link he may not have; carol joined; alice moderates
+    # (here and in school-b, whose page her link must still not open)
+    script = (
+        ":join bob\n/tags add maths\n/dashboard\n:join carol\n"
+        ":community school-b\n:join alice\n:mod alice\n:community local\n"
+        f":join alice\n:mod alice\n/setup name={NAME}\n"
+    )
+    folder = tmp_path_factory.mktemp("console")
+    with console_bot(folder, script, re.compile(r"reply:alice.*Riverside")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

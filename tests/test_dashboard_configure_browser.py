@@ -6,22 +6,17 @@ test's temporary folder). One bot process and one browser for the module."""
 
 from __future__ import annotations
 
-import queue
 import re
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.test_console import clean_env
 from tests.test_dashboard_browser import (
     RunningBot,
     artefacts,  # noqa: F401 - a fixture
     browser,  # noqa: F401 - a fixture
-    free_port,
+    console_bot,
     sign_in,
 )
 
@@ -36,45 +31,12 @@ NEW_TEXT = "What do you teach, <and> where?"
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
     folder = tmp_path_factory.mktemp("console")
-    port = free_port()
-    log = open(folder / "stderr.txt", "w")  # noqa: SIM115 - closed once the bot has stopped
-    process = subprocess.Popen(
-        [sys.executable, "-m", "communitybot", "run", "--db", str(folder / "bot.db")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-        encoding="utf-8",
-        cwd=folder,
-        env=clean_env(COMMUNITYBOT_DASHBOARD__LISTEN=f"127.0.0.1:{port}"),
-    )
-    lines: queue.Queue[str] = queue.Queue()
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    running = RunningBot(process, lines, f"http://127.0.0.1:{port}", [])
-    try:
-        running.type(":join alice\n:mod alice\n/setup modlog_channel=mod-log\n")
-        running.wait_for(re.compile(r"reply:alice.*[Mm]oderator-log"))
+    with console_bot(
+        folder,
+        ":join alice\n:mod alice\n/setup modlog_channel=mod-log\n",
+        re.compile(r"reply:alice.*[Mm]oderator-log"),
+    ) as running:
         yield running
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()  # the console's input ends: the bot (and dashboard) stop
-        try:
-            code = process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            raise
-        finally:
-            log.close()
-        stderr = (folder / "stderr.txt").read_text()
-        assert code == 0, stderr
-        assert "Traceback" not in stderr, stderr
 
 
 def test_a_moderator_rewords_a_question_and_the_next_member_is_asked_it(

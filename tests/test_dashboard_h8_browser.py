@@ -6,22 +6,24 @@ else the test's temporary folder)."""
 
 from __future__ import annotations
 
-import os
-import queue
 import re
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.test_console import clean_env
-from tests.test_dashboard_browser import CHROMIUM, LINK, RunningBot, free_port, sign_in
+from tests.test_dashboard_browser import (
+    CHROMIUM,
+    LINK,
+    RunningBot,
+    artefacts,  # noqa: F401 - a fixture
+    browser,  # noqa: F401 - a fixture
+    console_bot,
+    sign_in,
+)
 
 try:
-    from playwright.sync_api import Browser, sync_playwright
+    from playwright.sync_api import Browser
 except ImportError:  # pragma: no cover - .ci/run installs it
     pytest.skip("playwright is not installed (pip install playwright)", allow_module_level=True)
 if not CHROMIUM.exists():  # pragma: no cover - .ci/run installs it
@@ -43,65 +45,14 @@ SEED = (
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
     folder = tmp_path_factory.mktemp("console")
-    port = free_port()
-    env = clean_env(COMMUNITYBOT_DASHBOARD__LISTEN=f"127.0.0.1:{port}")
-    log = open(folder / "stderr.txt", "w")  # noqa: SIM115 - closed once the bot has stopped
-    process = subprocess.Popen(
-        [sys.executable, "-m", "communitybot", "run", "--db", str(folder / "bot.db")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-        encoding="utf-8",
-        cwd=folder,
-        env=env,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    running = RunningBot(process, lines, f"http://127.0.0.1:{port}", [])
-    try:
-        running.type(SEED)
-        running.wait_for(re.compile(r"reply:alice.*Peer round .*group"))
+    with console_bot(folder, SEED, re.compile(r"reply:alice.*Peer round .*group")) as running:
         yield running
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            code = process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            raise
-        finally:
-            log.close()
-        stderr = (folder / "stderr.txt").read_text()
-        assert code == 0, stderr
-        assert "Traceback" not in stderr, stderr
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def artefacts(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("COMMUNITYBOT_TEST_ARTIFACTS", tmp_path))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def test_the_new_pages_read_well_on_a_phone(
-    bot: RunningBot, browser: Browser, artefacts: Path
+    bot: RunningBot,
+    browser: Browser,  # noqa: F811 - the imported fixture
+    artefacts: Path,  # noqa: F811 - the imported fixture
 ) -> None:
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()

@@ -8,21 +8,23 @@ layout and reads her network's page on a phone-sized screen. Screenshots are kep
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from queue import Queue
 from typing import Any
 
 import pytest
 
-from tests.test_console import clean_env
-from tests.test_dashboard_browser import CHROMIUM, RunningBot, artefacts, free_port, sign_in
+from tests.test_dashboard_browser import (
+    CHROMIUM,
+    RunningBot,
+    artefacts,
+    browser,  # noqa: F401 - a fixture
+    console_bot,
+    sign_in,
+)
 
 try:
-    from playwright.sync_api import Browser, sync_playwright
+    from playwright.sync_api import Browser
 except ImportError:  # pragma: no cover - .ci/run installs it
     pytest.skip("playwright is not installed (pip install playwright)", allow_module_level=True)
 if not CHROMIUM.exists():  # pragma: no cover - .ci/run installs it
@@ -35,57 +37,18 @@ __all__ = ["artefacts"]  # the fixture, shared with the funnel's browser tests
 @pytest.fixture(scope="module")
 def steward_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
     folder = tmp_path_factory.mktemp("network-console")
-    port = free_port()
-    log = open(folder / "stderr.txt", "w")  # noqa: SIM115 - closed once the bot has stopped
-    process = subprocess.Popen(
-        [sys.executable, "-m", "communitybot", "run", "--db", str(folder / "bot.db")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-        encoding="utf-8",
-        cwd=folder,
-        env=clean_env(COMMUNITYBOT_DASHBOARD__LISTEN=f"127.0.0.1:{port}"),
-    )
-    lines: Queue[str] = Queue()
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    running = RunningBot(process, lines, f"http://127.0.0.1:{port}", [])
-    try:
-        running.type(f":join bob\n:join alice\n:mod alice\n/network create {NETWORK}\n")
-        running.wait_for(re.compile(r"reply:alice.*Created the network"))
+    with console_bot(
+        folder,
+        f":join bob\n:join alice\n:mod alice\n/network create {NETWORK}\n",
+        re.compile(r"reply:alice.*Created the network"),
+    ) as running:
         yield running
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            code = process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            raise
-        finally:
-            log.close()
-        stderr = (folder / "stderr.txt").read_text()
-        assert code == 0, stderr
-        assert "Traceback" not in stderr, stderr
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        yield launched
-        launched.close()
 
 
 def test_a_steward_signs_in_and_sees_the_network_page(
-    steward_bot: RunningBot, browser: Browser, artefacts: Path
+    steward_bot: RunningBot,
+    browser: Browser,  # noqa: F811 - the imported fixture
+    artefacts: Path,
 ) -> None:
     dialogs: list[Any] = []
     context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone

@@ -6,23 +6,18 @@ One bot process and one browser for the module."""
 
 from __future__ import annotations
 
-import queue
 import re
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.test_console import clean_env
 from tests.test_dashboard_browser import (
     RunningBot,
     artefacts,  # noqa: F401 - a fixture
     browser,  # noqa: F401 - a fixture
-    free_port,
+    console_bot,
     sign_in,
 )
 
@@ -38,51 +33,18 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
     folder = tmp_path_factory.mktemp("console-trends")
-    port = free_port()
-    log = open(folder / "stderr.txt", "w")  # noqa: SIM115 - closed once the bot has stopped
-    process = subprocess.Popen(
-        [sys.executable, "-m", "communitybot", "run", "--db", str(folder / "bot.db")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-        encoding="utf-8",
-        cwd=folder,
-        env=clean_env(COMMUNITYBOT_DASHBOARD__LISTEN=f"127.0.0.1:{port}"),
-    )
-    lines: queue.Queue[str] = queue.Queue()
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    running = RunningBot(process, lines, f"http://127.0.0.1:{port}", [])
-    try:
-        running.type(
+    with console_bot(
+        folder,
+        (
             ":join alice\n:mod alice\n/setup welcome_channel=#general\n"
             ":join bob\n/tags add maths\n"
             f"/ask {PROBLEM}\n"
             ":join carol\n/ask second problem\n:as alice\n/help\n"
-        )
-        running.wait_for(re.compile(r"reply:carol"))
+        ),
+        re.compile(r"reply:carol"),
+    ) as running:
         running.wait_for(re.compile(r"reply:alice"))
         yield running
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            code = process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            raise
-        finally:
-            log.close()
-        stderr = (folder / "stderr.txt").read_text()
-        assert code == 0, stderr
-        assert "Traceback" not in stderr, stderr
 
 
 def _fits_the_phone(page: Any) -> None:

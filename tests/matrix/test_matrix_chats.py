@@ -35,6 +35,16 @@ class Recorder:
     def channel_messages(self) -> list[ChannelMessage]:
         return [event for event in self.events if isinstance(event, ChannelMessage)]
 
+    @property
+    def messages(self) -> list[ChannelMessage]:
+        return self.channel_messages()
+
+    async def wait_message(self, predicate: Callable[[ChannelMessage], bool]) -> ChannelMessage:
+        """The first channel message recorded that matches (fails after WAIT seconds)."""
+        found = await self.wait_for(lambda e: isinstance(e, ChannelMessage) and predicate(e))
+        assert isinstance(found, ChannelMessage)
+        return found
+
     async def wait_for(self, predicate: Callable[[Event], bool]) -> Event:
         """The first recorded event that matches (fails after WAIT seconds)."""
         async with asyncio.timeout(WAIT):

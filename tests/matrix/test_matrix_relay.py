@@ -4,8 +4,6 @@ and what members' edits, redactions, replies and files look like to the core."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,53 +13,17 @@ from adapters.matrix.changes import edited, media_url, redacted
 from adapters.matrix.errors import RATE_LIMIT_RETRIES
 from adapters.matrix.relay_content import CopyLook, copy_contents
 from adapters.matrix.translate import CONTENT_BUDGET, community_ref, content_size
-from communitybot.bot import Bot
 from communitybot.delivery import deliver_action
-from communitybot.events import ChannelMessage, Event, relay_key
+from communitybot.events import relay_key
 from communitybot.ports import MissingPermission
 from communitybot.replies import Relayed, RelayPost
 from tests.matrix.conftest import World
 from tests.matrix.members import Member, Seen
+from tests.matrix.test_matrix_chats import Recorder, recorder  # noqa: F401 (recorder: a fixture)
 from tests.matrix.test_rate_limit import ROOM, Start, serve  # noqa: F401 (serve: a fixture)
 
 WAIT = 20.0
 ZWSP = "\u200b"
-
-
-class Recorder:
-    """The ChannelMessages the core was handed, in order."""
-
-    def __init__(self) -> None:
-        self.messages: list[ChannelMessage] = []
-        self._changed = asyncio.Event()
-
-    def add(self, event: Event) -> None:
-        if isinstance(event, ChannelMessage):
-            self.messages.append(event)
-            self._changed.set()
-
-    async def wait_for(self, predicate: Callable[[ChannelMessage], bool]) -> ChannelMessage:
-        async with asyncio.timeout(WAIT):
-            while True:
-                for message in self.messages:
-                    if predicate(message):
-                        return message
-                self._changed.clear()
-                await self._changed.wait()
-
-
-@pytest.fixture
-def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
-    recorded = Recorder()
-    original = Bot.dispatch
-
-    async def dispatch(self: Bot, event: Event) -> Any:
-        result = await original(self, event)
-        recorded.add(event)
-        return result
-
-    monkeypatch.setattr(Bot, "dispatch", dispatch)
-    return recorded
 
 
 async def _chat_room(world: World) -> Member:
@@ -317,7 +279,8 @@ async def test_a_relay_still_rate_limited_is_kept_for_the_outbox_and_posted_once
 
 
 async def test_members_edits_redactions_replies_and_files_reach_the_core_as_such(
-    world: World, recorder: Recorder
+    world: World,
+    recorder: Recorder,  # noqa: F811 - the imported fixture
 ) -> None:
     mod = await _chat_room(world)
     alice = await world.member("alice")
@@ -334,7 +297,7 @@ async def test_members_edits_redactions_replies_and_files_reach_the_core_as_such
             "m.relates_to": {"rel_type": "m.replace", "event_id": hello},
         },
     )
-    change = await recorder.wait_for(lambda m: m.change == "edited")
+    change = await recorder.wait_message(lambda m: m.change == "edited")
     assert change.message_id == hello and change.text == "Hello network, edited"
     assert change.user.user_id == alice.user_id
 
@@ -342,11 +305,11 @@ async def test_members_edits_redactions_replies_and_files_reach_the_core_as_such
     copy = await _copy_event(world, "discord:50")
     to_copy = await alice.say(world.general, "> <Bob> from Discord\n\nreply to Bob", **_reply(copy))
     to_alice = await mod.say(world.general, "reply to Alice", **_reply(hello))
-    reply = await recorder.wait_for(lambda m: m.text == "reply to Bob")
+    reply = await recorder.wait_message(lambda m: m.text == "reply to Bob")
     assert reply.message_id == to_copy and reply.reply_to_key == "discord:50"
     avatar = f"{world.synapse.url}/_matrix/media/v3/download/localhost/alicepicture"
     assert reply.avatar_url == avatar
-    local = await recorder.wait_for(lambda m: m.text == "reply to Alice")
+    local = await recorder.wait_message(lambda m: m.text == "reply to Alice")
     assert local.message_id == to_alice and local.reply_to_key == relay_key("matrix", hello)
 
     await alice.say(
@@ -356,14 +319,14 @@ async def test_members_edits_redactions_replies_and_files_reach_the_core_as_such
         url="mxc://localhost/lessonplan",
         info={"mimetype": "application/pdf", "size": 10},
     )
-    filed = await recorder.wait_for(lambda m: bool(m.attachment_urls))
+    filed = await recorder.wait_message(lambda m: bool(m.attachment_urls))
     assert filed.text == ""
     assert filed.attachment_urls == (
         f"{world.synapse.url}/_matrix/media/v3/download/localhost/lessonplan/lesson.pdf",
     )
 
     assert not isinstance(await mod.client.room_redact(world.general, hello), Exception)
-    gone = await recorder.wait_for(lambda m: m.change == "deleted")
+    gone = await recorder.wait_message(lambda m: m.change == "deleted")
     assert gone.message_id == hello and gone.user.user_id == mod.user_id and gone.text == ""
 
     # Our copies, and what happens to them, never reach the core.
@@ -372,7 +335,7 @@ async def test_members_edits_redactions_replies_and_files_reach_the_core_as_such
     await platform.relay_edit(community_ref(world.general), world.general, "discord:50", "x")
     await mod.client.room_redact(world.general, copy)
     await alice.say(world.general, "last word")
-    await recorder.wait_for(lambda m: m.text == "last word")
+    await recorder.wait_message(lambda m: m.text == "last word")
     assert all(m.user.user_id != world.bot_id for m in recorder.messages)
     assert all(m.message_id != copy for m in recorder.messages)
     assert [m.change for m in recorder.messages].count("deleted") == 1
