@@ -17,6 +17,7 @@ from communitybot.chats import (
     network_commands,
     questions,
     run,
+    run_jobs,
     transcript,
 )
 from communitybot.chats.catalogue import CHAT_COMMANDS
@@ -61,8 +62,8 @@ FEATURE = Feature(
         # Both always run, however late: a question checks the chat is not over, and the end
         # must always close the run (or the conversation would be listened to for ever),
         # posting the recap unless it is more than STALE_RECAP late.
-        run.QUESTION: JobKind(run.run_question, grace=None),
-        run.END: JobKind(run.run_end, grace=None),
+        run_jobs.QUESTION: JobKind(run.run_question, grace=None),
+        run_jobs.END: JobKind(run.run_end, grace=None),
         # A network chat's leg in one affiliate: opened by that affiliate's platform, while the
         # chat runs (the handler checks); it records the owner's run's leg, hence its lane.
         legs.LEG: JobKind(legs.run_leg, grace=None, long=True, live=True, lanes=legs.owner_lane),

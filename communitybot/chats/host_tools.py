@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from communitybot.chats import run as chat_run
+from communitybot.chats import run_jobs
 from communitybot.chats.input import ChatInputError, parse_hashtag
 from communitybot.chats.jobs import when_for
 from communitybot.chats.network import find_network_series
@@ -35,13 +36,13 @@ RESUMED = "▶️ Questions resume."
 
 def question_job_key(run_id: int, number: int, pauses: int) -> str:
     """The question's job after `pauses` resumed pauses (0: the job `begin` scheduled)."""
-    base = chat_run.question_key(run_id, number)
+    base = run_jobs.question_key(run_id, number)
     return base if pauses == 0 else f"{base}:resume-{pauses}"
 
 
 def end_job_key(run_id: int, pauses: int, paused: bool) -> str:
     """The run's end job: `begin`'s, the cap's while pause n lasts, or the one after resume n."""
-    base = chat_run.end_key(run_id)
+    base = run_jobs.end_key(run_id)
     if pauses == 0:
         return base
     return f"{base}:{'pause' if paused else 'resume'}-{pauses}"
@@ -112,7 +113,7 @@ async def _move_end(
 ) -> None:
     await ctx.store.jobs.cancel(old_key, ctx.now)
     await ctx.store.jobs.schedule(
-        chat_run.END,
+        run_jobs.END,
         ends_at,
         new_key,
         ctx.now,
@@ -186,7 +187,7 @@ async def resume(ctx: Context, options: dict[str, Any]) -> list[Action]:
             question_job_key(run.id, question.number, generation - 1), ctx.now
         )
         await ctx.store.jobs.schedule(
-            chat_run.QUESTION,
+            run_jobs.QUESTION,
             moved.started_at + timedelta(minutes=question.offset) + resumed.shift,
             question_job_key(run.id, question.number, generation),
             ctx.now,

@@ -23,6 +23,7 @@ from communitybot.affiliates import modlog_note
 from communitybot.chats import late_start
 from communitybot.chats import network as chats_network
 from communitybot.chats.input import MAX_DESCRIPTION
+from communitybot.chats.run_jobs import schedule_run
 from communitybot.chats.script import planned
 from communitybot.context import Context
 from communitybot.events import CommunityRef
@@ -48,8 +49,6 @@ async def begin_network(
     ctx: Context, community: Community, series: ChatSeries, start_at: datetime
 ) -> list[Action]:
     """Record the network run of `start_at` (once) and ask every affiliate to open its leg."""
-    from communitybot.chats.run import schedule_run  # run imports this module
-
     if await ctx.store.chat_runs.for_occurrence(series.id, start_at) is not None:
         logger.info("network chat #{} of {} is already open", series.hashtag, start_at)
         return []

@@ -23,6 +23,7 @@ from communitybot.chats import recap as chat_recap
 from communitybot.chats import relay as chat_relay
 from communitybot.chats.hosts import hosts_line
 from communitybot.chats.input import MAX_DESCRIPTION
+from communitybot.chats.run_jobs import schedule_run
 from communitybot.chats.script import planned
 from communitybot.context import Context
 from communitybot.events import ChannelMessage, CommunityRef, UserRef
@@ -35,21 +36,11 @@ from communitybot.store.jobs import Job
 from communitybot.store.store import Store
 from communitybot.text import neutralize_mass_mentions, plural, quote
 
-QUESTION = "chat.question"
-END = "chat.end"
 MAX_STORED_TEXT = 4000
 MAX_MENTIONS = 20
 STALE_RECAP = timedelta(hours=24)
 """A recap found later than this after the chat (the bot was down) is not posted any more."""
 _ANSWER = re.compile(r"^\W{0,3}A([0-9]{1,2})\b", re.IGNORECASE)
-
-
-def question_key(run_id: int, number: int) -> str:
-    return f"chat-question:{run_id}:{number}"
-
-
-def end_key(run_id: int) -> str:
-    return f"chat-end:{run_id}"
 
 
 # Starting ----------------------------------------------------------------------
@@ -132,24 +123,6 @@ async def begin(
     )
     await schedule_run(ctx.store, run, ctx.now)
     return actions
-
-
-async def schedule_run(store: Store, run: ChatRun, now: datetime) -> None:
-    """One job per question and one for the end; keyed by run, so scheduling twice is harmless."""
-    for question in run.questions:
-        due = run.started_at + timedelta(minutes=question.offset)
-        payload = {"run": run.id, "number": question.number}
-        await store.jobs.schedule(
-            QUESTION,
-            due,
-            question_key(run.id, question.number),
-            now,
-            payload,
-            community_id=run.community_id,
-        )
-    await store.jobs.schedule(
-        END, run.ends_at, end_key(run.id), now, {"run": run.id}, community_id=run.community_id
-    )
 
 
 # Questions and the end ----------------------------------------------------------------------
