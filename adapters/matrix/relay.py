@@ -23,10 +23,10 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from loguru import logger
-from nio import RoomGetEventResponse, RoomRedactError
+from nio import AsyncClient, RoomGetEventResponse, RoomRedactError
 
 from adapters.matrix.errors import TRANSIENT, RateLimited, Unreachable, rate_limited
 from adapters.matrix.relay_content import (
@@ -43,8 +43,19 @@ from communitybot.outbox import request_key
 from communitybot.ports import MissingPermission, PlatformError, TryLater
 from communitybot.replies import Relayed
 
-if TYPE_CHECKING:
-    from adapters.matrix.platform import MatrixPlatform
+
+class SendPath(Protocol):
+    """What the relay needs of the Matrix platform: its client, the rooms it was removed
+    from, and its send path with retries (`MatrixPlatform` is one; the relay does not import
+    it, which imports the relay)."""
+
+    client: AsyncClient
+    departed: set[str]
+
+    async def send_content(
+        self, room_id: str, content: dict[str, Any], txn: str | None = None
+    ) -> str: ...
+
 
 ORIGINAL_PREFIX = relay_key(PLATFORM, "")
 """How the relay key of a message said on Matrix starts ("matrix:")."""
@@ -65,7 +76,7 @@ def txn_id(*parts: str | int) -> str:
 class MatrixRelays:
     """Posts, edits and redacts copies through the platform's send path."""
 
-    def __init__(self, platform: MatrixPlatform, copies: RelayCopies) -> None:
+    def __init__(self, platform: SendPath, copies: RelayCopies) -> None:
         self.platform = platform
         self.copies = copies
 

@@ -28,18 +28,18 @@ from loguru import logger
 
 from communitybot.bot import Bot
 from communitybot.clock import Clock
-from communitybot.dashboard import configure, installation
+from communitybot.dashboard import configure, installation, network_page
 from communitybot.dashboard.access import Denied, moderated, rights
 from communitybot.dashboard.links import Refusal, check, fingerprint
 from communitybot.dashboard.metrics import CONTENT_TYPE, Metrics
-from communitybot.dashboard.network_access import grant
-from communitybot.dashboard.network_routes import network_routes
+from communitybot.dashboard.network_access import grant, stewarded
 from communitybot.dashboard.pages import Page, PageRequest, community_pages
 from communitybot.dashboard.sessions import Session, Sessions
 from communitybot.events import UserRef
 from communitybot.models import Community
 from communitybot.ports import ChatPlatform
 from communitybot.priority_lock import PriorityLock
+from communitybot.store.networks import Network
 from communitybot.store.store import Store
 from communitybot.units import writer_turn
 
@@ -179,8 +179,9 @@ class Dashboard:
         )
         # -- configuration forms (communitybot.dashboard.configure) --
         app.router.add_post(r"/c/{community:\d+}/settings", self.configure)
-        # -- the stewards' network page (network_routes) --
-        app.add_routes(network_routes(self))
+        # -- the stewards' network page --
+        app.router.add_get(r"/n/{network:\d+}/", self.network_view)
+        app.router.add_get(r"/n/{network:\d+}/network.csv", self.network_csv)
         for page in self.pages:
             app.router.add_get(rf"/c/{{community:\d+}}/{page.name}", self._page_view(page))
             if page.csv is not None:
@@ -471,6 +472,37 @@ class Dashboard:
         return web.Response(
             status=303, headers={"Location": f"/c/{community.id}/settings?done={token}"}
         )
+
+    # -- the stewards' network page ------------------------------------------------------
+
+    async def _network(self, request: web.Request) -> tuple[Session, Network] | web.Response:
+        """The network, if this session's person stewards it right now (`network_access`)."""
+        session = self._session(request)
+        if session is None:
+            return self.message(401, "Please sign in", "You are not signed in. " + ASK_AGAIN)
+        found = await stewarded(self._reader, session, int(request.match_info["network"]))
+        if isinstance(found, Denied):
+            return self.message(found.status, "No access", found.why, session)
+        return session, found
+
+    async def network_view(self, request: web.Request) -> web.Response:
+        checked = await self._network(request)
+        if isinstance(checked, web.Response):
+            return checked
+        session, network = checked
+        values = await network_page.view(self._reader, network, request.query, self.clock.now())
+        return self.render("network.html", session=session, **values)
+
+    async def network_csv(self, request: web.Request) -> web.Response:
+        checked = await self._network(request)
+        if isinstance(checked, web.Response):
+            return checked
+        _, network = checked
+        out = io.StringIO()
+        csv.writer(out).writerows(await network_page.table(self._reader, network, self.clock.now()))
+        response = web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8")
+        response.headers["Content-Disposition"] = f'attachment; filename="network-{network.id}.csv"'
+        return response
 
 
 class DashboardStartupError(Exception):
