@@ -86,7 +86,7 @@ def test_the_new_pages_read_well_on_a_phone(
     page.screenshot(path=str(artefacts / "rounds-phone.png"), full_page=True)
     rounds = page.get_by_role("table", name="Peer rounds, newest first")
     assert rounds.locator("tbody tr td").all_inner_texts() == ["2", "4", "0", "0%"]
-    chart = page.locator("svg.chart.trend")
+    chart = page.locator("svg.chart")
     assert chart.get_attribute("role") == "img"
     assert "groups that met" in (chart.locator("title").text_content() or "")
     fits(page)

@@ -14,7 +14,6 @@ import pytest
 
 from communitybot.chats.schedule import Schedule
 from communitybot.dashboard.paged import PAGE_SIZE, paged
-from communitybot.dashboard.trend_chart import trend_chart
 from communitybot.events import CommandInvoked, CommunityRef, ConversationRef, MemberJoined
 from communitybot.store.chat_runs import NewMessage, RunQuestion
 from tests.conftest import COMMUNITY, Harness, user
@@ -332,7 +331,7 @@ async def test_the_rounds_page_shows_each_rounds_groups_and_met_rate(harness: Ha
             ["2026-11-02", "2", "4", "1", "50%"],
         ]
         # the chart: met-rate over the rounds that made groups, oldest first, as text too
-        chart = page.split('<svg class="chart trend"', 1)[1].split("</svg>", 1)[0]
+        chart = page.split('<svg class="chart"', 1)[1].split("</svg>", 1)[0]
         assert "<polyline" in chart
         assert "2026-11-02 50%, 2026-11-16 0%" in chart
         rows = await get_csv(http, f"{base}/c/{cid}/rounds.csv")
@@ -401,7 +400,7 @@ async def test_the_chats_page_shows_series_runs_and_network_legs(harness: Harnes
             ["#engchat", "2026-11-05 18:00", "3", "4", "3", "2 of 2"],
         ]
         assert "<script>" not in page
-        chart = page.split('<svg class="chart trend"', 1)[1].split("</svg>", 1)[0]
+        chart = page.split('<svg class="chart"', 1)[1].split("</svg>", 1)[0]
         assert "#engchat 2026-11-05 3, #engchat 2026-11-12 1, #netchat 2026-11-20 2" in chart
         rows = await get_csv(http, f"{base}/c/{cid}/chats.csv")
     assert rows[0][0] == "row"
@@ -518,17 +517,3 @@ def test_pagination_links_keep_the_other_tables_place() -> None:
     assert waiting.previous == "?page=2&waiting=2"
     assert paged({"page": "0"}, 10).number == 1 and paged({"page": "x"}, 10).pages == 1
     assert paged({}, 0).previous is None and paged({}, 0).next is None
-
-
-def test_a_trend_chart_stays_in_its_box_and_labels_only_some_dates() -> None:
-    items = [(f"2026-01-{n:02d}", float(n), str(n)) for n in range(1, 13)]
-    chart = trend_chart("Title", "Description", items)
-    assert len(chart.points) == 12
-    for point in chart.points:
-        assert 0 <= point.x <= chart.width and 0 <= point.y <= chart.baseline
-    assert chart.points[-1].y < chart.points[0].y  # larger values are higher up
-    assert [p.label for p in chart.points if p.label] == ["2026-01-01", "2026-01-07", "2026-01-12"]
-    assert (chart.points[0].anchor, chart.points[-1].anchor) == ("start", "end")
-    rate = trend_chart("Rate", "d", [("a", 0.5, "50%")], top=1.0)
-    assert rate.points[0].x == chart.width / 2 and rate.points[0].anchor == "middle"
-    assert trend_chart("Empty", "d", []).points == ()

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from communitybot.dashboard import chat_figures as figures
+from communitybot.dashboard.line_chart import line_chart
 from communitybot.dashboard.paged import paged
 from communitybot.dashboard.pages import Page, PageRequest
-from communitybot.dashboard.trend_chart import trend_chart
 
 CSV_ROWS = 100_000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -26,7 +26,7 @@ async def view(request: PageRequest) -> dict[str, Any]:
     runs_pager = paged(request.query, await figures.count_runs(db, cid))
     runs = await figures.runs(db, cid, runs_pager.offset)
     recent = list(reversed(await figures.runs(db, cid, 0, figures.CHART_RUNS)))
-    chart = trend_chart(
+    chart = line_chart(
         f"Chat attendance in {request.label}",
         "Participants of the last chats, oldest first: "
         + (
@@ -36,7 +36,9 @@ async def view(request: PageRequest) -> dict[str, Any]:
             or "no chat yet"
         )
         + ".",
-        [(r.started.date().isoformat(), r.participants, str(r.participants)) for r in recent],
+        [r.started.date().isoformat() for r in recent],
+        [("Participants", [r.participants for r in recent])],
+        label_every=max(1, len(recent) // 4),
     )
     return {
         "series": await figures.series(db, cid, series_pager.offset),

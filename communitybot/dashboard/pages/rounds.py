@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from communitybot.dashboard import round_figures as figures
+from communitybot.dashboard.line_chart import line_chart
 from communitybot.dashboard.paged import paged
 from communitybot.dashboard.pages import Page, PageRequest
-from communitybot.dashboard.trend_chart import trend_chart
 
 CSV_ROUNDS = 100_000
 
@@ -20,14 +20,16 @@ async def view(request: PageRequest) -> dict[str, Any]:
     recent = [
         r for r in reversed(await figures.rounds(db, cid, 0, figures.CHART_ROUNDS)) if r.groups
     ]
-    chart = trend_chart(
+    chart = line_chart(
         f"Peer rounds of {request.label}: groups that met",
         "Share of each round's groups where someone said they met, oldest round first: "
         + (", ".join(f"{r.key} {r.met_percent}" for r in recent) or "no round yet")
         + ".",
-        [(r.key, r.met_rate or 0.0, r.met_percent) for r in recent],
-        top=1.0,
-        top_text="100%",
+        [r.key for r in recent],
+        [("Groups that met", [round((r.met_rate or 0.0) * 100, 1) for r in recent])],
+        top_value=100,
+        unit="%",
+        label_every=max(1, len(recent) // 4),
     )
     return {
         "counts": counts,
