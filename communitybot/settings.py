@@ -90,6 +90,21 @@ def _secret(value: Any) -> Any:
     return value
 
 
+def _blank_is_unset(value: Any) -> Any:
+    """An empty or blank variable counts as not set (a template left `FOO=` in place)."""
+    return value.strip() or None if isinstance(value, str) else value
+
+
+def _http_url(value: str | None, example: str) -> str | None:
+    """An http(s) URL without its trailing slash; ValueError (naming `example`) otherwise."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"must be an http:// or https:// URL, e.g. {example}")
+    return value.rstrip("/")
+
+
 def _word_list(value: Any) -> Any:
     """Accept `a,b c` as well as a JSON list, since people type lists both ways in .env files."""
     if isinstance(value, str):
@@ -162,17 +177,12 @@ class MatrixSettings(BaseModel):
     @field_validator("homeserver", "user_id", "device_id", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
-        return value.strip() or None if isinstance(value, str) else value
+        return _blank_is_unset(value)
 
     @field_validator("homeserver")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("must be an http:// or https:// URL, e.g. https://matrix.example.org")
-        return value.rstrip("/")
+        return _http_url(value, "https://matrix.example.org")
 
     @field_validator("user_id")
     @classmethod
@@ -214,7 +224,7 @@ class DashboardSettings(BaseModel):
     @field_validator("listen", "base_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
-        return value.strip() or None if isinstance(value, str) else value
+        return _blank_is_unset(value)
 
     @field_validator("listen")
     @classmethod
@@ -229,12 +239,7 @@ class DashboardSettings(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("must be an http:// or https:// URL, e.g. https://bot.example.org")
-        return value.rstrip("/")
+        return _http_url(value, "https://bot.example.org")
 
     @property
     def enabled(self) -> bool:
