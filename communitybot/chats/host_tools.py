@@ -112,14 +112,7 @@ async def _move_end(
     ctx: Context, run: ChatRun, old_key: str, new_key: str, ends_at: datetime
 ) -> None:
     await ctx.store.jobs.cancel(old_key, ctx.now)
-    await ctx.store.jobs.schedule(
-        run_jobs.END,
-        ends_at,
-        new_key,
-        ctx.now,
-        {"run": run.id},
-        community_id=run.community_id,
-    )
+    await run_jobs.schedule_end(ctx.store, run, ends_at, new_key, ctx.now)
 
 
 @handles("chat", "pause")
@@ -186,13 +179,13 @@ async def resume(ctx: Context, options: dict[str, Any]) -> list[Action]:
         await ctx.store.jobs.cancel(
             question_job_key(run.id, question.number, generation - 1), ctx.now
         )
-        await ctx.store.jobs.schedule(
-            run_jobs.QUESTION,
+        await run_jobs.schedule_question(
+            ctx.store,
+            run,
+            question.number,
             moved.started_at + timedelta(minutes=question.offset) + resumed.shift,
             question_job_key(run.id, question.number, generation),
             ctx.now,
-            {"run": run.id, "number": question.number},
-            community_id=run.community_id,
         )
     await _move_end(
         ctx,
