@@ -92,26 +92,38 @@ def _author(user: UserRef, fallback: str) -> str:
 async def _exchanges(ctx: Context, run: ChatRun, event: ChannelMessage) -> str:
     """Record who this message replies to or mentions; returns an excerpt of the message it
     answers (for a copy whose target is not there), "" when it answers none."""
-    others: list[int] = []
-    excerpt = ""
-    if event.reply_to_key:
-        answered = await ctx.store.chat_legs.message(run.id, event.reply_to_key)
-        if answered is not None:
-            others.append(answered.member_id)
-            excerpt = quote(answered.text, EXCERPT)
-    elif event.reply_to_user_id:
-        found = await _member_id(ctx, event.reply_to_user_id)
-        others += [found] if found is not None else []
-    for user_id in event.mentioned_user_ids[:MAX_MENTIONS]:
+    mentioned = list(event.mentioned_user_ids[:MAX_MENTIONS])
+    if not event.reply_to_key:
+        await record_exchanges(ctx, run, None, platform_partners(event))
+        return ""
+    answered = await ctx.store.chat_legs.message(run.id, event.reply_to_key)
+    await record_exchanges(ctx, run, answered.member_id if answered else None, mentioned)
+    return quote(answered.text, EXCERPT) if answered else ""
+
+
+def platform_partners(event: ChannelMessage) -> list[str]:
+    """The user ids a message replies to (as the platform says) and mentions."""
+    replied = [event.reply_to_user_id] if event.reply_to_user_id else []
+    return replied + list(event.mentioned_user_ids[:MAX_MENTIONS])
+
+
+async def record_exchanges(
+    ctx: Context, run: ChatRun, answered: int | None, user_ids: list[str]
+) -> None:
+    """Record that the author exchanged with the member `answered` (found by the caller) and
+    the members among `user_ids` (only those the bot knows; never themselves): the recap's
+    "who met whom"."""
+    others = [answered] if answered is not None else []
+    for user_id in user_ids:
         found = await _member_id(ctx, user_id)
         others += [found] if found is not None else []
     for other in dict.fromkeys(others):
         if other != ctx.member.id:
             await ctx.store.chat_runs.record_exchange(run.id, ctx.member.id, other)
-    return excerpt
 
 
 async def _member_id(ctx: Context, user_id: str) -> int | None:
+    """An existing member (no row is created for someone who was only mentioned)."""
     found = await ctx.store.members.get(
         ctx.community.id, UserRef(ctx.community.ref.platform, user_id)
     )

@@ -26,7 +26,7 @@ from communitybot.chats.input import MAX_DESCRIPTION
 from communitybot.chats.run_jobs import schedule_run
 from communitybot.chats.script import planned
 from communitybot.context import Context
-from communitybot.events import ChannelMessage, CommunityRef, UserRef
+from communitybot.events import ChannelMessage, CommunityRef
 from communitybot.models import Community
 from communitybot.ports import PlatformError
 from communitybot.replies import Action, Message, SendToChannel
@@ -37,7 +37,6 @@ from communitybot.store.store import Store
 from communitybot.text import neutralize_mass_mentions, plural, quote
 
 MAX_STORED_TEXT = 4000
-MAX_MENTIONS = 20
 STALE_RECAP = timedelta(hours=24)
 """A recap found later than this after the chat (the bot was down) is not posted any more."""
 _ANSWER = re.compile(r"^\W{0,3}A([0-9]{1,2})\b", re.IGNORECASE)
@@ -222,14 +221,6 @@ def answered(text: str, run: ChatRun) -> int | None:
     return number if run.question(number) else None
 
 
-async def _member_id(ctx: Context, user_id: str) -> int | None:
-    """An existing member (no row is created for someone who was only mentioned)."""
-    found = await ctx.store.members.get(
-        ctx.community.id, UserRef(ctx.community.ref.platform, user_id)
-    )
-    return found.id if found is not None and found.id != ctx.member.id else None
-
-
 async def on_channel_message(ctx: Context, event: ChannelMessage) -> list[Action]:
     """Record a message in a running chat (once per message id); nothing is said back."""
     run = await ctx.store.chat_runs.live_in(
@@ -246,10 +237,5 @@ async def on_channel_message(ctx: Context, event: ChannelMessage) -> list[Action
     )
     if not await ctx.store.chat_runs.record(new, ctx.clock.now()):
         return []
-    others = [event.reply_to_user_id] if event.reply_to_user_id else []
-    others += list(event.mentioned_user_ids[:MAX_MENTIONS])
-    for user_id in dict.fromkeys(others):
-        other = await _member_id(ctx, user_id)
-        if other is not None:
-            await ctx.store.chat_runs.record_exchange(run.id, ctx.member.id, other)
+    await chat_relay.record_exchanges(ctx, run, None, chat_relay.platform_partners(event))
     return []
