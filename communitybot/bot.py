@@ -67,6 +67,7 @@ from communitybot.events import (
     MemberLeft,
     MessageReceived,
 )
+from communitybot.i18n import use_language
 from communitybot.models import Community, Member
 from communitybot.outbox import Outbox, Queued
 from communitybot.ports import ChatPlatform
@@ -214,7 +215,8 @@ class Bot:
                 and registry.after_moderator_command_may_write(ctx.community)
             ):
                 return None  # the set-up hint may be recorded: the write path does that
-            actions = await registry.run_command(ctx, event.path, event.options)
+            with use_language(ctx.language):
+                actions = await registry.run_command(ctx, event.path, event.options)
         except Exception:
             logger.exception(
                 "read-only command {} failed on the read connection; handling it on the write path",
@@ -682,6 +684,11 @@ class Bot:
         return ctx
 
     async def _route(self, ctx: Context) -> list[Action]:
+        """The feature's handler for the event, writing in the acting member's language."""
+        with use_language(ctx.language):
+            return await self._route_event(ctx)
+
+    async def _route_event(self, ctx: Context) -> list[Action]:
         event = ctx.event
         match event:
             case MemberJoined():

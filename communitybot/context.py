@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 from communitybot.clock import Clock
 from communitybot.events import Event
+from communitybot.i18n.choice import member_language
+from communitybot.i18n.languages import DEFAULT_LANGUAGE
 from communitybot.models import Community, Member
 from communitybot.ports import ChatPlatform
 from communitybot.replies import Action
@@ -100,6 +102,14 @@ class Context:
     @property
     def event(self) -> Event:
         return self._acting().event
+
+    @property
+    def language(self) -> str:
+        """The language to answer the acting member in (`communitybot.i18n.choice`); a job
+        writes to each recipient in theirs, so it has none of its own: English."""
+        if self.acting is None:
+            return DEFAULT_LANGUAGE
+        return member_language(self.acting.member, self.acting.community, self.acting.event)
 
     @property
     def is_moderator(self) -> bool:

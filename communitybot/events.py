@@ -81,6 +81,9 @@ class CommandInvoked:
     reply_handle: object = field(default=None, compare=False, hash=False, repr=False)
     """The adapter's own way back to whoever is waiting for the answer (a Discord interaction),
     opaque to the core: `ChatPlatform.reply` receives the event and answers through it."""
+    locale: str | None = field(default=None, compare=False, hash=False)
+    """The client's language when the platform says (a Discord interaction's locale, the
+    console's `:lang`): used when the member chose none (`communitybot.i18n.choice`)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,9 @@ class MessageReceived:
     reply_handle: object = field(default=None, compare=False, hash=False, repr=False)
     """The adapter's own way back to whoever is waiting for the answer (a Discord interaction),
     opaque to the core: `ChatPlatform.reply` receives the event and answers through it."""
+    locale: str | None = field(default=None, compare=False, hash=False)
+    """The client's language when the platform says (a Discord interaction's locale, the
+    console's `:lang`): used when the member chose none (`communitybot.i18n.choice`)."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,9 @@ class ChoicePicked:
     reply_handle: object = field(default=None, compare=False, hash=False, repr=False)
     """The adapter's own way back to whoever is waiting for the answer (a Discord interaction),
     opaque to the core: `ChatPlatform.reply` receives the event and answers through it."""
+    locale: str | None = field(default=None, compare=False, hash=False)
+    """The client's language when the platform says (a Discord interaction's locale, the
+    console's `:lang`): used when the member chose none (`communitybot.i18n.choice`)."""
 
 
 @dataclass(frozen=True)

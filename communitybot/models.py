@@ -18,6 +18,12 @@ class Community:
     moderator_role: str | None = None
     name: str | None = None
     """How other affiliates of its network see it (`setup name=…`; also on `ref.name`)."""
+    language: str | None = None
+    """The language of its channels and of members who chose none (`setup language=es`);
+    None is English (`communitybot.i18n.choice`)."""
+    languages: tuple[str, ...] = ()
+    """The languages onboarding offers (`setup languages=en,es`): more than one adds a
+    question about the member's language."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,9 @@ class Member:
     `discoverable`); see `discover_scope`."""
     joined_at: datetime | None = None
     left_at: datetime | None = None
+    language: str | None = None
+    """The member's own choice (`profile edit language es`); None: their client's locale or
+    the community's language decides (`communitybot.i18n.choice`)."""
 
     @property
     def label(self) -> str:

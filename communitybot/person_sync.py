@@ -28,7 +28,7 @@ from communitybot.models import Community, Member, Tag
 from communitybot.naming import affiliate
 from communitybot.store.store import Store
 
-SHARED_FIELDS = ("role", "timezone", "intro", "wants_mentor", "offers_mentor")
+SHARED_FIELDS = ("role", "timezone", "intro", "wants_mentor", "offers_mentor", "language")
 """The profile fields a person has once (`profile edit`); display name, discoverability and
 onboarding progress stay each membership's."""
 

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from queue import SimpleQueue
 from typing import TextIO
 
@@ -18,6 +19,7 @@ from adapters.console.platform import ConsolePlatform
 from adapters.console.terminal import PromptedTerminal
 from adapters.console.translate import (
     HELP_TEXT,
+    NO_USER_TEXT,
     Directive,
     Feedback,
     joined,
@@ -25,7 +27,9 @@ from adapters.console.translate import (
     translate_line,
 )
 from communitybot.bot import Bot
-from communitybot.events import CommunityRef
+from communitybot.events import CommandInvoked, CommunityRef, MessageReceived, UserRef
+from communitybot.i18n import SUPPORTED, UnknownLanguage, parse_language
+from communitybot.i18n.unknown import unknown_language_text
 
 BANNER = "communitybot console: type `:help` for how it works, `:join NAME` to start."
 
@@ -86,6 +90,8 @@ class ConsoleSession:
         self.platform = platform
         self.community = community
         self.current: str | None = None
+        self.locales: dict[str, str] = {}
+        """Each console user's app language (`:lang es`), as an interaction's locale."""
         platform.enter(community)
 
     @property
@@ -112,6 +118,11 @@ class ConsoleSession:
                 return True
             case Directive():
                 return await self._directive(translated)
+            case CommandInvoked() | MessageReceived() as event if (
+                event.user.user_id in self.locales
+            ):
+                await self.bot.dispatch(replace(event, locale=self.locales[event.user.user_id]))
+                return True
             case _:
                 await self.bot.dispatch(translated)
                 return True
@@ -142,7 +153,34 @@ class ConsoleSession:
                     self.current = None
             case "community":
                 self._community(directive.name)
+            case "lang":
+                self._language(directive.name)
         return True
+
+    def _locale(self, user: UserRef) -> str | None:
+        return self.locales.get(user.user_id)
+
+    def _language(self, raw: str | None) -> None:
+        """`:lang es` sets the current user's app language, `:lang -` clears it, `:lang` says."""
+        if self.current is None:
+            self.platform.write("console", NO_USER_TEXT)
+            return
+        if raw is None:
+            code = self.locales.get(self.current)
+            said = f"{SUPPORTED[code]} ({code})" if code else "none (the bot decides)"
+            self.platform.write("console", f"{self.current}'s app language: {said}.")
+            return
+        if raw in ("-", "none"):
+            self.locales.pop(self.current, None)
+            self.platform.write("console", f"{self.current} has no app language now.")
+            return
+        try:
+            code = parse_language(raw)
+        except UnknownLanguage as error:
+            self.platform.write("console", unknown_language_text(error))
+            return
+        self.locales[self.current] = code
+        self.platform.write("console", f"{self.current}'s app language is now {SUPPORTED[code]}.")
 
     def _community(self, name: str | None) -> None:
         """`:community NAME` switches (a new name starts a community); alone, it lists them."""

@@ -7,6 +7,9 @@ Grammar (the same interactively and from a file or pipe):
     :join NAME   NAME joins the current community and becomes the current user
     :as NAME     act as NAME
     :mod NAME    make NAME a moderator (of the current community)
+    :lang CODE   the current user's app language (what Discord calls an interaction's
+                 locale): the bot answers in it unless they chose a language of their own;
+                 `:lang` alone says which, `:lang -` goes back to none
     :leave NAME  NAME leaves the current community
     :community NAME   switch to community NAME (the bot meets it on its first event there, as
                  when it is added to a new server); `:community` alone names the current one
@@ -67,7 +70,7 @@ _REPLY_TO = re.compile(r"\^(?P<name>[\w.\-]{1,32})\s+")
 _MENTION = re.compile(r"(?<![\w@])@(?P<name>[\w.\-]{1,32})")
 _YES = re.compile(r"\byes\b", re.IGNORECASE)
 _NO = re.compile(r"\bno\b", re.IGNORECASE)
-Verb = Literal["join", "as", "mod", "leave", "community", "quit", "help"]
+Verb = Literal["join", "as", "mod", "leave", "community", "quit", "help", "lang"]
 _VERBS: dict[str, Verb] = {
     "join": "join",
     "as": "as",
@@ -76,6 +79,7 @@ _VERBS: dict[str, Verb] = {
     "community": "community",
     "quit": "quit",
     "help": "help",
+    "lang": "lang",
 }
 _NO_NAME: tuple[Verb, ...] = ("quit", "help")
 
@@ -84,6 +88,8 @@ Type as community members and see what the bot sends where.
   :join NAME    NAME joins the community (the bot welcomes them); you become NAME
   :as NAME      act as NAME
   :mod NAME     make NAME a moderator
+  :lang CODE    your app's language (es, fr, en): the bot answers in it unless you chose
+                one with `/profile edit language`; `:lang -` goes back to none
   :leave NAME   NAME leaves the community
   :community NAME   switch to (or start) community NAME: `:join`, `:mod`, commands and
                 channels then act there; `:community` alone lists this run's communities
@@ -219,6 +225,8 @@ def _directive(text: str) -> Directive | Feedback:
         if name:
             return Feedback("console", f"`:{verb}` takes nothing after it.")
         return Directive(verb)
+    if verb == "lang":
+        return Directive(verb, name or None)
     if verb == "community":
         if name and not COMMUNITY_NAME.fullmatch(name):
             return Feedback(

@@ -28,6 +28,18 @@ SETUP_COMMANDS: tuple[Command, ...] = (
                 "moderator_role", "Role whose members are moderators", type="role", required=False
             ),
             Option(
+                "language",
+                "The language of the bot's posts in channels, and for members who chose none",
+                required=False,
+                max_length=30,
+            ),
+            Option(
+                "languages",
+                "Languages onboarding offers, e.g. en,es (two or more add a language question)",
+                required=False,
+                max_length=60,
+            ),
+            Option(
                 "name",
                 "This community's name, as the other affiliates of its network see it",
                 required=False,
@@ -40,6 +52,7 @@ SETUP_COMMANDS: tuple[Command, ...] = (
             "setup",
             "setup welcome_channel=welcome modlog_channel=mod-log moderator_role=moderators",
             "setup name=Riverside High maths",
+            "setup language=es languages=es,en",
         ),
     ),
 )

@@ -11,6 +11,9 @@ from typing import Any
 
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.i18n import SUPPORTED, UnknownLanguage, parse_language
+from communitybot.i18n.languages import parse_language_list
+from communitybot.i18n.unknown import unknown_language_text
 from communitybot.models import Community
 from communitybot.naming import who
 from communitybot.replies import Action, Message, SendToChannel, reply
@@ -25,7 +28,10 @@ SETTINGS: dict[str, str] = {
     "modlog_channel": "Moderator-log channel",
     "moderator_role": "Moderator role",
     "name": "Name (as other affiliates of its network see it)",
+    "language": "Language (channels, and members who chose none)",
+    "languages": "Languages onboarding offers",
 }
+_LANGUAGE_SETTINGS = ("language", "languages")
 MAX_NAME = 80
 
 
@@ -33,9 +39,13 @@ class SettingError(ValueError):
     """A friendly explanation of a setting value that cannot be stored."""
 
 
-def _shown(ctx: Context, name: str, value: str | None) -> str:
-    if value is None:
+def _shown(ctx: Context, name: str, value: str | tuple[str, ...] | None) -> str:
+    if isinstance(value, tuple):  # `Community.languages`
+        value = ",".join(value)
+    if not value:
         return "not set"
+    if name in _LANGUAGE_SETTINGS:
+        return ", ".join(f"{SUPPORTED[code]} ({code})" for code in value.split(",") if code)
     if name in ("moderator_role", "name"):
         return f"“{quote(value, MAX_SETTING)}”"
     return ctx.platform.mention_channel(value)
@@ -62,6 +72,8 @@ def clean_setting(name: str, raw: Any) -> str | None:
         raise SettingError(f"`{name}` needs a value (or `none` to clear it).")
     if value.casefold() in CLEAR_WORDS:
         return None
+    if name in _LANGUAGE_SETTINGS:
+        return _clean_languages(name, value)
     if name == "name" and len(value) > MAX_NAME:
         raise SettingError(f"`name` is too long ({len(value)} characters, at most {MAX_NAME}).")
     if len(value) > MAX_SETTING:
@@ -71,6 +83,17 @@ def clean_setting(name: str, raw: Any) -> str | None:
     if any(not ch.isprintable() for ch in value):
         raise SettingError(f"`{name}` must be a single line of plain text.")
     return value
+
+
+def _clean_languages(name: str, value: str) -> str:
+    """One code for `language`, codes in the typed order for `languages` (at most every one
+    the bot speaks, so "en,es,en" is "en,es")."""
+    try:
+        if name == "language":
+            return parse_language(value)
+        return ",".join(parse_language_list(value))
+    except UnknownLanguage as error:
+        raise SettingError(unknown_language_text(error)) from None
 
 
 @handles("setup")

@@ -29,7 +29,7 @@ PROFILE_COMMANDS: tuple[Command, ...] = (
             Option(
                 "field",
                 "Field",
-                choices=("role", "timezone", "intro", "wants_mentor", "offers_mentor"),
+                choices=("role", "timezone", "intro", "wants_mentor", "offers_mentor", "language"),
             ),
             # The longest field is the intro: one limit, said the same everywhere.
             Option("value", "New value", max_length=INTRO_MAX_LENGTH, rest=True),

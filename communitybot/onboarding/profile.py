@@ -17,6 +17,17 @@ from communitybot import person_sync
 from communitybot.context import Context
 from communitybot.events import UserRef
 from communitybot.feature import handles
+from communitybot.i18n import (
+    N_,
+    SUPPORTED,
+    UnknownLanguage,
+    current_language,
+    ntr,
+    parse_language,
+    tr,
+    use_language,
+)
+from communitybot.i18n.unknown import unknown_language_text
 from communitybot.models import Member, Tag
 from communitybot.onboarding.defaults import INTRO_MAX_LENGTH
 from communitybot.replies import Action, reply
@@ -35,11 +46,13 @@ MAX_INTRO = INTRO_MAX_LENGTH
 _YES = {"yes", "on", "true"}
 _NO = {"no", "off", "false"}
 _MENTOR_NOTES = {
-    ("wants_mentor", True): "Noted: you'd like a mentor.",
-    ("wants_mentor", False): "Noted: you're not looking for a mentor.",
-    ("offers_mentor", True): "Noted: you'd like to mentor others. Thank you!",
-    ("offers_mentor", False): "Noted: you're not offering mentoring for now.",
+    ("wants_mentor", True): N_("Noted: you'd like a mentor."),
+    ("wants_mentor", False): N_("Noted: you're not looking for a mentor."),
+    ("offers_mentor", True): N_("Noted: you'd like to mentor others. Thank you!"),
+    ("offers_mentor", False): N_("Noted: you're not offering mentoring for now."),
 }
+_CLEAR_LANGUAGE = {"none", "auto", "-"}
+"""`profile edit language auto`: no choice of one's own (the client's or community's decides)."""
 
 
 class ProfileInputError(ValueError):
@@ -61,35 +74,65 @@ async def resolve_member(ctx: Context, ref: UserRef) -> Member | None:
     return found
 
 
-def _yes_no(value: bool | None, yes: str, no: str) -> str:
-    return "not answered" if value is None else (yes if value else no)
+def _yes_no(value: bool | None) -> str:
+    if value is None:
+        return tr("not answered")
+    return tr("yes") if value else tr("no")
+
+
+def _language_line(member: Member) -> str:
+    if member.language:
+        return tr("• Language: {name}", name=SUPPORTED[member.language])
+    return tr("• Language: not chosen (now {name})", name=SUPPORTED[current_language()])
 
 
 async def describe(ctx: Context, member: Member, *, own: bool) -> str:
     """The profile as text; user-written parts are quoted so they can never ping anyone."""
-    lines = [f"**{quote(member.label, 80)}**" + (" (your profile)" if own else "")]
-    lines.append(f"• Role: {quote(member.role, MAX_ROLE) if member.role else 'not set'}")
+    name = f"**{quote(member.label, 80)}**"
+    lines = [tr("{name} (your profile)", name=name) if own else name]
+    if member.role:
+        lines.append(tr("• Role: {role}", role=quote(member.role, MAX_ROLE)))
+    else:
+        lines.append(tr("• Role: not set"))
     if member.timezone:
         offset = format_offset(utc_offset_minutes(member.timezone, ctx.clock.now()))
-        lines.append(f"• Time zone: {describe_zone(member.timezone)} ({offset} now)")
+        lines.append(
+            tr(
+                "• Time zone: {zone} ({offset} now)",
+                zone=describe_zone(member.timezone),
+                offset=offset,
+            )
+        )
     else:
-        lines.append("• Time zone: not set")
-    lines.append(f"• Would like a mentor: {_yes_no(member.wants_mentor, 'yes', 'no')}")
-    lines.append(f"• Would like to mentor: {_yes_no(member.offers_mentor, 'yes', 'no')}")
+        lines.append(tr("• Time zone: not set"))
+    lines.append(tr("• Would like a mentor: {answer}", answer=_yes_no(member.wants_mentor)))
+    lines.append(tr("• Would like to mentor: {answer}", answer=_yes_no(member.offers_mentor)))
     tags = await member_tags(ctx.store, member.id)
-    lines.append("• Tags: " + (", ".join(quote(t.name, 64) for t in tags) if tags else "none"))
-    lines.append(f"• Intro: {quote(member.intro, MAX_INTRO) if member.intro else 'not written'}")
+    if tags:
+        lines.append(tr("• Tags: {tags}", tags=", ".join(quote(t.name, 64) for t in tags)))
+    else:
+        lines.append(tr("• Tags: none"))
+    if member.intro:
+        lines.append(tr("• Intro: {intro}", intro=quote(member.intro, MAX_INTRO)))
+    else:
+        lines.append(tr("• Intro: not written"))
     if own:
+        lines.append(_language_line(member))
         state = {
-            "nobody": "off — hidden from others",
-            "community": "on — members of this community can find you",
-            "network": "network — members of every affiliate of the network can find you",
+            "nobody": tr("off — hidden from others"),
+            "community": tr("on — members of this community can find you"),
+            "network": tr("network — members of every affiliate of the network can find you"),
         }[member.discover_scope]
-        lines.append(f"• Discoverable in `{ctx.prefix}peers`: {state}")
+        lines.append(
+            tr("• Discoverable in `{command}`: {state}", command=f"{ctx.prefix}peers", state=state)
+        )
         lines.append("")
         lines.append(
-            f"Change a field with `{ctx.prefix}profile edit <field> <value>` "
-            "(fields: role, timezone, intro, wants_mentor, offers_mentor)."
+            tr(
+                "Change a field with `{command}` (fields: role, timezone, intro, wants_mentor, "
+                "offers_mentor, language).",
+                command=f"{ctx.prefix}profile edit <field> <value>",
+            )
         )
     return "\n".join(lines)
 
@@ -106,8 +149,10 @@ async def show_profile(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return reply(await describe(ctx, ctx.member, own=True))
     if target is None or not target.discoverable or target.left_at is not None:
         return reply(
-            f"I found no member “{quote(wanted.label, 60)}” — they are not here or not "
-            "discoverable."
+            tr(
+                "I found no member “{name}” — they are not here or not discoverable.",
+                name=quote(wanted.label, 60),
+            )
         )
     return reply(await describe(ctx, target, own=False))
 
@@ -118,7 +163,7 @@ def parse_yes_no(raw: str) -> bool:
         return True
     if word in _NO:
         return False
-    raise ProfileInputError(f"Please answer yes or no (got “{quote(raw, 40)}”).")
+    raise ProfileInputError(tr("Please answer yes or no (got “{answer}”).", answer=quote(raw, 40)))
 
 
 def parse_field(field: str, raw: str, at: datetime | None = None) -> Any:
@@ -133,34 +178,68 @@ def parse_field(field: str, raw: str, at: datetime | None = None) -> Any:
     if field == "role":
         value = " ".join(raw.split())
         if not value:
-            raise ProfileInputError("Please type your role, e.g. `classroom teacher`.")
+            raise ProfileInputError(tr("Please type your role, e.g. `classroom teacher`."))
         if len(value) > MAX_ROLE:
             raise ProfileInputError(
-                f"That role is {len(value)} characters long; please keep it to {MAX_ROLE}."
+                tr(
+                    "That role is {length} characters long; please keep it to {limit}.",
+                    length=len(value),
+                    limit=MAX_ROLE,
+                )
             )
         return value
     if field == "intro":
         value = raw.strip()
         if not value:
-            raise ProfileInputError("Please write a few words about yourself.")
+            raise ProfileInputError(tr("Please write a few words about yourself."))
         if len(value) > MAX_INTRO:
             raise ProfileInputError(
-                f"Your intro is {len(value)} characters long; please keep it to {MAX_INTRO} "
-                "(nothing was changed)."
+                tr(
+                    "Your intro is {length} characters long; please keep it to {limit} "
+                    "(nothing was changed).",
+                    length=len(value),
+                    limit=MAX_INTRO,
+                )
             )
         return value
-    raise ProfileInputError("You can change: role, timezone, intro, wants_mentor or offers_mentor.")
+    if field == "language":
+        return parse_member_language(raw)
+    raise ProfileInputError(
+        tr("You can change: role, timezone, intro, wants_mentor, offers_mentor or language.")
+    )
+
+
+def parse_member_language(raw: str) -> str | None:
+    """A member's language choice: a supported code, or None for "auto" (no choice)."""
+    if raw.strip().casefold() in _CLEAR_LANGUAGE:
+        return None
+    try:
+        return parse_language(raw)
+    except UnknownLanguage as error:
+        raise ProfileInputError(unknown_language_text(error)) from None
 
 
 def _confirmation(ctx: Context, field: str, value: Any) -> str:
     if field == "role":
-        return f"Your role is now “{quote(value, MAX_ROLE)}”."
+        return tr("Your role is now “{role}”.", role=quote(value, MAX_ROLE))
     if field == "timezone":
         offset = format_offset(utc_offset_minutes(value, ctx.clock.now()))
-        return f"Your time zone is now {describe_zone(value)} ({offset} now)."
+        return tr(
+            "Your time zone is now {zone} ({offset} now).", zone=describe_zone(value), offset=offset
+        )
     if field == "intro":
-        return f"Saved your intro ({len(value)} characters)."
-    return _MENTOR_NOTES[(field, bool(value))]
+        return ntr(
+            "Saved your intro ({n} character).", "Saved your intro ({n} characters).", len(value)
+        )
+    if field == "language":
+        if value is None:
+            return tr(
+                "You have no language of your own now: I'll use your app's or the community's "
+                "({name} here).",
+                name=SUPPORTED[ctx.language],
+            )
+        return tr("From now on I'll write to you in {name}.", name=SUPPORTED[value])
+    return tr(_MENTOR_NOTES[(field, bool(value))])
 
 
 @handles("profile", "edit")
@@ -176,13 +255,15 @@ async def edit_profile(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if field == "timezone":
         await ctx.member_changed()
     others = await person_sync.copy_fields(ctx, {field: value})
-    text = _confirmation(ctx, field, value)
-    if field == "timezone":
-        text += "".join(f" {n}" for n in [read_timezone(raw, ctx.clock.now()).note] if n)
-    if others:
-        n = len(others)
-        text += (
-            f" Also changed in {n} other membership{'' if n == 1 else 's'} of yours "
-            f"({', '.join(o.where for o in others)})."
-        )
+    with use_language(ctx.language):  # a new language answers in itself
+        text = _confirmation(ctx, field, value)
+        if field == "timezone":
+            text += "".join(f" {n}" for n in [read_timezone(raw, ctx.clock.now()).note] if n)
+        if others:
+            text += " " + ntr(
+                "Also changed in {n} other membership of yours ({where}).",
+                "Also changed in {n} other memberships of yours ({where}).",
+                len(others),
+                where=", ".join(o.where for o in others),
+            )
     return reply(text)

@@ -21,6 +21,8 @@ SETTING_COLUMNS = (
     "modlog_channel",
     "moderator_role",
     "name",
+    "language",
+    "languages",
 )
 
 
@@ -33,6 +35,8 @@ def _community(row: Any) -> Community:
         modlog_channel=row["modlog_channel"],
         moderator_role=row["moderator_role"],
         name=row["name"],
+        language=row["language"],
+        languages=tuple(code for code in (row["languages"] or "").split(",") if code),
     )
 
 

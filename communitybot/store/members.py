@@ -19,6 +19,7 @@ PROFILE_COLUMNS = (
     "intro",
     "discoverable",
     "network_visible",
+    "language",
 )
 
 
@@ -41,6 +42,7 @@ def member_from_row(row: Any) -> Member:
         network_visible=bool(row["network_visible"]),
         joined_at=from_db(row["joined_at"]),
         left_at=from_db(row["left_at"]),
+        language=row["language"] if "language" in row.keys() else None,  # noqa: SIM118 (sqlite3.Row: `in` reads values)
     )
 
 
