@@ -67,7 +67,9 @@ from communitybot.events import (
     MemberLeft,
     MessageReceived,
 )
-from communitybot.i18n import use_language
+from communitybot.i18n import N_, tr, use_language
+from communitybot.i18n.choice import community_language
+from communitybot.i18n.recent import RecentLanguages
 from communitybot.models import Community, Member
 from communitybot.outbox import Outbox, Queued
 from communitybot.ports import ChatPlatform
@@ -81,12 +83,14 @@ from communitybot.units import Lanes, RunAgain, Unit, lane_order, lock_communiti
 from communitybot.unsaved import UnsavedEvents
 from communitybot.wakeup import Wakeup
 
-BUSY_TEXT = "The database is busy right now, so nothing was changed. Please try again in a moment."
-FULL_TEXT = (
+BUSY_TEXT = N_(
+    "The database is busy right now, so nothing was changed. Please try again in a moment."
+)
+FULL_TEXT = N_(
     "Sorry, the server's disk is full, so nothing was changed. Moderators have been told; "
     "please try again later."
 )
-READ_ONLY_TEXT = (
+READ_ONLY_TEXT = N_(
     "Sorry, the server cannot write its database right now, so nothing was changed. "
     "Moderators have been told; please try again later."
 )
@@ -95,7 +99,7 @@ JOIN_GROUP = 32
 the commit's cost in a burst, few enough that a command in that community waits one group."""
 MODLOG_FULL_EVERY = timedelta(hours=1)
 """How often moderators hear that the database cannot be written (not once per event)."""
-FAILED_TEXT = (
+FAILED_TEXT = N_(
     "Sorry, something went wrong on my side and nothing was changed. Moderators can check the log."
 )
 
@@ -159,6 +163,8 @@ class Bot:
         self.outbox.on_refused = self._refused
         self.unsaved = UnsavedEvents()
         """Joins the database could not store (full disk): tried again by `deliver_outbox`."""
+        self.languages = RecentLanguages()
+        """The language each member was last answered in (`communitybot.i18n.recent`)."""
         self._modlog_told_at: datetime | None = None
         self.limits = limits or RateLimiter(store, platform, clock)
         """Per-member rate limits, checked before the lock (`communitybot.rate_limits`)."""
@@ -182,7 +188,8 @@ class Bot:
         """
         started = time.perf_counter()
         await self.store.changes.listen()
-        refused = await self.limits.admit(event)
+        with use_language(self.languages.of(event)):
+            refused = await self.limits.admit(event)
         if refused is not None:
             return self._unsaved(reply(refused.text) if refused.text else [])
         handled = await self._handle_read_only(event)
@@ -215,7 +222,9 @@ class Bot:
                 and registry.after_moderator_command_may_write(ctx.community)
             ):
                 return None  # the set-up hint may be recorded: the write path does that
-            with use_language(ctx.language):
+            language = ctx.language
+            self.languages.remember(event, language)
+            with use_language(language):
                 actions = await registry.run_command(ctx, event.path, event.options)
         except Exception:
             logger.exception(
@@ -620,15 +629,16 @@ class Bot:
             community = await self.store.communities.get(event.community)
             if community is not None and community.modlog_channel:
                 self._modlog_told_at = now
-                warning = SendToChannel(
-                    community.ref,
-                    community.modlog_channel,
-                    Message(
-                        f"⚠️ The bot cannot write its database: {what}. Members' actions are "
+                with use_language(community_language(community)):
+                    note = tr(
+                        "⚠️ The bot cannot write its database: {what}. Members' actions are "
                         "not being saved (new members' joins are kept and retried). Free some "
-                        "disk space or fix the file's permissions; the log has details."
-                    ),
-                )
+                        "disk space or fix the file's permissions; the log has details.",
+                        what=tr("the disk is full")
+                        if isinstance(error, StoreFull)
+                        else tr("the database is read-only"),
+                    )
+                warning = SendToChannel(community.ref, community.modlog_channel, Message(note))
                 unsaved.batch.append(Queued(None, warning, None))
         return unsaved
 
@@ -646,10 +656,12 @@ class Bot:
         """An apology after a rollback: delivered, never stored (it holds only replies)."""
         return Handled(actions, None, [Queued(None, a, None) for a in actions])
 
-    @staticmethod
-    def _apology(event: Event, text: str) -> list[Action]:
+    def _apology(self, event: Event, text: str) -> list[Action]:
+        """`text` (a constant marked with `N_`) to the member, in the language they were last
+        answered in: the database may be what failed, so their row is not read."""
         if isinstance(event, CommandInvoked | MessageReceived | ChoicePicked):
-            return reply(text)
+            with use_language(self.languages.of(event)):
+                return reply(tr(text))
         return []
 
     async def _context(self, event: Event, unit: Unit | None = None) -> Context | None:
@@ -685,7 +697,9 @@ class Bot:
 
     async def _route(self, ctx: Context) -> list[Action]:
         """The feature's handler for the event, writing in the acting member's language."""
-        with use_language(ctx.language):
+        language = ctx.language
+        self.languages.remember(ctx.event, language)
+        with use_language(language):
             return await self._route_event(ctx)
 
     async def _route_event(self, ctx: Context) -> list[Action]:

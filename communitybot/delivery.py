@@ -12,6 +12,8 @@ from typing import Literal
 from loguru import logger
 
 from communitybot.events import CommandInvoked, Event
+from communitybot.i18n import N_, in_language
+from communitybot.i18n.choice import event_locale
 from communitybot.ports import ChatPlatform, DirectMessageRefused, PlatformError, TryLater
 from communitybot.replies import (
     Action,
@@ -35,7 +37,7 @@ Outcome = Literal["delivered", "refused", "failed"]
 """How one action went: done; refused by the platform (a final answer, already logged and
 reported); or failed unexpectedly (logged; the outbox may try again later)."""
 
-DM_REFUSED_TEXT = (
+DM_REFUSED_TEXT = N_(
     "I couldn't send you a private message: your privacy settings block DMs from me. "
     "Allow direct messages from this community's members, then try again."
 )
@@ -198,7 +200,10 @@ async def _dm_refused(
     """Tell someone: the member, if they are talking to us right now, else the moderators."""
     try:
         if isinstance(event, CommandInvoked) and event.user == action.user:
-            await _reply(platform, event, Message(DM_REFUSED_TEXT), ephemeral=True)
+            # Delivery runs after the handler, so the member's language is read off the event
+            # (their app's locale), else English.
+            text = in_language(event_locale(event), DM_REFUSED_TEXT)
+            await _reply(platform, event, Message(text), ephemeral=True)
         elif modlog_channel:
             await platform.send_to_channel(
                 action.community, modlog_channel, Message(f"⚠️ {neutralize_mass_mentions(problem)}")

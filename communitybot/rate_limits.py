@@ -43,6 +43,7 @@ from communitybot.events import (
     MessageReceived,
     UserRef,
 )
+from communitybot.i18n import ntr, tr
 from communitybot.ports import ChatPlatform
 from communitybot.replies import Action, SendToChannel
 from communitybot.store.limits import LimitSettings, LimitsRepository
@@ -108,8 +109,8 @@ def _key(community: CommunityRef, user_id: str) -> Key:
 
 def _wait_text(seconds: float) -> str:
     if seconds < 90:
-        return f"{max(1, math.ceil(seconds))} s"
-    return f"{math.ceil(seconds / 60)} min"
+        return tr("{seconds} s", seconds=max(1, math.ceil(seconds)))
+    return tr("{minutes} min", minutes=math.ceil(seconds / 60))
 
 
 def _is_limited(event: Event) -> bool:
@@ -176,15 +177,29 @@ class RateLimiter:
         if await self._platform.is_moderator(ref, user, community.moderator_role):
             return None
         if command_wait:
-            text = (
-                f"You're sending {what} faster than this community allows "
-                f"({per_minute} a minute). Try again in {_wait_text(command_wait)}."
-            )
+            if what == "commands":
+                text = tr(
+                    "You're sending commands faster than this community allows "
+                    "({per_minute} a minute). Try again in {wait}.",
+                    per_minute=per_minute,
+                    wait=_wait_text(command_wait),
+                )
+            else:
+                text = tr(
+                    "You're sending messages faster than this community allows "
+                    "({per_minute} a minute). Try again in {wait}.",
+                    per_minute=per_minute,
+                    wait=_wait_text(command_wait),
+                )
             return self._refuse(buckets[key], text)
         self._refund(buckets, key, burst)  # it was not run
-        text = (
-            f"You've reached this community's limit of {per_hour} public "
-            f"post{'s' if per_hour != 1 else ''} an hour. Try again in {_wait_text(post_wait)}."
+        text = ntr(
+            "You've reached this community's limit of {n} public post an hour. "
+            "Try again in {wait}.",
+            "You've reached this community's limit of {n} public posts an hour. "
+            "Try again in {wait}.",
+            per_hour,
+            wait=_wait_text(post_wait),
         )
         return self._refuse(self._posts[key], text)
 

@@ -22,6 +22,7 @@ from communitybot.dashboard.modlog import dashboard_note
 from communitybot.events import ChannelMessage
 from communitybot.feature import Feature
 from communitybot.help.feature import FEATURE as HELP
+from communitybot.i18n import tr
 from communitybot.identity.feature import FEATURE as IDENTITY
 from communitybot.job_kinds import JobKind
 from communitybot.mentoring.feature import FEATURE as MENTORING
@@ -139,15 +140,18 @@ async def run_command(
     the set-up hint after a moderator command)."""
     command = find_command(path)
     if command is None:
-        return reply(f"I don't know that command. Type `{ctx.prefix}help`.")
+        return reply(tr("I don't know that command. Type `{help}`.", help=f"{ctx.prefix}help"))
     if command.moderator_only and not ctx.is_moderator:
         return reply(
-            f"Only moderators can use `{ctx.prefix}{command.name}`. "
-            "If you think you should be one, ask a moderator."
+            tr(
+                "Only moderators can use `{command}`. If you think you should be one, ask a "
+                "moderator.",
+                command=f"{ctx.prefix}{command.name}",
+            )
         )
     handler = COMMANDS.get(path)
     if handler is None:
-        return reply(f"`{ctx.prefix}{command.name}` is not available yet.")
+        return reply(tr("`{command}` is not available yet.", command=f"{ctx.prefix}{command.name}"))
     actions = await handler(ctx, dict(options))
     if command.moderator_only:
         actions = await after_moderator_command(ctx, path, actions)
@@ -186,8 +190,12 @@ async def on_message(ctx: Context, text: str) -> list[Action]:
     if typed is not None:
         return await on_choice(ctx, *typed)
     return reply(
-        f"I'm not sure what you mean. Type `{ctx.prefix}help` to see what I can do, "
-        f"or `{ctx.prefix}onboard` to answer the welcome questions again."
+        tr(
+            "I'm not sure what you mean. Type `{help}` to see what I can do, or `{onboard}` to "
+            "answer the welcome questions again.",
+            help=f"{ctx.prefix}help",
+            onboard=f"{ctx.prefix}onboard",
+        )
     )
 
 
@@ -220,7 +228,7 @@ async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> li
             # The handler closes a remembered question itself (typed_choices.answered) once it
             # accepts the answer: a refused or malformed press leaves it open.
             return actions
-    return reply("That button has expired. Type the command again to get a fresh one.")
+    return reply(tr("That button has expired. Type the command again to get a fresh one."))
 
 
 async def stats_lines(ctx: Context, counts: MemberCounts) -> list[str]:

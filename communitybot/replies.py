@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from communitybot.events import CommunityRef, UserRef
+from communitybot.i18n import ntr, tr
+from communitybot.i18n.dates import one_decimal
 
 PromptKind = Literal["single", "multi", "text", "yesno", "timezone"]
 
@@ -58,10 +60,10 @@ class Attachment:
 def format_size(size: int) -> str:
     """A byte count as people read it: "812 bytes", "14.2 KB", "3.1 MB" (1 KB = 1,024 bytes)."""
     if size < 1024:
-        return f"{size} byte{'' if size == 1 else 's'}"
+        return ntr("{n} byte", "{n} bytes", size)
     if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+        return tr("{size} KB", size=one_decimal(size / 1024))
+    return tr("{size} MB", size=one_decimal(size / (1024 * 1024)))
 
 
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")

@@ -190,3 +190,19 @@ async def test_answers_in_a_dm_have_a_minute_of_allowance_of_their_own(harness: 
     await harness.say("spammer", "skip")
     (notice,) = harness.platform.texts("reply:spammer")
     assert notice.startswith("You're sending messages faster than this community allows")
+
+
+@pytest.mark.usefixtures("members")
+async def test_the_refusal_speaks_the_language_the_member_was_last_answered_in(
+    harness: Harness,
+) -> None:
+    """The limit is checked before the member's row is read: the bot remembers their language."""
+    await harness.command("spammer", "/profile edit language fr")
+    for _ in range(9):
+        await harness.command("spammer", "/help")
+    harness.platform.take()
+    refused = await harness.reply_text("spammer", "/help")
+    assert refused == (
+        "Vous envoyez des commandes plus vite que cette communauté ne le permet (20 par minute). "
+        "Réessayez dans 3 s."
+    )

@@ -82,3 +82,8 @@ def time_of_day(moment: datetime) -> str:
 def number(value: int | float) -> str:
     """1234 as the reader groups digits: "1,234", "1.234", "1 234"."""
     return format_decimal(value, locale=_locale())
+
+
+def one_decimal(value: float) -> str:
+    """14.2 with its decimal sign: "14.2", "14,2" (sizes, averages)."""
+    return format_decimal(value, format="0.0", locale=_locale())
