@@ -279,3 +279,29 @@ def test_an_expired_link_is_refused(bot: RunningBot, browser: Browser, artefacts
     assert re.search(r"/c/1/funnel$", page.url), page.url
     assert [c for c in context.cookies() if c["name"] == "communitybot_session"]
     context.close()
+
+
+def test_a_session_survives_a_restart_of_the_bot(
+    tmp_path_factory: pytest.TempPathFactory, browser: Browser, artefacts: Path
+) -> None:
+    """Its own bot, run twice on one database file: the browser signed in during the first
+    run is still signed in after the restart (the new process reads the stored session), and
+    "Sign out" then ends it."""
+    folder = tmp_path_factory.mktemp("restart")
+    context = browser.new_context()
+    page = context.new_page()
+    ready = re.compile(r"reply:alice.*signin")
+    with console_bot(folder, ":join alice\n:mod alice\n/dashboard\n", ready) as bot:
+        sign_in(page, bot.link())
+        assert re.search(r"/c/1/funnel$", page.url), page.url
+    # the first process has stopped (its dashboard too); a new one starts on the same file
+    with console_bot(folder, ":as alice\n:mod alice\n/dashboard\n", ready) as again:
+        answer = page.goto(f"{again.base}/c/1/funnel")  # no new link used: the old cookie
+        assert answer is not None and answer.status == 200
+        assert page.locator("table").count() >= 1
+        page.screenshot(path=str(artefacts / "funnel-after-restart.png"), full_page=True)
+        page.get_by_role("button", name="Sign out").click()
+        assert "signed out" in page.inner_text("main")
+        answer = page.goto(f"{again.base}/c/1/funnel")
+        assert answer is not None and answer.status == 401
+    context.close()

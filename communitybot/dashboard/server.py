@@ -366,8 +366,8 @@ class Dashboard:
             cookie, _ = await self.sessions.open(
                 claims.platform,
                 claims.user_id,
+                community.id if community else None,
                 now,
-                communities=[community.id] if community else [],
                 networks={network.id: network.name} if network else {},
             )
             response.set_cookie(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -71,18 +71,19 @@ class Sessions:
         self,
         platform: str,
         user_id: str,
+        community_id: int | None,
         now: datetime,
-        communities: Iterable[int] = (),
         networks: Mapping[int, str] | None = None,
     ) -> tuple[str, Session]:
-        """A new session (the cookie value to set, and the session); expired ones are deleted
-        on the way."""
+        """A new session (the cookie value to set, and the session) for the community its link
+        was for (None: a steward's link that opens only `networks`); expired sessions are
+        deleted on the way."""
         cookie = secrets.token_urlsafe(32)
         session = Session(
             _key(cookie),
             platform,
             user_id,
-            set(communities),
+            {community_id} if community_id is not None else set(),
             secrets.token_urlsafe(32),
             now + SESSION_LIFETIME,
             created_at=now,
