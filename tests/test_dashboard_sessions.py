@@ -218,3 +218,20 @@ async def test_a_moderator_steward_gets_both_in_one_session(harness: Harness) ->
         ("community", world.north),
         ("network", world.network_id),
     ]
+
+
+async def test_forgetme_ends_the_persons_dashboard_sessions(harness: Harness) -> None:
+    await seed_funnel(harness)
+    async with running_dashboard(harness) as dashboard, client() as http, client() as other:
+        await sign_in(http, await link_for(harness, "mod"))
+        harness.platform.moderators.add("ann")
+        await sign_in(other, await link_for(harness, "ann"))
+        await harness.command("mod", "/forgetme")
+        await harness.say("mod", "yes")
+        assert "everything is deleted" in " ".join(harness.platform.texts("reply:mod"))
+        async with http.get(f"{dashboard.base_url}/c/1/funnel") as page:
+            assert page.status == 401
+        async with other.get(f"{dashboard.base_url}/c/1/funnel") as page:
+            assert page.status == 200  # ann's session is hers, untouched
+    rows = await stored_sessions(harness)
+    assert [r["user_id"] for r in rows] == ["ann"]

@@ -198,3 +198,15 @@ class Sessions:
             "SELECT count(*) AS n FROM dashboard_sessions WHERE expires_at > ?", (_iso(now),)
         )
         return int(row["n"]) if row is not None else 0
+
+
+async def forget(db: Database, platform: str, user_id: str) -> None:
+    """`/forgetme`: this person's sessions end (inside the forgetting unit's transaction)."""
+    await db.execute(
+        "DELETE FROM dashboard_session_scopes WHERE id_hash IN"
+        " (SELECT id_hash FROM dashboard_sessions WHERE platform = ? AND user_id = ?)",
+        (platform, user_id),
+    )
+    await db.execute(
+        "DELETE FROM dashboard_sessions WHERE platform = ? AND user_id = ?", (platform, user_id)
+    )

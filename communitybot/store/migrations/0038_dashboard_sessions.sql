@@ -11,6 +11,8 @@ CREATE TABLE dashboard_sessions (
     expires_at TEXT NOT NULL
 );
 CREATE INDEX dashboard_sessions_by_expiry ON dashboard_sessions (expires_at);
+-- `/forgetme` ends the person's sessions.
+CREATE INDEX dashboard_sessions_by_user ON dashboard_sessions (platform, user_id);
 
 -- What a session opens: the communities its links were for, and the networks its person
 -- stewarded when signing in. Rights are still checked against the live roles at every request;
