@@ -3,27 +3,34 @@
 signs a moderator in, and what a person sees is checked, with screenshots kept as artefacts
 (in $COMMUNITYBOT_TEST_ARTIFACTS when set, else the test's temporary folder).
 
-One bot process and one browser for the module. Time-dependent refusals (an expired link) are
-tested over HTTP with a fake clock (tests/test_dashboard_http.py).
+One bot process and one browser for the module. An expired link is made without waiting 5
+minutes: a link the console printed is signed again with its expiry in the past, under the
+installation's secret read from the test's own database file: exactly what an old link is (the
+dashboard has no test-only way in). The same refusal is also tested over HTTP with a fake clock
+(tests/test_dashboard_http.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import queue
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from communitybot.dashboard.links import check, sign
 from tests.test_console import clean_env
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,6 +59,7 @@ class RunningBot:
     lines: queue.Queue[str]
     base: str
     seen: list[str]
+    database: Path
 
     def type(self, text: str) -> None:
         assert self.process.stdin is not None
@@ -70,6 +78,22 @@ class RunningBot:
         """A fresh link for alice (the moderator typing)."""
         self.type("/dashboard\n")
         return self.wait_for(LINK).group(1)
+
+    def aged(self, link: str, age: timedelta) -> str:
+        """`link` as it would be had it been issued `age` ago: the same claims and nonce, the
+        expiry moved back, signed with the installation's secret read from the bot's database
+        file (read-only)."""
+        with contextlib.closing(
+            sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)
+        ) as database:
+            (secret,) = database.execute(
+                "SELECT secret FROM dashboard_installation WHERE id = 1"
+            ).fetchone()
+        base, token = link.split("?t=", 1)
+        claims = check(secret, token, datetime.now(UTC))
+        assert not isinstance(claims, str), claims
+        old = dataclasses.replace(claims, expires_at=claims.expires_at - age)
+        return f"{base}?t={sign(secret, old)}"
 
 
 @contextlib.contextmanager
@@ -100,7 +124,7 @@ def console_bot(
             lines.put(line)
 
     threading.Thread(target=pump, daemon=True).start()
-    running = RunningBot(process, lines, f"http://127.0.0.1:{port}", [])
+    running = RunningBot(process, lines, f"http://127.0.0.1:{port}", [], folder / "bot.db")
     try:
         running.type(script)
         running.wait_for(ready)
@@ -235,4 +259,49 @@ def test_health_readiness_and_metrics_answer(bot: RunningBot, browser: Browser) 
         answer = context.request.get(bot.base + path)
         assert answer.status == status, path
         assert text in answer.text(), path
+    context.close()
+
+
+def test_an_expired_link_is_refused(bot: RunningBot, browser: Browser, artefacts: Path) -> None:
+    fresh = bot.link()
+    old = bot.aged(fresh, timedelta(minutes=5, seconds=1))  # issued 5 min 1 s ago
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    answer = page.goto(old)
+    assert answer is not None and answer.status == 403
+    assert page.locator("h1").inner_text() == "Link expired"
+    assert "has expired (links last 5 minutes)" in page.inner_text("main")
+    assert page.get_by_role("button", name="Open the dashboard").count() == 0
+    page.screenshot(path=str(artefacts / "link-expired.png"), full_page=True)
+    assert not [c for c in context.cookies() if c["name"].startswith("communitybot_")]
+    # only its age was wrong: the same link, as issued, still opens the dashboard
+    sign_in(page, fresh)
+    assert re.search(r"/c/1/funnel$", page.url), page.url
+    assert [c for c in context.cookies() if c["name"] == "communitybot_session"]
+    context.close()
+
+
+def test_a_session_survives_a_restart_of_the_bot(
+    tmp_path_factory: pytest.TempPathFactory, browser: Browser, artefacts: Path
+) -> None:
+    """Its own bot, run twice on one database file: the browser signed in during the first
+    run is still signed in after the restart (the new process reads the stored session), and
+    "Sign out" then ends it."""
+    folder = tmp_path_factory.mktemp("restart")
+    context = browser.new_context()
+    page = context.new_page()
+    ready = re.compile(r"reply:alice.*signin")
+    with console_bot(folder, ":join alice\n:mod alice\n/dashboard\n", ready) as bot:
+        sign_in(page, bot.link())
+        assert re.search(r"/c/1/funnel$", page.url), page.url
+    # the first process has stopped (its dashboard too); a new one starts on the same file
+    with console_bot(folder, ":as alice\n:mod alice\n/dashboard\n", ready) as again:
+        answer = page.goto(f"{again.base}/c/1/funnel")  # no new link used: the old cookie
+        assert answer is not None and answer.status == 200
+        assert page.locator("table").count() >= 1
+        page.screenshot(path=str(artefacts / "funnel-after-restart.png"), full_page=True)
+        page.get_by_role("button", name="Sign out").click()
+        assert "signed out" in page.inner_text("main")
+        answer = page.goto(f"{again.base}/c/1/funnel")
+        assert answer is not None and answer.status == 401
     context.close()

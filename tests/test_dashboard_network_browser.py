@@ -74,3 +74,35 @@ def test_a_steward_signs_in_and_sees_the_network_page(
     assert download.value.suggested_filename.startswith("network-")
     assert Path(download.value.path()).read_text().startswith("section,id,subject,measure,value")
     context.close()
+
+
+def test_a_steward_who_moderates_nothing_signs_in_to_the_network_page_only(
+    steward_bot: RunningBot,
+    browser: Browser,  # noqa: F811 - the imported fixture
+    artefacts: Path,
+) -> None:
+    # dave joins "local" and alice makes him a steward; he moderates nothing. carol is neither.
+    steward_bot.type(":join carol\n/dashboard\n")
+    refusal = steward_bot.wait_for(re.compile(r"reply:carol.*"))
+    assert "Only moderators of this community, and stewards of its network" in refusal.group(0)
+    assert "/signin" not in refusal.group(0)
+    steward_bot.type(":join dave\n:as alice\n/network stewards add dave\n")
+    steward_bot.wait_for(re.compile(r"reply:alice.*now a steward"))
+    steward_bot.type(":as dave\n")
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+    page = context.new_page()
+    sign_in(page, steward_bot.link())
+    assert re.search(r"/n/\d+/$", page.url), page.url  # straight to the network page
+    assert page.locator("h1").inner_text() == f"The network {NETWORK}"
+    assert page.locator("tr.affiliate").count() == 1
+    page.screenshot(path=str(artefacts / "network-steward-only-phone.png"), full_page=True)
+    # the community's pages stay closed to him: a steward who does not moderate "local"
+    answer = page.goto(steward_bot.base + "/c/1/funnel")
+    assert answer is not None and answer.status == 403
+    assert "not for this community" in page.inner_text("main")
+    page.goto(steward_bot.base + "/")
+    assert "signed in as a network steward" in page.inner_text("main")
+    page.screenshot(path=str(artefacts / "network-steward-only-index.png"))
+    page.get_by_role("button", name="Sign out").click()
+    assert "signed out" in page.inner_text("main")
+    context.close()

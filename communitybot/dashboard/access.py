@@ -4,7 +4,7 @@ The core decides "moderator" the way commands do (`Bot._bound_context`): the pla
 (Manage Server on Discord, the power level on Matrix) or the community's configured moderator
 role, asked of the live platform (`ChatPlatform.is_moderator`, answered from the adapter's
 cache, so a request costs no network wait). So a moderator who lost the role, or left, loses
-the page at their next request, and the community drops out of their session.
+the page at their next request, and the community drops out of their (stored) session.
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ from communitybot.store.store import Store
 class Denied:
     status: Literal[403, 404, 503]
     why: str
+    forget: bool = False
+    """The session should forget this community or network: its person lost the role (or it is
+    gone). Not when this process merely does not serve its platform (yet: a standby taking over
+    attaches its platform a moment after it listens)."""
 
 
 async def rights(
@@ -58,10 +62,11 @@ async def moderated(
     community_id: int,
 ) -> Community | Denied:
     """The community, if this session was opened for it and its person moderates it right now;
-    a community they no longer moderate drops out of the session."""
+    a refusal because they no longer moderate it says `forget` (the caller drops it from the
+    stored session: `Sessions.drop`)."""
     if community_id not in session.communities:
         return Denied(403, "Your sign-in link was not for this community.")
     found = await rights(store, platforms, UserRef(session.platform, session.user_id), community_id)
-    if isinstance(found, Denied):
-        session.communities.discard(community_id)
+    if isinstance(found, Denied) and found.status != 503:
+        return Denied(found.status, found.why, forget=True)
     return found

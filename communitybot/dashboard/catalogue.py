@@ -1,4 +1,6 @@
-"""The dashboard's command: a moderator asks for a private sign-in link."""
+"""The dashboard's command: a moderator, or a steward of the community's network, asks for a
+private sign-in link. Not `moderator_only`: a steward need not moderate any affiliate, so the
+handler checks both roles itself and refuses everyone else kindly."""
 
 from __future__ import annotations
 
@@ -7,8 +9,8 @@ from communitybot.command_types import Command
 DASHBOARD_COMMANDS: tuple[Command, ...] = (
     Command(
         ("dashboard",),
-        "Get a private, single-use link to this community's web dashboard (5 minutes)",
-        moderator_only=True,
+        "Moderators and network stewards: a private, single-use link to the web dashboard"
+        " (5 minutes)",
         examples=("dashboard",),
         read_only=True,
     ),

@@ -1,9 +1,14 @@
-"""`dashboard`: hand a moderator a signed, single-use sign-in link, privately.
+"""`dashboard`: hand a moderator or a network steward a signed, single-use sign-in link, privately.
 
 The reply is always ephemeral: an ephemeral reply on Discord, the member's DM room on Matrix,
-printed on the console. Reading two rows is all it does (the read path): the secret and the
+printed on the console. Reading a few rows is all it does (the read path): the secret and the
 URL of the dashboard serving this community's platform, written by that dashboard
-(`installation.serve`).
+(`installation.serve`), and whether the member stewards the community's network.
+
+Who gets a link: a moderator of the community (its pages, and the network's page when they also
+steward it), or a steward of the community's network who does not moderate it (the network's
+page only). The link names the community and the person, not a role: the dashboard checks the
+roles again when the link is opened and at every request.
 """
 
 from __future__ import annotations
@@ -24,26 +29,45 @@ OFF_TEXT = (
 )
 
 
+def refused_text(prefix: str) -> str:
+    return (
+        f"Only moderators of this community, and stewards of its network, can use "
+        f"`{prefix}dashboard`: the dashboard shows numbers about the whole community. "
+        "If you think you should be one, ask a moderator."
+    )
+
+
 def sign_in_url(base_url: str, token: str) -> str:
     return f"{base_url}/signin?t={token}"
 
 
 @handles("dashboard")
 async def dashboard(ctx: Context, options: dict[str, Any]) -> list[Action]:
+    user = ctx.member.ref
+    network = await ctx.store.networks.of_community(ctx.community.id)
+    steward = network is not None and await ctx.store.networks.is_steward(network.id, user)
+    if not ctx.is_moderator and not steward:
+        return reply(refused_text(ctx.prefix), ephemeral=True)
     base_url = await installation.url_for(ctx.store.db, ctx.community.ref.platform)
     secret = await installation.secret(ctx.store.db)
     if base_url is None or secret is None:
         return reply(OFF_TEXT, ephemeral=True)
-    user = ctx.member.ref
     claims = new_claims(ctx.community.id, user.platform, user.user_id, ctx.now)
     minutes = int(LINK_LIFETIME.total_seconds() // 60)
     url = sign_in_url(base_url, sign(secret, claims))
-    network = await ctx.store.networks.of_community(ctx.community.id)
-    also = ""
-    if network is not None and await ctx.store.networks.is_steward(network.id, user):
-        also = f" and, as its steward, the network {network_name(network)}'s page"
+    if not ctx.is_moderator:
+        assert network is not None
+        opens = f"the network {network_name(network)}'s dashboard page, as its steward"
+    elif steward:
+        assert network is not None
+        opens = (
+            f"this community's dashboard and, as its steward, the network "
+            f"{network_name(network)}'s page"
+        )
+    else:
+        opens = "this community's dashboard"
     return reply(
-        f"Your sign-in link to this community's dashboard{also} (it opens once, within "
-        f"{minutes} minutes; do not share it):\n{url}",
+        f"Your sign-in link to {opens} (it opens once, within {minutes} minutes; do not share "
+        f"it):\n{url}",
         ephemeral=True,
     )

@@ -32,7 +32,7 @@ from communitybot.dashboard import configure, installation, network_page
 from communitybot.dashboard.access import Denied, moderated, rights
 from communitybot.dashboard.links import Refusal, check, fingerprint
 from communitybot.dashboard.metrics import CONTENT_TYPE, Metrics
-from communitybot.dashboard.network_access import grant, stewarded
+from communitybot.dashboard.network_access import stewarded, stewarded_from
 from communitybot.dashboard.pages import Page, PageRequest, community_pages
 from communitybot.dashboard.sessions import Session, Sessions
 from communitybot.events import UserRef
@@ -94,7 +94,10 @@ class Dashboard:
         self.port = port
         self.base_url = base_url
         self.writer = writer_turn(store.db, lock)
-        self.sessions = Sessions()
+        self.sessions = Sessions(
+            store.db, self.writer, store.reader.db if store.reader is not None else None
+        )
+        """In the database: a restart, or a standby taking over, keeps people signed in."""
         self.metrics = Metrics()
         self.platforms: dict[str, ChatPlatform] = {}
         self.bots: dict[str, Bot] = {}
@@ -201,8 +204,16 @@ class Dashboard:
     ) -> web.Response:
         return self.render("message.html", status, title=title, text=text, session=session)
 
-    def _session(self, request: web.Request) -> Session | None:
-        return self.sessions.get(request.cookies.get(SESSION_COOKIE), self.clock.now())
+    async def _session(self, request: web.Request) -> Session | None:
+        return await self.sessions.get(request.cookies.get(SESSION_COOKIE), self.clock.now())
+
+    async def _moderated(self, session: Session, community_id: int) -> Community | Denied:
+        """`access.moderated`, and a community whose rights were lost leaves the stored
+        session (a new link brings it back)."""
+        found = await moderated(self._reader, self.platforms, session, community_id)
+        if isinstance(found, Denied) and found.forget:
+            await self.sessions.drop(session, "community", community_id)
+        return found
 
     @property
     def _reader(self) -> Store:
@@ -254,14 +265,14 @@ class Dashboard:
     # -- signing in ------------------------------------------------------------------------
 
     async def index(self, request: web.Request) -> web.Response:
-        session = self._session(request)
+        session = await self._session(request)
         if session is None:
             return self.message(
                 200, "Dashboard", "You sign in with a link the bot sends privately. " + ASK_AGAIN
             )
         communities = []
         for community_id in sorted(session.communities):
-            found = await moderated(self._reader, self.platforms, session, community_id)
+            found = await self._moderated(session, community_id)
             if isinstance(found, Community):
                 communities.append(found)
         return self.render(
@@ -331,19 +342,34 @@ class Dashboard:
             )
         user = UserRef(claims.platform, claims.user_id)
         found = await rights(self._reader, self.platforms, user, claims.community_id)
-        if isinstance(found, Denied):
+        # a steward: their network's pages too, even when they moderate none of its affiliates
+        network = await stewarded_from(self._reader, user, claims.community_id)
+        if isinstance(found, Denied) and (found.status != 403 or network is None):
             return self.message(found.status, "No access", found.why)
-        response = web.Response(status=303, headers={"Location": f"/c/{found.id}/funnel"})
-        current = self._session(request)
+        community = found if isinstance(found, Community) else None
+        if community is not None:
+            first_page = f"/c/{community.id}/funnel"
+        else:
+            assert network is not None  # refused above otherwise
+            first_page = f"/n/{network.id}/"
+        response = web.Response(status=303, headers={"Location": first_page})
+        current = await self._session(request)
         if current is not None and (current.platform, current.user_id) == (
             user.platform,
             user.user_id,
-        ):
-            current.communities.add(found.id)  # the same person: one session, one more community
-            await grant(self._reader, current, found.id)  # a steward: their network's pages too
+        ):  # the same person: one session, one more community (or network)
+            if community is not None:
+                await self.sessions.add(current, "community", community.id)
+            if network is not None:
+                await self.sessions.add(current, "network", network.id, network.name)
         else:
-            cookie, opened = self.sessions.open(claims.platform, claims.user_id, found.id, now)
-            await grant(self._reader, opened, found.id)  # a steward: their network's pages too
+            cookie, _ = await self.sessions.open(
+                claims.platform,
+                claims.user_id,
+                community.id if community else None,
+                now,
+                networks={network.id: network.name} if network else {},
+            )
             response.set_cookie(
                 SESSION_COOKIE,
                 cookie,
@@ -353,15 +379,19 @@ class Dashboard:
                 secure=self.secure,
             )
         response.del_cookie(SIGNIN_COOKIE, path="/signin")
-        logger.info("dashboard: signed in to community {}", found.id)
+        logger.info(
+            "dashboard: signed in to community {} (network {})",
+            community.id if community else "-",
+            network.id if network else "-",
+        )
         return response
 
     async def signout(self, request: web.Request) -> web.Response:
-        session = self._session(request)
+        session = await self._session(request)
         refused = await self._csrf_refusal(request, session)
         if refused is not None:
             return refused
-        self.sessions.close(request.cookies.get(SESSION_COOKIE))
+        await self.sessions.close(request.cookies.get(SESSION_COOKIE))
         response = self.message(200, "Signed out", "You are signed out.")
         response.del_cookie(SESSION_COOKIE, path="/")
         return response
@@ -385,12 +415,10 @@ class Dashboard:
     # -- community pages -------------------------------------------------------------------
 
     async def _community(self, request: web.Request) -> tuple[Session, Community] | web.Response:
-        session = self._session(request)
+        session = await self._session(request)
         if session is None:
             return self.message(401, "Please sign in", "You are not signed in. " + ASK_AGAIN)
-        found = await moderated(
-            self._reader, self.platforms, session, int(request.match_info["community"])
-        )
+        found = await self._moderated(session, int(request.match_info["community"]))
         if isinstance(found, Denied):
             return self.message(found.status, "No access", found.why, session)
         return session, found
@@ -477,10 +505,13 @@ class Dashboard:
 
     async def _network(self, request: web.Request) -> tuple[Session, Network] | web.Response:
         """The network, if this session's person stewards it right now (`network_access`)."""
-        session = self._session(request)
+        session = await self._session(request)
         if session is None:
             return self.message(401, "Please sign in", "You are not signed in. " + ASK_AGAIN)
-        found = await stewarded(self._reader, session, int(request.match_info["network"]))
+        network_id = int(request.match_info["network"])
+        found = await stewarded(self._reader, session, network_id)
+        if isinstance(found, Denied) and found.forget:
+            await self.sessions.drop(session, "network", network_id)
         if isinstance(found, Denied):
             return self.message(found.status, "No access", found.why, session)
         return session, found
