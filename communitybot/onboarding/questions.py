@@ -19,7 +19,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import cast
 
-from communitybot.i18n import N_, current_language, ntr, tr
+from communitybot.i18n import N_, current_language, ntr, tr, translate
 from communitybot.i18n.dates import number
 from communitybot.models import Question
 from communitybot.numbers import is_ascii_number, parse_int
@@ -115,17 +115,18 @@ def _how_to_answer(question: Question) -> str:
 
 def question_message(question: Question, number: int, total: int, lead: str = "") -> Message:
     """The question with its numbered options, how to answer, and the component prompt."""
-    body, prompt = _question_body(question, number, total, current_language())
+    body, prompt = _question_body(question, number, total, current_language(), translate.catalogue)
     return Message(f"{lead}\n{body}" if lead else body, prompt)
 
 
 @lru_cache(maxsize=1024)
 def _question_body(
-    question: Question, number: int, total: int, language: str
+    question: Question, number: int, total: int, language: str, catalogues: object
 ) -> tuple[str, Prompt]:
     """Everything but the lead, the same for every member reading `language` (the current
     one): rendered once per question and language (a join burst asks question 1 of the same
-    community thousands of times)."""
+    community thousands of times). `catalogues` (where translations come from) is part of the
+    key only so that a test which swaps it for a pseudo-language never gets cached texts."""
     lines = [
         tr(
             "**Question {number} of {total}:** {prompt}",
