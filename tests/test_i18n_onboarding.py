@@ -7,9 +7,20 @@ from __future__ import annotations
 
 import pytest
 
-from communitybot.events import CommandInvoked, ConversationRef, MessageReceived
+from communitybot.events import (
+    CommandInvoked,
+    CommunityRef,
+    ConversationRef,
+    MessageReceived,
+    UserRef,
+)
+from communitybot.i18n import tr, use_language
+from communitybot.introductions import Namer, Party, introduce
+from communitybot.models import Member
 from communitybot.onboarding.language import LANGUAGE_ID
+from communitybot.replies import SendDirect, SendToGroup
 from tests.conftest import COMMUNITY, Harness, user
+from tests.fakes import FakePlatform
 from tests.pseudo_locale import assert_translated
 
 INTRO = "Hola, enseño matemáticas en Sevilla."
@@ -462,3 +473,45 @@ async def test_a_spanish_moderator_reads_the_question_list_translated(harness: H
         "⚠️ “1” es solo un número, pero los miembros responden con números; "
         "prueba algo como “Grado 1”."
     )
+
+
+async def test_stats_and_the_profile_speak_the_readers_language(harness: Harness) -> None:
+    harness.platform.moderators.add("mod")
+    await harness.command("mod", "/profile edit language fr")
+    await harness.join("ana")
+    await harness.say("ana", "1")  # Classroom teacher, then in progress
+    harness.platform.take()
+    await harness.command("mod", "/stats")
+    stats = last(harness, "reply:mod")
+    assert "• Accueil : 0 terminé, 1 en cours, 0 qui décide de publier sa présentation" in stats
+    await harness.command("ana", "/profile edit language es")
+    own = await harness.reply_text("ana", "/profile show")
+    assert "• Función: Docente de aula" in own  # her role is stored as "Classroom teacher"
+    assert (await harness.member("ana")).role == "Classroom teacher"
+
+
+def test_an_introduction_across_the_network_is_written_in_each_readers_language() -> None:
+    """A DM in its member's own language; a group in its community's; else the caller's."""
+    here, there = CommunityRef("fake", "c-1"), CommunityRef("matrix", "!s:example.org")
+    ana = Member(1, 1, UserRef("fake", "ana", "Ana"), "Ana", language="es")
+    bo = Member(2, 2, UserRef("matrix", "@bo:example.org", "Bo"), "Bo")
+    cy = Member(3, 2, UserRef("matrix", "@cy:example.org", "Cy"), "Cy")
+    parties = [
+        Party(ana, here, "“Here” (fake)", language="en"),
+        Party(bo, there, "“There” (matrix)", language="fr"),
+        Party(cy, there, "“There” (matrix)", language="fr"),
+    ]
+
+    def compose(name: Namer) -> str:
+        return tr("👋 Please welcome {name}!", name=name(parties[0]))
+
+    with use_language("en"):
+        actions = introduce(FakePlatform(), "fake", "Hello", parties, compose)
+    direct, group = actions
+    assert isinstance(direct, SendDirect) and isinstance(group, SendToGroup)
+    assert direct.message.text.startswith("👋 ¡Demos la bienvenida a ")  # Ana chose Spanish
+    assert "**En la red:** “Bo” está en “There” (matrix) en Matrix: búscalo como" in (
+        direct.message.text
+    )
+    assert group.message.text.startswith("👋 Souhaitons la bienvenue à “Ana” !")
+    assert "**Dans le réseau :** “Ana” est dans “Here” (fake) sur fake" in group.message.text
