@@ -17,6 +17,10 @@ a DM when it has one), written for it:
 
 The actions carry each part's community, so the outbox routes each one to the process serving
 that community's platform (`Outbox.target_platform`).
+
+Each part is written in its readers' language: a DM in its member's own (`Member.language`), a
+group conversation in its community's (`Party.language`, as the caller knows it), else the
+caller's current language. `compose` runs inside that language, so its `tr` texts follow.
 """
 
 from __future__ import annotations
@@ -25,13 +29,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from communitybot.events import CommunityRef
+from communitybot.i18n import N_, current_language, tr, use_language
 from communitybot.models import Member
 from communitybot.naming import label, who
 from communitybot.ports import ChatPlatform
 from communitybot.replies import Action, Message, SendDirect, SendToGroup
 from communitybot.text import neutralize_mass_mentions
 
-PLATFORM_NAMES = {"discord": "Discord", "matrix": "Matrix", "console": "the console"}
+PLATFORM_NAMES = {"discord": "Discord", "matrix": "Matrix", "console": N_("the console")}
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,9 @@ class Party:
     community: CommunityRef
     affiliate: str
     """How the network names their community (e.g. `matrix “!space:example.org”`)."""
+    language: str | None = None
+    """Their community's language (`Community.language`): a group conversation there is
+    written in it. None: the caller's current language."""
 
 
 Namer = Callable[[Party], str]
@@ -49,7 +57,7 @@ Namer = Callable[[Party], str]
 
 
 def platform_name(platform: str) -> str:
-    return PLATFORM_NAMES.get(platform, platform)
+    return tr(PLATFORM_NAMES[platform]) if platform in PLATFORM_NAMES else platform
 
 
 def name_in(platform: ChatPlatform, community_id: int, member: Member) -> str:
@@ -65,15 +73,18 @@ def handle(party: Party) -> str:
     never a mention (Discord ids are digits; the Matrix adapter sends empty `m.mentions`)."""
     user_id = neutralize_mass_mentions(party.member.ref.user_id.replace("`", ""))
     if party.community.platform == "discord":
-        return f"user id `{user_id}`"
+        return tr("user id `{id}`", id=user_id)
     return f"`{user_id}`"
 
 
 def where(party: Party) -> str:
     """The party's affiliate, platform and handle, for members reading elsewhere."""
-    return (
-        f"{label(party.member)} is in {party.affiliate} on "
-        f"{platform_name(party.community.platform)}: reach them as {handle(party)}."
+    return tr(
+        "{name} is in {affiliate} on {platform}: reach them as {handle}.",
+        name=label(party.member),
+        affiliate=party.affiliate,
+        platform=platform_name(party.community.platform),
+        handle=handle(party),
     )
 
 
@@ -83,6 +94,13 @@ def parts(parties: Sequence[Party]) -> list[list[Party]]:
     for party in parties:
         by_community.setdefault(party.community, []).append(party)
     return list(by_community.values())
+
+
+def _language_of(group: list[Party]) -> str:
+    """A DM's member's own language; a group's community's (see the module docstring)."""
+    if len(group) == 1 and group[0].member.language:
+        return group[0].member.language
+    return group[0].language or current_language()
 
 
 def introduce(
@@ -110,14 +128,22 @@ def introduce(
                 return who(platform, party.member)
             return label(party.member)
 
-        lines = [compose(name)]
-        others = [party for party in parties if party.member.id not in inside]
-        if others:
-            lines.append("**Across the network:** " + " ".join(where(p) for p in others))
-            lines.append(
-                "Everyone here chose to be found across the network: say hello on their "
-                "platform and mention this introduction."
-            )
+        with use_language(_language_of(group)):
+            lines = [compose(name)]
+            others = [party for party in parties if party.member.id not in inside]
+            if others:
+                lines.append(
+                    tr(
+                        "**Across the network:** {parties}",
+                        parties=" ".join(where(p) for p in others),
+                    )
+                )
+                lines.append(
+                    tr(
+                        "Everyone here chose to be found across the network: say hello on their "
+                        "platform and mention this introduction."
+                    )
+                )
         message = Message("\n".join(lines))
         users = tuple(party.member.ref for party in group)
         if len(users) > 1:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from communitybot.i18n import tr
 from communitybot.models import CommunityRef, Member
 from communitybot.ports import ChatPlatform
 from communitybot.text import quote
@@ -25,7 +26,7 @@ def names(platform: ChatPlatform, members: list[Member]) -> str:
     labels = [who(platform, m) for m in members]
     if len(labels) <= 1:
         return "".join(labels)
-    return f"{', '.join(labels[:-1])} and {labels[-1]}"
+    return tr("{names} and {last}", names=", ".join(labels[:-1]), last=labels[-1])
 
 
 def label(member: Member) -> str:
@@ -38,5 +39,5 @@ def affiliate(ref: CommunityRef) -> str:
     """An affiliate community of a network, as members of the others see it: the name its
     moderators gave it and its platform, else its platform and its server or space id."""
     if ref.name:
-        return f"“{quote(ref.name, NAME_LIMIT)}” ({ref.platform})"
-    return f"{ref.platform} “{quote(ref.space_id, NAME_LIMIT)}”"
+        return tr("“{name}” ({platform})", name=quote(ref.name, NAME_LIMIT), platform=ref.platform)
+    return tr("{platform} “{space}”", platform=ref.platform, space=quote(ref.space_id, NAME_LIMIT))

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from communitybot.i18n import N_, ptr, tr
 from communitybot.text import quote
 
 _ALIASES = {"utc": "UTC", "z": "UTC", "zulu": "UTC", "universal": "UTC"}
@@ -114,45 +115,45 @@ _CITIES = {
 
 _ABBREVIATIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     # abbreviation → (zone, what we read it as, other zones it may mean)
-    "pst": ("America/Los_Angeles", "US Pacific time", ()),
-    "pdt": ("America/Los_Angeles", "US Pacific time", ()),
-    "pt": ("America/Los_Angeles", "US Pacific time", ()),
-    "mst": ("America/Denver", "US Mountain time", ("America/Phoenix",)),
-    "mdt": ("America/Denver", "US Mountain time", ()),
-    "mt": ("America/Denver", "US Mountain time", ("America/Phoenix",)),
-    "cst": ("America/Chicago", "US Central time", ("Asia/Shanghai", "America/Havana")),
-    "cdt": ("America/Chicago", "US Central time", ()),
-    "ct": ("America/Chicago", "US Central time", ()),
-    "est": ("America/New_York", "US Eastern time", ()),
-    "edt": ("America/New_York", "US Eastern time", ()),
-    "et": ("America/New_York", "US Eastern time", ()),
-    "akst": ("America/Anchorage", "Alaska time", ()),
-    "hst": ("Pacific/Honolulu", "Hawaii time", ()),
-    "ast": ("America/Halifax", "Atlantic time", ("Asia/Riyadh",)),
-    "nst": ("America/St_Johns", "Newfoundland time", ()),
-    "gmt": ("Europe/London", "UK time", ("UTC",)),
-    "bst": ("Europe/London", "UK time", ("Asia/Dhaka",)),
-    "wet": ("Europe/Lisbon", "Western European time", ()),
-    "cet": ("Europe/Paris", "Central European time", ()),
-    "cest": ("Europe/Paris", "Central European time", ()),
-    "eet": ("Europe/Athens", "Eastern European time", ()),
-    "eest": ("Europe/Athens", "Eastern European time", ()),
-    "msk": ("Europe/Moscow", "Moscow time", ()),
-    "ist": ("Asia/Kolkata", "India time", ("Europe/Dublin", "Asia/Jerusalem")),
-    "pkt": ("Asia/Karachi", "Pakistan time", ()),
-    "sgt": ("Asia/Singapore", "Singapore time", ()),
-    "hkt": ("Asia/Hong_Kong", "Hong Kong time", ()),
-    "jst": ("Asia/Tokyo", "Japan time", ()),
-    "kst": ("Asia/Seoul", "Korea time", ()),
-    "awst": ("Australia/Perth", "Western Australia time", ()),
-    "acst": ("Australia/Adelaide", "Central Australia time", ("Australia/Darwin",)),
-    "aest": ("Australia/Sydney", "Eastern Australia time", ("Australia/Brisbane",)),
-    "aedt": ("Australia/Sydney", "Eastern Australia time", ()),
-    "nzst": ("Pacific/Auckland", "New Zealand time", ()),
-    "nzdt": ("Pacific/Auckland", "New Zealand time", ()),
-    "sast": ("Africa/Johannesburg", "South Africa time", ()),
-    "wat": ("Africa/Lagos", "West Africa time", ()),
-    "eat": ("Africa/Nairobi", "East Africa time", ()),
+    "pst": ("America/Los_Angeles", N_("US Pacific time"), ()),
+    "pdt": ("America/Los_Angeles", N_("US Pacific time"), ()),
+    "pt": ("America/Los_Angeles", N_("US Pacific time"), ()),
+    "mst": ("America/Denver", N_("US Mountain time"), ("America/Phoenix",)),
+    "mdt": ("America/Denver", N_("US Mountain time"), ()),
+    "mt": ("America/Denver", N_("US Mountain time"), ("America/Phoenix",)),
+    "cst": ("America/Chicago", N_("US Central time"), ("Asia/Shanghai", "America/Havana")),
+    "cdt": ("America/Chicago", N_("US Central time"), ()),
+    "ct": ("America/Chicago", N_("US Central time"), ()),
+    "est": ("America/New_York", N_("US Eastern time"), ()),
+    "edt": ("America/New_York", N_("US Eastern time"), ()),
+    "et": ("America/New_York", N_("US Eastern time"), ()),
+    "akst": ("America/Anchorage", N_("Alaska time"), ()),
+    "hst": ("Pacific/Honolulu", N_("Hawaii time"), ()),
+    "ast": ("America/Halifax", N_("Atlantic time"), ("Asia/Riyadh",)),
+    "nst": ("America/St_Johns", N_("Newfoundland time"), ()),
+    "gmt": ("Europe/London", N_("UK time"), ("UTC",)),
+    "bst": ("Europe/London", N_("UK time"), ("Asia/Dhaka",)),
+    "wet": ("Europe/Lisbon", N_("Western European time"), ()),
+    "cet": ("Europe/Paris", N_("Central European time"), ()),
+    "cest": ("Europe/Paris", N_("Central European time"), ()),
+    "eet": ("Europe/Athens", N_("Eastern European time"), ()),
+    "eest": ("Europe/Athens", N_("Eastern European time"), ()),
+    "msk": ("Europe/Moscow", N_("Moscow time"), ()),
+    "ist": ("Asia/Kolkata", N_("India time"), ("Europe/Dublin", "Asia/Jerusalem")),
+    "pkt": ("Asia/Karachi", N_("Pakistan time"), ()),
+    "sgt": ("Asia/Singapore", N_("Singapore time"), ()),
+    "hkt": ("Asia/Hong_Kong", N_("Hong Kong time"), ()),
+    "jst": ("Asia/Tokyo", N_("Japan time"), ()),
+    "kst": ("Asia/Seoul", N_("Korea time"), ()),
+    "awst": ("Australia/Perth", N_("Western Australia time"), ()),
+    "acst": ("Australia/Adelaide", N_("Central Australia time"), ("Australia/Darwin",)),
+    "aest": ("Australia/Sydney", N_("Eastern Australia time"), ("Australia/Brisbane",)),
+    "aedt": ("Australia/Sydney", N_("Eastern Australia time"), ()),
+    "nzst": ("Pacific/Auckland", N_("New Zealand time"), ()),
+    "nzdt": ("Pacific/Auckland", N_("New Zealand time"), ()),
+    "sast": ("Africa/Johannesburg", N_("South Africa time"), ()),
+    "wat": ("Africa/Lagos", N_("West Africa time"), ()),
+    "eat": ("Africa/Nairobi", N_("East Africa time"), ()),
 }
 
 _OFFSET = re.compile(
@@ -274,23 +275,43 @@ def _fixed_offset(text: str, at: datetime) -> ZoneReading | None:
     total = sign * (hours * 60 + minutes)
     if minutes >= 60 or not -12 * 60 <= total <= 14 * 60:
         raise TimezoneError(
-            f"“{quote(text, 20)}” is not an offset from UTC: offsets run from UTC-12 to UTC+14."
+            tr(
+                "“{offset}” is not an offset from UTC: offsets run from UTC-12 to UTC+14.",
+                offset=quote(text, 20),
+            )
         )
     if total == 0:
         return ZoneReading("UTC")
     shown = format_offset(total)
     here = zones_at_offset(total, at)
-    named = " or ".join(f"`{zone}`" for zone in here)
+    named = _either(here)
     if minutes:
-        hint = f" Type the zone instead, e.g. {named}." if here else " Type a zone name instead."
-        raise TimezoneError(f"I can only store whole-hour offsets, not {shown}.{hint}")
+        hint = (
+            tr("Type the zone instead, e.g. {zones}.", zones=named)
+            if here
+            else tr("Type a zone name instead.")
+        )
+        raise TimezoneError(
+            tr("I can only store whole-hour offsets, not {offset}.", offset=shown) + " " + hint
+        )
     # The zone database's fixed zones have the POSIX sign: Etc/GMT-2 is two hours ahead of UTC.
     name = f"Etc/GMT{'-' if total > 0 else '+'}{hours}"
-    advice = f" Zones at {shown} right now: {named}; type one to follow it." if here else ""
-    return ZoneReading(
-        name,
-        f"I stored the fixed offset {shown}, which does not change for daylight saving.{advice}",
+    note = tr(
+        "I stored the fixed offset {offset}, which does not change for daylight saving.",
+        offset=shown,
     )
+    if here:
+        note += " " + tr(
+            "Zones at {offset} right now: {zones}; type one to follow it.",
+            offset=shown,
+            zones=named,
+        )
+    return ZoneReading(name, note)
+
+
+def _either(zones: list[str] | tuple[str, ...]) -> str:
+    """ "`Europe/Paris` or `Africa/Lagos`": zone names to pick from, in the reader's words."""
+    return ptr("between alternatives", " or ").join(f"`{zone}`" for zone in zones)
 
 
 def read_timezone(raw: str, at: datetime | None = None) -> ZoneReading:
@@ -301,17 +322,22 @@ def read_timezone(raw: str, at: datetime | None = None) -> ZoneReading:
     """
     text = " ".join(raw.strip().split())
     if not text:
-        raise TimezoneError("Please type a time zone, e.g. `Europe/London` or `America/Chicago`.")
+        raise TimezoneError(
+            tr("Please type a time zone, e.g. `Europe/London` or `America/Chicago`.")
+        )
     key = text.casefold().replace(".", "")
     if key in _ALIASES:
         return ZoneReading(_ALIASES[key])
     if key in _ABBREVIATIONS:
         zone, meaning, others = _ABBREVIATIONS[key]
-        note = f"I read {text.upper()} as {meaning} (`{zone}`), which follows daylight saving."
+        note = tr(
+            "I read {abbreviation} as {meaning} (`{zone}`), which follows daylight saving.",
+            abbreviation=text.upper(),
+            meaning=tr(meaning),
+            zone=zone,
+        )
         if others:
-            note += (
-                " Did you mean " + " or ".join(f"`{o}`" for o in others) + "? Type that instead."
-            )
+            note += " " + tr("Did you mean {zones}? Type that instead.", zones=_either(others))
         return ZoneReading(zone, note)
     fixed = _fixed_offset(text, at or datetime.now(UTC))
     if fixed is not None:
@@ -324,11 +350,13 @@ def read_timezone(raw: str, at: datetime | None = None) -> ZoneReading:
     suggestions += difflib.get_close_matches(key.replace(" ", "_"), list(zones), n=3, cutoff=0.6)
     found = [z for z in dict.fromkeys(zones[s] for s in suggestions) if z not in _OLD_NAMES][:3]
     hint = (
-        " Did you mean " + " or ".join(f"`{z}`" for z in found) + "?"
+        tr("Did you mean {zones}?", zones=_either(found))
         if found
-        else " Type a city (`Chicago`), a zone (`Europe/Berlin`) or an offset (`UTC+2`)."
+        else tr("Type a city (`Chicago`), a zone (`Europe/Berlin`) or an offset (`UTC+2`).")
     )
-    raise TimezoneError(f"I don't know the time zone “{quote(text, 60)}”.{hint}")
+    raise TimezoneError(
+        tr("I don't know the time zone “{zone}”.", zone=quote(text, 60)) + " " + hint
+    )
 
 
 def parse_timezone(raw: str, at: datetime | None = None) -> str:
@@ -342,7 +370,7 @@ def describe_zone(name: str) -> str:
     if match is None:
         return name
     hours = int(match[2]) * (-1 if match[1] == "+" else 1)
-    return f"{format_offset(hours * 60)} (fixed)"
+    return tr("{offset} (fixed)", offset=format_offset(hours * 60))
 
 
 def is_valid_timezone(name: str) -> bool:
@@ -363,7 +391,7 @@ def utc_offset_minutes(name: str | None, at: datetime) -> int | None:
 
 def format_offset(minutes: int | None) -> str:
     if minutes is None:
-        return "time zone unknown"
+        return tr("time zone unknown")
     sign = "+" if minutes >= 0 else "-"
     hours, mins = divmod(abs(minutes), 60)
     return f"UTC{sign}{hours}" + (f":{mins:02d}" if mins else "")

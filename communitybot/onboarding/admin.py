@@ -18,9 +18,10 @@ from typing import Any
 
 from communitybot.context import CommandHandler, Context
 from communitybot.feature import handles
+from communitybot.i18n import N_, ntr, tr
 from communitybot.models import Question
 from communitybot.numbers import is_ascii_number, parse_int
-from communitybot.onboarding.questions import DEFAULT_TEXT_LIMIT, is_askable
+from communitybot.onboarding.questions import DEFAULT_TEXT_LIMIT, is_askable, shown
 from communitybot.onboarding.state import fills_same_field
 from communitybot.replies import Action, reply
 from communitybot.text import MAX_TAG_LENGTH, normalize_tag, quote
@@ -52,14 +53,16 @@ class QuestionList:
     """One list of questions the commands edit: here, the community's own (moderators)."""
 
     command = "onboarding questions"
-    owner = "A community"
+    owner = N_("A community can have at most {limit} questions.")
+    """The refusal of one question too many, naming whose list it is."""
+    empty = N_("There are no onboarding questions. Add one with `{command}`.")
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._store = ctx.store.onboarding
 
     def title(self) -> str:
-        return "Onboarding questions"
+        return tr("Onboarding questions")
 
     async def all(self) -> list[Question]:
         return await self._store.list_questions(self.ctx.community.id)
@@ -93,16 +96,23 @@ class QuestionList:
         count = len([q for q in asked.questions if is_askable(q)])
         name = quote(asked.network_name, 80)
         head = [
-            f"🌐 Members are first asked the {count} question{'s' if count != 1 else ''} of the "
-            f"network “{name}” (`{self.ctx.prefix}network questions list`), once per person."
+            ntr(
+                "🌐 Members are first asked the {n} question of the network “{name}” "
+                "(`{command}`), once per person.",
+                "🌐 Members are first asked the {n} questions of the network “{name}” "
+                "(`{command}`), once per person.",
+                count,
+                name=name,
+                command=f"{self.ctx.prefix}network questions list",
+            )
         ]
         notes: dict[int, str] = {}
         for question in questions:
             same = fills_same_field(question, asked.questions)
             if same is not None and is_askable(question):
-                notes[question.id] = (
-                    f"   ⏭️ Not asked here: the network's question `{same.key}` fills the same "
-                    "field."
+                notes[question.id] = "   " + tr(
+                    "⏭️ Not asked here: the network's question `{key}` fills the same field.",
+                    key=same.key,
                 )
         return head, notes
 
@@ -110,9 +120,11 @@ class QuestionList:
 def _key(raw: Any) -> str:
     key = normalize_tag(str(raw or ""))
     if not key:
-        raise AdminInputError("A question key needs letters or digits, e.g. `subjects`.")
+        raise AdminInputError(tr("A question key needs letters or digits, e.g. `subjects`."))
     if len(key) > KEY_MAX_LENGTH:
-        raise AdminInputError(f"A question key can be at most {KEY_MAX_LENGTH} characters.")
+        raise AdminInputError(
+            tr("A question key can be at most {limit} characters.", limit=KEY_MAX_LENGTH)
+        )
     return key
 
 
@@ -121,18 +133,24 @@ async def _find(questions: QuestionList, raw: Any) -> Question:
     question = await questions.get(key)
     if question is None:
         keys = [q.key for q in await questions.all()]
-        known = ", ".join(f"`{k}`" for k in keys) or "none yet"
-        raise AdminInputError(f"There is no question `{quote(key, 40)}`. Questions: {known}.")
+        known = ", ".join(f"`{k}`" for k in keys) or tr("none yet")
+        raise AdminInputError(
+            tr("There is no question `{key}`. Questions: {known}.", key=quote(key, 40), known=known)
+        )
     return question
 
 
 def _prompt_text(raw: Any) -> str:
     text = " ".join(str(raw or "").split())
     if not text:
-        raise AdminInputError("The question text can't be empty.")
+        raise AdminInputError(tr("The question text can't be empty."))
     if len(text) > MAX_PROMPT_LENGTH:
         raise AdminInputError(
-            f"The question is {len(text)} characters long; the limit is {MAX_PROMPT_LENGTH}."
+            tr(
+                "The question is {length} characters long; the limit is {limit}.",
+                length=len(text),
+                limit=MAX_PROMPT_LENGTH,
+            )
         )
     return text
 
@@ -141,7 +159,10 @@ def _category(raw: Any) -> str:
     category = normalize_tag(str(raw or ""))
     if not category or len(category) > MAX_TAG_LENGTH:
         raise AdminInputError(
-            f"A category needs 1–{MAX_TAG_LENGTH} letters or digits, e.g. `subject` or `topic`."
+            tr(
+                "A category needs 1–{limit} letters or digits, e.g. `subject` or `topic`.",
+                limit=MAX_TAG_LENGTH,
+            )
         )
     return category
 
@@ -149,36 +170,58 @@ def _category(raw: Any) -> str:
 def _choices(question: Question, raw: Any) -> tuple[str, ...]:
     if question.kind not in ("single", "multi"):
         raise AdminInputError(
-            f"`{question.key}` is a {question.kind} question, so it has no choices."
+            tr(
+                "`{key}` is a {kind} question, so it has no choices.",
+                key=question.key,
+                kind=question.kind,
+            )
         )
     choices = tuple(" ".join(part.split()) for part in str(raw or "").split(","))
     choices = tuple(c for c in choices if c)
     if not choices:
         raise AdminInputError(
-            "Give at least one choice, separated by commas: `edit KEY choices a, b, c`."
+            tr("Give at least one choice, separated by commas: `edit KEY choices a, b, c`.")
         )
     if len(choices) > MAX_CHOICES:
-        raise AdminInputError(f"That's {len(choices)} choices; at most {MAX_CHOICES} fit.")
+        raise AdminInputError(
+            tr(
+                "That's {count} choices; at most {limit} fit.",
+                count=len(choices),
+                limit=MAX_CHOICES,
+            )
+        )
     seen: set[str] = set()
     for choice in choices:
         if len(choice) > MAX_CHOICE_LENGTH:
             raise AdminInputError(
-                f"“{quote(choice, 40)}” is {len(choice)} characters; a choice can have at most "
-                f"{MAX_CHOICE_LENGTH}."
+                tr(
+                    "“{choice}” is {length} characters; a choice can have at most {limit}.",
+                    choice=quote(choice, 40),
+                    length=len(choice),
+                    limit=MAX_CHOICE_LENGTH,
+                )
             )
         if is_ascii_number(choice):
             raise AdminInputError(
-                f"“{quote(choice, 40)}” is just a number, but members answer by number; "
-                f"try something like “Grade {quote(choice, 10)}”."
+                tr(
+                    "“{choice}” is just a number, but members answer by number; try something "
+                    "like “Grade {number}”.",
+                    choice=quote(choice, 40),
+                    number=quote(choice, 10),
+                )
             )
         same = normalize_tag(choice) or choice.casefold()
         if same in seen:
-            raise AdminInputError(f"“{quote(choice, 40)}” appears twice.")
+            raise AdminInputError(tr("“{choice}” appears twice.", choice=quote(choice, 40)))
         seen.add(same)
         if question.target == "tags" and not 0 < len(normalize_tag(choice)) <= MAX_TAG_LENGTH:
             raise AdminInputError(
-                f"“{quote(choice, 40)}” doesn't make a tag name (1–{MAX_TAG_LENGTH} letters or "
-                "digits after normalising)."
+                tr(
+                    "“{choice}” doesn't make a tag name (1–{limit} letters or digits after "
+                    "normalising).",
+                    choice=quote(choice, 40),
+                    limit=MAX_TAG_LENGTH,
+                )
             )
     return choices
 
@@ -186,14 +229,22 @@ def _choices(question: Question, raw: Any) -> tuple[str, ...]:
 def _max_length(question: Question, raw: Any) -> int:
     if question.kind != "text":
         raise AdminInputError(
-            f"Only text questions have a length limit; `{question.key}` is {question.kind}."
+            tr(
+                "Only text questions have a length limit; `{key}` is {kind}.",
+                key=question.key,
+                kind=question.kind,
+            )
         )
     low, high = TEXT_LIMIT_RANGE
     value = parse_int(raw if isinstance(raw, int) else str(raw))
     if value is None:
-        raise AdminInputError(f"The length limit must be a whole number from {low} to {high}.")
+        raise AdminInputError(
+            tr("The length limit must be a whole number from {low} to {high}.", low=low, high=high)
+        )
     if not low <= value <= high:
-        raise AdminInputError(f"The length limit must be from {low} to {high} characters.")
+        raise AdminInputError(
+            tr("The length limit must be from {low} to {high} characters.", low=low, high=high)
+        )
     return value
 
 
@@ -210,18 +261,30 @@ async def ensure_choice_tags(questions: QuestionList, question: Question) -> Non
 
 
 def _describe(question: Question) -> list[str]:
-    head = f"{question.position}. `{question.key}` · {question.kind} → {question.target}"
+    head = tr(
+        "{position}. `{key}` · {kind} → {target}",
+        position=question.position,
+        key=question.key,
+        kind=question.kind,
+        target=question.target,
+    )
     if question.target == "tags":
-        head += f" (category `{question.tag_category or 'topic'}`)"
+        head += " " + tr("(category `{category}`)", category=question.tag_category or "topic")
     if question.kind == "text":
-        head += f" (max {question.max_length or DEFAULT_TEXT_LIMIT} characters)"
-    lines = [head, f"   {quote(question.prompt, MAX_PROMPT_LENGTH)}"]
+        head += " " + tr(
+            "(max {limit} characters)", limit=question.max_length or DEFAULT_TEXT_LIMIT
+        )
+    lines = [head, f"   {quote(shown(question.prompt), MAX_PROMPT_LENGTH)}"]
     if question.choices:
         lines.append(
-            "   Choices: " + ", ".join(quote(c, MAX_CHOICE_LENGTH) for c in question.choices)
+            "   "
+            + tr(
+                "Choices: {choices}",
+                choices=", ".join(quote(shown(c), MAX_CHOICE_LENGTH) for c in question.choices),
+            )
         )
     elif not is_askable(question):
-        lines.append("   ⚠️ No choices yet, so members aren't asked this question.")
+        lines.append("   " + tr("⚠️ No choices yet, so members aren't asked this question."))
     return lines
 
 
@@ -234,8 +297,7 @@ async def list_questions_in(questions: QuestionList, options: dict[str, Any]) ->
             "\n".join(
                 [
                     *head,
-                    f"There are no {questions.command}. "
-                    f"Add one with `{ctx.prefix}{questions.command} add`.",
+                    tr(questions.empty, command=f"{ctx.prefix}{questions.command} add"),
                 ]
             )
         )
@@ -253,17 +315,32 @@ async def add_question_to(questions: QuestionList, options: dict[str, Any]) -> l
     kind, target = str(options.get("kind", "")), str(options.get("target", ""))
     if target not in TARGET_KINDS or kind not in TARGET_KINDS["none"]:
         raise AdminInputError(
-            f"Unknown kind or target; see `{ctx.prefix}help {questions.command} add`."
+            tr(
+                "Unknown kind or target; see `{command}`.",
+                command=f"{ctx.prefix}help {questions.command} add",
+            )
         )
     if kind not in TARGET_KINDS[target]:
-        allowed = " or ".join(TARGET_KINDS[target])
-        raise AdminInputError(f"Answers for `{target}` need a {allowed} question, not {kind}.")
+        kinds = TARGET_KINDS[target]
+        allowed = (
+            tr("{first} or {second}", first=kinds[0], second=kinds[1])
+            if len(kinds) == 2
+            else " / ".join(kinds)
+        )
+        raise AdminInputError(
+            tr(
+                "Answers for `{target}` need a {allowed} question, not {kind}.",
+                target=target,
+                allowed=allowed,
+                kind=kind,
+            )
+        )
     prompt = _prompt_text(options.get("prompt"))
     listed = await questions.all()
     if any(q.key == key for q in listed):
-        raise AdminInputError(f"There is already a question `{key}`; pick another key.")
+        raise AdminInputError(tr("There is already a question `{key}`; pick another key.", key=key))
     if len(listed) >= MAX_QUESTIONS:
-        raise AdminInputError(f"{questions.owner} can have at most {MAX_QUESTIONS} questions.")
+        raise AdminInputError(tr(questions.owner, limit=MAX_QUESTIONS))
     question = await questions.add(
         key,
         kind,
@@ -272,11 +349,13 @@ async def add_question_to(questions: QuestionList, options: dict[str, Any]) -> l
         max_length=DEFAULT_TEXT_LIMIT if kind == "text" else None,
         tag_category="topic" if target == "tags" else None,
     )
-    lines = [f"✅ Added question {question.position}:", *_describe(question)]
+    lines = [tr("✅ Added question {number}:", number=question.position), *_describe(question)]
     if kind in ("single", "multi"):
         lines.append(
-            f"Give it choices with `{ctx.prefix}{questions.command} edit {key} choices "
-            "First, Second, Third`."
+            tr(
+                "Give it choices with `{command}`.",
+                command=f"{ctx.prefix}{questions.command} edit {key} choices First, Second, Third",
+            )
         )
     return reply("\n".join(lines))
 
@@ -294,12 +373,14 @@ async def edit_question_in(questions: QuestionList, options: dict[str, Any]) -> 
             updated = await questions.update(question, max_length=_max_length(question, raw))
         case "category":
             if question.target != "tags":
-                raise AdminInputError("Only questions whose answers become tags have a category.")
+                raise AdminInputError(
+                    tr("Only questions whose answers become tags have a category.")
+                )
             updated = await questions.update(question, tag_category=_category(raw))
             await ensure_choice_tags(questions, updated)
         case _:
-            raise AdminInputError("You can edit prompt, choices, max_length or category.")
-    return reply("\n".join([f"✅ Updated `{updated.key}`:", *_describe(updated)]))
+            raise AdminInputError(tr("You can edit prompt, choices, max_length or category."))
+    return reply("\n".join([tr("✅ Updated `{key}`:", key=updated.key), *_describe(updated)]))
 
 
 async def move_question_in(questions: QuestionList, options: dict[str, Any]) -> list[Action]:
@@ -307,21 +388,34 @@ async def move_question_in(questions: QuestionList, options: dict[str, Any]) -> 
     try:
         position = int(options.get("position", 0))
     except (TypeError, ValueError):
-        raise AdminInputError("The position must be a whole number, 1 for first.") from None
+        raise AdminInputError(tr("The position must be a whole number, 1 for first.")) from None
     if position < 1:
-        raise AdminInputError("The position must be 1 or more (1 = first).")
+        raise AdminInputError(tr("The position must be 1 or more (1 = first)."))
     final = await questions.move(question.key, position)
     order = await questions.all()
     listing = ", ".join(f"{q.position}. `{q.key}`" for q in order)
-    return reply(f"✅ Moved `{question.key}` to position {final}. Order now: {listing}")
+    return reply(
+        tr(
+            "✅ Moved `{key}` to position {position}. Order now: {order}",
+            key=question.key,
+            position=final,
+            order=listing,
+        )
+    )
 
 
 async def remove_question_from(questions: QuestionList, options: dict[str, Any]) -> list[Action]:
     question = await _find(questions, options.get("key"))
     answers = await questions.remove(question.key)
     return reply(
-        f"🗑️ Removed `{question.key}` and {answers} answer{'s' if answers != 1 else ''} to it. "
-        "Profile fields and tags members got from it stay."
+        ntr(
+            "🗑️ Removed `{key}` and {n} answer to it. Profile fields and tags members got "
+            "from it stay.",
+            "🗑️ Removed `{key}` and {n} answers to it. Profile fields and tags members got "
+            "from it stay.",
+            answers,
+            key=question.key,
+        )
     )
 
 

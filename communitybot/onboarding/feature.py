@@ -8,6 +8,7 @@ from typing import Any
 
 from communitybot.context import Context
 from communitybot.feature import Feature, handlers_in
+from communitybot.i18n import ntr, tr
 from communitybot.models import Community, Member
 from communitybot.onboarding import admin, flow, network_admin, profile
 from communitybot.onboarding.catalogue import (
@@ -26,14 +27,18 @@ async def stats(ctx: Context, counts: MemberCounts) -> list[str]:
     if not completion:
         return []
     parts = [
-        f"{completion.get('completed', 0)} completed",
-        f"{completion.get('active', 0)} in progress",
-        f"{completion.get('awaiting_consent', 0)} deciding about their intro post",
+        ntr("{n} completed", "{n} completed", completion.get("completed", 0)),
+        ntr("{n} in progress", "{n} in progress", completion.get("active", 0)),
+        ntr(
+            "{n} deciding about their intro post",
+            "{n} deciding about their intro post",
+            completion.get("awaiting_consent", 0),
+        ),
     ]
     if "paused" in completion:
-        parts.append(f"{completion['paused']} paused")
-    parts.append(f"{completion.get('not_started', 0)} not started")
-    return ["• Onboarding: " + ", ".join(parts)]
+        parts.append(ntr("{n} paused", "{n} paused", completion["paused"]))
+    parts.append(ntr("{n} not started", "{n} not started", completion.get("not_started", 0)))
+    return [tr("• Onboarding: {counts}", counts=", ".join(parts))]
 
 
 async def after_moderator_command(

@@ -1,18 +1,24 @@
 """The end of the welcome questions: the optional intro post, then a summary with next steps.
 
 An intro is only posted with the member's explicit "yes", and always as quoted, mention-free text:
-the introductions channel is public and the intro is whatever the member typed.
+the introductions channel is public and the intro is whatever the member typed. Everyone reads
+that channel, so the post is in the community's language; the rest speaks to the member in theirs.
 """
 
 from __future__ import annotations
 
 from communitybot.context import Context
+from communitybot.i18n import tr, use_language
+from communitybot.i18n.choice import community_language
 from communitybot.models import Tag
 from communitybot.naming import who
 from communitybot.onboarding.questions import (
     CUSTOM_ID_PREFIX,
     YES_NO,
     describe,
+    is_no,
+    is_yes,
+    shown,
     text_limit,
 )
 from communitybot.onboarding.state import Flow, slot
@@ -22,8 +28,8 @@ from communitybot.tags import commands as tag_commands
 from communitybot.text import quote
 
 CONSENT_KEY = "__intro_consent"
-_YES = {"yes", "y", "yeah", "yep", "sure", "ok", "1"}
-_NO = {"no", "n", "nope", "nah", "2", "skip", "stop"}
+_NO = {"skip", "stop"}
+"""Besides the no words of yes/no questions (`questions.is_no`): leaving the post out."""
 
 
 def _intro(flow: Flow) -> tuple[str, int] | None:
@@ -46,13 +52,16 @@ async def consent_message(ctx: Context, lead: str = "") -> Message:
     channel = ctx.community.introductions_channel or ""
     lines = [lead] if lead else []
     lines.append(
-        f"Would you like me to post your intro in {ctx.platform.mention_channel(channel)} "
-        "so others can say hello? Reply yes or no."
+        tr(
+            "Would you like me to post your intro in {channel} so others can say hello? "
+            "Reply yes or no.",
+            channel=ctx.platform.mention_channel(channel),
+        )
     )
     prompt = Prompt(
         custom_id=f"{CUSTOM_ID_PREFIX}{CONSENT_KEY}",
         kind="yesno",
-        choices=tuple(Choice(value=label, label=label) for label in YES_NO),
+        choices=tuple(Choice(value=label, label=shown(label)) for label in YES_NO),
     )
     return Message("\n".join(lines), prompt)
 
@@ -62,13 +71,18 @@ async def _member_tags(ctx: Context) -> list[Tag]:
 
 
 async def _intro_post(ctx: Context, intro: str, limit: int) -> Message:
-    lines = [f"👋 Please welcome {who(ctx.platform, ctx.member)}!"]
-    if ctx.member.role:
-        lines.append(f"**Role:** {quote(ctx.member.role, 80)}")
-    lines.append(f"> {quote(intro, limit)}")
+    """The post for the introductions channel, in the community's language (a role picked from
+    the default choices shows in it too; the intro stays as the member wrote it)."""
     tags = await _member_tags(ctx)
-    if tags:
-        lines.append("**Interests:** " + ", ".join(f"`{tag.name}`" for tag in tags))
+    with use_language(community_language(ctx.community)):
+        lines = [tr("👋 Please welcome {name}!", name=who(ctx.platform, ctx.member))]
+        if ctx.member.role:
+            lines.append(tr("**Role:** {role}", role=quote(shown(ctx.member.role), 80)))
+        lines.append(f"> {quote(intro, limit)}")
+        if tags:
+            lines.append(
+                tr("**Interests:** {tags}", tags=", ".join(f"`{tag.name}`" for tag in tags))
+            )
     return Message("\n".join(lines))
 
 
@@ -77,17 +91,21 @@ async def on_consent(ctx: Context, flow: Flow, word: str) -> list[Action]:
     word = word.strip().strip(".!").casefold()
     intro = _intro(flow)
     channel = ctx.community.introductions_channel
-    if word in _YES:
+    if is_yes(word):
         if intro is None or not channel:
-            note = "I couldn't post your intro after all (there's no introductions channel now)."
+            note = tr(
+                "I couldn't post your intro after all (there's no introductions channel now)."
+            )
             return [Reply(await complete(ctx, flow, note), ephemeral=False)]
         post = SendToChannel(ctx.community.ref, channel, await _intro_post(ctx, *intro))
-        lead = f"📣 Posted your intro in {ctx.platform.mention_channel(channel)}."
+        lead = tr(
+            "📣 Posted your intro in {channel}.", channel=ctx.platform.mention_channel(channel)
+        )
         return [post, Reply(await complete(ctx, flow, lead), ephemeral=False)]
-    if word in _NO:
-        lead = "👍 No problem, I won't post it."
+    if is_no(word) or word in _NO:
+        lead = tr("👍 No problem, I won't post it.")
         return [Reply(await complete(ctx, flow, lead), ephemeral=False)]
-    return [Reply(await consent_message(ctx, "Please reply yes or no."), ephemeral=False)]
+    return [Reply(await consent_message(ctx, tr("Please reply yes or no.")), ephemeral=False)]
 
 
 def _network_visibility(ctx: Context, flow: Flow) -> list[str]:
@@ -99,16 +117,22 @@ def _network_visibility(ctx: Context, flow: Flow) -> list[str]:
     name = quote(flow.network.network_name, 80)
     match ctx.member.discover_scope:
         case "network":
-            now = "members of every community of the network can find you"
+            now = tr("members of every community of the network can find you")
         case "community":
-            now = "only this community's members can find you"
+            now = tr("only this community's members can find you")
         case _:
-            now = "nobody can find you"
+            now = tr("nobody can find you")
     return [
         "",
-        f"🌐 This community is part of the network “{name}”. Right now {now} with "
-        f"`{p}peers`; choose with `{p}privacy discoverable on|network|off` (`network`: the "
-        "other communities of the network too).",
+        tr(
+            "🌐 This community is part of the network “{name}”. Right now {who} with "
+            "`{peers}`; choose with `{privacy}` (`network`: the other communities of the "
+            "network too).",
+            name=name,
+            who=now,
+            peers=f"{p}peers",
+            privacy=f"{p}privacy discoverable on|network|off",
+        ),
     ]
 
 
@@ -122,21 +146,34 @@ async def complete(ctx: Context, flow: Flow, lead: str = "") -> Message:
         if (answer := flow.answers.get(slot(question))) is not None
     ]
     if flow.questions:
-        lines.append(f"🎉 All done, thank you {quote(ctx.member.label, 60)}!")
+        lines.append(tr("🎉 All done, thank you {name}!", name=quote(ctx.member.label, 60)))
     if noted:
-        lines += ["Here's what I noted:", *noted]
+        lines += [tr("Here's what I noted:"), *noted]
     channels = tag_commands.channel_suggestions(ctx, await _member_tags(ctx))
     if channels:
-        lines += ["", "**Channels for your interests:**", *channels]
+        lines += ["", tr("**Channels for your interests:**"), *channels]
     peers = await peer_commands.suggest_peers(ctx, limit=3)
     if peers:
-        lines += ["", "**People you might like to meet:**", *peers]
+        lines += ["", tr("**People you might like to meet:**"), *peers]
     else:
-        lines += ["", f"I'll have peers to suggest as more members join: try `{ctx.prefix}peers`."]
+        lines += [
+            "",
+            tr(
+                "I'll have peers to suggest as more members join: try `{command}`.",
+                command=f"{ctx.prefix}peers",
+            ),
+        ]
     lines += _network_visibility(ctx, flow)
+    p = ctx.prefix
     lines += [
         "",
-        f"Change anything later with `{ctx.prefix}profile edit` and `{ctx.prefix}tags add` / "
-        f"`{ctx.prefix}tags remove`, or answer the questions again with `{ctx.prefix}onboard`.",
+        tr(
+            "Change anything later with `{profile}` and `{add}` / `{remove}`, or answer the "
+            "questions again with `{onboard}`.",
+            profile=f"{p}profile edit",
+            add=f"{p}tags add",
+            remove=f"{p}tags remove",
+            onboard=f"{p}onboard",
+        ),
     ]
     return Message("\n".join(lines))

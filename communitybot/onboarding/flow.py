@@ -18,6 +18,13 @@ Decisions worth knowing:
   the affiliate's own that fill the same field. A person who answered them through another
   membership (the same account elsewhere, or a linked account) gets those answers copied and
   applied on joining, and is asked only what is left (`_answered_before`).
+- Where the community offers several languages, a member without a language of their own is
+  first asked which one to be written to in (`communitybot.onboarding.language`); the answer is
+  their language from that reply on.
+- Every text is in the member's language (the bot sets it around each handler); the default
+  questions and choices are shown translated (`questions.shown`), stored values stay English.
+  `skip`, `back` and `stop` are typed in English, as the hints show them; a few words of the
+  other languages the bot speaks are understood too.
 """
 
 from __future__ import annotations
@@ -27,9 +34,10 @@ from typing import Any
 from communitybot.context import Context
 from communitybot.events import CommandInvoked
 from communitybot.feature import handles
+from communitybot.i18n import ntr, tr, use_language
 from communitybot.models import Community, Question
 from communitybot.naming import affiliate
-from communitybot.onboarding import finish
+from communitybot.onboarding import finish, language
 from communitybot.onboarding.defaults import DEFAULT_QUESTIONS
 from communitybot.onboarding.questions import (
     CUSTOM_ID_PREFIX,
@@ -38,6 +46,7 @@ from communitybot.onboarding.questions import (
     parse_picked,
     parse_typed,
     question_message,
+    shown,
     stored_labels,
 )
 from communitybot.onboarding.state import (
@@ -52,7 +61,9 @@ from communitybot.replies import Action, Message, Reply, SendDirect, reply
 from communitybot.text import normalize_tag, quote
 
 CONSENT_ID = f"{CUSTOM_ID_PREFIX}{finish.CONSENT_KEY}"
-_SKIP, _BACK, _STOP = {"skip", "pass"}, {"back", "previous"}, {"stop", "pause", "quit"}
+_SKIP = {"skip", "pass", "saltar", "omitir", "passer"}
+_BACK = {"back", "previous", "atrás", "atras", "volver", "retour"}
+_STOP = {"stop", "pause", "quit", "parar", "detener", "arrêter", "arreter"}
 
 
 async def seed_defaults(ctx: Context) -> None:
@@ -84,9 +95,10 @@ def _name(ctx: Context) -> str:
 
 
 def _how_it_works(ctx: Context) -> str:
-    return (
+    return tr(
         "Answer each question right here. Type `skip` to leave one out, `back` to change your "
-        f"previous answer, or `stop` to stop for now; `{ctx.prefix}onboard` starts again anytime."
+        "previous answer, or `stop` to stop for now; `{command}` starts again anytime.",
+        command=f"{ctx.prefix}onboard",
     )
 
 
@@ -95,19 +107,28 @@ def _network_name(flow: Flow) -> str:
 
 
 def _greeting(ctx: Context, flow: Flow) -> str:
-    lines = [f"👋 Welcome to the community, {_name(ctx)}!"]
+    lines = [tr("👋 Welcome to the community, {name}!", name=_name(ctx))]
     if flow.questions:
-        count = len(flow.questions)
         lines.append(
-            f"I have {count} short question{'s' if count != 1 else ''} so I can point you to "
-            "channels and people who share your interests."
+            ntr(
+                "I have {n} short question so I can point you to channels and people who share "
+                "your interests.",
+                "I have {n} short questions so I can point you to channels and people who "
+                "share your interests.",
+                len(flow.questions),
+            )
         )
         shared = len(flow.network_questions())
         if shared:
             lines.append(
-                f"The first {shared} {'are' if shared != 1 else 'is'} from the network "
-                f"{_network_name(flow)}: you answer {'them' if shared != 1 else 'it'} once, "
-                "whichever of its communities you join."
+                ntr(
+                    "The first {n} is from the network {network}: you answer it once, "
+                    "whichever of its communities you join.",
+                    "The first {n} are from the network {network}: you answer them once, "
+                    "whichever of its communities you join.",
+                    shared,
+                    network=_network_name(flow),
+                )
             )
         lines.append(_how_it_works(ctx))
     return "\n".join(lines)
@@ -115,7 +136,7 @@ def _greeting(ctx: Context, flow: Flow) -> str:
 
 def _affiliate(community: Community | None) -> str:
     if community is None:
-        return "another of its communities"
+        return tr("another of its communities")
     return affiliate(community.ref)
 
 
@@ -140,13 +161,20 @@ async def _answered_before(ctx: Context, flow: Flow) -> tuple[list[Action], str]
         actions += await apply_answer(ctx, question, parsed)
     where = await ctx.store.communities.get_by_id(earlier.community_id)
     lines = [
-        f"👋 Welcome, {_name(ctx)} — you already answered {_network_name(flow)}'s questions "
-        f"in {_affiliate(where)}, so your profile here starts with those answers."
+        tr(
+            "👋 Welcome, {name} — you already answered {network}'s questions in {affiliate}, so "
+            "your profile here starts with those answers.",
+            name=_name(ctx),
+            network=_network_name(flow),
+            affiliate=_affiliate(where),
+        )
     ]
     copied = await load_flow(ctx, answers={})
     left = len([q for q in copied.questions if slot(q) not in copied.answers])
     if left:
-        lines.append(f"I have {left} more question{'s' if left != 1 else ''} for you.")
+        lines.append(
+            ntr("I have {n} more question for you.", "I have {n} more questions for you.", left)
+        )
         lines.append(_how_it_works(ctx))
     return actions, "\n".join(lines)
 
@@ -154,10 +182,13 @@ async def _answered_before(ctx: Context, flow: Flow) -> tuple[list[Action], str]
 async def _next(
     ctx: Context, lead: str = "", flow: Flow | None = None
 ) -> tuple[list[Action], Message]:
-    """The next thing to show: the current question, the intro consent, or the summary.
+    """The next thing to show: the language question, the current question, the intro
+    consent, or the summary.
 
     `flow`: where the member is, if the caller already knows it (nothing changed since).
     """
+    if language.needs_asking(ctx):
+        return [], language.question(ctx, lead)
     if flow is None:
         flow = await load_flow(ctx)
     question = flow.current()
@@ -183,14 +214,18 @@ async def on_join(ctx: Context) -> list[Action]:
     fresh = ctx.member_is_new
     progress = None if fresh else await ctx.store.onboarding.get_progress(ctx.member.id)
     if progress is not None and progress.status == "completed":
-        text = (
-            f"👋 Welcome back, {_name(ctx)}! Your profile and tags are just as you left them. "
-            f"Type `{ctx.prefix}onboard` if you'd like to go through the welcome questions again."
+        text = tr(
+            "👋 Welcome back, {name}! Your profile and tags are just as you left them. "
+            "Type `{command}` if you'd like to go through the welcome questions again.",
+            name=_name(ctx),
+            command=f"{ctx.prefix}onboard",
         )
         return _as_direct(ctx, [], Message(text))
     if progress is not None:
-        lead = f"👋 Welcome back, {_name(ctx)}! Let's pick up where we left off.\n" + (
-            _how_it_works(ctx)
+        lead = (
+            tr("👋 Welcome back, {name}! Let's pick up where we left off.", name=_name(ctx))
+            + "\n"
+            + _how_it_works(ctx)
         )
         if progress.status == "awaiting_consent":
             return _as_direct(ctx, [], await finish.consent_message(ctx, lead))
@@ -208,14 +243,18 @@ async def on_join(ctx: Context) -> list[Action]:
 async def onboard(ctx: Context, options: dict[str, Any]) -> list[Action]:
     """`onboard`: start over from the first question, in the private conversation."""
     if not (await load_flow(ctx)).questions:
-        return reply("There are no welcome questions in this community right now.")
+        return reply(tr("There are no welcome questions in this community right now."))
     had_progress = await ctx.store.onboarding.get_progress(ctx.member.id) is not None
     await ctx.store.onboarding.start(ctx.member.id, ctx.clock.now())
     flow = await load_flow(ctx, answers={}, network_answers={})  # `start` cleared them
     if had_progress or ctx.member.role or ctx.member.intro or ctx.member.timezone:
         lead = (
-            "🔁 Let's go through the welcome questions again from the start. Your profile and "
-            "tags stay as they are until you answer differently (`skip` keeps what you have).\n"
+            tr(
+                "🔁 Let's go through the welcome questions again from the start. Your profile "
+                "and tags stay as they are until you answer differently (`skip` keeps what you "
+                "have)."
+            )
+            + "\n"
             + _how_it_works(ctx)
         )
     else:
@@ -224,7 +263,7 @@ async def onboard(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if isinstance(ctx.event, CommandInvoked) and ctx.event.conversation.kind == "dm":
         return _as_reply(extra, message)
     return [
-        Reply(Message("📬 I've sent you the welcome questions in a private message.")),
+        Reply(Message(tr("📬 I've sent you the welcome questions in a private message."))),
         *_as_direct(ctx, extra, message),
     ]
 
@@ -237,7 +276,11 @@ async def _answer(
     side_effects = await apply_answer(ctx, question, parsed)
     current = flow.current()
     stale = current is not None and slot(current) != slot(question)
-    lead = f"✅ Saved your answer to “{quote(question.prompt, 80)}”." if stale else ""
+    lead = (
+        tr("✅ Saved your answer to “{question}”.", question=quote(shown(question.prompt), 80))
+        if stale
+        else ""
+    )
     if parsed.note:
         lead = f"{lead}\n{parsed.note}".strip()
     extra, message = await _next(ctx, lead)
@@ -257,20 +300,35 @@ async def _go_back(ctx: Context, flow: Flow) -> list[Action]:
     if previous is None:
         assert current is not None
         return _retry(
-            flow, current, "This is the first question, so there's nothing to go back to."
+            flow, current, tr("This is the first question, so there's nothing to go back to.")
         )
     await delete_answer(ctx, previous)
     await ctx.store.onboarding.set_status(ctx.member.id, "active", ctx.clock.now())
-    return _as_reply(*await _next(ctx, "↩️ Going back one question."))
+    return _as_reply(*await _next(ctx, tr("↩️ Going back one question.")))
 
 
 async def _pause(ctx: Context) -> list[Action]:
     await ctx.store.onboarding.pause(ctx.member.id)
-    text = (
+    text = tr(
         "⏸️ Okay, I've stopped the welcome questions. What you've told me so far stays on your "
-        f"profile. Type `{ctx.prefix}onboard` whenever you'd like to go through them again."
+        "profile. Type `{command}` whenever you'd like to go through them again.",
+        command=f"{ctx.prefix}onboard",
     )
     return reply(text, ephemeral=False)
+
+
+async def _language_answer(ctx: Context, text: str, word: str) -> list[Action]:
+    """The answer to the language question (typed or picked): from here on, the member's
+    language; `skip` keeps the one the question was asked in."""
+    if word in _BACK:
+        first = tr("This is the first question, so there's nothing to go back to.")
+        return _as_reply([], language.question(ctx, f"⚠️ {first}"))
+    try:
+        code = language.skipped(ctx) if word in _SKIP else language.parse(ctx, text)
+    except AnswerError as error:
+        return _as_reply([], language.question(ctx, f"⚠️ {error}"))
+    with use_language(code):
+        return _as_reply(*await _next(ctx, await language.choose(ctx, code)))
 
 
 async def on_message(ctx: Context, text: str) -> list[Action] | None:
@@ -286,6 +344,8 @@ async def on_message(ctx: Context, text: str) -> list[Action] | None:
         return await finish.on_consent(ctx, flow, word)
     if word in _STOP:
         return await _pause(ctx)
+    if language.needs_asking(ctx):
+        return await _language_answer(ctx, text, word)
     if word in _BACK:
         return await _go_back(ctx, flow)
     question = flow.current()
@@ -309,24 +369,32 @@ async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> li
     progress = await ctx.store.onboarding.get_progress(ctx.member.id)
     if progress is None:
         return reply(
-            f"The welcome questions aren't running right now. Type `{ctx.prefix}onboard` "
-            "to start them."
+            tr(
+                "The welcome questions aren't running right now. Type `{command}` to start them.",
+                command=f"{ctx.prefix}onboard",
+            )
         )
     if progress.status == "completed":
         return reply(
-            "You've already finished the welcome questions. Change your answers with "
-            f"`{ctx.prefix}profile edit` and `{ctx.prefix}tags`, or start again with "
-            f"`{ctx.prefix}onboard`."
+            tr(
+                "You've already finished the welcome questions. Change your answers with "
+                "`{profile}` and `{tags}`, or start again with `{onboard}`.",
+                profile=f"{ctx.prefix}profile edit",
+                tags=f"{ctx.prefix}tags",
+                onboard=f"{ctx.prefix}onboard",
+            )
         )
     flow = await load_flow(ctx)
     if progress.status == "awaiting_consent":
         if custom_id == CONSENT_ID:
             return await finish.on_consent(ctx, flow, (values[0] if values else "").casefold())
-        return _as_reply([], await finish.consent_message(ctx, "Just one thing left:"))
+        return _as_reply([], await finish.consent_message(ctx, tr("Just one thing left:")))
+    if custom_id == language.LANGUAGE_ID:
+        return await _language_answer(ctx, values[0] if values else "", "")
     question = flow.by_key(key)
     if question is None:
         return _as_reply(
-            *await _next(ctx, "That question isn't part of the welcome questions any more.")
+            *await _next(ctx, tr("That question isn't part of the welcome questions any more."))
         )
     try:
         parsed = parse_picked(question, values, ctx.clock.now())

@@ -18,6 +18,7 @@ from typing import Any
 
 from communitybot.context import CommandHandler, Context
 from communitybot.feature import handles
+from communitybot.i18n import N_, ntr, tr
 from communitybot.models import Question
 from communitybot.onboarding import admin
 from communitybot.onboarding.admin import AdminInputError, QuestionAction, QuestionList
@@ -35,7 +36,8 @@ class NetworkQuestionList(QuestionList):
     """The network's questions, asked in every affiliate before its own."""
 
     command = "network questions"
-    owner = "A network"
+    owner = N_("A network can have at most {limit} questions.")
+    empty = N_("There are no network questions. Add one with `{command}`.")
 
     def __init__(self, ctx: Context, network: Network) -> None:
         super().__init__(ctx)
@@ -43,7 +45,7 @@ class NetworkQuestionList(QuestionList):
         self._network = ctx.store.onboarding.network
 
     def title(self) -> str:
-        return f"Network questions of “{quote(self.network.name, 80)}”"
+        return tr("Network questions of “{name}”", name=quote(self.network.name, 80))
 
     async def all(self) -> list[Question]:
         return list(await self._network.questions(self.network.id))
@@ -71,9 +73,12 @@ class NetworkQuestionList(QuestionList):
     async def notes(self, questions: list[Question]) -> tuple[list[str], dict[int, str]]:
         p = self.ctx.prefix
         return [
-            "🌐 Asked first in every affiliate, once per person; an affiliate's own question "
-            "for the same profile field (or tags of the same category) is then not asked. "
-            f"Edits reach members who answer from now on (`{p}onboard` asks again)."
+            tr(
+                "🌐 Asked first in every affiliate, once per person; an affiliate's own question "
+                "for the same profile field (or tags of the same category) is then not asked. "
+                "Edits reach members who answer from now on (`{command}` asks again).",
+                command=f"{p}onboard",
+            )
         ], {}
 
 
@@ -83,21 +88,30 @@ async def _network_list(ctx: Context, *, write: bool) -> NetworkQuestionList | l
     p = ctx.prefix
     if network is None:
         return reply(
-            "This community is not in a network, so there are no network questions. Its own "
-            f"welcome questions are in `{p}onboarding questions list`."
+            tr(
+                "This community is not in a network, so there are no network questions. Its own "
+                "welcome questions are in `{command}`.",
+                command=f"{p}onboarding questions list",
+            )
         )
     if await ctx.store.networks.is_steward(network.id, ctx.member.ref):
         return NetworkQuestionList(ctx, network)
     if not write and ctx.is_moderator:
         return NetworkQuestionList(ctx, network)
-    who = (
-        "the network's stewards and the moderators of its communities"
+    refusal = (
+        tr(
+            "Only the network's stewards and the moderators of its communities can do that "
+            "(`{command}` lists the stewards). Nothing was changed.",
+            command=f"{p}network show",
+        )
         if not write
-        else ("the network's stewards")
+        else tr(
+            "Only the network's stewards can do that (`{command}` lists the stewards). Nothing "
+            "was changed.",
+            command=f"{p}network show",
+        )
     )
-    return reply(
-        f"Only {who} can do that (`{p}network show` lists the stewards). Nothing was changed."
-    )
+    return reply(refusal)
 
 
 def _network(action: QuestionAction, *, write: bool = True) -> CommandHandler:
@@ -137,14 +151,23 @@ async def copy_defaults(questions: QuestionList, options: dict[str, Any]) -> lis
     p = questions.ctx.prefix
     if not added:
         return reply(
-            "The network already has every default question "
-            f"({', '.join(f'`{k}`' for k in NETWORK_DEFAULT_KEYS)}). Nothing was changed."
+            tr(
+                "The network already has every default question ({keys}). Nothing was changed.",
+                keys=", ".join(f"`{k}`" for k in NETWORK_DEFAULT_KEYS),
+            )
         )
     return reply(
-        f"✅ Added {len(added)} question{'s' if len(added) != 1 else ''} to the network: "
-        f"{', '.join(added)}. Every affiliate asks them first, once per person; an affiliate's "
-        "own question for the same field is no longer asked. See "
-        f"`{p}network questions list`."
+        ntr(
+            "✅ Added {n} question to the network: {keys}. Every affiliate asks them first, "
+            "once per person; an affiliate's own question for the same field is no longer "
+            "asked. See `{command}`.",
+            "✅ Added {n} questions to the network: {keys}. Every affiliate asks them first, "
+            "once per person; an affiliate's own question for the same field is no longer "
+            "asked. See `{command}`.",
+            len(added),
+            keys=", ".join(added),
+            command=f"{p}network questions list",
+        )
     )
 
 

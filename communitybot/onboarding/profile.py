@@ -30,6 +30,7 @@ from communitybot.i18n import (
 from communitybot.i18n.unknown import unknown_language_text
 from communitybot.models import Member, Tag
 from communitybot.onboarding.defaults import INTRO_MAX_LENGTH
+from communitybot.onboarding.questions import shown
 from communitybot.replies import Action, reply
 from communitybot.store.store import Store
 from communitybot.text import quote
@@ -91,7 +92,8 @@ async def describe(ctx: Context, member: Member, *, own: bool) -> str:
     name = f"**{quote(member.label, 80)}**"
     lines = [tr("{name} (your profile)", name=name) if own else name]
     if member.role:
-        lines.append(tr("• Role: {role}", role=quote(member.role, MAX_ROLE)))
+        # a role picked from the default choices reads in the reader's language
+        lines.append(tr("• Role: {role}", role=quote(shown(member.role), MAX_ROLE)))
     else:
         lines.append(tr("• Role: not set"))
     if member.timezone:
