@@ -178,7 +178,7 @@ async def test_link_texts_are_translated(scenario: Scenario) -> None:
     sent = await s.say("ana", "yes")
     assert {"dm:cy", "#mod-community-1"} <= {m.where for m in sent}
     (linked,) = [m.text for m in sent if m.where == "reply:ana"]
-    assert "your profiles are now one:⟧\n• fake “community-1”: ⟦filled ⟦role⟧⟧" in linked
+    assert "your profiles are now one:⟧\n• ⟦fake “community-1”⟧: ⟦filled ⟦role⟧⟧" in linked
     await s.run("ana", "/link")  # lists the linked account
     await s.run("dan", "/link " + code)  # already used
     await s.run("ana", "/mydata")
@@ -378,7 +378,7 @@ async def test_network_notes_reach_each_affiliate_in_its_language(harness: Harne
     assert text.startswith("Cette communauté est désormais affiliée au réseau **“Maths North”**")
     notes = {s.where: s.text for s in b.sent if s.where.startswith("#mod-")}
     assert notes[a.modlog].startswith("🌐 Se usó el código de invitación creado aquí")
-    assert notes[b.modlog].startswith("🌐 “Bea” (fake “b”) a fait entrer cette communauté")
+    assert notes[b.modlog].startswith("🌐 “Bea” (fake « b ») a fait entrer cette communauté")
     text = await a.reply("ann", "/network stats")
     assert "📊 Red **“Maths North”**: 2 comunidades afiliadas" in text
     # A member who chose English reads English, whatever the community speaks.
