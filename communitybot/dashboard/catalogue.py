@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from communitybot.command_types import Command
+from communitybot.i18n import N_
 
 DASHBOARD_COMMANDS: tuple[Command, ...] = (
     Command(
         ("dashboard",),
-        "Get a private, single-use link to this community's web dashboard (5 minutes)",
+        N_("Get a private, single-use link to this community's web dashboard (5 minutes)"),
         moderator_only=True,
         examples=("dashboard",),
         read_only=True,
