@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 
-from communitybot.i18n import tr
-
 MAX_ID = 2**63 - 1
 """The largest integer SQLite stores; ids and numbers beyond it exist nowhere."""
 MIN_INT = -(2**63)
@@ -50,9 +48,9 @@ def parse_id(text: object) -> int | None:
 def range_text(low: int | None, high: int | None) -> str:
     """ "between 1 and 5", "at least 1", "at most 60" — how a range is said in an error."""
     if low is not None and high is not None:
-        return tr("between {low} and {high}", low=low, high=high)
+        return f"between {low} and {high}"
     if low is not None:
-        return tr("at least {low}", low=low)
+        return f"at least {low}"
     if high is not None:
-        return tr("at most {high}", high=high)
-    return tr("a whole number")
+        return f"at most {high}"
+    return "a whole number"
