@@ -35,7 +35,7 @@ def _details(required: bool) -> tuple[Option, ...]:
         ),
         Option(
             "duration",
-            "Minutes, 15 to 480" + ("" if not required else " (default 60)"),
+            N_("Minutes, 15 to 480 (default 60)") if required else N_("Minutes, 15 to 480"),
             type="integer",
             required=False,
             min_value=15,
@@ -49,7 +49,11 @@ def _details(required: bool) -> tuple[Option, ...]:
         ),
         Option(
             "hosts",
-            "Who hosts it: one or more @mentions" + (" (default: you)" if required else ""),
+            (
+                N_("Who hosts it: one or more @mentions (default: you)")
+                if required
+                else N_("Who hosts it: one or more @mentions")
+            ),
             required=False,
             max_length=300,
         ),

@@ -50,7 +50,7 @@ PROFILE_COMMANDS: tuple[Command, ...] = (
     ),
 )
 
-_KEY = Option("key", "Question id", max_length=32)
+_KEY = Option("key", N_("Question id"), max_length=32)
 _ADD = (
     Option("key", N_("Short id, e.g. subjects"), max_length=32),
     Option("kind", N_("Kind"), choices=("single", "multi", "text", "yesno", "timezone")),
