@@ -146,3 +146,23 @@ async def test_a_spanish_client_gets_spanish_help_and_profile(
         assert "**Ce que je sais faire**" in (await answer(double, french))["data"]["content"]
         english = await double.interact(ALICE, 2, slash("help"), locale="en-US")
         assert "**What I can do**" in (await answer(double, english))["data"]["content"]
+
+
+async def test_the_answer_form_speaks_the_clients_language(
+    double: DiscordDouble, tmp_path: Path
+) -> None:
+    async with connected(double, tmp_path / "bot.db"):
+        await double.add_member(ALICE, "alice")
+        await double.wait_for("POST", "/channels/")
+        clicked = await double.interact(
+            ALICE,
+            3,
+            {"custom_id": "onboarding:timezone|__modal__", "component_type": 2},
+            in_guild=False,
+            channel_id=str(double.dm_channel_of(ALICE)),
+            locale="es-419",
+        )
+        modal = await answer(double, clicked)
+        assert modal["type"] == 9 and modal["data"]["title"] == "Tu respuesta"
+        [label] = modal["data"]["components"]
+        assert label["label"] == "Tu respuesta"
