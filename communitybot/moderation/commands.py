@@ -56,7 +56,13 @@ def _shown(ctx: Context, name: str, value: str | tuple[str, ...] | None) -> str:
 def _settings_text(ctx: Context, community: Community) -> str:
     lines = [tr("**Settings**")]
     for name, label in SETTINGS.items():
-        lines.append(f"• {tr(label)}: {_shown(ctx, name, getattr(community, name))}")
+        lines.append(
+            tr(
+                "• {setting}: {value}",
+                setting=tr(label),
+                value=_shown(ctx, name, getattr(community, name)),
+            )
+        )
     lines += [
         "",
         tr(
@@ -127,8 +133,12 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
     def summary() -> list[str]:
         """A line per changed setting, in the current language."""
         return [
-            f"{tr(SETTINGS[name])}: {_shown(ctx, name, getattr(before, name))} → "
-            f"{_shown(ctx, name, value)}"
+            tr(
+                "{setting}: {before} → {after}",
+                setting=tr(SETTINGS[name]),
+                before=_shown(ctx, name, getattr(before, name)),
+                after=_shown(ctx, name, value),
+            )
             for name, value in changes.items()
         ]
 

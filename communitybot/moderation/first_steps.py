@@ -38,7 +38,8 @@ def may_write(community: Community) -> bool:
 def _what_and_how(prefix: str, missing: list[str]) -> str:
     what = and_join([tr(CHANNELS[name], prefix=prefix) for name in missing])
     how = " ".join(f"{name}=…" for name in missing)
-    return tr("{what}: `{command}`", what=what, command=f"{prefix}setup {how}")
+    command = f"{prefix}setup {how}"
+    return tr("{what}: `{command}`", what=what, command=command)
 
 
 def stats_line(ctx: Context) -> str | None:
