@@ -269,6 +269,15 @@ async def test_an_unknown_tag_in_french_keeps_the_known_ones(harness: Harness) -
     assert many == (
         "Cela fait 30 étiquettes d’un coup ; envoyez-en au plus 25. Rien n’a été modifié."
     )
+    await harness.command("mod", "/profile edit language fr")
+    merged = await harness.reply_text("mod", "/tags merge science maths")
+    assert merged.startswith(  # French counts 0 in the singular
+        "J’ai fusionné **science** dans **maths** : 0 membre a reçu **maths**, et « science »"
+    )
+    deleted = await harness.reply_text("mod", "/tags delete maths")
+    assert (
+        deleted == "J’ai supprimé l’étiquette **maths** (elle figurait sur le profil de 1 membre)."
+    )
 
 
 @pytest.fixture
