@@ -5,7 +5,8 @@ inputs, and the scheduled work (a reminder DM, the welcome, the questions, a hos
 recap, the transcript file) on the fake clock (Monday 4 January 2027, 12:00 UTC; #engchat is on
 Tuesdays 19:00 London = UTC in January). Then real Spanish and French: a subscriber who chose
 Spanish gets the reminder in Spanish, in their own zone, while an English one's stays English;
-a French community's chat is welcomed, asked and recapped in French.
+a French community's chat is welcomed, asked and recapped in French; a network chat's legs
+(`tests.test_network_chats`' three affiliates) each speak their own community's language.
 """
 
 from __future__ import annotations
@@ -19,10 +20,17 @@ from communitybot.registry import JOB_KINDS
 from communitybot.scheduler import Scheduler
 from tests.conftest import COMMUNITY, Harness, running_scheduler
 from tests.pseudo_locale import assert_translated, pseudo_translated, untranslated
+from tests.test_network_chats import (
+    SECOND,
+    SPACE,
+    Net,
+    _created,
+    net,  # noqa: F401 - a fixture
+)
 
 CREATE = '/chat create engchat "Feedback that works" chats "weekly tuesday" 19:00 Europe/London'
 SCRIPT = "/chat questions engchat Q1 @10 What feedback works? | Q2 @30 How do you follow up?"
-START = datetime(2027, 1, 5, 19, tzinfo=UTC)
+START = datetime(2027, 1, 5, 19, tzinfo=UTC)  # also the network chat's (19:00 UTC)
 THREAD = "#chats/thread"
 TYPED = frozenset(
     {"engchat", "Feedback", "that", "works", "feedback", "What", "How", "you", "follow"}
@@ -249,3 +257,38 @@ async def test_a_french_community_s_chat_is_welcomed_asked_and_recapped_in_frenc
     transcript = (await harness.reply_file("alice", "/chat transcript engchat")).content.decode()
     assert "mardi 5 janvier 2027 à 19:00–19:" in transcript
     assert "2 messages de 1 participant" in transcript and "## Questions" in transcript
+
+
+@pytest.mark.sqlite_only
+async def test_each_leg_of_a_network_chat_speaks_its_affiliate_s_language(
+    net: Net,  # noqa: F811 - the imported fixture
+) -> None:
+    """The owner's leg in English, a Spanish affiliate's in Spanish, a French one's in French:
+    the welcome, each question's framing and the recap (the host's question as written)."""
+    await _created(net)
+    store = net.harness.store
+    for where, code in ((SECOND, "es"), (SPACE, "fr")):
+        community = await store.communities.get(where)
+        assert community is not None
+        await store.communities.update_settings(community.id, language=code)
+    expected = {
+        "#chats": ("starts now", "Start your answer with **A1**", "recap (network chat)"),
+        "#lobby": ("empieza ahora", "Empieza tu respuesta con **A1**", "(charla de red)"),
+        "#netroom": (
+            "commence maintenant",
+            "Commencez votre réponse par **A1**",
+            "(discussion de réseau)",
+        ),
+    }
+    mine, theirs = await net.advance_to(START)
+    welcomes = {s.where: s.text for s in mine + theirs if "🗣️" in s.text}
+    mine, theirs = await net.advance_to(START.replace(minute=10))
+    questions = {s.where: s.text for s in mine + theirs if "**Q1** What connects us?" in s.text}
+    await net.post(SECOND, "bea", "A1 la curiosidad", "m1")
+    mine, theirs = await net.advance_to(START.replace(hour=20))
+    recaps = {s.where: s.text for s in mine + theirs if "📋" in s.text}
+    for room, (welcome, question, recap) in expected.items():
+        assert welcome in welcomes[room], welcomes[room]
+        assert question in questions[f"{room}/thread"], questions
+        assert recap in recaps[f"{room}/thread"], recaps
+    assert "1 mensaje de 1 participante en toda la red" in recaps["#lobby/thread"]
