@@ -232,6 +232,11 @@ async def test_a_french_community_s_chat_is_welcomed_asked_and_recapped_in_frenc
     assert "Discussion **#engchat : Feedback that works** créée dans #chats" in created
     assert "chaque semaine, le mardi à 19:00 (Europe/London)" in created
     assert "Première discussion : mardi 5 janvier 2027" in created
+    (entry,) = harness.platform.calendar.values()  # the community's calendar, in French
+    assert entry.description == "Chaque semaine, le mardi à 19:00 (Europe/London), 60 minutes."
+    assert entry.ics is not None and "DESCRIPTION:chaque semaine\\, le mardi" in (
+        entry.ics.content.decode()
+    )
     loaded = await harness.reply_text("alice", SCRIPT)  # alice reads English herself
     assert "Loaded 2 questions for the next #engchat" in loaded
     harness.platform.take()
