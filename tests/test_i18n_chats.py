@@ -68,7 +68,9 @@ async def test_chat_commands_and_their_errors_are_translated(
     for name in ("mod", "ana"):
         await harness.join(name)
     # A set-up community: the first moderator command's "set up your channels" hint is done.
-    await harness.command("mod", "/setup welcome_channel=welcome introductions_channel=intros")
+    await harness.command(
+        "mod", "/setup welcome_channel=welcome introductions_channel=intros modlog_channel=modlog"
+    )
     await assert_translated(
         harness,
         monkeypatch,
@@ -121,6 +123,8 @@ async def test_chat_commands_and_their_errors_are_translated(
             "mod: /chat room engchat chats",
             "ana: /chat norelay on",
             "ana: /chat norelay off",
+            'mod: /chat create second "T" chats "weekly monday" 18:00 UTC hosts=@ana',
+            "-ana",
             "mod: /chat cancel engchat",
             "mod: /chat cancel engchat",
         ],
