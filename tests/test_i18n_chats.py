@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from communitybot.chats.interested import INTERESTED
 from communitybot.registry import JOB_KINDS
 from communitybot.scheduler import Scheduler
 from tests.conftest import COMMUNITY, Harness, running_scheduler
@@ -301,3 +302,28 @@ async def test_each_leg_of_a_network_chat_speaks_its_affiliate_s_language(
         assert question in questions[f"{room}/thread"], questions
         assert recap in recaps[f"{room}/thread"], recaps
     assert "1 mensaje de 1 participante en toda la red" in recaps["#lobby/thread"]
+
+
+@pytest.mark.sqlite_only
+async def test_the_interested_offer_is_in_the_member_s_language(harness: Harness) -> None:
+    harness.platform.moderators.add("mo")
+    for name in ("mo", "ana"):
+        await harness.join(name)
+    await harness.command("mo", CREATE)
+    await harness.command("ana", "/profile edit language es")
+    series = await harness.store.chats.find(1, "engchat")
+    assert series is not None
+    harness.platform.take()
+
+    await harness.pick("ana", f"{INTERESTED}{series.id}")
+    (offer,) = harness.platform.take()
+    assert offer.where == "dm:ana"
+    assert "Marcaste **#engchat: Feedback that works** como interesante" in offer.text
+    assert "(próxima: martes 5 de enero, 19:00 (Europe/London))" in offer.text
+    assert "un recordatorio 24 horas y 15 minutos antes de cada charla" in offer.text
+    prompt = offer.message.prompt
+    assert prompt is not None
+    assert [c.label for c in prompt.choices] == ["Suscribirme", "No, gracias"]
+    await harness.pick("ana", prompt.custom_id, "no")
+    (declined,) = harness.platform.take()
+    assert declined.text.startswith("Sin recordatorios, entonces.")
