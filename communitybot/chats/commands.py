@@ -15,7 +15,6 @@ from communitybot.chats import calendar_sync
 from communitybot.chats import jobs as chat_jobs
 from communitybot.chats import network as chats_network
 from communitybot.chats import visibility as chats_visibility
-from communitybot.chats.dates import day_month_year, weekday_day_month
 from communitybot.chats.details import (
     describe_ping,
     find_series,
@@ -43,7 +42,7 @@ from communitybot.context import Context
 from communitybot.feature import handles
 from communitybot.i18n import tr, use_language
 from communitybot.i18n.choice import community_language
-from communitybot.i18n.dates import full_datetime, short_day
+from communitybot.i18n.dates import day_month_year, full_datetime, short_day, weekday_day_month
 from communitybot.replies import Action, Attachment, reply, safe_filename
 from communitybot.store.chats import ChatSeries
 from communitybot.text import quote

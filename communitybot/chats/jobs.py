@@ -20,14 +20,13 @@ from loguru import logger
 from communitybot.chats import calendar_sync
 from communitybot.chats import network as chats_network
 from communitybot.chats import run as chat_run
-from communitybot.chats.dates import day_month_year
 from communitybot.chats.hosts import hosts_line
 from communitybot.chats.input import describe_lead
 from communitybot.chats.schedule import Occurrence, next_occurrence, reanchored
 from communitybot.context import Context
 from communitybot.i18n import tr, use_language
 from communitybot.i18n.choice import community_language, member_language
-from communitybot.i18n.dates import day_time, time_of_day
+from communitybot.i18n.dates import day_month_year, day_time, time_of_day
 from communitybot.models import Member
 from communitybot.ports import ChatPlatform
 from communitybot.replies import Action, Message, SendDirect, SendToChannel

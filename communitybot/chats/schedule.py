@@ -31,9 +31,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import MONTHLY, rrule, weekday
 
-from communitybot.chats.dates import day_month_year
 from communitybot.i18n import N_, ptr, tr
-from communitybot.i18n.dates import full_date, time_of_day
+from communitybot.i18n.dates import day_month_year, full_date, time_of_day
 
 ScheduleKind = Literal["weekly", "monthly", "once"]
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
