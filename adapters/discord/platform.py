@@ -63,7 +63,7 @@ from communitybot.events import (
     MessageReceived,
     UserRef,
 )
-from communitybot.i18n import tr
+from communitybot.i18n import tr, use_language
 from communitybot.outbox import request_key
 from communitybot.ports import (
     AdapterState,
@@ -176,7 +176,8 @@ def message_sends(
             else NO_PINGS,
         }
         if index == len(contents) - 1:
-            send |= _with_view(view_for(message.prompt))
+            with use_language(message.language):
+                send |= _with_view(view_for(message.prompt))
             upload = file_of(message, upload_limit)
             if upload is not None:
                 send["file"] = upload

@@ -166,3 +166,19 @@ async def test_the_answer_form_speaks_the_clients_language(
         assert modal["type"] == 9 and modal["data"]["title"] == "Tu respuesta"
         [label] = modal["data"]["components"]
         assert label["label"] == "Tu respuesta"
+
+
+def test_buttons_speak_the_language_the_message_was_written_in() -> None:
+    """A check-in DM written for a Spanish member by a scheduled job (delivered later, outside
+    any handler) gets Spanish buttons: the message carries its language."""
+    from adapters.discord.platform import message_sends
+    from communitybot.i18n import use_language
+    from communitybot.replies import Message, Prompt
+
+    with use_language("es"):
+        question = Message("¿Os habéis reunido?", prompt=Prompt("mentor:checkin:1", "yesno"))
+    (send,) = message_sends(question)  # delivered with no language set: English by default
+    labels = [item.label for item in send["view"].children]
+    assert labels == ["Sí", "No"]
+    (english,) = message_sends(Message("Did you meet?", prompt=Prompt("x", "yesno")))
+    assert [item.label for item in english["view"].children] == ["Yes", "No"]
