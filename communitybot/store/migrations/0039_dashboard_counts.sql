@@ -1,0 +1,21 @@
+-- Indexes for the dashboard at 100,000 members (issue #16): the tags page and the network page.
+
+-- The dashboard's tags page at 100,000 members (issue #16). It counts, per tag, the present
+-- members who have it and the taggings of the last 8 weeks. Counting through the members
+-- (members by community, then each one's tags) read all 600,000 taggings with a lookup each:
+-- ~300 ms. Instead: every tagging of a tag from `member_tags_by_tag` (an index count), minus
+-- those of members who have left (few: this partial index finds them without reading the
+-- present ones), and the recent taggings of each tag from a range of this index.
+CREATE INDEX member_tags_by_tag_added ON member_tags (tag_id, added_at);
+CREATE INDEX members_gone ON members (community_id) WHERE left_at IS NOT NULL;
+
+-- The stewards' network page counts peer-round meetings per affiliate and across affiliate
+-- lines: from each seat to its member's community. Looking 150,000 seats' members up took a
+-- second; a seat now keeps its member's community (a membership never changes community, and
+-- the seat goes with the member: the member's cascade), so those counts read this index alone.
+ALTER TABLE round_group_members ADD COLUMN community_id INTEGER
+    REFERENCES communities (id) ON DELETE CASCADE;
+UPDATE round_group_members SET community_id = (
+    SELECT m.community_id FROM members m WHERE m.id = round_group_members.member_id
+);
+CREATE INDEX round_group_members_by_community ON round_group_members (community_id, group_id);
