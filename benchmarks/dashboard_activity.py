@@ -11,7 +11,7 @@ At `n` members (sizes scale with it; the figures are for 100,000):
 - chats: 3 weekly series with a run a week for a year, 60 messages and 80 exchanges a run;
   one series is the network's, with legs in 5 affiliates and writers from them;
 - a network of 20 affiliates: this community and 19 smaller ones (n/8 down to n/80 members,
-  about 43,000 in all, onboarding and asks as here), its moderator the steward, and n/100
+  about 65,000 in all, onboarding and asks as here), its moderator the steward, and n/100
   mentor pairs (1,000) whose mentor is in another affiliate.
 
 Plain sqlite3 inserts into a store the migrations made, as `dashboard._seed` does: seconds, not

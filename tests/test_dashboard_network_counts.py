@@ -45,7 +45,9 @@ async def by_definition(harness: Harness, network_id: int) -> tuple[dict, dict, 
 
 
 async def from_the_page(harness: Harness, network_id: int) -> tuple[dict, dict, tuple]:
-    per_affiliate = await _per_affiliate(harness.store.db, _MEETINGS, network_id)
+    # an affiliate with no meeting: 0 on the page, absent from the definition's grouping
+    counted = await _per_affiliate(harness.store.db, _MEETINGS, network_id)
+    per_affiliate = {community: n for community, n in counted.items() if n}
     months = await meetings_by_month(harness.store.db, network_id)
     return per_affiliate, months, await harness.store.rounds.network_group_counts(network_id)
 

@@ -87,19 +87,20 @@ _ACTIVE_PAIRS = (
     ") AS sides GROUP BY sides.community_id"
 )
 _MEETINGS = (
-    # the affiliates' seats from `round_group_members_by_community` (each seat keeps its
-    # member's community, migration 0039): no member looked up per seat
-    "SELECT gm.community_id, count(DISTINCT gm.group_id) AS n"
-    " FROM network_affiliates a CROSS JOIN round_group_members gm"
-    " WHERE a.network_id = ? AND gm.community_id = a.community_id"
-    " GROUP BY gm.community_id"
+    # per affiliate, the groups of its seats from `round_group_members_by_community` (each
+    # seat keeps its member's community, migration 0039): an index range each, no member
+    # looked up per seat, no sort
+    "SELECT a.community_id, (SELECT count(DISTINCT gm.group_id) FROM round_group_members gm"
+    "  WHERE gm.community_id = a.community_id) AS n"
+    " FROM network_affiliates a WHERE a.network_id = ?"
 )
 _CHAT_PARTICIPANTS = (
-    "SELECT m.community_id, count(*) AS n FROM network_affiliates a"
-    " JOIN members m ON m.community_id = a.community_id"
-    " WHERE a.network_id = ?"
-    " AND EXISTS (SELECT 1 FROM chat_run_messages cm WHERE cm.member_id = m.id)"
-    " GROUP BY m.community_id"
+    # from the chat messages (a few thousand a year per community) to their writers, rather
+    # than asking of every member of every affiliate whether they wrote one
+    "SELECT m.community_id, count(DISTINCT m.id) AS n FROM chat_run_messages cm"
+    " JOIN members m ON m.id = cm.member_id"
+    " JOIN network_affiliates a ON a.community_id = m.community_id"
+    " WHERE a.network_id = ? GROUP BY m.community_id"
 )
 _OPEN_ASKS = (
     "SELECT k.community_id, count(*) AS n FROM asks k"

@@ -19,3 +19,8 @@ UPDATE round_group_members SET community_id = (
     SELECT m.community_id FROM members m WHERE m.id = round_group_members.member_id
 );
 CREATE INDEX round_group_members_by_community ON round_group_members (community_id, group_id);
+
+-- The network page's members per affiliate (present, discoverable, findable across the
+-- network: `store.networks.affiliate_counts`) read every member row, intros and all; this index
+-- holds what they count, so they read it alone.
+CREATE INDEX members_present ON members (community_id, left_at, discoverable, network_visible);
