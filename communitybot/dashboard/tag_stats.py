@@ -1,15 +1,15 @@
 """The tags page's numbers: members per tag (present members), new taggings in the last 4 weeks
 against the 4 before, and which tags have no channel linked (`tags link`, communitybot/tags).
 
-Three queries, each reading an index rather than every tagging's member (migration 0039): the
-community's tags with each one's number of taggings (a count over `member_tags_by_tag`), the
-taggings of members who have left (the `members_gone` partial index: a tenth of the members),
-subtracted to give present members, and the taggings of the last 8 weeks per tag (a range of
-`member_tags_by_tag_added`). A tag's taggings are its community's members' (a tag belongs to
-one community, as `communitybot/peers/loader.py` also relies on). At 100,000 members × 6 tags
-this is tens of milliseconds instead of ~300; the result is still kept for a minute per
-community (`FRESH_FOR`) and the page's table is a slice of it: paging through the tags, or
-downloading the CSV after looking, does not count them again.
+Three queries, each reading an index rather than looking up every tagging's member (migration
+0039): the community's tags with each one's number of taggings (a count over
+`member_tags_by_tag`), the taggings of members who have left (a range of `members_present`: a
+tenth of the members), subtracted to give present members, and the taggings of the last 8
+weeks per tag (a range of `member_tags_by_tag_added`). A tag's taggings are its community's
+members' (a tag belongs to one community, as `communitybot/peers/loader.py` also relies on).
+A large community still has many taggings (100,000 members × 6 tags), so the result is kept
+for a minute per community (`FRESH_FOR`) and the page's table is a slice of it: paging through
+the tags, or downloading the CSV after looking, does not count them again.
 """
 
 from __future__ import annotations
