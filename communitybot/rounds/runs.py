@@ -379,8 +379,8 @@ async def run_round(
             NewJob(FOLLOW_UP, due, f"{FOLLOW_UP}:{group_id}", {"group": group_id}, cid)
         )
         title = partial(_title, group)
-        message = partial(introduction, env.platform, env.prefix, group, now, due - now)
-        result.actions.extend(introduce_each(community, group.members, title, message))
+        write = partial(introduction, env.platform, env.prefix, group, now, due - now)
+        result.actions.extend(introduce_each(community, group.members, title, write))
     await store.jobs.schedule_many(follow_ups, now)
     return result
 
