@@ -325,6 +325,9 @@ async def test_a_peer_round_introduces_each_member_in_their_own_language(
     await _languages(harness, ann="es", cat="fr")
     await harness.command("ann", "/rounds join")
     assert "¡Ya estás dentro!" in harness.platform.texts("reply:ann")[0]
+    await harness.command("mod", "/rounds setup weekly weekday=thu time=18:30")
+    harness.platform.take()
+    assert "la próxima es el jueves" in await harness.reply_text("ann", "/rounds status")
     await harness.command("cat", "/rounds join")
     assert "C’est fait !" in harness.platform.texts("reply:cat")[0]
     await harness.command("mod", "/rounds run")

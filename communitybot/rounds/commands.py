@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from loguru import logger
 
@@ -27,7 +28,7 @@ from communitybot.context import Context
 from communitybot.feature import handles
 from communitybot.i18n import N_, ntr, tr, use_language
 from communitybot.i18n.choice import community_language, member_language
-from communitybot.i18n.dates import full_datetime, short_day
+from communitybot.i18n.dates import day_time, full_datetime, short_day
 from communitybot.introductions import name_in
 from communitybot.models import Member
 from communitybot.numbers import parse_int
@@ -80,7 +81,14 @@ _SEAT_STATE: dict[Answer | None, str] = {
 
 
 def _when(settings: RoundSettings, moment: datetime, member: Member) -> str:
-    return when_for(moment, member.timezone, settings.timezone)
+    """ "Tuesday 19 January, 19:00 (Europe/London)" in the member's zone (else the rounds'), as
+    `chats.jobs.when_for` writes it, in the reader's language (`i18n.dates`)."""
+    zone_name = member.timezone or settings.timezone
+    try:
+        local = moment.astimezone(ZoneInfo(zone_name))
+    except (OverflowError, ValueError):
+        return when_for(moment, member.timezone, settings.timezone)
+    return f"{day_time(local)} ({describe_zone(zone_name)})"
 
 
 def _next_round(ctx: Context, settings: RoundSettings | None) -> str:
