@@ -16,11 +16,15 @@ import pytest
 from communitybot.mentoring.feature import FEATURE as mentoring
 from communitybot.rounds.feature import FEATURE as rounds
 from communitybot.scheduler import Scheduler
+from tests import test_network_mentoring as network
 from tests.conftest import COMMUNITY, Harness, running_scheduler
 from tests.fakes import Sent
 from tests.pseudo_locale import assert_translated, pseudo_translated, untranslated
+from tests.test_network_mentoring import SPACE, World, rounds_member
 
 DAY = 24 * 3600
+world = network.world
+"""Two affiliates on two platforms in one network (the network mentoring tests' fixture)."""
 TAG_ERRORS = frozenset(
     {"don", "know", "the", "tag", "Type", "see", "tags", "there", "are", "happy", "nosuchtag"}
 )
@@ -30,6 +34,14 @@ MODERATORS_ONLY = frozenset(
     {"Only", "moderators", "can", "use", "you", "think", "should", "one", "ask", "moderator"}
 )
 """The bot's refusal of a moderator command to a member (`bot.py`, converted with the bot)."""
+SHARED_NETWORK_TEXTS = frozenset(
+    {"Everyone", "across", "and", "chose", "found", "hello", "here", "introduction", "mention"}
+    | {"network", "not", "platform", "reach", "say", "scheduled", "sets", "the", "their"}
+    | {"them", "this"}
+)
+"""Words of `introductions.where` ("… is in … on …: reach them as …") and of
+`network_schedule.status_line` ("not scheduled (… sets it up)"): modules shared with other
+features, converted with them; everything mentoring and rounds add is checked here."""
 NAMES = frozenset({"Ann", "Bob", "Cat", "Dan", "Mod", "ann", "bob", "cat", "dan", "mod"})
 
 
@@ -372,3 +384,81 @@ async def test_a_french_community_logs_in_french_and_bad_input_is_refused_in_spa
     stats = await harness.reply_text("mod", "/stats")
     assert "• Parejas de mentoría: 0 activas (0 señaladas), 0 solicitud(es) en espera" in stats
     assert "• Rondas entre pares: " in stats and ", la próxima el jue 7 ene;" in stats
+
+
+async def test_across_a_network_each_side_is_introduced_in_their_own_language(
+    world: World,
+) -> None:
+    await world.command(COMMUNITY, "cat", "/profile edit language es")
+    await world.command(SPACE, "olga", "/profile edit language fr")
+    await world.person(COMMUNITY, "cat", "/mentor request robotics")
+    await world.person(SPACE, "olga", "/mentor offer 1 robotics")
+    text = await world.reply(COMMUNITY, "ann", "/network mentors match")
+    assert "Network mentoring round: 1 new pair(s) introduced" in text  # Ann chose no language
+    mine, there = await world.deliver()
+    here = world.sent + mine
+    to_cat = _to(here, "dm:cat")
+    assert "emparejados a través de la red" in to_cat and "Compartís **robotics**." in to_cat
+    to_olga = _to(there, "dm:@olga:other.example")
+    assert "apparié à travers le réseau" in to_olga and "Vous partagez **robotics**." in to_olga
+
+
+async def test_a_network_peer_round_greets_each_member_in_their_own_language(
+    world: World,
+) -> None:
+    await world.command(COMMUNITY, "cat", "/profile edit language es")
+    await world.command(SPACE, "olga", "/profile edit language fr")
+    for where, name in ((COMMUNITY, "cat"), (SPACE, "olga")):
+        await rounds_member(world, where, name)
+    assert "Nobody to pair" not in await world.reply(COMMUNITY, "ann", "/network rounds run")
+    mine, there = await world.deliver()
+    to_cat = _to(world.sent + mine, "dm:cat")
+    assert "**Ronda entre pares en la red**" in to_cat and "Compartís **robotics**." in to_cat
+    to_olga = _to(there, "dm:@olga:other.example")
+    assert "**Tour entre pairs dans le réseau**" in to_olga and "voici" in to_olga
+
+
+@pytest.mark.sqlite_only
+async def test_network_mentoring_and_rounds_commands_are_translated(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stewards' network commands (and a member refused them) in the pseudo-language."""
+    store = world.harness.store
+    for where in (COMMUNITY, SPACE):
+        community = await store.communities.get(where)
+        assert community is not None
+        await store.communities.update_settings(community.id, language="es")
+    await world.person(COMMUNITY, "cat", "/mentor request robotics")
+    await world.person(SPACE, "olga", "/mentor offer 1 robotics")
+    for where, name in ((COMMUNITY, "dan"), (SPACE, "oscar")):
+        await rounds_member(world, where, name)
+    lines = [
+        ("cat", "/network mentors match"),
+        ("ann", "/network mentors settings"),
+        ("ann", "/network mentors settings auto_match=off"),
+        ("ann", "/network mentors settings weekday=monday"),
+        ("ann", "/network mentors settings auto_match=off weekday=monday"),
+        ("ann", "/network mentors prefer-outside"),
+        ("ann", "/network mentors prefer-outside off"),
+        ("ann", "/network mentors match dry_run"),
+        ("ann", "/network mentors match"),
+        ("ann", "/network mentors match"),
+        ("ann", "/network rounds status"),
+        ("ann", "/network rounds pause"),
+        ("ann", "/network rounds resume"),
+        ("ann", "/network rounds run dry_run"),
+        ("ann", "/network rounds run"),
+        ("ann", "/network rounds run"),
+        ("ann", "/network rounds status"),
+    ]
+    allowed = (
+        frozenset({"fake", "community", "other", "space", "robotics", "Olga", "Oscar"})
+        | SHARED_NETWORK_TEXTS
+    )
+    found = []
+    with pseudo_translated(monkeypatch, "es"):
+        for name, line in lines:
+            await world.reply(COMMUNITY, name, line)
+            mine, there = await world.deliver()
+            found += _english([*world.sent, *mine, *there], allowed)
+    assert not found, "\n".join(found)
