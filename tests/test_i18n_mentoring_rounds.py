@@ -382,6 +382,7 @@ async def test_a_french_community_logs_in_french_and_bad_input_is_refused_in_spa
     assert "a configuré les tours entre pairs" in _to(sent, "#modlog")
     await _languages(harness, mod="es")
     stats = await harness.reply_text("mod", "/stats")
+    assert "• Mentoría: 0 quieren un mentor, 0 quieren ser mentores" in stats
     assert "• Parejas de mentoría: 0 activas (0 señaladas), 0 solicitud(es) en espera" in stats
     assert "• Rondas entre pares: " in stats and ", la próxima el jue 7 ene;" in stats
 
