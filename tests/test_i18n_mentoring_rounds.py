@@ -289,8 +289,8 @@ async def test_a_spanish_mentor_and_a_french_mentee_each_read_their_own_language
     # No shared conversation can be in two languages: one introduction each, in their own.
     assert not [s for s in sent if s.where.startswith("group:")]
     to_ann, to_cat = _to(sent, "dm:ann"), _to(sent, "dm:cat")
-    assert "te presento a" in to_ann and "¡" in to_ann and "Compartís **maths**." in to_ann
-    assert "Dentro de 14 días os preguntaré" in to_ann
+    assert "te presento a" in to_ann and "¡" in to_ann and "Comparten **maths**." in to_ann
+    assert "Dentro de 14 días les preguntaré" in to_ann
     assert "voici" in to_cat and "Vous partagez **maths**." in to_cat
     assert "Dans 14 jours, je demanderai à chacun de vous" in to_cat
     # The moderators' log is the community's (English here), whoever ran the round.
@@ -346,7 +346,7 @@ async def test_a_peer_round_introduces_each_member_in_their_own_language(
     sent = harness.platform.take()
     assert not [s for s in sent if s.where.startswith("group:")]
     assert "**Ronda entre pares**" in _to(sent, "dm:ann")
-    assert "Compartís **maths**." in _to(sent, "dm:ann")
+    assert "Comparten **maths**." in _to(sent, "dm:ann")
     assert "**Tour entre pairs**" in _to(sent, "dm:cat")
     assert "Vous partagez **maths**." in _to(sent, "dm:cat")
     assert "Peer round " in _to(sent, "#modlog")  # the community's language
@@ -355,7 +355,7 @@ async def test_a_peer_round_introduces_each_member_in_their_own_language(
         asked = await _advance(harness, scheduler, 5)
     ann_asked = next(s for s in asked if s.where == "dm:ann")
     cat_asked = next(s for s in asked if s.where == "dm:cat")
-    assert "👋 ¿Os visteis con" in ann_asked.text
+    assert "👋 ¿Te reuniste con" in ann_asked.text
     assert "👋 Avez-vous rencontré" in cat_asked.text
     assert cat_asked.message.prompt is not None
     assert [c.label for c in cat_asked.message.prompt.choices] == [
@@ -399,7 +399,7 @@ async def test_across_a_network_each_side_is_introduced_in_their_own_language(
     mine, there = await world.deliver()
     here = world.sent + mine
     to_cat = _to(here, "dm:cat")
-    assert "emparejados a través de la red" in to_cat and "Compartís **robotics**." in to_cat
+    assert "emparejados a través de la red" in to_cat and "Comparten **robotics**." in to_cat
     to_olga = _to(there, "dm:@olga:other.example")
     assert "apparié à travers le réseau" in to_olga and "Vous partagez **robotics**." in to_olga
 
@@ -414,7 +414,7 @@ async def test_a_network_peer_round_greets_each_member_in_their_own_language(
     assert "Nobody to pair" not in await world.reply(COMMUNITY, "ann", "/network rounds run")
     mine, there = await world.deliver()
     to_cat = _to(world.sent + mine, "dm:cat")
-    assert "**Ronda entre pares en la red**" in to_cat and "Compartís **robotics**." in to_cat
+    assert "**Ronda entre pares en la red**" in to_cat and "Comparten **robotics**." in to_cat
     to_olga = _to(there, "dm:@olga:other.example")
     assert "**Tour entre pairs dans le réseau**" in to_olga and "voici" in to_olga
 
