@@ -25,7 +25,7 @@ from communitybot.affiliates import stewarded_network
 from communitybot.context import Context
 from communitybot.events import CommunityRef, UserRef
 from communitybot.ghosts import is_bridged_ghost
-from communitybot.i18n import tr, use_language
+from communitybot.i18n import ptr, tr, use_language
 from communitybot.i18n.choice import community_language, member_language
 from communitybot.introductions import Namer, Party, introduce
 from communitybot.mentoring.scoring import TZ_POINTS, rarity_weights
@@ -121,6 +121,12 @@ async def network_tags(ctx: Context, affiliates: Iterable[int]) -> NetworkTags:
         live += await store.members.count(cid)
     shown = {n: root for root, n in key_of.items()}
     return NetworkTags(tags_of, net_tag, shown, rarity_weights(df, live))
+
+
+def on_off(value: bool) -> str:
+    """A setting's state as the reader reads it ("on"/"off" are also typed values, so the
+    state has its own context)."""
+    return ptr("setting state", "on") if value else ptr("setting state", "off")
 
 
 async def steward_network(ctx: Context) -> Network | list[Action]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from communitybot.context import Context
 from communitybot.feature import handles
-from communitybot.i18n import ntr, tr, use_language
+from communitybot.i18n import ntr, ptr, tr, use_language
 from communitybot.i18n.choice import community_language
 from communitybot.mentoring.checkins import answer_label
 from communitybot.mentoring.match import auto_match
@@ -23,7 +23,7 @@ PAIRS_SHOWN = 25
 
 
 def _on_off(value: bool) -> str:
-    return tr("on") if value else tr("off")
+    return ptr("setting state", "on") if value else ptr("setting state", "off")
 
 
 @handles("mentoring", "settings")

@@ -39,6 +39,7 @@ from communitybot.network_matching import (
     introduce_translated,
     is_ghost,
     network_tags,
+    on_off,
     readers,
     same_person_groups,
     steward_network,
@@ -314,7 +315,7 @@ async def network_match(ctx: Context, options: dict[str, Any]) -> list[Action]:
             != problem.members[p.mentor_id].community_id
         )
         waiting = len(problem.mentees) - len(pairs)
-        prefer = tr("on") if problem.outside_points else tr("off")
+        prefer = on_off(bool(problem.outside_points))
         lines = [
             ntr(
                 "**Preview** (nothing saved): {n} new pair(s) to make, {across} of them across "
@@ -374,7 +375,7 @@ async def prefer_outside(ctx: Context, options: dict[str, Any]) -> list[Action]:
             tr(
                 "Prefer mentors outside the mentee's affiliate: {state}. "
                 "`{p}network mentors prefer-outside on|off` changes it.",
-                state=tr("on") if on else tr("off"),
+                state=on_off(on),
                 p=ctx.prefix,
             )
         )
@@ -413,7 +414,7 @@ def _settings_text(ctx: Context, settings: NetworkSchedule | None, outside: bool
             auto,
             tr(
                 "• Prefer mentors outside the mentee's affiliate: {state}",
-                state=tr("on") if outside else tr("off"),
+                state=on_off(outside),
             ),
             tr(
                 "Change with `{p}network mentors settings auto_match=on|off "

@@ -40,6 +40,7 @@ from communitybot.network_matching import (
     introduce_translated,
     is_ghost,
     network_tags,
+    on_off,
     readers,
     same_person_groups,
     steward_network,
@@ -303,7 +304,7 @@ async def network_round(ctx: Context, options: dict[str, Any]) -> list[Action]:
                 groups=len(result.groups),
                 eligible=result.eligible,
                 across=result.across,
-                prefer=tr("on") if result.outside else tr("off"),
+                prefer=on_off(result.outside),
             )
         ]
         lines += [f"• {group}" for group in result.groups[:PREVIEW_LINES]]
