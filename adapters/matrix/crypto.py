@@ -339,6 +339,8 @@ class Crypto:
             return 0
         devices = olm.device_store._entries.pop(user_id, {})
         olm.tracked_users.discard(user_id)
+        if any(user_id in room.users for room in self.client.rooms.values() if room.encrypted):
+            olm.users_for_key_query.add(user_id)  # to write to them again, fetched anew
         account = store._get_account()
         if account is not None:
             database = store.database

@@ -56,6 +56,7 @@ class World:
         self.timeline_limit = 100
         self.encryption = False
         self.key_wait = 60.0
+        self.trust = "tofu"
 
     @property
     def bot_id(self) -> str:
@@ -86,6 +87,7 @@ class World:
             encryption=self.encryption,
             crypto_store=self.directory / "bot-keys",
             key_wait=self.key_wait,
+            trust=self.trust,
         )
 
     async def start_bot(

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import stat
+import uuid
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from nio import Api, ShareGroupSessionResponse
+from nio.crypto import OlmDevice
 
+from communitybot.events import UserRef
 from tests.matrix.conftest import World
 from tests.matrix.members import Member
 
@@ -146,3 +153,124 @@ async def test_a_members_second_device_reads_the_answers(world: World) -> None:
     reply = await phone.wait_dm("grade", after=mark, sender=bot_id)
     assert reply.encrypted  # … and the answer is readable there
     assert not phone.undecrypted
+
+
+def _bot_device(member: Member, bot_id: str) -> OlmDevice:
+    return next(iter(member.client.device_store.active_user_devices(bot_id)))
+
+
+async def _send_with_room_keys_held(member: Member, room_id: str, text: str) -> list[Any]:
+    """Send `text` encrypted with a new room session whose keys are not delivered yet (as when
+    a member's to-device messages are delayed); the held key messages are returned."""
+    client = member.client
+    assert client.olm is not None
+    missing = client.get_missing_sessions(room_id)
+    if missing:
+        await client.keys_claim(missing)
+    room = client.rooms[room_id]
+    held = list(
+        client.olm.share_group_session_parallel(
+            room_id, list(room.users), ignore_unverified_devices=True
+        )
+    )
+    client.olm.outbound_group_sessions[room_id].shared = True
+    await member.say(room_id, text)
+    return held
+
+
+async def _deliver(member: Member, room_id: str, held: list[Any]) -> None:
+    client = member.client
+    for sharing_with, to_device in held:
+        method, path, data = Api.to_device(
+            client.access_token, "m.room.encrypted", to_device, uuid.uuid4()
+        )
+        await client._send(ShareGroupSessionResponse, method, path, data, (room_id, sharing_with))
+
+
+async def test_a_message_whose_keys_arrive_late_is_handled_once(world: World) -> None:
+    await _encrypted_world(world)
+    bot = await world.start_bot()
+    bot_id = world.bot_id
+    bob = await world.member("bob", encrypted=True)
+    await bob.join(world.general)
+    await bob.wait_dm(FIRST_QUESTION, sender=bot_id)
+
+    mark = bob.mark()
+    held = await _send_with_room_keys_held(bob, world.general, "!tags add maths")
+    crypto = bot.platform.crypto
+    assert crypto is not None
+    await _until(lambda: crypto.waiting == 1)  # the bot waits, having asked for the key
+    await asyncio.sleep(1.5)
+    assert not bob.since(mark, sender=bot_id)
+
+    await _deliver(bob, world.general, held)  # the key arrives: the command runs, once
+    await bob.wait_dm("maths", after=mark, sender=bot_id)
+    await asyncio.sleep(1.5)
+    assert len(bob.since(mark, sender=bot_id)) == 1
+    assert crypto.waiting == 0
+
+
+async def test_a_message_whose_keys_never_arrive_gets_one_note(world: World) -> None:
+    world.key_wait = 1.0
+    await _encrypted_world(world)
+    bot = await world.start_bot()
+    bot_id = world.bot_id
+    bob = await world.member("bob", encrypted=True)
+    await bob.join(world.general)
+    await bob.wait_dm(FIRST_QUESTION, sender=bot_id)
+    bob.client.blacklist_device(_bot_device(bob, bot_id))
+
+    mark = bob.mark()
+    await bob.say(world.general, "!peers")
+    await bob.say(world.general, "!tags list")
+    note = await bob.wait_for(
+        lambda s: s.sender == bot_id and s.room_id == world.general, after=mark
+    )
+    assert "send it again" in note.body and note.encrypted
+    await asyncio.sleep(2.5)
+    assert len(bob.since(mark, sender=bot_id)) == 1  # one note for both, nothing else
+    assert bot.platform.crypto is not None and bot.platform.crypto.waiting == 0
+
+
+async def _until(condition: Callable[[], bool], within: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not condition():
+        assert loop.time() < deadline, "condition never became true"
+        await asyncio.sleep(0.05)
+
+
+async def test_mydata_lists_and_forgetme_deletes_a_members_device_keys(world: World) -> None:
+    await _encrypted_world(world)
+    bot = await world.start_bot()
+    alice = await world.member("alice", encrypted=True)
+    await alice.join(world.general)
+    await alice.wait_dm(FIRST_QUESTION, sender=world.bot_id)
+    assert world.store is not None
+    who = UserRef("matrix", alice.user_id)
+
+    exported = await world.store.adapter_data.export(who)
+    devices = exported["matrix_member_devices"]
+    assert [d["device_id"] for d in devices] == [alice.account.device_id]
+    assert devices[0]["trust"] == "verified"  # trusted on first use
+    assert all("key" not in name for name in devices[0])  # no key material in the export
+
+    assert await world.store.adapter_data.forget(who) >= 1
+    assert "matrix_member_devices" not in await world.store.adapter_data.export(who)
+    assert bot.client.olm is not None and bot.client.device_id is not None
+    store = world.directory / "bot-keys" / f"{world.bot_id}_{bot.client.device_id}.db"
+    with sqlite3.connect(store) as db:
+        left = db.execute("SELECT COUNT(*) FROM devicekeys WHERE user_id = ?", (alice.user_id,))
+        assert left.fetchone()[0] == 0
+
+
+async def test_under_the_verified_policy_unverified_devices_get_no_keys(world: World) -> None:
+    world.trust = "verified"
+    await _encrypted_world(world)
+    await world.start_bot()
+    alice = await world.member("alice", encrypted=True)
+    await alice.join(world.general)
+    dm = await alice.wait_direct_room()
+    await _until(lambda: bool(alice.undecrypted), within=20)  # the welcome came, locked
+    await asyncio.sleep(1.0)
+    assert not alice.since(0, sender=world.bot_id, room_id=dm)  # nothing readable
