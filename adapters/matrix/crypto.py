@@ -22,6 +22,7 @@ Why these choices:
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections import OrderedDict
@@ -41,6 +42,7 @@ from nio import (
     MegolmEvent,
     RoomGetStateEventResponse,
 )
+from nio.api import Api
 from nio.crypto import OlmDevice
 from nio.exceptions import EncryptionError
 
@@ -102,6 +104,33 @@ class Crypto:
 
     # -- start-up ----------------------------------------------------------------------------
 
+    def store_file(self) -> Path:
+        return self.store_dir / f"{self.client.user_id}_{self.client.device_id}.db"
+
+    async def keys_lost(self) -> bool:
+        """True when this device has no key file here but its keys are on the homeserver: the
+        folder was lost or moved, and the device can never decrypt again (a new one is needed).
+        """
+        if self.store_file().exists():
+            return False
+        client = self.client
+        path = Api._build_path(["keys", "query"])
+        body = json.dumps({"device_keys": {client.user_id: [client.device_id]}})
+        response = await client.send(
+            "POST",
+            path,
+            body,
+            headers={
+                "Authorization": f"Bearer {client.access_token}",
+                "Content-Type": "application/json",
+            },
+        )
+        if response.status != 200:
+            return False
+        answer = await response.json()
+        devices = (answer.get("device_keys") or {}).get(client.user_id) or {}
+        return client.device_id in devices
+
     async def open(self) -> None:
         """Load (or create) this device's key store and publish its keys; after log-in."""
         client = self.client
@@ -117,7 +146,7 @@ class Crypto:
             logger.warning(
                 "the Matrix key folder {} can be read by other users; chmod 700 it", self.store_dir
             )
-        create_private(self.store_dir / f"{client.user_id}_{client.device_id}.db")
+        create_private(self.store_file())
         client.config = replace(client.config, pickle_key=pickle_key)
         client.store_path = str(self.store_dir)
         client.load_store()
@@ -128,8 +157,8 @@ class Crypto:
             if isinstance(response, KeysUploadError):
                 raise MatrixStartupError(
                     f"the homeserver refused device {client.device_id}'s encryption keys "
-                    f"({response.message}); if {self.store_dir} was lost, log the bot in as a "
-                    "new device (remove the saved login or use a new access token)"
+                    f"({response.status_code or 'no reason given'}); if {self.store_dir} was "
+                    "lost, log the bot in as a new device (a new access token)"
                 )
         logger.info("Matrix end-to-end encryption on (device {})", client.device_id)
 
@@ -228,6 +257,8 @@ class Crypto:
             return
         if not room.members_synced:
             await client.joined_members(room_id)
+        if client.olm is not None:
+            client.olm.update_tracked_users(room)  # members whose devices were forgotten
         if client.should_query_keys:
             await self._query_keys()
         else:
@@ -338,9 +369,8 @@ class Crypto:
         if olm is None or store is None:
             return 0
         devices = olm.device_store._entries.pop(user_id, {})
-        olm.tracked_users.discard(user_id)
-        if any(user_id in room.users for room in self.client.rooms.values() if room.encrypted):
-            olm.users_for_key_query.add(user_id)  # to write to them again, fetched anew
+        olm.tracked_users.discard(user_id)  # fetched anew only when the bot writes to them
+        olm.users_for_key_query.discard(user_id)
         account = store._get_account()
         if account is not None:
             database = store.database

@@ -230,7 +230,7 @@ class MatrixBot:
         """Log in, join the configured rooms and catch up; raises MatrixStartupError."""
         await log_in(self.client, self.config.credentials, self.state)
         if self.platform.crypto is not None:
-            await self.platform.crypto.open()
+            await self._open_crypto(self.platform.crypto)
         for entry in self.config.rooms:
             room_id = await self._join(entry)
             if room_id:
@@ -261,6 +261,34 @@ class MatrixBot:
             "" if first_ever else ", resumed from the saved sync position",
         )
         self.ready.set()
+
+    async def _open_crypto(self, crypto: Crypto) -> None:
+        """Open the key store; a device whose keys were lost is replaced by a new login (with
+        the password), since members' clients would never trust its keys changing."""
+        try:
+            lost = await crypto.keys_lost()
+        except TRANSIENT as error:
+            raise MatrixStartupError(
+                f"cannot reach the Matrix homeserver at {self.config.credentials.homeserver} "
+                f"({type(error).__name__})"
+            ) from None
+        if lost:
+            credentials = self.config.credentials
+            if credentials.access_token or not credentials.password:
+                raise MatrixStartupError(
+                    f"the encryption keys of device {self.client.device_id} are not in "
+                    f"{crypto.store_dir}: restore the folder, or give the bot a new access "
+                    "token (a new device)"
+                )
+            logger.warning(
+                "the encryption keys of device {} are not in {}; logging in as a new device",
+                self.client.device_id,
+                crypto.store_dir,
+            )
+            await self.state.forget_login()
+            self.client.device_id = ""  # else nio logs in to the same device again
+            await log_in(self.client, replace(credentials, device_id=None), self.state)
+        await crypto.open()
 
     def last_heard(self) -> float | None:
         """Seconds since the homeserver last answered a sync (None: not yet); a long-poll

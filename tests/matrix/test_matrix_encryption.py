@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sqlite3
 import stat
 import uuid
@@ -255,13 +256,22 @@ async def test_mydata_lists_and_forgetme_deletes_a_members_device_keys(world: Wo
     assert devices[0]["trust"] == "verified"  # trusted on first use
     assert all("key" not in name for name in devices[0])  # no key material in the export
 
-    assert await world.store.adapter_data.forget(who) >= 1
-    assert "matrix_member_devices" not in await world.store.adapter_data.export(who)
-    assert bot.client.olm is not None and bot.client.device_id is not None
+    crypto = bot.platform.crypto
+    assert crypto is not None and bot.client.device_id is not None
+    assert crypto.forget_member_devices(alice.user_id) == 1  # what /forgetme calls
+    assert crypto.member_devices(alice.user_id) == []
     store = world.directory / "bot-keys" / f"{world.bot_id}_{bot.client.device_id}.db"
     with sqlite3.connect(store) as db:
         left = db.execute("SELECT COUNT(*) FROM devicekeys WHERE user_id = ?", (alice.user_id,))
         assert left.fetchone()[0] == 0
+        trust = db.execute("SELECT COUNT(*) FROM devicetruststate").fetchone()[0]
+        keys = db.execute("SELECT COUNT(*) FROM keys").fetchone()[0]
+        rows = db.execute("SELECT COUNT(*) FROM devicekeys").fetchone()[0]
+        assert trust <= rows and keys == 2 * rows  # nothing of hers left behind
+
+    mark = alice.mark()  # the bot fetches her public keys again when it writes to her
+    await _answer(alice, world.bot_id, "1", "subjects")
+    assert all(seen.encrypted for seen in alice.since(mark, sender=world.bot_id))
 
 
 async def test_under_the_verified_policy_unverified_devices_get_no_keys(world: World) -> None:
@@ -274,3 +284,24 @@ async def test_under_the_verified_policy_unverified_devices_get_no_keys(world: W
     await _until(lambda: bool(alice.undecrypted), within=20)  # the welcome came, locked
     await asyncio.sleep(1.0)
     assert not alice.since(0, sender=world.bot_id, room_id=dm)  # nothing readable
+
+
+async def test_a_lost_key_folder_means_a_new_device_not_a_changed_one(world: World) -> None:
+    await _encrypted_world(world)
+    bot = await world.start_bot()
+    bot_id = world.bot_id
+    old_device = bot.client.device_id
+    alice = await world.member("alice", encrypted=True)
+    await alice.join(world.general)
+    await alice.wait_dm(FIRST_QUESTION, sender=bot_id)
+    await world.stop_bot()
+    shutil.rmtree(world.directory / "bot-keys")
+
+    restarted = await world.start_bot()
+    assert restarted.client.device_id != old_device  # keys never change under a device id
+    mark = alice.mark()
+    dm = await alice.wait_direct_room()
+    await asyncio.sleep(1.0)  # alice's client hears of the bot's new device
+    await alice.say(dm, "1")
+    reply = await alice.wait_dm("subjects", after=mark, sender=bot_id)
+    assert reply.encrypted
