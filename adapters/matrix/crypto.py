@@ -17,7 +17,8 @@ Why these choices:
 - An event the bot cannot decrypt (its room key has not arrived) waits: the key is asked for
   (from the bot's own devices and the sender's), and the event is tried again after every sync.
   Decrypted late, it is handled like any other, once; still locked after `KEY_WAIT` seconds,
-  the room gets one short note asking to send it again.
+  the room gets one short note asking to send it again. The waiting events are saved in
+  `matrix_state`, so a restart meanwhile neither drops them nor answers them twice.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ from communitybot.ports import UserRows
 TRUST_POLICIES = ("tofu", "verified")
 KEY_WAIT = 60.0
 """Seconds an undecryptable event waits for its keys before the room is asked to resend."""
+WAITING = "crypto_waiting"
+"""`matrix_state` key of the events still waiting for their room keys (JSON)."""
 PICKLE_KEY = "crypto_pickle_key"
 """`matrix_state` key of the passphrase nio encrypts its key store with."""
 MEGOLM = "m.megolm.v1.aes-sha2"
@@ -87,7 +90,7 @@ class Crypto:
         trust: str = "tofu",
         *,
         key_wait: float = KEY_WAIT,
-        monotonic: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if trust not in TRUST_POLICIES:
             raise ValueError(f"trust must be one of {TRUST_POLICIES}")
@@ -96,8 +99,11 @@ class Crypto:
         self.store_dir = store_dir
         self.trust = trust
         self.key_wait = key_wait
-        self._monotonic = monotonic
+        self._clock = clock
+        self._dirty = False
+        """The waiting events changed since they were last saved."""
         self._waiting: dict[str, Waiting] = {}
+        self._saved: list[str] = []
         self._settled: OrderedDict[str, None] = OrderedDict()
         """Event ids already decrypted late or given up on (bounded): each is handled once."""
         state.db.declare_personal_data(MemberDevices(self))
@@ -160,6 +166,7 @@ class Crypto:
                     f"({response.status_code or 'no reason given'}); if {self.store_dir} was "
                     "lost, log the bot in as a new device (a new access token)"
                 )
+        await self.load_waiting()
         logger.info("Matrix end-to-end encryption on (device {})", client.device_id)
 
     # -- after each sync ---------------------------------------------------------------------
@@ -296,7 +303,8 @@ class Crypto:
         if not isinstance(event, MegolmEvent):
             return
         event.room_id = room_id
-        self._waiting[event_id] = Waiting(room_id, event, self._monotonic())
+        self._waiting[event_id] = Waiting(room_id, event, self._clock())
+        await self.save_waiting()
         logger.info("cannot decrypt {} in {} yet; asking for its key", event_id, room_id)
         try:
             await self.client.request_room_key(event)
@@ -326,7 +334,7 @@ class Crypto:
     def given_up(self) -> dict[str, float]:
         """Rooms whose events waited past `key_wait` → when the oldest was first seen
         (wall clock); those events are dropped from waiting for good."""
-        now = self._monotonic()
+        now = self._clock()
         rooms: dict[str, float] = {}
         for event_id, waiting in list(self._waiting.items()):
             if now - waiting.since < self.key_wait:
@@ -337,8 +345,32 @@ class Crypto:
             logger.warning("the key of {} never arrived; asking to resend", event_id)
         return rooms
 
+    async def save_waiting(self) -> None:
+        """Keep the waiting events in the database: the sync position moves past them, so a
+        restart would otherwise forget them (neither handled nor answered with the note)."""
+        if not self._dirty and self._waiting.keys() == set(self._saved):
+            return
+        rows = [
+            {"room_id": w.room_id, "since": w.since, "event": w.event.source}
+            for w in self._waiting.values()
+        ]
+        await self.state.put(WAITING, json.dumps(rows))
+        self._saved = list(self._waiting)
+        self._dirty = False
+
+    async def load_waiting(self) -> None:
+        """The events still waiting for their keys when the bot stopped."""
+        saved = await self.state.get(WAITING)
+        for row in json.loads(saved) if saved else []:
+            event = MegolmEvent.from_dict(row.get("event") or {})
+            if isinstance(event, MegolmEvent) and event.event_id:
+                event.room_id = row["room_id"]
+                self._waiting[event.event_id] = Waiting(row["room_id"], event, row["since"])
+        self._saved = list(self._waiting)
+
     def _settle(self, event_id: str) -> None:
         self._waiting.pop(event_id, None)
+        self._dirty = True
         self._settled[event_id] = None
         if len(self._settled) > REMEMBERED_OUTCOMES:
             self._settled.popitem(last=False)

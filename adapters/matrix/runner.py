@@ -443,6 +443,7 @@ class MatrixBot:
         await lanes.run(self._on_lane_event)
         if crypto is not None:
             await self._ask_to_resend(crypto.given_up())
+            await crypto.save_waiting()  # before the sync position moves past them
         self.since = response.next_batch
         await self.state.save_next_batch(response.next_batch)
         self.synced.set()

@@ -211,6 +211,30 @@ async def test_a_message_whose_keys_arrive_late_is_handled_once(world: World) ->
     assert crypto.waiting == 0
 
 
+async def test_a_message_still_waiting_for_its_keys_survives_a_restart(world: World) -> None:
+    await _encrypted_world(world)
+    bot = await world.start_bot()
+    bot_id = world.bot_id
+    bob = await world.member("bob", encrypted=True)
+    await bob.join(world.general)
+    await bob.wait_dm(FIRST_QUESTION, sender=bot_id)
+
+    mark = bob.mark()
+    held = await _send_with_room_keys_held(bob, world.general, "!tags add maths")
+    crypto = bot.platform.crypto
+    assert crypto is not None
+    await _until(lambda: crypto.waiting == 1)
+    await asyncio.sleep(1.5)  # a sync or two: the sync position moves past the message
+    await world.stop_bot()
+    await _deliver(bob, world.general, held)  # the key comes while the bot is down
+
+    restarted = await world.start_bot()
+    await bob.wait_dm("maths", after=mark, sender=bot_id)
+    await asyncio.sleep(1.5)
+    assert len(bob.since(mark, sender=bot_id)) == 1
+    assert restarted.platform.crypto is not None and restarted.platform.crypto.waiting == 0
+
+
 async def test_a_message_whose_keys_never_arrive_gets_one_note(world: World) -> None:
     world.key_wait = 1.0
     await _encrypted_world(world)
