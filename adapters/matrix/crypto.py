@@ -155,7 +155,14 @@ class Crypto:
         create_private(self.store_file())
         client.config = replace(client.config, pickle_key=pickle_key)
         client.store_path = str(self.store_dir)
-        client.load_store()
+        try:
+            client.load_store()
+        except Exception as error:  # nio/vodozemac cannot unpickle: wrong passphrase, bad file
+            raise MatrixStartupError(
+                f"cannot open the Matrix key store {self.store_file()} "
+                f"({type(error).__name__}); was the database restored without it, or it "
+                "without the database? Restore both from the same backup"
+            ) from None
         if client.olm is None:
             raise MatrixStartupError("matrix-nio could not open the encryption key store")
         if client.should_upload_keys:

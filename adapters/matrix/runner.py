@@ -266,13 +266,15 @@ class MatrixBot:
         """Open the key store; a device whose keys were lost is replaced by a new login (with
         the password), since members' clients would never trust its keys changing."""
         try:
-            lost = await crypto.keys_lost()
+            await self._open_keys(crypto)
         except TRANSIENT as error:
             raise MatrixStartupError(
                 f"cannot reach the Matrix homeserver at {self.config.credentials.homeserver} "
                 f"({type(error).__name__})"
             ) from None
-        if lost:
+
+    async def _open_keys(self, crypto: Crypto) -> None:
+        if await crypto.keys_lost():
             credentials = self.config.credentials
             if credentials.access_token or not credentials.password:
                 raise MatrixStartupError(

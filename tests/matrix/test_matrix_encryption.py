@@ -16,6 +16,8 @@ import pytest
 from nio import Api, ShareGroupSessionResponse
 from nio.crypto import OlmDevice
 
+from adapters.matrix.crypto import PICKLE_KEY as PICKLE
+from adapters.matrix.login import MatrixStartupError
 from communitybot.events import UserRef
 from tests.matrix.conftest import World
 from tests.matrix.members import Member
@@ -329,3 +331,13 @@ async def test_a_lost_key_folder_means_a_new_device_not_a_changed_one(world: Wor
     await alice.say(dm, "1")
     reply = await alice.wait_dm("subjects", after=mark, sender=bot_id)
     assert reply.encrypted
+
+
+async def test_a_key_store_without_its_database_is_one_clear_error(world: World) -> None:
+    await _encrypted_world(world)
+    await world.start_bot()
+    await world.stop_bot()
+    with sqlite3.connect(world.directory / "bot.db") as db:  # e.g. a database from elsewhere
+        db.execute("UPDATE matrix_state SET value = 'not-the-passphrase' WHERE key = ?", (PICKLE,))
+    with pytest.raises(MatrixStartupError, match="cannot open the Matrix key store"):
+        await world.start_bot()
