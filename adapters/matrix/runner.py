@@ -36,6 +36,11 @@ Decisions worth knowing:
   `change="deleted"` (the user is the redactor), a reply to one of the bot's copies names the
   original's relay key, and a file is a message with its download link. The bot's copies, and
   edits and redactions of them, never reach the core.
+- End-to-end encryption (issue #18, `crypto.py`, on by default): nio decrypts each sync's
+  events before they are handled, so encrypted commands, DM answers and chat messages take
+  the plain path; keys are exchanged after each sync. An event still locked waits for its key
+  and is handled when it comes (once), or the room gets one note asking to resend. Off, an
+  encrypted served room is reported (log and `!help`) and encrypted DMs are declined.
 """
 
 from __future__ import annotations
@@ -163,10 +168,11 @@ def matrix_platform(config: MatrixConfig, state: AdapterState) -> MatrixPlatform
             store_sync_tokens=False,
         ),
     )
+    matrix_state = MatrixState(state, own_id)
     crypto = (
         Crypto(
             client,
-            MatrixState(state, own_id),
+            matrix_state,
             config.crypto_store,
             config.trust,
             key_wait=config.key_wait,
@@ -176,7 +182,7 @@ def matrix_platform(config: MatrixConfig, state: AdapterState) -> MatrixPlatform
     )
     return MatrixPlatform(
         client,
-        MatrixState(state, own_id),
+        matrix_state,
         Served(),
         config.moderator_level,
         retry_delay=config.retry_delay,
