@@ -88,3 +88,23 @@ async def test_verified_gives_unverified_and_changed_devices_no_keys(
     assert phone.blacklisted and not phone.verified
     assert any("gets no more room keys" in line for line in lines)
     assert not any("second-ed25519" in line for line in lines)
+
+
+def test_encryption_is_on_by_default_with_trust_on_first_use(tmp_path: Path) -> None:
+    from adapters.matrix.runner import MatrixConfig
+    from communitybot.settings import SettingsError, load_settings
+
+    matrix = {
+        "homeserver": "https://matrix.example.org",
+        "user_id": "@bot:example.org",
+        "password": "not-a-real-password",
+    }
+    settings = load_settings(_env_file=None, database_path=tmp_path / "bot.db", matrix=matrix)
+    config = MatrixConfig.from_settings(settings.matrix)
+    assert config.encryption and config.trust == "tofu"
+    assert config.crypto_store == Path("matrix-crypto")
+    off = load_settings(_env_file=None, matrix={**matrix, "encryption": "false"})
+    assert not MatrixConfig.from_settings(off.matrix).encryption
+    with pytest.raises(SettingsError, match="TRUST") as refused:
+        load_settings(_env_file=None, matrix={**matrix, "trust": "everyone"})
+    assert "tofu" in str(refused.value) and "verified" in str(refused.value)
