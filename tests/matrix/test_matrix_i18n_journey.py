@@ -9,19 +9,23 @@ still travels through the homeserver to real member clients.
 
 Encryption is set OFF for this test, explicitly: it is about languages, and plain rooms keep
 it short (no key exchange per member and room). Encrypted DMs and rooms, with the same texts,
-are covered by tests/matrix/test_matrix_encryption.py.
+are covered by tests/matrix/test_matrix_encryption.py. The last test turns it ON: the "please
+resend" note exists only for a message the bot could not decrypt, and it is written in the
+community's language because everyone in the room reads it.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from adapters.matrix.translate import community_ref
 from communitybot.clock import FakeClock
 from communitybot.registry import JOB_KINDS
 from communitybot.scheduler import Scheduler
 from tests.matrix.conftest import World
 from tests.matrix.members import Member, Seen
 from tests.matrix.test_matrix_chats import Recorder, recorder
+from tests.matrix.test_matrix_encryption import _bot_device, _encrypted_world
 
 __all__ = ["recorder"]  # the fixture: wait until the core has handled a room message
 
@@ -156,3 +160,35 @@ async def test_a_spanish_speaking_member_from_welcome_to_recap_on_matrix(
         assert "• Q1 ¿Qué retroalimentación funciona?: 2" in recap.body
         assert f"• {bea.user_id[1:].split(':')[0]} ↔ {ana.user_id[1:].split(':')[0]}" in recap.body
         assert "La transcripción: `!chat transcript engchat`." in recap.body
+
+
+async def test_the_resend_note_in_a_served_room_is_in_the_community_language(
+    world: World,
+) -> None:
+    """The adapter's own note, in an encrypted room everyone reads: the community's language
+    (here encryption is ON: the note exists only when a message could not be decrypted)."""
+    world.key_wait = 1.0
+    await _encrypted_world(world)
+    bot = await world.start_bot()
+    bot_id = world.bot_id
+    assert world.store is not None
+    community, _ = await world.store.communities.ensure(
+        community_ref(world.general), datetime.now(UTC)
+    )
+    await world.store.communities.update_settings(community.id, language="es")
+    bob = await world.member("bob", encrypted=True)
+    await bob.join(world.general)
+    await bob.wait_dm("bienvenida", sender=bot_id)  # the welcome, in Spanish too
+    bob.client.blacklist_device(_bot_device(bob, bot_id))
+
+    mark = bob.mark()
+    await bob.say(world.general, "!peers")
+    note = await bob.wait_for(
+        lambda s: s.sender == bot_id and s.room_id == world.general, after=mark
+    )
+    assert note.encrypted
+    assert note.body.startswith("🔒 No pude descifrar un mensaje enviado aquí a las ")
+    assert note.body.endswith(
+        " UTC: sus claves nunca me llegaron. Si era para mí, envíalo de nuevo, por favor."
+    )
+    assert bot.platform.crypto is not None
