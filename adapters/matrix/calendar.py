@@ -218,7 +218,7 @@ class MatrixCalendar:
 
     async def _redact(self, posted: Posted) -> None:
         response = await self.client.room_redact(
-            posted.room_id, posted.event_id, reason="replaced by the chat's next date"
+            posted.room_id, posted.event_id, reason=tr("replaced by the chat's next date")
         )
         if not isinstance(response, RoomRedactResponse):
             logger.warning("could not redact the old calendar in {}: {}", posted.room_id, response)

@@ -508,7 +508,7 @@ class MatrixPlatform:
         if room is None or user.user_id not in room.invited_users:
             return
         try:
-            response = await self.client.room_kick(role_id, user.user_id, "tag removed")
+            response = await self.client.room_kick(role_id, user.user_id, tr("tag removed"))
         except TRANSIENT as error:
             raise PlatformError(
                 tr("the homeserver is unreachable ({error})", error=error)
