@@ -559,7 +559,8 @@ class MatrixBot:
 
     async def room_language(self, room_id: str) -> str:
         """Who reads a room decides: a member's DM room, that member's language; a served
-        room (or one the bot made for a group), the community's."""
+        room, the community's; any other (a group introduction's room), English, as the
+        adapter does not record which community made it."""
         direct = await self.state.dm_by_room(room_id)
         if direct is not None:
             return await self.bot.language_of(
