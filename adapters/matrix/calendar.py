@@ -31,6 +31,8 @@ from nio import (
 
 from adapters.matrix.errors import TRANSIENT
 from communitybot.events import CommunityRef
+from communitybot.i18n import tr
+from communitybot.i18n.dates import full_datetime
 from communitybot.ports import AdapterState, MissingPermission, PlatformError
 from communitybot.replies import CalendarEntry
 
@@ -48,9 +50,11 @@ class Posted:
 def caption(entry: CalendarEntry) -> str:
     """The file event's body: what it is and when the next chat is."""
     start = datetime.fromisoformat(entry.starts_at).astimezone(UTC)
-    return (
-        f"📅 {entry.title}: next chat {start:%A %d %B %Y, %H:%M} UTC. Open "
-        f"{entry.ics.filename} to add every chat to your calendar."
+    return tr(
+        "📅 {title}: next chat {when} UTC. Open {filename} to add every chat to your calendar.",
+        title=entry.title,
+        when=full_datetime(start),
+        filename=entry.ics.filename,
     )
 
 
@@ -148,9 +152,12 @@ class MatrixCalendar:
             return  # not cached: the homeserver's answer decides
         if not room.power_levels.can_user_send_state(self.client.user_id, PINNED):
             raise MissingPermission(
-                f"I can't pin the chat's calendar in room {room_id}: give me a power level "
-                f"that may change pinned messages ({room.power_levels.defaults.state_default} "
-                "by default) in that room"
+                tr(
+                    "I can't pin the chat's calendar in room {room_id}: give me a power level "
+                    "that may change pinned messages ({level} by default) in that room",
+                    room_id=room_id,
+                    level=room.power_levels.defaults.state_default,
+                )
             )
 
     async def _upload(self, entry: CalendarEntry) -> str:
@@ -162,9 +169,13 @@ class MatrixCalendar:
                 filesize=entry.ics.size,
             )
         except TRANSIENT as error:
-            raise PlatformError(f"the homeserver is unreachable ({error})") from error
+            raise PlatformError(
+                tr("the homeserver is unreachable ({error})", error=error)
+            ) from error
         if not isinstance(response, UploadResponse):
-            raise PlatformError(f"the homeserver would not store the calendar file: {response}")
+            raise PlatformError(
+                tr("the homeserver would not store the calendar file: {reason}", reason=response)
+            )
         return str(response.content_uri)
 
     async def _pins(self, room_id: str) -> list[str]:
@@ -173,7 +184,9 @@ class MatrixCalendar:
             return [str(e) for e in response.content.get("pinned", []) if isinstance(e, str)]
         if getattr(response, "status_code", None) == "M_NOT_FOUND":
             return []
-        raise PlatformError(f"cannot read the pins of room {room_id}: {response}")
+        raise PlatformError(
+            tr("cannot read the pins of room {room_id}: {reason}", room_id=room_id, reason=response)
+        )
 
     async def _set_pins(self, room_id: str, *, add: str | None, remove: str | None) -> None:
         current = await self._pins(room_id)
@@ -185,10 +198,15 @@ class MatrixCalendar:
             return
         if getattr(response, "status_code", None) == "M_FORBIDDEN":
             raise MissingPermission(
-                f"I can't pin the chat's calendar in room {room_id}: my power level there is "
-                "too low to change pinned messages"
+                tr(
+                    "I can't pin the chat's calendar in room {room_id}: my power level there is "
+                    "too low to change pinned messages",
+                    room_id=room_id,
+                )
             )
-        raise PlatformError(f"room {room_id} refused the pin: {response}")
+        raise PlatformError(
+            tr("room {room_id} refused the pin: {reason}", room_id=room_id, reason=response)
+        )
 
     async def _withdraw(self, posted: Posted) -> None:
         """Unpin and redact a file we posted (best effort: it may be gone, or our power)."""
@@ -200,7 +218,7 @@ class MatrixCalendar:
 
     async def _redact(self, posted: Posted) -> None:
         response = await self.client.room_redact(
-            posted.room_id, posted.event_id, reason="replaced by the chat's next date"
+            posted.room_id, posted.event_id, reason=tr("replaced by the chat's next date")
         )
         if not isinstance(response, RoomRedactResponse):
             logger.warning("could not redact the old calendar in {}: {}", posted.room_id, response)

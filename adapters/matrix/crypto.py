@@ -53,6 +53,7 @@ from adapters.matrix.schema import NAMESPACE
 from adapters.matrix.sync_state import MatrixState
 from communitybot.events import UserRef
 from communitybot.file_modes import create_private, loose, make_private_dirs
+from communitybot.i18n import N_
 from communitybot.logging import register_secret
 from communitybot.ports import UserRows
 
@@ -66,7 +67,7 @@ PICKLE_KEY = "crypto_pickle_key"
 MEGOLM = "m.megolm.v1.aes-sha2"
 ENCRYPTION_STATE = {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": MEGOLM}}
 REMEMBERED_OUTCOMES = 10_000
-RESEND_NOTE = (
+RESEND_NOTE = N_(
     "🔒 I couldn't decrypt a message sent here at {time} UTC: its keys never reached me. "
     "If it was meant for me, please send it again."
 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,13 +26,15 @@ from adapters.matrix.platform import MatrixPlatform
 from adapters.matrix.served import Served
 from adapters.matrix.sync_state import MatrixState
 from adapters.matrix.translate import community_ref, user_ref
+from communitybot.events import CommunityRef, UserRef
+from communitybot.i18n import N_, tr, use_language
 from communitybot.ports import PlatformError
 from communitybot.replies import Message
 
 DM_INVITES_PER_HOUR = 5
 HOUR = 3600.0
 
-ENCRYPTED_DM_TEXT = (
+ENCRYPTED_DM_TEXT = N_(
     "Hi! I can't read end-to-end encrypted rooms, so I've opened this unencrypted room for us "
     "instead. Type `{prefix}help` here to see what I can do."
 )
@@ -83,6 +85,7 @@ class InvitePolicy:
         encryption: bool = False,
         dm_invites_per_hour: int = DM_INVITES_PER_HOUR,
         monotonic: Callable[[], float] = time.monotonic,
+        language_of: Callable[[CommunityRef, UserRef], Awaitable[str]] | None = None,
     ) -> None:
         self.client = client
         self.served = served
@@ -93,6 +96,8 @@ class InvitePolicy:
         self.encryption = encryption
         self.dm_invites_per_hour = dm_invites_per_hour
         self._monotonic = monotonic
+        self.language_of = language_of
+        """The core's choice of a member's language (`Bot.language_of`): the DM text's."""
         self._dm_invites: dict[str, deque[float]] = {}
         """inviter → when their recent DM invites came (within the last hour)."""
 
@@ -160,11 +165,11 @@ class InvitePolicy:
         await self.client.room_leave(invite.room_id)
 
     async def _offer_plain_dm(self, user_id: str, space_id: str) -> None:
+        community, user = community_ref(space_id), user_ref(user_id)
+        language = await self.language_of(community, user) if self.language_of else None
+        with use_language(language):  # the member's DM: their language
+            text = tr(ENCRYPTED_DM_TEXT, prefix=self.prefix)
         try:
-            await self.platform.send_direct(
-                community_ref(space_id),
-                user_ref(user_id),
-                Message(ENCRYPTED_DM_TEXT.format(prefix=self.prefix)),
-            )
+            await self.platform.send_direct(community, user, Message(text))
         except PlatformError as error:
             logger.warning("could not open a DM with {}: {}", user_id, error)

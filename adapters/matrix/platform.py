@@ -45,7 +45,7 @@ from __future__ import annotations
 import asyncio
 import io
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -78,6 +78,8 @@ from adapters.matrix.translate import (
     notice_contents,
 )
 from communitybot.events import CommandInvoked, CommunityRef, ConversationRef, Event, UserRef
+from communitybot.i18n import N_, tr, use_language
+from communitybot.i18n.languages import DEFAULT_LANGUAGE
 from communitybot.outbox import request_key
 from communitybot.ports import DirectMessageRefused, MissingPermission, PlatformError
 from communitybot.replies import Attachment, CalendarEntry, Message, Relayed
@@ -85,10 +87,15 @@ from communitybot.replies import Attachment, CalendarEntry, Message, Relayed
 CREATOR_LEVEL = 1_000_000
 SEND_ATTEMPTS = 6
 
-ENCRYPTED_NOTE = (
+ENCRYPTED_NOTE = N_(
     "⚠️ Some of this community's rooms are end-to-end encrypted, and I can't read encrypted "
     "rooms yet: commands typed there won't reach me. Use an unencrypted room or our DM."
 )
+
+
+async def _english(community: CommunityRef) -> str:
+    """The language of a community's rooms when nobody asked the core (unit tests)."""
+    return DEFAULT_LANGUAGE
 
 
 def part_txn(key: str | None, index: int) -> str:
@@ -137,6 +144,9 @@ class MatrixPlatform:
         self._warned_pings: set[str] = set()
         """Ping values (and rooms) already warned about, so each is logged once."""
         self.relays = MatrixRelays(self, relay_copies)
+        self.community_language: Callable[[CommunityRef], Awaitable[str]] = _english
+        """The language of a community's rooms (the runner asks the core): the words the
+        adapter adds to posts everyone reads there (relay reply lines, the calendar caption)."""
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -149,7 +159,9 @@ class MatrixPlatform:
         key, or a fresh one outside an outbox delivery.
         """
         if room_id in self.departed:
-            raise MissingPermission(f"I'm no longer in room {room_id} (I was removed from it)")
+            raise MissingPermission(
+                tr("I'm no longer in room {room_id} (I was removed from it)", room_id=room_id)
+            )
         txn = txn or request_key() or str(uuid.uuid4())
         delay = self.retry_delay
         for attempt in range(1, SEND_ATTEMPTS + 1):
@@ -169,7 +181,9 @@ class MatrixPlatform:
                 delay = min(delay * 2, self.max_retry_delay)
                 continue
             except Exception as error:  # nio refuses e.g. encrypted rooms without olm
-                raise PlatformError(f"cannot send to room {room_id}: {error}") from error
+                raise PlatformError(
+                    tr("cannot send to room {room_id}: {error}", room_id=room_id, error=error)
+                ) from error
             if rate_limited(response):
                 logger.warning(
                     "still rate-limited by the homeserver after retrying; dropped a message to {}",
@@ -179,9 +193,18 @@ class MatrixPlatform:
             if isinstance(response, ErrorResponse):
                 if response.status_code == "M_FORBIDDEN":
                     raise MissingPermission(
-                        f"I'm not allowed to post in room {room_id} (was I removed?)"
+                        tr(
+                            "I'm not allowed to post in room {room_id} (was I removed?)",
+                            room_id=room_id,
+                        )
                     )
-                raise PlatformError(f"room {room_id} refused the message: {response.message}")
+                raise PlatformError(
+                    tr(
+                        "room {room_id} refused the message: {reason}",
+                        room_id=room_id,
+                        reason=response.message,
+                    )
+                )
             return str(response.event_id)
         raise PlatformError("unreachable")  # pragma: no cover - the loop returns or raises
 
@@ -199,7 +222,8 @@ class MatrixPlatform:
         for index, content in enumerate(notice_contents(message)):
             event_ids.append(await self.send_content(room_id, content, part_txn(key, index)))
         if message.attachment is not None:
-            await self.send_file(room_id, message.attachment)
+            with use_language(message.language):  # a refusal note is read beside the text
+                await self.send_file(room_id, message.attachment)
         return event_ids[0]
 
     async def send_file(self, room_id: str, attachment: Attachment) -> str:
@@ -216,19 +240,23 @@ class MatrixPlatform:
             )
         except TRANSIENT as error:
             raise PlatformError(
-                f"the homeserver is unreachable; {attachment.filename} was not sent ({error})"
+                tr(
+                    "the homeserver is unreachable; {filename} was not sent ({error})",
+                    filename=attachment.filename,
+                    error=error,
+                )
             ) from error
         if isinstance(response, UploadResponse):
             return await self.send_content(
                 room_id, file_content(attachment, str(response.content_uri))
             )
         if rate_limited(response):
-            raise PlatformError("the homeserver is rate-limiting me; try again in a minute")
+            raise PlatformError(tr("the homeserver is rate-limiting me; try again in a minute"))
         logger.warning("the homeserver refused {}: {}", attachment.filename, response)
         reason = (
-            "the homeserver refuses files this big"
+            tr("the homeserver refuses files this big")
             if getattr(response, "status_code", None) in ("M_TOO_LARGE", 413, "413")
-            else "the homeserver would not store it"
+            else tr("the homeserver would not store it")
         )
         return await self.send_content(room_id, file_refused_content(attachment, reason))
 
@@ -261,7 +289,9 @@ class MatrixPlatform:
             and self.crypto is None
             and self._encrypted_in(event.community.space_id)
         ):
-            message = replace(message, text=f"{message.text}\n\n{ENCRYPTED_NOTE}")
+            with use_language(message.language):  # the words added to the core's reply
+                note = tr(ENCRYPTED_NOTE)
+            message = replace(message, text=f"{message.text}\n\n{note}")
         conversation = getattr(event, "conversation", None)
         if conversation is None or (ephemeral and conversation.kind != "dm"):
             await self.send_direct(event.community, event.user, message)
@@ -312,10 +342,12 @@ class MatrixPlatform:
         try:
             response = await self.client.room_create(**options)
         except TRANSIENT as error:
-            raise PlatformError(f"the homeserver is unreachable ({error})") from error
+            raise PlatformError(
+                tr("the homeserver is unreachable ({error})", error=error)
+            ) from error
         if rate_limited(response):
             logger.warning("still rate-limited after retrying; could not open {}", purpose)
-            raise PlatformError("the homeserver is rate-limiting me; try again in a minute")
+            raise PlatformError(tr("the homeserver is rate-limiting me; try again in a minute"))
         if isinstance(response, RoomCreateError):
             raise RoomRefused(str(response.message))
         if self.crypto is not None:  # nio sends only to rooms it knows once encryption is on
@@ -340,7 +372,7 @@ class MatrixPlatform:
                 initial_state=[ENCRYPTION_STATE] if self.crypto is not None else [],
             )
         except RoomRefused as error:
-            raise DirectMessageRefused(f"cannot open a DM room: {error}") from error
+            raise DirectMessageRefused(tr("cannot open a DM room: {error}", error=error)) from error
         room_id = str(response.room_id)
         await self.state.save_dm_room(user_id, room_id, space_id)
         logger.info("opened a DM room {} with {}", room_id, user_id)
@@ -397,7 +429,7 @@ class MatrixPlatform:
                 preset=RoomPreset.private_chat,
             )
         except RoomRefused as error:
-            raise PlatformError(f"cannot open a group room: {error}") from error
+            raise PlatformError(tr("cannot open a group room: {error}", error=error)) from error
         room_id = str(response.room_id)
         try:
             for user in users:
@@ -426,7 +458,8 @@ class MatrixPlatform:
     async def relay(
         self, community: CommunityRef, conversation_id: str, messages: Sequence[Relayed]
     ) -> None:
-        await self.relays.relay(conversation_id, messages)
+        with use_language(await self.community_language(community)):
+            await self.relays.relay(conversation_id, messages)
 
     async def relay_edit(
         self, community: CommunityRef, conversation_id: str, key: str, text: str
@@ -439,7 +472,8 @@ class MatrixPlatform:
     async def publish_calendar(
         self, community: CommunityRef, key: str, entry: CalendarEntry | None
     ) -> None:
-        await self.calendar.publish(community, key, entry)
+        with use_language(await self.community_language(community)):
+            await self.calendar.publish(community, key, entry)
 
     async def grant_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
         room = self.client.rooms.get(role_id)
@@ -452,27 +486,43 @@ class MatrixPlatform:
         try:
             response = await self.client.room_invite(room_id, user.user_id)
         except TRANSIENT as error:
-            raise PlatformError(f"the homeserver is unreachable ({error})") from error
+            raise PlatformError(
+                tr("the homeserver is unreachable ({error})", error=error)
+            ) from error
         if rate_limited(response):
             logger.warning("still rate-limited after retrying; did not invite {}", user.user_id)
-            raise PlatformError("the homeserver is rate-limiting me; try again in a minute")
+            raise PlatformError(tr("the homeserver is rate-limiting me; try again in a minute"))
         if isinstance(response, RoomInviteError):
             if "already in the room" in str(response.message).lower():
                 return
-            raise MissingPermission(f"cannot invite to room {room_id}: {response.message}")
+            raise MissingPermission(
+                tr(
+                    "cannot invite to room {room_id}: {reason}",
+                    room_id=room_id,
+                    reason=response.message,
+                )
+            )
 
     async def revoke_role(self, community: CommunityRef, user: UserRef, role_id: str) -> None:
         room = self.client.rooms.get(role_id)
         if room is None or user.user_id not in room.invited_users:
             return
         try:
-            response = await self.client.room_kick(role_id, user.user_id, "tag removed")
+            response = await self.client.room_kick(role_id, user.user_id, tr("tag removed"))
         except TRANSIENT as error:
-            raise PlatformError(f"the homeserver is unreachable ({error})") from error
+            raise PlatformError(
+                tr("the homeserver is unreachable ({error})", error=error)
+            ) from error
         if rate_limited(response):
-            raise PlatformError("the homeserver is rate-limiting me; try again in a minute")
+            raise PlatformError(tr("the homeserver is rate-limiting me; try again in a minute"))
         if isinstance(response, RoomKickError):
-            raise MissingPermission(f"cannot withdraw the invite to {role_id}: {response.message}")
+            raise MissingPermission(
+                tr(
+                    "cannot withdraw the invite to {room_id}: {reason}",
+                    room_id=role_id,
+                    reason=response.message,
+                )
+            )
 
     # -- permissions and names ---------------------------------------------------------------
 
@@ -505,9 +555,11 @@ class MatrixPlatform:
             return None
         default = int(room.power_levels.defaults.users_default)
         if default >= self.moderator_level:
-            return (
-                f"everyone who joins that room gets power level {default} there, "
-                f"at least the moderator level ({self.moderator_level})"
+            return tr(
+                "everyone who joins that room gets power level {level} there, "
+                "at least the moderator level ({moderator_level})",
+                level=default,
+                moderator_level=self.moderator_level,
             )
         return None
 

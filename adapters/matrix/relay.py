@@ -39,6 +39,7 @@ from adapters.matrix.relay_content import (
 from adapters.matrix.relay_copies import Copy, RelayCopies
 from adapters.matrix.translate import PLATFORM
 from communitybot.events import relay_key
+from communitybot.i18n import tr
 from communitybot.outbox import request_key
 from communitybot.ports import MissingPermission, PlatformError, TryLater
 from communitybot.replies import Relayed
@@ -178,7 +179,9 @@ class MatrixRelays:
     async def _redact(self, room_id: str, event_id: str) -> None:
         """Redact one copy event; one already gone counts as done."""
         if room_id in self.platform.departed:
-            raise MissingPermission(f"I'm no longer in room {room_id} (I was removed from it)")
+            raise MissingPermission(
+                tr("I'm no longer in room {room_id} (I was removed from it)", room_id=room_id)
+            )
         try:
             response = await self.platform.client.room_redact(
                 room_id, event_id, tx_id=txn_id(self.account, room_id, event_id, "redact")
@@ -192,6 +195,16 @@ class MatrixRelays:
                 return
             if response.status_code == "M_FORBIDDEN":
                 raise MissingPermission(
-                    f"I'm not allowed to remove messages in room {room_id}: {response.message}"
+                    tr(
+                        "I'm not allowed to remove messages in room {room_id}: {reason}",
+                        room_id=room_id,
+                        reason=response.message,
+                    )
                 )
-            raise PlatformError(f"room {room_id} refused the removal: {response.message}")
+            raise PlatformError(
+                tr(
+                    "room {room_id} refused the removal: {reason}",
+                    room_id=room_id,
+                    reason=response.message,
+                )
+            )

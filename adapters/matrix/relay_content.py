@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.matrix.translate import BODY_LIMIT, CONTENT_BUDGET, content_size
+from communitybot.i18n import tr
 from communitybot.text import neutralize_mass_mentions, neutralize_mentions, shorten
 from communitybot.text_split import MIN_LIMIT, split_text
 
@@ -44,11 +45,13 @@ class CopyLook:
 def reply_line(excerpt: str) -> str:
     """The quoted line for a reply whose target is not in this room (mentions made inert)."""
     words = neutralize_mentions(shorten(excerpt, EXCERPT_CHARS)) if excerpt.strip() else ""
-    return f"↪ replying to {words}" if words else "↪ replying to an earlier message"
+    if words:
+        return tr("↪ replying to {words}", words=words)
+    return tr("↪ replying to an earlier message")
 
 
 def _header(look: CopyLook) -> str:
-    author = neutralize_mentions(shorten(look.author, 80)) or "someone"
+    author = neutralize_mentions(shorten(look.author, 80)) or tr("someone")
     origin = neutralize_mentions(shorten(look.origin, 80))
     return f"{author} · {origin}" if origin else author
 

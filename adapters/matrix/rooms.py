@@ -12,6 +12,7 @@ from nio import AsyncClient
 from adapters.matrix.translate import room_reference
 from communitybot.commands import find_command
 from communitybot.events import CommandInvoked
+from communitybot.i18n import tr
 
 
 async def resolve_room_options(client: AsyncClient, event: CommandInvoked) -> CommandInvoked | str:
@@ -28,9 +29,11 @@ async def resolve_room_options(client: AsyncClient, event: CommandInvoked) -> Co
             continue  # "room": a chat's ping is the room's own @room, not a room to look up
         room_id = await room_id_for(client, room_reference(value))
         if room_id is None:
-            return (
-                f"I can't find the room “{value}” for `{option.name}`. Use its address "
-                "(#name:server) or id (!…), and make sure I'm in it."
+            return tr(
+                "I can't find the room “{room}” for `{option}`. Use its address "
+                "(#name:server) or id (!…), and make sure I'm in it.",
+                room=value,
+                option=option.name,
             )
         options[option.name] = room_id
     return CommandInvoked(event.community, event.user, event.conversation, event.path, options)

@@ -94,13 +94,15 @@ from communitybot.command_parser import CommandParseError
 from communitybot.events import (
     ChannelMessage,
     CommandInvoked,
+    CommunityRef,
     Event,
     MemberJoined,
     MemberLeft,
     MessageReceived,
     relay_key,
 )
-from communitybot.i18n import use_language
+from communitybot.i18n import tr, use_language
+from communitybot.i18n.choice import community_language
 from communitybot.ports import AdapterState, CoreQueries
 from communitybot.replies import Message
 
@@ -219,7 +221,9 @@ class MatrixBot:
             [*config.rooms, *config.moderator_rooms],
             config.prefix,
             encryption=platform.crypto is not None,
+            language_of=bot.language_of,
         )
+        platform.community_language = self.community_language
         self.since: str | None = None
         self.synced = asyncio.Event()
         """Set after each handled sync (tests and the benchmark wait on it)."""
@@ -543,11 +547,29 @@ class MatrixBot:
             if room_id in self.platform.departed:
                 continue
             try:
-                await self.platform.send_message(
-                    room_id, Message(RESEND_NOTE.format(time=note_time(first)))
-                )
+                with use_language(await self.room_language(room_id)):
+                    note = Message(tr(RESEND_NOTE, time=note_time(first)))
+                await self.platform.send_message(room_id, note)
             except Exception as error:  # a refused note must not stop the loop
                 logger.warning("could not ask {} to resend: {}", room_id, error)
+
+    async def community_language(self, community: CommunityRef) -> str:
+        """The language of a community's rooms: its default (`setup language`), else English."""
+        return community_language(await self.bot.store.communities.get(community))
+
+    async def room_language(self, room_id: str) -> str:
+        """Who reads a room decides: a member's DM room, that member's language; a served
+        room, the community's; any other (a group introduction's room), English, as the
+        adapter does not record which community made it."""
+        direct = await self.state.dm_by_room(room_id)
+        if direct is not None:
+            return await self.bot.language_of(
+                community_ref(direct.space_id), user_ref(direct.user_id)
+            )
+        space_id = self.served.community_of(room_id)
+        if space_id is None:
+            return community_language(None)
+        return await self.community_language(community_ref(space_id))
 
     def _warn_encrypted(self, room_id: str) -> None:
         self.platform.encrypted_rooms.add(room_id)
@@ -690,8 +712,12 @@ class MatrixBot:
             return
         if isinstance(translated, CommandInvoked):
             resolved = await resolve_room_options(self.client, translated)
-            if isinstance(resolved, str):
-                await self._tell(room_id, in_dm, space_id, sender, resolved)
+            if isinstance(resolved, str):  # said again in the member's language (rare: a typo)
+                language = await self.bot.language_of(community_ref(space_id), user_ref(sender))
+                with use_language(language):
+                    retold = await resolve_room_options(self.client, translated)
+                explanation = retold if isinstance(retold, str) else resolved
+                await self._tell(room_id, in_dm, space_id, sender, explanation)
                 return
             translated = resolved
         if isinstance(translated, ChannelMessage):

@@ -25,6 +25,7 @@ from communitybot.events import (
     MessageReceived,
     UserRef,
 )
+from communitybot.i18n import tr, use_language
 from communitybot.replies import Attachment, Message, format_size
 from communitybot.text_split import MIN_LIMIT, split_text
 
@@ -33,8 +34,6 @@ RawEvent = Mapping[str, Any]
 
 _USER_ID = re.compile(r"@[^:\s]+:[^\s/?#>\"']+")
 _MATRIX_TO = re.compile(r"https://matrix\.to/#/([^\s?\"'>]+)")
-_YES = re.compile(r"\byes\b", re.IGNORECASE)
-_NO = re.compile(r"\bno\b", re.IGNORECASE)
 _READABLE_MSGTYPES = {"m.text"}
 ROOM_PING = "room"
 """The one `ping_role` Matrix honours: an @room notification."""
@@ -249,13 +248,17 @@ def plain_text(message: Message) -> str:
     """
     text = message.text
     prompt = message.prompt
-    if (
-        prompt is not None
-        and prompt.kind == "yesno"
-        and not (_YES.search(text) and _NO.search(text))
-    ):
-        text = f"{text} (yes/no)"
-    return text
+    if prompt is None or prompt.kind != "yesno":
+        return text
+    with use_language(message.language):  # the words the member reads, and may type
+        yes, no = tr("yes"), tr("no")
+    if _word(yes).search(text) and _word(no).search(text):
+        return text
+    return f"{text} ({yes}/{no})"
+
+
+def _word(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
 
 
 def _inline(text: str) -> str:
@@ -386,8 +389,10 @@ def file_content(attachment: Attachment, url: str) -> dict[str, Any]:
 
 def file_refused_content(attachment: Attachment, reason: str) -> dict[str, Any]:
     """A notice in place of a file the homeserver would not store (e.g. over its size limit)."""
-    return notice_content(
-        Message(
-            f"📎 I couldn't attach {attachment.filename} ({format_size(attachment.size)}): {reason}"
-        )
+    text = tr(
+        "📎 I couldn't attach {filename} ({size}): {reason}",
+        filename=attachment.filename,
+        size=format_size(attachment.size),
+        reason=reason,
     )
+    return notice_content(Message(text))

@@ -17,6 +17,7 @@ import pytest
 from adapters.matrix import MatrixBot, MatrixConfig
 from adapters.matrix.login import Credentials
 from communitybot.bootstrap import Core, matrix_bot
+from communitybot.clock import Clock
 from communitybot.store.store import Store
 from tests.matrix.members import Member
 from tests.matrix.synapse import Account, Synapse
@@ -91,10 +92,19 @@ class World:
         )
 
     async def start_bot(
-        self, rooms: list[str] | None = None, moderator_rooms: list[str] | None = None
+        self,
+        rooms: list[str] | None = None,
+        moderator_rooms: list[str] | None = None,
+        *,
+        clock: Clock | None = None,
     ) -> MatrixBot:
+        """`clock`: the core's (a `FakeClock` lets a test run a chat's hours in a moment)."""
         self.store = await Store.open(self.directory / "bot.db")
-        self.bot = await built(self.config(rooms or [self.general], moderator_rooms), self.store)
+        config = self.config(rooms or [self.general], moderator_rooms)
+        if clock is None:
+            self.bot = await built(config, self.store)
+        else:
+            self.bot = await matrix_bot(config, Core(self.store, clock=clock))
         await self.bot.start()
         self._task = asyncio.create_task(self.bot.run())
         return self.bot
