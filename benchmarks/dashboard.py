@@ -6,9 +6,12 @@ Builds a synthetic community straight into a temporary SQLite store (schema from
 migrations): `--members` members who joined over the last 400 days (one in ten has left since),
 300 tags with Zipf popularity and 3–9 tags per member (as `benchmarks/peers.py` and
 `benchmarks/synthetic.py`), onboarding progress for each member, and one problem of practice per
-50 members (seven in ten resolved, after 0–60 days). Then it starts the dashboard on 127.0.0.1
-with the fake platform (the moderator is signed in through a session opened directly), and
-requests every community page and its CSV `--requests` times, one after the other, after a
+50 members (seven in ten resolved, after 0–60 days); then a year of mentoring, peer rounds and
+chats, and a network of 20 affiliates around the community with pairings, meetings and a
+network chat across them (`benchmarks/dashboard_activity.py` says how much of each). Then it
+starts the dashboard on 127.0.0.1 with the fake platform (the moderator, also the network's
+steward, is signed in through a session opened directly), and requests every community page and
+its CSV, and the network page and its CSV, `--requests` times, one after the other, after a
 first request each. Prints a Markdown table per route: the first request's milliseconds (the
 tags page counts its numbers then and reuses them for a minute: this is its uncached cost),
 the median and p95 of the others, and the HTTP status (every route must answer 200). Issue
@@ -31,8 +34,10 @@ import aiohttp
 import numpy as np
 from loguru import logger
 
+from benchmarks import dashboard_activity as activity
 from communitybot.bot import Bot
 from communitybot.clock import SystemClock
+from communitybot.dashboard import network_access
 from communitybot.dashboard.server import SESSION_COOKIE, Dashboard
 from communitybot.events import CommunityRef, MemberJoined, UserRef
 from communitybot.peers.index import PeerIndex
@@ -113,6 +118,18 @@ def _seed(path: Path, community_id: int, first_id: int, n: int, now: datetime) -
             " created_at, outcome, resolved_at) VALUES (?, ?, ?, 'c', 7, ?, ?, ?)",
             asks,
         )
+    conn.close()
+
+
+def _seed_activity(path: Path, community_id: int, steward_id: int, n: int, now: datetime) -> None:
+    """The year of mentoring, rounds and chats, and the network (benchmarks/dashboard_activity)."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA synchronous = OFF")
+    with conn:
+        network_id, others = activity.seed_network(conn, community_id, steward_id, n, now)
+        activity.seed_mentoring(conn, community_id, others, n, now)
+        activity.seed_rounds(conn, community_id, others, n, now)
+        activity.seed_chats(conn, community_id, network_id, others, now)
     conn.execute("ANALYZE")
     conn.close()
 
@@ -127,10 +144,13 @@ async def _measure(members: int, requests: int) -> list[tuple[str, float, float,
         await bot.dispatch(MemberJoined(COMMUNITY, UserRef("fake", "mod", "Mod")))
         community = await store.communities.get(COMMUNITY)
         assert community is not None
+        steward = await store.members.get(community.id, UserRef("fake", "mod", "Mod"))
+        assert steward is not None
         first_id = int((await store.db.fetch_one("SELECT max(id) AS n FROM members"))["n"]) + 1
         await store.close()
         now = datetime.now(UTC)
         _seed(path, community.id, first_id, members, now)
+        _seed_activity(path, community.id, steward.id, members, now)
         store = await Store.open(path)
         bot = Bot(store, platform, SystemClock(), PeerIndex())
         dashboard = Dashboard(store, SystemClock(), host="127.0.0.1", port=0)
@@ -138,13 +158,19 @@ async def _measure(members: int, requests: int) -> list[tuple[str, float, float,
         try:
             async with dashboard.running():
                 await dashboard.attach(bot, lambda: True)
-                cookie, _ = dashboard.sessions.open("fake", "mod", community.id, now)
-                base = f"{dashboard.base_url}/c/{community.id}"
+                network = await network_access.stewarded_from(
+                    store, UserRef("fake", "mod"), community.id
+                )
+                assert network is not None
+                cookie, _session = await dashboard.sessions.open(
+                    "fake", "mod", community.id, now, {network.id: network.name}
+                )
+                base = dashboard.base_url
                 routes = [
-                    route
+                    f"c/{community.id}/{route}"
                     for page in dashboard.pages
                     for route in (page.name, *((f"{page.name}.csv",) if page.csv else ()))
-                ]
+                ] + [f"n/{network.id}/", f"n/{network.id}/network.csv"]
                 async with aiohttp.ClientSession(cookies={SESSION_COOKIE: cookie}) as http:
                     for route in routes:
                         started = time.perf_counter()
@@ -178,7 +204,8 @@ def main() -> None:
     print("| route | first request ms | median ms | p95 ms | status |")
     print("|---|---:|---:|---:|---:|")
     for route, first, median, p95, status in results:
-        print(f"| `/c/<id>/{route}` | {first:.1f} | {median:.1f} | {p95:.1f} | {status} |")
+        shown = "/".join("<id>" if part.isdigit() else part for part in route.split("/"))
+        print(f"| `/{shown}` | {first:.1f} | {median:.1f} | {p95:.1f} | {status} |")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from communitybot.context import Context
+from communitybot.i18n import use_language
+from communitybot.i18n.choice import community_language
 from communitybot.models import Community
 from communitybot.naming import affiliate, label
 from communitybot.networks.catalogue import MAX_NAME
@@ -52,10 +54,21 @@ def actor(ctx: Context) -> str:
     return f"{label(ctx.member)} ({affiliate(ctx.community.ref)})"
 
 
-def modlog_note(community: Community | None, text: str) -> list[Action]:
+Note = str | Callable[[], str]
+"""A moderator-log note: its text, or (to have it in the community's language) a function that
+writes it, called with that language set (`modlog_note`)."""
+
+
+def modlog_note(community: Community | None, text: Note) -> list[Action]:
     """A line in an affiliate's moderator log, when it has one. An affiliate on another platform
     gets it too: the outbox hands it to the process serving that platform (this one, when it
-    serves both), so the text must name people without mentions (`actor`)."""
+    serves both), so the text must name people without mentions (`actor`).
+
+    The log is read by that community's moderators, not by whoever acted: a note given as a
+    function is written in the community's language (`community_language`), which may differ
+    from the acting member's and from the other affiliates'."""
     if community is None or not community.modlog_channel:
         return []
-    return [SendToChannel(community.ref, community.modlog_channel, Message(text))]
+    with use_language(community_language(community)):
+        body = text() if callable(text) else text
+    return [SendToChannel(community.ref, community.modlog_channel, Message(body))]

@@ -66,9 +66,11 @@ from communitybot.events import (
     MemberJoined,
     MemberLeft,
     MessageReceived,
+    UserRef,
 )
 from communitybot.i18n import N_, tr, use_language
 from communitybot.i18n.choice import community_language
+from communitybot.i18n.languages import from_locale
 from communitybot.i18n.recent import RecentLanguages
 from communitybot.models import Community, Member
 from communitybot.outbox import Outbox, Queued
@@ -112,6 +114,9 @@ class Handled:
     actions: list[Action]
     modlog_channel: str | None = None
     batch: list[Queued] = field(default_factory=list)
+    language: str | None = None
+    """The acting member's language: the adapter's own words around a reply it delivers (a
+    form's title, a menu's placeholder) are written in it; None: English."""
 
 
 class Bot:
@@ -176,8 +181,21 @@ class Bot:
         """Handle and deliver; returns the actions (tests and benchmarks look at them)."""
         handled = await self.handle(event)
         if self.delivers:
-            await self.outbox.deliver(event, handled.batch)
+            with use_language(handled.language):
+                await self.outbox.deliver(event, handled.batch)
         return handled.actions
+
+    async def language_of(
+        self, community: CommunityRef, user: UserRef, locale: str | None = None
+    ) -> str:
+        """The language to answer `user` in before any handler runs (a mistyped command an
+        adapter explains itself): the core decides it, as for every reply (their own choice →
+        the client's `locale` → the community's default). Reads only; nobody is created."""
+        known = await self.store.communities.get(community)
+        member = await self.store.members.get(known.id, user) if known is not None else None
+        if member is not None and member.language:
+            return member.language
+        return from_locale(locale) or community_language(known)
 
     async def handle(self, event: Event) -> Handled:
         """Run the handler for `event` and commit its effects with its outbox rows.
@@ -241,7 +259,8 @@ class Bot:
             )
             return None
         modlog = ctx.community.modlog_channel
-        return Handled(actions, modlog, [Queued(None, action, modlog) for action in actions])
+        batch = [Queued(None, action, modlog) for action in actions]
+        return Handled(actions, modlog, batch, ctx.language)
 
     async def _read_context(self, reader: Store, event: CommandInvoked) -> Context | None:
         """The handler's context on the read store, or None if handling the event on the write
@@ -401,7 +420,7 @@ class Bot:
         batch = await self.outbox.queue(
             [(a, modlogs[_community(a)]) for a in actions], self.clock.now()
         )
-        return Handled(actions, modlog, batch)
+        return Handled(actions, modlog, batch, ctx.language)
 
     async def _new_transaction(
         self, communities: Iterable[CommunityRef], *, wait: bool = True

@@ -26,6 +26,7 @@ from typing import Any
 
 from communitybot.commands import CATALOGUE, Command, Option, find_command
 from communitybot.events import UserRef
+from communitybot.i18n import tr
 from communitybot.numbers import MAX_ID, MIN_INT, is_ascii_number, parse_int, range_text
 from communitybot.text import quote
 
@@ -164,14 +165,24 @@ def convert_option(option: Option, raw: str, make_user: Callable[[str], UserRef]
     raw = raw.strip()
     if option.max_length is not None and len(raw) > option.max_length:
         raise CommandParseError(
-            f"`{option.name}` is too long ({len(raw)} characters, at most {option.max_length})."
+            tr(
+                "`{name}` is too long ({length} characters, at most {limit}).",
+                name=option.name,
+                length=len(raw),
+                limit=option.max_length,
+            )
         )
     if option.choices:
         for choice in option.choices:
             if raw.casefold() == choice.casefold():
                 return choice
         raise CommandParseError(
-            f"`{option.name}` must be one of: {', '.join(option.choices)} (got “{quote(raw, 40)}”)."
+            tr(
+                "`{name}` must be one of: {choices} (got “{value}”).",
+                name=option.name,
+                choices=", ".join(option.choices),
+                value=quote(raw, 40),
+            )
         )
     if option.type == "integer":
         return _integer(option, raw)
@@ -180,7 +191,7 @@ def convert_option(option: Option, raw: str, make_user: Callable[[str], UserRef]
             return True
         if raw.casefold() in _FALSE:
             return False
-        raise CommandParseError(f"`{option.name}` must be on or off.")
+        raise CommandParseError(tr("`{name}` must be on or off.", name=option.name))
     if option.type == "user":
         return make_user(raw)
     if option.type in ("channel", "role"):
@@ -197,15 +208,26 @@ def _integer(option: Option, raw: str) -> int:
         return value
     declared = range_text(option.min_value, option.max_value)
     if not is_ascii_number(raw.lstrip("+-")):
-        bounded = option.min_value is not None or option.max_value is not None
-        shown = f" {declared}" if bounded else ""
-        raise CommandParseError(
-            f"`{option.name}` must be a whole number{shown}, written with the digits 0-9 "
-            f"(got “{quote(raw, 40)}”)."
-        )
+        if option.min_value is not None or option.max_value is not None:
+            text = tr(
+                "`{name}` must be a whole number {range}, written with the digits 0-9 "
+                "(got “{value}”).",
+                name=option.name,
+                range=declared,
+                value=quote(raw, 40),
+            )
+        else:
+            text = tr(
+                "`{name}` must be a whole number, written with the digits 0-9 (got “{value}”).",
+                name=option.name,
+                value=quote(raw, 40),
+            )
+        raise CommandParseError(text)
     if parse_int(raw) is None and raw.strip()[:1] != "-":
-        raise CommandParseError(f"`{option.name}` is far too large: nothing is numbered that high.")
-    raise CommandParseError(f"`{option.name}` must be {declared}.")
+        raise CommandParseError(
+            tr("`{name}` is far too large: nothing is numbered that high.", name=option.name)
+        )
+    raise CommandParseError(tr("`{name}` must be {range}.", name=option.name, range=declared))
 
 
 class _Line:
@@ -229,7 +251,8 @@ class _Line:
     def fail(self, text: str, *, example: bool = False) -> CommandParseError:
         lines = [text, usage(self.command, self.prefix)]
         if example and self.command.examples:
-            lines.append(f"Example: `{self.prefix}{self.command.examples[0]}`")
+            example_line = f"`{self.prefix}{self.command.examples[0]}`"
+            lines.append(tr("Example: {example}", example=example_line))
         return CommandParseError("\n".join(lines))
 
     def unknown_option(self, token: _Token) -> CommandParseError:
@@ -238,16 +261,21 @@ class _Line:
         close = difflib.get_close_matches(token.name.casefold(), names, n=1, cutoff=0.6)
         word = f"“{quote(token.text, 40)}”"
         if close:
-            hint = f"Did you mean `{close[0]}`?"
+            hint = tr("Did you mean `{name}`?", name=close[0])
         elif names:
-            hint = "Its options are " + ", ".join(f"`{n}`" for n in names) + "."
+            hint = tr("Its options are {names}.", names=", ".join(f"`{n}`" for n in names))
         else:
-            hint = "It takes no options."
-        return self.fail(
-            f"`{self.prefix}{self.command.name}` has no option `{quote(token.name, 30)}` "
-            f"(in {word}). {hint} Nothing was changed. If {word} is meant as text, put it in "
-            "quotes."
+            hint = tr("It takes no options.")
+        no_option = tr(
+            "`{command}` has no option `{option}` (in {word}).",
+            command=f"{self.prefix}{self.command.name}",
+            option=quote(token.name, 30),
+            word=word,
         )
+        unchanged = tr(
+            "Nothing was changed. If {word} is meant as text, put it in quotes.", word=word
+        )
+        return self.fail(f"{no_option} {hint} {unchanged}")
 
     # Reading -----------------------------------------------------------------------------
     def option_named(self, token: _Token) -> Option | None:
@@ -282,7 +310,7 @@ class _Line:
 
     def give(self, option: Option, value: Any) -> None:
         if option.name in self.options:
-            raise self.fail(f"`{option.name}` is given twice.")
+            raise self.fail(tr("`{name}` is given twice.", name=option.name))
         self.options[option.name] = value
         if option in self.positional:
             self.positional.remove(option)
@@ -317,9 +345,14 @@ class _Line:
         fits = named is not None and (named.max_length or len(joined)) >= len(joined)
         if named is not None and _free_text(named) and not previous.value_quoted and fits:
             raise self.fail(
-                f"“{quote(token.text, 40)}” follows `{named.name}={quote(previous.value, 40)}`: "
-                f'a value with spaces goes in quotes, e.g. `{named.name}="'
-                f'{quote(joined, 80)}"`. Give any other option by name too.'
+                tr(
+                    "“{word}” follows `{name}={value}`: a value with spaces goes in quotes, "
+                    'e.g. `{name}="{joined}"`. Give any other option by name too.',
+                    word=quote(token.text, 40),
+                    name=named.name,
+                    value=quote(previous.value, 40),
+                    joined=quote(joined, 80),
+                )
             )
         order = list(self.command.options)
         if self.positional and order.index(self.positional[0]) < max(
@@ -327,8 +360,13 @@ class _Line:
         ):
             names = ", ".join(f"`{o.name}=…`" for o in self.positional)
             raise self.fail(
-                f"“{quote(token.text, 40)}” would be read as `{self.positional[0].name}`, which "
-                f"comes before the options given by name. Give it by name, too: {names}."
+                tr(
+                    "“{word}” would be read as `{name}`, which comes before the options given by "
+                    "name. Give it by name, too: {names}.",
+                    word=quote(token.text, 40),
+                    name=self.positional[0].name,
+                    names=names,
+                )
             )
 
     def phrase_hint(self, option: Option, index: int) -> None:
@@ -342,9 +380,13 @@ class _Line:
             return
         phrase = " ".join(t.text for t in [token, *following])
         raise self.fail(
-            f"The {option.name} “{quote(phrase, 60)}” is several words: put it in quotes, "
-            f'e.g. `"{quote(phrase, 60)}"`, so “{quote(following[0].text, 30)}” is not read as '
-            f"the next option."
+            tr(
+                "The {name} “{phrase}” is several words: put it in quotes, "
+                'e.g. `"{phrase}"`, so “{word}” is not read as the next option.',
+                name=option.name,
+                phrase=quote(phrase, 60),
+                word=quote(following[0].text, 30),
+            )
         )
 
     def positional_value(self, option: Option, token: _Token) -> Any:
@@ -353,8 +395,13 @@ class _Line:
             return self.convert(option, token.text)
         except CommandParseError as error:
             lines = [
-                f"I read “{quote(token.text, 40)}” as `{option.name}` "
-                f"({option.description}): {error}"
+                tr(
+                    "I read “{value}” as `{name}` ({description}): {error}",
+                    value=quote(token.text, 40),
+                    name=option.name,
+                    description=tr(option.description),
+                    error=error,
+                )
             ]
             phrased = [
                 (o, t)
@@ -368,12 +415,16 @@ class _Line:
                 at = self.tokens.index(start)
                 phrase = " ".join(t.text for t in self.tokens[at : at + length])
                 lines.append(
-                    f"If “{quote(phrase, 60)}” is the {other.name}, put it in quotes: "
-                    f'`"{quote(phrase, 60)}"` (and any other value with spaces, too).'
+                    tr(
+                        "If “{phrase}” is the {name}, put it in quotes: "
+                        '`"{phrase}"` (and any other value with spaces, too).',
+                        phrase=quote(phrase, 60),
+                        name=other.name,
+                    )
                 )
             read = [f"`{name}`=“{_shown(value)}”" for name, value in self.options.items()]
             if read:
-                lines.append(f"Before it I read: {', '.join(read)}.")
+                lines.append(tr("Before it I read: {values}.", values=", ".join(read)))
             raise self.fail("\n".join(lines), example=True) from None
 
     def read(self) -> dict[str, Any]:
@@ -400,8 +451,12 @@ class _Line:
             if not self.positional:
                 extra = self.text[token.start :].strip()
                 raise self.fail(
-                    f"Too many values for `{self.prefix}{self.command.name}`: "
-                    f"“{quote(extra, 60)}” is left over. Put a value with spaces in quotes."
+                    tr(
+                        "Too many values for `{command}`: “{extra}” is left over. Put a value "
+                        "with spaces in quotes.",
+                        command=f"{self.prefix}{self.command.name}",
+                        extra=quote(extra, 60),
+                    )
                 )
             option = self.positional[0]
             if option.rest:
@@ -414,7 +469,8 @@ class _Line:
             o.name for o in self.command.options if o.required and o.name not in self.options
         ]
         if missing:
-            raise self.fail(f"Missing {', '.join(f'`{m}`' for m in missing)}.", example=True)
+            names = ", ".join(f"`{m}`" for m in missing)
+            raise self.fail(tr("Missing {names}.", names=names), example=True)
         return self.options
 
 
@@ -425,7 +481,7 @@ def parse_command_line(
     body = line[len(prefix) :] if line.startswith(prefix) else line
     words = body.split()
     if not words:
-        raise CommandParseError(f"Type `{prefix}help` to see the commands.")
+        raise CommandParseError(tr("Type `{prefix}help` to see the commands.", prefix=prefix))
     command = _match_path(words)
     if command is None:
         known = sorted({c.path[0] for c in CATALOGUE})
@@ -433,13 +489,19 @@ def parse_command_line(
         subs = [c.name for c in CATALOGUE if c.path[0] == first]
         if subs:
             raise CommandParseError(
-                f"`{prefix}{quote(first, 30)}` needs a subcommand: "
-                + ", ".join(f"`{prefix}{s}`" for s in subs)
+                tr(
+                    "`{command}` needs a subcommand: {subcommands}",
+                    command=f"{prefix}{quote(first, 30)}",
+                    subcommands=", ".join(f"`{prefix}{s}`" for s in subs),
+                )
             )
         raise CommandParseError(
-            f"I don't know `{prefix}{quote(words[0], 30)}`. Commands: "
-            + ", ".join(known)
-            + f". Type `{prefix}help` for details."
+            tr(
+                "I don't know `{command}`. Commands: {commands}. Type `{prefix}help` for details.",
+                command=f"{prefix}{quote(words[0], 30)}",
+                commands=", ".join(known),
+                prefix=prefix,
+            )
         )
     after_path = _rest_text(body, len(command.path))
     return ParsedCommand(command, _Line(command, after_path, prefix, make_user).read())
@@ -461,4 +523,5 @@ def usage(command: Command, prefix: str) -> str:
         if named_only(command, option):
             label = f"{option.name}=…"
         parts.append(f"<{label}>" if option.required else f"[{label}]")
-    return f"Usage: `{prefix}{command.name}{' ' if parts else ''}{' '.join(parts)}`"
+    line = f"`{prefix}{command.name}{' ' if parts else ''}{' '.join(parts)}`"
+    return tr("Usage: {line}", line=line)

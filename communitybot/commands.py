@@ -5,6 +5,11 @@ catalogue without importing a handler); this module joins them into the menu. Ad
 their command surface from it (Discord slash commands with groups, options,
 choices and autocomplete; `!help` on Matrix; the console's `/help`). The core uses `moderator_only`
 to refuse moderator commands itself, whatever the adapter did.
+
+Descriptions and choice values are marked with `N_` (no language is known at import): `help`
+and the usage lines render them with `tr` in the reader's language, Discord sends them as
+localizations. Command and option names, and the choice values typed, stay English in every
+language: they are the text grammar (`!tags add maths`) the parser reads.
 """
 
 from __future__ import annotations

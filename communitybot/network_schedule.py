@@ -36,6 +36,8 @@ from communitybot.chats.schedule import (
 )
 from communitybot.context import Context
 from communitybot.events import CommunityRef
+from communitybot.i18n import tr
+from communitybot.i18n.dates import full_datetime
 from communitybot.models import Community
 from communitybot.rounds.schedule import (
     DEFAULT_TIME,
@@ -80,15 +82,20 @@ def describe(settings: NetworkSchedule) -> str:
 def status_line(settings: NetworkSchedule | None, what: str, prefix: str, command: str) -> str:
     """One line: on and when next, paused, or never set up (and how to set it up)."""
     if settings is None:
-        return f"{what}: not scheduled (`{prefix}{command}` sets it up)."
+        return tr(
+            "{what}: not scheduled (`{command}` sets it up).", what=what, command=prefix + command
+        )
     if not settings.active:
-        return f"{what}: paused ({describe(settings)} when on)."
+        return tr("{what}: paused ({schedule} when on).", what=what, schedule=describe(settings))
     if settings.next_at is None:  # pragma: no cover - an active schedule always has a next run
-        return f"{what}: {describe(settings)}."
+        return tr("{what}: {schedule}.", what=what, schedule=describe(settings))
     local = settings.next_at.astimezone(schedule_of(settings).zone)
-    return (
-        f"{what}: {describe(settings)}; next {local:%A %d %B %Y, %H:%M} "
-        f"({describe_zone(settings.timezone)})."
+    return tr(
+        "{what}: {schedule}; next {when} ({zone}).",
+        what=what,
+        schedule=describe(settings),
+        when=full_datetime(local),
+        zone=describe_zone(settings.timezone),
     )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from communitybot.i18n import ptr, tr
+
 MAX_ID = 2**63 - 1
 """The largest integer SQLite stores; ids and numbers beyond it exist nowhere."""
 MIN_INT = -(2**63)
@@ -48,9 +50,9 @@ def parse_id(text: object) -> int | None:
 def range_text(low: int | None, high: int | None) -> str:
     """ "between 1 and 5", "at least 1", "at most 60" — how a range is said in an error."""
     if low is not None and high is not None:
-        return f"between {low} and {high}"
+        return ptr("number range", "between {low} and {high}", low=low, high=high)
     if low is not None:
-        return f"at least {low}"
+        return ptr("number range", "at least {low}", low=low)
     if high is not None:
-        return f"at most {high}"
-    return "a whole number"
+        return ptr("number range", "at most {high}", high=high)
+    return tr("a whole number")

@@ -7,11 +7,11 @@ and `communitybot.delivery` carries them out through the `ChatPlatform` port.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from communitybot.events import CommunityRef, UserRef
-from communitybot.i18n import ntr, tr
+from communitybot.i18n import current_language, ntr, tr
 from communitybot.i18n.dates import one_decimal
 
 PromptKind = Literal["single", "multi", "text", "yesno", "timezone"]
@@ -91,6 +91,10 @@ class Message:
     user text never pings anyone."""
     attachment: Attachment | None = None
     """A file sent with the text (Discord upload, Matrix `m.file`, a saved file in the console)."""
+    language: str = field(default_factory=current_language)
+    """The language the text was written in (the one current when the message was made): the
+    adapter writes its own words around it in the same one (Discord's Yes/No buttons, "Choose…"),
+    also when the outbox delivers it later, after a restart."""
 
 
 @dataclass(frozen=True)

@@ -264,4 +264,4 @@ async def test_moderators_set_the_community_language_and_offered_languages(
     refused = await harness.reply_text("mod", "/setup language=klingon")  # now in French
     assert "Je parle : en (English), es (Español), fr (Français)." in refused
     cleared = await harness.reply_text("mod", "/setup language=none")
-    assert "→ not set" in cleared
+    assert "→ non défini" in cleared  # the community speaks French now

@@ -25,10 +25,11 @@ from adapters.console.translate import (
     joined,
     left,
     translate_line,
+    user_ref,
 )
 from communitybot.bot import Bot
 from communitybot.events import CommandInvoked, CommunityRef, MessageReceived, UserRef
-from communitybot.i18n import SUPPORTED, UnknownLanguage, parse_language
+from communitybot.i18n import SUPPORTED, UnknownLanguage, parse_language, use_language
 from communitybot.i18n.unknown import unknown_language_text
 
 BANNER = "communitybot console: type `:help` for how it works, `:join NAME` to start."
@@ -107,6 +108,12 @@ class ConsoleSession:
     async def handle(self, line: str) -> bool:
         """Process one line completely; False when the session should end."""
         translated = translate_line(line, self.community, self.current)
+        if isinstance(translated, Feedback) and translated.where.startswith("reply:"):
+            # A mistyped command, explained in the language the core answers this member in.
+            user = user_ref(translated.where.removeprefix("reply:"))
+            language = await self.bot.language_of(self.community, user, self._locale(user))
+            with use_language(language):
+                translated = translate_line(line, self.community, self.current)
         match translated:
             case None:
                 return True

@@ -5,9 +5,14 @@ JSON: one top-level command per first path word, with subcommand groups and subc
 it, typed options, choices and autocomplete. A top-level command whose every subcommand is
 moderator-only gets `default_member_permissions` = Manage Server (the core still checks).
 
-Syncing is a bulk overwrite (one PUT). Its hash is kept in the adapter's own state
-(`discord_state`), so restarts with the same catalogue make no sync call (Discord rate-limits
-command registration).
+Names, descriptions and choices carry their Spanish and French words
+(`name_localizations`, `description_localizations`: `adapters.discord.command_locales`), so a
+Spanish Discord client shows Spanish commands; what a member picks still arrives under the
+English names the core reads.
+
+Syncing is a bulk overwrite (one PUT). Its hash (over the localized JSON, so a changed
+translation syncs again) is kept in the adapter's own state (`discord_state`), so restarts with
+the same catalogue make no sync call (Discord rate-limits command registration).
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ import json
 from typing import Any
 
 import discord
+from discord.app_commands import locale_str
 
+from adapters.discord.command_locales import CatalogueTranslator, english, localized
 from communitybot.commands import CATALOGUE, Command, Option
+from communitybot.i18n import N_
 from communitybot.ports import AdapterState
 
 CHAT_INPUT = 1
@@ -52,16 +60,19 @@ CHANNEL_TYPES: dict[tuple[tuple[str, ...], str], list[int]] = {
 
 
 def option_payload(option: Option, path: tuple[str, ...] = ()) -> dict[str, Any]:
+    """One option's JSON, its texts still `locale_str` (see `command_locales`)."""
     payload: dict[str, Any] = {
         "type": OPTION_TYPES[option.type],
-        "name": option.name,
-        "description": option.description[:100],
+        "name": locale_str(option.name, kind="name"),
+        "description": locale_str(option.description),
         "required": option.required,
     }
     if option.type == "channel":
         payload["channel_types"] = CHANNEL_TYPES.get((path, option.name), POSTABLE)
     if option.choices:
-        payload["choices"] = [{"name": c, "value": c} for c in option.choices]
+        payload["choices"] = [
+            {"name": locale_str(c, kind="choice"), "value": c} for c in option.choices
+        ]
     elif option.autocomplete:
         payload["autocomplete"] = True
     if option.max_length is not None:
@@ -84,14 +95,32 @@ def _options(command: Command) -> list[dict[str, Any]]:
 def _leaf(command: Command, name: str, kind: int) -> dict[str, Any]:
     return {
         "type": kind,
-        "name": name,
-        "description": command.description[:100],
+        "name": locale_str(name, kind="name"),
+        "description": locale_str(command.description),
         "options": _options(command),
     }
 
 
+def _group_description(name: str) -> locale_str:
+    """ "Tags commands": the group's name is filled in each language's own word for it."""
+    return locale_str(f"{name.title()} commands", msgid=N_("{name} commands"), group=name)
+
+
 def command_payloads(catalogue: tuple[Command, ...] = CATALOGUE) -> list[dict[str, Any]]:
-    """The bulk-overwrite body for the whole catalogue, in catalogue order."""
+    """The bulk-overwrite body for the whole catalogue, in catalogue order, in English."""
+    return english(command_tree(catalogue))
+
+
+async def localized_payloads(
+    translator: discord.app_commands.Translator | None = None,
+    catalogue: tuple[Command, ...] = CATALOGUE,
+) -> list[dict[str, Any]]:
+    """The bulk-overwrite body with every language's names and descriptions."""
+    return await localized(command_tree(catalogue), translator or CatalogueTranslator())
+
+
+def command_tree(catalogue: tuple[Command, ...] = CATALOGUE) -> list[dict[str, Any]]:
+    """The commands' JSON with `locale_str` where a text is translated."""
     tops: dict[str, dict[str, Any]] = {}
     moderator_only: dict[str, bool] = {}
     for command in catalogue:
@@ -104,20 +133,20 @@ def command_payloads(catalogue: tuple[Command, ...] = CATALOGUE) -> list[dict[st
             top_name,
             {
                 "type": CHAT_INPUT,
-                "name": top_name,
-                "description": f"{top_name.title()} commands",
+                "name": locale_str(top_name, kind="name"),
+                "description": _group_description(top_name),
                 "options": [],
                 "contexts": [0],
             },
         )
         parent = top
         for group in command.path[1:-1]:
-            found = next((o for o in parent["options"] if o["name"] == group), None)
+            found = next((o for o in parent["options"] if str(o["name"]) == group), None)
             if found is None:
                 found = {
                     "type": SUB_COMMAND_GROUP,
-                    "name": group,
-                    "description": f"{group.title()} commands",
+                    "name": locale_str(group, kind="name"),
+                    "description": _group_description(group),
                     "options": [],
                 }
                 parent["options"].append(found)
@@ -135,10 +164,17 @@ def catalogue_hash(payloads: list[dict[str, Any]]) -> str:
 class CommandSync:
     """Registers the commands (globally, or per development guild) when the catalogue changed."""
 
-    def __init__(self, db: AdapterState, application_id: int, dev_guild_ids: list[int]) -> None:
+    def __init__(
+        self,
+        db: AdapterState,
+        application_id: int,
+        dev_guild_ids: list[int],
+        translator: discord.app_commands.Translator | None = None,
+    ) -> None:
         self.db = db
         self.application_id = application_id
         self.dev_guild_ids = dev_guild_ids
+        self.translator = translator or CatalogueTranslator()
 
     def _scope(self) -> str:
         guilds = ",".join(str(g) for g in sorted(self.dev_guild_ids)) or "global"
@@ -153,7 +189,7 @@ class CommandSync:
 
     async def sync_if_changed(self, http: discord.http.HTTPClient) -> bool:
         """One bulk overwrite if the catalogue's hash differs from the stored; True if synced."""
-        payloads = command_payloads()
+        payloads = await localized_payloads(self.translator)
         digest = catalogue_hash(payloads)
         if await self.stored_hash() == digest:
             return False

@@ -63,6 +63,7 @@ from communitybot.events import (
     MessageReceived,
     UserRef,
 )
+from communitybot.i18n import tr, use_language
 from communitybot.outbox import request_key
 from communitybot.ports import (
     AdapterState,
@@ -175,7 +176,8 @@ def message_sends(
             else NO_PINGS,
         }
         if index == len(contents) - 1:
-            send |= _with_view(view_for(message.prompt))
+            with use_language(message.language):
+                send |= _with_view(view_for(message.prompt))
             upload = file_of(message, upload_limit)
             if upload is not None:
                 send["file"] = upload
@@ -224,15 +226,15 @@ def role_refusal(role: discord.Role, me: discord.Member | None) -> str | None:
     """Why a tag must not hand out `role`: @everyone, integration-managed, above the bot's
     highest role, or carrying a permission beyond an ordinary member's; None when it may."""
     if role.is_default():
-        return "that is the everyone role, which every member already has"
+        return tr("that is the everyone role, which every member already has")
     if role.managed:
-        return "that role is managed by an integration (a bot, boosts or subscriptions)"
+        return tr("that role is managed by an integration (a bot, boosts or subscriptions)")
     if me is not None and role >= me.top_role:
-        return "that role is not below my highest role, so Discord would not let me grant it"
+        return tr("that role is not below my highest role, so Discord would not let me grant it")
     extra = discord.Permissions(role.permissions.value & ~MEMBER_PERMISSIONS.value)
     names = [PERMISSION_NAMES.get(name, name.replace("_", " ").title()) for name, on in extra if on]
     if names:
-        return f"that role carries moderation rights ({', '.join(names)})"
+        return tr("that role carries moderation rights ({names})", names=", ".join(names))
     return None
 
 
@@ -598,10 +600,10 @@ class DiscordPlatform:
         """Why the bot must not hand out this role, from the cached guild (see `role_facts`)."""
         guild = self.client.get_guild(int(community.space_id))
         if guild is None:
-            return "I can't see this server's roles right now; try again in a minute"
+            return tr("I can't see this server's roles right now; try again in a minute")
         role = guild.get_role(int(role_id)) if role_id.isdigit() else None
         if role is None:
-            return "there is no such role in this server"
+            return tr("there is no such role in this server")
         return role_refusal(role, guild.me)
 
     async def can_view_channel(

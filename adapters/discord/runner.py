@@ -64,6 +64,7 @@ from communitybot.events import (
     MessageReceived,
     relay_key,
 )
+from communitybot.i18n import tr, use_language
 from communitybot.logging import INTERACTION_TOKEN_TTL, register_secret
 from communitybot.ports import AdapterState
 
@@ -457,9 +458,13 @@ class DiscordBot:
                 await self._autocomplete(interaction, data, community)
             case discord.InteractionType.component:
                 if opens_modal(data):
-                    await interaction.response.send_modal(
-                        answer_modal(prompt_id_of(data), "Your answer", modal_max_length(data))
+                    language = await self.bot.language_of(
+                        community, user, str(interaction.locale.value)
                     )
+                    with use_language(language):
+                        title = tr("Your answer")
+                        modal = answer_modal(prompt_id_of(data), title, modal_max_length(data))
+                    await interaction.response.send_modal(modal)
                     return
                 picked = choice_picked(data, community, user, where)
                 if picked is not None:
@@ -487,7 +492,8 @@ class DiscordBot:
         """Hand the event to the core; one from an interaction carries it as its reply handle
         (the platform answers that interaction), and its member is the acting one meanwhile."""
         if slot is not None and isinstance(event, CommandInvoked | ChoicePicked | MessageReceived):
-            event = replace(event, reply_handle=slot)
+            # The client's language, for a member who chose none (`communitybot.i18n.choice`).
+            event = replace(event, reply_handle=slot, locale=str(slot.interaction.locale.value))
         deferral = (
             asyncio.create_task(self._defer_later(slot, ephemeral)) if slot is not None else None
         )

@@ -27,6 +27,7 @@ from communitybot.events import (
     MessageChange,
     UserRef,
 )
+from communitybot.i18n import tr
 from communitybot.models import Tag
 from communitybot.replies import Attachment, Choice, Message, Prompt, format_size
 from communitybot.text import normalize_tag, split_list
@@ -374,20 +375,20 @@ def view_for(prompt: Prompt | None) -> discord.ui.View | None:
     if prompt.kind in ("text", "timezone"):
         view.add_item(
             discord.ui.Button(
-                label="Answer",
+                label=tr("Answer"),
                 style=discord.ButtonStyle.primary,
                 custom_id=modal_button_id(prompt),
             )
         )
     elif prompt.kind == "yesno" and not prompt.choices:
-        for value in ("Yes", "No"):
-            view.add_item(_button(prompt.custom_id, value, value, 1))
+        for value, label in (("Yes", tr("Yes")), ("No", tr("No"))):
+            view.add_item(_button(prompt.custom_id, value, label, 1))
     elif prompt.kind == "multi" or len(prompt.choices) > MAX_BUTTONS:
         choices = prompt.choices[:MAX_SELECT_OPTIONS]
         view.add_item(
             discord.ui.Select(
                 custom_id=prompt.custom_id,
-                placeholder="Choose…",
+                placeholder=tr("Choose…"),
                 min_values=1,
                 max_values=max(1, min(prompt.max_values, len(choices))),
                 options=[select_option(c, n) for n, c in enumerate(choices, start=1)],
@@ -434,7 +435,7 @@ def answer_modal(prompt_id: str, title: str, max_length: int | None) -> discord.
     modal = discord.ui.Modal(title=title[:45], custom_id=prompt_id, timeout=None)
     modal.add_item(
         discord.ui.Label(
-            text="Your answer",
+            text=tr("Your answer"),
             component=discord.ui.TextInput(
                 custom_id=MODAL_INPUT,
                 style=discord.TextStyle.paragraph,

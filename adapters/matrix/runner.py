@@ -92,6 +92,7 @@ from communitybot.events import (
     MessageReceived,
     relay_key,
 )
+from communitybot.i18n import use_language
 from communitybot.ports import AdapterState, CoreQueries
 from communitybot.replies import Message
 
@@ -581,6 +582,19 @@ class MatrixBot:
         if isinstance(translated, CommandParseError):
             refused = await self.bot.limits.admit_mistake(community_ref(space_id), user_ref(sender))
             explanation = str(translated) if refused is None else refused.text
+            if refused is None:  # explained in the language the core answers this member in
+                language = await self.bot.language_of(community_ref(space_id), user_ref(sender))
+                with use_language(language):
+                    again = to_event(
+                        event,
+                        community=community_ref(space_id),
+                        room_id=room_id,
+                        in_dm=in_dm,
+                        prefix=self.config.prefix,
+                        display_name=name,
+                        make_user=parse_user,
+                    )
+                explanation = str(again) if isinstance(again, CommandParseError) else explanation
             if explanation:  # a flood of typos is answered once, not with a flood of DMs
                 await self._tell(room_id, in_dm, space_id, sender, explanation)
             return

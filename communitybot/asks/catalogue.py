@@ -7,21 +7,22 @@ catalogue the adapters generate their commands from.
 from __future__ import annotations
 
 from communitybot.command_types import Command, Option
+from communitybot.i18n import N_
 
 MAX_TEXT = 1000
 MAX_DAYS = 60
 
-_NUMBER = Option("number", "The ask's number", type="integer", min_value=1)
+_NUMBER = Option("number", N_("The ask's number"), type="integer", min_value=1)
 
 ASK_COMMANDS: tuple[Command, ...] = (
     Command(
         ("ask",),
-        "Share a problem of practice; you'll be reminded to say how it went",
+        N_("Share a problem of practice; you'll be reminded to say how it went"),
         (
-            Option("problem", "The problem you're working on", max_length=MAX_TEXT, rest=True),
+            Option("problem", N_("The problem you're working on"), max_length=MAX_TEXT, rest=True),
             Option(
                 "days",
-                "Remind me to report back after this many days (default 7)",
+                N_("Remind me to report back after this many days (default 7)"),
                 type="integer",
                 required=False,
                 min_value=1,
@@ -29,15 +30,15 @@ ASK_COMMANDS: tuple[Command, ...] = (
             ),
             Option(
                 "channel",
-                "Where to post it (default: the welcome channel)",
+                N_("Where to post it (default: the welcome channel)"),
                 type="channel",
                 required=False,
             ),
             Option(
                 "scope",
-                "network: share it with every affiliate of this community's network too",
+                N_("network: share it with every affiliate of this community's network too"),
                 required=False,
-                choices=("community", "network"),
+                choices=(N_("community"), N_("network")),
             ),
         ),
         examples=(
@@ -48,15 +49,15 @@ ASK_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("follow",),
-        "Follow someone's problem of practice to hear how it went",
+        N_("Follow someone's problem of practice to hear how it went"),
         (_NUMBER,),
         examples=("follow 12",),
     ),
     Command(
         ("resolve",),
-        "Share how your problem of practice went (its followers are told)",
-        (_NUMBER, Option("outcome", "What happened", max_length=MAX_TEXT, rest=True)),
+        N_("Share how your problem of practice went (its followers are told)"),
+        (_NUMBER, Option("outcome", N_("What happened"), max_length=MAX_TEXT, rest=True)),
         examples=("resolve 12 Cold-calling with think time worked well",),
     ),
-    Command(("asks",), "Open problems of practice", examples=("asks",), read_only=True),
+    Command(("asks",), N_("Open problems of practice"), examples=("asks",), read_only=True),
 )

@@ -15,13 +15,17 @@ from communitybot.affiliates import affiliate_communities
 from communitybot.asks.catalogue import MAX_DAYS, MAX_TEXT
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.i18n import ntr, tr, use_language
+from communitybot.i18n.choice import community_language, member_language
+from communitybot.i18n.dates import day_month
+from communitybot.models import Community, Member
 from communitybot.naming import affiliate, label, who
 from communitybot.numbers import parse_id
 from communitybot.replies import Action, Message, SendDirect, SendToChannel, reply
 from communitybot.store.asks import Ask
 from communitybot.store.jobs import Job
 from communitybot.store.networks import Network
-from communitybot.text import plural, quote
+from communitybot.text import quote
 
 REMINDER = "ask.reminder"
 DEFAULT_DAYS = 7
@@ -40,33 +44,44 @@ def _clean(raw: Any) -> str:
 async def ask(ctx: Context, options: dict[str, Any]) -> list[Action]:
     problem = _clean(options.get("problem"))
     if not problem:
-        return reply(f"Please describe the problem, e.g. `{ctx.prefix}ask How do I …`.")
+        return reply(
+            tr("Please describe the problem, e.g. `{prefix}ask How do I …`.", prefix=ctx.prefix)
+        )
     if len(problem) > MAX_TEXT:
-        return reply(f"That is too long ({len(problem)} characters, at most {MAX_TEXT}).")
+        return reply(_too_long(len(problem)))
     days = options.get("days")
     days = DEFAULT_DAYS if days is None else int(days)
     if not 1 <= days <= MAX_DAYS:
-        return reply(f"`days` must be between 1 and {MAX_DAYS}.")
+        return reply(tr("`days` must be between 1 and {limit}.", limit=MAX_DAYS))
     scope = str(options.get("scope") or "community").strip().casefold()
     if scope not in ("community", "network"):
         return reply(
-            "Please say `scope=network` to share it with the whole network (or leave it out to "
-            f"share it here), e.g. `{ctx.prefix}ask How do I … scope=network`."
+            tr(
+                "Please say `scope=network` to share it with the whole network (or leave it out "
+                "to share it here), e.g. `{prefix}ask How do I … scope=network`.",
+                prefix=ctx.prefix,
+            )
         )
     network = None
     if scope == "network":
         network = await ctx.store.networks.of_community(ctx.community.id)
         if network is None:
             return reply(
-                "This community is not in a network, so it can only be shared here: leave out "
-                f"`scope=network`. A moderator can start one with `{ctx.prefix}network create "
-                f"<name>` or join one with `{ctx.prefix}network join <code>`."
+                tr(
+                    "This community is not in a network, so it can only be shared here: leave "
+                    "out `scope=network`. A moderator can start one with `{prefix}network create "
+                    "<name>` or join one with `{prefix}network join <code>`.",
+                    prefix=ctx.prefix,
+                )
             )
     channel = str(options.get("channel") or "").lstrip("#").strip() or ctx.community.welcome_channel
     if not channel:
         return reply(
-            "There is no channel to post problems of practice in yet: a moderator must set "
-            f"one (`{ctx.prefix}setup welcome_channel=…`), or name one with `channel=`."
+            tr(
+                "There is no channel to post problems of practice in yet: a moderator must set "
+                "one (`{prefix}setup welcome_channel=…`), or name one with `channel=`.",
+                prefix=ctx.prefix,
+            )
         )
     now = ctx.clock.now()
     created = await ctx.store.asks.create(
@@ -87,30 +102,63 @@ async def ask(ctx: Context, options: dict[str, Any]) -> list[Action]:
         community_id=ctx.community.id,
     )
     author = who(ctx.platform, ctx.member)
-    shared = " with the whole network" if network is not None else ""
-    post = (
-        f"🧩 **Problem of practice #{created.id}** from {author}{shared}:\n"
-        f"{quote(problem, MAX_TEXT)}\n"
-        f"Reply with your ideas, and `{ctx.prefix}follow {created.id}` to hear how it goes."
-    )
+    with use_language(community_language(ctx.community)):  # everyone in the channel reads it
+        heading = (
+            tr(
+                "🧩 **Problem of practice #{number}** from {author} with the whole network:",
+                number=created.id,
+                author=author,
+            )
+            if network is not None
+            else tr(
+                "🧩 **Problem of practice #{number}** from {author}:",
+                number=created.id,
+                author=author,
+            )
+        )
+        invitation = tr(
+            "Reply with your ideas, and `{prefix}follow {number}` to hear how it goes.",
+            prefix=ctx.prefix,
+            number=created.id,
+        )
+    post = f"{heading}\n{quote(problem, MAX_TEXT)}\n{invitation}"
     actions: list[Action] = [SendToChannel(ctx.community.ref, channel, Message(post))]
-    answer = (
-        f"Posted as **#{created.id}** in {ctx.platform.mention_channel(channel)}. "
-        f"In {days} day{'s' if days != 1 else ''} I'll ask how it went; share it any time "
-        f"with `{ctx.prefix}resolve {created.id} <outcome>`."
+    answer = ntr(
+        "Posted as **#{number}** in {channel}. In {n} day I'll ask how it went; share it any "
+        "time with `{prefix}resolve {number} <outcome>`.",
+        "Posted as **#{number}** in {channel}. In {n} days I'll ask how it went; share it any "
+        "time with `{prefix}resolve {number} <outcome>`.",
+        days,
+        number=created.id,
+        channel=ctx.platform.mention_channel(channel),
+        prefix=ctx.prefix,
     )
     if network is not None:
         posted, unreachable = await _post_to_affiliates(ctx, network, created, problem)
         actions += posted
-        others = plural(len(posted), "other affiliate")
-        answer += f"\nShared with {others} of **{quote(network.name, 80)}**"
-        has = "has" if unreachable == 1 else "have"
+        answer += "\n" + ntr(
+            "Shared with {n} other affiliate of **{network}**",
+            "Shared with {n} other affiliates of **{network}**",
+            len(posted),
+            network=quote(network.name, 80),
+        )
         answer += (
-            f" ({unreachable} more {has} no welcome channel set, so it is not posted there)."
+            " "
+            + ntr(
+                "({n} more has no welcome channel set, so it is not posted there).",
+                "({n} more have no welcome channel set, so it is not posted there).",
+                unreachable,
+            )
             if unreachable
             else "."
         )
     return [*actions, *reply(answer)]
+
+
+def _too_long(length: int) -> str:
+    return tr(
+        "That is too long ({length} characters, at most {limit}).", length=length, limit=MAX_TEXT
+    )
 
 
 async def _post_to_affiliates(
@@ -120,7 +168,6 @@ async def _post_to_affiliates(
     so the author is named, never mentioned); and how many affiliates have no such channel."""
     posts: list[Action] = []
     unreachable = 0
-    author = f"{label(ctx.member)} of {affiliate(ctx.community.ref)}"
     for community in await affiliate_communities(ctx, network):
         if community.id == ctx.community.id:
             continue
@@ -130,10 +177,16 @@ async def _post_to_affiliates(
         # Another platform's command prefix is not known here (Matrix's is configurable).
         same = community.ref.platform == ctx.community.ref.platform
         follow_it = f"`{ctx.prefix}follow {created.id}`" if same else f"`follow {created.id}`"
-        text = (
-            f"🧩 **Problem of practice #{created.id}** from {author}, shared with the "
-            f"network:\n{quote(problem, MAX_TEXT)}\n{follow_it} to hear how it goes."
-        )
+        with use_language(community_language(community)):  # that channel's readers
+            heading = tr(
+                "🧩 **Problem of practice #{number}** from {name} of {affiliate}, shared with "
+                "the network:",
+                number=created.id,
+                name=label(ctx.member),
+                affiliate=affiliate(ctx.community.ref),
+            )
+            invitation = tr("{command} to hear how it goes.", command=follow_it)
+        text = f"{heading}\n{quote(problem, MAX_TEXT)}\n{invitation}"
         posts.append(SendToChannel(community.ref, community.welcome_channel, Message(text)))
     return posts, unreachable
 
@@ -149,12 +202,20 @@ async def _find(ctx: Context, options: dict[str, Any]) -> Ask | str:
         return found
     shown = quote(str(options.get("number")), 30)
     highest = await ctx.store.asks.highest(ctx.community.id)
-    bound = (
-        "no problem of practice has been shared yet"
-        if highest is None
-        else f"numbers go up to #{highest}"
+    if highest is None:
+        return tr(
+            "There is no problem of practice #{number}; no problem of practice has been shared "
+            "yet. `{prefix}asks` lists open ones.",
+            number=shown,
+            prefix=ctx.prefix,
+        )
+    return tr(
+        "There is no problem of practice #{number}; numbers go up to #{highest}. "
+        "`{prefix}asks` lists open ones.",
+        number=shown,
+        highest=highest,
+        prefix=ctx.prefix,
     )
-    return f"There is no problem of practice #{shown}; {bound}. `{ctx.prefix}asks` lists open ones."
 
 
 @handles("follow")
@@ -163,12 +224,20 @@ async def follow(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if isinstance(found, str):
         return reply(found)
     if found.member_id == ctx.member.id:
-        return reply(f"#{found.id} is your own: you'll hear about it anyway.")
+        return reply(tr("#{number} is your own: you'll hear about it anyway.", number=found.id))
     if not found.is_open:
-        return reply(f"#{found.id} is already resolved: {quote(found.outcome or '', 300)}")
+        return reply(
+            tr(
+                "#{number} is already resolved: {outcome}",
+                number=found.id,
+                outcome=quote(found.outcome or "", 300),
+            )
+        )
     if not await ctx.store.asks.follow(found.id, ctx.member.id, ctx.clock.now()):
-        return reply(f"You already follow #{found.id}.")
-    return reply(f"You follow #{found.id}: I'll DM you the outcome when it is shared.")
+        return reply(tr("You already follow #{number}.", number=found.id))
+    return reply(
+        tr("You follow #{number}: I'll DM you the outcome when it is shared.", number=found.id)
+    )
 
 
 @handles("resolve")
@@ -177,42 +246,70 @@ async def resolve(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if isinstance(found, str):
         return reply(found)
     if found.member_id != ctx.member.id:
-        return reply(f"Only the member who shared #{found.id} can resolve it.")
+        return reply(tr("Only the member who shared #{number} can resolve it.", number=found.id))
     if not found.is_open:
-        return reply(f"#{found.id} is already resolved.")
+        return reply(tr("#{number} is already resolved.", number=found.id))
     outcome = _clean(options.get("outcome"))
     if not outcome:
-        return reply(f"Please say how it went, e.g. `{ctx.prefix}resolve {found.id} It worked!`")
+        return reply(
+            tr(
+                "Please say how it went, e.g. `{prefix}resolve {number} It worked!`",
+                prefix=ctx.prefix,
+                number=found.id,
+            )
+        )
     if len(outcome) > MAX_TEXT:
-        return reply(f"That is too long ({len(outcome)} characters, at most {MAX_TEXT}).")
+        return reply(_too_long(len(outcome)))
     await ctx.store.asks.resolve(found.id, outcome, ctx.clock.now())
-    story = (
-        f"shared how problem of practice #{found.id} went.\n"
-        f"**The problem:** {quote(found.problem, 300)}\n"
-        f"**The outcome:** {quote(outcome, MAX_TEXT)}"
-    )
-    here = f"✅ {who(ctx.platform, ctx.member)} {story}"
-    # A follower in another affiliate reads it there: named, never mentioned.
-    elsewhere = f"✅ {label(ctx.member)} of {affiliate(ctx.community.ref)} {story}"
     actions: list[Action] = []
     for member_id in await ctx.store.asks.follower_ids(found.id):
         follower = await ctx.store.members.get_by_id(member_id)
         if follower is None:
             continue
         if follower.community_id == ctx.community.id:
-            actions.append(SendDirect(ctx.community.ref, follower.ref, Message(here)))
+            text = _outcome_story(ctx, follower, ctx.community, found, outcome)
+            actions.append(SendDirect(ctx.community.ref, follower.ref, Message(text)))
             continue
         community = await ctx.store.communities.get_by_id(follower.community_id)
         if community is not None:
-            actions.append(SendDirect(community.ref, follower.ref, Message(elsewhere)))
+            text = _outcome_story(ctx, follower, community, found, outcome)
+            actions.append(SendDirect(community.ref, follower.ref, Message(text)))
     told = len(actions)
     return [
         *reply(
-            f"Thanks for closing the loop on #{found.id}! "
-            f"I told {told} follower{'s' if told != 1 else ''}."
+            ntr(
+                "Thanks for closing the loop on #{number}! I told {n} follower.",
+                "Thanks for closing the loop on #{number}! I told {n} followers.",
+                told,
+                number=found.id,
+            )
         ),
         *actions,
     ]
+
+
+def _outcome_story(
+    ctx: Context, follower: Member, community: Community, found: Ask, outcome: str
+) -> str:
+    """The outcome's DM to one follower, in their language; a follower in another affiliate
+    reads it there, so the author is named, never mentioned."""
+    with use_language(member_language(follower, community)):
+        if follower.community_id == ctx.community.id:
+            opening = tr(
+                "✅ {author} shared how problem of practice #{number} went.",
+                author=who(ctx.platform, ctx.member),
+                number=found.id,
+            )
+        else:
+            opening = tr(
+                "✅ {name} of {affiliate} shared how problem of practice #{number} went.",
+                name=label(ctx.member),
+                affiliate=affiliate(ctx.community.ref),
+                number=found.id,
+            )
+        problem = tr("**The problem:** {problem}", problem=quote(found.problem, 300))
+        result = tr("**The outcome:** {outcome}", outcome=quote(outcome, MAX_TEXT))
+    return f"{opening}\n{problem}\n{result}"
 
 
 @handles("asks")
@@ -225,24 +322,32 @@ async def list_asks(ctx: Context, options: dict[str, Any]) -> list[Action]:
         else await ctx.store.asks.open_shared(network.id, ctx.community.id, LIST_LIMIT)
     )
     if not open_asks and not shared:
-        return reply(f"No open problems of practice. Share one with `{ctx.prefix}ask`.")
-    lines = ["**Open problems of practice**"]
+        return reply(
+            tr("No open problems of practice. Share one with `{prefix}ask`.", prefix=ctx.prefix)
+        )
+    lines = [tr("**Open problems of practice**")]
     for item in open_asks:
         mark = " 🌐" if item.network_shared else ""
         lines.append(
-            f"• **#{item.id}**{mark} ({item.created_at:%d %b}): {quote(item.problem, 120)}"
+            f"• **#{item.id}**{mark} ({day_month(item.created_at)}): {quote(item.problem, 120)}"
         )
     if shared and network is not None:
-        lines.append(f"**Shared by the other affiliates of {quote(network.name, 80)}**")
+        lines.append(
+            tr(
+                "**Shared by the other affiliates of {network}**",
+                network=quote(network.name, 80),
+            )
+        )
         for item in shared:
             community = await ctx.store.communities.get_by_id(item.community_id)
             where = f" — {affiliate(community.ref)}" if community is not None else ""
             lines.append(
-                f"• **#{item.id}** ({item.created_at:%d %b}): {quote(item.problem, 120)}{where}"
+                f"• **#{item.id}** ({day_month(item.created_at)}): "
+                f"{quote(item.problem, 120)}{where}"
             )
-    lines.append(f"`{ctx.prefix}follow <number>` to hear how one goes.")
+    lines.append(tr("`{prefix}follow <number>` to hear how one goes.", prefix=ctx.prefix))
     if any(item.network_shared for item in open_asks):
-        lines.append("🌐 shared with the whole network.")
+        lines.append(tr("🌐 shared with the whole network."))
     return reply("\n".join(lines))
 
 
@@ -256,10 +361,14 @@ async def run_reminder(ctx: Context, job: Job) -> list[Action]:
     if member is None or member.left_at is not None or community is None:
         return []
     followers = await ctx.store.asks.follower_count(found.id)
-    waiting = f" {followers} member{'s' if followers != 1 else ''} follow it." if followers else ""
-    text = (
-        f"👋 How did it go with your problem of practice #{found.id}?\n"
-        f"{quote(found.problem, 300)}\n"
-        f"Share the outcome with `{ctx.prefix}resolve {found.id} <what happened>`.{waiting}"
-    )
+    with use_language(member_language(member, community)):  # a job acts for no one: theirs
+        question = tr("👋 How did it go with your problem of practice #{number}?", number=found.id)
+        share = tr(
+            "Share the outcome with `{prefix}resolve {number} <what happened>`.",
+            prefix=ctx.prefix,
+            number=found.id,
+        )
+        if followers:
+            share += " " + ntr("{n} member follow it.", "{n} members follow it.", followers)
+    text = f"{question}\n{quote(found.problem, 300)}\n{share}"
     return [SendDirect(community.ref, member.ref, Message(text))]

@@ -10,13 +10,15 @@ from communitybot.asks import commands as asks
 from communitybot.asks.catalogue import ASK_COMMANDS
 from communitybot.context import Context
 from communitybot.feature import Feature, handlers_in
+from communitybot.i18n import tr
 from communitybot.job_kinds import JobKind
 from communitybot.models import Member
 from communitybot.store.stats import MemberCounts
 
 
 async def stats(ctx: Context, counts: MemberCounts) -> list[str]:
-    return [f"• Open problems of practice: {await ctx.store.asks.open_count(ctx.community.id)}"]
+    count = await ctx.store.asks.open_count(ctx.community.id)
+    return [tr("• Open problems of practice: {count}", count=count)]
 
 
 async def export(ctx: Context, member: Member) -> dict[str, Any]:

@@ -21,7 +21,9 @@ from datetime import UTC, datetime, timedelta
 from communitybot.chats import calendar as chat_calendar
 from communitybot.chats import network as chat_network
 from communitybot.chats.schedule import plannable
-from communitybot.events import CommunityRef
+from communitybot.i18n import tr, use_language
+from communitybot.i18n.choice import community_language
+from communitybot.models import Community
 from communitybot.replies import (
     Action,
     Attachment,
@@ -40,12 +42,13 @@ def calendar_key(series_id: int) -> str:
     return f"{KEY_PREFIX}{series_id}"
 
 
-async def communities_of(store: Store, series: ChatSeries) -> list[tuple[CommunityRef, str]]:
+async def communities_of(store: Store, series: ChatSeries) -> list[tuple[Community, str]]:
     """Every community the series appears in, with the channel it is held in there (each
-    gets its own calendar entry): its own community; for a network chat every affiliate of
-    the network, in the room that affiliate holds it in (an affiliate without one: none)."""
+    gets its own calendar entry, in its own language): its own community; for a network chat
+    every affiliate of the network, in the room that affiliate holds it in (an affiliate
+    without one: none)."""
     community = await store.communities.get_by_id(series.community_id)
-    found = [(community.ref, series.channel_id)] if community is not None else []
+    found = [(community, series.channel_id)] if community is not None else []
     if series.network_id is None:
         return found
     for community_id, _ in await store.networks.affiliate_refs(series.network_id):
@@ -54,14 +57,18 @@ async def communities_of(store: Store, series: ChatSeries) -> list[tuple[Communi
         affiliate = await store.communities.get_by_id(community_id)
         room = await chat_network.room_for(store, series, affiliate) if affiliate else None
         if affiliate is not None and room:
-            found.append((affiliate.ref, room))
+            found.append((affiliate, room))
     return found
 
 
 def _description(series: ChatSeries) -> str:
     about = series.description.strip() if series.description else ""
     schedule = series.schedule.describe()
-    when = f"{schedule[:1].upper()}{schedule[1:]}, {series.duration_minutes} minutes."
+    when = tr(
+        "{schedule}, {minutes} minutes.",
+        schedule=f"{schedule[:1].upper()}{schedule[1:]}",
+        minutes=series.duration_minutes,
+    )
     return neutralize_mass_mentions(f"{about}\n\n{when}" if about else when)
 
 
@@ -89,9 +96,16 @@ async def calendar_actions(store: Store, series: ChatSeries, now: datetime) -> l
     `series` is read again, so a caller may pass the row it had before its own change.
     """
     fresh = await store.chats.get(series.id) or series
-    entry = entry_for(fresh, now)
     key = calendar_key(fresh.id)
-    return [
-        PublishCalendar(ref, key, replace(entry, channel_id=room) if entry else None)
-        for ref, room in await communities_of(store, fresh)
-    ]
+    actions: list[Action] = []
+    entries: dict[str, CalendarEntry | None] = {}  # one per language: the .ics costs a little
+    for community, room in await communities_of(store, fresh):
+        language = community_language(community)  # its members read the entry
+        if language not in entries:
+            with use_language(language):
+                entries[language] = entry_for(fresh, now)
+        entry = entries[language]
+        actions.append(
+            PublishCalendar(community.ref, key, replace(entry, channel_id=room) if entry else None)
+        )
+    return actions

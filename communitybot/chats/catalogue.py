@@ -7,9 +7,12 @@ catalogue the adapters generate their commands from.
 from __future__ import annotations
 
 from communitybot.command_types import Command, Option
+from communitybot.i18n import N_
 
-_HASHTAG = Option("hashtag", "The chat's hashtag, e.g. engchat", max_length=33)
-_SCHEDULE_HELP = "weekly tuesday | every 2 weeks tuesday | monthly 2nd tuesday | once 2027-03-14"
+_HASHTAG = Option("hashtag", N_("The chat's hashtag, e.g. engchat"), max_length=33)
+_SCHEDULE_HELP = N_(
+    "weekly tuesday | every 2 weeks tuesday | monthly 2nd tuesday | once 2027-03-14"
+)
 _SCHEDULE_PHRASES = (("weekly", 2), ("every", 4), ("monthly", 3), ("once", 2))
 """A schedule's first word and its length in words (`chat_input.parse_schedule`'s grammar)."""
 
@@ -17,8 +20,8 @@ _SCHEDULE_PHRASES = (("weekly", 2), ("every", 4), ("monthly", 3), ("once", 2))
 def _details(required: bool) -> tuple[Option, ...]:
     """The options `/chat create` and `/chat edit` share (all optional when editing)."""
     return (
-        Option("title", "Title, e.g. “Feedback that works”", required=required, max_length=120),
-        Option("channel", "Where the chat happens", type="channel", required=required),
+        Option("title", N_("Title, e.g. “Feedback that works”"), required=required, max_length=120),
+        Option("channel", N_("Where the chat happens"), type="channel", required=required),
         Option(
             "schedule",
             _SCHEDULE_HELP,
@@ -26,11 +29,13 @@ def _details(required: bool) -> tuple[Option, ...]:
             max_length=40,
             phrases=_SCHEDULE_PHRASES,
         ),
-        Option("time", "Local start time, HH:MM (24-hour)", required=required, max_length=5),
-        Option("timezone", "IANA time zone, e.g. Europe/London", required=required, max_length=64),
+        Option("time", N_("Local start time, HH:MM (24-hour)"), required=required, max_length=5),
+        Option(
+            "timezone", N_("IANA time zone, e.g. Europe/London"), required=required, max_length=64
+        ),
         Option(
             "duration",
-            "Minutes, 15 to 480" + ("" if not required else " (default 60)"),
+            N_("Minutes, 15 to 480 (default 60)") if required else N_("Minutes, 15 to 480"),
             type="integer",
             required=False,
             min_value=15,
@@ -38,19 +43,23 @@ def _details(required: bool) -> tuple[Option, ...]:
         ),
         Option(
             "description",
-            "What the chat is about (up to 500 characters)",
+            N_("What the chat is about (up to 500 characters)"),
             required=False,
             max_length=500,
         ),
         Option(
             "hosts",
-            "Who hosts it: one or more @mentions" + (" (default: you)" if required else ""),
+            (
+                N_("Who hosts it: one or more @mentions (default: you)")
+                if required
+                else N_("Who hosts it: one or more @mentions")
+            ),
             required=False,
             max_length=300,
         ),
         Option(
             "ping",
-            "A role to ping at the start and 15 min before (Matrix: room)",
+            N_("A role to ping at the start and 15 min before (Matrix: room)"),
             type="role",
             required=False,
         ),
@@ -60,15 +69,15 @@ def _details(required: bool) -> tuple[Option, ...]:
 CHAT_COMMANDS: tuple[Command, ...] = (
     Command(
         ("chat", "create"),
-        "Create a recurring (or one-off) topic chat",
+        N_("Create a recurring (or one-off) topic chat"),
         (
-            Option("hashtag", "Hashtag, e.g. engchat", max_length=33),
+            Option("hashtag", N_("Hashtag, e.g. engchat"), max_length=33),
             *_details(required=True),
             Option(
                 "scope",
-                "network: every affiliate holds it, messages relayed (stewards)",
+                N_("network: every affiliate holds it, messages relayed (stewards)"),
                 required=False,
-                choices=("community", "network"),
+                choices=(N_("community"), N_("network")),
             ),
         ),
         moderator_only=True,
@@ -83,11 +92,13 @@ CHAT_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("chat", "edit"),
-        "Change a chat (moderators; its hosts may change the title and description)",
+        N_("Change a chat (moderators; its hosts may change the title and description)"),
         (
             _HASHTAG,
             *_details(required=False),
-            Option("no_ping", "Stop pinging a role for this chat", type="boolean", required=False),
+            Option(
+                "no_ping", N_("Stop pinging a role for this chat"), type="boolean", required=False
+            ),
         ),
         examples=(
             "chat edit engchat time=18:30",
@@ -95,36 +106,36 @@ CHAT_COMMANDS: tuple[Command, ...] = (
         ),
     ),
     Command(
-        ("chat", "list"), "List the community's chats", examples=("chat list",), read_only=True
+        ("chat", "list"), N_("List the community's chats"), examples=("chat list",), read_only=True
     ),
     Command(
         ("chat", "next"),
-        "Upcoming chats, in your time zone",
+        N_("Upcoming chats, in your time zone"),
         examples=("chat next",),
         read_only=True,
     ),
     Command(
         ("chat", "cancel"),
-        "Cancel a chat series",
+        N_("Cancel a chat series"),
         (_HASHTAG,),
         moderator_only=True,
         examples=("chat cancel engchat",),
     ),
     Command(
         ("chat", "skip-next"),
-        "Skip a series' next chat",
+        N_("Skip a series' next chat"),
         (_HASHTAG,),
         moderator_only=True,
         examples=("chat skip-next engchat",),
     ),
     Command(
         ("chat", "subscribe"),
-        "Get reminders for a chat (default 24h and 15m before)",
+        N_("Get reminders for a chat (default 24h and 15m before)"),
         (
             _HASHTAG,
             Option(
                 "lead_times",
-                "When to remind you, e.g. 24h 15m",
+                N_("When to remind you, e.g. 24h 15m"),
                 required=False,
                 max_length=60,
                 rest=True,
@@ -137,13 +148,13 @@ CHAT_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("chat", "unsubscribe"),
-        "Stop a chat's reminders",
+        N_("Stop a chat's reminders"),
         (_HASHTAG,),
         examples=("chat unsubscribe engchat",),
     ),
     Command(
         ("chat", "calendar"),
-        "A chat series as a calendar file (.ics)",
+        N_("A chat series as a calendar file (.ics)"),
         (_HASHTAG,),
         examples=("chat calendar engchat",),
         read_only=True,

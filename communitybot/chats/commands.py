@@ -20,6 +20,7 @@ from communitybot.chats.details import (
     find_series,
     input_error,
     managed_series,
+    no_such_chat,
     ping_option,
 )
 from communitybot.chats.hosts import hosts_line, names, resolve_hosts
@@ -27,7 +28,7 @@ from communitybot.chats.input import (
     DEFAULT_DURATION,
     MAX_DESCRIPTION,
     ChatInputError,
-    describe_lead,
+    leads_text,
     parse_description,
     parse_duration,
     parse_hashtag,
@@ -39,6 +40,9 @@ from communitybot.chats.input import (
 from communitybot.chats.schedule import heads_up, next_occurrence, plannable, problems
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.i18n import tr, use_language
+from communitybot.i18n.choice import community_language
+from communitybot.i18n.dates import day_month_year, full_datetime, short_day, weekday_day_month
 from communitybot.replies import Action, Attachment, reply, safe_filename
 from communitybot.store.chats import ChatSeries
 from communitybot.text import quote
@@ -72,15 +76,18 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
     scope = str(options.get("scope") or "community").strip().casefold()
     if scope not in ("community", "network"):
         return reply(
-            f"“{quote(scope, 20)}” is not a scope: use `scope=network` for a chat every "
-            "affiliate of your network holds, or leave it out for your community's own chat."
+            tr(
+                "“{typed}” is not a scope: use `scope=network` for a chat every affiliate of "
+                "your network holds, or leave it out for your community's own chat.",
+                typed=quote(scope, 20),
+            )
         )
     network_id: int | None = None
     if scope == "network":
         network = await stewarded_network(
             ctx,
-            reply("Your community is in no network, so there is no network chat to create."),
-            lambda n: "Only the network's stewards can create a network chat.",
+            reply(tr("Your community is in no network, so there is no network chat to create.")),
+            lambda n: tr("Only the network's stewards can create a network chat."),
         )
         if isinstance(network, list):
             return network
@@ -92,13 +99,16 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return reply(clash)
     if await ctx.store.chats.find(ctx.community.id, hashtag):
         return reply(
-            f"There is already a chat #{hashtag}. Pick another hashtag, or "
-            f"`{ctx.prefix}chat cancel {hashtag}` first."
+            tr(
+                "There is already a chat #{hashtag}. Pick another hashtag, or `{command}` first.",
+                hashtag=hashtag,
+                command=f"{ctx.prefix}chat cancel {hashtag}",
+            )
         )
     notes = problems(schedule, now)
     first = next_occurrence(schedule, now)
     if first is None:
-        return reply(notes[0] if notes else "That chat would never happen.")
+        return reply(notes[0] if notes else tr("That chat would never happen."))
     series = await ctx.store.chats.create(
         ctx.community.id,
         hashtag,
@@ -116,27 +126,49 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
     await ctx.store.chats.set_hosts(series.id, [h.id for h in hosts])
     await chat_jobs.schedule_occurrence(ctx.store, series, now)
     lines = [
-        f"Created **#{hashtag}: {quote(title, 120)}** in "
-        f"{ctx.platform.mention_channel(series.channel_id)}, {schedule.describe()}, "
-        f"{series.duration_minutes} minutes.",
-        f"First chat: {first.local:%A %d %B %Y, %H:%M} ({describe_zone(timezone)}).",
-        f"Hosted by {names(ctx.platform, hosts)}.",
+        tr(
+            "Created **#{hashtag}: {title}** in {channel}, {schedule}, {minutes} minutes.",
+            hashtag=hashtag,
+            title=quote(title, 120),
+            channel=ctx.platform.mention_channel(series.channel_id),
+            schedule=schedule.describe(),
+            minutes=series.duration_minutes,
+        ),
+        tr(
+            "First chat: {when} ({zone}).",
+            when=full_datetime(first.local),
+            zone=describe_zone(timezone),
+        ),
+        tr("Hosted by {names}.", names=names(ctx.platform, hosts)),
     ]
     if zone.note:
         lines.append(zone.note)
     if description:
-        lines.append(f"About: {quote(description, MAX_DESCRIPTION)}")
+        lines.append(tr("About: {description}", description=quote(description, MAX_DESCRIPTION)))
     if ping:
-        lines.append(f"I'll ping {describe_ping(ping)} at the start and 15 minutes before.")
+        lines.append(
+            tr(
+                "I'll ping {whom} at the start and 15 minutes before.",
+                whom=describe_ping(ping),
+            )
+        )
     if notes:
         lines += ["", *heads_up(notes)]
     if network_id is not None:
         lines.append(
-            "A network chat: every affiliate holds it in its own room, messages relayed "
-            f"between them. Each affiliate's moderators choose it with `{ctx.prefix}chat room "
-            f"{hashtag} <channel>` (default: their welcome channel)."
+            tr(
+                "A network chat: every affiliate holds it in its own room, messages relayed "
+                "between them. Each affiliate's moderators choose it with `{command}` "
+                "(default: their welcome channel).",
+                command=f"{ctx.prefix}chat room {hashtag} <channel>",
+            )
         )
-    lines.append(f"Members can get reminders with `{ctx.prefix}chat subscribe {hashtag}`.")
+    lines.append(
+        tr(
+            "Members can get reminders with `{command}`.",
+            command=f"{ctx.prefix}chat subscribe {hashtag}",
+        )
+    )
     published = await calendar_sync.calendar_actions(ctx.store, series, now)
     return [*reply("\n".join(lines), ephemeral=False), *published]
 
@@ -144,19 +176,24 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
 async def _where(ctx: Context, series: ChatSeries) -> str:
     """Where this community holds the chat (a network chat: its own room, marked)."""
     room = await chats_network.room_for(ctx.store, series, ctx.community)
-    place = ctx.platform.mention_channel(room) if room else "no room chosen yet"
-    return place + (" (network chat)" if series.network_id is not None else "")
+    place = ctx.platform.mention_channel(room) if room else tr("no room chosen yet")
+    if series.network_id is not None:
+        return tr("{place} (network chat)", place=place)
+    return place
 
 
 async def _line(ctx: Context, series: ChatSeries, zone: str | None) -> str:
     when = (
         chat_jobs.when_for(series.next_start, zone, series.schedule.timezone)
         if series.next_start
-        else "no upcoming chat"
+        else tr("no upcoming chat")
     )
-    return (
-        f"• **#{series.hashtag}**: {quote(series.title, 120)} — {when}, in "
-        f"{await _where(ctx, series)}"
+    return tr(
+        "• **#{hashtag}**: {title} — {when}, in {place}",
+        hashtag=series.hashtag,
+        title=quote(series.title, 120),
+        when=when,
+        place=await _where(ctx, series),
     )
 
 
@@ -164,20 +201,31 @@ async def _line(ctx: Context, series: ChatSeries, zone: str | None) -> str:
 async def list_chats(ctx: Context, options: dict[str, Any]) -> list[Action]:
     chats = await chats_visibility.visible(ctx, await chats_network.all_series(ctx))
     if not chats:
-        return reply("There are no chats planned yet.")
-    lines = ["**Chats**"]
+        return reply(tr("There are no chats planned yet."))
+    lines = [tr("**Chats**")]
     for series in chats:
         if series.community_id == ctx.community.id:
-            hosted = await hosts_line(ctx.store, ctx.platform, series) or "No host at the moment."
+            hosted = await hosts_line(ctx.store, ctx.platform, series) or tr(
+                "No host at the moment."
+            )
         else:  # hosts on another affiliate (perhaps platform): their mention means nothing here
-            hosted = "Hosted by the network."
+            hosted = tr("Hosted by the network.")
         lines.append(
-            f"• **#{series.hashtag}**: {quote(series.title, 120)} — {series.schedule.describe()}"
-            f", {series.duration_minutes} min, in {await _where(ctx, series)}. {hosted}"
+            tr(
+                "• **#{hashtag}**: {title} — {schedule}, {minutes} min, in {place}. {hosts}",
+                hashtag=series.hashtag,
+                title=quote(series.title, 120),
+                schedule=series.schedule.describe(),
+                minutes=series.duration_minutes,
+                place=await _where(ctx, series),
+                hosts=hosted,
+            )
         )
         if series.description:
             lines.append(f"  {quote(series.description, LIST_DESCRIPTION)}")
-    lines.append(f"`{ctx.prefix}chat next` shows the coming ones in your time zone.")
+    lines.append(
+        tr("`{command}` shows the coming ones in your time zone.", command=f"{ctx.prefix}chat next")
+    )
     return reply("\n".join(lines))
 
 
@@ -190,14 +238,20 @@ async def upcoming(ctx: Context, options: dict[str, Any]) -> list[Action]:
         if s.next_start and s.next_start > now
     ][:UPCOMING_LIMIT]
     if not chats:
-        return reply("No chats are coming up.")
+        return reply(tr("No chats are coming up."))
     zone = ctx.member.timezone
-    lines = ["**Coming up**" + (f" (your time, {describe_zone(zone)})" if zone else "")]
+    lines = [
+        tr("**Coming up** (your time, {zone})", zone=describe_zone(zone))
+        if zone
+        else tr("**Coming up**")
+    ]
     lines += [await _line(ctx, s, zone) for s in chats]
     if zone is None:
         lines.append(
-            "Times are in each chat's own zone: set yours with "
-            f"`{ctx.prefix}profile edit timezone`."
+            tr(
+                "Times are in each chat's own zone: set yours with `{command}`.",
+                command=f"{ctx.prefix}profile edit timezone",
+            )
         )
     return reply("\n".join(lines))
 
@@ -211,7 +265,11 @@ async def cancel(ctx: Context, options: dict[str, Any]) -> list[Action]:
     removed = await calendar_sync.calendar_actions(ctx.store, found, ctx.clock.now())
     return [
         *reply(
-            f"Cancelled **#{found.hashtag}**: no more chats or reminders for it.", ephemeral=False
+            tr(
+                "Cancelled **#{hashtag}**: no more chats or reminders for it.",
+                hashtag=found.hashtag,
+            ),
+            ephemeral=False,
         ),
         *removed,
     ]
@@ -223,7 +281,7 @@ async def skip_next(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if isinstance(found, str):
         return reply(found)
     if found.next_start is None:
-        return reply(f"#{found.hashtag} has no upcoming chat to skip.")
+        return reply(tr("#{hashtag} has no upcoming chat to skip.", hashtag=found.hashtag))
     now = ctx.clock.now()
     zone = found.schedule.zone
     skipped_day = found.next_start.astimezone(zone).date()
@@ -235,8 +293,11 @@ async def skip_next(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
     if following is None:
         return reply(
-            f"#{found.hashtag} has only that one chat: use `{ctx.prefix}chat cancel "
-            f"{found.hashtag}` instead."
+            tr(
+                "#{hashtag} has only that one chat: use `{command}` instead.",
+                hashtag=found.hashtag,
+                command=f"{ctx.prefix}chat cancel {found.hashtag}",
+            )
         )
     await ctx.store.chats.set_skipped(found.id, skipped)
     await ctx.store.chats.advance(found.id, found.schedule, following.start)
@@ -246,8 +307,13 @@ async def skip_next(ctx: Context, options: dict[str, Any]) -> list[Action]:
     moved = await calendar_sync.calendar_actions(ctx.store, fresh, now)
     return [
         *reply(
-            f"Skipped #{found.hashtag} on {skipped_day:%A %d %B}. The next one is "
-            f"{following.local:%A %d %B %Y, %H:%M} ({describe_zone(found.schedule.timezone)}).",
+            tr(
+                "Skipped #{hashtag} on {day}. The next one is {when} ({zone}).",
+                hashtag=found.hashtag,
+                day=weekday_day_month(skipped_day),
+                when=full_datetime(following.local),
+                zone=describe_zone(found.schedule.timezone),
+            ),
             ephemeral=False,
         ),
         *moved,
@@ -259,7 +325,7 @@ async def _visible_series(ctx: Context, options: dict[str, Any]) -> ChatSeries |
     channel's chat does not even show it exists)."""
     found = await find_series(ctx, options)
     if isinstance(found, ChatSeries) and not await chats_visibility.can_see(ctx, found):
-        return f"There is no chat #{found.hashtag}. `{ctx.prefix}chat list` shows them."
+        return no_such_chat(ctx, found.hashtag)
     return found
 
 
@@ -277,11 +343,16 @@ async def subscribe(ctx: Context, options: dict[str, Any]) -> list[Action]:
     subscription = await ctx.store.chats.subscription(found.id, ctx.member.id)
     assert subscription is not None
     await chat_jobs.schedule_member_reminders(ctx.store, found, subscription, now)
-    said = " and ".join(describe_lead(m) for m in leads)
-    lines = [f"You'll get a reminder {said} before each **#{found.hashtag}** chat."]
+    lines = [
+        tr(
+            "You'll get a reminder {leads} before each **#{hashtag}** chat.",
+            leads=leads_text(leads),
+            hashtag=found.hashtag,
+        )
+    ]
     if found.next_start:
         when = chat_jobs.when_for(found.next_start, ctx.member.timezone, found.schedule.timezone)
-        lines.append(f"Next one: {when}.")
+        lines.append(tr("Next one: {when}.", when=when))
     return reply("\n".join(lines))
 
 
@@ -291,8 +362,8 @@ async def unsubscribe(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if isinstance(found, str):
         return reply(found)
     if not await ctx.store.chats.unsubscribe(found.id, ctx.member.id):
-        return reply(f"You weren't subscribed to #{found.hashtag}.")
-    return reply(f"No more reminders for #{found.hashtag}.")
+        return reply(tr("You weren't subscribed to #{hashtag}.", hashtag=found.hashtag))
+    return reply(tr("No more reminders for #{hashtag}.", hashtag=found.hashtag))
 
 
 @handles("chat", "calendar")
@@ -301,20 +372,31 @@ async def calendar(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if isinstance(found, str):
         return reply(found)
     if found.next_start is None:
-        return reply(f"#{found.hashtag} has no upcoming chat to add to a calendar.")
+        return reply(
+            tr("#{hashtag} has no upcoming chat to add to a calendar.", hashtag=found.hashtag)
+        )
     if not plannable(found.next_start, ctx.clock.now()):
         return reply(
-            f"#{found.hashtag}'s next chat is stored for {found.next_start:%d %B %Y}, outside "
-            "the five years I can put in a calendar. A moderator can fix it with "
-            f"`{ctx.prefix}chat edit {found.hashtag} schedule=…` or `{ctx.prefix}chat cancel "
-            f"{found.hashtag}`."
+            tr(
+                "#{hashtag}'s next chat is stored for {date}, outside the five years I can put "
+                "in a calendar. A moderator can fix it with `{edit}` or `{cancel}`.",
+                hashtag=found.hashtag,
+                date=day_month_year(found.next_start),
+                edit=f"{ctx.prefix}chat edit {found.hashtag} schedule=…",
+                cancel=f"{ctx.prefix}chat cancel {found.hashtag}",
+            )
         )
-    ics = chat_calendar.calendar(found, found.schedule.describe(), ctx.clock.now())
+    with use_language(community_language(ctx.community)):  # the file its calendar shows
+        ics = chat_calendar.calendar(found, found.schedule.describe(), ctx.clock.now())
     name = safe_filename(found.hashtag, "ics")
     return reply(
-        f"**#{found.hashtag}** for your calendar: open the attached `{name}` (or import it in "
-        "Google Calendar, Outlook or Apple Calendar) to add every upcoming chat. It keeps the "
-        "chat's local time across clock changes.",
+        tr(
+            "**#{hashtag}** for your calendar: open the attached `{file}` (or import it in "
+            "Google Calendar, Outlook or Apple Calendar) to add every upcoming chat. It keeps "
+            "the chat's local time across clock changes.",
+            hashtag=found.hashtag,
+            file=name,
+        ),
         attachment=Attachment(name, ics.encode(), "text/calendar"),
     )
 
@@ -322,13 +404,20 @@ async def calendar(ctx: Context, options: dict[str, Any]) -> list[Action]:
 async def stats_line(ctx: Context) -> str:
     """The chats' line in `/stats`: live series, reminder subscriptions, the last chat held."""
     summary = await ctx.store.chat_runs.community_summary(ctx.community.id)
-    line = (
-        f"• Chats: {summary.active_series} series, {summary.subscriptions} reminder subscription(s)"
-    )
     if summary.last is None:
-        return line + "; none held yet"
+        return tr(
+            "• Chats: {series} series, {subscriptions} reminder subscription(s); none held yet",
+            series=summary.active_series,
+            subscriptions=summary.subscriptions,
+        )
     last = summary.last
-    return (
-        f"{line}; the last, #{last.hashtag} on {last.started_at:%a %d %b}: "
-        f"{last.participants} participant(s), {last.messages} message(s)"
+    return tr(
+        "• Chats: {series} series, {subscriptions} reminder subscription(s); the last, "
+        "#{hashtag} on {day}: {participants} participant(s), {messages} message(s)",
+        series=summary.active_series,
+        subscriptions=summary.subscriptions,
+        hashtag=last.hashtag,
+        day=short_day(last.started_at),
+        participants=last.participants,
+        messages=last.messages,
     )

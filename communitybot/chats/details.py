@@ -11,6 +11,7 @@ from typing import Any
 from communitybot.chats.input import ChatInputError, parse_hashtag, parse_ping
 from communitybot.chats.network import find_network_series, steward_refusal
 from communitybot.context import Context
+from communitybot.i18n import tr
 from communitybot.store.chats import ChatSeries
 
 
@@ -25,8 +26,17 @@ async def find_series(ctx: Context, options: dict[str, Any]) -> ChatSeries | str
     if series is None:
         series = await find_network_series(ctx, hashtag)
     if series is None:
-        return f"There is no chat #{hashtag}. `{ctx.prefix}chat list` shows them."
+        return no_such_chat(ctx, hashtag)
     return series
+
+
+def no_such_chat(ctx: Context, hashtag: str) -> str:
+    """The answer for a hashtag that names no chat the member may see."""
+    return tr(
+        "There is no chat #{hashtag}. `{command}` shows them.",
+        hashtag=hashtag,
+        command=f"{ctx.prefix}chat list",
+    )
 
 
 async def managed_series(ctx: Context, options: dict[str, Any]) -> ChatSeries | str:
@@ -37,10 +47,11 @@ async def managed_series(ctx: Context, options: dict[str, Any]) -> ChatSeries | 
         if refusal is not None:
             return refusal
         if options.get("channel") and found.community_id != ctx.community.id:
-            return (
-                f"#{found.hashtag}'s channel is in the community that created it: change it "
-                f"there. Here, `{ctx.prefix}chat room {found.hashtag} <channel>` chooses this "
-                "community's room for it."
+            return tr(
+                "#{hashtag}'s channel is in the community that created it: change it there. "
+                "Here, `{command}` chooses this community's room for it.",
+                hashtag=found.hashtag,
+                command=f"{ctx.prefix}chat room {found.hashtag} <channel>",
             )
     return found
 
@@ -49,7 +60,10 @@ def input_error(error: Exception, raw_schedule: object) -> str:
     """A parse error for `/chat create|edit`, with a hint when an unquoted schedule was split
     into words ("weekly" read as the schedule, "tuesday" as the next option)."""
     if str(raw_schedule or "").casefold() in ("weekly", "every", "monthly", "once"):
-        return f'{error}\nPut the schedule in quotes when you type it, e.g. `"weekly tuesday"`.'
+        return tr(
+            '{error}\nPut the schedule in quotes when you type it, e.g. `"weekly tuesday"`.',
+            error=error,
+        )
     return str(error)
 
 
@@ -63,5 +77,7 @@ def ping_option(ctx: Context, raw: object) -> str | None:
 def describe_ping(ping: str | None) -> str:
     """How a reply names the ping without pinging anyone."""
     if ping is None:
-        return "nobody"
-    return "everyone in the room (@\u200broom)" if ping == "room" else "the chosen role"
+        return tr("nobody")
+    if ping == "room":
+        return tr("everyone in the room ({room})", room="@\u200broom")
+    return tr("the chosen role")

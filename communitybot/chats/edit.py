@@ -40,6 +40,8 @@ from communitybot.chats.schedule import (
 )
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.i18n import tr
+from communitybot.i18n.dates import full_datetime
 from communitybot.models import Member
 from communitybot.replies import Action, reply
 from communitybot.store.chats import ChatSeries
@@ -93,8 +95,11 @@ async def edit(ctx: Context, options: dict[str, Any]) -> list[Action]:
     given = _given(options)
     if not given:
         return reply(
-            f"Nothing to change: give at least one of {', '.join(f'`{f}`' for f in FIELDS)}, "
-            f"e.g. `{ctx.prefix}chat edit {found.hashtag} time=18:30`."
+            tr(
+                "Nothing to change: give at least one of {fields}, e.g. `{command}`.",
+                fields=", ".join(f"`{f}`" for f in FIELDS),
+                command=f"{ctx.prefix}chat edit {found.hashtag} time=18:30",
+            )
         )
     refusal = await _refusal(ctx, found, given)
     if refusal:
@@ -107,7 +112,9 @@ async def edit(ctx: Context, options: dict[str, Any]) -> list[Action]:
     every_host = await ctx.store.chats.hosts(found.id)
     lines = _summary(ctx, found, change, old_hosts, every_host)
     if not lines:
-        return reply(f"Nothing changed: #{found.hashtag} already has those details.")
+        return reply(
+            tr("Nothing changed: #{hashtag} already has those details.", hashtag=found.hashtag)
+        )
     await ctx.store.chats.save_details(change.series)
     if change.hosts is not None:
         await ctx.store.chats.set_hosts(found.id, [h.id for h in change.hosts])
@@ -115,7 +122,9 @@ async def edit(ctx: Context, options: dict[str, Any]) -> list[Action]:
     assert fresh is not None
     # Idempotent: the next chat's jobs already scheduled stay; new ones (time, ping) are added.
     await chat_jobs.schedule_occurrence(ctx.store, fresh, ctx.clock.now())
-    text = "\n".join([f"Updated **#{found.hashtag}**:", *(f"• {line}" for line in lines)])
+    text = "\n".join(
+        [tr("Updated **#{hashtag}**:", hashtag=found.hashtag), *(f"• {line}" for line in lines)]
+    )
     if "timezone" in given:
         note = read_timezone(str(options["timezone"]), ctx.clock.now()).note
         text += f"\n{note}" if note else ""
@@ -132,12 +141,16 @@ async def _refusal(ctx: Context, series: ChatSeries, given: set[str]) -> str | N
         return None
     hosts = await ctx.store.chats.present_hosts(series.id)
     if ctx.member.id not in {h.id for h in hosts}:
-        return f"Only moderators and the hosts of #{series.hashtag} can edit it."
+        return tr(
+            "Only moderators and the hosts of #{hashtag} can edit it.", hashtag=series.hashtag
+        )
     barred = sorted(given - HOST_FIELDS)
     if barred:
-        return (
-            f"As a host of #{series.hashtag} you can change its title and description; "
-            f"ask a moderator to change {', '.join(f'`{b}`' for b in barred)}."
+        return tr(
+            "As a host of #{hashtag} you can change its title and description; ask a moderator "
+            "to change {fields}.",
+            hashtag=series.hashtag,
+            fields=", ".join(f"`{b}`" for b in barred),
         )
     return None
 
@@ -147,7 +160,7 @@ async def _validated(
 ) -> _Edit:
     """Every given option checked (raising ChatInputError / TimezoneError), nothing stored."""
     if "ping" in given and "no_ping" in given:
-        raise ChatInputError("Give either `ping` or `no_ping`, not both.")
+        raise ChatInputError(tr("Give either `ping` or `no_ping`, not both."))
     updated = series
     if "title" in given:
         updated = replace(updated, title=parse_title(str(options["title"])))
@@ -186,7 +199,9 @@ def _retimed(
     skip = (*series.skipped, *_held_day(series))
     following = next_occurrence(schedule, now, skip)
     if following is None:
-        raise ChatInputError(notes[0] if notes else "With that change the chat would never happen.")
+        raise ChatInputError(
+            notes[0] if notes else tr("With that change the chat would never happen.")
+        )
     return reanchored(schedule, following), following, notes
 
 
@@ -206,37 +221,64 @@ def _summary(
     new = change.series
     lines: list[str] = []
     if new.title != old.title:
-        lines.append(f"Title: {quote(old.title, 120)} → **{quote(new.title, 120)}**")
+        lines.append(
+            tr(
+                "Title: {old} → **{new}**",
+                old=quote(old.title, 120),
+                new=quote(new.title, 120),
+            )
+        )
     if new.description != old.description:
         lines.append(
-            f"Description: {quote(new.description, 200)}"
+            tr("Description: {description}", description=quote(new.description, 200))
             if new.description
-            else "Description: removed"
+            else tr("Description: removed")
         )
     if new.channel_id != old.channel_id:
         mention = ctx.platform.mention_channel
-        lines.append(f"Channel: {mention(old.channel_id)} → {mention(new.channel_id)}")
+        lines.append(
+            tr("Channel: {old} → {new}", old=mention(old.channel_id), new=mention(new.channel_id))
+        )
     if new.schedule != old.schedule or new.next_start != old.next_start:
         if new.schedule.describe() != old.schedule.describe():
-            lines.append(f"Schedule: {old.schedule.describe()} → {new.schedule.describe()}")
+            lines.append(
+                tr(
+                    "Schedule: {old} → {new}",
+                    old=old.schedule.describe(),
+                    new=new.schedule.describe(),
+                )
+            )
         if change.next_chat is not None and new.next_start != old.next_start:
             lines.append(
-                f"Next chat: {_when(change.next_chat)} ({describe_zone(new.schedule.timezone)}); "
-                "subscribers' reminders move with it."
+                tr(
+                    "Next chat: {when} ({zone}); subscribers' reminders move with it.",
+                    when=_when(change.next_chat),
+                    zone=describe_zone(new.schedule.timezone),
+                )
             )
     if new.duration_minutes != old.duration_minutes:
-        lines.append(f"Duration: {old.duration_minutes} → {new.duration_minutes} minutes")
+        lines.append(
+            tr(
+                "Duration: {old} → {new} minutes",
+                old=old.duration_minutes,
+                new=new.duration_minutes,
+            )
+        )
     if change.hosts is not None and sorted(h.id for h in change.hosts) != sorted(every_host):
-        before = names(ctx.platform, old_hosts) or "nobody"
-        lines.append(f"Hosts: {before} → {names(ctx.platform, change.hosts)}")
+        before = names(ctx.platform, old_hosts) or tr("nobody")
+        lines.append(tr("Hosts: {old} → {new}", old=before, new=names(ctx.platform, change.hosts)))
     if new.ping_role != old.ping_role:
         lines.append(
-            f"Ping: {describe_ping(new.ping_role)}"
-            + (" at the start and 15 minutes before" if new.ping_role else "")
+            tr(
+                "Ping: {whom} at the start and 15 minutes before",
+                whom=describe_ping(new.ping_role),
+            )
+            if new.ping_role
+            else tr("Ping: {whom}", whom=describe_ping(new.ping_role))
         )
     return lines
 
 
 def _when(occurrence: Occurrence) -> str:
     moment: datetime = occurrence.local
-    return f"{moment:%A %d %B %Y, %H:%M}"
+    return full_datetime(moment)

@@ -20,18 +20,18 @@ from typing import Any
 
 from communitybot.chats import run as chat_run
 from communitybot.chats import run_jobs
+from communitybot.chats.details import no_such_chat
 from communitybot.chats.input import ChatInputError, parse_hashtag
 from communitybot.chats.jobs import when_for
 from communitybot.chats.network import find_network_series
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.i18n import N_, ntr, tr
 from communitybot.replies import Action, Message, reply
 from communitybot.store.chat_runs import ChatRun, RunPause
 from communitybot.store.chats import ChatSeries
-from communitybot.text import plural
 
-PAUSED = "⏸️ The host paused the questions."
-RESUMED = "▶️ Questions resume."
+PAUSED = N_("⏸️ The host paused the questions.")
 
 
 def question_job_key(run_id: int, number: int, pauses: int) -> str:
@@ -49,7 +49,8 @@ def end_job_key(run_id: int, pauses: int, paused: bool) -> str:
 
 
 def _minutes(span: timedelta) -> str:
-    return plural(max(1, round(span.total_seconds() / 60)), "minute")
+    minutes = max(1, round(span.total_seconds() / 60))
+    return ntr("{n} minute", "{n} minutes", minutes)
 
 
 def length(run: ChatRun, pause: RunPause) -> timedelta:
@@ -66,11 +67,11 @@ async def _not_running(ctx: Context, hashtag: str) -> str:
     series = await ctx.store.chats.find(ctx.community.id, hashtag)
     series = series or await find_network_series(ctx, hashtag)
     if series is None:
-        return f"There is no chat #{hashtag}. `{ctx.prefix}chat list` shows them."
+        return no_such_chat(ctx, hashtag)
     if series.next_start is None:
-        return f"#{hashtag} is not running now, and no chat of it is scheduled."
+        return tr("#{hashtag} is not running now, and no chat of it is scheduled.", hashtag=hashtag)
     when = when_for(series.next_start, ctx.member.timezone, series.schedule.timezone)
-    return f"#{hashtag} is not running now; it next starts {when}."
+    return tr("#{hashtag} is not running now; it next starts {when}.", hashtag=hashtag, when=when)
 
 
 async def _running(ctx: Context, options: dict[str, Any]) -> tuple[ChatSeries, ChatRun] | str:
@@ -91,8 +92,13 @@ async def _running(ctx: Context, options: dict[str, Any]) -> tuple[ChatSeries, C
         series = await find_network_series(ctx, hashtag)
     if series is not None and not await _may_steer(ctx, series):
         if series.network_id is not None:
-            return f"Only the network's stewards and the hosts of #{hashtag} can steer its chat."
-        return f"Only moderators and the hosts of #{hashtag} can steer its chat."
+            return tr(
+                "Only the network's stewards and the hosts of #{hashtag} can steer its chat.",
+                hashtag=hashtag,
+            )
+        return tr(
+            "Only moderators and the hosts of #{hashtag} can steer its chat.", hashtag=hashtag
+        )
     if run is None or series is None:
         return await _not_running(ctx, hashtag)
     return series, run
@@ -125,15 +131,24 @@ async def pause(ctx: Context, options: dict[str, Any]) -> list[Action]:
     state = await ctx.store.chat_runs.pause_state(run.id)
     if state.paused_at is not None:
         return reply(
-            f"The questions of #{tag} are already paused (for {_minutes(ctx.now - state.paused_at)}"
-            f" now). `{ctx.prefix}chat resume {tag}` resumes them."
+            tr(
+                "The questions of #{hashtag} are already paused (for {minutes} now). "
+                "`{command}` resumes them.",
+                hashtag=tag,
+                minutes=_minutes(ctx.now - state.paused_at),
+                command=f"{ctx.prefix}chat resume {tag}",
+            )
         )
     left = allowance(run, state)
     if left < timedelta(minutes=1):
         return reply(
-            f"The questions of #{tag} have been paused for {_minutes(state.shift)} in all, as "
-            "long as the chat itself: they can't be paused again. "
-            f"`{ctx.prefix}chat end {tag}` ends the chat now."
+            tr(
+                "The questions of #{hashtag} have been paused for {minutes} in all, as long as "
+                "the chat itself: they can't be paused again. `{command}` ends the chat now.",
+                hashtag=tag,
+                minutes=_minutes(state.shift),
+                command=f"{ctx.prefix}chat end {tag}",
+            )
         )
     paused = await ctx.store.chat_runs.pause(run.id, ctx.now)
     cap_end = run.ends_at + left
@@ -144,14 +159,17 @@ async def pause(ctx: Context, options: dict[str, Any]) -> list[Action]:
         end_job_key(run.id, paused.pauses, True),
         cap_end,
     )
-    answer = (
-        f"Paused the questions of #{tag}: none is posted until "
-        f"`{ctx.prefix}chat resume {tag}`. The questions still to come and the end then move "
-        f"later by the pause's length. If they are still paused {_minutes(cap_end - ctx.now)} "
-        "from now (pauses may add up to the chat's own length), the chat ends then, with its "
-        f"recap. `{ctx.prefix}chat next-question {tag}` posts the next question meanwhile."
+    answer = tr(
+        "Paused the questions of #{hashtag}: none is posted until `{resume}`. The questions "
+        "still to come and the end then move later by the pause's length. If they are still "
+        "paused {minutes} from now (pauses may add up to the chat's own length), the chat ends "
+        "then, with its recap. `{next}` posts the next question meanwhile.",
+        hashtag=tag,
+        resume=f"{ctx.prefix}chat resume {tag}",
+        minutes=_minutes(cap_end - ctx.now),
+        next=f"{ctx.prefix}chat next-question {tag}",
     )
-    return reply(answer) + await chat_run.to_chat(ctx, run, Message(PAUSED))
+    return reply(answer) + await chat_run.to_chat(ctx, run, lambda: Message(tr(PAUSED)))
 
 
 @handles("chat", "resume")
@@ -164,8 +182,12 @@ async def resume(ctx: Context, options: dict[str, Any]) -> list[Action]:
     state = await ctx.store.chat_runs.pause_state(run.id)
     if state.paused_at is None:
         return reply(
-            f"The questions of #{tag} are not paused: nothing to resume. "
-            f"(`{ctx.prefix}chat pause {tag}` pauses them.)"
+            tr(
+                "The questions of #{hashtag} are not paused: nothing to resume. (`{command}` "
+                "pauses them.)",
+                hashtag=tag,
+                command=f"{ctx.prefix}chat pause {tag}",
+            )
         )
     span = min(ctx.now - state.paused_at, allowance(run, state))
     span = timedelta(seconds=int(span.total_seconds()))
@@ -194,10 +216,25 @@ async def resume(ctx: Context, options: dict[str, Any]) -> list[Action]:
         end_job_key(run.id, generation, False),
         moved.ends_at,
     )
-    later = _minutes(span) if span >= timedelta(seconds=30) else "less than a minute"
-    note = f"{RESUMED} The questions still to come and the chat's end move {later} later."
-    answer = f"Resumed the questions of #{tag}: they and the end moved {later} later."
-    return reply(answer) + await chat_run.to_chat(ctx, moved, Message(note))
+
+    def later() -> str:
+        return _minutes(span) if span >= timedelta(seconds=30) else tr("less than a minute")
+
+    def note() -> Message:
+        return Message(
+            tr(
+                "▶️ Questions resume. The questions still to come and the chat's end move "
+                "{later} later.",
+                later=later(),
+            )
+        )
+
+    answer = tr(
+        "Resumed the questions of #{hashtag}: they and the end moved {later} later.",
+        hashtag=tag,
+        later=later(),
+    )
+    return reply(answer) + await chat_run.to_chat(ctx, moved, note)
 
 
 @handles("chat", "next-question")
@@ -209,16 +246,27 @@ async def next_question(ctx: Context, options: dict[str, Any]) -> list[Action]:
     tag = series.hashtag
     number = run.current_question + 1
     if not run.questions:
-        return reply(f"#{tag} has no questions: it is an open conversation.")
+        return reply(tr("#{hashtag} has no questions: it is an open conversation.", hashtag=tag))
     if run.question(number) is None:
         return reply(
-            f"All {plural(len(run.questions), 'question')} of #{tag} have been posted: "
-            "there is no next one."
+            ntr(
+                "All {n} question of #{hashtag} have been posted: there is no next one.",
+                "All {n} questions of #{hashtag} have been posted: there is no next one.",
+                len(run.questions),
+                hashtag=tag,
+            )
         )
     state = await ctx.store.chat_runs.pause_state(run.id)
-    answer = f"Posted **Q{number}** in #{tag} now; the questions after it keep their times."
+    answer = tr(
+        "Posted **Q{number}** in #{hashtag} now; the questions after it keep their times.",
+        number=number,
+        hashtag=tag,
+    )
     if state.paused_at is not None:
-        answer += f" The questions stay paused: `{ctx.prefix}chat resume {tag}` resumes them."
+        answer += " " + tr(
+            "The questions stay paused: `{command}` resumes them.",
+            command=f"{ctx.prefix}chat resume {tag}",
+        )
     return reply(answer) + await chat_run.ask(ctx, run, number)
 
 
@@ -232,4 +280,7 @@ async def end(ctx: Context, options: dict[str, Any]) -> list[Action]:
     ended = await ctx.store.chat_runs.get(run.id)
     assert ended is not None
     recap = await chat_run.close(ctx, ended)
-    return reply(f"Ended #{series.hashtag} now: the recap is posted in the chat.") + recap
+    return (
+        reply(tr("Ended #{hashtag} now: the recap is posted in the chat.", hashtag=series.hashtag))
+        + recap
+    )

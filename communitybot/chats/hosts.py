@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from communitybot.chats.input import ChatInputError, host_names
 from communitybot.context import Context
+from communitybot.i18n import ntr, tr, use_language
+from communitybot.i18n.choice import community_language
 from communitybot.models import Member
 from communitybot.naming import names, who
 from communitybot.ports import ChatPlatform
@@ -26,12 +28,18 @@ async def resolve_hosts(ctx: Context, raw: str) -> list[Member]:
         member = await _find(ctx, name)
         if member is None:
             raise ChatInputError(
-                f"I don't know “{quote(name, 40)}” here: name hosts with a mention (like "
-                "`@ann`) of someone in the community."
+                tr(
+                    "I don't know “{name}” here: name hosts with a mention (like `@ann`) of "
+                    "someone in the community.",
+                    name=quote(name, 40),
+                )
             )
         if member.left_at is not None:
             raise ChatInputError(
-                f"{who(ctx.platform, member)} has left the community, so they can't host."
+                tr(
+                    "{name} has left the community, so they can't host.",
+                    name=who(ctx.platform, member),
+                )
             )
         if member.id not in {h.id for h in hosts}:
             hosts.append(member)
@@ -48,7 +56,7 @@ async def _find(ctx: Context, name: str) -> Member | None:
 async def hosts_line(store: Store, platform: ChatPlatform, series: ChatSeries) -> str | None:
     """ "Hosted by Ann and Bob." — or None when no host is left in the community."""
     present = await store.chats.present_hosts(series.id)
-    return f"Hosted by {names(platform, present)}." if present else None
+    return tr("Hosted by {names}.", names=names(platform, present)) if present else None
 
 
 async def on_leave(ctx: Context) -> list[Action]:
@@ -61,17 +69,29 @@ async def on_leave(ctx: Context) -> list[Action]:
     actions: list[Action] = []
     for series in hosted:
         remaining = await ctx.store.chats.present_hosts(series.id)
-        if remaining:
-            text = (
-                f"🎙️ {leaver}, a host of **#{series.hashtag}**, has left the community; "
-                f"{names(ctx.platform, remaining)} still host{'s' if len(remaining) == 1 else ''} "
-                "it."
+        with use_language(community_language(ctx.community)):  # the moderators read it
+            actions.append(
+                SendToChannel(
+                    ctx.community.ref, modlog, Message(_host_left(ctx, series, leaver, remaining))
+                )
             )
-        else:
-            text = (
-                f"🎙️ **#{series.hashtag}** has no host now ({leaver} has left the community). "
-                f"Its chats still run; name a new host with "
-                f"`{ctx.prefix}chat edit {series.hashtag} hosts=@someone`."
-            )
-        actions.append(SendToChannel(ctx.community.ref, modlog, Message(text)))
     return actions
+
+
+def _host_left(ctx: Context, series: ChatSeries, leaver: str, remaining: list[Member]) -> str:
+    if remaining:
+        return ntr(
+            "🎙️ {leaver}, a host of **#{hashtag}**, has left the community; {names} still hosts it.",
+            "🎙️ {leaver}, a host of **#{hashtag}**, has left the community; {names} still host it.",
+            len(remaining),
+            leaver=leaver,
+            hashtag=series.hashtag,
+            names=names(ctx.platform, remaining),
+        )
+    return tr(
+        "🎙️ **#{hashtag}** has no host now ({leaver} has left the community). Its chats still "
+        "run; name a new host with `{command}`.",
+        hashtag=series.hashtag,
+        leaver=leaver,
+        command=f"{ctx.prefix}chat edit {series.hashtag} hosts=@someone",
+    )

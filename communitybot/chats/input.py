@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from communitybot.chats.schedule import (
     MAX_WEEK_INTERVAL,
+    SAY_WHICH,
     WEEKDAYS,
     Schedule,
     ScheduleError,
@@ -22,6 +23,7 @@ from communitybot.chats.schedule import (
     resolve,
     weekly,
 )
+from communitybot.i18n import N_, ntr, tr
 from communitybot.numbers import is_ascii_number, parse_int
 from communitybot.text import quote
 
@@ -45,7 +47,7 @@ _ORDINALS = {
     "fifth": 5,
     "last": -1,
 }
-SCHEDULE_HELP = (
+SCHEDULE_HELP = N_(
     "Schedules look like `weekly tuesday`, `every 2 weeks thursday`, `monthly 2nd tuesday` "
     "or `once 2027-03-14`."
 )
@@ -60,8 +62,11 @@ def parse_hashtag(raw: str) -> str:
     tag = raw.strip().lstrip("#").casefold()
     if not _HASHTAG.fullmatch(tag):
         raise ChatInputError(
-            f"“{quote(raw, 40)}” is not a hashtag I can use: 2 to 32 letters, digits, - or _, "
-            "like `engchat`."
+            tr(
+                "“{typed}” is not a hashtag I can use: 2 to 32 letters, digits, - or _, "
+                "like `engchat`.",
+                typed=quote(raw, 40),
+            )
         )
     return tag
 
@@ -72,7 +77,9 @@ def parse_time(raw: str) -> time:
         hours, minutes = int(match[1]), int(match[2])
         if hours < 24 and minutes < 60:
             return time(hours, minutes)
-    raise ChatInputError(f"“{quote(raw, 20)}” is not a time: use 24-hour HH:MM, like `19:00`.")
+    raise ChatInputError(
+        tr("“{typed}” is not a time: use 24-hour HH:MM, like `19:00`.", typed=quote(raw, 20))
+    )
 
 
 def _weekday(raw: str) -> int:
@@ -81,7 +88,9 @@ def _weekday(raw: str) -> int:
         for index, name in enumerate(WEEKDAYS):
             if name.startswith(word):
                 return index
-    raise ChatInputError(f"“{quote(raw, 20)}” is not a weekday. {SCHEDULE_HELP}")
+    raise ChatInputError(
+        tr("“{typed}” is not a weekday. {help}", typed=quote(raw, 20), help=tr(SCHEDULE_HELP))
+    )
 
 
 def parse_schedule(raw: str, timezone: str, at: time, now: datetime) -> Schedule:
@@ -97,7 +106,7 @@ def parse_schedule(raw: str, timezone: str, at: time, now: datetime) -> Schedule
     if schedule.kind != "once":
         first = next_occurrence(schedule, now)
         if first is None:  # pragma: no cover - recurring rules always have a next one
-            raise ChatInputError("That schedule never happens.")
+            raise ChatInputError(tr("That schedule never happens."))
         schedule = reanchored(schedule, first)
     return schedule
 
@@ -109,15 +118,19 @@ def _schedule(words: list[str], timezone: str, at: time, now: datetime) -> Sched
         interval = parse_int(words[1], 1, MAX_WEEK_INTERVAL)
         if interval is None:
             raise ChatInputError(
-                f"“{quote(words[1], 10)}” won't do: choose an interval from 1 to "
-                f"{MAX_WEEK_INTERVAL} weeks. {SCHEDULE_HELP}"
+                tr(
+                    "“{typed}” won't do: choose an interval from 1 to {max} weeks. {help}",
+                    typed=quote(words[1], 10),
+                    max=MAX_WEEK_INTERVAL,
+                    help=tr(SCHEDULE_HELP),
+                )
             )
         day = _weekday(words[3])
         return weekly(timezone, at, _first_day(day, timezone, at, now), interval)
     if len(words) == 3 and words[0] == "monthly":
         nth = _ORDINALS.get(words[1])
         if nth is None:
-            raise ChatInputError("Say which one: 1st, 2nd, 3rd, 4th, 5th or last.")
+            raise ChatInputError(tr(SAY_WHICH))
         zone = Schedule("once", timezone, at, now.date()).zone
         local_today = now.astimezone(zone).date()
         return monthly(timezone, at, nth, _weekday(words[2]), local_today)
@@ -126,13 +139,18 @@ def _schedule(words: list[str], timezone: str, at: time, now: datetime) -> Sched
             on = date.fromisoformat(words[1])
         except ValueError:
             raise ChatInputError(
-                f"“{quote(words[1], 20)}” is not a date: use YYYY-MM-DD, like `2027-03-14`."
+                tr(
+                    "“{typed}” is not a date: use YYYY-MM-DD, like `2027-03-14`.",
+                    typed=quote(words[1], 20),
+                )
             ) from None
         zone = Schedule("once", timezone, at, now.date()).zone
         check_plan_date(on, now.astimezone(zone).date())
         return once(timezone, at, on)
     typed = quote(" ".join(words), 40)
-    raise ChatInputError(f"I can't read that schedule (“{typed}”). {SCHEDULE_HELP}")
+    raise ChatInputError(
+        tr("I can't read that schedule (“{typed}”). {help}", typed=typed, help=tr(SCHEDULE_HELP))
+    )
 
 
 def _first_day(day: int, timezone: str, at: time, now: datetime) -> date:
@@ -156,18 +174,29 @@ def parse_leads(raw: str | None) -> tuple[int, ...]:
         match = _LEAD.fullmatch(part.strip(", "))
         if match is None:
             raise ChatInputError(
-                f"“{quote(part, 20)}” is not a lead time: use e.g. `24h`, `15m` or `2d`."
+                tr(
+                    "“{typed}” is not a lead time: use e.g. `24h`, `15m` or `2d`.",
+                    typed=quote(part, 20),
+                )
             )
         amount, unit = int(match[1]), match[2][0]
         minutes = amount * {"m": 1, "h": 60, "d": 24 * 60}[unit]
         if not MIN_LEAD <= minutes <= MAX_LEAD:
-            raise ChatInputError(
-                f"“{quote(part, 20)}” is too {'short' if minutes < MIN_LEAD else 'long'}: "
-                "reminders can come from 1 minute to 7 days before a chat."
+            message = (
+                N_(
+                    "“{typed}” is too short: reminders can come from 1 minute to 7 days "
+                    "before a chat."
+                )
+                if minutes < MIN_LEAD
+                else N_(
+                    "“{typed}” is too long: reminders can come from 1 minute to 7 days "
+                    "before a chat."
+                )
             )
+            raise ChatInputError(tr(message, typed=quote(part, 20)))
         leads.add(minutes)
     if len(leads) > MAX_LEADS:
-        raise ChatInputError(f"Choose at most {MAX_LEADS} reminder times.")
+        raise ChatInputError(tr("Choose at most {max} reminder times.", max=MAX_LEADS))
     return tuple(sorted(leads, reverse=True))
 
 
@@ -175,10 +204,19 @@ def describe_lead(minutes: int) -> str:
     """1440 → "24 hours", 90 → "1 h 30 min", 15 → "15 minutes"."""
     if minutes % 60 == 0:
         hours = minutes // 60
-        return f"{hours} hour{'s' if hours != 1 else ''}"
+        return ntr("{n} hour", "{n} hours", hours)
     if minutes < 60:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    return f"{minutes // 60} h {minutes % 60} min"
+        return ntr("{n} minute", "{n} minutes", minutes)
+    return tr("{hours} h {minutes} min", hours=minutes // 60, minutes=minutes % 60)
+
+
+def leads_text(leads: tuple[int, ...]) -> str:
+    """ "24 hours and 15 minutes": a subscription's lead times in words."""
+    said = [describe_lead(m) for m in leads]
+    text = said[0] if said else ""
+    for more in said[1:]:
+        text = tr("{first} and {second}", first=text, second=more)
+    return text
 
 
 # Details: title, description, duration, hosts, ping ------------------------------------------
@@ -200,9 +238,15 @@ _ROLE_NAME = re.compile(r"[\w.-]{1,64}")
 def parse_title(raw: str) -> str:
     title = " ".join(raw.split())
     if not title:
-        raise ChatInputError("Please give the chat a title.")
+        raise ChatInputError(tr("Please give the chat a title."))
     if len(title) > MAX_TITLE:
-        raise ChatInputError(f"That title is {len(title)} characters long: keep it to {MAX_TITLE}.")
+        raise ChatInputError(
+            tr(
+                "That title is {length} characters long: keep it to {max}.",
+                length=len(title),
+                max=MAX_TITLE,
+            )
+        )
     return title
 
 
@@ -213,8 +257,12 @@ def parse_description(raw: str) -> str:
         return ""
     if len(text) > MAX_DESCRIPTION:
         raise ChatInputError(
-            f"That description is {len(text)} characters long: keep it to {MAX_DESCRIPTION} "
-            "(a sentence or two about what the chat is for)."
+            tr(
+                "That description is {length} characters long: keep it to {max} "
+                "(a sentence or two about what the chat is for).",
+                length=len(text),
+                max=MAX_DESCRIPTION,
+            )
         )
     return text
 
@@ -223,11 +271,19 @@ def parse_duration(raw: object) -> int:
     """Minutes, from 15 to 480; the catalogue checks this too, but not every caller is typed."""
     minutes = parse_int(raw if isinstance(raw, int) else str(raw))
     if minutes is None:
-        raise ChatInputError(f"“{quote(str(raw), 20)}” is not a number of minutes, like `60`.")
+        raise ChatInputError(
+            tr("“{typed}” is not a number of minutes, like `60`.", typed=quote(str(raw), 20))
+        )
     if not MIN_DURATION <= minutes <= MAX_DURATION:
         raise ChatInputError(
-            f"A chat lasts from {MIN_DURATION} minutes to {MAX_DURATION // 60} hours "
-            f"({MAX_DURATION} minutes); {minutes} minutes won't work."
+            tr(
+                "A chat lasts from {min} minutes to {hours} hours ({max} minutes); {minutes} "
+                "minutes won't work.",
+                min=MIN_DURATION,
+                hours=MAX_DURATION // 60,
+                max=MAX_DURATION,
+                minutes=minutes,
+            )
         )
     return minutes
 
@@ -248,9 +304,9 @@ def host_names(raw: str) -> list[str]:
         if name and name not in names:
             names.append(name)
     if not names:
-        raise ChatInputError("Name at least one host, e.g. `@ann`.")
+        raise ChatInputError(tr("Name at least one host, e.g. `@ann`."))
     if len(names) > MAX_HOSTS:
-        raise ChatInputError(f"A chat can have at most {MAX_HOSTS} hosts.")
+        raise ChatInputError(tr("A chat can have at most {max} hosts.", max=MAX_HOSTS))
     return names
 
 
@@ -267,21 +323,24 @@ def parse_ping(raw: str, platform: str, everyone_role: str) -> str | None:
         if text.casefold() in ("room", "@room"):
             return "room"
         raise ChatInputError(
-            "On Matrix, `ping` can be `room` (notify everyone in the chat's room) or `none`."
+            tr("On Matrix, `ping` can be `room` (notify everyone in the chat's room) or `none`.")
         )
     if platform == "discord":
         match = _DISCORD_ROLE.fullmatch(text)
         role = match[1] if match else text
         if not is_ascii_number(role):
-            raise ChatInputError("For `ping`, pick a role (e.g. @engchat-regulars), or `none`.")
+            raise ChatInputError(tr("For `ping`, pick a role (e.g. @engchat-regulars), or `none`."))
         if role == everyone_role:
             raise ChatInputError(
-                "I won't ping @\u200beveryone: pick a role people choose to join, like one "
-                "linked to the chat's tag."
+                tr(
+                    "I won't ping {everyone}: pick a role people choose to join, like one "
+                    "linked to the chat's tag.",
+                    everyone="@\u200beveryone",
+                )
             )
         return role
     if text.casefold() in ("room", "@room"):
         return "room"
     if not _ROLE_NAME.fullmatch(text.lstrip("@&")):
-        raise ChatInputError(f"“{quote(text, 40)}” is not a role I can ping.")
+        raise ChatInputError(tr("“{typed}” is not a role I can ping.", typed=quote(text, 40)))
     return text.lstrip("@&")

@@ -15,8 +15,9 @@ from __future__ import annotations
 from communitybot.chats import jobs as chat_jobs
 from communitybot.chats import visibility as chats_visibility
 from communitybot.chats.calendar_sync import KEY_PREFIX
-from communitybot.chats.input import DEFAULT_LEADS, describe_lead
+from communitybot.chats.input import DEFAULT_LEADS, leads_text
 from communitybot.context import Context
+from communitybot.i18n import tr
 from communitybot.numbers import parse_id
 from communitybot.replies import (
     CALENDAR_INTERESTED,
@@ -38,21 +39,24 @@ SUBSCRIBE, DECLINE = "subscribe", "no"
 
 
 def _offer(series: ChatSeries, ctx: Context) -> Message:
-    leads = " and ".join(describe_lead(m) for m in DEFAULT_LEADS)
     when = (
         chat_jobs.when_for(series.next_start, ctx.member.timezone, series.schedule.timezone)
         if series.next_start
-        else "no date yet"
+        else tr("no date yet")
     )
-    text = (
-        f"You marked **#{series.hashtag}: {quote(series.title, 120)}** as interesting "
-        f"(next: {when}). Shall I send you a reminder {leads} before each chat?\n"
-        f"(Or later: `{ctx.prefix}chat subscribe {series.hashtag}`.)"
+    text = tr(
+        "You marked **#{hashtag}: {title}** as interesting (next: {when}). Shall I send you a "
+        "reminder {leads} before each chat?\n(Or later: `{command}`.)",
+        hashtag=series.hashtag,
+        title=quote(series.title, 120),
+        when=when,
+        leads=leads_text(DEFAULT_LEADS),
+        command=f"{ctx.prefix}chat subscribe {series.hashtag}",
     )
     prompt = Prompt(
         custom_id=f"{OFFER}{series.id}",
         kind="single",
-        choices=(Choice(SUBSCRIBE, "Subscribe"), Choice(DECLINE, "No thanks")),
+        choices=(Choice(SUBSCRIBE, tr("Subscribe")), Choice(DECLINE, tr("No thanks"))),
     )
     return Message(text, prompt)
 
@@ -78,21 +82,27 @@ async def _interested(ctx: Context, raw_id: str) -> list[Action]:
 async def _answer(ctx: Context, raw_id: str, values: tuple[str, ...]) -> list[Action]:
     series = await _series(ctx, raw_id)
     if series is None:
-        return reply("That chat is no longer planned, so there is nothing to remind.")
+        return reply(tr("That chat is no longer planned, so there is nothing to remind."))
     if (values[0] if values else "") != SUBSCRIBE:
         return reply(
-            f"No reminders then. `{ctx.prefix}chat subscribe {series.hashtag}` if you change "
-            "your mind.",
+            tr(
+                "No reminders then. `{command}` if you change your mind.",
+                command=f"{ctx.prefix}chat subscribe {series.hashtag}",
+            ),
         )
     now = ctx.clock.now()
     await ctx.store.chats.subscribe(series.id, ctx.member.id, DEFAULT_LEADS, now)
     subscription = await ctx.store.chats.subscription(series.id, ctx.member.id)
     assert subscription is not None
     await chat_jobs.schedule_member_reminders(ctx.store, series, subscription, now)
-    leads = " and ".join(describe_lead(m) for m in DEFAULT_LEADS)
     return reply(
-        f"You'll get a reminder {leads} before each **#{series.hashtag}** chat. "
-        f"`{ctx.prefix}chat unsubscribe {series.hashtag}` stops them.",
+        tr(
+            "You'll get a reminder {leads} before each **#{hashtag}** chat. `{command}` stops "
+            "them.",
+            leads=leads_text(DEFAULT_LEADS),
+            hashtag=series.hashtag,
+            command=f"{ctx.prefix}chat unsubscribe {series.hashtag}",
+        ),
     )
 
 

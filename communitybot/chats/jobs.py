@@ -24,6 +24,9 @@ from communitybot.chats.hosts import hosts_line
 from communitybot.chats.input import describe_lead
 from communitybot.chats.schedule import Occurrence, next_occurrence, reanchored
 from communitybot.context import Context
+from communitybot.i18n import tr, use_language
+from communitybot.i18n.choice import community_language, member_language
+from communitybot.i18n.dates import day_month_year, day_time, time_of_day
 from communitybot.models import Member
 from communitybot.ports import ChatPlatform
 from communitybot.replies import Action, Message, SendDirect, SendToChannel
@@ -127,8 +130,8 @@ def when_for(start: datetime, timezone: str | None, fallback: str) -> str:
         local = start.astimezone(ZoneInfo(zone_name))
     except (OverflowError, ValueError):
         # A start stored before dates were bounded (year 9999) has no local time east of UTC.
-        return f"{start:%d %B %Y, %H:%M} UTC"
-    return f"{local:%A %d %B, %H:%M} ({describe_zone(zone_name)})"
+        return tr("{date}, {time} UTC", date=day_month_year(start), time=time_of_day(start))
+    return tr("{when} ({zone})", when=day_time(local), zone=describe_zone(zone_name))
 
 
 def _current(series: ChatSeries | None, job: Job) -> ChatSeries | None:
@@ -179,14 +182,24 @@ async def run_channel_reminder(ctx: Context, job: Job) -> list[Action]:
     community = await ctx.store.communities.get_by_id(series.community_id)
     assert community is not None
     minutes = max(1, round((series.next_start - ctx.now).total_seconds() / 60))
-    lines = [
-        f"⏰ **#{series.hashtag}: {quote(series.title, 200)}** starts here in "
-        f"{describe_lead(minutes)}."
-    ]
-    hosted = await hosts_line(ctx.store, ctx.platform, series)
-    if hosted:
-        lines.append(hosted)
-    lines.append(f"`{ctx.prefix}chat subscribe {series.hashtag}` sends you reminders by DM.")
+    with use_language(community_language(community)):  # everyone in the channel reads it
+        lines = [
+            tr(
+                "⏰ **#{hashtag}: {title}** starts here in {lead}.",
+                hashtag=series.hashtag,
+                title=quote(series.title, 200),
+                lead=describe_lead(minutes),
+            )
+        ]
+        hosted = await hosts_line(ctx.store, ctx.platform, series)
+        if hosted:
+            lines.append(hosted)
+        lines.append(
+            tr(
+                "`{command}` sends you reminders by DM.",
+                command=f"{ctx.prefix}chat subscribe {series.hashtag}",
+            )
+        )
     message = Message("\n".join(lines), ping_role=series.ping_role)
     return [SendToChannel(community.ref, series.channel_id, message)]
 
@@ -210,9 +223,10 @@ async def run_reminder(ctx: Context, job: Job) -> list[Action]:
     if community is None or not await chats_network.takes_part(ctx.store, series, community.id):
         return []  # e.g. their affiliate left the network
     room = await chats_network.room_for(ctx.store, series, community) or ""
-    text = reminder_text(
-        ctx.platform, ctx.prefix, series, member, series.next_start, ctx.now, room=room
-    )
+    with use_language(member_language(member, community)):  # a DM: in the member's language
+        text = reminder_text(
+            ctx.platform, ctx.prefix, series, member, series.next_start, ctx.now, room=room
+        )
     return [SendDirect(community.ref, member.ref, Message(text))]
 
 
@@ -231,18 +245,32 @@ def reminder_text(
     minutes = max(1, round((start - now).total_seconds() / 60))
     when = when_for(start, member.timezone, series.schedule.timezone)
     if room == "":
-        place = "your community's room for it (not chosen yet)"
+        place = tr("your community's room for it (not chosen yet)")
     else:
         place = platform.mention_channel(room or series.channel_id)
     lines = [
-        f"⏰ **#{series.hashtag}: {quote(series.title, 200)}** starts in "
-        f"{describe_lead(minutes)}: {when}, in {place}."
+        tr(
+            "⏰ **#{hashtag}: {title}** starts in {lead}: {when}, in {place}.",
+            hashtag=series.hashtag,
+            title=quote(series.title, 200),
+            lead=describe_lead(minutes),
+            when=when,
+            place=place,
+        )
     ]
     if member.timezone is None:
         lines.append(
-            f"(That is the chat's time zone: set yours with `{prefix}profile edit timezone`.)"
+            tr(
+                "(That is the chat's time zone: set yours with `{command}`.)",
+                command=f"{prefix}profile edit timezone",
+            )
         )
-    lines.append(f"`{prefix}chat unsubscribe {series.hashtag}` stops these reminders.")
+    lines.append(
+        tr(
+            "`{command}` stops these reminders.",
+            command=f"{prefix}chat unsubscribe {series.hashtag}",
+        )
+    )
     return "\n".join(lines)
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from communitybot.i18n import ntr, tr
 from communitybot.store.chat_runs import RunQuestion
-from communitybot.text import plural, quote
+from communitybot.text import quote
 
 LATE = timedelta(minutes=1)
 """A start handled later than this gets the note (a busy scheduler's seconds do not)."""
@@ -40,13 +41,18 @@ def note(questions: Sequence[RunQuestion], started_at: datetime, now: datetime) 
         return None
     minutes = int(late.total_seconds() // 60)
     lines = [
-        f"⏱️ This chat started {plural(minutes, 'minute')} late (the bot was away); "
-        "it still ends at its usual time."
+        ntr(
+            "⏱️ This chat started {n} minute late (the bot was away); it still ends at its usual "
+            "time.",
+            "⏱️ This chat started {n} minutes late (the bot was away); it still ends at its "
+            "usual time.",
+            minutes,
+        )
     ]
     skipped = [
         q for q in questions if overtaken(questions, q.number, started_at, timedelta(0), now)
     ]
     if skipped:
         names = "; ".join(f"**Q{q.number}** {quote(q.text, 100)}" for q in skipped)
-        lines.append(f"Skipped, their time had passed: {names}.")
+        lines.append(tr("Skipped, their time had passed: {questions}.", questions=names))
     return "\n".join(lines)

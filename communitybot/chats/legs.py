@@ -22,11 +22,13 @@ from communitybot import units
 from communitybot.affiliates import modlog_note
 from communitybot.chats import late_start
 from communitybot.chats import network as chats_network
-from communitybot.chats.input import MAX_DESCRIPTION
 from communitybot.chats.run_jobs import schedule_run
 from communitybot.chats.script import planned
+from communitybot.chats.welcome import about_line, questions_line
 from communitybot.context import Context
 from communitybot.events import CommunityRef
+from communitybot.i18n import tr, use_language
+from communitybot.i18n.choice import community_language
 from communitybot.models import Community
 from communitybot.ports import PlatformError
 from communitybot.replies import Action, Message, RelayDelete, RelayPost, SendToChannel
@@ -34,7 +36,7 @@ from communitybot.store.chat_runs import ChatRun
 from communitybot.store.chats import ChatSeries
 from communitybot.store.jobs import Job
 from communitybot.store.store import Store
-from communitybot.text import neutralize_mass_mentions, plural, quote
+from communitybot.text import neutralize_mass_mentions, quote
 
 LEG = "chat.leg"
 FORGET = "chat.relay-forget"
@@ -80,31 +82,36 @@ async def begin_network(
 
 
 def welcome(prefix: str, series: ChatSeries, run: ChatRun, hosts: str) -> Message:
-    """The welcome in one leg: a community chat's, plus how the relay works and `norelay`."""
+    """The welcome in one leg: a community chat's, plus how the relay works and `norelay`
+    (in the current language: the caller chooses the leg's community's)."""
     lines = [
-        f"🗣️ **#{series.hashtag}: {quote(series.title, 200)}** starts now "
-        f"({series.duration_minutes} minutes): a network chat, held in every affiliate at "
-        "once. Welcome, everyone!"
+        tr(
+            "🗣️ **#{hashtag}: {title}** starts now ({minutes} minutes): a network chat, held in "
+            "every affiliate at once. Welcome, everyone!",
+            hashtag=series.hashtag,
+            title=quote(series.title, 200),
+            minutes=series.duration_minutes,
+        )
     ]
     if hosts:
-        lines.append(f"Hosted by {hosts}.")
+        lines.append(tr("Hosted by {names}.", names=hosts))
     if series.description:
-        lines.append(f"About this chat: {quote(series.description, MAX_DESCRIPTION)}")
-    if run.questions:
-        numbers = "**Q1**" if len(run.questions) == 1 else "**Q1**, **Q2**, …"
-        lines.append(
-            f"{plural(len(run.questions), 'question')} will come as {numbers}: start your answer "
-            "with its number, e.g. `A1 I use exit tickets`."
-        )
-    else:
-        lines.append("An open conversation today: say hello and jump in.")
+        lines.append(about_line(series.description))
+    lines.append(questions_line(len(run.questions)))
     lines.append(
-        "What you write here is shown in the other affiliates' rooms too, with your name and "
-        f"community. `{prefix}chat norelay` keeps your messages in this room only."
+        tr(
+            "What you write here is shown in the other affiliates' rooms too, with your name and "
+            "community. `{command}` keeps your messages in this room only.",
+            command=f"{prefix}chat norelay",
+        )
     )
     lines.append(
-        f"Messages are kept for the transcript (`{prefix}chat transcript {series.hashtag}`); "
-        f"`{prefix}forgetme` removes yours, and their copies."
+        tr(
+            "Messages are kept for the transcript (`{transcript}`); `{forget}` removes yours, "
+            "and their copies.",
+            transcript=f"{prefix}chat transcript {series.hashtag}",
+            forget=f"{prefix}forgetme",
+        )
     )
     return Message("\n".join(lines))
 
@@ -134,14 +141,21 @@ async def run_leg(ctx: Context, job: Job) -> list[Action]:
         logger.info(
             "network chat #{}: community {} has no room for it", series.hashtag, community_id
         )
-        return modlog_note(
-            community,
-            f"⚠️ The network chat **#{series.hashtag}** started, but your community has no room "
-            f"for it (and no welcome channel), so it is not held here. Choose one with "
-            f"`{ctx.prefix}chat room {series.hashtag} <channel>` for the next one.",
-        )
-    message = welcome(ctx.prefix, series, run, await _host_names(ctx.store, series))
-    late = late_start.note(run.questions, run.started_at, ctx.now)
+        with use_language(community_language(community)):
+            return modlog_note(
+                community,
+                tr(
+                    "⚠️ The network chat **#{hashtag}** started, but your community has no room "
+                    "for it (and no welcome channel), so it is not held here. Choose one with "
+                    "`{command}` for the next one.",
+                    hashtag=series.hashtag,
+                    command=f"{ctx.prefix}chat room {series.hashtag} <channel>",
+                ),
+            )
+    hosts = await _host_names(ctx.store, series)
+    with use_language(community_language(community)):  # this leg's community reads it
+        message = welcome(ctx.prefix, series, run, hosts)
+        late = late_start.note(run.questions, run.started_at, ctx.now)
     if late is not None:  # the bot was down at the start: say so, as a community chat does
         message = replace(message, text=f"{message.text}\n{late}")
     safe = replace(message, text=neutralize_mass_mentions(message.text))
@@ -189,13 +203,18 @@ async def relay_refused(ctx: Context, action: RelayPost) -> list[Action]:
         community = await ctx.store.communities.get_by_id(leg.community_id)
         hashtag = series.hashtag if series else "?"
         logger.warning("network chat #{}: leg in community {} lost", hashtag, leg.community_id)
-        actions += modlog_note(
-            community,
-            f"⚠️ I could not post the other affiliates' messages in this community's room of "
-            f"the network chat **#{hashtag}** (a missing permission, or the bot's webhook was "
-            "removed?), so I stopped relaying them here for this chat. Your members' messages "
-            "still reach the others. Please check my permissions there before the next one.",
-        )
+        with use_language(community_language(community)):
+            actions += modlog_note(
+                community,
+                tr(
+                    "⚠️ I could not post the other affiliates' messages in this community's room "
+                    "of the network chat **#{hashtag}** (a missing permission, or the bot's "
+                    "webhook was removed?), so I stopped relaying them here for this chat. Your "
+                    "members' messages still reach the others. Please check my permissions there "
+                    "before the next one.",
+                    hashtag=hashtag,
+                ),
+            )
     return actions
 
 

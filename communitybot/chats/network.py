@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from communitybot.affiliates import network_name
 from communitybot.context import Context
+from communitybot.i18n import tr
 from communitybot.models import Community
 from communitybot.naming import affiliate
 from communitybot.store.chats import ChatSeries
@@ -79,11 +80,13 @@ async def steward_refusal(ctx: Context, series: ChatSeries) -> str | None:
     if await ctx.store.networks.is_steward(series.network_id, ctx.member.ref):
         return None
     network = await ctx.store.networks.get(series.network_id)
-    named = network_name(network) if network else "the network"
-    return (
-        f"#{series.hashtag} is a network chat of {named}: only its stewards can change, skip "
-        "or cancel it. Your community chooses its own room for it with "
-        f"`{ctx.prefix}chat room {series.hashtag} <channel>`."
+    named = network_name(network) if network else tr("the network")
+    return tr(
+        "#{hashtag} is a network chat of {network}: only its stewards can change, skip or "
+        "cancel it. Your community chooses its own room for it with `{command}`.",
+        hashtag=series.hashtag,
+        network=named,
+        command=f"{ctx.prefix}chat room {series.hashtag} <channel>",
     )
 
 
@@ -93,9 +96,11 @@ async def community_clash(ctx: Context, hashtag: str) -> str | None:
     found = await find_network_series(ctx, hashtag)
     if found is None:
         return None
-    return (
-        f"#{hashtag} is already a network chat in your network: pick another hashtag "
-        f"(`{ctx.prefix}chat list` shows the chats your members see)."
+    return tr(
+        "#{hashtag} is already a network chat in your network: pick another hashtag "
+        "(`{command}` shows the chats your members see).",
+        hashtag=hashtag,
+        command=f"{ctx.prefix}chat list",
     )
 
 
@@ -103,13 +108,17 @@ async def network_clash(ctx: Context, network: Network, hashtag: str) -> str | N
     """Why a new network chat may not take `hashtag`: the network, or one of its affiliates,
     already has an active chat with it (named, so the steward knows where to look)."""
     if await ctx.store.chats.find_network(network.id, hashtag):
-        return f"The network already has a chat #{hashtag}. Pick another hashtag."
+        return tr(
+            "The network already has a chat #{hashtag}. Pick another hashtag.", hashtag=hashtag
+        )
     for community_id, ref in await ctx.store.networks.affiliate_refs(network.id):
         if await ctx.store.chats.find(community_id, hashtag):
-            where = "your community" if community_id == ctx.community.id else affiliate(ref)
-            return (
-                f"#{hashtag} is already a chat in {where}: a network chat's hashtag must be "
+            where = tr("your community") if community_id == ctx.community.id else affiliate(ref)
+            return tr(
+                "#{hashtag} is already a chat in {where}: a network chat's hashtag must be "
                 "free in every affiliate. Pick another hashtag, or have that chat cancelled "
-                "first."
+                "first.",
+                hashtag=hashtag,
+                where=where,
             )
     return None

@@ -7,27 +7,28 @@ catalogue the adapters generate their commands from.
 from __future__ import annotations
 
 from communitybot.command_types import Command, Option
+from communitybot.i18n import N_
 
 CHAT_NETWORK_COMMANDS: tuple[Command, ...] = (
     Command(
         ("chat", "room"),
-        "Where your community holds a network chat (default: the welcome channel)",
+        N_("Where your community holds a network chat (default: the welcome channel)"),
         (
-            Option("hashtag", "The network chat's hashtag, e.g. netchat", max_length=33),
-            Option("channel", "The channel or room it is held in here", type="channel"),
+            Option("hashtag", N_("The network chat's hashtag, e.g. netchat"), max_length=33),
+            Option("channel", N_("The channel or room it is held in here"), type="channel"),
         ),
         moderator_only=True,
         examples=("chat room netchat general",),
     ),
     Command(
         ("chat", "norelay"),
-        "Keep your network-chat messages in your own community's room (on, or off again)",
+        N_("Keep your network-chat messages in your own community's room (on, or off again)"),
         (
             Option(
                 "setting",
-                "on (default): not shown to other affiliates; off: relayed again",
+                N_("on (default): not shown to other affiliates; off: relayed again"),
                 required=False,
-                choices=("on", "off"),
+                choices=(N_("on"), N_("off")),
             ),
         ),
         examples=("chat norelay", "chat norelay off"),

@@ -15,6 +15,7 @@ from communitybot.chats.calendar_sync import calendar_actions
 from communitybot.chats.details import find_series
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.i18n import tr
 from communitybot.replies import Action, PublishCalendar, reply
 
 
@@ -25,14 +26,22 @@ async def room(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return reply(found)
     if found.network_id is None:
         return reply(
-            f"#{found.hashtag} is your community's own chat: move it with `{ctx.prefix}chat edit "
-            f"{found.hashtag} channel=…`. `chat room` is for network chats."
+            tr(
+                "#{hashtag} is your community's own chat: move it with `{command}`. "
+                "`chat room` is for network chats.",
+                hashtag=found.hashtag,
+                command=f"{ctx.prefix}chat edit {found.hashtag} channel=…",
+            )
         )
     if found.community_id == ctx.community.id:
         return reply(
-            f"#{found.hashtag} was created here, so it is held in its own channel, "
-            f"{ctx.platform.mention_channel(found.channel_id)}: a steward moves it with "
-            f"`{ctx.prefix}chat edit {found.hashtag} channel=…`."
+            tr(
+                "#{hashtag} was created here, so it is held in its own channel, {channel}: a "
+                "steward moves it with `{command}`.",
+                hashtag=found.hashtag,
+                channel=ctx.platform.mention_channel(found.channel_id),
+                command=f"{ctx.prefix}chat edit {found.hashtag} channel=…",
+            )
         )
     channel = str(options["channel"])
     await ctx.store.chat_legs.set_room(found.id, ctx.community.id, channel, ctx.clock.now())
@@ -44,8 +53,12 @@ async def room(ctx: Context, options: dict[str, Any]) -> list[Action]:
     ]
     return (
         reply(
-            f"The network chat **#{found.hashtag}** will be held here in "
-            f"{ctx.platform.mention_channel(channel)}, from its next session on.",
+            tr(
+                "The network chat **#{hashtag}** will be held here in {channel}, from its next "
+                "session on.",
+                hashtag=found.hashtag,
+                channel=ctx.platform.mention_channel(channel),
+            ),
             ephemeral=False,
         )
         + calendar
@@ -56,7 +69,7 @@ async def room(ctx: Context, options: dict[str, Any]) -> list[Action]:
 async def norelay(ctx: Context, options: dict[str, Any]) -> list[Action]:
     setting = str(options.get("setting") or "on").strip().casefold()
     if setting not in ("on", "off"):
-        return reply("Say `on` (keep your messages in your own room) or `off`.")
+        return reply(tr("Say `on` (keep your messages in your own room) or `off`."))
     users = [ctx.member.ref, *(a.user for a in await ctx.store.people.accounts_of(ctx.member.ref))]
     memberships = [
         m.id for user in dict.fromkeys(users) for m in await ctx.store.members.all_for_user(user)
@@ -66,11 +79,16 @@ async def norelay(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
     if setting == "on":
         return reply(
-            "From now on, what you write in a network chat stays in your own community's room: "
-            "it is not shown in the other affiliates' rooms or transcripts. "
-            f"`{ctx.prefix}chat norelay off` undoes it."
+            tr(
+                "From now on, what you write in a network chat stays in your own community's "
+                "room: it is not shown in the other affiliates' rooms or transcripts. "
+                "`{command}` undoes it.",
+                command=f"{ctx.prefix}chat norelay off",
+            )
         )
     return reply(
-        "Your messages in network chats are shown in every affiliate's room again, with your "
-        "name and community."
+        tr(
+            "Your messages in network chats are shown in every affiliate's room again, with "
+            "your name and community."
+        )
     )

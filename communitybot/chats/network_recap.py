@@ -11,14 +11,23 @@ recap only members findable with `peers` are named.
 
 from __future__ import annotations
 
-from communitybot.chats.recap import per_question
+from communitybot.chats.recap import (
+    NOBODY_POSTED,
+    and_more,
+    count_messages,
+    count_participants,
+    per_question,
+    thanks,
+)
 from communitybot.context import Context
+from communitybot.i18n import tr, use_language
+from communitybot.i18n.choice import community_language
 from communitybot.models import Community, Member
 from communitybot.naming import affiliate, label
 from communitybot.replies import Action, Message, SendToChannel
 from communitybot.store.chat_legs import Leg
 from communitybot.store.chat_runs import ChatRun, RunMessage
-from communitybot.text import plural, quote
+from communitybot.text import quote
 
 MAX_RECAP = 1900
 
@@ -43,14 +52,16 @@ async def post(ctx: Context, run: ChatRun, hashtag: str) -> list[Action]:
     actions: list[Action] = []
     for leg in await ctx.store.chat_legs.of_run(run.id):
         seen = [m for m in messages if m.community_id == leg.community_id or not m.kept_home]
-        text = recap(ctx.prefix, run, hashtag, leg, seen, communities, pairs, members)
+        reader = await ctx.store.communities.get_by_id(leg.community_id)
+        with use_language(community_language(reader)):  # each leg in its community's language
+            text = recap(ctx.prefix, run, hashtag, leg, seen, communities, pairs, members)
         actions.append(SendToChannel(leg.community, leg.conversation_id, Message(text)))
     return actions
 
 
 def _where(community_id: int | None, communities: dict[int, Community | None]) -> str:
     found = communities.get(community_id) if community_id is not None else None
-    return affiliate(found.ref) if found is not None else "an affiliate that left"
+    return affiliate(found.ref) if found is not None else tr("an affiliate that left")
 
 
 def recap(
@@ -64,25 +75,37 @@ def recap(
     members: dict[int, Member | None],
 ) -> str:
     """One leg's recap text (see the module docstring)."""
-    head = [f"📋 **#{hashtag} recap (network chat): {quote(run.title, 120)}**"]
-    transcript = f"The whole network's transcript: `{prefix}chat transcript {hashtag}`."
-    if not seen:
-        return "\n".join([*head, "Nobody posted this time. See you at the next one!"])
-    authors = {m.member_id for m in seen}
-    head.append(
-        f"Thanks for joining! {plural(len(seen), 'message')} from "
-        f"{plural(len(authors), 'participant')} across the network."
+    head = [
+        tr(
+            "📋 **#{hashtag} recap (network chat): {title}**",
+            hashtag=hashtag,
+            title=quote(run.title, 120),
+        )
+    ]
+    transcript = tr(
+        "The whole network's transcript: `{command}`.",
+        command=f"{prefix}chat transcript {hashtag}",
     )
-    head.append("**Participants per affiliate**")
+    if not seen:
+        return "\n".join([*head, tr(NOBODY_POSTED)])
+    authors = {m.member_id for m in seen}
+    head.append(thanks(len(seen), len(authors), network=True))
+    head.append(tr("**Participants per affiliate**"))
     by_leg: dict[int | None, list[RunMessage]] = {}
     for message in seen:
         by_leg.setdefault(message.community_id, []).append(message)
     for community_id, said in sorted(by_leg.items(), key=lambda item: -len(item[1])):
         people = len({m.member_id for m in said})
-        here = " (here)" if community_id == leg.community_id else ""
+        where = _where(community_id, communities)
+        if community_id == leg.community_id:
+            where = tr("{affiliate} (here)", affiliate=where)
         head.append(
-            f"• {_where(community_id, communities)}{here}: {plural(people, 'participant')}, "
-            f"{plural(len(said), 'message')}"
+            tr(
+                "• {affiliate}: {participants}, {messages}",
+                affiliate=where,
+                participants=count_participants(people),
+                messages=count_messages(len(said)),
+            )
         )
     counts: dict[int, int] = {}
     for message in seen:
@@ -92,13 +115,16 @@ def recap(
     if not met:
         return "\n".join([*head, transcript])
     body = [
-        "**Met across affiliates**: people who replied to or mentioned each other "
-        f"(only members who can be found with `{prefix}peers` are named)"
+        tr(
+            "**Met across affiliates**: people who replied to or mentioned each other "
+            "(only members who can be found with `{command}` are named)",
+            command=f"{prefix}peers",
+        )
     ]
     used = len("\n".join([*head, *body, transcript])) + 40
     for index, line in enumerate(met):
         if used + len(line) + 1 > MAX_RECAP:
-            body.append(f"…and {len(met) - index} more.")
+            body.append(and_more(len(met) - index))
             break
         body.append(line)
         used += len(line) + 1

@@ -21,14 +21,20 @@ from communitybot.chats.script import (
 )
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.i18n import ntr, tr
 from communitybot.replies import Action, reply
 from communitybot.store.chats import ChatSeries
 
 
 def _example(ctx: Context, series: ChatSeries) -> str:
-    return (
-        f"`{ctx.prefix}chat questions {series.hashtag} Q1 @10 What feedback works? | "
-        "Q2 @30 How do you follow it up?` (leave out the @minutes to space them evenly)"
+    return tr(
+        "`{command}` (leave out the @minutes to space them evenly)",
+        command=tr(
+            "{prefix}chat questions {hashtag} Q1 @10 What feedback works? | "
+            "Q2 @30 How do you follow it up?",
+            prefix=ctx.prefix,
+            hashtag=series.hashtag,
+        ),
     )
 
 
@@ -49,40 +55,83 @@ async def questions(ctx: Context, options: dict[str, Any]) -> list[Action]:
         refusal = await steward_refusal(ctx, series)  # a network chat: its stewards and hosts
         if refusal is not None:
             return reply(
-                f"Only the network's stewards and the hosts of #{series.hashtag} can "
-                "load its questions."
+                tr(
+                    "Only the network's stewards and the hosts of #{hashtag} can load its "
+                    "questions.",
+                    hashtag=series.hashtag,
+                )
             )
     elif not ctx.is_moderator and ctx.member.id not in hosts:
-        return reply(f"Only moderators and the hosts of #{series.hashtag} can load its questions.")
+        return reply(
+            tr(
+                "Only moderators and the hosts of #{hashtag} can load its questions.",
+                hashtag=series.hashtag,
+            )
+        )
     raw = str(options.get("script") or "").strip()
     runs = ctx.store.chat_runs
     if not raw:
         script = await runs.script(series.id)
         if not script:
             return reply(
-                f"No questions are loaded for the next #{series.hashtag}{_when(ctx, series)}: "
-                f"it will be an open conversation. Load some with {_example(ctx, series)}."
+                tr(
+                    "No questions are loaded for the next #{hashtag}{when}: it will be an open "
+                    "conversation. Load some with {example}.",
+                    hashtag=series.hashtag,
+                    when=_when(ctx, series),
+                    example=_example(ctx, series),
+                )
             )
-        lines = [f"**Questions for the next #{series.hashtag}**{_when(ctx, series)}:"]
+        lines = [
+            tr(
+                "**Questions for the next #{hashtag}**{when}:",
+                hashtag=series.hashtag,
+                when=_when(ctx, series),
+            )
+        ]
         lines += describe(planned(script, series.duration_minutes))
-        lines.append(f"`{ctx.prefix}chat questions {series.hashtag} clear` removes them.")
+        lines.append(
+            tr(
+                "`{command}` removes them.",
+                command=f"{ctx.prefix}chat questions {series.hashtag} clear",
+            )
+        )
         return reply("\n".join(lines))
     if raw.casefold() in CLEAR_WORDS:
         if not await runs.clear_script(series.id):
-            return reply(f"No questions were loaded for #{series.hashtag}.")
-        return reply(f"Removed the questions: the next #{series.hashtag} is an open conversation.")
+            return reply(tr("No questions were loaded for #{hashtag}.", hashtag=series.hashtag))
+        return reply(
+            tr(
+                "Removed the questions: the next #{hashtag} is an open conversation.",
+                hashtag=series.hashtag,
+            )
+        )
     try:
         script = parse_script(raw, series.duration_minutes)
     except ScriptError as error:
-        return reply(f"{error}\nNothing was changed. Example: {_example(ctx, series)}.")
+        return reply(
+            tr(
+                "{error}\nNothing was changed. Example: {example}.",
+                error=error,
+                example=_example(ctx, series),
+            )
+        )
     await runs.set_script(series.id, script, ctx.member.id, ctx.clock.now())
     count = len(script)
     lines = [
-        f"Loaded {count} question{'s' if count != 1 else ''} for the next #{series.hashtag}"
-        f"{_when(ctx, series)}; each is posted at its minute:",
+        ntr(
+            "Loaded {n} question for the next #{hashtag}{when}; each is posted at its minute:",
+            "Loaded {n} questions for the next #{hashtag}{when}; each is posted at its minute:",
+            count,
+            hashtag=series.hashtag,
+            when=_when(ctx, series),
+        ),
         *describe(planned(script, series.duration_minutes)),
-        "They are used by that chat only (load new ones for the one after); "
-        f"`{ctx.prefix}chat questions {series.hashtag}` shows them, "
-        f"`{ctx.prefix}chat questions {series.hashtag} clear` removes them.",
+        tr(
+            "They are used by that chat only (load new ones for the one after); `{show}` shows "
+            "them, `{clear}` removes them.",
+            show=f"{ctx.prefix}chat questions {series.hashtag}",
+            clear=f"{ctx.prefix}chat questions {series.hashtag} clear",
+        ),
     ]
     return reply("\n".join(lines))

@@ -9,15 +9,46 @@ one message.
 
 from __future__ import annotations
 
+from communitybot.i18n import N_, ntr, tr
 from communitybot.models import Member
 from communitybot.naming import who
 from communitybot.ports import ChatPlatform
 from communitybot.store.chat_runs import ChatRun
 from communitybot.store.store import Store
-from communitybot.text import plural, quote
+from communitybot.text import quote
 
 MAX_RECAP = 1900
 MAX_PARTNERS = 5
+NOBODY_POSTED = N_("Nobody posted this time. See you at the next one!")
+
+
+def count_messages(count: int) -> str:
+    return ntr("{n} message", "{n} messages", count)
+
+
+def count_participants(count: int) -> str:
+    return ntr("{n} participant", "{n} participants", count)
+
+
+def thanks(messages: int, participants: int, *, network: bool = False) -> str:
+    """ "Thanks for joining! 12 messages from 4 participants." (a network chat's: "… across
+    the network.")."""
+    if network:
+        return tr(
+            "Thanks for joining! {messages} from {participants} across the network.",
+            messages=count_messages(messages),
+            participants=count_participants(participants),
+        )
+    return tr(
+        "Thanks for joining! {messages} from {participants}.",
+        messages=count_messages(messages),
+        participants=count_participants(participants),
+    )
+
+
+def and_more(count: int) -> str:
+    """The recap's last follow-up line when the rest does not fit."""
+    return ntr("…and {n} more.", "…and {n} more.", count)
 
 
 def _findable(member: Member | None) -> bool:
@@ -61,9 +92,8 @@ async def follow_ups(store: Store, platform: ChatPlatform, run: ChatRun) -> list
         partners.sort(key=lambda p: p.label.casefold())
         names = ", ".join(who(platform, p) for p in partners[:MAX_PARTNERS])
         more = len(partners) - MAX_PARTNERS
-        lines.append(
-            f"• {who(platform, participant)} ↔ {names}" + (f" (+{more} more)" if more > 0 else "")
-        )
+        line = f"• {who(platform, participant)} ↔ {names}"
+        lines.append(tr("{line} (+{more} more)", line=line, more=more) if more > 0 else line)
     return lines
 
 
@@ -71,12 +101,17 @@ def per_question(run: ChatRun, counts: dict[int, int]) -> list[str]:
     """The recap's "Messages per question" lines (none for an open conversation)."""
     if not run.questions:
         return []
-    lines = ["**Messages per question**"]
+    lines = [tr("**Messages per question**")]
     if counts.get(0):
-        lines.append(f"• Before Q1: {counts[0]}")
+        lines.append(tr("• Before Q1: {count}", count=counts[0]))
     for question in run.questions:
         lines.append(
-            f"• Q{question.number} {quote(question.text, 80)}: {counts.get(question.number, 0)}"
+            tr(
+                "• Q{number} {question}: {count}",
+                number=question.number,
+                question=quote(question.text, 80),
+                count=counts.get(question.number, 0),
+            )
         )
     return lines
 
@@ -87,30 +122,33 @@ async def recap(
     participants = await store.chat_runs.participants(run.id)
     counts = await store.chat_runs.counts_by_question(run.id)
     total = sum(counts.values())
-    head = [f"📋 **#{hashtag} recap: {quote(run.title, 120)}**"]
-    transcript = f"The transcript: `{prefix}chat transcript {hashtag}`."
+    head = [tr("📋 **#{hashtag} recap: {title}**", hashtag=hashtag, title=quote(run.title, 120))]
+    transcript = tr("The transcript: `{command}`.", command=f"{prefix}chat transcript {hashtag}")
     if total == 0:
-        return "\n".join([*head, "Nobody posted this time. See you at the next one!"])
-    head.append(
-        f"Thanks for joining! {plural(total, 'message')} from "
-        f"{plural(len(participants), 'participant')}."
-    )
+        return "\n".join([*head, tr(NOBODY_POSTED)])
+    head.append(thanks(total, len(participants)))
     head += per_question(run, counts)
     tail = [
-        f"Say hello to them, or find more people who share your interests with `{prefix}peers`.",
+        tr(
+            "Say hello to them, or find more people who share your interests with `{command}`.",
+            command=f"{prefix}peers",
+        ),
         transcript,
     ]
     lines = await follow_ups(store, platform, run)
     if not lines:
         return "\n".join([*head, transcript])
     body = [
-        "**Keep the conversation going**: people who replied to or mentioned each other "
-        f"(only members who can be found with `{prefix}peers` are named)",
+        tr(
+            "**Keep the conversation going**: people who replied to or mentioned each other "
+            "(only members who can be found with `{command}` are named)",
+            command=f"{prefix}peers",
+        ),
     ]
     used = len("\n".join([*head, *body, *tail])) + 40
     for index, line in enumerate(lines):
         if used + len(line) + 1 > MAX_RECAP:
-            body.append(f"…and {len(lines) - index} more.")
+            body.append(and_more(len(lines) - index))
             break
         body.append(line)
         used += len(line) + 1

@@ -11,6 +11,7 @@ answers recognised by an "A1 …" prefix; at the end the recap (`chats.recap`) i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -22,11 +23,13 @@ from communitybot.chats import legs as chat_legs
 from communitybot.chats import recap as chat_recap
 from communitybot.chats import relay as chat_relay
 from communitybot.chats.hosts import hosts_line
-from communitybot.chats.input import MAX_DESCRIPTION
 from communitybot.chats.run_jobs import schedule_run
 from communitybot.chats.script import planned
+from communitybot.chats.welcome import about_line, questions_line
 from communitybot.context import Context
 from communitybot.events import ChannelMessage, CommunityRef
+from communitybot.i18n import tr, use_language
+from communitybot.i18n.choice import community_language
 from communitybot.models import Community
 from communitybot.ports import PlatformError
 from communitybot.replies import Action, Message, SendToChannel
@@ -34,7 +37,7 @@ from communitybot.store.chat_runs import ChatRun, NewMessage, RunQuestion
 from communitybot.store.chats import ChatSeries
 from communitybot.store.jobs import Job
 from communitybot.store.store import Store
-from communitybot.text import neutralize_mass_mentions, plural, quote
+from communitybot.text import neutralize_mass_mentions, quote
 
 MAX_STORED_TEXT = 4000
 STALE_RECAP = timedelta(hours=24)
@@ -45,26 +48,27 @@ _ANSWER = re.compile(r"^\W{0,3}A([0-9]{1,2})\b", re.IGNORECASE)
 # Starting ----------------------------------------------------------------------
 async def _welcome(ctx: Context, series: ChatSeries, questions: list[RunQuestion]) -> Message:
     lines = [
-        f"🗣️ **#{series.hashtag}: {quote(series.title, 200)}** starts now "
-        f"({series.duration_minutes} minutes). Welcome, everyone!"
+        tr(
+            "🗣️ **#{hashtag}: {title}** starts now ({minutes} minutes). Welcome, everyone!",
+            hashtag=series.hashtag,
+            title=quote(series.title, 200),
+            minutes=series.duration_minutes,
+        )
     ]
     hosted = await hosts_line(ctx.store, ctx.platform, series)
     if hosted:
         lines.append(hosted)
     if series.description:
-        lines.append(f"About this chat: {quote(series.description, MAX_DESCRIPTION)}")
-    if questions:
-        numbers = "**Q1**" if len(questions) == 1 else "**Q1**, **Q2**, …"
-        lines.append(
-            f"{plural(len(questions), 'question')} will come as {numbers}: start your answer "
-            "with its number, e.g. `A1 I use exit tickets`."
-        )
-    else:
-        lines.append("An open conversation today: say hello and jump in.")
+        lines.append(about_line(series.description))
+    lines.append(questions_line(len(questions)))
     lines.append(
-        "Reply to and mention each other: the recap at the end suggests who to follow up with. "
-        f"Messages here are kept for the transcript (`{ctx.prefix}chat transcript "
-        f"{series.hashtag}`); `{ctx.prefix}forgetme` removes yours."
+        tr(
+            "Reply to and mention each other: the recap at the end suggests who to follow up "
+            "with. Messages here are kept for the transcript (`{transcript}`); `{forget}` "
+            "removes yours.",
+            transcript=f"{ctx.prefix}chat transcript {series.hashtag}",
+            forget=f"{ctx.prefix}forgetme",
+        )
     )
     return Message("\n".join(lines), ping_role=series.ping_role)
 
@@ -89,8 +93,9 @@ async def begin(
     script = await ctx.store.chat_runs.script(series.id)
     questions = planned(script, series.duration_minutes)
     await ctx.store.chat_runs.clear_script(series.id)  # a script serves one chat
-    welcome = await _welcome(ctx, series, questions)
-    late = late_start.note(questions, start_at, ctx.now)
+    with use_language(community_language(community)):  # the channel's language
+        welcome = await _welcome(ctx, series, questions)
+        late = late_start.note(questions, start_at, ctx.now)
     if late is not None:  # the bot was down at the start: say so, skip the overdue questions
         welcome = replace(welcome, text=f"{welcome.text}\n{late}")
     safe = replace(welcome, text=neutralize_mass_mentions(welcome.text))
@@ -139,10 +144,15 @@ async def places(ctx: Context, run: ChatRun) -> list[tuple[CommunityRef, str]]:
     return [(await _community(ctx, run), run.conversation_id)]
 
 
-async def to_chat(ctx: Context, run: ChatRun, message: Message) -> list[Action]:
-    """`message` posted in every place of the run, at the same instant."""
-    where = await places(ctx, run)
-    return [SendToChannel(ref, conversation, message) for ref, conversation in where]
+async def to_chat(ctx: Context, run: ChatRun, message: Callable[[], Message]) -> list[Action]:
+    """The message `message()` builds posted in every place of the run, at the same instant,
+    each built in its place's community's language (a network chat's legs may differ)."""
+    actions: list[Action] = []
+    for ref, conversation in await places(ctx, run):
+        community = await ctx.store.communities.get(ref)
+        with use_language(community_language(community)):
+            actions.append(SendToChannel(ref, conversation, message()))
+    return actions
 
 
 async def run_question(ctx: Context, job: Job) -> list[Action]:
@@ -176,11 +186,18 @@ async def ask(ctx: Context, run: ChatRun, number: int) -> list[Action]:
     question = run.question(number)
     assert question is not None
     await ctx.store.chat_runs.set_current(run.id, number)
-    text = (
-        f"❓ **Q{number}** {quote(question.text, 300)}\n"
-        f"Start your answer with **A{number}**, e.g. `A{number} …`"
-    )
-    return await to_chat(ctx, run, Message(text))
+
+    def text() -> Message:
+        return Message(
+            tr(
+                "❓ **Q{number}** {question}\nStart your answer with **A{number}**, e.g. "
+                "`A{number} …`",
+                number=number,
+                question=quote(question.text, 300),
+            )
+        )
+
+    return await to_chat(ctx, run, text)
 
 
 async def run_end(ctx: Context, job: Job) -> list[Action]:
@@ -200,8 +217,11 @@ async def close(ctx: Context, run: ChatRun) -> list[Action]:
     hashtag = series.hashtag if series else ""
     if run.network_id is not None:
         return await network_recap.post(ctx, run, hashtag)
-    text = await chat_recap.recap(ctx.store, ctx.platform, ctx.prefix, run, hashtag)
-    return [SendToChannel(await _community(ctx, run), run.conversation_id, Message(text))]
+    community = await ctx.store.communities.get_by_id(run.community_id)
+    assert community is not None
+    with use_language(community_language(community)):  # everyone in the chat reads it
+        text = await chat_recap.recap(ctx.store, ctx.platform, ctx.prefix, run, hashtag)
+    return [SendToChannel(community.ref, run.conversation_id, Message(text))]
 
 
 # Listening ----------------------------------------------------------------------

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from communitybot.chats.script import MAX_SCRIPT_LENGTH
 from communitybot.command_types import Command, Option
+from communitybot.i18n import N_
 
-_HASHTAG = Option("hashtag", "The chat's hashtag, e.g. engchat", max_length=33)
+_HASHTAG = Option("hashtag", N_("The chat's hashtag, e.g. engchat"), max_length=33)
 
 CHAT_RUN_COMMANDS: tuple[Command, ...] = (
     Command(
         ("chat", "questions"),
-        "Load the questions for a chat's next session (hosts, moderators); none shows them",
+        N_("Load the questions for a chat's next session (hosts, moderators); none shows them"),
         (
             _HASHTAG,
             Option(
                 "script",
-                "Q1 @10 First question | Q2 @30 Second question … (or: clear)",
+                N_("Q1 @10 First question | Q2 @30 Second question … (or: clear)"),
                 required=False,
                 max_length=MAX_SCRIPT_LENGTH,
                 rest=True,
@@ -33,10 +34,12 @@ CHAT_RUN_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("chat", "transcript"),
-        "A chat's transcript as Markdown (the last one, or on a date)",
+        N_("A chat's transcript as Markdown (the last one, or on a date)"),
         (
             _HASHTAG,
-            Option("date", "YYYY-MM-DD (default: the last chat)", required=False, max_length=10),
+            Option(
+                "date", N_("YYYY-MM-DD (default: the last chat)"), required=False, max_length=10
+            ),
         ),
         examples=(
             "chat transcript engchat",
@@ -46,25 +49,25 @@ CHAT_RUN_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("chat", "pause"),
-        "Pause a running chat's questions (hosts, moderators)",
+        N_("Pause a running chat's questions (hosts, moderators)"),
         (_HASHTAG,),
         examples=("chat pause engchat",),
     ),
     Command(
         ("chat", "resume"),
-        "Resume a running chat's paused questions, later by the pause (hosts, moderators)",
+        N_("Resume a running chat's paused questions, later by the pause (hosts, moderators)"),
         (_HASHTAG,),
         examples=("chat resume engchat",),
     ),
     Command(
         ("chat", "next-question"),
-        "Post a running chat's next question now (hosts, moderators)",
+        N_("Post a running chat's next question now (hosts, moderators)"),
         (_HASHTAG,),
         examples=("chat next-question engchat",),
     ),
     Command(
         ("chat", "end"),
-        "End a running chat now and post its recap (hosts, moderators)",
+        N_("End a running chat now and post its recap (hosts, moderators)"),
         (_HASHTAG,),
         examples=("chat end engchat",),
     ),

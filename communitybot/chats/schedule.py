@@ -31,10 +31,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import MONTHLY, rrule, weekday
 
+from communitybot.i18n import N_, ptr, tr
+from communitybot.i18n.dates import day_month_year, full_date, time_of_day
+
 ScheduleKind = Literal["weekly", "monthly", "once"]
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 5: "5th", -1: "last"}
+DAY_NAMES = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+"""The weekday names a schedule is described with (translated where shown)."""
 MAX_WEEK_INTERVAL = 12
+SAY_WHICH = N_("Say which one: 1st, 2nd, 3rd, 4th, 5th or last.")
 PROBLEM_HORIZON = timedelta(days=366)
 PLAN_AHEAD = timedelta(days=5 * 365 + 1)
 """How far ahead a one-off chat may be planned (five years). Dates far outside this window
@@ -68,15 +82,45 @@ class Schedule:
         return _zone(self.timezone)
 
     def describe(self) -> str:
-        """E.g. "every 2 weeks on Tuesday at 19:00 (Europe/Paris)"."""
-        at = f"at {self.local_time:%H:%M} ({self.timezone})"
-        day = WEEKDAYS[self.weekday].capitalize()
+        """E.g. "every 2 weeks on Tuesday at 19:00 (Europe/Paris)", in the current language."""
+        first = datetime.combine(self.anchor, self.local_time)
+        at, zone = time_of_day(first), self.timezone
+        day = tr(DAY_NAMES[self.weekday])
         if self.kind == "once":
-            return f"once on {self.anchor:%A %d %B %Y} {at}"
+            return tr(
+                "once on {date} at {time} ({zone})", date=full_date(first), time=at, zone=zone
+            )
         if self.kind == "monthly":
-            return f"every month on the {ORDINALS[self.nth or 1]} {day} {at}"
-        every = "every week" if self.interval == 1 else f"every {self.interval} weeks"
-        return f"{every} on {day} {at}"
+            return tr(
+                "every month on the {nth} {day} at {time} ({zone})",
+                nth=ordinal(self.nth or 1),
+                day=day,
+                time=at,
+                zone=zone,
+            )
+        if self.interval == 1:
+            return tr("every week on {day} at {time} ({zone})", day=day, time=at, zone=zone)
+        return tr(
+            "every {n} weeks on {day} at {time} ({zone})",
+            n=self.interval,
+            day=day,
+            time=at,
+            zone=zone,
+        )
+
+
+def ordinal(nth: int) -> str:
+    """ "1st" … "5th", "last": which weekday of the month, translated (each word is a whole
+    message, since languages inflect them differently)."""
+    words = {
+        1: ptr("weekday of the month", "1st"),
+        2: ptr("weekday of the month", "2nd"),
+        3: ptr("weekday of the month", "3rd"),
+        4: ptr("weekday of the month", "4th"),
+        5: ptr("weekday of the month", "5th"),
+        -1: ptr("weekday of the month", "last"),
+    }
+    return words[nth]
 
 
 @dataclass(frozen=True)
@@ -99,7 +143,7 @@ def _zone(name: str) -> ZoneInfo:
 def weekly(timezone: str, local_time: time, first: date, interval: int = 1) -> Schedule:
     """Every `interval` weeks on `first`'s weekday, starting on `first`."""
     if not 1 <= interval <= MAX_WEEK_INTERVAL:
-        raise ScheduleError(f"Choose an interval from 1 to {MAX_WEEK_INTERVAL} weeks.")
+        raise ScheduleError(tr("Choose an interval from 1 to {max} weeks.", max=MAX_WEEK_INTERVAL))
     return _checked(Schedule("weekly", timezone, local_time, first, interval=interval))
 
 
@@ -109,9 +153,9 @@ def monthly(timezone: str, local_time: time, nth: int, day: int, first_month: da
     The anchor is set to that month's occurrence (or the next month's, if it has no 5th one).
     """
     if nth not in ORDINALS:
-        raise ScheduleError("Say which one: 1st, 2nd, 3rd, 4th, 5th or last.")
+        raise ScheduleError(tr(SAY_WHICH))
     if not 0 <= day <= 6:
-        raise ScheduleError("The weekday must be Monday to Sunday.")
+        raise ScheduleError(tr("The weekday must be Monday to Sunday."))
     rule = rrule(
         MONTHLY,
         byweekday=weekday(day)(nth),
@@ -131,12 +175,20 @@ def check_plan_date(on: date, today: date) -> None:
     latest = today + PLAN_AHEAD
     if on < today:
         raise ScheduleError(
-            f"{on:%d %B %Y} is in the past: pick a date from today ({today:%d %B %Y}) on."
+            tr(
+                "{date} is in the past: pick a date from today ({today}) on.",
+                date=day_month_year(on),
+                today=day_month_year(today),
+            )
         )
     if on > latest:
         raise ScheduleError(
-            f"{on.isoformat()} is too far ahead: chats can be planned up to five years ahead "
-            f"(until {latest:%d %B %Y})."
+            tr(
+                "{date} is too far ahead: chats can be planned up to five years ahead "
+                "(until {latest}).",
+                date=on.isoformat(),
+                latest=day_month_year(latest),
+            )
         )
 
 
@@ -154,7 +206,10 @@ def _checked(schedule: Schedule) -> Schedule:
         ZoneInfo(schedule.timezone)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ScheduleError(
-            f"“{schedule.timezone}” is not a time zone I know. Use a name like Europe/Paris."
+            tr(
+                "“{zone}” is not a time zone I know. Use a name like Europe/Paris.",
+                zone=schedule.timezone,
+            )
         ) from error
     return schedule
 
@@ -174,14 +229,23 @@ def resolve(local: datetime, zone: ZoneInfo) -> Occurrence:
         # In the gap: fold=0 reads it with the offset from before the jump, i.e. later by the
         # size of the jump (02:30 becomes 03:30). Said, never silent.
         moved = start.astimezone(zone)
-        note = (
-            f"{local:%H:%M} does not exist on {local:%A %d %B %Y} in {zone.key} (the clocks "
-            f"jump forward); it happens at {moved:%H:%M} instead."
+        note = tr(
+            "{time} does not exist on {date} in {zone} (the clocks jump forward); it happens "
+            "at {moved} instead.",
+            time=time_of_day(local),
+            date=full_date(local),
+            zone=zone.key,
+            moved=time_of_day(moved),
         )
         return Occurrence(start, moved, note)
-    note = (
-        f"{local:%H:%M} happens twice on {local:%A %d %B %Y} in {zone.key} (the clocks go "
-        f"back); it is the first one, {first:%H:%M} UTC{_offset(first)}."
+    note = tr(
+        "{time} happens twice on {date} in {zone} (the clocks go back); it is the first one, "
+        "{utc} UTC{offset}.",
+        time=time_of_day(local),
+        date=full_date(local),
+        zone=zone.key,
+        utc=time_of_day(first),
+        offset=_offset(first),
     )
     return Occurrence(start, first, note)
 
@@ -295,7 +359,7 @@ def reanchored(schedule: Schedule, occurrence: Occurrence) -> Schedule:
 
 def heads_up(notes: list[str]) -> list[str]:
     """The lines that tell a moderator about `problems`: a heading and one bullet each."""
-    return ["**Heads-up about the clock changes:**", *(f"• {n}" for n in notes)]
+    return [tr("**Heads-up about the clock changes:**"), *(f"• {n}" for n in notes)]
 
 
 def problems(schedule: Schedule, now: datetime) -> list[str]:
@@ -305,7 +369,13 @@ def problems(schedule: Schedule, now: datetime) -> list[str]:
     if schedule.kind == "once":
         occurrence = resolve(datetime.combine(schedule.anchor, schedule.local_time), schedule.zone)
         if occurrence.start <= now:
-            found.append(f"{occurrence.local:%A %d %B %Y %H:%M} is in the past.")
+            found.append(
+                tr(
+                    "{date} {time} is in the past.",
+                    date=full_date(occurrence.local),
+                    time=time_of_day(occurrence.local),
+                )
+            )
         elif occurrence.note:
             found.append(occurrence.note)
         return found

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from communitybot.i18n import tr
 from communitybot.store.chat_runs import RunQuestion, ScriptQuestion
 from communitybot.text import quote
 
@@ -35,14 +36,22 @@ def parse_script(raw: str, duration_minutes: int) -> list[ScriptQuestion]:
     """The questions of `raw`, checked against the chat's length; ScriptError if unusable."""
     if len(raw) > MAX_SCRIPT_LENGTH:
         raise ScriptError(
-            f"That script is too long ({len(raw)} characters, at most {MAX_SCRIPT_LENGTH})."
+            tr(
+                "That script is too long ({length} characters, at most {max}).",
+                length=len(raw),
+                max=MAX_SCRIPT_LENGTH,
+            )
         )
     items = [item.strip() for item in re.split(r"[|\n]", raw) if item.strip()]
     if not items:
-        raise ScriptError("Please give at least one question.")
+        raise ScriptError(tr("Please give at least one question."))
     if len(items) > MAX_QUESTIONS:
         raise ScriptError(
-            f"That is {len(items)} questions; a chat can have at most {MAX_QUESTIONS}."
+            tr(
+                "That is {count} questions; a chat can have at most {max}.",
+                count=len(items),
+                max=MAX_QUESTIONS,
+            )
         )
     questions: list[ScriptQuestion] = []
     for number, item in enumerate(items, start=1):
@@ -51,15 +60,24 @@ def parse_script(raw: str, duration_minutes: int) -> list[ScriptQuestion]:
         text = " ".join(match["text"].split())
         if match["label"] is not None and int(match["label"]) != number:
             raise ScriptError(
-                f"Question {number} is labelled Q{match['label']}: number them in order, "
-                "or leave the labels out."
+                tr(
+                    "Question {number} is labelled Q{label}: number them in order, or leave "
+                    "the labels out.",
+                    number=number,
+                    label=match["label"],
+                )
             )
         if not text:
-            raise ScriptError(f"Q{number} has no question text.")
+            raise ScriptError(tr("Q{number} has no question text.", number=number))
         if len(text) > MAX_QUESTION_LENGTH:
             raise ScriptError(
-                f"Q{number} is too long ({len(text)} characters, at most "
-                f"{MAX_QUESTION_LENGTH}): “{quote(text, 60)}”"
+                tr(
+                    "Q{number} is too long ({length} characters, at most {max}): “{text}”",
+                    number=number,
+                    length=len(text),
+                    max=MAX_QUESTION_LENGTH,
+                    text=quote(text, 60),
+                )
             )
         offset = None if match["offset"] is None else int(match["offset"])
         questions.append(ScriptQuestion(text, offset))
@@ -73,17 +91,28 @@ def _check_offsets(questions: list[ScriptQuestion], duration_minutes: int) -> No
         return
     if len(timed) != len(questions):
         raise ScriptError(
-            "Give every question a time (e.g. `Q1 @5 …`), or none and I'll space them evenly."
+            tr("Give every question a time (e.g. `Q1 @5 …`), or none and I'll space them evenly.")
         )
     previous = -1
     for number, offset in enumerate(timed, start=1):
         if offset >= duration_minutes:
             raise ScriptError(
-                f"Q{number} is timed at minute {offset}, but the chat lasts "
-                f"{duration_minutes} minutes."
+                tr(
+                    "Q{number} is timed at minute {offset}, but the chat lasts {minutes} minutes.",
+                    number=number,
+                    offset=offset,
+                    minutes=duration_minutes,
+                )
             )
         if offset <= previous:
-            raise ScriptError(f"Q{number} must come after Q{number - 1} (minute {previous}).")
+            raise ScriptError(
+                tr(
+                    "Q{number} must come after Q{previous_number} (minute {minute}).",
+                    number=number,
+                    previous_number=number - 1,
+                    minute=previous,
+                )
+            )
         previous = offset
 
 
@@ -107,4 +136,12 @@ def planned(questions: list[ScriptQuestion], duration_minutes: int) -> list[RunQ
 
 def describe(questions: list[RunQuestion]) -> list[str]:
     """`Q1 (minute 5): …` lines, the question text quoted."""
-    return [f"**Q{q.number}** (minute {q.offset}): {quote(q.text, 300)}" for q in questions]
+    return [
+        tr(
+            "**Q{number}** (minute {minute}): {text}",
+            number=q.number,
+            minute=q.offset,
+            text=quote(q.text, 300),
+        )
+        for q in questions
+    ]

@@ -25,6 +25,9 @@ from communitybot.chats import visibility as chats_visibility
 from communitybot.chats.input import ChatInputError, parse_hashtag
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.i18n import ntr, tr, use_language
+from communitybot.i18n.choice import community_language
+from communitybot.i18n.dates import full_datetime, time_of_day
 from communitybot.naming import affiliate
 from communitybot.replies import Action, Attachment, reply, safe_filename
 from communitybot.store.chat_runs import ChatRun, RunMessage
@@ -39,23 +42,32 @@ MESSAGE_ECHO = 4000
 def _section(run: ChatRun, number: int) -> str:
     question = run.question(number)
     if question is None:
-        return "## Before Q1" if run.questions else "## Messages"
-    return f"## Q{number}. {quote(question.text, 300)}"
+        return tr("## Before Q1") if run.questions else tr("## Messages")
+    return tr("## Q{number}. {question}", number=number, question=quote(question.text, 300))
+
+
+def header(run: ChatRun, hashtag: str, zone: ZoneInfo, messages: list[RunMessage]) -> list[str]:
+    """The title and the when/how-many line, in the current language."""
+    start, end = run.started_at.astimezone(zone), run.ends_at.astimezone(zone)
+    people = len({m.member_id for m in messages})
+    count = tr(
+        "{messages} from {participants}",
+        messages=ntr("{n} message", "{n} messages", len(messages)),
+        participants=ntr("{n} participant", "{n} participants", people),
+    )
+    if run.status == "running":
+        count = tr("{count} · still running", count=count)
+    return [
+        f"# #{hashtag}: {quote(run.title, 200)}",
+        f"{full_datetime(start)}–{time_of_day(end)} ({zone.key}) · {count}",
+    ]
 
 
 def render(run: ChatRun, hashtag: str, zone: ZoneInfo, messages: list[RunMessage]) -> list[str]:
     """The transcript as Markdown lines."""
-    start, end = run.started_at.astimezone(zone), run.ends_at.astimezone(zone)
-    people = len({m.member_id for m in messages})
-    status = " · still running" if run.status == "running" else ""
-    lines = [
-        f"# #{hashtag}: {quote(run.title, 200)}",
-        f"{start:%A %d %B %Y, %H:%M}–{end:%H:%M} ({zone.key}) · {len(messages)} message"
-        f"{'' if len(messages) == 1 else 's'} from {people} participant"
-        f"{'' if people == 1 else 's'}{status}",
-    ]
+    lines = header(run, hashtag, zone, messages)
     if run.questions:
-        lines += ["", "## Questions"]
+        lines += ["", tr("## Questions")]
         lines += [f"{q.number}. {quote(q.text, 300)}" for q in run.questions]
     section: int | None = None
     for message in sorted(messages, key=lambda m: m.question):  # stable: time order within
@@ -64,10 +76,11 @@ def render(run: ChatRun, hashtag: str, zone: ZoneInfo, messages: list[RunMessage
             lines += ["", _section(run, section)]
         posted = message.posted_at.astimezone(zone)
         lines.append(
-            f"**{quote(message.author, 60)}** ({posted:%H:%M}): {quote(message.text, MESSAGE_ECHO)}"
+            f"**{quote(message.author, 60)}** ({time_of_day(posted)}): "
+            f"{quote(message.text, MESSAGE_ECHO)}"
         )
     if not messages:
-        lines += ["", "Nobody posted in this chat."]
+        lines += ["", tr("Nobody posted in this chat.")]
     return lines
 
 
@@ -86,7 +99,14 @@ def cap(lines: list[str], limit: int = FILE_LIMIT) -> tuple[str, int]:
         width = len(line.encode()) + 1
         if size + width > limit - 200:  # room for the note
             left = total - shown
-            kept += ["", f"*(The transcript stops here: {_messages(left)} did not fit.)*"]
+            kept += [
+                "",
+                ntr(
+                    "*(The transcript stops here: {n} more message did not fit.)*",
+                    "*(The transcript stops here: {n} more messages did not fit.)*",
+                    left,
+                ),
+            ]
             return "\n".join(kept) + "\n", left
         kept.append(line)
         size += width
@@ -94,16 +114,12 @@ def cap(lines: list[str], limit: int = FILE_LIMIT) -> tuple[str, int]:
     return "\n".join(kept) + "\n", 0
 
 
-def _messages(count: int) -> str:
-    return f"{count} more message{'' if count == 1 else 's'}"
-
-
 def _date(raw: str) -> date:
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
         raise ChatInputError(
-            f"“{quote(raw, 20)}” is not a date: use YYYY-MM-DD, e.g. 2027-01-05."
+            tr("“{typed}” is not a date: use YYYY-MM-DD, e.g. 2027-01-05.", typed=quote(raw, 20))
         ) from None
 
 
@@ -120,7 +136,7 @@ async def transcript(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
     runs = await _visible_runs(ctx, found)
     if not runs:
-        return reply(f"No #{hashtag} chat has taken place yet.")
+        return reply(tr("No #{hashtag} chat has taken place yet.", hashtag=hashtag))
     chosen = None
     for run, zone_name in runs:
         if on is None or run.started_at.astimezone(ZoneInfo(zone_name)).date() == on:
@@ -129,20 +145,31 @@ async def transcript(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if chosen is None:
         assert on is not None
         dates = ", ".join(f"{r.started_at.astimezone(ZoneInfo(z)):%Y-%m-%d}" for r, z in runs[:5])
-        return reply(f"There was no #{hashtag} chat on {on:%Y-%m-%d}. The latest: {dates}.")
+        return reply(
+            tr(
+                "There was no #{hashtag} chat on {date}. The latest: {dates}.",
+                hashtag=hashtag,
+                date=f"{on:%Y-%m-%d}",
+                dates=dates,
+            )
+        )
     run, zone = chosen
     messages = await ctx.store.chat_runs.messages(run.id)
     if run.network_id is not None:
         messages = await _network_messages(ctx, messages)
-    lines = render(run, hashtag, zone, messages)
-    document, left_out = cap(lines)
+    with use_language(community_language(ctx.community)):  # a file the community reads
+        document, left_out = cap(render(run, hashtag, zone, messages))
     name = safe_filename(f"{hashtag}-{run.started_at.astimezone(zone):%Y-%m-%d}", "md")
-    summary = [f"**{lines[0].removeprefix('# ')}**", lines[1]]
-    summary.append(f"The whole transcript is attached as `{name}` (Markdown).")
+    title, when = header(run, hashtag, zone, messages)
+    summary = [f"**{title.removeprefix('# ')}**", when]
+    summary.append(tr("The whole transcript is attached as `{file}` (Markdown).", file=name))
     if left_out:
         summary.append(
-            f"It was too long for one file: it stops before the last {left_out} message"
-            f"{'' if left_out == 1 else 's'}."
+            ntr(
+                "It was too long for one file: it stops before the last {n} message.",
+                "It was too long for one file: it stops before the last {n} messages.",
+                left_out,
+            )
         )
     return reply(
         "\n".join(summary),

@@ -5,12 +5,15 @@ handler checks both roles itself and refuses everyone else kindly."""
 from __future__ import annotations
 
 from communitybot.command_types import Command
+from communitybot.i18n import N_
 
 DASHBOARD_COMMANDS: tuple[Command, ...] = (
     Command(
         ("dashboard",),
-        "Moderators and network stewards: a private, single-use link to the web dashboard"
-        " (5 minutes)",
+        N_(
+            "Moderators and network stewards: a private, single-use link to the web dashboard"
+            " (5 minutes)"
+        ),
         examples=("dashboard",),
         read_only=True,
     ),

@@ -87,17 +87,20 @@ _ACTIVE_PAIRS = (
     ") AS sides GROUP BY sides.community_id"
 )
 _MEETINGS = (
-    "SELECT m.community_id, count(DISTINCT gm.group_id) AS n FROM round_group_members gm"
-    " JOIN members m ON m.id = gm.member_id"
-    " JOIN network_affiliates a ON a.community_id = m.community_id"
-    " WHERE a.network_id = ? GROUP BY m.community_id"
+    # per affiliate, the groups of its seats from `round_group_members_by_community` (each
+    # seat keeps its member's community, migration 0039): an index range each, no member
+    # looked up per seat, no sort
+    "SELECT a.community_id, (SELECT count(DISTINCT gm.group_id) FROM round_group_members gm"
+    "  WHERE gm.community_id = a.community_id) AS n"
+    " FROM network_affiliates a WHERE a.network_id = ?"
 )
 _CHAT_PARTICIPANTS = (
-    "SELECT m.community_id, count(*) AS n FROM network_affiliates a"
-    " JOIN members m ON m.community_id = a.community_id"
-    " WHERE a.network_id = ?"
-    " AND EXISTS (SELECT 1 FROM chat_run_messages cm WHERE cm.member_id = m.id)"
-    " GROUP BY m.community_id"
+    # from the chat messages (a few thousand a year per community) to their writers, rather
+    # than asking of every member of every affiliate whether they wrote one
+    "SELECT m.community_id, count(DISTINCT m.id) AS n FROM chat_run_messages cm"
+    " JOIN members m ON m.id = cm.member_id"
+    " JOIN network_affiliates a ON a.community_id = m.community_id"
+    " WHERE a.network_id = ? GROUP BY m.community_id"
 )
 _OPEN_ASKS = (
     "SELECT k.community_id, count(*) AS n FROM asks k"
@@ -146,14 +149,19 @@ _PAIRS_BY_MONTH = (
     " GROUP BY substr(p.created_at, 1, 7)"
 )
 _MEETINGS_BY_MONTH = (
-    "SELECT substr(grouped.created_at, 1, 7) AS month, count(*) AS total,"
-    " coalesce(sum(CASE WHEN grouped.affiliates > 1 THEN 1 ELSE 0 END), 0) AS crossing"
-    " FROM (SELECT g.id, g.created_at, count(DISTINCT m.community_id) AS affiliates"
-    "  FROM round_groups g JOIN round_group_members gm ON gm.group_id = g.id"
-    "  JOIN members m ON m.id = gm.member_id"
-    "  JOIN network_affiliates a ON a.community_id = m.community_id"
-    "  WHERE a.network_id = ? AND g.created_at >= ? GROUP BY g.id, g.created_at) AS grouped"
-    " GROUP BY substr(grouped.created_at, 1, 7)"
+    # every month, not only the last 12: the page's all-time totals are their sum (one pass
+    # over the seats instead of two). Per group, its seats' lowest and highest affiliate
+    # (different: it crossed a line), from the affiliates' seats as `_MEETINGS`
+    "SELECT substr(g.created_at, 1, 7) AS month, count(*) AS total,"
+    " coalesce(sum(CASE WHEN grouped.lowest <> grouped.highest THEN 1 ELSE 0 END), 0)"
+    "  AS crossing"
+    " FROM (SELECT gm.group_id, min(gm.community_id) AS lowest,"
+    "  max(gm.community_id) AS highest"
+    "  FROM network_affiliates a CROSS JOIN round_group_members gm"
+    "  WHERE a.network_id = ? AND gm.community_id = a.community_id"
+    "  GROUP BY gm.group_id) AS grouped"
+    " JOIN round_groups g ON g.id = grouped.group_id"
+    " GROUP BY substr(g.created_at, 1, 7)"
 )
 _EXCHANGES_BY_MONTH = (
     "SELECT substr(r.started_at, 1, 7) AS month, count(*) AS total,"
@@ -166,19 +174,33 @@ _EXCHANGES_BY_MONTH = (
 )
 
 
-async def monthly_shares(db: Database, network_id: int, now: datetime) -> list[MonthShare]:
+async def meetings_by_month(db: Database, network_id: int) -> dict[str, tuple[int, int]]:
+    """Every month's peer-round meetings with a seat in the network's affiliates, and of
+    them across affiliate lines (YYYY-MM: (meetings, crossing)); summed, the all-time figures
+    `store.rounds.network_group_counts` gives."""
+    return {
+        str(r[0]): (int(r[1]), int(r[2]))
+        for r in await db.fetch_all(_MEETINGS_BY_MONTH, (network_id,))
+    }
+
+
+async def monthly_shares(
+    db: Database,
+    network_id: int,
+    now: datetime,
+    meetings: dict[str, tuple[int, int]] | None = None,
+) -> list[MonthShare]:
     """Per month of the last `MONTHS` (oldest first): pairings made, meetings introduced and
-    network-chat exchanges, and how many of each crossed affiliate lines."""
+    network-chat exchanges, and how many of each crossed affiliate lines. `meetings`: from
+    `meetings_by_month`, when the caller has it already."""
     months = last_months(now)
     since = f"{months[0]}-01"
     pairs = {
         str(r[0]): (int(r[1]), int(r[2]))
         for r in await db.fetch_all(_PAIRS_BY_MONTH, (network_id, network_id, since))
     }
-    meetings = {
-        str(r[0]): (int(r[1]), int(r[2]))
-        for r in await db.fetch_all(_MEETINGS_BY_MONTH, (network_id, since))
-    }
+    if meetings is None:
+        meetings = await meetings_by_month(db, network_id)
     exchanges = {
         str(r[0]): (int(r[1]), int(r[2]))
         for r in await db.fetch_all(_EXCHANGES_BY_MONTH, (network_id, since))

@@ -23,6 +23,7 @@ from communitybot.dashboard.network_figures import (
     MonthShare,
     affiliate_rows,
     cross_pairings,
+    meetings_by_month,
     monthly_shares,
     percent,
 )
@@ -85,10 +86,12 @@ async def view(
     page = page_number(query, pages)
     shown = everyone[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     rows = await affiliate_rows(store, network.id, [a.id for a in shown])
-    months = await monthly_shares(store.db, network.id, now)
+    meeting_months = await meetings_by_month(store.db, network.id)
+    months = await monthly_shares(store.db, network.id, now, meeting_months)
     crossing = await cross_pairings(store.db, network.id)
     pairs, active, pairs_crossing = await store.mentoring.network_pair_counts(network.id)
-    meetings, meetings_crossing = await store.rounds.network_group_counts(network.id)
+    meetings = sum(total for total, _ in meeting_months.values())
+    meetings_crossing = sum(across for _, across in meeting_months.values())
     shared_asks = await store.asks.open_shared_count(network.id)
     shown_ids = {a.id for a in shown}
     partners = [

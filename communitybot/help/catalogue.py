@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from communitybot.command_types import Command, Option
+from communitybot.i18n import N_
 
 HELP_COMMANDS: tuple[Command, ...] = (
     Command(
         ("help",),
-        "Show what the bot can do",
-        (Option("command", "A command", required=False, rest=True),),
+        N_("Show what the bot can do"),
+        (Option("command", N_("A command"), required=False, rest=True),),
         examples=(
             "help",
             "help chat create",

@@ -13,6 +13,7 @@ from communitybot.command_parser import named_only, usage
 from communitybot.commands import CATALOGUE, Command, Option
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.i18n import N_, ntr, tr
 from communitybot.replies import Action, reply
 from communitybot.text import quote
 
@@ -21,41 +22,41 @@ MAX_DETAILED = 3
 
 
 def _line(command: Command, prefix: str) -> str:
-    return f"• `{prefix}{command.name}` — {command.description}"
+    return f"• `{prefix}{command.name}` — {tr(command.description)}"
 
 
 def _limits(option: Option) -> str:
     """What values the option takes, in words: choices, number range, length."""
     if option.choices:
-        return "one of " + ", ".join(f"`{c}`" for c in option.choices)
+        return tr("one of {choices}", choices=", ".join(f"`{c}`" for c in option.choices))
     if option.type == "integer":
         low, high = option.min_value, option.max_value
         if low is not None and high is not None:
-            return f"a whole number from {low} to {high}"
+            return tr("a whole number from {low} to {high}", low=low, high=high)
         if low is not None:
-            return f"a whole number, at least {low}"
-        return "a whole number"
+            return tr("a whole number, at least {low}", low=low)
+        return tr("a whole number")
     if option.type == "boolean":
-        return "on or off (the name alone means on)"
-    kinds = {"user": "a member", "channel": "a channel", "role": "a role"}
+        return tr("on or off (the name alone means on)")
+    kinds = {"user": N_("a member"), "channel": N_("a channel"), "role": N_("a role")}
     if option.type in kinds:
-        return kinds[option.type]
+        return tr(kinds[option.type])
     if option.max_length is not None and str(option.max_length) not in option.description:
-        return f"up to {option.max_length} characters"
-    return "text"
+        return ntr("up to {n} character", "up to {n} characters", option.max_length)
+    return tr("text")
 
 
 def option_lines(command: Command) -> list[str]:
     """One line per option: name, meaning, required or optional, what values it takes."""
     lines = []
     for option in command.options:
-        need = "required" if option.required else "optional"
+        need = tr("required") if option.required else tr("optional")
         how = [need, _limits(option)]
         if named_only(command, option):
-            how.append(f"typed as `{option.name}=…`")
+            how.append(tr("typed as {form}", form=f"`{option.name}=…`"))
         elif option.rest:
-            how.append("the rest of the line, up to any `name=…` option")
-        lines.append(f"  `{option.name}` — {option.description} ({'; '.join(how)})")
+            how.append(tr("the rest of the line, up to any `name=…` option"))
+        lines.append(f"  `{option.name}` — {tr(option.description)} ({'; '.join(how)})")
     return lines
 
 
@@ -63,12 +64,12 @@ def details(command: Command, prefix: str) -> list[str]:
     """Everything `help <command>` shows for one command."""
     lines = [_line(command, prefix), f"  {usage(command, prefix)}"]
     if command.moderator_only:
-        lines.append("  (moderators only)")
+        lines.append("  " + tr("(moderators only)"))
     lines += option_lines(command)
     if any(o.type == "string" and not o.rest and not o.choices for o in command.options):
-        lines.append('  Put a value with spaces in quotes: `"Feedback that works"`.')
+        lines.append("  " + tr('Put a value with spaces in quotes: `"Feedback that works"`.'))
     if command.examples:
-        lines.append("  Examples:")
+        lines.append("  " + tr("Examples:"))
         lines += [f"  `{prefix}{example}`" for example in command.examples]
     return lines
 
@@ -79,10 +80,17 @@ async def show_help(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if wanted:
         matches = [c for c in CATALOGUE if c.name == wanted or c.name.startswith(wanted + " ")]
         if not matches:
-            return reply(f"There is no command “{quote(wanted, 40)}”. Type `{ctx.prefix}help`.")
+            return reply(
+                tr(
+                    "There is no command “{name}”. Type {help}.",
+                    name=quote(wanted, 40),
+                    help=f"`{ctx.prefix}help`",
+                )
+            )
         if len(matches) > MAX_DETAILED:
             lines = [*(_line(c, ctx.prefix) for c in matches)]
-            lines += ["", f"Type `{ctx.prefix}help {matches[0].name}` for one command's details."]
+            one = f"`{ctx.prefix}help {matches[0].name}`"
+            lines += ["", tr("Type {help} for one command's details.", help=one)]
             return reply("\n".join(lines))
         lines = []
         for command in matches:
@@ -91,9 +99,12 @@ async def show_help(ctx: Context, options: dict[str, Any]) -> list[Action]:
             lines += details(command, ctx.prefix)
         return reply("\n".join(lines))
     members = [c for c in CATALOGUE if not c.moderator_only]
-    lines = ["**What I can do**", *(_line(c, ctx.prefix) for c in members)]
+    lines = [tr("**What I can do**"), *(_line(c, ctx.prefix) for c in members)]
     if ctx.is_moderator:
-        lines += ["", "**For moderators**"]
+        lines += ["", tr("**For moderators**")]
         lines += [_line(c, ctx.prefix) for c in CATALOGUE if c.moderator_only]
-    lines += ["", f"Type `{ctx.prefix}help <command>` for its options and examples."]
+    lines += [
+        "",
+        tr("Type `{prefix}help <command>` for its options and examples.", prefix=ctx.prefix),
+    ]
     return reply("\n".join(lines))

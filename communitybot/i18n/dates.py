@@ -12,7 +12,7 @@ decision (a member's own, a chat's), never guessed here.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
@@ -33,6 +33,10 @@ def _locale() -> Locale:
         return Locale.parse(BABEL_LOCALES.get(code, code))
     except (UnknownLocaleError, ValueError):
         return Locale.parse("en_GB")
+
+
+def _moment(day: date) -> datetime:
+    return day if isinstance(day, datetime) else datetime.combine(day, time())
 
 
 def _format(moment: datetime, pattern: str) -> str:
@@ -62,6 +66,16 @@ def full_date(moment: datetime) -> str:
 def day_time(moment: datetime) -> str:
     """ "Tuesday 09 March, 19:00": a reminder for the coming days (the year goes without saying)."""
     return _format(moment, ptr("date pattern", "EEEE dd MMMM, HH:mm"))
+
+
+def day_month_year(moment: date) -> str:
+    """ "14 March 2027": a planned date, a stored start."""
+    return _format(_moment(moment), ptr("date pattern", "dd MMMM y"))
+
+
+def weekday_day_month(moment: date) -> str:
+    """ "Tuesday 09 March": a skipped chat's day."""
+    return _format(_moment(moment), ptr("date pattern", "EEEE dd MMMM"))
 
 
 def short_day(moment: datetime) -> str:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from communitybot.command_types import Command, Option
+from communitybot.i18n import N_
 
 IDENTITY_COMMANDS: tuple[Command, ...] = (
     Command(
         ("link",),
-        "Link this account with your account in another community or on another platform",
+        N_("Link this account with your account in another community or on another platform"),
         (
             Option(
                 "code",
-                "The code `link` gave your other account (leave empty to get a code)",
+                N_("The code `link` gave your other account (leave empty to get a code)"),
                 required=False,
                 max_length=40,
                 rest=True,
@@ -21,8 +22,8 @@ IDENTITY_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("unlink",),
-        "Take this account out of your linked accounts (moderators: someone else's)",
-        (Option("member", "Moderators: whose link to revoke", type="user", required=False),),
+        N_("Take this account out of your linked accounts (moderators: someone else's)"),
+        (Option("member", N_("Moderators: whose link to revoke"), type="user", required=False),),
         examples=("unlink", "unlink ann"),
     ),
 )

@@ -12,20 +12,26 @@ into the log file.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from loguru import logger
 
+from communitybot.affiliates import Note, modlog_note
 from communitybot.context import Context
 from communitybot.events import UserRef
 from communitybot.feature import handles
 from communitybot.ghosts import is_bridged_ghost
+from communitybot.i18n import N_, ntr, tr, use_language
+from communitybot.i18n.choice import member_language
+from communitybot.i18n.dates import time_of_day
 from communitybot.identity.merge import merge_linked
 from communitybot.models import Community
 from communitybot.one_time_codes import EXAMPLE, code_hash, new_code, normalized, shown
-from communitybot.replies import Action, Message, Prompt, SendDirect, SendToChannel, reply
+from communitybot.privacy import answers
+from communitybot.replies import Action, Message, Prompt, SendDirect, reply
 from communitybot.store.people import LinkRequest
 from communitybot.text import quote
 
@@ -36,10 +42,8 @@ WRONG_CODE_WINDOW = timedelta(hours=1)
 CONFIRM_PROMPT_ID = "link:confirm"
 STALE_AFTER = timedelta(hours=1)
 """A yes/no this long after a confirmation expired is not taken as its (late) answer."""
-_YES = {"yes", "y"}
-_NO = {"no", "n", "cancel"}
 
-GHOST_TEXT = (
+GHOST_TEXT = N_(
     "This account is a bridge or bot account standing in for someone on another platform, so "
     "it cannot be linked. Type `{p}link` from the person's own account instead."
 )
@@ -68,36 +72,41 @@ async def _named(ctx: Context, user: UserRef, community_id: int | None = None) -
     return user
 
 
-def _modlog(community: Community | None, text: str) -> list[Action]:
-    if community is None or not community.modlog_channel:
-        return []
-    return [SendToChannel(community.ref, community.modlog_channel, Message(text))]
-
-
-async def _modlogs(ctx: Context, community_ids: list[int], text: str) -> list[Action]:
-    """`text` in the moderator log of each community (once each)."""
+async def _modlogs(ctx: Context, community_ids: list[int], text: Note) -> list[Action]:
+    """`text` in the moderator log of each community (once each), in each one's language."""
     actions: list[Action] = []
     for community_id in dict.fromkeys(community_ids):
-        actions += _modlog(await ctx.store.communities.get_by_id(community_id), text)
+        actions += modlog_note(await ctx.store.communities.get_by_id(community_id), text)
     return actions
+
+
+async def _direct(
+    ctx: Context, community: Community, user: UserRef, text: Callable[[], str], **kwargs: Any
+) -> SendDirect:
+    """A private message to `user` (an account that is not the acting one, perhaps on another
+    platform) written in that account's own language in `community`."""
+    member = await ctx.store.members.get(community.id, user)
+    with use_language(member_language(member, community)):
+        return SendDirect(community.ref, user, Message(text(), **kwargs))
 
 
 async def _refusal(ctx: Context, first: UserRef, second: UserRef) -> str | None:
     """Why `first` and `second` cannot be linked, or None."""
     p = ctx.prefix
     if first == second:
-        return "That is this account's own code: type it from your *other* account."
+        return tr("That is this account's own code: type it from your *other* account.")
     if is_bridged_ghost(first) or is_bridged_ghost(second):
-        return GHOST_TEXT.format(p=p)
+        return tr(GHOST_TEXT, p=p)
     people = ctx.store.people
     mine, theirs = await people.person_of(first), await people.person_of(second)
     if mine is not None and mine == theirs:
-        return "These two accounts are already linked: nothing to do."
+        return tr("These two accounts are already linked: nothing to do.")
     if mine is not None and theirs is not None:
-        return (
+        return tr(
             "This account is already linked with other accounts (another person's, as far as I "
-            f"can tell). Type `{p}unlink` here first if you want to link it with this code's "
-            "owner instead."
+            "can tell). Type `{p}unlink` here first if you want to link it with this code's "
+            "owner instead.",
+            p=p,
         )
     return None
 
@@ -107,7 +116,7 @@ async def _refusal(ctx: Context, first: UserRef, second: UserRef) -> str | None:
 async def link(ctx: Context, options: dict[str, Any]) -> list[Action]:
     typed = str(options.get("code") or "").strip()
     if is_bridged_ghost(ctx.member.ref):
-        return reply(GHOST_TEXT.format(p=ctx.prefix), ephemeral=True)
+        return reply(tr(GHOST_TEXT, p=ctx.prefix), ephemeral=True)
     if not typed:
         return await _give_code(ctx)
     return await _use_code(ctx, typed)
@@ -124,14 +133,19 @@ async def _give_code(ctx: Context) -> list[Action]:
     linked = [a.user for a in await ctx.store.people.accounts_of(user) if a.user != user]
     if linked:
         named = [await _named(ctx, a) for a in linked]
-        lines += ["This account is linked with:", _accounts_list(named), ""]
-        lines.append("To link one more account, use this one-time code from it:")
+        lines += [tr("This account is linked with:"), _accounts_list(named), ""]
+        lines.append(tr("To link one more account, use this one-time code from it:"))
     lines.append(
-        f"Your one-time link code: **{shown(code)}**\n"
-        f"From your other account (another community, or another platform) type "
-        f"`{p}link {shown(code)}` within {minutes} minutes; I'll then ask you here to confirm. "
-        "Keep the code to yourself. "
-        f"`{p}unlink` takes this account out of its links again."
+        tr(
+            "Your one-time link code: **{code}**\n"
+            "From your other account (another community, or another platform) type "
+            "`{p}link {code}` within {minutes} minutes; I'll then ask you here to confirm. "
+            "Keep the code to yourself. "
+            "`{p}unlink` takes this account out of its links again.",
+            code=shown(code),
+            p=p,
+            minutes=minutes,
+        )
     )
     return reply("\n".join(lines), ephemeral=True)
 
@@ -141,8 +155,12 @@ async def _use_code(ctx: Context, typed: str) -> list[Action]:
     code = normalized(typed)
     if code is None:
         return reply(
-            "That doesn't look like a link code: a code is 8 letters and digits, e.g. "
-            f"`{p}link {EXAMPLE}`. Type `{p}link` on your other account to get one.",
+            tr(
+                "That doesn't look like a link code: a code is 8 letters and digits, e.g. "
+                "`{p}link {example}`. Type `{p}link` on your other account to get one.",
+                p=p,
+                example=EXAMPLE,
+            ),
             ephemeral=True,
         )
     people = ctx.store.people
@@ -158,8 +176,14 @@ async def _use_code(ctx: Context, typed: str) -> list[Action]:
             len(wrong),
         )
         return reply(
-            f"Too many wrong codes from this account: you can try again in {minutes} minutes "
-            f"(at {retry_at:%H:%M} UTC).",
+            ntr(
+                "Too many wrong codes from this account: you can try again in {n} minutes "
+                "(at {time} UTC).",
+                "Too many wrong codes from this account: you can try again in {n} minutes "
+                "(at {time} UTC).",
+                minutes,
+                time=time_of_day(retry_at),
+            ),
             ephemeral=True,
         )
     found = await people.take_code(code_hash(code, "link"), now)
@@ -176,10 +200,19 @@ async def _use_code(ctx: Context, typed: str) -> list[Action]:
             MAX_WRONG_CODES,
         )
         left = MAX_WRONG_CODES - tries
+        more = (
+            ntr("{n} more tries this hour.", "{n} more tries this hour.", left)
+            if left
+            else tr("No more tries this hour.")
+        )
         return reply(
-            f"That code is wrong, expired or already used. Type `{p}link` on your other account "
-            "for a fresh one. "
-            + (f"{left} more tries this hour." if left else "No more tries this hour."),
+            tr(
+                "That code is wrong, expired or already used. Type `{p}link` on your other "
+                "account for a fresh one.",
+                p=p,
+            )
+            + " "
+            + more,
             ephemeral=True,
         )
     first = await _named(ctx, found.user, found.community_id)
@@ -187,7 +220,8 @@ async def _use_code(ctx: Context, typed: str) -> list[Action]:
     first_community = await ctx.store.communities.get_by_id(found.community_id)
     if refused or first_community is None:
         return reply(
-            (refused or "That code's account is gone.") + " The code is used up.", ephemeral=True
+            (refused or tr("That code's account is gone.")) + " " + tr("The code is used up."),
+            ephemeral=True,
         )
     second = replace(user, display_name=ctx.member.label)
     await people.put_request(
@@ -199,20 +233,32 @@ async def _use_code(ctx: Context, typed: str) -> list[Action]:
         first.platform,
     )
     minutes = int(CONFIRM_WINDOW.total_seconds() // 60)
-    ask = Message(
-        f"🔗 {_account(second)} typed your link code and asks to be linked with this account "
-        f"({_account(first)}): the bot would know both are you. **Link them?** Answer **yes** "
-        f"or **no** within {minutes} minutes. If that wasn't you, answer no: nothing changes.",
+    ask = await _direct(
+        ctx,
+        first_community,
+        first,
+        lambda: tr(
+            "🔗 {second} typed your link code and asks to be linked with this account "
+            "({first}): the bot would know both are you. **Link them?** Answer **yes** "
+            "or **no** within {minutes} minutes. If that wasn't you, answer no: nothing changes.",
+            second=_account(second),
+            first=_account(first),
+            minutes=minutes,
+        ),
         prompt=Prompt(custom_id=CONFIRM_PROMPT_ID, kind="yesno"),
     )
     return [
         *reply(
-            f"Code accepted. **Confirm from your other account** ({_account(first)}): I've "
-            f"asked it privately, and nothing is linked until it answers yes within {minutes} "
-            "minutes.",
+            tr(
+                "Code accepted. **Confirm from your other account** ({first}): I've "
+                "asked it privately, and nothing is linked until it answers yes within "
+                "{minutes} minutes.",
+                first=_account(first),
+                minutes=minutes,
+            ),
             ephemeral=True,
         ),
-        SendDirect(first_community.ref, first, ask),
+        ask,
     ]
 
 
@@ -222,33 +268,41 @@ async def _answer(ctx: Context, answer: str) -> list[Action] | None:
     a yes/no (onboarding may have it)."""
     people, user, now = ctx.store.people, ctx.member.ref, ctx.clock.now()
     request = await people.get_request(user)
-    if request is None or answer not in _YES | _NO:
+    if request is None or answer not in _yes_no():
         return None
     await people.clear_request(user)
     other_community = await ctx.store.communities.get_by_id(request.other_community_id)
     first = replace(user, display_name=ctx.member.label)
 
-    def tell_other(text: str) -> list[Action]:
+    async def tell_other(text: Callable[[], str]) -> list[Action]:
+        """A note to the other account, in its own language."""
         if other_community is None:
             return []
-        return [SendDirect(other_community.ref, request.other, Message(text))]
+        return [await _direct(ctx, other_community, request.other, text)]
 
     if now >= request.expires_at:
         if now - request.expires_at > STALE_AFTER:
             return None  # long forgotten: the yes/no is for something else (onboarding)
         return reply(
-            "That link request expired, so nothing was linked. "
-            f"Type `{ctx.prefix}link` for a fresh code if you still want to link."
+            tr(
+                "That link request expired, so nothing was linked. "
+                "Type `{p}link` for a fresh code if you still want to link.",
+                p=ctx.prefix,
+            )
         )
-    if answer in _NO:
+    if answer in answers.words("no"):
         logger.info("link: a {} account declined a link request", user.platform)
         return [
-            *reply("Okay — nothing was linked."),
-            *tell_other(f"🔗 {_account(first)} declined the link: nothing was linked."),
+            *reply(tr("Okay — nothing was linked.")),
+            *await tell_other(
+                lambda: tr(
+                    "🔗 {first} declined the link: nothing was linked.", first=_account(first)
+                )
+            ),
         ]
     refused = await _refusal(ctx, first, request.other)
     if refused:
-        return reply(f"Nothing was linked. {refused}")
+        return reply(tr("Nothing was linked.") + " " + refused)
     person = await people.link(first, request.other, now)
     linked = [a.user for a in await people.accounts_of(user) if a.user != user]
     named = [await _named(ctx, a) for a in linked]
@@ -259,37 +313,50 @@ async def _answer(ctx: Context, answer: str) -> list[Action] | None:
         person,
     )
     merged, role_actions = await merge_linked(ctx, [user, *linked])
-    unlink = f"`{ctx.prefix}unlink` takes an account out again."
-    text = f"Linked ✅ This account is now linked with:\n{_accounts_list(named)}"
+    p = ctx.prefix
+    text = tr("Linked ✅ This account is now linked with:") + "\n" + _accounts_list(named)
     if merged:
         text += "\n" + "\n".join(merged)
     return [
-        *reply(f"{text}\n{unlink}"),
+        *reply(text + "\n" + tr("`{p}unlink` takes an account out again.", p=p)),
         *role_actions,
-        *tell_other(
-            f"🔗 Linked ✅ {_account(first)} confirmed: your accounts are linked. {unlink}"
+        *await tell_other(
+            lambda: tr(
+                "🔗 Linked ✅ {first} confirmed: your accounts are linked. "
+                "`{p}unlink` takes an account out again.",
+                first=_account(first),
+                p=p,
+            )
         ),
         *await _modlogs(
             ctx,
             [request.community_id, request.other_community_id],
-            f"🔗 {_account(first)} and {_account(request.other)} linked their accounts "
-            "(one person).",
+            lambda: tr(
+                "🔗 {first} and {other} linked their accounts (one person).",
+                first=_account(first),
+                other=_account(request.other),
+            ),
         ),
     ]
 
 
+def _yes_no() -> frozenset[str]:
+    """The typed answers a link request takes, in English and the reader's language."""
+    return answers.words("yes") | answers.words("no")
+
+
 async def on_message(ctx: Context, text: str) -> list[Action] | None:
     """A typed yes/no while a link request waits for this account; None otherwise."""
-    return await _answer(ctx, " ".join(text.split()).casefold().rstrip(".!"))
+    return await _answer(ctx, answers.normalized(text))
 
 
 async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> list[Action] | None:
     if custom_id != CONFIRM_PROMPT_ID:
         return None
     answer = values[0].casefold() if values else ""
-    actions = await _answer(ctx, answer if answer in _YES | _NO else "no")
+    actions = await _answer(ctx, answer if answer in _yes_no() else "no")
     if actions is None:
-        return reply("That link request is no longer open, so nothing was linked.")
+        return reply(tr("That link request is no longer open, so nothing was linked."))
     return actions
 
 
@@ -302,20 +369,25 @@ async def unlink(ctx: Context, options: dict[str, Any]) -> list[Action]:
     user = ctx.member.ref
     if await ctx.store.people.person_of(user) is None:
         return reply(
-            f"This account is not linked with any other. `{ctx.prefix}link` links it.",
+            tr("This account is not linked with any other. `{p}link` links it.", p=ctx.prefix),
             ephemeral=True,
         )
     others = await ctx.store.people.unlink(user)
     me = replace(user, display_name=ctx.member.label)
     logger.info("link: a {} account unlinked itself", user.platform)
-    still = (
-        f" Your other accounts stay linked with each other: {len(others)} of them."
-        if others
-        else ""
-    )
+    text = tr("Unlinked: this account is on its own again.")
+    if others:
+        text += " " + ntr(
+            "Your other accounts stay linked with each other: {n} of them.",
+            "Your other accounts stay linked with each other: {n} of them.",
+            len(others),
+        )
     return [
-        *reply(f"Unlinked: this account is on its own again.{still}", ephemeral=True),
-        *_modlog(ctx.community, f"🔗 {_account(me)} unlinked this account from its others."),
+        *reply(text, ephemeral=True),
+        *modlog_note(
+            ctx.community,
+            lambda: tr("🔗 {account} unlinked this account from its others.", account=_account(me)),
+        ),
     ]
 
 
@@ -325,30 +397,49 @@ async def _revoke(ctx: Context, wanted: UserRef) -> list[Action]:
     p = ctx.prefix
     if not ctx.is_moderator:
         return reply(
-            f"Only moderators can unlink someone else's account. `{p}unlink` on its own "
-            "unlinks yours.",
+            tr(
+                "Only moderators can unlink someone else's account. `{p}unlink` on its own "
+                "unlinks yours.",
+                p=p,
+            ),
             ephemeral=True,
         )
     member = await resolve_member(ctx, wanted)
     if member is None:
-        return reply(f"I don't know {quote(wanted.label, 60)} in this community.", ephemeral=True)
+        return reply(
+            tr("I don't know {name} in this community.", name=quote(wanted.label, 60)),
+            ephemeral=True,
+        )
     if await ctx.store.people.person_of(member.ref) is None:
-        return reply(f"{_account(member.ref)} is not linked with any other account.")
+        return reply(
+            tr("{account} is not linked with any other account.", account=_account(member.ref))
+        )
     await ctx.store.people.unlink(member.ref)
     moderator = replace(ctx.member.ref, display_name=ctx.member.label)
     logger.info("link: a moderator revoked the link of a {} account", member.ref.platform)
     return [
-        *reply(f"Revoked: {_account(member.ref)} is no longer linked with any other account."),
-        SendDirect(
-            ctx.community.ref,
+        *reply(
+            tr(
+                "Revoked: {account} is no longer linked with any other account.",
+                account=_account(member.ref),
+            )
+        ),
+        await _direct(
+            ctx,
+            ctx.community,
             member.ref,
-            Message(
+            lambda: tr(
                 "🔗 A moderator took this account out of your linked accounts: it is on its "
-                f"own again. `{p}link` links it again."
+                "own again. `{p}link` links it again.",
+                p=p,
             ),
         ),
-        *_modlog(
+        *modlog_note(
             ctx.community,
-            f"🔗 {_account(moderator)} revoked the link of {_account(member.ref)}.",
+            lambda: tr(
+                "🔗 {moderator} revoked the link of {account}.",
+                moderator=_account(moderator),
+                account=_account(member.ref),
+            ),
         ),
     ]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from communitybot import person_sync
 from communitybot.context import Context
 from communitybot.events import UserRef
+from communitybot.i18n import N_, tr
 from communitybot.models import Tag
 from communitybot.person_sync import Elsewhere
 from communitybot.replies import Action
@@ -32,12 +33,13 @@ SOURCE_LINK = "link"
 """`member_tags.source` of a tag a membership got from a linked account's at link time."""
 
 _FIELD_NAMES = {
-    "role": "role",
-    "timezone": "time zone",
-    "intro": "intro",
-    "wants_mentor": "wants a mentor",
-    "offers_mentor": "offers mentoring",
+    "role": N_("role"),
+    "timezone": N_("time zone"),
+    "intro": N_("intro"),
+    "wants_mentor": N_("wants a mentor"),
+    "offers_mentor": N_("offers mentoring"),
 }
+"""How the confirmation names a profile field a membership got (translated where said)."""
 
 
 @dataclass
@@ -52,20 +54,28 @@ class _Merged:
 
 async def _groups(ctx: Context, users: list[UserRef]) -> list[tuple[str, list[Elsewhere]]]:
     """The person's present memberships by shared context (a network, or a community of none),
-    each group's memberships the confirming account's first; only groups of two or more."""
+    each group's memberships the confirming account's first, under the heading the confirmation
+    gives it; only groups of two or more."""
     store = ctx.store
     found = await person_sync.memberships(store, users)
     rank = {user: i for i, user in enumerate(dict.fromkeys(users))}
     groups: dict[tuple[str, int], list[Elsewhere]] = {}
-    names: dict[tuple[str, int], str] = {}
+    headings: dict[tuple[str, int], str] = {}
     for membership in found:
         network = await store.networks.of_community(membership.community.id)
         key = ("network", network.id) if network else ("community", membership.community.id)
-        names[key] = f"the network “{quote(network.name, 80)}”" if network else membership.where
+        headings[key] = (
+            tr(
+                "In the network “{network}” your profiles are now one:",
+                network=quote(network.name, 80),
+            )
+            if network
+            else tr("In {community} your profiles are now one:", community=membership.where)
+        )
         groups.setdefault(key, []).append(membership)
     return [
         (
-            names[key],
+            headings[key],
             sorted(members, key=lambda e: (rank.get(e.member.ref, len(rank)), e.member.id)),
         )
         for key, members in groups.items()
@@ -78,13 +88,13 @@ async def merge_linked(ctx: Context, users: list[UserRef]) -> tuple[list[str], l
     person) within each shared context; returns (lines for the confirmation, role actions)."""
     lines: list[str] = []
     actions: list[Action] = []
-    for name, group in await _groups(ctx, users):
+    for heading, group in await _groups(ctx, users):
         merged = [_Merged(m.where) for m in group]
         await _fill_fields(ctx, group, merged)
         actions += await _union_tags(ctx, group, merged)
         said = [_said(m) for m in merged if m.tags or m.fields or m.full]
         if said:
-            lines.append(f"In {name} your profiles are now one:")
+            lines.append(heading)
             lines += said
     return lines, actions
 
@@ -100,7 +110,7 @@ async def _fill_fields(ctx: Context, group: list[Elsewhere], merged: list[_Merge
         for membership, done in zip(group, merged, strict=True):
             if getattr(membership.member, name) is None:
                 await ctx.store.members.update(membership.member.id, **{name: value})
-                done.fields.append(_FIELD_NAMES[name])
+                done.fields.append(tr(_FIELD_NAMES[name]))
                 if name == "timezone":
                     await ctx.peers.refresh_member(
                         ctx.store, membership.community.id, membership.member.id
@@ -135,9 +145,9 @@ async def _union_tags(ctx: Context, group: list[Elsewhere], merged: list[_Merged
 def _said(merged: _Merged) -> str:
     parts = []
     if merged.tags:
-        parts.append("added " + ", ".join(f"**{t.name}**" for t in merged.tags))
+        parts.append(tr("added {tags}", tags=", ".join(f"**{t.name}**" for t in merged.tags)))
     if merged.fields:
-        parts.append("filled " + ", ".join(merged.fields))
+        parts.append(tr("filled {fields}", fields=", ".join(merged.fields)))
     if merged.full:
-        parts.append(f"some tags did not fit (at most {MAX_TAGS_PER_MEMBER})")
+        parts.append(tr("some tags did not fit (at most {limit})", limit=MAX_TAGS_PER_MEMBER))
     return f"• {merged.where}: {'; '.join(parts)}"

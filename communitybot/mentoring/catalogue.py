@@ -7,10 +7,11 @@ catalogue the adapters generate their commands from.
 from __future__ import annotations
 
 from communitybot.command_types import Command, Option
+from communitybot.i18n import N_
 
 _MENTOR_TAGS = Option(
     "tags",
-    "Tags, separated by commas or spaces (maths, assessment)",
+    N_("Tags, separated by commas or spaces (maths, assessment)"),
     autocomplete="tags",
     max_length=500,
     rest=True,
@@ -20,12 +21,16 @@ _MENTOR_TAGS = Option(
 MENTORING_COMMANDS: tuple[Command, ...] = (
     Command(
         ("mentor", "offer"),
-        "Offer to mentor: how many people (1–5), on which tags, and a short note",
+        N_("Offer to mentor: how many people (1–5), on which tags, and a short note"),
         (
-            Option("capacity", "How many mentees at once (1–5)", type="integer"),
+            Option("capacity", N_("How many mentees at once (1–5)"), type="integer"),
             _MENTOR_TAGS,
             Option(
-                "note", "A short note for your mentees", required=False, max_length=300, rest=True
+                "note",
+                N_("A short note for your mentees"),
+                required=False,
+                max_length=300,
+                rest=True,
             ),
         ),
         examples=(
@@ -35,13 +40,15 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("mentor", "request"),
-        "Ask for a mentor: the tags you want help with and your goals",
+        N_("Ask for a mentor: the tags you want help with and your goals"),
         (
             _MENTOR_TAGS,
-            Option("goals", "What you hope to achieve", required=False, max_length=300, rest=True),
+            Option(
+                "goals", N_("What you hope to achieve"), required=False, max_length=300, rest=True
+            ),
             Option(
                 "window",
-                "Only mentors within this many hours of your time zone, e.g. ±3h",
+                N_("Only mentors within this many hours of your time zone, e.g. ±3h"),
                 required=False,
                 max_length=12,
             ),
@@ -53,26 +60,26 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("mentor", "status"),
-        "Your mentoring offer, request and pairings",
+        N_("Your mentoring offer, request and pairings"),
         examples=("mentor status",),
         read_only=True,
     ),
     Command(
         ("mentor", "pause"),
-        "Pause your mentoring offer (no new mentees)",
+        N_("Pause your mentoring offer (no new mentees)"),
         examples=("mentor pause",),
     ),
     Command(
-        ("mentor", "resume"), "Resume your paused mentoring offer", examples=("mentor resume",)
+        ("mentor", "resume"), N_("Resume your paused mentoring offer"), examples=("mentor resume",)
     ),
     Command(
         ("mentor", "end"),
-        "End a mentoring pairing (or withdraw your request), with optional private feedback",
+        N_("End a mentoring pairing (or withdraw your request), with optional private feedback"),
         (
-            Option("member", "Who you were paired with", type="user", required=False),
+            Option("member", N_("Who you were paired with"), type="user", required=False),
             Option(
                 "feedback",
-                "Private feedback for the moderators",
+                N_("Private feedback for the moderators"),
                 required=False,
                 max_length=500,
                 rest=True,
@@ -85,11 +92,11 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("mentor", "rematch"),
-        "End your current mentoring pairing and be matched with a different mentor",
+        N_("End your current mentoring pairing and be matched with a different mentor"),
         (
             Option(
                 "feedback",
-                "Private feedback for the moderators",
+                N_("Private feedback for the moderators"),
                 required=False,
                 max_length=500,
                 rest=True,
@@ -102,10 +109,12 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("mentor", "checkin"),
-        "Answer a mentoring check-in: have you met yet?",
+        N_("Answer a mentoring check-in: have you met yet?"),
         (
-            Option("answer", "How it's going", choices=("met", "not-yet", "end")),
-            Option("member", "Which pairing (if you have several)", type="user", required=False),
+            Option("answer", N_("How it's going"), choices=(N_("met"), N_("not-yet"), N_("end"))),
+            Option(
+                "member", N_("Which pairing (if you have several)"), type="user", required=False
+            ),
         ),
         examples=(
             "mentor checkin met",
@@ -114,8 +123,8 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("mentoring", "match"),
-        "Match open mentee requests with mentors (optimal for shared interests)",
-        (Option("dry_run", "Only preview the pairs", type="boolean", required=False),),
+        N_("Match open mentee requests with mentors (optimal for shared interests)"),
+        (Option("dry_run", N_("Only preview the pairs"), type="boolean", required=False),),
         moderator_only=True,
         examples=(
             "mentoring match dry_run",
@@ -124,17 +133,17 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("mentoring", "settings"),
-        "Show or change mentoring settings: automatic matching, check-in days, tag rule",
+        N_("Show or change mentoring settings: automatic matching, check-in days, tag rule"),
         (
             Option(
                 "auto_match",
-                "Match each new request or offer at once",
+                N_("Match each new request or offer at once"),
                 type="boolean",
                 required=False,
             ),
             Option(
                 "checkin_days",
-                "Days after an introduction until both sides are asked how it's going (3–90)",
+                N_("Days after an introduction until both sides are asked how it's going (3–90)"),
                 type="integer",
                 required=False,
                 min_value=3,
@@ -142,7 +151,7 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
             ),
             Option(
                 "allow_no_shared_tags",
-                "Pair a mentee with a mentor sharing none of their tags (off: they wait)",
+                N_("Pair a mentee with a mentor sharing none of their tags (off: they wait)"),
                 type="boolean",
                 required=False,
             ),
@@ -155,8 +164,8 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("network", "mentors", "match"),
-        "Stewards: match mentees and mentors across every affiliate of the network",
-        (Option("dry_run", "Only preview the pairs", type="boolean", required=False),),
+        N_("Stewards: match mentees and mentors across every affiliate of the network"),
+        (Option("dry_run", N_("Only preview the pairs"), type="boolean", required=False),),
         examples=(
             "network mentors match dry_run",
             "network mentors match",
@@ -165,12 +174,12 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("network", "mentors", "prefer-outside"),
-        "Stewards: prefer mentors from another affiliate (someone outside your school)",
+        N_("Stewards: prefer mentors from another affiliate (someone outside your school)"),
         (
             Option(
                 "state",
-                "on (the default) or off; leave out to see the setting",
-                choices=("on", "off"),
+                N_("on (the default) or off; leave out to see the setting"),
+                choices=(N_("on"), N_("off")),
                 required=False,
             ),
         ),
@@ -182,23 +191,23 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("network", "mentors", "settings"),
-        "Stewards: show the network's mentoring settings, or match automatically on a schedule",
+        N_("Stewards: show the network's mentoring settings, or match automatically on a schedule"),
         (
             Option(
                 "auto_match",
-                "Run network mentor matching by itself on a schedule",
+                N_("Run network mentor matching by itself on a schedule"),
                 type="boolean",
                 required=False,
             ),
             Option(
                 "every",
-                "How often (default weekly)",
-                choices=("weekly", "biweekly", "monthly"),
+                N_("How often (default weekly)"),
+                choices=(N_("weekly"), N_("biweekly"), N_("monthly")),
                 required=False,
             ),
-            Option("weekday", "Weekday (default monday)", required=False, max_length=16),
-            Option("time", "Time, 24-hour HH:MM (default 09:00)", required=False, max_length=8),
-            Option("timezone", "Time zone (default UTC)", required=False, max_length=64),
+            Option("weekday", N_("Weekday (default monday)"), required=False, max_length=16),
+            Option("time", N_("Time, 24-hour HH:MM (default 09:00)"), required=False, max_length=8),
+            Option("timezone", N_("Time zone (default UTC)"), required=False, max_length=64),
         ),
         examples=(
             "network mentors settings",
@@ -210,7 +219,7 @@ MENTORING_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("mentoring", "pairs"),
-        "Active mentoring pairings with their last check-in (flagged ones first)",
+        N_("Active mentoring pairings with their last check-in (flagged ones first)"),
         moderator_only=True,
         examples=("mentoring pairs",),
         read_only=True,

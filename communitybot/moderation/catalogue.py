@@ -3,45 +3,52 @@
 from __future__ import annotations
 
 from communitybot.command_types import Command, Option
+from communitybot.i18n import N_
 
 SETUP_COMMANDS: tuple[Command, ...] = (
     Command(
         ("setup",),
-        "Set the bot's channels and moderator role (no options shows them)",
+        N_("Set the bot's channels and moderator role (no options shows them)"),
         (
             Option(
                 "welcome_channel",
-                "Where welcomes/fallback threads go",
+                N_("Where welcomes/fallback threads go"),
                 type="channel",
                 required=False,
             ),
             Option(
-                "introductions_channel", "Where intros are posted", type="channel", required=False
+                "introductions_channel",
+                N_("Where intros are posted"),
+                type="channel",
+                required=False,
             ),
             Option(
                 "modlog_channel",
-                "Where the bot reports to moderators",
+                N_("Where the bot reports to moderators"),
                 type="channel",
                 required=False,
             ),
             Option(
-                "moderator_role", "Role whose members are moderators", type="role", required=False
+                "moderator_role",
+                N_("Role whose members are moderators"),
+                type="role",
+                required=False,
             ),
             Option(
                 "language",
-                "The language of the bot's posts in channels, and for members who chose none",
+                N_("The language of the bot's posts in channels, and for members who chose none"),
                 required=False,
                 max_length=30,
             ),
             Option(
                 "languages",
-                "Languages onboarding offers, e.g. en,es (two or more add a language question)",
+                N_("Languages onboarding offers, e.g. en,es (two or more add a language question)"),
                 required=False,
                 max_length=60,
             ),
             Option(
                 "name",
-                "This community's name, as the other affiliates of its network see it",
+                N_("This community's name, as the other affiliates of its network see it"),
                 required=False,
                 max_length=80,
                 rest=True,
@@ -60,7 +67,7 @@ SETUP_COMMANDS: tuple[Command, ...] = (
 STATS_COMMANDS: tuple[Command, ...] = (
     Command(
         ("stats",),
-        "Community statistics",
+        N_("Community statistics"),
         moderator_only=True,
         examples=("stats",),
         read_only=True,
@@ -70,11 +77,11 @@ STATS_COMMANDS: tuple[Command, ...] = (
 LIMIT_COMMANDS: tuple[Command, ...] = (
     Command(
         ("limits",),
-        "How often each member may use the bot (no options shows the limits)",
+        N_("How often each member may use the bot (no options shows the limits)"),
         (
             Option(
                 "commands_per_minute",
-                "Commands a member may send per minute (0 = no limit; default 20)",
+                N_("Commands a member may send per minute (0 = no limit; default 20)"),
                 type="integer",
                 required=False,
                 min_value=0,
@@ -82,7 +89,7 @@ LIMIT_COMMANDS: tuple[Command, ...] = (
             ),
             Option(
                 "posts_per_hour",
-                "Public posts (/ask, /onboard) per member per hour (0 = no limit; default 5)",
+                N_("Public posts (/ask, /onboard) per member per hour (0 = no limit; default 5)"),
                 type="integer",
                 required=False,
                 min_value=0,

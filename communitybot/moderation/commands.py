@@ -11,7 +11,8 @@ from typing import Any
 
 from communitybot.context import Context
 from communitybot.feature import handles
-from communitybot.i18n import SUPPORTED, UnknownLanguage, parse_language
+from communitybot.i18n import N_, SUPPORTED, UnknownLanguage, parse_language, tr, use_language
+from communitybot.i18n.choice import community_language
 from communitybot.i18n.languages import parse_language_list
 from communitybot.i18n.unknown import unknown_language_text
 from communitybot.models import Community
@@ -23,14 +24,15 @@ from communitybot.text import quote
 MAX_SETTING = 100
 CLEAR_WORDS = {"none", "-"}
 SETTINGS: dict[str, str] = {
-    "welcome_channel": "Welcome channel",
-    "introductions_channel": "Introductions channel",
-    "modlog_channel": "Moderator-log channel",
-    "moderator_role": "Moderator role",
-    "name": "Name (as other affiliates of its network see it)",
-    "language": "Language (channels, and members who chose none)",
-    "languages": "Languages onboarding offers",
+    "welcome_channel": N_("Welcome channel"),
+    "introductions_channel": N_("Introductions channel"),
+    "modlog_channel": N_("Moderator-log channel"),
+    "moderator_role": N_("Moderator role"),
+    "name": N_("Name (as other affiliates of its network see it)"),
+    "language": N_("Language (channels, and members who chose none)"),
+    "languages": N_("Languages onboarding offers"),
 }
+"""Each setting's label (translate with `tr` where shown); the keys are what moderators type."""
 _LANGUAGE_SETTINGS = ("language", "languages")
 MAX_NAME = 80
 
@@ -43,7 +45,7 @@ def _shown(ctx: Context, name: str, value: str | tuple[str, ...] | None) -> str:
     if isinstance(value, tuple):  # `Community.languages`
         value = ",".join(value)
     if not value:
-        return "not set"
+        return tr("not set")
     if name in _LANGUAGE_SETTINGS:
         return ", ".join(f"{SUPPORTED[code]} ({code})" for code in value.split(",") if code)
     if name in ("moderator_role", "name"):
@@ -52,13 +54,22 @@ def _shown(ctx: Context, name: str, value: str | tuple[str, ...] | None) -> str:
 
 
 def _settings_text(ctx: Context, community: Community) -> str:
-    lines = ["**Settings**"]
+    lines = [tr("**Settings**")]
     for name, label in SETTINGS.items():
-        lines.append(f"• {label}: {_shown(ctx, name, getattr(community, name))}")
+        lines.append(
+            tr(
+                "• {setting}: {value}",
+                setting=tr(label),
+                value=_shown(ctx, name, getattr(community, name)),
+            )
+        )
     lines += [
         "",
-        f"Change one with e.g. `{ctx.prefix}setup introductions_channel=introductions` "
-        f"or `{ctx.prefix}setup moderator_role=mods`; the value `none` clears a setting.",
+        tr(
+            "Change one with e.g. `{prefix}setup introductions_channel=introductions` "
+            "or `{prefix}setup moderator_role=mods`; the value `none` clears a setting.",
+            prefix=ctx.prefix,
+        ),
     ]
     return "\n".join(lines)
 
@@ -69,20 +80,27 @@ def clean_setting(name: str, raw: Any) -> str | None:
     if name not in ("moderator_role", "name"):
         value = value.lstrip("#").strip()
     if not value:
-        raise SettingError(f"`{name}` needs a value (or `none` to clear it).")
+        raise SettingError(tr("`{name}` needs a value (or `none` to clear it).", name=name))
     if value.casefold() in CLEAR_WORDS:
         return None
     if name in _LANGUAGE_SETTINGS:
         return _clean_languages(name, value)
     if name == "name" and len(value) > MAX_NAME:
-        raise SettingError(f"`name` is too long ({len(value)} characters, at most {MAX_NAME}).")
+        raise SettingError(_too_long(name, len(value), MAX_NAME))
     if len(value) > MAX_SETTING:
-        raise SettingError(
-            f"`{name}` is too long ({len(value)} characters, at most {MAX_SETTING})."
-        )
+        raise SettingError(_too_long(name, len(value), MAX_SETTING))
     if any(not ch.isprintable() for ch in value):
-        raise SettingError(f"`{name}` must be a single line of plain text.")
+        raise SettingError(tr("`{name}` must be a single line of plain text.", name=name))
     return value
+
+
+def _too_long(name: str, length: int, limit: int) -> str:
+    return tr(
+        "`{name}` is too long ({length} characters, at most {limit}).",
+        name=name,
+        length=length,
+        limit=limit,
+    )
 
 
 def _clean_languages(name: str, value: str) -> str:
@@ -106,20 +124,34 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
         for name, raw in given.items():
             changes[name] = clean_setting(name, raw)
     except SettingError as error:
-        return reply(f"{error} Nothing was changed.")
+        return reply(f"{error} {tr('Nothing was changed.')}")
     if refused := await _linked_moderator_role(ctx, changes.get("moderator_role")):
         return refused
     before = ctx.community
     ctx.community = await ctx.store.communities.update_settings(ctx.community.id, **changes)
-    summary = [
-        f"{SETTINGS[name]}: {_shown(ctx, name, getattr(before, name))} → {_shown(ctx, name, value)}"
-        for name, value in changes.items()
-    ]
-    actions: list[Action] = reply("Saved.\n" + "\n".join(f"• {line}" for line in summary))
+
+    def summary() -> list[str]:
+        """A line per changed setting, in the current language."""
+        return [
+            tr(
+                "{setting}: {before} → {after}",
+                setting=tr(SETTINGS[name]),
+                before=_shown(ctx, name, getattr(before, name)),
+                after=_shown(ctx, name, value),
+            )
+            for name, value in changes.items()
+        ]
+
+    saved = [f"• {line}" for line in summary()]
+    actions: list[Action] = reply("\n".join([tr("Saved."), *saved]))
     modlog = ctx.community.modlog_channel
     if modlog:
-        author = who(ctx.platform, ctx.member)
-        note = f"⚙️ {author} changed the bot's settings: " + "; ".join(summary)
+        with use_language(community_language(ctx.community)):  # the whole team reads it
+            note = tr(
+                "⚙️ {author} changed the bot's settings: {changes}",
+                author=who(ctx.platform, ctx.member),
+                changes="; ".join(summary()),
+            )
         actions.append(SendToChannel(ctx.community.ref, modlog, Message(note)))
     return actions
 
@@ -139,10 +171,15 @@ async def _linked_moderator_role(ctx: Context, role: str | None) -> list[Action]
         return []
     names = ", ".join(f"**{tag.name}**" for tag in linked)
     return reply(
-        f"The role {tag_roles.role_label(role)} can't be the moderator role while the tag(s) "
-        f"{names} hand it out to anyone who adds them. Link them to another role first with "
-        f"`{ctx.prefix}tags link <tag> role=<another role>`, or unlink them; members who got "
-        "the role through those tags keep it until it is taken from them. Nothing was changed."
+        tr(
+            "The role {role} can't be the moderator role while the tag(s) {tags} hand it out to "
+            "anyone who adds them. Link them to another role first with "
+            "`{prefix}tags link <tag> role=<another role>`, or unlink them; members who got the "
+            "role through those tags keep it until it is taken from them. Nothing was changed.",
+            role=tag_roles.role_label(role),
+            tags=names,
+            prefix=ctx.prefix,
+        )
     )
 
 
@@ -152,6 +189,6 @@ async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
     from communitybot import registry  # the registry imports this module for its handlers
 
     members = await ctx.store.stats.member_counts(ctx.community.id)
-    lines = ["**Community statistics**", f"• Members: {members.present}"]
+    lines = [tr("**Community statistics**"), tr("• Members: {count}", count=members.present)]
     lines += await registry.stats_lines(ctx, members)
     return reply("\n".join(lines))

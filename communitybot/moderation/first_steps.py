@@ -11,12 +11,14 @@ from __future__ import annotations
 import dataclasses
 
 from communitybot.context import Context
+from communitybot.i18n import N_, tr
 from communitybot.models import Community
 from communitybot.replies import Action, Message, Reply
+from communitybot.tags.commands import and_join
 
 CHANNELS: dict[str, str] = {
-    "welcome_channel": "the welcome channel (`{prefix}ask` posts problems of practice there)",
-    "introductions_channel": "the introductions channel (new members' intro posts go there)",
+    "welcome_channel": N_("the welcome channel (`{prefix}ask` posts problems of practice there)"),
+    "introductions_channel": N_("the introductions channel (new members' intro posts go there)"),
 }
 STATS = ("stats",)
 """`/stats` carries the hint in its own text, so it gets no second copy."""
@@ -34,9 +36,10 @@ def may_write(community: Community) -> bool:
 
 
 def _what_and_how(prefix: str, missing: list[str]) -> str:
-    what = " and ".join(CHANNELS[name].format(prefix=prefix) for name in missing)
+    what = and_join([tr(CHANNELS[name], prefix=prefix) for name in missing])
     how = " ".join(f"{name}=…" for name in missing)
-    return f"{what}: `{prefix}setup {how}`"
+    command = f"{prefix}setup {how}"
+    return tr("{what}: `{command}`", what=what, command=command)
 
 
 def stats_line(ctx: Context) -> str | None:
@@ -44,7 +47,7 @@ def stats_line(ctx: Context) -> str | None:
     missing = missing_channels(ctx.community)
     if not missing:
         return None
-    return f"• Not set yet: {_what_and_how(ctx.prefix, missing)}"
+    return tr("• Not set yet: {what}", what=_what_and_how(ctx.prefix, missing))
 
 
 async def after_moderator_command(
@@ -58,9 +61,11 @@ async def after_moderator_command(
         return actions
     if path == STATS:
         return actions
-    hint = (
-        f"💡 First steps for this community: set {_what_and_how(ctx.prefix, missing)}. "
-        f"`{ctx.prefix}stats` reminds you while they are unset."
+    hint = tr(
+        "💡 First steps for this community: set {what}. `{prefix}stats` reminds you while they "
+        "are unset.",
+        what=_what_and_how(ctx.prefix, missing),
+        prefix=ctx.prefix,
     )
     for index, action in enumerate(actions):
         if isinstance(action, Reply) and action.ephemeral:

@@ -11,6 +11,9 @@ from typing import Any
 
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.i18n import tr, use_language
+from communitybot.i18n.choice import community_language
+from communitybot.i18n.dates import number
 from communitybot.naming import who
 from communitybot.replies import Action, Message, SendToChannel, reply
 from communitybot.store.limits import LimitSettings, LimitsRepository
@@ -19,21 +22,43 @@ MAX_COMMANDS_PER_MINUTE = 1000
 MAX_POSTS_PER_HOUR = 100
 
 
-def _shown(value: int, unit: str) -> str:
-    return "no limit" if value == 0 else f"{value} {unit}"
+def _per_minute(value: int) -> str:
+    return tr("no limit") if value == 0 else tr("{count} a minute", count=value)
+
+
+def _per_hour(value: int) -> str:
+    return tr("no limit") if value == 0 else tr("{count} an hour", count=value)
 
 
 def _text(ctx: Context, settings: LimitSettings) -> str:
     return "\n".join(
         [
-            "**Limits per member** (moderators are exempt)",
-            f"• Commands: {_shown(settings.commands_per_minute, 'a minute')}",
-            f"• Public posts (`{ctx.prefix}ask`, `{ctx.prefix}onboard`): "
-            f"{_shown(settings.posts_per_hour, 'an hour')}",
+            tr("**Limits per member** (moderators are exempt)"),
+            tr("• Commands: {limit}", limit=_per_minute(settings.commands_per_minute)),
+            tr(
+                "• Public posts (`{prefix}ask`, `{prefix}onboard`): {limit}",
+                prefix=ctx.prefix,
+                limit=_per_hour(settings.posts_per_hour),
+            ),
             "",
-            f"Change them with e.g. `{ctx.prefix}limits 30 10` "
-            f"or `{ctx.prefix}limits posts_per_hour=3`; 0 means no limit.",
+            tr(
+                "Change them with e.g. `{prefix}limits 30 10` or "
+                "`{prefix}limits posts_per_hour=3`; 0 means no limit.",
+                prefix=ctx.prefix,
+            ),
         ]
+    )
+
+
+def _summary(before: LimitSettings, after: LimitSettings) -> str:
+    """What changed, in the current language."""
+    return tr(
+        "commands {before_commands} → {after_commands}; public posts {before_posts} → "
+        "{after_posts}",
+        before_commands=_per_minute(before.commands_per_minute),
+        after_commands=_per_minute(after.commands_per_minute),
+        before_posts=_per_hour(before.posts_per_hour),
+        after_posts=_per_hour(after.posts_per_hour),
     )
 
 
@@ -42,9 +67,13 @@ def _number(raw: Any, name: str, highest: int) -> int | str:
     try:
         value = int(raw)
     except (TypeError, ValueError):
-        return f"`{name}` must be a whole number."
+        return tr("`{name}` must be a whole number.", name=name)
     if not 0 <= value <= highest:
-        return f"`{name}` must be between 0 and {highest:,} (0 means no limit)."
+        return tr(
+            "`{name}` must be between 0 and {highest} (0 means no limit).",
+            name=name,
+            highest=number(highest),
+        )
     return value
 
 
@@ -60,23 +89,24 @@ async def limits(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if commands is not None:
         checked = _number(commands, "commands_per_minute", MAX_COMMANDS_PER_MINUTE)
         if isinstance(checked, str):
-            return reply(f"{checked} Nothing was changed.")
+            return reply(f"{checked} {tr('Nothing was changed.')}")
         per_minute = checked
     if posts is not None:
         checked = _number(posts, "posts_per_hour", MAX_POSTS_PER_HOUR)
         if isinstance(checked, str):
-            return reply(f"{checked} Nothing was changed.")
+            return reply(f"{checked} {tr('Nothing was changed.')}")
         per_hour = checked
     after = LimitSettings(per_minute, per_hour)
     await repository.set(ctx.community.id, after)
-    summary = (
-        f"commands {_shown(before.commands_per_minute, 'a minute')} → "
-        f"{_shown(after.commands_per_minute, 'a minute')}; public posts "
-        f"{_shown(before.posts_per_hour, 'an hour')} → {_shown(after.posts_per_hour, 'an hour')}"
-    )
-    actions: list[Action] = reply(f"Saved: {summary}.\n\n{_text(ctx, after)}")
+    saved = tr("Saved: {changes}.", changes=_summary(before, after))
+    actions: list[Action] = reply(f"{saved}\n\n{_text(ctx, after)}")
     modlog = ctx.community.modlog_channel
     if modlog:
-        note = f"⚙️ {who(ctx.platform, ctx.member)} changed the limits per member: {summary}"
+        with use_language(community_language(ctx.community)):  # the whole team reads it
+            note = tr(
+                "⚙️ {author} changed the limits per member: {changes}",
+                author=who(ctx.platform, ctx.member),
+                changes=_summary(before, after),
+            )
         actions.append(SendToChannel(ctx.community.ref, modlog, Message(note)))
     return actions

@@ -22,12 +22,14 @@ Rules this slice keeps (docs/networks.md says the same):
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from loguru import logger
 
 from communitybot import one_time_codes as codes
 from communitybot.affiliates import (
+    Note,
     actor,
     affiliate_communities,
     modlog_note,
@@ -37,6 +39,7 @@ from communitybot.affiliates import (
 from communitybot.context import Context
 from communitybot.events import UserRef
 from communitybot.feature import handles
+from communitybot.i18n import N_, ntr, tr
 from communitybot.models import Community, Member
 from communitybot.naming import NAME_LIMIT, affiliate, label, who
 from communitybot.network_schedule import status_line
@@ -54,14 +57,18 @@ WRONG_CODE_WINDOW = timedelta(hours=1)
 
 
 def _when(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
+    """A code's expiry, the same digits for every reader (they may sit in different zones)."""
+    return tr("{moment} UTC", moment=f"{moment:%Y-%m-%d %H:%M}")
 
 
 def _affiliate(community: Community, here: Community) -> str:
-    return affiliate(community.ref) + (" (this community)" if community.id == here.id else "")
+    if community.id == here.id:
+        return tr("{affiliate} (this community)", affiliate=affiliate(community.ref))
+    return affiliate(community.ref)
 
 
-async def _notes(ctx: Context, community_ids: list[int], text: str) -> list[Action]:
+async def _notes(ctx: Context, community_ids: list[int], text: Note) -> list[Action]:
+    """`text` in the moderator log of each affiliate (once each), in each one's language."""
     actions: list[Action] = []
     for community_id in dict.fromkeys(community_ids):
         if community_id == ctx.community.id:
@@ -75,9 +82,12 @@ async def _notes(ctx: Context, community_ids: list[int], text: str) -> list[Acti
 def _not_in_network(ctx: Context) -> list[Action]:
     p = ctx.prefix
     return reply(
-        "This community is not in a network. A moderator can start one with "
-        f"`{p}network create <name>`, or join one with `{p}network join <code>` and an invite "
-        "code from that network's steward."
+        tr(
+            "This community is not in a network. A moderator can start one with "
+            "`{p}network create <name>`, or join one with `{p}network join <code>` and an "
+            "invite code from that network's steward.",
+            p=p,
+        )
     )
 
 
@@ -86,8 +96,8 @@ def _clean_name(raw: Any) -> str:
 
 
 SCHEDULES: tuple[tuple[NetworkJob, str, str], ...] = (
-    ("mentors", "Automatic mentor matching", "network mentors settings auto_match=on"),
-    ("rounds", "Network peer rounds", "network rounds setup weekly"),
+    ("mentors", N_("Automatic mentor matching"), "network mentors settings auto_match=on"),
+    ("rounds", N_("Network peer rounds"), "network rounds setup weekly"),
 )
 """What `network show` says about the network's schedules, and how a steward sets each up."""
 
@@ -101,26 +111,34 @@ async def show(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return _not_in_network(ctx)
     affiliates = await affiliate_communities(ctx, network)
     stewards = await networks.stewards(network.id)
-    lines = [f"🌐 Network {network_name(network)}", f"**Affiliates ({len(affiliates)})**"]
+    lines = [
+        tr("🌐 Network {network}", network=network_name(network)),
+        tr("**Affiliates ({count})**", count=len(affiliates)),
+    ]
     lines += [f"• {_affiliate(c, ctx.community)}" for c in affiliates]
     where = {c.id: affiliate(c.ref) for c in affiliates}
     if stewards:
-        lines.append(
-            "**Stewards:** "
-            + ", ".join(f"{label(m)} ({where.get(m.community_id, '?')})" for m in stewards)
-        )
+        listed = ", ".join(f"{label(m)} ({where.get(m.community_id, '?')})" for m in stewards)
+        lines.append(tr("**Stewards:** {stewards}", stewards=listed))
     else:
         lines.append(
-            "**Stewards:** none — a moderator of any affiliate can take the role with "
-            f"`{ctx.prefix}network stewards add <member>`."
+            tr(
+                "**Stewards:** none — a moderator of any affiliate can take the role with "
+                "`{p}network stewards add <member>`.",
+                p=ctx.prefix,
+            )
         )
     for kind, what, command in SCHEDULES:
         settings = await ctx.store.mentoring.network_schedule(network.id, kind)
-        lines.append(status_line(settings, what, ctx.prefix, command))
+        lines.append(status_line(settings, tr(what), ctx.prefix, command))
     if await networks.is_steward(network.id, ctx.member.ref):
         open_codes = await networks.open_invites(network.id, ctx.clock.now())
         lines.append(
-            f"Open invite codes: {open_codes} (make one with `{ctx.prefix}network invite`)."
+            tr(
+                "Open invite codes: {count} (make one with `{p}network invite`).",
+                count=open_codes,
+                p=ctx.prefix,
+            )
         )
     return reply("\n".join(lines))
 
@@ -133,15 +151,23 @@ async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
     network = await stewarded_network(
         ctx,
         _not_in_network(ctx),
-        lambda _: (
-            f"Only the network's stewards see `{ctx.prefix}network stats` "
-            f"(`{ctx.prefix}network show` lists them). Nothing was changed."
+        lambda _: tr(
+            "Only the network's stewards see `{p}network stats` "
+            "(`{p}network show` lists them). Nothing was changed.",
+            p=ctx.prefix,
         ),
     )
     if not isinstance(network, Network):
         return network
     counts = await networks.affiliate_counts(network.id)
-    lines = [f"📊 Network {network_name(network)}: {len(counts)} affiliate(s)"]
+    lines = [
+        ntr(
+            "📊 Network {network}: {n} affiliate(s)",
+            "📊 Network {network}: {n} affiliate(s)",
+            len(counts),
+            network=network_name(network),
+        )
+    ]
     totals = [0, 0, 0, 0]
     for community in await affiliate_communities(ctx, network):
         figures = counts.get(community.id)
@@ -149,24 +175,54 @@ async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
             continue
         done = (await ctx.store.onboarding.completion_counts(community.id)).get("completed", 0)
         lines.append(
-            f"• {_affiliate(community, ctx.community)}: {figures.present} member(s), "
-            f"{done} finished onboarding, {figures.discoverable} findable here, "
-            f"{figures.across} across the network"
+            tr(
+                "• {affiliate}: {present} member(s), {done} finished onboarding, "
+                "{discoverable} findable here, {across} across the network",
+                affiliate=_affiliate(community, ctx.community),
+                present=figures.present,
+                done=done,
+                discoverable=figures.discoverable,
+                across=figures.across,
+            )
         )
         for n, value in enumerate((figures.present, done, figures.discoverable, figures.across)):
             totals[n] += value
     present, done, _, across = totals
-    share = f" ({done * 100 // present}%)" if present else ""
+    if present:
+        lines.append(
+            tr(
+                "**In all:** {present} member(s), {done} finished onboarding ({share}%), "
+                "{across} findable from every affiliate.",
+                present=present,
+                done=done,
+                share=done * 100 // present,
+                across=across,
+            )
+        )
+    else:
+        lines.append(
+            tr(
+                "**In all:** {present} member(s), {done} finished onboarding, {across} findable "
+                "from every affiliate.",
+                present=present,
+                done=done,
+                across=across,
+            )
+        )
     lines.append(
-        f"**In all:** {present} member(s), {done} finished onboarding{share}, {across} findable "
-        "from every affiliate."
-    )
-    lines.append(
-        f"**Across affiliates:** {await networks.people_across_affiliates(network.id)} "
-        "person(s) with linked accounts in more than one affiliate."
+        ntr(
+            "**Across affiliates:** {n} person(s) with linked accounts in more than one affiliate.",
+            "**Across affiliates:** {n} person(s) with linked accounts in more than one affiliate.",
+            await networks.people_across_affiliates(network.id),
+        )
     )
     lines.append(await _silos_broken(ctx, network))
-    lines.append(f"Open invite codes: {await networks.open_invites(network.id, ctx.clock.now())}.")
+    lines.append(
+        tr(
+            "Open invite codes: {count}.",
+            count=await networks.open_invites(network.id, ctx.clock.now()),
+        )
+    )
     return reply("\n".join(lines))
 
 
@@ -177,10 +233,16 @@ async def _silos_broken(ctx: Context, network: Network) -> str:
     pairs, active, crossing = await ctx.store.mentoring.network_pair_counts(network.id)
     meetings, meetings_crossing = await ctx.store.rounds.network_group_counts(network.id)
     asks = await ctx.store.asks.open_shared_count(network.id)
-    return (
-        f"**Breaking silos:** {pairs} mentor pairing(s) ({active} active), {crossing} across "
-        f"affiliates; {meetings} peer-round meeting(s), {meetings_crossing} across affiliates; "
-        f"{asks} open problem(s) of practice shared with the whole network."
+    return tr(
+        "**Breaking silos:** {pairs} mentor pairing(s) ({active} active), {crossing} across "
+        "affiliates; {meetings} peer-round meeting(s), {meetings_crossing} across affiliates; "
+        "{asks} open problem(s) of practice shared with the whole network.",
+        pairs=pairs,
+        active=active,
+        crossing=crossing,
+        meetings=meetings,
+        meetings_crossing=meetings_crossing,
+        asks=asks,
     )
 
 
@@ -189,20 +251,30 @@ async def _silos_broken(ctx: Context, network: Network) -> str:
 async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
     name = _clean_name(options.get("name"))
     if not name:
-        return reply(f"Please name the network, e.g. `{ctx.prefix}network create Maths North`.")
+        return reply(
+            tr("Please name the network, e.g. `{p}network create Maths North`.", p=ctx.prefix)
+        )
     if len(name) > MAX_NAME:
         return reply(
-            f"That name is too long ({len(name)} characters, at most {MAX_NAME}). "
-            "Nothing was changed."
+            tr(
+                "That name is too long ({length} characters, at most {limit}). "
+                "Nothing was changed.",
+                length=len(name),
+                limit=MAX_NAME,
+            )
         )
     if any(not ch.isprintable() for ch in name):
-        return reply("The name must be plain text on one line. Nothing was changed.")
+        return reply(tr("The name must be plain text on one line. Nothing was changed."))
     existing = await ctx.store.networks.of_community(ctx.community.id)
     if existing is not None:
         return reply(
-            f"This community already belongs to the network {network_name(existing)}; a community "
-            f"belongs to one network at most. `{ctx.prefix}network leave` first to start "
-            "another. Nothing was changed."
+            tr(
+                "This community already belongs to the network {network}; a community "
+                "belongs to one network at most. `{p}network leave` first to start "
+                "another. Nothing was changed.",
+                network=network_name(existing),
+                p=ctx.prefix,
+            )
         )
     network = await ctx.store.networks.create(
         name, ctx.community.id, ctx.member.id, ctx.clock.now()
@@ -210,16 +282,24 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
     p = ctx.prefix
     return [
         *reply(
-            f"Created the network {network_name(network)} with this community as its first "
-            "affiliate; you are its steward.\n"
-            f"• `{p}network invite` gives you a one-time code for another community; its "
-            f"moderator types `{p}network join <code>` there (Discord or Matrix).\n"
-            f"• `{p}network stewards add <member>` shares the steward role."
+            tr(
+                "Created the network {network} with this community as its first "
+                "affiliate; you are its steward.\n"
+                "• `{p}network invite` gives you a one-time code for another community; its "
+                "moderator types `{p}network join <code>` there (Discord or Matrix).\n"
+                "• `{p}network stewards add <member>` shares the steward role.",
+                network=network_name(network),
+                p=p,
+            )
         ),
         *modlog_note(
             ctx.community,
-            f"🌐 {who(ctx.platform, ctx.member)} created the network {network_name(network)}: this "
-            "community is its first affiliate and they are its steward.",
+            lambda: tr(
+                "🌐 {member} created the network {network}: this "
+                "community is its first affiliate and they are its steward.",
+                member=who(ctx.platform, ctx.member),
+                network=network_name(network),
+            ),
         ),
     ]
 
@@ -231,9 +311,11 @@ async def invite(ctx: Context, options: dict[str, Any]) -> list[Action]:
     network = await stewarded_network(
         ctx,
         _not_in_network(ctx),
-        lambda net: (
-            f"Only the stewards of {network_name(net)} can make invite codes "
-            f"(`{ctx.prefix}network show` lists them). Nothing was changed."
+        lambda net: tr(
+            "Only the stewards of {network} can make invite codes "
+            "(`{p}network show` lists them). Nothing was changed.",
+            network=network_name(net),
+            p=ctx.prefix,
         ),
     )
     if not isinstance(network, Network):
@@ -246,16 +328,27 @@ async def invite(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
     return [
         *reply(
-            f"Invite code for {network_name(network)}: **`{codes.shown(code)}`**\n"
-            f"It works once, until {_when(expires)}. Give it privately to a moderator of the "
-            f"community that joins; they type `{ctx.prefix}network join {codes.shown(code)}` "
-            "there. I keep only a fingerprint of it, so I cannot show it again.",
+            tr(
+                "Invite code for {network}: **`{code}`**\n"
+                "It works once, until {when}. Give it privately to a moderator of the "
+                "community that joins; they type `{p}network join {code}` "
+                "there. I keep only a fingerprint of it, so I cannot show it again.",
+                network=network_name(network),
+                code=codes.shown(code),
+                when=_when(expires),
+                p=ctx.prefix,
+            ),
             ephemeral=True,
         ),
         *modlog_note(
             ctx.community,
-            f"🌐 {who(ctx.platform, ctx.member)} made an invite code for the network "
-            f"{network_name(network)} (valid until {_when(expires)}, once).",
+            lambda: tr(
+                "🌐 {member} made an invite code for the network "
+                "{network} (valid until {when}, once).",
+                member=who(ctx.platform, ctx.member),
+                network=network_name(network),
+                when=_when(expires),
+            ),
         ),
     ]
 
@@ -272,20 +365,29 @@ async def _wrong_code(ctx: Context, tried_before: int) -> list[Action]:
         MAX_WRONG_CODES,
     )
     left = MAX_WRONG_CODES - tries
-    more = (
-        f"{left} more tr{'y' if left == 1 else 'ies'} this hour"
-        if left
-        else "no more tries for an hour"
-    )
-    return [
-        *reply(
+    if left:
+        text = ntr(
             "That code is not right: check it with the steward who gave it to you "
-            f"({more}). Nothing was changed."
-        ),
+            "({n} more try this hour). Nothing was changed.",
+            "That code is not right: check it with the steward who gave it to you "
+            "({n} more tries this hour). Nothing was changed.",
+            left,
+        )
+    else:
+        text = tr(
+            "That code is not right: check it with the steward who gave it to you "
+            "(no more tries for an hour). Nothing was changed."
+        )
+    return [
+        *reply(text),
         *modlog_note(
             ctx.community,
-            f"🔐 {who(ctx.platform, ctx.member)} tried a wrong network invite code "
-            f"({tries} of {MAX_WRONG_CODES} this hour).",
+            lambda: tr(
+                "🔐 {member} tried a wrong network invite code ({tries} of {limit} this hour).",
+                member=who(ctx.platform, ctx.member),
+                tries=tries,
+                limit=MAX_WRONG_CODES,
+            ),
         ),
     ]
 
@@ -297,8 +399,12 @@ async def join(ctx: Context, options: dict[str, Any]) -> list[Action]:
     existing = await networks.of_community(ctx.community.id)
     if existing is not None:
         return reply(
-            f"This community already belongs to the network {network_name(existing)}; a community "
-            f"belongs to one network at most (`{p}network leave` first). Nothing was changed."
+            tr(
+                "This community already belongs to the network {network}; a community "
+                "belongs to one network at most (`{p}network leave` first). Nothing was changed.",
+                network=network_name(existing),
+                p=p,
+            )
         )
     now = ctx.clock.now()
     failures = await networks.recent_failures(ctx.community.id, now - WRONG_CODE_WINDOW)
@@ -310,33 +416,48 @@ async def join(ctx: Context, options: dict[str, Any]) -> list[Action]:
             len(failures),
         )
         return reply(
-            f"Too many wrong codes from this community in the last hour. Try again after "
-            f"{_when(again)}. Nothing was changed."
+            tr(
+                "Too many wrong codes from this community in the last hour. Try again after "
+                "{when}. Nothing was changed.",
+                when=_when(again),
+            )
         )
     code = codes.normalized(str(options.get("code") or ""))
     if code is None:
         return reply(
-            "That does not look like an invite code: codes are 8 letters and digits, like "
-            f"`{p}network join ABCD-EFGH`. Nothing was changed."
+            tr(
+                "That does not look like an invite code: codes are 8 letters and digits, like "
+                "`{p}network join ABCD-EFGH`. Nothing was changed.",
+                p=p,
+            )
         )
     found = await networks.invite_by_hash(codes.code_hash(code, "network"))
     if found is None:
         return await _wrong_code(ctx, len(failures))
     if found.used_at is not None:
         return reply(
-            "That code was already used: each code works once. Ask a steward of the network "
-            f"for a new one (`{p}network invite`). Nothing was changed."
+            tr(
+                "That code was already used: each code works once. Ask a steward of the "
+                "network for a new one (`{p}network invite`). Nothing was changed.",
+                p=p,
+            )
         )
     if found.expires_at <= now:
         return reply(
-            f"That code expired on {_when(found.expires_at)}. Ask a steward of the network for "
-            f"a new one (`{p}network invite`). Nothing was changed."
+            tr(
+                "That code expired on {when}. Ask a steward of the network for "
+                "a new one (`{p}network invite`). Nothing was changed.",
+                when=_when(found.expires_at),
+                p=p,
+            )
         )
     network = await networks.get(found.network_id)
     if network is None or not await networks.use_invite(found.id, ctx.community.id, now):
         return reply(
-            "That code is no longer valid. Ask a steward of the network for a new one. "
-            "Nothing was changed."
+            tr(
+                "That code is no longer valid. Ask a steward of the network for a new one. "
+                "Nothing was changed."
+            )
         )
     await networks.add_affiliate(network.id, ctx.community.id, now)
     await network_tags.affiliate_joined(ctx, network.id)
@@ -344,21 +465,34 @@ async def join(ctx: Context, options: dict[str, Any]) -> list[Action]:
     author = actor(ctx)
     return [
         *reply(
-            f"This community is now an affiliate of the network {network_name(network)} "
-            f"({len(affiliates)} affiliates). `{p}network show` lists them and the stewards."
+            ntr(
+                "This community is now an affiliate of the network {network} "
+                "({n} affiliates). `{p}network show` lists them and the stewards.",
+                "This community is now an affiliate of the network {network} "
+                "({n} affiliates). `{p}network show` lists them and the stewards.",
+                len(affiliates),
+                network=network_name(network),
+                p=p,
+            )
         ),
         *await _notes(
             ctx,
             [ctx.community.id],
-            f"🌐 {author} joined this community to the network {network_name(network)} as an "
-            "affiliate.",
+            lambda: tr(
+                "🌐 {member} joined this community to the network {network} as an affiliate.",
+                member=author,
+                network=network_name(network),
+            ),
         ),
         *await _notes(
             ctx,
             [c for c in [found.community_id] if c != ctx.community.id],
-            f"🌐 The invite code made here was used: the community "
-            f"{affiliate(ctx.community.ref)} joined the network "
-            f"{network_name(network)}.",
+            lambda: tr(
+                "🌐 The invite code made here was used: the community "
+                "{affiliate} joined the network {network}.",
+                affiliate=affiliate(ctx.community.ref),
+                network=network_name(network),
+            ),
         ),
     ]
 
@@ -374,42 +508,68 @@ async def leave(ctx: Context, options: dict[str, Any]) -> list[Action]:
     await network_tags.affiliate_left(ctx)
     remaining = await networks.affiliates(network.id)
     author = actor(ctx)
-    here_note = f"🌐 {author} took this community out of the network {network_name(network)}."
+    name = network_name(network)
+
+    def here_note() -> str:
+        return tr(
+            "🌐 {member} took this community out of the network {network}.",
+            member=author,
+            network=name,
+        )
+
     if not remaining:
         await networks.delete(network.id)
         return [
             *reply(
-                f"This community left the network {network_name(network)}. It was the last "
-                "affiliate, so the network is closed and its invite codes no longer work."
+                tr(
+                    "This community left the network {network}. It was the last "
+                    "affiliate, so the network is closed and its invite codes no longer work.",
+                    network=name,
+                )
             ),
             *modlog_note(
-                ctx.community, here_note + " It was the last affiliate: the network is closed."
+                ctx.community,
+                lambda: here_note() + " " + tr("It was the last affiliate: the network is closed."),
             ),
         ]
     lines = [
-        f"This community left the network {network_name(network)}: its members are no longer "
-        "part of it."
+        tr(
+            "This community left the network {network}: its members are no longer part of it.",
+            network=name,
+        )
     ]
     if removed:
         lines.append(
-            f"• {removed} steward role{'s' if removed != 1 else ''} held here ended with it."
+            ntr(
+                "• {n} steward role held here ended with it.",
+                "• {n} steward roles held here ended with it.",
+                removed,
+            )
         )
     stewards = await networks.stewards(network.id)
     if not stewards:
         lines.append(
-            "• The network has no stewards now: a moderator of any remaining affiliate can "
-            f"take the role with `{ctx.prefix}network stewards add <member>`."
+            tr(
+                "• The network has no stewards now: a moderator of any remaining affiliate can "
+                "take the role with `{p}network stewards add <member>`.",
+                p=ctx.prefix,
+            )
         )
     if len(remaining) == 1:
-        lines.append("• One affiliate is left; it keeps the network and can invite others.")
-    elsewhere = (
-        f"🌐 The community {affiliate(ctx.community.ref)} left the network {network_name(network)}."
-    )
-    if not stewards:  # read on any platform: the command without this one's prefix
-        elsewhere += (
-            " The network has no stewards now: a moderator here can take the role with the "
-            "`network stewards add <member>` command."
+        lines.append(tr("• One affiliate is left; it keeps the network and can invite others."))
+    gone = affiliate(ctx.community.ref)
+
+    def elsewhere() -> str:
+        text = tr(
+            "🌐 The community {affiliate} left the network {network}.", affiliate=gone, network=name
         )
+        if not stewards:  # read on any platform: the command without this one's prefix
+            text += " " + tr(
+                "The network has no stewards now: a moderator here can take the role with the "
+                "`network stewards add <member>` command."
+            )
+        return text
+
     return [
         *reply("\n".join(lines)),
         *modlog_note(ctx.community, here_note),
@@ -437,28 +597,58 @@ async def add_steward(ctx: Context, options: dict[str, Any]) -> list[Action]:
         not stewards and ctx.is_moderator
     )
     if not allowed:
+        if stewards:
+            return reply(
+                tr(
+                    "Only the stewards of {network} can add stewards. Nothing was changed.",
+                    network=network_name(network),
+                )
+            )
         return reply(
-            f"Only the stewards of {network_name(network)} can add stewards"
-            + ("" if stewards else " (while it has none, a moderator of an affiliate can)")
-            + ". Nothing was changed."
+            tr(
+                "Only the stewards of {network} can add stewards (while it has none, a "
+                "moderator of an affiliate can). Nothing was changed.",
+                network=network_name(network),
+            )
         )
     wanted = _typed(ctx, options.get("member"))
     if wanted is None:
-        return reply(f"Please name the member, e.g. `{ctx.prefix}network stewards add ann`.")
+        return reply(
+            tr("Please name the member, e.g. `{p}network stewards add ann`.", p=ctx.prefix)
+        )
     target = await resolve_member(ctx, wanted)
     if target is None or target.left_at is not None:
         return reply(
-            f"I found no member “{quote(wanted.label, NAME_LIMIT)}” in this community: a "
-            "steward is a member of an affiliate. Nothing was changed."
+            tr(
+                "I found no member “{name}” in this community: a "
+                "steward is a member of an affiliate. Nothing was changed.",
+                name=quote(wanted.label, NAME_LIMIT),
+            )
         )
     if not await networks.add_steward(network.id, target.id, ctx.clock.now()):
-        return reply(f"{label(target)} already is a steward of {network_name(network)}.")
+        return reply(
+            tr(
+                "{member} already is a steward of {network}.",
+                member=label(target),
+                network=network_name(network),
+            )
+        )
     return [
-        *reply(f"{label(target)} is now a steward of the network {network_name(network)}."),
+        *reply(
+            tr(
+                "{member} is now a steward of the network {network}.",
+                member=label(target),
+                network=network_name(network),
+            )
+        ),
         *modlog_note(
             ctx.community,
-            f"🌐 {who(ctx.platform, ctx.member)} made {label(target)} a steward of the "
-            f"network {network_name(network)}.",
+            lambda: tr(
+                "🌐 {member} made {target} a steward of the network {network}.",
+                member=who(ctx.platform, ctx.member),
+                target=label(target),
+                network=network_name(network),
+            ),
         ),
     ]
 
@@ -476,15 +666,18 @@ async def remove_steward(ctx: Context, options: dict[str, Any]) -> list[Action]:
     network = await stewarded_network(
         ctx,
         _not_in_network(ctx),
-        lambda net: (
-            f"Only the stewards of {network_name(net)} can remove stewards. Nothing was changed."
+        lambda net: tr(
+            "Only the stewards of {network} can remove stewards. Nothing was changed.",
+            network=network_name(net),
         ),
     )
     if not isinstance(network, Network):
         return network
     wanted = _typed(ctx, options.get("member"))
     if wanted is None:
-        return reply(f"Please name the steward, e.g. `{ctx.prefix}network stewards remove ann`.")
+        return reply(
+            tr("Please name the steward, e.g. `{p}network stewards remove ann`.", p=ctx.prefix)
+        )
     stewards = await networks.stewards(network.id)
     here = await resolve_member(ctx, wanted)
     target = next((m for m in stewards if here is not None and m.id == here.id), None) or next(
@@ -492,23 +685,45 @@ async def remove_steward(ctx: Context, options: dict[str, Any]) -> list[Action]:
     )
     if target is None:
         return reply(
-            f"“{quote(wanted.label, NAME_LIMIT)}” is not a steward of {network_name(network)} "
-            f"(`{ctx.prefix}network show` lists them). Nothing was changed."
+            tr(
+                "“{name}” is not a steward of {network} "
+                "(`{p}network show` lists them). Nothing was changed.",
+                name=quote(wanted.label, NAME_LIMIT),
+                network=network_name(network),
+                p=ctx.prefix,
+            )
         )
     if len(stewards) == 1:
         return reply(
-            f"{label(target)} is the last steward of {network_name(network)}: a network always "
-            f"keeps one. Add another first (`{ctx.prefix}network stewards add <member>`). "
-            "Nothing was changed."
+            tr(
+                "{member} is the last steward of {network}: a network always "
+                "keeps one. Add another first (`{p}network stewards add <member>`). "
+                "Nothing was changed.",
+                member=label(target),
+                network=network_name(network),
+                p=ctx.prefix,
+            )
         )
     await networks.remove_steward(network.id, target.id)
-    text = (
-        f"🌐 {actor(ctx)} removed {label(target)} from the stewards of the "
-        f"network {network_name(network)}."
-    )
+    author, removed = actor(ctx), label(target)
     return [
-        *reply(f"{label(target)} is no longer a steward of {network_name(network)}."),
-        *await _notes(ctx, [ctx.community.id, target.community_id], text),
+        *reply(
+            tr(
+                "{member} is no longer a steward of {network}.",
+                member=removed,
+                network=network_name(network),
+            )
+        ),
+        *await _notes(
+            ctx,
+            [ctx.community.id, target.community_id],
+            lambda: tr(
+                "🌐 {member} removed {target} from the stewards of the network {network}.",
+                member=author,
+                target=removed,
+                network=network_name(network),
+            ),
+        ),
     ]
 
 
@@ -519,17 +734,29 @@ async def on_leave(ctx: Context) -> list[Action]:
     actions: list[Action] = []
     for network in await networks.stewarded_by(ctx.member.id):
         await networks.remove_steward(network.id, ctx.member.id)
-        text = (
-            f"🌐 {who(ctx.platform, ctx.member)} left this community, so they are no longer a "
-            f"steward of the network {network_name(network)}."
+        orphaned = not await networks.stewards(network.id)
+        actions += modlog_note(
+            ctx.community,
+            partial(_steward_left, ctx, network, orphaned),
         )
-        if not await networks.stewards(network.id):
-            text += (
-                " It has no stewards now: a moderator of any affiliate can take the role with "
-                f"`{ctx.prefix}network stewards add <member>`."
-            )
-        actions += modlog_note(ctx.community, text)
     return actions
+
+
+def _steward_left(ctx: Context, network: Network, orphaned: bool) -> str:
+    """The moderator-log note when a steward leaves their community (`orphaned`: the last)."""
+    text = tr(
+        "🌐 {member} left this community, so they are no longer a steward of the network "
+        "{network}.",
+        member=who(ctx.platform, ctx.member),
+        network=network_name(network),
+    )
+    if orphaned:
+        text += " " + tr(
+            "It has no stewards now: a moderator of any affiliate can take the role with "
+            "`{p}network stewards add <member>`.",
+            p=ctx.prefix,
+        )
+    return text
 
 
 async def export(ctx: Context, member: Member) -> dict[str, Any]:

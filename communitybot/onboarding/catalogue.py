@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from communitybot.command_types import Command, Option
+from communitybot.i18n import N_
 from communitybot.onboarding.defaults import INTRO_MAX_LENGTH
 
 _TEXT_MAX = 1000
 
 ONBOARD_COMMANDS: tuple[Command, ...] = (
-    Command(("onboard",), "Start (or restart) the welcome questions", examples=("onboard",)),
+    Command(("onboard",), N_("Start (or restart) the welcome questions"), examples=("onboard",)),
 )
 
 PROFILE_COMMANDS: tuple[Command, ...] = (
     Command(
         ("profile", "show"),
-        "Show your profile (or a discoverable member's)",
-        (Option("member", "Whose profile", type="user", required=False),),
+        N_("Show your profile (or a discoverable member's)"),
+        (Option("member", N_("Whose profile"), type="user", required=False),),
         examples=(
             "profile show",
             "profile show ann",
@@ -24,15 +25,22 @@ PROFILE_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("profile", "edit"),
-        "Change one field of your profile",
+        N_("Change one field of your profile"),
         (
             Option(
                 "field",
-                "Field",
-                choices=("role", "timezone", "intro", "wants_mentor", "offers_mentor", "language"),
+                N_("Field"),
+                choices=(
+                    "role",
+                    "timezone",
+                    "intro",
+                    "wants_mentor",
+                    "offers_mentor",
+                    "language",
+                ),
             ),
             # The longest field is the intro: one limit, said the same everywhere.
-            Option("value", "New value", max_length=INTRO_MAX_LENGTH, rest=True),
+            Option("value", N_("New value"), max_length=INTRO_MAX_LENGTH, rest=True),
         ),
         examples=(
             "profile edit timezone Europe/Berlin",
@@ -42,35 +50,43 @@ PROFILE_COMMANDS: tuple[Command, ...] = (
     ),
 )
 
-_KEY = Option("key", "Question id", max_length=32)
+_KEY = Option("key", N_("Question id"), max_length=32)
 _ADD = (
-    Option("key", "Short id, e.g. subjects", max_length=32),
-    Option("kind", "Kind", choices=("single", "multi", "text", "yesno", "timezone")),
+    Option("key", N_("Short id, e.g. subjects"), max_length=32),
+    Option("kind", N_("Kind"), choices=("single", "multi", "text", "yesno", "timezone")),
     Option(
         "target",
-        "Where the answer goes",
-        choices=("none", "role", "tags", "timezone", "wants_mentor", "offers_mentor", "intro"),
+        N_("Where the answer goes"),
+        choices=(
+            "none",
+            "role",
+            "tags",
+            "timezone",
+            "wants_mentor",
+            "offers_mentor",
+            "intro",
+        ),
     ),
-    Option("prompt", "The question", max_length=300, rest=True),
+    Option("prompt", N_("The question"), max_length=300, rest=True),
 )
 _EDIT = (
     _KEY,
-    Option("field", "Field", choices=("prompt", "choices", "max_length", "category")),
-    Option("value", "New value (choices: comma-separated)", max_length=_TEXT_MAX, rest=True),
+    Option("field", N_("Field"), choices=("prompt", "choices", "max_length", "category")),
+    Option("value", N_("New value (choices: comma-separated)"), max_length=_TEXT_MAX, rest=True),
 )
-_MOVE = (_KEY, Option("position", "New position", type="integer", min_value=1, max_value=50))
+_MOVE = (_KEY, Option("position", N_("New position"), type="integer", min_value=1, max_value=50))
 """The options of `onboarding questions …` and `network questions …`: one grammar for both."""
 
 QUESTION_COMMANDS: tuple[Command, ...] = (
     Command(
         ("onboarding", "questions", "list"),
-        "List the onboarding questions",
+        N_("List the onboarding questions"),
         moderator_only=True,
         examples=("onboarding questions list",),
     ),
     Command(
         ("onboarding", "questions", "add"),
-        "Add an onboarding question",
+        N_("Add an onboarding question"),
         _ADD,
         moderator_only=True,
         examples=(
@@ -80,7 +96,7 @@ QUESTION_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("onboarding", "questions", "edit"),
-        "Change a question's prompt, choices, max_length or category",
+        N_("Change a question's prompt, choices, max_length or category"),
         _EDIT,
         moderator_only=True,
         examples=(
@@ -90,14 +106,14 @@ QUESTION_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("onboarding", "questions", "move"),
-        "Move a question to a position (1 = first)",
+        N_("Move a question to a position (1 = first)"),
         _MOVE,
         moderator_only=True,
         examples=("onboarding questions move subjects 1",),
     ),
     Command(
         ("onboarding", "questions", "remove"),
-        "Remove a question (answers to it are deleted)",
+        N_("Remove a question (answers to it are deleted)"),
         (_KEY,),
         moderator_only=True,
         examples=("onboarding questions remove years",),
@@ -105,40 +121,40 @@ QUESTION_COMMANDS: tuple[Command, ...] = (
     # The network's questions: the same grammar, for its stewards (checked by the handlers).
     Command(
         ("network", "questions", "list"),
-        "Stewards and moderators: the questions every affiliate asks first",
+        N_("Stewards and moderators: the questions every affiliate asks first"),
         examples=("network questions list",),
     ),
     Command(
         ("network", "questions", "add"),
-        "Stewards: add a question every affiliate asks, once per person",
+        N_("Stewards: add a question every affiliate asks, once per person"),
         _ADD,
         examples=("network questions add subjects multi tags What do you teach?",),
         spans="network",
     ),
     Command(
         ("network", "questions", "edit"),
-        "Stewards: change a network question's prompt, choices, max_length or category",
+        N_("Stewards: change a network question's prompt, choices, max_length or category"),
         _EDIT,
         examples=("network questions edit subjects choices maths, science, languages",),
         spans="network",
     ),
     Command(
         ("network", "questions", "move"),
-        "Stewards: move a network question to a position (1 = first)",
+        N_("Stewards: move a network question to a position (1 = first)"),
         _MOVE,
         examples=("network questions move subjects 1",),
         spans="network",
     ),
     Command(
         ("network", "questions", "remove"),
-        "Stewards: remove a network question (answers to it are deleted)",
+        N_("Stewards: remove a network question (answers to it are deleted)"),
         (_KEY,),
         examples=("network questions remove subjects",),
         spans="network",
     ),
     Command(
         ("network", "questions", "defaults"),
-        "Stewards: copy the usual questions (role, subjects, topics, time zone, mentoring)",
+        N_("Stewards: copy the usual questions (role, subjects, topics, time zone, mentoring)"),
         examples=("network questions defaults",),
         spans="network",
     ),

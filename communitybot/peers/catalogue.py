@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from communitybot.command_types import Command, Option
+from communitybot.i18n import N_
 
 PEER_COMMANDS: tuple[Command, ...] = (
     Command(
         ("peers",),
-        "Find members who share your interests",
+        N_("Find members who share your interests"),
         (
             Option(
                 "tags",
-                "Search these tags instead of yours",
+                N_("Search these tags instead of yours"),
                 required=False,
                 autocomplete="tags",
                 max_length=500,
@@ -19,9 +20,9 @@ PEER_COMMANDS: tuple[Command, ...] = (
             ),
             Option(
                 "scope",
-                "network: search every affiliate of this community's network too",
+                N_("network: search every affiliate of this community's network too"),
                 required=False,
-                choices=("community", "network"),
+                choices=(N_("community"), N_("network")),
             ),
         ),
         examples=(
@@ -33,11 +34,11 @@ PEER_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("introduce",),
-        "Ask me to introduce you to a member of another affiliate that peers listed",
+        N_("Ask me to introduce you to a member of another affiliate that peers listed"),
         (
             Option(
                 "number",
-                "The member's number from `peers … scope=network`",
+                N_("The member's number from `peers … scope=network`"),
                 type="integer",
                 min_value=1,
             ),

@@ -21,6 +21,7 @@ from communitybot import naming
 from communitybot.context import Context
 from communitybot.events import CommunityRef
 from communitybot.feature import handles
+from communitybot.i18n import tr
 from communitybot.models import Member, Tag
 from communitybot.peers.index import NetworkHit, PeerHit
 from communitybot.replies import Action, reply
@@ -58,7 +59,15 @@ async def _lines(ctx: Context, found: list[tuple[Member, PeerHit]]) -> list[str]
         who = naming.who(ctx.platform, member)
         zone = format_offset(utc_offset_minutes(member.timezone, now))
         shared = ", ".join(names[t] for t in hit.shared_tag_ids if t in names)
-        lines.append(f"{number}. {who} ({zone}) — shares {shared}")
+        lines.append(
+            tr(
+                "{number}. {who} ({zone}) — shares {tags}",
+                number=number,
+                who=who,
+                zone=zone,
+                tags=shared,
+            )
+        )
     return lines
 
 
@@ -140,11 +149,20 @@ def _network_lines(
         zone = format_offset(utc_offset_minutes(member.timezone, now))
         shared = ", ".join(tags[q].name for q in hit.shared)
         if member.community_id == ctx.community.id:
-            who, where = naming.who(ctx.platform, member), "this community"
+            who, where = naming.who(ctx.platform, member), tr("this community")
         else:  # a mention reaches no one in another server or on another platform
             who = naming.label(member)
             where = f"{naming.affiliate(ref)} — `{ctx.prefix}introduce {member.id}`"
-        lines.append(f"{number}. {who} ({zone}) — shares {shared} · {where}")
+        lines.append(
+            tr(
+                "{number}. {who} ({zone}) — shares {tags} · {where}",
+                number=number,
+                who=who,
+                zone=zone,
+                tags=shared,
+                where=where,
+            )
+        )
     return lines
 
 
@@ -158,39 +176,55 @@ async def _find_across_network(
             "\n".join(
                 [
                     *notes,
-                    "This community is not in a network, so there is nowhere else to look: "
-                    f"`{p}peers` finds members here. A moderator can start a network with "
-                    f"`{p}network create <name>` or join one with `{p}network join <code>`.",
+                    tr(
+                        "This community is not in a network, so there is nowhere else to look: "
+                        "`{prefix}peers` finds members here. A moderator can start a network with "
+                        "`{prefix}network create <name>` or join one with "
+                        "`{prefix}network join <code>`.",
+                        prefix=p,
+                    ),
                 ]
             )
         )
     if not found:
         lines = [
             *notes,
-            f"No one else in the network who shares {searched} can be found yet. Members of "
-            "other affiliates are listed only when they chose to be found across the network.",
+            tr(
+                "No one else in the network who shares {tags} can be found yet. Members of other "
+                "affiliates are listed only when they chose to be found across the network.",
+                tags=searched,
+            ),
         ]
     else:
         lines = [
             *notes,
-            f"Members across the network who share {searched}:",
+            tr("Members across the network who share {tags}:", tags=searched),
             *_network_lines(ctx, tags, found),
         ]
         if any(member.community_id != ctx.community.id for member, _, _ in found):
             lines.append(
-                f"`{p}introduce <number>` asks me to introduce you to a member of another "
-                "affiliate: each of you gets a message on your own platform with how to reach "
-                "the other."
+                tr(
+                    "`{prefix}introduce <number>` asks me to introduce you to a member of another "
+                    "affiliate: each of you gets a message on your own platform with how to reach "
+                    "the other.",
+                    prefix=p,
+                )
             )
     if not ctx.member.discoverable:
         lines.append(
-            f"(You are hidden from others' searches; `{p}privacy discoverable network` "
-            "lets members of every affiliate find you too.)"
+            tr(
+                "(You are hidden from others' searches; `{prefix}privacy discoverable network` "
+                "lets members of every affiliate find you too.)",
+                prefix=p,
+            )
         )
     elif not ctx.member.network_visible:
         lines.append(
-            "(Other affiliates cannot find you: only this community can. "
-            f"`{p}privacy discoverable network` lets them find you too.)"
+            tr(
+                "(Other affiliates cannot find you: only this community can. "
+                "`{prefix}privacy discoverable network` lets them find you too.)",
+                prefix=p,
+            )
         )
     return reply("\n".join(lines))
 
@@ -201,13 +235,18 @@ async def find_peers(ctx: Context, options: dict[str, Any]) -> list[Action]:
     scope = str(options.get("scope") or "community").strip().casefold()
     if scope not in ("community", "network"):
         return reply(
-            f"Please say `scope=network` (or leave it out to search this community), e.g. "
-            f"`{ctx.prefix}peers robotics scope=network`."
+            tr(
+                "Please say `scope=network` (or leave it out to search this community), e.g. "
+                "`{prefix}peers robotics scope=network`.",
+                prefix=ctx.prefix,
+            )
         )
     notes: list[str] = []
     if raw:
         if len(raw) > MAX_SEARCH_TAGS:
-            return reply(f"Please search for at most {MAX_SEARCH_TAGS} tags at once.")
+            return reply(
+                tr("Please search for at most {limit} tags at once.", limit=MAX_SEARCH_TAGS)
+            )
         tags, notes = await resolve_tags(ctx, raw)
         if not tags:
             return reply("\n".join(notes))
@@ -215,9 +254,12 @@ async def find_peers(ctx: Context, options: dict[str, Any]) -> list[Action]:
         tags = await ctx.store.tags.tags_of_member(ctx.member.id)
         if not tags:
             return reply(
-                "You have no interest tags yet, so I can't tell who shares them. Add some with "
-                f"`{ctx.prefix}tags add maths, science` (see `{ctx.prefix}tags list`), "
-                f"or search by tag: `{ctx.prefix}peers <tags>`."
+                tr(
+                    "You have no interest tags yet, so I can't tell who shares them. Add some "
+                    "with `{prefix}tags add maths, science` (see `{prefix}tags list`), or search "
+                    "by tag: `{prefix}peers <tags>`.",
+                    prefix=ctx.prefix,
+                )
             )
     searched = ", ".join(f"**{tag.name}**" for tag in tags)
     if scope == "network":
@@ -226,14 +268,24 @@ async def find_peers(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if not found:
         lines = [
             *notes,
-            f"No one else who shares {searched} can be found yet. Try other tags, "
-            "or check back as the community grows.",
+            tr(
+                "No one else who shares {tags} can be found yet. Try other tags, or check back "
+                "as the community grows.",
+                tags=searched,
+            ),
         ]
     else:
-        lines = [*notes, f"Members who share {searched}:", *await _lines(ctx, found)]
+        lines = [
+            *notes,
+            tr("Members who share {tags}:", tags=searched),
+            *await _lines(ctx, found),
+        ]
     if not ctx.member.discoverable:
         lines.append(
-            f"(You are hidden from others' searches; `{ctx.prefix}privacy discoverable on` "
-            "lets them find you too.)"
+            tr(
+                "(You are hidden from others' searches; `{prefix}privacy discoverable on` "
+                "lets them find you too.)",
+                prefix=ctx.prefix,
+            )
         )
     return reply("\n".join(lines))

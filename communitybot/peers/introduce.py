@@ -17,6 +17,9 @@ from typing import Any
 
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.i18n import tr, use_language
+from communitybot.i18n.choice import member_language
+from communitybot.i18n.dates import day_month
 from communitybot.introductions import Namer, Party, introduce
 from communitybot.naming import affiliate, label
 from communitybot.numbers import parse_id
@@ -36,12 +39,19 @@ async def introduce_me(ctx: Context, options: dict[str, Any]) -> list[Action]:
     network = await ctx.store.networks.of_community(ctx.community.id)
     if network is None:
         return reply(
-            "This community is not in a network: introductions are for members of its other "
-            f"affiliates. Here, `{p}peers` finds members you can mention directly."
+            tr(
+                "This community is not in a network: introductions are for members of its other "
+                "affiliates. Here, `{prefix}peers` finds members you can mention directly.",
+                prefix=p,
+            )
         )
     unknown = reply(
-        f"There is no member #{quote(str(options.get('number')), 20)} of another affiliate I "
-        f"can introduce you to. `{p}peers <tags> scope=network` lists them with their number."
+        tr(
+            "There is no member #{number} of another affiliate I can introduce you to. "
+            "`{prefix}peers <tags> scope=network` lists them with their number.",
+            number=quote(str(options.get("number")), 20),
+            prefix=p,
+        )
     )
     if number is None:
         return unknown
@@ -60,41 +70,65 @@ async def introduce_me(ctx: Context, options: dict[str, Any]) -> list[Action]:
         *(a.user for a in await ctx.store.people.accounts_of(ctx.member.ref)),
     }
     if target.ref in accounts:
-        return reply("That is one of your own accounts: no introduction needed.")
+        return reply(tr("That is one of your own accounts: no introduction needed."))
     mine = [m.id for user in accounts for m in await ctx.store.members.all_for_user(user)]
     now = ctx.clock.now()
     if await ctx.store.introductions.count_since(mine, now - timedelta(days=1)) >= DAILY_LIMIT:
         return reply(
-            f"You asked for {DAILY_LIMIT} introductions in the last 24 hours: that is the most "
-            "I send a day, since each lands in someone's messages. Try again tomorrow."
+            tr(
+                "You asked for {limit} introductions in the last 24 hours: that is the most "
+                "I send a day, since each lands in someone's messages. Try again tomorrow.",
+                limit=DAILY_LIMIT,
+            )
         )
     last = from_db(await ctx.store.introductions.last_between(mine, target.id))
     if last is not None and last > now - REPEAT_AFTER:
         return reply(
-            f"I introduced you to {label(target)} on {last:%d %b}: their message says how to "
-            f"reach you. You can ask again after {last + REPEAT_AFTER:%d %b}."
+            tr(
+                "I introduced you to {name} on {day}: their message says how to reach you. "
+                "You can ask again after {again}.",
+                name=label(target),
+                day=day_month(last),
+                again=day_month(last + REPEAT_AFTER),
+            )
         )
     await ctx.store.introductions.add(ctx.member.id, target.id, now)
     where = refs[target.community_id]
     asker = Party(ctx.member, ctx.community.ref, affiliate(ctx.community.ref))
     other = Party(target, where, affiliate(where))
     shared = await _shared_tags(ctx, target.id)
-    topic = f" You both care about {shared}." if shared else ""
 
     def compose(name: Namer) -> str:
-        return (
-            f"🤝 {name(asker)} found {name(other)} with `peers` across the network "
-            f"“{quote(network.name, 80)}” and asked me to introduce them.{topic}"
+        text = tr(
+            "🤝 {asker} found {other} with `peers` across the network “{network}” and asked me "
+            "to introduce them.",
+            asker=name(asker),
+            other=name(other),
+            network=quote(network.name, 80),
         )
+        return text + (" " + tr("You both care about {tags}.", tags=shared) if shared else "")
 
+    def copy_for(index: int) -> Action:
+        """The introduction's copy for party `index` (one per party: they are in different
+        communities), written in the current language."""
+        here = ctx.community.ref.platform
+        return introduce(ctx.platform, here, tr("Introduction"), [asker, other], compose)[index]
+
+    asker_copy = copy_for(0)  # the asker reads theirs in the language of this conversation
+    target_community = await ctx.store.communities.get_by_id(target.community_id)
+    with use_language(member_language(target, target_community)):
+        target_copy = copy_for(1)
     return [
         *reply(
-            f"Done: {label(target)} ({affiliate(where)}) gets an introduction on their platform, "
-            "and you one in your direct messages, with how to reach each other."
+            tr(
+                "Done: {name} ({affiliate}) gets an introduction on their platform, and you one "
+                "in your direct messages, with how to reach each other.",
+                name=label(target),
+                affiliate=affiliate(where),
+            )
         ),
-        *introduce(
-            ctx.platform, ctx.community.ref.platform, "Introduction", [asker, other], compose
-        ),
+        asker_copy,
+        target_copy,
     ]
 
 

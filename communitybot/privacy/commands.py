@@ -35,7 +35,9 @@ from communitybot import units
 from communitybot.context import Context
 from communitybot.events import UserRef
 from communitybot.feature import handles
+from communitybot.i18n import ntr, tr
 from communitybot.models import Member
+from communitybot.privacy import answers
 from communitybot.replies import Action, Attachment, Choice, Prompt, reply
 from communitybot.store.timefmt import to_db
 from communitybot.text import quote
@@ -43,11 +45,20 @@ from communitybot.text import quote
 FORGET_KIND = "forgetme"
 FORGET_PROMPT_ID = "forgetme"
 FORGET_WINDOW = timedelta(minutes=10)
-_YES = {"yes", "y", "this", "this account"}
-"""Forget this account (for an account linked with others: only this one)."""
-_ALL = {"all", "all accounts", "everything"}
-"""Forget the whole person: every account linked with this one (this one alone if none)."""
-_NO = {"no", "n", "cancel"}
+
+
+def _yes() -> frozenset[str]:
+    """Forget this account (for an account linked with others: only this one)."""
+    return answers.words("yes") | answers.words("this")
+
+
+def _all() -> frozenset[str]:
+    """Forget the whole person: every account linked with this one (this one alone if none)."""
+    return answers.words("all")
+
+
+def _no() -> frozenset[str]:
+    return answers.words("no")
 
 
 # /privacy ---------------------------------------------------------------------------------------
@@ -56,30 +67,36 @@ async def show_privacy(ctx: Context, options: dict[str, Any]) -> list[Action]:
     p = ctx.prefix
     scope = ctx.member.discover_scope
     if scope == "network":
-        state = (
+        state = tr(
             "**Discoverable: network.** Members of this community and of every other affiliate "
-            f"of its network can find you with `{p}peers` (`{p}peers scope=network`); members "
-            f"here can see your profile with `{p}profile show`."
+            "of its network can find you with `{p}peers` (`{p}peers scope=network`); members "
+            "here can see your profile with `{p}profile show`.",
+            p=p,
         )
     elif scope == "community":
-        state = (
+        state = tr(
             "**Discoverable: on (this community).** Members here can find you with "
-            f"`{p}peers` and see your profile with `{p}profile show`; other affiliates of a "
-            "network cannot find you."
+            "`{p}peers` and see your profile with `{p}profile show`; other affiliates of a "
+            "network cannot find you.",
+            p=p,
         )
     else:
-        state = (
+        state = tr(
             "**Discoverable: off.** You are hidden from "
-            f"`{p}peers` and others cannot open your profile."
+            "`{p}peers` and others cannot open your profile.",
+            p=p,
         )
     return reply(
         "\n".join(
             [
                 state,
-                f"• Change it with `{p}privacy discoverable on|network|off` (on: this "
-                "community only, the default; network: every affiliate too; off: nobody).",
-                f"• `{p}mydata` sends you everything stored about you, as a JSON file.",
-                f"• `{p}forgetme` deletes all of it (asks to confirm first).",
+                tr(
+                    "• Change it with `{p}privacy discoverable on|network|off` (on: this "
+                    "community only, the default; network: every affiliate too; off: nobody).",
+                    p=p,
+                ),
+                tr("• `{p}mydata` sends you everything stored about you, as a JSON file.", p=p),
+                tr("• `{p}forgetme` deletes all of it (asks to confirm first).", p=p),
             ]
         )
     )
@@ -92,8 +109,11 @@ async def set_discoverable(ctx: Context, options: dict[str, Any]) -> list[Action
     value = raw if isinstance(raw, bool) else str(raw or "").strip().casefold()
     if value not in ("on", "off", "network", True, False):
         return reply(
-            "Please say on or off (this community, or nobody), or network (every affiliate of "
-            f"its network too), e.g. `{ctx.prefix}privacy discoverable off`."
+            tr(
+                "Please say on or off (this community, or nobody), or network (every affiliate "
+                "of its network too), e.g. `{p}privacy discoverable off`.",
+                p=ctx.prefix,
+            )
         )
     discoverable = value in ("on", "network", True)
     network = value == "network"
@@ -105,24 +125,31 @@ async def set_discoverable(ctx: Context, options: dict[str, Any]) -> list[Action
     p = ctx.prefix
     if network:
         in_network = await ctx.store.networks.of_community(ctx.community.id) is not None
-        return reply(
-            f"Members of this community and of every affiliate of its network can now find "
-            f"you with `{p}peers` (`{p}peers scope=network`)."
-            + (
-                ""
-                if in_network
-                else " This community is not in a network yet, so for now that is this "
-                "community only."
-            )
+        text = tr(
+            "Members of this community and of every affiliate of its network can now find "
+            "you with `{p}peers` (`{p}peers scope=network`).",
+            p=p,
         )
+        if not in_network:
+            text += " " + tr(
+                "This community is not in a network yet, so for now that is this community only."
+            )
+        return reply(text)
     if discoverable:
         return reply(
-            f"You are discoverable in this community: members here can find you with "
-            f"`{p}peers`; other affiliates of a network cannot (`{p}privacy discoverable "
-            "network` lets them)."
+            tr(
+                "You are discoverable in this community: members here can find you with "
+                "`{p}peers`; other affiliates of a network cannot (`{p}privacy discoverable "
+                "network` lets them).",
+                p=p,
+            )
         )
     return reply(
-        f"You are now hidden: you won't appear in `{p}peers` and others cannot open your profile."
+        tr(
+            "You are now hidden: you won't appear in `{p}peers` and others cannot open your "
+            "profile.",
+            p=p,
+        )
     )
 
 
@@ -195,23 +222,37 @@ async def my_data(ctx: Context, options: dict[str, Any]) -> list[Action]:
     linked = data["linking"]["linked_accounts"]
     if count == 0 and not data["private_conversations"] and not linked:
         return reply(
-            "I store nothing about you: no profile, tags or answers. Nothing was stored by "
-            "asking, either.",
+            tr(
+                "I store nothing about you: no profile, tags or answers. Nothing was stored by "
+                "asking, either."
+            ),
             ephemeral=True,
         )
-    where = "this community" if count == 1 else f"{count} communities"
-    accounts = ""
+    if count == 1:
+        text = tr(
+            "Your data from this community is attached as JSON: profile, tags, onboarding "
+            "answers, chats, mentoring, linked accounts and the rest — everything I store "
+            "about you."
+        )
+    else:
+        text = ntr(
+            "Your data from {n} community is attached as JSON: profile, tags, onboarding "
+            "answers, chats, mentoring, linked accounts and the rest — everything I store "
+            "about you.",
+            "Your data from {n} communities is attached as JSON: profile, tags, onboarding "
+            "answers, chats, mentoring, linked accounts and the rest — everything I store "
+            "about you.",
+            count,
+        )
     if linked:
         listed = ", ".join(f"{a['user_id']} ({a['platform']})" for a in linked)
-        accounts = (
-            f"\nThis account is linked with others — one person: {quote(listed, 400)}. "
-            "Each account's `mydata` shows what is stored under it."
+        text += "\n" + tr(
+            "This account is linked with others — one person: {accounts}. "
+            "Each account's `mydata` shows what is stored under it.",
+            accounts=quote(listed, 400),
         )
     return reply(
-        f"Your data from {where} is attached as JSON: profile, tags, onboarding answers, chats, "
-        "mentoring, linked accounts and the rest — everything I store about you."
-        f"{accounts}\n"
-        f"`{ctx.prefix}forgetme` deletes all of it.",
+        text + "\n" + tr("`{p}forgetme` deletes all of it.", p=ctx.prefix),
         ephemeral=True,
         attachment=Attachment(
             f"mydata-{ctx.clock.now():%Y-%m-%d}.json",
@@ -227,37 +268,59 @@ async def forget_me(ctx: Context, options: dict[str, Any]) -> list[Action]:
     memberships = await ctx.store.members.all_for_user(ctx.member.ref)
     expires = ctx.clock.now() + FORGET_WINDOW
     await ctx.store.confirmations.put(ctx.member.id, FORGET_KIND, expires)
-    where = (
-        "this community" if len(memberships) <= 1 else f"all {len(memberships)} communities I serve"
-    )
     minutes = int(FORGET_WINDOW.total_seconds() // 60)
     what = (
-        f"This deletes everything I store about you in {where}: your profile (role, time zone, "
-        "mentoring wishes, intro), your tags, your onboarding answers, your mentoring offers, "
-        "requests, pairings and check-in answers, your peer-round groups, your chat "
-        "subscriptions, hosting and chat messages, your problems of practice, your network "
-        "steward roles, your privacy settings and your account links. "
-        "It cannot be undone, and posts already made in channels stay where they are.\n"
+        ntr(
+            "This deletes everything I store about you in this community: your profile (role, "
+            "time zone, mentoring wishes, intro), your tags, your onboarding answers, your "
+            "mentoring offers, requests, pairings and check-in answers, your peer-round groups, "
+            "your chat subscriptions, hosting and chat messages, your problems of practice, your "
+            "network steward roles, your privacy settings and your account links. "
+            "It cannot be undone, and posts already made in channels stay where they are.",
+            "This deletes everything I store about you in all {n} communities I serve: your "
+            "profile (role, time zone, mentoring wishes, intro), your tags, your onboarding "
+            "answers, your mentoring offers, requests, pairings and check-in answers, your "
+            "peer-round groups, your chat subscriptions, hosting and chat messages, your "
+            "problems of practice, your network steward roles, your privacy settings and your "
+            "account links. "
+            "It cannot be undone, and posts already made in channels stay where they are.",
+            max(1, len(memberships)),
+        )
+        + "\n"
     )
     linked = [a.user for a in await ctx.store.people.accounts_of(ctx.member.ref)]
     if linked:
         return reply(
-            what + f"This account is linked with {len(linked) - 1} other account(s) — one "
-            "person. **Forget only this account, or the whole person** (every linked account, "
-            "in every community)? Answer **this**, **all** or **no** within "
-            f"{minutes} minutes.",
+            what
+            + ntr(
+                "This account is linked with {n} other account(s) — one person. **Forget only "
+                "this account, or the whole person** (every linked account, in every "
+                "community)? Answer **this**, **all** or **no** within {minutes} minutes.",
+                "This account is linked with {n} other account(s) — one person. **Forget only "
+                "this account, or the whole person** (every linked account, in every "
+                "community)? Answer **this**, **all** or **no** within {minutes} minutes.",
+                len(linked) - 1,
+                minutes=minutes,
+            ),
             prompt=Prompt(
                 custom_id=FORGET_PROMPT_ID,
                 kind="single",
                 choices=(
-                    Choice("this", "Only this account"),
-                    Choice("all", f"All {len(linked)} linked accounts"),
-                    Choice("no", "Keep everything"),
+                    Choice("this", tr("Only this account")),
+                    Choice(
+                        "all",
+                        ntr("All {n} linked accounts", "All {n} linked accounts", len(linked)),
+                    ),
+                    Choice("no", tr("Keep everything")),
                 ),
             ),
         )
     return reply(
-        what + f"**Delete everything?** Answer **yes** or **no** within {minutes} minutes.",
+        what
+        + tr(
+            "**Delete everything?** Answer **yes** or **no** within {minutes} minutes.",
+            minutes=minutes,
+        ),
         prompt=Prompt(custom_id=FORGET_PROMPT_ID, kind="yesno"),
     )
 
@@ -298,18 +361,33 @@ async def _forget(ctx: Context, *, whole_person: bool = False) -> list[Action]:
     except Exception as error:
         logger.opt(exception=error).error("an adapter could not forget a {} user", user.platform)
         return reply(
-            "Something went wrong while deleting your data, so your profile and everything "
-            "else is still here. Please answer **yes** again in a moment to retry, or **no** "
-            "to keep it."
+            tr(
+                "Something went wrong while deleting your data, so your profile and everything "
+                "else is still here. Please answer **yes** again in a moment to retry, or "
+                "**no** to keep it."
+            )
         )
     memberships = [m for u in users for m in await ctx.store.members.all_for_user(u)]
     await registry.forget(ctx, memberships)
     for community_id in {m.community_id for m in memberships}:
         ctx.peers.invalidate(community_id)
-    accounts = f" for all {len(users)} linked accounts" if len(users) > 1 else ""
+    if len(users) > 1:
+        return reply(
+            ntr(
+                "Done — everything is deleted for all {n} linked accounts. If you talk to me "
+                "again I'll only know your name; `{p}onboard` starts afresh.",
+                "Done — everything is deleted for all {n} linked accounts. If you talk to me "
+                "again I'll only know your name; `{p}onboard` starts afresh.",
+                len(users),
+                p=ctx.prefix,
+            )
+        )
     return reply(
-        f"Done — everything is deleted{accounts}. If you talk to me again I'll only know your "
-        f"name; `{ctx.prefix}onboard` starts afresh."
+        tr(
+            "Done — everything is deleted. If you talk to me again I'll only know your name; "
+            "`{p}onboard` starts afresh.",
+            p=ctx.prefix,
+        )
     )
 
 
@@ -321,45 +399,54 @@ async def _answer(ctx: Context, answer: str) -> list[Action] | None:
         return None
     if pending.is_expired(ctx.clock.now()):
         await repository.clear(ctx.member.id)
-        if answer not in _YES | _ALL | _NO:
+        if answer not in _yes() | _all() | _no():
             return None
         return reply(
-            "That request to delete your data expired, so nothing was deleted. "
-            f"Type `{ctx.prefix}forgetme` again if you still want it."
+            tr(
+                "That request to delete your data expired, so nothing was deleted. "
+                "Type `{p}forgetme` again if you still want it.",
+                p=ctx.prefix,
+            )
         )
-    if answer in _YES:
+    if answer in _yes():
         return await _forget(ctx)
-    if answer in _ALL:
+    if answer in _all():
         return await _forget(ctx, whole_person=True)
-    if answer in _NO:
+    if answer in _no():
         await repository.clear(ctx.member.id)
-        return reply("Okay — nothing was deleted.")
+        return reply(tr("Okay — nothing was deleted."))
     if await ctx.store.people.person_of(ctx.member.ref) is not None:
         return reply(
-            "I'm waiting for your answer to `forgetme`: type **this** to forget this account, "
-            "**all** to forget every linked account, or **no** to keep it. Nothing has been "
-            "deleted."
+            tr(
+                "I'm waiting for your answer to `forgetme`: type **this** to forget this "
+                "account, **all** to forget every linked account, or **no** to keep it. "
+                "Nothing has been deleted."
+            )
         )
     return reply(
-        "I'm waiting for your answer to `forgetme`: type **yes** to delete everything or "
-        "**no** to keep it. Nothing has been deleted."
+        tr(
+            "I'm waiting for your answer to `forgetme`: type **yes** to delete everything or "
+            "**no** to keep it. Nothing has been deleted."
+        )
     )
 
 
 async def on_message(ctx: Context, text: str) -> list[Action] | None:
     """A typed answer while `/forgetme` waits; None (let onboarding have it) otherwise."""
-    answer = " ".join(text.split()).casefold().rstrip(".!")
-    return await _answer(ctx, answer)
+    return await _answer(ctx, answers.normalized(text))
 
 
 async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> list[Action] | None:
     if custom_id != FORGET_PROMPT_ID:
         return None
     answer = values[0].casefold() if values else ""
-    actions = await _answer(ctx, answer if answer in _YES | _ALL | _NO else "no")
+    actions = await _answer(ctx, answer if answer in _yes() | _all() | _no() else "no")
     if actions is None:
         return reply(
-            "That confirmation is no longer open, so nothing was deleted. "
-            f"Type `{ctx.prefix}forgetme` again if you still want it."
+            tr(
+                "That confirmation is no longer open, so nothing was deleted. "
+                "Type `{p}forgetme` again if you still want it.",
+                p=ctx.prefix,
+            )
         )
     return actions

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 from communitybot.context import Context
 from communitybot.feature import Feature, handlers_in
+from communitybot.i18n import tr
 from communitybot.privacy import commands as privacy
 from communitybot.privacy.catalogue import PRIVACY_COMMANDS
 from communitybot.store.stats import MemberCounts
 
 
 async def stats(ctx: Context, counts: MemberCounts) -> list[str]:
-    return [f"• Discoverable: {counts.discoverable} of {counts.present}"]
+    return [
+        tr(
+            "• Discoverable: {discoverable} of {present}",
+            discoverable=counts.discoverable,
+            present=counts.present,
+        )
+    ]
 
 
 FEATURE = Feature(

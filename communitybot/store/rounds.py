@@ -351,7 +351,10 @@ class RoundRepository:
             )
             created.update({str(row[1]): int(row[0]) for row in inserted})
         await self._db.execute_many(
-            "INSERT INTO round_group_members (group_id, member_id) VALUES (?, ?)",
+            # the seat keeps its member's community (fixed for a membership; migration 0039),
+            # so the network's figures count seats per affiliate from an index
+            "INSERT INTO round_group_members (group_id, member_id, community_id)"
+            " SELECT ?, id, community_id FROM members WHERE id = ?",
             [
                 (created[key], member_id)
                 for (ids, _), (_, _, key, _, _) in zip(groups, rows, strict=True)
@@ -495,12 +498,15 @@ class RoundRepository:
         network's affiliates: a group counts as crossing when its members come from more than
         one affiliate (`network stats`)."""
         row = await self._db.fetch_one(
+            # from the network's seats by affiliate (`round_group_members_by_community`, no
+            # member looked up); a group whose lowest and highest affiliate differ crossed
             "SELECT count(*) AS meetings,"
-            " coalesce(sum(CASE WHEN affiliates > 1 THEN 1 ELSE 0 END), 0) AS crossing"
-            " FROM (SELECT gm.group_id, count(DISTINCT m.community_id) AS affiliates"
-            "  FROM round_group_members gm JOIN members m ON m.id = gm.member_id"
-            "  JOIN network_affiliates a ON a.community_id = m.community_id"
-            "  WHERE a.network_id = ? GROUP BY gm.group_id) AS grouped",
+            " coalesce(sum(CASE WHEN lowest <> highest THEN 1 ELSE 0 END), 0) AS crossing"
+            " FROM (SELECT gm.group_id, min(gm.community_id) AS lowest,"
+            "  max(gm.community_id) AS highest"
+            "  FROM network_affiliates a CROSS JOIN round_group_members gm"
+            "  WHERE a.network_id = ? AND gm.community_id = a.community_id"
+            "  GROUP BY gm.group_id) AS grouped",
             (network_id,),
         )
         return (int(row[0]), int(row[1])) if row is not None else (0, 0)

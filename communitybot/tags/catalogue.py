@@ -7,20 +7,21 @@ the handlers (`communitybot.tags.network`), as for the other steward commands.""
 from __future__ import annotations
 
 from communitybot.command_types import Command, Option
+from communitybot.i18n import N_
 
 _TAGS = Option(
     "tags",
-    "Tags, separated by commas or spaces",
+    N_("Tags, separated by commas or spaces"),
     autocomplete="tags",
     max_length=500,
     rest=True,
 )
-_TAG = Option("tag", "A tag", autocomplete="tags", max_length=64)
+_TAG = Option("tag", N_("A tag"), autocomplete="tags", max_length=64)
 
 TAG_COMMANDS: tuple[Command, ...] = (
     Command(
         ("tags", "add"),
-        "Add interest tags to your profile",
+        N_("Add interest tags to your profile"),
         (_TAGS,),
         examples=(
             "tags add maths, special education",
@@ -30,7 +31,7 @@ TAG_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("tags", "remove"),
-        "Remove interest tags from your profile",
+        N_("Remove interest tags from your profile"),
         (_TAGS,),
         examples=(
             "tags remove edtech",
@@ -40,8 +41,8 @@ TAG_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("tags", "list"),
-        "List the community's tags (and yours)",
-        (Option("category", "Only this category", required=False, max_length=32),),
+        N_("List the community's tags (and yours)"),
+        (Option("category", N_("Only this category"), required=False, max_length=32),),
         examples=(
             "tags list",
             "tags list subject",
@@ -51,14 +52,21 @@ TAG_COMMANDS: tuple[Command, ...] = (
     # Interest tags: moderators
     Command(
         ("tags", "create"),
-        "Create a tag",
+        N_("Create a tag"),
         (
-            Option("name", "Tag name", max_length=64),
+            Option("name", N_("Tag name"), max_length=64),
             Option(
-                "category", "Category, e.g. subject, grade, topic", required=False, max_length=32
+                "category",
+                N_("Category, e.g. subject, grade, topic"),
+                required=False,
+                max_length=32,
             ),
             Option(
-                "description", "What the tag is about", required=False, max_length=200, rest=True
+                "description",
+                N_("What the tag is about"),
+                required=False,
+                max_length=200,
+                rest=True,
             ),
         ),
         moderator_only=True,
@@ -69,49 +77,52 @@ TAG_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("tags", "rename"),
-        "Rename a tag (members keep it)",
-        (_TAG, Option("new_name", "New name", max_length=64)),
+        N_("Rename a tag (members keep it)"),
+        (_TAG, Option("new_name", N_("New name"), max_length=64)),
         moderator_only=True,
         examples=("tags rename sped special-education",),
     ),
     Command(
         ("tags", "alias"),
-        "Add another name that resolves to a tag",
-        (_TAG, Option("alias", "The other name", max_length=64)),
+        N_("Add another name that resolves to a tag"),
+        (_TAG, Option("alias", N_("The other name"), max_length=64)),
         moderator_only=True,
         examples=("tags alias special-education sen",),
     ),
     Command(
         ("tags", "merge"),
-        "Merge one tag into another (members and aliases move)",
+        N_("Merge one tag into another (members and aliases move)"),
         (
-            Option("source", "Tag to merge away", autocomplete="tags", max_length=64),
-            Option("target", "Tag to keep", autocomplete="tags", max_length=64),
+            Option("source", N_("Tag to merge away"), autocomplete="tags", max_length=64),
+            Option("target", N_("Tag to keep"), autocomplete="tags", max_length=64),
         ),
         moderator_only=True,
         examples=("tags merge math maths",),
     ),
     Command(
         ("tags", "delete"),
-        "Delete a tag",
+        N_("Delete a tag"),
         (_TAG,),
         moderator_only=True,
         examples=("tags delete old-tag",),
     ),
     Command(
         ("tags", "link"),
-        "Link a tag to a channel and/or role; none (or clear) removes a link, the other stays",
+        N_("Link a tag to a channel and/or role; none (or clear) removes a link, the other stays"),
         (
             _TAG,
             Option(
-                "channel", "Channel to suggest (none: no channel)", type="channel", required=False
+                "channel",
+                N_("Channel to suggest (none: no channel)"),
+                type="channel",
+                required=False,
             ),
-            Option("role", "Role to grant (none: no role)", type="role", required=False),
+            Option("role", N_("Role to grant (none: no role)"), type="role", required=False),
             Option(
                 "clear",
-                "Remove a link: channel, role or both",
+                N_("Remove a link: channel, role or both"),
                 required=False,
-                choices=("channel", "role", "both"),
+                choices=(N_("channel"), N_("role"), N_("both")),
             ),
         ),
         moderator_only=True,
@@ -124,21 +135,28 @@ TAG_COMMANDS: tuple[Command, ...] = (
     # The network's shared tags: anyone lists them, stewards curate them
     Command(
         ("network", "tags", "list"),
-        "The network's shared tags, which every affiliate has",
-        (Option("category", "Only this category", required=False, max_length=32),),
+        N_("The network's shared tags, which every affiliate has"),
+        (Option("category", N_("Only this category"), required=False, max_length=32),),
         examples=("network tags list", "network tags list subject"),
         read_only=True,
     ),
     Command(
         ("network", "tags", "add"),
-        "Stewards: add a tag every affiliate shares",
+        N_("Stewards: add a tag every affiliate shares"),
         (
-            Option("name", "Tag name", max_length=64),
+            Option("name", N_("Tag name"), max_length=64),
             Option(
-                "category", "Category, e.g. subject, grade, topic", required=False, max_length=32
+                "category",
+                N_("Category, e.g. subject, grade, topic"),
+                required=False,
+                max_length=32,
             ),
             Option(
-                "description", "What the tag is about", required=False, max_length=200, rest=True
+                "description",
+                N_("What the tag is about"),
+                required=False,
+                max_length=200,
+                rest=True,
             ),
         ),
         examples=("network tags add robotics subject", "network tags add edtech"),
@@ -146,45 +164,45 @@ TAG_COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         ("network", "tags", "alias"),
-        "Stewards: another name for a network tag, in every affiliate",
-        (_TAG, Option("alias", "The other name", max_length=64)),
+        N_("Stewards: another name for a network tag, in every affiliate"),
+        (_TAG, Option("alias", N_("The other name"), max_length=64)),
         examples=("network tags alias robotics robots",),
         spans="network",
     ),
     Command(
         ("network", "tags", "rename"),
-        "Stewards: rename a network tag in every affiliate (members keep it)",
-        (_TAG, Option("new_name", "New name", max_length=64)),
+        N_("Stewards: rename a network tag in every affiliate (members keep it)"),
+        (_TAG, Option("new_name", N_("New name"), max_length=64)),
         examples=("network tags rename sped special-education",),
         spans="network",
     ),
     Command(
         ("network", "tags", "merge"),
-        "Stewards: merge one network tag into another in every affiliate",
+        N_("Stewards: merge one network tag into another in every affiliate"),
         (
-            Option("source", "Tag to merge away", autocomplete="tags", max_length=64),
-            Option("target", "Tag to keep", autocomplete="tags", max_length=64),
+            Option("source", N_("Tag to merge away"), autocomplete="tags", max_length=64),
+            Option("target", N_("Tag to keep"), autocomplete="tags", max_length=64),
         ),
         examples=("network tags merge robots robotics",),
         spans="network",
     ),
     Command(
         ("network", "tags", "category"),
-        "Stewards: put a network tag in another category",
-        (_TAG, Option("category", "The category, e.g. subject, grade, topic", max_length=32)),
+        N_("Stewards: put a network tag in another category"),
+        (_TAG, Option("category", N_("The category, e.g. subject, grade, topic"), max_length=32)),
         examples=("network tags category robotics subject",),
         spans="network",
     ),
     Command(
         ("network", "tags", "remove"),
-        "Stewards: take a tag out of the network (affiliates keep it as their own)",
+        N_("Stewards: take a tag out of the network (affiliates keep it as their own)"),
         (_TAG,),
         examples=("network tags remove old-tag",),
         spans="network",
     ),
     Command(
         ("network", "tags", "promote"),
-        "Stewards: share one of this community's tags with the whole network",
+        N_("Stewards: share one of this community's tags with the whole network"),
         (_TAG,),
         examples=("network tags promote robotics",),
         spans="network",

@@ -40,6 +40,7 @@ from loguru import logger
 from communitybot import person_sync
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.i18n import N_, ntr, tr
 from communitybot.models import Tag
 from communitybot.replies import Action, GrantRole, RevokeRole, reply
 from communitybot.tags import roles as tag_roles
@@ -88,19 +89,35 @@ def _names(tags: Iterable[Tag]) -> str:
 
 def _unknown_line(ctx: Context, raw: str, name: str, book: _TagBook) -> str:
     if not name:
-        return f"“{quote(raw, 40)}” isn't a tag name: use letters or digits."
+        return tr("“{typed}” isn't a tag name: use letters or digits.", typed=quote(raw, 40))
     hint = book.suggestions(name)
     if hint:
-        return f"I don't know the tag “{quote(name, 40)}”. Did you mean {or_list(hint)}?"
-    return (
-        f"I don't know the tag “{quote(name, 40)}”. "
-        f"Type `{ctx.prefix}tags list` to see the tags there are."
+        return tr(
+            "I don't know the tag “{name}”. Did you mean {suggestions}?",
+            name=quote(name, 40),
+            suggestions=or_list(hint),
+        )
+    return tr(
+        "I don't know the tag “{name}”. Type `{prefix}tags list` to see the tags there are.",
+        name=quote(name, 40),
+        prefix=ctx.prefix,
     )
 
 
 def or_list(names: list[str]) -> str:
+    """`a`, `b` or `c` (the last "or" is the reader's language's)."""
     quoted = [f"`{n}`" for n in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    if len(quoted) == 1:
+        return quoted[0]
+    return tr("{first} or {last}", first=", ".join(quoted[:-1]), last=quoted[-1])
+
+
+def and_join(parts: list[str]) -> str:
+    """Clauses joined with the reader's "and" ("a and b and c", as the English always said)."""
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = tr("{first} and {second}", first=joined, second=part)
+    return joined
 
 
 async def resolve_tags(ctx: Context, raw_names: list[str]) -> tuple[list[Tag], list[str]]:
@@ -134,7 +151,11 @@ def channel_suggestions(ctx: Context, tags: list[Tag]) -> list[str]:
         if tag.channel_id:
             by_channel.setdefault(tag.channel_id, []).append(tag.name)
     return [
-        f"• {ctx.platform.mention_channel(channel)} — for {', '.join(names)}"
+        tr(
+            "• {channel} — for {tags}",
+            channel=ctx.platform.mention_channel(channel),
+            tags=", ".join(names),
+        )
         for channel, names in by_channel.items()
     ]
 
@@ -208,19 +229,37 @@ class _Elsewhere:
     actions: list[Action] = field(default_factory=list)
 
     def lines(self, verb: str) -> list[str]:
+        """`verb`: "added" or "removed" (which change was made elsewhere)."""
         out = []
         if self.changed:
+            where = ", ".join(self.changed)
             n = len(self.changed)
             out.append(
-                f"Also {verb} in {n} other membership{'' if n == 1 else 's'} of yours "
-                f"({', '.join(self.changed)})."
+                ntr(
+                    "Also added in {n} other membership of yours ({where}).",
+                    "Also added in {n} other memberships of yours ({where}).",
+                    n,
+                    where=where,
+                )
+                if verb == "added"
+                else ntr(
+                    "Also removed in {n} other membership of yours ({where}).",
+                    "Also removed in {n} other memberships of yours ({where}).",
+                    n,
+                    where=where,
+                )
             )
         for where, tags in self.missing:
-            out.append(f"Not added in {where}: it has no tag {_names(tags)}.")
+            out.append(
+                tr("Not added in {where}: it has no tag {tags}.", where=where, tags=_names(tags))
+            )
         for where in self.full:
             out.append(
-                f"Not added in {where}: your profile there already carries "
-                f"{MAX_TAGS_PER_MEMBER} tags."
+                tr(
+                    "Not added in {where}: your profile there already carries {limit} tags.",
+                    where=where,
+                    limit=MAX_TAGS_PER_MEMBER,
+                )
             )
         return out
 
@@ -262,11 +301,20 @@ def _requested(ctx: Context, options: dict[str, Any], verb: str) -> tuple[list[s
     """The typed tag names, or an error reply when there are none or too many."""
     raw = split_list(str(options.get("tags") or ""))
     if not raw:
-        return [], reply(f"Which tags? For example: `{ctx.prefix}tags {verb} maths, science`.")
+        return [], reply(
+            tr(
+                "Which tags? For example: `{prefix}tags {verb} maths, science`.",
+                prefix=ctx.prefix,
+                verb=verb,
+            )
+        )
     if len(raw) > MAX_TAGS_PER_COMMAND:
         return [], reply(
-            f"That's {len(raw)} tags at once; please send at most {MAX_TAGS_PER_COMMAND}. "
-            "Nothing was changed."
+            tr(
+                "That's {count} tags at once; please send at most {limit}. Nothing was changed.",
+                count=len(raw),
+                limit=MAX_TAGS_PER_COMMAND,
+            )
         )
     return raw, []
 
@@ -281,24 +329,29 @@ async def add_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
     fresh = [t for t in known if t.id not in held]
     if len(held) + len(fresh) > MAX_TAGS_PER_MEMBER:
         return reply(
-            f"A profile can carry at most {MAX_TAGS_PER_MEMBER} tags and you have {len(held)}. "
-            f"Remove some with `{ctx.prefix}tags remove …` first. Nothing was changed."
+            tr(
+                "A profile can carry at most {limit} tags and you have {count}. "
+                "Remove some with `{prefix}tags remove …` first. Nothing was changed.",
+                limit=MAX_TAGS_PER_MEMBER,
+                count=len(held),
+                prefix=ctx.prefix,
+            )
         )
     added, _, actions = await change_tags(ctx, fresh, [], SOURCE_SELF)
     elsewhere = await _in_other_memberships(ctx, known, []) if known else _Elsewhere()
     lines = []
     if added:
-        lines.append(f"Added {_names(added)} to your profile.")
+        lines.append(tr("Added {tags} to your profile.", tags=_names(added)))
     already = [t for t in known if t.id in held]
     if already:
-        lines.append(f"You already had {_names(already)}.")
+        lines.append(tr("You already had {tags}.", tags=_names(already)))
     lines += elsewhere.lines("added")
     lines += errors
     if not added and not elsewhere.changed:
-        lines.append("Nothing was changed.")
+        lines.append(tr("Nothing was changed."))
     channels = channel_suggestions(ctx, added)
     if channels:
-        lines += ["", "Channels you might like:", *channels]
+        lines += ["", tr("Channels you might like:"), *channels]
     return [*reply("\n".join(lines)), *actions, *elsewhere.actions]
 
 
@@ -312,14 +365,14 @@ async def remove_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
     elsewhere = await _in_other_memberships(ctx, [], known) if known else _Elsewhere()
     lines = []
     if removed:
-        lines.append(f"Removed {_names(removed)} from your profile.")
+        lines.append(tr("Removed {tags} from your profile.", tags=_names(removed)))
     missing = [t for t in known if t not in removed]
     if missing:
-        lines.append(f"You didn't have {_names(missing)}.")
+        lines.append(tr("You didn't have {tags}.", tags=_names(missing)))
     lines += elsewhere.lines("removed")
     lines += errors
     if not removed and not elsewhere.changed:
-        lines.append("Nothing was changed.")
+        lines.append(tr("Nothing was changed."))
     return [*reply("\n".join(lines)), *actions, *elsewhere.actions]
 
 
@@ -327,28 +380,39 @@ async def remove_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
 async def list_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
     tags = await ctx.store.tags.all(ctx.community.id)
     if not tags:
-        hint = f" Create one with `{ctx.prefix}tags create <name> [category]`."
-        return reply("There are no tags yet." + (hint if ctx.is_moderator else ""))
+        if ctx.is_moderator:
+            return reply(
+                tr(
+                    "There are no tags yet. Create one with "
+                    "`{prefix}tags create <name> [category]`.",
+                    prefix=ctx.prefix,
+                )
+            )
+        return reply(tr("There are no tags yet."))
     wanted = normalize_tag(str(options.get("category") or ""))
     categories = sorted({t.category for t in tags})
     if wanted:
         if wanted not in categories:
             return reply(
-                f"There's no category “{quote(wanted, 32)}”. Categories: "
-                + ", ".join(f"`{c}`" for c in categories)
-                + "."
+                tr(
+                    "There's no category “{category}”. Categories: {categories}.",
+                    category=quote(wanted, 32),
+                    categories=", ".join(f"`{c}`" for c in categories),
+                )
             )
         tags = [t for t in tags if t.category == wanted]
     mine = {t.id for t in await ctx.store.tags.tags_of_member(ctx.member.id)}
     shared = await ctx.store.tags.network.linked_in(ctx.community.id)
-    legend = "✓ = yours; 🌐 = the network's" if shared else "✓ = yours"
-    header = f"**Tags** ({legend}; add with `{ctx.prefix}tags add <tags>`)"
+    legend = tr("✓ = yours; 🌐 = the network's") if shared else tr("✓ = yours")
+    header = tr(
+        "**Tags** ({legend}; add with `{prefix}tags add <tags>`)", legend=legend, prefix=ctx.prefix
+    )
     return reply(
         by_category(
             header,
             tags,
             lambda t: _list_entry(ctx, t, t.id in mine, t.id in shared),
-            f"…and more: try `{ctx.prefix}tags list <category>`.",
+            tr("…and more: try `{prefix}tags list <category>`.", prefix=ctx.prefix),
         )
     )
 
@@ -392,25 +456,76 @@ def _typed_differently(raw: str, name: str) -> str:
     if light == name:
         return ""
     dropped = "".join(dict.fromkeys(c for c in light if c not in name and c != "-"))
-    what = (
-        f"the {' '.join(dropped)} {'was' if len(dropped) == 1 else 'were'} removed"
-        if (dropped)
-        else "it was tidied"
-    )
-    return f" (you typed “{quote(raw, 40)}”: {what}; names keep letters, digits and - + .)"
+    typed = quote(raw, 40)
+    if dropped:
+        note = ntr(
+            "(you typed “{typed}”: the {chars} was removed; names keep letters, digits and - + .)",
+            "(you typed “{typed}”: the {chars} were removed; names keep letters, digits and - + .)",
+            len(dropped),
+            typed=typed,
+            chars=" ".join(dropped),
+        )
+    else:
+        note = tr(
+            "(you typed “{typed}”: it was tidied; names keep letters, digits and - + .)",
+            typed=typed,
+        )
+    return " " + note
+
+
+_TOO_LONG = {
+    "Tag names": N_(
+        "Tag names can be at most {limit} characters; “{name}” has {length}. Nothing was changed."
+    ),
+    "Aliases": N_(
+        "Aliases can be at most {limit} characters; “{name}” has {length}. Nothing was changed."
+    ),
+}
+"""`_valid_name`'s refusal of a long name, by what is being named."""
 
 
 def _valid_name(raw: str, what: str = "Tag names") -> tuple[str, list[Action]]:
-    """The normalised name, or an error reply explaining what is wrong with it."""
+    """The normalised name, or an error reply explaining what is wrong with it (`what`:
+    "Tag names" or "Aliases")."""
     name = normalize_tag(raw)
     if not name:
-        return "", reply(f"“{quote(raw, 40)}” has no letters or digits I can use as a name.")
+        return "", reply(
+            tr("“{typed}” has no letters or digits I can use as a name.", typed=quote(raw, 40))
+        )
     if len(name) > MAX_TAG_LENGTH:
         return "", reply(
-            f"{what} can be at most {MAX_TAG_LENGTH} characters; “{quote(name, 40)}” has "
-            f"{len(name)}. Nothing was changed."
+            tr(_TOO_LONG[what], limit=MAX_TAG_LENGTH, name=quote(name, 40), length=len(name))
         )
     return name, []
+
+
+_NETWORK_OWNED = {
+    "rename": N_(
+        "**{tag}** is one of the network's shared tags, so only the network's stewards can "
+        "rename it (`{prefix}network tags …`; `{prefix}network show` lists the stewards). "
+        "Linking it to a channel or role here still works: "
+        "`{prefix}tags link {tag} <channel> <role>`. Nothing was changed."
+    ),
+    "add aliases to": N_(
+        "**{tag}** is one of the network's shared tags, so only the network's stewards can "
+        "add aliases to it (`{prefix}network tags …`; `{prefix}network show` lists the "
+        "stewards). Linking it to a channel or role here still works: "
+        "`{prefix}tags link {tag} <channel> <role>`. Nothing was changed."
+    ),
+    "merge away": N_(
+        "**{tag}** is one of the network's shared tags, so only the network's stewards can "
+        "merge away it (`{prefix}network tags …`; `{prefix}network show` lists the "
+        "stewards). Linking it to a channel or role here still works: "
+        "`{prefix}tags link {tag} <channel> <role>`. Nothing was changed."
+    ),
+    "delete": N_(
+        "**{tag}** is one of the network's shared tags, so only the network's stewards can "
+        "delete it (`{prefix}network tags …`; `{prefix}network show` lists the stewards). "
+        "Linking it to a channel or role here still works: "
+        "`{prefix}tags link {tag} <channel> <role>`. Nothing was changed."
+    ),
+}
+"""`_network_owned`'s refusal, by what the moderator tried (one whole sentence each)."""
 
 
 async def _network_owned(ctx: Context, tag: Tag, verb: str) -> list[Action]:
@@ -419,13 +534,7 @@ async def _network_owned(ctx: Context, tag: Tag, verb: str) -> list[Action]:
     role links stay this community's (`tags link`)."""
     if await ctx.store.tags.network.link_of(tag.id) is None:
         return []
-    p = ctx.prefix
-    return reply(
-        f"**{tag.name}** is one of the network's shared tags, so only the network's stewards "
-        f"can {verb} it (`{p}network tags …`; `{p}network show` lists the stewards). Linking "
-        f"it to a channel or role here still works: `{p}tags link {tag.name} <channel> <role>`. "
-        "Nothing was changed."
-    )
+    return reply(tr(_NETWORK_OWNED[verb], tag=tag.name, prefix=ctx.prefix))
 
 
 async def _clash(ctx: Context, name: str, owner: Tag | None = None) -> list[Action]:
@@ -434,8 +543,14 @@ async def _clash(ctx: Context, name: str, owner: Tag | None = None) -> list[Acti
     if existing is None or (owner is not None and existing.id == owner.id):
         return []
     if existing.name == name:
-        return reply(f"There's already a tag **{name}**. Nothing was changed.")
-    return reply(f"“{name}” is already an alias of **{existing.name}**. Nothing was changed.")
+        return reply(tr("There's already a tag **{name}**. Nothing was changed.", name=name))
+    return reply(
+        tr(
+            "“{name}” is already an alias of **{tag}**. Nothing was changed.",
+            name=name,
+            tag=existing.name,
+        )
+    )
 
 
 @handles("tags", "create")
@@ -445,15 +560,20 @@ async def create_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return error
     category = normalize_tag(str(options.get("category") or "")) or DEFAULT_CATEGORY
     if len(category) > MAX_TAG_LENGTH:
-        return reply(f"Categories can be at most {MAX_TAG_LENGTH} characters.")
+        return reply(tr("Categories can be at most {limit} characters.", limit=MAX_TAG_LENGTH))
     if clash := await _clash(ctx, name):
         return clash
     description = " ".join(str(options.get("description") or "").split())[:200]
     await ctx.store.tags.create(ctx.community.id, name, category, ctx.clock.now(), description)
     return reply(
-        f"Created the tag **{name}**{_typed_differently(str(options.get('name') or ''), name)} "
-        f"in *{category}*. Link it to a channel or role with "
-        f"`{ctx.prefix}tags link {name} <channel> <role>`."
+        tr(
+            "Created the tag **{name}**{note} in *{category}*. Link it to a channel or role with "
+            "`{prefix}tags link {name} <channel> <role>`.",
+            name=name,
+            note=_typed_differently(str(options.get("name") or ""), name),
+            category=category,
+            prefix=ctx.prefix,
+        )
     )
 
 
@@ -468,7 +588,7 @@ async def rename_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if error:
         return error
     if name == tag.name:
-        return reply(f"The tag is already called **{name}**.")
+        return reply(tr("The tag is already called **{name}**.", name=name))
     if clash := await _clash(ctx, name, owner=tag):
         return clash
     if name in tag.aliases:
@@ -476,7 +596,14 @@ async def rename_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     await ctx.store.tags.rename(tag.id, name)
     ctx.peers.invalidate(ctx.community.id)
     note = _typed_differently(str(options.get("new_name") or ""), name)
-    return reply(f"Renamed **{tag.name}** to **{name}**{note}. Members who had it keep it.")
+    return reply(
+        tr(
+            "Renamed **{old}** to **{name}**{note}. Members who had it keep it.",
+            old=tag.name,
+            name=name,
+            note=note,
+        )
+    )
 
 
 @handles("tags", "alias")
@@ -490,12 +617,19 @@ async def alias_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if error:
         return error
     if alias == tag.name or alias in tag.aliases:
-        return reply(f"“{alias}” already leads to **{tag.name}**.")
+        return reply(tr("“{alias}” already leads to **{tag}**.", alias=alias, tag=tag.name))
     if clash := await _clash(ctx, alias):
         return clash
     await ctx.store.tags.add_alias(tag.id, alias)
     note = _typed_differently(str(options.get("alias") or ""), alias)
-    return reply(f"“{alias}”{note} now works as another name for **{tag.name}**.")
+    return reply(
+        tr(
+            "“{alias}”{note} now works as another name for **{tag}**.",
+            alias=alias,
+            note=note,
+            tag=tag.name,
+        )
+    )
 
 
 @handles("tags", "merge")
@@ -507,19 +641,24 @@ async def merge_tags(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if target is None:
         return error
     if source.id == target.id:
-        return reply(f"Those are the same tag (**{source.name}**). Nothing was changed.")
+        return reply(
+            tr("Those are the same tag (**{tag}**). Nothing was changed.", tag=source.name)
+        )
     if refused := await _network_owned(ctx, source, "merge away"):
         return refused  # a local tag may still be merged into a network tag: it is this one's
     moved = await ctx.store.tags.merge(source.id, target.id)
     ctx.peers.invalidate(ctx.community.id)
     return reply(
-        f"Merged **{source.name}** into **{target.name}**: {_members(moved)} gained "
-        f"**{target.name}**, and “{source.name}” now works as another name for it."
+        ntr(
+            "Merged **{source}** into **{target}**: {n} member gained **{target}**, and "
+            "“{source}” now works as another name for it.",
+            "Merged **{source}** into **{target}**: {n} members gained **{target}**, and "
+            "“{source}” now works as another name for it.",
+            moved,
+            source=source.name,
+            target=target.name,
+        )
     )
-
-
-def _members(count: int) -> str:
-    return f"{count} member" + ("" if count == 1 else "s")
 
 
 @handles("tags", "delete")
@@ -533,9 +672,14 @@ async def delete_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     await ctx.store.tags.delete(tag.id)
     ctx.peers.invalidate(ctx.community.id)
     return reply(
-        f"Deleted the tag **{tag.name}** (it was on {_members(carriers)}' profiles)."
+        ntr(
+            "Deleted the tag **{tag}** (it was on {n} member' profiles).",
+            "Deleted the tag **{tag}** (it was on {n} members' profiles).",
+            carriers,
+            tag=tag.name,
+        )
         if carriers
-        else f"Deleted the tag **{tag.name}**."
+        else tr("Deleted the tag **{tag}**.", tag=tag.name)
     )
 
 
@@ -563,9 +707,7 @@ async def link_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     cleared = str(options.get("clear") or "")
     for key in ("channel", "role"):
         if cleared in (key, "both") and str(options.get(key) or "").strip():
-            return reply(
-                f"Give a new {key} or clear it, not both. Nothing was changed.",
-            )
+            return reply(tr(_NOT_BOTH[key]))
     channel = _link_value(options, "channel", tag.channel_id)
     role = _link_value(options, "role", tag.role_id)
     if (
@@ -576,44 +718,53 @@ async def link_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
         return refused
     if (channel, role) == (tag.channel_id, tag.role_id):
         return reply(
-            f"Nothing changed: {_links(ctx, tag.name, channel, role)} Give a `channel` or "
-            "`role` to link; `none` (or `clear`) removes that link."
+            tr(
+                "Nothing changed: {links} Give a `channel` or `role` to link; `none` (or "
+                "`clear`) removes that link.",
+                links=_links(ctx, tag.name, channel, role),
+            )
         )
     await ctx.store.tags.link(tag.id, channel, role)
     changes = []
     if channel != tag.channel_id:
         changes.append(
-            f"now suggests {ctx.platform.mention_channel(channel)}"
+            tr("now suggests {channel}", channel=ctx.platform.mention_channel(channel))
             if channel
-            else "no longer suggests a channel"
+            else tr("no longer suggests a channel")
         )
     if role != tag.role_id:
         changes.append(
-            f"now grants the role `{quote(role, 60)}` to members who add it"
+            tr("now grants the role `{role}` to members who add it", role=quote(role, 60))
             if role
-            else "no longer grants a role"
+            else tr("no longer grants a role")
         )
     kept = []
     if channel == tag.channel_id and channel:
-        kept.append(f"still suggests {ctx.platform.mention_channel(channel)}")
+        kept.append(tr("still suggests {channel}", channel=ctx.platform.mention_channel(channel)))
     if role == tag.role_id and role:
-        kept.append(f"still grants `{quote(role, 60)}`")
-    text = f"**{tag.name}** {' and '.join(changes)}."
+        kept.append(tr("still grants `{role}`", role=quote(role, 60)))
+    text = tr("**{tag}** {changes}.", tag=tag.name, changes=and_join(changes))
     if kept:
-        text += f" It {' and '.join(kept)}."
+        text += " " + tr("It {kept}.", kept=and_join(kept))
     return reply(text)
+
+
+_NOT_BOTH = {
+    "channel": N_("Give a new channel or clear it, not both. Nothing was changed."),
+    "role": N_("Give a new role or clear it, not both. Nothing was changed."),
+}
 
 
 def _links(ctx: Context, name: str, channel: str | None, role: str | None) -> str:
     """A tag's links in a sentence."""
     parts = []
     if channel:
-        parts.append(f"suggests {ctx.platform.mention_channel(channel)}")
+        parts.append(tr("suggests {channel}", channel=ctx.platform.mention_channel(channel)))
     if role:
-        parts.append(f"grants the role `{quote(role, 60)}`")
+        parts.append(tr("grants the role `{role}`", role=quote(role, 60)))
     if not parts:
-        return f"**{name}** is not linked to a channel or role."
-    return f"**{name}** {' and '.join(parts)}."
+        return tr("**{tag}** is not linked to a channel or role.", tag=name)
+    return tr("**{tag}** {links}.", tag=name, links=and_join(parts))
 
 
 async def _role_refused(ctx: Context, tag: Tag, role: str) -> list[Action]:
@@ -622,6 +773,11 @@ async def _role_refused(ctx: Context, tag: Tag, role: str) -> list[Action]:
     if reason is None:
         return []
     return reply(
-        f"I can't link **{tag.name}** to the role {tag_roles.role_label(role)}: {reason}. "
-        "Tags may only hand out roles without moderation rights. Nothing was changed."
+        tr(
+            "I can't link **{tag}** to the role {role}: {reason}. Tags may only hand out roles "
+            "without moderation rights. Nothing was changed.",
+            tag=tag.name,
+            role=tag_roles.role_label(role),
+            reason=reason,
+        )
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from communitybot.context import Context
 from communitybot.feature import Feature, handlers_in
+from communitybot.i18n import tr
 from communitybot.models import Member
 from communitybot.onboarding.profile import member_tags
 from communitybot.store.stats import MemberCounts
@@ -21,7 +22,7 @@ TOP_TAGS = 10
 async def stats(ctx: Context, counts: MemberCounts) -> list[str]:
     top = await ctx.store.tags.top_tags(ctx.community.id, TOP_TAGS)
     listed = ", ".join(f"{quote(tag.name, 64)} ({count})" for tag, count in top)
-    return [f"• Top tags: {listed or 'none yet'}"]
+    return [tr("• Top tags: {tags}", tags=listed or tr("none yet"))]
 
 
 async def export(ctx: Context, member: Member) -> dict[str, Any]:

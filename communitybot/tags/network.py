@@ -33,6 +33,8 @@ from communitybot.affiliates import (
 )
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.i18n import ntr, tr, use_language
+from communitybot.i18n.choice import community_language
 from communitybot.models import Community
 from communitybot.naming import affiliate
 from communitybot.replies import Action, reply
@@ -56,9 +58,12 @@ DETAIL_LINES = 10
 
 def _not_in_network(ctx: Context) -> list[Action]:
     return reply(
-        "This community is not in a network, so it has no network tags; its own tags are in "
-        f"`{ctx.prefix}tags list`. A moderator can start a network with "
-        f"`{ctx.prefix}network create <name>`."
+        tr(
+            "This community is not in a network, so it has no network tags; its own tags are in "
+            "`{prefix}tags list`. A moderator can start a network with "
+            "`{prefix}network create <name>`.",
+            prefix=ctx.prefix,
+        )
     )
 
 
@@ -67,10 +72,12 @@ async def _stewards_network(ctx: Context) -> tuple[Network | None, list[Action]]
     found = await stewarded_network(
         ctx,
         _not_in_network(ctx),
-        lambda network: (
-            f"Only the stewards of {network_name(network)} curate the network's "
-            f"tags (`{ctx.prefix}network show` lists them). Your moderators can still make tags of "
-            f"this community's own with `{ctx.prefix}tags create`. Nothing was changed."
+        lambda network: tr(
+            "Only the stewards of {network} curate the network's tags (`{prefix}network show` "
+            "lists them). Your moderators can still make tags of this community's own with "
+            "`{prefix}tags create`. Nothing was changed.",
+            network=network_name(network),
+            prefix=ctx.prefix,
         ),
     )
     return (found, []) if isinstance(found, Network) else (None, found)
@@ -82,7 +89,9 @@ async def _network_tag(
     """The network tag typed (by name or alias), or a reply with "did you mean"."""
     name = normalize_tag(raw)
     if not name:
-        return None, reply(f"“{quote(raw, 40)}” isn't a tag name: use letters or digits.")
+        return None, reply(
+            tr("“{typed}” isn't a tag name: use letters or digits.", typed=quote(raw, 40))
+        )
     found = await ctx.store.tags.network.get_by_name(network.id, name)
     if found is not None:
         return found, []
@@ -92,11 +101,18 @@ async def _network_tag(
     hint = suggestions(name, keys)
     if hint:
         return None, reply(
-            f"The network has no tag “{quote(name, 40)}”. Did you mean {or_list(hint)}?"
+            tr(
+                "The network has no tag “{name}”. Did you mean {suggestions}?",
+                name=quote(name, 40),
+                suggestions=or_list(hint),
+            )
         )
     return None, reply(
-        f"The network has no tag “{quote(name, 40)}”. `{ctx.prefix}network tags list` shows "
-        "its tags."
+        tr(
+            "The network has no tag “{name}”. `{prefix}network tags list` shows its tags.",
+            name=quote(name, 40),
+            prefix=ctx.prefix,
+        )
     )
 
 
@@ -108,9 +124,15 @@ async def _network_clash(
     if existing is None or (owner is not None and existing.id == owner.id):
         return []
     if existing.name == name:
-        return reply(f"The network already has a tag **{name}**. Nothing was changed.")
+        return reply(
+            tr("The network already has a tag **{name}**. Nothing was changed.", name=name)
+        )
     return reply(
-        f"“{name}” is already an alias of the network tag **{existing.name}**. Nothing was changed."
+        tr(
+            "“{name}” is already an alias of the network tag **{tag}**. Nothing was changed.",
+            name=name,
+            tag=existing.name,
+        )
     )
 
 
@@ -118,14 +140,17 @@ def _category(raw: Any) -> tuple[str, list[Action]]:
     category = normalize_tag(str(raw or ""))
     if len(category) > MAX_TAG_LENGTH:
         return "", reply(
-            f"Categories can be at most {MAX_TAG_LENGTH} characters. Nothing was changed."
+            tr(
+                "Categories can be at most {limit} characters. Nothing was changed.",
+                limit=MAX_TAG_LENGTH,
+            )
         )
     return category, []
 
 
 # Keeping the affiliates in step, and saying what happened ---------------------------------------
 def _where(community: Community, ctx: Context) -> str:
-    mark = " (this community)" if community.id == ctx.community.id else ""
+    mark = " " + tr("(this community)") if community.id == ctx.community.id else ""
     return affiliate(community.ref) + mark
 
 
@@ -133,34 +158,47 @@ def _local_changes(synced: mirror.Synced) -> str:
     """What the network's names took over in one affiliate, in a sentence ("" when nothing)."""
     parts = []
     if synced.adopted:
-        parts.append(f"its own tag **{synced.adopted}** became the network's")
+        parts.append(tr("its own tag **{tag}** became the network's", tag=synced.adopted))
     for name, gained in synced.merged:
         parts.append(
-            f"its own tag **{name}** was merged in ({gained} member"
-            f"{'' if gained == 1 else 's'} gained it)"
+            ntr(
+                "its own tag **{tag}** was merged in ({n} member gained it)",
+                "its own tag **{tag}** was merged in ({n} members gained it)",
+                gained,
+                tag=name,
+            )
         )
     if synced.moved_aliases:
         parts.append(
-            "its alias"
-            + ("es " if len(synced.moved_aliases) > 1 else " ")
-            + ", ".join(f"“{a}”" for a in synced.moved_aliases)
-            + " now lead"
-            + ("" if len(synced.moved_aliases) > 1 else "s")
-            + " to it"
+            ntr(
+                "its alias {aliases} now leads to it",
+                "its aliases {aliases} now lead to it",
+                len(synced.moved_aliases),
+                aliases=", ".join(f"“{a}”" for a in synced.moved_aliases),
+            )
         )
     if synced.conflicts:
         parts.append(
-            "“" + "”, “".join(synced.conflicts) + "” stayed with another network tag there"
+            tr(
+                "{names} stayed with another network tag there",
+                names="“" + "”, “".join(synced.conflicts) + "”",
+            )
         )
     return "; ".join(parts)
 
 
 async def _everywhere(
-    ctx: Context, network: Network, tag: NetworkTag, log_text: str, merging: str = ""
+    ctx: Context,
+    network: Network,
+    tag: NetworkTag,
+    log_text: Callable[[], str],
+    merging: str = "",
 ) -> tuple[list[str], list[Action], int]:
     """Bring every affiliate's copy of `tag` in step; (reply lines on local changes, moderator-log
     notes, how many affiliates). Each affiliate whose members' tags changed reloads its peers.
-    `merging`: the network tag being merged into `tag`, whose copies merging is no local news."""
+    `merging`: the network tag being merged into `tag`, whose copies merging is no local news.
+    `log_text()` writes the note in the current language: each affiliate's moderator log gets
+    it in that affiliate's language."""
     affiliates = await affiliate_communities(ctx, network)
     now = ctx.clock.now()
     lines: list[str] = []
@@ -173,22 +211,28 @@ async def _everywhere(
         local = _local_changes(synced)
         if local:
             lines.append(f"• {_where(community, ctx)}: {local}.")
-        text = log_text + (f" Here {local}." if local else "")
+        with use_language(community_language(community)):  # that affiliate's team reads it
+            there = _local_changes(synced)
+            text = log_text() + (" " + tr("Here {changes}.", changes=there) if there else "")
         notes += modlog_note(community, text)
     if len(lines) > DETAIL_LINES:
-        lines = [*lines[:DETAIL_LINES], f"• …and {len(lines) - DETAIL_LINES} more affiliates."]
+        more = len(lines) - DETAIL_LINES
+        lines = [
+            *lines[:DETAIL_LINES],
+            ntr("• …and {n} more affiliates.", "• …and {n} more affiliates.", more),
+        ]
     return lines, notes, len(affiliates)
 
 
 def _in_all(count: int) -> str:
-    return "this affiliate" if count == 1 else f"all {count} affiliates"
+    return tr("this affiliate") if count == 1 else tr("all {count} affiliates", count=count)
 
 
 async def _spread(
     ctx: Context,
     network: Network,
     tag_id: int,
-    log_text: str,
+    log_text: Callable[[], str],
     answer: Callable[[str], str],
     *,
     merging: str = "",
@@ -204,7 +248,7 @@ async def _spread(
 
 def _answer(text: str, lines: list[str]) -> list[Action]:
     if lines:
-        text += "\nWhere an affiliate's own tags met it:\n" + "\n".join(lines)
+        text += "\n" + tr("Where an affiliate's own tags met it:") + "\n" + "\n".join(lines)
     return reply(text)
 
 
@@ -218,29 +262,41 @@ async def list_network_tags(ctx: Context, options: dict[str, Any]) -> list[Actio
     p = ctx.prefix
     if not tags:
         return reply(
-            f"The network {network_name(network)} has no shared tags yet. Its stewards add them "
-            f"with `{p}network tags add <name> [category]` or `{p}network tags promote <tag>`."
+            tr(
+                "The network {network} has no shared tags yet. Its stewards add them with "
+                "`{prefix}network tags add <name> [category]` or "
+                "`{prefix}network tags promote <tag>`.",
+                network=network_name(network),
+                prefix=p,
+            )
         )
     wanted = normalize_tag(str(options.get("category") or ""))
     categories = sorted({t.category for t in tags})
     if wanted:
         if wanted not in categories:
             return reply(
-                f"The network has no category “{quote(wanted, 32)}”. Categories: "
-                + ", ".join(f"`{c}`" for c in categories)
-                + "."
+                tr(
+                    "The network has no category “{category}”. Categories: {categories}.",
+                    category=quote(wanted, 32),
+                    categories=", ".join(f"`{c}`" for c in categories),
+                )
             )
         tags = [t for t in tags if t.category == wanted]
-    header = (
-        f"🌐 **Tags of the network** {network_name(network)} — every affiliate has them "
-        f"(add yours with `{p}tags add <tags>`)"
+    header = tr(
+        "🌐 **Tags of the network** {network} — every affiliate has them "
+        "(add yours with `{prefix}tags add <tags>`)",
+        network=network_name(network),
+        prefix=p,
     )
     return reply(
         by_category(
             header,
             tags,
-            lambda t: t.name + (f" (also {', '.join(t.aliases)})" if t.aliases else ""),
-            f"…and more: try `{p}network tags list <category>`.",
+            lambda t: (
+                t.name
+                + (" " + tr("(also {aliases})", aliases=", ".join(t.aliases)) if t.aliases else "")
+            ),
+            tr("…and more: try `{prefix}network tags list <category>`.", prefix=p),
         )
     )
 
@@ -269,14 +325,26 @@ async def add_network_tag(ctx: Context, options: dict[str, Any]) -> list[Action]
         ctx,
         network,
         tag,
-        f"🏷️ {author} added the tag **{name}** (*{tag.category}*) to the network "
-        f"{network_name(network)}: every affiliate has it.",
+        lambda: tr(
+            "🏷️ {author} added the tag **{name}** (*{category}*) to the network {network}: "
+            "every affiliate has it.",
+            author=author,
+            name=name,
+            category=tag.category,
+            network=network_name(network),
+        ),
     )
     return [
         *_answer(
-            f"Added **{name}**{_typed_differently(typed, name)} to the network's tags in "
-            f"*{tag.category}*: {_in_all(count)} have it now, and their members can add it with "
-            f"`{ctx.prefix}tags add {name}`.",
+            tr(
+                "Added **{name}**{note} to the network's tags in *{category}*: {where} have it "
+                "now, and their members can add it with `{prefix}tags add {name}`.",
+                name=name,
+                note=_typed_differently(typed, name),
+                category=tag.category,
+                where=_in_all(count),
+                prefix=ctx.prefix,
+            ),
             lines,
         ),
         *notes,
@@ -297,7 +365,9 @@ async def alias_network_tag(ctx: Context, options: dict[str, Any]) -> list[Actio
     if error:
         return error
     if alias == tag.name or alias in tag.aliases:
-        return reply(f"“{alias}” already leads to the network tag **{tag.name}**.")
+        return reply(
+            tr("“{alias}” already leads to the network tag **{tag}**.", alias=alias, tag=tag.name)
+        )
     if clash := await _network_clash(ctx, network, alias):
         return clash
     await ctx.store.tags.network.add_alias(tag.id, alias)
@@ -306,11 +376,19 @@ async def alias_network_tag(ctx: Context, options: dict[str, Any]) -> list[Actio
         ctx,
         network,
         tag.id,
-        f"🏷️ {author} made “{alias}” another name for the network tag **{tag.name}** "
-        f"({network_name(network)}).",
-        lambda everywhere: (
-            f"“{alias}”{_typed_differently(typed, alias)} now leads to **{tag.name}** in "
-            f"{everywhere}."
+        lambda: tr(
+            "🏷️ {author} made “{alias}” another name for the network tag **{tag}** ({network}).",
+            author=author,
+            alias=alias,
+            tag=tag.name,
+            network=network_name(network),
+        ),
+        lambda everywhere: tr(
+            "“{alias}”{note} now leads to **{tag}** in {where}.",
+            alias=alias,
+            note=_typed_differently(typed, alias),
+            tag=tag.name,
+            where=everywhere,
         ),
     )
 
@@ -329,7 +407,7 @@ async def rename_network_tag(ctx: Context, options: dict[str, Any]) -> list[Acti
     if error:
         return error
     if name == tag.name:
-        return reply(f"The network tag is already called **{name}**.")
+        return reply(tr("The network tag is already called **{name}**.", name=name))
     if clash := await _network_clash(ctx, network, name, owner=tag):
         return clash
     await ctx.store.tags.network.rename(tag.id, name)
@@ -338,11 +416,20 @@ async def rename_network_tag(ctx: Context, options: dict[str, Any]) -> list[Acti
         ctx,
         network,
         tag.id,
-        f"🏷️ {author} renamed the network tag **{tag.name}** to **{name}** "
-        f"({network_name(network)}).",
-        lambda everywhere: (
-            f"Renamed the network tag **{tag.name}** to **{name}**"
-            f"{_typed_differently(typed, name)} in {everywhere}. Members who had it keep it."
+        lambda: tr(
+            "🏷️ {author} renamed the network tag **{old}** to **{name}** ({network}).",
+            author=author,
+            old=tag.name,
+            name=name,
+            network=network_name(network),
+        ),
+        lambda everywhere: tr(
+            "Renamed the network tag **{old}** to **{name}**{note} in {where}. Members who had "
+            "it keep it.",
+            old=tag.name,
+            name=name,
+            note=_typed_differently(typed, name),
+            where=everywhere,
         ),
     )
 
@@ -360,7 +447,9 @@ async def merge_network_tags(ctx: Context, options: dict[str, Any]) -> list[Acti
     if target is None:
         return error
     if source.id == target.id:
-        return reply(f"Those are the same network tag (**{source.name}**). Nothing was changed.")
+        return reply(
+            tr("Those are the same network tag (**{tag}**). Nothing was changed.", tag=source.name)
+        )
     # The source goes from the network's list (its copies become local tags), its names become
     # the target's aliases; bringing the target's copies in step then merges each affiliate's
     # former copy into the target's, members and all.
@@ -370,13 +459,20 @@ async def merge_network_tags(ctx: Context, options: dict[str, Any]) -> list[Acti
         ctx,
         network,
         target.id,
-        f"🏷️ {author} merged the network tag **{source.name}** into **{target.name}** "
-        f"({network_name(network)}): members who had it have **{target.name}**, and "
-        f"“{source.name}” leads to it.",
-        lambda everywhere: (
-            f"Merged **{source.name}** into **{target.name}** in {everywhere}: members who "
-            f"had **{source.name}** have **{target.name}** now, and “{source.name}” works as "
-            "another name for it."
+        lambda: tr(
+            "🏷️ {author} merged the network tag **{source}** into **{target}** ({network}): "
+            "members who had it have **{target}**, and “{source}” leads to it.",
+            author=author,
+            source=source.name,
+            target=target.name,
+            network=network_name(network),
+        ),
+        lambda everywhere: tr(
+            "Merged **{source}** into **{target}** in {where}: members who had **{source}** "
+            "have **{target}** now, and “{source}” works as another name for it.",
+            source=source.name,
+            target=target.name,
+            where=everywhere,
         ),
         merging=source.name,
     )
@@ -396,20 +492,34 @@ async def categorise_network_tag(ctx: Context, options: dict[str, Any]) -> list[
         return error
     if not category:
         return reply(
-            f"Which category? For example: `{ctx.prefix}network tags category {tag.name} subject`."
+            tr(
+                "Which category? For example: `{prefix}network tags category {tag} subject`.",
+                prefix=ctx.prefix,
+                tag=tag.name,
+            )
         )
     if category == tag.category:
-        return reply(f"**{tag.name}** already is in *{category}*.")
+        return reply(tr("**{tag}** already is in *{category}*.", tag=tag.name, category=category))
     await ctx.store.tags.network.set_category(tag.id, category)
     author = actor(ctx)
     return await _spread(
         ctx,
         network,
         tag.id,
-        f"🏷️ {author} moved the network tag **{tag.name}** from *{tag.category}* to "
-        f"*{category}* ({network_name(network)}).",
-        lambda everywhere: (
-            f"**{tag.name}** is in *{category}* now (it was in *{tag.category}*), in {everywhere}."
+        lambda: tr(
+            "🏷️ {author} moved the network tag **{tag}** from *{old}* to *{category}* ({network}).",
+            author=author,
+            tag=tag.name,
+            old=tag.category,
+            category=category,
+            network=network_name(network),
+        ),
+        lambda everywhere: tr(
+            "**{tag}** is in *{category}* now (it was in *{old}*), in {where}.",
+            tag=tag.name,
+            category=category,
+            old=tag.category,
+            where=everywhere,
         ),
     )
 
@@ -426,20 +536,29 @@ async def remove_network_tag(ctx: Context, options: dict[str, Any]) -> list[Acti
     affiliates = await affiliate_communities(ctx, network)
     await ctx.store.tags.network.delete(tag.id)
     author = actor(ctx)
-    text = (
-        f"🏷️ {author} took **{tag.name}** out of the network {network_name(network)}'s tags. This "
-        f"community keeps it as its own tag, with its members; `{ctx.prefix}tags delete "
-        f"{tag.name}` deletes it here."
-    )
     notes: list[Action] = []
     for community in affiliates:
+        with use_language(community_language(community)):  # that affiliate's team reads it
+            text = tr(
+                "🏷️ {author} took **{tag}** out of the network {network}'s tags. This community "
+                "keeps it as its own tag, with its members; `{prefix}tags delete {tag}` deletes "
+                "it here.",
+                author=author,
+                tag=tag.name,
+                network=network_name(network),
+                prefix=ctx.prefix,
+            )
         notes += modlog_note(community, text)
     return [
         *reply(
-            f"**{tag.name}** is no longer a network tag. Each of the {len(affiliates)} "
-            "affiliate(s) keeps it as its own tag, and members who had it keep it; an "
-            f"affiliate's moderators can delete it there with `{ctx.prefix}tags delete "
-            f"{tag.name}`."
+            tr(
+                "**{tag}** is no longer a network tag. Each of the {count} affiliate(s) keeps it "
+                "as its own tag, and members who had it keep it; an affiliate's moderators can "
+                "delete it there with `{prefix}tags delete {tag}`.",
+                tag=tag.name,
+                count=len(affiliates),
+                prefix=ctx.prefix,
+            )
         ),
         *notes,
     ]
@@ -455,7 +574,7 @@ async def promote_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if local is None:
         return error
     if await ctx.store.tags.network.link_of(local.id) is not None:
-        return reply(f"**{local.name}** already is one of the network's tags.")
+        return reply(tr("**{tag}** already is one of the network's tags.", tag=local.name))
     if clash := await _network_clash(ctx, network, local.name):
         return clash
     tags = ctx.store.tags.network
@@ -476,20 +595,34 @@ async def promote_tag(ctx: Context, options: dict[str, Any]) -> list[Action]:
         ctx,
         network,
         promoted,
-        f"🏷️ {author} made **{local.name}** (*{local.category}*) of "
-        f"{affiliate(ctx.community.ref)}"
-        f" a tag of the network {network_name(network)}: every affiliate has it.",
+        lambda: tr(
+            "🏷️ {author} made **{tag}** (*{category}*) of {affiliate} a tag of the network "
+            "{network}: every affiliate has it.",
+            author=author,
+            tag=local.name,
+            category=local.category,
+            affiliate=affiliate(ctx.community.ref),
+            network=network_name(network),
+        ),
     )
-    with_aliases = ", with its aliases," if promoted.aliases else ""
     text = (
-        f"**{local.name}** is a network tag now: {_in_all(count)} have it{with_aliases} "
-        "and members here keep it."
+        tr(
+            "**{tag}** is a network tag now: {where} have it, with its aliases, and members here "
+            "keep it.",
+            tag=local.name,
+            where=_in_all(count),
+        )
+        if promoted.aliases
+        else tr(
+            "**{tag}** is a network tag now: {where} have it and members here keep it.",
+            tag=local.name,
+            where=_in_all(count),
+        )
     )
     if kept_local:
-        text += (
-            " These aliases stay this community's (the network uses them already): "
-            + ", ".join(f"“{a}”" for a in kept_local)
-            + "."
+        text += " " + tr(
+            "These aliases stay this community's (the network uses them already): {aliases}.",
+            aliases=", ".join(f"“{a}”" for a in kept_local),
         )
     return [*_answer(text, lines), *notes]
 

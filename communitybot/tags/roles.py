@@ -19,12 +19,14 @@ from __future__ import annotations
 from loguru import logger
 
 from communitybot.context import Context
+from communitybot.i18n import N_, tr, use_language
+from communitybot.i18n.choice import community_language
 from communitybot.models import Tag
 from communitybot.naming import who
 from communitybot.replies import Action, Message, SendToChannel
 from communitybot.text import quote
 
-MODERATOR_ROLE_REASON = (
+MODERATOR_ROLE_REASON = N_(
     "it is the moderator role: everyone who added the tag would become a moderator"
 )
 
@@ -35,7 +37,14 @@ def role_label(role_id: str) -> str:
 
 
 async def refusal(ctx: Context, role_id: str) -> str | None:
-    """Why a tag must not hand out `role_id` here, or None when it may."""
+    """Why a tag must not hand out `role_id` here, or None when it may (in the current
+    language as far as the core's own reason goes; the platform words its own)."""
+    reason = await _refusal(ctx, role_id)
+    return tr(reason) if reason == MODERATOR_ROLE_REASON else reason
+
+
+async def _refusal(ctx: Context, role_id: str) -> str | None:
+    """`refusal`, untranslated (for the log, and for the moderator log's own language)."""
     if ctx.community.moderator_role is not None and role_id == ctx.community.moderator_role:
         return MODERATOR_ROLE_REASON
     return await ctx.platform.role_refusal(ctx.community.ref, role_id)
@@ -49,18 +58,22 @@ async def allowed_grants(ctx: Context, roles: list[str]) -> tuple[list[str], lis
     granted: list[str] = []
     notes: list[Action] = []
     for role in roles:
-        reason = await refusal(ctx, role)
+        reason = await _refusal(ctx, role)
         if reason is None:
             granted.append(role)
             continue
         logger.warning("not granting role {} linked to a tag: {}", role, reason)
         modlog = ctx.community.modlog_channel
         if modlog:
-            text = (
-                f"⚠️ I did not give {who(ctx.platform, ctx.member)} the role {role_label(role)} "
-                f"linked to one of their tags: {reason}. Link that tag to another role with "
-                f"`{ctx.prefix}tags link`."
-            )
+            with use_language(community_language(ctx.community)):  # the team reads it
+                text = tr(
+                    "⚠️ I did not give {member} the role {role} linked to one of their tags: "
+                    "{reason}. Link that tag to another role with `{prefix}tags link`.",
+                    member=who(ctx.platform, ctx.member),
+                    role=role_label(role),
+                    reason=tr(reason) if reason == MODERATOR_ROLE_REASON else reason,
+                    prefix=ctx.prefix,
+                )
             notes.append(SendToChannel(ctx.community.ref, modlog, Message(text)))
     return granted, notes
 

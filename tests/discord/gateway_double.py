@@ -533,8 +533,10 @@ class DiscordDouble:
         in_guild: bool = True,
         channel_id: str = WELCOME_CHANNEL,
         message: dict[str, Any] | None = None,
+        locale: str = "en-GB",
     ) -> str:
-        """Push an INTERACTION_CREATE (2 command, 3 component, 4 autocomplete, 5 modal); its id."""
+        """Push an INTERACTION_CREATE (2 command, 3 component, 4 autocomplete, 5 modal); its id.
+        `locale`: the language of the member's Discord client."""
         interaction_id = self.next_id()
         payload: dict[str, Any] = {
             "id": interaction_id,
@@ -543,7 +545,7 @@ class DiscordDouble:
             "data": data,
             "token": f"token-{interaction_id}",
             "version": 1,
-            "locale": "en-GB",
+            "locale": locale,
             "app_permissions": str((1 << 41) - 1),
             "entitlements": [],
             "authorizing_integration_owners": {"0": GUILD_ID},

@@ -12,12 +12,10 @@ from babel.dates import get_day_names
 
 from communitybot.dashboard.configure import NOTICES
 from communitybot.dashboard.pages import Page, PageRequest
-from communitybot.i18n import N_, current_language, tr
+from communitybot.i18n import N_, current_language, ptr
 from communitybot.i18n.dates import BABEL_LOCALES
 
 TAGS_PER_PAGE = 50
-FREQUENCIES = {"weekly": N_("weekly"), "biweekly": N_("biweekly"), "monthly": N_("monthly")}
-"""How often peer rounds run, as the page says it (the stored value is the typed option)."""
 
 
 def weekday_name(weekday: int) -> str:
@@ -27,8 +25,15 @@ def weekday_name(weekday: int) -> str:
 
 
 def frequency_text(frequency: str) -> str:
-    known = FREQUENCIES.get(frequency)
-    return tr(known) if known is not None else frequency
+    """How often peer rounds run, as the page says it ("cada semana"; the stored value is the
+    option typed: `weekly`)."""
+    if frequency == "weekly":
+        return ptr("how often", "weekly")
+    if frequency == "biweekly":
+        return ptr("how often", "biweekly")
+    if frequency == "monthly":
+        return ptr("how often", "monthly")
+    return frequency
 
 
 def page_number(request: PageRequest) -> int:
