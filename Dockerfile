@@ -28,6 +28,8 @@ RUN pip install . && rm -rf build *.egg-info
 
 ENV COMMUNITYBOT_DATABASE_PATH=/data/communitybot.db
 ENV COMMUNITYBOT_CONSOLE_FILES_DIR=/data/files
+# The Matrix encryption keys (the bot's device identity) belong with the database, on the volume.
+ENV COMMUNITYBOT_MATRIX__CRYPTO_STORE=/data/matrix-crypto
 VOLUME /data
 
 # With the dashboard on (COMMUNITYBOT_DASHBOARD__LISTEN=0.0.0.0:8080, docs/dashboard.md) Docker

@@ -1,13 +1,15 @@
 """The Matrix adapter through a local Synapse: command round trip and memory per member served.
 
-    python -m benchmarks.matrix_roundtrip [--commands 100] [--members 1000]
+    python -m benchmarks.matrix_roundtrip [--commands 100] [--members 1000] [--encrypted]
 
 Starts a throwaway Synapse on 127.0.0.1 (the same one the tests use), runs the real
 `communitybot run` process against it as a separate process (so its memory is the bot's alone),
 and a member client that types `!peers` in the served room and waits for the bot's notice in
 its DM room. Then `--members` accounts join the room; the bot greets each one in a new DM room.
 Prints a Markdown table: round-trip median and p95 before and after, the time to serve the
-joins, and the bot's resident memory (VmRSS) and peak (VmHWM).
+joins, and the bot's resident memory (VmRSS) and peak (VmHWM). Plain by default (the bot's
+encryption off); `--encrypted`: the bot's encryption on, the room encrypted, and the member
+clients encrypting (matrix-nio with vodozemac), for the encrypted-vs-plain comparison.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def _memory_kib(pid: int) -> tuple[int, int]:
 
 
 def _start_bot(
-    synapse: Synapse, bot: Account, room_id: str, directory: Path
+    synapse: Synapse, bot: Account, room_id: str, directory: Path, encrypted: bool
 ) -> subprocess.Popen[bytes]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("COMMUNITYBOT_")},
@@ -51,6 +53,8 @@ def _start_bot(
         "COMMUNITYBOT_MATRIX__USER_ID": bot.user_id,
         "COMMUNITYBOT_MATRIX__PASSWORD": bot.password,
         "COMMUNITYBOT_MATRIX__ROOMS": room_id,
+        "COMMUNITYBOT_MATRIX__ENCRYPTION": "true" if encrypted else "false",
+        "COMMUNITYBOT_MATRIX__CRYPTO_STORE": str(directory / "bot-keys"),
         "COMMUNITYBOT_DATABASE_PATH": str(directory / "bot.db"),
         "COMMUNITYBOT_LOG_LEVEL": "WARNING",
     }
@@ -152,7 +156,7 @@ def _ms(samples: list[float], q: float) -> float:
     return 1000 * ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run(commands: int, members: int) -> str:
+async def run(commands: int, members: int, encrypted: bool = False) -> str:
     with tempfile.TemporaryDirectory(prefix="matrix-bench-") as tmp:
         directory = Path(tmp)
         synapse = Synapse(directory / "synapse")
@@ -162,16 +166,25 @@ async def run(commands: int, members: int) -> str:
         try:
             bot = synapse.register("bot", password="bot-password")
             mod = synapse.register("mod")
-            moderator = Member(synapse.url, mod, accept_invites_from=None)
-            room_id = await moderator.create_room("General")
-            bot_process = _start_bot(synapse, bot, room_id, directory)
+            keys = (lambda name: directory / name) if encrypted else (lambda name: None)
+            moderator = Member(synapse.url, mod, accept_invites_from=None, keys=keys("mod-keys"))
+            room_id = await moderator.create_room("General", encrypted=encrypted)
+            bot_process = _start_bot(synapse, bot, room_id, directory, encrypted)
             await _wait_for_member(moderator, room_id, bot.user_id)
+            if encrypted:  # an encrypting client sends only into rooms it has synced
+                await moderator.start()
+                await asyncio.sleep(2)  # and to devices it has fetched (the bot's)
             # One member types 100+ commands in a row here: the per-member rate limit (20 a
             # minute) is for people, not for this measurement, so the moderator lifts it.
             await moderator.say(room_id, f"{PREFIX}limits commands_per_minute=0")
             await _wait_limits_off(directory / "bot.db", within=60)
-            await moderator.client.close()
-            asker = Member(synapse.url, synapse.register("asker"), accept_invites_from=bot.user_id)
+            await (moderator.stop() if encrypted else moderator.client.close())
+            asker = Member(
+                synapse.url,
+                synapse.register("asker"),
+                accept_invites_from=bot.user_id,
+                keys=keys("asker-keys"),
+            )
             await asker.start()
             await asker.join(room_id)
             await asker.wait_direct_room(within=60)
@@ -201,7 +214,8 @@ async def run(commands: int, members: int) -> str:
     return "\n".join(
         [
             f"Matrix round trip through a local Synapse ({commands} × `!peers`, member client →"
-            " bot → member's DM room)",
+            " bot → member's DM room"
+            + (", end-to-end encrypted room and DM)" if encrypted else ", plain room and DM)"),
             "",
             "| measure | value |",
             "| --- | --- |",
@@ -222,8 +236,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--commands", type=int, default=100)
     parser.add_argument("--members", type=int, default=1000)
+    parser.add_argument("--encrypted", action="store_true", help="encryption on, room encrypted")
     args = parser.parse_args()
-    print(asyncio.run(run(args.commands, args.members)))
+    print(asyncio.run(run(args.commands, args.members, args.encrypted)))
 
 
 if __name__ == "__main__":

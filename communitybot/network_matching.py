@@ -18,15 +18,20 @@ Used by `communitybot.mentoring.network` (`network mentors …`) and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from communitybot.affiliates import stewarded_network
 from communitybot.context import Context
+from communitybot.events import CommunityRef, UserRef
 from communitybot.ghosts import is_bridged_ghost
+from communitybot.i18n import ptr, tr, use_language
+from communitybot.i18n.choice import community_language, member_language
+from communitybot.introductions import Namer, Party, introduce
 from communitybot.mentoring.scoring import TZ_POINTS, rarity_weights
-from communitybot.models import Member, Tag
-from communitybot.replies import Action, reply
+from communitybot.models import Community, Member, Tag
+from communitybot.ports import ChatPlatform
+from communitybot.replies import Action, SendDirect, SendToGroup, reply
 from communitybot.store.networks import Network
 
 OUTSIDE_POINTS = TZ_POINTS // 2
@@ -118,17 +123,80 @@ async def network_tags(ctx: Context, affiliates: Iterable[int]) -> NetworkTags:
     return NetworkTags(tags_of, net_tag, shown, rarity_weights(df, live))
 
 
+def on_off(value: bool) -> str:
+    """A setting's state as the reader reads it ("on"/"off" are also typed values, so the
+    state has its own context)."""
+    return ptr("setting state", "on") if value else ptr("setting state", "off")
+
+
 async def steward_network(ctx: Context) -> Network | list[Action]:
     """The acting member's network when they steward it, else the reply refusing them."""
     p = ctx.prefix
     return await stewarded_network(
         ctx,
         reply(
-            "This community is not in a network, so there is nobody to match across it. "
-            f"`{p}mentoring match` and `{p}rounds run` match within this community."
+            tr(
+                "This community is not in a network, so there is nobody to match across it. "
+                "`{p}mentoring match` and `{p}rounds run` match within this community.",
+                p=p,
+            )
         ),
-        lambda _: (
-            f"Only the network's stewards run matching across the network (`{p}network "
-            "show` lists them). Nothing was changed."
+        lambda _: tr(
+            "Only the network's stewards run matching across the network (`{p}network show` "
+            "lists them). Nothing was changed.",
+            p=p,
         ),
     )
+
+
+@dataclass(frozen=True)
+class Readers:
+    """Who reads which language in a network introduction: each member their own (their choice,
+    else their community's default), a conversation of mixed readers its community's."""
+
+    members: dict[UserRef, str]
+    communities: dict[CommunityRef, str]
+
+    def of(self, action: Action) -> str | None:
+        """The language an introduction action is written in."""
+        if isinstance(action, SendDirect):
+            return self.members.get(action.user)
+        if isinstance(action, SendToGroup):
+            found = {self.members.get(user) for user in action.users}
+            return found.pop() if len(found) == 1 else self.communities.get(action.community)
+        return None
+
+
+async def readers(ctx: Context, parties: Sequence[Party]) -> Readers:
+    """The languages of `parties` (their communities read from the store once each)."""
+    members: dict[UserRef, str] = {}
+    communities: dict[CommunityRef, str] = {}
+    cache: dict[int, Community | None] = {}  # a job has no acting community: read each one
+    for party in parties:
+        cid = party.member.community_id
+        if cid not in cache:
+            cache[cid] = await ctx.store.communities.get_by_id(cid)
+        members[party.member.ref] = member_language(party.member, cache[cid])
+        communities[party.community] = community_language(cache[cid])
+    return Readers(members, communities)
+
+
+def introduce_translated(
+    platform: ChatPlatform,
+    here: str,
+    title: Callable[[], str],
+    parties: Sequence[Party],
+    compose: Callable[[Namer], str],
+    languages: Readers,
+) -> list[Action]:
+    """`introductions.introduce`, each copy written in its readers' language: the introduction
+    is composed once per language present and each action kept in the language of who reads it
+    (a DM in its member's; a shared conversation in its members' common language, else in its
+    community's)."""
+    wanted = dict.fromkeys([*languages.members.values(), *languages.communities.values()])
+    actions: list[Action] = []
+    for language in wanted:
+        with use_language(language):
+            written = introduce(platform, here, title(), parties, compose)
+        actions += [a for a in written if languages.of(a) == language]
+    return actions

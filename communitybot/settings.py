@@ -163,6 +163,14 @@ class MatrixSettings(BaseModel):
     e.g. a private moderators' room. A child room of the space never does by itself."""
     command_prefix: str = Field(default="!", min_length=1, max_length=3)
     moderator_power_level: int = Field(default=50, ge=0, le=100)
+    encryption: bool = True
+    """End-to-end encryption (matrix-nio with vodozemac): read and answer in encrypted rooms and
+    DMs, and open DM rooms encrypted. False: encrypted DMs are declined, encrypted rooms unread."""
+    trust: Literal["tofu", "verified"] = "tofu"
+    """Which members' devices get the room keys: `tofu` trusts a device the first time it is
+    seen; `verified` only devices marked verified in the bot's key store."""
+    crypto_store: Path = Path("matrix-crypto")
+    """The folder of the bot's end-to-end keys (created 0700, one SQLite file per device)."""
 
     @field_validator("access_token", "password", mode="before")
     @classmethod

@@ -52,6 +52,7 @@ from communitybot.events import (
     MessageReceived,
     UserRef,
 )
+from communitybot.i18n import tr, use_language
 from communitybot.replies import Message
 
 PLATFORM = "console"
@@ -68,8 +69,6 @@ _CHANNEL_LINE = re.compile(
 )
 _REPLY_TO = re.compile(r"\^(?P<name>[\w.\-]{1,32})\s+")
 _MENTION = re.compile(r"(?<![\w@])@(?P<name>[\w.\-]{1,32})")
-_YES = re.compile(r"\byes\b", re.IGNORECASE)
-_NO = re.compile(r"\bno\b", re.IGNORECASE)
 Verb = Literal["join", "as", "mod", "leave", "community", "quit", "help", "lang"]
 _VERBS: dict[str, Verb] = {
     "join": "join",
@@ -260,10 +259,17 @@ def render(message: Message) -> str:
     """The text to print; a yes/no prompt gets a hint unless its text already offers yes/no."""
     text = message.text
     prompt = message.prompt
-    offers_both = _YES.search(text) and _NO.search(text)
-    if prompt is not None and prompt.kind == "yesno" and not offers_both:
-        text = f"{text} (yes/no)"
-    return text
+    if prompt is None or prompt.kind != "yesno":
+        return text
+    with use_language(message.language):  # the words the member reads, and may type
+        yes, no = tr("yes"), tr("no")
+    if _word(yes).search(text) and _word(no).search(text):
+        return text
+    return f"{text} ({yes}/{no})"
+
+
+def _word(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
 
 
 def labelled(where: str, community: str) -> str:

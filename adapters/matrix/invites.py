@@ -2,8 +2,8 @@
 
 Everything else is declined, so strangers cannot pull the bot into rooms it has no business in.
 A member's DM invite is accepted when the member shares a served room with the bot, and the
-room becomes their DM room; an encrypted one is declined (the bot cannot read it) and the bot
-opens an unencrypted DM instead, saying why.
+room becomes their DM room. An encrypted one is accepted when encryption is on; with it off it is
+declined (the bot cannot read it) and the bot opens an unencrypted DM instead, saying why.
 
 One DM room per member: the room a member's new DM invite opens replaces their previous DM room,
 which the bot leaves (`MatrixPlatform.adopt_dm`), so the bot never piles up rooms. DM invites
@@ -80,6 +80,7 @@ class InvitePolicy:
         configured: list[str],
         prefix: str,
         *,
+        encryption: bool = False,
         dm_invites_per_hour: int = DM_INVITES_PER_HOUR,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -89,6 +90,7 @@ class InvitePolicy:
         self.state = state
         self.configured = configured
         self.prefix = prefix
+        self.encryption = encryption
         self.dm_invites_per_hour = dm_invites_per_hour
         self._monotonic = monotonic
         self._dm_invites: dict[str, deque[float]] = {}
@@ -116,12 +118,17 @@ class InvitePolicy:
                 "could not accept the invite to {}: {}", invite.room_id, response.message
             )
             return
+        # matrix-nio drops `m.room.encryption` from invite state, so look once inside.
+        if (
+            member_space
+            and not configured
+            and not self.encryption
+            and (invite.encrypted or await self._is_encrypted(invite.room_id))
+        ):
+            await self._decline(invite, "an encrypted DM (the bot cannot read it)")
+            await self._offer_plain_dm(invite.inviter, member_space)
+            return
         if member_space and not configured:
-            # matrix-nio drops `m.room.encryption` from invite state, so look once inside.
-            if invite.encrypted or await self._is_encrypted(invite.room_id):
-                await self._decline(invite, "an encrypted DM (the bot cannot read it)")
-                await self._offer_plain_dm(invite.inviter, member_space)
-                return
             await self.platform.adopt_dm(invite.inviter, invite.room_id, member_space)
         logger.info("accepted an invite to {} from {}", invite.room_id, invite.inviter)
 

@@ -27,8 +27,10 @@
   introduction) inviting exactly those members; a topic chat runs in the room itself.
 - A message's file is uploaded to the homeserver's media repository and sent as an `m.file`
   event (name, media type, size, mxc:// URL) right after the text, in the same room. A file the
-  homeserver refuses (over its upload limit) becomes a notice saying so. Files are not
-  encrypted: like everything else here, they are not for end-to-end encrypted rooms.
+  homeserver refuses (over its upload limit) becomes a notice saying so. In an encrypted room
+  the `m.file` event is encrypted, the uploaded file itself is not (see docs/matrix.md).
+- With encryption on (`crypto.py`), sends to encrypted rooms are encrypted by nio after the
+  members' devices are fetched and decided by the trust policy; DM rooms are created encrypted.
 - A text too long for one event (Synapse refuses events over 64 KiB) becomes several notices
   in order, split at lines and words with Markdown kept whole (`notice_contents`).
 - Network-chat copies (`relay`, `relay_edit`, `relay_delete`) are `relay.py`'s: `m.text`
@@ -60,6 +62,7 @@ from nio import (
 from nio.responses import ErrorResponse
 
 from adapters.matrix.calendar import MatrixCalendar
+from adapters.matrix.crypto import ENCRYPTION_STATE, Crypto
 from adapters.matrix.direct import DirectRooms
 from adapters.matrix.errors import TRANSIENT, RateLimited, Unreachable, rate_limited
 from adapters.matrix.relay import MatrixRelays
@@ -115,6 +118,7 @@ class MatrixPlatform:
         max_retry_delay: float = 10.0,
         *,
         relay_copies: RelayCopies,
+        crypto: Crypto | None = None,
     ) -> None:
         self.client = client
         self.state = state
@@ -122,6 +126,8 @@ class MatrixPlatform:
         self.moderator_level = moderator_level
         self.retry_delay = retry_delay
         self.max_retry_delay = max_retry_delay
+        self.crypto = crypto
+        """End-to-end encryption (`crypto.py`), or None when the setting is off."""
         self.encrypted_rooms: set[str] = set()
         self.departed: set[str] = set()
         """Rooms the bot was kicked from (or left): not posted to until it is back in them."""
@@ -148,6 +154,8 @@ class MatrixPlatform:
         delay = self.retry_delay
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
+                if self.crypto is not None:
+                    await self.crypto.prepare_send(room_id)
                 response = await self.client.room_send(
                     room_id, "m.room.message", content, tx_id=txn, ignore_unverified_devices=True
                 )
@@ -250,6 +258,7 @@ class MatrixPlatform:
         if (
             isinstance(event, CommandInvoked)
             and event.path == ("help",)
+            and self.crypto is None
             and self._encrypted_in(event.community.space_id)
         ):
             message = replace(message, text=f"{message.text}\n\n{ENCRYPTED_NOTE}")
@@ -309,6 +318,15 @@ class MatrixPlatform:
             raise PlatformError("the homeserver is rate-limiting me; try again in a minute")
         if isinstance(response, RoomCreateError):
             raise RoomRefused(str(response.message))
+        if self.crypto is not None:  # nio sends only to rooms it knows once encryption is on
+            self.crypto.know_room(
+                str(response.room_id),
+                encrypted=any(
+                    state.get("type") == "m.room.encryption"
+                    for state in options.get("initial_state", ())
+                ),
+                invited=options.get("invite", ()),
+            )
         return response
 
     async def _create_dm(self, user_id: str, space_id: str, *, replacing: str | None) -> str:
@@ -319,6 +337,7 @@ class MatrixPlatform:
                 is_direct=True,
                 invite=[user_id],
                 preset=RoomPreset.trusted_private_chat,
+                initial_state=[ENCRYPTION_STATE] if self.crypto is not None else [],
             )
         except RoomRefused as error:
             raise DirectMessageRefused(f"cannot open a DM room: {error}") from error

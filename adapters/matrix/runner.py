@@ -36,6 +36,11 @@ Decisions worth knowing:
   `change="deleted"` (the user is the redactor), a reply to one of the bot's copies names the
   original's relay key, and a file is a message with its download link. The bot's copies, and
   edits and redactions of them, never reach the core.
+- End-to-end encryption (issue #18, `crypto.py`, on by default): nio decrypts each sync's
+  events before they are handled, so encrypted commands, DM answers and chat messages take
+  the plain path; keys are exchanged after each sync. An event still locked waits for its key
+  and is handled when it comes (once), or the room gets one note asking to resend. Off, an
+  encrypted served room is reported (log and `!help`) and encrypted DMs are declined.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ import contextlib
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from loguru import logger
@@ -58,8 +64,10 @@ from nio import (
     SyncError,
     SyncResponse,
 )
+from nio.store import SqliteStore
 
 from adapters.matrix.changes import edited, is_media, media_parts, media_url, redacted
+from adapters.matrix.crypto import KEY_WAIT, RESEND_NOTE, Crypto, note_time
 from adapters.matrix.errors import RATE_LIMIT_RETRIES, TRANSIENT, rate_limited, retry_after
 from adapters.matrix.invites import Invite, InvitePolicy, stripped_state
 from adapters.matrix.lanes import Lanes
@@ -117,6 +125,11 @@ class MatrixConfig:
     max_retry_delay: float = 60.0
     timeline_limit: int = 100
     """Events per room per sync; older ones after downtime are fetched from `/messages`."""
+    encryption: bool = False
+    """End-to-end encryption (`crypto.py`); the setting defaults to on, tests opt in."""
+    trust: str = "tofu"
+    crypto_store: Path = Path("matrix-crypto")
+    key_wait: float = KEY_WAIT
 
     @classmethod
     def from_settings(cls, matrix: Any) -> MatrixConfig:
@@ -133,6 +146,9 @@ class MatrixConfig:
             moderator_rooms=list(matrix.moderator_rooms),
             prefix=matrix.command_prefix,
             moderator_level=matrix.moderator_power_level,
+            encryption=matrix.encryption,
+            trust=matrix.trust,
+            crypto_store=matrix.crypto_store,
         )
 
 
@@ -148,18 +164,32 @@ def matrix_platform(config: MatrixConfig, state: AdapterState) -> MatrixPlatform
             max_timeouts=0,  # our loops back off themselves, and log it
             max_limit_exceeded=RATE_LIMIT_RETRIES,  # nio waits out 429s; bounded here
             request_timeout=config.request_timeout,
-            encryption_enabled=False,
+            encryption_enabled=config.encryption,
+            store=SqliteStore,  # trust decisions in the same private file, not beside it
             store_sync_tokens=False,
         ),
     )
+    matrix_state = MatrixState(state, own_id)
+    crypto = (
+        Crypto(
+            client,
+            matrix_state,
+            config.crypto_store,
+            config.trust,
+            key_wait=config.key_wait,
+        )
+        if config.encryption
+        else None
+    )
     return MatrixPlatform(
         client,
-        MatrixState(state, own_id),
+        matrix_state,
         Served(),
         config.moderator_level,
         retry_delay=config.retry_delay,
         max_retry_delay=config.max_retry_delay,
         relay_copies=RelayCopies(state, own_id),
+        crypto=crypto,
     )
 
 
@@ -188,6 +218,7 @@ class MatrixBot:
             self.state,
             [*config.rooms, *config.moderator_rooms],
             config.prefix,
+            encryption=platform.crypto is not None,
         )
         self.since: str | None = None
         self.synced = asyncio.Event()
@@ -205,6 +236,8 @@ class MatrixBot:
     async def start(self) -> None:
         """Log in, join the configured rooms and catch up; raises MatrixStartupError."""
         await log_in(self.client, self.config.credentials, self.state)
+        if self.platform.crypto is not None:
+            await self._open_crypto(self.platform.crypto)
         for entry in self.config.rooms:
             room_id = await self._join(entry)
             if room_id:
@@ -235,6 +268,36 @@ class MatrixBot:
             "" if first_ever else ", resumed from the saved sync position",
         )
         self.ready.set()
+
+    async def _open_crypto(self, crypto: Crypto) -> None:
+        """Open the key store; a device whose keys were lost is replaced by a new login (with
+        the password), since members' clients would never trust its keys changing."""
+        try:
+            await self._open_keys(crypto)
+        except TRANSIENT as error:
+            raise MatrixStartupError(
+                f"cannot reach the Matrix homeserver at {self.config.credentials.homeserver} "
+                f"({type(error).__name__})"
+            ) from None
+
+    async def _open_keys(self, crypto: Crypto) -> None:
+        if await crypto.keys_lost():
+            credentials = self.config.credentials
+            if credentials.access_token or not credentials.password:
+                raise MatrixStartupError(
+                    f"the encryption keys of device {self.client.device_id} are not in "
+                    f"{crypto.store_dir}: restore the folder, or give the bot a new access "
+                    "token (a new device)"
+                )
+            logger.warning(
+                "the encryption keys of device {} are not in {}; logging in as a new device",
+                self.client.device_id,
+                crypto.store_dir,
+            )
+            await self.state.forget_login()
+            self.client.device_id = ""  # else nio logs in to the same device again
+            await log_in(self.client, replace(credentials, device_id=None), self.state)
+        await crypto.open()
 
     def last_heard(self) -> float | None:
         """Seconds since the homeserver last answered a sync (None: not yet); a long-poll
@@ -358,6 +421,9 @@ class MatrixBot:
 
     async def _handle(self, response: SyncResponse, *, first_ever: bool = False) -> None:
         gaps = await self._fill_gaps(response)
+        crypto = self.platform.crypto
+        if crypto is not None:
+            await crypto.after_sync()  # room keys that just arrived, members' new devices
         lanes: Lanes[tuple[str, dict[str, Any]]] = Lanes()
         for room_id, info in response.rooms.join.items():
             for event in [*info.state, *info.timeline.events]:
@@ -380,7 +446,13 @@ class MatrixBot:
                 if event.get("type") == "m.room.message":
                     self._remember_sender(room_id, event)  # in sync order, for reply lookups
                 lanes.add(self._lane(room_id, event), (room_id, event))
+        if crypto is not None:
+            for room_id, event in crypto.decrypted_late():
+                lanes.add(self._lane(room_id, event), (room_id, event))
         await lanes.run(self._on_lane_event)
+        if crypto is not None:
+            await self._ask_to_resend(crypto.given_up())
+            await crypto.save_waiting()  # before the sync position moves past them
         self.since = response.next_batch
         await self.state.save_next_batch(response.next_batch)
         self.synced.set()
@@ -430,7 +502,11 @@ class MatrixBot:
             self.served.observe_join_rules(room_id, event)
         elif kind == "m.space.child" and room_id in self.served.roots:
             await self._observe_child(room_id, event)
-        elif kind == "m.room.encryption" and self.served.community_of(room_id):
+        elif (
+            kind == "m.room.encryption"
+            and self.served.community_of(room_id)
+            and self.platform.crypto is None
+        ):
             self._warn_encrypted(room_id)
 
     async def _fill_gaps(self, response: SyncResponse) -> dict[str, list[dict[str, Any]]]:
@@ -460,6 +536,18 @@ class MatrixBot:
                 break
             start = page.end
         return list(reversed(older))
+
+    async def _ask_to_resend(self, rooms: dict[str, float]) -> None:
+        """One note per room whose messages stayed undecryptable: never a silent drop."""
+        for room_id, first in rooms.items():
+            if room_id in self.platform.departed:
+                continue
+            try:
+                await self.platform.send_message(
+                    room_id, Message(RESEND_NOTE.format(time=note_time(first)))
+                )
+            except Exception as error:  # a refused note must not stop the loop
+                logger.warning("could not ask {} to resend: {}", room_id, error)
 
     def _warn_encrypted(self, room_id: str) -> None:
         self.platform.encrypted_rooms.add(room_id)
@@ -496,7 +584,9 @@ class MatrixBot:
     async def _on_timeline(self, room_id: str, event: dict[str, Any]) -> None:
         kind = event.get("type")
         if kind == "m.room.encrypted":
-            if self.served.community_of(room_id):
+            if self.platform.crypto is not None:
+                await self.platform.crypto.undecryptable(room_id, event)
+            elif self.served.community_of(room_id):
                 self._warn_encrypted(room_id)
             return
         if kind == "m.room.member":

@@ -18,6 +18,8 @@ from typing import Any
 from communitybot import typed_choices
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.i18n import N_, ntr, tr, use_language
+from communitybot.i18n.choice import community_language, member_language
 from communitybot.mentoring.match import auto_match
 from communitybot.mentoring.pairing import (
     checkin_key,
@@ -40,7 +42,13 @@ from communitybot.store.mentoring_checkins import Answer, Checkin
 PROMPT_PREFIX = "mentoring:checkin:"
 MISSES_TO_FLAG = 2
 TYPED_ANSWERS: dict[str, Answer] = {"met": "met", "not-yet": "not_yet", "end": "end"}
-ANSWER_LABELS: dict[Answer, str] = {"met": "met", "not_yet": "not yet", "end": "end"}
+ANSWER_LABELS: dict[Answer, str] = {"met": N_("met"), "not_yet": N_("not yet"), "end": N_("end")}
+"""How each answer reads in a list (translate with `answer_label`)."""
+
+
+def answer_label(answer: Answer) -> str:
+    """An answer as the moderators' list shows it, in the current language."""
+    return tr(ANSWER_LABELS[answer])
 
 
 def _prompt(pair_id: int) -> Prompt:
@@ -48,9 +56,9 @@ def _prompt(pair_id: int) -> Prompt:
         custom_id=f"{PROMPT_PREFIX}{pair_id}",
         kind="single",
         choices=(
-            Choice("met", "We've met"),
-            Choice("not_yet", "Not yet"),
-            Choice("end", "End the pairing"),
+            Choice("met", tr("We've met")),
+            Choice("not_yet", tr("Not yet")),
+            Choice("end", tr("End the pairing")),
         ),
     )
 
@@ -61,16 +69,28 @@ def _question(
     """The question for `you`. `live`: both sides are in the job's community (this process
     renders for its platform); a pairing made across a network names the other side as inert
     text instead, and the typed answer names nobody (they are not a member here)."""
-    role = "your mentor" if pair.mentor_id == other.id else "your mentee"
     p, handle = jctx.prefix, f" {other.ref.user_id}" if live else ""
     name = who(jctx.platform, other) if live else label(other)
-    text = (
-        f"👋 A quick check-in about your mentoring with {name}, {role}: "
-        "how is it going? Have you met yet?\n"
-        f"Answer with the buttons, or type `{p}mentor checkin met{handle}`, "
-        f"`{p}mentor checkin not-yet{handle}` or `{p}mentor checkin end{handle}`. "
-        "If it isn't working out, ending it is perfectly fine."
+    if pair.mentor_id == other.id:
+        ask = tr(
+            "👋 A quick check-in about your mentoring with {name}, your mentor: how is it going? "
+            "Have you met yet?",
+            name=name,
+        )
+    else:
+        ask = tr(
+            "👋 A quick check-in about your mentoring with {name}, your mentee: how is it going? "
+            "Have you met yet?",
+            name=name,
+        )
+    how = tr(
+        "Answer with the buttons, or type `{p}mentor checkin met{handle}`, "
+        "`{p}mentor checkin not-yet{handle}` or `{p}mentor checkin end{handle}`. "
+        "If it isn't working out, ending it is perfectly fine.",
+        p=p,
+        handle=handle,
     )
+    text = f"{ask}\n{how}"
     return Message(text, _prompt(pair.id))
 
 
@@ -89,13 +109,23 @@ async def _flag(
     mentee = await jctx.store.members.get_by_id(pair.mentee_id)
     if mentor is None or mentee is None:
         return []
-    names = " and ".join(name_in(jctx.platform, community.id, m) for m in silent)
-    text = (
-        f"⚠️ Mentoring pairing {name_in(jctx.platform, community.id, mentee)} ← "
-        f"{name_in(jctx.platform, community.id, mentor)} "
-        f"(since {pair.created_at.date().isoformat()}): {names} left two check-ins unanswered. "
-        f"A friendly word may help; `{jctx.prefix}mentoring pairs` lists every pairing."
-    )
+    with use_language(community_language(community)):
+        named = [name_in(jctx.platform, community.id, m) for m in silent]
+        names = (
+            tr("{first} and {second}", first=named[0], second=named[1])
+            if len(named) == 2
+            else named[0]
+        )
+        text = tr(
+            "⚠️ Mentoring pairing {mentee} ← {mentor} (since {date}): {names} left two "
+            "check-ins unanswered. A friendly word may help; `{p}mentoring pairs` lists every "
+            "pairing.",
+            mentee=name_in(jctx.platform, community.id, mentee),
+            mentor=name_in(jctx.platform, community.id, mentor),
+            date=pair.created_at.date().isoformat(),
+            names=names,
+            p=jctx.prefix,
+        )
     return [SendToChannel(community.ref, community.modlog_channel, Message(text))]
 
 
@@ -128,7 +158,8 @@ async def run_checkin(jctx: Context, job: Job) -> list[Action]:
             home = community if you.community_id == community.id else None
             home = home or await store.communities.get_by_id(you.community_id) or community
             live = you.community_id == other.community_id == community.id
-            question = _question(jctx, you, other, pair, live)
+            with use_language(member_language(you, home)):
+                question = _question(jctx, you, other, pair, live)
             actions.append(SendDirect(home.ref, you.ref, question))
     if to_ask:
         await schedule_checkin(store, community.id, pair.id, round_no + 1, jctx.now)
@@ -141,17 +172,25 @@ async def _answer(ctx: Context, pair: MentorPair, answer: Answer) -> list[Action
     asked = await ctx.store.mentoring_checkins.answer(pair.id, ctx.member.id, answer, now)
     if asked is None:
         return reply(
-            "I haven't asked you about this pairing yet, so there's nothing to answer. "
-            f"`{ctx.prefix}mentor end` ends a pairing at any time."
+            tr(
+                "I haven't asked you about this pairing yet, so there's nothing to answer. "
+                "`{p}mentor end` ends a pairing at any time.",
+                p=ctx.prefix,
+            )
         )
     if answer == "end":
         done, notes = await end_pairing(ctx, pair, None)
-        result = await auto_match(ctx, "a pairing ended")  # a mentor's seat is free again
+        result = await auto_match(ctx, lambda: tr("a pairing ended"))  # a seat is free again
         return [*reply(done), *notes, *(result.introductions if result else [])]
     other = await other_side(ctx, pair)
-    name = name_in(ctx.platform, ctx.member.community_id, other) if other else "your partner"
+    name = name_in(ctx.platform, ctx.member.community_id, other) if other else tr("your partner")
     if answer == "met":
-        thanks = reply(f"Wonderful — thank you for letting me know, and enjoy working with {name}!")
+        thanks = reply(
+            tr(
+                "Wonderful — thank you for letting me know, and enjoy working with {name}!",
+                name=name,
+            )
+        )
         if await ctx.store.mentoring_checkins.unflag(pair.id):
             return [*thanks, *_modlog_unflagged(ctx, pair)]
         return thanks
@@ -159,10 +198,16 @@ async def _answer(ctx: Context, pair: MentorPair, answer: Answer) -> list[Action
     again = ""
     if nxt is not None and nxt.status == "pending" and nxt.due_at > now:
         days = max(1, round((nxt.due_at - now) / timedelta(days=1)))
-        again = f" I'll ask again in about {days} days."
+        again = " " + ntr(
+            "I'll ask again in about {n} days.", "I'll ask again in about {n} days.", days
+        )
     return reply(
-        f"Thanks for telling me. A short message to {name} with two times that suit you often "
-        f"helps.{again}"
+        tr(
+            "Thanks for telling me. A short message to {name} with two times that suit you "
+            "often helps.",
+            name=name,
+        )
+        + again
     )
 
 
@@ -171,11 +216,13 @@ def _modlog_unflagged(ctx: Context, pair: MentorPair) -> list[Action]:
     channel = ctx.community.modlog_channel
     if not channel:
         return []
-    text = (
-        f"✅ {who(ctx.platform, ctx.member)} says they have met their mentoring partner: the "
-        f"pairing flagged on {pair.flagged_at.date().isoformat() if pair.flagged_at else '?'} "
-        "is no longer flagged."
-    )
+    with use_language(community_language(ctx.community)):
+        text = tr(
+            "✅ {member} says they have met their mentoring partner: the pairing flagged on "
+            "{date} is no longer flagged.",
+            member=who(ctx.platform, ctx.member),
+            date=pair.flagged_at.date().isoformat() if pair.flagged_at else "?",
+        )
     return [SendToChannel(ctx.community.ref, channel, Message(text))]
 
 
@@ -190,11 +237,14 @@ async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> li
     answer = next((a for a in ANSWER_LABELS if a == value), None)
     if pair is None or answer is None or ctx.member.id not in (pair.mentor_id, pair.mentee_id):
         return reply(
-            f"That check-in is no longer open. `{ctx.prefix}mentor status` shows your pairings."
+            tr(
+                "That check-in is no longer open. `{p}mentor status` shows your pairings.",
+                p=ctx.prefix,
+            )
         )
     await typed_choices.answered(ctx, custom_id)
     if pair.status != "active":
-        return reply("That pairing has already ended, so there's nothing to do. Thank you!")
+        return reply(tr("That pairing has already ended, so there's nothing to do. Thank you!"))
     return await _answer(ctx, pair, answer)
 
 
@@ -203,13 +253,18 @@ async def checkin(ctx: Context, options: dict[str, Any]) -> list[Action]:
     """`/mentor checkin met|not-yet|end [member]`: the typed answer to a check-in."""
     answer = TYPED_ANSWERS.get(str(options.get("answer") or "").casefold())
     if answer is None:
-        return reply(f"Please answer met, not-yet or end, e.g. `{ctx.prefix}mentor checkin met`.")
+        return reply(
+            tr(
+                "Please answer met, not-yet or end, e.g. `{p}mentor checkin met`.",
+                p=ctx.prefix,
+            )
+        )
     found = await pairs_with(ctx, options.get("member"))
     if found is None:
-        return reply("You have no active mentoring pairing with them.")
+        return reply(tr("You have no active mentoring pairing with them."))
     pairs = found
     if not pairs:
-        return reply("You have no active mentoring pairing to check in on.")
+        return reply(tr("You have no active mentoring pairing to check in on."))
     if len(pairs) > 1:
         pending = await _pending(ctx, pairs)
         if len(pending) != 1:
@@ -233,6 +288,10 @@ async def _which_one(ctx: Context, pairs: list[MentorPair]) -> list[Action]:
     others = [await ctx.store.members.get_by_id(other_id(p, ctx.member.id)) for p in pairs]
     listed = ", ".join(who(ctx.platform, m) for m in others if m is not None)
     return reply(
-        f"You have several pairings ({listed}). Say which one: "
-        f"`{ctx.prefix}mentor checkin met <member>`."
+        tr(
+            "You have several pairings ({listed}). Say which one: "
+            "`{p}mentor checkin met <member>`.",
+            listed=listed,
+            p=ctx.prefix,
+        )
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.i18n import ntr, tr, use_language
 from communitybot.mentoring.match import (
     NO_SHARED_TAGS,
     RoundResult,
@@ -24,6 +25,7 @@ from communitybot.mentoring.match import (
 from communitybot.mentoring.pairing import (
     end_pairing,
     home_of,
+    language_of,
     name_in,
     other_side,
     pairs_with,
@@ -56,11 +58,14 @@ async def _tags(
     names = split_list(raw)
     if not names:
         return [], reply(
-            f"Please name at least one tag, e.g. `{ctx.prefix}mentor request maths, assessment` "
-            f"(see `{ctx.prefix}tags list`)."
+            tr(
+                "Please name at least one tag, e.g. `{p}mentor request maths, assessment` "
+                "(see `{p}tags list`).",
+                p=ctx.prefix,
+            )
         )
     if len(names) > MAX_TAGS:
-        return [], reply(f"Please name at most {MAX_TAGS} tags.")
+        return [], reply(tr("Please name at most {max} tags.", max=MAX_TAGS))
     tags, errors = await resolve_tags(ctx, names)
     if not errors:
         return tags, []
@@ -68,16 +73,35 @@ async def _tags(
     if not text_given:
         kept, text = await _split_text(ctx, names)
         if kept and text:
+            typed = f"{', '.join(kept)} {text_option}={quote(text, 80)}"
+            if text_option == "note":
+                hint = tr(
+                    "If “{text}” is your note, give it as the note after the tags: `{typed}`.",
+                    text=quote(text, 80),
+                    typed=typed,
+                )
+            else:
+                hint = tr(
+                    "If “{text}” is your goals, give it as the goals after the tags: `{typed}`.",
+                    text=quote(text, 80),
+                    typed=typed,
+                )
+            lines.append(hint)
+        elif text_option == "note":
             lines.append(
-                f"If “{quote(text, 80)}” is your {text_option}, give it as the {text_option} "
-                f"after the tags: `{', '.join(kept)} {text_option}={quote(text, 80)}`."
+                tr(
+                    "Tags are separated by commas or spaces; your note goes after them as "
+                    "`note=…`, e.g. `maths, assessment note=…`."
+                )
             )
         else:
             lines.append(
-                f"Tags are separated by commas or spaces; your {text_option} goes after them as "
-                f"`{text_option}=…`, e.g. `maths, assessment {text_option}=…`."
+                tr(
+                    "Tags are separated by commas or spaces; your goals goes after them as "
+                    "`goals=…`, e.g. `maths, assessment goals=…`."
+                )
             )
-    return [], reply("\n".join([*lines, "Nothing was saved."]))
+    return [], reply("\n".join([*lines, tr("Nothing was saved.")]))
 
 
 async def _split_text(ctx: Context, names: list[str]) -> tuple[list[str], str]:
@@ -102,9 +126,14 @@ def _names(tags: list[Tag]) -> str:
     return ", ".join(f"**{tag.name}**" for tag in tags)
 
 
-def _text_line(label: str, text: str) -> str:
-    """The note or goals as stored, so the member sees where the tags ended and the text began."""
-    return f" {label}: “{quote(text, 120)}”." if text else ""
+def _note_line(text: str) -> str:
+    """The note as stored, so the member sees where the tags ended and the text began."""
+    return " " + tr("Your note: “{text}”.", text=quote(text, 120)) if text else ""
+
+
+def _goals_line(text: str) -> str:
+    """The goals as stored, so the member sees where the tags ended and the text began."""
+    return " " + tr("Your goals: “{text}”.", text=quote(text, 120)) if text else ""
 
 
 def parse_window(raw: str) -> int | None:
@@ -126,7 +155,7 @@ def _matched_note(result: RoundResult | None, matched: bool, waiting: str, nobod
     if result is None:
         return waiting
     if matched:
-        return "Good news: I've found a match already — see the private introduction."
+        return tr("Good news: I've found a match already — see the private introduction.")
     return nobody
 
 
@@ -135,8 +164,13 @@ async def offer(ctx: Context, options: dict[str, Any]) -> list[Action]:
     capacity = options.get("capacity")
     if not isinstance(capacity, int) or not MIN_CAPACITY <= capacity <= MAX_CAPACITY:
         return reply(
-            f"Capacity is how many mentees you take at once: a number from {MIN_CAPACITY} to "
-            f"{MAX_CAPACITY}, e.g. `{ctx.prefix}mentor offer 2 maths, assessment`."
+            tr(
+                "Capacity is how many mentees you take at once: a number from {low} to {high}, "
+                "e.g. `{p}mentor offer 2 maths, assessment`.",
+                low=MIN_CAPACITY,
+                high=MAX_CAPACITY,
+                p=ctx.prefix,
+            )
         )
     tags, error = await _tags(ctx, str(options.get("tags") or ""), "note", "note" in options)
     if error:
@@ -145,16 +179,22 @@ async def offer(ctx: Context, options: dict[str, Any]) -> list[Action]:
     await ctx.store.mentoring.put_offer(
         ctx.member.id, capacity, note, [t.id for t in tags], ctx.clock.now()
     )
-    result = await auto_match(ctx, f"{who(ctx.platform, ctx.member)}'s offer")
+    result = await auto_match(
+        ctx, lambda: tr("{member}'s offer", member=who(ctx.platform, ctx.member))
+    )
     matched = result is not None and ctx.member.id in result.matched_mentors
-    people = "person" if capacity == 1 else "people"
-    waiting = "When a moderator runs a matching round I'll introduce you privately."
-    nobody = "Nobody who fits is waiting right now; I'll introduce you as soon as someone asks."
+    waiting = tr("When a moderator runs a matching round I'll introduce you privately.")
+    nobody = tr("Nobody who fits is waiting right now; I'll introduce you as soon as someone asks.")
     text = (
-        f"Thank you! You offer to mentor up to {capacity} {people} on {_names(tags)}."
-        f"{_text_line('Your note', note)} "
-        f"{_matched_note(result, matched, waiting, nobody)} "
-        f"`{ctx.prefix}mentor pause` stops new matches at any time."
+        ntr(
+            "Thank you! You offer to mentor up to {n} person on {tags}.",
+            "Thank you! You offer to mentor up to {n} people on {tags}.",
+            capacity,
+            tags=_names(tags),
+        )
+        + f"{_note_line(note)} "
+        + f"{_matched_note(result, matched, waiting, nobody)} "
+        + tr("`{p}mentor pause` stops new matches at any time.", p=ctx.prefix)
     )
     return [*reply(text), *(result.introductions if result else [])]
 
@@ -165,14 +205,20 @@ async def request(ctx: Context, options: dict[str, Any]) -> list[Action]:
     window = parse_window(raw_window) if raw_window else None
     if raw_window and window is None:
         return reply(
-            f"The window is how many hours from your time zone your mentor may be: 0 to "
-            f"{MAX_WINDOW_HOURS}, e.g. `window=±3h` or `window=3`. Nothing was saved."
+            tr(
+                "The window is how many hours from your time zone your mentor may be: 0 to "
+                "{max}, e.g. `window=±3h` or `window=3`. Nothing was saved.",
+                max=MAX_WINDOW_HOURS,
+            )
         )
     if window is not None and not ctx.member.timezone:
         return reply(
-            "A time-zone window needs your time zone: set it with "
-            f"`{ctx.prefix}profile edit timezone Europe/Berlin` (your city or zone), then ask "
-            "again. Nothing was saved."
+            tr(
+                "A time-zone window needs your time zone: set it with "
+                "`{p}profile edit timezone Europe/Berlin` (your city or zone), then ask "
+                "again. Nothing was saved.",
+                p=ctx.prefix,
+            )
         )
     tags, error = await _tags(ctx, str(options.get("tags") or ""), "goals", "goals" in options)
     if error:
@@ -184,38 +230,49 @@ async def request(ctx: Context, options: dict[str, Any]) -> list[Action]:
     ]
     if live:
         return reply(
-            "You already have a mentor. To ask for a different one, "
-            f"`{ctx.prefix}mentor rematch` ends that pairing and finds you someone new."
+            tr(
+                "You already have a mentor. To ask for a different one, "
+                "`{p}mentor rematch` ends that pairing and finds you someone new.",
+                p=ctx.prefix,
+            )
         )
     goals = str(options.get("goals") or "").strip()
     await ctx.store.mentoring.put_request(
         ctx.member.id, goals, [t.id for t in tags], ctx.clock.now(), window
     )
-    result = await auto_match(ctx, f"{who(ctx.platform, ctx.member)}'s request")
+    result = await auto_match(
+        ctx, lambda: tr("{member}'s request", member=who(ctx.platform, ctx.member))
+    )
     matched = result is not None and ctx.member.id in result.matched_mentees
     within = (
-        f" Only mentors within {_hours(window)} of your time zone will be proposed."
+        " "
+        + tr(
+            "Only mentors within {window} of your time zone will be proposed.",
+            window=_hours(window),
+        )
         if window is not None
         else ""
     )
-    waiting = (
+    waiting = tr(
         "I'll introduce you privately when the next matching round finds someone who shares "
         "your interests."
     )
-    nobody = (
+    nobody = tr(
         "Nobody suitable has a free seat right now; I'll introduce you as soon as someone does."
     )
     tag_ids = tuple(t.id for t in tags)
     if (await ctx.store.mentoring.settings(ctx.community.id)).allow_no_shared_tags:
-        waiting = waiting.replace("someone who shares your interests", "you a mentor")
+        waiting = tr(
+            "I'll introduce you privately when the next matching round finds you a mentor."
+        )
     elif (result is not None and ctx.member.id in result.no_shared_tags) or (
         result is None and await nobody_shares_tags(ctx, ctx.member.id, tag_ids)
     ):
-        waiting = nobody = NO_SHARED_TAGS
+        waiting = nobody = tr(NO_SHARED_TAGS)
     text = (
-        f"Got it: you're looking for a mentor for {_names(tags)}.{within}"
-        f"{_text_line('Your goals', goals)} "
-        f"{_matched_note(result, matched, waiting, nobody)}"
+        tr("Got it: you're looking for a mentor for {tags}.", tags=_names(tags))
+        + f"{within}{_goals_line(goals)} "
+        + f"{_matched_note(result, matched, waiting, nobody)}"
     )
     return [*reply(text), *(result.introductions if result else [])]
 
@@ -224,42 +281,67 @@ async def request(ctx: Context, options: dict[str, Any]) -> list[Action]:
 async def status(ctx: Context, options: dict[str, Any]) -> list[Action]:
     names = await ctx.store.tags.names(ctx.community.id)
     store = ctx.store.mentoring
-    lines = ["**Your mentoring**"]
+    lines = [tr("**Your mentoring**")]
     offered = await store.get_offer(ctx.member.id)
     if offered:
-        state = "paused" if offered.paused else "open"
         tags = ", ".join(names.get(t, "?") for t in offered.tag_ids)
-        lines.append(f"• Offer ({state}): up to {offered.capacity} mentees on {tags}")
+        if offered.paused:
+            offer_line = ntr(
+                "• Offer (paused): up to {n} mentees on {tags}",
+                "• Offer (paused): up to {n} mentees on {tags}",
+                offered.capacity,
+                tags=tags,
+            )
+        else:
+            offer_line = ntr(
+                "• Offer (open): up to {n} mentees on {tags}",
+                "• Offer (open): up to {n} mentees on {tags}",
+                offered.capacity,
+                tags=tags,
+            )
+        lines.append(offer_line)
     asked = await store.get_request(ctx.member.id)
     pairs = await store.active_pairs_of(ctx.member.id)
     if asked and asked.status != "closed":
         tags = ", ".join(names.get(t, "?") for t in asked.tag_ids)
         matched = any(p.mentee_id == ctx.member.id for p in pairs)
-        state = "matched" if matched else "waiting for a match"
         within = (
-            f", mentors within {_hours(asked.window_minutes)}"
+            tr(", mentors within {window}", window=_hours(asked.window_minutes))
             if asked.window_minutes is not None
             else ""
         )
-        lines.append(f"• Request ({state}): {tags}{within}")
+        if matched:
+            lines.append(tr("• Request (matched): {tags}", tags=tags) + within)
+        else:
+            lines.append(tr("• Request (waiting for a match): {tags}", tags=tags) + within)
         if not matched and await nobody_shares_tags(ctx, ctx.member.id, asked.tag_ids):
-            lines.append(f"  {NO_SHARED_TAGS}")
+            lines.append(f"  {tr(NO_SHARED_TAGS)}")
         if asked.window_minutes is not None and not ctx.member.timezone:
             lines.append(
-                "  ⚠️ The window needs your time zone: "
-                f"`{ctx.prefix}profile edit timezone <your city or zone>`."
+                "  "
+                + tr(
+                    "⚠️ The window needs your time zone: "
+                    "`{p}profile edit timezone <your city or zone>`.",
+                    p=ctx.prefix,
+                )
             )
     for pair in pairs:
         other = await other_side(ctx, pair)
         if other is None:
             continue
-        role = "your mentee" if pair.mentor_id == ctx.member.id else "your mentor"
-        shared = f" — you share {pair.shared}" if pair.shared else ""
-        lines.append(f"• {name_in(ctx.platform, ctx.member.community_id, other)} is {role}{shared}")
+        name = name_in(ctx.platform, ctx.member.community_id, other)
+        if pair.mentor_id == ctx.member.id:
+            line = tr("• {name} is your mentee", name=name)
+        else:
+            line = tr("• {name} is your mentor", name=name)
+        shared = tr(" — you share {tags}", tags=pair.shared) if pair.shared else ""
+        lines.append(line + shared)
     if len(lines) == 1:
         lines.append(
-            f"Nothing yet. `{ctx.prefix}mentor offer` to mentor, "
-            f"`{ctx.prefix}mentor request` to find a mentor."
+            tr(
+                "Nothing yet. `{p}mentor offer` to mentor, `{p}mentor request` to find a mentor.",
+                p=ctx.prefix,
+            )
         )
     return reply("\n".join(lines))
 
@@ -268,18 +350,28 @@ async def _set_paused(ctx: Context, paused: bool) -> list[Action]:
     offered = await ctx.store.mentoring.get_offer(ctx.member.id)
     if offered is None:
         return reply(
-            f"You haven't offered to mentor yet: `{ctx.prefix}mentor offer 2 maths` does that."
+            tr(
+                "You haven't offered to mentor yet: `{p}mentor offer 2 maths` does that.",
+                p=ctx.prefix,
+            )
         )
     await ctx.store.mentoring.set_paused(ctx.member.id, paused)
     if paused:
         return reply(
-            "Paused: you won't get new mentees (current pairings continue). "
-            f"`{ctx.prefix}mentor resume` when you're ready again."
+            tr(
+                "Paused: you won't get new mentees (current pairings continue). "
+                "`{p}mentor resume` when you're ready again.",
+                p=ctx.prefix,
+            )
         )
-    result = await auto_match(ctx, f"{who(ctx.platform, ctx.member)} resumed mentoring")
-    text = "Welcome back: you can be matched with new mentees again."
+    result = await auto_match(
+        ctx, lambda: tr("{member} resumed mentoring", member=who(ctx.platform, ctx.member))
+    )
+    text = tr("Welcome back: you can be matched with new mentees again.")
     if result is not None and ctx.member.id in result.matched_mentors:
-        text += " I've introduced you to a new mentee already — see the private introduction."
+        text += " " + tr(
+            "I've introduced you to a new mentee already — see the private introduction."
+        )
     return [*reply(text), *(result.introductions if result else [])]
 
 
@@ -298,24 +390,28 @@ async def end(ctx: Context, options: dict[str, Any]) -> list[Action]:
     store = ctx.store.mentoring
     found = await pairs_with(ctx, options.get("member"))
     if found is None:
-        return reply("You have no active mentoring pairing with them.")
+        return reply(tr("You have no active mentoring pairing with them."))
     pairs = found
     if not pairs:
         asked = await store.get_request(ctx.member.id)
         if asked and asked.status == "open":
             await store.set_request_status(ctx.member.id, "closed")
-            return reply("Your mentor request is withdrawn.")
-        return reply("You have no active mentoring pairing to end.")
+            return reply(tr("Your mentor request is withdrawn."))
+        return reply(tr("You have no active mentoring pairing to end."))
     if len(pairs) > 1:
         others = [m for m in [await other_side(ctx, p) for p in pairs] if m is not None]
         listed = ", ".join(who(ctx.platform, m) for m in others)
         return reply(
-            f"You have several pairings ({listed}). Say which one: "
-            f"`{ctx.prefix}mentor end <member> [feedback]`."
+            tr(
+                "You have several pairings ({listed}). Say which one: "
+                "`{p}mentor end <member> [feedback]`.",
+                listed=listed,
+                p=ctx.prefix,
+            )
         )
     feedback = str(options.get("feedback") or "").strip() or None
     done, notes = await end_pairing(ctx, pairs[0], feedback)
-    result = await auto_match(ctx, "a pairing ended")  # a mentor's seat is free again
+    result = await auto_match(ctx, lambda: tr("a pairing ended"))  # a mentor's seat is free
     return [*reply(done), *notes, *(result.introductions if result else [])]
 
 
@@ -331,24 +427,32 @@ async def rematch(ctx: Context, options: dict[str, Any]) -> list[Action]:
         asked = await ctx.store.mentoring.get_request(ctx.member.id)
         if asked and asked.status != "closed":
             return reply(
-                "You don't have a mentor yet: your request is waiting for a match, "
-                f"`{ctx.prefix}mentor status` shows it."
+                tr(
+                    "You don't have a mentor yet: your request is waiting for a match, "
+                    "`{p}mentor status` shows it.",
+                    p=ctx.prefix,
+                )
             )
         return reply(
-            f"You don't have a mentor to swap. `{ctx.prefix}mentor request <tags>` asks for one."
+            tr(
+                "You don't have a mentor to swap. `{p}mentor request <tags>` asks for one.",
+                p=ctx.prefix,
+            )
         )
     feedback = str(options.get("feedback") or "").strip() or None
     done, notes = await end_pairing(ctx, mine[0], feedback, reopen=True)
-    result = await auto_match(ctx, f"{who(ctx.platform, ctx.member)}'s rematch")
+    result = await auto_match(
+        ctx, lambda: tr("{member}'s rematch", member=who(ctx.platform, ctx.member))
+    )
     if result is None:
-        then = (
+        then = tr(
             "Your request is open again with the same tags and goals: the next matching round "
             "will find you someone new (never the same mentor again)."
         )
     elif ctx.member.id in result.matched_mentees:
-        then = "I've found you a new mentor already — see the private introduction."
+        then = tr("I've found you a new mentor already — see the private introduction.")
     else:
-        then = (
+        then = tr(
             "Your request is open again; nobody suitable has a free seat right now, so I'll "
             "introduce you as soon as someone does."
         )
@@ -367,18 +471,26 @@ async def on_leave(ctx: Context) -> list[Action]:
             continue
         if pair.mentee_id == other.id:
             await store.set_request_status(other.id, "open")  # matchable again
-        text = (
-            f"{name_in(ctx.platform, other.community_id, ctx.member)} has left the community, "
-            "so your mentoring pairing "
-            "has ended. Thank you for the time you spent together! "
-            + (
-                "Your request is open again: you'll be matched with someone new."
-                if pair.mentee_id == other.id
-                else f"`{ctx.prefix}mentor status` shows your other pairings and free seats."
-            )
-        )
+        name = name_in(ctx.platform, other.community_id, ctx.member)
+        with use_language(await language_of(ctx, other)):
+            if pair.mentee_id == other.id:
+                text = tr(
+                    "{member} has left the community, so your mentoring pairing has ended. "
+                    "Thank you for the time you spent together! Your request is open again: "
+                    "you'll be matched with someone new.",
+                    member=name,
+                )
+            else:
+                text = tr(
+                    "{member} has left the community, so your mentoring pairing has ended. "
+                    "Thank you for the time you spent together! `{p}mentor status` shows "
+                    "your other pairings and free seats.",
+                    member=name,
+                    p=ctx.prefix,
+                )
         actions.append(SendDirect(await home_of(ctx, other), other.ref, Message(text)))
     if pairs:
-        result = await auto_match(ctx, f"{quote(ctx.member.label, 60)} left")
+        label = quote(ctx.member.label, 60)
+        result = await auto_match(ctx, lambda: tr("{member} left", member=label))
         actions.extend(result.introductions if result else [])
     return actions

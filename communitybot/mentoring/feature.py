@@ -8,6 +8,7 @@ from typing import Any
 from communitybot import network_schedule
 from communitybot.context import Context
 from communitybot.feature import Feature, handlers_in
+from communitybot.i18n import tr
 from communitybot.job_kinds import JobKind
 from communitybot.mentoring import admin, checkins, match, network
 from communitybot.mentoring import commands as mentoring
@@ -19,8 +20,11 @@ from communitybot.store.stats import MemberCounts
 
 async def stats(ctx: Context, counts: MemberCounts) -> list[str]:
     return [
-        f"• Mentoring: {counts.wants_mentor} would like a mentor, "
-        f"{counts.offers_mentor} would like to mentor",
+        tr(
+            "• Mentoring: {wants} would like a mentor, {offers} would like to mentor",
+            wants=counts.wants_mentor,
+            offers=counts.offers_mentor,
+        ),
         await admin.stats_line(ctx),
     ]
 

@@ -18,22 +18,25 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from communitybot import units
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.i18n import N_, ntr, tr, use_language
+from communitybot.i18n.choice import community_language
 from communitybot.mentoring import solver, windows
-from communitybot.mentoring.pairing import schedule_checkin, who
+from communitybot.mentoring.pairing import introduce_each, schedule_checkin, who
 from communitybot.mentoring.scoring import rarity_weights
 from communitybot.models import Member, Tag
-from communitybot.replies import Action, Message, SendToChannel, SendToGroup, reply
+from communitybot.replies import Action, Message, SendToChannel, reply
 from communitybot.store.mentoring import MentorOffer
 from communitybot.text import quote
 from communitybot.timezones import utc_offset_minutes
 
 PREVIEW_LINES = 20
-NO_SHARED_TAGS = "No mentor shares your tags yet; you'll be matched when one does."
+NO_SHARED_TAGS = N_("No mentor shares your tags yet; you'll be matched when one does.")
 """What a mentee is told while no mentor offers any of their tags (and pairs must share one)."""
 
 
@@ -65,24 +68,33 @@ class RoundResult:
 
     @property
     def summary(self) -> str:
-        return self.describe("introduced")
+        return self.describe(preview=False)
 
-    def describe(self, done: str) -> str:
-        """The round in one line: pairs `done` ("introduced"), requests still waiting and why."""
+    def describe(self, *, preview: bool) -> str:
+        """The round in one line (in the current language): pairs introduced (or, in a
+        `preview`, to make), requests still waiting and why."""
+        if preview:
+            made = ntr("{n} new pair(s) to make", "{n} new pair(s) to make", self.made)
+        else:
+            made = ntr("{n} new pair(s) introduced", "{n} new pair(s) introduced", self.made)
         if not self.waiting:
-            return f"{self.made} new pair(s) {done}, no request waiting."
+            return tr("{made}, no request waiting.", made=made)
         lonely = len(self.no_shared_tags)
-        why = [
-            f"{lonely} because no mentor shares their tags yet" if lonely else "",
-            f"{self.waiting - lonely} for a mentor with a free seat"
-            if self.waiting > lonely
-            else "",
-        ]
-        return (
-            f"{self.made} new pair(s) {done}, {self.waiting} request(s) still waiting: "
-            + " and ".join(w for w in why if w)
-            + "."
+        free = self.waiting - lonely
+        waiting = ntr("{n} request(s) still waiting", "{n} request(s) still waiting", self.waiting)
+        lonely_text = ntr(
+            "{n} because no mentor shares their tags yet",
+            "{n} because no mentor shares their tags yet",
+            lonely,
         )
+        free_text = ntr(
+            "{n} for a mentor with a free seat", "{n} for a mentor with a free seat", free
+        )
+        if lonely and free > 0:
+            why = tr("{lonely} and {free}", lonely=lonely_text, free=free_text)
+        else:
+            why = lonely_text if lonely else free_text
+        return tr("{made}, {waiting}: {why}.", made=made, waiting=waiting, why=why)
 
 
 def shares_no_tags(
@@ -178,11 +190,13 @@ async def _problem(ctx: Context) -> _Problem:
 
 def _first_step(ctx: Context, mentor: Member, mentee: Member, shared: str) -> str:
     """Worded to work both in a shared conversation and in the one-DM-each fallback."""
-    topic = shared.split(", ")[0] if shared else "what you each hope to get from this"
-    return (
-        f"**Suggested first step:** {who(ctx.platform, mentee)}, send "
-        f"{who(ctx.platform, mentor)} two times that suit you for a 30-minute call this week; "
-        f"each of you brings one question about {topic}."
+    topic = shared.split(", ")[0] if shared else tr("what you each hope to get from this")
+    return tr(
+        "**Suggested first step:** {mentee}, send {mentor} two times that suit you for a "
+        "30-minute call this week; each of you brings one question about {topic}.",
+        mentee=who(ctx.platform, mentee),
+        mentor=who(ctx.platform, mentor),
+        topic=topic,
     )
 
 
@@ -191,19 +205,39 @@ def _intro(
 ) -> Message:
     """One message both sides read: who is who, what they share, and what each said."""
     ment, mentee_name = who(ctx.platform, mentor), who(ctx.platform, mentee)
-    lines = [f"🤝 {ment}, meet {mentee_name}! {ment} is {mentee_name}'s new mentor."]
+    lines = [
+        tr(
+            "🤝 {mentor}, meet {mentee}! {mentor} is {mentee}'s new mentor.",
+            mentor=ment,
+            mentee=mentee_name,
+        )
+    ]
     if shared:
-        lines.append(f"You share **{shared}**.")
+        lines.append(tr("You share **{tags}**.", tags=shared))
     if goals:
-        lines.append(f"{mentee_name}'s goals: “{quote(goals, 300)}”")
+        lines.append(tr("{mentee}'s goals: “{goals}”", mentee=mentee_name, goals=quote(goals, 300)))
     if note:
-        lines.append(f"{ment}'s note: “{quote(note, 300)}”")
+        lines.append(tr("{mentor}'s note: “{note}”", mentor=ment, note=quote(note, 300)))
     lines.append(_first_step(ctx, mentor, mentee, shared))
     lines.append(
-        f"In {days} days I'll ask each of you how it's going. `{ctx.prefix}mentor status` shows "
-        f"your pairings; `{ctx.prefix}mentor end` ends one."
+        ntr(
+            "In {n} day I'll ask each of you how it's going. `{p}mentor status` shows your "
+            "pairings; `{p}mentor end` ends one.",
+            "In {n} days I'll ask each of you how it's going. `{p}mentor status` shows your "
+            "pairings; `{p}mentor end` ends one.",
+            days,
+            p=ctx.prefix,
+        )
     )
     return Message("\n".join(lines))
+
+
+def _title(mentor: Member, mentee: Member) -> str:
+    return tr(
+        "Mentoring: {mentor} & {mentee}",
+        mentor=quote(mentor.label, 40),
+        mentee=quote(mentee.label, 40),
+    )
 
 
 async def run_round(ctx: Context, problem: _Problem | None = None) -> RoundResult:
@@ -235,11 +269,10 @@ async def run_round(ctx: Context, problem: _Problem | None = None) -> RoundResul
         asked = await ctx.store.mentoring.get_request(mentee.id)
         note = offered.note if offered else ""
         goals = asked.goals if asked else ""
-        title = f"Mentoring: {quote(mentor.label, 40)} & {quote(mentee.label, 40)}"
-        message = _intro(ctx, mentor, mentee, shared, note, goals, days)
-        result.introductions.append(
-            SendToGroup(ctx.community.ref, (mentor.ref, mentee.ref), title, message)
-        )
+
+        title = partial(_title, mentor, mentee)
+        message = partial(_intro, ctx, mentor, mentee, shared, note, goals, days)
+        result.introductions.extend(introduce_each(ctx.community, (mentor, mentee), title, message))
         result.made += 1
         result.waiting -= 1
         result.matched_mentees.add(mentee.id)
@@ -277,10 +310,14 @@ async def _solve(problem: _Problem) -> list[solver.Pair]:
     )
 
 
-def _modlog(ctx: Context, text: str) -> list[Action]:
+def _modlog(ctx: Context, write: Callable[[], str]) -> list[Action]:
+    """A note to the moderators' log, written in the community's language (`write` builds it
+    inside that language)."""
     channel = ctx.community.modlog_channel
     if not channel:
         return []
+    with use_language(community_language(ctx.community)):
+        text = write()
     return [SendToChannel(ctx.community.ref, channel, Message(text))]
 
 
@@ -290,17 +327,23 @@ async def _preview(ctx: Context, problem: _Problem) -> list[Action]:
     members = await ctx.store.mentoring.round_members(ctx.community.id)
     outcome = RoundResult(made=len(pairs), waiting=len(problem.mentees) - len(pairs))
     _note_lonely(problem, {p.mentee_id for p in pairs}, outcome)
-    lines = [f"**Preview** (nothing saved): {outcome.describe('to make')}"]
+    lines = [tr("**Preview** (nothing saved): {summary}", summary=outcome.describe(preview=True))]
     for pair in pairs[:PREVIEW_LINES]:
         mentee, mentor = members.get(pair.mentee_id), members.get(pair.mentor_id)
         if mentee is None or mentor is None:
             continue
-        shared = ", ".join(names.get(t, "?") for t in pair.shared) or "no tags"
+        shared = ", ".join(names.get(t, "?") for t in pair.shared) or tr("no tags")
         lines.append(
-            f"• {who(ctx.platform, mentee)} ← {who(ctx.platform, mentor)} (shares {shared})"
+            tr(
+                "• {mentee} ← {mentor} (shares {tags})",
+                mentee=who(ctx.platform, mentee),
+                mentor=who(ctx.platform, mentor),
+                tags=shared,
+            )
         )
     if len(pairs) > PREVIEW_LINES:
-        lines.append(f"… and {len(pairs) - PREVIEW_LINES} more.")
+        more = len(pairs) - PREVIEW_LINES
+        lines.append(ntr("… and {n} more.", "… and {n} more.", more))
     return reply("\n".join(lines))
 
 
@@ -310,28 +353,46 @@ async def match(ctx: Context, options: dict[str, Any]) -> list[Action]:
     problem = await _problem(ctx)
     if not problem.mentees or not problem.mentors:
         return reply(
-            f"Nobody to match right now: {len(problem.mentees)} open mentee request(s) and "
-            f"{len(problem.mentors)} mentor(s) with a free seat."
+            tr(
+                "Nobody to match right now: {requests} open mentee request(s) and {mentors} "
+                "mentor(s) with a free seat.",
+                requests=len(problem.mentees),
+                mentors=len(problem.mentors),
+            )
         )
     if options.get("dry_run"):
         return await _preview(ctx, problem)
     result = await run_round(ctx, problem)
-    summary = f"Mentoring round: {result.summary}"
-    note = f"🤝 {who(ctx.platform, ctx.member)} ran a mentoring round: {result.summary}"
+    summary = tr("Mentoring round: {summary}", summary=result.summary)
+
+    def note() -> str:
+        return tr(
+            "🤝 {member} ran a mentoring round: {summary}",
+            member=who(ctx.platform, ctx.member),
+            summary=result.summary,
+        )
+
     return [*reply(summary), *result.introductions, *_modlog(ctx, note)]
 
 
-async def auto_match(ctx: Context, why: str) -> RoundResult | None:
+async def auto_match(ctx: Context, why: Callable[[], str]) -> RoundResult | None:
     """With the community's auto-matching on, run a round now; None when it is off.
 
-    `why` names what triggered it for the moderators' log ("Cat's request"). Only a round that
+    `why` names what triggered it for the moderators' log ("Cat's request"; a function, so it is
+    written in the community's language). Only a round that
     introduced someone is logged: a request nobody can take yet is not news.
     """
     if not (await ctx.store.mentoring.settings(ctx.community.id)).auto_match:
         return None
     result = await run_round(ctx)
     if result.made:
-        result.introductions.extend(
-            _modlog(ctx, f"🤝 Automatic mentor matching after {why}: {result.summary}")
-        )
+
+        def note() -> str:
+            return tr(
+                "🤝 Automatic mentor matching after {why}: {summary}",
+                why=why(),
+                summary=result.summary,
+            )
+
+        result.introductions.extend(_modlog(ctx, note))
     return result

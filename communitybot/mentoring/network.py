@@ -15,7 +15,9 @@ and have an open request or an offer with a free seat:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from communitybot import network_schedule, units
@@ -23,7 +25,9 @@ from communitybot.affiliates import modlog_note
 from communitybot.context import Context
 from communitybot.events import CommunityRef
 from communitybot.feature import handles
-from communitybot.introductions import Namer, Party, introduce
+from communitybot.i18n import ntr, tr, use_language
+from communitybot.i18n.choice import community_language
+from communitybot.introductions import Namer, Party
 from communitybot.mentoring import solver, windows
 from communitybot.mentoring.match import PREVIEW_LINES, _goal_finder
 from communitybot.mentoring.pairing import schedule_checkin
@@ -32,8 +36,11 @@ from communitybot.naming import affiliate, label
 from communitybot.network_matching import (
     OUTSIDE_POINTS,
     ROUND_PREFIX,
+    introduce_translated,
     is_ghost,
     network_tags,
+    on_off,
+    readers,
     same_person_groups,
     steward_network,
 )
@@ -149,21 +156,30 @@ def _intro_text(
     """The introduction both sides read (each on their own platform when they differ)."""
     ment, mentee_name = name(mentor), name(mentee)
     lines = [
-        f"🤝 {ment}, meet {mentee_name}! {ment} is {mentee_name}'s new mentor, matched across "
-        "the network."
+        tr(
+            "🤝 {mentor}, meet {mentee}! {mentor} is {mentee}'s new mentor, matched across the "
+            "network.",
+            mentor=ment,
+            mentee=mentee_name,
+        )
     ]
     if shared:
-        lines.append(f"You share **{shared}**.")
+        lines.append(tr("You share **{tags}**.", tags=shared))
     if goals:
-        lines.append(f"{mentee_name}'s goals: “{quote(goals, 300)}”")
+        lines.append(tr("{mentee}'s goals: “{goals}”", mentee=mentee_name, goals=quote(goals, 300)))
     if note:
-        lines.append(f"{ment}'s note: “{quote(note, 300)}”")
-    topic = shared.split(", ")[0] if shared else "what you each hope to get from this"
+        lines.append(tr("{mentor}'s note: “{note}”", mentor=ment, note=quote(note, 300)))
+    topic = shared.split(", ")[0] if shared else tr("what you each hope to get from this")
     lines.append(
-        f"**Suggested first step:** {mentee_name}, send {ment} two times that suit you for a "
-        f"30-minute call this week; each of you brings one question about {topic}."
+        tr(
+            "**Suggested first step:** {mentee}, send {mentor} two times that suit you for a "
+            "30-minute call this week; each of you brings one question about {topic}.",
+            mentee=mentee_name,
+            mentor=ment,
+            topic=topic,
+        )
     )
-    lines.append(f"`{prefix}mentor status` shows your pairings; `{prefix}mentor end` ends one.")
+    lines.append(tr("`{p}mentor status` shows your pairings; `{p}mentor end` ends one.", p=prefix))
     return "\n".join(lines)
 
 
@@ -191,7 +207,7 @@ async def _record(
         offered = await ctx.store.mentoring.get_offer(mentor.id)
         asked = await ctx.store.mentoring.get_request(mentee.id)
         a, b = _party(problem, mentor), _party(problem, mentee)
-        title = f"Mentoring: {quote(mentor.label, 40)} & {quote(mentee.label, 40)}"
+        title = partial(_title, mentor, mentee)
 
         goals = asked.goals if asked else ""
         note = offered.note if offered else ""
@@ -204,14 +220,27 @@ async def _record(
         ) -> str:
             return _intro_text(name, a, b, *words, ctx.prefix)
 
-        actions += introduce(ctx.platform, home.ref.platform, title, [a, b], compose)
+        languages = await readers(ctx, [a, b])
+        actions += introduce_translated(
+            ctx.platform, home.ref.platform, title, [a, b], compose, languages
+        )
         made += 1
         crossing += mentor.community_id != mentee.community_id
     return made, crossing, actions
 
 
-def _modlog(ctx: Context, text: str) -> list[Action]:
-    return modlog_note(ctx.community, text)
+def _title(mentor: Member, mentee: Member) -> str:
+    return tr(
+        "Mentoring: {mentor} & {mentee}",
+        mentor=quote(mentor.label, 40),
+        mentee=quote(mentee.label, 40),
+    )
+
+
+def _modlog(community: Community | None, write: Callable[[], str]) -> list[Action]:
+    """A note to `community`'s moderator log, written in its language."""
+    with use_language(community_language(community)):
+        return modlog_note(community, write())
 
 
 @dataclass
@@ -230,17 +259,24 @@ class NetworkRound:
         return not self.problem.mentees or not self.problem.mentors
 
     def nobody(self, prefix: str) -> str:
-        return (
-            f"Nobody to match across the network right now: {len(self.problem.mentees)} open "
-            f"mentee request(s) and {len(self.problem.mentors)} mentor(s) with a free seat "
-            "among members who chose to be found across the network (`"
-            f"{prefix}privacy discoverable network`)."
+        return tr(
+            "Nobody to match across the network right now: {requests} open mentee request(s) "
+            "and {mentors} mentor(s) with a free seat among members who chose to be found "
+            "across the network (`{p}privacy discoverable network`).",
+            requests=len(self.problem.mentees),
+            mentors=len(self.problem.mentors),
+            p=prefix,
         )
 
     def summary(self) -> str:
-        return (
-            f"{self.made} new pair(s) introduced, {self.crossing} of them across affiliates; "
-            f"{len(self.problem.mentees) - self.made} request(s) still waiting."
+        return ntr(
+            "{n} new pair(s) introduced, {crossing} of them across affiliates; {waiting} "
+            "request(s) still waiting.",
+            "{n} new pair(s) introduced, {crossing} of them across affiliates; {waiting} "
+            "request(s) still waiting.",
+            self.made,
+            crossing=self.crossing,
+            waiting=len(self.problem.mentees) - self.made,
         )
 
 
@@ -279,29 +315,49 @@ async def network_match(ctx: Context, options: dict[str, Any]) -> list[Action]:
             != problem.members[p.mentor_id].community_id
         )
         waiting = len(problem.mentees) - len(pairs)
-        prefer = "on" if problem.outside_points else "off"
+        prefer = on_off(bool(problem.outside_points))
         lines = [
-            f"**Preview** (nothing saved): {len(pairs)} new pair(s) to make, {across} of them "
-            f"across affiliates; {waiting} request(s) would wait. Prefer outside: {prefer}."
+            ntr(
+                "**Preview** (nothing saved): {n} new pair(s) to make, {across} of them across "
+                "affiliates; {waiting} request(s) would wait. Prefer outside: {prefer}.",
+                "**Preview** (nothing saved): {n} new pair(s) to make, {across} of them across "
+                "affiliates; {waiting} request(s) would wait. Prefer outside: {prefer}.",
+                len(pairs),
+                across=across,
+                waiting=waiting,
+                prefer=prefer,
+            )
         ]
         for pair in pairs[:PREVIEW_LINES]:
             mentee, mentor = problem.members[pair.mentee_id], problem.members[pair.mentor_id]
             shared = ", ".join(problem.tag_names.get(t, "?") for t in pair.shared)
             lines.append(
-                f"• {label(mentee)} ({affiliate(problem.refs[mentee.community_id])}) ← "
-                f"{label(mentor)} ({affiliate(problem.refs[mentor.community_id])}), "
-                f"shares {shared}"
+                tr(
+                    "• {mentee} ({mentee_affiliate}) ← {mentor} ({mentor_affiliate}), shares "
+                    "{tags}",
+                    mentee=label(mentee),
+                    mentee_affiliate=affiliate(problem.refs[mentee.community_id]),
+                    mentor=label(mentor),
+                    mentor_affiliate=affiliate(problem.refs[mentor.community_id]),
+                    tags=shared,
+                )
             )
         if len(pairs) > PREVIEW_LINES:
-            lines.append(f"… and {len(pairs) - PREVIEW_LINES} more.")
-        lines.append(f"`{ctx.prefix}network mentors match` makes them.")
+            lines.append(ntr("… and {n} more.", "… and {n} more.", len(pairs) - PREVIEW_LINES))
+        lines.append(tr("`{p}network mentors match` makes them.", p=ctx.prefix))
         return reply("\n".join(lines))
-    summary = result.summary()
-    note = f"🤝 {label(ctx.member)} ran a network mentoring round: {summary}"
+
+    def note() -> str:
+        return tr(
+            "🤝 {member} ran a network mentoring round: {summary}",
+            member=label(ctx.member),
+            summary=result.summary(),
+        )
+
     return [
-        *reply(f"Network mentoring round: {summary}"),
+        *reply(tr("Network mentoring round: {summary}", summary=result.summary())),
         *result.introductions,
-        *_modlog(ctx, note),
+        *_modlog(ctx.community, note),
     ]
 
 
@@ -316,19 +372,31 @@ async def prefer_outside(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if state is None:
         on = await store.network_prefer_outside(network.id)
         return reply(
-            f"Prefer mentors outside the mentee's affiliate: {'on' if on else 'off'}. "
-            f"`{ctx.prefix}network mentors prefer-outside on|off` changes it."
+            tr(
+                "Prefer mentors outside the mentee's affiliate: {state}. "
+                "`{p}network mentors prefer-outside on|off` changes it.",
+                state=on_off(on),
+                p=ctx.prefix,
+            )
         )
     on = state == "on"
     await store.put_network_prefer_outside(network.id, on)
     what = (
-        "on: a mentor in another affiliate scores higher (someone outside your school)"
+        tr("on: a mentor in another affiliate scores higher (someone outside your school)")
         if on
-        else "off: only shared interests and time zones count, wherever the mentor is"
+        else tr("off: only shared interests and time zones count, wherever the mentor is")
     )
+
+    def note() -> str:
+        return tr(
+            "🌐 {member} set network prefer-outside {state}.",
+            member=label(ctx.member),
+            state=state,
+        )
+
     return [
-        *reply(f"Network mentor matching, prefer outside: {what}."),
-        *_modlog(ctx, f"🌐 {label(ctx.member)} set network prefer-outside {state}."),
+        *reply(tr("Network mentor matching, prefer outside: {what}.", what=what)),
+        *_modlog(ctx.community, note),
     ]
 
 
@@ -338,16 +406,22 @@ async def prefer_outside(ctx: Context, options: dict[str, Any]) -> list[Action]:
 def _settings_text(ctx: Context, settings: NetworkSchedule | None, outside: bool) -> str:
     p = ctx.prefix
     auto = network_schedule.status_line(
-        settings, "• Automatic matching", p, "network mentors settings auto_match=on"
+        settings, tr("• Automatic matching"), p, "network mentors settings auto_match=on"
     )
     return "\n".join(
         [
-            "**Network mentoring settings**",
+            tr("**Network mentoring settings**"),
             auto,
-            f"• Prefer mentors outside the mentee's affiliate: {'on' if outside else 'off'}",
-            f"Change with `{p}network mentors settings auto_match=on|off "
-            "every=weekly|biweekly|monthly weekday=<day> time=HH:MM timezone=<zone>` and "
-            f"`{p}network mentors prefer-outside on|off`.",
+            tr(
+                "• Prefer mentors outside the mentee's affiliate: {state}",
+                state=on_off(outside),
+            ),
+            tr(
+                "Change with `{p}network mentors settings auto_match=on|off "
+                "every=weekly|biweekly|monthly weekday=<day> time=HH:MM timezone=<zone>` and "
+                "`{p}network mentors prefer-outside on|off`.",
+                p=p,
+            ),
         ]
     )
 
@@ -366,45 +440,65 @@ async def settings(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if auto is None and not timing_given:
         return reply(_settings_text(ctx, old, await store.network_prefer_outside(network.id)))
     if auto is not None and not isinstance(auto, bool):
-        return reply("auto_match must be on or off. Nothing was changed.")
+        return reply(tr("{option} must be on or off. Nothing was changed.", option="auto_match"))
     if auto is False:
         if timing_given:
             return reply(
-                "Turning automatic matching off keeps its timing for later: leave out `every`, "
-                "`weekday`, `time` and `timezone`, or give them with `auto_match=on`. "
-                "Nothing was changed."
+                tr(
+                    "Turning automatic matching off keeps its timing for later: leave out "
+                    "`every`, `weekday`, `time` and `timezone`, or give them with "
+                    "`auto_match=on`. Nothing was changed."
+                )
             )
         if old is None or not old.active:
-            return reply("Automatic network matching is already off. Nothing was changed.")
+            return reply(tr("Automatic network matching is already off. Nothing was changed."))
         await network_schedule.pause(ctx, old)
-        text = (
-            "Automatic network matching is off. Stewards still run "
-            f"`{p}network mentors match`; `{p}network mentors settings auto_match=on` turns it "
-            "on again."
+        text = tr(
+            "Automatic network matching is off. Stewards still run `{p}network mentors match`; "
+            "`{p}network mentors settings auto_match=on` turns it on again.",
+            p=p,
         )
-        note = f"⚙️ {label(ctx.member)} turned automatic network mentor matching off."
-        return [*reply(text), *_modlog(ctx, note)]
+
+        def off_note() -> str:
+            return tr(
+                "⚙️ {member} turned automatic network mentor matching off.",
+                member=label(ctx.member),
+            )
+
+        return [*reply(text), *_modlog(ctx.community, off_note)]
     if auto is None and (old is None or not old.active):
         return reply(
-            "Automatic network matching is off: add `auto_match=on` to turn it on with that "
-            f"timing, e.g. `{p}network mentors settings auto_match=on every=weekly "
-            "weekday=monday time=09:00`. Nothing was changed."
+            tr(
+                "Automatic network matching is off: add `auto_match=on` to turn it on with that "
+                "timing, e.g. `{p}network mentors settings auto_match=on every=weekly "
+                "weekday=monday time=09:00`. Nothing was changed.",
+                p=p,
+            )
         )
     try:
         timing = network_schedule.read_timing(options, old, ctx.clock.now(), "every")
     except network_schedule.TIMING_ERRORS as error:
-        return reply(f"{error} Nothing was changed.")
+        return reply(tr("{error} Nothing was changed.", error=error))
     saved = await network_schedule.set_up(ctx, network, "mentors", timing)
-    when = network_schedule.status_line(saved, "Automatic network mentor matching", p, "")
+    when = network_schedule.status_line(saved, tr("Automatic network mentor matching"), p, "")
     lines = [
         when,
-        "Each run is a `network mentors match`: the pairs go to everyone's own platform and "
-        "the summary to this community's moderator log.",
+        tr(
+            "Each run is a `network mentors match`: the pairs go to everyone's own platform and "
+            "the summary to this community's moderator log."
+        ),
     ]
     if timing.zone.note:
         lines.append(timing.zone.note)
-    note = f"⚙️ {label(ctx.member)} scheduled network mentor matching: {describe(saved)}."
-    return [*reply("\n".join(lines)), *_modlog(ctx, note)]
+
+    def note() -> str:
+        return tr(
+            "⚙️ {member} scheduled network mentor matching: {schedule}.",
+            member=label(ctx.member),
+            schedule=describe(saved),
+        )
+
+    return [*reply("\n".join(lines)), *_modlog(ctx.community, note)]
 
 
 async def run_scheduled(jctx: Context, job: Job) -> list[Action]:
@@ -414,12 +508,23 @@ async def run_scheduled(jctx: Context, job: Job) -> list[Action]:
     if due is None:
         return []
     if due.late:
-        text = "⚠️ Scheduled network mentor matching was skipped: I was offline when it was due."
-        return modlog_note(due.home, text)
+        return _modlog(
+            due.home,
+            lambda: tr(
+                "⚠️ Scheduled network mentor matching was skipped: I was offline when it was due."
+            ),
+        )
     result = await run_network_round(jctx, due.network, due.home)
     if result.empty:
-        return modlog_note(
-            due.home, f"🤝 Scheduled network mentoring round: {result.nobody(jctx.prefix)}"
+        return _modlog(
+            due.home,
+            lambda: tr(
+                "🤝 Scheduled network mentoring round: {summary}",
+                summary=result.nobody(jctx.prefix),
+            ),
         )
-    note = f"🤝 Scheduled network mentoring round: {result.summary()}"
-    return [*result.introductions, *modlog_note(due.home, note)]
+
+    def note() -> str:
+        return tr("🤝 Scheduled network mentoring round: {summary}", summary=result.summary())
+
+    return [*result.introductions, *_modlog(due.home, note)]

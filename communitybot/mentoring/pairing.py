@@ -4,19 +4,35 @@ and ending a pairing (the one way `/mentor end`, `/mentor rematch` and a check-i
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from communitybot.context import Context
 from communitybot.events import CommunityRef, UserRef
+from communitybot.i18n import tr, use_language
+from communitybot.i18n.choice import member_language
 from communitybot.introductions import name_in
-from communitybot.models import Member
+from communitybot.models import Community, Member
 from communitybot.naming import who as who  # the mentoring modules name people through here
-from communitybot.replies import Action, Message, SendDirect
+from communitybot.replies import Action, Message, SendDirect, SendToGroup
 from communitybot.store.mentoring import MentorPair
 from communitybot.store.store import Store
 
 CHECKIN = "mentoring.checkin"
 """The job kind that asks both sides of a pairing how it is going."""
+
+
+async def _community_of(ctx: Context, member: Member) -> Community:
+    """The community `member` belongs to (whose default language they read when they chose
+    none); the acting one when it is theirs or cannot be found."""
+    if member.community_id == ctx.community.id:
+        return ctx.community
+    return await ctx.store.communities.get_by_id(member.community_id) or ctx.community
+
+
+async def language_of(ctx: Context, member: Member) -> str:
+    """The language to write to `member` in, from a handler acting for someone else."""
+    return member_language(member, await _community_of(ctx, member))
 
 
 async def home_of(ctx: Context, member: Member) -> CommunityRef:
@@ -26,6 +42,32 @@ async def home_of(ctx: Context, member: Member) -> CommunityRef:
         return ctx.community.ref
     community = await ctx.store.communities.get_by_id(member.community_id)
     return community.ref if community is not None else ctx.community.ref
+
+
+def introduce_each(
+    community: Community,
+    members: Sequence[Member],
+    title: Callable[[], str],
+    message: Callable[[], Message],
+) -> list[Action]:
+    """Introduce `members` (all reached through `community`) in their own languages.
+
+    When they all read the same language, one shared private conversation (`SendToGroup`) in
+    it; when they do not, one DM each in the reader's own language: a shared text can only be in
+    one language, and an introduction is the one message each side must understand. `title` and
+    `message` are called inside each reader's language (the texts are worded to work in both a
+    shared conversation and a DM).
+    """
+    languages = [member_language(m, community) for m in members]
+    if len(set(languages)) == 1:
+        with use_language(languages[0]):
+            users = tuple(m.ref for m in members)
+            return [SendToGroup(community.ref, users, title(), message())]
+    actions: list[Action] = []
+    for member, language in zip(members, languages, strict=True):
+        with use_language(language):
+            actions.append(SendDirect(community.ref, member.ref, message()))
+    return actions
 
 
 def other_id(pair: MentorPair, member_id: int) -> int:
@@ -91,25 +133,36 @@ async def end_pairing(
     if pair.mentee_id == ctx.member.id:
         await store.set_request_status(ctx.member.id, "open" if reopen else "closed")
     other = await other_side(ctx, pair)
-    thanks = " — your feedback goes only to the moderators." if feedback else "."
-    done = "The pairing is ended. Thank you for taking part" + thanks
+    done = (
+        tr(
+            "The pairing is ended. Thank you for taking part — your feedback goes only to "
+            "the moderators."
+        )
+        if feedback
+        else tr("The pairing is ended. Thank you for taking part.")
+    )
     if other is None or other.left_at is not None:
         return done, []
     if pair.mentee_id == other.id:
         await store.set_request_status(other.id, "closed")
     p = ctx.prefix
     me = name_in(ctx.platform, other.community_id, ctx.member)
-    if reopen:
-        text = (
-            f"{me} has asked to be matched with a different mentor, "
-            "so your mentoring pairing has ended. That happens — a good fit depends on timing "
-            "and many small things. Thank you for the time you gave! Your offer stays open: "
-            f"`{p}mentor status` shows your free seats."
-        )
-    else:
-        text = (
-            f"{me} has ended your mentoring pairing. Thank you for the "
-            f"time you spent together! `{p}mentor request` or `{p}mentor offer` whenever you'd "
-            "like a new match."
-        )
+    with use_language(await language_of(ctx, other)):
+        if reopen:
+            text = tr(
+                "{member} has asked to be matched with a different mentor, so your mentoring "
+                "pairing has ended. That happens — a good fit depends on timing and many small "
+                "things. Thank you for the time you gave! Your offer stays open: "
+                "`{p}mentor status` shows your free seats.",
+                member=me,
+                p=p,
+            )
+        else:
+            text = tr(
+                "{member} has ended your mentoring pairing. Thank you for the time you spent "
+                "together! `{p}mentor request` or `{p}mentor offer` whenever you'd like a new "
+                "match.",
+                member=me,
+                p=p,
+            )
     return done, [SendDirect(await home_of(ctx, other), other.ref, Message(text))]

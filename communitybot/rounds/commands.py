@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from loguru import logger
 
@@ -25,6 +26,9 @@ from communitybot.chats.schedule import (
 )
 from communitybot.context import Context
 from communitybot.feature import handles
+from communitybot.i18n import N_, ntr, tr, use_language
+from communitybot.i18n.choice import community_language, member_language
+from communitybot.i18n.dates import day_time, full_datetime, short_day
 from communitybot.introductions import name_in
 from communitybot.models import Member
 from communitybot.numbers import parse_int
@@ -61,15 +65,15 @@ LATE_LIMIT = timedelta(days=2)
 """A scheduled round found later than this (the bot was down) is skipped, not run days late."""
 _UNTIL_RESUMED = {"all", "until", "indefinitely", "forever", "until-resumed", "off"}
 _ANSWER_TEXT: dict[Answer, str] = {
-    "yes": "Wonderful — thanks for letting me know! 🎉 I hope it was useful.",
-    "no": "Thanks! There's still time: a short message suggesting two slots often does it.",
-    "skip": "Thanks for telling me — it happens. I'll introduce you to someone new next round.",
+    "yes": N_("Wonderful — thanks for letting me know! 🎉 I hope it was useful."),
+    "no": N_("Thanks! There's still time: a short message suggesting two slots often does it."),
+    "skip": N_("Thanks for telling me — it happens. I'll introduce you to someone new next round."),
 }
 _SEAT_STATE: dict[Answer | None, str] = {
-    "yes": "you met",
-    "no": "not met yet",
-    "skip": "couldn't meet",
-    None: "no answer yet",
+    "yes": N_("you met"),
+    "no": N_("not met yet"),
+    "skip": N_("couldn't meet"),
+    None: N_("no answer yet"),
 }
 
 
@@ -77,17 +81,28 @@ _SEAT_STATE: dict[Answer | None, str] = {
 
 
 def _when(settings: RoundSettings, moment: datetime, member: Member) -> str:
-    return when_for(moment, member.timezone, settings.timezone)
+    """ "Tuesday 19 January, 19:00 (Europe/London)" in the member's zone (else the rounds'), as
+    `chats.jobs.when_for` writes it, in the reader's language (`i18n.dates`)."""
+    zone_name = member.timezone or settings.timezone
+    try:
+        local = moment.astimezone(ZoneInfo(zone_name))
+    except (OverflowError, ValueError):
+        return when_for(moment, member.timezone, settings.timezone)
+    return f"{day_time(local)} ({describe_zone(zone_name)})"
 
 
 def _next_round(ctx: Context, settings: RoundSettings | None) -> str:
     if settings is None or not settings.active or settings.next_at is None:
-        return "Rounds aren't scheduled right now: I'll introduce you when a moderator runs one."
-    return f"The next round is on {_when(settings, settings.next_at, ctx.member)}."
+        return tr(
+            "Rounds aren't scheduled right now: I'll introduce you when a moderator runs one."
+        )
+    return tr("The next round is on {when}.", when=_when(settings, settings.next_at, ctx.member))
 
 
 def _not_joined(ctx: Context) -> list[Action]:
-    return reply(f"You haven't joined peer rounds yet: `{ctx.prefix}rounds join` does that.")
+    return reply(
+        tr("You haven't joined peer rounds yet: `{p}rounds join` does that.", p=ctx.prefix)
+    )
 
 
 def _names_here(ctx: Context, members: list[Member]) -> str:
@@ -115,7 +130,10 @@ def _return_date(ctx: Context, settings: RoundSettings | None, skip: int) -> str
     ahead = occurrences(schedule_of(settings), settings.next_at - timedelta(seconds=1), skip + 1)
     if len(ahead) <= skip:
         return ""
-    return f" You'll be matched again from {_when(settings, ahead[skip].start, ctx.member)}."
+    return " " + tr(
+        "You'll be matched again from {when}.",
+        when=_when(settings, ahead[skip].start, ctx.member),
+    )
 
 
 # Members ----------------------------------------------------------------------------------------
@@ -129,34 +147,40 @@ async def join(ctx: Context, options: dict[str, Any]) -> list[Action]:
     settings = await store.settings(ctx.community.id)
     if before is None:
         lines = [
-            "You're in! 🤝 Every round I'll introduce you privately to one or two members who "
-            "share your interests and whose time zone suits you."
+            tr(
+                "You're in! 🤝 Every round I'll introduce you privately to one or two members "
+                "who share your interests and whose time zone suits you."
+            )
         ]
         if not await ctx.store.tags.member_tag_ids(ctx.member.id):
             lines.append(
-                f"Tip: add interest tags with `{ctx.prefix}tags add` so I can find people who "
-                "share them."
+                tr(
+                    "Tip: add interest tags with `{p}tags add` so I can find people who share "
+                    "them.",
+                    p=ctx.prefix,
+                )
             )
     elif before.status == "active":
-        lines = ["You're already taking part in peer rounds — see you in the next one."]
+        lines = [tr("You're already taking part in peer rounds — see you in the next one.")]
     elif before.status == "paused":
-        lines = ["Welcome back: you're no longer paused."]
+        lines = [tr("Welcome back: you're no longer paused.")]
     else:
-        lines = ["Thanks for confirming — you're back in the peer rounds."]
+        lines = [tr("Thanks for confirming — you're back in the peer rounds.")]
     lines.append(_next_round(ctx, settings))
-    lines.append(
-        f"`{ctx.prefix}rounds pause` skips a round, `{ctx.prefix}rounds leave` stops them."
-    )
+    lines.append(tr("`{p}rounds pause` skips a round, `{p}rounds leave` stops them.", p=ctx.prefix))
     return reply("\n".join(lines))
 
 
 @handles("rounds", "leave")
 async def leave(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if not await ctx.store.rounds.leave(ctx.member.id):
-        return reply("You're not taking part in peer rounds, so there's nothing to leave.")
+        return reply(tr("You're not taking part in peer rounds, so there's nothing to leave."))
     return reply(
-        "You've left the peer rounds: no more introductions. Anyone you've already met is still "
-        f"just a message away. `{ctx.prefix}rounds join` brings you back any time."
+        tr(
+            "You've left the peer rounds: no more introductions. Anyone you've already met is "
+            "still just a message away. `{p}rounds join` brings you back any time.",
+            p=ctx.prefix,
+        )
     )
 
 
@@ -171,8 +195,11 @@ def _pause_count(raw: Any) -> int | None:
     if count is not None:
         return count
     raise RoundInputError(
-        f"Say how many rounds to skip, from 1 to {MAX_PAUSE}, or `all` to pause until you "
-        "resume, e.g. `rounds pause 2`."
+        tr(
+            "Say how many rounds to skip, from 1 to {max}, or `all` to pause until you resume, "
+            "e.g. `rounds pause 2`.",
+            max=MAX_PAUSE,
+        )
     )
 
 
@@ -187,14 +214,17 @@ async def pause(ctx: Context, options: dict[str, Any]) -> list[Action]:
     await ctx.store.rounds.pause(ctx.member.id, count, ctx.clock.now())
     if count is None:
         return reply(
-            f"Paused until you say so: `{ctx.prefix}rounds resume` when you're ready again."
+            tr(
+                "Paused until you say so: `{p}rounds resume` when you're ready again.",
+                p=ctx.prefix,
+            )
         )
     settings = await ctx.store.rounds.settings(ctx.community.id)
-    what = "the next round" if count == 1 else f"the next {count} rounds"
-    return reply(
-        f"Paused: you'll skip {what}.{_return_date(ctx, settings, count)} "
-        f"`{ctx.prefix}rounds resume` ends the pause early."
+    skipped = ntr(
+        "Paused: you'll skip the next round.", "Paused: you'll skip the next {n} rounds.", count
     )
+    early = tr("`{p}rounds resume` ends the pause early.", p=ctx.prefix)
+    return reply(f"{skipped}{_return_date(ctx, settings, count)} {early}")
 
 
 @handles("rounds", "resume")
@@ -203,22 +233,29 @@ async def resume(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if participant is None:
         return _not_joined(ctx)
     if participant.status == "active":
-        return reply("You're not paused: you're in the next round already.")
+        return reply(tr("You're not paused: you're in the next round already."))
     return await join(ctx, options)
 
 
 def _state(ctx: Context, participant: Participant) -> str:
     if participant.status == "active":
-        return "• You're taking part."
+        return tr("• You're taking part.")
     if participant.status == "on_hold":
-        return (
-            f"• **On hold**: you didn't answer the follow-ups of your last {RECONFIRM_AFTER} "
-            f"rounds, so I'm not matching you until you confirm with `{ctx.prefix}rounds join`."
+        return ntr(
+            "• **On hold**: you didn't answer the follow-ups of your last {n} rounds, so I'm "
+            "not matching you until you confirm with `{p}rounds join`.",
+            "• **On hold**: you didn't answer the follow-ups of your last {n} rounds, so I'm "
+            "not matching you until you confirm with `{p}rounds join`.",
+            RECONFIRM_AFTER,
+            p=ctx.prefix,
         )
     if participant.skip_rounds is None:
-        return f"• Paused until you resume (`{ctx.prefix}rounds resume`)."
-    skip = participant.skip_rounds
-    return f"• Paused: skipping the next {'round' if skip == 1 else f'{skip} rounds'}."
+        return tr("• Paused until you resume (`{p}rounds resume`).", p=ctx.prefix)
+    return ntr(
+        "• Paused: skipping the next round.",
+        "• Paused: skipping the next {n} rounds.",
+        participant.skip_rounds,
+    )
 
 
 @handles("rounds", "status")
@@ -226,35 +263,41 @@ async def status(ctx: Context, options: dict[str, Any]) -> list[Action]:
     store = ctx.store.rounds
     participant = await store.participant(ctx.member.id)
     settings = await store.settings(ctx.community.id)
-    lines = ["**Your peer rounds**"]
+    lines = [tr("**Your peer rounds**")]
     if participant is None:
-        lines.append(f"• You're not taking part. `{ctx.prefix}rounds join` to join.")
+        lines.append(tr("• You're not taking part. `{p}rounds join` to join.", p=ctx.prefix))
     else:
         lines.append(_state(ctx, participant))
     if settings is not None and settings.active and settings.next_at is not None:
         lines.append(
-            f"• Rounds run {describe(settings)}; the next is on "
-            f"{_when(settings, settings.next_at, ctx.member)}."
+            tr(
+                "• Rounds run {schedule}; the next is on {when}.",
+                schedule=describe(settings),
+                when=_when(settings, settings.next_at, ctx.member),
+            )
         )
     else:
-        lines.append("• Rounds aren't scheduled right now (a moderator can run one any time).")
+        lines.append(tr("• Rounds aren't scheduled right now (a moderator can run one any time)."))
     seats = await store.seats_of(ctx.member.id, STATUS_GROUPS)
     open_question: tuple[Seat, list[Member]] | None = None
     if seats:
-        lines.append("• Your last partners:")
+        lines.append(tr("• Your last partners:"))
     for seat in seats:
         partners = await _partners(ctx, seat)
         if not partners:
             continue
-        shared = f" (you share {seat.group.shared})" if seat.group.shared else ""
-        state = _SEAT_STATE[seat.answer] if seat.asked_at else "introduced"
+        shared = tr(" (you share {tags})", tags=seat.group.shared) if seat.group.shared else ""
+        state = tr(_SEAT_STATE[seat.answer]) if seat.asked_at else tr("introduced")
         lines.append(f"  – {seat.group.round_key}: {_names_here(ctx, partners)}{shared} — {state}")
         if open_question is None and seat.asked_at is not None and seat.answer is None:
             open_question = (seat, partners)
     if open_question is not None:
         lines.append(
-            f"Did you meet {_names_here(ctx, open_question[1])}? "
-            f"`{ctx.prefix}rounds met yes`, `no` or `skip`."
+            tr(
+                "Did you meet {names}? `{p}rounds met yes`, `no` or `skip`.",
+                names=_names_here(ctx, open_question[1]),
+                p=ctx.prefix,
+            )
         )
     return reply("\n".join(lines))
 
@@ -262,14 +305,14 @@ async def status(ctx: Context, options: dict[str, Any]) -> list[Action]:
 async def _answer(ctx: Context, seat: Seat, answer: Answer) -> list[Action]:
     changed = seat.answer is not None and seat.answer != answer
     await ctx.store.rounds.answer(seat.group.id, ctx.member.id, answer, ctx.clock.now())
-    text = _ANSWER_TEXT[answer]
+    text = tr(_ANSWER_TEXT[answer])
     if changed:
-        text = "Updated. " + text
+        text = tr("Updated.") + " " + text
     participant = await ctx.store.rounds.participant(ctx.member.id)
     if participant is not None and participant.status == "on_hold":
-        text += (
-            f"\nYou're on hold for the next rounds: `{ctx.prefix}rounds join` and I'll match you "
-            "again."
+        text += "\n" + tr(
+            "You're on hold for the next rounds: `{p}rounds join` and I'll match you again.",
+            p=ctx.prefix,
         )
     return reply(text)
 
@@ -278,12 +321,14 @@ async def _answer(ctx: Context, seat: Seat, answer: Answer) -> list[Action]:
 async def met(ctx: Context, options: dict[str, Any]) -> list[Action]:
     answer = str(options.get("answer") or "").strip().casefold()
     if answer not in ANSWERS:
-        return reply(f"Please answer yes, no or skip, e.g. `{ctx.prefix}rounds met yes`.")
+        return reply(tr("Please answer yes, no or skip, e.g. `{p}rounds met yes`.", p=ctx.prefix))
     asked = [s for s in await ctx.store.rounds.seats_of(ctx.member.id, 10) if s.asked_at]
     if not asked:
         return reply(
-            "I haven't asked you about a peer round yet: I do that a few days after an "
-            "introduction."
+            tr(
+                "I haven't asked you about a peer round yet: I do that a few days after an "
+                "introduction."
+            )
         )
     open_seats = [s for s in asked if s.answer is None]
     return await _answer(ctx, (open_seats or asked)[0], answer)
@@ -298,7 +343,10 @@ def _no_repeat(raw: Any, settings: RoundSettings | None) -> int:
     if isinstance(raw, int) and 0 <= raw <= MAX_NO_REPEAT:
         return raw
     raise RoundInputError(
-        f"`no_repeat` is how many rounds two people aren't paired again: 0 to {MAX_NO_REPEAT}."
+        tr(
+            "`no_repeat` is how many rounds two people aren't paired again: 0 to {max}.",
+            max=MAX_NO_REPEAT,
+        )
     )
 
 
@@ -317,7 +365,7 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
         no_repeat = _no_repeat(options.get("no_repeat"), old)
         schedule = round_schedule.build(frequency, weekday, at, timezone, now)
     except (RoundInputError, TimezoneError, ScheduleError) as error:
-        return reply(f"{error} Nothing was changed.")
+        return reply(tr("{error} Nothing was changed.", error=error))
     first = next_occurrence(schedule, now)
     assert first is not None
     if old is not None:
@@ -336,16 +384,26 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
     await round_schedule.schedule_next(ctx.store, saved, now)
     counts = await store.counts(ctx.community.id)
     lines = [
-        f"Peer rounds are on: {schedule.describe()}.",
-        f"First round: {first.local:%A %d %B %Y, %H:%M} ({describe_zone(timezone)}).",
-        f"Nobody is paired with the same person again within {no_repeat} round(s)."
+        tr("Peer rounds are on: {schedule}.", schedule=schedule.describe()),
+        tr(
+            "First round: {when} ({zone}).",
+            when=full_datetime(first.local),
+            zone=describe_zone(timezone),
+        ),
+        ntr(
+            "Nobody is paired with the same person again within {n} round(s).",
+            "Nobody is paired with the same person again within {n} round(s).",
+            no_repeat,
+        )
         if no_repeat
-        else "Pairs may repeat from one round to the next (`no_repeat` is 0).",
+        else tr("Pairs may repeat from one round to the next (`no_repeat` is 0)."),
     ]
     if not raw_zone:
         lines.append(
-            "No time zone was given, so the time is UTC. Add e.g. `timezone=Europe/London` to "
-            "use yours."
+            tr(
+                "No time zone was given, so the time is UTC. Add e.g. `timezone=Europe/London` "
+                "to use yours."
+            )
         )
     if zone.note:
         lines.append(zone.note)
@@ -353,13 +411,24 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if notes:
         lines += heads_up(notes[:3])
     lines.append(
-        f"{counts.taking_part} member(s) taking part so far; members join with "
-        f"`{ctx.prefix}rounds join`. `{ctx.prefix}rounds run dry_run=on` previews a round."
+        ntr(
+            "{n} member(s) taking part so far; members join with `{p}rounds join`. "
+            "`{p}rounds run dry_run=on` previews a round.",
+            "{n} member(s) taking part so far; members join with `{p}rounds join`. "
+            "`{p}rounds run dry_run=on` previews a round.",
+            counts.taking_part,
+            p=ctx.prefix,
+        )
     )
     actions: list[Action] = reply("\n".join(lines))
     modlog = ctx.community.modlog_channel
     if modlog:
-        text = f"⚙️ {who(ctx.platform, ctx.member)} set up peer rounds: {schedule.describe()}."
+        with use_language(community_language(ctx.community)):
+            text = tr(
+                "⚙️ {member} set up peer rounds: {schedule}.",
+                member=who(ctx.platform, ctx.member),
+                schedule=schedule.describe(),
+            )
         actions.append(SendToChannel(ctx.community.ref, modlog, Message(text)))
     return actions
 
@@ -370,18 +439,25 @@ async def off(ctx: Context, options: dict[str, Any]) -> list[Action]:
     settings = await ctx.store.rounds.settings(ctx.community.id)
     if settings is None or not settings.active:
         return reply(
-            f"Peer rounds aren't scheduled, so there's nothing to turn off. "
-            f"`{ctx.prefix}rounds setup weekly` schedules them."
+            tr(
+                "Peer rounds aren't scheduled, so there's nothing to turn off. "
+                "`{p}rounds setup weekly` schedules them.",
+                p=ctx.prefix,
+            )
         )
     await round_schedule.cancel_next(ctx.store, settings, now)
     await ctx.store.rounds.turn_off(ctx.community.id, now)
     actions: list[Action] = reply(
-        "Peer rounds are off: no more scheduled rounds. Members stay opted in; "
-        f"`{ctx.prefix}rounds setup` turns them on again, `{ctx.prefix}rounds run` runs one now."
+        tr(
+            "Peer rounds are off: no more scheduled rounds. Members stay opted in; "
+            "`{p}rounds setup` turns them on again, `{p}rounds run` runs one now.",
+            p=ctx.prefix,
+        )
     )
     modlog = ctx.community.modlog_channel
     if modlog:
-        text = f"⚙️ {who(ctx.platform, ctx.member)} turned peer rounds off."
+        with use_language(community_language(ctx.community)):
+            text = tr("⚙️ {member} turned peer rounds off.", member=who(ctx.platform, ctx.member))
         actions.append(SendToChannel(ctx.community.ref, modlog, Message(text)))
     return actions
 
@@ -395,29 +471,52 @@ async def run(ctx: Context, options: dict[str, Any]) -> list[Action]:
     result = await run_round(ctx, ctx.community, now, key, "manual", dry_run=dry_run)
     if result.already_ran:
         return reply(
-            f"Today's peer round ({key}) has already run, so nobody is introduced twice. "
+            tr(
+                "Today's peer round ({key}) has already run, so nobody is introduced twice.",
+                key=key,
+            )
+            + " "
             + _next_round(ctx, settings)
         )
     if result.eligible < 2:
         return reply(
-            f"Nobody to pair: {result.eligible} member(s) can be matched right now "
-            f"({result.paused} paused, {result.waiting + len(result.newly_on_hold)} on hold). "
-            f"A round needs at least 2; members join with `{ctx.prefix}rounds join`. "
-            "Nothing was changed."
+            ntr(
+                "Nobody to pair: {n} member(s) can be matched right now ({paused} paused, "
+                "{held} on hold). A round needs at least 2; members join with `{p}rounds join`. "
+                "Nothing was changed.",
+                "Nobody to pair: {n} member(s) can be matched right now ({paused} paused, "
+                "{held} on hold). A round needs at least 2; members join with `{p}rounds join`. "
+                "Nothing was changed.",
+                result.eligible,
+                paused=result.paused,
+                held=result.waiting + len(result.newly_on_hold),
+                p=ctx.prefix,
+            )
         )
     if dry_run:
-        lines = [f"**Preview** (nothing saved, nobody told): {result.summary(preview=True)}"]
+        lines = [
+            tr(
+                "**Preview** (nothing saved, nobody told): {summary}",
+                summary=result.summary(preview=True),
+            )
+        ]
         for group in result.groups[:PREVIEW_LINES]:
-            shared = ", ".join(group.shared) or "no shared tags"
+            shared = ", ".join(group.shared) or tr("no shared tags")
             lines.append(f"• {names(ctx.platform, group.members)} ({shared})")
         if len(result.groups) > PREVIEW_LINES:
-            lines.append(f"… and {len(result.groups) - PREVIEW_LINES} more.")
+            more = len(result.groups) - PREVIEW_LINES
+            lines.append(ntr("… and {n} more.", "… and {n} more.", more))
         return reply("\n".join(lines))
     actions: list[Action] = reply(result.summary())
     actions += result.actions
     modlog = ctx.community.modlog_channel
     if modlog:
-        text = f"🤝 {who(ctx.platform, ctx.member)} ran a round. {result.summary()}"
+        with use_language(community_language(ctx.community)):
+            text = tr(
+                "🤝 {member} ran a round. {summary}",
+                member=who(ctx.platform, ctx.member),
+                summary=result.summary(),
+            )
         actions.append(SendToChannel(ctx.community.ref, modlog, Message(text)))
     return actions
 
@@ -447,19 +546,27 @@ async def run_scheduled(jctx: Context, job: Job) -> list[Action]:
     if jctx.now - due > LATE_LIMIT:
         logger.warning("peer round {} of community {} was missed", key, community_id)
         if modlog:
-            text = f"⚠️ Peer round {key} was skipped: I was offline when it was due."
+            with use_language(community_language(community)):
+                text = tr("⚠️ Peer round {key} was skipped: I was offline when it was due.", key=key)
             return [SendToChannel(community.ref, modlog, Message(text))]
         return []
     result = await run_round(jctx, community, jctx.now, key, "schedule")
     actions = list(result.actions)
     if modlog and not result.already_ran:
-        if result.eligible < 2:
-            text = (
-                f"🤝 Peer round {key}: nobody to pair ({result.eligible} member(s) available, "
-                f"{result.paused} paused, {result.waiting + len(result.newly_on_hold)} on hold)."
-            )
-        else:
-            text = f"🤝 {result.summary()}"
+        with use_language(community_language(community)):
+            if result.eligible < 2:
+                text = ntr(
+                    "🤝 Peer round {key}: nobody to pair ({n} member(s) available, {paused} "
+                    "paused, {held} on hold).",
+                    "🤝 Peer round {key}: nobody to pair ({n} member(s) available, {paused} "
+                    "paused, {held} on hold).",
+                    result.eligible,
+                    key=key,
+                    paused=result.paused,
+                    held=result.waiting + len(result.newly_on_hold),
+                )
+            else:
+                text = f"🤝 {result.summary()}"
         actions.append(SendToChannel(community.ref, modlog, Message(text)))
     return actions
 
@@ -482,7 +589,10 @@ async def on_choice(ctx: Context, custom_id: str, values: tuple[str, ...]) -> li
     seat = next((s for s in seats if str(s.group.id) == group_id and s.asked_at), None)
     if seat is None or value not in ANSWERS:
         return reply(
-            f"That question is no longer open. `{ctx.prefix}rounds status` shows your rounds."
+            tr(
+                "That question is no longer open. `{p}rounds status` shows your rounds.",
+                p=ctx.prefix,
+            )
         )
     await typed_choices.answered(ctx, custom_id)
     return await _answer(ctx, seat, value)
@@ -498,19 +608,26 @@ async def on_leave(ctx: Context) -> list[Action]:
             member = await ctx.store.members.get_by_id(member_id)
             if member is not None and member.id != ctx.member.id and member.left_at is None:
                 others.append(member)
-        if len(others) < 2:
+        alone = len(others) < 2
+        if alone:
             await ctx.store.rounds.close_group(group.id, ctx.clock.now())
-            after = "I'll introduce you to someone new in the next round."
-        else:
-            after = "The two of you can still meet — enjoy!"
         for member in others:
-            text = (
-                f"{name_in(ctx.platform, member.community_id, ctx.member)} has left the "
-                f"community, so they can't meet you for this peer round. Sorry about that! {after}"
-            )
             home = ctx.community
             if member.community_id != ctx.community.id:  # a network round: told at home
                 home = await ctx.store.communities.get_by_id(member.community_id) or home
+            name = name_in(ctx.platform, member.community_id, ctx.member)
+            with use_language(member_language(member, home)):
+                after = (
+                    tr("I'll introduce you to someone new in the next round.")
+                    if alone
+                    else tr("The two of you can still meet — enjoy!")
+                )
+                text = tr(
+                    "{member} has left the community, so they can't meet you for this peer "
+                    "round. Sorry about that! {after}",
+                    member=name,
+                    after=after,
+                )
             actions.append(SendDirect(home.ref, member.ref, Message(text)))
     return actions
 
@@ -521,17 +638,24 @@ async def stats_line(ctx: Context) -> str:
     settings = await ctx.store.rounds.settings(ctx.community.id)
     if settings is not None and settings.active and settings.next_at is not None:
         local = settings.next_at.astimezone(schedule_of(settings).zone)
-        when = f"{describe(settings)}, next {local:%a %d %b}"
+        when = tr("{schedule}, next {day}", schedule=describe(settings), day=short_day(local))
     else:
-        when = "not scheduled"
-    line = (
-        f"• Peer rounds: {when}; {counts.taking_part} taking part ({counts.paused} paused, "
-        f"{counts.on_hold} on hold)"
+        when = tr("not scheduled")
+    line = tr(
+        "• Peer rounds: {when}; {taking_part} taking part ({paused} paused, {on_hold} on hold)",
+        when=when,
+        taking_part=counts.taking_part,
+        paused=counts.paused,
+        on_hold=counts.on_hold,
     )
     if counts.last_round_key:
-        line += (
-            f"; {counts.rounds} round(s) so far, the last ({counts.last_round_key}): "
-            f"{counts.last_groups} group(s), {counts.last_met} of {counts.last_members} said "
-            "they met"
+        line += tr(
+            "; {rounds} round(s) so far, the last ({key}): {groups} group(s), {met} of "
+            "{members} said they met",
+            rounds=counts.rounds,
+            key=counts.last_round_key,
+            groups=counts.last_groups,
+            met=counts.last_met,
+            members=counts.last_members,
         )
     return line

@@ -19,8 +19,9 @@ platform (`communitybot.introductions`).
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from communitybot import network_schedule, units
@@ -28,14 +29,19 @@ from communitybot.affiliates import modlog_note
 from communitybot.chats.schedule import heads_up, problems
 from communitybot.context import Context
 from communitybot.feature import handles
-from communitybot.introductions import Namer, Party, introduce
+from communitybot.i18n import ntr, tr, use_language
+from communitybot.i18n.choice import community_language
+from communitybot.introductions import Namer, Party
 from communitybot.models import Community, Member
 from communitybot.naming import affiliate, label
 from communitybot.network_matching import (
     OUTSIDE_POINTS,
     ROUND_PREFIX,
+    introduce_translated,
     is_ghost,
     network_tags,
+    on_off,
+    readers,
     same_person_groups,
     steward_network,
 )
@@ -81,25 +87,53 @@ async def _eligible(ctx: Context, network: Network, refs: dict[int, Any]) -> lis
 def _text(name: Namer, parties: list[Party], shared: list[str], days: int, prefix: str) -> str:
     """A network group's introduction, each reader's copy naming people as `name` says."""
     if len(parties) == 2:
-        hello = f"{name(parties[0])}, meet {name(parties[1])}!"
+        hello = tr(
+            "🤝 **Peer round across the network** — {first}, meet {second}!",
+            first=name(parties[0]),
+            second=name(parties[1]),
+        )
     else:
-        listed = ", ".join(name(p) for p in parties[:-1]) + f" and {name(parties[-1])}"
-        hello = f"{listed}, meet each other!"
+        listed = tr(
+            "{items} and {last}",
+            items=", ".join(name(p) for p in parties[:-1]),
+            last=name(parties[-1]),
+        )
+        hello = tr(
+            "🤝 **Peer round across the network** — {people}, meet each other!", people=listed
+        )
     common = (
-        f"You share **{', '.join(shared)}**."
+        tr("You share **{tags}**.", tags=", ".join(shared))
         if shared
-        else "You don't share a listed interest yet, which makes for a good first question."
+        else tr("You don't share a listed interest yet, which makes for a good first question.")
     )
-    topic = shared[0] if shared else "what you're working on this term"
+    topic = shared[0] if shared else tr("what you're working on this term")
     return "\n".join(
         [
-            f"🤝 **Peer round across the network** — {hello}",
+            hello,
             common,
-            "Suggested first step: one of you proposes two 30-minute slots this week, and each "
-            f"of you brings one question about {topic}.",
-            f"In {days} days I'll ask whether you met. `{prefix}rounds status` shows your rounds.",
+            tr(
+                "Suggested first step: one of you proposes two 30-minute slots this week, and "
+                "each of you brings one question about {topic}.",
+                topic=topic,
+            ),
+            ntr(
+                "In {n} day I'll ask whether you met. `{p}rounds status` shows your rounds.",
+                "In {n} days I'll ask whether you met. `{p}rounds status` shows your rounds.",
+                days,
+                p=prefix,
+            ),
         ]
     )
+
+
+def _title(names: list[str]) -> str:
+    return tr("Peer round: {names}", names=" & ".join(names))
+
+
+def _modlog(community: Community | None, write: Callable[[], str]) -> list[Action]:
+    """A note to `community`'s moderator log, written in its language."""
+    with use_language(community_language(community)):
+        return modlog_note(community, write())
 
 
 @dataclass
@@ -117,16 +151,25 @@ class NetworkPeerRound:
     actions: list[Action] = field(default_factory=list)
 
     def nobody(self, prefix: str) -> str:
-        return (
-            f"Nobody to pair across the network: {self.eligible} member(s) take part in peer "
-            f"rounds (`{prefix}rounds join`) and chose to be found across the network "
-            f"(`{prefix}privacy discoverable network`); a round needs at least 2."
+        return ntr(
+            "Nobody to pair across the network: {n} member(s) take part in peer rounds "
+            "(`{p}rounds join`) and chose to be found across the network "
+            "(`{p}privacy discoverable network`); a round needs at least 2.",
+            "Nobody to pair across the network: {n} member(s) take part in peer rounds "
+            "(`{p}rounds join`) and chose to be found across the network "
+            "(`{p}privacy discoverable network`); a round needs at least 2.",
+            self.eligible,
+            p=prefix,
         )
 
     def summary(self) -> str:
-        return (
-            f"Network peer round {self.key}: {self.introduced} group(s) introduced, "
-            f"{self.across} across affiliates, of {self.eligible} member(s)."
+        return tr(
+            "Network peer round {key}: {introduced} group(s) introduced, {across} across "
+            "affiliates, of {eligible} member(s).",
+            key=self.key,
+            introduced=self.introduced,
+            across=self.across,
+            eligible=self.eligible,
         )
 
 
@@ -198,7 +241,7 @@ async def run_network_round(
         people = ", ".join(
             f"{label(by_id[i])} ({affiliate(refs[by_id[i].community_id])})" for i in ids
         )
-        result.groups.append(f"{people} ({', '.join(shared(ids)) or 'no shared tags'})")
+        result.groups.append(f"{people} ({', '.join(shared(ids)) or tr('no shared tags')})")
     if dry_run:
         return result
     round_id = await store.rounds.add_round(home.id, key, trigger, now)
@@ -222,13 +265,16 @@ async def run_network_round(
             Party(by_id[i], refs[by_id[i].community_id], affiliate(refs[by_id[i].community_id]))
             for i in ids
         ]
-        title = "Peer round: " + " & ".join(quote(by_id[i].label, 40) for i in ids)
+        title = partial(_title, [quote(by_id[i].label, 40) for i in ids])
         words = shared(ids)
 
         def compose(name: Namer, parties: list[Party] = parties, words: list[str] = words) -> str:
             return _text(name, parties, words, days, p)
 
-        result.actions += introduce(ctx.platform, home.ref.platform, title, parties, compose)
+        languages = await readers(ctx, parties)
+        result.actions += introduce_translated(
+            ctx.platform, home.ref.platform, title, parties, compose, languages
+        )
     await store.jobs.schedule_many(follow_ups, now)
     return result
 
@@ -243,23 +289,38 @@ async def network_round(ctx: Context, options: dict[str, Any]) -> list[Action]:
     result = await run_network_round(ctx, network, ctx.community, "manual", dry_run=dry_run)
     if result.already_ran:
         return reply(
-            f"Today's network peer round ({result.key}) has already run. Nothing was changed."
+            tr(
+                "Today's network peer round ({key}) has already run. Nothing was changed.",
+                key=result.key,
+            )
         )
     if result.eligible < 2:
-        return reply(f"{result.nobody(ctx.prefix)} Nothing was changed.")
+        return reply(tr("{error} Nothing was changed.", error=result.nobody(ctx.prefix)))
     if dry_run:
         lines = [
-            f"**Preview** (nothing saved, nobody told): {len(result.groups)} group(s) of "
-            f"{result.eligible} member(s), {result.across} across affiliates. Prefer outside: "
-            f"{'on' if result.outside else 'off'}."
+            tr(
+                "**Preview** (nothing saved, nobody told): {groups} group(s) of {eligible} "
+                "member(s), {across} across affiliates. Prefer outside: {prefer}.",
+                groups=len(result.groups),
+                eligible=result.eligible,
+                across=result.across,
+                prefer=on_off(result.outside),
+            )
         ]
         lines += [f"• {group}" for group in result.groups[:PREVIEW_LINES]]
         if len(result.groups) > PREVIEW_LINES:
-            lines.append(f"… and {len(result.groups) - PREVIEW_LINES} more.")
+            more = len(result.groups) - PREVIEW_LINES
+            lines.append(ntr("… and {n} more.", "… and {n} more.", more))
         return reply("\n".join(lines))
-    summary = result.summary()
-    note = f"🤝 {label(ctx.member)} ran a network peer round. {summary}"
-    return [*reply(summary), *result.actions, *modlog_note(ctx.community, note)]
+
+    def note() -> str:
+        return tr(
+            "🤝 {member} ran a network peer round. {summary}",
+            member=label(ctx.member),
+            summary=result.summary(),
+        )
+
+    return [*reply(result.summary()), *result.actions, *_modlog(ctx.community, note)]
 
 
 def _pair_outside(
@@ -290,26 +351,39 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
             {**options, "frequency": frequency}, None, now, "frequency"
         )
     except network_schedule.TIMING_ERRORS as error:
-        return reply(f"{error} Nothing was changed.")
+        return reply(tr("{error} Nothing was changed.", error=error))
     saved = await network_schedule.set_up(ctx, network, "rounds", timing)
     lines = [
-        network_schedule.status_line(saved, "Network peer rounds are on", p, ""),
-        "Each is a `network rounds run`: members of every affiliate who joined their "
-        f"community's rounds (`{p}rounds join`) and chose `{p}privacy discoverable network`, "
-        "once a day at most.",
+        network_schedule.status_line(saved, tr("Network peer rounds are on"), p, ""),
+        tr(
+            "Each is a `network rounds run`: members of every affiliate who joined their "
+            "community's rounds (`{p}rounds join`) and chose `{p}privacy discoverable network`, "
+            "once a day at most.",
+            p=p,
+        ),
     ]
     if not options.get("timezone"):
         lines.append(
-            "No time zone was given, so the time is "
-            f"{describe_zone(timing.zone.name)}. Add e.g. `timezone=Europe/London` to use yours."
+            tr(
+                "No time zone was given, so the time is {zone}. Add e.g. "
+                "`timezone=Europe/London` to use yours.",
+                zone=describe_zone(timing.zone.name),
+            )
         )
     if timing.zone.note:
         lines.append(timing.zone.note)
     notes = problems(timing.schedule, now)
     if notes:
         lines += heads_up(notes[:3])
-    note = f"⚙️ {label(ctx.member)} scheduled network peer rounds: {describe(saved)}."
-    return [*reply("\n".join(lines)), *modlog_note(ctx.community, note)]
+
+    def note() -> str:
+        return tr(
+            "⚙️ {member} scheduled network peer rounds: {schedule}.",
+            member=label(ctx.member),
+            schedule=describe(saved),
+        )
+
+    return [*reply("\n".join(lines)), *_modlog(ctx.community, note)]
 
 
 @handles("network", "rounds", "pause")
@@ -322,16 +396,24 @@ async def pause(ctx: Context, options: dict[str, Any]) -> list[Action]:
     old = await ctx.store.mentoring.network_schedule(network.id, "rounds")
     if old is None or not old.active:
         return reply(
-            "Network peer rounds aren't scheduled, so there is nothing to pause. "
-            f"`{p}network rounds setup weekly` schedules them."
+            tr(
+                "Network peer rounds aren't scheduled, so there is nothing to pause. "
+                "`{p}network rounds setup weekly` schedules them.",
+                p=p,
+            )
         )
     await network_schedule.pause(ctx, old)
-    text = (
-        f"Network peer rounds are paused ({describe(old)} when on). "
-        f"`{p}network rounds resume` starts them again; `{p}network rounds run` runs one now."
+    text = tr(
+        "Network peer rounds are paused ({schedule} when on). `{p}network rounds resume` starts "
+        "them again; `{p}network rounds run` runs one now.",
+        schedule=describe(old),
+        p=p,
     )
-    note = f"⚙️ {label(ctx.member)} paused network peer rounds."
-    return [*reply(text), *modlog_note(ctx.community, note)]
+
+    def note() -> str:
+        return tr("⚙️ {member} paused network peer rounds.", member=label(ctx.member))
+
+    return [*reply(text), *_modlog(ctx.community, note)]
 
 
 @handles("network", "rounds", "resume")
@@ -344,16 +426,28 @@ async def resume(ctx: Context, options: dict[str, Any]) -> list[Action]:
     old = await ctx.store.mentoring.network_schedule(network.id, "rounds")
     if old is None:
         return reply(
-            f"Network peer rounds were never scheduled: `{p}network rounds setup weekly monday "
-            "09:00 Europe/London` (for example) schedules them."
+            tr(
+                "Network peer rounds were never scheduled: `{p}network rounds setup weekly "
+                "monday 09:00 Europe/London` (for example) schedules them.",
+                p=p,
+            )
         )
     if old.active:
-        return reply(network_schedule.status_line(old, "Network peer rounds are already on", p, ""))
+        return reply(
+            network_schedule.status_line(old, tr("Network peer rounds are already on"), p, "")
+        )
     timing = network_schedule.timing_of(old, ctx.clock.now())
     saved = await network_schedule.set_up(ctx, network, "rounds", timing)
-    text = network_schedule.status_line(saved, "Network peer rounds are on again", p, "")
-    note = f"⚙️ {label(ctx.member)} resumed network peer rounds: {describe(saved)}."
-    return [*reply(text), *modlog_note(ctx.community, note)]
+    text = network_schedule.status_line(saved, tr("Network peer rounds are on again"), p, "")
+
+    def note() -> str:
+        return tr(
+            "⚙️ {member} resumed network peer rounds: {schedule}.",
+            member=label(ctx.member),
+            schedule=describe(saved),
+        )
+
+    return [*reply(text), *_modlog(ctx.community, note)]
 
 
 @handles("network", "rounds", "status")
@@ -366,13 +460,13 @@ async def status(ctx: Context, options: dict[str, Any]) -> list[Action]:
     settings = await ctx.store.mentoring.network_schedule(network.id, "rounds")
     lines = [
         network_schedule.status_line(
-            settings, "Network peer rounds", p, "network rounds setup weekly"
+            settings, tr("Network peer rounds"), p, "network rounds setup weekly"
         )
     ]
     key = ROUND_PREFIX + ctx.clock.now().date().isoformat()
     refs = [cid for cid, _ in await ctx.store.networks.affiliate_refs(network.id)]
     if await ran_today(ctx, key, refs):
-        lines.append(f"Today's network peer round ({key}) has run.")
+        lines.append(tr("Today's network peer round ({key}) has run.", key=key))
     lines.append(
         f"`{p}network rounds setup <weekly|biweekly|monthly> [weekday] [time] [timezone]`, "
         f"`{p}network rounds pause`, `{p}network rounds resume`."
@@ -387,12 +481,21 @@ async def run_scheduled(jctx: Context, job: Job) -> list[Action]:
     if due is None:
         return []
     if due.late:
-        return modlog_note(due.home, "⚠️ A scheduled network peer round was skipped: I was offline.")
+        return _modlog(
+            due.home, lambda: tr("⚠️ A scheduled network peer round was skipped: I was offline.")
+        )
     result = await run_network_round(jctx, due.network, due.home, "schedule")
-    if result.already_ran:
-        text = f"🤝 Scheduled network peer round: today's ({result.key}) had already run."
-    elif result.eligible < 2:
-        text = f"🤝 Scheduled network peer round: {result.nobody(jctx.prefix)}"
-    else:
-        text = f"🤝 Scheduled: {result.summary()}"
-    return [*result.actions, *modlog_note(due.home, text)]
+
+    def note() -> str:
+        if result.already_ran:
+            return tr(
+                "🤝 Scheduled network peer round: today's ({key}) had already run.",
+                key=result.key,
+            )
+        if result.eligible < 2:
+            return tr(
+                "🤝 Scheduled network peer round: {summary}", summary=result.nobody(jctx.prefix)
+            )
+        return tr("🤝 Scheduled: {summary}", summary=result.summary())
+
+    return [*result.actions, *_modlog(due.home, note)]

@@ -14,15 +14,19 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Literal
 
 from communitybot import units
 from communitybot.context import Context
+from communitybot.i18n import N_, ntr, tr, use_language
+from communitybot.i18n.choice import member_language
+from communitybot.mentoring.pairing import introduce_each
 from communitybot.mentoring.scoring import rarity_weights
 from communitybot.models import Community, Member
 from communitybot.naming import who
 from communitybot.ports import ChatPlatform
-from communitybot.replies import Action, Choice, Message, Prompt, SendDirect, SendToGroup
+from communitybot.replies import Action, Choice, Message, Prompt, SendDirect
 from communitybot.rounds.solver import Member as Peer
 from communitybot.rounds.solver import pair_round
 from communitybot.store.jobs import Job, NewJob
@@ -41,11 +45,18 @@ MAX_SHARED = 4
 MET_PREFIX = "rounds:met:"
 REJOIN_ID = "rounds:rejoin"
 MET_CHOICES = (
-    Choice("yes", "Yes, we met"),
-    Choice("no", "Not yet"),
-    Choice("skip", "We couldn't"),
+    Choice("yes", N_("Yes, we met")),
+    Choice("no", N_("Not yet")),
+    Choice("skip", N_("We couldn't")),
 )
-REJOIN_CHOICES = (Choice("join", "Yes, keep me in"), Choice("leave", "Leave peer rounds"))
+REJOIN_CHOICES = (Choice("join", N_("Yes, keep me in")), Choice("leave", N_("Leave peer rounds")))
+"""The buttons' labels are marked for the catalogue; `translated` writes them for a reader."""
+
+
+def translated(choices: tuple[Choice, ...]) -> tuple[Choice, ...]:
+    """`choices` with their labels in the current language (the values stay what is typed)."""
+    return tuple(Choice(c.value, tr(c.label)) for c in choices)
+
 
 Trigger = Literal["schedule", "manual"]
 
@@ -79,34 +90,57 @@ class RoundResult:
         """One line for the moderator: groups made, who was paused or put on hold."""
         trios = sum(1 for g in self.groups if len(g.members) == 3)
         pairs = len(self.groups) - trios
-        kinds = [f"{pairs} pair{'s' if pairs != 1 else ''}"] if pairs else []
-        kinds += ["1 trio"] if trios else []
+        kinds = [ntr("{n} pair", "{n} pairs", pairs)] if pairs else []
+        kinds += [tr("1 trio")] if trios else []
         people = sum(len(g.members) for g in self.groups)
         made = (
-            f"{len(self.groups)} group(s) would be introduced"
+            ntr(
+                "{n} group(s) would be introduced",
+                "{n} group(s) would be introduced",
+                len(self.groups),
+            )
             if preview
-            else (f"{self.introduced} group(s) introduced")
+            else ntr("{n} group(s) introduced", "{n} group(s) introduced", self.introduced)
         )
-        parts = [f"{made} ({', '.join([*kinds, f'{people} members'])})"]
+        members = ntr("{n} members", "{n} members", people)
+        parts = [f"{made} ({', '.join([*kinds, members])})"]
         if self.paused:
-            parts.append(f"{self.paused} paused")
+            parts.append(ntr("{n} paused", "{n} paused", self.paused))
         if self.newly_on_hold:
-            held = "would be put on hold" if preview else "put on hold"
+            held = len(self.newly_on_hold)
             parts.append(
-                f"{len(self.newly_on_hold)} {held} (no answer to their last "
-                f"{RECONFIRM_AFTER} follow-ups; asked to re-confirm)"
+                ntr(
+                    "{n} would be put on hold (no answer to their last {last} follow-ups; "
+                    "asked to re-confirm)",
+                    "{n} would be put on hold (no answer to their last {last} follow-ups; "
+                    "asked to re-confirm)",
+                    held,
+                    last=RECONFIRM_AFTER,
+                )
+                if preview
+                else ntr(
+                    "{n} put on hold (no answer to their last {last} follow-ups; asked to "
+                    "re-confirm)",
+                    "{n} put on hold (no answer to their last {last} follow-ups; asked to "
+                    "re-confirm)",
+                    held,
+                    last=RECONFIRM_AFTER,
+                )
             )
         if self.waiting:
-            parts.append(f"{self.waiting} still waiting to re-confirm")
-        return f"Peer round {self.round_key}: " + "; ".join(parts) + "."
+            parts.append(
+                ntr(
+                    "{n} still waiting to re-confirm",
+                    "{n} still waiting to re-confirm",
+                    self.waiting,
+                )
+            )
+        return tr("Peer round {key}: {parts}.", key=self.round_key, parts="; ".join(parts))
 
 
 def names(platform: ChatPlatform, members: list[Member] | tuple[Member, ...]) -> str:
     """ "Ann", "Ann and Bob", "Ann, Bob and Cat"."""
-    shown = [who(platform, m) for m in members]
-    if len(shown) <= 1:
-        return "".join(shown)
-    return ", ".join(shown[:-1]) + " and " + shown[-1]
+    return _listing([who(platform, m) for m in members])
 
 
 def _seed(community_id: int, key: str) -> int:
@@ -130,7 +164,10 @@ def _shared(
 
 
 def _listing(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    """ "a", "a and b", "a, b and c" in the current language."""
+    if len(items) <= 1:
+        return "".join(items)
+    return tr("{items} and {last}", items=", ".join(items[:-1]), last=items[-1])
 
 
 def _common_ground(platform: ChatPlatform, group: Group) -> str:
@@ -143,11 +180,13 @@ def _common_ground(platform: ChatPlatform, group: Group) -> str:
         if len(held) < len(group.members):
             some.setdefault(held, []).append(f"**{quote(name, 64)}**")
     by_id = {m.id: m for m in group.members}
-    sentences = [f"You share {_listing(everyone)}."] if everyone else []
+    sentences = [tr("You share {tags}.", tags=_listing(everyone))] if everyone else []
     for held, tags in some.items():
         pair = names(platform, [by_id[i] for i in held])
-        also = " also" if everyone else ""
-        sentences.append(f"{pair}{also} share {_listing(tags)}.")
+        if everyone:
+            sentences.append(tr("{names} also share {tags}.", names=pair, tags=_listing(tags)))
+        else:
+            sentences.append(tr("{names} share {tags}.", names=pair, tags=_listing(tags)))
     return " ".join(sentences)
 
 
@@ -160,20 +199,29 @@ def _time_zones(
     listed = ", ".join(f"{who(platform, m)} {format_offset(offsets[m.id])}" for m in known)
     if unknown:
         missing = names(platform, unknown)
-        verb = "hasn't" if len(unknown) == 1 else "haven't"
         where = f"{listed}; " if listed else ""
-        return (
-            f"🕒 {where}{missing} {verb} set a time zone yet, so tell each other where you are "
-            f"(`{prefix}profile edit timezone` saves it for the next round)."
+        return "🕒 " + ntr(
+            "{where}{missing} hasn't set a time zone yet, so tell each other where you are "
+            "(`{p}profile edit timezone` saves it for the next round).",
+            "{where}{missing} haven't set a time zone yet, so tell each other where you are "
+            "(`{p}profile edit timezone` saves it for the next round).",
+            len(unknown),
+            where=where,
+            missing=missing,
+            p=prefix,
         )
     values = [o for o in offsets.values() if o is not None]
     spread = max(offset_distance(a, b) for a in values for b in values)
+    hours = f"{spread / 60:g}"
     if spread == 0:
-        fit = "the same time zone, so any time that suits you works"
+        fit = tr("the same time zone, so any time that suits you works")
     elif spread <= 180:
-        fit = f"close time zones ({spread / 60:g} h apart at most)"
+        fit = tr("close time zones ({hours} h apart at most)", hours=hours)
     else:
-        fit = f"{spread / 60:g} hours apart, so look for a morning or evening that suits everyone"
+        fit = tr(
+            "{hours} hours apart, so look for a morning or evening that suits everyone",
+            hours=hours,
+        )
     return f"🕒 {listed}: {fit}."
 
 
@@ -183,24 +231,37 @@ def introduction(
     people = names(platform, group.members)
     if len(group.members) == 2:
         first, second = group.members
-        hello = f"🤝 **Peer round** — {who(platform, first)}, meet {who(platform, second)}!"
+        hello = tr(
+            "🤝 **Peer round** — {first}, meet {second}!",
+            first=who(platform, first),
+            second=who(platform, second),
+        )
     else:
-        hello = f"🤝 **Peer round** — {people}, meet each other!"
+        hello = tr("🤝 **Peer round** — {people}, meet each other!", people=people)
     if group.shared_by:
         common = _common_ground(platform, group)
         topic = quote(group.shared[0], 64)
     else:
-        common = "You don't share a listed interest yet, which makes for a good first question."
-        topic = "what you're working on this term"
+        common = tr("You don't share a listed interest yet, which makes for a good first question.")
+        topic = tr("what you're working on this term")
     days = max(1, round(follow_up.total_seconds() / 86400))
     lines = [
         hello,
         common,
         _time_zones(platform, prefix, group.members, now),
-        "Suggested first step: one of you proposes two 30-minute slots this week, and each of "
-        f"you brings one question about {topic}.",
-        f"In {days} day{'s' if days != 1 else ''} I'll ask whether you met. "
-        f"`{prefix}rounds status` shows your rounds; `{prefix}rounds pause` skips the next one.",
+        tr(
+            "Suggested first step: one of you proposes two 30-minute slots this week, and each "
+            "of you brings one question about {topic}.",
+            topic=topic,
+        ),
+        ntr(
+            "In {n} day I'll ask whether you met. `{p}rounds status` shows your rounds; "
+            "`{p}rounds pause` skips the next one.",
+            "In {n} days I'll ask whether you met. `{p}rounds status` shows your rounds; "
+            "`{p}rounds pause` skips the next one.",
+            days,
+            p=prefix,
+        ),
     ]
     return Message("\n".join(lines))
 
@@ -209,22 +270,36 @@ def follow_up_text(
     platform: ChatPlatform, prefix: str, others: list[Member], named: str | None = None
 ) -> str:
     """`named`: the others as already named (a network round's, as inert text)."""
-    return (
-        f"👋 Did you meet {named or names(platform, others)} from your peer round?\n"
-        f"Answer with the buttons, or type `{prefix}rounds met yes`, `{prefix}rounds met no` "
-        f"(not yet) or `{prefix}rounds met skip` (we couldn't). Members who answer stay in the "
-        "next rounds."
+    question = tr(
+        "👋 Did you meet {names} from your peer round?",
+        names=named or names(platform, others),
     )
+    how = tr(
+        "Answer with the buttons, or type `{p}rounds met yes`, `{p}rounds met no` (not yet) or "
+        "`{p}rounds met skip` (we couldn't). Members who answer stay in the next rounds.",
+        p=prefix,
+    )
+    return f"{question}\n{how}"
 
 
 def reconfirm_message(prefix: str) -> Message:
-    text = (
-        "👋 Are you still up for peer rounds? You didn't answer my last "
-        f"{RECONFIRM_AFTER} check-ins, so I've stopped matching you for now.\n"
-        f"Type `{prefix}rounds join` (or press the button) to stay in, or `{prefix}rounds leave` "
-        "to stop."
+    asked = ntr(
+        "👋 Are you still up for peer rounds? You didn't answer my last {n} check-ins, so "
+        "I've stopped matching you for now.",
+        "👋 Are you still up for peer rounds? You didn't answer my last {n} check-ins, so "
+        "I've stopped matching you for now.",
+        RECONFIRM_AFTER,
     )
-    return Message(text, Prompt(custom_id=REJOIN_ID, kind="single", choices=REJOIN_CHOICES))
+    how = tr(
+        "Type `{p}rounds join` (or press the button) to stay in, or `{p}rounds leave` to stop.",
+        p=prefix,
+    )
+    prompt = Prompt(custom_id=REJOIN_ID, kind="single", choices=translated(REJOIN_CHOICES))
+    return Message(f"{asked}\n{how}", prompt)
+
+
+def _title(group: Group) -> str:
+    return tr("Peer round: {names}", names=" & ".join(quote(m.label, 40) for m in group.members))
 
 
 def _follow_up_due(now: datetime, next_round: datetime | None) -> datetime:
@@ -277,12 +352,15 @@ async def run_round(
     await store.rounds.count_down_pauses(cid, now)
     await store.rounds.put_on_hold([m.id for m in result.newly_on_hold], now)
     for member in result.newly_on_hold:
-        result.actions.append(SendDirect(community.ref, member.ref, reconfirm_message(env.prefix)))
+        with use_language(member_language(member, community)):
+            message = reconfirm_message(env.prefix)
+        result.actions.append(SendDirect(community.ref, member.ref, message))
     if len(eligible) == 1:
-        text = (
-            "🤝 Nobody else was available for this peer round, sorry! You stay in, and I'll "
-            "introduce you to someone next time."
-        )
+        with use_language(member_language(eligible[0], community)):
+            text = tr(
+                "🤝 Nobody else was available for this peer round, sorry! You stay in, and I'll "
+                "introduce you to someone next time."
+            )
         result.actions.append(SendDirect(community.ref, eligible[0].ref, Message(text)))
     if len(eligible) < 2:
         return result
@@ -300,10 +378,9 @@ async def run_round(
         follow_ups.append(
             NewJob(FOLLOW_UP, due, f"{FOLLOW_UP}:{group_id}", {"group": group_id}, cid)
         )
-        title = "Peer round: " + " & ".join(quote(m.label, 40) for m in group.members)
-        message = introduction(env.platform, env.prefix, group, now, due - now)
-        users = tuple(m.ref for m in group.members)
-        result.actions.append(SendToGroup(community.ref, users, title, message))
+        title = partial(_title, group)
+        write = partial(introduction, env.platform, env.prefix, group, now, due - now)
+        result.actions.extend(introduce_each(community, group.members, title, write))
     await store.jobs.schedule_many(follow_ups, now)
     return result
 
@@ -361,16 +438,20 @@ async def run_follow_up(jctx: Context, job: Job) -> list[Action]:
     if len(present) < 2:
         return []
     await store.rounds.mark_asked(group.id, [m.id for m in present], jctx.now)
-    prompt = Prompt(custom_id=f"{MET_PREFIX}{group.id}", kind="single", choices=MET_CHOICES)
     actions: list[Action] = []
     for member in present:
         others = [m for m in present if m.id != member.id]
-        if all(m.community_id == community.id for m in present):
-            text = follow_up_text(jctx.platform, jctx.prefix, others)
-            home = community
-        else:  # a network round: each member asked at home, the others named as text
-            named = ", ".join(f"“{quote(m.label, 60)}”" for m in others)
-            text = follow_up_text(jctx.platform, jctx.prefix, others, named)
+        local = all(m.community_id == community.id for m in present)
+        home = community
+        if not local:  # a network round: each member asked at home, the others named as text
             home = await store.communities.get_by_id(member.community_id) or community
+        with use_language(member_language(member, home)):
+            if local:
+                text = follow_up_text(jctx.platform, jctx.prefix, others)
+            else:
+                named = ", ".join(f"“{quote(m.label, 60)}”" for m in others)
+                text = follow_up_text(jctx.platform, jctx.prefix, others, named)
+            choices = translated(MET_CHOICES)
+        prompt = Prompt(custom_id=f"{MET_PREFIX}{group.id}", kind="single", choices=choices)
         actions.append(SendDirect(home.ref, member.ref, Message(text, prompt)))
     return actions

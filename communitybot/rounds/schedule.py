@@ -22,6 +22,7 @@ from communitybot.chats.schedule import (
     resolve,
     weekly,
 )
+from communitybot.i18n import tr
 from communitybot.store.rounds import Frequency, RoundSettings
 from communitybot.store.store import Store
 from communitybot.text import quote
@@ -46,7 +47,10 @@ def parse_frequency(raw: str) -> Frequency:
         if word == frequency:
             return frequency
     raise RoundInputError(
-        f"“{quote(raw, 20)}” is not a frequency I know: choose weekly, biweekly or monthly."
+        tr(
+            "“{text}” is not a frequency I know: choose weekly, biweekly or monthly.",
+            text=quote(raw, 20),
+        )
     )
 
 
@@ -58,7 +62,9 @@ def parse_weekday(raw: str | None) -> int:
         for index, name in enumerate(WEEKDAYS):
             if name.startswith(word):
                 return index
-    raise RoundInputError(f"“{quote(raw, 20)}” is not a weekday: try `monday` or `thu`.")
+    raise RoundInputError(
+        tr("“{text}” is not a weekday: try `monday` or `thu`.", text=quote(raw, 20))
+    )
 
 
 def parse_time(raw: str | None) -> time:
@@ -69,7 +75,9 @@ def parse_time(raw: str | None) -> time:
         hours, minutes = int(match[1]), int(match[2] or 0)
         if hours < 24 and minutes < 60:
             return time(hours, minutes)
-    raise RoundInputError(f"“{quote(raw, 20)}” is not a time: use 24-hour HH:MM, like `09:00`.")
+    raise RoundInputError(
+        tr("“{text}” is not a time: use 24-hour HH:MM, like `09:00`.", text=quote(raw, 20))
+    )
 
 
 def build(frequency: Frequency, weekday: int, at: time, timezone: str, now: datetime) -> Schedule:

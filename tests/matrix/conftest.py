@@ -54,14 +54,18 @@ class World:
         self._task: asyncio.Task[None] | None = None
         self.general = ""
         self.timeline_limit = 100
+        self.encryption = False
+        self.key_wait = 60.0
+        self.trust = "tofu"
 
     @property
     def bot_id(self) -> str:
         return self.bot_account.user_id
 
-    async def member(self, name: str) -> Member:
+    async def member(self, name: str, *, encrypted: bool = False) -> Member:
         account: Account = self.synapse.register(f"{name}{self.n}")
-        member = Member(self.synapse.url, account, accept_invites_from=self.bot_id)
+        keys = self.directory / f"{name}-keys" if encrypted else None
+        member = Member(self.synapse.url, account, accept_invites_from=self.bot_id, keys=keys)
         await member.start()
         self.members.append(member)
         return member
@@ -80,6 +84,10 @@ class World:
             retry_delay=0.2,
             max_retry_delay=1.0,
             timeline_limit=self.timeline_limit,
+            encryption=self.encryption,
+            crypto_store=self.directory / "bot-keys",
+            key_wait=self.key_wait,
+            trust=self.trust,
         )
 
     async def start_bot(

@@ -2,6 +2,10 @@
 
 It syncs in the background, accepts the bot's invites (its DM room, tag rooms), and records
 every message it sees, so a test can wait for "the next notice in my DM that says …".
+
+Given a key folder (`keys=`), it is an end-to-end encrypting client as Element would be: it
+publishes its device keys, fetches others', trusts every device it sees (like a member who
+never verifies), shares room keys when it sends, and reads encrypted messages decrypted.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ import contextlib
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientError
@@ -19,10 +24,13 @@ from nio import (
     AsyncClient,
     AsyncClientConfig,
     JoinError,
+    LoginResponse,
+    MegolmEvent,
     RoomCreateResponse,
     RoomPreset,
     RoomSendResponse,
 )
+from nio.store import SqliteStore
 
 from tests.matrix.synapse import Account
 
@@ -34,6 +42,8 @@ class Seen:
     room_id: str
     sender: str
     content: dict[str, Any]
+    encrypted: bool = False
+    """It came end-to-end encrypted (and this member decrypted it)."""
 
     @property
     def body(self) -> str:
@@ -41,17 +51,37 @@ class Seen:
 
 
 class Member:
-    def __init__(self, url: str, account: Account, *, accept_invites_from: str | None) -> None:
+    def __init__(
+        self,
+        url: str,
+        account: Account,
+        *,
+        accept_invites_from: str | None,
+        keys: Path | None = None,
+    ) -> None:
+        self.url = url
         self.account = account
         self.user_id = account.user_id
+        self.keys = keys
         self.client = AsyncClient(
             url,
             account.user_id,
             device_id=account.device_id,
-            config=AsyncClientConfig(max_timeouts=0, encryption_enabled=False),
+            store_path=str(keys) if keys else "",
+            config=AsyncClientConfig(
+                max_timeouts=0,
+                encryption_enabled=keys is not None,
+                store=SqliteStore,
+                store_sync_tokens=False,
+            ),
         )
+        if keys is not None:
+            keys.mkdir(parents=True, exist_ok=True)
+            self.client.restore_login(account.user_id, account.device_id, account.access_token)
         self.client.access_token = account.access_token
         self.client.user_id = account.user_id
+        self.undecrypted: list[str] = []
+        """Event ids of encrypted messages this member could not decrypt."""
         self.accept_from = accept_invites_from
         self.seen: list[Seen] = []
         self.direct_rooms: set[str] = set()
@@ -59,8 +89,41 @@ class Member:
         self._changed = asyncio.Event()
 
     async def start(self) -> None:
+        if self.keys is not None:
+            await self.client.keys_upload()
         await self.client.sync(timeout=0, full_state=True)
+        await self._exchange_keys()
         self._task = asyncio.create_task(self._loop())
+
+    async def another_device(self, keys: Path) -> Member:
+        """The same person logged in on a second device (its own keys), started."""
+        client = AsyncClient(self.url, self.user_id)
+        response = await client.login(self.account.password, device_name="second device")
+        await client.close()
+        assert isinstance(response, LoginResponse), response
+        account = replace(
+            self.account, access_token=response.access_token, device_id=response.device_id
+        )
+        device = Member(self.url, account, accept_invites_from=self.accept_from, keys=keys)
+        await device.start()
+        return device
+
+    async def _exchange_keys(self) -> None:
+        """What Element does after a sync: publish, fetch and claim keys; trust new devices."""
+        client = self.client
+        if client.olm is None:
+            return
+        if client.should_upload_keys:
+            await client.keys_upload()
+        if client.should_query_keys:
+            await client.keys_query()
+        if client.should_claim_keys:
+            await client.keys_claim(client.get_users_for_key_claiming())
+        for user_id in list(client.device_store.users):
+            for device in client.device_store.active_user_devices(user_id):
+                if not (device.verified or device.blacklisted):
+                    client.verify_device(device)
+        await client.send_to_device_messages()
 
     async def stop(self) -> None:
         if self._task:
@@ -87,9 +150,20 @@ class Member:
                 await self._on_invite(room_id, state)
             for room_id, info in rooms.join.items():
                 for event in info.timeline.events:
+                    if isinstance(event, MegolmEvent):
+                        self.undecrypted.append(event.event_id)
                     source = event.source
                     if source.get("type") == "m.room.message":
-                        self.seen.append(Seen(room_id, source["sender"], source["content"]))
+                        self.seen.append(
+                            Seen(
+                                room_id,
+                                source["sender"],
+                                source["content"],
+                                bool(getattr(event, "decrypted", False)),
+                            )
+                        )
+            with contextlib.suppress(ClientError, TimeoutError, OSError):
+                await self._exchange_keys()
             self._changed.set()
 
     async def _on_invite(self, room_id: str, state: list[dict[str, Any]]) -> None:
@@ -125,7 +199,11 @@ class Member:
         while True:
             try:
                 response = await self.client.room_send(
-                    room_id, "m.room.message", content, tx_id=tx_id
+                    room_id,
+                    "m.room.message",
+                    content,
+                    tx_id=tx_id,
+                    ignore_unverified_devices=True,
                 )
             except (ClientError, TimeoutError, OSError) as error:
                 response = error
@@ -136,10 +214,29 @@ class Member:
             await asyncio.sleep(0.3)
 
     async def create_room(
-        self, name: str, *, alias: str | None = None, invite: tuple[str, ...] = ()
+        self,
+        name: str,
+        *,
+        alias: str | None = None,
+        invite: tuple[str, ...] = (),
+        encrypted: bool = False,
+        is_direct: bool = False,
     ) -> str:
         response = await self.client.room_create(
-            name=name, alias=alias, preset=RoomPreset.public_chat, invite=invite
+            name=name,
+            alias=alias,
+            preset=RoomPreset.trusted_private_chat if is_direct else RoomPreset.public_chat,
+            invite=invite,
+            is_direct=is_direct,
+            initial_state=[
+                {
+                    "type": "m.room.encryption",
+                    "state_key": "",
+                    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+                }
+            ]
+            if encrypted
+            else [],
         )
         assert isinstance(response, RoomCreateResponse), response
         return str(response.room_id)

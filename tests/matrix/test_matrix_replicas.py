@@ -1,6 +1,7 @@
 """Two Matrix replicas (real `communitybot run --adapter matrix` processes) on one PostgreSQL
 database against the tests' Synapse: only the leader syncs and answers; when it is killed the
-standby takes over and answers the next command.
+standby takes over and answers the next command. Encryption is on (the default): the rooms are
+encrypted, and the standby, sharing the leader's key folder, is the same device with its keys.
 
 Kept to one scenario: Synapse tests are slow. No timing is asserted (generous waits only).
 """
@@ -68,8 +69,8 @@ async def _help(world: World, mod: Member, url: str) -> int:
 async def test_only_the_leader_answers_and_the_standby_takes_over_when_it_is_killed(
     world: World, postgres_server: PostgresServer, tmp_path: Path
 ) -> None:
-    mod = await world.member("mod")
-    world.general = await mod.create_room(f"General {world.n}")
+    mod = await world.member("mod", encrypted=True)  # encryption is on by default
+    world.general = await mod.create_room(f"General {world.n}", encrypted=True)
     async with fresh_postgres_database(postgres_server) as url:
         first = matrix_replica("first", world, url, tmp_path)
         second = matrix_replica("second", world, url, tmp_path)
@@ -93,6 +94,9 @@ async def test_only_the_leader_answers_and_the_standby_takes_over_when_it_is_kil
             assert await second.wait() == EXIT_OK
             answers = [s for s in mod.since(marks[0], sender=world.bot_id) if HELP in s.body]
             assert len(answers) == 2, "each !help was answered exactly once"
+            # The standby took over the same device and its keys (the shared key folder):
+            # every answer, before and after the SIGKILL, was encrypted and readable.
+            assert all(answer.encrypted for answer in answers) and not mod.undecrypted
         finally:
             await first.stop()
             await second.stop()

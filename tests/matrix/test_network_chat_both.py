@@ -141,7 +141,7 @@ async def test_a_network_chat_runs_across_discord_and_matrix_and_survives_a_rest
 ) -> None:
     space_mod, space, lobby = await _space(world)
     bot_id = world.bot_id
-    alice_m: Member = await world.member("alicem")
+    alice_m: Member = await world.member("alicem", encrypted=True)
     async with running_double() as double:
         double.add_user(MOD, "mod", roles=[MOD_ROLE])
         double.add_user(ALICE, "alice")

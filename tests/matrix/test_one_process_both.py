@@ -47,6 +47,7 @@ def _settings(token: str, world: World, db: Path, rooms: list[str], **matrix: An
             "user_id": world.bot_id,
             "password": world.bot_account.password,
             "rooms": rooms,
+            "crypto_store": db.parent / "matrix-keys",  # encryption is on by default
             **matrix,
         },
     )
@@ -54,7 +55,7 @@ def _settings(token: str, world: World, db: Path, rooms: list[str], **matrix: An
 
 async def _space(world: World) -> tuple[Member, str, str]:
     """A space created by its moderator, with a lobby room; the bot will serve the space."""
-    mod = await world.member("spacemod")
+    mod = await world.member("spacemod", encrypted=True)
     space = await mod.client.room_create(
         name=f"Space {world.n}", space=True, preset=RoomPreset.public_chat
     )
@@ -143,7 +144,7 @@ async def test_one_process_serves_a_guild_and_a_space_and_links_a_person_across_
 
             # A person with an account on each: the code is asked for on Discord, typed on
             # Matrix; the question reaches the Discord account from the same process.
-            alice_m = await world.member("alicem")
+            alice_m = await world.member("alicem", encrypted=True)
             await alice_m.join(space)
             await alice_m.join(lobby)
             await alice_m.wait_dm(FIRST_QUESTION, sender=bot_id)
