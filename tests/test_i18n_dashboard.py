@@ -186,8 +186,8 @@ CALENDAR = frozenset(
 
 async def community_words(harness: Harness) -> frozenset[str]:
     """What the communities themselves wrote or were seeded with (tag names and categories,
-    member and community names, chat hashtags and titles, the onboarding questions as stored:
-    the settings page edits them as they are)."""
+    member and community names, chat hashtags, titles and channels, the onboarding questions
+    as stored: the settings page edits them as they are)."""
     community_id = (await harness.member("mod")).community_id
     texts: list[str] = []
     for row in await harness.store.db.fetch_all(
@@ -196,7 +196,7 @@ async def community_words(harness: Harness) -> frozenset[str]:
         texts += [str(row["name"]), str(row["category"] or "")]
     for sql in (
         "SELECT display_name, user_id FROM members",
-        "SELECT hashtag, title FROM chat_series",
+        "SELECT hashtag, title, channel_id FROM chat_series",
         "SELECT name, space_id FROM communities",
     ):
         for row in await harness.store.db.fetch_all(sql):
@@ -248,7 +248,7 @@ async def test_pages_full_of_mentoring_rounds_and_chats_are_translated(
         with pseudo_translated(monkeypatch, "es"):
             left = {
                 name: await scan(http, f"{base}/{name}", allowed)
-                for name in ("mentoring", "rounds", "chats", "problems")
+                for name in ("mentoring", "rounds", "chats", "problems", "settings")
             }
         assert not {name: sorted(set(words)) for name, words in left.items() if words}, left
 
