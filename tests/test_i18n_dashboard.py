@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 from babel.dates import get_day_names, get_month_names
 
+from communitybot.dashboard.i18n import accepted_language
 from tests.conftest import Harness
 from tests.dashboard_world import LINK, link_for, running_dashboard, seed_funnel
 from tests.network_dashboard_world import seed_network
@@ -47,6 +48,24 @@ def visible(page: str) -> str:
 async def get(http: aiohttp.ClientSession, url: str) -> tuple[int, str]:
     async with http.get(url) as response:
         return response.status, await response.text()
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        ("fr-CA,fr;q=0.9,en;q=0.8", "fr"),
+        ("en;q=0.3, es-419;q=0.9", "es"),  # the weights decide, not the order
+        ("de-DE,de;q=0.9,fr;q=0.2", "fr"),  # the first language the bot speaks
+        ("es;q=0, en", "en"),  # q=0 means "not this one"
+        ("de, *", None),
+        ("es;q=abc", None),
+        ("", None),
+    ],
+)
+def test_the_browsers_language_is_read_from_accept_language(
+    header: str, language: str | None
+) -> None:
+    assert accepted_language(header) == language
 
 
 async def test_a_moderator_who_chose_spanish_gets_spanish_pages(harness: Harness) -> None:
