@@ -39,17 +39,34 @@ def _catalogue(code: str):  # type: ignore[no-untyped-def]
         return read_po(file, locale=code)
 
 
+TEMPLATES = ("**/dashboard/templates/**.html", "**/dashboard/templates/**.svg")
+"""The dashboard's Jinja templates call `tr`/`ntr`/`ptr` too (babel.cfg's jinja2 sections)."""
+
+
 def _extracted() -> set[tuple[str | None, str]]:
-    """(context, msgid) of every text the code passes to the translation functions now."""
+    """(context, msgid) of every text the code and the dashboard's templates pass to the
+    translation functions now."""
     found: set[tuple[str | None, str]] = set()
     for folder in ("communitybot", "adapters"):
         for _file, _line, message, _comments, context in extract_from_dir(
             ROOT / folder,
-            method_map=[("**.py", "python")],
+            method_map=[("**.py", "python"), *((t, "jinja2") for t in TEMPLATES)],
+            options_map={t: {"silent": "false"} for t in TEMPLATES},
             keywords=KEYWORDS,
         ):
             found.add((context, message[0] if isinstance(message, tuple) else message))
     return found
+
+
+def test_the_dashboard_templates_are_extracted() -> None:
+    """Template texts reach the catalogue: a heading, a plural, a message with markup."""
+    extracted = {message for _, message in _extracted()}
+    assert {
+        "Onboarding funnel",
+        "Page {number} of {pages} ({n} row)",
+        "Members who choose these tags are not pointed to a channel. Link one with "
+        "<code>tags link</code>.",
+    } <= extracted
 
 
 def test_the_catalogues_hold_every_text_of_the_code() -> None:

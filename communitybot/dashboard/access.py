@@ -15,6 +15,7 @@ from typing import Literal
 
 from communitybot.dashboard.sessions import Session
 from communitybot.events import UserRef
+from communitybot.i18n import tr
 from communitybot.models import Community
 from communitybot.ports import ChatPlatform
 from communitybot.store.store import Store
@@ -39,19 +40,19 @@ async def rights(
     """The community, if `user` moderates it right now (asked of its live platform)."""
     community = await store.communities.get_by_id(community_id)
     if community is None:
-        return Denied(404, "This community is not known to the bot any more.")
+        return Denied(404, tr("This community is not known to the bot any more."))
     if community.ref.platform != user.platform:
-        return Denied(403, "Your sign-in link was not for this community.")
+        return Denied(403, tr("Your sign-in link was not for this community."))
     platform = platforms.get(community.ref.platform)
     if platform is None:
-        return Denied(503, "This bot process does not serve that community's platform.")
+        return Denied(503, tr("This bot process does not serve that community's platform."))
     member = await store.members.get(community.id, user)
     if (
         member is None
         or member.left_at is not None
         or not await platform.is_moderator(community.ref, user, community.moderator_role)
     ):
-        return Denied(403, "You are not a moderator of this community (any more).")
+        return Denied(403, tr("You are not a moderator of this community (any more)."))
     return community
 
 
@@ -65,7 +66,7 @@ async def moderated(
     a refusal because they no longer moderate it says `forget` (the caller drops it from the
     stored session: `Sessions.drop`)."""
     if community_id not in session.communities:
-        return Denied(403, "Your sign-in link was not for this community.")
+        return Denied(403, tr("Your sign-in link was not for this community."))
     found = await rights(store, platforms, UserRef(session.platform, session.user_id), community_id)
     if isinstance(found, Denied) and found.status != 503:
         return Denied(found.status, found.why, forget=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import median
 
+from communitybot.i18n import tr
 from communitybot.store.db import Database
 from communitybot.store.timefmt import from_db, to_db
 
@@ -73,7 +74,7 @@ async def open_asks(
             OpenAsk(
                 int(row["id"]),
                 str(row["problem"]),
-                str(row["asker"] or "a member"),
+                str(row["asker"] or tr("a member")),
                 opened,
                 int(row["followers"]),
                 max(0, (now - opened).days),

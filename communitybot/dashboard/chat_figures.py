@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from communitybot.dashboard.paged import PAGE_SIZE
+from communitybot.i18n import ptr, tr
 from communitybot.store.db import Database
 from communitybot.store.timefmt import from_db
 
@@ -45,6 +46,17 @@ class SeriesRow:
     runs: int
     last_run: date | None
 
+    @property
+    def status_text(self) -> str:
+        """The series' status as the page says it (the stored value is a data key)."""
+        if self.status == "active":
+            return ptr("chat series status", "active")
+        if self.status == "ended":
+            return ptr("chat series status", "ended")
+        if self.status == "cancelled":
+            return ptr("chat series status", "cancelled")
+        return self.status
+
 
 @dataclass(frozen=True)
 class RunRow:
@@ -61,7 +73,7 @@ class RunRow:
 
     @property
     def answered_text(self) -> str:
-        return f"{self.answered} of {self.asked}"
+        return tr("{answered} of {asked}", answered=self.answered, asked=self.asked)
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,10 @@ from communitybot.context import Context
 from communitybot.dashboard import installation
 from communitybot.dashboard.links import LINK_LIFETIME, new_claims, sign
 from communitybot.feature import handles
+from communitybot.i18n import N_, tr
 from communitybot.replies import Action, reply
 
-OFF_TEXT = (
+OFF_TEXT = N_(
     "The web dashboard is not switched on for this bot. Whoever runs the bot can switch it on "
     "with COMMUNITYBOT_DASHBOARD__LISTEN and COMMUNITYBOT_DASHBOARD__BASE_URL "
     "(see docs/dashboard.md)."
@@ -30,10 +31,11 @@ OFF_TEXT = (
 
 
 def refused_text(prefix: str) -> str:
-    return (
-        f"Only moderators of this community, and stewards of its network, can use "
-        f"`{prefix}dashboard`: the dashboard shows numbers about the whole community. "
-        "If you think you should be one, ask a moderator."
+    return tr(
+        "Only moderators of this community, and stewards of its network, can use "
+        "`{prefix}dashboard`: the dashboard shows numbers about the whole community. "
+        "If you think you should be one, ask a moderator.",
+        prefix=prefix,
     )
 
 
@@ -51,23 +53,33 @@ async def dashboard(ctx: Context, options: dict[str, Any]) -> list[Action]:
     base_url = await installation.url_for(ctx.store.db, ctx.community.ref.platform)
     secret = await installation.secret(ctx.store.db)
     if base_url is None or secret is None:
-        return reply(OFF_TEXT, ephemeral=True)
+        return reply(tr(OFF_TEXT), ephemeral=True)
     claims = new_claims(ctx.community.id, user.platform, user.user_id, ctx.now)
     minutes = int(LINK_LIFETIME.total_seconds() // 60)
     url = sign_in_url(base_url, sign(secret, claims))
     if not ctx.is_moderator:
         assert network is not None
-        opens = f"the network {network_name(network)}'s dashboard page, as its steward"
+        text = tr(
+            "Your sign-in link to the network {network}'s dashboard page, as its steward "
+            "(it opens once, within {minutes} minutes; do not share it):\n{url}",
+            network=network_name(network),
+            minutes=minutes,
+            url=url,
+        )
     elif steward:
         assert network is not None
-        opens = (
-            f"this community's dashboard and, as its steward, the network "
-            f"{network_name(network)}'s page"
+        text = tr(
+            "Your sign-in link to this community's dashboard and, as its steward, the network "
+            "{network}'s page (it opens once, within {minutes} minutes; do not share it):\n{url}",
+            network=network_name(network),
+            minutes=minutes,
+            url=url,
         )
     else:
-        opens = "this community's dashboard"
-    return reply(
-        f"Your sign-in link to {opens} (it opens once, within {minutes} minutes; do not share "
-        f"it):\n{url}",
-        ephemeral=True,
-    )
+        text = tr(
+            "Your sign-in link to this community's dashboard (it opens once, within {minutes} "
+            "minutes; do not share it):\n{url}",
+            minutes=minutes,
+            url=url,
+        )
+    return reply(text, ephemeral=True)

@@ -27,6 +27,7 @@ from communitybot.command_parser import CommandParseError, convert_option
 from communitybot.command_types import Command
 from communitybot.commands import find_command
 from communitybot.events import CommandInvoked, ConversationRef, UserRef
+from communitybot.i18n import N_, tr
 from communitybot.models import Community
 from communitybot.reply_capture import CapturedReplies
 
@@ -50,7 +51,7 @@ EDITABLE: frozenset[tuple[str, ...]] = frozenset(
 CONVERSATION_ID = "dashboard"
 """The conversation a dashboard command comes from (handlers answer through the capture)."""
 MAX_NOTICES = 1_000
-NO_ANSWER = "Done (the bot gave no answer)."
+NO_ANSWER = N_("Done (the bot gave no answer).")
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def options_from_form(
         text = raw.strip() if isinstance(raw, str) else ""
         if not text:
             if option.required:
-                return f"Please fill in “{option.name}”."
+                return tr("Please fill in “{option}”.", option=option.name)
             continue
         try:
             options[option.name] = convert_option(
@@ -125,8 +126,11 @@ async def run_command(
     user: UserRef,
     command: Command,
     options: dict[str, Any],
+    locale: str | None = None,
 ) -> str:
-    """Run `command` for `user` in `community` through the bot, as an adapter does; its answer."""
+    """Run `command` for `user` in `community` through the bot, as an adapter does; its answer.
+    `locale`: the browser's language (`Accept-Language`), which the bot reads as a client's
+    locale: it answers in it when the moderator chose no language of their own."""
     captured = CapturedReplies()
     event = CommandInvoked(
         community.ref,
@@ -135,6 +139,7 @@ async def run_command(
         command.path,
         options,
         reply_handle=captured,
+        locale=locale,
     )
     await bot.dispatch(event)
-    return captured.text or NO_ANSWER
+    return captured.text or tr(NO_ANSWER)

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from communitybot.i18n import N_, tr
 from communitybot.store.db import Database
 
 STAGES: tuple[tuple[str, str], ...] = (
-    ("joined", "Joined"),
-    ("started", "Started onboarding"),
-    ("finished", "Finished onboarding"),
-    ("first_tag", "Chose a first tag"),
-    ("first_pairing", "First pairing"),
+    ("joined", N_("Joined")),
+    ("started", N_("Started onboarding")),
+    ("finished", N_("Finished onboarding")),
+    ("first_tag", N_("Chose a first tag")),
+    ("first_pairing", N_("First pairing")),
 )
 
 
@@ -53,7 +54,7 @@ async def funnel(db: Database, community_id: int) -> list[Stage]:
     counts = {key: int(row[key]) if row is not None else 0 for key, _ in STAGES}
     joined = counts["joined"]
     return [
-        Stage(key, label, counts[key], counts[key] / joined if joined else 0.0)
+        Stage(key, tr(label), counts[key], counts[key] / joined if joined else 0.0)
         for key, label in STAGES
     ]
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from communitybot.i18n.dates import day_month, short_date
 from communitybot.store.db import Database
 from communitybot.store.timefmt import to_db
 
@@ -36,7 +37,8 @@ class Period:
     """Members present at the period's end."""
 
     def label(self, daily: bool) -> str:
-        return self.start.strftime("%d %b") if daily else self.start.strftime("%d %b %Y")
+        """Its first day as the reader writes it ("09 Mar", "09 Mar 2027")."""
+        return day_month(self.start) if daily else short_date(self.start)
 
 
 @dataclass(frozen=True)

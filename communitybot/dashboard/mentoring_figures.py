@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from communitybot.dashboard.paged import PAGE_SIZE
+from communitybot.i18n import N_, tr
 from communitybot.mentoring.match import shares_no_tags
 from communitybot.store.db import Database
 from communitybot.store.mentoring import MentoringRepository
@@ -29,17 +30,17 @@ from communitybot.store.timefmt import from_db, to_db
 
 CHECKIN_WEEKS = 12
 OUTCOMES: tuple[tuple[str, str], ...] = (
-    ("met", "Met"),
-    ("not_yet", "Not yet"),
-    ("end", "Asked to end"),
-    ("unanswered", "No answer (yet)"),
+    ("met", N_("Met")),
+    ("not_yet", N_("Not yet")),
+    ("end", N_("Asked to end")),
+    ("unanswered", N_("No answer (yet)")),
 )
 REASONS: tuple[tuple[str, str], ...] = (
-    ("no_tags", "Chose no tag: a matching round only pairs requests with a tag"),
-    ("no_shared_tag", "No mentor shares their tags yet"),
-    ("no_mentor", "No mentor is offering (pairs without a shared tag are allowed)"),
-    ("mentors_full", "The mentors who could fit have no free seat"),
-    ("next_round", "A mentor fits: waiting for the next matching round"),
+    ("no_tags", N_("Chose no tag: a matching round only pairs requests with a tag")),
+    ("no_shared_tag", N_("No mentor shares their tags yet")),
+    ("no_mentor", N_("No mentor is offering (pairs without a shared tag are allowed)")),
+    ("mentors_full", N_("The mentors who could fit have no free seat")),
+    ("next_round", N_("A mentor fits: waiting for the next matching round")),
 )
 
 NAME = "CASE WHEN {m}.display_name <> '' THEN {m}.display_name ELSE {m}.user_id END"
@@ -56,7 +57,7 @@ class Waiting:
         found: dict[str, int] = {}
         for _, reason in self.reasons:
             found[reason] = found.get(reason, 0) + 1
-        return [Count(key, label, found.get(key, 0)) for key, label in REASONS]
+        return [Count(key, tr(label), found.get(key, 0)) for key, label in REASONS]
 
 
 async def waiting(db: Database, community_id: int) -> Waiting:
@@ -227,7 +228,7 @@ async def checkin_outcomes(db: Database, community_id: int, now: datetime) -> li
         (community_id, to_db(since)),
     )
     found = {str(row[0]): int(row[1]) for row in rows}
-    return [Count(key, label, found.get(key, 0)) for key, label in OUTCOMES]
+    return [Count(key, tr(label), found.get(key, 0)) for key, label in OUTCOMES]
 
 
 async def waiting_requests(
@@ -259,7 +260,7 @@ async def waiting_requests(
             mentee=about[member_id][1],
             since=about[member_id][0],
             tags=", ".join(tags[member_id]),
-            reason=labels[reason],
+            reason=tr(labels[reason]),
         )
         for member_id, reason in page
         if member_id in about

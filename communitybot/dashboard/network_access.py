@@ -13,6 +13,7 @@ from __future__ import annotations
 from communitybot.dashboard.access import Denied
 from communitybot.dashboard.sessions import Session
 from communitybot.events import UserRef
+from communitybot.i18n import tr
 from communitybot.store.networks import Network
 from communitybot.store.store import Store
 
@@ -29,11 +30,11 @@ async def stewarded(store: Store, session: Session, network_id: int) -> Network 
     """The network, if this session was granted it and its person stewards it right now; a
     refusal because they no longer do (or it is gone) says `forget`."""
     if network_id not in session.networks:
-        return Denied(403, "Your sign-in link did not open this network's pages.")
+        return Denied(403, tr("Your sign-in link did not open this network's pages."))
     network = await store.networks.get(network_id)
     if network is None:
-        return Denied(404, "This network is not known to the bot any more.", forget=True)
+        return Denied(404, tr("This network is not known to the bot any more."), forget=True)
     if not await store.networks.is_steward(network_id, UserRef(session.platform, session.user_id)):
-        return Denied(403, "You are not a steward of this network (any more).", forget=True)
+        return Denied(403, tr("You are not a steward of this network (any more)."), forget=True)
     session.networks[network_id] = network.name  # a renamed network shows its new name
     return network

@@ -28,18 +28,19 @@ from communitybot.dashboard.network_figures import (
     percent,
 )
 from communitybot.events import CommunityRef
+from communitybot.i18n import N_, ntr, tr
 from communitybot.store.networks import Network
 from communitybot.store.store import Store
 
 PAGE_SIZE = 20
 """Affiliates per page (the matrix's rows too)."""
 MEASURES = (
-    ("members", "Members"),
-    ("onboarded", "Finished onboarding"),
-    ("active_pairs", "Active mentor pairs"),
-    ("meetings", "Peer-round meetings"),
-    ("chat_participants", "Chat participants"),
-    ("open_asks", "Open asks"),
+    ("members", N_("Members")),
+    ("onboarded", N_("Finished onboarding")),
+    ("active_pairs", N_("Active mentor pairs")),
+    ("meetings", N_("Peer-round meetings")),
+    ("chat_participants", N_("Chat participants")),
+    ("open_asks", N_("Open asks")),
 )
 """The affiliate table's columns: (CSV name, heading)."""
 
@@ -106,7 +107,7 @@ async def view(
         "pages": pages,
         "affiliate_count": len(everyone),
         "affiliates": list(zip(shown, rows, strict=True)),
-        "measures": MEASURES,
+        "measures": [(name, tr(heading)) for name, heading in MEASURES],
         "members_chart": _members_chart(network, shown, rows),
         "meeting_chart": _meeting_chart(network, shown, rows),
         "totals": {
@@ -124,9 +125,9 @@ async def view(
         "partners": partners,
         "matrix": matrix,
         "matrix_chart": heat_grid(
-            f"Mentor pairings between affiliates of {network.name}",
+            tr("Mentor pairings between affiliates of {network}", network=network.name),
             "; ".join(
-                f"{a.label} with {p.label}: {n}"
+                tr("{affiliate} with {partner}: {n}", affiliate=a.label, partner=p.label, n=n)
                 for a, counts in matrix
                 for p, n in zip(partners, counts, strict=True)
                 if n
@@ -144,11 +145,18 @@ def _members_chart(
 ) -> BarChart:
     both = list(zip(shown, rows, strict=True))
     return bar_chart(
-        f"Members per affiliate of {network.name}",
+        tr("Members per affiliate of {network}", network=network.name),
         "; ".join(
-            f"{a.label}: {r.members} members, {r.onboarded} finished onboarding" for a, r in both
+            ntr(
+                "{affiliate}: {n} member, {onboarded} finished onboarding",
+                "{affiliate}: {n} members, {onboarded} finished onboarding",
+                r.members,
+                affiliate=a.label,
+                onboarded=r.onboarded,
+            )
+            for a, r in both
         )
-        or "No affiliates.",
+        or tr("No affiliates."),
         [(a.label, r.members, str(r.members)) for a, r in both],
     )
 
@@ -159,12 +167,20 @@ def _meeting_chart(
     """Active mentor pairs and peer-round meetings together: how much meeting goes on."""
     both = list(zip(shown, rows, strict=True))
     return bar_chart(
-        f"Active mentor pairs plus peer-round meetings per affiliate of {network.name}",
+        tr(
+            "Active mentor pairs plus peer-round meetings per affiliate of {network}",
+            network=network.name,
+        ),
         "; ".join(
-            f"{a.label}: {r.active_pairs} active mentor pairs, {r.meetings} peer-round meetings"
+            tr(
+                "{affiliate}: {pairs} active mentor pairs, {meetings} peer-round meetings",
+                affiliate=a.label,
+                pairs=r.active_pairs,
+                meetings=r.meetings,
+            )
             for a, r in both
         )
-        or "No affiliates.",
+        or tr("No affiliates."),
         [(a.label, r.active_pairs + r.meetings, str(r.active_pairs + r.meetings)) for a, r in both],
     )
 
@@ -180,20 +196,29 @@ def _shares(month: MonthShare) -> dict[str, str]:
 def _trend_chart(network: Network, months: Sequence[MonthShare]) -> LineChart:
     def described(name: str, pick: Any) -> str:
         told = [
-            f"{m.month} {share_text(part, whole)} of {whole}"
+            tr(
+                "{month} {share} of {whole}",
+                month=m.month,
+                share=share_text(part, whole),
+                whole=whole,
+            )
             for m in months
             for part, whole in [pick(m)]
             if whole
         ]
-        return f"{name}: " + (", ".join(told) if told else "none in these months")
+        return tr(
+            "{measure}: {months}",
+            measure=name,
+            months=", ".join(told) if told else tr("none in these months"),
+        )
 
     picks = (
-        ("Mentor pairings", lambda m: (m.pairings_crossing, m.pairings)),
-        ("Peer-round meetings", lambda m: (m.meetings_crossing, m.meetings)),
-        ("Network-chat exchanges", lambda m: (m.exchanges_crossing, m.exchanges)),
+        (tr("Mentor pairings"), lambda m: (m.pairings_crossing, m.pairings)),
+        (tr("Peer-round meetings"), lambda m: (m.meetings_crossing, m.meetings)),
+        (tr("Network-chat exchanges"), lambda m: (m.exchanges_crossing, m.exchanges)),
     )
     return line_chart(
-        f"Share across affiliate lines per month, {network.name}",
+        tr("Share across affiliate lines per month, {network}", network=network.name),
         "; ".join(described(name, pick) for name, pick in picks) + ".",
         [m.month[2:].replace("-", "/") for m in months],
         [(name, [percent(*pick(m)) for m in months]) for name, pick in picks],

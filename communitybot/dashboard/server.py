@@ -30,12 +30,19 @@ from communitybot.bot import Bot
 from communitybot.clock import Clock
 from communitybot.dashboard import configure, installation, network_page
 from communitybot.dashboard.access import Denied, moderated, rights
-from communitybot.dashboard.links import Refusal, check, fingerprint
+from communitybot.dashboard.i18n import (
+    TEMPLATE_GLOBALS,
+    accepted_language,
+    community_page_language,
+    network_page_language,
+)
+from communitybot.dashboard.links import LinkClaims, Refusal, check, fingerprint
 from communitybot.dashboard.metrics import CONTENT_TYPE, Metrics
 from communitybot.dashboard.network_access import stewarded, stewarded_from
 from communitybot.dashboard.pages import Page, PageRequest, community_pages
 from communitybot.dashboard.sessions import Session, Sessions
 from communitybot.events import UserRef
+from communitybot.i18n import N_, current_language, tr, use_language
 from communitybot.models import Community
 from communitybot.ports import ChatPlatform
 from communitybot.priority_lock import PriorityLock
@@ -61,12 +68,16 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
-ASK_AGAIN = (
+ASK_AGAIN = N_(
     "For a new link, type the dashboard command in your community "
     "(/dashboard on Discord, !dashboard on Matrix)."
 )
+OPERATORS = ("/healthz", "/readyz", "/metrics", "/static/")
+"""Paths no person reads in a language (no session or database read to choose one)."""
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SESSION_KEY = web.RequestKey("session", object)
+"""The request's session, once read (`Dashboard._session`)."""
 
 
 def community_label(community: Community) -> str:
@@ -112,6 +123,7 @@ class Dashboard:
             autoescape=True,
             undefined=jinja2.StrictUndefined,
         )
+        self.templates.globals.update(TEMPLATE_GLOBALS, current_language=current_language)
 
     async def attach(
         self,
@@ -167,7 +179,7 @@ class Dashboard:
             await runner.cleanup()
 
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[_headers], client_max_size=64 * 1024)
+        app = web.Application(middlewares=[_headers, self._in_language], client_max_size=64 * 1024)
         app.add_routes(
             [
                 web.get("/healthz", self.healthz),
@@ -191,6 +203,45 @@ class Dashboard:
                 app.router.add_get(rf"/c/{{community:\d+}}/{page.name}.csv", self._page_csv(page))
         return app
 
+    # -- the reader's language (communitybot.dashboard.i18n) ------------------------------
+
+    @web.middleware
+    async def _in_language(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Every page, error and form answer of this request in the reader's language."""
+        if request.path.startswith(OPERATORS):
+            return await handler(request)
+        with use_language(await self._language(request)):
+            return await handler(request)
+
+    async def _language(self, request: web.Request) -> str:
+        accept = accepted_language(request.headers.get("Accept-Language"))
+        session = await self._session(request)
+        user = UserRef(session.platform, session.user_id) if session is not None else None
+        community: Community | None = None
+        if request.path == "/signin":  # no session yet: the person and community the link names
+            claims = await self._claims(request)
+            if claims is not None:
+                user = UserRef(claims.platform, claims.user_id)
+                community = await self._reader.communities.get_by_id(claims.community_id)
+        raw = request.match_info.get("community")
+        if session is not None and raw is not None and int(raw) in session.communities:
+            community = await self._reader.communities.get_by_id(int(raw))
+        if user is not None and community is None:  # a network's page, the list of communities
+            return await network_page_language(self._reader, user, accept)
+        return await community_page_language(self._reader, user, community, accept)
+
+    async def _claims(self, request: web.Request) -> LinkClaims | None:
+        """The valid claims of the sign-in link this request carries (query or form), if any."""
+        token = request.query.get("t")
+        if token is None and request.method == "POST":
+            sent = (await request.post()).get("t")
+            token = sent if isinstance(sent, str) else None
+        secret = await self._secret()
+        if not token or not secret:
+            return None
+        claims = check(secret, token, self.clock.now())
+        return None if isinstance(claims, str) else claims
+
     # -- rendering -------------------------------------------------------------------------
 
     def render(self, template: str, status: int = 200, **values: Any) -> web.Response:
@@ -205,7 +256,13 @@ class Dashboard:
         return self.render("message.html", status, title=title, text=text, session=session)
 
     async def _session(self, request: web.Request) -> Session | None:
-        return await self.sessions.get(request.cookies.get(SESSION_COOKIE), self.clock.now())
+        """The request's session (read once per request: the language needs it too)."""
+        if SESSION_KEY not in request:
+            request[SESSION_KEY] = await self.sessions.get(
+                request.cookies.get(SESSION_COOKIE), self.clock.now()
+            )
+        found = request[SESSION_KEY]
+        return found if isinstance(found, Session) else None
 
     async def _moderated(self, session: Session, community_id: int) -> Community | Denied:
         """`access.moderated`, and a community whose rights were lost leaves the stored
@@ -268,7 +325,9 @@ class Dashboard:
         session = await self._session(request)
         if session is None:
             return self.message(
-                200, "Dashboard", "You sign in with a link the bot sends privately. " + ASK_AGAIN
+                200,
+                tr("Dashboard"),
+                tr("You sign in with a link the bot sends privately.") + " " + tr(ASK_AGAIN),
             )
         communities = []
         for community_id in sorted(session.communities):
@@ -288,10 +347,14 @@ class Dashboard:
         if why == "expired":
             return self.message(
                 403,
-                "Link expired",
-                "This sign-in link has expired (links last 5 minutes). " + ASK_AGAIN,
+                tr("Link expired"),
+                tr("This sign-in link has expired (links last 5 minutes).") + " " + tr(ASK_AGAIN),
             )
-        return self.message(403, "Link not valid", "This sign-in link is not valid. " + ASK_AGAIN)
+        return self.message(
+            403,
+            tr("Link not valid"),
+            tr("This sign-in link is not valid.") + " " + tr(ASK_AGAIN),
+        )
 
     async def signin_form(self, request: web.Request) -> web.Response:
         """The link's landing page: a button, so a chat app's link preview (a GET) does not
@@ -320,9 +383,11 @@ class Dashboard:
         if not isinstance(sent, str) or not expected or not secrets.compare_digest(sent, expected):
             return self.message(
                 403,
-                "Form expired",
-                "This form could not be checked (its security token is missing). Open your "
-                "sign-in link again; it has not been used up.",
+                tr("Form expired"),
+                tr(
+                    "This form could not be checked (its security token is missing). Open your "
+                    "sign-in link again; it has not been used up."
+                ),
             )
         sent_token = form.get("t")
         token = sent_token if isinstance(sent_token, str) else ""
@@ -337,15 +402,17 @@ class Dashboard:
             logger.info("dashboard: a used sign-in link was opened again ({})", fingerprint(token))
             return self.message(
                 403,
-                "Link already used",
-                "This sign-in link was already used: each link opens once. " + ASK_AGAIN,
+                tr("Link already used"),
+                tr("This sign-in link was already used: each link opens once.")
+                + " "
+                + tr(ASK_AGAIN),
             )
         user = UserRef(claims.platform, claims.user_id)
         found = await rights(self._reader, self.platforms, user, claims.community_id)
         # a steward: their network's pages too, even when they moderate none of its affiliates
         network = await stewarded_from(self._reader, user, claims.community_id)
         if isinstance(found, Denied) and (found.status != 403 or network is None):
-            return self.message(found.status, "No access", found.why)
+            return self.message(found.status, tr("No access"), found.why)
         community = found if isinstance(found, Community) else None
         if community is not None:
             first_page = f"/c/{community.id}/funnel"
@@ -392,7 +459,7 @@ class Dashboard:
         if refused is not None:
             return refused
         await self.sessions.close(request.cookies.get(SESSION_COOKIE))
-        response = self.message(200, "Signed out", "You are signed out.")
+        response = self.message(200, tr("Signed out"), tr("You are signed out."))
         response.del_cookie(SESSION_COOKIE, path="/")
         return response
 
@@ -405,9 +472,11 @@ class Dashboard:
         if session is None or not session.csrf_ok(sent if isinstance(sent, str) else None):
             return self.message(
                 403,
-                "Form refused",
-                "This form could not be checked (its security token is missing or old). "
-                "Reload the page and try again.",
+                tr("Form refused"),
+                tr(
+                    "This form could not be checked (its security token is missing or old). "
+                    "Reload the page and try again."
+                ),
                 session,
             )
         return None
@@ -417,10 +486,12 @@ class Dashboard:
     async def _community(self, request: web.Request) -> tuple[Session, Community] | web.Response:
         session = await self._session(request)
         if session is None:
-            return self.message(401, "Please sign in", "You are not signed in. " + ASK_AGAIN)
+            return self.message(
+                401, tr("Please sign in"), tr("You are not signed in.") + " " + tr(ASK_AGAIN)
+            )
         found = await self._moderated(session, int(request.match_info["community"]))
         if isinstance(found, Denied):
-            return self.message(found.status, "No access", found.why, session)
+            return self.message(found.status, tr("No access"), found.why, session)
         return session, found
 
     def _page_request(self, request: web.Request, community: Community) -> PageRequest:
@@ -488,14 +559,18 @@ class Dashboard:
         bot = self.bots.get(community.ref.platform)
         if command is None or bot is None:
             return self.message(
-                400, "Not a setting", "This form does not change a setting here.", session
+                400,
+                tr("Not a setting"),
+                tr("This form does not change a setting here."),
+                session,
             )
         options = configure.options_from_form(command, form, community.ref.platform)
         if isinstance(options, str):
             answer = options  # refused before the bot: the same words a typed command gets
         else:
             user = UserRef(session.platform, session.user_id)
-            answer = await configure.run_command(bot, community, user, command, options)
+            locale = accepted_language(request.headers.get("Accept-Language"))
+            answer = await configure.run_command(bot, community, user, command, options, locale)
         token = configure.NOTICES.put(community.id, answer)
         return web.Response(
             status=303, headers={"Location": f"/c/{community.id}/settings?done={token}"}
@@ -507,13 +582,15 @@ class Dashboard:
         """The network, if this session's person stewards it right now (`network_access`)."""
         session = await self._session(request)
         if session is None:
-            return self.message(401, "Please sign in", "You are not signed in. " + ASK_AGAIN)
+            return self.message(
+                401, tr("Please sign in"), tr("You are not signed in.") + " " + tr(ASK_AGAIN)
+            )
         network_id = int(request.match_info["network"])
         found = await stewarded(self._reader, session, network_id)
         if isinstance(found, Denied) and found.forget:
             await self.sessions.drop(session, "network", network_id)
         if isinstance(found, Denied):
-            return self.message(found.status, "No access", found.why, session)
+            return self.message(found.status, tr("No access"), found.why, session)
         return session, found
 
     async def network_view(self, request: web.Request) -> web.Response:

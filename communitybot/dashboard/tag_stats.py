@@ -18,6 +18,7 @@ import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from communitybot.i18n import ptr
 from communitybot.store.db import Database
 from communitybot.store.timefmt import to_db
 
@@ -69,7 +70,7 @@ class TagTable:
 
 def _change(recent: int, before: int) -> str:
     if before == 0:
-        return "new" if recent else "–"
+        return ptr("tag growth", "new") if recent else "–"
     return f"{(recent - before) / before * 100:+.0f}%"
 
 

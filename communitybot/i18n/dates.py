@@ -88,6 +88,11 @@ def day_month(moment: datetime) -> str:
     return _format(moment, ptr("date pattern", "dd MMM"))
 
 
+def short_date(moment: datetime) -> str:
+    """ "09 Mar 2027": a period in a table or on a chart's axis."""
+    return _format(moment, ptr("date pattern", "dd MMM y"))
+
+
 def time_of_day(moment: datetime) -> str:
     """ "19:00"."""
     return _format(moment, ptr("date pattern", "HH:mm"))

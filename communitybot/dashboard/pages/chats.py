@@ -10,6 +10,7 @@ from communitybot.dashboard import chat_figures as figures
 from communitybot.dashboard.line_chart import line_chart
 from communitybot.dashboard.paged import paged
 from communitybot.dashboard.pages import Page, PageRequest
+from communitybot.i18n import N_, tr
 
 CSV_ROWS = 100_000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -27,17 +28,16 @@ async def view(request: PageRequest) -> dict[str, Any]:
     runs = await figures.runs(db, cid, runs_pager.offset)
     recent = list(reversed(await figures.runs(db, cid, 0, figures.CHART_RUNS)))
     chart = line_chart(
-        f"Chat attendance in {request.label}",
-        "Participants of the last chats, oldest first: "
-        + (
-            ", ".join(
+        tr("Chat attendance in {community}", community=request.label),
+        tr(
+            "Participants of the last chats, oldest first: {chats}.",
+            chats=", ".join(
                 f"#{r.hashtag} {r.started.date().isoformat()} {r.participants}" for r in recent
             )
-            or "no chat yet"
-        )
-        + ".",
+            or tr("no chat yet"),
+        ),
         [r.started.date().isoformat() for r in recent],
-        [("Participants", [r.participants for r in recent])],
+        [(tr("Participants"), [r.participants for r in recent])],
         label_every=max(1, len(recent) // 4),
     )
     return {
@@ -123,4 +123,4 @@ async def table(request: PageRequest) -> Sequence[Sequence[object]]:
     return rows
 
 
-PAGE = Page("chats", "Chats", "chats.html", view, table)
+PAGE = Page("chats", N_("Chats"), "chats.html", view, table)

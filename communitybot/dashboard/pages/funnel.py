@@ -11,15 +11,17 @@ from typing import Any
 from communitybot.dashboard.charts import bar_chart
 from communitybot.dashboard.funnel import csv_rows, funnel
 from communitybot.dashboard.pages import Page, PageRequest
+from communitybot.i18n import N_, tr
 
 
 async def view(request: PageRequest) -> dict[str, Any]:
     stages = await funnel(request.store.db, request.community.id)
     chart = bar_chart(
-        f"Onboarding funnel of {request.label}",
-        "Of the members here now: "
-        + ", ".join(f"{s.label.lower()} {s.members} ({s.percent})" for s in stages)
-        + ".",
+        tr("Onboarding funnel of {community}", community=request.label),
+        tr(
+            "Of the members here now: {stages}.",
+            stages=", ".join(f"{s.label.lower()} {s.members} ({s.percent})" for s in stages),
+        ),
         [(s.label, s.members, f"{s.members} ({s.percent})") for s in stages],
     )
     return {"stages": stages, "chart": chart}
@@ -29,4 +31,4 @@ async def table(request: PageRequest) -> Sequence[Sequence[object]]:
     return csv_rows(await funnel(request.store.db, request.community.id))
 
 
-PAGE = Page("funnel", "Onboarding funnel", "funnel.html", view, table)
+PAGE = Page("funnel", N_("Onboarding funnel"), "funnel.html", view, table)

@@ -9,6 +9,7 @@ from communitybot.dashboard import mentoring_figures as figures
 from communitybot.dashboard.charts import bar_chart
 from communitybot.dashboard.paged import paged
 from communitybot.dashboard.pages import Page, PageRequest
+from communitybot.i18n import N_, ntr, tr
 
 
 async def view(request: PageRequest) -> dict[str, Any]:
@@ -21,10 +22,16 @@ async def view(request: PageRequest) -> dict[str, Any]:
     flagged_pager = paged(request.query, totals.flagged_pairs, "flagged")
     waiting_pager = paged(request.query, totals.waiting_requests, "waiting")
     chart = bar_chart(
-        f"Mentoring check-ins of the last {figures.CHECKIN_WEEKS} weeks in {request.label}",
-        "Check-in questions asked, by answer: "
-        + ", ".join(f"{o.label.lower()} {o.count}" for o in outcomes)
-        + ".",
+        ntr(
+            "Mentoring check-ins of the last {n} week in {community}",
+            "Mentoring check-ins of the last {n} weeks in {community}",
+            figures.CHECKIN_WEEKS,
+            community=request.label,
+        ),
+        tr(
+            "Check-in questions asked, by answer: {answers}.",
+            answers=", ".join(f"{o.label.lower()} {o.count}" for o in outcomes),
+        ),
         [(o.label, o.count, str(o.count)) for o in outcomes],
     )
     return {
@@ -61,4 +68,4 @@ async def table(request: PageRequest) -> Sequence[Sequence[object]]:
     return rows
 
 
-PAGE = Page("mentoring", "Mentoring", "mentoring.html", view, table)
+PAGE = Page("mentoring", N_("Mentoring"), "mentoring.html", view, table)

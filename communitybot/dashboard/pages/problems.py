@@ -10,10 +10,16 @@ from communitybot.dashboard import ask_stats
 from communitybot.dashboard.charts import bar_chart
 from communitybot.dashboard.paged import paged
 from communitybot.dashboard.pages import Page, PageRequest
+from communitybot.i18n import DEFAULT_LANGUAGE, N_, current_language, ntr, tr
+from communitybot.i18n.dates import number, one_decimal
 
 
 def _days(value: float) -> str:
-    return f"{value:g} day" + ("" if value == 1 else "s")
+    """ "1 day", "2.5 days" (a median may fall between two whole days)."""
+    shown = f"{value:g}" if current_language() == DEFAULT_LANGUAGE else one_decimal(value)
+    if shown.endswith(("0", ".0", ",0")) and value.is_integer():
+        shown = number(int(value))
+    return ntr("{days} day", "{days} days", 1 if value == 1 else 2, days=shown)
 
 
 async def view(request: PageRequest) -> dict[str, Any]:
@@ -23,16 +29,25 @@ async def view(request: PageRequest) -> dict[str, Any]:
     asks = await ask_stats.open_asks(db, community_id, now, paging.size, paging.offset)
     found = await ask_stats.resolution(db, community_id, now)
     chart = bar_chart(
-        f"Median days to resolve a problem of practice in {request.label}, per month",
-        "Per month of resolution, the median days from ask to resolution: "
-        + ", ".join(
-            f"{m.label} {_days(m.median_days)} ({m.resolved} resolved)"
-            for m in found.months
-            if m.resolved
+        tr(
+            "Median days to resolve a problem of practice in {community}, per month",
+            community=request.label,
+        ),
+        tr(
+            "Per month of resolution, the median days from ask to resolution: {months}.",
+            months=", ".join(
+                tr(
+                    "{month} {days} ({resolved} resolved)",
+                    month=m.label,
+                    days=_days(m.median_days),
+                    resolved=m.resolved,
+                )
+                for m in found.months
+                if m.resolved
+            ),
         )
-        + "."
         if found.resolved
-        else "No problem of practice was resolved in the last 12 months.",
+        else tr("No problem of practice was resolved in the last 12 months."),
         [
             (m.label, round(m.median_days * 10), f"{_days(m.median_days)} ({m.resolved})")
             for m in found.months
@@ -54,4 +69,4 @@ async def table(request: PageRequest) -> Sequence[Sequence[object]]:
     return ask_stats.csv_rows(found, await ask_stats.open_count(db, community_id))
 
 
-PAGE = Page("problems", "Problems of practice", "problems.html", view, table)
+PAGE = Page("problems", N_("Problems of practice"), "problems.html", view, table)

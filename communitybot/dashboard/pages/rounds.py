@@ -9,6 +9,7 @@ from communitybot.dashboard import round_figures as figures
 from communitybot.dashboard.line_chart import line_chart
 from communitybot.dashboard.paged import paged
 from communitybot.dashboard.pages import Page, PageRequest
+from communitybot.i18n import N_, tr
 
 CSV_ROUNDS = 100_000
 
@@ -21,12 +22,14 @@ async def view(request: PageRequest) -> dict[str, Any]:
         r for r in reversed(await figures.rounds(db, cid, 0, figures.CHART_ROUNDS)) if r.groups
     ]
     chart = line_chart(
-        f"Peer rounds of {request.label}: groups that met",
-        "Share of each round's groups where someone said they met, oldest round first: "
-        + (", ".join(f"{r.key} {r.met_percent}" for r in recent) or "no round yet")
-        + ".",
+        tr("Peer rounds of {community}: groups that met", community=request.label),
+        tr(
+            "Share of each round's groups where someone said they met, oldest round first:"
+            " {rounds}.",
+            rounds=", ".join(f"{r.key} {r.met_percent}" for r in recent) or tr("no round yet"),
+        ),
         [r.key for r in recent],
-        [("Groups that met", [round((r.met_rate or 0.0) * 100, 1) for r in recent])],
+        [(tr("Groups that met"), [round((r.met_rate or 0.0) * 100, 1) for r in recent])],
         top_value=100,
         unit="%",
         label_every=max(1, len(recent) // 4),
@@ -70,4 +73,4 @@ async def table(request: PageRequest) -> Sequence[Sequence[object]]:
     return rows
 
 
-PAGE = Page("rounds", "Peer rounds", "rounds.html", view, table)
+PAGE = Page("rounds", N_("Peer rounds"), "rounds.html", view, table)

@@ -7,11 +7,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from communitybot.chats.schedule import WEEKDAYS
+from babel import Locale
+from babel.dates import get_day_names
+
 from communitybot.dashboard.configure import NOTICES
 from communitybot.dashboard.pages import Page, PageRequest
+from communitybot.i18n import N_, current_language, ptr
+from communitybot.i18n.dates import BABEL_LOCALES
 
 TAGS_PER_PAGE = 50
+
+
+def weekday_name(weekday: int) -> str:
+    """ "Monday" (Monday is 0) as the reader writes it: "lunes", "lundi"."""
+    name = get_day_names("wide", locale=Locale.parse(BABEL_LOCALES[current_language()]))[weekday]
+    return str(name)
+
+
+def frequency_text(frequency: str) -> str:
+    """How often peer rounds run, as the page says it ("cada semana"; the stored value is the
+    option typed: `weekly`)."""
+    if frequency == "weekly":
+        return ptr("how often", "weekly")
+    if frequency == "biweekly":
+        return ptr("how often", "biweekly")
+    if frequency == "monthly":
+        return ptr("how often", "monthly")
+    return frequency
 
 
 def page_number(request: PageRequest) -> int:
@@ -65,7 +87,8 @@ async def view(request: PageRequest) -> dict[str, Any]:
         "chats": await store.chats.active(community_id),
         "mentoring": await store.mentoring.settings(community_id),
         "rounds": rounds,
-        "round_weekday": WEEKDAYS[rounds.weekday].capitalize() if rounds else "",
+        "round_weekday": weekday_name(rounds.weekday) if rounds else "",
+        "round_frequency": frequency_text(rounds.frequency) if rounds else "",
     }
 
 
@@ -77,4 +100,4 @@ async def table(request: PageRequest) -> Sequence[Sequence[object]]:
     ]
 
 
-PAGE = Page("settings", "Settings", "settings.html", view, table)
+PAGE = Page("settings", N_("Settings"), "settings.html", view, table)

@@ -10,6 +10,7 @@ from communitybot.dashboard import tag_stats
 from communitybot.dashboard.charts import bar_chart
 from communitybot.dashboard.paged import paged
 from communitybot.dashboard.pages import Page, PageRequest
+from communitybot.i18n import N_, tr
 
 UNLINKED_SHOWN = 20
 """Unlinked tags listed on the page (all of them are in the CSV)."""
@@ -20,12 +21,17 @@ async def view(request: PageRequest) -> dict[str, Any]:
     paging = paged(request.query, len(found.rows))
     unlinked = found.unlinked
     growth = bar_chart(
-        f"New taggings in {request.label}",
-        f"Members chose tags {found.recent} times in the last 4 weeks and {found.before}"
-        f" times in the 4 weeks before ({found.change}).",
+        tr("New taggings in {community}", community=request.label),
+        tr(
+            "Members chose tags {recent} times in the last 4 weeks and {before}"
+            " times in the 4 weeks before ({change}).",
+            recent=found.recent,
+            before=found.before,
+            change=found.change,
+        ),
         [
-            ("4 weeks before", found.before, str(found.before)),
-            ("Last 4 weeks", found.recent, str(found.recent)),
+            (tr("4 weeks before"), found.before, str(found.before)),
+            (tr("Last 4 weeks"), found.recent, str(found.recent)),
         ],
     )
     return {
@@ -44,4 +50,4 @@ async def table(request: PageRequest) -> Sequence[Sequence[object]]:
     return tag_stats.csv_rows(found.rows)
 
 
-PAGE = Page("tags", "Tags", "tags.html", view, table)
+PAGE = Page("tags", N_("Tags"), "tags.html", view, table)
