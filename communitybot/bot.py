@@ -76,6 +76,7 @@ from communitybot.models import Community, Member
 from communitybot.outbox import Outbox, Queued
 from communitybot.ports import ChatPlatform
 from communitybot.priority_lock import Priority, PriorityLock
+from communitybot.privacy import answers
 from communitybot.rate_limits import RateLimiter
 from communitybot.replies import Action, Message, RelayPost, Reply, SendToChannel, reply
 from communitybot.store.changes import UnitChanges
@@ -748,9 +749,10 @@ _SPANNING_CHOICES = {"forgetme", "link:confirm"}
 every network the two accounts share, `communitybot.identity`)."""
 
 
-_FORGET_YES = {"yes", "y", "this", "this account", "all", "all accounts", "everything"}
-"""The typed answers that make `/forgetme` delete (as `communitybot.privacy.commands` reads
-them: "this" account or "all" linked accounts; any other answer deletes nothing)."""
+_FORGET_YES = answers.deleting_in_any_language()
+"""The typed answers that make `/forgetme` delete, in any language (as
+`communitybot.privacy.commands` reads them: "this" account or "all" linked accounts; any other
+answer deletes nothing)."""
 
 
 def _spans(event: Event) -> Spans:
@@ -761,8 +763,8 @@ def _spans(event: Event) -> Spans:
         return command.spans if command is not None else "community"
     if isinstance(event, ChoicePicked) and event.custom_id in _SPANNING_CHOICES:
         return "person"
-    typed = " ".join(event.text.split()).casefold() if isinstance(event, MessageReceived) else ""
-    return "person" if typed.rstrip(".!") in _FORGET_YES else "community"
+    typed = answers.normalized(event.text) if isinstance(event, MessageReceived) else ""
+    return "person" if typed in _FORGET_YES else "community"
 
 
 @dataclass(eq=False)

@@ -27,6 +27,7 @@ from communitybot.events import (
     CommunityRef,
     ConversationRef,
     MemberJoined,
+    MessageReceived,
     UserRef,
 )
 from communitybot.mentoring import windows
@@ -34,7 +35,7 @@ from communitybot.peers import index as index_module
 from communitybot.peers.community import CommunityIndex
 from communitybot.peers.index import PeerIndex
 from communitybot.priority_lock import Priority
-from communitybot.privacy import commands as privacy_commands
+from communitybot.privacy import answers
 from communitybot.replies import Action, Message
 from communitybot.rounds import runs as runs_module
 from communitybot.store.store import Store
@@ -180,7 +181,10 @@ async def test_another_community_is_answered_while_a_peer_round_is_solved(
 
 def test_the_answers_that_delete_are_the_ones_privacy_acts_on() -> None:
     """The bot takes every lane of the member for exactly the answers `/forgetme` acts on."""
-    assert bot_module._FORGET_YES == privacy_commands._YES | privacy_commands._ALL
+    for meaning in ("yes", "this", "all"):
+        for language in ("en", "es", "fr"):
+            assert answers.words(meaning, language) <= bot_module._FORGET_YES
+    assert not answers.words("no", "es") & bot_module._FORGET_YES
 
 
 async def test_a_read_only_command_is_answered_while_a_write_transaction_is_open(
@@ -473,3 +477,10 @@ async def test_long_work_runs_in_place_where_the_unit_cannot_step_out(harness: H
 
     await harness.bot.run_scheduled(rerunnable, pausable=True)
     assert ran == ["job", "again"] and runs == 2
+
+
+def test_a_translated_yes_to_forgetme_takes_the_persons_lanes_too() -> None:
+    """"¡Sí!" deletes for a Spanish reader, so it acts for the person like "yes" does."""
+    for typed, spans in (("¡Sí!", "person"), ("tout", "person"), ("no", "community")):
+        event = MessageReceived(COMMUNITY, user("ann"), ConversationRef("fake", "dm", "ann"), typed)
+        assert bot_module._spans(event) == spans

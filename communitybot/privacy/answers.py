@@ -50,3 +50,16 @@ def words(meaning: Meaning, language: str | None = None) -> frozenset[str]:
     the English words, plus that language's own."""
     code = language or current_language()
     return _ENGLISH[meaning] | _TRANSLATED.get(code, {}).get(meaning, frozenset())
+
+
+def deleting_in_any_language() -> frozenset[str]:
+    """Every typed answer that makes `/forgetme` delete ("this" account or "all" linked
+    accounts), in English and every translated language: the bot takes all the person's lanes
+    for these before knowing which language the member reads (`bot._spans`). Taking them for a
+    word that then deletes nothing only costs a wait; missing one would let the deletion race
+    the person's other communities."""
+    meanings: tuple[Meaning, ...] = ("yes", "this", "all")
+    found = {word for meaning in meanings for word in _ENGLISH[meaning]}
+    for table in _TRANSLATED.values():
+        found |= {word for meaning in meanings for word in table.get(meaning, frozenset())}
+    return frozenset(found)
