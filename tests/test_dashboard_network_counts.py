@@ -1,14 +1,16 @@
-"""The network page's peer-round meetings come from each seat's own community (migration 0039
-stores it on `round_group_members`) instead of looking every seat's member up. These tests hold
-the figures to the plain definition — counted through the members — on the seeded network,
-after a member in a meeting across affiliate lines is forgotten, and check that a database made
-before 0039 gets its seats' communities filled in."""
+"""The network page's peer-round meetings come from what is written with the groups: each seat's
+own community (migration 0039), each group's one community and the per-(community, month)
+counts of such groups (0040), instead of grouping a year of seats. These tests hold the figures
+to the plain definition — counted through the members — on the seeded network: after a member
+in a meeting across affiliate lines is forgotten, after every member of a meeting is forgotten,
+after a community leaves the network, after another round, and check that databases made before
+0039 and before 0040 get their seats' communities and their groups' counts filled in."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
-from communitybot.dashboard.network_figures import _MEETINGS, _per_affiliate, meetings_by_month
 from communitybot.events import ChoicePicked, ConversationRef
 from communitybot.store.db import Database, bundled_migrations
 from communitybot.store.store import Store
@@ -45,11 +47,21 @@ async def by_definition(harness: Harness, network_id: int) -> tuple[dict, dict, 
 
 
 async def from_the_page(harness: Harness, network_id: int) -> tuple[dict, dict, tuple]:
-    # an affiliate with no meeting: 0 on the page, absent from the definition's grouping
-    counted = await _per_affiliate(harness.store.db, _MEETINGS, network_id)
-    per_affiliate = {community: n for community, n in counted.items() if n}
-    months = await meetings_by_month(harness.store.db, network_id)
+    counted = await harness.store.rounds.network_meetings(network_id)
+    # an affiliate or a month with no meeting: 0 on the page, absent from the definition
+    per_affiliate = {community: n for community, n in counted.per_affiliate.items() if n}
+    months = {month: n for month, n in counted.per_month.items() if n != (0, 0)}
     return per_affiliate, months, await harness.store.rounds.network_group_counts(network_id)
+
+
+async def forget(harness: Harness, name: str) -> None:
+    await harness.command(name, "/forgetme")
+    await harness.bot.dispatch(
+        ChoicePicked(
+            COMMUNITY, user(name), ConversationRef("fake", "dm", name), "forgetme", ("yes",)
+        )
+    )
+    assert await harness.find_member(name) is None
 
 
 async def test_meetings_match_the_definition_before_and_after_a_member_is_forgotten(
@@ -62,16 +74,59 @@ async def test_meetings_match_the_definition_before_and_after_a_member_is_forgot
     assert await from_the_page(harness, seeded.network_id) == expected
 
     # cat forgets herself: her seats go, and her meeting with eve no longer crossed a line
-    await harness.command("cat", "/forgetme")
-    await harness.bot.dispatch(
-        ChoicePicked(
-            COMMUNITY, user("cat"), ConversationRef("fake", "dm", "cat"), "forgetme", ("yes",)
-        )
-    )
-    assert await harness.find_member("cat") is None
+    await forget(harness, "cat")
     expected = await by_definition(harness, seeded.network_id)
     assert expected[2] == (2, 0)
     assert expected[0] == {seeded.north: 1, seeded.south: 1}
+    assert await from_the_page(harness, seeded.network_id) == expected
+
+
+async def test_a_meeting_whose_members_all_forgot_themselves_no_longer_counts(
+    harness: Harness,
+) -> None:
+    seeded = await seed_network(harness)
+    await forget(harness, "bob")
+    await forget(harness, "cat")
+    # {bob, cat} has nobody left; {cat, eve} has eve, in South, and crosses no line
+    expected = await by_definition(harness, seeded.network_id)
+    assert expected[2] == (1, 0)
+    assert expected[0] == {seeded.south: 1}
+    assert await from_the_page(harness, seeded.network_id) == expected
+    left = await harness.store.db.fetch_all("SELECT meetings FROM round_meeting_months")
+    assert all(int(row[0]) >= 0 for row in left)
+
+
+async def test_meetings_follow_a_community_leaving_the_network(harness: Harness) -> None:
+    seeded = await seed_network(harness)
+    await harness.store.networks.remove_affiliate(seeded.network_id, seeded.south)
+    # {cat, eve} still has cat in North, but eve's South is no affiliate any more
+    expected = await by_definition(harness, seeded.network_id)
+    assert expected[2] == (2, 0)
+    assert expected[0] == {seeded.north: 2}
+    assert await from_the_page(harness, seeded.network_id) == expected
+
+
+async def test_meetings_of_a_later_round_add_up_by_month(harness: Harness) -> None:
+    seeded = await seed_network(harness)
+    store = harness.store
+
+    async def member(community_id: int, name: str) -> int:
+        found = await store.members.get(community_id, user(name))
+        assert found is not None
+        return found.id
+
+    ann, bob = await member(seeded.north, "ann"), await member(seeded.north, "bob")
+    dan, fay = await member(seeded.south, "dan"), await member(seeded.third, "fay")
+    later = harness.clock.now() + timedelta(days=40)
+    round_id = await store.rounds.add_round(seeded.north, "w6", "manual", later)
+    assert round_id is not None
+    groups = [([ann, bob], ""), ([bob, dan, fay], ""), ([dan], "")]
+    await store.rounds.add_groups(round_id, seeded.north, groups, later)
+    # replayed: nothing new, nothing counted twice
+    await store.rounds.add_groups(round_id, seeded.north, groups, later)
+    expected = await by_definition(harness, seeded.network_id)
+    assert expected[2] == (5, 2)
+    assert expected[1][later.strftime("%Y-%m")] == (3, 1)
     assert await from_the_page(harness, seeded.network_id) == expected
 
 
@@ -111,5 +166,67 @@ async def test_a_database_from_before_0039_gets_its_seats_communities(tmp_path: 
     try:
         seat = await store.db.fetch_one("SELECT community_id FROM round_group_members")
         assert seat is not None and seat[0] == community
+    finally:
+        await store.close()
+
+
+async def test_a_database_from_before_0040_gets_its_groups_communities_counted(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    old = await Database.open(path, [m for m in bundled_migrations() if m.version < 40])
+    try:
+        async with old.transaction():
+            stamp = "2027-01-04T12:00:00+00:00"
+            here, there = [
+                await old.execute(
+                    "INSERT INTO communities (platform, space_id, created_at)"
+                    " VALUES ('console', ?, ?)",
+                    (space, stamp),
+                )
+                for space in ("here", "there")
+            ]
+            ann, bob, cat = [
+                await old.execute(
+                    "INSERT INTO members (community_id, platform, user_id, joined_at)"
+                    " VALUES (?, 'console', ?, ?)",
+                    (community, name, stamp),
+                )
+                for community, name in ((here, "ann"), (here, "bob"), (there, "cat"))
+            ]
+            round_id = await old.execute(
+                "INSERT INTO rounds (community_id, round_key, trigger, started_at)"
+                " VALUES (?, 'w1', 'manual', ?)",
+                (here, stamp),
+            )
+            within, across, empty = [
+                await old.execute(
+                    "INSERT INTO round_groups (round_id, community_id, idempotency_key,"
+                    " created_at) VALUES (?, ?, ?, ?)",
+                    (round_id, here, key, stamp),
+                )
+                for key in ("a", "b", "c")
+            ]
+            for group, member, community in (
+                (within, ann, here),
+                (within, bob, here),
+                (across, bob, here),
+                (across, cat, there),
+            ):
+                await old.execute(
+                    "INSERT INTO round_group_members (group_id, member_id, community_id)"
+                    " VALUES (?, ?, ?)",
+                    (group, member, community),
+                )
+    finally:
+        await old.close()
+    store = await Store.open(path)
+    try:
+        groups = await store.db.fetch_all("SELECT id, seat_community FROM round_groups")
+        assert {int(r[0]): r[1] for r in groups} == {within: here, across: None, empty: None}
+        counts = await store.db.fetch_all(
+            "SELECT community_id, month, meetings FROM round_meeting_months"
+        )
+        assert [tuple(r) for r in counts] == [(here, "2027-01", 1)]
     finally:
         await store.close()

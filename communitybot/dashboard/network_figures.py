@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from communitybot.store.db import Database
+from communitybot.store.rounds import NetworkMeetings, RoundRepository
 from communitybot.store.store import Store
 
 MONTHS = 12
@@ -86,14 +87,6 @@ _ACTIVE_PAIRS = (
     "  WHERE a.network_id = ? AND p.status = 'active'"
     ") AS sides GROUP BY sides.community_id"
 )
-_MEETINGS = (
-    # per affiliate, the groups of its seats from `round_group_members_by_community` (each
-    # seat keeps its member's community, migration 0039): an index range each, no member
-    # looked up per seat, no sort
-    "SELECT a.community_id, (SELECT count(DISTINCT gm.group_id) FROM round_group_members gm"
-    "  WHERE gm.community_id = a.community_id) AS n"
-    " FROM network_affiliates a WHERE a.network_id = ?"
-)
 _CHAT_PARTICIPANTS = (
     # from the chat messages (a few thousand a year per community) to their writers, rather
     # than asking of every member of every affiliate whether they wrote one
@@ -110,13 +103,18 @@ _OPEN_ASKS = (
 
 
 async def affiliate_rows(
-    store: Store, network_id: int, community_ids: Sequence[int]
+    store: Store,
+    network_id: int,
+    community_ids: Sequence[int],
+    meetings: NetworkMeetings | None = None,
 ) -> list[AffiliateRow]:
-    """The figures of these affiliates (a page of them), in the order given."""
+    """The figures of these affiliates (a page of them), in the order given. `meetings`: from
+    `store.rounds.network_meetings`, when the caller has it already."""
     db = store.db
     counts = await store.networks.affiliate_counts(network_id)
     pairs = await _per_affiliate(db, _ACTIVE_PAIRS, network_id)
-    meetings = await _per_affiliate(db, _MEETINGS, network_id)
+    if meetings is None:
+        meetings = await store.rounds.network_meetings(network_id)
     chatting = await _per_affiliate(db, _CHAT_PARTICIPANTS, network_id)
     asks = await _per_affiliate(db, _OPEN_ASKS, network_id)
     rows = []
@@ -129,7 +127,7 @@ async def affiliate_rows(
                 figures.present if figures else 0,
                 done,
                 pairs.get(community_id, 0),
-                meetings.get(community_id, 0),
+                meetings.per_affiliate.get(community_id, 0),
                 chatting.get(community_id, 0),
                 asks.get(community_id, 0),
             )
@@ -148,21 +146,6 @@ _PAIRS_BY_MONTH = (
     " WHERE na.network_id = ? AND nb.network_id = ? AND p.created_at >= ?"
     " GROUP BY substr(p.created_at, 1, 7)"
 )
-_MEETINGS_BY_MONTH = (
-    # every month, not only the last 12: the page's all-time totals are their sum (one pass
-    # over the seats instead of two). Per group, its seats' lowest and highest affiliate
-    # (different: it crossed a line), from the affiliates' seats as `_MEETINGS`
-    "SELECT substr(g.created_at, 1, 7) AS month, count(*) AS total,"
-    " coalesce(sum(CASE WHEN grouped.lowest <> grouped.highest THEN 1 ELSE 0 END), 0)"
-    "  AS crossing"
-    " FROM (SELECT gm.group_id, min(gm.community_id) AS lowest,"
-    "  max(gm.community_id) AS highest"
-    "  FROM network_affiliates a CROSS JOIN round_group_members gm"
-    "  WHERE a.network_id = ? AND gm.community_id = a.community_id"
-    "  GROUP BY gm.group_id) AS grouped"
-    " JOIN round_groups g ON g.id = grouped.group_id"
-    " GROUP BY substr(g.created_at, 1, 7)"
-)
 _EXCHANGES_BY_MONTH = (
     "SELECT substr(r.started_at, 1, 7) AS month, count(*) AS total,"
     " coalesce(sum(CASE WHEN a.community_id <> b.community_id THEN 1 ELSE 0 END), 0)"
@@ -174,25 +157,15 @@ _EXCHANGES_BY_MONTH = (
 )
 
 
-async def meetings_by_month(db: Database, network_id: int) -> dict[str, tuple[int, int]]:
-    """Every month's peer-round meetings with a seat in the network's affiliates, and of
-    them across affiliate lines (YYYY-MM: (meetings, crossing)); summed, the all-time figures
-    `store.rounds.network_group_counts` gives."""
-    return {
-        str(r[0]): (int(r[1]), int(r[2]))
-        for r in await db.fetch_all(_MEETINGS_BY_MONTH, (network_id,))
-    }
-
-
 async def monthly_shares(
     db: Database,
     network_id: int,
     now: datetime,
-    meetings: dict[str, tuple[int, int]] | None = None,
+    meetings: NetworkMeetings | None = None,
 ) -> list[MonthShare]:
     """Per month of the last `MONTHS` (oldest first): pairings made, meetings introduced and
     network-chat exchanges, and how many of each crossed affiliate lines. `meetings`: from
-    `meetings_by_month`, when the caller has it already."""
+    `store.rounds.network_meetings`, when the caller has it already."""
     months = last_months(now)
     since = f"{months[0]}-01"
     pairs = {
@@ -200,7 +173,7 @@ async def monthly_shares(
         for r in await db.fetch_all(_PAIRS_BY_MONTH, (network_id, network_id, since))
     }
     if meetings is None:
-        meetings = await meetings_by_month(db, network_id)
+        meetings = await RoundRepository(db).network_meetings(network_id)
     exchanges = {
         str(r[0]): (int(r[1]), int(r[2]))
         for r in await db.fetch_all(_EXCHANGES_BY_MONTH, (network_id, since))
@@ -209,7 +182,7 @@ async def monthly_shares(
         MonthShare(
             month,
             *pairs.get(month, (0, 0)),
-            *meetings.get(month, (0, 0)),
+            *meetings.per_month.get(month, (0, 0)),
             *exchanges.get(month, (0, 0)),
         )
         for month in months

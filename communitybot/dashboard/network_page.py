@@ -23,7 +23,6 @@ from communitybot.dashboard.network_figures import (
     MonthShare,
     affiliate_rows,
     cross_pairings,
-    meetings_by_month,
     monthly_shares,
     percent,
 )
@@ -84,13 +83,12 @@ async def view(
     pages = max((len(everyone) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = page_number(query, pages)
     shown = everyone[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    rows = await affiliate_rows(store, network.id, [a.id for a in shown])
-    meeting_months = await meetings_by_month(store.db, network.id)
-    months = await monthly_shares(store.db, network.id, now, meeting_months)
+    meeting_counts = await store.rounds.network_meetings(network.id)
+    rows = await affiliate_rows(store, network.id, [a.id for a in shown], meeting_counts)
+    months = await monthly_shares(store.db, network.id, now, meeting_counts)
     crossing = await cross_pairings(store.db, network.id)
     pairs, active, pairs_crossing = await store.mentoring.network_pair_counts(network.id)
-    meetings = sum(total for total, _ in meeting_months.values())
-    meetings_crossing = sum(across for _, across in meeting_months.values())
+    meetings, meetings_crossing = meeting_counts.totals
     shared_asks = await store.asks.open_shared_count(network.id)
     shown_ids = {a.id for a in shown}
     partners = [
@@ -212,12 +210,13 @@ def _cell(value: object) -> object:
 
 async def table(store: Store, network: Network, now: datetime) -> list[list[object]]:
     everyone = await _affiliates(store, network)
-    rows = await affiliate_rows(store, network.id, [a.id for a in everyone])
+    meeting_counts = await store.rounds.network_meetings(network.id)
+    rows = await affiliate_rows(store, network.id, [a.id for a in everyone], meeting_counts)
     out: list[list[object]] = [["section", "id", "subject", "measure", "value"]]
     for affiliate, row in zip(everyone, rows, strict=True):
         for name, _ in MEASURES:
             out.append(["affiliate", affiliate.id, affiliate.label, name, getattr(row, name)])
-    for month in await monthly_shares(store.db, network.id, now):
+    for month in await monthly_shares(store.db, network.id, now, meeting_counts):
         for measure in (
             "pairings",
             "pairings_crossing",
