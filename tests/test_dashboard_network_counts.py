@@ -4,13 +4,16 @@ counts of such groups (0040), instead of grouping a year of seats. These tests h
 to the plain definition — counted through the members — on the seeded network: after a member
 in a meeting across affiliate lines is forgotten, after every member of a meeting is forgotten,
 after a community leaves the network, after another round, and check that databases made before
-0039 and before 0040 get their seats' communities and their groups' counts filled in."""
+0039 and before 0040 get their seats' communities and their groups' counts filled in. The
+pairings (totals, months, matrix: one pass over the pairs) and onboarding finished (one
+statement for a page of affiliates) are held to `network stats`' own queries."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
 
+from communitybot.dashboard.network_figures import affiliate_rows, pairings
 from communitybot.events import ChoicePicked, ConversationRef
 from communitybot.store.db import Database, bundled_migrations
 from communitybot.store.store import Store
@@ -128,6 +131,71 @@ async def test_meetings_of_a_later_round_add_up_by_month(harness: Harness) -> No
     assert expected[2] == (5, 2)
     assert expected[1][later.strftime("%Y-%m")] == (3, 1)
     assert await from_the_page(harness, seeded.network_id) == expected
+
+
+async def pairings_by_definition(harness: Harness, network_id: int) -> tuple[dict, dict]:
+    """(pairings per month, per ordered pair of different affiliates), straight from the
+    pairs and their members."""
+    rows = await harness.store.db.fetch_all(
+        "SELECT p.created_at, a.community_id, b.community_id FROM mentor_pairs p"
+        " JOIN members a ON a.id = p.mentor_id JOIN members b ON b.id = p.mentee_id",
+        (),
+    )
+    affiliates = set(await harness.store.networks.affiliates(network_id))
+    months: dict[str, tuple[int, int]] = {}
+    between: dict[tuple[int, int], int] = {}
+    for created, one, other in rows:
+        if one not in affiliates or other not in affiliates:
+            continue
+        made, across = months.get(str(created)[:7], (0, 0))
+        months[str(created)[:7]] = (made + 1, across + (one != other))
+        if one != other:
+            for key in ((one, other), (other, one)):
+                between[key] = between.get(key, 0) + 1
+    return months, between
+
+
+async def test_pairings_and_onboarding_match_network_stats(harness: Harness) -> None:
+    seeded = await seed_network(harness)
+    store = harness.store
+    affiliates = [seeded.north, seeded.south, seeded.third]
+
+    async def check() -> None:
+        counted = await pairings(store.db, seeded.network_id)
+        totals = (counted.total, counted.active, counted.crossing)
+        assert totals == await store.mentoring.network_pair_counts(seeded.network_id)
+        assert (counted.per_month, counted.between) == await pairings_by_definition(
+            harness, seeded.network_id
+        )
+        rows = await affiliate_rows(store, seeded.network_id, affiliates)
+        assert [row.onboarded for row in rows] == [
+            (await store.onboarding.completion_counts(c))["completed"] for c in affiliates
+        ]
+
+    await check()
+    counted = await pairings(store.db, seeded.network_id)
+    assert (counted.total, counted.active, counted.crossing) == (3, 3, 2)
+    assert [r.onboarded for r in await affiliate_rows(store, seeded.network_id, affiliates)] == [
+        1,
+        0,
+        0,
+    ]
+
+    # a pairing ends, ann (onboarded) leaves, and South leaves the network
+    pair = await store.db.fetch_one("SELECT id FROM mentor_pairs ORDER BY id LIMIT 1")
+    assert pair is not None
+    await store.mentoring.end_pair(int(pair[0]), 0, None, harness.clock.now())
+    await harness.leave("ann")
+    await check()
+    assert [r.onboarded for r in await affiliate_rows(store, seeded.network_id, affiliates)] == [
+        0,
+        0,
+        0,
+    ]
+    await store.networks.remove_affiliate(seeded.network_id, seeded.south)
+    await check()
+    counted = await pairings(store.db, seeded.network_id)
+    assert (counted.total, counted.active, counted.crossing) == (1, 0, 0)
 
 
 async def test_a_database_from_before_0039_gets_its_seats_communities(tmp_path: Path) -> None:

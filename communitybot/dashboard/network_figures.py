@@ -1,12 +1,13 @@
 """The numbers of a network's dashboard page: its affiliates side by side, and who met whom
 across affiliate lines (per month, and affiliate by affiliate).
 
-What `network stats` already computes is reused (members per affiliate, onboarding finished,
-the all-time pairing and meeting totals); what it has no query for is added here, each as ONE
-aggregate query over the whole network grouped by affiliate or by month, so a page costs the
-same few queries whether an affiliate has ten members or a hundred thousand. Only the
-onboarding count is asked per affiliate (as `network stats` does), and only for the affiliates
-on the page being shown.
+The figures are `network stats`' definitions (members per affiliate, onboarding finished, the
+all-time pairing and meeting totals), each asked as ONE aggregate query over the whole network
+grouped by affiliate or by month, so a page costs the same few queries whether an affiliate has
+ten members or a hundred thousand: the pairings' totals, months and matrix come from one pass
+over the pairs (`pairings`), the peer-round meetings from the per-group summary written with
+the rounds (`store.rounds.network_meetings`, migration 0040), and onboarding finished only for
+the affiliates on the page being shown, in one statement.
 
 Who counts where: a mentor pairing or a peer-round meeting counts for every affiliate one of
 its members belongs to (a pairing across two affiliates shows in both rows); "crossing" means
@@ -95,6 +96,15 @@ _CHAT_PARTICIPANTS = (
     " JOIN network_affiliates a ON a.community_id = m.community_id"
     " WHERE a.network_id = ? GROUP BY m.community_id"
 )
+_ONBOARDED = (
+    # `store.onboarding.completion_counts`' "completed" (present members whose onboarding is
+    # completed), for a page of affiliates in one statement: each one's present members from
+    # `members_present`, each probed in `onboarding_progress` by its key
+    "SELECT c.id, (SELECT count(*) FROM members m"
+    "  JOIN onboarding_progress p ON p.member_id = m.id"
+    "  WHERE m.community_id = c.id AND m.left_at IS NULL AND p.status = 'completed') AS n"
+    " FROM communities c WHERE c.id IN ({marks})"
+)
 _OPEN_ASKS = (
     "SELECT k.community_id, count(*) AS n FROM asks k"
     " JOIN network_affiliates a ON a.community_id = k.community_id"
@@ -117,10 +127,11 @@ async def affiliate_rows(
         meetings = await store.rounds.network_meetings(network_id)
     chatting = await _per_affiliate(db, _CHAT_PARTICIPANTS, network_id)
     asks = await _per_affiliate(db, _OPEN_ASKS, network_id)
+    onboarded = await _onboarded(db, community_ids)
     rows = []
     for community_id in community_ids:
         figures = counts.get(community_id)
-        done = (await store.onboarding.completion_counts(community_id)).get("completed", 0)
+        done = onboarded.get(community_id, 0)
         rows.append(
             AffiliateRow(
                 community_id,
@@ -135,17 +146,56 @@ async def affiliate_rows(
     return rows
 
 
-_PAIRS_BY_MONTH = (
-    "SELECT substr(p.created_at, 1, 7) AS month, count(*) AS total,"
-    " coalesce(sum(CASE WHEN a.community_id <> b.community_id THEN 1 ELSE 0 END), 0)"
-    "  AS crossing"
+_PAIRINGS = (
+    # every pairing between two members of the network's affiliates, counted by (mentor's
+    # affiliate, mentee's affiliate, month, status): one pass over the pairs gives the totals
+    # (`store.mentoring.network_pair_counts`' definition), the months and the matrix
+    "SELECT a.community_id AS mentor_side, b.community_id AS mentee_side,"
+    " substr(p.created_at, 1, 7) AS month,"
+    " CASE WHEN p.status = 'active' THEN 1 ELSE 0 END AS active, count(*) AS n"
     " FROM mentor_pairs p JOIN members a ON a.id = p.mentor_id"
     " JOIN members b ON b.id = p.mentee_id"
     " JOIN network_affiliates na ON na.community_id = a.community_id"
     " JOIN network_affiliates nb ON nb.community_id = b.community_id"
-    " WHERE na.network_id = ? AND nb.network_id = ? AND p.created_at >= ?"
-    " GROUP BY substr(p.created_at, 1, 7)"
+    " WHERE na.network_id = ? AND nb.network_id = ?"
+    " GROUP BY a.community_id, b.community_id, substr(p.created_at, 1, 7),"
+    " CASE WHEN p.status = 'active' THEN 1 ELSE 0 END"
 )
+
+
+@dataclass(frozen=True)
+class Pairings:
+    """The network's mentor pairings (both members in its affiliates, ever made)."""
+
+    total: int
+    active: int
+    crossing: int
+    """Of them, between two different affiliates."""
+    per_month: dict[str, tuple[int, int]]
+    """YYYY-MM: (pairings made, of them across affiliate lines)."""
+    between: dict[tuple[int, int], int]
+    """(affiliate, other affiliate): pairings across the two, both orders, the same count."""
+
+
+async def pairings(db: Database, network_id: int) -> Pairings:
+    """All of the network's pairing figures, from one query (`_PAIRINGS`)."""
+    total = active = crossing = 0
+    per_month: dict[str, tuple[int, int]] = {}
+    between: dict[tuple[int, int], int] = {}
+    for row in await db.fetch_all(_PAIRINGS, (network_id, network_id)):
+        one, other, month, n = int(row[0]), int(row[1]), str(row[2]), int(row[4])
+        across = one != other
+        total += n
+        active += n if int(row[3]) else 0
+        crossing += n if across else 0
+        made, made_across = per_month.get(month, (0, 0))
+        per_month[month] = (made + n, made_across + (n if across else 0))
+        if across:
+            between[(one, other)] = between.get((one, other), 0) + n
+            between[(other, one)] = between.get((other, one), 0) + n
+    return Pairings(total, active, crossing, per_month, between)
+
+
 _EXCHANGES_BY_MONTH = (
     "SELECT substr(r.started_at, 1, 7) AS month, count(*) AS total,"
     " coalesce(sum(CASE WHEN a.community_id <> b.community_id THEN 1 ELSE 0 END), 0)"
@@ -162,16 +212,16 @@ async def monthly_shares(
     network_id: int,
     now: datetime,
     meetings: NetworkMeetings | None = None,
+    pairs: Pairings | None = None,
 ) -> list[MonthShare]:
     """Per month of the last `MONTHS` (oldest first): pairings made, meetings introduced and
     network-chat exchanges, and how many of each crossed affiliate lines. `meetings`: from
-    `store.rounds.network_meetings`, when the caller has it already."""
+    `store.rounds.network_meetings`, and `pairs`: from `pairings`, when the caller has them
+    already."""
     months = last_months(now)
     since = f"{months[0]}-01"
-    pairs = {
-        str(r[0]): (int(r[1]), int(r[2]))
-        for r in await db.fetch_all(_PAIRS_BY_MONTH, (network_id, network_id, since))
-    }
+    if pairs is None:
+        pairs = await pairings(db, network_id)
     if meetings is None:
         meetings = await RoundRepository(db).network_meetings(network_id)
     exchanges = {
@@ -181,7 +231,7 @@ async def monthly_shares(
     return [
         MonthShare(
             month,
-            *pairs.get(month, (0, 0)),
+            *pairs.per_month.get(month, (0, 0)),
             *meetings.per_month.get(month, (0, 0)),
             *exchanges.get(month, (0, 0)),
         )
@@ -189,24 +239,9 @@ async def monthly_shares(
     ]
 
 
-_CROSS_PAIRS = (
-    "SELECT a.community_id AS mentor_side, b.community_id AS mentee_side, count(*) AS n"
-    " FROM mentor_pairs p JOIN members a ON a.id = p.mentor_id"
-    " JOIN members b ON b.id = p.mentee_id"
-    " JOIN network_affiliates na ON na.community_id = a.community_id"
-    " JOIN network_affiliates nb ON nb.community_id = b.community_id"
-    " WHERE na.network_id = ? AND nb.network_id = ? AND a.community_id <> b.community_id"
-    " GROUP BY a.community_id, b.community_id"
-)
-
-
-async def cross_pairings(db: Database, network_id: int) -> dict[tuple[int, int], int]:
-    """Mentor pairings ever made between two different affiliates, by unordered pair of
-    affiliates (both orders are keys, with the same count: the matrix is symmetric)."""
-    found: dict[tuple[int, int], int] = {}
-    for row in await db.fetch_all(_CROSS_PAIRS, (network_id, network_id)):
-        one, other, n = int(row[0]), int(row[1]), int(row[2])
-        found[(one, other)] = found.get((one, other), 0) + n
-        if one != other:
-            found[(other, one)] = found.get((other, one), 0) + n
-    return found
+async def _onboarded(db: Database, community_ids: Sequence[int]) -> dict[int, int]:
+    if not community_ids:
+        return {}
+    marks = ", ".join("?" * len(community_ids))
+    rows = await db.fetch_all(_ONBOARDED.format(marks=marks), list(community_ids))
+    return {int(row[0]): int(row[1]) for row in rows}
