@@ -561,20 +561,29 @@ class RoundRepository:
             total, crossing = per_month.get(str(month), (0, 0))
             per_month[str(month)] = (total + int(n), crossing)
         spread = await self._db.fetch_all(
-            "SELECT DISTINCT g.id, substr(g.created_at, 1, 7) AS month, gm.community_id"
-            " FROM round_groups g JOIN round_group_members gm ON gm.group_id = g.id"
-            " JOIN network_affiliates a ON a.community_id = gm.community_id"
-            " WHERE g.seat_community IS NULL AND a.network_id = ?",
+            # the groups spanning communities: each one's distinct affiliates (from the seats'
+            # index), then per affiliate how many, and per month how many and how many with
+            # more than one affiliate (crossed a line), in SQL: a few rows back, not every seat
+            "WITH seats AS (SELECT DISTINCT g.id AS group_id, substr(g.created_at, 1, 7) AS month,"
+            "  gm.community_id FROM round_groups g"
+            "  JOIN round_group_members gm ON gm.group_id = g.id"
+            "  JOIN network_affiliates a ON a.community_id = gm.community_id"
+            "  WHERE g.seat_community IS NULL AND a.network_id = ?)"
+            " SELECT 'affiliate' AS kind, CAST(community_id AS TEXT) AS subject, count(*) AS n,"
+            " 0 AS crossing FROM seats GROUP BY community_id"
+            " UNION ALL SELECT 'month', month, count(*),"
+            " coalesce(sum(CASE WHEN affiliates > 1 THEN 1 ELSE 0 END), 0)"
+            " FROM (SELECT group_id, month, count(*) AS affiliates FROM seats"
+            "  GROUP BY group_id, month) AS grouped GROUP BY month",
             (network_id,),
         )
-        affiliates_of: dict[int, tuple[str, set[int]]] = {}
-        for group_id, month, community_id in spread:
-            affiliates_of.setdefault(int(group_id), (str(month), set()))[1].add(int(community_id))
-        for month, communities in affiliates_of.values():
-            for community_id in communities:
-                per_affiliate[community_id] = per_affiliate.get(community_id, 0) + 1
-            total, crossing = per_month.get(month, (0, 0))
-            per_month[month] = (total + 1, crossing + (len(communities) > 1))
+        for kind, subject, n, crossing in spread:
+            if kind == "affiliate":
+                community_id = int(subject)
+                per_affiliate[community_id] = per_affiliate.get(community_id, 0) + int(n)
+            else:
+                total, across = per_month.get(str(subject), (0, 0))
+                per_month[str(subject)] = (total + int(n), across + int(crossing))
         return NetworkMeetings(per_affiliate, per_month)
 
     async def network_group_counts(self, network_id: int) -> tuple[int, int]:

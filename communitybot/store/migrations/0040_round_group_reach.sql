@@ -10,9 +10,9 @@
 -- changes nothing here).
 --
 -- Written with the seats (`store.rounds.add_groups`). A member forgotten while the only seat
--- left in a group takes it out of its count and turns it to NULL first (`store.members`); a
--- community deleted takes its counts with it and turns its groups' value to NULL. A NULL is
--- always exact, only slower.
+-- left in a group takes it out of its count and turns it to NULL first (`store.members`). A
+-- NULL is always exact, only slower. Nothing deletes a round or a community today; whatever
+-- comes to must take its groups out of `round_meeting_months` too.
 ALTER TABLE round_groups ADD COLUMN seat_community INTEGER
     REFERENCES communities (id) ON DELETE SET NULL;
 UPDATE round_groups SET seat_community = (
@@ -22,7 +22,13 @@ UPDATE round_groups SET seat_community = (
 ) = (
     SELECT max(gm.community_id) FROM round_group_members gm WHERE gm.group_id = round_groups.id
 );
-CREATE INDEX round_groups_spread ON round_groups (id) WHERE seat_community IS NULL;
+CREATE INDEX round_groups_spread ON round_groups (id, created_at) WHERE seat_community IS NULL;
+
+-- Those groups' seats' communities, read from the index alone: 0039's index for the rounds page
+-- (whether a group met or answered) with the seat's community added at the end; the rounds page
+-- reads it as before.
+DROP INDEX round_group_members_answers;
+CREATE INDEX round_group_members_answers ON round_group_members (group_id, answer, community_id);
 
 -- Groups within one community (`seat_community`), per month (YYYY-MM) of their introduction.
 CREATE TABLE round_meeting_months (
