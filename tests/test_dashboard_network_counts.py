@@ -5,8 +5,9 @@ to the plain definition — counted through the members — on the seeded networ
 in a meeting across affiliate lines is forgotten, after every member of a meeting is forgotten,
 after a community leaves the network, after another round, and check that databases made before
 0039 and before 0040 get their seats' communities and their groups' counts filled in. The
-pairings (totals, months, matrix: one pass over the pairs) and onboarding finished (one
-statement for a page of affiliates) are held to `network stats`' own queries."""
+pairings (totals, months, matrix and active pairs per affiliate: one pass over the pairs) and
+onboarding finished (one statement for a page of affiliates) are held to `network stats`' own
+queries and plain definitions."""
 
 from __future__ import annotations
 
@@ -155,7 +156,23 @@ async def pairings_by_definition(harness: Harness, network_id: int) -> tuple[dic
     return months, between
 
 
-async def test_pairings_and_onboarding_match_network_stats(harness: Harness) -> None:
+async def active_pairs_by_definition(harness: Harness, network_id: int, community_id: int) -> int:
+    """Active pairs with a side in this affiliate (0 when it is not one of the network's)."""
+    if community_id not in await harness.store.networks.affiliates(network_id):
+        return 0
+    row = await harness.store.db.fetch_one(
+        "SELECT count(*) FROM mentor_pairs p WHERE p.status = 'active' AND EXISTS"
+        " (SELECT 1 FROM members m WHERE m.community_id = ?"
+        "  AND m.id IN (p.mentor_id, p.mentee_id))",
+        (community_id,),
+    )
+    assert row is not None
+    return int(row[0])
+
+
+async def test_pairings_and_onboarding_match_network_stats_and_their_definitions(
+    harness: Harness,
+) -> None:
     seeded = await seed_network(harness)
     store = harness.store
     affiliates = [seeded.north, seeded.south, seeded.third]
@@ -171,10 +188,14 @@ async def test_pairings_and_onboarding_match_network_stats(harness: Harness) -> 
         assert [row.onboarded for row in rows] == [
             (await store.onboarding.completion_counts(c))["completed"] for c in affiliates
         ]
+        assert [row.active_pairs for row in rows] == [
+            await active_pairs_by_definition(harness, seeded.network_id, c) for c in affiliates
+        ]
 
     await check()
     counted = await pairings(store.db, seeded.network_id)
     assert (counted.total, counted.active, counted.crossing) == (3, 3, 2)
+    assert counted.active_by_affiliate == {seeded.north: 2, seeded.south: 2, seeded.third: 1}
     assert [r.onboarded for r in await affiliate_rows(store, seeded.network_id, affiliates)] == [
         1,
         0,
@@ -196,6 +217,8 @@ async def test_pairings_and_onboarding_match_network_stats(harness: Harness) -> 
     await check()
     counted = await pairings(store.db, seeded.network_id)
     assert (counted.total, counted.active, counted.crossing) == (1, 0, 0)
+    # ann's leaving ended ann→dan; eve→fay goes on counting for fay's side, still in the network
+    assert counted.active_by_affiliate == {seeded.third: 1}
 
 
 async def test_a_database_from_before_0039_gets_its_seats_communities(tmp_path: Path) -> None:

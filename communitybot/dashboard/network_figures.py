@@ -4,10 +4,10 @@ across affiliate lines (per month, and affiliate by affiliate).
 The figures are `network stats`' definitions (members per affiliate, onboarding finished, the
 all-time pairing and meeting totals), each asked as ONE aggregate query over the whole network
 grouped by affiliate or by month, so a page costs the same few queries whether an affiliate has
-ten members or a hundred thousand: the pairings' totals, months and matrix come from one pass
-over the pairs (`pairings`), the peer-round meetings from the per-group summary written with
-the rounds (`store.rounds.network_meetings`, migration 0040), and onboarding finished only for
-the affiliates on the page being shown, in one statement.
+ten members or a hundred thousand: the pairings' totals, months, matrix and active pairs per
+affiliate come from one pass over the pairs (`pairings`), the peer-round meetings from the
+per-group summary written with the rounds (`store.rounds.network_meetings`, migration 0040),
+and onboarding finished only for the affiliates on the page being shown, in one statement.
 
 Who counts where: a mentor pairing or a peer-round meeting counts for every affiliate one of
 its members belongs to (a pairing across two affiliates shows in both rows); "crossing" means
@@ -73,21 +73,6 @@ async def _per_affiliate(db: Database, sql: str, network_id: int) -> dict[int, i
     return {int(row[0]): int(row[1]) for row in rows}
 
 
-_ACTIVE_PAIRS = (
-    # from the network's members to their pairs (indexed by mentor and by mentee), never a
-    # scan of every pair in the database; DISTINCT: both sides of a pair may be here
-    "SELECT sides.community_id, count(DISTINCT sides.pair_id) AS n FROM ("
-    " SELECT m.community_id, p.id AS pair_id FROM network_affiliates a"
-    "  JOIN members m ON m.community_id = a.community_id"
-    "  JOIN mentor_pairs p ON p.mentor_id = m.id"
-    "  WHERE a.network_id = ? AND p.status = 'active'"
-    " UNION ALL"
-    " SELECT m.community_id, p.id AS pair_id FROM network_affiliates a"
-    "  JOIN members m ON m.community_id = a.community_id"
-    "  JOIN mentor_pairs p ON p.mentee_id = m.id"
-    "  WHERE a.network_id = ? AND p.status = 'active'"
-    ") AS sides GROUP BY sides.community_id"
-)
 _CHAT_PARTICIPANTS = (
     # from the chat messages (a few thousand a year per community) to their writers, rather
     # than asking of every member of every affiliate whether they wrote one
@@ -117,12 +102,15 @@ async def affiliate_rows(
     network_id: int,
     community_ids: Sequence[int],
     meetings: NetworkMeetings | None = None,
+    pairs: Pairings | None = None,
 ) -> list[AffiliateRow]:
     """The figures of these affiliates (a page of them), in the order given. `meetings`: from
-    `store.rounds.network_meetings`, when the caller has it already."""
+    `store.rounds.network_meetings`, and `pairs`: from `pairings`, when the caller has them
+    already."""
     db = store.db
     counts = await store.networks.affiliate_counts(network_id)
-    pairs = await _per_affiliate(db, _ACTIVE_PAIRS, network_id)
+    if pairs is None:
+        pairs = await pairings(db, network_id)
     if meetings is None:
         meetings = await store.rounds.network_meetings(network_id)
     chatting = await _per_affiliate(db, _CHAT_PARTICIPANTS, network_id)
@@ -137,7 +125,7 @@ async def affiliate_rows(
                 community_id,
                 figures.present if figures else 0,
                 done,
-                pairs.get(community_id, 0),
+                pairs.active_by_affiliate.get(community_id, 0),
                 meetings.per_affiliate.get(community_id, 0),
                 chatting.get(community_id, 0),
                 asks.get(community_id, 0),
@@ -147,25 +135,34 @@ async def affiliate_rows(
 
 
 _PAIRINGS = (
-    # every pairing between two members of the network's affiliates, counted by (mentor's
-    # affiliate, mentee's affiliate, month, status): one pass over the pairs gives the totals
-    # (`store.mentoring.network_pair_counts`' definition), the months and the matrix
-    "SELECT a.community_id AS mentor_side, b.community_id AS mentee_side,"
+    # every pairing with a member in the network's affiliates, counted by (mentor's affiliate,
+    # whether it is one of the network's, mentee's likewise, month, active or not): one pass
+    # over the pairs gives the pairings between two affiliates (`network stats`' totals, the
+    # months, the matrix) and each affiliate's active pairs, either side (a pair within one
+    # affiliate counts once for it)
+    "SELECT a.community_id AS mentor_side,"
+    " CASE WHEN na.community_id IS NULL THEN 0 ELSE 1 END AS mentor_in,"
+    " b.community_id AS mentee_side,"
+    " CASE WHEN nb.community_id IS NULL THEN 0 ELSE 1 END AS mentee_in,"
     " substr(p.created_at, 1, 7) AS month,"
     " CASE WHEN p.status = 'active' THEN 1 ELSE 0 END AS active, count(*) AS n"
     " FROM mentor_pairs p JOIN members a ON a.id = p.mentor_id"
     " JOIN members b ON b.id = p.mentee_id"
-    " JOIN network_affiliates na ON na.community_id = a.community_id"
-    " JOIN network_affiliates nb ON nb.community_id = b.community_id"
-    " WHERE na.network_id = ? AND nb.network_id = ?"
-    " GROUP BY a.community_id, b.community_id, substr(p.created_at, 1, 7),"
-    " CASE WHEN p.status = 'active' THEN 1 ELSE 0 END"
+    " LEFT JOIN network_affiliates na"
+    "  ON na.community_id = a.community_id AND na.network_id = ?"
+    " LEFT JOIN network_affiliates nb"
+    "  ON nb.community_id = b.community_id AND nb.network_id = ?"
+    " WHERE na.community_id IS NOT NULL OR nb.community_id IS NOT NULL"
+    " GROUP BY a.community_id, CASE WHEN na.community_id IS NULL THEN 0 ELSE 1 END,"
+    " b.community_id, CASE WHEN nb.community_id IS NULL THEN 0 ELSE 1 END,"
+    " substr(p.created_at, 1, 7), CASE WHEN p.status = 'active' THEN 1 ELSE 0 END"
 )
 
 
 @dataclass(frozen=True)
 class Pairings:
-    """The network's mentor pairings (both members in its affiliates, ever made)."""
+    """The network's mentor pairings: between two members of its affiliates (ever made), and
+    the active ones with at least one side in an affiliate."""
 
     total: int
     active: int
@@ -175,6 +172,8 @@ class Pairings:
     """YYYY-MM: (pairings made, of them across affiliate lines)."""
     between: dict[tuple[int, int], int]
     """(affiliate, other affiliate): pairings across the two, both orders, the same count."""
+    active_by_affiliate: dict[int, int]
+    """Active pairs with a side in the affiliate (the other side anywhere)."""
 
 
 async def pairings(db: Database, network_id: int) -> Pairings:
@@ -182,18 +181,25 @@ async def pairings(db: Database, network_id: int) -> Pairings:
     total = active = crossing = 0
     per_month: dict[str, tuple[int, int]] = {}
     between: dict[tuple[int, int], int] = {}
+    active_by_affiliate: dict[int, int] = {}
     for row in await db.fetch_all(_PAIRINGS, (network_id, network_id)):
-        one, other, month, n = int(row[0]), int(row[1]), str(row[2]), int(row[4])
+        one, one_in, other, other_in = int(row[0]), bool(row[1]), int(row[2]), bool(row[3])
+        month, is_active, n = str(row[4]), bool(row[5]), int(row[6])
+        if is_active:
+            for side in {side for side, inside in ((one, one_in), (other, other_in)) if inside}:
+                active_by_affiliate[side] = active_by_affiliate.get(side, 0) + n
+        if not (one_in and other_in):
+            continue
         across = one != other
         total += n
-        active += n if int(row[3]) else 0
+        active += n if is_active else 0
         crossing += n if across else 0
         made, made_across = per_month.get(month, (0, 0))
         per_month[month] = (made + n, made_across + (n if across else 0))
         if across:
             between[(one, other)] = between.get((one, other), 0) + n
             between[(other, one)] = between.get((other, one), 0) + n
-    return Pairings(total, active, crossing, per_month, between)
+    return Pairings(total, active, crossing, per_month, between, active_by_affiliate)
 
 
 _EXCHANGES_BY_MONTH = (

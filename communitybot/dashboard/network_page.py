@@ -85,7 +85,9 @@ async def view(
     shown = everyone[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     meeting_counts = await store.rounds.network_meetings(network.id)
     pair_counts = await pairings(store.db, network.id)
-    rows = await affiliate_rows(store, network.id, [a.id for a in shown], meeting_counts)
+    rows = await affiliate_rows(
+        store, network.id, [a.id for a in shown], meeting_counts, pair_counts
+    )
     months = await monthly_shares(store.db, network.id, now, meeting_counts, pair_counts)
     crossing = pair_counts.between
     pairs, active, pairs_crossing = pair_counts.total, pair_counts.active, pair_counts.crossing
@@ -213,7 +215,9 @@ async def table(store: Store, network: Network, now: datetime) -> list[list[obje
     everyone = await _affiliates(store, network)
     meeting_counts = await store.rounds.network_meetings(network.id)
     pair_counts = await pairings(store.db, network.id)
-    rows = await affiliate_rows(store, network.id, [a.id for a in everyone], meeting_counts)
+    rows = await affiliate_rows(
+        store, network.id, [a.id for a in everyone], meeting_counts, pair_counts
+    )
     out: list[list[object]] = [["section", "id", "subject", "measure", "value"]]
     for affiliate, row in zip(everyone, rows, strict=True):
         for name, _ in MEASURES:
