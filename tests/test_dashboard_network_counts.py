@@ -7,7 +7,7 @@ after a community leaves the network, after another round, and check that databa
 0039 and before 0040 get their seats' communities and their groups' counts filled in. The
 pairings (totals, months, matrix and active pairs per affiliate: one pass over the pairs) and
 onboarding finished (one statement for a page of affiliates) are held to `network stats`' own
-queries and plain definitions."""
+queries and plain definitions, and so are members present."""
 
 from __future__ import annotations
 
@@ -185,8 +185,13 @@ async def test_pairings_and_onboarding_match_network_stats_and_their_definitions
             harness, seeded.network_id
         )
         rows = await affiliate_rows(store, seeded.network_id, affiliates)
+        counts = await store.networks.affiliate_counts(seeded.network_id)
+        assert [row.members for row in rows] == [
+            counts[c].present if c in counts else 0 for c in affiliates
+        ]
         assert [row.onboarded for row in rows] == [
-            (await store.onboarding.completion_counts(c))["completed"] for c in affiliates
+            (await store.onboarding.completion_counts(c))["completed"] if c in counts else 0
+            for c in affiliates
         ]
         assert [row.active_pairs for row in rows] == [
             await active_pairs_by_definition(harness, seeded.network_id, c) for c in affiliates

@@ -7,7 +7,8 @@ grouped by affiliate or by month, so a page costs the same few queries whether a
 ten members or a hundred thousand: the pairings' totals, months, matrix and active pairs per
 affiliate come from one pass over the pairs (`pairings`), the peer-round meetings from the
 per-group summary written with the rounds (`store.rounds.network_meetings`, migration 0040),
-and onboarding finished only for the affiliates on the page being shown, in one statement.
+and members present and onboarding finished only for the affiliates on the page being shown,
+in one statement.
 
 Who counts where: a mentor pairing or a peer-round meeting counts for every affiliate one of
 its members belongs to (a pairing across two affiliates shows in both rows); "crossing" means
@@ -81,14 +82,18 @@ _CHAT_PARTICIPANTS = (
     " JOIN network_affiliates a ON a.community_id = m.community_id"
     " WHERE a.network_id = ? GROUP BY m.community_id"
 )
-_ONBOARDED = (
+_PRESENT = (
+    # `network stats`' members present (`store.networks.affiliate_counts`) and
     # `store.onboarding.completion_counts`' "completed" (present members whose onboarding is
-    # completed), for a page of affiliates in one statement: each one's present members from
-    # `members_present`, each probed in `onboarding_progress` by its key
-    "SELECT c.id, (SELECT count(*) FROM members m"
-    "  JOIN onboarding_progress p ON p.member_id = m.id"
-    "  WHERE m.community_id = c.id AND m.left_at IS NULL AND p.status = 'completed') AS n"
-    " FROM communities c WHERE c.id IN ({marks})"
+    # completed), for a page of affiliates in one statement: each one's present members are
+    # one range of `members_present`, counted from the index and probed in
+    # `onboarding_progress` by its key (the network-wide counts also read two flags per member)
+    "SELECT a.community_id, (SELECT count(*) FROM members m"
+    "  WHERE m.community_id = a.community_id AND m.left_at IS NULL) AS present,"
+    " (SELECT count(*) FROM members m JOIN onboarding_progress p ON p.member_id = m.id"
+    "  WHERE m.community_id = a.community_id AND m.left_at IS NULL"
+    "  AND p.status = 'completed') AS done"
+    " FROM network_affiliates a WHERE a.network_id = ? AND a.community_id IN ({marks})"
 )
 _OPEN_ASKS = (
     "SELECT k.community_id, count(*) AS n FROM asks k"
@@ -108,22 +113,20 @@ async def affiliate_rows(
     `store.rounds.network_meetings`, and `pairs`: from `pairings`, when the caller has them
     already."""
     db = store.db
-    counts = await store.networks.affiliate_counts(network_id)
     if pairs is None:
         pairs = await pairings(db, network_id)
     if meetings is None:
         meetings = await store.rounds.network_meetings(network_id)
     chatting = await _per_affiliate(db, _CHAT_PARTICIPANTS, network_id)
     asks = await _per_affiliate(db, _OPEN_ASKS, network_id)
-    onboarded = await _onboarded(db, community_ids)
+    present = await _present(db, network_id, community_ids)
     rows = []
     for community_id in community_ids:
-        figures = counts.get(community_id)
-        done = onboarded.get(community_id, 0)
+        members, done = present.get(community_id, (0, 0))
         rows.append(
             AffiliateRow(
                 community_id,
-                figures.present if figures else 0,
+                members,
                 done,
                 pairs.active_by_affiliate.get(community_id, 0),
                 meetings.per_affiliate.get(community_id, 0),
@@ -245,9 +248,12 @@ async def monthly_shares(
     ]
 
 
-async def _onboarded(db: Database, community_ids: Sequence[int]) -> dict[int, int]:
+async def _present(
+    db: Database, network_id: int, community_ids: Sequence[int]
+) -> dict[int, tuple[int, int]]:
+    """Per affiliate: (members present, of them onboarded), for these affiliates only."""
     if not community_ids:
         return {}
     marks = ", ".join("?" * len(community_ids))
-    rows = await db.fetch_all(_ONBOARDED.format(marks=marks), list(community_ids))
-    return {int(row[0]): int(row[1]) for row in rows}
+    rows = await db.fetch_all(_PRESENT.format(marks=marks), [network_id, *community_ids])
+    return {int(row[0]): (int(row[1]), int(row[2])) for row in rows}
