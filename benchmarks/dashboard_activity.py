@@ -248,6 +248,26 @@ def seed_rounds(
         " ON CONFLICT (group_id, member_id) DO NOTHING",
         memberships,
     )
+    # what `store.rounds.add_groups` writes with the seats (migration 0040): each group's one
+    # community, and the count of such groups per (community, month)
+    first = groups[0][0] if groups else group_id
+    conn.execute(
+        "UPDATE round_groups SET seat_community = (SELECT min(gm.community_id)"
+        " FROM round_group_members gm WHERE gm.group_id = round_groups.id)"
+        " WHERE id >= ? AND (SELECT min(gm.community_id) FROM round_group_members gm"
+        " WHERE gm.group_id = round_groups.id) = (SELECT max(gm.community_id)"
+        " FROM round_group_members gm WHERE gm.group_id = round_groups.id)",
+        (first,),
+    )
+    conn.execute(
+        "INSERT INTO round_meeting_months (community_id, month, meetings)"
+        " SELECT seat_community, substr(created_at, 1, 7), count(*) FROM round_groups"
+        " WHERE id >= ? AND seat_community IS NOT NULL"
+        " GROUP BY seat_community, substr(created_at, 1, 7)"
+        " ON CONFLICT (community_id, month)"
+        " DO UPDATE SET meetings = round_meeting_months.meetings + excluded.meetings",
+        (first,),
+    )
 
 
 def seed_chats(

@@ -1,12 +1,14 @@
 """The numbers of a network's dashboard page: its affiliates side by side, and who met whom
 across affiliate lines (per month, and affiliate by affiliate).
 
-What `network stats` already computes is reused (members per affiliate, onboarding finished,
-the all-time pairing and meeting totals); what it has no query for is added here, each as ONE
-aggregate query over the whole network grouped by affiliate or by month, so a page costs the
-same few queries whether an affiliate has ten members or a hundred thousand. Only the
-onboarding count is asked per affiliate (as `network stats` does), and only for the affiliates
-on the page being shown.
+The figures are `network stats`' definitions (members per affiliate, onboarding finished, the
+all-time pairing and meeting totals), each asked as ONE aggregate query over the whole network
+grouped by affiliate or by month, so a page costs the same few queries whether an affiliate has
+ten members or a hundred thousand: the pairings' totals, months, matrix and active pairs per
+affiliate come from one pass over the pairs (`pairings`), the peer-round meetings from the
+per-group summary written with the rounds (`store.rounds.network_meetings`, migration 0040),
+and members present and onboarding finished only for the affiliates on the page being shown,
+in one statement.
 
 Who counts where: a mentor pairing or a peer-round meeting counts for every affiliate one of
 its members belongs to (a pairing across two affiliates shows in both rows); "crossing" means
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from communitybot.store.db import Database
+from communitybot.store.rounds import NetworkMeetings, RoundRepository
 from communitybot.store.store import Store
 
 MONTHS = 12
@@ -71,29 +74,6 @@ async def _per_affiliate(db: Database, sql: str, network_id: int) -> dict[int, i
     return {int(row[0]): int(row[1]) for row in rows}
 
 
-_ACTIVE_PAIRS = (
-    # from the network's members to their pairs (indexed by mentor and by mentee), never a
-    # scan of every pair in the database; DISTINCT: both sides of a pair may be here
-    "SELECT sides.community_id, count(DISTINCT sides.pair_id) AS n FROM ("
-    " SELECT m.community_id, p.id AS pair_id FROM network_affiliates a"
-    "  JOIN members m ON m.community_id = a.community_id"
-    "  JOIN mentor_pairs p ON p.mentor_id = m.id"
-    "  WHERE a.network_id = ? AND p.status = 'active'"
-    " UNION ALL"
-    " SELECT m.community_id, p.id AS pair_id FROM network_affiliates a"
-    "  JOIN members m ON m.community_id = a.community_id"
-    "  JOIN mentor_pairs p ON p.mentee_id = m.id"
-    "  WHERE a.network_id = ? AND p.status = 'active'"
-    ") AS sides GROUP BY sides.community_id"
-)
-_MEETINGS = (
-    # per affiliate, the groups of its seats from `round_group_members_by_community` (each
-    # seat keeps its member's community, migration 0039): an index range each, no member
-    # looked up per seat, no sort
-    "SELECT a.community_id, (SELECT count(DISTINCT gm.group_id) FROM round_group_members gm"
-    "  WHERE gm.community_id = a.community_id) AS n"
-    " FROM network_affiliates a WHERE a.network_id = ?"
-)
 _CHAT_PARTICIPANTS = (
     # from the chat messages (a few thousand a year per community) to their writers, rather
     # than asking of every member of every affiliate whether they wrote one
@@ -101,6 +81,19 @@ _CHAT_PARTICIPANTS = (
     " JOIN members m ON m.id = cm.member_id"
     " JOIN network_affiliates a ON a.community_id = m.community_id"
     " WHERE a.network_id = ? GROUP BY m.community_id"
+)
+_PRESENT = (
+    # `network stats`' members present (`store.networks.affiliate_counts`) and
+    # `store.onboarding.completion_counts`' "completed" (present members whose onboarding is
+    # completed), for a page of affiliates in one statement: each one's present members are
+    # one range of `members_present`, counted from the index and probed in
+    # `onboarding_progress` by its key (the network-wide counts also read two flags per member)
+    "SELECT a.community_id, (SELECT count(*) FROM members m"
+    "  WHERE m.community_id = a.community_id AND m.left_at IS NULL) AS present,"
+    " (SELECT count(*) FROM members m JOIN onboarding_progress p ON p.member_id = m.id"
+    "  WHERE m.community_id = a.community_id AND m.left_at IS NULL"
+    "  AND p.status = 'completed') AS done"
+    " FROM network_affiliates a WHERE a.network_id = ? AND a.community_id IN ({marks})"
 )
 _OPEN_ASKS = (
     "SELECT k.community_id, count(*) AS n FROM asks k"
@@ -110,26 +103,33 @@ _OPEN_ASKS = (
 
 
 async def affiliate_rows(
-    store: Store, network_id: int, community_ids: Sequence[int]
+    store: Store,
+    network_id: int,
+    community_ids: Sequence[int],
+    meetings: NetworkMeetings | None = None,
+    pairs: Pairings | None = None,
 ) -> list[AffiliateRow]:
-    """The figures of these affiliates (a page of them), in the order given."""
+    """The figures of these affiliates (a page of them), in the order given. `meetings`: from
+    `store.rounds.network_meetings`, and `pairs`: from `pairings`, when the caller has them
+    already."""
     db = store.db
-    counts = await store.networks.affiliate_counts(network_id)
-    pairs = await _per_affiliate(db, _ACTIVE_PAIRS, network_id)
-    meetings = await _per_affiliate(db, _MEETINGS, network_id)
+    if pairs is None:
+        pairs = await pairings(db, network_id)
+    if meetings is None:
+        meetings = await store.rounds.network_meetings(network_id)
     chatting = await _per_affiliate(db, _CHAT_PARTICIPANTS, network_id)
     asks = await _per_affiliate(db, _OPEN_ASKS, network_id)
+    present = await _present(db, network_id, community_ids)
     rows = []
     for community_id in community_ids:
-        figures = counts.get(community_id)
-        done = (await store.onboarding.completion_counts(community_id)).get("completed", 0)
+        members, done = present.get(community_id, (0, 0))
         rows.append(
             AffiliateRow(
                 community_id,
-                figures.present if figures else 0,
+                members,
                 done,
-                pairs.get(community_id, 0),
-                meetings.get(community_id, 0),
+                pairs.active_by_affiliate.get(community_id, 0),
+                meetings.per_affiliate.get(community_id, 0),
                 chatting.get(community_id, 0),
                 asks.get(community_id, 0),
             )
@@ -137,32 +137,74 @@ async def affiliate_rows(
     return rows
 
 
-_PAIRS_BY_MONTH = (
-    "SELECT substr(p.created_at, 1, 7) AS month, count(*) AS total,"
-    " coalesce(sum(CASE WHEN a.community_id <> b.community_id THEN 1 ELSE 0 END), 0)"
-    "  AS crossing"
+_PAIRINGS = (
+    # every pairing with a member in the network's affiliates, counted by (mentor's affiliate,
+    # whether it is one of the network's, mentee's likewise, month, active or not): one pass
+    # over the pairs gives the pairings between two affiliates (`network stats`' totals, the
+    # months, the matrix) and each affiliate's active pairs, either side (a pair within one
+    # affiliate counts once for it)
+    "SELECT a.community_id AS mentor_side,"
+    " CASE WHEN na.community_id IS NULL THEN 0 ELSE 1 END AS mentor_in,"
+    " b.community_id AS mentee_side,"
+    " CASE WHEN nb.community_id IS NULL THEN 0 ELSE 1 END AS mentee_in,"
+    " substr(p.created_at, 1, 7) AS month,"
+    " CASE WHEN p.status = 'active' THEN 1 ELSE 0 END AS active, count(*) AS n"
     " FROM mentor_pairs p JOIN members a ON a.id = p.mentor_id"
     " JOIN members b ON b.id = p.mentee_id"
-    " JOIN network_affiliates na ON na.community_id = a.community_id"
-    " JOIN network_affiliates nb ON nb.community_id = b.community_id"
-    " WHERE na.network_id = ? AND nb.network_id = ? AND p.created_at >= ?"
-    " GROUP BY substr(p.created_at, 1, 7)"
+    " LEFT JOIN network_affiliates na"
+    "  ON na.community_id = a.community_id AND na.network_id = ?"
+    " LEFT JOIN network_affiliates nb"
+    "  ON nb.community_id = b.community_id AND nb.network_id = ?"
+    " WHERE na.community_id IS NOT NULL OR nb.community_id IS NOT NULL"
+    " GROUP BY a.community_id, CASE WHEN na.community_id IS NULL THEN 0 ELSE 1 END,"
+    " b.community_id, CASE WHEN nb.community_id IS NULL THEN 0 ELSE 1 END,"
+    " substr(p.created_at, 1, 7), CASE WHEN p.status = 'active' THEN 1 ELSE 0 END"
 )
-_MEETINGS_BY_MONTH = (
-    # every month, not only the last 12: the page's all-time totals are their sum (one pass
-    # over the seats instead of two). Per group, its seats' lowest and highest affiliate
-    # (different: it crossed a line), from the affiliates' seats as `_MEETINGS`
-    "SELECT substr(g.created_at, 1, 7) AS month, count(*) AS total,"
-    " coalesce(sum(CASE WHEN grouped.lowest <> grouped.highest THEN 1 ELSE 0 END), 0)"
-    "  AS crossing"
-    " FROM (SELECT gm.group_id, min(gm.community_id) AS lowest,"
-    "  max(gm.community_id) AS highest"
-    "  FROM network_affiliates a CROSS JOIN round_group_members gm"
-    "  WHERE a.network_id = ? AND gm.community_id = a.community_id"
-    "  GROUP BY gm.group_id) AS grouped"
-    " JOIN round_groups g ON g.id = grouped.group_id"
-    " GROUP BY substr(g.created_at, 1, 7)"
-)
+
+
+@dataclass(frozen=True)
+class Pairings:
+    """The network's mentor pairings: between two members of its affiliates (ever made), and
+    the active ones with at least one side in an affiliate."""
+
+    total: int
+    active: int
+    crossing: int
+    """Of them, between two different affiliates."""
+    per_month: dict[str, tuple[int, int]]
+    """YYYY-MM: (pairings made, of them across affiliate lines)."""
+    between: dict[tuple[int, int], int]
+    """(affiliate, other affiliate): pairings across the two, both orders, the same count."""
+    active_by_affiliate: dict[int, int]
+    """Active pairs with a side in the affiliate (the other side anywhere)."""
+
+
+async def pairings(db: Database, network_id: int) -> Pairings:
+    """All of the network's pairing figures, from one query (`_PAIRINGS`)."""
+    total = active = crossing = 0
+    per_month: dict[str, tuple[int, int]] = {}
+    between: dict[tuple[int, int], int] = {}
+    active_by_affiliate: dict[int, int] = {}
+    for row in await db.fetch_all(_PAIRINGS, (network_id, network_id)):
+        one, one_in, other, other_in = int(row[0]), bool(row[1]), int(row[2]), bool(row[3])
+        month, is_active, n = str(row[4]), bool(row[5]), int(row[6])
+        if is_active:
+            for side in {side for side, inside in ((one, one_in), (other, other_in)) if inside}:
+                active_by_affiliate[side] = active_by_affiliate.get(side, 0) + n
+        if not (one_in and other_in):
+            continue
+        across = one != other
+        total += n
+        active += n if is_active else 0
+        crossing += n if across else 0
+        made, made_across = per_month.get(month, (0, 0))
+        per_month[month] = (made + n, made_across + (n if across else 0))
+        if across:
+            between[(one, other)] = between.get((one, other), 0) + n
+            between[(other, one)] = between.get((other, one), 0) + n
+    return Pairings(total, active, crossing, per_month, between, active_by_affiliate)
+
+
 _EXCHANGES_BY_MONTH = (
     "SELECT substr(r.started_at, 1, 7) AS month, count(*) AS total,"
     " coalesce(sum(CASE WHEN a.community_id <> b.community_id THEN 1 ELSE 0 END), 0)"
@@ -174,33 +216,23 @@ _EXCHANGES_BY_MONTH = (
 )
 
 
-async def meetings_by_month(db: Database, network_id: int) -> dict[str, tuple[int, int]]:
-    """Every month's peer-round meetings with a seat in the network's affiliates, and of
-    them across affiliate lines (YYYY-MM: (meetings, crossing)); summed, the all-time figures
-    `store.rounds.network_group_counts` gives."""
-    return {
-        str(r[0]): (int(r[1]), int(r[2]))
-        for r in await db.fetch_all(_MEETINGS_BY_MONTH, (network_id,))
-    }
-
-
 async def monthly_shares(
     db: Database,
     network_id: int,
     now: datetime,
-    meetings: dict[str, tuple[int, int]] | None = None,
+    meetings: NetworkMeetings | None = None,
+    pairs: Pairings | None = None,
 ) -> list[MonthShare]:
     """Per month of the last `MONTHS` (oldest first): pairings made, meetings introduced and
     network-chat exchanges, and how many of each crossed affiliate lines. `meetings`: from
-    `meetings_by_month`, when the caller has it already."""
+    `store.rounds.network_meetings`, and `pairs`: from `pairings`, when the caller has them
+    already."""
     months = last_months(now)
     since = f"{months[0]}-01"
-    pairs = {
-        str(r[0]): (int(r[1]), int(r[2]))
-        for r in await db.fetch_all(_PAIRS_BY_MONTH, (network_id, network_id, since))
-    }
+    if pairs is None:
+        pairs = await pairings(db, network_id)
     if meetings is None:
-        meetings = await meetings_by_month(db, network_id)
+        meetings = await RoundRepository(db).network_meetings(network_id)
     exchanges = {
         str(r[0]): (int(r[1]), int(r[2]))
         for r in await db.fetch_all(_EXCHANGES_BY_MONTH, (network_id, since))
@@ -208,32 +240,20 @@ async def monthly_shares(
     return [
         MonthShare(
             month,
-            *pairs.get(month, (0, 0)),
-            *meetings.get(month, (0, 0)),
+            *pairs.per_month.get(month, (0, 0)),
+            *meetings.per_month.get(month, (0, 0)),
             *exchanges.get(month, (0, 0)),
         )
         for month in months
     ]
 
 
-_CROSS_PAIRS = (
-    "SELECT a.community_id AS mentor_side, b.community_id AS mentee_side, count(*) AS n"
-    " FROM mentor_pairs p JOIN members a ON a.id = p.mentor_id"
-    " JOIN members b ON b.id = p.mentee_id"
-    " JOIN network_affiliates na ON na.community_id = a.community_id"
-    " JOIN network_affiliates nb ON nb.community_id = b.community_id"
-    " WHERE na.network_id = ? AND nb.network_id = ? AND a.community_id <> b.community_id"
-    " GROUP BY a.community_id, b.community_id"
-)
-
-
-async def cross_pairings(db: Database, network_id: int) -> dict[tuple[int, int], int]:
-    """Mentor pairings ever made between two different affiliates, by unordered pair of
-    affiliates (both orders are keys, with the same count: the matrix is symmetric)."""
-    found: dict[tuple[int, int], int] = {}
-    for row in await db.fetch_all(_CROSS_PAIRS, (network_id, network_id)):
-        one, other, n = int(row[0]), int(row[1]), int(row[2])
-        found[(one, other)] = found.get((one, other), 0) + n
-        if one != other:
-            found[(other, one)] = found.get((other, one), 0) + n
-    return found
+async def _present(
+    db: Database, network_id: int, community_ids: Sequence[int]
+) -> dict[int, tuple[int, int]]:
+    """Per affiliate: (members present, of them onboarded), for these affiliates only."""
+    if not community_ids:
+        return {}
+    marks = ", ".join("?" * len(community_ids))
+    rows = await db.fetch_all(_PRESENT.format(marks=marks), [network_id, *community_ids])
+    return {int(row[0]): (int(row[1]), int(row[2])) for row in rows}

@@ -22,9 +22,8 @@ from communitybot.dashboard.network_figures import (
     AffiliateRow,
     MonthShare,
     affiliate_rows,
-    cross_pairings,
-    meetings_by_month,
     monthly_shares,
+    pairings,
     percent,
 )
 from communitybot.events import CommunityRef
@@ -85,13 +84,15 @@ async def view(
     pages = max((len(everyone) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = page_number(query, pages)
     shown = everyone[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    rows = await affiliate_rows(store, network.id, [a.id for a in shown])
-    meeting_months = await meetings_by_month(store.db, network.id)
-    months = await monthly_shares(store.db, network.id, now, meeting_months)
-    crossing = await cross_pairings(store.db, network.id)
-    pairs, active, pairs_crossing = await store.mentoring.network_pair_counts(network.id)
-    meetings = sum(total for total, _ in meeting_months.values())
-    meetings_crossing = sum(across for _, across in meeting_months.values())
+    meeting_counts = await store.rounds.network_meetings(network.id)
+    pair_counts = await pairings(store.db, network.id)
+    rows = await affiliate_rows(
+        store, network.id, [a.id for a in shown], meeting_counts, pair_counts
+    )
+    months = await monthly_shares(store.db, network.id, now, meeting_counts, pair_counts)
+    crossing = pair_counts.between
+    pairs, active, pairs_crossing = pair_counts.total, pair_counts.active, pair_counts.crossing
+    meetings, meetings_crossing = meeting_counts.totals
     shared_asks = await store.asks.open_shared_count(network.id)
     shown_ids = {a.id for a in shown}
     partners = [
@@ -237,12 +238,16 @@ def _cell(value: object) -> object:
 
 async def table(store: Store, network: Network, now: datetime) -> list[list[object]]:
     everyone = await _affiliates(store, network)
-    rows = await affiliate_rows(store, network.id, [a.id for a in everyone])
+    meeting_counts = await store.rounds.network_meetings(network.id)
+    pair_counts = await pairings(store.db, network.id)
+    rows = await affiliate_rows(
+        store, network.id, [a.id for a in everyone], meeting_counts, pair_counts
+    )
     out: list[list[object]] = [["section", "id", "subject", "measure", "value"]]
     for affiliate, row in zip(everyone, rows, strict=True):
         for name, _ in MEASURES:
             out.append(["affiliate", affiliate.id, affiliate.label, name, getattr(row, name)])
-    for month in await monthly_shares(store.db, network.id, now):
+    for month in await monthly_shares(store.db, network.id, now, meeting_counts, pair_counts):
         for measure in (
             "pairings",
             "pairings_crossing",
@@ -253,7 +258,7 @@ async def table(store: Store, network: Network, now: datetime) -> list[list[obje
         ):
             out.append(["month", "", month.month, measure, getattr(month, measure)])
     labels = {a.id: a.label for a in everyone}
-    for (one, other), n in sorted((await cross_pairings(store.db, network.id)).items()):
+    for (one, other), n in sorted(pair_counts.between.items()):
         if one < other:
             out.append(
                 [

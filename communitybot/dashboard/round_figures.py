@@ -4,7 +4,7 @@ groups reported meeting (at least one member answered "yes" to the follow-up).
 One query per page of rounds: the page's rounds are picked first (a CTE), then only their
 groups are counted, through the `round_groups_by_round` index and the group members' primary
 key, so a long history costs no more than the page's own rounds. Whether a group met or
-answered is one probe of `round_group_members_answers` (migration 0039), not a read of its
+answered is one probe of `round_group_members_answers` (migrations 0039, 0040), not a read of its
 seats' rows.
 """
 

@@ -156,12 +156,40 @@ class MemberRepository:
 
     async def delete(self, member_id: int) -> None:
         """Remove one membership row (and, by cascade, anything hanging off it)."""
+        await self._empty_groups("(?)", (member_id,))
         await self._db.execute("DELETE FROM members WHERE id = ?", (member_id,))
 
     async def delete_everywhere(self, user: UserRef) -> int:
         """Forget a user: every membership and (by cascade) everything hanging off it."""
+        await self._empty_groups(
+            "(SELECT id FROM members WHERE platform = ? AND user_id = ?)",
+            (user.platform, user.user_id),
+        )
         return await self._db.execute(
             "DELETE FROM members WHERE platform = ? AND user_id = ?", (user.platform, user.user_id)
+        )
+
+    async def _empty_groups(self, who: str, params: tuple[str | int, ...]) -> None:
+        """Before these members' seats go (the cascade; `who`: their ids, as an SQL set): a
+        peer-round group within one community left with no seat leaves that community's
+        monthly count and no longer has one community (migration 0040), or the network's
+        figures would go on counting a meeting nobody is left in."""
+        emptied = await self._db.fetch_all(
+            "SELECT g.id, g.seat_community, substr(g.created_at, 1, 7) FROM round_groups g"
+            " WHERE g.seat_community IS NOT NULL"
+            f" AND g.id IN (SELECT group_id FROM round_group_members WHERE member_id IN {who})"
+            " AND NOT EXISTS (SELECT 1 FROM round_group_members o"
+            f"  WHERE o.group_id = g.id AND o.member_id NOT IN {who})",
+            params * 2,
+        )
+        await self._db.execute_many(
+            "UPDATE round_meeting_months SET meetings = meetings - 1"
+            " WHERE community_id = ? AND month = ?",
+            [(int(row[1]), str(row[2])) for row in emptied],
+        )
+        await self._db.execute_many(
+            "UPDATE round_groups SET seat_community = NULL WHERE id = ?",
+            [(int(row[0]),) for row in emptied],
         )
 
     async def count(self, community_id: int) -> int:

@@ -85,6 +85,23 @@ class RoundCounts:
     last_asked: int
 
 
+@dataclass(frozen=True)
+class NetworkMeetings:
+    """A network's peer-round meetings: per affiliate (a meeting counts for each affiliate with
+    a seat in it), and per month YYYY-MM (meetings, of them across affiliate lines)."""
+
+    per_affiliate: dict[int, int]
+    per_month: dict[str, tuple[int, int]]
+
+    @property
+    def totals(self) -> tuple[int, int]:
+        """All-time (meetings, of them across affiliate lines)."""
+        return (
+            sum(total for total, _ in self.per_month.values()),
+            sum(crossing for _, crossing in self.per_month.values()),
+        )
+
+
 def group_key(round_id: int, member_ids: Iterable[int]) -> str:
     """The idempotency key of one introduction: the round and its sorted members."""
     return f"{round_id}:" + "-".join(str(i) for i in sorted(member_ids))
@@ -362,7 +379,35 @@ class RoundRepository:
                 for member_id in ids
             ],
         )
+        await self._spread(list(created.values()))
         return created
+
+    async def _spread(self, group_ids: Sequence[int]) -> None:
+        """Note on each of these new groups the one community all its seats belong to (NULL
+        when they span more, or there is none) and count it in that community's month
+        (migration 0040), so the network's meetings are counted without reading seats."""
+        for start in range(0, len(group_ids), GROUPS_PER_STATEMENT):
+            chunk = list(group_ids[start : start + GROUPS_PER_STATEMENT])
+            marks = ", ".join("?" * len(chunk))
+            lowest, highest = (
+                f"(SELECT {bound}(gm.community_id) FROM round_group_members gm"
+                "  WHERE gm.group_id = round_groups.id)"
+                for bound in ("min", "max")
+            )
+            await self._db.execute(
+                f"UPDATE round_groups SET seat_community = CASE WHEN {lowest} = {highest}"
+                f" THEN {lowest} ELSE NULL END WHERE id IN ({marks})",
+                chunk,
+            )
+            await self._db.execute(
+                "INSERT INTO round_meeting_months (community_id, month, meetings)"
+                " SELECT seat_community, substr(created_at, 1, 7), count(*) FROM round_groups"
+                f" WHERE id IN ({marks}) AND seat_community IS NOT NULL"
+                " GROUP BY seat_community, substr(created_at, 1, 7)"
+                " ON CONFLICT (community_id, month)"
+                " DO UPDATE SET meetings = round_meeting_months.meetings + excluded.meetings",
+                chunk,
+            )
 
     async def recent_pairs(self, community_id: int, rounds: int) -> set[tuple[int, int]]:
         """Every two members who met in the community's last `rounds` rounds with groups."""
@@ -493,23 +538,59 @@ class RoundRepository:
             last_asked=figures[4],
         )
 
+    async def network_meetings(self, network_id: int) -> NetworkMeetings:
+        """The network's peer-round meetings (groups with a seat in its affiliates) per
+        affiliate and per month, and of them across affiliate lines (members from more than one
+        affiliate): `network stats` and the stewards' network page.
+
+        Two queries, neither grouping a year of seats: the groups within one community are
+        counted per community and month at write time (`round_meeting_months`, migration 0040);
+        only the groups whose seats span communities (or have none left: `round_groups_spread`)
+        are read seat by seat, and every meeting that crossed a line is among those.
+        """
+        per_affiliate: dict[int, int] = {}
+        per_month: dict[str, tuple[int, int]] = {}
+        within = await self._db.fetch_all(
+            "SELECT c.community_id, c.month, c.meetings FROM network_affiliates a"
+            " JOIN round_meeting_months c ON c.community_id = a.community_id"
+            " WHERE a.network_id = ?",
+            (network_id,),
+        )
+        for community_id, month, n in within:
+            per_affiliate[int(community_id)] = per_affiliate.get(int(community_id), 0) + int(n)
+            total, crossing = per_month.get(str(month), (0, 0))
+            per_month[str(month)] = (total + int(n), crossing)
+        spread = await self._db.fetch_all(
+            # the groups spanning communities: each one's distinct affiliates (from the seats'
+            # index), then per affiliate how many, and per month how many and how many with
+            # more than one affiliate (crossed a line), in SQL: a few rows back, not every seat
+            "WITH seats AS (SELECT DISTINCT g.id AS group_id, substr(g.created_at, 1, 7) AS month,"
+            "  gm.community_id FROM round_groups g"
+            "  JOIN round_group_members gm ON gm.group_id = g.id"
+            "  JOIN network_affiliates a ON a.community_id = gm.community_id"
+            "  WHERE g.seat_community IS NULL AND a.network_id = ?)"
+            " SELECT 'affiliate' AS kind, CAST(community_id AS TEXT) AS subject, count(*) AS n,"
+            " 0 AS crossing FROM seats GROUP BY community_id"
+            " UNION ALL SELECT 'month', month, count(*),"
+            " coalesce(sum(CASE WHEN affiliates > 1 THEN 1 ELSE 0 END), 0)"
+            " FROM (SELECT group_id, month, count(*) AS affiliates FROM seats"
+            "  GROUP BY group_id, month) AS grouped GROUP BY month",
+            (network_id,),
+        )
+        for kind, subject, n, crossing in spread:
+            if kind == "affiliate":
+                community_id = int(subject)
+                per_affiliate[community_id] = per_affiliate.get(community_id, 0) + int(n)
+            else:
+                total, across = per_month.get(str(subject), (0, 0))
+                per_month[str(subject)] = (total + int(n), across + int(crossing))
+        return NetworkMeetings(per_affiliate, per_month)
+
     async def network_group_counts(self, network_id: int) -> tuple[int, int]:
         """(peer-round meetings, of them across affiliate lines) whose members are in the
         network's affiliates: a group counts as crossing when its members come from more than
         one affiliate (`network stats`)."""
-        row = await self._db.fetch_one(
-            # from the network's seats by affiliate (`round_group_members_by_community`, no
-            # member looked up); a group whose lowest and highest affiliate differ crossed
-            "SELECT count(*) AS meetings,"
-            " coalesce(sum(CASE WHEN lowest <> highest THEN 1 ELSE 0 END), 0) AS crossing"
-            " FROM (SELECT gm.group_id, min(gm.community_id) AS lowest,"
-            "  max(gm.community_id) AS highest"
-            "  FROM network_affiliates a CROSS JOIN round_group_members gm"
-            "  WHERE a.network_id = ? AND gm.community_id = a.community_id"
-            "  GROUP BY gm.group_id) AS grouped",
-            (network_id,),
-        )
-        return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+        return (await self.network_meetings(network_id)).totals
 
     async def export_for_member(self, member_id: int) -> dict[str, Any]:
         """For `/mydata`: the member's participation and every group they were in."""
