@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 from communitybot.events import CommunityRef, UserRef
@@ -91,6 +92,10 @@ class Message:
     user text never pings anyone."""
     attachment: Attachment | None = None
     """A file sent with the text (Discord upload, Matrix `m.file`, a saved file in the console)."""
+    moments: tuple[int, ...] = ()
+    """The moments the text names (a chat's start), as Unix times: on Discord each is also shown
+    as a `<t:…>` timestamp, which every client renders in its reader's own clock and language;
+    other platforms have no such thing and show only the text."""
     language: str = field(default_factory=current_language)
     """The language the text was written in (the one current when the message was made): the
     adapter writes its own words around it in the same one (Discord's Yes/No buttons, "Choose…"),
@@ -250,6 +255,13 @@ def reply(
     ephemeral: bool = True,
     prompt: Prompt | None = None,
     attachment: Attachment | None = None,
+    moments: tuple[datetime | None, ...] = (),
 ) -> list[Action]:
-    """The common case: one reply to the invoker (optionally with a file)."""
-    return [Reply(Message(text, prompt, attachment=attachment), ephemeral=ephemeral)]
+    """The common case: one reply to the invoker (optionally with a file, or naming moments)."""
+    message = Message(text, prompt, attachment=attachment, moments=unix_times(moments))
+    return [Reply(message, ephemeral=ephemeral)]
+
+
+def unix_times(moments: tuple[datetime | None, ...]) -> tuple[int, ...]:
+    """`Message.moments` from aware datetimes (None, a moment not known, is left out)."""
+    return tuple(int(moment.timestamp()) for moment in moments if moment is not None)

@@ -27,7 +27,7 @@ from communitybot.events import (
     MessageChange,
     UserRef,
 )
-from communitybot.i18n import tr
+from communitybot.i18n import tr, use_language
 from communitybot.models import Tag
 from communitybot.replies import Attachment, Choice, Message, Prompt, format_size
 from communitybot.text import normalize_tag, split_list
@@ -280,7 +280,15 @@ def contents_of(
         lead.insert(0, f"<@&{role}>")
     if lead:
         text = f"{' '.join(lead)}\n{text}"
-    return split_text(text + too_big_note(message.attachment, upload_limit), limit)
+    with use_language(message.language):  # the note is the adapter's, the text's language
+        note = too_big_note(message.attachment, upload_limit)
+    return split_text(text + timestamps(message) + note, limit)
+
+
+def timestamps(message: Message) -> str:
+    """Each moment the text names also as Discord timestamps ("" when none): the full date and
+    time, then how far away, both in the reading client's own time zone and language."""
+    return "".join(f"\n🕒 <t:{moment}:F> (<t:{moment}:R>)" for moment in message.moments)
 
 
 def fits_upload(attachment: Attachment | None, upload_limit: int = UPLOAD_LIMIT) -> bool:
@@ -291,9 +299,12 @@ def too_big_note(attachment: Attachment | None, upload_limit: int = UPLOAD_LIMIT
     """What the member reads instead of a file past Discord's upload limit ("" otherwise)."""
     if attachment is None or fits_upload(attachment, upload_limit):
         return ""
-    return (
-        f"\n\n📎 I couldn't attach `{attachment.filename}`: at {format_size(attachment.size)} it "
-        f"is over Discord's {format_size(upload_limit)} upload limit here."
+    return "\n\n" + tr(
+        "📎 I couldn't attach `{filename}`: at {size} it is over Discord's {limit} upload "
+        "limit here.",
+        filename=attachment.filename,
+        size=format_size(attachment.size),
+        limit=format_size(upload_limit),
     )
 
 

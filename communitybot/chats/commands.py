@@ -170,7 +170,7 @@ async def create(ctx: Context, options: dict[str, Any]) -> list[Action]:
         )
     )
     published = await calendar_sync.calendar_actions(ctx.store, series, now)
-    return [*reply("\n".join(lines), ephemeral=False), *published]
+    return [*reply("\n".join(lines), ephemeral=False, moments=(first.start,)), *published]
 
 
 async def _where(ctx: Context, series: ChatSeries) -> str:
@@ -315,6 +315,7 @@ async def skip_next(ctx: Context, options: dict[str, Any]) -> list[Action]:
                 zone=describe_zone(found.schedule.timezone),
             ),
             ephemeral=False,
+            moments=(following.start,),
         ),
         *moved,
     ]
@@ -353,7 +354,7 @@ async def subscribe(ctx: Context, options: dict[str, Any]) -> list[Action]:
     if found.next_start:
         when = chat_jobs.when_for(found.next_start, ctx.member.timezone, found.schedule.timezone)
         lines.append(tr("Next one: {when}.", when=when))
-    return reply("\n".join(lines))
+    return reply("\n".join(lines), moments=(found.next_start,))
 
 
 @handles("chat", "unsubscribe")

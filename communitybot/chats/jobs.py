@@ -29,7 +29,7 @@ from communitybot.i18n.choice import community_language, member_language
 from communitybot.i18n.dates import day_month_year, day_time, time_of_day
 from communitybot.models import Member
 from communitybot.ports import ChatPlatform
-from communitybot.replies import Action, Message, SendDirect, SendToChannel
+from communitybot.replies import Action, Message, SendDirect, SendToChannel, unix_times
 from communitybot.store.chats import ChatSeries, Subscription
 from communitybot.store.jobs import Job, NewJob
 from communitybot.store.store import Store
@@ -200,7 +200,9 @@ async def run_channel_reminder(ctx: Context, job: Job) -> list[Action]:
                 command=f"{ctx.prefix}chat subscribe {series.hashtag}",
             )
         )
-    message = Message("\n".join(lines), ping_role=series.ping_role)
+    message = Message(
+        "\n".join(lines), ping_role=series.ping_role, moments=unix_times((series.next_start,))
+    )
     return [SendToChannel(community.ref, series.channel_id, message)]
 
 
@@ -227,7 +229,8 @@ async def run_reminder(ctx: Context, job: Job) -> list[Action]:
         text = reminder_text(
             ctx.platform, ctx.prefix, series, member, series.next_start, ctx.now, room=room
         )
-    return [SendDirect(community.ref, member.ref, Message(text))]
+    moments = unix_times((series.next_start,))
+    return [SendDirect(community.ref, member.ref, Message(text, moments=moments))]
 
 
 def reminder_text(

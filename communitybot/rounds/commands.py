@@ -299,7 +299,8 @@ async def status(ctx: Context, options: dict[str, Any]) -> list[Action]:
                 p=ctx.prefix,
             )
         )
-    return reply("\n".join(lines))
+    upcoming = settings.next_at if settings is not None and settings.active else None
+    return reply("\n".join(lines), moments=(upcoming,) if upcoming else ())
 
 
 async def _answer(ctx: Context, seat: Seat, answer: Answer) -> list[Action]:
@@ -420,7 +421,7 @@ async def setup(ctx: Context, options: dict[str, Any]) -> list[Action]:
             p=ctx.prefix,
         )
     )
-    actions: list[Action] = reply("\n".join(lines))
+    actions: list[Action] = reply("\n".join(lines), moments=(first.start,))
     modlog = ctx.community.modlog_channel
     if modlog:
         with use_language(community_language(ctx.community)):

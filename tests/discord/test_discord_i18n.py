@@ -182,3 +182,20 @@ def test_buttons_speak_the_language_the_message_was_written_in() -> None:
     assert labels == ["Sí", "No"]
     (english,) = message_sends(Message("Did you meet?", prompt=Prompt("x", "yesno")))
     assert [item.label for item in english["view"].children] == ["Yes", "No"]
+
+
+def test_a_reminder_shows_its_moment_as_a_discord_timestamp_too() -> None:
+    """Each client renders `<t:…>` in its own clock and language, beside the written date."""
+    from datetime import UTC, datetime
+
+    from adapters.discord.platform import message_sends
+    from communitybot.replies import Message, unix_times
+
+    start = datetime(2027, 1, 5, 18, 0, tzinfo=UTC)
+    reminder = Message(
+        "⏰ #engchat empieza en 1 hora: martes 5 de enero, 19:00 (Europe/Madrid)",
+        moments=unix_times((start,)),
+    )
+    (send,) = message_sends(reminder)
+    assert send["content"].endswith("\n🕒 <t:1799172000:F> (<t:1799172000:R>)")
+    assert send["allowed_mentions"].everyone is False

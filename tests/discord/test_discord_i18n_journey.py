@@ -181,6 +181,8 @@ async def test_a_spanish_speaking_member_from_welcome_to_recap_on_discord(
             "martes 5 de enero, 19:00 (Europe/Madrid)"
         )
         assert "`/chat unsubscribe engchat`" in reminder.body["content"]
+        # …and the moment as a Discord timestamp, shown in her own client's clock and language
+        assert reminder.body["content"].endswith("\n🕒 <t:1799172000:F> (<t:1799172000:R>)")
 
         clock.advance(hours=1)  # 19:00 in Madrid: the chat starts, in its own thread
         await scheduler.settle()
