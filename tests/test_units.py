@@ -480,7 +480,7 @@ async def test_long_work_runs_in_place_where_the_unit_cannot_step_out(harness: H
 
 
 def test_a_translated_yes_to_forgetme_takes_the_persons_lanes_too() -> None:
-    """"¡Sí!" deletes for a Spanish reader, so it acts for the person like "yes" does."""
+    """A Spanish reader's "¡Sí!" deletes, so it acts for the person like "yes" does."""
     for typed, spans in (("¡Sí!", "person"), ("tout", "person"), ("no", "community")):
         event = MessageReceived(COMMUNITY, user("ann"), ConversationRef("fake", "dm", "ann"), typed)
         assert bot_module._spans(event) == spans
