@@ -3,8 +3,10 @@
 Generic on purpose: every frozen dataclass defined in `communitybot.replies` or
 `communitybot.events` (actions, Message, Prompt, Choice, refs, and any field type added there
 later, such as a message attachment) is written as `{"__type__": name, field: value, ...}`
-using `dataclasses.fields`, so a new field or type needs no change here. Tuples become lists
-and come back as tuples (the dataclasses only use tuples); bytes become base64. Decoding ignores
+using `dataclasses.fields`, so a new field or type needs no change here; a field equal to
+its static default (no prompt, no moments) is left out and comes back as that default. Tuples
+become lists and come back as tuples (the dataclasses only use tuples); bytes become base64.
+Decoding ignores
 fields the running code does not know (a row written by a newer release) and fails loudly on a
 missing required one, so a row that cannot be understood is dropped with a log line rather than
 delivered wrong.
@@ -45,9 +47,15 @@ def _types() -> dict[str, type[Any]]:
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
 """What `json.dumps(..., separators=(",", ":"), ensure_ascii=False)` builds on every call (our
 trees come from dataclasses: they cannot contain themselves, so no cycle check)."""
-_FIELDS: dict[type[Any], tuple[str, ...] | None] = {}
-"""Per type met while encoding: its field names if it is one of our dataclasses, else None
-(a scheduler batch encodes thousands of actions: `dataclasses.fields` each time was most of it)."""
+_FIELDS: dict[type[Any], tuple[tuple[str, Any], ...] | None] = {}
+"""Per type met while encoding: its fields (name, static default or `_REQUIRED`) if it is one
+of our dataclasses, else None (a scheduler batch encodes thousands of actions:
+`dataclasses.fields` each time was most of it)."""
+_REQUIRED = object()
+"""A field with no static default (required, or made by a factory such as a message's
+language): always written."""
+_KNOWN: dict[type[Any], frozenset[str]] = {}
+"""Per type met while decoding: its field names."""
 
 
 _SHARED: dict[int, tuple[Any, Any]] = {}
@@ -90,14 +98,17 @@ def _tree_encoder() -> Callable[[Any], str]:
     return encode_tree
 
 
-def _field_names(cls: type[Any]) -> tuple[str, ...] | None:
+def _field_names(cls: type[Any]) -> tuple[tuple[str, Any], ...] | None:
     try:
         return _FIELDS[cls]
     except KeyError:
         pass
     names = None
     if dataclasses.is_dataclass(cls) and _types().get(cls.__name__) is cls:
-        names = tuple(item.name for item in dataclasses.fields(cls))
+        names = tuple(
+            (item.name, _REQUIRED if item.default is dataclasses.MISSING else item.default)
+            for item in dataclasses.fields(cls)
+        )
     _FIELDS[cls] = names
     return names
 
@@ -125,8 +136,10 @@ def _to_json(value: Any) -> Any:
             if known is not None and known[0] is value:
                 return known[1]
         out: dict[str, Any] = {TYPE_KEY: cls.__name__}
-        for name in names:
+        for name, default in names:
             item = getattr(value, name)
+            if item is default or (default is not _REQUIRED and item == default):
+                continue  # decoding gives it back (a message's empty moments, no prompt…)
             out[name] = item if item is None or type(item) is str else _to_json(item)
         if shared:
             if len(_SHARED) >= _SHARED_MAX:
@@ -154,7 +167,9 @@ def _from_json(value: Any) -> Any:
         cls = _types().get(name)
         if cls is None:
             raise ValueError(f"unknown type {name!r}")
-        known = {item.name for item in dataclasses.fields(cls)}
+        known = _KNOWN.get(cls)
+        if known is None:
+            known = _KNOWN[cls] = frozenset(item.name for item in dataclasses.fields(cls))
         arguments = {k: _from_json(v) for k, v in value.items() if k in known}
         return cls(**arguments)
     return value

@@ -17,11 +17,15 @@ COMMUNITY = CommunityRef("fake", "c")
 
 
 def plain(value: Any) -> Any:
-    """The definition: every dataclass as {"__type__": name, field: value, ...}."""
+    """The definition: every dataclass as {"__type__": name, field: value, ...}, leaving out a
+    field equal to its static default (decoding gives the default back)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: dict[str, Any] = {"__type__": type(value).__name__}
         for item in dataclasses.fields(value):
-            out[item.name] = plain(getattr(value, item.name))
+            field_value = getattr(value, item.name)
+            if item.default is not dataclasses.MISSING and field_value == item.default:
+                continue
+            out[item.name] = plain(field_value)
         return out
     if isinstance(value, tuple | list):
         return [plain(item) for item in value]
@@ -43,3 +47,11 @@ def test_two_different_prompts_never_share_a_conversion() -> None:
         prompt = Prompt(f"p:{round_no}", "single", (Choice(str(round_no), "x"),), None, 1)
         action = SendDirect(COMMUNITY, UserRef("fake", "ann"), Message("pick", prompt))
         assert outbox_codec.decode(outbox_codec.encode(action)) == action
+
+
+def test_a_field_left_at_its_default_is_not_stored_and_comes_back() -> None:
+    """A job's plain message stores its text and language, not its empty prompt and moments."""
+    action = SendDirect(COMMUNITY, UserRef("fake", "ann"), Message("Hello"))
+    stored = json.loads(outbox_codec.encode(action))["message"]
+    assert stored == {"__type__": "Message", "text": "Hello", "language": "en"}
+    assert outbox_codec.decode(outbox_codec.encode(action)) == action
