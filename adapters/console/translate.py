@@ -52,7 +52,7 @@ from communitybot.events import (
     MessageReceived,
     UserRef,
 )
-from communitybot.i18n import tr, use_language
+from communitybot.i18n.hints import with_yes_no_hint
 from communitybot.replies import Message
 
 PLATFORM = "console"
@@ -257,19 +257,7 @@ def reply_where(event: Event, ephemeral: bool) -> str:
 
 def render(message: Message) -> str:
     """The text to print; a yes/no prompt gets a hint unless its text already offers yes/no."""
-    text = message.text
-    prompt = message.prompt
-    if prompt is None or prompt.kind != "yesno":
-        return text
-    with use_language(message.language):  # the words the member reads, and may type
-        yes, no = tr("yes"), tr("no")
-    if _word(yes).search(text) and _word(no).search(text):
-        return text
-    return f"{text} ({yes}/{no})"
-
-
-def _word(word: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
+    return with_yes_no_hint(message)
 
 
 def labelled(where: str, community: str) -> str:

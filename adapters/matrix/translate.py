@@ -25,7 +25,8 @@ from communitybot.events import (
     MessageReceived,
     UserRef,
 )
-from communitybot.i18n import tr, use_language
+from communitybot.i18n import tr
+from communitybot.i18n.hints import with_yes_no_hint
 from communitybot.replies import Attachment, Message, format_size
 from communitybot.text_split import MIN_LIMIT, split_text
 
@@ -246,19 +247,7 @@ def plain_text(message: Message) -> str:
 
     Choice prompts already carry their numbered options in the text.
     """
-    text = message.text
-    prompt = message.prompt
-    if prompt is None or prompt.kind != "yesno":
-        return text
-    with use_language(message.language):  # the words the member reads, and may type
-        yes, no = tr("yes"), tr("no")
-    if _word(yes).search(text) and _word(no).search(text):
-        return text
-    return f"{text} ({yes}/{no})"
-
-
-def _word(word: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
+    return with_yes_no_hint(message)
 
 
 def _inline(text: str) -> str:
