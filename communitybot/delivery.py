@@ -6,14 +6,14 @@ swallowed: it is logged and, for moderator-fixable problems, reported in the mod
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Literal
 
 from loguru import logger
 
-from communitybot.events import CommandInvoked, Event
-from communitybot.i18n import N_, in_language
-from communitybot.i18n.choice import event_locale
+from communitybot.events import CommandInvoked, CommunityRef, Event
+from communitybot.i18n import N_, in_language, tr, use_language
 from communitybot.ports import ChatPlatform, DirectMessageRefused, PlatformError, TryLater
 from communitybot.replies import (
     Action,
@@ -33,6 +33,8 @@ from communitybot.replies import (
 from communitybot.reply_capture import capture_of
 from communitybot.text import neutralize_mass_mentions, quote
 
+LanguageOf = Callable[[CommunityRef], Awaitable[str]]
+"""A community's language, for what delivery tells its moderators (`Outbox` reads the store)."""
 Outcome = Literal["delivered", "refused", "failed"]
 """How one action went: done; refused by the platform (a final answer, already logged and
 reported); or failed unexpectedly (logged; the outbox may try again later)."""
@@ -75,6 +77,7 @@ async def deliver_action(
     action: Action,
     modlog_channel: str | None,
     problems: list[str],
+    language_of: LanguageOf | None = None,
 ) -> Outcome:
     """Deliver one action, reporting a problem the usual way; says how it went.
 
@@ -83,8 +86,8 @@ async def deliver_action(
     that were sent.
     """
     if isinstance(action, SendToGroup):
-        return await _deliver_group(platform, event, action, modlog_channel, problems)
-    return await _deliver_reporting(platform, event, action, modlog_channel, problems)
+        return await _deliver_group(platform, event, action, modlog_channel, problems, language_of)
+    return await _deliver_reporting(platform, event, action, modlog_channel, problems, language_of)
 
 
 async def _deliver_group(
@@ -93,6 +96,7 @@ async def _deliver_group(
     action: SendToGroup,
     modlog_channel: str | None,
     problems: list[str],
+    language_of: LanguageOf | None,
 ) -> Outcome:
     """One shared private conversation, or (when the platform can't open one) a DM to each."""
     try:
@@ -107,9 +111,10 @@ async def _deliver_group(
     outcome: Outcome = "delivered"
     for user in action.users:
         direct = SendDirect(action.community, user, action.message)
-        if await _deliver_reporting(platform, event, direct, modlog_channel, problems) != (
-            "delivered"
-        ):
+        delivered = await _deliver_reporting(
+            platform, event, direct, modlog_channel, problems, language_of
+        )
+        if delivered != "delivered":
             outcome = "refused"
     return outcome
 
@@ -120,6 +125,7 @@ async def _deliver_reporting(
     action: Action,
     modlog_channel: str | None,
     problems: list[str],
+    language_of: LanguageOf | None,
 ) -> Outcome:
     """Deliver one action; a failure is logged, recorded in `problems` and reported if useful."""
     try:
@@ -127,29 +133,40 @@ async def _deliver_reporting(
         return "delivered"
     except DirectMessageRefused as error:
         assert isinstance(action, SendDirect)
-        problem = (
-            f"Could not reach {quote(action.user.label, 60)} privately "
-            f"(their DMs are closed): {error}"
-        )
+        reason = str(error)  # the closure outlives `error`, which the except block unbinds
+
+        def unreachable() -> str:
+            return tr(
+                "Could not reach {name} privately (their DMs are closed): {error}",
+                name=quote(action.user.label, 60),
+                error=reason,
+            )
+
+        problem = in_english(unreachable)
         problems.append(problem)
         logger.warning(problem)
-        await _dm_refused(platform, event, action, modlog_channel, problem)
+        await _dm_refused(platform, event, action, modlog_channel, unreachable, language_of)
         return "refused"
     except PlatformError as error:
-        problem = f"{_describe(action)} failed: {error}"
+        refusal = str(error)
+
+        def failed() -> str:
+            return tr("{action} failed: {error}", action=_describe(action), error=refusal)
+
+        problem = in_english(failed)
         problems.append(problem)
         logger.warning(problem)
         if isinstance(action, GrantRole | RevokeRole | PublishCalendar) and modlog_channel:
-            await _report(platform, action, modlog_channel, problem)
+            await _report(platform, action, modlog_channel, failed, language_of)
         return "refused"
     except TryLater as error:
-        problem = f"{_describe(action)} must wait: {error}"
+        problem = f"{describe(action)} must wait: {error}"
         problems.append(problem)
         logger.warning("{} (the outbox tries again later)", problem)
         return "failed"
     except Exception:
-        problems.append(f"{_describe(action)} failed unexpectedly")
-        logger.exception("delivering {} failed", _describe(action))
+        problems.append(f"{describe(action)} failed unexpectedly")
+        logger.exception("delivering {} failed", describe(action))
         return "failed"
 
 
@@ -195,48 +212,55 @@ async def _dm_refused(
     event: Event | None,
     action: SendDirect,
     modlog_channel: str | None,
-    problem: str,
+    problem: Callable[[], str],
+    language_of: LanguageOf | None,
 ) -> None:
     """Tell someone: the member, if they are talking to us right now, else the moderators."""
     try:
         if isinstance(event, CommandInvoked) and event.user == action.user:
-            # Delivery runs after the handler, so the member's language is read off the event
-            # (their app's locale), else English.
-            text = in_language(event_locale(event), DM_REFUSED_TEXT)
+            # The member reads the question they asked in: the message's language.
+            text = in_language(action.message.language, DM_REFUSED_TEXT)
             await _reply(platform, event, Message(text), ephemeral=True)
         elif modlog_channel:
-            await platform.send_to_channel(
-                action.community, modlog_channel, Message(f"⚠️ {neutralize_mass_mentions(problem)}")
-            )
+            await _report(platform, action, modlog_channel, problem, language_of)
     except PlatformError as error:
         logger.warning("could not report the refused DM either: {}", error)
 
 
 async def _report(
     platform: ChatPlatform,
-    action: GrantRole | RevokeRole | PublishCalendar,
+    action: GrantRole | RevokeRole | PublishCalendar | SendDirect,
     channel: str,
-    problem: str,
+    problem: Callable[[], str],
+    language_of: LanguageOf | None,
 ) -> None:
+    """`problem` written for the moderator-log channel, in its community's language."""
+    language = await language_of(action.community) if language_of is not None else None
+    with use_language(language):
+        text = f"⚠️ {neutralize_mass_mentions(problem())}"
     try:
-        await platform.send_to_channel(
-            action.community, channel, Message(f"⚠️ {neutralize_mass_mentions(problem)}")
-        )
+        await platform.send_to_channel(action.community, channel, Message(text))
     except PlatformError as error:
         logger.warning("could not report to the moderator-log channel either: {}", error)
 
 
+def in_english(text: Callable[[], str]) -> str:
+    """A problem as the log keeps it: in English, whoever reads the moderator log."""
+    with use_language(None):
+        return text()
+
+
 def describe(action: Action) -> str:
-    """A short log phrase for an action ("Messaging Alice")."""
-    return _describe(action)
+    """A short log phrase for an action ("Messaging Alice"), in English."""
+    return in_english(lambda: _describe(action))
 
 
 def _describe(action: Action) -> str:
     match action:
         case GrantRole(role_id=role_id, user=user):
-            return f"Granting role {role_id} to {user.label}"
+            return tr("Granting role {role} to {name}", role=role_id, name=user.label)
         case RevokeRole(role_id=role_id, user=user):
-            return f"Removing role {role_id} from {user.label}"
+            return tr("Removing role {role} from {name}", role=role_id, name=user.label)
         case SendToChannel(channel_id=channel_id):
             return f"Posting in channel {channel_id}"
         case SendDirect(user=user):
@@ -248,8 +272,8 @@ def _describe(action: Action) -> str:
         case RelayEdit(conversation_id=conversation) | RelayDelete(conversation_id=conversation):
             return f"Updating a relayed message in {conversation}"
         case PublishCalendar(key=key, entry=None):
-            return f"Removing calendar entry {key}"
+            return tr("Removing calendar entry {key}", key=key)
         case PublishCalendar(entry=CalendarEntry(title=title)):
-            return f"Putting {quote(title, 100)} in the calendar"
+            return tr("Putting {title} in the calendar", title=quote(title, 100))
         case _:
             return "Replying"

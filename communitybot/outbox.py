@@ -103,7 +103,8 @@ from loguru import logger
 
 from communitybot.clock import Clock
 from communitybot.delivery import Outcome, deliver_action, describe
-from communitybot.events import Event
+from communitybot.events import CommunityRef, Event
+from communitybot.i18n.choice import community_language
 from communitybot.outbox_codec import UndecodableAction, decode, encode
 from communitybot.ports import ChatPlatform
 from communitybot.replies import (
@@ -192,6 +193,7 @@ class Outbox:
         (`communitybot.wakeup`; the store's by default). `delivers`: False for a worker's bot
         (no platform connection): rows are queued for the platform's own process."""
         self._rows = store.outbox
+        self._communities = store.communities
         self._notifications = store.db.notifications
         self._owner = self._notifications.origin
         self._wakeup = wakeup or store.wakeup
@@ -296,7 +298,12 @@ class Outbox:
             for item in batch:
                 if item.row_id is None:
                     await deliver_action(
-                        self._platform, event, item.action, item.modlog_channel, problems
+                        self._platform,
+                        event,
+                        item.action,
+                        item.modlog_channel,
+                        problems,
+                        self._community_language,
                     )
                 elif await self._still_held(item.row_id):
                     await self._deliver_row(
@@ -484,9 +491,15 @@ class Outbox:
         """Deliver `action` once, its platform requests named after `key`."""
         token = _delivering.set(None if key is None else [key, 0])
         try:
-            return await deliver_action(self._platform, event, action, modlog_channel, problems)
+            return await deliver_action(
+                self._platform, event, action, modlog_channel, problems, self._community_language
+            )
         finally:
             _delivering.reset(token)
+
+    async def _community_language(self, ref: CommunityRef) -> str:
+        """What a delivery problem is told to `ref`'s moderators in (read only on a problem)."""
+        return community_language(await self._communities.get(ref))
 
     async def _settle_row(
         self, row_id: int, attempts: int, action: Action, outcome: Outcome, problems: list[str]

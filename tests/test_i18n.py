@@ -265,3 +265,17 @@ async def test_moderators_set_the_community_language_and_offered_languages(
     assert "Je parle : en (English), es (Español), fr (Français)." in refused
     cleared = await harness.reply_text("mod", "/setup language=none")
     assert "→ non défini" in cleared  # the community speaks French now
+
+
+async def test_delivery_problems_reach_the_moderators_in_the_communitys_language(
+    harness: Harness,
+) -> None:
+    """A DM the platform refused is reported in the moderator log in the community's language
+    (the log keeps English); the member who asked is told in theirs."""
+    harness.platform.moderators.add("mod")
+    await harness.command("mod", "/setup language=fr modlog_channel=mods welcome_channel=w")
+    harness.platform.closed_dms.add("zoe")
+    harness.platform.take()
+    await harness.join("zoe")  # the welcome DM cannot be delivered
+    (note,) = harness.platform.texts("#mods")
+    assert note.startswith("⚠️ Impossible de joindre Zoe en privé")
