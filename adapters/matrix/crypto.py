@@ -263,13 +263,9 @@ class Crypto:
         """Before a send: know the room (nio refuses unknown ones once encryption is on) and,
         in an encrypted room, have every member's devices fetched and decided."""
         client = self.client
-        room = client.rooms.get(room_id)
-        if room is None:
-            response = await client.room_get_state_event(room_id, "m.room.encryption")
-            encrypted = isinstance(response, RoomGetStateEventResponse) and bool(response.content)
-            room = self.know_room(room_id, encrypted=encrypted)
-        if not room.encrypted:
+        if not await self.room_encrypted(room_id):
             return
+        room = client.rooms[room_id]
         if not room.members_synced:
             await client.joined_members(room_id)
         if client.olm is not None:
@@ -278,6 +274,17 @@ class Crypto:
             await self._query_keys()
         else:
             self.apply_trust()
+
+    async def room_encrypted(self, room_id: str) -> bool:
+        """Whether the room is encrypted, asking the homeserver about a room nio has not synced
+        yet (and telling nio about it: it refuses to send to rooms it does not know)."""
+        client = self.client
+        room = client.rooms.get(room_id)
+        if room is None:
+            response = await client.room_get_state_event(room_id, "m.room.encryption")
+            encrypted = isinstance(response, RoomGetStateEventResponse) and bool(response.content)
+            room = self.know_room(room_id, encrypted=encrypted)
+        return bool(room.encrypted)
 
     def know_room(
         self, room_id: str, *, encrypted: bool, invited: Iterable[str] = ()

@@ -28,9 +28,11 @@
 - A message's file is uploaded to the homeserver's media repository and sent as an `m.file`
   event (name, media type, size, mxc:// URL) right after the text, in the same room. A file the
   homeserver refuses (over its upload limit) becomes a notice saying so. In an encrypted room
-  the `m.file` event is encrypted, the uploaded file itself is not (see docs/matrix.md).
+  the file itself is encrypted before upload too, its key sent only inside the encrypted
+  `m.file` event (`file` instead of `url`).
 - With encryption on (`crypto.py`), sends to encrypted rooms are encrypted by nio after the
-  members' devices are fetched and decided by the trust policy; DM rooms are created encrypted.
+  members' devices are fetched and decided by the trust policy; DM rooms and group
+  introduction rooms are created encrypted.
 - A text too long for one event (Synapse refuses events over 64 KiB) becomes several notices
   in order, split at lines and words with Markdown kept whole (`notice_contents`).
 - Network-chat copies (`relay`, `relay_edit`, `relay_delete`) are `relay.py`'s: `m.text`
@@ -229,14 +231,19 @@ class MatrixPlatform:
     async def send_file(self, room_id: str, attachment: Attachment) -> str:
         """Upload to the media repository and post an `m.file` pointing at it; its event id.
 
+        In an encrypted room the file is encrypted before it leaves the bot (a member's
+        `/mydata` export is their personal data): the homeserver stores only ciphertext, and
+        the key travels inside the encrypted `m.file` event. Plain rooms get a plain upload.
         A refusal of the upload (too big, media repository off) is told in the room instead.
         """
         try:
-            response, _ = await self.client.upload(
+            encrypt = self.crypto is not None and await self.crypto.room_encrypted(room_id)
+            response, decryption = await self.client.upload(
                 io.BytesIO(attachment.content),
                 content_type=attachment.media_type,
-                filename=attachment.filename,
-                filesize=attachment.size,
+                filename=None if encrypt else attachment.filename,  # Element's way: no hint
+                encrypt=encrypt,
+                filesize=attachment.size,  # AES-CTR: the ciphertext is as long as the file
             )
         except TRANSIENT as error:
             raise PlatformError(
@@ -248,7 +255,7 @@ class MatrixPlatform:
             ) from error
         if isinstance(response, UploadResponse):
             return await self.send_content(
-                room_id, file_content(attachment, str(response.content_uri))
+                room_id, file_content(attachment, str(response.content_uri), decryption)
             )
         if rate_limited(response):
             raise PlatformError(tr("the homeserver is rate-limiting me; try again in a minute"))
@@ -419,7 +426,9 @@ class MatrixPlatform:
         Not a DM (`is_direct` false, not in `m.direct`): clients list it as a room. The
         members are invited one by one after the room exists, so a member the homeserver
         cannot invite leaves no half-made room behind: the bot leaves it again and raises
-        PlatformError (delivery then DMs each member), as for any other refusal.
+        PlatformError (delivery then DMs each member), as for any other refusal. With
+        encryption on the room is created encrypted, like a DM room: the introduction names
+        the members and why they were matched, which is theirs alone to read.
         """
         try:
             response = await self._create_room(
@@ -427,6 +436,7 @@ class MatrixPlatform:
                 name=(title or "Introduction")[:255],
                 is_direct=False,
                 preset=RoomPreset.private_chat,
+                initial_state=[ENCRYPTION_STATE] if self.crypto is not None else [],
             )
         except RoomRefused as error:
             raise PlatformError(tr("cannot open a group room: {error}", error=error)) from error
@@ -434,6 +444,8 @@ class MatrixPlatform:
         try:
             for user in users:
                 await self._invite(room_id, user)
+                if self.crypto is not None:  # the introduction's room key goes to them too
+                    self.crypto.know_room(room_id, encrypted=True, invited=(user.user_id,))
             await self.send_message(room_id, message)
         except PlatformError:
             await self.abandon_room(room_id)

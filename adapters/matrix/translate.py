@@ -360,20 +360,29 @@ def notice_content(message: Message) -> dict[str, Any]:
     return notice_contents(message)[0]
 
 
-def file_content(attachment: Attachment, url: str) -> dict[str, Any]:
+def file_content(
+    attachment: Attachment, url: str, decryption: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """An `m.file` event for an uploaded attachment (`url` is its mxc:// URI).
 
     `body` is the file name (what clients show and save it as), with `filename` too for
     clients that read it; `info` lets them show the size and pick an app before downloading.
+    An encrypted upload (`decryption`: the key, iv and hashes nio's `upload(encrypt=True)`
+    returns) is described by `file` instead of `url` (the spec's "encrypted attachments"):
+    the key travels only inside the encrypted event, never to the media repository.
     """
-    return {
+    content: dict[str, Any] = {
         "msgtype": "m.file",
         "body": attachment.filename,
         "filename": attachment.filename,
         "info": {"mimetype": attachment.media_type, "size": attachment.size},
-        "url": url,
         "m.mentions": {},
     }
+    if decryption is None:
+        content["url"] = url
+    else:
+        content["file"] = {**decryption, "url": url}
+    return content
 
 
 def file_refused_content(attachment: Attachment, reason: str) -> dict[str, Any]:

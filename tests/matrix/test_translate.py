@@ -5,6 +5,7 @@ from __future__ import annotations
 from adapters.matrix.translate import (
     after_own_join,
     community_ref,
+    file_content,
     ignore_reason,
     member_event,
     notice_content,
@@ -22,7 +23,7 @@ from communitybot.events import (
     MessageReceived,
     UserRef,
 )
-from communitybot.replies import Choice, Message, Prompt
+from communitybot.replies import Attachment, Choice, Message, Prompt
 
 BOT = "@bot:example.org"
 ROOM = "!opaqueRoomIdWithoutServer"  # room version 12: no `:server` part
@@ -162,3 +163,14 @@ def test_only_a_deliberate_room_ping_notifies_the_room() -> None:
     assert pinged["formatted_body"].startswith("@room The")
     assert pinged["m.mentions"] == {"room": True}
     assert notice_content(Message("Chat time", ping_role="940000000000000002"))["m.mentions"] == {}
+
+
+def test_an_encrypted_file_is_described_by_file_and_a_plain_one_by_url() -> None:
+    attachment = Attachment("mydata.json", b"{}", "application/json")
+    plain = file_content(attachment, "mxc://hs/plain")
+    assert plain["url"] == "mxc://hs/plain" and "file" not in plain
+    keys = {"v": "v2", "key": {"k": "secret"}, "iv": "iv", "hashes": {"sha256": "h"}}
+    encrypted = file_content(attachment, "mxc://hs/noise", keys)
+    assert "url" not in encrypted  # clients would fetch the ciphertext as if it were the file
+    assert encrypted["file"] == {**keys, "url": "mxc://hs/noise"}
+    assert encrypted["info"] == {"mimetype": "application/json", "size": 2}
