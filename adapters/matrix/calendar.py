@@ -1,8 +1,9 @@
 """Chat series in Matrix rooms' pins: the series' `.ics`, posted and pinned in the chat's room.
 
 Matrix has no shared calendar, so a calendar entry becomes the `.ics` file itself: uploaded to
-the media repository, posted as an `m.file` whose caption (`body`, with `filename` beside it)
-says when the next chat is, and pinned (`m.room.pinned_events`). Publishing again posts the new
+the media repository (encrypted first, in an encrypted room), posted as an `m.file` whose
+caption (`body`, with `filename` beside it) says when the next chat is, and pinned
+(`m.room.pinned_events`). Publishing again posts the new
 file, pins it in place of our previous one for that key (everyone else's pins are kept, in
 their order), then redacts the previous file so the room shows one current calendar. None
 unpins and redacts it. Which event shows which key is kept in `matrix_calendar_files`, per
@@ -15,7 +16,7 @@ core gets `MissingPermission` (reported in the moderator log) before anything is
 from __future__ import annotations
 
 import io
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,7 @@ from nio import (
 )
 
 from adapters.matrix.errors import TRANSIENT
+from adapters.matrix.translate import file_source
 from communitybot.events import CommunityRef
 from communitybot.i18n import tr
 from communitybot.i18n.dates import full_datetime
@@ -39,6 +41,8 @@ from communitybot.replies import CalendarEntry
 PINNED = "m.room.pinned_events"
 Send = Callable[[str, dict[str, Any]], Awaitable[str]]
 """Send one `m.room.message` content to a room; its event id (`MatrixPlatform.send_content`)."""
+Encrypted = Callable[[str], Awaitable[bool]]
+"""Whether a room is end-to-end encrypted (`MatrixPlatform.room_encrypted`)."""
 
 
 @dataclass(frozen=True)
@@ -58,13 +62,16 @@ def caption(entry: CalendarEntry) -> str:
     )
 
 
-def file_event(entry: CalendarEntry, url: str) -> dict[str, Any]:
+def file_event(
+    entry: CalendarEntry, url: str, decryption: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The pinned `m.file`; `decryption` for an encrypted upload (see `file_source`)."""
     return {
         "msgtype": "m.file",
         "body": caption(entry),
         "filename": entry.ics.filename,
         "info": {"mimetype": entry.ics.media_type, "size": entry.ics.size},
-        "url": url,
+        **file_source(url, decryption),
         "m.mentions": {},
     }
 
@@ -78,11 +85,20 @@ def repinned(current: list[str], add: str | None, remove: str | None) -> list[st
 class MatrixCalendar:
     """Publishes calendar entries as pinned `.ics` files and remembers which event is which."""
 
-    def __init__(self, client: AsyncClient, db: AdapterState, account: str, send: Send) -> None:
+    def __init__(
+        self,
+        client: AsyncClient,
+        db: AdapterState,
+        account: str,
+        send: Send,
+        encrypted: Encrypted | None = None,
+    ) -> None:
         self.client = client
         self.db = db
         self.account = account
         self.send = send
+        self.encrypted = encrypted
+        """Whether a room is end-to-end encrypted (then the `.ics` is uploaded encrypted)."""
 
     # -- the table -----------------------------------------------------------------------------
 
@@ -130,8 +146,8 @@ class MatrixCalendar:
             return
         room_id = entry.channel_id
         self._check_power(room_id)
-        url = await self._upload(entry)
-        event_id = await self.send(room_id, file_event(entry, url))
+        url, decryption = await self._upload(entry)
+        event_id = await self.send(room_id, file_event(entry, url, decryption))
         replaced = previous.event_id if previous and previous.room_id == room_id else None
         try:
             await self._set_pins(room_id, add=event_id, remove=replaced)
@@ -160,12 +176,16 @@ class MatrixCalendar:
                 )
             )
 
-    async def _upload(self, entry: CalendarEntry) -> str:
+    async def _upload(self, entry: CalendarEntry) -> tuple[str, dict[str, Any] | None]:
+        """The mxc:// URL, and the decryption info when the room is encrypted (the file is
+        then encrypted before it leaves the bot, uploaded without its name, as Element does)."""
         try:
-            response, _ = await self.client.upload(
+            encrypt = self.encrypted is not None and await self.encrypted(entry.channel_id)
+            response, decryption = await self.client.upload(
                 io.BytesIO(entry.ics.content),
                 content_type=entry.ics.media_type,
-                filename=entry.ics.filename,
+                filename=None if encrypt else entry.ics.filename,
+                encrypt=encrypt,
                 filesize=entry.ics.size,
             )
         except TRANSIENT as error:
@@ -176,7 +196,7 @@ class MatrixCalendar:
             raise PlatformError(
                 tr("the homeserver would not store the calendar file: {reason}", reason=response)
             )
-        return str(response.content_uri)
+        return str(response.content_uri), decryption
 
     async def _pins(self, room_id: str) -> list[str]:
         response = await self.client.room_get_state_event(room_id, PINNED)

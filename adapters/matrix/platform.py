@@ -141,7 +141,9 @@ class MatrixPlatform:
         self.departed: set[str] = set()
         """Rooms the bot was kicked from (or left): not posted to until it is back in them."""
         self.direct = DirectRooms(client)
-        self.calendar = MatrixCalendar(client, state.db, state.account, self.send_content)
+        self.calendar = MatrixCalendar(
+            client, state.db, state.account, self.send_content, self.room_encrypted
+        )
         """Chat series' `.ics` pinned in their rooms (`adapters.matrix.calendar`)."""
         self._warned_pings: set[str] = set()
         """Ping values (and rooms) already warned about, so each is logged once."""
@@ -237,7 +239,7 @@ class MatrixPlatform:
         A refusal of the upload (too big, media repository off) is told in the room instead.
         """
         try:
-            encrypt = self.crypto is not None and await self.crypto.room_encrypted(room_id)
+            encrypt = await self.room_encrypted(room_id)
             response, decryption = await self.client.upload(
                 io.BytesIO(attachment.content),
                 content_type=attachment.media_type,
@@ -266,6 +268,11 @@ class MatrixPlatform:
             else tr("the homeserver would not store it")
         )
         return await self.send_content(room_id, file_refused_content(attachment, reason))
+
+    async def room_encrypted(self, room_id: str) -> bool:
+        """Whether what the bot uploads for this room must be encrypted (never with the
+        setting off: the bot cannot post in encrypted rooms then anyway)."""
+        return self.crypto is not None and await self.crypto.room_encrypted(room_id)
 
     def _check_ping(self, room_id: str, ping_role: str) -> None:
         """Log once what will not notify: a ping other than @room, or @room the bot may not

@@ -371,18 +371,22 @@ def file_content(
     returns) is described by `file` instead of `url` (the spec's "encrypted attachments"):
     the key travels only inside the encrypted event, never to the media repository.
     """
-    content: dict[str, Any] = {
+    return {
         "msgtype": "m.file",
         "body": attachment.filename,
         "filename": attachment.filename,
         "info": {"mimetype": attachment.media_type, "size": attachment.size},
+        **file_source(url, decryption),
         "m.mentions": {},
     }
+
+
+def file_source(url: str, decryption: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Where an `m.file`'s bytes are: `url` for a plain upload, `file` (the URL with the
+    key, iv and hashes to decrypt it) for an encrypted one."""
     if decryption is None:
-        content["url"] = url
-    else:
-        content["file"] = {**decryption, "url": url}
-    return content
+        return {"url": url}
+    return {"file": {**decryption, "url": url}}
 
 
 def file_refused_content(attachment: Attachment, reason: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ encryption on, real encrypting members (matrix-nio with vodozemac), a real Synap
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 
@@ -13,7 +14,7 @@ from nio.crypto import decrypt_attachment
 
 from adapters.matrix.translate import community_ref, user_ref
 from communitybot.delivery import deliver
-from communitybot.replies import Attachment, Message, SendToGroup
+from communitybot.replies import Attachment, CalendarEntry, Message, SendToGroup
 from tests.matrix.conftest import World
 from tests.matrix.members import Member, Seen
 
@@ -105,6 +106,35 @@ async def test_a_file_in_an_encrypted_room_is_encrypted_and_a_plain_room_stays_p
     assert file.room_id == plain and not file.encrypted and "file" not in file.content
     response = await mod.client.download(mxc=str(file.content["url"]))
     assert isinstance(response, DownloadResponse) and response.body == CALENDAR.content
+
+
+async def test_a_chats_pinned_calendar_in_an_encrypted_room_is_uploaded_encrypted(
+    world: World,
+) -> None:
+    mod = await _encrypted_world(world)
+    bot = await world.start_bot()
+    await world.bot_in(world.general)
+    await mod.set_power_level(world.general, world.bot_id, 50)  # may pin
+    room = bot.client.rooms[world.general]
+    for _ in range(200):  # the bot hears of its new power level on its next sync
+        if room.power_levels.get_user_level(world.bot_id) >= 50:
+            break
+        await asyncio.sleep(0.05)
+    entry = CalendarEntry(
+        title="#engchat",
+        description="Every week.",
+        starts_at="2027-01-05T19:00:00+00:00",
+        ends_at="2027-01-05T20:00:00+00:00",
+        channel_id=world.general,
+        ics=CALENDAR,
+    )
+
+    mark = mod.mark()
+    await bot.platform.publish_calendar(community_ref(world.general), "chat:1", entry)
+    file = await mod.wait_for(_is_file(world.bot_id), after=mark)
+    assert file.content["filename"] == "engchat.ics" and "next chat" in file.body
+    stored, opened = await _stored_and_opened(mod, file)
+    assert opened == CALENDAR.content and b"secret" not in stored
 
 
 async def test_a_group_introduction_room_is_encrypted_and_its_members_read_it(
