@@ -76,4 +76,20 @@ CREATE TABLE matrix_calendar_files (
 );
 """,
     ),
+    AdapterMigration(
+        5,
+        """
+-- The devices an operator trusts (`communitybot matrix trust`, issue #18): the member's user id,
+-- device id and the ed25519 key read out of band (Element: Settings → Sessions). Under either
+-- trust policy a device whose key matches gets room keys and one whose key differs gets none.
+CREATE TABLE matrix_trusted_devices (
+    account TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    ed25519 TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (account, user_id, device_id)
+);
+""",
+    ),
 )
