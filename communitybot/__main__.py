@@ -1,6 +1,7 @@
 """The `communitybot` command: `communitybot run [--db PATH] [--adapter NAME]` (NAME may be
 `discord+matrix`: both platforms in one process), `communitybot worker [--db PATH] [--adapter
-NAME]` (one platform), `communitybot db migrate|copy|check`, `--version`."""
+NAME]` (one platform), `communitybot db migrate|copy|check`, `communitybot matrix
+trust|untrust|trusted` (which members' devices get the bot's room keys), `--version`."""
 
 from __future__ import annotations
 
@@ -42,7 +43,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_worker_command(commands)
     add_db_command(commands)
+    _add_matrix_command(commands)
     return parser
+
+
+def _add_matrix_command(commands: Any) -> None:
+    """Declare `communitybot matrix trust|untrust|trusted` (run by `adapters.matrix.trust_cli`)."""
+    matrix = commands.add_parser(
+        "matrix",
+        help="Matrix end-to-end encryption: trust a member's device by its key",
+        description="Which members' devices get the bot's room keys. Check the device's key "
+        "out of band: the member reads it in Element (Settings → Sessions). A running bot "
+        "applies a change at its next sync.",
+    )
+    actions = matrix.add_subparsers(dest="action", metavar="ACTION", required=True)
+    trust = actions.add_parser(
+        "trust",
+        help="trust one device of a member, by its ed25519 session key",
+        description="Trust the device if it shows this key; a device showing another key gets "
+        "no room keys (and is logged). Trusting the same device again replaces its key.",
+    )
+    trust.add_argument("user", help="the member's Matrix id, e.g. @alice:example.org")
+    trust.add_argument("device", help="the device (session) id, e.g. ABCDEFGHIJ")
+    trust.add_argument("key", help="the device's ed25519 session key (43 characters)")
+    untrust = actions.add_parser(
+        "untrust",
+        help="stop trusting a device: it gets no more room keys",
+        description="Remove the entry: the device is unverified and gets no more room keys.",
+    )
+    untrust.add_argument("user", help="the member's Matrix id")
+    untrust.add_argument("device", help="the device (session) id")
+    listed = actions.add_parser("trusted", help="list the devices an operator trusts")
+    for parser in (trust, untrust, listed):
+        parser.add_argument(
+            "--db",
+            metavar="PATH|URL",
+            help="the bot's database (default: COMMUNITYBOT_DATABASE_URL, else _PATH)",
+        )
+        parser.add_argument(
+            "--account",
+            metavar="@BOT:SERVER",
+            help="the bot's Matrix account (default: COMMUNITYBOT_MATRIX__USER_ID)",
+        )
 
 
 def _add_worker_command(commands: Any) -> None:
@@ -131,6 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "db":
         return run_db(args)
+    if args.command == "matrix":
+        from adapters.matrix import trust_cli
+
+        return trust_cli.main(args)
     if args.command not in ("run", "worker"):
         parser.print_help(sys.stderr)
         return 2

@@ -14,6 +14,12 @@ Why these choices:
   device gets the keys of the bot's next message there. A device whose
   keys changed is logged (ids only, never key material); nio keeps the key it first saw, and
   under `verified` the device is blacklisted.
+- An operator trusts a device by hand (`communitybot matrix trust`, `trusted_devices.py`): the
+  entries are read once per sync; a device whose ed25519 key matches its entry is verified, one
+  whose key differs is blacklisted (logged, ids only), and a device whose entry was removed is
+  unverified and blacklisted again. Under `verified` a member's device verified without an entry
+  is unverified too, so the table is the whole truth; under `tofu` only an entry removed while
+  the bot runs is noticed (the key store keeps the earlier decision otherwise).
 - An event the bot cannot decrypt (its room key has not arrived) waits: the key is asked for
   (from the bot's own devices and the sender's), and the event is tried again after every sync.
   Decrypted late, it is handled like any other, once; still locked after `KEY_WAIT` seconds,
@@ -51,6 +57,7 @@ from adapters.matrix.errors import TRANSIENT
 from adapters.matrix.login import MatrixStartupError
 from adapters.matrix.schema import NAMESPACE
 from adapters.matrix.sync_state import MatrixState
+from adapters.matrix.trusted_devices import Entries, TrustedDevices, TrustedDevicesData
 from communitybot.events import UserRef
 from communitybot.file_modes import create_private, loose, make_private_dirs
 from communitybot.i18n import N_
@@ -107,7 +114,15 @@ class Crypto:
         self._saved: list[str] = []
         self._settled: OrderedDict[str, None] = OrderedDict()
         """Event ids already decrypted late or given up on (bounded): each is handled once."""
+        self.operator: Entries = {}
+        """The devices an operator trusts: (user id, device id) → ed25519 key."""
+        self._removed: set[tuple[str, str]] = set()
+        """Entries removed while the bot runs, not yet applied."""
+        self._mismatch_logged: set[tuple[str, str]] = set()
+        self._changed: set[tuple[str, str]] = set()
+        """Devices seen showing other keys than first (nio keeps the first ones)."""
         state.db.declare_personal_data(MemberDevices(self))
+        state.db.declare_personal_data(TrustedDevicesData(state.db))
 
     # -- start-up ----------------------------------------------------------------------------
 
@@ -184,6 +199,7 @@ class Crypto:
         to-device messages (room keys, key requests) nio queued. A network failure waits for
         the next sync."""
         client = self.client
+        await self.load_operator_trust()
         try:
             if client.should_upload_keys:
                 await client.keys_upload()
@@ -191,9 +207,22 @@ class Crypto:
                 await self._query_keys()
             if client.should_claim_keys:
                 await client.keys_claim(client.get_users_for_key_claiming())
+            if not client.should_query_keys:
+                self.apply_trust()
             await client.send_to_device_messages()
         except TRANSIENT as error:
             logger.info("Matrix key exchange postponed ({})", type(error).__name__)
+
+    async def load_operator_trust(self) -> None:
+        """Read the operator's entries (one small query per sync); entries that disappeared
+        since the last read are remembered until applied."""
+        entries = await TrustedDevices(self.state.db, self.state.account).entries()
+        self.set_operator_trust(entries)
+
+    def set_operator_trust(self, entries: Entries) -> None:
+        self._removed |= self.operator.keys() - entries.keys()
+        self._removed -= entries.keys()
+        self.operator = entries
 
     async def _query_keys(self) -> None:
         before = {
@@ -214,6 +243,7 @@ class Crypto:
         self.apply_trust()
 
     def _key_changed(self, user_id: str, device_id: str) -> None:
+        self._changed.add((user_id, device_id))
         if self.trust == "verified":
             logger.warning(
                 "device {} of {} now shows different keys; it gets no more room keys",
@@ -242,11 +272,28 @@ class Crypto:
         ]
 
     def apply_trust(self) -> None:
-        """Decide every device seen for the first time: trusted (tofu) or blacklisted."""
+        """Apply the operator's entries, then decide every device seen for the first time:
+        trusted (tofu, or the bot's own devices) or blacklisted (verified)."""
+        removed, self._removed = self._removed, set()
         for device in self._devices():
+            who = (device.user_id, device.id)
+            key = self.operator.get(who)
+            if key is not None:
+                self._apply_entry(device, key)
+                continue
+            own = device.user_id == self.client.user_id
+            if device.verified and not own and (who in removed or self.trust == "verified"):
+                self.client.unverify_device(device)
+                self.client.blacklist_device(device)
+                logger.info(
+                    "device {} of {} is no longer trusted by an operator: it gets no room keys",
+                    device.id,
+                    device.user_id,
+                )
+                continue
             if device.verified or device.blacklisted or device.ignored:
                 continue
-            if device.user_id == self.client.user_id or self.trust == "tofu":
+            if own or self.trust == "tofu":
                 self.client.verify_device(device)
                 logger.info("trusting device {} of {} (first seen)", device.id, device.user_id)
             else:
@@ -256,6 +303,32 @@ class Crypto:
                     device.id,
                     device.user_id,
                 )
+
+    def _apply_entry(self, device: OlmDevice, key: str) -> None:
+        """The operator said which key is right: verify a match, refuse anything else."""
+        who = (device.user_id, device.id)
+        if device.ed25519 == key and who not in self._changed:
+            self._mismatch_logged.discard(who)
+            if device.blacklisted:
+                self.client.unblacklist_device(device)
+            if not device.verified:
+                self.client.verify_device(device)
+                logger.info(
+                    "trusting device {} of {} (checked by an operator)", device.id, device.user_id
+                )
+            return
+        if device.verified:
+            self.client.unverify_device(device)
+        if not device.blacklisted:
+            self.client.blacklist_device(device)
+        if who not in self._mismatch_logged:
+            self._mismatch_logged.add(who)
+            logger.warning(
+                "device {} of {} shows another key than the one an operator trusted: "
+                "it gets no room keys (check the key and run `communitybot matrix trust` again)",
+                device.id,
+                device.user_id,
+            )
 
     # -- sending -----------------------------------------------------------------------------
 
