@@ -1,5 +1,6 @@
 """The trust policy's decisions on a real matrix-nio key store (in memory; no homeserver):
-first sight under `tofu` and `verified`, and a member's device whose keys change."""
+first sight under `tofu` and `verified`, a member's device whose keys change, and the devices
+an operator trusts by key (`communitybot matrix trust`)."""
 
 from __future__ import annotations
 
@@ -79,8 +80,7 @@ async def test_verified_gives_unverified_and_changed_devices_no_keys(
     crypto.apply_trust()
     assert phone.blacklisted  # never verified: no room keys
 
-    client.unblacklist_device(phone)
-    client.verify_device(phone)  # verified out of band …
+    crypto.set_operator_trust({(ALICE, "PHONE"): "first-ed25519"})  # checked out of band …
     crypto.apply_trust()
     assert phone.verified
     _keys_query_answers(client, "second-ed25519")  # … then its keys change
@@ -108,3 +108,85 @@ def test_encryption_is_on_by_default_with_trust_on_first_use(tmp_path: Path) -> 
     with pytest.raises(SettingsError, match="TRUST") as refused:
         load_settings(_env_file=None, matrix={**matrix, "trust": "everyone"})
     assert "tofu" in str(refused.value) and "verified" in str(refused.value)
+
+
+PHONE_KEY = "first-ed25519"
+
+
+@pytest.mark.parametrize("policy", ["tofu", "verified"])
+async def test_an_operator_entry_decides_the_device_by_its_key(
+    tmp_path: Path, lines: list[str], policy: str
+) -> None:
+    _client, crypto, phone = _crypto(tmp_path, policy)
+    crypto.set_operator_trust({(ALICE, "PHONE"): "someone-elses-key"})
+    crypto.apply_trust()
+    assert phone.blacklisted and not phone.verified  # the operator said another key is right
+    warned = [line for line in lines if "another key" in line]
+    assert len(warned) == 1 and "PHONE" in warned[0] and ALICE in warned[0]
+    crypto.apply_trust()
+    assert len([line for line in lines if "another key" in line]) == 1  # logged once
+    assert not any(PHONE_KEY in line or "someone-elses-key" in line for line in lines)
+
+    crypto.set_operator_trust({(ALICE, "PHONE"): PHONE_KEY})  # the operator corrects it
+    crypto.apply_trust()
+    assert phone.verified and not phone.blacklisted
+    assert any("checked by an operator" in line for line in lines)
+
+    crypto.set_operator_trust({})  # `communitybot matrix untrust`
+    crypto.apply_trust()
+    assert phone.blacklisted and not phone.verified
+    crypto.apply_trust()
+    assert phone.blacklisted  # and it stays so (tofu does not trust it again)
+
+
+async def test_verified_trusts_a_device_only_through_an_operator_entry(
+    tmp_path: Path, lines: list[str]
+) -> None:
+    client, crypto, phone = _crypto(tmp_path, "verified")
+    client.verify_device(phone)  # verified in the key store, but no operator says so
+    crypto.apply_trust()
+    assert phone.blacklisted and not phone.verified  # the table is the whole truth
+    assert any("no longer trusted by an operator" in line for line in lines)
+
+
+async def test_an_entry_does_not_trust_a_device_whose_keys_changed(
+    tmp_path: Path, lines: list[str]
+) -> None:
+    client, crypto, phone = _crypto(tmp_path, "verified")
+    crypto.set_operator_trust({(ALICE, "PHONE"): PHONE_KEY})
+    crypto.apply_trust()
+    assert phone.verified
+    _keys_query_answers(client, "second-ed25519")  # nio keeps the first key, but it changed
+    await crypto._query_keys()
+    assert phone.blacklisted and not phone.verified
+    assert not any("second-ed25519" in line or PHONE_KEY in line for line in lines)
+
+
+async def test_the_bot_reads_the_entries_from_its_own_database(tmp_path: Path) -> None:
+    from adapters.matrix.schema import MIGRATIONS, NAMESPACE
+    from adapters.matrix.trusted_devices import TrustedDevices, checked
+    from communitybot.adapter_state import SqliteAdapterState
+    from communitybot.priority_lock import PriorityLock
+    from communitybot.store.db import open_database
+
+    db = await open_database(tmp_path / "bot.db")
+    try:
+        adapter = await SqliteAdapterState.open(db, PriorityLock(), NAMESPACE, MIGRATIONS)
+        _client, crypto, phone = _crypto(tmp_path, "verified")
+        crypto.state = SimpleNamespace(db=adapter, account="@bot:localhost")  # type: ignore[assignment]
+        key = "A" * 43
+        phone.keys["ed25519"] = key
+        entries = TrustedDevices(adapter, "@bot:localhost")
+        await entries.trust(checked(ALICE, "PHONE", key))
+        await TrustedDevices(adapter, "@other-bot:localhost").trust(checked(ALICE, "TABLET", key))
+        await crypto.load_operator_trust()
+        assert crypto.operator == {(ALICE, "PHONE"): key}  # this bot account's entries only
+        crypto.apply_trust()
+        assert phone.verified
+
+        await entries.untrust(ALICE, "PHONE")
+        await crypto.load_operator_trust()
+        crypto.apply_trust()
+        assert phone.blacklisted and not phone.verified
+    finally:
+        await db.close()
