@@ -312,6 +312,29 @@ async def test_under_the_verified_policy_unverified_devices_get_no_keys(world: W
     assert not alice.since(0, sender=world.bot_id, room_id=dm)  # nothing readable
 
 
+async def test_under_the_verified_policy_an_operator_trusts_a_device_by_its_key(
+    world: World,
+) -> None:
+    from communitybot.__main__ import main
+
+    world.trust = "verified"
+    await _encrypted_world(world)
+    await world.start_bot()
+    alice = await world.member("alice", encrypted=True)
+    await alice.join(world.general)
+    dm = await alice.wait_direct_room()
+    await _until(lambda: bool(alice.undecrypted), within=20)  # the welcome came, locked
+    assert not alice.since(0, sender=world.bot_id, room_id=dm)
+
+    assert alice.client.olm is not None
+    key = alice.client.olm.account.identity_keys["ed25519"]  # what Element shows her
+    where = ["--db", str(world.directory / "bot.db"), "--account", world.bot_id]
+    command = ["matrix", "trust", alice.user_id, alice.client.device_id, key, *where]
+    assert await asyncio.to_thread(main, command) == 0  # while the bot runs
+    await asyncio.sleep(1.5)  # a sync: the bot reads the entry
+    await _answer(alice, world.bot_id, "1", "subjects")  # her answer gets a readable reply
+
+
 async def test_a_lost_key_folder_means_a_new_device_not_a_changed_one(world: World) -> None:
     await _encrypted_world(world)
     bot = await world.start_bot()
