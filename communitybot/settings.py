@@ -168,7 +168,7 @@ class MatrixSettings(BaseModel):
     DMs, and open DM rooms encrypted. False: encrypted DMs are declined, encrypted rooms unread."""
     trust: Literal["tofu", "verified"] = "tofu"
     """Which members' devices get the room keys: `tofu` trusts a device the first time it is
-    seen; `verified` only devices marked verified in the bot's key store."""
+    seen; `verified` only devices an operator trusted (`communitybot matrix trust`)."""
     crypto_store: Path = Path("matrix-crypto")
     """The folder of the bot's end-to-end keys (created 0700, one SQLite file per device)."""
 

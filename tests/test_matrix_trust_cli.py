@@ -59,6 +59,8 @@ def test_trust_list_untrust_round_trip(capsys: pytest.CaptureFixture[str], tmp_p
     assert run(capsys, "trust", "@alice:example.org", "PHONE", other, *where)[0] == 0
     assert rows(path) == [(BOT, "@alice:example.org", "PHONE", other)]  # replaced, not doubled
 
+    grouped = " ".join(other[i : i + 4] for i in range(0, 43, 4))  # as Element shows it
+    assert run(capsys, "trust", "@alice:example.org", "PHONE", grouped, *where)[0] == 0
     code, out, _ = run(capsys, "trusted", *where)
     assert code == 0 and out.split() == ["@alice:example.org", "PHONE", other]
 

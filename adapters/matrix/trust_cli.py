@@ -64,7 +64,12 @@ def _where(args: Any) -> tuple[str, str | Path]:
         raise UsageError(
             "which bot account? set COMMUNITYBOT_MATRIX__USER_ID or give --account @bot:server"
         )
-    checked(account, "-")  # the same shape as a member's id
+    try:
+        checked(account, "-")  # the same shape as a member's id
+    except BadEntry:
+        raise UsageError(
+            "the bot account must look like @name:server, e.g. @communitybot:example.org"
+        ) from None
     return account, target
 
 
