@@ -9,11 +9,11 @@ Why these choices:
 - The device id is the one saved with the access token (`login.py`), so a restart is the same
   device with the same keys: members' clients keep trusting it and nothing is re-shared.
 - Trust: `tofu` marks a member's device verified the first time the bot sees it; `verified`
-  blacklists every device not already marked verified, so it gets no room keys. Either decision
-  makes nio start a new room session in the rooms shared with that member, so a member's new
-  device gets the keys of the bot's next message there. A device whose
-  keys changed is logged (ids only, never key material); nio keeps the key it first saw, and
-  under `verified` the device is blacklisted.
+  blacklists every device an operator did not trust (below), so it gets no room keys. Either
+  decision makes nio start a new room session in the rooms shared with that member, so a
+  member's new device gets the keys of the bot's next message there. A device whose keys
+  changed is logged (ids only, never key material); nio keeps the key it first saw, and under
+  `verified` the device is blacklisted.
 - An operator trusts a device by hand (`communitybot matrix trust`, `trusted_devices.py`): the
   entries are read once per sync; a device whose ed25519 key matches its entry is verified, one
   whose key differs is blacklisted (logged, ids only), and a device whose entry was removed is
