@@ -77,7 +77,7 @@ CREATE TABLE matrix_calendar_files (
 """,
     ),
     AdapterMigration(
-        5,
+        4,
         """
 -- The devices an operator trusts (`communitybot matrix trust`, issue #18): the member's user id,
 -- device id and the ed25519 key read out of band (Element: Settings → Sessions). Under either
