@@ -174,9 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "db":
         return run_db(args)
     if args.command == "matrix":
-        from adapters.matrix import trust_cli
+        from communitybot.app import matrix_command
 
-        return trust_cli.main(args)
+        return matrix_command(args)
     if args.command not in ("run", "worker"):
         parser.print_help(sys.stderr)
         return 2

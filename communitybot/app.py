@@ -17,7 +17,7 @@ import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from loguru import logger
 
@@ -46,6 +46,13 @@ def fail(line: str, stream: TextIO | None = None) -> int:
     """
     print(f"communitybot: {scrub(line, FAIL_LINE_LIMIT)}", file=stream or sys.stderr, flush=True)
     return EXIT_CONFIG
+
+
+def matrix_command(args: Any) -> int:
+    """`communitybot matrix …`: an operator's command on the Matrix adapter's tables."""
+    from communitybot.bootstrap import run_matrix_trust
+
+    return run_matrix_trust(args)
 
 
 async def run(

@@ -526,3 +526,34 @@ def _is_tty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def run_matrix_trust(args: Any, out: TextIO | None = None) -> int:
+    """`communitybot matrix trust | untrust | trusted`: the Matrix adapter's command, given its
+    own tables on the bot's database (the wiring is here, the decisions in the adapter)."""
+    from adapters.matrix import trust_cli
+    from adapters.matrix.trusted_devices import BadEntry
+    from communitybot.app import fail
+    from communitybot.dbcli import UsageError
+    from communitybot.store.db import open_database
+
+    try:
+        action, device, account, target = trust_cli.parsed(args)
+    except (BadEntry, UsageError) as error:
+        return fail(str(error))
+
+    async def carry_out() -> int:
+        db = await open_database(target)
+        try:
+            namespace, migrations = trust_cli.SCHEMA
+            state = await SqliteAdapterState.open(db, PriorityLock(), namespace, migrations)
+            return await trust_cli.apply(state, action, device, account, out)
+        finally:
+            await db.close()
+
+    try:
+        return asyncio.run(carry_out())
+    except StoreError as error:
+        return fail(str(error))
+    except OSError as error:
+        return fail(f"cannot open the database: {error}")

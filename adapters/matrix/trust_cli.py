@@ -12,39 +12,32 @@ line on stderr, and nothing is written.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any, TextIO
 
 from adapters.matrix.schema import MIGRATIONS, NAMESPACE
-from adapters.matrix.trusted_devices import BadEntry, TrustedDevices, checked
-from communitybot.adapter_state import SqliteAdapterState
-from communitybot.app import fail
+from adapters.matrix.trusted_devices import BadEntry, TrustedDevice, TrustedDevices, checked
 from communitybot.dbcli import UsageError, parse_target
-from communitybot.priority_lock import PriorityLock
-from communitybot.store.db import StoreError, open_database
+from communitybot.ports import AdapterMigration, AdapterState
 
 EXIT_OK = 0
 
 
-def main(args: Any, out: TextIO | None = None) -> int:
-    """Run `communitybot matrix <action>` from parsed arguments; the exit code."""
-    stream = out or sys.stdout
-    try:
-        device = (
-            checked(args.user, args.device, getattr(args, "key", None))
-            if args.action in ("trust", "untrust")
-            else None
-        )
-        account, target = _where(args)
-        return asyncio.run(_run(args.action, device, account, target, stream))
-    except (BadEntry, UsageError) as error:
-        return fail(str(error))
-    except StoreError as error:
-        return fail(str(error))
-    except OSError as error:
-        return fail(f"cannot open the database: {error}")
+SCHEMA: tuple[str, tuple[AdapterMigration, ...]] = (NAMESPACE, MIGRATIONS)
+"""The adapter tables the command writes: the bootstrap opens them (`run_matrix_trust`)."""
+
+
+def parsed(args: Any) -> tuple[str, TrustedDevice | None, str, str | Path]:
+    """(action, the device for trust/untrust, the bot account, the database) from the command
+    line; `BadEntry` or `UsageError` (one line to show) before anything is opened."""
+    device = (
+        checked(args.user, args.device, getattr(args, "key", None))
+        if args.action in ("trust", "untrust")
+        else None
+    )
+    account, target = _where(args)
+    return args.action, device, account, target
 
 
 def _where(args: Any) -> tuple[str, str | Path]:
@@ -73,37 +66,36 @@ def _where(args: Any) -> tuple[str, str | Path]:
     return account, target
 
 
-async def _run(action: str, device: Any, account: str, target: str | Path, out: TextIO) -> int:
-    db = await open_database(target)
-    try:
-        state = await SqliteAdapterState.open(db, PriorityLock(), NAMESPACE, MIGRATIONS)
-        trusted = TrustedDevices(state, account)
-        if action == "trust":
-            await trusted.trust(device)
+async def apply(
+    state: AdapterState, action: str, device: Any, account: str, out: TextIO | None = None
+) -> int:
+    """Carry out the parsed command on the Matrix adapter's tables; the exit code."""
+    out = out or sys.stdout
+    trusted = TrustedDevices(state, account)
+    if action == "trust":
+        await trusted.trust(device)
+        print(
+            f"Trusted device {device.device_id} of {device.user_id} for {account}; "
+            "a running bot applies it at its next sync.",
+            file=out,
+        )
+    elif action == "untrust":
+        if not await trusted.untrust(device.user_id, device.device_id):
             print(
-                f"Trusted device {device.device_id} of {device.user_id} for {account}; "
-                "a running bot applies it at its next sync.",
+                f"Device {device.device_id} of {device.user_id} was not trusted by an "
+                f"operator for {account}; nothing changed.",
                 file=out,
             )
-        elif action == "untrust":
-            if not await trusted.untrust(device.user_id, device.device_id):
-                print(
-                    f"Device {device.device_id} of {device.user_id} was not trusted by an "
-                    f"operator for {account}; nothing changed.",
-                    file=out,
-                )
-            else:
-                print(
-                    f"Device {device.device_id} of {device.user_id} is no longer trusted; "
-                    "it gets no more room keys from the next sync.",
-                    file=out,
-                )
         else:
-            entries = await trusted.listed()
-            if not entries:
-                print(f"No device is trusted by an operator for {account}.", file=out)
-            for entry in entries:
-                print(f"{entry.user_id} {entry.device_id} {entry.ed25519}", file=out)
-    finally:
-        await db.close()
+            print(
+                f"Device {device.device_id} of {device.user_id} is no longer trusted; "
+                "it gets no more room keys from the next sync.",
+                file=out,
+            )
+    else:
+        entries = await trusted.listed()
+        if not entries:
+            print(f"No device is trusted by an operator for {account}.", file=out)
+        for entry in entries:
+            print(f"{entry.user_id} {entry.device_id} {entry.ed25519}", file=out)
     return EXIT_OK
