@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_matrix_command(commands: Any) -> None:
-    """Declare `communitybot matrix trust|untrust|trusted` (run by `adapters.matrix.trust_cli`)."""
+    """Declare `communitybot matrix trust|untrust|trusted` (wired by `communitybot.bootstrap`,
+    decided by `adapters.matrix.trust_cli`)."""
     matrix = commands.add_parser(
         "matrix",
         help="Matrix end-to-end encryption: trust a member's device by its key",
