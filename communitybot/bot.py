@@ -69,8 +69,7 @@ from communitybot.events import (
     UserRef,
 )
 from communitybot.i18n import N_, tr, use_language
-from communitybot.i18n.choice import community_language
-from communitybot.i18n.languages import from_locale
+from communitybot.i18n.choice import community_language, member_language
 from communitybot.i18n.recent import RecentLanguages
 from communitybot.models import Community, Member
 from communitybot.outbox import Outbox, Queued
@@ -194,9 +193,7 @@ class Bot:
         the client's `locale` → the community's default). Reads only; nobody is created."""
         known = await self.store.communities.get(community)
         member = await self.store.members.get(known.id, user) if known is not None else None
-        if member is not None and member.language:
-            return member.language
-        return from_locale(locale) or community_language(known)
+        return member_language(member, known, locale)
 
     async def handle(self, event: Event) -> Handled:
         """Run the handler for `event` and commit its effects with its outbox rows.

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from communitybot.clock import Clock
 from communitybot.events import Event
-from communitybot.i18n.choice import member_language
+from communitybot.i18n.choice import event_locale, member_language
 from communitybot.i18n.languages import DEFAULT_LANGUAGE
 from communitybot.models import Community, Member
 from communitybot.ports import ChatPlatform
@@ -109,7 +109,8 @@ class Context:
         writes to each recipient in theirs, so it has none of its own: English."""
         if self.acting is None:
             return DEFAULT_LANGUAGE
-        return member_language(self.acting.member, self.acting.community, self.acting.event)
+        acting = self.acting
+        return member_language(acting.member, acting.community, event_locale(acting.event))
 
     @property
     def is_moderator(self) -> bool:

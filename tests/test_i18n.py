@@ -210,8 +210,8 @@ def test_who_gets_which_language() -> None:
     spanish_client = CommandInvoked(
         COMMUNITY, user("bo"), ConversationRef("fake", "channel", "g"), ("help",), locale="es-419"
     )
-    assert member_language(chose, community, spanish_client) == "es"  # own choice first
-    assert member_language(none, community, spanish_client) == "es"  # then the client
+    assert member_language(chose, community, spanish_client.locale) == "es"  # own choice first
+    assert member_language(none, community, spanish_client.locale) == "es"  # then the client
     assert member_language(none, community, None) == "fr"  # then the community
     assert member_language(none, Community(1, COMMUNITY), None) == "en"  # then English
 

@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 
 from communitybot.events import UserRef
 from communitybot.i18n import SUPPORTED, ntr, ptr, tr
-from communitybot.i18n.choice import community_language
+from communitybot.i18n.choice import member_language
 from communitybot.i18n.languages import DEFAULT_LANGUAGE, from_locale
 from communitybot.models import Community
 from communitybot.store.store import Store
@@ -56,13 +56,10 @@ async def community_page_language(
     store: Store, user: UserRef | None, community: Community | None, accept: str | None
 ) -> str:
     """A community page's language: the person's choice there → the browser → the community's."""
+    member = None
     if user is not None and community is not None:
         member = await store.members.get(community.id, user)
-        if member is not None and member.language in SUPPORTED:
-            return member.language
-    if accept is not None:
-        return accept
-    return community_language(community)
+    return member_language(member, community, accept)
 
 
 async def network_page_language(store: Store, user: UserRef, accept: str | None) -> str:

@@ -21,12 +21,13 @@ def event_locale(event: Event | None) -> str | None:
 
 
 def member_language(
-    member: Member | None, community: Community | None, event: Event | None = None
+    member: Member | None, community: Community | None, locale: str | None = None
 ) -> str:
-    """The language to write to `member` in (see the module docstring for the order)."""
+    """The language to write to `member` in (see the module docstring for the order);
+    `locale` is their client's ("es-419", an event's `locale`, a browser's choice), if known."""
     if member is not None and member.language:
         return member.language
-    return event_locale(event) or community_language(community)
+    return from_locale(locale) or community_language(community)
 
 
 def community_language(community: Community | None) -> str:
