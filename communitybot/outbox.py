@@ -162,10 +162,12 @@ def request_key() -> str | None:
     return f"{current[0]}.{current[1]}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Queued:
     """One action of a committed batch: its outbox row (None for a `Reply`) and where delivery
-    reports problems; `lease_until`: when this process's claim on the row runs out."""
+    reports problems; `lease_until`: when this process's claim on the row runs out. Never
+    changed once made (not frozen only because a frozen dataclass costs four times as much to
+    build, and a scheduler burst builds one per message)."""
 
     row_id: int | None
     action: Action
@@ -233,12 +235,19 @@ class Outbox:
         action for a community of another platform (`target_platform`) is always stored
         unclaimed for that platform's process, which delivers it; this one never sends it."""
         until = now + LEASE if self._delivers else None
-        targets: dict[int, str] = {}  # position → the platform that delivers it
+        targets: list[str | None] = []  # by position: the platform that delivers it (None: a Reply)
         by_platform: dict[str, list[int]] = {}
         for n, (action, _) in enumerate(actions):
-            if not isinstance(action, Reply):
-                targets[n] = target = self.target_platform(action)
-                by_platform.setdefault(target, []).append(n)
+            if isinstance(action, Reply):
+                targets.append(None)
+                continue
+            target = self.target_platform(action)
+            targets.append(target)
+            positions = by_platform.get(target)
+            if positions is None:
+                by_platform[target] = [n]
+            else:
+                positions.append(n)
         ids: dict[int, int] = {}
         for platform, positions in by_platform.items():
             mine = platform == self._platform_name and self._delivers
@@ -253,21 +262,18 @@ class Outbox:
             if not mine and self._notifications.shared:
                 await self._notifications.notify(CHANNEL_OUTBOX, platform)
         created = int(now.timestamp())
+        own = self._platform_name
         queued: list[Queued] = []
         for n, (action, modlog) in enumerate(actions):
-            if isinstance(action, Reply):
+            target = targets[n]
+            if target is None:
                 queued.append(Queued(None, action, modlog))
                 continue
             row_id = ids[n]
-            here = targets[n] == self._platform_name
+            here = target == own
             queued.append(
                 Queued(
-                    row_id,
-                    action,
-                    modlog,
-                    _key(row_id, created),
-                    until if here else None,
-                    elsewhere=not here,
+                    row_id, action, modlog, _key(row_id, created), until if here else None, not here
                 )
             )
         return queued

@@ -169,6 +169,10 @@ class Scheduler:
         self._window_size = window
         self._batch_size = batch
         self._heap: list[tuple[datetime, int]] = []
+        self._routes: dict[int, Route] = {}
+        """The routes of the window's jobs as its query read them (a job's kind and community
+        never change): a batch of them runs without a look-up. A job heard of one by one
+        (`job_scheduled`) has none here: its batch looks its route up (`JobRepository.routes`)."""
         self._horizon: tuple[datetime, int] | None = None
         """None: every pending job is in the heap; else jobs after this pair may be store-only."""
         self._stale = True
@@ -416,7 +420,7 @@ class Scheduler:
             ids: dict[int, None] = {}  # ordered and without repeats
             while self._heap and self._heap[0][0] <= now and len(ids) < self._batch_size:
                 ids[heapq.heappop(self._heap)[1]] = None
-            routes = await self._jobs.routes(list(ids), self._only)
+            routes = await self._routes_of(list(ids))
             kinds = {job_id: kind for job_id, kind, _ in routes} if self._spanning else {}
             units = self._spread(self._units(routes))
             await self._name_lanes({community for _, community, _ in units})
@@ -428,6 +432,18 @@ class Scheduler:
                     break
             fired = True
         return fired
+
+    async def _routes_of(self, ids: list[int]) -> list[Route]:
+        """The popped jobs' routes, in their (due, id) order: on SQLite those the window read,
+        unless a job heard of one by one is among them; else all looked up, which also leaves
+        out jobs no longer pending. (A job cancelled since the window was read is still routed
+        then: its claim finds nothing to run. On a shared database other processes claim jobs
+        of this window all the time: the look-up keeps their lanes from being taken for
+        nothing.)"""
+        known = [self._routes.pop(job_id, None) for job_id in ids]
+        if not self._notifications.shared and None not in known:
+            return [route for route in known if route is not None]
+        return await self._jobs.routes(ids, self._only)
 
     def _spread(self, units: list[_Unit]) -> list[_Unit]:
         """On a shared database, start a popped batch's communities (all due) at this
@@ -501,9 +517,11 @@ class Scheduler:
     async def _reload(self) -> None:
         self._reloading, self._added_while_reloading = True, []
         try:
-            rows = await self._jobs.window(self._window_size, self._only)
+            soon = await self._jobs.window(self._window_size, self._only)
         finally:
             self._reloading = False
+        rows = [(due_at, job_id) for due_at, job_id, _, _ in soon]
+        self._routes = {job_id: (job_id, kind, community) for _, job_id, kind, community in soon}
         horizon = rows[-1] if len(rows) >= self._window_size else None
         known = set(rows)
         for entry in self._added_while_reloading:
@@ -517,6 +535,8 @@ class Scheduler:
         """Too many jobs were added in the window's range: keep the soonest, move the horizon."""
         keep = heapq.nsmallest(self._window_size, self._heap)
         self._heap, self._horizon = keep, keep[-1]
+        kept = {job_id for _, job_id in keep}
+        self._routes = {job_id: r for job_id, r in self._routes.items() if job_id in kept}
 
     # Clean-up of finished rows ---------------------------------------------------------------
     async def _clean_up(self) -> None:

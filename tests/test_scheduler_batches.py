@@ -64,6 +64,46 @@ async def test_firing_300_due_jobs_takes_a_few_statements_not_a_few_per_job(
     assert len(seen) <= 12, seen
 
 
+@pytest.mark.sqlite_only  # counts statements with SQLite's trace callback
+async def test_jobs_the_window_read_run_without_a_look_up_and_a_cancelled_one_still_not(
+    harness: Harness,
+) -> None:
+    """The window query brings each job's kind and community, so a batch of its jobs goes
+    straight to the claim; a job cancelled after the window was read is routed all the same,
+    and the claim (which re-reads every row) leaves it out."""
+    ran: list[str] = []
+
+    async def quiet(ctx: JobContext, job: Job) -> list[Action]:
+        ran.append(job.key)
+        return [SendToChannel(COMMUNITY, "general", Message(job.key))]
+
+    now = harness.clock.now()
+    community, _ = await harness.store.communities.ensure(COMMUNITY, now)
+    async with harness.store.db.transaction():
+        await harness.store.jobs.schedule_many(
+            (
+                NewJob("quiet", now + timedelta(minutes=1), f"q{i}", None, community.id)
+                for i in range(20)
+            ),
+            now,
+        )
+    scheduler = Scheduler(harness.bot, {"quiet": JobKind(quiet)}, sleeper=harness.clock)
+    seen: list[str] = []
+    async with scheduler.running():
+        await scheduler.settle()  # the window is read, routes and all
+        async with harness.store.db.transaction():
+            assert await harness.store.jobs.cancel("q7", harness.clock.now())
+        connection = harness.store.db._conn
+        await connection.set_trace_callback(seen.append)
+        harness.clock.advance(minutes=1)
+        await scheduler.settle()
+        await connection.set_trace_callback(None)
+    assert ran == [f"q{i}" for i in range(20) if i != 7]
+    assert len(harness.platform.texts("#general")) == 19
+    assert await harness.store.jobs.count("cancelled") == 1
+    assert not [sql for sql in seen if sql.startswith("SELECT j.id, j.kind, j.community_id")], seen
+
+
 async def test_a_batch_mixing_every_case_gives_each_job_its_own_fate(harness: Harness) -> None:
     """Due together: two to run, one of which fails (in the batch, then alone); one beyond its
     grace window; one of a kind nobody handles; one cancelled and one moved later after the

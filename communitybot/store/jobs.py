@@ -67,7 +67,10 @@ class Job:
 
 Route = tuple[int, str, int | None]
 """What the scheduler needs of a due job before it runs it: (id, kind, community id). Its kind
-says whether it runs alone (long work); its community, under which lane (None: no lane)."""
+says whether it runs alone (long work); its community, under which lane (None: no lane).
+Neither ever changes once the job is stored."""
+Soon = tuple[datetime, int, str, int | None]
+"""A pending job in the scheduler's window: (due time, id, kind, community id)."""
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,7 @@ def _claimed_job(row: Any) -> Job:
         job_id,
         kind,
         datetime.fromisoformat(due_at),
-        _decode(payload),
+        {} if payload == "{}" else _decode(payload),
         key,
         attempts,
         status,
@@ -251,11 +254,15 @@ class JobRepository:
         )
         return changed > 0
 
-    async def window(self, limit: int, only: JobFilter = EVERY_JOB) -> list[tuple[datetime, int]]:
-        """The `limit` soonest pending jobs `only` lets through, as (due time, id), in (due, id)
-        order."""
+    async def window(self, limit: int, only: JobFilter = EVERY_JOB) -> list[Soon]:
+        """The `limit` soonest pending jobs `only` lets through, as (due time, id, kind,
+        community id), in (due, id) order: with their routes, so a batch of them needs no
+        look-up before it runs (`routes`)."""
         rows = await self._db.fetch_all(*self.window_statement(limit, only))
-        return [(datetime.fromisoformat(row["due_at"]), int(row["id"])) for row in rows]
+        return [
+            (datetime.fromisoformat(due_at), int(job_id), kind, community_id)
+            for job_id, due_at, kind, community_id in rows
+        ]
 
     @staticmethod
     def window_statement(limit: int, only: JobFilter = EVERY_JOB) -> tuple[str, list[Any]]:
@@ -264,12 +271,14 @@ class JobRepository:
         check the plan with EXPLAIN on both engines)."""
         if only == EVERY_JOB:
             return (
-                "SELECT id, due_at FROM jobs WHERE status = 'pending' ORDER BY due_at, id LIMIT ?",
+                "SELECT id, due_at, kind, community_id FROM jobs WHERE status = 'pending'"
+                " ORDER BY due_at, id LIMIT ?",
                 [limit],
             )
         where, params = only.where()
         return (
-            "SELECT j.id, j.due_at FROM jobs j LEFT JOIN communities c ON c.id = j.community_id"
+            "SELECT j.id, j.due_at, j.kind, j.community_id"
+            " FROM jobs j LEFT JOIN communities c ON c.id = j.community_id"
             f" WHERE j.status = 'pending'{where} ORDER BY j.due_at, j.id LIMIT ?",
             [*params, limit],
         )
@@ -289,7 +298,8 @@ class JobRepository:
     async def routes(self, ids: Sequence[int], only: JobFilter = EVERY_JOB) -> list[Route]:
         """Id, kind and community id of the pending jobs among `ids` that `only` lets through,
         in (due, id) order: read before a batch takes its lanes (the claim in the transaction
-        re-checks each). A job of another platform heard of through a notification stops here."""
+        re-checks each), for jobs the scheduler heard of one by one (the window brings its
+        own). A job of another platform heard of through a notification stops here."""
         found: list[Route] = []
         where, params = only.where()
         for start in range(0, len(ids), MAX_IDS_PER_QUERY):
