@@ -265,12 +265,12 @@ class Outbox:
         own = self._platform_name
         queued: list[Queued] = []
         for n, (action, modlog) in enumerate(actions):
-            target = targets[n]
-            if target is None:
+            delivered_by = targets[n]
+            if delivered_by is None:
                 queued.append(Queued(None, action, modlog))
                 continue
             row_id = ids[n]
-            here = target == own
+            here = delivered_by == own
             queued.append(
                 Queued(
                     row_id, action, modlog, _key(row_id, created), until if here else None, not here
