@@ -22,6 +22,7 @@ import aiosqlite
 from loguru import logger
 
 from communitybot.file_modes import create_private, make_private_dirs, tighten
+from communitybot.store.checkpoints import BACKSTOP_PAGES, Checkpointer
 from communitybot.store.dialect import split_statements
 from communitybot.store.notifications import NoNotifications, Notifications
 from communitybot.store.urls import is_postgres
@@ -131,6 +132,9 @@ class Database:
         self.reader: Database | None = None
         self.notifications: Notifications = NoNotifications()
         """One process per SQLite file: nobody else to tell (`store.notifications`)."""
+        self.checkpoints: Checkpointer | None = None
+        """The writer of a database file: copies the WAL back a moment after writes, on its
+        own connection (`store.checkpoints`), so commits never stop for it."""
 
     @classmethod
     async def open(
@@ -163,6 +167,8 @@ class Database:
             await db.migrate(steps)
             if path != ":memory:":
                 db.reader = await cls._open_reader(path)
+                await db._conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
+                db.checkpoints = Checkpointer(path)
         except sqlite3.Error as error:
             await connection.close()
             translated = _translated(error, path)
@@ -251,6 +257,12 @@ class Database:
         except sqlite3.Error as error:
             await self._rollback()
             raise self._error(error) from error
+        self._wrote()
+
+    def _wrote(self) -> None:
+        """A commit (or a statement outside a transaction, which commits itself) happened."""
+        if self.checkpoints is not None and not self._in_transaction:
+            self.checkpoints.wrote()
 
     @property
     def in_transaction(self) -> bool:
@@ -343,6 +355,7 @@ class Database:
             if translated is error:
                 raise
             raise translated from error
+        self._wrote()
         result = cursor.lastrowid if sql.lstrip()[:6].upper() == "INSERT" else cursor.rowcount
         return int(result or 0)
 
@@ -355,6 +368,7 @@ class Database:
             if translated is error:
                 raise
             raise translated from error
+        self._wrote()
 
     async def fetch_all(
         self, sql: str, params: Iterable[Any] = (), *, quick: bool = False
@@ -383,6 +397,9 @@ class Database:
         if self.reader is not None:
             await self.reader.close()
             self.reader = None
+        if self.checkpoints is not None:
+            await self.checkpoints.close()
+            self.checkpoints = None
         await self._conn.close()
 
 
