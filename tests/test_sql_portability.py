@@ -19,8 +19,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCANNED = ("communitybot", "adapters")
-SQLITE_BACKEND = {"communitybot/store/db.py"}
-"""Files that are the SQLite backend: their SQL is meant for SQLite only."""
+SQLITE_BACKEND = {"communitybot/store/db.py", "communitybot/store/checkpoints.py"}
+"""Files that are the SQLite backend: their SQL is meant for SQLite only (the connection, and
+the WAL checkpoints beside it)."""
 
 FORBIDDEN: dict[str, tuple[str, str]] = {
     # name: (pattern, what to write instead)
