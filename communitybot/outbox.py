@@ -311,7 +311,11 @@ class Outbox:
                         problems,
                         self._community_language,
                     )
-                elif await self._still_held(item.row_id):
+                elif (
+                    await self._still_held(item.row_id)
+                    if self._renewal_due()
+                    else (item.row_id in self._held)
+                ):
                     await self._deliver_row(
                         item.row_id, item.key, 0, item.action, event, item.modlog_channel, problems
                     )
@@ -410,7 +414,9 @@ class Outbox:
         success is safe to retry: relays are idempotent by key)."""
         group: list[tuple[OutboxRow, RelayPost]] = []
         for row in rows:
-            if not await self._still_held(row.id):
+            if not (
+                await self._still_held(row.id) if self._renewal_due() else row.id in self._held
+            ):
                 continue
             action = self._replayable(row, now)
             if action is None:
@@ -482,26 +488,20 @@ class Outbox:
         modlog_channel: str | None,
         problems: list[str],
     ) -> Outcome:
-        outcome = await self._attempt(key, action, event, modlog_channel, problems)
-        await self._settle_row(row_id, attempts, action, outcome, problems)
-        return outcome
-
-    async def _attempt(
-        self,
-        key: str | None,
-        action: Action,
-        event: Event | None,
-        modlog_channel: str | None,
-        problems: list[str],
-    ) -> Outcome:
-        """Deliver `action` once, its platform requests named after `key`."""
+        """Deliver `action` once, its platform requests named after `key`, and settle its row
+        (a delivered message's at once: a burst delivers thousands)."""
         token = _delivering.set(None if key is None else [key, 0])
         try:
-            return await deliver_action(
+            outcome = await deliver_action(
                 self._platform, event, action, modlog_channel, problems, self._community_language
             )
         finally:
             _delivering.reset(token)
+        if outcome == "delivered" and isinstance(action, REPLAY_SAFE):
+            self._done[row_id] = None  # deleted with the batch (`_settle_row`)
+        else:
+            await self._settle_row(row_id, attempts, action, outcome, problems)
+        return outcome
 
     async def _community_language(self, ref: CommunityRef) -> str:
         """What a delivery problem is told to `ref`'s moderators in (read only on a problem)."""
@@ -562,6 +562,11 @@ class Outbox:
         renew_at = lease_until - LEASE + RENEW_AFTER
         if self._renew_at is None or renew_at < self._renew_at:
             self._renew_at = renew_at
+
+    def _renewal_due(self) -> bool:
+        """The oldest claim held is `RENEW_AFTER` old: `_still_held` renews them first (else
+        a row is held if it is in `_held`, with no coroutine to run per row)."""
+        return self._renew_at is not None and self._clock.now() >= self._renew_at
 
     async def _still_held(self, row_id: int) -> bool:
         """Whether this process still holds `row_id`, renewing every held claim first when the
