@@ -411,13 +411,9 @@ class Bot:
         await typed_choices.remember(self.store, actions, self.clock.now())
         modlog = ctx.community.modlog_channel
         here = ctx.community.ref
-        modlogs: dict[CommunityRef | None, str | None] = {here: modlog, None: modlog}
-        elsewhere = [c for c in _communities(actions) if c not in modlogs]
-        if elsewhere:  # e.g. a linked account's community: its problems go to its moderators
-            modlogs.update(await self._modlog_channels(elsewhere))
-        batch = await self.outbox.queue(
-            [(a, modlogs[_community(a)]) for a in actions], self.clock.now()
-        )
+        # An action elsewhere (a linked account's community) reports to its own moderators.
+        paired = await self._with_modlogs(actions, {here: modlog, None: modlog})
+        batch = await self.outbox.queue(paired, self.clock.now())
         return Handled(actions, modlog, batch, ctx.language)
 
     async def _new_transaction(
@@ -580,11 +576,8 @@ class Bot:
                             await typed_choices.remember(self.store, actions, self.clock.now())
                             batch: list[Queued] = []
                             if actions:
-                                modlogs = await self._modlog_channels(_communities(actions))
-                                batch = await self.outbox.queue(
-                                    [(a, modlogs.get(_community(a))) for a in actions],
-                                    self.clock.now(),
-                                )
+                                paired = await self._with_modlogs(actions, {None: None})
+                                batch = await self.outbox.queue(paired, self.clock.now())
                             await self.store.changes.publish(changes)
                             break
                     except RunAgain as again:
@@ -659,14 +652,21 @@ class Bot:
                 unsaved.batch.append(Queued(None, warning, None))
         return unsaved
 
-    async def _modlog_channels(
-        self, refs: list[CommunityRef | None]
-    ) -> dict[CommunityRef | None, str | None]:
-        channels: dict[CommunityRef | None, str | None] = {}
-        for ref in refs:
-            community = await self.store.communities.get(ref) if ref else None
-            channels[ref] = community.modlog_channel if community else None
-        return channels
+    async def _with_modlogs(
+        self, actions: list[Action], known: dict[CommunityRef | None, str | None]
+    ) -> list[tuple[Action, str | None]]:
+        """Each action with the moderator-log channel its delivery problems go to: its
+        community's (`known`, else read once per community; a community gone: none)."""
+        paired: list[tuple[Action, str | None]] = []
+        for action in actions:
+            ref = None if isinstance(action, Reply) else action.community
+            try:
+                channel = known[ref]
+            except KeyError:
+                community = await self.store.communities.get(ref) if ref else None
+                channel = known[ref] = community.modlog_channel if community else None
+            paired.append((action, channel))
+        return paired
 
     @staticmethod
     def _unsaved(actions: list[Action]) -> Handled:
@@ -802,12 +802,3 @@ def _priority(event: Event) -> Priority:
 def _member_key(event: Event) -> Hashable:
     """Whose event this is, for keeping one member's events in order at the lock."""
     return (event.community, event.user.platform, event.user.user_id)
-
-
-def _community(action: Action) -> CommunityRef | None:
-    return None if isinstance(action, Reply) else action.community
-
-
-def _communities(actions: list[Action]) -> list[CommunityRef | None]:
-    """The communities scheduled actions belong to, each once, in order of appearance."""
-    return list(dict.fromkeys(_community(action) for action in actions))
