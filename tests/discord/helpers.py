@@ -12,7 +12,7 @@ from adapters.discord import DiscordBot, DiscordConfig
 from communitybot.bootstrap import Core, discord_bot
 from communitybot.clock import Clock, FakeClock
 from communitybot.store.store import Store
-from tests.discord.gateway_double import DiscordDouble
+from tests.discord.gateway_double import APP_ID, DiscordDouble
 
 ALICE = "960000000000000001"
 BOB = "960000000000000002"
@@ -68,6 +68,23 @@ def callback_data(double: DiscordDouble, interaction_id: str) -> dict[str, Any]:
 async def answer(double: DiscordDouble, interaction_id: str) -> dict[str, Any]:
     await double.wait_for("POST", f"/interactions/{interaction_id}/")
     return callback_data(double, interaction_id)
+
+
+async def whole_help(double: DiscordDouble, user: str, locale: str) -> str:
+    """The whole of `/help` (longer than one Discord message: its answer, then follow-ups),
+    once its last part, the one pointing to `/help <command>`, was delivered (a test that
+    stops at the first part leaves the rest being sent while the bot shuts down)."""
+    asked = await double.interact(user, 2, slash("help"), locale=locale)
+    first = (await answer(double, asked))["data"]["content"]
+    follow_ups = f"/webhooks/{APP_ID}/token-{asked}"
+
+    def whole() -> str:
+        return "\n".join(
+            [first, *(str(c.body["content"]) for c in double.rest("POST", follow_ups))]
+        )
+
+    await double.wait_until(lambda: "`/help <" in whole())
+    return whole()
 
 
 def slash(name: str, *options: dict[str, Any], **extra: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from adapters.discord.command_locales import CatalogueTranslator
 from adapters.discord.commands import catalogue_hash, command_payloads, localized_payloads
 from communitybot.i18n import translate
 from tests.discord.gateway_double import APP_ID, DiscordDouble
-from tests.discord.helpers import ALICE, answer, connected, slash, sub
+from tests.discord.helpers import ALICE, answer, connected, slash, sub, whole_help
 
 NAME = re.compile(r"^[-_\w]{1,32}$")
 """Discord's name rule for the scripts the bot speaks (`\\w` without digits' oddities is
@@ -126,8 +126,7 @@ async def test_a_spanish_client_gets_spanish_help_and_profile(
 ) -> None:
     async with connected(double, tmp_path / "bot.db"):
         await double.add_member(ALICE, "alice")
-        asked = await double.interact(ALICE, 2, slash("help"), locale="es-ES")
-        text = (await answer(double, asked))["data"]["content"]
+        text = await whole_help(double, ALICE, "es-ES")
         assert "**Lo que puedo hacer**" in text
         assert "• `/peers` — Encuentra miembros con tus mismos intereses" in text
         details = await double.interact(
@@ -142,10 +141,8 @@ async def test_a_spanish_client_gets_spanish_help_and_profile(
         shown = await double.interact(ALICE, 2, slash("profile", sub("show")), locale="es-ES")
         profile = (await answer(double, shown))["data"]["content"]
         assert "Etiquetas" in profile
-        french = await double.interact(ALICE, 2, slash("help"), locale="fr")
-        assert "**Ce que je sais faire**" in (await answer(double, french))["data"]["content"]
-        english = await double.interact(ALICE, 2, slash("help"), locale="en-US")
-        assert "**What I can do**" in (await answer(double, english))["data"]["content"]
+        assert "**Ce que je sais faire**" in await whole_help(double, ALICE, "fr")
+        assert "**What I can do**" in await whole_help(double, ALICE, "en-US")
 
 
 async def test_the_answer_form_speaks_the_clients_language(

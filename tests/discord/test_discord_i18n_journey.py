@@ -18,8 +18,18 @@ from communitybot.clock import FakeClock
 from communitybot.events import ChannelMessage
 from communitybot.registry import JOB_KINDS
 from communitybot.scheduler import Scheduler
-from tests.discord.gateway_double import APP_ID, WELCOME_CHANNEL, DiscordDouble
-from tests.discord.helpers import ALICE, BOB, MOD, answer, components_of, pick, slash, sub
+from tests.discord.gateway_double import WELCOME_CHANNEL, DiscordDouble
+from tests.discord.helpers import (
+    ALICE,
+    BOB,
+    MOD,
+    answer,
+    components_of,
+    pick,
+    slash,
+    sub,
+    whole_help,
+)
 from tests.discord.test_discord_threads import recording
 
 ANA = ALICE
@@ -214,33 +224,17 @@ async def test_a_spanish_speaking_member_from_welcome_to_recap_on_discord(
         assert "• Q1 ¿Qué retroalimentación funciona?: 1" in recap
 
 
-async def _help(double: DiscordDouble, user: str, locale: str) -> str:
-    """The whole of `/help` (longer than one Discord message: its answer, then follow-ups),
-    once its last part, the one pointing to `/help <command>`, was delivered."""
-    asked = await double.interact(user, 2, slash("help"), locale=locale)
-    first = (await answer(double, asked))["data"]["content"]
-    follow_ups = f"/webhooks/{APP_ID}/token-{asked}"
-
-    def whole() -> str:
-        return "\n".join(
-            [first, *(str(c.body["content"]) for c in double.rest("POST", follow_ups))]
-        )
-
-    await double.wait_until(lambda: "`/help <" in whole())
-    return whole()
-
-
 async def test_the_members_own_choice_first_then_the_clients_locale(
     double: DiscordDouble, bot: DiscordBot
 ) -> None:
     """No language of her own: Alice's client decides (a Latin American Spanish client gets
     Spanish). Bob chose French: French from every client, a Spanish one too."""
     await double.add_member(ALICE, "alice")
-    latin_american = await _help(double, ALICE, "es-419")
+    latin_american = await whole_help(double, ALICE, "es-419")
     assert latin_american.startswith("**Lo que puedo hacer**")
     assert "• `/peers` — Encuentra miembros con tus mismos intereses" in latin_american
     assert "Escribe `/help <comando>` para ver sus opciones y ejemplos." in latin_american
-    american = await _help(double, ALICE, "en-US")
+    american = await whole_help(double, ALICE, "en-US")
     assert american.startswith("**What I can do**")
     assert "Type `/help <command>` for its options and examples." in american
     assert "Escribe" not in american
@@ -249,7 +243,7 @@ async def test_the_members_own_choice_first_then_the_clients_locale(
     assert await _command(double, BOB, choose, locale="es-ES") == (
         "Désormais, je vous écrirai en Français."
     )
-    french = await _help(double, BOB, "es-ES")
+    french = await whole_help(double, BOB, "es-ES")
     assert french.startswith("**Ce que je sais faire**")
     assert "Tapez `/help <commande>` pour ses options et des exemples." in french
     assert "Escribe" not in french
