@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import tempfile
 import time
 from collections import Counter
@@ -32,6 +31,7 @@ from pathlib import Path
 
 from loguru import logger
 
+from benchmarks.figures import quantile
 from communitybot.bot import Bot
 from communitybot.clock import SystemClock
 from communitybot.command_parser import parse_command_line
@@ -136,11 +136,7 @@ async def one_run(folder: Path, joins: int, commands: int, members: int, previou
 
 def _ms(values: list[float], q: float) -> str:
     """The q-quantile (0.5, 0.99; 1.0 is the maximum) in milliseconds."""
-    if q >= 1:
-        value = max(values)
-    else:
-        value = statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
-    return f"{value * 1000:,.1f}"
+    return f"{quantile(values, q) * 1000:,.1f}"
 
 
 async def main(joins: int, commands: int, members: int, modes: list[bool]) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 
 from loguru import logger
 
+from benchmarks.figures import quantile
 from communitybot.bot import Bot
 from communitybot.clock import SystemClock
 from communitybot.command_parser import parse_command_line
@@ -86,7 +87,7 @@ async def _prepare(bot: Bot, members: int) -> dict[str, list[str]]:
 
 
 def _ms(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1] * 1000
+    return quantile(values, q) * 1000
 
 
 async def main(members: int, searches: int) -> None:
