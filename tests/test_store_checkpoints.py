@@ -88,6 +88,25 @@ async def test_writes_are_copied_back_a_moment_later_beside_the_writer(tmp_path:
         await db.close()
 
 
+async def test_a_long_write_burst_is_copied_back_as_it_goes(tmp_path: Path) -> None:
+    """Every `every_commits` commits a checkpoint starts at once, without waiting for the
+    delay (here a minute): the WAL of a sustained burst stays far from the backstop."""
+    db = await open_file(tmp_path, delay_s=60)
+    assert db.checkpoints is not None
+    await db.checkpoints.close()
+    db.checkpoints = checkpoints = Checkpointer(db.path, delay_s=60, every_commits=10)
+    try:
+        await write_rows(db, 900)  # 9 commits: only planned, a minute from now
+        await asyncio.sleep(0.1)
+        assert checkpoints.done == 0
+        await write_rows(db, 100)  # the 10th
+        await settled(checkpoints, 1)
+        busy, pages, copied = checkpoints.last or (1, 0, 0)
+        assert busy == 0 and copied == pages > 0
+    finally:
+        await db.close()
+
+
 async def test_a_quiet_database_plans_no_checkpoint(tmp_path: Path) -> None:
     db = await open_file(tmp_path)
     checkpoints = db.checkpoints
