@@ -37,7 +37,7 @@ background): a sustained write burst is copied back as it goes."""
 
 
 class Checkpointer:
-    """Runs `PRAGMA wal_checkpoint(PASSIVE)` on its own connection, a moment after writes."""
+    """Runs `PRAGMA wal_checkpoint(PASSIVE)` on its own connection, some time after writes."""
 
     def __init__(
         self, path: str, delay_s: float = DELAY_S, every_commits: int = EVERY_COMMITS

@@ -133,7 +133,7 @@ class Database:
         self.notifications: Notifications = NoNotifications()
         """One process per SQLite file: nobody else to tell (`store.notifications`)."""
         self.checkpoints: Checkpointer | None = None
-        """The writer of a database file: copies the WAL back a moment after writes, on its
+        """The writer of a database file: copies the WAL back some time after writes, on its
         own connection (`store.checkpoints`), so commits never stop for it."""
 
     @classmethod
