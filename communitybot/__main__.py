@@ -182,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     # Imported late so `--version` and `--help` stay instant and side-effect free.
-    from communitybot.app import fail, run
+    from communitybot.app import run
+    from communitybot.command_line import fail
     from communitybot.settings import SettingsError, load_settings
 
     overrides: dict[str, Any] = {}

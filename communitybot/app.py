@@ -22,30 +22,18 @@ from typing import Any, TextIO
 from loguru import logger
 
 from communitybot import bootstrap
+from communitybot.command_line import fail
 from communitybot.file_modes import make_private_dirs
 from communitybot.leader import LeaderLost
-from communitybot.logging import configure_logging, scrub
+from communitybot.logging import configure_logging
 from communitybot.settings import Settings
 from communitybot.sqlite_owner import AlreadyServed, sole_owner
 from communitybot.store.db import StoreError
 from communitybot.store.store import Store
 
 EXIT_OK = 0
-EXIT_CONFIG = 2
 EXIT_LEADER_LOST = 3
 """The leader lock's database connection ended: restart the process (it waits as a standby)."""
-FAIL_LINE_LIMIT = 600
-"""Characters of one start-up failure line; a remote text inside it is already shorter."""
-
-
-def fail(line: str, stream: TextIO | None = None) -> int:
-    """Report a start-up problem the way every one is reported: one line, exit code 2.
-
-    The line is scrubbed like a log line (configured and learnt secrets, secret-shaped text)
-    and kept to one short line, since it may quote a server's or a library's words.
-    """
-    print(f"communitybot: {scrub(line, FAIL_LINE_LIMIT)}", file=stream or sys.stderr, flush=True)
-    return EXIT_CONFIG
 
 
 def matrix_command(args: Any) -> int:

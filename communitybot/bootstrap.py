@@ -533,9 +533,8 @@ def run_matrix_trust(args: Any, out: TextIO | None = None) -> int:
     own tables on the bot's database (the wiring is here, the decisions in the adapter)."""
     from adapters.matrix import trust_cli
     from adapters.matrix.trusted_devices import BadEntry
-    from communitybot.app import fail
-    from communitybot.dbcli import UsageError
-    from communitybot.store.db import open_database
+    from communitybot.command_line import UsageError, fail
+    from communitybot.store.engines import open_database
 
     try:
         action, device, account, target = trust_cli.parsed(args)

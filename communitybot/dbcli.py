@@ -21,57 +21,21 @@ from typing import Any, TextIO
 
 from communitybot import bootstrap
 from communitybot.adapter_state import SqliteAdapterState
-from communitybot.app import fail
+from communitybot.command_line import UsageError, fail, parse_target
 from communitybot.logging import register_secret
 from communitybot.priority_lock import PriorityLock
 from communitybot.store.copy import CopyRefused, TableCopy, check_source_schema, copy_database
-from communitybot.store.db import Database, StoreError, bundled_migrations, open_database
+from communitybot.store.db import Database, StoreError, bundled_migrations
+from communitybot.store.engines import open_database
 from communitybot.store.snapshot import SqliteSnapshot, open_snapshot
 from communitybot.store.urls import (
     is_postgres,
-    password_forms,
-    port_is_valid,
     redacted,
-    redacted_host,
 )
 
 EXIT_OK = 0
 EXIT_UNHEALTHY = 1
 EXIT_REFUSED = 2
-
-
-class UsageError(Exception):
-    """A database argument the command cannot use; the message is one line."""
-
-
-def parse_target(text: str, option: str) -> str | Path:
-    """A database named on the command line: postgresql://…, sqlite:///path, or a plain path."""
-    value = text.strip()
-    if is_postgres(value):
-        for password in password_forms(value):
-            register_secret(password)
-        if not port_is_valid(value):
-            raise UsageError(
-                f"{option}: the port in {redacted_host(value)} is not a number "
-                "(postgresql://user:password@host:5432/name)"
-            )
-        return value
-    if value.lower().startswith("sqlite://"):
-        # As SQLAlchemy (and COMMUNITYBOT_DATABASE_URL) read it: sqlite:///relative.db,
-        # sqlite:////absolute/path.db
-        path = value.split("://", 1)[1][1:]
-        if not path:
-            raise UsageError(f"{option}: sqlite:/// needs a file path, e.g. sqlite:///data/bot.db")
-        return Path(path).expanduser()
-    if "://" in value:
-        scheme = value.split("://", 1)[0]
-        raise UsageError(
-            f"{option}: unknown database URL scheme {scheme[:20]!r}: use postgresql://user@host/db"
-            " or sqlite:///path/to/communitybot.db (or a plain file path)"
-        )
-    if not value:
-        raise UsageError(f"{option}: give a database URL or a file path")
-    return Path(value).expanduser()
 
 
 def plural(count: int, noun: str) -> str:

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TextIO
 
 from communitybot import bootstrap
-from communitybot.app import fail, serve_on_store
+from communitybot.app import serve_on_store
+from communitybot.command_line import fail
 from communitybot.logging import configure_logging
 from communitybot.settings import Settings
 

@@ -18,7 +18,8 @@ from loguru import logger
 from adapters.discord import schema as discord_schema
 from adapters.matrix import schema as matrix_schema
 from communitybot.adapter_state import SqliteAdapterState
-from communitybot.app import EXIT_CONFIG, run
+from communitybot.app import run
+from communitybot.command_line import EXIT_CONFIG
 from communitybot.priority_lock import PriorityLock
 from communitybot.settings import Settings
 from communitybot.store.db import (

@@ -14,7 +14,8 @@ import pytest
 from aiohttp import web
 
 from adapters.matrix.login import REMOTE_TEXT_LIMIT, homeserver_says
-from communitybot.app import EXIT_CONFIG, FAIL_LINE_LIMIT, fail, run
+from communitybot.app import run
+from communitybot.command_line import EXIT_CONFIG, FAIL_LINE_LIMIT, fail
 from communitybot.logging import configure_logging, register_secret
 from communitybot.settings import load_settings
 from communitybot.store.store import Store

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from adapters.matrix.schema import MIGRATIONS, NAMESPACE
 from adapters.matrix.trusted_devices import BadEntry, TrustedDevice, TrustedDevices, checked
-from communitybot.dbcli import UsageError, parse_target
+from communitybot.command_line import UsageError, parse_target
 from communitybot.ports import AdapterMigration, AdapterState
 
 EXIT_OK = 0

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import aiosqlite
 from loguru import logger
@@ -25,7 +25,6 @@ from communitybot.file_modes import create_private, make_private_dirs, tighten
 from communitybot.store.checkpoints import BACKSTOP_PAGES, Checkpointer
 from communitybot.store.dialect import split_statements
 from communitybot.store.notifications import NoNotifications, Notifications
-from communitybot.store.urls import is_postgres
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -421,18 +420,6 @@ async def _stopped(pending: aiosqlite.Connection) -> None:
     thread = getattr(pending, "_thread", None)
     if thread is not None and thread.is_alive():
         await asyncio.to_thread(thread.join, 5)
-
-
-async def open_database(target: str | Path, *, pool_size: int | None = None) -> Database:
-    """The database `target` names: a PostgreSQL URL (asyncpg, imported only then) or a
-    SQLite file. Both have the interface the repositories use (`PostgresDatabase` says how
-    its answers differ); the type says `Database` so the repositories name one class."""
-    if is_postgres(target):
-        from communitybot.store.postgres_db import PostgresDatabase
-
-        size = pool_size or PostgresDatabase.DEFAULT_POOL_SIZE
-        return cast(Database, await PostgresDatabase.open(str(target), max_size=size))
-    return await Database.open(target)
 
 
 def _private_database(path: Path) -> None:

@@ -16,7 +16,8 @@ from communitybot.store.chat_runs import ChatRunRepository
 from communitybot.store.chats import ChatRepository
 from communitybot.store.communities import CommunityRepository
 from communitybot.store.confirmations import ConfirmationRepository
-from communitybot.store.db import Database, open_database
+from communitybot.store.db import Database
+from communitybot.store.engines import open_database
 from communitybot.store.introductions import IntroductionRepository
 from communitybot.store.jobs import JobRepository
 from communitybot.store.members import MemberRepository

@@ -167,7 +167,7 @@ async def test_the_bot_reads_the_entries_from_its_own_database(tmp_path: Path) -
     from adapters.matrix.trusted_devices import TrustedDevices, checked
     from communitybot.adapter_state import SqliteAdapterState
     from communitybot.priority_lock import PriorityLock
-    from communitybot.store.db import open_database
+    from communitybot.store.engines import open_database
 
     db = await open_database(tmp_path / "bot.db")
     try:

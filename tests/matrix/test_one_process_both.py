@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 from nio import RoomCreateResponse, RoomPreset
 
-from communitybot.app import EXIT_CONFIG, EXIT_OK, run
+from communitybot.app import EXIT_OK, run
+from communitybot.command_line import EXIT_CONFIG
 from communitybot.settings import Settings, load_settings
 from tests.discord.gateway_double import APP_ID, MOD_ROLE, DiscordDouble, running_double
 from tests.discord.helpers import ALICE, MOD, slash, sub
