@@ -56,7 +56,7 @@ from communitybot.chats import legs as chat_legs
 from communitybot.clock import Clock
 from communitybot.command_types import Spans
 from communitybot.commands import find_command
-from communitybot.context import Acting, Context
+from communitybot.context import Acting, Context, EveryFeature
 from communitybot.events import (
     ChannelMessage,
     ChoicePicked,
@@ -144,6 +144,9 @@ class Bot:
         self.clock = clock
         self.peers = peers
         self.prefix = prefix
+        self.features: EveryFeature = registry.EVERY_FEATURE
+        """Every feature at once, for handlers (`Context.features`: `/stats`, `/mydata`,
+        `/forgetme`) and the scheduler's contexts."""
         self.delivers = delivers
         self.lanes = Lanes(writer=writer_turn(store.db, lock))
         """A lane per community (interactive events first, each member's events in order) and
@@ -295,6 +298,7 @@ class Bot:
             peers=self.peers,
             prefix=self.prefix,
             now=self.clock.now(),
+            features=self.features,
             acting=Acting(community, member, event, is_moderator),
             member_is_new=member_is_new,
             joined_fresh=member_is_new and isinstance(event, MemberJoined),
@@ -601,6 +605,7 @@ class Bot:
             peers=self.peers,
             prefix=self.prefix,
             now=self.clock.now(),
+            features=self.features,
         )
         await self.run_scheduled(
             lambda: chat_legs.relay_refused(ctx, action), communities=[action.community]

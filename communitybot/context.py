@@ -22,6 +22,7 @@ from communitybot.i18n.languages import DEFAULT_LANGUAGE
 from communitybot.models import Community, Member
 from communitybot.ports import ChatPlatform
 from communitybot.replies import Action
+from communitybot.store.stats import MemberCounts
 from communitybot.store.store import Store
 from communitybot.units import Unit
 
@@ -36,6 +37,19 @@ class PeerIndexPort(Protocol):
     def invalidate(self, community_id: int) -> None: ...
 
     def invalidate_all(self) -> None: ...
+
+
+class EveryFeature(Protocol):
+    """What a handler may ask of all the features at once (`communitybot.registry`'s
+    `EVERY_FEATURE`): `/stats`, `/mydata` and `/forgetme` go through every feature's
+    declaration. Handed in the context, so the features that need it (moderation, privacy)
+    never import the registry, which imports them."""
+
+    async def stats_lines(self, ctx: Context, counts: MemberCounts) -> list[str]: ...
+
+    async def export_sections(self, ctx: Context, member: Member) -> dict[str, Any]: ...
+
+    async def forget(self, ctx: Context, memberships: list[Member]) -> None: ...
 
 
 class NoActingMember(LookupError):
@@ -64,6 +78,8 @@ class Context:
     now: datetime
     """When handling started: the event's arrival, or the start of a job batch (the same for
     every job in it)."""
+    features: EveryFeature
+    """Every feature at once (`/stats`, `/mydata`, `/forgetme`): the registry's."""
     acting: Acting | None = None
     """The member's event this context answers; None for a scheduled job."""
     member_is_new: bool = False

@@ -638,6 +638,7 @@ class Scheduler:
             peers=self._bot.peers,
             prefix=self._bot.prefix,
             now=now,
+            features=self._bot.features,
         )
         actions: list[Action] = []
         claimed = await self._jobs.claim_due(ids, now, self._only)  # undone on failure

@@ -197,7 +197,13 @@ async def test_a_restart_mid_chat_neither_reopens_the_thread_nor_repeats_a_quest
         community = await harness.store.communities.get_by_id(1)
         assert series is not None and community is not None
         ctx = Context(
-            harness.store, harness.clock, harness.platform, restarted_bot.peers, "/", START
+            harness.store,
+            harness.clock,
+            harness.platform,
+            restarted_bot.peers,
+            "/",
+            START,
+            restarted_bot.features,
         )
         async with harness.store.db.transaction():
             assert await chat_run.begin(ctx, community, series, START) == []

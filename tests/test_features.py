@@ -206,7 +206,13 @@ async def test_forgetme_leaves_no_row_that_references_the_member(harness: Harnes
 
 async def test_a_job_context_has_no_acting_member(harness: Harness) -> None:
     ctx = Context(
-        harness.store, harness.clock, harness.platform, harness.bot.peers, "/", harness.clock.now()
+        harness.store,
+        harness.clock,
+        harness.platform,
+        harness.bot.peers,
+        "/",
+        harness.clock.now(),
+        harness.bot.features,
     )
     assert not ctx.is_moderator
     with pytest.raises(NoActingMember):

@@ -35,7 +35,7 @@ async def stats(ctx: Context, counts: MemberCounts) -> list[str]:
 
 
 async def forget(ctx: Context, memberships: list[Member]) -> None:
-    """Before the member's rows go (`registry.forget` runs the privacy feature's deletion
+    """Before the member's rows go (`ctx.features.forget` runs the privacy feature's deletion
     last): plan the deletion of their relayed network-chat messages' copies."""
     await legs.forget(ctx, [m.id for m in memberships])
 

@@ -185,10 +185,10 @@ async def _linked_moderator_role(ctx: Context, role: str | None) -> list[Action]
 
 @handles("stats")
 async def stats(ctx: Context, options: dict[str, Any]) -> list[Action]:
-    """The member count, then every feature's lines (`Feature.stats`, in the registry's order)."""
-    from communitybot import registry  # the registry imports this module for its handlers
+    """The member count, then every feature's lines (`Feature.stats`, in the registry's order:
+    `ctx.features`)."""
 
     members = await ctx.store.stats.member_counts(ctx.community.id)
     lines = [tr("**Community statistics**"), tr("• Members: {count}", count=members.present)]
-    lines += await registry.stats_lines(ctx, members)
+    lines += await ctx.features.stats_lines(ctx, members)
     return reply("\n".join(lines))

@@ -157,7 +157,6 @@ async def set_discoverable(ctx: Context, options: dict[str, Any]) -> list[Action
 async def _membership_export(ctx: Context, member: Member) -> dict[str, Any]:
     """One membership: the community and profile, every feature's sections (`Feature.export`,
     in the registry's export order), then what the bot is waiting for from the member."""
-    from communitybot import registry  # the registry imports this module for its handlers
 
     community = await ctx.store.communities.get_by_id(member.community_id)
     pending = await ctx.store.confirmations.get(member.id)
@@ -180,7 +179,7 @@ async def _membership_export(ctx: Context, member: Member) -> dict[str, Any]:
             "joined_at": to_db(member.joined_at) if member.joined_at else None,
             "left_at": to_db(member.left_at) if member.left_at else None,
         },
-        **await registry.export_sections(ctx, member),
+        **await ctx.features.export_sections(ctx, member),
         "pending_confirmation": pending.export() if pending else None,
         "open_question": await ctx.store.open_prompts.export_for_member(member.id),
     }
@@ -343,8 +342,7 @@ async def _forget_adapter_data(store: Any, users: list[UserRef]) -> int:
 
 async def _forget(ctx: Context, *, whole_person: bool = False) -> list[Action]:
     """Forget this account, or (`whole_person`) every account linked with it: each account's
-    memberships go to every feature's `forget` (`registry.forget`)."""
-    from communitybot import registry  # the registry imports this module for its handlers
+    memberships go to every feature's `forget` (`ctx.features.forget`: the registry's)."""
 
     user = ctx.member.ref
     users = [user]
@@ -368,7 +366,7 @@ async def _forget(ctx: Context, *, whole_person: bool = False) -> list[Action]:
             )
         )
     memberships = [m for u in users for m in await ctx.store.members.all_for_user(u)]
-    await registry.forget(ctx, memberships)
+    await ctx.features.forget(ctx, memberships)
     for community_id in {m.community_id for m in memberships}:
         ctx.peers.invalidate(community_id)
     if len(users) > 1:
