@@ -144,7 +144,7 @@ class Bot:
         self.clock = clock
         self.peers = peers
         self.prefix = prefix
-        self.features: EveryFeature = registry.EVERY_FEATURE
+        self.features: EveryFeature = registry  # its stats_lines, export_sections, forget
         """Every feature at once, for handlers (`Context.features`: `/stats`, `/mydata`,
         `/forgetme`) and the scheduler's contexts."""
         self.delivers = delivers

@@ -40,10 +40,11 @@ class PeerIndexPort(Protocol):
 
 
 class EveryFeature(Protocol):
-    """What a handler may ask of all the features at once (`communitybot.registry`'s
-    `EVERY_FEATURE`): `/stats`, `/mydata` and `/forgetme` go through every feature's
-    declaration. Handed in the context, so the features that need it (moderation, privacy)
-    never import the registry, which imports them."""
+    """What a handler may ask of all the features at once: `/stats`, `/mydata` and
+    `/forgetme` go through every feature's declaration. The `communitybot.registry` module is
+    the one implementation (its functions of these names), handed in the context, so the
+    features that need it (moderation, privacy) never import the registry, which imports
+    them."""
 
     async def stats_lines(self, ctx: Context, counts: MemberCounts) -> list[str]: ...
 

@@ -28,10 +28,7 @@ from communitybot.store.copy import CopyRefused, TableCopy, check_source_schema,
 from communitybot.store.db import Database, StoreError, bundled_migrations
 from communitybot.store.engines import open_database
 from communitybot.store.snapshot import SqliteSnapshot, open_snapshot
-from communitybot.store.urls import (
-    is_postgres,
-    redacted,
-)
+from communitybot.store.urls import is_postgres, redacted
 
 EXIT_OK = 0
 EXIT_UNHEALTHY = 1

@@ -273,7 +273,12 @@ class Outbox:
             here = delivered_by == own
             queued.append(
                 Queued(
-                    row_id, action, modlog, _key(row_id, created), until if here else None, not here
+                    row_id,
+                    action,
+                    modlog,
+                    _key(row_id, created),
+                    until if here else None,
+                    elsewhere=not here,
                 )
             )
         return queued
@@ -311,11 +316,10 @@ class Outbox:
                         problems,
                         self._community_language,
                     )
-                elif (
-                    await self._still_held(item.row_id)
-                    if self._renewal_due()
-                    else (item.row_id in self._held)
-                ):
+                    continue
+                if self._renewal_due():
+                    await self._renew()
+                if item.row_id in self._held:  # not deleted or taken over meanwhile
                     await self._deliver_row(
                         item.row_id, item.key, 0, item.action, event, item.modlog_channel, problems
                     )
@@ -414,9 +418,9 @@ class Outbox:
         success is safe to retry: relays are idempotent by key)."""
         group: list[tuple[OutboxRow, RelayPost]] = []
         for row in rows:
-            if not (
-                await self._still_held(row.id) if self._renewal_due() else row.id in self._held
-            ):
+            if self._renewal_due():
+                await self._renew()
+            if row.id not in self._held:  # deleted or taken over meanwhile
                 continue
             action = self._replayable(row, now)
             if action is None:
@@ -564,34 +568,31 @@ class Outbox:
             self._renew_at = renew_at
 
     def _renewal_due(self) -> bool:
-        """The oldest claim held is `RENEW_AFTER` old: `_still_held` renews them first (else
-        a row is held if it is in `_held`, with no coroutine to run per row)."""
+        """The oldest claim held is `RENEW_AFTER` old: renew them (`_renew`) before sending
+        another row. A row is sent only while it is in `_held`."""
         return self._renew_at is not None and self._clock.now() >= self._renew_at
 
-    async def _still_held(self, row_id: int) -> bool:
-        """Whether this process still holds `row_id`, renewing every held claim first when the
-        oldest is `RENEW_AFTER` old. A row deleted meanwhile (/forgetme) or taken over (this
-        process stalled past its lease) is not sent."""
+    async def _renew(self) -> None:
+        """Renew every claim held. A row deleted meanwhile (/forgetme) or taken over (this
+        process stalled past its lease) leaves `_held`, so it is not sent."""
         now = self._clock.now()
-        if self._renew_at is not None and now >= self._renew_at:
-            held = sorted(self._held)
-            try:
-                async with self._lock:
-                    kept = await self._rows.renew(held, self._owner, now + LEASE)
-            except Exception:
-                logger.exception("outbox: could not renew the claims on {} row(s)", len(held))
-                self._renew_at = now + RENEW_RETRY
-                return row_id in self._held
-            lost = set(held) - kept
-            if lost:
-                logger.warning(
-                    "outbox: {} row(s) were deleted or taken over by another process meanwhile;"
-                    " not sending them",
-                    len(lost),
-                )
-            self._held -= lost
-            self._renew_at = now + RENEW_AFTER if self._held else None
-        return row_id in self._held
+        held = sorted(self._held)
+        try:
+            async with self._lock:
+                kept = await self._rows.renew(held, self._owner, now + LEASE)
+        except Exception:
+            logger.exception("outbox: could not renew the claims on {} row(s)", len(held))
+            self._renew_at = now + RENEW_RETRY
+            return
+        lost = set(held) - kept
+        if lost:
+            logger.warning(
+                "outbox: {} row(s) were deleted or taken over by another process meanwhile;"
+                " not sending them",
+                len(lost),
+            )
+        self._held -= lost
+        self._renew_at = now + RENEW_AFTER if self._held else None
 
     def _settle(self, rows: Sequence[int]) -> None:
         """After delivering `rows` (or giving up half-way): those not waiting for their DELETE

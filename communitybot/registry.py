@@ -249,22 +249,6 @@ async def export_sections(ctx: Context, member: Member) -> dict[str, Any]:
     return sections
 
 
-class _EveryFeature:
-    """The registry as a context hands it to handlers (`context.EveryFeature`)."""
-
-    async def stats_lines(self, ctx: Context, counts: MemberCounts) -> list[str]:
-        return await stats_lines(ctx, counts)
-
-    async def export_sections(self, ctx: Context, member: Member) -> dict[str, Any]:
-        return await export_sections(ctx, member)
-
-    async def forget(self, ctx: Context, memberships: list[Member]) -> None:
-        await forget(ctx, memberships)
-
-
-EVERY_FEATURE = _EveryFeature()
-
-
 async def forget(ctx: Context, memberships: list[Member]) -> None:
     """`/forgetme` confirmed: every feature deletes what it stores about the acting user. The
     privacy feature's, which deletes the memberships themselves (and, cascading, most rows),
