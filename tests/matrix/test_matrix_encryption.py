@@ -16,6 +16,7 @@ import pytest
 from nio import Api, ShareGroupSessionResponse
 from nio.crypto import OlmDevice
 
+from adapters.matrix import MatrixBot
 from adapters.matrix.crypto import PICKLE_KEY as PICKLE
 from adapters.matrix.login import MatrixStartupError
 from communitybot.events import UserRef
@@ -33,6 +34,17 @@ async def _encrypted_world(world: World) -> Member:
     mod = await world.member("mod", encrypted=True)
     world.general = await mod.create_room(f"General {world.n}", encrypted=True)
     return mod
+
+
+async def _bob_asked_his_first_question(world: World) -> tuple[MatrixBot, Member]:
+    """An encrypted world, the bot running, and Bob (encrypting) in its room, asked his first
+    onboarding question in an encrypted DM."""
+    await _encrypted_world(world)
+    bot = await world.start_bot()
+    bob = await world.member("bob", encrypted=True)
+    await bob.join(world.general)
+    await bob.wait_dm(FIRST_QUESTION, sender=world.bot_id)
+    return bot, bob
 
 
 def _encrypted_on_the_wire(member: Member, room_id: str) -> bool:
@@ -191,12 +203,8 @@ async def _deliver(member: Member, room_id: str, held: list[Any]) -> None:
 
 
 async def test_a_message_whose_keys_arrive_late_is_handled_once(world: World) -> None:
-    await _encrypted_world(world)
-    bot = await world.start_bot()
+    bot, bob = await _bob_asked_his_first_question(world)
     bot_id = world.bot_id
-    bob = await world.member("bob", encrypted=True)
-    await bob.join(world.general)
-    await bob.wait_dm(FIRST_QUESTION, sender=bot_id)
 
     mark = bob.mark()
     held = await _send_with_room_keys_held(bob, world.general, "!tags add maths")
@@ -214,12 +222,8 @@ async def test_a_message_whose_keys_arrive_late_is_handled_once(world: World) ->
 
 
 async def test_a_message_still_waiting_for_its_keys_survives_a_restart(world: World) -> None:
-    await _encrypted_world(world)
-    bot = await world.start_bot()
+    bot, bob = await _bob_asked_his_first_question(world)
     bot_id = world.bot_id
-    bob = await world.member("bob", encrypted=True)
-    await bob.join(world.general)
-    await bob.wait_dm(FIRST_QUESTION, sender=bot_id)
 
     mark = bob.mark()
     held = await _send_with_room_keys_held(bob, world.general, "!tags add maths")
@@ -239,12 +243,8 @@ async def test_a_message_still_waiting_for_its_keys_survives_a_restart(world: Wo
 
 async def test_a_message_whose_keys_never_arrive_gets_one_note(world: World) -> None:
     world.key_wait = 1.0
-    await _encrypted_world(world)
-    bot = await world.start_bot()
+    bot, bob = await _bob_asked_his_first_question(world)
     bot_id = world.bot_id
-    bob = await world.member("bob", encrypted=True)
-    await bob.join(world.general)
-    await bob.wait_dm(FIRST_QUESTION, sender=bot_id)
     bob.client.blacklist_device(_bot_device(bob, bot_id))
 
     mark = bob.mark()
